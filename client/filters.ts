@@ -1,0 +1,95 @@
+/**
+ * The filters of every page (period, organization type, organizations) and their place in
+ * the URL query (`?from=…&to=…&type=…&org=…&org=…`), so that a view can be shared and a
+ * reload restores it. The same query goes to the API, whose parameters have the same names.
+ */
+
+export interface Filters {
+  /** Inclusive period, `YYYY-MM-DD`. */
+  from: string;
+  to: string;
+  /** Organization type (registry `Тип`), `null` = all types. */
+  type: string | null;
+  /** Organization codes; empty = all organizations. */
+  orgs: string[];
+}
+
+export interface AcademicYear {
+  /** "2023/24" */
+  label: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * The first academic year offered as a quick choice: the order introducing mentoring is of
+ * February 2023, so 2023/24 is the first full year of data.
+ */
+export const FIRST_ACADEMIC_YEAR = 2023;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** An academic year runs from 1 September to 31 August (METRICS.md, default period). */
+export function academicYear(startYear: number): AcademicYear {
+  const nextYear = String((startYear + 1) % 100).padStart(2, '0');
+  return { label: `${startYear}/${nextYear}`, from: `${startYear}-09-01`, to: `${startYear + 1}-08-31` };
+}
+
+/** Start year of the academic year containing `today` (local calendar date). */
+export function academicYearStart(today: Date): number {
+  return today.getMonth() >= 8 ? today.getFullYear() : today.getFullYear() - 1;
+}
+
+/** Quick choices: every academic year from the first one up to the current one, newest last. */
+export function academicYears(today: Date): AcademicYear[] {
+  const years: AcademicYear[] = [];
+  for (let year = FIRST_ACADEMIC_YEAR; year <= academicYearStart(today); year++) years.push(academicYear(year));
+  return years;
+}
+
+/** No query in the URL: the current academic year, all organizations (the server's default too). */
+export function defaultFilters(today: Date): Filters {
+  const { from, to } = academicYear(academicYearStart(today));
+  return { from, to, type: null, orgs: [] };
+}
+
+/** A real calendar day in `YYYY-MM-DD` (Date.parse would let "2023-02-30" through as 2 March). */
+function isIsoDate(value: string | null): value is string {
+  if (value === null || !ISO_DATE.test(value)) return false;
+  const [year, month, day] = value.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * Filters from a URL query. A missing or malformed date falls back to the default period so
+ * a mangled shared link still opens a page; whether `to < from` is for the server to say.
+ */
+export function filtersFromQuery(search: string, today: Date): Filters {
+  const query = new URLSearchParams(search);
+  const defaults = defaultFilters(today);
+  const from = query.get('from');
+  const to = query.get('to');
+  const type = query.get('type');
+  const orgs = [...new Set(query.getAll('org').filter((code) => code !== ''))];
+  return {
+    from: isIsoDate(from) ? from : defaults.from,
+    to: isIsoDate(to) ? to : defaults.to,
+    type: type ? type : null,
+    orgs,
+  };
+}
+
+/** The URL query (and the API query) for `filters`; the period is always written out so a shared link means the same dates later. */
+export function filtersToQuery(filters: Filters): URLSearchParams {
+  const query = new URLSearchParams();
+  query.set('from', filters.from);
+  query.set('to', filters.to);
+  if (filters.type) query.set('type', filters.type);
+  for (const org of filters.orgs) query.append('org', org);
+  return query;
+}
+
+export function sameFilters(a: Filters, b: Filters): boolean {
+  return filtersToQuery(a).toString() === filtersToQuery(b).toString();
+}

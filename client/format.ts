@@ -1,0 +1,93 @@
+/**
+ * Russian number, percent and date formatting for everything the user reads: tables, chart
+ * labels and tooltips (formatted here, not by d3, so they match the table exactly) and the
+ * d3 locales that vega uses for axes.
+ *
+ * Written by hand instead of `Intl.NumberFormat('ru-RU')` on purpose: ICU leaves four-digit
+ * numbers ungrouped in Russian ("1000") while d3 on the axes groups them ("1 000"); one rule
+ * everywhere reads better, and the output does not depend on the browser's ICU data.
+ */
+
+/** No-break space: keeps "42,5 %" and "1 250" on one line. */
+export const NBSP = '\u00a0';
+/** Typographic minus, as d3 prints it on axes. */
+const MINUS = '\u2212';
+/** What a missing value (`null`, e.g. a ratio with a zero denominator) looks like. */
+export const EMPTY = '—';
+
+/**
+ * Moves the decimal point of `value` by `places` without binary noise: 0.4125 → 412.5
+ * exactly (0.4125 * 1000 is 412.49999…), so that rounding afterwards is the decimal rounding
+ * people expect.
+ */
+function shiftDecimal(value: number, places: number): number {
+  const [mantissa, exponent = '0'] = String(value).split('e');
+  return Number(`${mantissa}e${Number(exponent) + places}`);
+}
+
+function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
+}
+
+/**
+ * A number with `fractionDigits` decimals (half away from zero), decimal comma, thousands
+ * separated by a no-break space, typographic minus. `null`/`NaN` → "—".
+ */
+export function formatNumber(value: number | null | undefined, fractionDigits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return EMPTY;
+  const scaled = Math.round(shiftDecimal(Math.abs(value), fractionDigits));
+  // Rounded to zero: no sign, never "−0,0".
+  const sign = value < 0 && scaled !== 0 ? MINUS : '';
+  const digits = String(scaled).padStart(fractionDigits + 1, '0');
+  const integerPart = digits.slice(0, digits.length - fractionDigits);
+  const fractionPart = digits.slice(digits.length - fractionDigits);
+  return sign + groupThousands(integerPart) + (fractionDigits > 0 ? `,${fractionPart}` : '');
+}
+
+/** A count: 1250 → "1 250". */
+export function formatInteger(value: number | null | undefined): string {
+  return formatNumber(value, 0);
+}
+
+/** A ratio as a percent with one decimal: 0.425 → "42,5 %"; `null` → "—". */
+export function formatPercent(ratio: number | null | undefined, fractionDigits = 1): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return EMPTY;
+  return `${formatNumber(shiftDecimal(ratio, 2), fractionDigits)}${NBSP}%`;
+}
+
+/** An ISO date (`YYYY-MM-DD`, as the API sends it) → "дд.мм.гггг". Parsed as text: no time zone can shift the day. */
+export function formatDate(isoDate: string | null | undefined): string {
+  if (!isoDate) return EMPTY;
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate);
+  if (!match) return isoDate;
+  const [, year, month, day] = match;
+  return `${day}.${month}.${year}`;
+}
+
+/** d3-format locale for vega (axes, `format` in specs): same symbols as `formatNumber`. */
+export const ruFormatLocale = {
+  decimal: ',',
+  thousands: NBSP,
+  grouping: [3],
+  currency: ['', `${NBSP}₽`],
+  minus: MINUS,
+  percent: `${NBSP}%`,
+};
+
+/**
+ * d3-time-format locale for vega. Month names are nominative ("январь", not d3's genitive
+ * "января") because axes print them alone or as "%B %Y" ("сентябрь 2023").
+ */
+export const ruTimeFormatLocale = {
+  dateTime: '%A, %e %B %Y г. %X',
+  date: '%d.%m.%Y',
+  time: '%H:%M:%S',
+  periods: ['', ''],
+  days: ['воскресенье', 'понедельник', 'вторник', 'среда', 'четверг', 'пятница', 'суббота'],
+  shortDays: ['вс', 'пн', 'вт', 'ср', 'чт', 'пт', 'сб'],
+  months: [
+    'январь', 'февраль', 'март', 'апрель', 'май', 'июнь',
+    'июль', 'август', 'сентябрь', 'октябрь', 'ноябрь', 'декабрь',
+  ],
+  shortMonths: ['янв', 'фев', 'мар', 'апр', 'май', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'],
+};

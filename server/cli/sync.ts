@@ -1,0 +1,76 @@
+/**
+ * `npm run sync [-- --full]`: one sync from the configured source. A progress bar on a TTY,
+ * one line per organization otherwise, a summary line at the end; exit code 0 when every
+ * active organization loaded, 1 otherwise.
+ */
+import { ConfigError, loadConfig } from '../config.ts';
+import { Db } from '../db.ts';
+import { createSource } from '../sources/index.ts';
+import { runSync, summaryLine, type OrgOutcome } from '../sync/run.ts';
+
+const STATUS: Record<OrgOutcome['status'], string> = {
+  ok: 'загружена',
+  unchanged: 'без изменений',
+  failed: 'ОШИБКА',
+  inactive: 'неактивна',
+  skipped: 'пропущена',
+};
+
+async function main(): Promise<number> {
+  const full = process.argv.includes('--full');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  let db: Db;
+  try {
+    db = await Db.open(config.MONITOR_DB);
+  } catch (e) {
+    console.error(`Не удалось открыть базу ${config.MONITOR_DB}: ${(e as Error).message}`);
+    console.error('Если сервер (`npm start`) запущен с этой базой, запустите синхронизацию из него: кнопка «Синхронизировать» или POST /api/sync.');
+    return 2;
+  }
+  const source = createSource(config);
+  const tty = process.stdout.isTTY;
+  let requests = 0;
+  let retries = 0;
+  const summary = await runSync({
+    db,
+    source,
+    full,
+    trigger: 'cli',
+    onProgress: (o, done, total) => {
+      requests += o.requests;
+      retries += o.retries;
+      if (tty) {
+        const width = 30;
+        const filled = Math.round((done / Math.max(total, 1)) * width);
+        process.stdout.write(
+          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} организаций, запросов ${requests}, повторов ${retries}   `,
+        );
+        if (o.status === 'failed') process.stdout.write(`\n${o.org}: ${o.message}\n`);
+      } else {
+        const detail = o.status === 'ok' ? `строк ${o.rowsLoaded}, в карантине ${o.rowsQuarantined}` : (o.message ?? '');
+        console.log(`${o.org}: ${STATUS[o.status]}${detail ? ` — ${detail}` : ''}`);
+      }
+    },
+  });
+  if (tty) process.stdout.write('\n');
+  console.log(summaryLine(summary));
+  db.close();
+  return summary.status === 'ok' ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`Синхронизация не удалась: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,159 @@
+/**
+ * Finding a tab by title and its columns by header text (CONTRACT.md section 2): the header
+ * row is the first row that holds the tab's required headers; rows above it are skipped and
+ * reported once; column order never matters; unknown columns are reported once.
+ */
+import type { Cell, Grid, RawTab } from '../sources/types.ts';
+import type { ColumnDecl, DataIssue } from './index.ts';
+import { matchKey } from './normalize.ts';
+import { isBlank, rawText } from './values.ts';
+
+/** How far down a title block may push the header row. */
+const HEADER_SEARCH_ROWS = 30;
+
+export function findTab(tabs: readonly RawTab[], title: string): RawTab | undefined {
+  const key = matchKey(title);
+  return tabs.find((t) => matchKey(t.title) === key);
+}
+
+export interface DataRow {
+  /** Row number as the school sees it (1-based). */
+  row: number;
+  /** Cells by column key (missing columns absent). */
+  cells: Record<string, Cell>;
+  /** The raw row as typed: header text → value, for quarantine. */
+  raw: Record<string, string>;
+}
+
+export type Layout =
+  | {
+      ok: true;
+      headerRow: number;
+      /** Column key → the header text as found in the sheet. */
+      headers: Record<string, string>;
+      rows: DataRow[];
+      notices: Omit<DataIssue, 'org' | 'tab'>[];
+    }
+  | { ok: false; problem: string; notices: Omit<DataIssue, 'org' | 'tab'>[] };
+
+function columnLetter(i: number): string {
+  let s = '';
+  for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+
+function headerIndex(columns: readonly ColumnDecl[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const c of columns) {
+    m.set(matchKey(c.header), c.key);
+    for (const a of c.aliases) m.set(matchKey(a), c.key);
+  }
+  return m;
+}
+
+/** Lay a grid out as data rows keyed by the declared columns. */
+export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
+  const index = headerIndex(columns);
+  const required = columns.filter((c) => c.required).map((c) => c.key);
+  let best = { row: -1, found: new Set<string>() };
+  let headerRow = -1;
+  for (let r = 0; r < Math.min(grid.length, HEADER_SEARCH_ROWS); r++) {
+    const found = new Set<string>();
+    for (const cell of grid[r] ?? []) {
+      if (typeof cell !== 'string') continue;
+      const key = index.get(matchKey(cell));
+      if (key) found.add(key);
+    }
+    if (required.every((k) => found.has(k)) && found.size > 0) {
+      headerRow = r;
+      break;
+    }
+    if (found.size > best.found.size) best = { row: r, found };
+  }
+  if (headerRow < 0) {
+    if (best.row < 0) {
+      const empty = grid.every((row) => row.every((c) => isBlank(c)));
+      return {
+        ok: false,
+        notices: [],
+        problem: empty
+          ? `лист пуст: нет строки заголовков; ожидаются столбцы ${requiredList(columns)}`
+          : `не найдена строка заголовков; ожидаются столбцы ${requiredList(columns)}`,
+      };
+    }
+    const missing = columns.filter((c) => c.required && !best.found.has(c.key)).map((c) => `«${c.header}»`);
+    return {
+      ok: false,
+      notices: [],
+      problem: `нет обязательных столбцов: ${missing.join(', ')} (строка заголовков — ${best.row + 1}); проверьте названия столбцов`,
+    };
+  }
+
+  const notices: Omit<DataIssue, 'org' | 'tab'>[] = [];
+  const header = grid[headerRow] ?? [];
+  const positions = new Map<string, number>();
+  const headers: Record<string, string> = {};
+  const unknown: string[] = [];
+  for (let i = 0; i < header.length; i++) {
+    const cell = header[i];
+    if (isBlank(cell ?? null)) continue;
+    const text = rawText(cell ?? null).trim();
+    const key = typeof cell === 'string' ? index.get(matchKey(cell)) : undefined;
+    if (!key) {
+      unknown.push(`«${text}»`);
+      continue;
+    }
+    const prev = positions.get(key);
+    if (prev !== undefined) {
+      return {
+        ok: false,
+        notices,
+        problem: `столбец «${headers[key]}» встречается дважды (столбцы ${columnLetter(prev)} и ${columnLetter(i)}); оставьте один`,
+      };
+    }
+    positions.set(key, i);
+    headers[key] = text;
+  }
+  if (headerRow > 0) {
+    notices.push({
+      level: 'notice',
+      row: null,
+      column: null,
+      value: null,
+      problem: `строки 1–${headerRow} над заголовками пропущены; заголовки найдены в строке ${headerRow + 1}`,
+    });
+  }
+  if (unknown.length) {
+    notices.push({
+      level: 'notice',
+      row: null,
+      column: null,
+      value: null,
+      problem: `столбцы не из шаблона не загружаются: ${unknown.join(', ')}`,
+    });
+  }
+
+  const rows: DataRow[] = [];
+  for (let r = headerRow + 1; r < grid.length; r++) {
+    const line = grid[r] ?? [];
+    // Every declared column is present; a column missing from the sheet reads as empty.
+    const cells: Record<string, Cell> = Object.fromEntries(columns.map((c) => [c.key, null]));
+    const raw: Record<string, string> = {};
+    let blank = true;
+    for (const [key, pos] of positions) {
+      const cell = line[pos] ?? null;
+      cells[key] = cell;
+      raw[headers[key]!] = rawText(cell);
+      if (!isBlank(cell)) blank = false;
+    }
+    if (!blank) rows.push({ row: r + 1, cells, raw });
+  }
+  return { ok: true, headerRow: headerRow + 1, headers, rows, notices };
+}
+
+function requiredList(columns: readonly ColumnDecl[]): string {
+  return columns
+    .filter((c) => c.required)
+    .map((c) => `«${c.header}»`)
+    .join(', ');
+}

@@ -1,0 +1,61 @@
+/**
+ * Text normalization shared by every tolerant match of the contract (tab titles, headers,
+ * enum values, categories, organization codes) and by person identity.
+ */
+
+/** Lower case, ё→е, whitespace collapsed, trimmed: identity of a person by name (CONTRACT 2.1). */
+export function normalizePersonName(s: string): string {
+  return s
+    .replace(/[\u00a0\u2007\u202f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase()
+    .replace(/ё/g, 'е');
+}
+
+/**
+ * A matching key that ignores case, ё/е, spaces, dashes, quotes and punctuation: only letters
+ * and digits survive. Used for titles, headers, enum values and codes. It never guesses: two
+ * texts match only when they differ in formatting alone.
+ */
+export function matchKey(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/ё/g, 'е')
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/** Collapse whitespace and trim, keep case: how we display a value a school typed. */
+export function tidy(s: string): string {
+  return s.replace(/[\u00a0\u2007\u202f]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Levenshtein distance, bounded work for short strings (names, titles). */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  if (!a.length) return b.length;
+  if (!b.length) return a.length;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let cur = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return prev[b.length]!;
+}
+
+/** The `limit` candidates closest to `target` (by edit distance of normalized names), close enough to be a typo. */
+export function closest(target: string, candidates: Iterable<string>, limit = 3): string[] {
+  const t = normalizePersonName(target);
+  const scored: { c: string; d: number }[] = [];
+  for (const c of candidates) {
+    const d = editDistance(t, normalizePersonName(c));
+    if (d <= Math.max(3, Math.floor(t.length / 3))) scored.push({ c, d });
+  }
+  scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c, 'ru'));
+  return [...new Set(scored.map((s) => s.c))].slice(0, limit);
+}

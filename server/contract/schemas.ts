@@ -1,0 +1,96 @@
+/**
+ * zod row schemas derived from the declaration: one schema per tab, one field per column.
+ * Each field takes a raw cell and yields the typed value, or an issue whose message is the
+ * Russian problem text (the location is added by the caller from the issue path).
+ */
+import { z } from 'zod';
+import type { Cell } from '../sources/types.ts';
+import { REGISTRY_TAB, TABS, type ColumnDecl, type TabKey } from './declaration.ts';
+import {
+  enumMatcher,
+  formulaError,
+  isBlank,
+  parseCategory,
+  parseDate,
+  parseEnum,
+  parseEnumList,
+  parseItem,
+  parseNumber,
+  parseText,
+  parseYesNo,
+  type Parsed,
+} from './values.ts';
+import { tidy } from './normalize.ts';
+
+/** A person reference as typed: a name, possibly with an organization code in parentheses. */
+export interface PersonRef {
+  text: string;
+  name: string;
+  /** The text in trailing parentheses, if any; resolved against the registry later. */
+  orgHint: string | null;
+}
+
+export function parsePersonRef(cell: Cell): Parsed<PersonRef> {
+  const text = tidy(String(cell));
+  if (text.length > 250) return { ok: false, problem: 'слишком длинный текст для ФИО' };
+  const m = text.match(/^(.*\S)\s*\(([^()]+)\)$/);
+  return { ok: true, value: m ? { text, name: tidy(m[1]!), orgHint: tidy(m[2]!) } : { text, name: text, orgHint: null } };
+}
+
+function cellParser(c: ColumnDecl): (cell: Cell) => Parsed<unknown> {
+  const t = c.type;
+  switch (t.kind) {
+    case 'text':
+      return (cell) => parseText(cell, t.maxLength);
+    case 'date':
+      return (cell) => parseDate(cell, t.minYear);
+    case 'number':
+      return (cell) => parseNumber(cell, t);
+    case 'yesno':
+      return parseYesNo;
+    case 'enum': {
+      const match = enumMatcher(t.values);
+      return (cell) => parseEnum(cell, t.values, match);
+    }
+    case 'enumList': {
+      const match = enumMatcher(t.values);
+      return (cell) => parseEnumList(cell, t.values, match);
+    }
+    case 'category':
+      return parseCategory;
+    case 'person':
+      return parsePersonRef;
+    case 'item':
+      return parseItem;
+  }
+}
+
+/** The zod schema of one column: blank → null (or an issue when required), else the parsed value. */
+export function columnSchema(c: ColumnDecl): z.ZodType<unknown> {
+  const parse = cellParser(c);
+  return z.any().transform((cell: Cell | undefined, ctx) => {
+    if (cell === undefined || isBlank(cell)) {
+      if (c.required) ctx.addIssue({ code: 'custom', message: 'обязательное поле не заполнено' });
+      return null;
+    }
+    const result = formulaError(cell) ?? parse(cell);
+    if (!result.ok) {
+      ctx.addIssue({ code: 'custom', message: result.problem });
+      return z.NEVER;
+    }
+    return result.value;
+  });
+}
+
+function objectSchema(columns: readonly ColumnDecl[]) {
+  return z.object(Object.fromEntries(columns.map((c) => [c.key, columnSchema(c)])));
+}
+
+export const ROW_SCHEMAS = Object.fromEntries(TABS.map((t) => [t.key, objectSchema(t.columns)])) as Record<
+  TabKey,
+  ReturnType<typeof objectSchema>
+>;
+
+export const REGISTRY_SCHEMA = objectSchema(REGISTRY_TAB.columns);
+
+export type ParsedRow = Record<string, unknown>;

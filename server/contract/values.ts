@@ -1,0 +1,209 @@
+/**
+ * Parsing of cell values (CONTRACT.md section 3). Every parser takes a non-empty cell and
+ * returns the value or a Russian explanation of what was expected. Dates are calendar dates
+ * (`YYYY-MM-DD` strings) computed with integer arithmetic: no JS Date at local midnight, so
+ * the result never depends on the process time zone.
+ */
+import type { Cell } from '../sources/types.ts';
+import { CATEGORIES, type EnumValue } from './declaration.ts';
+import { matchKey, tidy } from './normalize.ts';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
+
+/** A cell with nothing in it: null, empty or whitespace-only text. */
+export function isBlank(cell: Cell | undefined): boolean {
+  return cell === null || cell === undefined || (typeof cell === 'string' && tidy(cell) === '');
+}
+
+/** How a cell is shown back to a school in a message: as typed, dates as serials are left as numbers. */
+export function rawText(cell: Cell | undefined): string {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
+  return String(cell);
+}
+
+const FORMULA_ERROR = /^#(REF!|N\/A|VALUE!|DIV\/0!|NAME\?|NUM!|NULL!|ERROR!|SPILL!|CALC!)/i;
+
+/** Spreadsheet formula errors arrive as text (`#REF!`); they are never data. */
+export function formulaError(cell: Cell): Parsed<never> | null {
+  if (typeof cell === 'string' && FORMULA_ERROR.test(cell.trim())) {
+    return bad('в ячейке ошибка формулы — исправьте формулу или введите значение');
+  }
+  return null;
+}
+
+// ---- dates -----------------------------------------------------------------------------
+
+/** Days from 1970-01-01 to the given calendar date (proleptic Gregorian), via UTC arithmetic. */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  return Math.round(Date.UTC(y, m - 1, d) / 86_400_000);
+}
+
+export function civilFromDays(days: number): { y: number; m: number; d: number } {
+  const dt = new Date(days * 86_400_000);
+  return { y: dt.getUTCFullYear(), m: dt.getUTCMonth() + 1, d: dt.getUTCDate() };
+}
+
+export function isoFromDays(days: number): string {
+  const { y, m, d } = civilFromDays(days);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+export function daysFromIso(iso: string): number {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  return daysFromCivil(y, m, d);
+}
+
+/** Sheets serial day 0 is 1899-12-30. */
+const SERIAL_EPOCH = daysFromCivil(1899, 12, 30);
+
+export function isoFromSerial(serial: number): string {
+  return isoFromDays(SERIAL_EPOCH + Math.floor(serial));
+}
+
+export function serialFromIso(iso: string): number {
+  return daysFromIso(iso) - SERIAL_EPOCH;
+}
+
+function validCivil(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const dim = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return d <= dim[m - 1]!;
+}
+
+const DATE_EXPECTED = 'ожидается дата в виде дд.мм.гггг (например, 01.09.2023) или гггг-мм-дд';
+
+export function parseDate(cell: Cell, minYear = 2000, maxYear = 2100): Parsed<string> {
+  let y: number, m: number, d: number;
+  if (typeof cell === 'number') {
+    if (!Number.isFinite(cell) || cell < 1) return bad(`это не дата; ${DATE_EXPECTED}`);
+    const iso = isoFromSerial(cell);
+    [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  } else if (typeof cell === 'string') {
+    const s = tidy(cell);
+    let mt: RegExpMatchArray | null;
+    if ((mt = s.match(/^(\d{1,2})\.(\d{1,2})\.(\d{4})$/))) {
+      [d, m, y] = [Number(mt[1]), Number(mt[2]), Number(mt[3])];
+    } else if ((mt = s.match(/^(\d{1,2})\.(\d{1,2})\.(\d{2})$/))) {
+      [d, m, y] = [Number(mt[1]), Number(mt[2]), 2000 + Number(mt[3])];
+    } else if ((mt = s.match(/^(\d{4})-(\d{2})-(\d{2})$/))) {
+      [y, m, d] = [Number(mt[1]), Number(mt[2]), Number(mt[3])];
+    } else if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/.test(s)) {
+      return bad(`дата записана неоднозначно (день и месяц можно перепутать); ${DATE_EXPECTED}`);
+    } else if (/^\d{1,2}\.\d{1,2}\.\d{2,4}\s*г\.?$/i.test(s)) {
+      return bad(`уберите «г.» после даты; ${DATE_EXPECTED}`);
+    } else {
+      return bad(`это не дата; ${DATE_EXPECTED}`);
+    }
+    if (!validCivil(y, m, d)) return bad(`такой даты нет в календаре; ${DATE_EXPECTED}`);
+  } else {
+    return bad(`это не дата; ${DATE_EXPECTED}`);
+  }
+  if (y < minYear || y > maxYear) {
+    return bad(`год ${y} вне допустимого диапазона ${minYear}–${maxYear}; проверьте дату`);
+  }
+  return ok(`${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
+}
+
+// ---- numbers ---------------------------------------------------------------------------
+
+export function parseNumber(cell: Cell, opts: { min: number; max: number; integer: boolean }): Parsed<number> {
+  const expected = opts.integer
+    ? `ожидается целое число от ${opts.min} до ${opts.max}`
+    : `ожидается число от ${opts.min} до ${opts.max}`;
+  let n: number;
+  if (typeof cell === 'number') {
+    n = cell;
+  } else if (typeof cell === 'string') {
+    // `1 234`, `12,5`, `12.5`; spaces (also non-breaking) are thousands separators.
+    const s = cell.replace(/[\s\u00a0\u2007\u202f]/g, '');
+    if (!/^[+-]?(\d+([.,]\d+)?|[.,]\d+)$/.test(s)) return bad(`это не число; ${expected}`);
+    n = Number(s.replace(',', '.'));
+  } else {
+    return bad(`это не число; ${expected}`);
+  }
+  if (!Number.isFinite(n)) return bad(`это не число; ${expected}`);
+  if (opts.integer && !Number.isInteger(n)) return bad(`нужно целое число; ${expected}`);
+  if (n < opts.min || n > opts.max) return bad(`число вне допустимого диапазона; ${expected}`);
+  return ok(n);
+}
+
+// ---- yes / no --------------------------------------------------------------------------
+
+const YES = new Set(['да', '+', '1', 'true', 'истина', 'yes']);
+const NO = new Set(['нет', '-', '−', '0', 'false', 'ложь', 'no']);
+
+export function parseYesNo(cell: Cell): Parsed<boolean> {
+  if (typeof cell === 'boolean') return ok(cell);
+  if (typeof cell === 'number') {
+    if (cell === 1) return ok(true);
+    if (cell === 0) return ok(false);
+  }
+  const s = tidy(String(cell)).toLowerCase().replace(/ё/g, 'е').replace(/\.$/, '');
+  if (YES.has(s)) return ok(true);
+  if (NO.has(s)) return ok(false);
+  return bad('ожидается «Да» или «Нет» (также допустимы +/−, 1/0, флажок)');
+}
+
+// ---- enumerations ----------------------------------------------------------------------
+
+export function enumMatcher(values: readonly EnumValue[]): (s: string) => string | null {
+  const map = new Map<string, string>();
+  for (const v of values) {
+    map.set(matchKey(v.value), v.value);
+    for (const a of v.aliases ?? []) map.set(matchKey(a), v.value);
+  }
+  return (s) => map.get(matchKey(s)) ?? null;
+}
+
+function allowed(values: readonly EnumValue[]): string {
+  return values.map((v) => `«${v.value}»`).join(', ');
+}
+
+export function parseEnum(cell: Cell, values: readonly EnumValue[], match = enumMatcher(values)): Parsed<string> {
+  const v = match(String(cell));
+  return v === null ? bad(`неизвестное значение; допустимые: ${allowed(values)}`) : ok(v);
+}
+
+export function parseEnumList(cell: Cell, values: readonly EnumValue[], match = enumMatcher(values)): Parsed<string[]> {
+  const parts = String(cell)
+    .split(/[;\n]/)
+    .map((p) => tidy(p))
+    .filter((p) => p !== '');
+  if (parts.length === 0) return bad(`пустой список; допустимые значения через «;»: ${allowed(values)}`);
+  const out: string[] = [];
+  for (const p of parts) {
+    const v = match(p);
+    if (v === null) return bad(`неизвестное значение «${p}»; допустимые (через «;»): ${allowed(values)}`);
+    if (!out.includes(v)) out.push(v);
+  }
+  return ok(out);
+}
+
+const matchCategory = enumMatcher(CATEGORIES);
+export const CATEGORY_RANK: ReadonlyMap<string, number> = new Map(CATEGORIES.map((c) => [c.value, c.rank]));
+
+export function parseCategory(cell: Cell): Parsed<string> {
+  return parseEnum(cell, CATEGORIES, matchCategory);
+}
+
+// ---- items of the order ----------------------------------------------------------------
+
+export function parseItem(cell: Cell): Parsed<string> {
+  const s = tidy(String(cell)).replace(/^(п\.|пункт)\s*/i, '').replace(/\.$/, '');
+  const mt = s.match(/^3\.(\d{1,2})$/);
+  const n = mt ? Number(mt[1]) : NaN;
+  if (!(n >= 1 && n <= 13)) return bad('ожидается номер пункта распоряжения от 3.1 до 3.13');
+  return ok(`3.${n}`);
+}
+
+// ---- text ------------------------------------------------------------------------------
+
+export function parseText(cell: Cell, maxLength: number): Parsed<string> {
+  const s = tidy(rawText(cell));
+  if (s.length > maxLength) return bad(`слишком длинный текст (${s.length} знаков, допустимо не больше ${maxLength})`);
+  return ok(s);
+}

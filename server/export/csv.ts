@@ -1,0 +1,34 @@
+/**
+ * CSV for Russian Excel: UTF-8 with BOM, `;` separator, CRLF, RFC 4180 quoting; text that a
+ * spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) is neutralized with a quote.
+ */
+import { csvField } from '../sources/csv.ts';
+import type { MetricColumn } from '../metrics.ts';
+import type { Row } from '../db.ts';
+
+export function neutralizeFormula(s: string): string {
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+export interface CsvOptions {
+  /** `comma`: decimal comma for Russian Excel; default a point. */
+  decimal?: 'point' | 'comma';
+  /** `names`: machine column names in the header; default the Russian titles. */
+  header?: 'titles' | 'names';
+}
+
+export function toCsv(columns: readonly MetricColumn[], rows: readonly Row[], opts: CsvOptions = {}): string {
+  const sep = ';';
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    if (typeof v === 'number') {
+      const s = String(v);
+      return opts.decimal === 'comma' ? s.replace('.', ',') : s;
+    }
+    if (typeof v === 'boolean') return v ? 'да' : 'нет';
+    return csvField(neutralizeFormula(String(v)), sep);
+  };
+  const head = columns.map((c) => csvField(opts.header === 'names' ? c.name : c.title, sep)).join(sep);
+  const body = rows.map((r) => columns.map((c) => (c.name === 'org' && r.org === null ? 'Итого' : cell(r[c.name]))).join(sep));
+  return '\uFEFF' + [head, ...body].join('\r\n') + '\r\n';
+}

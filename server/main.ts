@@ -1,0 +1,72 @@
+/**
+ * `npm start`: read the configuration once, open the one DuckDB instance, load the demo
+ * municipality when nothing is configured and the database is empty (or sync the configured
+ * source at start), start the schedule and listen.
+ */
+import { Cron } from 'croner';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { Db } from './db.ts';
+import { createClientRouter } from './routes/client.ts';
+import { createSource } from './sources/index.ts';
+import { runSync, summaryLine, syncInProgress } from './sync/run.ts';
+
+const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  let db: Db;
+  try {
+    db = await Db.open(config.MONITOR_DB);
+  } catch (e) {
+    console.error(`Не удалось открыть базу ${config.MONITOR_DB}: ${(e as Error).message}`);
+    console.error('Если запущен другой экземпляр сервера или `npm run sync`, дождитесь его окончания.');
+    process.exit(2);
+  }
+  const source = createSource(config);
+  const sync = (trigger: 'start' | 'schedule' | 'api') =>
+    runSync({ db, source, trigger }).then((s) => {
+      log(summaryLine(s));
+      return s;
+    });
+
+  const [{ n }] = (await db.query(`SELECT count(*)::INTEGER AS n FROM sync_runs WHERE status <> 'running'`)) as [{ n: number }];
+  if (config.sourceKind !== 'demo' || n === 0) {
+    log(config.sourceKind === 'demo' ? 'Загружаю демонстрационный муниципалитет…' : `Синхронизация: ${source.description}…`);
+    // The first load of the demo is awaited so the first page shows data; a real sync runs in the background.
+    if (config.sourceKind === 'demo') await sync('start');
+    else void sync('start').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
+  }
+  if (config.SYNC_CRON) {
+    new Cron(config.SYNC_CRON, { protect: true }, () => {
+      if (!syncInProgress()) void sync('schedule').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
+    });
+    log(`Расписание синхронизации: ${config.SYNC_CRON}`);
+  }
+
+  const app = createApp({ db, startSync: () => sync('api'), client: await createClientRouter(), log });
+  const server = app.listen(config.PORT, config.HOST, () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+    const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
+    log(`Наставничество: мониторинг — http://${host}:${port}/ (источник данных: ${source.description})`);
+  });
+  const stop = () => {
+    server.close();
+    db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+void main();

@@ -1,0 +1,34 @@
+/** Periods and month ends as calendar dates (`YYYY-MM-DD`), independent of the time zone. */
+import { civilFromDays, daysFromCivil, isoFromDays } from './contract/index.ts';
+
+/** Today's calendar date in UTC for an instant. */
+export function isoDay(d: Date): string {
+  return isoFromDays(Math.floor(d.getTime() / 86_400_000));
+}
+
+/** The academic year (1 September – 31 August) containing the day. */
+export function academicYear(day: string): { from: string; to: string } {
+  const [y, m] = day.split('-').map(Number) as [number, number];
+  const start = m >= 9 ? y : y - 1;
+  return { from: `${start}-09-01`, to: `${start + 1}-08-31` };
+}
+
+/** The last day of every month whose end lies inside [from, to]. */
+export function monthEnds(from: string, to: string): string[] {
+  const [fy, fm] = from.split('-').map(Number) as [number, number];
+  const out: string[] = [];
+  for (let y = fy, m = fm; ; m === 12 ? ((m = 1), y++) : m++) {
+    const end = isoFromDays(daysFromCivil(y, m + 1, 1) - 1);
+    if (end > to) break;
+    if (end >= from) out.push(end);
+    if (out.length > 1200) break;
+  }
+  return out;
+}
+
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return isoFromDays(daysFromCivil(y, m, d) + n);
+}
+
+export { civilFromDays };

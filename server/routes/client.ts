@@ -1,0 +1,101 @@
+/**
+ * Serves the dashboard's front end: `index.html`, the page script bundled from
+ * `client/main.ts` (vega, vega-lite and vega-embed included) and the stylesheet.
+ *
+ * The bundle is built once, in memory, with esbuild when the router is created: no build
+ * step, nothing written to disk, no network. Files are answered with a strong ETag and
+ * `Cache-Control: no-cache`, so a browser revalidates (a cheap 304) and a new server version
+ * is picked up at once: the URLs are not content-hashed, so they must not be cached blindly.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { Router, type Request, type Response } from 'express';
+import { NAV_ITEMS } from '../../client/pages/page.ts';
+
+export interface ClientRouterOptions {
+  /** Folder with `index.html`, `main.ts` and `style.css`; default: the repository's `client/`. */
+  clientDir?: string;
+  /** Append an inline source map to `app.js` (development: readable stack traces; adds megabytes). */
+  sourcemap?: boolean;
+}
+
+interface Asset {
+  body: Buffer;
+  /** Precompressed copy: the bundle is ~1.5 MB of mostly vega, a third of that gzipped. */
+  gzipped: Buffer;
+  contentType: string;
+  etag: string;
+}
+
+const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../client/', import.meta.url));
+
+function asset(body: Buffer, contentType: string): Asset {
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+  return { body, gzipped: gzipSync(body, { level: 9 }), contentType, etag: `"${hash}"` };
+}
+
+async function bundleClient(clientDir: string, sourcemap: boolean): Promise<Buffer> {
+  const result = await build({
+    entryPoints: [path.join(clientDir, 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: sourcemap ? 'inline' : false,
+    write: false,
+    // Names the output; with `write: false` nothing is written there.
+    outfile: 'app.js',
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild produced no output for ${path.join(clientDir, 'main.ts')}`);
+  return Buffer.from(output.contents);
+}
+
+function acceptsGzip(request: Request): boolean {
+  return request.acceptsEncodings('gzip') === 'gzip';
+}
+
+function send(request: Request, response: Response, file: Asset): void {
+  const gzip = acceptsGzip(request);
+  response.set({
+    'Content-Type': file.contentType,
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    Vary: 'Accept-Encoding',
+    // The compressed bytes are a different representation: a different validator.
+    ETag: gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag,
+  });
+  if (gzip) response.set('Content-Encoding', 'gzip');
+  // `send` answers 304 by itself when If-None-Match matches the ETag set above.
+  response.send(gzip ? file.gzipped : file.body);
+}
+
+/**
+ * The router for `/` and the other page paths (`index.html`), `/app.js` and `/style.css`.
+ * Rejects if the client does not compile (the error lists esbuild's messages).
+ */
+export async function createClientRouter(opts: ClientRouterOptions = {}): Promise<Router> {
+  const clientDir = opts.clientDir ?? DEFAULT_CLIENT_DIR;
+  const [html, script, css] = await Promise.all([
+    readFile(path.join(clientDir, 'index.html')),
+    bundleClient(clientDir, opts.sourcemap ?? false),
+    readFile(path.join(clientDir, 'style.css')),
+  ]);
+  const page = asset(html, 'text/html; charset=utf-8');
+  const app = asset(script, 'text/javascript; charset=utf-8');
+  const style = asset(css, 'text/css; charset=utf-8');
+
+  const router = Router();
+  // Every page of the navigation is the same document; the script draws the page its path names.
+  const pagePaths = [...new Set(['/', ...NAV_ITEMS.map((item) => item.path)])];
+  router.get(pagePaths, (request, response) => send(request, response, page));
+  router.get('/app.js', (request, response) => send(request, response, app));
+  router.get('/style.css', (request, response) => send(request, response, style));
+  return router;
+}

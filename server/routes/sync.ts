@@ -1,0 +1,47 @@
+/** `GET /api/sync/runs` (history with per-organization outcomes), `POST /api/sync` (start one). */
+import { Router } from 'express';
+import type { Db } from '../db.ts';
+import { HttpError } from '../errors.ts';
+import type { SyncSummary } from '../sync/run.ts';
+import { syncInProgress } from '../sync/run.ts';
+
+export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary>) | null }): Router {
+  const r = Router();
+
+  r.get('/sync/runs', async (req, res) => {
+    const limit = Math.min(Math.max(Number(req.query.limit ?? 20) || 20, 1), 200);
+    const runs = await deps.db.query(
+      `SELECT id, started_at::VARCHAR AS started_at, finished_at::VARCHAR AS finished_at, source, trigger, status,
+         orgs_total, orgs_ok, orgs_unchanged, orgs_failed, rows_loaded, rows_quarantined, warnings, requests, retries, message
+       FROM sync_runs ORDER BY id DESC LIMIT $limit`,
+      { limit },
+    );
+    const ids = runs.map((x) => String(x.id));
+    const orgs = ids.length
+      ? await deps.db.query(
+          `SELECT run_id, org, status, message, rows_loaded, rows_quarantined, warnings, requests, retries, duration_ms, tabs
+           FROM sync_run_orgs WHERE list_contains($ids, run_id::VARCHAR) ORDER BY run_id, org`,
+          { ids },
+        )
+      : [];
+    res.json({
+      running: syncInProgress(),
+      runs: runs.map((run) => ({
+        ...run,
+        orgs: orgs
+          .filter((o) => o.run_id === run.id)
+          .map(({ run_id: _r, tabs, ...o }) => ({ ...o, tabs: tabs ? JSON.parse(String(tabs)) : null })),
+      })),
+    });
+  });
+
+  r.post('/sync', async (_req, res) => {
+    if (!deps.startSync) throw new HttpError(503, 'sync_unavailable', 'синхронизация не настроена');
+    if (syncInProgress()) throw new HttpError(409, 'sync_running', 'синхронизация уже идёт; дождитесь её окончания');
+    const done = deps.startSync();
+    done.catch(() => undefined);
+    res.status(202).json({ started: true });
+  });
+
+  return r;
+}

@@ -1,0 +1,125 @@
+/**
+ * The DuckDB schema. Data tables are generated from the contract declaration (one table per
+ * tab, one column per declared column); the service tables (registry, sync runs, quarantine)
+ * are written here once.
+ */
+import { CATEGORIES, TABS, type ColumnDecl, type TabDecl } from './contract/index.ts';
+import { readFileSync } from 'node:fs';
+import type { Writer } from './db.ts';
+
+export const SCHEMA_VERSION = 1;
+
+/** A database column derived from a declared column. */
+export interface DbColumn {
+  name: string;
+  sqlType: string;
+  /** The declared column it comes from, or null for a derived column. */
+  from: ColumnDecl | null;
+  /** Which part of a person reference this column holds. */
+  part?: 'text' | 'org' | 'key';
+}
+
+function sqlType(c: ColumnDecl): string {
+  switch (c.type.kind) {
+    case 'date':
+      return 'DATE';
+    case 'number':
+      return c.type.integer ? 'INTEGER' : 'DOUBLE';
+    case 'yesno':
+      return 'BOOLEAN';
+    case 'enumList':
+      return 'VARCHAR[]';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+/** Columns derived during validation rather than typed by schools. */
+const DERIVED: Partial<Record<TabDecl['key'], DbColumn[]>> = {
+  // The identity of a teacher inside the organization: `code:<Код>` or `fio:<normalized ФИО>`.
+  teachers: [{ name: 'person_key', sqlType: 'VARCHAR NOT NULL', from: null }],
+};
+
+/** The database columns of a tab's table, in table order (after `org`, `row_no`, `run_id`). */
+export function dbColumns(tab: TabDecl): DbColumn[] {
+  const out: DbColumn[] = [];
+  for (const c of tab.columns) {
+    if (c.type.kind === 'person') {
+      // The reference as typed, the organization it resolved to and the teacher's person_key.
+      out.push({ name: c.key, sqlType: 'VARCHAR', from: c, part: 'text' });
+      out.push({ name: `${c.key}_org`, sqlType: 'VARCHAR', from: c, part: 'org' });
+      out.push({ name: `${c.key}_key`, sqlType: 'VARCHAR', from: c, part: 'key' });
+    } else {
+      out.push({ name: c.key, sqlType: sqlType(c), from: c });
+    }
+  }
+  out.push(...(DERIVED[tab.key] ?? []));
+  return out;
+}
+
+export function tableDdl(tab: TabDecl, name: string = tab.key, temp = false): string {
+  const cols = [
+    '"org" VARCHAR NOT NULL',
+    '"row_no" INTEGER NOT NULL',
+    '"run_id" INTEGER NOT NULL',
+    ...dbColumns(tab).map((c) => `"${c.name}" ${c.sqlType}`),
+  ];
+  return `CREATE ${temp ? 'TEMP ' : ''}TABLE IF NOT EXISTS "${name}" (\n  ${cols.join(',\n  ')}\n)`;
+}
+
+const SERVICE_DDL = [
+  `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS categories (name VARCHAR PRIMARY KEY, rank INTEGER NOT NULL)`,
+  // The registry as last read. Rows that left the registry stay with in_registry = false.
+  `CREATE TABLE IF NOT EXISTS orgs (
+    code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, type VARCHAR NOT NULL, sheet VARCHAR,
+    curator VARCHAR, active BOOLEAN NOT NULL, registry_row INTEGER, in_registry BOOLEAN NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS org_state (
+    org VARCHAR PRIMARY KEY, last_success TIMESTAMP, last_attempt TIMESTAMP, last_status VARCHAR,
+    last_message VARCHAR, stale BOOLEAN NOT NULL DEFAULT false, version VARCHAR,
+    compliance_first_seen DATE
+  )`,
+  `CREATE SEQUENCE IF NOT EXISTS sync_run_seq START 1`,
+  `CREATE TABLE IF NOT EXISTS sync_runs (
+    id INTEGER PRIMARY KEY, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, source VARCHAR NOT NULL,
+    trigger VARCHAR NOT NULL, status VARCHAR NOT NULL, orgs_total INTEGER, orgs_ok INTEGER,
+    orgs_unchanged INTEGER, orgs_failed INTEGER, rows_loaded INTEGER, rows_quarantined INTEGER,
+    warnings INTEGER, requests INTEGER, retries INTEGER, message VARCHAR
+  )`,
+  `CREATE TABLE IF NOT EXISTS sync_run_orgs (
+    run_id INTEGER NOT NULL, org VARCHAR NOT NULL, status VARCHAR NOT NULL, message VARCHAR,
+    rows_loaded INTEGER, rows_quarantined INTEGER, warnings INTEGER, requests INTEGER, retries INTEGER,
+    duration_ms INTEGER, tabs VARCHAR
+  )`,
+  // Rejected rows, with their raw values as typed (header → value, JSON) and every problem.
+  `CREATE TABLE IF NOT EXISTS quarantine (
+    run_id INTEGER NOT NULL, scope VARCHAR NOT NULL, org VARCHAR, tab VARCHAR NOT NULL, row_no INTEGER, raw VARCHAR NOT NULL,
+    messages VARCHAR NOT NULL
+  )`,
+  // Every finding (errors, warnings, notices) of the latest load of each organization.
+  // scope: 'registry' (the coordinator's registry sheet) or 'sheet' (an organization's spreadsheet).
+  `CREATE TABLE IF NOT EXISTS issues (
+    run_id INTEGER NOT NULL, scope VARCHAR NOT NULL, org VARCHAR, tab VARCHAR NOT NULL, row_no INTEGER, column_name VARCHAR,
+    value VARCHAR, level VARCHAR NOT NULL, problem VARCHAR NOT NULL, message VARCHAR NOT NULL
+  )`,
+];
+
+export async function createSchema(w: Writer): Promise<void> {
+  for (const ddl of SERVICE_DDL) await w.run(ddl);
+  for (const tab of TABS) await w.run(tableDdl(tab));
+  await w.run('DELETE FROM categories');
+  for (const c of CATEGORIES) {
+    await w.run('INSERT INTO categories VALUES ($name, $rank)', { name: c.value, rank: c.rank });
+  }
+  const rows = await w.query(`SELECT value FROM meta WHERE key = 'schema_version'`);
+  const current = rows[0] ? Number(rows[0].value) : null;
+  if (current !== null && current > SCHEMA_VERSION) {
+    throw new Error(
+      `база данных создана более новой версией программы (схема ${current}, поддерживается ${SCHEMA_VERSION})`,
+    );
+  }
+  // Future migrations go here, keyed by `current`.
+  await w.conn.run(readFileSync(new URL('../queries/_macros.sql', import.meta.url), 'utf8'));
+  await w.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)`, { v: String(SCHEMA_VERSION) });
+}

@@ -1,0 +1,109 @@
+/**
+ * The `folder` source: a directory laid out like the sheets, for an offline school, a test or
+ * a migration. `registry.csv` or `registry.xlsx` (tab `Организации`) lists the organizations;
+ * each organization's `Таблица` names an `.xlsx` file (tabs as in the contract) or a
+ * sub-folder with one `.csv` per tab (file name = tab title). The version is a content hash,
+ * so unchanged files are skipped like unchanged Google sheets.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { REGISTRY_TAB, serialFromIso } from '../contract/index.ts';
+import { parseCsv } from './csv.ts';
+import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
+
+/** An exceljs cell value as a Sheets-like cell: dates as serial numbers, formulas as results. */
+function toCell(v: ExcelJS.CellValue): Cell {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v instanceof Date) {
+    // exceljs gives dates as UTC instants; take the UTC calendar day (no local time zone).
+    return serialFromIso(v.toISOString().slice(0, 10));
+  }
+  if (typeof v === 'object') {
+    if ('richText' in v) return v.richText.map((r) => r.text).join('');
+    if ('error' in v) return String(v.error);
+    if ('result' in v) return toCell((v.result ?? null) as ExcelJS.CellValue);
+    if ('text' in v && typeof v.text === 'string') return v.text;
+    if ('formula' in v || 'sharedFormula' in v) return null;
+  }
+  return String(v);
+}
+
+export async function readXlsx(path: string): Promise<RawTab[]> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path);
+  return wb.worksheets.map((ws) => {
+    const grid: Grid = [];
+    ws.eachRow({ includeEmpty: true }, (row, rowNumber) => {
+      const cells: Cell[] = [];
+      row.eachCell({ includeEmpty: true }, (cell, col) => {
+        cells[col - 1] = toCell(cell.value);
+      });
+      for (let i = 0; i < cells.length; i++) if (cells[i] === undefined) cells[i] = null;
+      grid[rowNumber - 1] = cells;
+    });
+    for (let i = 0; i < grid.length; i++) if (grid[i] === undefined) grid[i] = [];
+    return { title: ws.name, grid };
+  });
+}
+
+function readCsvTab(path: string): RawTab {
+  return { title: basename(path, extname(path)), grid: parseCsv(readFileSync(path, 'utf8')) };
+}
+
+function hashFiles(paths: string[]): string {
+  const h = createHash('sha256');
+  for (const p of paths.sort()) {
+    h.update(basename(p));
+    h.update(readFileSync(p));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+export function createFolderSource(dir: string): Source {
+  const locate = (org: OrgEntry): string | null => {
+    const candidates = [org.sheet, `${org.sheet}.xlsx`, `${org.code}.xlsx`, org.code];
+    for (const c of candidates) {
+      const p = join(dir, c);
+      if (existsSync(p)) return p;
+    }
+    return null;
+  };
+  return {
+    kind: 'folder',
+    description: `папка ${dir}`,
+    async readRegistry() {
+      const csv = join(dir, 'registry.csv');
+      const xlsx = join(dir, 'registry.xlsx');
+      if (existsSync(csv)) return { ...readCsvTab(csv), title: REGISTRY_TAB.title };
+      if (existsSync(xlsx)) {
+        const tabs = await readXlsx(xlsx);
+        const tab = tabs.find((t) => t.title.trim().toLowerCase() === REGISTRY_TAB.title.toLowerCase()) ?? tabs[0];
+        if (tab) return tab;
+      }
+      throw new SourceError(`в папке ${dir} нет реестра организаций (registry.csv или registry.xlsx)`, 'not_found');
+    },
+    async fetchOrg(org: OrgEntry, ctx: FetchContext): Promise<FetchResult> {
+      const path = locate(org);
+      if (!path) {
+        throw new SourceError(`таблица организации ${org.code} не найдена: в папке нет «${org.sheet}» (ни .xlsx, ни папки с .csv)`, 'not_found');
+      }
+      try {
+        if (statSync(path).isDirectory()) {
+          const files = readdirSync(path).filter((f) => f.toLowerCase().endsWith('.csv')).map((f) => join(path, f));
+          const version = hashFiles(files);
+          if (!ctx.full && ctx.lastVersion === version) return { status: 'unchanged', version, requests: 0, retries: 0 };
+          return { status: 'ok', tabs: files.map(readCsvTab), version, requests: 0, retries: 0 };
+        }
+        const version = hashFiles([path]);
+        if (!ctx.full && ctx.lastVersion === version) return { status: 'unchanged', version, requests: 0, retries: 0 };
+        return { status: 'ok', tabs: await readXlsx(path), version, requests: 0, retries: 0 };
+      } catch (e) {
+        if (e instanceof SourceError) throw e;
+        throw new SourceError(`не удалось прочитать таблицу организации ${org.code} (${basename(path)}): файл повреждён или это не .xlsx`, 'bad_shape');
+      }
+    },
+  };
+}

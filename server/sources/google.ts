@@ -1,0 +1,630 @@
+/**
+ * The `google` source: reads the registry and the organizations' spreadsheets through the
+ * official `googleapis` client.
+ *
+ * Per changed spreadsheet it makes exactly three requests: Drive `files.get` (modifiedTime,
+ * for change detection), Sheets `spreadsheets.get` (tab titles) and one `values.batchGet`
+ * (every grid tab). An unchanged spreadsheet costs one request. Every HTTP request of the
+ * source goes through one concurrency limit and one requests-per-minute window, and is
+ * retried by us (googleapis' own retry is switched off) with exponential backoff and full
+ * jitter, honoring `Retry-After`.
+ *
+ * Secrets (the API key, the service-account key) never reach an error message: errors are
+ * rebuilt from the HTTP status and Google's error body, then sanitized, and the original
+ * error (whose config carries headers and URLs) is never attached as `cause`.
+ */
+import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { google, type drive_v3, type sheets_v4 } from 'googleapis';
+import pLimit from 'p-limit';
+import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
+
+export interface GoogleSourceOptions {
+  /** Registry spreadsheet: a bare ID or its full URL. */
+  registryId: string;
+  /** API key (works for sheets shared "anyone with the link"). Ignored when `credentialsFile` is set. */
+  apiKey?: string | undefined;
+  /** Service-account key file (JSON). */
+  credentialsFile?: string | undefined;
+  /**
+   * Service account only: sign scoped JWTs locally instead of exchanging them at
+   * oauth2.googleapis.com (no token request). Off by default; the tests use it, since the fake
+   * server cannot issue tokens and the token URL of google-auth-library is fixed.
+   */
+  jwtAccess?: boolean | undefined;
+  /** GOOGLE_API_ROOT: another root URL for every request, e.g. `http://127.0.0.1:PORT/` (the fake server). */
+  rootUrl?: string | undefined;
+  /** Concurrent HTTP requests of this source. Default 4. */
+  concurrency?: number | undefined;
+  /** Requests per sliding minute, shared by all requests of this source. Default 240. */
+  requestsPerMinute?: number | undefined;
+  /** Per-request timeout. Default 30 000 ms. */
+  timeoutMs?: number | undefined;
+  /** Retries per request after the first attempt. Default 6. */
+  maxRetries?: number | undefined;
+  /** Title of the registry tab. Default `Организации` (matched tolerantly). */
+  registryTab?: string | undefined;
+  /** Injected for tests. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** Injected for tests: [0, 1). */
+  random?: (() => number) | undefined;
+  /** Injected for tests: the clock of the rate limiter and of `Retry-After` dates. */
+  now?: (() => number) | undefined;
+}
+
+const DEFAULT_REGISTRY_TAB = 'Организации';
+const SCOPES = [
+  'https://www.googleapis.com/auth/spreadsheets.readonly',
+  'https://www.googleapis.com/auth/drive.metadata.readonly',
+];
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 32_000;
+/** A `Retry-After` longer than this is clamped: a sync must not hang for an hour on one header. */
+const RETRY_AFTER_MAX_MS = 5 * 60_000;
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Drive (and sometimes Sheets) report per-user rate limits as 403 with one of these reasons. */
+const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
+
+// ---------------------------------------------------------------------------------------------
+// Small pure helpers (exported for other modules and for tests)
+// ---------------------------------------------------------------------------------------------
+
+const ID_RE = /^[A-Za-z0-9_-]{5,}$/;
+
+/**
+ * The spreadsheet ID from a bare ID or a Google Sheets/Drive URL (`…/d/<id>/…`, `?id=<id>`).
+ * Returns null for anything else, including "published to the web" links (`/d/e/…`), whose
+ * ID the API does not accept.
+ */
+export function extractSpreadsheetId(s: string): string | null {
+  const text = s.trim();
+  if (text === '') return null;
+  if (ID_RE.test(text)) return /[A-Za-z0-9]/.test(text) ? text : null;
+  if (!/^https?:\/\//i.test(text) && !/^(docs|drive)\.google\.com\//i.test(text)) return null;
+  if (/\/d\/e\//.test(text)) return null;
+  const m = /\/d\/([A-Za-z0-9_-]+)(?:[/?#]|$)/.exec(text) ?? /[?&]id=([A-Za-z0-9_-]+)(?:[&#]|$)/.exec(text);
+  const id = m?.[1];
+  return id !== undefined && ID_RE.test(id) ? id : null;
+}
+
+/** A1 notation of a whole tab: the title in single quotes, apostrophes doubled (`'Дела''2024'`). */
+export function quoteSheetTitle(title: string): string {
+  return `'${title.replace(/'/g, "''")}'`;
+}
+
+/** Title comparison key: case, ё/е, extra spaces and a trailing period do not matter. */
+export function normalizeTabTitle(title: string): string {
+  return title
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/ё/g, 'е')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\.+$/, '')
+    .trim();
+}
+
+/** Full-jitter exponential backoff: uniform in [0, min(cap, base·2^attempt)). `attempt` starts at 0. */
+export function backoffDelay(attempt: number, random: () => number, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}
+
+/** `Retry-After` as milliseconds from `nowMs`: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
+  if (value === null || value === undefined) return null;
+  const v = value.trim();
+  if (v === '') return null;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.min(RETRY_AFTER_MAX_MS, Math.round(Number(v) * 1000));
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return null;
+  return Math.min(RETRY_AFTER_MAX_MS, Math.max(0, date - nowMs));
+}
+
+export interface RateLimiterOptions {
+  /** Requests allowed in any window; <= 0 or Infinity = unlimited. */
+  limit: number;
+  windowMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A sliding-window log: at most `limit` grants in any `windowMs`. Stricter than a fixed
+ * per-minute bucket, so it stays under Google's per-minute quota however the minutes align.
+ * Grants are FIFO (a promise chain), so concurrent callers cannot starve each other.
+ */
+export class RateLimiter {
+  private readonly stamps: number[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private readonly limit: number;
+  private readonly windowMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(opts: RateLimiterOptions) {
+    this.limit = opts.limit;
+    this.windowMs = opts.windowMs ?? 60_000;
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? defaultSleep;
+  }
+
+  /** Resolves when one more request may be sent (and records it). */
+  acquire(): Promise<void> {
+    if (!(this.limit > 0) || this.limit === Infinity) return Promise.resolve();
+    const turn = this.chain.then(() => this.take());
+    this.chain = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Grants recorded in the current window (for tests and progress). */
+  inWindow(): number {
+    this.prune(this.now());
+    return this.stamps.length;
+  }
+
+  private prune(t: number): void {
+    while (this.stamps.length > 0 && (this.stamps[0] as number) <= t - this.windowMs) this.stamps.shift();
+  }
+
+  private async take(): Promise<void> {
+    for (;;) {
+      const t = this.now();
+      this.prune(t);
+      if (this.stamps.length < this.limit) {
+        this.stamps.push(t);
+        return;
+      }
+      const oldest = this.stamps[0] as number;
+      await this.sleep(Math.max(1, oldest + this.windowMs - t));
+    }
+  }
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return delay(ms).then(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error inspection
+// ---------------------------------------------------------------------------------------------
+
+/** What we keep from a failed request; nothing here holds config, headers or URLs. */
+interface Failure {
+  /** HTTP status, or undefined for network errors / timeouts. */
+  status: number | undefined;
+  /** Google's machine reason(s) (`details[].reason`, `errors[].reason`, `status`). */
+  reasons: string[];
+  /** Google's human message (already sanitized) or a network description. */
+  detail: string;
+  retryAfterMs: number | null;
+  /** True when the request never got an HTTP answer from the API (network, timeout). */
+  network: boolean;
+  /** True when this is not a request failure at all (a bug, an unreadable key). */
+  local: boolean;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function headerValue(headers: unknown, name: string): string | null {
+  if (!isObject(headers)) return null;
+  const get = (headers as { get?: unknown }).get;
+  if (typeof get === 'function') {
+    const v: unknown = get.call(headers, name);
+    return typeof v === 'string' ? v : null;
+  }
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === name.toLowerCase()) return Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return null;
+}
+
+/** Messages of errors raised below the HTTP layer (undici puts the code in `cause`). */
+function networkDescription(err: Record<string, unknown>, timeoutMs: number): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && isObject(cur); i++) {
+    const name = typeof cur['name'] === 'string' ? cur['name'] : '';
+    const code = typeof cur['code'] === 'string' ? cur['code'] : '';
+    // We never abort requests ourselves, so an AbortError is gaxios' per-request timeout firing.
+    if (name === 'TimeoutError' || name === 'AbortError' || code === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return `превышено время ожидания ответа (${timeoutMs < 1000 ? `${timeoutMs} мс` : `${Math.round(timeoutMs / 100) / 10} с`})`;
+    }
+    if (code !== '' && !parts.includes(code)) parts.push(code);
+    cur = cur['cause'];
+  }
+  const message = typeof err['message'] === 'string' ? err['message'] : 'сетевая ошибка';
+  return parts.length > 0 ? `${message} (${parts.join(', ')})` : message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The source
+// ---------------------------------------------------------------------------------------------
+
+interface Counters {
+  requests: number;
+  retries: number;
+}
+
+/** What a request is about: used only to word error messages. */
+type Target = { kind: 'registry'; id: string } | { kind: 'org'; code: string; id: string };
+
+type Auth = { kind: 'none' } | { kind: 'key'; key: string } | { kind: 'service'; file: string };
+
+interface Clients {
+  sheets: sheets_v4.Sheets;
+  drive: drive_v3.Drive;
+}
+
+export function createGoogleSource(opts: GoogleSourceOptions): Source {
+  const sleep = opts.sleep ?? defaultSleep;
+  const random = opts.random ?? Math.random;
+  const now = opts.now ?? Date.now;
+  const maxRetries = Math.max(0, opts.maxRetries ?? 6);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const registryTab = opts.registryTab ?? DEFAULT_REGISTRY_TAB;
+  const registryId = extractSpreadsheetId(opts.registryId) ?? opts.registryId.trim();
+  const slots = pLimit(Math.max(1, opts.concurrency ?? 4));
+  const limiter = new RateLimiter({ limit: opts.requestsPerMinute ?? 240, now, sleep });
+
+  const auth: Auth =
+    opts.credentialsFile !== undefined && opts.credentialsFile !== ''
+      ? { kind: 'service', file: opts.credentialsFile }
+      : opts.apiKey !== undefined && opts.apiKey !== ''
+        ? { kind: 'key', key: opts.apiKey }
+        : { kind: 'none' };
+
+  /** Every string that must never be shown; filled as secrets become known (key file contents). */
+  const secrets: string[] = auth.kind === 'key' ? [auth.key] : [];
+  let serviceEmail: string | null = null;
+  /** Set when Drive answers that its API is disabled for the project: stop asking it. */
+  let driveDisabled = false;
+
+  function sanitize(text: string): string {
+    let s = text;
+    for (const secret of secrets) if (secret.length >= 4) s = s.split(secret).join('***');
+    s = s.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '***');
+    s = s.replace(/([?&](?:key|access_token|token|api_key)=)[^&\s#"']*/gi, '$1***');
+    s = s.replace(/((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***');
+    s = s.replace(/(x-goog-api-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
+    return s;
+  }
+
+  // The clients are built lazily: reading the key file is async and may fail, and that failure
+  // belongs to a sync (as a SourceError), not to the construction of the app.
+  let clientsPromise: Promise<Clients> | null = null;
+  function clients(): Promise<Clients> {
+    clientsPromise ??= buildClients().catch((err: unknown) => {
+      clientsPromise = null; // a fixed key file should work on the next sync without a restart
+      throw err;
+    });
+    return clientsPromise;
+  }
+
+  async function buildClients(): Promise<Clients> {
+    // googleapis retries on its own by default; off, so that counting, backoff and the shared
+    // rate limit are ours. `timeout` is per request (gaxios aborts it).
+    const common = {
+      retry: false,
+      timeout: timeoutMs,
+      ...(opts.rootUrl !== undefined && opts.rootUrl !== '' ? { rootUrl: withSlash(opts.rootUrl) } : {}),
+    };
+    if (auth.kind === 'service') {
+      const credentials = await readKeyFile(auth.file);
+      const authClient = new google.auth.GoogleAuth({ credentials, scopes: SCOPES });
+      // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
+      if (opts.jwtAccess === true) authClient.useJWTAccessWithScope = true;
+      return {
+        sheets: google.sheets({ version: 'v4', auth: authClient, ...common }),
+        drive: google.drive({ version: 'v3', auth: authClient, ...common }),
+      };
+    }
+    // The key goes in the X-Goog-Api-Key header rather than `?key=`: it then never appears in
+    // a URL (logs, proxies, error objects). Google accepts both.
+    const headers: Record<string, string> = auth.kind === 'key' ? { 'X-Goog-Api-Key': auth.key } : {};
+    return {
+      sheets: google.sheets({ version: 'v4', headers, ...common }),
+      drive: google.drive({ version: 'v3', headers, ...common }),
+    };
+  }
+
+  async function readKeyFile(file: string): Promise<Record<string, string>> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      const code = isObject(err) && typeof err['code'] === 'string' ? ` (${err['code']})` : '';
+      throw new SourceError(`не удалось прочитать файл ключа сервисного аккаунта ${file}${code}: проверьте GOOGLE_APPLICATION_CREDENTIALS`, 'other');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // JSON.parse messages quote the input: never pass them on.
+      throw new SourceError(`файл ключа сервисного аккаунта ${file} — не JSON: скачайте ключ заново (формат JSON) в консоли Google Cloud`, 'other');
+    }
+    if (!isObject(parsed)) throw new SourceError(`файл ключа сервисного аккаунта ${file} не похож на ключ сервисного аккаунта`, 'other');
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+    for (const k of ['private_key', 'private_key_id', 'client_secret', 'refresh_token']) {
+      const v = out[k];
+      if (v !== undefined) secrets.push(v);
+    }
+    if (out['client_email'] === undefined || out['private_key'] === undefined) {
+      throw new SourceError(`в файле ключа ${file} нет client_email или private_key: нужен ключ сервисного аккаунта (JSON)`, 'other');
+    }
+    serviceEmail = out['client_email'];
+    return out;
+  }
+
+  function inspect(err: unknown): Failure {
+    if (err instanceof SourceError) {
+      return { status: undefined, reasons: [], detail: err.message, retryAfterMs: null, network: false, local: true };
+    }
+    if (!isObject(err)) {
+      return { status: undefined, reasons: [], detail: sanitize(String(err)), retryAfterMs: null, network: false, local: true };
+    }
+    const response = err['response'];
+    if (isObject(response) && typeof response['status'] === 'number') {
+      const status = response['status'];
+      const reasons: string[] = [];
+      let message = '';
+      const data = response['data'];
+      const body = isObject(data) ? data['error'] : undefined;
+      if (isObject(body)) {
+        if (typeof body['message'] === 'string') message = body['message'];
+        if (typeof body['status'] === 'string') reasons.push(body['status']);
+        for (const list of [body['details'], body['errors']]) {
+          if (!Array.isArray(list)) continue;
+          for (const d of list) if (isObject(d) && typeof d['reason'] === 'string') reasons.push(d['reason']);
+        }
+      } else if (typeof body === 'string') {
+        // OAuth token endpoint: {"error":"invalid_grant","error_description":"..."}
+        reasons.push(body);
+        message = isObject(data) && typeof data['error_description'] === 'string' ? `${body}: ${data['error_description']}` : body;
+      }
+      if (message === '') message = typeof response['statusText'] === 'string' && response['statusText'] !== '' ? response['statusText'] : `HTTP ${status}`;
+      return {
+        status,
+        reasons,
+        detail: sanitize(message),
+        retryAfterMs: parseRetryAfter(headerValue(response['headers'], 'retry-after'), now()),
+        network: false,
+        local: false,
+      };
+    }
+    // gaxios wraps fetch failures and aborts (timeouts) in a GaxiosError that has a `config`;
+    // a DOMException TimeoutError/AbortError can also escape on its own.
+    const name = typeof err['name'] === 'string' ? err['name'] : '';
+    if ('config' in err || name === 'TimeoutError' || name === 'AbortError' || name === 'FetchError') {
+      return { status: undefined, reasons: [], detail: sanitize(networkDescription(err, timeoutMs)), retryAfterMs: null, network: true, local: false };
+    }
+    const message = typeof err['message'] === 'string' ? err['message'] : String(err);
+    return { status: undefined, reasons: [], detail: sanitize(message), retryAfterMs: null, network: false, local: true };
+  }
+
+  function isRateLimit(f: Failure): boolean {
+    return f.status === 429 || (f.status === 403 && f.reasons.some((r) => RATE_LIMIT_REASONS.has(r)));
+  }
+
+  function isRetryable(f: Failure): boolean {
+    if (f.local) return false;
+    if (f.network) return true;
+    return (f.status !== undefined && RETRYABLE_STATUS.has(f.status)) || isRateLimit(f);
+  }
+
+  function who(t: Target): { of: string; table: string } {
+    return t.kind === 'org'
+      ? { of: `организации ${t.code}`, table: `таблице организации ${t.code}` }
+      : { of: `реестра организаций (таблица ${t.id})`, table: `реестру организаций (таблица ${t.id})` };
+  }
+
+  function shareHint(): string {
+    if (auth.kind === 'service') {
+      const account = serviceEmail !== null ? `сервисного аккаунта ${serviceEmail}` : 'сервисного аккаунта (client_email из файла ключа)';
+      return `откройте доступ на чтение для ${account} или «всем, у кого есть ссылка»`;
+    }
+    return 'откройте доступ на чтение «всем, у кого есть ссылка» (или настройте сервисный аккаунт и откройте доступ ему)';
+  }
+
+  /** The SourceError the coordinator sees, in Russian, naming the organization (or the registry) and what to do. */
+  function toSourceError(f: Failure, t: Target, c: Counters, exhausted: boolean): SourceError {
+    const w = who(t);
+    const mk = (message: string, code: SourceError['code']) => new SourceError(sanitize(message), code, c.requests, c.retries);
+    if (f.local) return mk(t.kind === 'org' ? `не удалось прочитать таблицу ${w.of}: ${f.detail}` : `не удалось прочитать реестр организаций (таблица ${t.id}): ${f.detail}`, 'other');
+    const tries = `${c.requests} ${plural(c.requests, 'запрос', 'запроса', 'запросов')}`;
+    if (exhausted && isRateLimit(f)) {
+      return mk(`превышена квота Google Sheets при чтении ${w.of} (${tries}): попробуйте позже или уменьшите частоту синхронизации`, 'quota');
+    }
+    if (f.network) return mk(`Google Sheets недоступен: ${f.detail} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
+    const status = f.status ?? 0;
+    if (exhausted || RETRYABLE_STATUS.has(status)) {
+      return mk(`Google Sheets недоступен: HTTP ${status} ${f.detail} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
+    }
+    if (f.reasons.includes('SERVICE_DISABLED') || f.reasons.includes('accessNotConfigured')) {
+      return mk(`Google Sheets API не включён в проекте Google Cloud, которому принадлежит ключ (чтение ${w.of}): включите «Google Sheets API» в консоли Google Cloud`, 'forbidden');
+    }
+    if (f.reasons.includes('API_KEY_INVALID') || /api key not valid/i.test(f.detail)) {
+      return mk(`API-ключ Google недействителен (чтение ${w.of}): проверьте GOOGLE_API_KEY`, 'forbidden');
+    }
+    if (status === 403 && auth.kind === 'none' && /missing a valid API key|unregistered callers/i.test(f.detail)) {
+      return mk(`Google требует авторизацию (чтение ${w.of}): задайте GOOGLE_API_KEY или GOOGLE_APPLICATION_CREDENTIALS`, 'forbidden');
+    }
+    if (status === 401) {
+      return mk(`Google не принял учётные данные (HTTP 401) при чтении ${w.of}: проверьте GOOGLE_APPLICATION_CREDENTIALS или GOOGLE_API_KEY`, 'forbidden');
+    }
+    if (status === 403) return mk(`нет доступа к ${w.table}: ${shareHint()}`, 'forbidden');
+    if (status === 404) {
+      return t.kind === 'org'
+        ? mk(`таблица ${w.of} не найдена (ID ${t.id}): проверьте столбец «Таблица» реестра`, 'not_found')
+        : mk(`реестр организаций не найден (ID ${t.id}): проверьте SHEETS_REGISTRY_ID`, 'not_found');
+    }
+    if (status === 400 && /not supported for this document/i.test(f.detail)) {
+      return mk(
+        `таблица ${w.of} (ID ${t.id}) — файл Excel, а не Google Таблица: откройте её и выберите «Файл → Сохранить как Google Таблицу», затем укажите ID новой таблицы`,
+        'bad_shape',
+      );
+    }
+    return mk(`ошибка Google Sheets при чтении ${w.of}: HTTP ${status} ${f.detail}`, 'other');
+  }
+
+  /**
+   * One API call with the shared limits and our retry policy. `send` makes exactly one HTTP
+   * request. The concurrency slot is held only while the request is in flight (not during
+   * backoff), and the rate-limit grant is taken inside the slot so that the recorded time is
+   * the time the request really leaves.
+   */
+  async function call<T>(t: Target, c: Counters, send: (cl: Clients) => Promise<{ data: T }>, onFail?: (f: Failure) => T | undefined): Promise<T> {
+    let cl: Clients;
+    try {
+      cl = await clients();
+    } catch (err) {
+      // Key-file problems already are worded SourceErrors: pass them on unchanged.
+      throw err instanceof SourceError ? err : toSourceError(inspect(err), t, c, false);
+    }
+    for (let attempt = 0; ; attempt++) {
+      let failure: Failure;
+      try {
+        const res = await slots(async () => {
+          await limiter.acquire();
+          c.requests++;
+          return send(cl);
+        });
+        return res.data;
+      } catch (err) {
+        failure = inspect(err);
+      }
+      if (onFail !== undefined && !isRetryable(failure)) {
+        const fallback = onFail(failure);
+        if (fallback !== undefined) return fallback;
+      }
+      if (!isRetryable(failure)) throw toSourceError(failure, t, c, false);
+      if (attempt >= maxRetries) throw toSourceError(failure, t, c, true);
+      c.retries++;
+      await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
+    }
+  }
+
+  const authDescription = auth.kind === 'service' ? `сервисный аккаунт (${auth.file})` : auth.kind === 'key' ? 'API-ключ' : 'без авторизации';
+  const description = `Google Sheets: реестр ${registryId}, ${authDescription}${opts.rootUrl ? `, API ${opts.rootUrl}` : ''}`;
+
+  return {
+    kind: 'google',
+    description,
+
+    async readRegistry(): Promise<RawTab> {
+      const t: Target = { kind: 'registry', id: registryId };
+      const c: Counters = { requests: 0, retries: 0 };
+      if (!ID_RE.test(registryId)) {
+        throw new SourceError(`ID реестра организаций «${sanitize(opts.registryId)}» не похож на ID Google Таблицы: укажите в SHEETS_REGISTRY_ID ID или ссылку на таблицу`, 'not_found');
+      }
+      const meta = await call<sheets_v4.Schema$Spreadsheet>(t, c, (cl) =>
+        cl.sheets.spreadsheets.get({ spreadsheetId: registryId, fields: 'sheets.properties.title' }),
+      );
+      const titles = (meta.sheets ?? []).map((s) => s.properties?.title).filter((x): x is string => typeof x === 'string');
+      const want = normalizeTabTitle(registryTab);
+      const title = titles.find((x) => normalizeTabTitle(x) === want);
+      if (title === undefined) {
+        const have = titles.length > 0 ? titles.map((x) => `«${x}»`).join(', ') : 'нет ни одного';
+        throw new SourceError(`в реестре организаций (таблица ${registryId}) нет листа «${registryTab}»; листы: ${have}`, 'bad_shape', c.requests, c.retries);
+      }
+      const range = await call<sheets_v4.Schema$ValueRange>(t, c, (cl) =>
+        cl.sheets.spreadsheets.values.get({
+          spreadsheetId: registryId,
+          range: quoteSheetTitle(title),
+          valueRenderOption: 'UNFORMATTED_VALUE',
+          dateTimeRenderOption: 'SERIAL_NUMBER',
+          majorDimension: 'ROWS',
+        }),
+      );
+      return { title, grid: toGrid(range.values) };
+    },
+
+    async fetchOrg(org: OrgEntry, ctx: FetchContext): Promise<FetchResult> {
+      const c: Counters = { requests: 0, retries: 0 };
+      const id = extractSpreadsheetId(org.sheet);
+      if (id === null) {
+        throw new SourceError(`у организации ${org.code} в столбце «Таблица» реестра не ID и не ссылка на Google Таблицу: «${org.sheet}»`, 'not_found');
+      }
+      const t: Target = { kind: 'org', code: org.code, id };
+
+      // Change detection. Drive 403/404 means "this credential cannot read Drive metadata"
+      // (API key without Drive, scope missing, API disabled): read the sheet in full instead.
+      let version: string | null = null;
+      if (!driveDisabled) {
+        const file = await call<drive_v3.Schema$File | null>(
+          t,
+          c,
+          (cl) => cl.drive.files.get({ fileId: id, fields: 'modifiedTime', supportsAllDrives: true }),
+          (f) => {
+            if (f.status !== 403 && f.status !== 404) return undefined;
+            if (f.reasons.includes('SERVICE_DISABLED') || f.reasons.includes('accessNotConfigured')) driveDisabled = true;
+            return null;
+          },
+        );
+        version = file?.modifiedTime ?? null;
+      }
+      if (!ctx.full && version !== null && version === ctx.lastVersion) {
+        return { status: 'unchanged', version, requests: c.requests, retries: c.retries };
+      }
+
+      const meta = await call<sheets_v4.Schema$Spreadsheet>(t, c, (cl) =>
+        cl.sheets.spreadsheets.get({ spreadsheetId: id, fields: 'sheets.properties(title,sheetType)' }),
+      );
+      // Chart sheets (OBJECT) have no cells and make values.* fail: only grid tabs are read.
+      const titles = (meta.sheets ?? [])
+        .filter((s) => s.properties?.sheetType === undefined || s.properties.sheetType === null || s.properties.sheetType === 'GRID')
+        .map((s) => s.properties?.title)
+        .filter((x): x is string => typeof x === 'string');
+      if (titles.length === 0) return { status: 'ok', tabs: [], version, requests: c.requests, retries: c.retries };
+
+      const batch = await call<sheets_v4.Schema$BatchGetValuesResponse>(t, c, (cl) =>
+        cl.sheets.spreadsheets.values.batchGet({
+          spreadsheetId: id,
+          ranges: titles.map(quoteSheetTitle),
+          valueRenderOption: 'UNFORMATTED_VALUE',
+          dateTimeRenderOption: 'SERIAL_NUMBER',
+          majorDimension: 'ROWS',
+        }),
+      );
+      const ranges = batch.valueRanges ?? [];
+      if (ranges.length !== titles.length) {
+        throw new SourceError(
+          `Google Sheets вернул ${ranges.length} диапазонов вместо ${titles.length} для таблицы организации ${org.code}: попробуйте синхронизацию ещё раз`,
+          'bad_shape',
+          c.requests,
+          c.retries,
+        );
+      }
+      // batchGet answers in the order of `ranges`.
+      const tabs = titles.map((title, i) => ({ title, grid: toGrid(ranges[i]?.values) }));
+      return { status: 'ok', tabs, version, requests: c.requests, retries: c.retries };
+    },
+  };
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+function plural(n: number, one: string, few: string, many: string): string {
+  const m10 = n % 10;
+  const m100 = n % 100;
+  if (m10 === 1 && m100 !== 11) return one;
+  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
+  return many;
+}
+
+function toCell(v: unknown): Cell {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return String(v);
+}
+
+/** API rows → Grid. Missing `values` (an empty tab) is an empty grid; ragged rows stay ragged. */
+function toGrid(values: unknown): Grid {
+  if (!Array.isArray(values)) return [];
+  return values.map((row: unknown) => (Array.isArray(row) ? row.map(toCell) : []));
+}

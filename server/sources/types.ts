@@ -1,0 +1,67 @@
+/**
+ * What every source (google, folder, demo) produces: the registry as a grid and, for each
+ * organization, its tabs as grids of cell values. Nothing here knows the contract; parsing
+ * and validation happen in `sync/`.
+ */
+
+/** One cell as a source delivers it: Sheets UNFORMATTED_VALUE semantics. Dates may be serial numbers. */
+export type Cell = string | number | boolean | null;
+
+/** Rows of cells; rows may be ragged (trailing empty cells omitted), like the Sheets API returns them. */
+export type Grid = Cell[][];
+
+export interface RawTab {
+  /** The tab title exactly as in the spreadsheet. */
+  title: string;
+  grid: Grid;
+}
+
+/** One organization as listed in the registry (already validated). */
+export interface OrgEntry {
+  code: string;
+  name: string;
+  type: string;
+  /** Spreadsheet ID (google), file or folder name (folder), or the demo key. */
+  sheet: string;
+  curator: string | null;
+  active: boolean;
+  /** Row number of the registry tab as the coordinator sees it (1-based). */
+  registryRow: number;
+}
+
+export interface FetchContext {
+  /** The version stored after the last successful load (e.g. Drive modifiedTime); null when never loaded. */
+  lastVersion: string | null;
+  /** Force a full read even when the source says nothing changed. */
+  full: boolean;
+}
+
+export type FetchResult =
+  | { status: 'ok'; tabs: RawTab[]; version: string | null; requests: number; retries: number }
+  | { status: 'unchanged'; version: string | null; requests: number; retries: number };
+
+/**
+ * A failure to read one organization's spreadsheet (no access, not found, network...).
+ * `message` is Russian and is shown to the coordinator as is.
+ */
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'forbidden' | 'not_found' | 'unavailable' | 'bad_shape' | 'quota' | 'other',
+    readonly requests = 0,
+    readonly retries = 0,
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
+
+export interface Source {
+  readonly kind: 'demo' | 'folder' | 'google';
+  /** A short human description for logs and sync_runs (never a secret). */
+  readonly description: string;
+  /** The registry tab (`Организации`) as a grid, header row included. */
+  readRegistry(): Promise<RawTab>;
+  /** One organization's tabs. Throws SourceError when the spreadsheet cannot be read. */
+  fetchOrg(org: OrgEntry, ctx: FetchContext): Promise<FetchResult>;
+}

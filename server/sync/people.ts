@@ -1,0 +1,73 @@
+/**
+ * The directory of teachers per organization used to resolve person references
+ * (CONTRACT.md section 3): by normalized ФИО, or by Код when the school uses codes.
+ */
+import { closest, normalizePersonName } from '../contract/index.ts';
+
+export interface Person {
+  key: string;
+  fio: string;
+  code: string | null;
+}
+
+export function personKey(fio: string, code: string | null): string {
+  return code ? `code:${normalizePersonName(code)}` : `fio:${normalizePersonName(fio)}`;
+}
+
+export class OrgPeople {
+  private readonly byName = new Map<string, Person[]>();
+  private readonly byCode = new Map<string, Person>();
+  /** Names whose `Педагоги` row was rejected in this run: row number for the message. */
+  private readonly rejected = new Map<string, number>();
+
+  constructor(readonly org: string, people: Iterable<Person> = []) {
+    for (const p of people) this.add(p);
+  }
+
+  add(p: Person): void {
+    const n = normalizePersonName(p.fio);
+    const list = this.byName.get(n) ?? [];
+    list.push(p);
+    this.byName.set(n, list);
+    if (p.code) this.byCode.set(normalizePersonName(p.code), p);
+  }
+
+  addRejected(fio: string, row: number): void {
+    const n = normalizePersonName(fio);
+    if (!this.byName.has(n) && !this.rejected.has(n)) this.rejected.set(n, row);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** Resolves a name (or a code) to one person, or explains in Russian why not. */
+  find(name: string): { ok: true; person: Person } | { ok: false; problem: string } {
+    const n = normalizePersonName(name);
+    const byCode = this.byCode.get(n);
+    if (byCode) return { ok: true, person: byCode };
+    const list = this.byName.get(n) ?? [];
+    if (list.length === 1) return { ok: true, person: list[0]! };
+    if (list.length > 1) {
+      const codes = list.map((p) => p.code ?? '—').join(', ');
+      return {
+        ok: false,
+        problem: `на листе «Педагоги» организации ${this.org} несколько педагогов с таким ФИО (коды: ${codes}); укажите код педагога`,
+      };
+    }
+    const rejectedRow = this.rejected.get(n);
+    if (rejectedRow !== undefined) {
+      return {
+        ok: false,
+        problem: `педагог указан на листе «Педагоги» организации ${this.org} в строке ${rejectedRow}, но та строка не загружена из-за ошибки; исправьте её`,
+      };
+    }
+    const near = closest(name, this.names());
+    const hint = near.length ? `; возможно, имелся в виду: ${near.map((x) => `«${x}»`).join(', ')}` : '';
+    return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}${hint}` };
+  }
+
+  private *names(): Iterable<string> {
+    for (const list of this.byName.values()) for (const p of list) yield p.fio;
+  }
+}

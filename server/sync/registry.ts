@@ -1,0 +1,106 @@
+/**
+ * The registry tab `Организации` (CONTRACT.md section 1): one row per organization. A broken
+ * row skips that organization only; duplicate codes skip every row with that code, since we
+ * cannot know which spreadsheet is the right one.
+ */
+import {
+  REGISTRY_SCHEMA,
+  REGISTRY_TAB,
+  layoutGrid,
+  matchKey,
+  type DataIssue,
+} from '../contract/index.ts';
+import type { OrgEntry, RawTab } from '../sources/types.ts';
+
+export interface RegistryResult {
+  entries: OrgEntry[];
+  issues: DataIssue[];
+  /** Codes named by broken rows: their stored data is kept and marked stale. */
+  brokenCodes: string[];
+  /** Rows rejected, with raw values, for quarantine. */
+  rejected: { row: number; raw: Record<string, string>; problems: DataIssue[] }[];
+  /** The whole registry tab could not be read (no header row, missing columns). */
+  fatal: string | null;
+}
+
+/** The spreadsheet ID from a bare ID or a full URL (`…/d/<id>/…`); null when a URL has no ID. */
+export function sheetRef(s: string): string | null {
+  const t = s.trim();
+  const m = t.match(/\/d\/([A-Za-z0-9_-]{10,})/);
+  if (m) return m[1]!;
+  if (/^https?:\/\//i.test(t) || t.includes('docs.google.com')) return null;
+  return t;
+}
+
+export function parseRegistry(tab: RawTab): RegistryResult {
+  const title = tab.title;
+  const out: RegistryResult = { entries: [], issues: [], brokenCodes: [], rejected: [], fatal: null };
+  const layout = layoutGrid(tab.grid, REGISTRY_TAB.columns);
+  for (const n of layout.notices) out.issues.push({ ...n, org: null, tab: title });
+  if (!layout.ok) {
+    out.fatal = layout.problem;
+    out.issues.push({ level: 'error', org: null, tab: title, row: null, column: null, value: null, problem: layout.problem });
+    return out;
+  }
+  const header = (k: string) => layout.headers[k] ?? k;
+  const candidates: { entry: OrgEntry; raw: Record<string, string>; row: number }[] = [];
+  for (const r of layout.rows) {
+    const problems: DataIssue[] = [];
+    const codeText = typeof r.cells.code === 'string' || typeof r.cells.code === 'number' ? String(r.cells.code).trim() : null;
+    const add = (key: string, value: string, problem: string) =>
+      problems.push({ level: 'error', org: codeText, tab: title, row: r.row, column: header(key), value, problem });
+    const res = REGISTRY_SCHEMA.safeParse(r.cells);
+    if (!res.success) {
+      for (const zi of res.error.issues) {
+        const key = String(zi.path[0]);
+        add(key, r.cells[key] === null || r.cells[key] === undefined ? '' : String(r.cells[key]), zi.message);
+      }
+    } else {
+      const v = res.data as Record<string, unknown>;
+      const sheet = sheetRef(String(v.sheet));
+      if (sheet === null) {
+        add('sheet', String(v.sheet), 'в ссылке нет ID таблицы; вставьте полный адрес вида https://docs.google.com/spreadsheets/d/<ID>/edit или сам ID');
+      } else {
+        candidates.push({
+          row: r.row,
+          raw: r.raw,
+          entry: {
+            code: String(v.code),
+            name: String(v.name),
+            type: String(v.type),
+            sheet,
+            curator: (v.curator as string | null) ?? null,
+            active: v.active === null ? true : Boolean(v.active),
+            registryRow: r.row,
+          },
+        });
+      }
+    }
+    if (problems.length) {
+      out.rejected.push({ row: r.row, raw: r.raw, problems });
+      out.issues.push(...problems);
+      if (codeText) out.brokenCodes.push(codeText);
+    }
+  }
+  const byCode = new Map<string, typeof candidates>();
+  for (const c of candidates) {
+    const k = matchKey(c.entry.code);
+    byCode.set(k, [...(byCode.get(k) ?? []), c]);
+  }
+  for (const group of byCode.values()) {
+    if (group.length === 1) {
+      out.entries.push(group[0]!.entry);
+      continue;
+    }
+    const rows = group.map((g) => g.row).join(', ');
+    for (const g of group) {
+      const problem = `код «${g.entry.code}» повторяется в строках ${rows}; у каждой организации должен быть свой код — организация не синхронизируется, пока код не станет уникальным`;
+      const p: DataIssue = { level: 'error', org: g.entry.code, tab: title, row: g.row, column: header('code'), value: g.entry.code, problem };
+      out.rejected.push({ row: g.row, raw: g.raw, problems: [p] });
+      out.issues.push(p);
+    }
+    out.brokenCodes.push(group[0]!.entry.code);
+  }
+  out.entries.sort((a, b) => a.registryRow - b.registryRow);
+  return out;
+}

@@ -1,0 +1,398 @@
+/**
+ * Validation of one organization's tabs against the contract, in two phases:
+ *  1. `parseOrg`: find tabs and headers, parse every cell (zod schemas from the declaration),
+ *     apply the row rules. Yields the organization's teachers for the directory.
+ *  2. `resolveOrg`: resolve person references against the directory of every organization
+ *     (so `ФИО (КОД-ОО)` never depends on the order in which sheets were read), then the
+ *     cross-row rules. A row with any error is quarantined whole; warnings keep the row.
+ */
+import {
+  ROW_SCHEMAS,
+  TABS,
+  findTab,
+  layoutGrid,
+  matchKey,
+  type DataIssue,
+  type Level,
+  type PersonRef,
+  type TabDecl,
+  type TabKey,
+} from '../contract/index.ts';
+import type { RawTab } from '../sources/types.ts';
+import { OrgPeople, personKey, type Person } from './people.ts';
+
+export interface PendingRow {
+  row: number;
+  raw: Record<string, string>;
+  /** Parsed values by column key (person columns hold a PersonRef). */
+  values: Record<string, unknown>;
+  problems: DataIssue[];
+}
+
+export interface TabOutcome {
+  decl: TabDecl;
+  /** ok: rows replace the stored ones; missing: optional tab absent (no data yet); error: keep the stored rows. */
+  status: 'ok' | 'missing' | 'error';
+  /** The title found in the sheet (or the contract's title when missing). */
+  title: string;
+  rows: PendingRow[];
+  /** Column key → header text as found in the sheet. */
+  headers: Record<string, string>;
+}
+
+export interface ParsedOrg {
+  org: string;
+  tabs: Map<TabKey, TabOutcome>;
+  /** Tab-level findings (missing tabs and columns, notices). Row findings live on the rows. */
+  issues: DataIssue[];
+  /** This run's teachers (when the tab loaded), for the directory. */
+  people: OrgPeople | null;
+}
+
+/** A row ready for the database: values by database column name. */
+export interface StagedRow {
+  row: number;
+  values: Record<string, unknown>;
+}
+
+export interface QuarantinedRow {
+  tab: string;
+  row: number;
+  raw: Record<string, string>;
+  problems: DataIssue[];
+}
+
+export interface ValidatedOrg {
+  org: string;
+  tabs: Map<TabKey, { status: TabOutcome['status']; title: string; rows: StagedRow[] }>;
+  issues: DataIssue[];
+  quarantine: QuarantinedRow[];
+}
+
+/** Everything the second phase needs to know about the other organizations. */
+export interface Directory {
+  /** Registry code for a code as typed (tolerant match), or null when not in the registry. */
+  orgCode(typed: string): string | null;
+  /** The teachers of an organization: this run's, or as last loaded; null when never loaded. */
+  people(org: string): OrgPeople | null;
+  /** Mentor–mentee links of the organization's pair sheet, when the pairs tab did not load in this run. */
+  storedPairs(org: string): Promise<Set<string>>;
+}
+
+function issue(
+  org: string,
+  tab: string,
+  level: Level,
+  row: number | null,
+  column: string | null,
+  value: string | null,
+  problem: string,
+): DataIssue {
+  return { org, tab, level, row, column, value, problem };
+}
+
+function missingTabProblem(decl: TabDecl, tabs: readonly RawTab[]): string {
+  const titles = tabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного листа';
+  return `нет обязательного листа «${decl.title}» (листы в таблице: ${titles}); верните листу название «${decl.title}»`;
+}
+
+// ---- phase 1 ---------------------------------------------------------------------------
+
+export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
+  const tabs = new Map<TabKey, TabOutcome>();
+  const issues: DataIssue[] = [];
+  for (const decl of TABS) {
+    const raw = findTab(rawTabs, decl.title);
+    if (!raw) {
+      if (decl.required) issues.push(issue(org, decl.title, 'error', null, null, null, missingTabProblem(decl, rawTabs)));
+      tabs.set(decl.key, { decl, status: decl.required ? 'error' : 'missing', title: decl.title, rows: [], headers: {} });
+      continue;
+    }
+    const layout = layoutGrid(raw.grid, decl.columns);
+    for (const n of layout.notices) issues.push({ ...n, org, tab: raw.title });
+    if (!layout.ok) {
+      issues.push(issue(org, raw.title, 'error', null, null, null, layout.problem));
+      tabs.set(decl.key, { decl, status: 'error', title: raw.title, rows: [], headers: {} });
+      continue;
+    }
+    const schema = ROW_SCHEMAS[decl.key];
+    const header = (key: string) => layout.headers[key] ?? decl.columns.find((c) => c.key === key)?.header ?? key;
+    const rows: PendingRow[] = layout.rows.map((r) => {
+      const problems: DataIssue[] = [];
+      const result = schema.safeParse(r.cells);
+      let values: Record<string, unknown> = {};
+      if (result.success) {
+        values = result.data as Record<string, unknown>;
+      } else {
+        for (const zi of result.error.issues) {
+          const key = String(zi.path[0]);
+          const cell = r.cells[key];
+          const value = cell === undefined || cell === null ? '' : String(cell);
+          problems.push(issue(org, raw.title, 'error', r.row, header(key), value, zi.message));
+        }
+      }
+      const pending: PendingRow = { row: r.row, raw: r.raw, values, problems };
+      if (result.success) applyRowRules(decl.key, pending, (level, key, problem) => {
+        const cell = r.cells[key];
+        pending.problems.push(
+          issue(org, raw.title, level, r.row, header(key), cell === undefined || cell === null ? '' : String(cell), problem),
+        );
+      });
+      return pending;
+    });
+    tabs.set(decl.key, { decl, status: 'ok', title: raw.title, rows, headers: layout.headers });
+  }
+
+  let people: OrgPeople | null = null;
+  const teachers = tabs.get('teachers');
+  if (teachers?.status === 'ok') {
+    people = new OrgPeople(org);
+    const seen = new Map<string, number>();
+    for (const r of teachers.rows) {
+      if (hasErrors(r)) {
+        if (typeof r.values.fio === 'string') people.addRejected(r.values.fio, r.row);
+        else if (r.raw[teachers.headers.fio ?? '']) people.addRejected(r.raw[teachers.headers.fio ?? '']!, r.row);
+        continue;
+      }
+      const fio = r.values.fio as string;
+      const code = (r.values.code as string | null) ?? null;
+      const key = personKey(fio, code);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        r.problems.push(
+          issue(org, teachers.title, 'error', r.row, teachers.headers[code ? 'code' : 'fio'] ?? 'ФИО', code ?? fio,
+            `этот педагог уже указан в строке ${first}; оставьте одну строку (для однофамильцев заполните столбец «Код»)`),
+        );
+        continue;
+      }
+      seen.set(key, r.row);
+      r.values.person_key = key;
+      people.add({ key, fio, code });
+    }
+  }
+  return { org, tabs, issues, people };
+}
+
+type Report = (level: Level, key: string, problem: string) => void;
+
+function fmt(iso: unknown): string {
+  const [y, m, d] = String(iso).split('-');
+  return `${d}.${m}.${y}`;
+}
+
+/** Rules that read several cells of one row (CONTRACT.md 2.1–2.5). */
+function applyRowRules(tab: TabKey, r: PendingRow, report: Report): void {
+  const v = r.values;
+  switch (tab) {
+    case 'teachers': {
+      if (v.hired && v.dismissed && String(v.dismissed) < String(v.hired)) {
+        report('error', 'dismissed', `дата увольнения раньше даты приёма (${fmt(v.hired)})`);
+      }
+      // Young specialist: as stated, else derived from the experience (< 3 years); both empty: not young.
+      if (v.young === null) v.young = typeof v.experience === 'number' ? v.experience < 3 : false;
+      break;
+    }
+    case 'pairs': {
+      if (v.status !== 'Действует' && v.end_fact === null) {
+        report('error', 'end_fact', `для статуса «${String(v.status)}» нужна фактическая дата окончания`);
+      }
+      if (v.end_fact && String(v.end_fact) < String(v.start_date)) {
+        report('error', 'end_fact', `дата окончания раньше даты начала (${fmt(v.start_date)})`);
+      }
+      if (v.end_plan && String(v.end_plan) < String(v.start_date)) {
+        report('error', 'end_plan', `плановая дата окончания раньше даты начала (${fmt(v.start_date)})`);
+      }
+      if (v.status === 'Действует' && v.end_fact) {
+        report('warning', 'status', `статус «Действует», но указана фактическая дата окончания ${fmt(v.end_fact)}; для расчётов берётся дата`);
+      }
+      break;
+    }
+    case 'programs': {
+      if (v.end_plan && v.approved && String(v.end_plan) < String(v.approved)) {
+        report('error', 'end_plan', `плановая дата завершения раньше даты утверждения (${fmt(v.approved)})`);
+      }
+      if ((v.status === 'Завершена' || v.status === 'Прекращена') && v.end_fact === null) {
+        report('error', 'end_fact', `для статуса «${String(v.status)}» нужна фактическая дата завершения`);
+      }
+      if (v.end_fact && v.approved && String(v.end_fact) < String(v.approved)) {
+        report('error', 'end_fact', `фактическая дата завершения раньше даты утверждения (${fmt(v.approved)})`);
+      }
+      if (typeof v.events_done === 'number' && typeof v.events_planned === 'number' && v.events_done > v.events_planned) {
+        report('warning', 'events_done', `выполнено мероприятий больше, чем запланировано (${v.events_planned})`);
+      }
+      break;
+    }
+    case 'courses':
+      if (v.mentoring_topic === null) v.mentoring_topic = false;
+      break;
+    default:
+      break;
+  }
+}
+
+function hasErrors(r: PendingRow): boolean {
+  return r.problems.some((p) => p.level === 'error');
+}
+
+// ---- phase 2 ---------------------------------------------------------------------------
+
+interface Resolved {
+  org: string;
+  person: Person;
+}
+
+function resolveRef(org: string, ref: PersonRef, crossOrg: boolean, dir: Directory):
+  { ok: true; value: Resolved } | { ok: false; problem: string } {
+  let target = org;
+  let name = ref.text;
+  if (ref.orgHint !== null) {
+    const code = dir.orgCode(ref.orgHint);
+    if (code !== null) {
+      target = code;
+      name = ref.name;
+    } else {
+      // Not an organization code: maybe part of the name itself.
+      const own = dir.people(org)?.find(ref.text);
+      if (own?.ok) return { ok: true, value: { org, person: own.person } };
+      return {
+        ok: false,
+        problem: `организации с кодом «${ref.orgHint}» нет в реестре; для наставника из другой организации пишите «ФИО (КОД-ОО)» с кодом из реестра`,
+      };
+    }
+  }
+  if (target !== org && !crossOrg) {
+    return { ok: false, problem: `здесь нужен педагог этой организации (${org}), а указан педагог организации ${target}` };
+  }
+  const people = dir.people(target);
+  if (!people) {
+    return {
+      ok: false,
+      problem:
+        target === org
+          ? 'лист «Педагоги» этой организации ещё ни разу не загружен; сначала исправьте его'
+          : `данные организации ${target} ещё ни разу не загружены, сверить педагога не с чем`,
+    };
+  }
+  const found = people.find(name);
+  return found.ok ? { ok: true, value: { org: target, person: found.person } } : found;
+}
+
+const linkKey = (mentorOrg: string, mentorKey: string, menteeOrg: string, menteeKey: string) =>
+  `${mentorOrg}|${mentorKey}|${menteeOrg}|${menteeKey}`;
+
+export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<ValidatedOrg> {
+  const { org } = parsed;
+  const out: ValidatedOrg = { org, tabs: new Map(), issues: [...parsed.issues], quarantine: [] };
+
+  // References first, so the cross-row rules see resolved people.
+  for (const t of parsed.tabs.values()) {
+    if (t.status !== 'ok') continue;
+    const personCols = t.decl.columns.filter((c) => c.type.kind === 'person');
+    for (const r of t.rows) {
+      if (hasErrors(r)) continue;
+      for (const c of personCols) {
+        const ref = r.values[c.key] as PersonRef | null;
+        if (!ref) continue;
+        const res = resolveRef(org, ref, c.type.kind === 'person' && c.type.crossOrg, dir);
+        if (res.ok) {
+          r.values[`${c.key}_org`] = res.value.org;
+          r.values[`${c.key}_key`] = res.value.person.key;
+          r.values[c.key] = ref.text;
+        } else {
+          r.problems.push(issue(org, t.title, 'error', r.row, t.headers[c.key] ?? c.header, ref.text, res.problem));
+        }
+      }
+    }
+  }
+
+  const pairs = parsed.tabs.get('pairs');
+  const pairLinks = new Set<string>();
+  if (pairs?.status === 'ok') {
+    const seen = new Map<string, number>();
+    for (const r of pairs.rows) {
+      if (hasErrors(r)) continue;
+      const v = r.values;
+      const h = (k: string) => pairs.headers[k] ?? k;
+      if (v.mentor_org === v.mentee_org && v.mentor_key === v.mentee_key) {
+        r.problems.push(issue(org, pairs.title, 'error', r.row, h('mentee'), String(v.mentee), 'наставляемый не может быть своим же наставником'));
+        continue;
+      }
+      const link = linkKey(String(v.mentor_org), String(v.mentor_key), String(v.mentee_org), String(v.mentee_key));
+      const dupKey = `${link}|${String(v.start_date)}`;
+      const first = seen.get(dupKey);
+      if (first !== undefined) {
+        r.problems.push(
+          issue(org, pairs.title, 'error', r.row, h('mentee'), String(v.mentee),
+            `эта пара с той же датой начала уже указана в строке ${first}; оставьте одну строку`),
+        );
+        continue;
+      }
+      seen.set(dupKey, r.row);
+      pairLinks.add(link);
+    }
+  }
+
+  const programs = parsed.tabs.get('programs');
+  if (programs?.status === 'ok') {
+    const links = pairs?.status === 'ok' ? pairLinks : await dir.storedPairs(org);
+    for (const r of programs.rows) {
+      if (hasErrors(r)) continue;
+      const v = r.values;
+      const link = linkKey(String(v.mentor_org), String(v.mentor_key), String(v.mentee_org), String(v.mentee_key));
+      if (!links.has(link)) {
+        r.problems.push(
+          issue(org, programs.title, 'error', r.row, programs.headers.mentor ?? 'Наставник', String(v.mentor),
+            `нет пары «${String(v.mentor)} — ${String(v.mentee)}» на листе «Наставнические пары»; программа составляется для существующей пары`),
+        );
+      }
+    }
+  }
+
+  uniqueBy(parsed, 'attestations', (v) => `${String(v.person_org)}|${String(v.person_key)}|${String(v.order_date)}`, 'order_date',
+    (first) => `решение о категории этого педагога на эту дату уже указано в строке ${first}`);
+  uniqueBy(parsed, 'compliance', (v) => String(v.item), 'item', (first) => `этот пункт уже указан в строке ${first}`);
+
+  for (const t of parsed.tabs.values()) {
+    const staged: StagedRow[] = [];
+    for (const r of t.rows) {
+      if (hasErrors(r)) {
+        out.quarantine.push({ tab: t.title, row: r.row, raw: r.raw, problems: r.problems });
+      } else {
+        staged.push({ row: r.row, values: r.values });
+      }
+      out.issues.push(...r.problems);
+    }
+    out.tabs.set(t.decl.key, { status: t.status, title: t.title, rows: staged });
+  }
+  return out;
+}
+
+function uniqueBy(
+  parsed: ParsedOrg,
+  key: TabKey,
+  identity: (v: Record<string, unknown>) => string,
+  column: string,
+  problem: (firstRow: number) => string,
+): void {
+  const t = parsed.tabs.get(key);
+  if (t?.status !== 'ok') return;
+  const seen = new Map<string, number>();
+  for (const r of t.rows) {
+    if (hasErrors(r)) continue;
+    const id = identity(r.values);
+    const first = seen.get(id);
+    if (first !== undefined) {
+      const col = t.headers[column] ?? column;
+      r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, String(r.values[column] ?? ''), problem(first)));
+    } else {
+      seen.set(id, r.row);
+    }
+  }
+}
+
+/** Tolerant lookup of registry codes as typed in `ФИО (КОД-ОО)`. */
+export function codeMatcher(codes: Iterable<string>): (typed: string) => string | null {
+  const m = new Map<string, string>();
+  for (const c of codes) m.set(matchKey(c), c);
+  return (typed) => m.get(matchKey(typed)) ?? null;
+}

@@ -1,0 +1,218 @@
+/**
+ * The «Вовлечённость» page in real Chromium, against the mock API (test/support/mockApi.ts):
+ * chart, table, filters in the URL, errors. Expected numbers are the mock's, worked out by
+ * hand there. The browser's clock is fixed at 15.10.2024, so the default period is the
+ * academic year 2024/25 and the quick choices are «2023/24» and «2024/25».
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_PATH, hasChromium, launchBrowser, takeScreenshot } from '../support/browser.ts';
+import { startMockApi, type RunningMockApi } from '../support/mockApi.ts';
+
+const chromiumMissing = !hasChromium();
+if (chromiumMissing) {
+  console.warn(`Browser tests skipped: ${CHROMIUM_PATH} not found (install Debian's chromium package).`);
+}
+
+const TODAY = new Date('2024-10-15T09:00:00Z');
+const YEAR_2023 = 'from=2023-09-01&to=2024-08-31';
+
+/** Text as the user reads it: no-break spaces (in "42,5 %", "1 250") as plain spaces. */
+function readable(text: string | null): string {
+  return (text ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+async function settled(page: Page): Promise<void> {
+  await page.waitForSelector('main[data-state="ready"], main[data-state="error"]');
+}
+
+async function ready(page: Page): Promise<void> {
+  await page.waitForSelector('main[data-state="ready"]');
+}
+
+/** The cells of the table row whose first cell is `name`. */
+async function tableRow(page: Page, name: string): Promise<string[]> {
+  const row = page.locator('#engagement-table tr', { has: page.locator('th', { hasText: name }) });
+  return (await row.locator('th, td').allTextContents()).map(readable);
+}
+
+function isEngagementRequest(url: string, expected: Record<string, string>): boolean {
+  const parsed = new URL(url);
+  if (parsed.pathname !== '/api/metrics/engagement') return false;
+  return Object.entries(expected).every(([key, value]) => parsed.searchParams.get(key) === value);
+}
+
+describe.skipIf(chromiumMissing)('«Вовлечённость» page in Chromium (mock API)', () => {
+  let api: RunningMockApi;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    [api, browser] = await Promise.all([startMockApi(), launchBrowser()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  beforeEach(async () => {
+    context = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    await page.clock.setFixedTime(TODAY);
+    api.requests.length = 0;
+  });
+
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  it('draws one bar per organization, the total rule, and the same rows in a Russian table', async () => {
+    await page.goto(`${api.url}/engagement?${YEAR_2023}`);
+    await ready(page);
+
+    // 7 organizations; ДОУ-36 has no teachers (ratio null): no bar, its label reads "—".
+    const bars = page.locator('#engagement-chart svg g.bars_marks path');
+    await expect(bars.count()).resolves.toBe(6);
+    const barLabels = (await page.locator('#engagement-chart svg g.bar_labels_marks text').allTextContents()).map(readable);
+    // Highest share first, no value last: 17/40, 19/52, 8/24, 9/35, 3/12, 4/18, 0/0.
+    expect(barLabels).toEqual(['42,5 %', '36,5 %', '33,3 %', '25,7 %', '25,0 %', '22,2 %', '—']);
+    expect(readable(await bars.first().getAttribute('aria-label'))).toBe('МОУ «СОШ № 2»: вовлечено 42,5 % (17 из 40)');
+
+    // The municipal total 60/181 = 0.3315 as a rule with its label.
+    await expect(page.locator('#engagement-chart svg g.total_rule_marks line').count()).resolves.toBe(1);
+    expect(readable(await page.locator('#engagement-chart svg g.total_label_marks text').textContent())).toBe(
+      'По муниципалитету: 33,1 %',
+    );
+    // Axes in Russian number format.
+    const xTicks = (await page.locator('#engagement-chart svg g.role-axis-label text').allTextContents()).map(readable);
+    expect(xTicks).toEqual(expect.arrayContaining(['0 %', '20 %', '40 %', '100 %']));
+
+    const headers = (await page.locator('#engagement-table thead th').allTextContents()).map(readable);
+    expect(headers).toEqual([
+      'Организация', 'Тип', 'Педагогов, чел.', 'Наставников, чел.', 'Наставляемых, чел.', 'Вовлечено, чел.', 'Доля вовлечённых, %',
+    ]);
+    expect(await tableRow(page, 'МОУ «СОШ № 2»')).toEqual(['МОУ «СОШ № 2»', 'Школа', '40', '8', '10', '17', '42,5 %']);
+    expect((await tableRow(page, 'Детский сад № 36')).at(-1)).toBe('—');
+    const total = page.locator('#engagement-table tfoot tr.total');
+    expect((await total.locator('th, td').allTextContents()).map(readable)).toEqual([
+      'Итого по муниципалитету', '', '181', '28', '35', '60', '33,1 %',
+    ]);
+    await expect(total.locator('td').last().evaluate((cell) => getComputedStyle(cell).fontWeight)).resolves.toBe('700');
+    expect(readable(await page.locator('#engagement-table caption').textContent())).toBe(
+      'Вовлечённость педагогов в наставничество за период 01.09.2023 — 31.08.2024',
+    );
+
+    // An organization name is text, never markup.
+    expect(await tableRow(page, 'Детский сад № 36')).toContain('МДОУ «Детский сад № 36 <i>Ёлочка</i>»');
+    await expect(page.locator('main i').count()).resolves.toBe(0);
+
+    await takeScreenshot(page, 'engagement-page');
+  }, 60_000);
+
+  it('keeps the filters in the URL: a change refetches, a reload and Back restore the view', async () => {
+    await page.goto(`${api.url}/engagement`);
+    await ready(page);
+    // No query: the academic year containing "today" (15.10.2024), as the server would choose.
+    await expect(page.inputValue('#filter-from')).resolves.toBe('2024-09-01');
+    await expect(page.inputValue('#filter-to')).resolves.toBe('2025-08-31');
+    const years = (await page.locator('#academic-years button').allTextContents()).map(readable);
+    expect(years).toEqual(['2023/24', '2024/25']);
+    await expect(page.getAttribute('#academic-years button:has-text("2024/25")', 'aria-pressed')).resolves.toBe('true');
+    expect(api.requests.at(-1)?.searchParams.get('from')).toBe('2024-09-01');
+
+    // A quick choice.
+    await Promise.all([
+      page.waitForRequest((request) => isEngagementRequest(request.url(), { from: '2023-09-01', to: '2024-08-31' })),
+      page.click('#academic-years button:has-text("2023/24")'),
+    ]);
+    await ready(page);
+    expect(new URL(page.url()).search).toBe(`?${YEAR_2023}`);
+
+    // Typing a date.
+    await Promise.all([
+      page.waitForRequest((request) => isEngagementRequest(request.url(), { from: '2023-10-01', to: '2024-08-31' })),
+      page.fill('#filter-from', '2023-10-01'),
+    ]);
+    await ready(page);
+    const afterDate = new URL(page.url());
+    expect(afterDate.pathname).toBe('/engagement');
+    expect(afterDate.searchParams.get('from')).toBe('2023-10-01');
+    expect(afterDate.searchParams.get('to')).toBe('2024-08-31');
+    expect(readable(await page.locator('#engagement-table caption').textContent())).toContain('01.10.2023 — 31.08.2024');
+    await expect(page.getAttribute('#academic-years button:has-text("2023/24")', 'aria-pressed')).resolves.toBe('false');
+
+    // Type and one organization.
+    await Promise.all([
+      page.waitForRequest((request) => isEngagementRequest(request.url(), { type: 'Школа' })),
+      page.selectOption('#filter-type', 'Школа'),
+    ]);
+    await ready(page);
+    await page.click('#org-summary');
+    // Only schools are offered once the type is «Школа».
+    await expect(page.locator('#org-list input').count()).resolves.toBe(3);
+    await Promise.all([
+      page.waitForRequest((request) => isEngagementRequest(request.url(), { type: 'Школа', org: 'СОШ-2' })),
+      page.check('#org-list input[value="СОШ-2"]'),
+    ]);
+    await ready(page);
+    const filtered = new URL(page.url());
+    expect(filtered.searchParams.get('type')).toBe('Школа');
+    expect(filtered.searchParams.getAll('org')).toEqual(['СОШ-2']);
+    await expect(page.locator('#engagement-chart svg g.bars_marks path').count()).resolves.toBe(1);
+
+    // Reload: same filters in the inputs and in the request, same rows.
+    await Promise.all([
+      page.waitForRequest((request) =>
+        isEngagementRequest(request.url(), { from: '2023-10-01', to: '2024-08-31', type: 'Школа', org: 'СОШ-2' }),
+      ),
+      page.reload(),
+    ]);
+    await ready(page);
+    await expect(page.inputValue('#filter-from')).resolves.toBe('2023-10-01');
+    await expect(page.inputValue('#filter-to')).resolves.toBe('2024-08-31');
+    await expect(page.inputValue('#filter-type')).resolves.toBe('Школа');
+    await expect(page.isChecked('#org-list input[value="СОШ-2"]')).resolves.toBe(true);
+    expect(readable(await page.textContent('#org-summary'))).toBe('МОУ «СОШ № 2»');
+    const rows = (await page.locator('#engagement-table tbody th').allTextContents()).map(readable);
+    expect(rows).toEqual(['МОУ «СОШ № 2»']);
+    expect((await tableRow(page, 'Итого по выбранным организациям')).at(-1)).toBe('42,5 %');
+
+    // Back: the view before the organization was chosen.
+    await page.goBack();
+    await ready(page);
+    expect(new URL(page.url()).searchParams.getAll('org')).toEqual([]);
+    await expect(page.locator('#engagement-chart svg g.bars_marks path').count()).resolves.toBe(3);
+  }, 60_000);
+
+  it('shows the API error message in Russian, and recovers', async () => {
+    await page.goto(`${api.url}/engagement?${YEAR_2023}`);
+    await ready(page);
+
+    // The end before the start: the API answers 400 with a Russian message.
+    await page.fill('#filter-to', '2023-08-01');
+    await settled(page);
+    const error = page.locator('#error');
+    await expect(error.isVisible()).resolves.toBe(true);
+    await expect(error.getAttribute('role')).resolves.toBe('alert');
+    expect(readable(await error.textContent())).toBe('Дата окончания периода (01.08.2023) раньше даты начала (01.09.2023).');
+    // Old numbers are not left on screen as if they answered the new filters.
+    await expect(page.locator('#engagement-chart svg').count()).resolves.toBe(0);
+    await expect(page.locator('#engagement-table tr').count()).resolves.toBe(0);
+    await takeScreenshot(page, 'engagement-page-error');
+
+    await page.fill('#filter-to', '2024-08-31');
+    await ready(page);
+    await expect(error.isVisible()).resolves.toBe(false);
+    await expect(page.locator('#engagement-chart svg g.bars_marks path').count()).resolves.toBe(6);
+
+    // A failure without the JSON error body (a proxy's 502 page) still reads in Russian.
+    await page.route((url) => url.pathname === '/api/metrics/engagement', (route) =>
+      route.fulfill({ status: 502, contentType: 'text/html', body: '<html>Bad Gateway</html>' }),
+    );
+    await page.click('#academic-years button:has-text("2024/25")');
+    await settled(page);
+    expect(readable(await error.textContent())).toBe('Ошибка на сервере (код 502). Попробуйте позже.');
+  }, 60_000);
+});

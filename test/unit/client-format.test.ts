@@ -1,0 +1,77 @@
+/**
+ * Pure parts of the client: Russian number and date formatting, and the filters kept in the
+ * URL. The page itself is tested in Chromium (test/e2e/engagement-page.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { EMPTY, formatDate, formatInteger, formatNumber, formatPercent } from '../../client/format.ts';
+import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery } from '../../client/filters.ts';
+
+/** Output uses no-break spaces; compare as the user reads it. */
+const plain = (text: string) => text.replace(/\u00a0/g, ' ');
+
+describe('Russian formatting', () => {
+  it('prints a ratio as a percent with one decimal and a space before the sign', () => {
+    expect(plain(formatPercent(0.425))).toBe('42,5 %'); // 17 / 40
+    expect(plain(formatPercent(60 / 181))).toBe('33,1 %'); // 0.33149…
+    expect(plain(formatPercent(1))).toBe('100,0 %');
+    expect(plain(formatPercent(0))).toBe('0,0 %');
+  });
+
+  it('rounds half away from zero on the decimal value, not on binary noise', () => {
+    // 0.4125 * 1000 is 412.49999… in binary; people expect 41,25 → 41,3.
+    expect(plain(formatPercent(0.4125))).toBe('41,3 %');
+    expect(plain(formatNumber(2.25, 1))).toBe('2,3');
+    expect(plain(formatNumber(-2.25, 1))).toBe('−2,3');
+    // Rounded to zero: no minus sign.
+    expect(plain(formatNumber(-0.01, 1))).toBe('0,0');
+  });
+
+  it('separates thousands with a space, four-digit numbers too', () => {
+    expect(plain(formatInteger(1000))).toBe('1 000');
+    expect(plain(formatInteger(60000))).toBe('60 000');
+    expect(plain(formatInteger(1234567))).toBe('1 234 567');
+    expect(plain(formatNumber(1234.56, 1))).toBe('1 234,6');
+    expect(formatInteger(999)).toBe('999');
+  });
+
+  it('shows "—" for a missing value, never 0 or NaN', () => {
+    expect(formatPercent(null)).toBe(EMPTY);
+    expect(formatPercent(Number.NaN)).toBe(EMPTY);
+    expect(formatInteger(undefined)).toBe(EMPTY);
+    expect(formatDate(null)).toBe(EMPTY);
+  });
+
+  it('prints dates as дд.мм.гггг without going through a time zone', () => {
+    expect(formatDate('2023-09-30')).toBe('30.09.2023');
+    expect(formatDate('2024-02-29')).toBe('29.02.2024');
+  });
+});
+
+describe('filters in the URL', () => {
+  const today = new Date(2024, 9, 15); // 15.10.2024, local time
+
+  it('defaults to the academic year containing today', () => {
+    expect(defaultFilters(today)).toEqual({ from: '2024-09-01', to: '2025-08-31', type: null, orgs: [] });
+    expect(defaultFilters(new Date(2024, 7, 31)).from).toBe('2023-09-01'); // 31 August: still 2023/24
+    expect(defaultFilters(new Date(2024, 8, 1)).from).toBe('2024-09-01'); // 1 September: 2024/25
+  });
+
+  it('offers academic years from 2023/24 up to the current one', () => {
+    expect(academicYears(today)).toEqual([
+      { label: '2023/24', from: '2023-09-01', to: '2024-08-31' },
+      { label: '2024/25', from: '2024-09-01', to: '2025-08-31' },
+    ]);
+  });
+
+  it('reads and writes the same query, with repeated org', () => {
+    const search = '?from=2023-09-01&to=2024-08-31&type=%D0%A8%D0%BA%D0%BE%D0%BB%D0%B0&org=%D0%A1%D0%9E%D0%A8-2&org=%D0%94%D0%9E%D0%A3-1';
+    const filters = filtersFromQuery(search, today);
+    expect(filters).toEqual({ from: '2023-09-01', to: '2024-08-31', type: 'Школа', orgs: ['СОШ-2', 'ДОУ-1'] });
+    expect(`?${filtersToQuery(filters).toString()}`).toBe(search);
+  });
+
+  it('replaces a malformed or impossible date by the default, keeps the rest', () => {
+    const filters = filtersFromQuery('?from=2023-02-30&to=31.08.2024&org=СОШ-2', today);
+    expect(filters).toEqual({ from: '2024-09-01', to: '2025-08-31', type: null, orgs: ['СОШ-2'] });
+  });
+});

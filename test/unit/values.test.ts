@@ -1,0 +1,144 @@
+/**
+ * The value rules of CONTRACT.md section 3. This file also runs under TZ=Asia/Irkutsk (see
+ * vitest.config.ts): dates are calendar dates, so every expectation is the same in both zones.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  isoFromSerial,
+  parseCategory,
+  parseDate,
+  parseEnum,
+  parseEnumList,
+  parseItem,
+  parseNumber,
+  parseYesNo,
+  serialFromIso,
+  FORMS,
+  TOPICS,
+  CATEGORY_RANK,
+  formulaError,
+} from '../../server/contract/index.ts';
+
+const value = <T>(r: { ok: true; value: T } | { ok: false; problem: string }) => (r.ok ? r.value : `ERR: ${r.problem}`);
+const problem = (r: { ok: true } | { ok: false; problem: string }) => (r.ok ? 'OK' : r.problem);
+
+describe(`time zone ${process.env.TZ}`, () => {
+  it('is the zone the project asked for', () => {
+    // UTC: offset 0; Asia/Irkutsk: UTC+8, so getTimezoneOffset() is -480 minutes.
+    const expected = process.env.TZ === 'Asia/Irkutsk' ? -480 : 0;
+    expect(new Date(2023, 0, 1).getTimezoneOffset()).toBe(expected);
+  });
+});
+
+describe('dates', () => {
+  it('reads Sheets serial numbers as calendar dates', () => {
+    // 45170 days after 1899-12-30 is 2023-09-01; 45351 is 2024-02-29 (a leap day).
+    expect(value(parseDate(45170))).toBe('2023-09-01');
+    expect(value(parseDate(45170.75))).toBe('2023-09-01'); // a time of day does not move the date
+    expect(isoFromSerial(45351)).toBe('2024-02-29');
+    expect(serialFromIso('2023-09-01')).toBe(45170);
+  });
+  it('reads дд.мм.гггг, дд.мм.гг and гггг-мм-дд', () => {
+    expect(value(parseDate('01.09.2023'))).toBe('2023-09-01');
+    expect(value(parseDate(' 1.9.2023 '))).toBe('2023-09-01');
+    expect(value(parseDate('01.09.23'))).toBe('2023-09-01');
+    expect(value(parseDate('2024-02-29'))).toBe('2024-02-29');
+  });
+  it('rejects impossible, ambiguous and other forms with a Russian explanation', () => {
+    expect(problem(parseDate('31.02.2023'))).toMatch(/такой даты нет/);
+    expect(problem(parseDate('29.02.2023'))).toMatch(/такой даты нет/);
+    expect(problem(parseDate('03/04/2023'))).toMatch(/неоднозначно/);
+    expect(problem(parseDate('01.09.23г.'))).toMatch(/уберите «г\.»/);
+    expect(problem(parseDate('сентябрь 2023'))).toMatch(/это не дата/);
+    expect(problem(parseDate('2023-9-1'))).toMatch(/это не дата/);
+    expect(problem(parseDate(true))).toMatch(/это не дата/);
+    expect(problem(parseDate('01.09.1899'))).toMatch(/вне допустимого диапазона 2000–2100/);
+    expect(problem(parseDate('01.09.2101'))).toMatch(/вне допустимого/);
+    // Hire dates may be older: the declaration gives them minYear 1940.
+    expect(value(parseDate('01.09.1985', 1940))).toBe('1985-09-01');
+  });
+});
+
+describe('numbers', () => {
+  const hours = { min: 1, max: 2000, integer: true };
+  const exp = { min: 0, max: 60, integer: false };
+  it('reads 12, 12,5, 12.5 and 1 234', () => {
+    expect(value(parseNumber('12', hours))).toBe(12);
+    expect(value(parseNumber('12,5', exp))).toBe(12.5);
+    expect(value(parseNumber('12.5', exp))).toBe(12.5);
+    expect(value(parseNumber('1 234', hours))).toBe(1234);
+    expect(value(parseNumber('1\u00a0234', hours))).toBe(1234);
+    expect(value(parseNumber(72, hours))).toBe(72);
+  });
+  it('rejects text, fractions in integer columns and values out of range', () => {
+    expect(problem(parseNumber('семьдесят два', hours))).toMatch(/это не число; ожидается целое число от 1 до 2000/);
+    expect(problem(parseNumber('12,5', hours))).toMatch(/нужно целое число/);
+    expect(problem(parseNumber('-5', hours))).toMatch(/вне допустимого диапазона/);
+    expect(problem(parseNumber(61, exp))).toMatch(/от 0 до 60/);
+    expect(problem(parseNumber('1.2.3', exp))).toMatch(/это не число/);
+  });
+});
+
+describe('Да/Нет', () => {
+  it('reads the listed forms and a checkbox', () => {
+    for (const y of ['да', 'Да', 'ДА', '+', '1', 'true', 'TRUE', true, 1]) expect(value(parseYesNo(y))).toBe(true);
+    for (const n of ['нет', 'Нет', '-', '0', 'false', false, 0]) expect(value(parseYesNo(n))).toBe(false);
+  });
+  it('rejects typos', () => {
+    expect(problem(parseYesNo('Даа'))).toMatch(/ожидается «Да» или «Нет»/);
+    expect(problem(parseYesNo('может быть'))).toMatch(/ожидается «Да» или «Нет»/);
+  });
+});
+
+describe('enumerations', () => {
+  it('match tolerantly (case, ё/е, spaces, dashes, trailing period, aliases)', () => {
+    expect(value(parseEnum('традиционная  (один на один).', FORMS))).toBe('Традиционная (один на один)');
+    expect(value(parseEnum('Руководитель - педагог', FORMS))).toBe('Руководитель – педагог');
+    expect(value(parseEnum('педагог—педагог', FORMS))).toBe('Педагог – педагог');
+    expect(value(parseEnum('ГРУППОВАЯ', FORMS))).toBe('Групповая');
+    expect(value(parseEnum('дистанционная', FORMS))).toBe('Виртуальная (дистанционная)');
+  });
+  it('never guess: an unknown value names the allowed ones', () => {
+    expect(problem(parseEnum('Парная', FORMS))).toMatch(/неизвестное значение; допустимые: «Традиционная \(один на один\)», «Групповая»/);
+  });
+  it('read `;`-separated lists of directions', () => {
+    expect(value(parseEnumList('Предметное содержание; методика обучения и преподавания', TOPICS))).toEqual([
+      'Предметное содержание',
+      'Методика обучения и преподавания',
+    ]);
+    expect(problem(parseEnumList('Предметное содержание; Спорт', TOPICS))).toMatch(/неизвестное значение «Спорт»/);
+  });
+  it('read categories with their aliases and ranks', () => {
+    const cases: [string, string, number][] = [
+      ['СЗД', 'Соответствие занимаемой должности', 1],
+      ['нет', 'Без категории', 0],
+      ['б/к', 'Без категории', 0],
+      ['1', 'Первая', 2],
+      ['первая кв. категория', 'Первая', 2],
+      ['Высшая кв. категория', 'Высшая', 3],
+      ['высшая квалификационная категория', 'Высшая', 3],
+      ['педагог-методист', 'Педагог-методист', 4],
+      ['Педагог - наставник', 'Педагог-наставник', 4],
+    ];
+    for (const [typed, canonical, rank] of cases) {
+      expect(value(parseCategory(typed))).toBe(canonical);
+      expect(CATEGORY_RANK.get(canonical)).toBe(rank);
+    }
+    expect(problem(parseCategory('вторая'))).toMatch(/неизвестное значение; допустимые: «Без категории»/);
+  });
+});
+
+describe('items and formula errors', () => {
+  it('reads items 3.1 … 3.13', () => {
+    expect(value(parseItem('3.1'))).toBe('3.1');
+    expect(value(parseItem('п. 3.13'))).toBe('3.13');
+    expect(value(parseItem(3.5))).toBe('3.5');
+    expect(problem(parseItem('3.14'))).toMatch(/от 3.1 до 3.13/);
+    expect(problem(parseItem('4'))).toMatch(/от 3.1 до 3.13/);
+  });
+  it('treats #REF!, #N/A as errors, not text', () => {
+    expect(formulaError('#REF!')).not.toBeNull();
+    expect(formulaError('#N/A')).not.toBeNull();
+    expect(formulaError('Иванова')).toBeNull();
+  });
+});

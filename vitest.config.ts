@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Every project pins its time zone. The value parser runs twice, under UTC and under
+// Asia/Irkutsk (UTC+8, the region's zone), to prove dates never shift with the zone.
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      { test: { name: 'unit-irkutsk', include: ['test/unit/values.test.ts', 'test/unit/layout.test.ts'], env: { TZ: 'Asia/Irkutsk' } } },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: { TZ: 'UTC' }, fileParallelism: false } },
+    ],
+  },
+});
