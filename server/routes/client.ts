@@ -25,7 +25,7 @@ export interface ClientRouterOptions {
 
 interface Asset {
   body: Buffer;
-  /** Precompressed copy: the bundle is ~1.5 MB of mostly vega, a third of that gzipped. */
+  /** Precompressed copy: the bundle is ~0.9 MB of mostly vega, ~0.3 MB gzipped. */
   gzipped: Buffer;
   contentType: string;
   etag: string;

@@ -4,6 +4,7 @@
  * hand there. The browser's clock is fixed at 15.10.2024, so the default period is the
  * academic year 2024/25 and the quick choices are «2023/24» and «2024/25».
  */
+import { get } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_PATH, hasChromium, launchBrowser, takeScreenshot } from '../support/browser.ts';
@@ -36,6 +37,15 @@ async function tableRow(page: Page, name: string): Promise<string[]> {
   return (await row.locator('th, td').allTextContents()).map(readable);
 }
 
+function statusOf(url: string, headers: Record<string, string>): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    }).on('error', reject);
+  });
+}
+
 function isEngagementRequest(url: string, expected: Record<string, string>): boolean {
   const parsed = new URL(url);
   if (parsed.pathname !== '/api/metrics/engagement') return false;
@@ -66,6 +76,30 @@ describe.skipIf(chromiumMissing)('«Вовлечённость» page in Chromiu
 
   afterEach(async () => {
     await context?.close();
+  });
+
+  it('serves the page, the bundle and the stylesheet with their types and revalidation', async () => {
+    for (const [path, type] of [
+      ['/', 'text/html'],
+      ['/engagement', 'text/html'],
+      ['/app.js', 'text/javascript'],
+      ['/style.css', 'text/css'],
+    ] as const) {
+      const response = await fetch(`${api.url}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type'), path).toContain(type);
+      expect(response.headers.get('cache-control'), path).toBe('no-cache');
+      // Unchanged since the last visit: a 304 without the body (the bundle is ~0.9 MB).
+      const etag = response.headers.get('etag');
+      expect(etag, path).toBeTruthy();
+      // node:http, not fetch: fetch adds `Cache-Control: no-cache` to a conditional request,
+      // which asks the server for a full answer.
+      // The ETag is that of the gzipped copy fetch asked for, so ask for gzip again.
+      const conditional = { 'Accept-Encoding': 'gzip', 'If-None-Match': etag ?? '' };
+      await expect(statusOf(`${api.url}${path}`, conditional), path).resolves.toBe(304);
+    }
+    const html = await (await fetch(`${api.url}/`)).text();
+    expect(html).toContain('<html lang="ru">');
   });
 
   it('draws one bar per organization, the total rule, and the same rows in a Russian table', async () => {
