@@ -261,10 +261,17 @@ function isoOf(dn: number): string {
   return `${y}-${pad2(m)}-${pad2(d)}`;
 }
 
-/** `дд.мм.гггг`, as schools type dates. */
+const RU_DATES = new Map<number, string>();
+
+/** `дд.мм.гггг`, as schools type dates; one string per day, since a region repeats them a lot. */
 function ruOf(dn: number): string {
-  const [y, m, d] = ymd(dn);
-  return `${pad2(d)}.${pad2(m)}.${y}`;
+  let s = RU_DATES.get(dn);
+  if (s === undefined) {
+    const [y, m, d] = ymd(dn);
+    s = `${pad2(d)}.${pad2(m)}.${y}`;
+    if (RU_DATES.size < 100_000) RU_DATES.set(dn, s);
+  }
+  return s;
 }
 
 function parseIsoDay(iso: string): number {
@@ -715,6 +722,7 @@ function genStaff(org: Org, ctx: Ctx): void {
 
     const birthYear = ymd(careerStart)[0] - int(rng, 21, 27);
     let fio = '';
+    let identity = '';
     // Unique within the organization (after ё→е, as the contract compares names): no namesakes.
     for (let attempt = 0; attempt < 50; attempt++) {
       const surname = pick(rng, male ? SURNAMES : FEMININE_SURNAMES);
@@ -722,10 +730,14 @@ function genStaff(org: Org, ctx: Ctx): void {
         ? pick(rng, MALE_NAMES)
         : pick(rng, birthYear < 1968 ? FEMALE_NAMES_OLD : birthYear < 1990 ? FEMALE_NAMES_MID : FEMALE_NAMES_YOUNG);
       fio = `${surname} ${first} ${pick(rng, PATRONYMICS)[male ? 1 : 0]}`;
-      if (!names.has(fio.replace(/ё/g, 'е'))) break;
+      identity = fio.replace(/ё/g, 'е');
+      if (!names.has(identity)) break;
     }
-    if (names.has(fio.replace(/ё/g, 'е'))) fio = `${fio}а`; // practically unreachable; keeps names unique
-    names.add(fio.replace(/ё/g, 'е'));
+    if (names.has(identity)) {
+      fio = `${fio}а`; // practically unreachable; keeps names unique
+      identity = fio.replace(/ё/g, 'е');
+    }
+    names.add(identity);
 
     const stazh = fullYears(careerStart, dismiss ?? ref);
     const { rows, now } = simulateAttestation(rng, careerStart, ref);
@@ -825,17 +837,21 @@ interface Pair {
   kind: 'young' | 'newcomer' | 'experienced';
 }
 
+const TOPICS_PRESCHOOL: ReadonlyArray<readonly [string, number]> = [[TOPIC.methods, 3], [TOPIC.upbringing, 3], [TOPIC.lessons, 1.5], [TOPIC.support, 1.5], [TOPIC.subject, 0.5]];
+const TOPICS_SPECIALIST: ReadonlyArray<readonly [string, number]> = [[TOPIC.support, 3], [TOPIC.upbringing, 2], [TOPIC.methods, 1.5], [TOPIC.lessons, 1]];
+const TOPICS_TEACHER: ReadonlyArray<readonly [string, number]> = [[TOPIC.subject, 3], [TOPIC.methods, 3], [TOPIC.lessons, 2], [TOPIC.upbringing, 1.5], [TOPIC.support, 0.5]];
+const TOPIC_COUNT = [[1, 0.55], [2, 0.35], [3, 0.1]] as const;
+const YOUNG_FORMS = [[FORM.traditional, 0.65], [FORM.peer, 0.2], [FORM.virtual, 0.07], [FORM.headTeacher, 0.08]] as const;
+const EXPERIENCED_FORMS = [[FORM.shortTerm, 3], [FORM.situational, 2], [FORM.speed, 1.5], [FORM.virtual, 1.5], [FORM.reverse, 1.5], [FORM.headTeacher, 2], [FORM.peer, 2], [FORM.other, 1], [FORM.traditional, 1]] as const;
+
 function topicsFor(rng: Rng, t: Teacher, forced?: string): string[] {
   const p = t.position;
-  let pool: ReadonlyArray<readonly [string, number]>;
-  if (/воспитатель|музыкальный|инструктор по физ/.test(p)) {
-    pool = [[TOPIC.methods, 3], [TOPIC.upbringing, 3], [TOPIC.lessons, 1.5], [TOPIC.support, 1.5], [TOPIC.subject, 0.5]];
-  } else if (/психолог|социальный|логопед|тьютор|советник|организатор|библиотекарь/.test(p)) {
-    pool = [[TOPIC.support, 3], [TOPIC.upbringing, 2], [TOPIC.methods, 1.5], [TOPIC.lessons, 1]];
-  } else {
-    pool = [[TOPIC.subject, 3], [TOPIC.methods, 3], [TOPIC.lessons, 2], [TOPIC.upbringing, 1.5], [TOPIC.support, 0.5]];
-  }
-  const k = weighted(rng, [[1, 0.55], [2, 0.35], [3, 0.1]] as const);
+  const pool = /воспитатель|музыкальный|инструктор по физ/.test(p)
+    ? TOPICS_PRESCHOOL
+    : /психолог|социальный|логопед|тьютор|советник|организатор|библиотекарь/.test(p)
+      ? TOPICS_SPECIALIST
+      : TOPICS_TEACHER;
+  const k = weighted(rng, TOPIC_COUNT);
   const chosen = new Set<string>(forced ? [forced] : []);
   for (let i = 0; i < 10 && chosen.size < k; i++) chosen.add(weighted(rng, pool));
   return TOPIC_ORDER.filter((x) => chosen.has(x));
@@ -963,7 +979,7 @@ function genPairs(org: Org, ctx: Ctx, rng: Rng): Pair[] {
         continue;
       }
     }
-    const form = weighted(rng, [[FORM.traditional, 0.65], [FORM.peer, 0.2], [FORM.virtual, 0.07], [FORM.headTeacher, 0.08]] as const);
+    const form = weighted(rng, YOUNG_FORMS);
     const mentor = chooseMentor(org, rng, c.t, c.start);
     if (!mentor) continue;
     make(mentor, [c.t], form, c.start, yearEnd(c.start, rng() < 0.4), 'young');
@@ -1002,7 +1018,7 @@ function genPairs(org: Org, ctx: Ctx, rng: Rng): Pair[] {
     const forced = made === 0;
     const form = forced
       ? SINGLE_FORMS[org.ordinal % SINGLE_FORMS.length]!
-      : weighted(rng, [[FORM.shortTerm, 3], [FORM.situational, 2], [FORM.speed, 1.5], [FORM.virtual, 1.5], [FORM.reverse, 1.5], [FORM.headTeacher, 2], [FORM.peer, 2], [FORM.other, 1], [FORM.traditional, 1]] as const);
+      : weighted(rng, EXPERIENCED_FORMS);
     const [lo, hi] = DURATION[form]!;
     const start = workday(int(rng, w0, ref - 5), w0);
     const mentee = pick(rng, org.teachers);
@@ -1090,6 +1106,8 @@ const PROGRAM_TITLES = {
   ],
 };
 
+const PUBLISHED = [[true, 0.6], [false, 0.3], [null, 0.1]] as const;
+
 function genPrograms(pairs: Pair[], ctx: Ctx, rng: Rng): Program[] {
   const { ref } = ctx;
   const out: Program[] = [];
@@ -1132,7 +1150,7 @@ function genPrograms(pairs: Pair[], ctx: Ctx, rng: Rng): Program[] {
     done = clamp(done, 0, planned);
     const titles = PROGRAM_TITLES[p.kind];
     const title = rng() < 0.05 ? '' : p.kind === 'experienced' && p.form === FORM.reverse ? 'Освоение цифровых образовательных ресурсов' : pick(rng, titles);
-    const published = weighted(rng, [[true, 0.6], [false, 0.3], [null, 0.1]] as const);
+    const published = weighted(rng, PUBLISHED);
     out.push({ pair: p, title, approved, planEnd, actual, planned, done, status, published });
   }
   out.sort((a, b) => a.approved - b.approved || cmp(a.pair.mentee.fio, b.pair.mentee.fio));
@@ -1185,6 +1203,8 @@ interface Course {
   organizer: string;
 }
 
+const COURSES_PER_TEACHER = [[0, 0.3], [1, 0.35], [2, 0.25], [3, 0.1]] as const;
+
 function genCourses(org: Org, ctx: Ctx, rng: Rng): Course[] {
   const { ref, w0 } = ctx;
   const pool = COURSES.filter((c) => c.profiles === 'all' || c.profiles.includes(org.profile));
@@ -1198,7 +1218,7 @@ function genCourses(org: Org, ctx: Ctx, rng: Rng): Course[] {
     out.push({ t, def, hours: pick(rng, def.hours), end: int(rng, lo, hi), organizer: def.mentoring ? pick(rng, ORGANIZERS.slice(0, 4)) : pick(rng, ORGANIZERS) });
   };
   for (const t of org.teachers) {
-    const n = weighted(rng, [[0, 0.3], [1, 0.35], [2, 0.25], [3, 0.1]] as const);
+    const n = weighted(rng, COURSES_PER_TEACHER);
     for (let i = 0; i < n; i++) {
       const mentoringCourse = (t.isMentor && i === 0 && rng() < 0.45) || rng() < 0.04;
       course(t, pick(rng, mentoringCourse ? mentoring : general));

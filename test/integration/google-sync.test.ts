@@ -1,0 +1,198 @@
+/**
+ * The whole sync through the real `googleapis` client against the fake Sheets server on
+ * 127.0.0.1 (test/support/fakeSheets.ts, the real v4 wire format): registry, per-organization
+ * isolation, retries, incremental re-reads and the request count at the physical minimum.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serialFromIso } from '../../server/contract/index.ts';
+import { parseCsv } from '../../server/sources/csv.ts';
+import { createGoogleSource } from '../../server/sources/google.ts';
+import type { Cell } from '../../server/sources/types.ts';
+import { runSync, type SyncSummary } from '../../server/sync/run.ts';
+import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
+import { getJson, openTempDb, startServer, type TempDb } from '../support/server.ts';
+
+const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
+
+/** A fixture folder as Sheets would hold it: typed dates become serial numbers, as with UNFORMATTED_VALUE. */
+function tabsOf(folder: string): FakeTab[] {
+  return readdirSync(join(FIXTURE, folder)).map((f) => ({
+    title: f.replace(/\.csv$/, ''),
+    rows: parseCsv(readFileSync(join(FIXTURE, folder, f), 'utf8')).map((row) =>
+      row.map((c): Cell => {
+        const m = c.match(/^(\d{2})\.(\d{2})\.(\d{4})$/);
+        return m ? serialFromIso(`${m[3]}-${m[2]}-${m[1]}`) : c === '' ? null : c;
+      }),
+    ),
+  }));
+}
+
+const minimalOrg = (teacher: string): FakeTab[] => [
+  { title: 'Педагоги', rows: [['ФИО', 'Должность', 'Категория'], [teacher, 'воспитатель', 'Первая']] },
+  { title: 'Наставнические пары', rows: [['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Дата начала', 'Статус']] },
+  { title: 'Программы наставничества', rows: [['Наставляемый', 'Наставник', 'Дата утверждения', 'Дата завершения (план)', 'Мероприятий запланировано', 'Мероприятий выполнено', 'Статус']] },
+  { title: 'Повышение квалификации', rows: [['ФИО', 'Программа', 'Часов', 'Дата окончания']] },
+  { title: 'Аттестация', rows: [['ФИО', 'Дата приказа', 'Присвоена категория']] },
+];
+
+const REGISTRY_ID = '1RegistryAbCdEfGhIjKlMnOp';
+const ID = {
+  sch1: '1SchoolOneAbCdEfGhIjKlMn',
+  dou1: '1KinderOneAbCdEfGhIjKlMn',
+  sch2: '1SchoolTwoAbCdEfGhIjKlMn',
+  sch3: '1SchoolThreeAbCdEfGhIjKl',
+  dou2: '1KinderTwoAbCdEfGhIjKlMn',
+};
+
+let fake: FakeSheets;
+let tmp: TempDb;
+const sleeps: number[] = [];
+
+const source = () =>
+  createGoogleSource({
+    registryId: `https://docs.google.com/spreadsheets/d/${REGISTRY_ID}/edit#gid=0`,
+    apiKey: 'test-api-key-123',
+    rootUrl: fake.url,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+  });
+const sync = (): Promise<SyncSummary> => runSync({ db: tmp.db, source: source(), trigger: 'test' });
+const requestsOf = (id: string, kind?: 'get' | 'batchGet' | 'drive.files.get') => fake.count({ spreadsheetId: id, ...(kind ? { kind } : {}) });
+
+beforeAll(async () => {
+  fake = await startFakeSheets({ requireKey: 'test-api-key-123' });
+  tmp = await openTempDb();
+  fake.setSpreadsheet(REGISTRY_ID, {
+    tabs: [
+      {
+        title: 'Организации',
+        rows: [
+          ['Реестр организаций — наставничество'],
+          ['Код', 'Наименование', 'Тип', 'Таблица', 'Активна'],
+          ['СОШ-1', 'МОУ «Средняя общеобразовательная школа № 1»', 'Школа', `https://docs.google.com/spreadsheets/d/${ID.sch1}/edit`, 'Да'],
+          ['ДОУ-1', 'МДОУ «Детский сад № 1 «Ромашка»»', 'Детский сад', ID.dou1, true],
+          ['СОШ-2', 'МОУ СОШ № 2', 'Школа', ID.sch2, 'Да'],
+          ['СОШ-3', 'МОУ СОШ № 3', 'Школа', ID.sch3],
+          ['ДОУ-2', 'МДОУ № 2', 'ДОУ', ID.dou2],
+        ],
+      },
+    ],
+  });
+  fake.setSpreadsheet(ID.sch1, { tabs: tabsOf('СОШ-1') });
+  fake.setSpreadsheet(ID.dou1, { tabs: tabsOf('ДОУ-1') });
+  fake.setSpreadsheet(ID.sch2, { tabs: minimalOrg('Грачёва Анна Ивановна') });
+  fake.setSpreadsheet(ID.dou2, { tabs: minimalOrg('Ершова Ольга Петровна') });
+  // СОШ-3's spreadsheet ID does not exist; ДОУ-2 answers 429 three times, then works.
+  fake.failNext(ID.dou2, 429, 3);
+});
+afterAll(async () => {
+  await fake.close();
+  tmp.cleanup();
+});
+
+describe('Google sync', () => {
+  let first: SyncSummary;
+
+  it('loads the registry, isolates a missing sheet and retries a 429 storm', async () => {
+    first = await sync();
+    expect(first.status).toBe('partial');
+    expect(first.totals).toMatchObject({ ok: 4, failed: 1, unchanged: 0, rowsQuarantined: 0 });
+    const byOrg = Object.fromEntries(first.orgs.map((o) => [o.org, o]));
+    expect(byOrg['СОШ-3']!.message).toBe(
+      `таблица организации СОШ-3 не найдена (ID ${ID.sch3}): проверьте столбец «Таблица» реестра`,
+    );
+    // ДОУ-2: three 429s answered by three retries with growing backoff, then the normal 3 requests.
+    expect(byOrg['ДОУ-2']).toMatchObject({ status: 'ok', retries: 3, requests: 6 });
+    expect(sleeps.length).toBe(3);
+    expect(sleeps[1]!).toBeGreaterThan(sleeps[0]!);
+  });
+
+  it('uses the physical minimum of requests per organization', () => {
+    // Registry: spreadsheets.get (titles) + values.get of «Организации» = 2.
+    expect(requestsOf(REGISTRY_ID)).toBe(2);
+    // Each readable organization: Drive modifiedTime + spreadsheets.get + one values.batchGet = 3.
+    for (const id of [ID.sch1, ID.dou1, ID.sch2]) {
+      expect(requestsOf(id, 'drive.files.get')).toBe(1);
+      expect(requestsOf(id, 'get')).toBe(1);
+      expect(requestsOf(id, 'batchGet')).toBe(1);
+    }
+    // The API key travelled in every request, never in the log.
+    expect(fake.requests.every((r) => r.auth === 'key')).toBe(true);
+  });
+
+  it('gives the same numbers as the folder source (serial dates, cross-organization mentor)', async () => {
+    const server = await startServer({ db: tmp.db });
+    try {
+      const { body } = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
+      // As worked out in engagement.test.ts: СОШ-1 8/4/4/7, ДОУ-1 8/2/3/5; СОШ-2 and ДОУ-2 one
+      // teacher each, no pairs; СОШ-3 never loaded: 0 teachers, ratio null.
+      // Total: 8+8+1+1+0 = 18 teachers, 6 mentors, 7 mentees, 12 engaged → 12 / 18 = 0.666…
+      expect(body.rows.map((r: any) => [r.org, r.teachers, r.mentors, r.mentees, r.engaged, r.engagement_rate])).toEqual([
+        ['СОШ-1', 8, 4, 4, 7, 0.875],
+        ['СОШ-2', 1, 0, 0, 0, 0],
+        ['СОШ-3', 0, 0, 0, 0, null],
+        ['ДОУ-1', 8, 2, 3, 5, 0.625],
+        ['ДОУ-2', 1, 0, 0, 0, 0],
+        [null, 18, 6, 7, 12, 12 / 18],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads nothing but Drive metadata when nothing changed', async () => {
+    fake.clearRequests();
+    const second = await sync();
+    expect(second.totals).toMatchObject({ ok: 0, unchanged: 4, failed: 1 });
+    expect(fake.count({ kind: 'batchGet' })).toBe(0);
+    expect(fake.count({ kind: 'get', spreadsheetId: ID.sch1 })).toBe(0);
+    expect(requestsOf(ID.sch1)).toBe(1);
+  });
+
+  it('re-reads a changed sheet alone; a sheet that loses access keeps its data, marked stale', async () => {
+    fake.clearRequests();
+    const tabs = tabsOf('ДОУ-1');
+    tabs.find((t) => t.title === 'Педагоги')!.rows.push(['Титова Алла Сергеевна', 'воспитатель', 45170, null, 0, 'Без категории']);
+    fake.setSpreadsheet(ID.dou1, { tabs });
+    fake.setStatus(ID.sch2, 403);
+    const third = await sync();
+    expect(fake.count({ kind: 'batchGet' })).toBe(1);
+    expect(requestsOf(ID.dou1, 'batchGet')).toBe(1);
+    const byOrg = Object.fromEntries(third.orgs.map((o) => [o.org, o]));
+    expect(byOrg['ДОУ-1']!.status).toBe('ok');
+    expect(byOrg['СОШ-2']!.status).toBe('failed');
+    expect(byOrg['СОШ-2']!.message).toMatch(/^нет доступа к таблице организации СОШ-2: откройте доступ/);
+    // 403 is not retried: one Drive request, answered 403, then the fallback read answered 403 too.
+    expect(byOrg['СОШ-2']!.retries).toBe(0);
+    const teachers = await tmp.db.query(`SELECT org, count(*)::INTEGER AS n FROM teachers GROUP BY org ORDER BY org`);
+    expect(Object.fromEntries(teachers.map((r) => [r.org, r.n]))).toEqual({ 'ДОУ-1': 11, 'ДОУ-2': 1, 'СОШ-1': 11, 'СОШ-2': 1 });
+    const [state] = await tmp.db.query(`SELECT stale FROM org_state WHERE org = 'СОШ-2'`);
+    expect(state!.stale).toBe(true);
+  });
+
+  it('records every run with per-organization outcomes, and no secret anywhere', async () => {
+    const server = await startServer({ db: tmp.db });
+    try {
+      const res = await fetch(`${server.url}/api/sync/runs`);
+      const text = await res.text();
+      expect(text).not.toContain('test-api-key-123');
+      const body = JSON.parse(text);
+      expect(body.runs).toHaveLength(3);
+      expect(body.runs.map((r: any) => r.status)).toEqual(['partial', 'partial', 'partial']);
+      const last = body.runs[0];
+      expect(last.orgs.map((o: any) => [o.org, o.status])).toEqual([
+        ['ДОУ-1', 'ok'],
+        ['ДОУ-2', 'unchanged'],
+        ['СОШ-1', 'unchanged'],
+        ['СОШ-2', 'failed'],
+        ['СОШ-3', 'failed'],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
