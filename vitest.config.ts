@@ -9,10 +9,10 @@ export default defineConfig({
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     hookTimeout: 60_000,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { TZ: 'UTC' } } },
-      { test: { name: 'unit-irkutsk', include: ['test/unit/values.test.ts', 'test/unit/layout.test.ts'], env: { TZ: 'Asia/Irkutsk' } } },
-      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'UTC' } } },
-      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: { TZ: 'UTC' }, fileParallelism: false } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      { extends: true, test: { name: 'unit-irkutsk', include: ['test/unit/values.test.ts', 'test/unit/layout.test.ts'], env: { TZ: 'Asia/Irkutsk' } } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: { TZ: 'UTC' }, fileParallelism: false } },
     ],
   },
 });

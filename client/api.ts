@@ -6,7 +6,7 @@
 export interface MetricColumn {
   name: string;
   title: string;
-  /** "ratio" is a share (shown as a percent); anything else is printed after the title. */
+  /** "чел.", "ч", "п.п.", "шт.", "текст", or "доля" for a share 0…1 (shown as a percent). */
   unit?: string | null;
 }
 
@@ -84,6 +84,12 @@ function statusMessage(status: number): string {
   return `Сервер отклонил запрос (код ${status}).`;
 }
 
+/** Server messages may start in lower case ("конец периода … раньше …"); the box shows a sentence. */
+function asSentence(message: string): string {
+  const text = message.trim();
+  return text.charAt(0).toLocaleUpperCase('ru') + text.slice(1);
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -92,8 +98,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function errorFromBody(status: number, body: unknown): ApiError | null {
   if (!isRecord(body) || !isRecord(body.error)) return null;
   const { code, message } = body.error;
-  if (typeof message !== 'string' || message === '') return null;
-  return new ApiError(status, typeof code === 'string' ? code : 'error', message);
+  if (typeof message !== 'string' || message.trim() === '') return null;
+  return new ApiError(status, typeof code === 'string' ? code : 'error', asSentence(message));
 }
 
 async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {

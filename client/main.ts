@@ -27,14 +27,17 @@ const ui = {
   nav: element('nav', HTMLUListElement),
   title: element('page-title', HTMLHeadingElement),
   description: element('page-description', HTMLParagraphElement),
+  form: element('filters', HTMLFormElement),
   from: element('filter-from', HTMLInputElement),
   to: element('filter-to', HTMLInputElement),
   years: element('academic-years', HTMLDivElement),
   type: element('filter-type', HTMLSelectElement),
+  orgFilter: element('org-filter', HTMLFieldSetElement),
   orgPicker: element('org-picker', HTMLDetailsElement),
   orgSummary: element('org-summary', HTMLElement),
   orgList: element('org-list', HTMLDivElement),
   orgClear: element('org-clear', HTMLButtonElement),
+  filtersNote: element('filters-note', HTMLParagraphElement),
   error: element('error', HTMLDivElement),
   results: element('results', HTMLElement),
   status: element('status', HTMLParagraphElement),
@@ -242,6 +245,8 @@ async function load(): Promise<void> {
 async function start(): Promise<void> {
   renderAcademicYears();
   syncInputs();
+  // Filters apply as they change; Enter in a date field must not reload the page.
+  ui.form.addEventListener('submit', (event) => event.preventDefault());
   ui.from.addEventListener('change', onPeriodInput);
   ui.to.addEventListener('change', onPeriodInput);
   ui.type.addEventListener('change', onTypeChange);
@@ -266,14 +271,18 @@ async function start(): Promise<void> {
   });
 
   setState('loading');
-  try {
-    const [metrics, registry] = await Promise.all([getMetrics(), getOrgs()]);
-    orgs = [...registry].sort((a, b) => a.name.localeCompare(b.name, 'ru'));
-    page = createEngagementPage(ui.content, metrics);
-  } catch (error) {
-    setState('error', messageOf(error));
-    return;
+  // Titles and the organization list only help: if they fail, the numbers are still shown
+  // (with built-in titles), and the user is told why the organization filter is missing.
+  const [metrics, registry] = await Promise.allSettled([getMetrics(), getOrgs()]);
+  if (registry.status === 'fulfilled') {
+    // Kept in the server's order: by type, then by code number (СОШ-2 before СОШ-10).
+    orgs = registry.value;
+  } else {
+    ui.orgFilter.hidden = true;
+    ui.filtersNote.hidden = false;
+    ui.filtersNote.textContent = `Список организаций не загрузился, выбор организаций недоступен. ${messageOf(registry.reason)}`;
   }
+  page = createEngagementPage(ui.content, metrics.status === 'fulfilled' ? metrics.value : []);
   ui.title.textContent = page.info.title;
   document.title = `${page.info.title} — Наставничество: мониторинг`;
   ui.description.textContent = page.info.description ?? '';

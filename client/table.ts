@@ -19,16 +19,26 @@ function cell(tag: 'td' | 'th', text: string, className?: string): HTMLTableCell
   return element;
 }
 
+/** Units that mean a share 0…1, shown as a percent: the server says "доля" ("ratio" is accepted too). */
+const RATIO_UNITS = new Set(['доля', 'ratio']);
+/** Units not printed in a header. */
+const SILENT_UNITS = new Set(['текст', '']);
+
+export function isRatio(column: MetricColumn): boolean {
+  return RATIO_UNITS.has(column.unit ?? '');
+}
+
 /** A column header: its title, and the unit after a comma ("Педагогов, чел.", "Доля вовлечённых, %"). */
 export function columnHeader(column: MetricColumn): string {
-  if (column.unit === 'ratio') return `${column.title}, %`;
-  return column.unit ? `${column.title}, ${column.unit}` : column.title;
+  if (isRatio(column)) return `${column.title}, %`;
+  const unit = column.unit ?? '';
+  return SILENT_UNITS.has(unit) ? column.title : `${column.title}, ${unit}`;
 }
 
 /** A value as the table shows it: shares as percents, counts without decimals, other numbers with one. */
 export function formatValue(column: MetricColumn, value: unknown): string {
   if (typeof value === 'number') {
-    if (column.unit === 'ratio') return formatPercent(value);
+    if (isRatio(column)) return formatPercent(value);
     return Number.isInteger(value) ? formatInteger(value) : formatNumber(value, 1);
   }
   if (typeof value === 'string' && value !== '') return value;

@@ -72,7 +72,7 @@ function compareBars(a: BarDatum, b: BarDatum): number {
   } else if (a.rate !== b.rate) {
     return b.rate - a.rate;
   }
-  return a.name.localeCompare(b.name, 'ru');
+  return a.name.localeCompare(b.name, 'ru', { numeric: true });
 }
 
 function colorScale(bars: readonly BarDatum[]): { domain: string[]; range: string[] } {
@@ -164,31 +164,31 @@ export function engagementSpec(
     const totalText = `${totalLabel}: ${total.rateText}`;
     // vega cannot measure text in an expression: a generous 7 px per character of bold 11 px text.
     const labelWidth = totalText.length * 7;
-    layers.push(
-      {
-        name: 'total_rule',
-        data: { values: [total] },
-        mark: { type: 'rule', color: TOTAL_COLOR, strokeWidth: 2, strokeDash: [6, 4] },
-        encoding: {
-          x: { field: 'rate', type: 'quantitative' },
-          // The total has no type of its own.
-          tooltip: TOOLTIP.filter((item) => item.field !== 'type'),
-          description: { field: 'ariaText', type: 'nominal' },
-        },
+    // The rule goes under the bars and their labels (they stay readable where it crosses
+    // them); its own label goes on top.
+    layers.unshift({
+      name: 'total_rule',
+      data: { values: [total] },
+      mark: { type: 'rule', color: TOTAL_COLOR, strokeWidth: 2, strokeDash: [6, 4] },
+      encoding: {
+        x: { field: 'rate', type: 'quantitative' },
+        // The total has no type of its own.
+        tooltip: TOOLTIP.filter((item) => item.field !== 'type'),
+        description: { field: 'ariaText', type: 'nominal' },
       },
-      {
-        name: 'total_label',
-        data: { values: [total] },
-        // Above the plot (y = 0 is its top edge), so it never covers a bar or the rule. It
-        // starts at the rule, moved left only as far as needed to stay inside a narrow chart.
-        mark: { type: 'text', align: 'left', baseline: 'bottom', dy: -4, fontWeight: 'bold', color: TOTAL_COLOR, aria: false },
-        encoding: {
-          x: { value: { expr: `max(0, min(scale('x', ${total.rate ?? 0}) + 4, width - ${labelWidth}))` } },
-          y: { value: 0 },
-          text: { value: totalText },
-        },
+    });
+    layers.push({
+      name: 'total_label',
+      data: { values: [total] },
+      // Above the plot (y = 0 is its top edge), so it never covers a bar or the rule. It
+      // starts at the rule, moved left only as far as needed to stay inside a narrow chart.
+      mark: { type: 'text', align: 'left', baseline: 'bottom', dy: -4, fontWeight: 'bold', color: TOTAL_COLOR, aria: false },
+      encoding: {
+        x: { value: { expr: `max(0, min(scale('x', ${total.rate ?? 0}) + 4, width - ${labelWidth}))` } },
+        y: { value: 0 },
+        text: { value: totalText },
       },
-    );
+    });
   }
 
   const spec: TopLevelSpec = {

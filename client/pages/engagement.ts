@@ -23,7 +23,7 @@ const FALLBACK_INFO: MetricInfo = {
     { name: 'mentors', title: 'Наставников', unit: 'чел.' },
     { name: 'mentees', title: 'Наставляемых', unit: 'чел.' },
     { name: 'engaged', title: 'Вовлечено', unit: 'чел.' },
-    { name: 'engagement_rate', title: 'Доля вовлечённых', unit: 'ratio' },
+    { name: 'engagement_rate', title: 'Доля вовлечённых', unit: 'доля' },
   ],
 };
 

@@ -249,4 +249,19 @@ describe.skipIf(chromiumMissing)('«Вовлечённость» page in Chromiu
     await settled(page);
     expect(readable(await error.textContent())).toBe('Ошибка на сервере (код 502). Попробуйте позже.');
   }, 60_000);
+
+  it('still shows the numbers when the organization list fails, and says why the filter is missing', async () => {
+    await page.route(
+      (url) => url.pathname === '/api/orgs',
+      (route) => route.fulfill({ status: 500, json: { error: { code: 'internal', message: 'внутренняя ошибка сервера' } } }),
+    );
+    await page.goto(`${api.url}/engagement?${YEAR_2023}`);
+    await ready(page);
+    await expect(page.locator('#engagement-chart svg g.bars_marks path').count()).resolves.toBe(6);
+    await expect(page.isVisible('#org-filter')).resolves.toBe(false);
+    // The server's message, made a sentence.
+    expect(readable(await page.textContent('#filters-note'))).toBe(
+      'Список организаций не загрузился, выбор организаций недоступен. Внутренняя ошибка сервера',
+    );
+  }, 60_000);
 });

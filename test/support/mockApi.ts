@@ -49,7 +49,7 @@ const ENGAGEMENT_INFO = {
     { name: 'mentors', title: 'Наставников', unit: 'чел.' },
     { name: 'mentees', title: 'Наставляемых', unit: 'чел.' },
     { name: 'engaged', title: 'Вовлечено', unit: 'чел.' },
-    { name: 'engagement_rate', title: 'Доля вовлечённых', unit: 'ratio' },
+    { name: 'engagement_rate', title: 'Доля вовлечённых', unit: 'доля' },
   ],
   params: ['from', 'to', 'org', 'type', 'grain'],
 };
