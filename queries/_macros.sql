@@ -23,3 +23,89 @@ CREATE OR REPLACE MACRO employed_on(hired, dismissed, d) AS
 -- A pair is active in [d_from, d_to] when it started by d_to and had not ended before d_from.
 CREATE OR REPLACE MACRO pair_active(start_date, end_fact, d_from, d_to) AS
   start_date <= d_to AND (end_fact IS NULL OR end_fact >= d_from);
+
+-- The population of a period: teachers employed on its last day, with their static flags.
+CREATE OR REPLACE MACRO population(d_to) AS TABLE
+  SELECT t.org, t.person_key, t.young, t.mentor_trained, t.category
+  FROM teachers t
+  WHERE employed_on(t.hired, t.dismissed, d_to);
+
+-- Pair rows (of every organization's sheet) active in the period.
+CREATE OR REPLACE MACRO active_pairs(d_from, d_to) AS TABLE
+  SELECT * FROM pairs WHERE pair_active(start_date, end_fact, d_from, d_to);
+
+-- Every member of the population with the roles of the period: the mentor / the mentee of at
+-- least one active pair in any organization's sheet, counted in his or her own organization.
+CREATE OR REPLACE MACRO period_roles(d_from, d_to) AS TABLE
+  WITH ap AS (SELECT * FROM active_pairs(d_from, d_to)),
+  m AS (SELECT DISTINCT mentor_org AS org, mentor_key AS person_key FROM ap),
+  e AS (SELECT DISTINCT mentee_org AS org, mentee_key AS person_key FROM ap)
+  SELECT p.*, m.person_key IS NOT NULL AS is_mentor, e.person_key IS NOT NULL AS is_mentee
+  FROM population(d_to) p
+  LEFT JOIN m ON m.org = p.org AND m.person_key = p.person_key
+  LEFT JOIN e ON e.org = p.org AND e.person_key = p.person_key;
+
+-- Category terms (Порядок аттестации, приказ № 196 от 24.03.2023): Первая and Высшая assigned
+-- before 01.09.2023 and СЗД always hold five years from the order date; the day they lapse
+-- (order date + 5 years; 29 February + 5 years = 28 February) the teacher holds Без категории.
+-- Other categories do not expire (lapses = NULL).
+CREATE OR REPLACE VIEW attestation_terms AS
+  SELECT a.*, c.rank,
+    CASE
+      WHEN a.category = 'Соответствие занимаемой должности' THEN (a.order_date + INTERVAL 5 YEAR)::DATE
+      WHEN a.category IN ('Первая', 'Высшая') AND a.order_date < DATE '2023-09-01' THEN (a.order_date + INTERVAL 5 YEAR)::DATE
+    END AS lapses
+  FROM attestations a JOIN categories c ON c.name = a.category;
+
+-- The category a teacher holds on day `d` (METRICS.md "Category at a date"), reading the
+-- teacher's attestation rows dated up to `max_row_date` (NULL = all rows):
+--   the latest row dated ≤ d (Без категории from the day its term lapses); else the Прежняя
+--   категория of the earliest later row (empty → Без категории); else Педагоги.Категория.
+CREATE OR REPLACE MACRO category_on(d, max_row_date) AS TABLE
+  WITH rows AS (
+    SELECT * FROM attestation_terms WHERE max_row_date IS NULL OR order_date <= max_row_date
+  ),
+  before AS (
+    SELECT person_org, person_key, category, lapses, order_date,
+      row_number() OVER (PARTITION BY person_org, person_key ORDER BY order_date DESC) AS n
+    FROM rows WHERE order_date <= d
+  ),
+  after AS (
+    SELECT person_org, person_key, prev_category,
+      row_number() OVER (PARTITION BY person_org, person_key ORDER BY order_date) AS n
+    FROM rows WHERE order_date > d
+  )
+  SELECT t.org, t.person_key,
+    CASE
+      WHEN b.person_key IS NOT NULL THEN
+        CASE WHEN b.lapses IS NOT NULL AND b.lapses <= d THEN 'Без категории' ELSE b.category END
+      WHEN a.person_key IS NOT NULL THEN coalesce(a.prev_category, 'Без категории')
+      ELSE t.category
+    END AS category,
+    -- The day the held category lapses (NULL: it does not, or it is known without a term).
+    CASE WHEN b.person_key IS NOT NULL AND (b.lapses IS NULL OR b.lapses > d) THEN b.lapses END AS lapses,
+    -- The day a lapse that already happened took effect (the teacher holds Без категории since).
+    CASE WHEN b.person_key IS NOT NULL AND b.lapses <= d THEN b.lapses END AS lapsed_on
+  FROM teachers t
+  LEFT JOIN before b ON b.person_org = t.org AND b.person_key = t.person_key AND b.n = 1
+  LEFT JOIN after a ON a.person_org = t.org AND a.person_key = t.person_key AND a.n = 1;
+
+-- Every attestation row with its previous category: the Прежняя категория, else the category
+-- held on the day before the order by the rule above (reading all of the teacher's rows).
+CREATE OR REPLACE VIEW attestation_steps AS
+  WITH prior AS (
+    SELECT cur.org, cur.row_no,
+      arg_max(
+        CASE WHEN p.lapses IS NOT NULL AND p.lapses <= cur.order_date - 1 THEN 'Без категории' ELSE p.category END,
+        p.order_date
+      ) AS held_before
+    FROM attestation_terms cur
+    JOIN attestation_terms p
+      ON p.person_org = cur.person_org AND p.person_key = cur.person_key AND p.order_date < cur.order_date
+    GROUP BY cur.org, cur.row_no
+  )
+  SELECT a.*, coalesce(a.prev_category, pr.held_before, 'Без категории') AS prev_effective,
+    pc.rank AS prev_rank
+  FROM attestation_terms a
+  LEFT JOIN prior pr ON pr.org = a.org AND pr.row_no = a.row_no
+  JOIN categories pc ON pc.name = coalesce(a.prev_category, pr.held_before, 'Без категории');

@@ -15,31 +15,11 @@
 -- Edge cases: a mentor from another organization (`ФИО (КОД-ОО)`) counts in his or her own
 --   organization; a group of three mentees makes its mentor one mentor; rejected rows are not
 --   in the tables and count nowhere.
-WITH params AS (
-  SELECT CAST($from AS DATE) AS d_from, CAST($to AS DATE) AS d_to
-),
-sel AS (
+WITH sel AS (
   SELECT * FROM selected_orgs($orgs, $type)
 ),
-population AS (
-  SELECT t.org, t.person_key
-  FROM teachers t, params p
-  WHERE t.org IN (SELECT code FROM sel) AND employed_on(t.hired, t.dismissed, p.d_to)
-),
-active_pairs AS (
-  SELECT pr.mentor_org, pr.mentor_key, pr.mentee_org, pr.mentee_key
-  FROM pairs pr, params p
-  WHERE pair_active(pr.start_date, pr.end_fact, p.d_from, p.d_to)
-),
-mentors AS (SELECT DISTINCT mentor_org AS org, mentor_key AS person_key FROM active_pairs),
-mentees AS (SELECT DISTINCT mentee_org AS org, mentee_key AS person_key FROM active_pairs),
 roles AS (
-  SELECT pop.org, pop.person_key,
-    m.person_key IS NOT NULL AS is_mentor,
-    e.person_key IS NOT NULL AS is_mentee
-  FROM population pop
-  LEFT JOIN mentors m ON m.org = pop.org AND m.person_key = pop.person_key
-  LEFT JOIN mentees e ON e.org = pop.org AND e.person_key = pop.person_key
+  SELECT * FROM period_roles(CAST($from AS DATE), CAST($to AS DATE))
 ),
 per_org AS (
   SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
@@ -52,14 +32,14 @@ per_org AS (
   GROUP BY ALL
 ),
 with_total AS (
-  SELECT org, org_name, org_type, teachers, mentors, mentees, engaged, 0 AS is_total, type_rank, code_prefix, code_number
-  FROM per_org
-  UNION ALL
-  SELECT NULL, NULL, NULL, sum(teachers)::INTEGER, sum(mentors)::INTEGER, sum(mentees)::INTEGER, sum(engaged)::INTEGER,
-    1, NULL, NULL, NULL
+  SELECT *, 0 AS is_total FROM per_org
+  UNION ALL BY NAME
+  SELECT sum(teachers)::INTEGER AS teachers, sum(mentors)::INTEGER AS mentors, sum(mentees)::INTEGER AS mentees,
+    sum(engaged)::INTEGER AS engaged, 1 AS is_total
   FROM per_org
 )
-SELECT org, org_name, org_type, coalesce(teachers, 0) AS teachers, coalesce(mentors, 0) AS mentors,
+SELECT org, org_name, org_type,
+  coalesce(teachers, 0) AS teachers, coalesce(mentors, 0) AS mentors,
   coalesce(mentees, 0) AS mentees, coalesce(engaged, 0) AS engaged,
   engaged / nullif(teachers, 0) AS engagement_rate
 FROM with_total

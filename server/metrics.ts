@@ -10,7 +10,7 @@ import type { Db, Row } from './db.ts';
 import { badRequest, notFound } from './errors.ts';
 import { academicYear, isoDay, monthEnds } from './period.ts';
 
-export type Unit = 'чел.' | 'доля' | 'ч' | 'п.п.' | 'шт.' | 'текст';
+export type Unit = 'чел.' | 'доля' | 'ч' | 'п.п.' | 'шт.' | 'текст' | 'дата';
 
 export interface MetricColumn {
   name: string;
@@ -38,6 +38,10 @@ const ORG_COLUMNS: MetricColumn[] = [
 
 const COMMON_PARAMS = ['from', 'to', 'org', 'type', 'grain'] as const;
 
+const people = (name: string, title: string): MetricColumn => ({ name, title, unit: 'чел.' });
+const share = (name: string, title: string): MetricColumn => ({ name, title, unit: 'доля' });
+const count = (name: string, title: string): MetricColumn => ({ name, title, unit: 'шт.' });
+
 export const METRICS: readonly MetricDef[] = [
   {
     name: 'engagement',
@@ -47,11 +51,194 @@ export const METRICS: readonly MetricDef[] = [
     orderItem: '2.4',
     keys: [],
     columns: [
-      { name: 'teachers', title: 'Педагогов на конец периода', unit: 'чел.' },
-      { name: 'mentors', title: 'Наставников', unit: 'чел.' },
-      { name: 'mentees', title: 'Наставляемых', unit: 'чел.' },
-      { name: 'engaged', title: 'Вовлечено (без повторов)', unit: 'чел.' },
-      { name: 'engagement_rate', title: 'Доля вовлечённых', unit: 'доля' },
+      people('teachers', 'Педагогов на конец периода'),
+      people('mentors', 'Наставников'),
+      people('mentees', 'Наставляемых'),
+      people('engaged', 'Вовлечено (без повторов)'),
+      share('engagement_rate', 'Доля вовлечённых'),
+    ],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'young_specialists',
+    title: 'Молодые специалисты: охват наставничеством и закрепление',
+    description:
+      'Сколько молодых специалистов имеют наставника и сколько из работавших в начале периода продолжают работать в конце.',
+    orderItem: '2.1',
+    keys: [],
+    columns: [
+      people('young', 'Молодых специалистов'),
+      people('young_with_mentor', 'Из них с наставником'),
+      share('coverage', 'Охват наставничеством'),
+      people('young_at_start', 'Молодых специалистов на начало периода'),
+      people('young_retained', 'Из них работают на конец периода'),
+      share('retention', 'Закрепление'),
+    ],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'pairs_by_form',
+    title: 'Наставнические пары по формам наставничества',
+    description: 'Пары, действовавшие в периоде, по формам; группа из трёх наставляемых — три пары.',
+    orderItem: '2.1',
+    keys: [{ name: 'form', title: 'Форма наставничества', unit: 'текст' }],
+    columns: [count('pairs', 'Пар')],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'pairs_by_topic',
+    title: 'Наставнические пары по направлениям',
+    description: 'Пары, действовавшие в периоде, по направлениям (п. 2.1); пара с двумя направлениями учитывается в обоих.',
+    orderItem: '2.1',
+    keys: [{ name: 'topic', title: 'Направление', unit: 'текст' }],
+    columns: [count('pairs', 'Пар')],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'professional_development',
+    title: 'Повышение квалификации',
+    description:
+      'Доля педагогов, завершивших курсы повышения квалификации в периоде, часы обучения и подготовка наставников.',
+    orderItem: '2.4',
+    keys: [],
+    columns: [
+      people('teachers', 'Педагогов на конец периода'),
+      people('trained', 'Прошли курсы в периоде'),
+      share('pd_coverage', 'Охват повышением квалификации'),
+      { name: 'hours', title: 'Часов обучения', unit: 'ч' },
+      { name: 'hours_per_teacher', title: 'Часов на педагога', unit: 'ч' },
+      people('mentors_active', 'Наставников в периоде'),
+      people('mentors_trained', 'Из них обучены наставничеству'),
+      share('mentors_trained_rate', 'Доля обученных наставников'),
+    ],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'qualification_growth',
+    title: 'Рост квалификационных категорий',
+    description:
+      'Повышение категорий в периоде, доля педагогов с первой и высшей категорией на начало и конец периода, и сравнение наставляемых с остальными.',
+    orderItem: '2.4',
+    keys: [],
+    columns: [
+      people('teachers', 'Педагогов на конец периода'),
+      people('upgraded', 'Повысили категорию'),
+      share('upgrade_rate', 'Доля повысивших'),
+      people('first_or_higher_start', 'С первой и выше на начало'),
+      people('first_or_higher_end', 'С первой и выше на конец'),
+      share('share_start', 'Доля с первой и выше на начало'),
+      share('share_end', 'Доля с первой и выше на конец'),
+      { name: 'growth_pp', title: 'Прирост, п.п.', unit: 'п.п.' },
+      people('mentees', 'Наставляемых'),
+      people('mentees_upgraded', 'Наставляемых, повысивших категорию'),
+      share('mentee_upgrade_rate', 'Доля повысивших среди наставляемых'),
+      people('others', 'Остальных педагогов'),
+      people('others_upgraded', 'Остальных, повысивших категорию'),
+      share('other_upgrade_rate', 'Доля повысивших среди остальных'),
+    ],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'attestation_due',
+    title: 'Истекающие категории',
+    description:
+      'Педагоги, чья категория истекает в ближайшие 12 месяцев после конца периода, и те, у кого категория истекла в периоде.',
+    orderItem: '2.4',
+    keys: [],
+    columns: [
+      people('teachers', 'Педагогов на конец периода'),
+      people('lapsing_12m', 'Категория истекает в ближайшие 12 месяцев'),
+      people('lapsed', 'Категория истекла в периоде'),
+    ],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'program_completion',
+    title: 'Персонализированные программы наставничества (ППН)',
+    description:
+      'Программы со сроком завершения в периоде: завершены, в срок, прекращены, просрочены; ход действующих программ; охват наставляемых программами.',
+    orderItem: '2.4',
+    keys: [],
+    columns: [
+      count('due', 'Срок завершения в периоде'),
+      count('completed', 'Завершены'),
+      count('completed_on_time', 'Завершены в срок'),
+      count('terminated', 'Прекращены'),
+      count('overdue', 'Просрочены'),
+      share('completion_rate', 'Доля завершённых'),
+      share('on_time_rate', 'Доля завершённых в срок'),
+      count('active_programs', 'Реализуются'),
+      count('events_planned', 'Мероприятий запланировано'),
+      count('events_done', 'Мероприятий выполнено'),
+      share('progress', 'Выполнение мероприятий'),
+      people('mentees_active', 'Наставляемых в периоде'),
+      people('mentees_with_program', 'Из них с программой'),
+      share('program_coverage', 'Охват программами'),
+      count('programs_approved', 'Утверждено программ'),
+      count('programs_published', 'Из них размещены на сайте'),
+      share('published_rate', 'Доля размещённых на сайте'),
+    ],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'compliance',
+    title: 'Исполнение распоряжения № 116-26-93 (п. 3)',
+    description:
+      'Исполнение пунктов 3.1, 3.3–3.7 на конец периода: в срок, с опозданием, не исполнено; по организации — какие пункты не исполнены, и дата отчёта (п. 4).',
+    orderItem: '3',
+    keys: [{ name: 'item', title: 'Пункт', unit: 'текст' }],
+    columns: [
+      { name: 'deadline', title: 'Срок', unit: 'дата' },
+      { name: 'done_date', title: 'Дата исполнения', unit: 'дата' },
+      count('done_on_time', 'Исполнено в срок'),
+      count('done_late', 'Исполнено с опозданием'),
+      count('not_done', 'Не исполнено'),
+      share('on_time_share', 'Доля исполнивших в срок'),
+      { name: 'missing', title: 'Не исполнены пункты', unit: 'текст' },
+      { name: 'report_date', title: 'Дата отчёта (п. 4)', unit: 'дата' },
+    ],
+    params: COMMON_PARAMS,
+  },
+  {
+    name: 'data_quality',
+    title: 'Качество данных',
+    description:
+      'Можно ли доверять цифрам: когда данные организации загружены, устарели ли они, сколько строк загружено и сколько отклонено.',
+    orderItem: '2.4',
+    keys: [],
+    columns: [
+      { name: 'last_success', title: 'Последняя успешная загрузка', unit: 'дата' },
+      { name: 'last_attempt', title: 'Последняя попытка', unit: 'дата' },
+      { name: 'last_status', title: 'Итог последней попытки', unit: 'текст' },
+      { name: 'last_message', title: 'Причина', unit: 'текст' },
+      { name: 'stale', title: 'Данные устарели', unit: 'текст' },
+      count('teachers_rows', 'Строк «Педагоги»'),
+      count('pairs_rows', 'Строк «Наставнические пары»'),
+      count('programs_rows', 'Строк «Программы наставничества»'),
+      count('courses_rows', 'Строк «Повышение квалификации»'),
+      count('attestations_rows', 'Строк «Аттестация»'),
+      count('compliance_rows', 'Строк «Исполнение распоряжения»'),
+      count('rows_quarantined', 'Строк в карантине'),
+      count('errors', 'Ошибок'),
+      count('warnings', 'Предупреждений'),
+      count('category_mismatches', 'Категория в «Педагогах» не совпадает с «Аттестацией»'),
+    ],
+    params: ['org', 'type'],
+  },
+  {
+    name: 'overview',
+    title: 'Обзор',
+    description: 'Главные показатели на первой странице.',
+    orderItem: '2.4',
+    keys: [],
+    columns: [
+      share('engagement_rate', 'Вовлечённость в наставничество'),
+      share('coverage', 'Молодые специалисты с наставником'),
+      share('pd_coverage', 'Охват повышением квалификации'),
+      { name: 'growth_pp', title: 'Прирост доли с первой и высшей категорией, п.п.', unit: 'п.п.' },
+      share('completion_rate', 'Завершение ППН'),
+      count('orgs_fresh', 'Организаций со свежими данными'),
+      count('orgs_active', 'Активных организаций'),
     ],
     params: COMMON_PARAMS,
   },
@@ -149,8 +336,61 @@ export interface MetricResult {
   rows: Row[];
 }
 
-async function runOnce(db: Db, m: MetricDef, p: { from: string; to: string; org: string[]; type: string | null }): Promise<Row[]> {
-  return db.query(sqlOf(m.name), { from: p.from, to: p.to, orgs: p.org, type: p.type });
+type Period = { from: string; to: string; org: string[]; type: string | null };
+
+/**
+ * `overview` has no SQL of its own: its tiles are the totals of other metrics, so it reads
+ * them (one formula per number, nowhere copied) and adds the freshness of the data.
+ */
+async function runOverview(db: Db, p: Period): Promise<Row[]> {
+  const [eng, young, pd, growth, prog, quality] = await Promise.all(
+    ['engagement', 'young_specialists', 'professional_development', 'qualification_growth', 'program_completion', 'data_quality'].map(
+      (name) => runOnce(db, metricDef(name), p),
+    ),
+  );
+  const active = new Set(
+    (await db.query(`SELECT code FROM orgs WHERE active AND in_registry`)).map((r) => String(r.code)),
+  );
+  const byOrg = (rows: Row[] | undefined) => new Map((rows ?? []).map((r) => [r.org as string | null, r]));
+  const [y, d, g, c, q] = [young, pd, growth, prog, quality].map(byOrg) as Map<string | null, Row>[];
+  let fresh = 0;
+  let activeCount = 0;
+  const rows = (eng ?? []).map((e) => {
+    const org = e.org as string | null;
+    const row: Row = {
+      org,
+      org_name: e.org_name,
+      org_type: e.org_type,
+      engagement_rate: e.engagement_rate,
+      coverage: y!.get(org)?.coverage ?? null,
+      pd_coverage: d!.get(org)?.pd_coverage ?? null,
+      growth_pp: g!.get(org)?.growth_pp ?? null,
+      completion_rate: c!.get(org)?.completion_rate ?? null,
+    };
+    if (org !== null) {
+      const isActive = active.has(org);
+      const qr = q!.get(org);
+      const isFresh = isActive && qr !== undefined && qr.stale === false && qr.last_success !== null;
+      row.orgs_fresh = isFresh ? 1 : 0;
+      row.orgs_active = isActive ? 1 : 0;
+      fresh += row.orgs_fresh as number;
+      activeCount += row.orgs_active as number;
+    }
+    return row;
+  });
+  const total = rows.find((r) => r.org === null);
+  if (total) Object.assign(total, { orgs_fresh: fresh, orgs_active: activeCount });
+  return rows;
+}
+
+async function runOnce(db: Db, m: MetricDef, p: Period): Promise<Row[]> {
+  if (m.name === 'overview') return runOverview(db, p);
+  const sql = sqlOf(m.name);
+  const all = { from: p.from, to: p.to, orgs: p.org, type: p.type };
+  // DuckDB refuses a bound name the statement does not use: bind only those the file names.
+  const code = sql.replace(/--.*$/gm, '');
+  const used = Object.fromEntries(Object.entries(all).filter(([k]) => new RegExp(`\\$${k}\\b`).test(code)));
+  return db.query(sql, used);
 }
 
 export async function runMetric(db: Db, name: string, params: MetricParams): Promise<MetricResult> {

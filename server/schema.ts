@@ -3,7 +3,7 @@
  * tab, one column per declared column); the service tables (registry, sync runs, quarantine)
  * are written here once.
  */
-import { CATEGORIES, TABS, type ColumnDecl, type TabDecl } from './contract/index.ts';
+import { CATEGORIES, FORMS, ORDER_ITEMS, TABS, TOPICS, type ColumnDecl, type TabDecl } from './contract/index.ts';
 import { readFileSync } from 'node:fs';
 import type { Writer } from './db.ts';
 
@@ -70,6 +70,10 @@ export function tableDdl(tab: TabDecl, name: string = tab.key, temp = false): st
 const SERVICE_DDL = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS categories (name VARCHAR PRIMARY KEY, rank INTEGER NOT NULL)`,
+  // The contract's enumerations in their declared order (forms, topics) and the order's items
+  // with deadlines, so queries can sort and join without a second copy of the lists.
+  `CREATE TABLE IF NOT EXISTS enum_order (kind VARCHAR NOT NULL, value VARCHAR NOT NULL, rank INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS order_items (item VARCHAR PRIMARY KEY, rank INTEGER NOT NULL, deadline DATE)`,
   // The registry as last read. Rows that left the registry stay with in_registry = false.
   `CREATE TABLE IF NOT EXISTS orgs (
     code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, type VARCHAR NOT NULL, sheet VARCHAR,
@@ -111,6 +115,16 @@ export async function createSchema(w: Writer): Promise<void> {
   await w.run('DELETE FROM categories');
   for (const c of CATEGORIES) {
     await w.run('INSERT INTO categories VALUES ($name, $rank)', { name: c.value, rank: c.rank });
+  }
+  await w.run('DELETE FROM enum_order');
+  for (const [kind, list] of [['form', FORMS], ['topic', TOPICS]] as const) {
+    for (const [i, v] of list.entries()) {
+      await w.run('INSERT INTO enum_order VALUES ($kind, $value, $rank)', { kind, value: v.value, rank: i + 1 });
+    }
+  }
+  await w.run('DELETE FROM order_items');
+  for (const [i, it] of ORDER_ITEMS.entries()) {
+    await w.run('INSERT INTO order_items VALUES ($item, $rank, CAST($deadline AS DATE))', { item: it.item, rank: i + 1, deadline: it.deadline });
   }
   const rows = await w.query(`SELECT value FROM meta WHERE key = 'schema_version'`);
   const current = rows[0] ? Number(rows[0].value) : null;

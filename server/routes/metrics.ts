@@ -45,8 +45,8 @@ export function metricsRouter(deps: { db: Db; now: () => Date }): Router {
 
   r.get('/orgs', async (_req, res) => {
     const rows = await deps.db.query(
-      `SELECT o.code, o.name, o.type, o.active, s.last_success::VARCHAR AS last_success, coalesce(s.stale, false) AS stale
-       FROM selected_orgs([], NULL) o JOIN orgs USING (code) LEFT JOIN org_state s ON s.org = o.code
+      `SELECT o.code, o.name, o.type, g.active, g.curator, s.last_success::VARCHAR AS last_success, coalesce(s.stale, false) AS stale
+       FROM selected_orgs([], NULL) o JOIN orgs g ON g.code = o.code LEFT JOIN org_state s ON s.org = o.code
        ORDER BY o.type_rank, o.code_prefix, o.code_number, o.code`,
     );
     res.json({ orgs: rows });

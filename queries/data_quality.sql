@@ -1,0 +1,73 @@
+-- data_quality: можно ли доверять цифрам (METRICS.md).
+--
+-- Per organization of the registry: last successful sync, last attempt and its outcome
+--   ('ok' — loaded, 'unchanged' — nothing changed since, 'failed' — not read, previous data kept),
+--   the reason, the stale flag (the last attempt failed: the numbers are from an older load),
+--   rows loaded per tab, rows quarantined, errors and warnings of the latest load, and
+--   category_mismatches: teachers whose category held on the day of the last successful load
+--   (by the «category at a date» rule, terms included) differs from Педагоги.Категория.
+-- Grain: one row per organization plus the total row (org = NULL): sums of the counts; dates,
+--   statuses and the stale flag NULL.
+-- Parameters: $orgs (VARCHAR[], empty = all), $type (or NULL); $from/$to are not used.
+WITH sel AS (
+  SELECT * FROM selected_orgs($orgs, $type)
+),
+tab_rows AS (
+  SELECT org, 'teachers' AS tab, count(*) AS n FROM teachers GROUP BY org
+  UNION ALL SELECT org, 'pairs', count(*) FROM pairs GROUP BY org
+  UNION ALL SELECT org, 'programs', count(*) FROM programs GROUP BY org
+  UNION ALL SELECT org, 'courses', count(*) FROM courses GROUP BY org
+  UNION ALL SELECT org, 'attestations', count(*) FROM attestations GROUP BY org
+  UNION ALL SELECT org, 'compliance', count(*) FROM compliance GROUP BY org
+),
+q AS (SELECT org, count(*) AS n FROM quarantine WHERE org IS NOT NULL GROUP BY org),
+iss AS (
+  SELECT org, count(*) FILTER (WHERE level = 'error') AS errors, count(*) FILTER (WHERE level = 'warning') AS warnings
+  FROM issues WHERE org IS NOT NULL GROUP BY org
+),
+mismatch AS (
+  SELECT t.org, count(*) AS n
+  FROM teachers t
+  JOIN org_state st ON st.org = t.org AND st.last_success IS NOT NULL
+  JOIN LATERAL (SELECT * FROM category_on(CAST(st.last_success AS DATE), NULL)) c
+    ON c.org = t.org AND c.person_key = t.person_key
+  WHERE c.category <> t.category
+  GROUP BY t.org
+),
+per_org AS (
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
+    strftime(st.last_success, '%Y-%m-%d %H:%M:%S') AS last_success,
+    strftime(st.last_attempt, '%Y-%m-%d %H:%M:%S') AS last_attempt,
+    st.last_status, st.last_message,
+    coalesce(st.stale, st.last_success IS NULL) AS stale,
+    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'teachers'), 0)::INTEGER AS teachers_rows,
+    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'pairs'), 0)::INTEGER AS pairs_rows,
+    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'programs'), 0)::INTEGER AS programs_rows,
+    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'courses'), 0)::INTEGER AS courses_rows,
+    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'attestations'), 0)::INTEGER AS attestations_rows,
+    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'compliance'), 0)::INTEGER AS compliance_rows,
+    coalesce(q.n, 0)::INTEGER AS rows_quarantined,
+    coalesce(iss.errors, 0)::INTEGER AS errors,
+    coalesce(iss.warnings, 0)::INTEGER AS warnings,
+    coalesce(mm.n, 0)::INTEGER AS category_mismatches
+  FROM sel s
+  LEFT JOIN org_state st ON st.org = s.code
+  LEFT JOIN q ON q.org = s.code
+  LEFT JOIN iss ON iss.org = s.code
+  LEFT JOIN mismatch mm ON mm.org = s.code
+)
+SELECT org, org_name, org_type, last_success, last_attempt, last_status, last_message, stale,
+  teachers_rows, pairs_rows, programs_rows, courses_rows, attestations_rows, compliance_rows,
+  rows_quarantined, errors, warnings, category_mismatches
+FROM (
+  SELECT *, 0 AS is_total FROM per_org
+  UNION ALL BY NAME
+  SELECT NULL AS org,
+    sum(teachers_rows)::INTEGER AS teachers_rows, sum(pairs_rows)::INTEGER AS pairs_rows,
+    sum(programs_rows)::INTEGER AS programs_rows, sum(courses_rows)::INTEGER AS courses_rows,
+    sum(attestations_rows)::INTEGER AS attestations_rows, sum(compliance_rows)::INTEGER AS compliance_rows,
+    sum(rows_quarantined)::INTEGER AS rows_quarantined, sum(errors)::INTEGER AS errors,
+    sum(warnings)::INTEGER AS warnings, sum(category_mismatches)::INTEGER AS category_mismatches, 1 AS is_total
+  FROM per_org
+)
+ORDER BY is_total, type_rank, code_prefix, code_number, org;

@@ -1,0 +1,29 @@
+-- pairs_by_topic: действующие в периоде наставнические пары по направлениям (METRICS.md, item 2.1).
+--
+-- Formula: pairs = the pair rows of the organization's own sheet active in the period, counted
+--   under each of their directions: a pair with two directions counts under both, so the rows
+--   of an organization may sum to more than its pairs.
+-- Grain: one row per (organization, topic) with pairs > 0, then one total row per topic
+--   (org = NULL); topics in the order of the contract.
+-- Parameters: $from, $to, $orgs (VARCHAR[], empty = all), $type (or NULL).
+WITH sel AS (
+  SELECT * FROM selected_orgs($orgs, $type)
+),
+links AS (
+  SELECT p.org, unnest(p.topics) AS topic
+  FROM active_pairs(CAST($from AS DATE), CAST($to AS DATE)) p
+),
+per_org AS (
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
+    l.topic, count(*)::INTEGER AS pairs
+  FROM sel s JOIN links l ON l.org = s.code
+  GROUP BY ALL
+),
+with_total AS (
+  SELECT *, 0 AS is_total FROM per_org
+  UNION ALL BY NAME
+  SELECT topic, sum(pairs)::INTEGER AS pairs, 1 AS is_total FROM per_org GROUP BY topic
+)
+SELECT w.org, w.org_name, w.org_type, w.topic, w.pairs
+FROM with_total w LEFT JOIN enum_order e ON e.kind = 'topic' AND e.value = w.topic
+ORDER BY w.is_total, w.type_rank, w.code_prefix, w.code_number, w.org, e.rank;
