@@ -6,7 +6,7 @@
 export interface MetricColumn {
   name: string;
   title: string;
-  /** "чел.", "ч", "п.п.", "шт.", "текст", or "доля" for a share 0…1 (shown as a percent). */
+  /** "чел.", "ч", "п.п.", "шт.", "текст", "дата", or "доля" for a share 0…1 (shown as a percent). */
   unit?: string | null;
 }
 
@@ -14,6 +14,10 @@ export interface MetricInfo {
   name: string;
   title: string;
   description?: string | null;
+  /** The item of the order the metric reports on ("2.4", "3"). */
+  order_item?: string | null;
+  /** Columns that identify a row besides the organization (`form`, `topic`, `item`). */
+  keys?: MetricColumn[];
   columns: MetricColumn[];
   params: string[];
 }
@@ -23,6 +27,11 @@ export interface Org {
   name: string;
   type: string;
   active: boolean;
+  curator?: string | null;
+  /** `YYYY-MM-DD HH:MM:SS` (UTC) of the last successful load. */
+  last_success?: string | null;
+  /** The last attempt to read the organization's sheet failed: its numbers are from an older load. */
+  stale?: boolean;
 }
 
 export interface MetricParams {
@@ -42,19 +51,176 @@ export interface OrgRow {
   month?: string;
 }
 
+/** Ratios are unrounded and `null` when their denominator is 0 (METRICS.md). */
+type Ratio = number | null;
+
 export interface EngagementRow extends OrgRow {
   teachers: number;
   mentors: number;
   mentees: number;
   engaged: number;
   /** engaged / teachers, unrounded; `null` when there are no teachers. */
-  engagement_rate: number | null;
+  engagement_rate: Ratio;
+}
+
+export interface YoungSpecialistsRow extends OrgRow {
+  young: number;
+  young_with_mentor: number;
+  coverage: Ratio;
+  young_at_start: number;
+  young_retained: number;
+  retention: Ratio;
+}
+
+export interface PairsByFormRow extends OrgRow {
+  form: string;
+  pairs: number;
+}
+
+export interface PairsByTopicRow extends OrgRow {
+  topic: string;
+  pairs: number;
+}
+
+export interface ProfessionalDevelopmentRow extends OrgRow {
+  teachers: number;
+  trained: number;
+  pd_coverage: Ratio;
+  hours: number;
+  hours_per_teacher: number | null;
+  mentors_active: number;
+  mentors_trained: number;
+  mentors_trained_rate: Ratio;
+}
+
+export interface QualificationGrowthRow extends OrgRow {
+  teachers: number;
+  upgraded: number;
+  upgrade_rate: Ratio;
+  first_or_higher_start: number;
+  first_or_higher_end: number;
+  share_start: Ratio;
+  share_end: Ratio;
+  growth_pp: number | null;
+  mentees: number;
+  mentees_upgraded: number;
+  mentee_upgrade_rate: Ratio;
+  others: number;
+  others_upgraded: number;
+  other_upgrade_rate: Ratio;
+}
+
+export interface AttestationDueRow extends OrgRow {
+  teachers: number;
+  lapsing_12m: number;
+  lapsed: number;
+}
+
+export interface ProgramCompletionRow extends OrgRow {
+  due: number;
+  completed: number;
+  completed_on_time: number;
+  terminated: number;
+  overdue: number;
+  completion_rate: Ratio;
+  on_time_rate: Ratio;
+  active_programs: number;
+  events_planned: number;
+  events_done: number;
+  progress: Ratio;
+  mentees_active: number;
+  mentees_with_program: number;
+  program_coverage: Ratio;
+  programs_approved: number;
+  programs_published: number;
+  published_rate: Ratio;
+}
+
+/**
+ * `compliance` has four kinds of rows: (org, item) one item of one organization (counts 0/1);
+ * (org, null) the organization's counts, `missing` and `report_date`; (null, item) an item
+ * over the active organizations; (null, null) the grand total.
+ */
+export interface ComplianceRow extends OrgRow {
+  item: string | null;
+  deadline: string | null;
+  done_date: string | null;
+  done_on_time: number;
+  done_late: number;
+  not_done: number;
+  on_time_share: Ratio;
+  missing: string | null;
+  report_date: string | null;
+}
+
+export type SyncStatus = 'ok' | 'unchanged' | 'failed';
+
+export interface DataQualityRow extends OrgRow {
+  last_success: string | null;
+  last_attempt: string | null;
+  last_status: SyncStatus | null;
+  last_message: string | null;
+  stale: boolean | null;
+  teachers_rows: number;
+  pairs_rows: number;
+  programs_rows: number;
+  courses_rows: number;
+  attestations_rows: number;
+  compliance_rows: number;
+  rows_quarantined: number;
+  errors: number;
+  warnings: number;
+  category_mismatches: number;
+}
+
+export interface OverviewRow extends OrgRow {
+  engagement_rate: Ratio;
+  coverage: Ratio;
+  pd_coverage: Ratio;
+  growth_pp: number | null;
+  completion_rate: Ratio;
+  orgs_fresh: number;
+  orgs_active: number;
 }
 
 export interface MetricResponse<Row extends OrgRow> {
   metric: string;
   params: MetricParams;
   rows: Row[];
+}
+
+/** `GET /api/quality`: one line per organization and the validation issues of the latest loads. */
+export interface QualityOrg {
+  org: string;
+  org_name: string;
+  last_success: string | null;
+  last_attempt: string | null;
+  last_status: SyncStatus | null;
+  last_message: string | null;
+  stale: boolean;
+  /** Link to the organization's spreadsheet, when the source has one. */
+  sheet_url: string | null;
+  quarantined: number;
+  errors: number;
+  warnings: number;
+}
+
+export interface QualityIssue {
+  org: string | null;
+  tab: string | null;
+  /** Sheet row number as the school sees it. */
+  row: number | null;
+  column: string | null;
+  value: string | number | boolean | null;
+  level: 'error' | 'warning';
+  message: string;
+  /** Link to the cell in the spreadsheet, when the source has one. */
+  cell_url: string | null;
+}
+
+export interface QualityResponse {
+  orgs: QualityOrg[];
+  issues: QualityIssue[];
 }
 
 export class ApiError extends Error {
@@ -102,7 +268,22 @@ function errorFromBody(status: number, body: unknown): ApiError | null {
   return new ApiError(status, typeof code === 'string' ? code : 'error', asSentence(message));
 }
 
+/**
+ * Answers are kept for a minute: switching pages asks for the same metrics again, and the
+ * data changes only with a sync (every few hours). Only successful answers are kept.
+ */
+const CACHE_MS = 60_000;
+const cache = new Map<string, { at: number; body: unknown }>();
+
 async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+  const cached = cache.get(path);
+  if (cached && Date.now() - cached.at < CACHE_MS) return cached.body;
+  const body = await fetchJson(path, signal);
+  cache.set(path, { at: Date.now(), body });
+  return body;
+}
+
+async function fetchJson(path: string, signal?: AbortSignal): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
@@ -152,4 +333,13 @@ export async function getMetric<Row extends OrgRow>(
   const body = await getJson(path, signal);
   arrayField(body, 'rows');
   return body as MetricResponse<Row>;
+}
+
+/** `GET /api/quality?org=&type=`: data quality per organization and the list of issues. */
+export async function getQuality(query: URLSearchParams, signal?: AbortSignal): Promise<QualityResponse> {
+  const search = query.toString();
+  const body = await getJson(`/api/quality${search ? `?${search}` : ''}`, signal);
+  arrayField(body, 'orgs');
+  arrayField(body, 'issues');
+  return body as QualityResponse;
 }

@@ -47,6 +47,25 @@ export function academicYears(today: Date): AcademicYear[] {
   return years;
 }
 
+/** A calendar year as a period preset: 1 January – 31 December. */
+export function calendarYear(year: number): AcademicYear {
+  return { label: String(year), from: `${year}-01-01`, to: `${year}-12-31` };
+}
+
+/** Quick choices of calendar years: from the year of the order (2023) up to the current one. */
+export function calendarYears(today: Date): AcademicYear[] {
+  const years: AcademicYear[] = [];
+  for (let year = FIRST_ACADEMIC_YEAR; year <= today.getFullYear(); year++) years.push(calendarYear(year));
+  return years;
+}
+
+/** The last day of the month containing `today`, `YYYY-MM-DD` (local calendar). */
+export function currentMonthEnd(today: Date): string {
+  const end = new Date(today.getFullYear(), today.getMonth() + 1, 0);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${end.getFullYear()}-${pad(end.getMonth() + 1)}-${pad(end.getDate())}`;
+}
+
 /** No query in the URL: the current academic year, all organizations (the server's default too). */
 export function defaultFilters(today: Date): Filters {
   const { from, to } = academicYear(academicYearStart(today));

@@ -91,3 +91,54 @@ export const ruTimeFormatLocale = {
   ],
   shortMonths: ['янв', 'фев', 'мар', 'апр', 'май', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'],
 };
+
+/** Hours, with one decimal only where there is a fraction: 942 → "942 ч", 16.82 → "16,8 ч". */
+export function formatHours(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return EMPTY;
+  return `${Number.isInteger(value) ? formatInteger(value) : formatNumber(value, 1)}${NBSP}ч`;
+}
+
+/** Percentage points with a sign: 2.38 → "+2,4 п.п.", −0.97 → "−1,0 п.п.", 0 → "0,0 п.п.". */
+export function formatPoints(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return EMPTY;
+  const text = formatNumber(value, 1);
+  const plus = value > 0 && text !== '0,0' ? '+' : '';
+  return `${plus}${text}${NBSP}п.п.`;
+}
+
+/** "11 из 56": the counts behind a ratio. */
+export function formatOutOf(part: number | null | undefined, whole: number | null | undefined): string {
+  return `${formatInteger(part)} из ${formatInteger(whole)}`;
+}
+
+/**
+ * A server timestamp (`YYYY-MM-DD HH:MM:SS`, UTC, as DuckDB prints it) → "дд.мм.гггг чч:мм"
+ * in the browser's time zone, where the coordinator is.
+ */
+export function formatDateTime(timestamp: string | null | undefined): string {
+  if (!timestamp) return EMPTY;
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(timestamp);
+  if (!match) return formatDate(timestamp);
+  const [, year, month, day, hour, minute, second = '0'] = match;
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getDate())}.${pad(date.getMonth() + 1)}.${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** A month end (`YYYY-MM-DD`) → "сентябрь 2024". */
+export function formatMonth(isoDate: string): string {
+  const match = /^(\d{4})-(\d{2})/.exec(isoDate);
+  if (!match) return isoDate;
+  const name = ruTimeFormatLocale.months[Number(match[2]) - 1] ?? match[2];
+  return `${name} ${match[1]}`;
+}
+
+/** Russian plural: plural(3, ['организация', 'организации', 'организаций']) → "организации". */
+export function plural(count: number, forms: readonly [one: string, few: string, many: string]): string {
+  const n = Math.abs(count) % 100;
+  const last = n % 10;
+  if (n > 10 && n < 20) return forms[2];
+  if (last === 1) return forms[0];
+  if (last >= 2 && last <= 4) return forms[1];
+  return forms[2];
+}

@@ -6,7 +6,7 @@
 import type { Cell, Grid, RawTab } from '../sources/types.ts';
 import type { ColumnDecl, DataIssue } from './index.ts';
 import { matchKey } from './normalize.ts';
-import { isBlank, rawText } from './values.ts';
+import { displayCell, isBlank, rawText } from './values.ts';
 
 /** How far down a title block may push the header row. */
 const HEADER_SEARCH_ROWS = 30;
@@ -34,7 +34,13 @@ export type Layout =
       rows: DataRow[];
       notices: Omit<DataIssue, 'org' | 'tab'>[];
     }
-  | { ok: false; problem: string; notices: Omit<DataIssue, 'org' | 'tab'>[] };
+  | {
+      ok: false;
+      problem: string;
+      /** The tab has no cells at all (an optional tab created but never filled). */
+      empty: boolean;
+      notices: Omit<DataIssue, 'org' | 'tab'>[];
+    };
 
 function columnLetter(i: number): string {
   let s = '';
@@ -75,15 +81,17 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       const empty = grid.every((row) => row.every((c) => isBlank(c)));
       return {
         ok: false,
+        empty,
         notices: [],
         problem: empty
           ? `лист пуст: нет строки заголовков; ожидаются столбцы ${requiredList(columns)}`
-          : `не найдена строка заголовков; ожидаются столбцы ${requiredList(columns)}`,
+          : `не найдена строка заголовков${grid.length > HEADER_SEARCH_ROWS ? ` в первых ${HEADER_SEARCH_ROWS} строках` : ''}; ожидаются столбцы ${requiredList(columns)}`,
       };
     }
     const missing = columns.filter((c) => c.required && !best.found.has(c.key)).map((c) => `«${c.header}»`);
     return {
       ok: false,
+      empty: false,
       notices: [],
       problem: `нет обязательных столбцов: ${missing.join(', ')} (строка заголовков — ${best.row + 1}); проверьте названия столбцов`,
     };
@@ -107,6 +115,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     if (prev !== undefined) {
       return {
         ok: false,
+        empty: false,
         notices,
         problem: `столбец «${headers[key]}» встречается дважды (столбцы ${columnLetter(prev)} и ${columnLetter(i)}); оставьте один`,
       };
@@ -120,7 +129,10 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       row: null,
       column: null,
       value: null,
-      problem: `строки 1–${headerRow} над заголовками пропущены; заголовки найдены в строке ${headerRow + 1}`,
+      problem:
+        headerRow === 1
+          ? 'строка 1 над заголовками пропущена; заголовки найдены в строке 2'
+          : `строки 1–${headerRow} над заголовками пропущены; заголовки найдены в строке ${headerRow + 1}`,
     });
   }
   if (unknown.length) {
@@ -133,7 +145,10 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     });
   }
 
+  const types = new Map(columns.map((c) => [c.key, c.type]));
   const rows: DataRow[] = [];
+  /** Columns without a header that hold values: letter → how many cells. */
+  const headless = new Map<number, number>();
   for (let r = headerRow + 1; r < grid.length; r++) {
     const line = grid[r] ?? [];
     // Every declared column is present; a column missing from the sheet reads as empty.
@@ -143,10 +158,23 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     for (const [key, pos] of positions) {
       const cell = line[pos] ?? null;
       cells[key] = cell;
-      raw[headers[key]!] = rawText(cell);
+      raw[headers[key]!] = displayCell(cell, types.get(key));
       if (!isBlank(cell)) blank = false;
     }
+    for (let i = 0; i < line.length; i++) {
+      if (!isBlank(line[i]) && isBlank(header[i])) headless.set(i, (headless.get(i) ?? 0) + 1);
+    }
     if (!blank) rows.push({ row: r + 1, cells, raw });
+  }
+  if (headless.size) {
+    const letters = [...headless.keys()].sort((a, b) => a - b).map(columnLetter);
+    notices.push({
+      level: 'notice',
+      row: null,
+      column: null,
+      value: null,
+      problem: `${letters.length === 1 ? `в столбце ${letters[0]}` : `в столбцах ${letters.join(', ')}`} есть значения, но нет заголовка — они не загружаются; впишите заголовок из шаблона или удалите значения`,
+    });
   }
   return { ok: true, headerRow: headerRow + 1, headers, rows, notices };
 }

@@ -5,8 +5,13 @@
  */
 import { z } from 'zod';
 import type { Cell } from '../sources/types.ts';
-import { REGISTRY_TAB, TABS, type ColumnDecl, type TabKey } from './declaration.ts';
+import { CATEGORIES, REGISTRY_TAB, TABS, type ColumnDecl, type TabKey } from './declaration.ts';
 import {
+  DATE_EXPECTED,
+  ITEM_EXPECTED,
+  YES_NO_EXPECTED,
+  allowed,
+  numberExpected,
   enumMatcher,
   formulaError,
   isBlank,
@@ -30,9 +35,17 @@ export interface PersonRef {
   orgHint: string | null;
 }
 
+/** Longest person reference: a full name and an organization or teacher code in parentheses. */
+export const PERSON_REF_MAX = 250;
+
 export function parsePersonRef(cell: Cell): Parsed<PersonRef> {
   const text = tidy(String(cell));
-  if (text.length > 250) return { ok: false, problem: 'слишком длинный текст для ФИО' };
+  if (text.length > PERSON_REF_MAX) {
+    return {
+      ok: false,
+      problem: `слишком длинный текст для ФИО (${text.length} знаков, допустимо не больше ${PERSON_REF_MAX}); ожидается ФИО педагога с листа «Педагоги»`,
+    };
+  }
   const m = text.match(/^(.*\S)\s*\(([^()]+)\)$/);
   return { ok: true, value: m ? { text, name: tidy(m[1]!), orgHint: tidy(m[2]!) } : { text, name: text, orgHint: null } };
 }
@@ -65,12 +78,45 @@ function cellParser(c: ColumnDecl): (cell: Cell) => Parsed<unknown> {
   }
 }
 
+/** What a column expects, in Russian, for the message about an empty required cell; '' for plain text. */
+export function expectedValue(c: ColumnDecl): string {
+  const t = c.type;
+  switch (t.kind) {
+    case 'text':
+      return '';
+    case 'date':
+      return DATE_EXPECTED;
+    case 'number':
+      return numberExpected(t);
+    case 'yesno':
+      return YES_NO_EXPECTED;
+    case 'enum':
+      return `допустимые значения: ${allowed(t.values)}`;
+    case 'enumList':
+      return `допустимые значения (несколько — через «;»): ${allowed(t.values)}`;
+    case 'category':
+      return `допустимые значения: ${allowed(CATEGORIES)}`;
+    case 'person':
+      return t.crossOrg
+        ? 'ожидается ФИО педагога с листа «Педагоги» (педагога другой организации — «ФИО (КОД-ОО)»)'
+        : 'ожидается ФИО педагога с листа «Педагоги»';
+    case 'item':
+      return ITEM_EXPECTED;
+  }
+}
+
+export function requiredProblem(c: ColumnDecl): string {
+  const expected = expectedValue(c);
+  return expected ? `обязательное поле не заполнено; ${expected}` : 'обязательное поле не заполнено';
+}
+
 /** The zod schema of one column: blank → null (or an issue when required), else the parsed value. */
 export function columnSchema(c: ColumnDecl): z.ZodType<unknown> {
   const parse = cellParser(c);
+  const missing = requiredProblem(c);
   return z.any().transform((cell: Cell | undefined, ctx) => {
     if (cell === undefined || isBlank(cell)) {
-      if (c.required) ctx.addIssue({ code: 'custom', message: 'обязательное поле не заполнено' });
+      if (c.required) ctx.addIssue({ code: 'custom', message: missing });
       return null;
     }
     const result = formulaError(cell) ?? parse(cell);

@@ -5,7 +5,7 @@
  * the result never depends on the process time zone.
  */
 import type { Cell } from '../sources/types.ts';
-import { CATEGORIES, type EnumValue } from './declaration.ts';
+import { CATEGORIES, type ColumnType, type EnumValue } from './declaration.ts';
 import { matchKey, tidy } from './normalize.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -18,11 +18,21 @@ export function isBlank(cell: Cell | undefined): boolean {
   return cell === null || cell === undefined || (typeof cell === 'string' && tidy(cell) === '');
 }
 
-/** How a cell is shown back to a school in a message: as typed, dates as serials are left as numbers. */
+/** A cell as text, as typed: the text a value is parsed from (numbers as JS writes them). */
 export function rawText(cell: Cell | undefined): string {
   if (cell === null || cell === undefined) return '';
   if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
   return String(cell);
+}
+
+/**
+ * How a cell is shown back to a school (messages, quarantine): as typed, except that a date
+ * which Sheets delivers as a serial number is shown as the school sees it, `дд.мм.гггг`, so a
+ * message about a Google sheet quotes the same value as one about a file.
+ */
+export function displayCell(cell: Cell | undefined, type?: ColumnType): string {
+  if (typeof cell === 'number' && type?.kind === 'date' && isDateSerial(cell)) return ruDate(isoFromSerial(cell));
+  return rawText(cell);
 }
 
 const FORMULA_ERROR = /^#(REF!|N\/A|VALUE!|DIV\/0!|NAME\?|NUM!|NULL!|ERROR!|SPILL!|CALC!)/i;
@@ -74,12 +84,29 @@ function validCivil(y: number, m: number, d: number): boolean {
   return d <= dim[m - 1]!;
 }
 
-const DATE_EXPECTED = 'ожидается дата в виде дд.мм.гггг (например, 01.09.2023) или гггг-мм-дд';
+export const DATE_EXPECTED = 'ожидается дата в виде дд.мм.гггг (например, 01.09.2023) или гггг-мм-дд';
+
+/**
+ * A number in a date cell is a Sheets serial date when it falls on or after 1920-01-01
+ * (serial 7306); a smaller number is something typed into the cell (a year, an experience),
+ * not a date the school entered: Sheets would display it as a day of 1900–1919.
+ */
+const MIN_DATE_SERIAL = 7306;
+
+function isDateSerial(n: number): boolean {
+  return Number.isFinite(n) && n >= MIN_DATE_SERIAL;
+}
+
+/** `dd.mm.yyyy` of an ISO date, the way schools write dates and see them in messages. */
+export function ruDate(iso: string): string {
+  const [y, m, d] = iso.split('-');
+  return `${d}.${m}.${y}`;
+}
 
 export function parseDate(cell: Cell, minYear = 2000, maxYear = 2100): Parsed<string> {
   let y: number, m: number, d: number;
   if (typeof cell === 'number') {
-    if (!Number.isFinite(cell) || cell < 1) return bad(`это не дата; ${DATE_EXPECTED}`);
+    if (!isDateSerial(cell)) return bad(`в ячейке число, а не дата; ${DATE_EXPECTED}`);
     const iso = isoFromSerial(cell);
     [y, m, d] = iso.split('-').map(Number) as [number, number, number];
   } else if (typeof cell === 'string') {
@@ -110,10 +137,12 @@ export function parseDate(cell: Cell, minYear = 2000, maxYear = 2100): Parsed<st
 
 // ---- numbers ---------------------------------------------------------------------------
 
+export function numberExpected(opts: { min: number; max: number; integer: boolean }): string {
+  return opts.integer ? `ожидается целое число от ${opts.min} до ${opts.max}` : `ожидается число от ${opts.min} до ${opts.max}`;
+}
+
 export function parseNumber(cell: Cell, opts: { min: number; max: number; integer: boolean }): Parsed<number> {
-  const expected = opts.integer
-    ? `ожидается целое число от ${opts.min} до ${opts.max}`
-    : `ожидается число от ${opts.min} до ${opts.max}`;
+  const expected = numberExpected(opts);
   let n: number;
   if (typeof cell === 'number') {
     n = cell;
@@ -133,6 +162,8 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
 
 // ---- yes / no --------------------------------------------------------------------------
 
+export const YES_NO_EXPECTED = 'ожидается «Да» или «Нет» (также допустимы +/−, 1/0, флажок)';
+
 const YES = new Set(['да', '+', '1', 'true', 'истина', 'yes']);
 const NO = new Set(['нет', '-', '−', '0', 'false', 'ложь', 'no']);
 
@@ -145,7 +176,7 @@ export function parseYesNo(cell: Cell): Parsed<boolean> {
   const s = tidy(String(cell)).toLowerCase().replace(/ё/g, 'е').replace(/\.$/, '');
   if (YES.has(s)) return ok(true);
   if (NO.has(s)) return ok(false);
-  return bad('ожидается «Да» или «Нет» (также допустимы +/−, 1/0, флажок)');
+  return bad(YES_NO_EXPECTED);
 }
 
 // ---- enumerations ----------------------------------------------------------------------
@@ -159,7 +190,8 @@ export function enumMatcher(values: readonly EnumValue[]): (s: string) => string
   return (s) => map.get(matchKey(s)) ?? null;
 }
 
-function allowed(values: readonly EnumValue[]): string {
+/** The canonical values in quotes, for messages: «Школа», «Детский сад», … */
+export function allowed(values: readonly EnumValue[]): string {
   return values.map((v) => `«${v.value}»`).join(', ');
 }
 
@@ -192,11 +224,13 @@ export function parseCategory(cell: Cell): Parsed<string> {
 
 // ---- items of the order ----------------------------------------------------------------
 
+export const ITEM_EXPECTED = 'ожидается номер пункта распоряжения от 3.1 до 3.13';
+
 export function parseItem(cell: Cell): Parsed<string> {
   const s = tidy(String(cell)).replace(/^(п\.|пункт)\s*/i, '').replace(/\.$/, '');
   const mt = s.match(/^3\.(\d{1,2})$/);
   const n = mt ? Number(mt[1]) : NaN;
-  if (!(n >= 1 && n <= 13)) return bad('ожидается номер пункта распоряжения от 3.1 до 3.13');
+  if (!(n >= 1 && n <= 13)) return bad(ITEM_EXPECTED);
   return ok(`3.${n}`);
 }
 

@@ -1,12 +1,25 @@
 /** `GET /api/metrics`, `GET /api/metrics/:name` (JSON or `?format=csv`), `GET /api/orgs`. */
 import { Router } from 'express';
+import { LruCache, dataVersion } from '../cache.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
-import { METRICS, allColumns, metricDef, parseParams, runMetric } from '../metrics.ts';
+import { METRICS, allColumns, metricDef, parseParams, runMetric, type MetricResult } from '../metrics.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date }): Router {
   const r = Router();
+  const cache = new LruCache<Promise<MetricResult>>(500);
+  /** Concurrent identical requests share one query; failures are not cached. */
+  const cached = (name: string, params: ReturnType<typeof parseParams>): Promise<MetricResult> => {
+    const key = `${dataVersion()}|${name}|${JSON.stringify(params)}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = runMetric(deps.db, name, params);
+      cache.set(key, hit);
+      hit.catch(() => cache.delete(key));
+    }
+    return hit;
+  };
 
   r.get('/metrics', (_req, res) => {
     res.json({
@@ -26,7 +39,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date }): Router {
     const m = metricDef(req.params.name);
     const { format, decimal, header, ...query } = req.query as Record<string, unknown>;
     const params = parseParams(query, deps.now());
-    const result = await runMetric(deps.db, m.name, params);
+    const result = await cached(m.name, params);
     if (format === undefined || format === 'json') {
       res.json(result);
       return;

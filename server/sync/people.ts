@@ -37,6 +37,16 @@ export class OrgPeople {
     if (!this.byName.has(n) && !this.rejected.has(n)) this.rejected.set(n, row);
   }
 
+  /** The teacher with this Код (as typed, normalized), if any. */
+  byTeacherCode(code: string): Person | undefined {
+    return this.byCode.get(normalizePersonName(code));
+  }
+
+  /** True when some teacher of the organization has a Код. */
+  get hasCodes(): boolean {
+    return this.byCode.size > 0;
+  }
+
   get size(): number {
     return this.byName.size;
   }
@@ -50,9 +60,13 @@ export class OrgPeople {
     if (list.length === 1) return { ok: true, person: list[0]! };
     if (list.length > 1) {
       const codes = list.map((p) => p.code ?? '—').join(', ');
+      const first = list.find((p) => p.code !== null);
+      const how = list.every((p) => p.code !== null)
+        ? `укажите код педагога в скобках, например «${first!.fio} (${first!.code})»`
+        : 'заполните столбец «Код» на листе «Педагоги» для однофамильцев и укажите код педагога в скобках после ФИО';
       return {
         ok: false,
-        problem: `на листе «Педагоги» организации ${this.org} несколько педагогов с таким ФИО (коды: ${codes}); укажите код педагога`,
+        problem: `на листе «Педагоги» организации ${this.org} несколько педагогов с таким ФИО (коды: ${codes}); ${how}`,
       };
     }
     const rejectedRow = this.rejected.get(n);

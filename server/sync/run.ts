@@ -6,6 +6,7 @@
  * in `sync_run_orgs`.
  */
 import pLimit from 'p-limit';
+import { bumpDataVersion } from '../cache.ts';
 import { isoFromDays, REGISTRY_TAB } from '../contract/index.ts';
 import type { Db, Writer } from '../db.ts';
 import { SourceError, type FetchResult, type OrgEntry, type Source } from '../sources/types.ts';
@@ -130,6 +131,8 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
     );
     await w.run(`INSERT OR REPLACE INTO meta VALUES ('data_version', $v)`, { v: String(runId) });
   });
+  // Statuses, registry and quality counts changed too, even when no rows did.
+  bumpDataVersion();
   return summary;
 }
 
@@ -243,6 +246,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       const counts = await db.write((w) =>
         loadOrg(w, runId, validated, { version: res.version, now: isoTs(ts), today: isoDate(ts) }),
       );
+      bumpDataVersion();
       const tabErrors = validated.issues.filter((i) => i.level === 'error' && i.row === null).length;
       const o: OrgOutcome = {
         ...outcome(code, 'ok', tabErrors ? `ошибок в листах: ${tabErrors} (данные этих листов сохранены с прошлой загрузки)` : null, Date.now() - f.t0, res.requests, res.retries),

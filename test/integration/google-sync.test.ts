@@ -12,7 +12,7 @@ import { createGoogleSource } from '../../server/sources/google.ts';
 import type { Cell } from '../../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
-import { getJson, openTempDb, startServer, type TempDb } from '../support/server.ts';
+import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
 
@@ -48,6 +48,7 @@ const ID = {
 
 let fake: FakeSheets;
 let tmp: TempDb;
+let server: RunningServer;
 const sleeps: number[] = [];
 
 const source = () =>
@@ -66,6 +67,7 @@ const requestsOf = (id: string, kind?: 'get' | 'batchGet' | 'drive.files.get') =
 beforeAll(async () => {
   fake = await startFakeSheets({ requireKey: 'test-api-key-123' });
   tmp = await openTempDb();
+  server = await startServer({ db: tmp.db });
   fake.setSpreadsheet(REGISTRY_ID, {
     tabs: [
       {
@@ -90,6 +92,7 @@ beforeAll(async () => {
   fake.failNext(ID.dou2, 429, 3);
 });
 afterAll(async () => {
+  await server.close();
   await fake.close();
   tmp.cleanup();
 });
@@ -125,8 +128,7 @@ describe('Google sync', () => {
   });
 
   it('gives the same numbers as the folder source (serial dates, cross-organization mentor)', async () => {
-    const server = await startServer({ db: tmp.db });
-    try {
+    {
       const { body } = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
       // As worked out in engagement.test.ts: СОШ-1 8/4/4/7, ДОУ-1 8/2/3/5; СОШ-2 and ДОУ-2 one
       // teacher each, no pairs; СОШ-3 never loaded: 0 teachers, ratio null.
@@ -139,8 +141,6 @@ describe('Google sync', () => {
         ['ДОУ-2', 1, 0, 0, 0, 0],
         [null, 18, 6, 7, 12, 12 / 18],
       ]);
-    } finally {
-      await server.close();
     }
   });
 
@@ -172,11 +172,14 @@ describe('Google sync', () => {
     expect(Object.fromEntries(teachers.map((r) => [r.org, r.n]))).toEqual({ 'ДОУ-1': 11, 'ДОУ-2': 1, 'СОШ-1': 11, 'СОШ-2': 1 });
     const [state] = await tmp.db.query(`SELECT stale FROM org_state WHERE org = 'СОШ-2'`);
     expect(state!.stale).toBe(true);
+    // The same server answered this query before the sync; its cache follows the new data:
+    // ДОУ-1 has Титова (hired 01.09.2023, no pair) now: 9 teachers, 5 engaged → 5 / 9.
+    const { body } = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
+    expect(body.rows.find((r: any) => r.org === 'ДОУ-1')).toMatchObject({ teachers: 9, engaged: 5, engagement_rate: 5 / 9 });
   });
 
   it('records every run with per-organization outcomes, and no secret anywhere', async () => {
-    const server = await startServer({ db: tmp.db });
-    try {
+    {
       const res = await fetch(`${server.url}/api/sync/runs`);
       const text = await res.text();
       expect(text).not.toContain('test-api-key-123');
@@ -191,8 +194,6 @@ describe('Google sync', () => {
         ['СОШ-2', 'failed'],
         ['СОШ-3', 'failed'],
       ]);
-    } finally {
-      await server.close();
     }
   });
 });
