@@ -5,6 +5,7 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Db } from './db.ts';
 import { HttpError, notFound } from './errors.ts';
+import { exportRouter } from './routes/export.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { syncRouter } from './routes/sync.ts';
 import type { SyncSummary } from './sync/run.ts';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ ok: true });
   });
   api.use(metricsRouter({ db: deps.db, now }));
+  api.use(exportRouter({ db: deps.db, now }));
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);

@@ -20,6 +20,8 @@ export interface MetricColumn {
 
 export interface MetricDef {
   name: string;
+  /** A short title (≤ 31 characters): XLSX sheet names, navigation. */
+  short: string;
   title: string;
   description: string;
   /** The order item the metric reports on, for the UI. */
@@ -45,6 +47,7 @@ const count = (name: string, title: string): MetricColumn => ({ name, title, uni
 export const METRICS: readonly MetricDef[] = [
   {
     name: 'engagement',
+    short: 'Вовлечённость',
     title: 'Вовлечённость педагогов в наставничество',
     description:
       'Доля педагогов, работающих на конец периода, которые были наставниками или наставляемыми хотя бы в одной паре, действовавшей в периоде.',
@@ -61,6 +64,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'young_specialists',
+    short: 'Молодые специалисты',
     title: 'Молодые специалисты: охват наставничеством и закрепление',
     description:
       'Сколько молодых специалистов имеют наставника и сколько из работавших в начале периода продолжают работать в конце.',
@@ -78,6 +82,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'pairs_by_form',
+    short: 'Пары по формам',
     title: 'Наставнические пары по формам наставничества',
     description: 'Пары, действовавшие в периоде, по формам; группа из трёх наставляемых — три пары.',
     orderItem: '2.1',
@@ -87,6 +92,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'pairs_by_topic',
+    short: 'Пары по направлениям',
     title: 'Наставнические пары по направлениям',
     description: 'Пары, действовавшие в периоде, по направлениям (п. 2.1); пара с двумя направлениями учитывается в обоих.',
     orderItem: '2.1',
@@ -96,6 +102,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'professional_development',
+    short: 'Повышение квалификации',
     title: 'Повышение квалификации',
     description:
       'Доля педагогов, завершивших курсы повышения квалификации в периоде, часы обучения и подготовка наставников.',
@@ -115,6 +122,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'qualification_growth',
+    short: 'Рост категорий',
     title: 'Рост квалификационных категорий',
     description:
       'Повышение категорий в периоде, доля педагогов с первой и высшей категорией на начало и конец периода, и сравнение наставляемых с остальными.',
@@ -140,6 +148,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'attestation_due',
+    short: 'Истекающие категории',
     title: 'Истекающие категории',
     description:
       'Педагоги, чья категория истекает в ближайшие 12 месяцев после конца периода, и те, у кого категория истекла в периоде.',
@@ -154,6 +163,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'program_completion',
+    short: 'Программы (ППН)',
     title: 'Персонализированные программы наставничества (ППН)',
     description:
       'Программы со сроком завершения в периоде: завершены, в срок, прекращены, просрочены; ход действующих программ; охват наставляемых программами.',
@@ -182,6 +192,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'compliance',
+    short: 'Исполнение распоряжения',
     title: 'Исполнение распоряжения № 116-26-93 (п. 3)',
     description:
       'Исполнение пунктов 3.1, 3.3–3.7 на конец периода: в срок, с опозданием, не исполнено; по организации — какие пункты не исполнены, и дата отчёта (п. 4).',
@@ -201,6 +212,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'data_quality',
+    short: 'Качество данных',
     title: 'Качество данных',
     description:
       'Можно ли доверять цифрам: когда данные организации загружены, устарели ли они, сколько строк загружено и сколько отклонено.',
@@ -227,6 +239,7 @@ export const METRICS: readonly MetricDef[] = [
   },
   {
     name: 'overview',
+    short: 'Обзор',
     title: 'Обзор',
     description: 'Главные показатели на первой странице.',
     orderItem: '2.4',

@@ -25,6 +25,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date }): Router {
     res.json({
       metrics: METRICS.map((m) => ({
         name: m.name,
+        short: m.short,
         title: m.title,
         description: m.description,
         order_item: m.orderItem,

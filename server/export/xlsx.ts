@@ -1,0 +1,133 @@
+/**
+ * The XLSX workbook for the regional report (exceljs): a «Параметры» sheet (period, filters,
+ * data freshness, generation time, versions), then one sheet per indicator with the same rows
+ * as the API — Russian headers with units, number formats, frozen header, fitted widths, the
+ * total row in bold. Aggregates only: no teacher names exist in these rows, and any text that a
+ * spreadsheet could run as a formula is neutralized.
+ */
+import ExcelJS from 'exceljs';
+import { serialFromIso } from '../contract/index.ts';
+import type { Row } from '../db.ts';
+import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics.ts';
+import { neutralizeFormula } from './csv.ts';
+
+const NUMBER_FORMAT: Partial<Record<MetricColumn['unit'], string>> = {
+  'доля': '0.0%',
+  'чел.': '0',
+  'шт.': '0',
+  'ч': '0.0',
+  'п.п.': '0.0',
+  'дата': 'dd.mm.yyyy',
+};
+
+const UNIT_SUFFIX: Partial<Record<MetricColumn['unit'], string>> = {
+  'доля': ', %',
+  'чел.': ', чел.',
+  'ч': ', ч',
+  'п.п.': ', п.п.',
+};
+
+function cellValue(col: MetricColumn, v: unknown): ExcelJS.CellValue {
+  if (v === null || v === undefined) return null;
+  if (col.unit === 'дата' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    // A calendar date as an Excel serial (no JS Date, so no time zone can shift it).
+    return serialFromIso(v);
+  }
+  if (typeof v === 'boolean') return v ? 'да' : 'нет';
+  if (typeof v === 'number') return v;
+  return neutralizeFormula(String(v));
+}
+
+const fmtDate = (iso: string) => iso.split('-').reverse().join('.');
+
+export interface SheetData {
+  def: MetricDef;
+  rows: Row[];
+}
+
+export interface WorkbookMeta {
+  params: MetricParams;
+  generatedAt: Date;
+  appVersion: string;
+  dataVersion: string | null;
+  /** Freshness per organization (from data_quality). */
+  freshness: Row[];
+}
+
+function fitWidths(ws: ExcelJS.Worksheet): void {
+  ws.columns.forEach((column) => {
+    let max = 8;
+    column.eachCell?.({ includeEmpty: false }, (cell) => {
+      const v = cell.value;
+      const len = typeof v === 'number' ? 10 : String(v ?? '').length;
+      max = Math.max(max, Math.min(len + 2, 60));
+    });
+    column.width = max;
+  });
+}
+
+function addMetricSheet(wb: ExcelJS.Workbook, { def, rows }: SheetData): void {
+  const ws = wb.addWorksheet(def.short, { views: [{ state: 'frozen', ySplit: 1 }] });
+  const cols = allColumns(def);
+  const header = ws.addRow(cols.map((c) => `${c.title}${UNIT_SUFFIX[c.unit] ?? ''}`));
+  header.font = { bold: true };
+  header.alignment = { wrapText: true, vertical: 'top' };
+  for (const r of rows) {
+    const isTotal = r.org === null;
+    const row = ws.addRow(
+      cols.map((c) => (c.name === 'org' && isTotal ? 'Итого' : cellValue(c, r[c.name]))),
+    );
+    cols.forEach((c, i) => {
+      const f = NUMBER_FORMAT[c.unit];
+      if (f) row.getCell(i + 1).numFmt = f;
+    });
+    if (isTotal) row.font = { bold: true };
+  }
+  fitWidths(ws);
+  ws.getRow(1).height = 32;
+}
+
+function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
+  const ws = wb.addWorksheet('Параметры');
+  const p = meta.params;
+  ws.addRow(['Наставничество: мониторинг — выгрузка для отчёта']).font = { bold: true, size: 14 };
+  ws.addRow(['Распоряжение управления образования г. Саянска от 17.02.2023 № 116-26-93']);
+  ws.addRow([]);
+  const rows: [string, string][] = [
+    ['Период', `с ${fmtDate(p.from)} по ${fmtDate(p.to)}`],
+    ['Тип организаций', p.type ?? 'все'],
+    ['Организации', p.org.length ? p.org.map(neutralizeFormula).join(', ') : 'все'],
+    ['Сформировано', meta.generatedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
+    ['Версия программы', meta.appVersion],
+    ['Версия данных (номер синхронизации)', meta.dataVersion ?? '—'],
+    ['Содержание', 'только сводные показатели по организациям, без персональных данных педагогов'],
+  ];
+  for (const [k, v] of rows) {
+    const r = ws.addRow([k, v]);
+    r.getCell(1).font = { bold: true };
+  }
+  ws.addRow([]);
+  ws.addRow(['Свежесть данных по организациям']).font = { bold: true };
+  const head = ws.addRow(['Код', 'Организация', 'Последняя успешная загрузка', 'Итог последней попытки', 'Данные устарели']);
+  head.font = { bold: true };
+  for (const f of meta.freshness) {
+    if (f.org === null) continue;
+    ws.addRow([
+      neutralizeFormula(String(f.org)),
+      neutralizeFormula(String(f.org_name ?? '')),
+      f.last_success ? String(f.last_success) : 'не загружалась',
+      f.last_status === 'ok' ? 'загружена' : f.last_status === 'unchanged' ? 'без изменений' : f.last_status === 'failed' ? 'ошибка' : '—',
+      f.stale ? 'да' : 'нет',
+    ]);
+  }
+  fitWidths(ws);
+}
+
+export async function buildWorkbook(sheets: SheetData[], meta: WorkbookMeta): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Наставничество: мониторинг';
+  wb.created = meta.generatedAt;
+  addParamsSheet(wb, meta);
+  for (const s of sheets) addMetricSheet(wb, s);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}

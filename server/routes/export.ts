@@ -1,0 +1,45 @@
+/**
+ * `GET /api/export.xlsx?from&to&type&org&metrics=a,b`: the workbook for the regional report —
+ * the same rows as the API for the same parameters; `metrics` limits it to a page's indicators.
+ */
+import { readFileSync } from 'node:fs';
+import { Router } from 'express';
+import type { Db } from '../db.ts';
+import { badRequest } from '../errors.ts';
+import { buildWorkbook } from '../export/xlsx.ts';
+import { METRICS, metricDef, parseParams, runMetric } from '../metrics.ts';
+
+const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The indicators of a regional workbook, in report order (the overview tiles repeat them). */
+const DEFAULT_SHEETS = METRICS.filter((m) => m.name !== 'overview').map((m) => m.name);
+
+export function exportRouter(deps: { db: Db; now: () => Date }): Router {
+  const r = Router();
+  r.get('/export.xlsx', async (req, res) => {
+    const { metrics, ...query } = req.query as Record<string, unknown>;
+    const names =
+      typeof metrics === 'string' && metrics.trim() !== ''
+        ? metrics.split(',').map((s) => s.trim()).filter(Boolean)
+        : DEFAULT_SHEETS;
+    if (names.length > METRICS.length) throw badRequest('слишком много показателей в параметре metrics');
+    const defs = names.map(metricDef);
+    const params = { ...parseParams(query, deps.now()), grain: null };
+    const sheets = [];
+    for (const def of defs) sheets.push({ def, rows: (await runMetric(deps.db, def.name, params)).rows });
+    const freshness = (await runMetric(deps.db, 'data_quality', params)).rows;
+    const [version] = await deps.db.query(`SELECT value FROM meta WHERE key = 'data_version'`);
+    const body = await buildWorkbook(sheets, {
+      params,
+      generatedAt: deps.now(),
+      appVersion: APP_VERSION,
+      dataVersion: version ? String(version.value) : null,
+      freshness,
+    });
+    res
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .attachment(`nastavnichestvo_${params.from}_${params.to}.xlsx`)
+      .send(body);
+  });
+  return r;
+}

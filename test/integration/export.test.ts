@@ -1,0 +1,127 @@
+/**
+ * Exports for the regional report: the XLSX read back with exceljs equals the API for the same
+ * parameters, cell by cell; CSV parsed back equals the API rows; no teacher's name appears in
+ * any cell; text that a spreadsheet would run as a formula is neutralized.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS, allColumns } from '../../server/metrics.ts';
+import { parseCsv } from '../../server/sources/csv.ts';
+import { createFolderSource } from '../../server/sources/folder.ts';
+import { runSync } from '../../server/sync/run.ts';
+import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+
+const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
+const PERIOD = 'from=2023-09-01&to=2024-08-31';
+const EVIL = '=HYPERLINK("http://x")';
+
+let tmp: TempDb;
+let dir: string;
+let server: RunningServer;
+let workbook: ExcelJS.Workbook;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'monitor-export-'));
+  cpSync(FIXTURE, dir, { recursive: true });
+  // ДОУ-1 is renamed in the registry to a formula: it must come out as text.
+  const registry = readFileSync(join(dir, 'registry.csv'), 'utf8').replace('МДОУ «Детский сад № 1 «Ромашка»»', `"${EVIL.replace(/"/g, '""')}"`);
+  writeFileSync(join(dir, 'registry.csv'), registry);
+  tmp = await openTempDb();
+  await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test', now: () => new Date('2024-09-02T08:00:00Z') });
+  server = await startServer({ db: tmp.db, now: () => new Date('2024-09-02T08:00:00Z') });
+  const res = await fetch(`${server.url}/api/export.xlsx?${PERIOD}`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('XLSX export', () => {
+  it('has the parameters sheet, then one sheet per indicator', () => {
+    expect(workbook.worksheets.map((w) => w.name)).toEqual([
+      'Параметры',
+      ...METRICS.filter((m) => m.name !== 'overview').map((m) => m.short),
+    ]);
+    const params = workbook.getWorksheet('Параметры')!;
+    const values = params.getSheetValues().flat().filter((v) => typeof v === 'string') as string[];
+    expect(values).toContain('с 01.09.2023 по 31.08.2024');
+    expect(values).toContain('2024-09-02 08:00:00 UTC');
+  });
+
+  it('holds the same numbers as the API, cell by cell, with the total row in bold', async () => {
+    for (const m of METRICS.filter((x) => x.name !== 'overview')) {
+      const { body } = await getJson(`${server.url}/api/metrics/${m.name}?${PERIOD}`);
+      const ws = workbook.getWorksheet(m.short)!;
+      const cols = allColumns(m);
+      expect(ws.rowCount).toBe(body.rows.length + 1);
+      expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+      body.rows.forEach((apiRow: Record<string, unknown>, i: number) => {
+        const row = ws.getRow(i + 2);
+        cols.forEach((c, j) => {
+          const cell = row.getCell(j + 1);
+          const v = apiRow[c.name];
+          if (c.name === 'org' && v === null) expect(cell.value).toBe('Итого');
+          else if (v === null || v === undefined) expect(cell.value).toBeNull();
+          else if (typeof v === 'number') expect(cell.value).toBe(v);
+          else if (c.unit === 'дата' && /^\d{4}-\d{2}-\d{2}$/.test(String(v))) {
+            // A real date cell: exceljs reads it back as the UTC midnight of that day.
+            expect((cell.value as Date).toISOString().slice(0, 10)).toBe(v);
+            expect(cell.numFmt).toBe('dd.mm.yyyy');
+          }
+          else if (typeof v === 'boolean') expect(cell.value).toBe(v ? 'да' : 'нет');
+          else expect(String(cell.value).replace(/^'/, '')).toBe(String(v));
+          if (c.unit === 'доля') expect(cell.numFmt).toBe('0.0%');
+        });
+        expect(Boolean(row.font?.bold)).toBe(apiRow.org === null);
+      });
+    }
+  });
+
+  it('neutralizes formulas and carries no teacher names', async () => {
+    const engagement = workbook.getWorksheet('Вовлечённость')!;
+    // Row 3 is ДОУ-1 (СОШ-1 first, then the kindergarten): its name is text with a leading apostrophe.
+    expect(engagement.getRow(3).getCell(2).value).toBe(`'${EVIL}`);
+    const names = (await tmp.db.query(`SELECT fio FROM teachers UNION SELECT mentor FROM pairs`)).map((r) => String(r.fio));
+    expect(names.length).toBeGreaterThan(20);
+    const surnames = names.map((n) => n.split(' ')[0]!);
+    workbook.eachSheet((ws) =>
+      ws.eachRow((row) =>
+        row.eachCell((cell) => {
+          const text = String(cell.value ?? '');
+          for (const s of surnames) expect(text.includes(s), `${ws.name}: «${text}» names «${s}»`).toBe(false);
+        }),
+      ),
+    );
+  });
+});
+
+describe('CSV export', () => {
+  it('parses back to the API rows', async () => {
+    const { body } = await getJson(`${server.url}/api/metrics/professional_development?${PERIOD}`);
+    const res = await fetch(`${server.url}/api/metrics/professional_development?${PERIOD}&format=csv&header=names`);
+    const [head, ...lines] = parseCsv(await res.text()).filter((l) => l.length > 1);
+    expect(head![0]).toBe('org');
+    const back = lines.map((l) => Object.fromEntries(head!.map((h, i) => [h, l[i]])));
+    expect(back).toHaveLength(body.rows.length);
+    body.rows.forEach((r: Record<string, unknown>, i: number) => {
+      for (const [k, v] of Object.entries(r)) {
+        const cell = back[i]![k];
+        if (k === 'org' && v === null) expect(cell).toBe('Итого');
+        else if (v === null) expect(cell).toBe('');
+        else if (typeof v === 'number') expect(Number(cell)).toBe(v);
+        else expect(String(cell).replace(/^'/, '')).toBe(String(v));
+      }
+    });
+    // The formula-like name is neutralized in CSV too.
+    const csv = await (await fetch(`${server.url}/api/metrics/engagement?${PERIOD}&format=csv`)).text();
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
+  });
+});
