@@ -3,14 +3,15 @@
  * documented here and in `.env.example`. Nothing else in the code reads process.env.
  */
 import { existsSync } from 'node:fs';
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 const schema = z
   .object({
     /** DuckDB file. */
-    MONITOR_DB: z.string().min(1).default('data/monitor.duckdb'),
+    MONITOR_DB: z.string().default('data/monitor.duckdb'),
     /** HTTP port; 0 = any free port. */
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.coerce.number({ error: 'ожидается номер порта (число от 0 до 65535)' }).int({ error: 'ожидается целое число' }).min(0, { error: 'ожидается число от 0 до 65535' }).max(65535, { error: 'ожидается число от 0 до 65535' }).default(3000),
     /** Address to listen on: 127.0.0.1 by default, 0.0.0.0 to serve the school network. */
     HOST: z.string().min(1).default('127.0.0.1'),
     /** The registry spreadsheet (ID or URL): enables the Google source. */
@@ -20,11 +21,11 @@ const schema = z
     /** API key, for sheets shared by link. */
     GOOGLE_API_KEY: z.string().optional(),
     /** Another root URL for the Google APIs (tests, proxies). */
-    GOOGLE_API_ROOT: z.string().url('ожидается адрес вида http://127.0.0.1:8080/').optional(),
+    GOOGLE_API_ROOT: z.url({ error: 'ожидается адрес вида http://127.0.0.1:8080/' }).optional(),
     /** Requests per minute to Google (below the Sheets quota of 300/min per project). */
-    GOOGLE_RPM: z.coerce.number().int().min(1).max(10000).default(240),
+    GOOGLE_RPM: z.coerce.number({ error: 'ожидается целое число от 1 до 10000' }).int({ error: 'ожидается целое число от 1 до 10000' }).min(1, { error: 'ожидается целое число от 1 до 10000' }).max(10000, { error: 'ожидается целое число от 1 до 10000' }).default(240),
     /** Parallel requests to Google. */
-    GOOGLE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    GOOGLE_CONCURRENCY: z.coerce.number({ error: 'ожидается целое число от 1 до 64' }).int({ error: 'ожидается целое число от 1 до 64' }).min(1, { error: 'ожидается целое число от 1 до 64' }).max(64, { error: 'ожидается целое число от 1 до 64' }).default(4),
     /** Sync schedule (cron, croner syntax) inside `npm start`; empty = no schedule. */
     SYNC_CRON: z.string().optional(),
     /** The folder source: a directory with registry.csv|xlsx and the organizations' files. */
@@ -34,33 +35,41 @@ const schema = z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата ГГГГ-ММ-ДД')
       .optional(),
-  })
-  .superRefine((c, ctx) => {
-    if (c.SOURCE_DIR && !existsSync(c.SOURCE_DIR)) {
-      ctx.addIssue({ code: 'custom', path: ['SOURCE_DIR'], message: `папка ${c.SOURCE_DIR} не существует` });
-    }
-    if (c.GOOGLE_APPLICATION_CREDENTIALS && !existsSync(c.GOOGLE_APPLICATION_CREDENTIALS)) {
-      ctx.addIssue({ code: 'custom', path: ['GOOGLE_APPLICATION_CREDENTIALS'], message: 'файл ключа сервисного аккаунта не найден' });
-    }
-    if (c.SHEETS_REGISTRY_ID && !c.GOOGLE_APPLICATION_CREDENTIALS && !c.GOOGLE_API_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SHEETS_REGISTRY_ID'],
-        message: 'для Google Таблиц нужен GOOGLE_APPLICATION_CREDENTIALS (ключ сервисного аккаунта) или GOOGLE_API_KEY',
-      });
-    }
   });
 
 export type Config = z.infer<typeof schema> & { sourceKind: 'google' | 'folder' | 'demo' };
 
 export class ConfigError extends Error {}
 
+/** Cross-field rules, checked separately so they are reported even when a field is malformed. */
+function crossChecks(c: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  if (c.SOURCE_DIR && !existsSync(c.SOURCE_DIR)) out.push(`  SOURCE_DIR: папка ${c.SOURCE_DIR} не существует`);
+  if (c.GOOGLE_APPLICATION_CREDENTIALS && !existsSync(c.GOOGLE_APPLICATION_CREDENTIALS)) {
+    out.push('  GOOGLE_APPLICATION_CREDENTIALS: файл ключа сервисного аккаунта не найден');
+  }
+  if (c.SHEETS_REGISTRY_ID && !c.GOOGLE_APPLICATION_CREDENTIALS && !c.GOOGLE_API_KEY) {
+    out.push('  SHEETS_REGISTRY_ID: для Google Таблиц нужен GOOGLE_APPLICATION_CREDENTIALS (ключ сервисного аккаунта) или GOOGLE_API_KEY');
+  }
+  if (c.SYNC_CRON) {
+    try {
+      new Cron(c.SYNC_CRON, { paused: true }).stop();
+    } catch {
+      out.push(`  SYNC_CRON: «${c.SYNC_CRON}» — не расписание cron; пример: 0 * * * * (каждый час)`);
+    }
+  }
+  return out;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "not set" (a blank line in .env).
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const res = schema.safeParse(clean);
-  if (!res.success) {
-    const lines = res.error.issues.map((i) => `  ${String(i.path[0] ?? '')}: ${i.message}`);
+  const lines = [
+    ...(res.success ? [] : res.error.issues.map((i) => `  ${String(i.path[0] ?? '')}: ${i.message}`)),
+    ...crossChecks(clean),
+  ];
+  if (!res.success || lines.length) {
     throw new ConfigError(`Ошибка в настройках (переменные окружения, см. .env.example):\n${lines.join('\n')}`);
   }
   const c = res.data;

@@ -1,0 +1,107 @@
+/**
+ * `npm start` as a user runs it: the real entry point in a child process, configured only by
+ * environment variables, against the fake Sheets server — it syncs at start, serves the API,
+ * refuses a second concurrent sync with 409, and reports a bad configuration in Russian.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSheets, type FakeSheets } from '../support/fakeSheets.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const REGISTRY = '1StartRegistryAbCdEfGhIj';
+const SHEET = '1StartSchoolAbCdEfGhIjKl';
+
+let fake: FakeSheets;
+let dir: string;
+let child: ChildProcess | null = null;
+
+function run(env: Record<string, string>): { proc: ChildProcess; output: () => string; url: Promise<string> } {
+  let out = '';
+  const proc = spawn(TSX, ['server/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = out.match(/мониторинг — (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) resolve(m[1]!);
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  url.catch(() => undefined); // a run that is expected to exit never prints a URL
+  return { proc, output: () => out, url };
+}
+
+beforeAll(async () => {
+  fake = await startFakeSheets({ requireKey: 'start-key' });
+  dir = mkdtempSync(join(tmpdir(), 'monitor-start-'));
+  fake.setSpreadsheet(REGISTRY, {
+    tabs: [{ title: 'Организации', rows: [['Код', 'Наименование', 'Тип', 'Таблица'], ['СОШ-5', 'МОУ СОШ № 5', 'Школа', SHEET]] }],
+  });
+  fake.setSpreadsheet(SHEET, {
+    tabs: [
+      { title: 'Педагоги', rows: [['ФИО', 'Должность', 'Категория', 'Дата приёма'], ['Лаптева Ирина Олеговна', 'учитель', 'Высшая', 40000], ['Гусев Олег Ильич', 'учитель', 'Первая', 43000]] },
+      { title: 'Наставнические пары', rows: [['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Дата начала', 'Статус'], ['Лаптева Ирина Олеговна', 'Гусев Олег Ильич', 'Групповая', 'Предметное содержание', 45200, 'Действует']] },
+      { title: 'Программы наставничества', rows: [['Наставляемый', 'Наставник', 'Дата утверждения', 'Дата завершения (план)', 'Мероприятий запланировано', 'Мероприятий выполнено', 'Статус']] },
+      { title: 'Повышение квалификации', rows: [['ФИО', 'Программа', 'Часов', 'Дата окончания']] },
+      { title: 'Аттестация', rows: [['ФИО', 'Дата приказа', 'Присвоена категория']] },
+    ],
+  });
+});
+afterAll(async () => {
+  child?.kill('SIGTERM');
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm start with a Google registry', () => {
+  it('syncs at start, serves the API and allows one sync at a time', async () => {
+    const started = run({
+      PORT: '0',
+      MONITOR_DB: join(dir, 'm.duckdb'),
+      SHEETS_REGISTRY_ID: `https://docs.google.com/spreadsheets/d/${REGISTRY}/edit`,
+      GOOGLE_API_KEY: 'start-key',
+      GOOGLE_API_ROOT: fake.url,
+    });
+    child = started.proc;
+    const url = await started.url;
+    // The start-up sync runs in the background: wait for its run to finish (bounded).
+    let runs: any[] = [];
+    for (let i = 0; i < 100; i++) {
+      runs = (await (await fetch(`${url}api/sync/runs`)).json()).runs;
+      if (runs[0]?.status && runs[0].status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(runs[0]).toMatchObject({ status: 'ok', trigger: 'start', orgs_ok: 1, rows_loaded: 3 });
+    // Both teachers hired long ago (serials 40000, 43000), one active pair since 2023-10-01:
+    // 2 teachers, 1 mentor, 1 mentee, 2 engaged → 1.
+    const eng = await (await fetch(`${url}api/metrics/engagement?from=2024-01-01&to=2024-12-31`)).json();
+    expect(eng.rows[0]).toMatchObject({ org: 'СОШ-5', teachers: 2, mentors: 1, mentees: 1, engaged: 2, engagement_rate: 1 });
+
+    fake.latencyMs = 300; // keep the next sync busy long enough to ask for a second one
+    const first = await fetch(`${url}api/sync`, { method: 'POST' });
+    expect(first.status).toBe(202);
+    const second = await fetch(`${url}api/sync`, { method: 'POST' });
+    expect(second.status).toBe(409);
+    expect((await second.json()).error).toEqual({ code: 'sync_running', message: 'синхронизация уже идёт; дождитесь её окончания' });
+    fake.latencyMs = 0;
+    expect(started.output()).not.toContain('start-key');
+  });
+
+  it('explains a bad configuration in Russian and exits', async () => {
+    const bad = run({ PORT: 'восемь', MONITOR_DB: join(dir, 'x.duckdb'), SHEETS_REGISTRY_ID: REGISTRY });
+    const code = await new Promise<number | null>((resolve) => bad.proc.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(bad.output()).toContain('Ошибка в настройках');
+    expect(bad.output()).toContain('SHEETS_REGISTRY_ID: для Google Таблиц нужен GOOGLE_APPLICATION_CREDENTIALS');
+    expect(bad.output()).toMatch(/PORT: /);
+  });
+});
