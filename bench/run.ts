@@ -1,2 +1,572 @@
-/** `npm run bench`: the region-scale benchmark is not built yet (its own issue). */
-console.log('Нагрузочный замер ещё не реализован (отдельная задача): пока нечего измерять.');
+/**
+ * `npm run bench`: the region-scale benchmark (issue #7).
+ *
+ * For 100, 300 and 1,000 organizations of the demo generator (deterministic seed, ~62
+ * teachers per organization) it serves the region from the fake Sheets server, runs the real
+ * sync with the real `google` source into a temporary DuckDB file and measures:
+ *   1. requests of a first sync, a second one with nothing changed and one with 5% of the
+ *      spreadsheets changed, against the physical minimum; the same in `gridData` mode, with
+ *      bytes on the wire;
+ *   2. (100 organizations) sync time with 150 ms per request and a 300 requests/min quota;
+ *   3. load throughput without network (in-memory grids), clean and with 5% bad rows;
+ *   4. query latency of every metric: runMetric directly, HTTP single client uncached and
+ *      cached, and 50 concurrent clients;
+ *   5. peak RSS of each phase (each phase runs in its own process);
+ *   6. a scaling table.
+ * Prints the tables, writes bench/results.json (git-ignored) and bench/last-results.md.
+ *
+ * Options: --sizes=100,300 (default 100,300,1000), --no-latency, --profile (CPU profile of
+ * the load phase at the largest size, written to the system temp folder).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFakeSheets, type FakeSheets } from '../test/support/fakeSheets.ts';
+import type { DirectResult, LoadResult, Memory, SyncResult } from './child.ts';
+import { get, loadLoop, percentiles, type LoadResult as HttpLoad, type Percentiles } from './http.ts';
+import { paramSet, queryString } from './params.ts';
+import { nextMessage, runChild, startChild } from './proc.ts';
+import { REGISTRY_ID, buildRegion, changedOrgs, editedTabs, type Region } from './region.ts';
+import { startWireCounter, type WireCounter } from './wire.ts';
+import http from 'node:http';
+
+// ---- settings ----------------------------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+
+const SIZES = (option('sizes') ?? '100,300,1000').split(',').map(Number);
+const LARGEST = Math.max(...SIZES);
+/** Section 2: latency per request, the server's quota, the region it runs on. */
+const LATENCY = { ms: 150, quotaPerMinute: 300, size: 100 };
+/** Distinct parameter sets per metric in the single-client passes. */
+const SINGLE_CLIENT_SETS = (size: number) => (size >= 1000 ? 20 : 10);
+const CONCURRENT = { clients: 50, mixed: { requests: 2000, maxMs: 20_000, setsPerMetric: 10 }, cold: { requests: 400, maxMs: 30_000 } };
+/** The HTTP concurrency of the source in the no-latency runs (its default is 4). */
+const HTTP_CONCURRENCY = 4;
+const TARGETS = { loadRowsPerS: 100_000, p95Ms: 50, rssMb: 500, benchMinutes: 10 };
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const work = mkdtempSync(join(os.tmpdir(), 'monitor-bench-'));
+const started = performance.now();
+const loadStart = os.loadavg();
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('ru-RU', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—';
+const sec = (ms: number) => `${fmt(ms / 1000, 1)} с`;
+
+// ---- section 1: requests ------------------------------------------------------------------------
+
+interface RequestRun {
+  label: string;
+  mode: 'batchGet' | 'gridData';
+  changed: number;
+  unchanged: number;
+  /** Requests seen by the fake server. */
+  requests: number;
+  byKind: Record<string, number>;
+  /** Registry 2 + per changed sheet (Drive 1 + reads) + per unchanged sheet (Drive 1). */
+  minimum: number;
+  /** Requests as the sync counted them (sync_runs.requests). */
+  counted: number;
+  retries: number;
+  wallMs: number;
+  bytesDown: number;
+  bytesDownGzip: number;
+  status: string;
+  failures: string[];
+  tables: Record<string, number>;
+  memory: Memory;
+}
+
+function publish(fake: FakeSheets, region: Region): void {
+  fake.setSpreadsheet(REGISTRY_ID, { title: 'Реестр организаций', tabs: [{ title: region.registry.title, rows: region.registry.grid }] });
+  for (const o of region.orgs) fake.setSpreadsheet(o.sheetId, { title: o.code, tabs: o.tabs.map((t) => ({ title: t.title, rows: t.grid })) });
+}
+
+/** Edits 5% of the spreadsheets (a school changes one number): Drive modifiedTime moves on. */
+function editSome(fake: FakeSheets, region: Region, round: number): number {
+  const some = changedOrgs(region);
+  for (const o of some) {
+    let tabs = o.tabs;
+    for (let i = 0; i < round; i++) tabs = editedTabs({ ...o, tabs });
+    fake.setSpreadsheet(o.sheetId, { tabs: tabs.map((t) => ({ title: t.title, rows: t.grid })) });
+  }
+  return some.length;
+}
+
+async function syncRun(
+  label: string,
+  fake: FakeSheets,
+  wire: WireCounter,
+  dbPath: string,
+  mode: 'batchGet' | 'gridData',
+  changed: number,
+  unchanged: number,
+): Promise<RequestRun> {
+  fake.clearRequests();
+  await wire.reset();
+  const r = await runChild<SyncResult>({ phase: 'sync', dbPath, rootUrl: wire.url, readMode: mode, requestsPerMinute: 0, httpConcurrency: HTTP_CONCURRENCY });
+  const byKind: Record<string, number> = {};
+  for (const q of fake.requests) byKind[q.kind] = (byKind[q.kind] ?? 0) + 1;
+  const bytes = await wire.snapshot();
+  const reads = mode === 'gridData' ? 1 : 2;
+  const run: RequestRun = {
+    label,
+    mode,
+    changed,
+    unchanged,
+    requests: fake.requests.length,
+    byKind,
+    minimum: 2 + changed * (1 + reads) + unchanged,
+    counted: r.totals.requests,
+    retries: r.totals.retries,
+    wallMs: r.wallMs,
+    bytesDown: bytes.down,
+    bytesDownGzip: bytes.downGzip,
+    status: r.status,
+    failures: r.failures,
+    tables: r.tables,
+    memory: r.memory,
+  };
+  log(
+    `  ${label}: ${run.requests} запросов (минимум ${run.minimum}, посчитано синхронизацией ${run.counted}), ${sec(run.wallMs)}, ` +
+      `${fmt(run.bytesDown / 1e6, 1)} МБ, пик RSS ${run.memory.maxRssMb} МБ, итог ${run.status}${run.failures.length ? `; ошибки: ${run.failures.join(' | ')}` : ''}`,
+  );
+  return run;
+}
+
+async function requestRuns(region: Region): Promise<{ runs: RequestRun[]; dbPath: string; sameRows: boolean }> {
+  const n = region.orgs.length;
+  const fake = await startFakeSheets();
+  const wire = await startWireCounter(fake.url);
+  try {
+    publish(fake, region);
+    const dbA = join(work, `sync-${region.size}-batchget.duckdb`);
+    const runs: RequestRun[] = [];
+    runs.push(await syncRun('первая синхронизация', fake, wire, dbA, 'batchGet', n, 0));
+    runs.push(await syncRun('повторная, без изменений', fake, wire, dbA, 'batchGet', 0, n));
+    const k = editSome(fake, region, 1);
+    runs.push(await syncRun('изменены 5% таблиц', fake, wire, dbA, 'batchGet', k, n - k));
+
+    publish(fake, region);
+    const dbB = join(work, `sync-${region.size}-griddata.duckdb`);
+    runs.push(await syncRun('gridData: первая', fake, wire, dbB, 'gridData', n, 0));
+    const sameRows = JSON.stringify(runs[3]!.tables) === JSON.stringify(runs[0]!.tables);
+    if (!sameRows) log(`  ВНИМАНИЕ: gridData загрузил другие строки: ${JSON.stringify(runs[3]!.tables)} против ${JSON.stringify(runs[0]!.tables)}`);
+    const k2 = editSome(fake, region, 2);
+    runs.push(await syncRun('gridData: изменены 5%', fake, wire, dbB, 'gridData', k2, n - k2));
+    rmSync(dbB, { force: true });
+    return { runs, dbPath: dbA, sameRows };
+  } finally {
+    await wire.close();
+    await fake.close();
+  }
+}
+
+// ---- section 2: latency and quota -------------------------------------------------------------------
+
+interface LatencyRun {
+  label: string;
+  mode: 'batchGet' | 'gridData';
+  clientBudget: number | null;
+  requests: number;
+  rejected429: number;
+  retries: number;
+  wallMs: number;
+  /** Lower bound, ms: requests ÷ quota per minute, and latency × requests ÷ concurrency. */
+  quotaBoundMs: number;
+  /** The same bound for the source's own budget, when it is below the quota. */
+  budgetBoundMs: number | null;
+  ok: number;
+  failed: number;
+  failures: string[];
+}
+
+async function latencyRuns(): Promise<LatencyRun[]> {
+  const region = buildRegion(LATENCY.size);
+  const runs: LatencyRun[] = [];
+  const configs: { label: string; mode: 'batchGet' | 'gridData'; budget: number | null }[] = [
+    { label: 'batchGet, бюджет клиента 240/мин (по умолчанию)', mode: 'batchGet', budget: null },
+    { label: 'gridData, бюджет клиента 240/мин', mode: 'gridData', budget: null },
+    { label: 'batchGet, бюджет клиента выше квоты', mode: 'batchGet', budget: 0 },
+  ];
+  for (const c of configs) {
+    const fake = await startFakeSheets({ latencyMs: LATENCY.ms, quotaPerMinute: LATENCY.quotaPerMinute });
+    try {
+      publish(fake, region);
+      const dbPath = join(work, `latency-${runs.length}.duckdb`);
+      const r = await runChild<SyncResult>(
+        {
+          phase: 'sync',
+          dbPath,
+          rootUrl: fake.url,
+          readMode: c.mode,
+          requestsPerMinute: c.budget ?? 240,
+          httpConcurrency: 4,
+        },
+        { timeoutMs: 4 * 60_000 },
+      );
+      rmSync(dbPath, { force: true });
+      const requests = fake.requests.length;
+      const rejected429 = fake.requests.filter((q) => q.status === 429).length;
+      const accepted = requests - rejected429;
+      // No sync beats the quota (the last minute's worth of requests can start no earlier than
+      // a minute after the first), nor latency × requests ÷ concurrent requests.
+      const bound = (perMinute: number) =>
+        Math.max(Math.max(0, Math.ceil(accepted / perMinute) - 1) * 60_000 + LATENCY.ms, (accepted * LATENCY.ms) / 4);
+      const run: LatencyRun = {
+        label: c.label,
+        mode: c.mode,
+        clientBudget: c.budget ?? 240,
+        requests,
+        rejected429,
+        retries: r.totals.retries,
+        wallMs: r.wallMs,
+        quotaBoundMs: bound(LATENCY.quotaPerMinute),
+        budgetBoundMs: c.budget === null ? bound(240) : null,
+        ok: r.totals.ok,
+        failed: r.totals.failed,
+        failures: r.failures,
+      };
+      log(
+        `  ${c.label}: ${sec(run.wallMs)} (нижняя граница по квоте ${sec(run.quotaBoundMs)}), запросов ${requests}, из них 429: ${rejected429}, ` +
+          `повторов ${run.retries}, загружено ${run.ok}, с ошибкой ${run.failed}${run.failures.length ? ` (${run.failures[0]})` : ''}`,
+      );
+      runs.push(run);
+    } finally {
+      await fake.close();
+    }
+  }
+  return runs;
+}
+
+// ---- section 3: load throughput -------------------------------------------------------------------
+
+interface LoadRun extends LoadResult {
+  badShare: number;
+  rowsPerS: number;
+  parseRowsPerS: number;
+  profile?: string;
+}
+
+async function loadRun(size: number, badShare: number, profile: boolean): Promise<LoadRun> {
+  const dbPath = join(work, `load-${size}-${badShare}.duckdb`);
+  const profDir = join(os.tmpdir(), 'monitor-bench-profiles');
+  const r = await runChild<LoadResult>(
+    { phase: 'load', dbPath, size, badShare },
+    profile ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : {},
+  );
+  rmSync(dbPath, { force: true });
+  const rows = r.totals.rowsLoaded + r.totals.rowsQuarantined;
+  const run: LoadRun = { ...r, badShare, rowsPerS: (rows / r.syncMs) * 1000, parseRowsPerS: (rows / r.parseMs) * 1000, ...(profile ? { profile: profDir } : {}) };
+  log(
+    `  ${size} орг., ${badShare ? `${fmt(badShare * 100)}% плохих строк` : 'чистые данные'}: ${fmt(rows)} строк за ${sec(r.syncMs)} = ${fmt(run.rowsPerS)} строк/с ` +
+      `(разбор и проверка отдельно: ${fmt(run.parseRowsPerS)} строк/с), в карантине ${fmt(r.totals.rowsQuarantined)}, пик RSS ${r.memory.maxRssMb} МБ`,
+  );
+  return run;
+}
+
+// ---- section 4: queries ----------------------------------------------------------------------------
+
+interface QueryRun {
+  size: number;
+  metrics: string[];
+  sets: number;
+  direct: Record<string, Percentiles>;
+  uncached: Record<string, Percentiles>;
+  cached: Record<string, Percentiles>;
+  concurrentMixed: HttpLoad | null;
+  concurrentCold: HttpLoad | null;
+  serverMemory: Memory;
+  errors: number;
+}
+
+async function queryRun(size: number, dbPath: string, concurrent: boolean): Promise<QueryRun> {
+  const child = startChild({ phase: 'serve', dbPath });
+  try {
+    const ready = await nextMessage<{ url: string; orgs: string[] }>(child, 'ready');
+    const { url, orgs } = ready;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const list = await fetch(`${url}/api/metrics`);
+    if (list.status !== 200) throw new Error(`GET /api/metrics: HTTP ${list.status}`);
+    const metrics = ((await list.json()) as { metrics: { name: string }[] }).metrics.map((m) => m.name);
+    const sets = SINGLE_CLIENT_SETS(size);
+    let errors = 0;
+
+    // Warm-up: one request per metric (first-query costs: plan, macros, file pages).
+    for (const m of metrics) await get(`${url}/api/metrics/${m}?${queryString(paramSet(999_999, orgs))}`, agent);
+
+    child.send({ kind: 'direct', count: sets, offset: 0 });
+    const direct = (await nextMessage<{ result: DirectResult }>(child, 'direct')).result.perMetric;
+
+    const uncached: Record<string, Percentiles> = {};
+    const cached: Record<string, Percentiles> = {};
+    for (const m of metrics) {
+      const urls = Array.from({ length: sets }, (_, i) => `${url}/api/metrics/${m}?${queryString(paramSet(1000 + i, orgs))}`);
+      const miss: number[] = [];
+      for (const u of urls) {
+        const s = await get(u, agent);
+        if (s.status !== 200) errors++;
+        miss.push(s.ms);
+      }
+      const hit: number[] = [];
+      for (const u of urls) {
+        const s = await get(u, agent);
+        if (s.status !== 200) errors++;
+        hit.push(s.ms);
+      }
+      uncached[m] = percentiles(miss);
+      cached[m] = percentiles(hit);
+    }
+    agent.destroy();
+    log(`  ${size} орг.: один клиент, ${sets} разных наборов параметров на показатель, ошибок ${errors}`);
+
+    let concurrentMixed: HttpLoad | null = null;
+    let concurrentCold: HttpLoad | null = null;
+    if (concurrent) {
+      // A dashboard crowd: the same few views over and over (first requests miss, then hit).
+      const pool = metrics.flatMap((m) => Array.from({ length: CONCURRENT.mixed.setsPerMetric }, (_, i) => `${url}/api/metrics/${m}?${queryString(paramSet(5000 + i, orgs))}`));
+      concurrentMixed = await loadLoop(pool, { clients: CONCURRENT.clients, maxRequests: CONCURRENT.mixed.requests, maxMs: CONCURRENT.mixed.maxMs });
+      // The worst case: every request a parameter set never seen (all misses).
+      const cold = Array.from({ length: CONCURRENT.cold.requests }, (_, i) => `${url}/api/metrics/${metrics[i % metrics.length]}?${queryString(paramSet(20_000 + i, orgs))}`);
+      concurrentCold = await loadLoop(cold, { clients: CONCURRENT.clients, maxRequests: CONCURRENT.cold.requests, maxMs: CONCURRENT.cold.maxMs });
+      for (const [name, r] of [['смешанная (кэш)', concurrentMixed], ['все промахи', concurrentCold]] as const) {
+        log(
+          `  ${CONCURRENT.clients} клиентов, ${name}: ${r.requests} запросов за ${sec(r.wallMs)} (${fmt(r.perSecond)}/с), ` +
+            `p50 ${fmt(r.latency.p50)} мс, p95 ${fmt(r.latency.p95)} мс, p99 ${fmt(r.latency.p99)} мс, ошибок ${r.errors}${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}`,
+        );
+      }
+    }
+    child.send({ kind: 'memory' });
+    const serverMemory = (await nextMessage<{ memory: Memory }>(child, 'memory')).memory;
+    return { size, metrics, sets, direct, uncached, cached, concurrentMixed, concurrentCold, serverMemory, errors };
+  } finally {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.send({ kind: 'exit' });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+// ---- tables --------------------------------------------------------------------------------------
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)));
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...cells.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+interface ScaleResult {
+  size: number;
+  stats: Region['stats'];
+  gridRows: number;
+  requestRuns: RequestRun[];
+  gridDataSameRows: boolean;
+  load: LoadRun[];
+  queries: QueryRun;
+}
+
+function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: number): { md: string; targets: { name: string; target: string; actual: string; ok: boolean }[] } {
+  const out: string[] = [];
+  const big = scales.find((s) => s.size === LARGEST)!;
+  out.push(`# Производительность: последний замер\n`);
+  out.push(
+    `\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${os.cpus().length} ядра (${os.cpus()[0]?.model.trim() ?? '?'}), ` +
+      `${fmt(os.totalmem() / 2 ** 30)} ГБ ОЗУ; средняя загрузка машины в начале/конце замера ${loadStart.map((x) => fmt(x, 1)).join(' / ')} → ${os.loadavg().map((x) => fmt(x, 1)).join(' / ')}. ` +
+      `Весь замер — ${sec(totalMs)}.\n`,
+  );
+  out.push(`Регион — демо-генератор (seed 20250515, ~62 педагога на организацию): ${scales.map((s) => `${s.size} орг. — ${fmt(s.stats.teachers)} педагогов, ${fmt(s.gridRows)} строк`).join('; ')}.\n`);
+
+  // 1. requests
+  out.push(`## 1. Запросы синхронизации (поддельный Google Sheets, настоящий клиент googleapis), ${LARGEST} организаций\n`);
+  out.push(
+    table(
+      ['синхронизация', 'запросов', 'физический минимум', 'на организацию', 'Drive / get / batchGet', 'МБ по сети (gzip ≈)', 'время', 'пик RSS, МБ'],
+      big.requestRuns.map((r) => [
+        r.label,
+        r.requests,
+        r.minimum,
+        fmt(r.requests / big.size, 2),
+        `${r.byKind['drive.files.get'] ?? 0} / ${r.byKind.get ?? 0} / ${r.byKind.batchGet ?? 0}`,
+        `${fmt(r.bytesDown / 1e6, 1)} (${fmt(r.bytesDownGzip / 1e6, 1)})`,
+        sec(r.wallMs),
+        r.memory.maxRssMb,
+      ]),
+    ),
+  );
+  const first = big.requestRuns[0]!;
+  const grid = big.requestRuns[3]!;
+  out.push(
+    `\nПервая синхронизация в режиме gridData: ${fmt(grid.requests)} запросов вместо ${fmt(first.requests)} (−${fmt((1 - grid.requests / first.requests) * 100)}%), ` +
+      `ответы в ${fmt(grid.bytesDown / first.bytesDown, 1)} раза больше без сжатия и в ${fmt(grid.bytesDownGzip / first.bytesDownGzip, 1)} раза со сжатием gzip; ` +
+      `загружены ${big.gridDataSameRows ? 'те же строки' : 'ДРУГИЕ строки (ошибка!)'}. ` +
+      `Счётчик запросов синхронизации (sync_runs.requests) ${first.counted === first.requests ? 'совпадает с сервером' : `показывает ${fmt(first.counted)} — на ${fmt(first.requests - first.counted)} меньше: два запроса чтения реестра не учитываются`}.\n`,
+  );
+
+  // 2. latency
+  if (latency) {
+    out.push(`## 2. Время синхронизации при задержке ${LATENCY.ms} мс на запрос и квоте ${LATENCY.quotaPerMinute} запросов/мин (${LATENCY.size} организаций, первая синхронизация)\n`);
+    out.push(
+      table(
+        ['режим', 'время', 'нижняя граница (квота, задержка)', 'запросов', 'отказов 429', 'повторов', 'загружено / с ошибкой'],
+        latency.map((r) => [r.label, sec(r.wallMs), sec(r.quotaBoundMs), r.requests, r.rejected429, r.retries, `${r.ok} / ${r.failed}`]),
+      ),
+    );
+    out.push('');
+  }
+
+  // 3. load
+  out.push(`## 3. Загрузка без сети: разбор + проверка + загрузка + замена (память → DuckDB)\n`);
+  out.push(
+    table(
+      ['организаций', 'данные', 'строк', 'время', 'строк/с', 'из них разбор и проверка, строк/с', 'в карантине', 'пик RSS, МБ'],
+      scales.flatMap((s) =>
+        s.load.map((l) => [
+          s.size,
+          l.badShare ? `${fmt(l.badShare * 100)}% плохих строк` : 'чистые',
+          l.totals.rowsLoaded + l.totals.rowsQuarantined,
+          sec(l.syncMs),
+          Math.round(l.rowsPerS),
+          Math.round(l.parseRowsPerS),
+          l.totals.rowsQuarantined,
+          l.memory.maxRssMb,
+        ]),
+      ),
+    ),
+  );
+  out.push('');
+
+  // 4. queries
+  const q = big.queries;
+  out.push(`## 4. Время ответа показателей, ${LARGEST} организаций (мс; p50 / p95 / p99; ${q.sets} разных наборов параметров на показатель)\n`);
+  const pp = (p: Percentiles | undefined) => (p ? `${fmt(p.p50, 1)} / ${fmt(p.p95, 1)} / ${fmt(p.p99, 1)}` : '—');
+  out.push(
+    table(
+      ['показатель', 'runMetric напрямую', 'HTTP, без кэша', 'HTTP, из кэша'],
+      q.metrics.map((m) => [m, pp(q.direct[m]), pp(q.uncached[m]), pp(q.cached[m])]),
+    ),
+  );
+  for (const [name, r] of [['смешанная нагрузка (10 наборов на показатель, повторы — из кэша)', q.concurrentMixed], ['все запросы — промахи кэша', q.concurrentCold]] as const) {
+    if (!r) continue;
+    out.push(
+      `\n${CONCURRENT.clients} одновременных клиентов, ${name}: ${fmt(r.requests)} запросов за ${sec(r.wallMs)} — ${fmt(r.perSecond)} запросов/с, ` +
+        `p50 ${fmt(r.latency.p50)} мс, p95 ${fmt(r.latency.p95)} мс, p99 ${fmt(r.latency.p99)} мс, ошибок ${r.errors}.`,
+    );
+  }
+  out.push('');
+
+  // 5. memory
+  out.push(`## 5. Пиковая память (RSS, МБ; каждая фаза — отдельный процесс)\n`);
+  out.push(
+    table(
+      ['организаций', 'синхронизация из Google (первая)', 'загрузка без сети', 'загрузка, 5% плохих', 'сервер под нагрузкой'],
+      scales.map((s) => [s.size, s.requestRuns[0]!.memory.maxRssMb, s.load[0]?.memory.maxRssMb ?? NaN, s.load[1]?.memory.maxRssMb ?? NaN, s.queries.serverMemory.maxRssMb]),
+    ),
+  );
+  out.push('');
+
+  // 6. scaling
+  out.push(`## 6. Масштабирование\n`);
+  const worstP95 = (r: Record<string, Percentiles>) => Math.max(...Object.values(r).map((p) => p.p95));
+  out.push(
+    table(
+      ['организаций', 'педагогов', 'строк', 'запросов (первая / повторная / 5%)', 'первая синхронизация', 'загрузка, строк/с', 'худший p95 без кэша, мс', 'худший p95 из кэша, мс', 'RSS синхронизации / сервера, МБ'],
+      scales.map((s) => [
+        s.size,
+        s.stats.teachers,
+        s.gridRows,
+        `${fmt(s.requestRuns[0]!.requests)} / ${fmt(s.requestRuns[1]!.requests)} / ${fmt(s.requestRuns[2]!.requests)}`,
+        sec(s.requestRuns[0]!.wallMs),
+        Math.round(s.load[0]?.rowsPerS ?? NaN),
+        fmt(worstP95(s.queries.uncached), 1),
+        fmt(worstP95(s.queries.cached), 1),
+        `${s.requestRuns[0]!.memory.maxRssMb} / ${s.queries.serverMemory.maxRssMb}`,
+      ]),
+    ),
+  );
+  out.push('');
+
+  // targets
+  const clean = big.load.find((l) => l.badShare === 0);
+  const excess = scales.flatMap((s) => s.requestRuns.filter((r) => r.requests !== r.minimum).map((r) => `${s.size}: ${r.label} +${r.requests - r.minimum}`));
+  const slow = q.metrics.filter((m) => (q.uncached[m]?.p95 ?? Infinity) >= TARGETS.p95Ms);
+  const rssSync = Math.max(...big.requestRuns.map((r) => r.memory.maxRssMb));
+  const rssServer = q.serverMemory.maxRssMb;
+  const concErrors = (q.concurrentMixed?.errors ?? 0) + (q.concurrentCold?.errors ?? 0);
+  const targets = [
+    { name: 'запросов = физический минимум', target: 'во всех прогонах', actual: excess.length ? `лишние: ${excess.join('; ')}` : 'во всех прогонах', ok: excess.length === 0 },
+    { name: 'загрузка', target: `≥ ${fmt(TARGETS.loadRowsPerS)} строк/с`, actual: `${fmt(clean?.rowsPerS ?? NaN)} строк/с`, ok: (clean?.rowsPerS ?? 0) >= TARGETS.loadRowsPerS },
+    {
+      name: `p95 каждого показателя, один клиент, ${LARGEST} орг.`,
+      target: `< ${TARGETS.p95Ms} мс`,
+      actual: `без кэша: худший ${fmt(worstP95(q.uncached), 1)} мс${slow.length ? ` (не укладываются: ${slow.join(', ')})` : ''}; из кэша: худший ${fmt(worstP95(q.cached), 1)} мс`,
+      ok: slow.length === 0,
+    },
+    { name: `${CONCURRENT.clients} одновременных клиентов`, target: '0 ошибок', actual: `${concErrors} ошибок`, ok: concErrors === 0 && q.concurrentMixed !== null },
+    { name: 'пиковая память', target: `< ${TARGETS.rssMb} МБ`, actual: `синхронизация ${rssSync} МБ, сервер ${rssServer} МБ`, ok: rssSync < TARGETS.rssMb && rssServer < TARGETS.rssMb },
+    { name: '`npm run bench`', target: `< ${TARGETS.benchMinutes} мин`, actual: sec(totalMs), ok: totalMs < TARGETS.benchMinutes * 60_000 },
+  ];
+  out.push(`## Цели\n`);
+  out.push(table(['цель', 'требование', 'получено', ''], targets.map((t) => [t.name, t.target, t.actual, t.ok ? 'да' : 'НЕТ'])));
+  out.push('');
+  return { md: out.join('\n'), targets };
+}
+
+// ---- main -----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  log(`Нагрузочный замер: ${SIZES.join(', ')} организаций; временные файлы — ${work}`);
+  const scales: ScaleResult[] = [];
+  for (const size of SIZES) {
+    log(`\n== ${size} организаций ==`);
+    const t0 = performance.now();
+    const region = buildRegion(size);
+    log(`  регион: ${fmt(region.stats.teachers)} педагогов, ${fmt(region.gridRows)} строк данных, сгенерирован за ${sec(performance.now() - t0)}`);
+    log('  [1] запросы синхронизации');
+    const { runs, dbPath, sameRows } = await requestRuns(region);
+    log('  [3] загрузка без сети');
+    const load: LoadRun[] = [];
+    for (const bad of [0, 0.05]) load.push(await loadRun(size, bad, flag('profile') && size === LARGEST && bad === 0));
+    log('  [4] показатели');
+    const queries = await queryRun(size, dbPath, size === LARGEST);
+    rmSync(dbPath, { force: true });
+    scales.push({ size, stats: region.stats, gridRows: region.gridRows, requestRuns: runs, gridDataSameRows: sameRows, load, queries });
+  }
+  let latency: LatencyRun[] | null = null;
+  if (!flag('no-latency')) {
+    log(`\n== [2] задержка ${LATENCY.ms} мс, квота ${LATENCY.quotaPerMinute}/мин, ${LATENCY.size} организаций ==`);
+    latency = await latencyRuns();
+  }
+  const totalMs = performance.now() - started;
+  const { md, targets } = report(scales, latency, totalMs);
+  log(`\n${md}`);
+  const results = {
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    loadavg: { start: loadStart, end: os.loadavg() },
+    totalMs,
+    sizes: SIZES,
+    scales,
+    latency,
+    targets,
+  };
+  writeFileSync(join(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // The committed table is the full-size run only: a quick run must not overwrite it.
+  if (LARGEST >= 1000 && latency) writeFileSync(join(HERE, 'last-results.md'), `${md}\n`);
+  log(`\nЗаписано: bench/results.json${LARGEST >= 1000 && latency ? ', bench/last-results.md' : ''}`);
+}
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`Замер не удался: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(work, { recursive: true, force: true }));

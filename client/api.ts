@@ -212,7 +212,8 @@ export interface QualityIssue {
   row: number | null;
   column: string | null;
   value: string | number | boolean | null;
-  level: 'error' | 'warning';
+  /** `notice`: something the school may want to know (an extra column), not a problem. */
+  level: 'error' | 'warning' | 'notice';
   message: string;
   /** Link to the cell in the spreadsheet, when the source has one. */
   cell_url: string | null;

@@ -9,8 +9,19 @@ import { ruFormatLocale, ruTimeFormatLocale } from './format.ts';
 const EMBED_OPTIONS: EmbedOptions = {
   // SVG: crisp text at any zoom, and marks are DOM elements the browser tests can count.
   renderer: 'svg',
-  // No "…" menu (export, "open in editor"): exports come from the server (DESIGN.md).
-  actions: false,
+  // The "…" menu offers the picture only (PNG for a letter, SVG for a printed report); the
+  // numbers themselves come from the server's exports (DESIGN.md), not from "view source".
+  actions: { export: { png: true, svg: true }, source: false, compiled: false, editor: false },
+  i18n: {
+    CLICK_TO_VIEW_ACTIONS: 'Сохранить диаграмму',
+    PNG_ACTION: 'Сохранить как PNG',
+    SVG_ACTION: 'Сохранить как SVG',
+    SOURCE_ACTION: 'Показать исходную спецификацию',
+    COMPILED_ACTION: 'Показать спецификацию Vega',
+    EDITOR_ACTION: 'Открыть в редакторе Vega',
+  },
+  // PNG at twice the size: sharp in a document or on a projector.
+  scaleFactor: { png: 2 },
   // vega-embed sets these as vega's global default, so axes read "40 %" and "сентябрь 2023".
   formatLocale: ruFormatLocale,
   timeFormatLocale: ruTimeFormatLocale,
@@ -28,7 +39,8 @@ export class ChartSlot {
 
   constructor(private readonly host: HTMLElement) {}
 
-  async render(spec: VisualizationSpec): Promise<void> {
+  /** Draws `spec`; `fileName` (without extension) names the PNG/SVG the menu saves. */
+  async render(spec: VisualizationSpec, fileName = 'diagramma'): Promise<void> {
     this.clear();
     const generation = this.generation;
     // A fresh element per view: an embed that finishes after a newer one started only
@@ -36,7 +48,7 @@ export class ChartSlot {
     const target = document.createElement('div');
     target.className = 'chart-view';
     this.host.append(target);
-    const result = await embed(target, spec, EMBED_OPTIONS);
+    const result = await embed(target, spec, { ...EMBED_OPTIONS, downloadFileName: fileName });
     if (generation !== this.generation) {
       result.finalize();
       return;

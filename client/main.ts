@@ -1,20 +1,34 @@
 /**
- * The page shell: navigation, filters kept in the URL, loading state and the error box.
- * The current page (`pages/`) draws the data. Filter changes push a history entry, so the
- * browser's Back returns to the previous view, and a reload or a shared link restores it.
+ * The page shell: navigation between pages without reloading, filters kept in the URL,
+ * loading state and the page-wide error box. The current page (`pages/`) draws the data.
+ * Every filter change and every page change pushes a history entry, so the browser's Back
+ * returns to the previous view, and a reload or a shared link restores it.
  */
-import { ApiError, getMetrics, getOrgs, isAbortError, type Org } from './api.ts';
+import { getMetric, getMetrics, getOrgs, isAbortError, type DataQualityRow, type MetricInfo, type Org } from './api.ts';
+import { MetricCatalog } from './catalog.ts';
+import { OrgDirectory } from './directory.ts';
 import {
   academicYears,
+  calendarYears,
   filtersFromQuery,
   filtersToQuery,
   sameFilters,
+  type AcademicYear,
   type Filters,
 } from './filters.ts';
+import { formatDate } from './format.ts';
+import { messageOf } from './panel.ts';
+import { createCompliancePage } from './pages/compliance.ts';
+import { createDataQualityPage } from './pages/dataQuality.ts';
 import { createEngagementPage } from './pages/engagement.ts';
-import { DEFAULT_PAGE_PATH, NAV_ITEMS, type Page } from './pages/page.ts';
+import { createOrgPage } from './pages/org.ts';
+import { createOrganizationsPage } from './pages/organizations.ts';
+import { createOverviewPage } from './pages/overview.ts';
+import { NAV_ITEMS, pageHref, routeOf, sameRoute, type Page, type PageContext, type Route } from './pages/page.ts';
+import { createProfessionalDevelopmentPage } from './pages/professionalDevelopment.ts';
+import { createProgramsPage } from './pages/programs.ts';
 
-const UNEXPECTED_MESSAGE = 'Не удалось показать данные из-за ошибки на странице. Обновите страницу; если ошибка повторится, сообщите администратору.';
+const SITE_TITLE = 'Наставничество: мониторинг';
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
   const found = document.getElementById(id);
@@ -27,10 +41,13 @@ const ui = {
   nav: element('nav', HTMLUListElement),
   title: element('page-title', HTMLHeadingElement),
   description: element('page-description', HTMLParagraphElement),
+  filtersBox: element('filters-box', HTMLDetailsElement),
+  filtersSummary: element('filters-summary', HTMLSpanElement),
   form: element('filters', HTMLFormElement),
   from: element('filter-from', HTMLInputElement),
   to: element('filter-to', HTMLInputElement),
   years: element('academic-years', HTMLDivElement),
+  calendarYears: element('calendar-years', HTMLDivElement),
   type: element('filter-type', HTMLSelectElement),
   orgFilter: element('org-filter', HTMLFieldSetElement),
   orgPicker: element('org-picker', HTMLDetailsElement),
@@ -46,6 +63,8 @@ const ui = {
 
 let filters: Filters = filtersFromQuery(location.search, new Date());
 let orgs: readonly Org[] = [];
+let context: PageContext | null = null;
+let route: Route | null = null;
 let page: Page | null = null;
 let inFlight: AbortController | null = null;
 
@@ -58,63 +77,114 @@ function setState(state: ViewState, errorMessage?: string): void {
   ui.results.setAttribute('aria-busy', String(state === 'loading'));
   ui.status.hidden = state !== 'loading';
   ui.error.hidden = state !== 'error';
-  ui.error.textContent = state === 'error' ? (errorMessage ?? UNEXPECTED_MESSAGE) : '';
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  console.error(error);
-  return UNEXPECTED_MESSAGE;
+  ui.error.textContent = state === 'error' ? (errorMessage ?? '') : '';
 }
 
 // ---------------------------------------------------------------- navigation
 
-function currentNavPath(): string {
-  const item = NAV_ITEMS.find((candidate) => candidate.path === location.pathname && candidate.ready);
-  return item ? item.path : DEFAULT_PAGE_PATH;
-}
-
 /** Links keep the filters, so switching pages keeps the period and the organizations. */
 function renderNav(): void {
-  const query = filtersToQuery(filters).toString();
-  const current = currentNavPath();
+  const current = page?.navPath ?? null;
   ui.nav.replaceChildren(
     ...NAV_ITEMS.map((item) => {
       const li = document.createElement('li');
-      if (item.ready) {
-        const link = document.createElement('a');
-        link.href = `${item.path}?${query}`;
-        link.textContent = item.title;
-        if (item.path === current) link.setAttribute('aria-current', 'page');
-        li.append(link);
-      } else {
-        const placeholder = document.createElement('span');
-        placeholder.className = 'nav-soon';
-        placeholder.setAttribute('aria-disabled', 'true');
-        placeholder.title = 'Раздел в разработке';
-        placeholder.textContent = item.title;
-        li.append(placeholder);
-      }
+      const link = document.createElement('a');
+      link.href = pageHref(item.path, filters);
+      link.textContent = item.title;
+      if (item.path === current) link.setAttribute('aria-current', 'page');
+      li.append(link);
       return li;
     }),
   );
+  // On a phone the bar scrolls sideways: the current page's link is brought into view.
+  const active = ui.nav.querySelector<HTMLElement>('[aria-current="page"]');
+  if (active && ui.nav.scrollWidth > ui.nav.clientWidth) {
+    ui.nav.scrollLeft = Math.max(0, active.offsetLeft - ui.nav.offsetLeft - (ui.nav.clientWidth - active.offsetWidth) / 2);
+  }
+}
+
+function createPage(target: Route, ctx: PageContext): Page {
+  if (target.kind === 'org') return createOrgPage(ui.content, ctx, target.code);
+  switch (target.kind === 'nav' ? target.path : '/') {
+    case '/organizations':
+      return createOrganizationsPage(ui.content, ctx);
+    case '/engagement':
+      return createEngagementPage(ui.content, ctx);
+    case '/professional-development':
+      return createProfessionalDevelopmentPage(ui.content, ctx);
+    case '/programs':
+      return createProgramsPage(ui.content, ctx);
+    case '/compliance':
+      return createCompliancePage(ui.content, ctx);
+    case '/data-quality':
+      return createDataQualityPage(ui.content, ctx);
+    default:
+      return createOverviewPage(ui.content, ctx);
+  }
+}
+
+/** Makes the page the path names current (if it is not already); true when the page changed. */
+function applyRoute(ctx: PageContext): boolean {
+  const next = routeOf(location.pathname);
+  if (page && route && sameRoute(next, route)) return false;
+  inFlight?.abort();
+  page?.dispose();
+  route = next;
+  page = createPage(next, ctx);
+  ui.title.textContent = page.title;
+  document.title = `${page.title} — ${SITE_TITLE}`;
+  ui.description.textContent = page.description ?? '';
+  ui.description.hidden = !page.description;
+  ui.form.dataset.scope = page.scope;
+  ui.filtersBox.dataset.scope = page.scope;
+  return true;
+}
+
+/** A click on a link to another page of the dashboard: no reload, a history entry instead. */
+function onDocumentClick(event: MouseEvent): void {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const link = event.target instanceof Element ? event.target.closest('a') : null;
+  if (!link || link.target || link.hasAttribute('download')) return;
+  const url = new URL(link.href, location.href);
+  if (url.origin !== location.origin || routeOf(url.pathname).kind === 'unknown') return;
+  event.preventDefault();
+  if (url.pathname === location.pathname && url.search === location.search) return;
+  history.pushState(null, '', `${url.pathname}${url.search}`);
+  onLocationChange(true);
+}
+
+/** The URL changed (a link, Back/Forward): filters and page from it, then the data. */
+function onLocationChange(scrollToTop: boolean): void {
+  if (!context) return;
+  filters = filtersFromQuery(location.search, context.today);
+  const changed = applyRoute(context);
+  syncInputs();
+  if (changed && scrollToTop) window.scrollTo(0, 0);
+  void load();
 }
 
 // ---------------------------------------------------------------- filters ⇄ inputs
 
-function renderAcademicYears(): void {
+function presetButton(year: AcademicYear, title: string): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'chip';
+  button.textContent = year.label;
+  button.title = title;
+  button.dataset.from = year.from;
+  button.dataset.to = year.to;
+  button.addEventListener('click', () => changeFilters({ ...filters, from: year.from, to: year.to }));
+  return button;
+}
+
+function renderPresets(today: Date): void {
   ui.years.replaceChildren(
-    ...academicYears(new Date()).map((year) => {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'chip';
-      button.textContent = year.label;
-      button.title = `Учебный год: 01.09.${year.from.slice(0, 4)} — 31.08.${year.to.slice(0, 4)}`;
-      button.dataset.from = year.from;
-      button.dataset.to = year.to;
-      button.addEventListener('click', () => changeFilters({ ...filters, from: year.from, to: year.to }));
-      return button;
-    }),
+    ...academicYears(today).map((year) =>
+      presetButton(year, `Учебный год: 01.09.${year.from.slice(0, 4)} — 31.08.${year.to.slice(0, 4)}`),
+    ),
+  );
+  ui.calendarYears.replaceChildren(
+    ...calendarYears(today).map((year) => presetButton(year, `Календарный год: 01.01.${year.label} — 31.12.${year.label}`)),
   );
 }
 
@@ -160,7 +230,7 @@ function renderOrgList(): void {
       name.textContent = org.active ? org.name : `${org.name} (не активна)`;
       const code = document.createElement('span');
       code.className = 'org-option__code';
-      code.textContent = org.code;
+      code.textContent = org.stale ? `⚠ ${org.code}` : org.code;
       label.append(checkbox, name, code);
       return label;
     }),
@@ -176,6 +246,23 @@ function orgSummaryText(): string {
   return `Выбрано организаций: ${filters.orgs.length}`;
 }
 
+/** One line for the folded filters on a phone: "Учебный год 2024/25 · Все организации". */
+function filtersSummaryText(): string {
+  const today = context?.today ?? new Date();
+  const academic = academicYears(today).find((year) => year.from === filters.from && year.to === filters.to);
+  const calendar = calendarYears(today).find((year) => year.from === filters.from && year.to === filters.to);
+  const period = academic
+    ? `учебный год ${academic.label}`
+    : calendar
+      ? `${calendar.label} год`
+      : `${formatDate(filters.from)} — ${formatDate(filters.to)}`;
+  if (page?.scope === 'period') return period;
+  const parts = [period];
+  if (filters.type) parts.push(filters.type);
+  parts.push(orgSummaryText());
+  return parts.join(' · ');
+}
+
 /** Puts `filters` into every input (after a change, a Back, or on start). */
 function syncInputs(): void {
   ui.from.value = filters.from;
@@ -183,7 +270,7 @@ function syncInputs(): void {
   // The date pickers then offer only a period that ends after it starts.
   ui.from.max = filters.to;
   ui.to.min = filters.from;
-  for (const button of ui.years.querySelectorAll<HTMLButtonElement>('button')) {
+  for (const button of ui.form.querySelectorAll<HTMLButtonElement>('.chip[data-from]')) {
     const pressed = button.dataset.from === filters.from && button.dataset.to === filters.to;
     button.setAttribute('aria-pressed', String(pressed));
   }
@@ -192,6 +279,7 @@ function syncInputs(): void {
   renderOrgList();
   ui.orgSummary.textContent = orgSummaryText();
   ui.orgClear.hidden = filters.orgs.length === 0;
+  ui.filtersSummary.textContent = filtersSummaryText();
   renderNav();
 }
 
@@ -228,23 +316,37 @@ function changeFilters(next: Filters): void {
 
 async function load(): Promise<void> {
   if (!page) return;
+  const current = page;
   inFlight?.abort();
   const controller = new AbortController();
   inFlight = controller;
   setState('loading');
   try {
-    await page.show(filters, controller.signal);
+    await current.show(filters, controller.signal);
     if (inFlight === controller) setState('ready');
   } catch (error) {
     if (isAbortError(error) || controller.signal.aborted) return;
-    page.clear();
+    current.clear();
     setState('error', messageOf(error));
   }
 }
 
+/**
+ * Why an organization's data is stale comes from `data_quality`; without it the registry's
+ * flag alone still puts the ⚠ in place.
+ */
+async function loadFreshness(): Promise<DataQualityRow[]> {
+  try {
+    return (await getMetric<DataQualityRow>('data_quality', new URLSearchParams())).rows;
+  } catch (error) {
+    console.warn('data_quality is not available; stale organizations are flagged without a reason', error);
+    return [];
+  }
+}
+
 async function start(): Promise<void> {
-  renderAcademicYears();
-  syncInputs();
+  const today = new Date();
+  renderPresets(today);
   // Filters apply as they change; Enter in a date field must not reload the page.
   ui.form.addEventListener('submit', (event) => event.preventDefault());
   ui.from.addEventListener('change', onPeriodInput);
@@ -264,29 +366,40 @@ async function start(): Promise<void> {
       ui.orgSummary.focus();
     }
   });
-  window.addEventListener('popstate', () => {
-    filters = filtersFromQuery(location.search, new Date());
-    syncInputs();
-    void load();
+  document.addEventListener('click', onDocumentClick);
+  // Folded on a phone, open on a wide screen (where the summary line is not shown at all).
+  const wide = window.matchMedia('(min-width: 601px)');
+  ui.filtersBox.open = wide.matches;
+  wide.addEventListener('change', () => {
+    ui.filtersBox.open = wide.matches;
   });
+  window.addEventListener('popstate', () => onLocationChange(false));
 
   setState('loading');
-  // Titles and the organization list only help: if they fail, the numbers are still shown
-  // (with built-in titles), and the user is told why the organization filter is missing.
-  const [metrics, registry] = await Promise.allSettled([getMetrics(), getOrgs()]);
+  // Titles and the organization list only help: if they fail, the numbers are still shown,
+  // and the user is told why the organization filter is missing.
+  const [metrics, registry, freshness] = await Promise.allSettled([getMetrics(), getOrgs(), loadFreshness()]);
+  const notes: string[] = [];
   if (registry.status === 'fulfilled') {
     // Kept in the server's order: by type, then by code number (СОШ-2 before СОШ-10).
     orgs = registry.value;
   } else {
     ui.orgFilter.hidden = true;
-    ui.filtersNote.hidden = false;
-    ui.filtersNote.textContent = `Список организаций не загрузился, выбор организаций недоступен. ${messageOf(registry.reason)}`;
+    notes.push(`Список организаций не загрузился, выбор организаций недоступен. ${messageOf(registry.reason)}`);
   }
-  page = createEngagementPage(ui.content, metrics.status === 'fulfilled' ? metrics.value : []);
-  ui.title.textContent = page.info.title;
-  document.title = `${page.info.title} — Наставничество: мониторинг`;
-  ui.description.textContent = page.info.description ?? '';
-  ui.description.hidden = !page.info.description;
+  let catalogInfo: MetricInfo[] = [];
+  if (metrics.status === 'fulfilled') catalogInfo = metrics.value;
+  else notes.push(`Описание показателей не загрузилось: столбцы названы кодами. ${messageOf(metrics.reason)}`);
+  ui.filtersNote.hidden = notes.length === 0;
+  ui.filtersNote.textContent = notes.join(' ');
+
+  context = {
+    catalog: new MetricCatalog(catalogInfo),
+    directory: new OrgDirectory(orgs, freshness.status === 'fulfilled' ? freshness.value : []),
+    today,
+  };
+  filters = filtersFromQuery(location.search, today);
+  applyRoute(context);
   syncInputs();
   await load();
 }

@@ -12,6 +12,7 @@ import {
   LIST,
   VARCHAR,
   listValue,
+  type DuckDBAppender,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -128,6 +129,24 @@ export class Writer {
 
   query(sql: string, params: Record<string, SqlParam> = {}): Promise<Row[]> {
     return readRows(this.conn, sql, params);
+  }
+
+  /**
+   * Appends rows through one DuckDB appender (the bulk path: no statement per row). `row`
+   * appends one item's values in table column order. Appenders take part in the
+   * connection's open transaction, if any.
+   */
+  async appendRows<T>(table: string, items: Iterable<T>, row: (a: DuckDBAppender, item: T) => void, catalog?: 'temp'): Promise<void> {
+    const a = catalog ? await this.conn.createAppender(table, 'main', catalog) : await this.conn.createAppender(table);
+    try {
+      for (const item of items) {
+        row(a, item);
+        a.endRow();
+      }
+      a.flushSync();
+    } finally {
+      a.closeSync();
+    }
   }
 
   /** Runs fn in one transaction: all or nothing. */

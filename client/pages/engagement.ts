@@ -1,100 +1,170 @@
 /**
- * Page «Вовлечённость»: metric `engagement` for the filters, as a bar chart and a table of
- * the same rows.
+ * Page «Вовлечённость»: the share of teachers in mentoring by organization (chart and table),
+ * mentors next to mentees, active pairs by form and by direction, and young specialists'
+ * coverage by mentoring and retention.
  */
-import { getMetric, type EngagementRow, type MetricColumn, type MetricInfo } from '../api.ts';
-import { ChartSlot } from '../chart.ts';
+import type { EngagementRow, PairsByFormRow, PairsByTopicRow, YoungSpecialistsRow } from '../api.ts';
 import { engagementSpec } from '../charts/engagement.ts';
-import { filtersToQuery, type Filters } from '../filters.ts';
-import { formatDate } from '../format.ts';
+import { mentorsMenteesSpec } from '../charts/mentors.ts';
+import { pairsByFormSpec, pairsByTopicSpec, totalPairs } from '../charts/pairs.ts';
+import { hasYoungSpecialists, youngSpecialistsSpec } from '../charts/youngSpecialists.ts';
+import { h } from '../dom.ts';
+import { formatInteger } from '../format.ts';
+import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
-import type { Page, PageInfo } from './page.ts';
+import {
+  chartFileName,
+  Loader,
+  NO_ORGS_MESSAGE,
+  orgPageHref,
+  periodText,
+  totalChartLabel,
+  totalRowLabel,
+  type Page,
+  type PageContext,
+} from './page.ts';
 
-const METRIC = 'engagement';
+const NO_PAIRS_MESSAGE = 'В выбранном периоде нет действующих наставнических пар.';
 
-/** Used only if `/api/metrics` does not describe the metric; the server's titles win. */
-const FALLBACK_INFO: MetricInfo = {
-  name: METRIC,
-  title: 'Вовлечённость педагогов в наставничество',
-  description: null,
-  params: ['from', 'to', 'org', 'type', 'grain'],
-  columns: [
-    { name: 'teachers', title: 'Педагогов', unit: 'чел.' },
-    { name: 'mentors', title: 'Наставников', unit: 'чел.' },
-    { name: 'mentees', title: 'Наставляемых', unit: 'чел.' },
-    { name: 'engaged', title: 'Вовлечено', unit: 'чел.' },
-    { name: 'engagement_rate', title: 'Доля вовлечённых', unit: 'доля' },
-  ],
-};
-
-/** A filtered view totals only the organizations shown, and must not be read as the municipality's value. */
-function isFiltered(filters: Filters): boolean {
-  return filters.type !== null || filters.orgs.length > 0;
-}
-
-export function createEngagementPage(container: HTMLElement, metrics: readonly MetricInfo[]): Page {
-  const info = metrics.find((metric) => metric.name === METRIC) ?? FALLBACK_INFO;
-  const columns: readonly MetricColumn[] = info.columns.length > 0 ? info.columns : FALLBACK_INFO.columns;
-
-  const figure = document.createElement('figure');
-  figure.className = 'chart';
-  const chartTitle = document.createElement('figcaption');
-  chartTitle.className = 'chart-title';
-  const chartHost = document.createElement('div');
-  chartHost.className = 'chart-host';
-  chartHost.id = 'engagement-chart';
-  const empty = document.createElement('p');
-  empty.className = 'empty';
-  empty.hidden = true;
-  empty.textContent = 'Нет организаций, подходящих под выбранные фильтры.';
-  figure.append(chartTitle, chartHost, empty);
-
-  const tableWrap = document.createElement('div');
-  tableWrap.className = 'table-wrap';
-  const table = document.createElement('table');
-  table.className = 'metric-table';
-  table.id = 'engagement-table';
-  tableWrap.append(table);
-
-  container.replaceChildren(figure, tableWrap);
-  const chart = new ChartSlot(chartHost);
-
-  const pageInfo: PageInfo = { title: info.title, description: info.description ?? null };
+export function createEngagementPage(container: HTMLElement, ctx: PageContext): Page {
+  const { catalog, directory } = ctx;
+  const main = new Panel({ id: 'engagement', wide: true, table: 'open' });
+  const mentors = new Panel({
+    id: 'mentors',
+    title: 'Наставники и наставляемые',
+    note: 'Сколько педагогов каждой организации были в периоде наставниками и сколько — наставляемыми.',
+    wide: true,
+    table: false,
+  });
+  const forms = new Panel({ id: 'pairs-form', title: catalog.title('pairs_by_form'), note: catalog.description('pairs_by_form') ?? undefined, table: 'closed' });
+  const topics = new Panel({ id: 'pairs-topic', title: catalog.title('pairs_by_topic'), note: catalog.description('pairs_by_topic') ?? undefined, table: 'closed' });
+  const young = new Panel({ id: 'young', title: catalog.title('young_specialists'), note: catalog.description('young_specialists') ?? undefined, wide: true, table: 'closed' });
+  const panels = [main, mentors, forms, topics, young];
+  container.replaceChildren(h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
   return {
-    info: pageInfo,
+    title: catalog.title('engagement'),
+    description: catalog.description('engagement'),
+    scope: 'all',
+    navPath: '/engagement',
 
     async show(filters, signal) {
-      const response = await getMetric<EngagementRow>(METRIC, filtersToQuery(filters), signal);
-      // Filters changed while the answer was on its way: a newer request draws instead.
-      signal.throwIfAborted();
-      // The period the server actually used (it may normalize it), else the one asked for.
-      const from = response.params.from ?? filters.from;
-      const to = response.params.to ?? filters.to;
-      const period = `${formatDate(from)} — ${formatDate(to)}`;
-      const filtered = isFiltered(filters);
-      const hasOrgs = response.rows.some((row) => row.org !== null);
+      const load = new Loader(filters, signal);
+      const period = periodText(filters);
+      const labels = directory;
+      const orgHref = (code: string) => orgPageHref(code, filters);
+      const engagement = load.metric<EngagementRow>('engagement');
+      const byForm = load.metric<PairsByFormRow>('pairs_by_form');
 
-      chartTitle.textContent = `Доля педагогов, вовлечённых в наставничество (наставники и наставляемые), ${period}`;
-      empty.hidden = hasOrgs;
-      renderMetricTable(table, columns, response.rows, {
-        caption: `${info.title} за период ${period}`,
-        totalLabel: filtered ? 'Итого по выбранным организациям' : 'Итого по муниципалитету',
-      });
-      if (hasOrgs) {
-        await chart.render(
-          engagementSpec(response.rows, { totalLabel: filtered ? 'По выбранным организациям' : 'По муниципалитету' }),
-        );
-      } else {
-        chart.clear();
-      }
+      await runPanelTasks(
+        [
+          {
+            panel: main,
+            run: async () => {
+              const { rows } = await engagement;
+              main.setTitle(`Доля педагогов, вовлечённых в наставничество (наставники и наставляемые), ${period}`);
+              if (!rows.some((row) => row.org !== null)) return main.empty(NO_ORGS_MESSAGE);
+              main.fillTable((table) =>
+                renderMetricTable(table, catalog.columns('engagement'), rows, {
+                  caption: `${catalog.title('engagement')} за период ${period}`,
+                  totalLabel: totalRowLabel(filters),
+                  directory,
+                  orgHref,
+                }),
+              );
+              await main.chart(
+                engagementSpec(rows, { labels, titles: (c) => catalog.columnTitle('engagement', c), totalLabel: totalChartLabel(filters) }),
+                chartFileName('vovlechennost', filters),
+              );
+            },
+          },
+          {
+            panel: mentors,
+            run: async () => {
+              const { rows } = await engagement;
+              const total = rows.find((row) => row.org === null);
+              if (!rows.some((row) => row.org !== null)) return mentors.empty(NO_ORGS_MESSAGE);
+              if (!total || total.mentors + total.mentees === 0) return mentors.empty(NO_PAIRS_MESSAGE);
+              mentors.setNote(
+                `Сколько педагогов каждой организации были в периоде наставниками и сколько — наставляемыми. Всего: наставников ${formatInteger(total.mentors)}, наставляемых ${formatInteger(total.mentees)}.`,
+              );
+              await mentors.chart(
+                mentorsMenteesSpec(rows, { labels, titles: (c) => catalog.columnTitle('engagement', c) }),
+                chartFileName('nastavniki-i-nastavlyaemye', filters),
+              );
+            },
+          },
+          {
+            panel: forms,
+            run: async () => {
+              const { rows } = await byForm;
+              if (totalPairs(rows) === 0) return forms.empty(NO_PAIRS_MESSAGE);
+              forms.fillTable((table) =>
+                renderMetricTable(table, catalog.columns('pairs_by_form'), rows.filter((row) => row.org !== null), {
+                  caption: `${catalog.title('pairs_by_form')} за период ${period}`,
+                  totalLabel: totalRowLabel(filters),
+                  keys: [catalog.column('pairs_by_form', 'form')],
+                  hideType: true,
+                  directory,
+                  orgHref,
+                }),
+              );
+              await forms.chart(pairsByFormSpec(rows), chartFileName('pary-po-formam', filters));
+            },
+          },
+          {
+            panel: topics,
+            run: async () => {
+              const [{ rows }, forms] = await Promise.all([load.metric<PairsByTopicRow>('pairs_by_topic'), byForm.catch(() => null)]);
+              if (!rows.some((row) => row.org === null && row.pairs > 0)) return topics.empty(NO_PAIRS_MESSAGE);
+              topics.fillTable((table) =>
+                renderMetricTable(table, catalog.columns('pairs_by_topic'), rows.filter((row) => row.org !== null), {
+                  caption: `${catalog.title('pairs_by_topic')} за период ${period}`,
+                  totalLabel: totalRowLabel(filters),
+                  keys: [catalog.column('pairs_by_topic', 'topic')],
+                  hideType: true,
+                  directory,
+                  orgHref,
+                }),
+              );
+              await topics.chart(
+                pairsByTopicSpec(rows, { pairs: forms ? totalPairs(forms.rows) : undefined }),
+                chartFileName('pary-po-napravleniyam', filters),
+              );
+            },
+          },
+          {
+            panel: young,
+            run: async () => {
+              const { rows } = await load.metric<YoungSpecialistsRow>('young_specialists');
+              if (!rows.some((row) => row.org !== null && hasYoungSpecialists(row))) {
+                return young.empty('В выбранных организациях нет молодых специалистов в этом периоде.');
+              }
+              young.fillTable((table) =>
+                renderMetricTable(table, catalog.columns('young_specialists'), rows, {
+                  caption: `${catalog.title('young_specialists')} за период ${period}`,
+                  totalLabel: totalRowLabel(filters),
+                  directory,
+                  orgHref,
+                }),
+              );
+              await young.chart(
+                youngSpecialistsSpec(rows, { labels, titles: (c) => catalog.columnTitle('young_specialists', c) }),
+                chartFileName('molodye-specialisty', filters),
+              );
+            },
+          },
+        ],
+        signal,
+      );
     },
 
     clear() {
-      chart.clear();
-      chartTitle.textContent = '';
-      empty.hidden = true;
-      table.replaceChildren();
+      for (const panel of panels) panel.reset();
+    },
+
+    dispose() {
+      for (const panel of panels) panel.dispose();
     },
   };
 }

@@ -59,3 +59,17 @@ export function closest(target: string, candidates: Iterable<string>, limit = 3)
   scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c, 'ru'));
   return [...new Set(scored.map((s) => s.c))].slice(0, limit);
 }
+
+/** Russian plural form for a count: 1 строка, 2 строки, 5 строк, 21 строка, 11 строк. */
+export function plural(n: number, one: string, few: string, many: string): string {
+  const m10 = n % 10;
+  const m100 = n % 100;
+  if (m10 === 1 && m100 !== 11) return one;
+  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
+  return many;
+}
+
+/** A count with its noun, digits grouped the Russian way: «1 234 знака». */
+export function countOf(n: number, one: string, few: string, many: string): string {
+  return `${n.toLocaleString('ru-RU')} ${plural(n, one, few, many)}`;
+}

@@ -25,7 +25,7 @@ import {
   parseYesNo,
   type Parsed,
 } from './values.ts';
-import { tidy } from './normalize.ts';
+import { countOf, tidy } from './normalize.ts';
 
 /** A person reference as typed: a name, possibly with an organization code in parentheses. */
 export interface PersonRef {
@@ -43,7 +43,15 @@ export function parsePersonRef(cell: Cell): Parsed<PersonRef> {
   if (text.length > PERSON_REF_MAX) {
     return {
       ok: false,
-      problem: `слишком длинный текст для ФИО (${text.length} знаков, допустимо не больше ${PERSON_REF_MAX}); ожидается ФИО педагога с листа «Педагоги»`,
+      problem: `слишком длинный текст для ФИО (${countOf(text.length, 'знак', 'знака', 'знаков')}, допустимо не больше ${PERSON_REF_MAX}); ожидается ФИО педагога с листа «Педагоги»`,
+    };
+  }
+  // Group mentoring is one row per mentee: several names in one cell are not one person.
+  const names = String(cell).split(/[;,\n]/).filter((p) => tidy(p) !== '');
+  if (names.length > 1) {
+    return {
+      ok: false,
+      problem: 'в ячейке несколько ФИО; укажите одного педагога (для группы — отдельная строка на каждого наставляемого)',
     };
   }
   const m = text.match(/^(.*\S)\s*\(([^()]+)\)$/);

@@ -6,7 +6,7 @@
  */
 import type { Cell } from '../sources/types.ts';
 import { CATEGORIES, type ColumnType, type EnumValue } from './declaration.ts';
-import { matchKey, tidy } from './normalize.ts';
+import { countOf, matchKey, tidy } from './normalize.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -238,6 +238,6 @@ export function parseItem(cell: Cell): Parsed<string> {
 
 export function parseText(cell: Cell, maxLength: number): Parsed<string> {
   const s = tidy(rawText(cell));
-  if (s.length > maxLength) return bad(`слишком длинный текст (${s.length} знаков, допустимо не больше ${maxLength})`);
+  if (s.length > maxLength) return bad(`слишком длинный текст (${countOf(s.length, 'знак', 'знака', 'знаков')}, допустимо не больше ${maxLength})`);
   return ok(s);
 }

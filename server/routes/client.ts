@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { Router, type Request, type Response } from 'express';
-import { NAV_ITEMS } from '../../client/pages/page.ts';
+import { NAV_ITEMS, ORG_PAGE_PREFIX } from '../../client/routes.ts';
 
 export interface ClientRouterOptions {
   /** Folder with `index.html`, `main.ts` and `style.css`; default: the repository's `client/`. */
@@ -77,7 +77,7 @@ function send(request: Request, response: Response, file: Asset): void {
 }
 
 /**
- * The router for `/` and the other page paths (`index.html`), `/app.js` and `/style.css`.
+ * The router for `/`, the other page paths and `/org/<code>` (`index.html`), `/app.js` and `/style.css`.
  * Rejects if the client does not compile (the error lists esbuild's messages).
  */
 export async function createClientRouter(opts: ClientRouterOptions = {}): Promise<Router> {
@@ -92,8 +92,9 @@ export async function createClientRouter(opts: ClientRouterOptions = {}): Promis
   const style = asset(css, 'text/css; charset=utf-8');
 
   const router = Router();
-  // Every page of the navigation is the same document; the script draws the page its path names.
-  const pagePaths = [...new Set(['/', ...NAV_ITEMS.map((item) => item.path)])];
+  // Every page of the navigation, and every organization's page, is the same document; the
+  // script draws the page its path names.
+  const pagePaths = [...new Set(['/', ...NAV_ITEMS.map((item) => item.path), `${ORG_PAGE_PREFIX}:code`])];
   router.get(pagePaths, (request, response) => send(request, response, page));
   router.get('/app.js', (request, response) => send(request, response, app));
   router.get('/style.css', (request, response) => send(request, response, style));

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { REGISTRY_TAB, serialFromIso } from '../contract/index.ts';
+import { REGISTRY_TAB, findTab, serialFromIso } from '../contract/index.ts';
 import { parseCsv } from './csv.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
 
@@ -79,9 +79,17 @@ export function createFolderSource(dir: string): Source {
       const xlsx = join(dir, 'registry.xlsx');
       if (existsSync(csv)) return { ...readCsvTab(csv), title: REGISTRY_TAB.title };
       if (existsSync(xlsx)) {
-        const tabs = await readXlsx(xlsx);
-        const tab = tabs.find((t) => t.title.trim().toLowerCase() === REGISTRY_TAB.title.toLowerCase()) ?? tabs[0];
+        let tabs: RawTab[];
+        try {
+          tabs = await readXlsx(xlsx);
+        } catch {
+          throw new SourceError(`не удалось прочитать реестр организаций ${xlsx}: файл повреждён или это не .xlsx`, 'bad_shape');
+        }
+        // Found like every tab (CONTRACT.md 2): never another sheet in its place.
+        const tab = findTab(tabs, REGISTRY_TAB.title);
         if (tab) return tab;
+        const have = tabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного';
+        throw new SourceError(`в реестре организаций ${xlsx} нет листа «${REGISTRY_TAB.title}»; листы: ${have}`, 'bad_shape');
       }
       throw new SourceError(`в папке ${dir} нет реестра организаций (registry.csv или registry.xlsx)`, 'not_found');
     },

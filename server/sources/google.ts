@@ -585,8 +585,8 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
             // Drive that refuses every file (API disabled, no such endpoint behind a proxy) is
             // not asked again in this run.
             if (f.reasons.includes('SERVICE_DISABLED') || f.reasons.includes('accessNotConfigured')) driveDisabled = true;
-            if (f.status !== 403 && f.status !== 404 && f.status >= 400 && f.status < 500 && f.status !== 429) driveDisabled = true;
-            if (f.status === 501) driveDisabled = true;
+            const st = f.status ?? 0;
+            if ((st >= 400 && st < 500 && st !== 403 && st !== 404 && st !== 429) || st === 501) driveDisabled = true;
             return null;
           },
         );

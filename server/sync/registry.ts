@@ -6,7 +6,9 @@
 import {
   REGISTRY_SCHEMA,
   REGISTRY_TAB,
+  isBlank,
   layoutGrid,
+  rawText,
   matchKey,
   type DataIssue,
 } from '../contract/index.ts';
@@ -43,17 +45,18 @@ export function parseRegistry(tab: RawTab): RegistryResult {
     return out;
   }
   const header = (k: string) => layout.headers[k] ?? k;
-  const candidates: { entry: OrgEntry; raw: Record<string, string>; row: number }[] = [];
+  const candidates: { entry: OrgEntry; raw: Record<string, string>; row: number; typedSheet: string }[] = [];
   for (const r of layout.rows) {
     const problems: DataIssue[] = [];
-    const codeText = typeof r.cells.code === 'string' || typeof r.cells.code === 'number' ? String(r.cells.code).trim() : null;
-    const add = (key: string, value: string, problem: string) =>
+    const codeText = typeof r.cells.code === 'string' || typeof r.cells.code === 'number' ? String(r.cells.code).trim() || null : null;
+    const add = (key: string, value: string | null, problem: string) =>
       problems.push({ level: 'error', org: codeText, tab: title, row: r.row, column: header(key), value, problem });
     const res = REGISTRY_SCHEMA.safeParse(r.cells);
     if (!res.success) {
       for (const zi of res.error.issues) {
         const key = String(zi.path[0]);
-        add(key, r.cells[key] === null || r.cells[key] === undefined ? '' : String(r.cells[key]), zi.message);
+        const cell = r.cells[key];
+        add(key, cell === undefined || isBlank(cell) ? null : rawText(cell), zi.message);
       }
     } else {
       const v = res.data as Record<string, unknown>;
@@ -64,6 +67,7 @@ export function parseRegistry(tab: RawTab): RegistryResult {
         candidates.push({
           row: r.row,
           raw: r.raw,
+          typedSheet: String(v.sheet),
           entry: {
             code: String(v.code),
             name: String(v.name),
@@ -87,9 +91,10 @@ export function parseRegistry(tab: RawTab): RegistryResult {
     const k = matchKey(c.entry.code);
     byCode.set(k, [...(byCode.get(k) ?? []), c]);
   }
+  const unique: typeof candidates = [];
   for (const group of byCode.values()) {
     if (group.length === 1) {
-      out.entries.push(group[0]!.entry);
+      unique.push(group[0]!);
       continue;
     }
     const rows = group.map((g) => g.row).join(', ');
@@ -101,6 +106,25 @@ export function parseRegistry(tab: RawTab): RegistryResult {
     }
     out.brokenCodes.push(group[0]!.entry.code);
   }
+  // One spreadsheet per organization: two active organizations reading the same one means one of
+  // them reads another's data, and we cannot know which.
+  const bySheet = new Map<string, typeof candidates>();
+  for (const c of unique) if (c.entry.active) bySheet.set(c.entry.sheet, [...(bySheet.get(c.entry.sheet) ?? []), c]);
+  for (const c of unique) {
+    const group = bySheet.get(c.entry.sheet) ?? [c];
+    if (group.length === 1 || !c.entry.active) {
+      out.entries.push(c.entry);
+      continue;
+    }
+    const others = group.filter((g) => g !== c);
+    const where = `${others.length === 1 ? 'строке' : 'строках'} ${others.map((g) => `${g.row} (${g.entry.code})`).join(', ')}`;
+    const problem = `та же таблица указана в ${where}; у каждой организации должна быть своя таблица — организация не синхронизируется, пока таблица не станет своей`;
+    const p: DataIssue = { level: 'error', org: c.entry.code, tab: title, row: c.row, column: header('sheet'), value: c.typedSheet, problem };
+    out.rejected.push({ row: c.row, raw: c.raw, problems: [p] });
+    out.issues.push(p);
+    out.brokenCodes.push(c.entry.code);
+  }
   out.entries.sort((a, b) => a.registryRow - b.registryRow);
+  out.rejected.sort((a, b) => a.row - b.row);
   return out;
 }

@@ -1,19 +1,21 @@
 /**
  * One sync run: registry → fetch every active organization (bounded concurrency) → parse →
- * resolve references against the directory of all organizations → load each organization in
- * its own transaction. An organization that fails keeps its previous data and is marked stale;
+ * resolve references against the directory of all organizations → load the organizations in
+ * batches, each organization's rows replaced atomically (a failed batch is retried one
+ * organization per transaction). An organization that fails keeps its previous data and is marked stale;
  * the others still load. Every run is a row in `sync_runs`, every organization's outcome a row
  * in `sync_run_orgs`.
  */
+import type { DuckDBAppender } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import { bumpDataVersion } from '../cache.ts';
-import { isoFromDays, REGISTRY_TAB } from '../contract/index.ts';
+import { countOf, isoFromDays, REGISTRY_TAB } from '../contract/index.ts';
 import type { Db, Writer } from '../db.ts';
-import { SourceError, type FetchResult, type OrgEntry, type Source } from '../sources/types.ts';
-import { insertIssues, insertQuarantine, loadOrg, type LoadCounts } from './load.ts';
+import { SourceError, type FetchResult, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
+import { insertIssues, insertQuarantineRows, loadOrg, loadOrgs, type LoadCounts, type OrgLoad } from './load.ts';
 import { OrgPeople } from './people.ts';
 import { parseRegistry } from './registry.ts';
-import { codeMatcher, parseOrg, resolveOrg, type Directory, type ParsedOrg } from './validate.ts';
+import { codeMatcher, parseOrg, resolveOrg, type Directory, type ParsedOrg, type ValidatedOrg } from './validate.ts';
 
 export type OrgStatus = 'ok' | 'unchanged' | 'failed' | 'inactive' | 'skipped';
 
@@ -37,9 +39,21 @@ export interface SyncSummary {
   totals: { ok: number; unchanged: number; failed: number; rowsLoaded: number; rowsQuarantined: number; warnings: number; requests: number; retries: number };
 }
 
+/** Size limits of one organization's spreadsheet; over them, the spreadsheet is refused whole. */
+export interface SyncLimits {
+  /** Rows of one tab as delivered (blank rows included). */
+  maxRowsPerTab: number;
+  /** Cells of the whole spreadsheet as delivered (rows may be ragged). */
+  maxCellsPerSheet: number;
+}
+
+export const DEFAULT_LIMITS: SyncLimits = { maxRowsPerTab: 50_000, maxCellsPerSheet: 2_000_000 };
+
 export interface SyncOptions {
   db: Db;
   source: Source;
+  /** Overrides of DEFAULT_LIMITS. */
+  limits?: Partial<SyncLimits>;
   now?: () => Date;
   full?: boolean;
   trigger?: 'cli' | 'start' | 'schedule' | 'api' | 'test';
@@ -145,9 +159,12 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       await w.run(`DELETE FROM issues WHERE scope = 'registry'`);
       await w.run(`DELETE FROM quarantine WHERE scope = 'registry'`);
       await insertIssues(w, runId, 'registry', registry.issues);
-      for (const r of registry.rejected) {
-        await insertQuarantine(w, runId, 'registry', r.problems[0]?.org ?? null, [{ tab: registryTab.title, row: r.row, raw: r.raw, problems: r.problems }]);
-      }
+      await insertQuarantineRows(
+        w,
+        runId,
+        'registry',
+        registry.rejected.map((r) => ({ org: r.problems[0]?.org ?? null, q: { tab: registryTab.title, row: r.row, raw: r.raw, problems: r.problems } })),
+      );
       if (registry.fatal) return;
       await saveRegistry(w, registry.entries, registry.brokenCodes, isoTs(now()));
     }),
@@ -161,7 +178,10 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   for (const e of registry.entries.filter((x) => !x.active)) {
     summary.orgs.push(outcome(e.code, 'inactive', 'организация отмечена в реестре как неактивная', 0));
   }
-  const total = active.length;
+  // A code whose registry row is broken is not synced this time (its stored data is kept).
+  const listed = new Set(registry.entries.map((e) => e.code));
+  const broken = [...new Set(registry.brokenCodes)].filter((c) => !listed.has(c));
+  const total = active.length + broken.length;
   let done = 0;
   const report = (o: OrgOutcome) => {
     summary.orgs.push(o);
@@ -178,16 +198,29 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     opts.onProgress?.(o, done, total);
   };
 
+  for (const code of broken) {
+    const o = outcome(code, 'failed', BROKEN_ROW_MESSAGE, 0);
+    await recordOrg(db, runId, o, null);
+    report(o);
+  }
+
   // Phase 1: fetch and parse every organization.
+  const limits: SyncLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const limit = pLimit(opts.concurrency ?? 4);
   const fetched = await Promise.all(
     active.map((entry) =>
-      limit(async () => {
+      limit(async (): Promise<Fetched> => {
         const t0 = Date.now();
         try {
           const res = await opts.source.fetchOrg(entry, { lastVersion: states.get(entry.code) ?? null, full: opts.full ?? false });
+          if (res.status === 'ok') {
+            const problem = sizeProblem(entry.code, res.tabs, limits);
+            if (problem) throw new SourceError(problem, 'bad_shape', res.requests, res.retries);
+          }
           const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs) : null;
-          return { entry, res, parsed, t0, error: null };
+          // The raw grids are not needed once parsed: not holding them until phase 2 keeps a
+          // region's sync well inside its memory budget.
+          return { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, t0, error: null };
         } catch (e) {
           return { entry, res: null, parsed: null, t0, error: e };
         }
@@ -212,58 +245,139 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       ),
   };
 
-  // Phase 2: resolve and load, one organization per transaction.
-  for (const f of fetched) {
-    const code = f.entry.code;
+  // Phase 2: resolve and load, LOAD_BATCH organizations per transaction (load.ts); outcomes
+  // are recorded and reported in registry order.
+  for (let i = 0; i < fetched.length; i += LOAD_BATCH) {
+    const chunk = fetched.slice(i, i + LOAD_BATCH);
+    const outcomes = await loadChunk(db, runId, chunk, dir, now);
+    await recordOrgs(db, runId, outcomes);
+    for (const x of outcomes) report(x.o);
+    // Parsed rows of a loaded batch are garbage now (the directory keeps its own people).
+    for (const f of chunk) f.parsed = null;
+  }
+}
+
+/** Organizations per load transaction: big enough to amortize DuckDB's per-statement cost. */
+const LOAD_BATCH = 100;
+
+interface Fetched {
+  entry: OrgEntry;
+  /** What the source answered; an `ok` result without its raw tabs (already parsed). */
+  res: FetchResult | null;
+  parsed: ParsedOrg | null;
+  t0: number;
+  error: unknown;
+}
+
+interface Recorded {
+  o: OrgOutcome;
+  counts: LoadCounts | null;
+}
+
+/**
+ * Resolves and loads one batch of fetched organizations: the loaded ones in one transaction
+ * (or, when that fails, one transaction each, so that one bad organization cannot stop the
+ * others), the unchanged ones with one update. Returns the outcomes in `chunk` order.
+ */
+async function loadChunk(db: Db, runId: number, chunk: readonly Fetched[], dir: Directory, now: () => Date): Promise<Recorded[]> {
+  const outcomes: (Recorded | undefined)[] = new Array(chunk.length);
+  const fail = async (k: number, message: string, requests: number, retries: number) => {
+    const f = chunk[k]!;
+    await markFailed(db, runId, f.entry.code, message, now());
+    outcomes[k] = { o: outcome(f.entry.code, 'failed', message, Date.now() - f.t0, requests, retries), counts: null };
+  };
+  const unchanged: number[] = [];
+  const loads: { k: number; load: OrgLoad }[] = [];
+  for (const [k, f] of chunk.entries()) {
     if (f.error || !f.res) {
       const err = f.error;
       const message = err instanceof SourceError ? err.message : `ошибка чтения таблицы: ${(err as Error).message}`;
-      const reqs = err instanceof SourceError ? err.requests : 0;
-      const rets = err instanceof SourceError ? err.retries : 0;
-      await markFailed(db, runId, code, message, now());
-      const o = outcome(code, 'failed', message, Date.now() - f.t0, reqs, rets);
-      await recordOrg(db, runId, o, null);
-      report(o);
+      await fail(k, message, err instanceof SourceError ? err.requests : 0, err instanceof SourceError ? err.retries : 0);
       continue;
     }
-    const res: FetchResult = f.res;
-    if (res.status === 'unchanged') {
-      await db.write((w) =>
-        w.run(
-          `UPDATE org_state SET last_attempt = $ts::TIMESTAMP, last_success = $ts::TIMESTAMP, last_status = 'unchanged',
-             last_message = NULL, stale = false WHERE org = $org`,
-          { ts: isoTs(now()), org: code },
-        ),
-      );
-      const o = outcome(code, 'unchanged', null, Date.now() - f.t0, res.requests, res.retries);
-      await recordOrg(db, runId, o, null);
-      report(o);
+    if (f.res.status === 'unchanged') {
+      unchanged.push(k);
       continue;
     }
     try {
       const validated = await resolveOrg(f.parsed as ParsedOrg, dir);
       const ts = now();
-      const counts = await db.write((w) =>
-        loadOrg(w, runId, validated, { version: res.version, now: isoTs(ts), today: isoDate(ts) }),
-      );
+      loads.push({ k, load: { v: validated, state: { version: f.res.version, now: isoTs(ts), today: isoDate(ts), message: failedTabsMessage(validated) } } });
+    } catch (e) {
+      await fail(k, `ошибка загрузки в базу: ${(e as Error).message}`, f.res.requests, f.res.retries);
+    }
+  }
+
+  if (unchanged.length) {
+    await db.write((w) =>
+      w.run(
+        `UPDATE org_state SET last_attempt = $ts::TIMESTAMP, last_success = $ts::TIMESTAMP, last_status = 'unchanged',
+           last_message = NULL, stale = false WHERE org IN (SELECT unnest($orgs))`,
+        { ts: isoTs(now()), orgs: unchanged.map((k) => chunk[k]!.entry.code) },
+      ),
+    );
+    for (const k of unchanged) {
+      const f = chunk[k]!;
+      outcomes[k] = { o: outcome(f.entry.code, 'unchanged', null, Date.now() - f.t0, f.res!.requests, f.res!.retries), counts: null };
+    }
+  }
+
+  if (loads.length) {
+    let batch: LoadCounts[] | null = null;
+    try {
+      batch = await db.write((w) => loadOrgs(w, runId, loads.map((l) => l.load)));
       bumpDataVersion();
-      const tabErrors = validated.issues.filter((i) => i.level === 'error' && i.row === null).length;
+    } catch {
+      batch = null; // retried one by one below, where the failing organization is found and named
+    }
+    for (const [j, { k, load }] of loads.entries()) {
+      const f = chunk[k]!;
+      const res = f.res!;
+      let counts = batch?.[j];
+      if (counts === undefined) {
+        try {
+          counts = await db.write((w) => loadOrg(w, runId, load.v, load.state));
+          bumpDataVersion();
+        } catch (e) {
+          await fail(k, `ошибка загрузки в базу: ${(e as Error).message}`, res.requests, res.retries);
+          continue;
+        }
+      }
       const o: OrgOutcome = {
-        ...outcome(code, 'ok', tabErrors ? `ошибок в листах: ${tabErrors} (данные этих листов сохранены с прошлой загрузки)` : null, Date.now() - f.t0, res.requests, res.retries),
+        ...outcome(f.entry.code, 'ok', load.state.message ?? null, Date.now() - f.t0, res.requests, res.retries),
         rowsLoaded: counts.rowsLoaded,
         rowsQuarantined: counts.rowsQuarantined,
         warnings: counts.warnings,
       };
-      await recordOrg(db, runId, o, counts);
-      report(o);
-    } catch (e) {
-      const message = `ошибка загрузки в базу: ${(e as Error).message}`;
-      await markFailed(db, runId, code, message, now());
-      const o = outcome(code, 'failed', message, Date.now() - f.t0, res.requests, res.retries);
-      await recordOrg(db, runId, o, null);
-      report(o);
+      outcomes[k] = { o, counts };
     }
   }
+  return outcomes.map((x) => x!);
+}
+
+/** Why a spreadsheet is too big to load, or null. Counted as delivered, before any parsing. */
+export function sizeProblem(org: string, tabs: readonly RawTab[], limits: SyncLimits): string | null {
+  const refused = 'таблица не загружена, данные организации не обновлены; удалите лишние строки и столбцы';
+  let cells = 0;
+  for (const t of tabs) {
+    if (t.grid.length > limits.maxRowsPerTab) {
+      return `таблица организации ${org} слишком большая: на листе «${t.title}» ${countOf(t.grid.length, 'строка', 'строки', 'строк')} (предел — ${countOf(limits.maxRowsPerTab, 'строка', 'строки', 'строк')} на лист); ${refused}`;
+    }
+    for (const row of t.grid) cells += row.length;
+  }
+  if (cells > limits.maxCellsPerSheet) {
+    return `таблица организации ${org} слишком большая: ${countOf(cells, 'ячейка', 'ячейки', 'ячеек')} (предел — ${countOf(limits.maxCellsPerSheet, 'ячейка', 'ячейки', 'ячеек')} на таблицу); ${refused}`;
+  }
+  return null;
+}
+
+/** The organization's state message when some tabs failed as a whole (their stored rows are kept). */
+function failedTabsMessage(v: ValidatedOrg): string | null {
+  const failed = [...v.tabs.values()].filter((t) => t.status === 'error').map((t) => `«${t.title}»`);
+  if (!failed.length) return null;
+  return failed.length === 1
+    ? `лист ${failed[0]} не загружен из-за ошибки листа; для него сохранены данные прошлой загрузки`
+    : `листы ${failed.join(', ')} не загружены из-за ошибок листов; для них сохранены данные прошлой загрузки`;
 }
 
 function outcome(org: string, status: OrgStatus, message: string | null, durationMs: number, requests = 0, retries = 0): OrgOutcome {
@@ -271,23 +385,27 @@ function outcome(org: string, status: OrgStatus, message: string | null, duratio
 }
 
 async function recordOrg(db: Db, runId: number, o: OrgOutcome, counts: LoadCounts | null): Promise<void> {
+  await recordOrgs(db, runId, [{ o, counts }]);
+}
+
+/** One row of `sync_run_orgs` per outcome, through one appender. */
+async function recordOrgs(db: Db, runId: number, rows: readonly Recorded[]): Promise<void> {
+  if (!rows.length) return;
+  const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
   await db.write((w) =>
-    w.run(
-      `INSERT INTO sync_run_orgs VALUES ($run, $org, $status, $msg, $rows, $q, $warn, $req, $ret, $ms, $tabs)`,
-      {
-        run: runId,
-        org: o.org,
-        status: o.status,
-        msg: o.message,
-        rows: o.rowsLoaded,
-        q: o.rowsQuarantined,
-        warn: o.warnings,
-        req: o.requests,
-        ret: o.retries,
-        ms: Math.round(o.durationMs),
-        tabs: counts ? JSON.stringify(counts.tabs) : null,
-      },
-    ),
+    w.appendRows('sync_run_orgs', rows, (a, { o, counts }) => {
+      a.appendInteger(runId);
+      a.appendVarchar(o.org);
+      a.appendVarchar(o.status);
+      text(a, o.message);
+      a.appendInteger(o.rowsLoaded);
+      a.appendInteger(o.rowsQuarantined);
+      a.appendInteger(o.warnings);
+      a.appendInteger(o.requests);
+      a.appendInteger(o.retries);
+      a.appendInteger(Math.round(o.durationMs));
+      text(a, counts ? JSON.stringify(counts.tabs) : null);
+    }),
   );
 }
 
@@ -302,26 +420,49 @@ async function markFailed(db: Db, _runId: number, org: string, message: string, 
   );
 }
 
-/** Upserts the registry; organizations no longer listed stay, with in_registry = false. */
+const BROKEN_ROW_MESSAGE = 'строка реестра с ошибкой (см. лист «Организации»): организация не синхронизирована, сохранены прежние данные';
+
+/**
+ * Upserts the registry; organizations no longer listed stay, with in_registry = false. A few
+ * statements whatever the size of the registry (a statement per row cost seconds at region
+ * scale); a code listed twice takes its last row, as row-by-row upserts did.
+ */
 async function saveRegistry(w: Writer, entries: readonly OrgEntry[], brokenCodes: readonly string[], ts: string): Promise<void> {
-  const keep = new Set([...entries.map((e) => e.code), ...brokenCodes]);
-  const existing = (await w.query(`SELECT code FROM orgs`)).map((r) => String(r.code));
-  for (const code of existing) {
-    if (!keep.has(code)) await w.run(`UPDATE orgs SET in_registry = false WHERE code = $code`, { code });
-  }
-  for (const e of entries) {
+  const keep = [...new Set([...entries.map((e) => e.code), ...brokenCodes])];
+  await w.run(`UPDATE orgs SET in_registry = false WHERE code NOT IN (SELECT unnest($keep))`, { keep });
+  const last = [...new Map(entries.map((e) => [e.code, e])).values()];
+  if (last.length) {
+    await w.run(`CREATE TEMP TABLE IF NOT EXISTS stg_orgs AS SELECT * FROM orgs LIMIT 0`);
+    await w.run(`DELETE FROM stg_orgs`);
+    await w.appendRows(
+      'stg_orgs',
+      last,
+      (a, e) => {
+        a.appendVarchar(e.code);
+        a.appendVarchar(e.name);
+        a.appendVarchar(e.type);
+        a.appendVarchar(e.sheet);
+        if (e.curator === null) a.appendNull();
+        else a.appendVarchar(e.curator);
+        a.appendBoolean(e.active);
+        a.appendInteger(e.registryRow);
+        a.appendBoolean(true);
+      },
+      'temp',
+    );
     await w.run(
-      `INSERT INTO orgs VALUES ($code, $name, $type, $sheet, $curator, $active, $row, true)
+      `INSERT INTO orgs SELECT * FROM stg_orgs
        ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, sheet = excluded.sheet,
          curator = excluded.curator, active = excluded.active, registry_row = excluded.registry_row, in_registry = true`,
-      { code: e.code, name: e.name, type: e.type, sheet: e.sheet, curator: e.curator, active: e.active, row: e.registryRow },
     );
   }
-  for (const code of brokenCodes) {
+  const broken = [...new Set(brokenCodes)];
+  if (broken.length) {
     await w.run(
-      `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale) VALUES ($org, $ts::TIMESTAMP, 'failed', $msg, true)
+      `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale)
+       SELECT org, $ts::TIMESTAMP, 'failed', $msg, true FROM (SELECT unnest($orgs) AS org)
        ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'failed', last_message = excluded.last_message, stale = true`,
-      { org: code, ts, msg: 'строка реестра с ошибкой: организация не синхронизирована, сохранены прежние данные' },
+      { orgs: broken, ts, msg: BROKEN_ROW_MESSAGE },
     );
   }
 }

@@ -9,21 +9,28 @@
 import {
   ROW_SCHEMAS,
   TABS,
-  findTab,
+  displayCell,
+  isBlank,
   layoutGrid,
   matchKey,
+  normalizePersonName,
+  parsePersonRef,
+  rawText,
+  ruDate,
   type DataIssue,
   type Level,
   type PersonRef,
   type TabDecl,
   type TabKey,
 } from '../contract/index.ts';
-import type { RawTab } from '../sources/types.ts';
+import type { Cell, RawTab } from '../sources/types.ts';
 import { OrgPeople, personKey, type Person } from './people.ts';
 
 export interface PendingRow {
   row: number;
   raw: Record<string, string>;
+  /** The cells as delivered, by column key (for messages: the value as the school sees it). */
+  cells: Record<string, Cell>;
   /** Parsed values by column key (person columns hold a PersonRef). */
   values: Record<string, unknown>;
   problems: DataIssue[];
@@ -91,6 +98,13 @@ function issue(
   return { org, tab, level, row, column, value, problem };
 }
 
+/** A cell as quoted in a message: as the school sees it, or null when the cell is empty. */
+function shown(decl: TabDecl, cells: Record<string, Cell>, key: string): string | null {
+  const cell = cells[key];
+  if (cell === undefined || isBlank(cell)) return null;
+  return displayCell(cell, decl.columns.find((c) => c.key === key)?.type);
+}
+
 function missingTabProblem(decl: TabDecl, tabs: readonly RawTab[]): string {
   const titles = tabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного листа';
   return `нет обязательного листа «${decl.title}» (листы в таблице: ${titles}); верните листу название «${decl.title}»`;
@@ -102,7 +116,15 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
   const tabs = new Map<TabKey, TabOutcome>();
   const issues: DataIssue[] = [];
   for (const decl of TABS) {
-    const raw = findTab(rawTabs, decl.title);
+    const same = rawTabs.filter((t) => matchKey(t.title) === matchKey(decl.title));
+    if (same.length > 1) {
+      // Two tabs read as the same one (`Педагоги` and `педагоги.`): we cannot know which is current.
+      const titles = same.map((t) => `«${t.title}»`).join(', ');
+      issues.push(issue(org, decl.title, 'error', null, null, null, `несколько листов с названием «${decl.title}»: ${titles}; оставьте один (остальные переименуйте или удалите)`));
+      tabs.set(decl.key, { decl, status: 'error', title: decl.title, rows: [], headers: {} });
+      continue;
+    }
+    const raw = same[0];
     if (!raw) {
       if (decl.required) issues.push(issue(org, decl.title, 'error', null, null, null, missingTabProblem(decl, rawTabs)));
       tabs.set(decl.key, { decl, status: decl.required ? 'error' : 'missing', title: decl.title, rows: [], headers: {} });
@@ -110,6 +132,12 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
     }
     const layout = layoutGrid(raw.grid, decl.columns);
     for (const n of layout.notices) issues.push({ ...n, org, tab: raw.title });
+    if (!layout.ok && layout.empty && !decl.required) {
+      // An optional tab created but never filled: no data yet, like a missing one.
+      issues.push(issue(org, raw.title, 'notice', null, null, null, 'лист пуст — данных пока нет'));
+      tabs.set(decl.key, { decl, status: 'missing', title: raw.title, rows: [], headers: {} });
+      continue;
+    }
     if (!layout.ok) {
       issues.push(issue(org, raw.title, 'error', null, null, null, layout.problem));
       tabs.set(decl.key, { decl, status: 'error', title: raw.title, rows: [], headers: {} });
@@ -126,17 +154,12 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
       } else {
         for (const zi of result.error.issues) {
           const key = String(zi.path[0]);
-          const cell = r.cells[key];
-          const value = cell === undefined || cell === null ? '' : String(cell);
-          problems.push(issue(org, raw.title, 'error', r.row, header(key), value, zi.message));
+          problems.push(issue(org, raw.title, 'error', r.row, header(key), shown(decl, r.cells, key), zi.message));
         }
       }
-      const pending: PendingRow = { row: r.row, raw: r.raw, values, problems };
+      const pending: PendingRow = { row: r.row, raw: r.raw, cells: r.cells, values, problems };
       if (result.success) applyRowRules(decl.key, pending, (level, key, problem) => {
-        const cell = r.cells[key];
-        pending.problems.push(
-          issue(org, raw.title, level, r.row, header(key), cell === undefined || cell === null ? '' : String(cell), problem),
-        );
+        pending.problems.push(issue(org, raw.title, level, r.row, header(key), shown(decl, r.cells, key), problem));
       });
       return pending;
     });
@@ -160,7 +183,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
       const first = seen.get(key);
       if (first !== undefined) {
         r.problems.push(
-          issue(org, teachers.title, 'error', r.row, teachers.headers[code ? 'code' : 'fio'] ?? 'ФИО', code ?? fio,
+          issue(org, teachers.title, 'error', r.row, teachers.headers[code ? 'code' : 'fio'] ?? 'ФИО', shown(teachers.decl, r.cells, code ? 'code' : 'fio'),
             `этот педагог уже указан в строке ${first}; оставьте одну строку (для однофамильцев заполните столбец «Код»)`),
         );
         continue;
@@ -176,8 +199,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
 type Report = (level: Level, key: string, problem: string) => void;
 
 function fmt(iso: unknown): string {
-  const [y, m, d] = String(iso).split('-');
-  return `${d}.${m}.${y}`;
+  return ruDate(String(iso));
 }
 
 /** Rules that read several cells of one row (CONTRACT.md 2.1–2.5). */
@@ -251,12 +273,25 @@ function resolveRef(org: string, ref: PersonRef, crossOrg: boolean, dir: Directo
       target = code;
       name = ref.name;
     } else {
-      // Not an organization code: maybe part of the name itself.
-      const own = dir.people(org)?.find(ref.text);
-      if (own?.ok) return { ok: true, value: { org, person: own.person } };
+      const own = dir.people(org);
+      // Not an organization code: maybe part of the name itself…
+      const whole = own?.find(ref.text);
+      if (whole?.ok) return { ok: true, value: { org, person: whole.person } };
+      // …or `ФИО (Код)`: a namesake told apart by the teacher's Код.
+      const byCode = own?.byTeacherCode(ref.orgHint);
+      if (byCode) {
+        if (normalizePersonName(byCode.fio) === normalizePersonName(ref.name)) return { ok: true, value: { org, person: byCode } };
+        return {
+          ok: false,
+          problem: `на листе «Педагоги» организации ${org} код «${ref.orgHint}» у педагога «${byCode.fio}», а не «${ref.name}»; проверьте ФИО и код`,
+        };
+      }
+      const teacherCode = own?.hasCodes ? ` и педагога с таким кодом нет на листе «Педагоги» организации ${org}` : '';
       return {
         ok: false,
-        problem: `организации с кодом «${ref.orgHint}» нет в реестре; для наставника из другой организации пишите «ФИО (КОД-ОО)» с кодом из реестра`,
+        problem: crossOrg
+          ? `организации с кодом «${ref.orgHint}» нет в реестре${teacherCode}; для наставника из другой организации пишите «ФИО (КОД-ОО)» с кодом из реестра`
+          : `организации с кодом «${ref.orgHint}» нет в реестре${teacherCode}; здесь нужен педагог этой организации (${org}) — ФИО как на листе «Педагоги»`,
       };
     }
   }
@@ -307,6 +342,13 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
 
   const pairs = parsed.tabs.get('pairs');
   const pairLinks = new Set<string>();
+  /** Pairs typed on the sheet but rejected: «mentor|mentee» names as typed (normalized, no code) → row. */
+  const rejectedPairs = new Map<string, number>();
+  const typedName = (cell: Cell | undefined) => {
+    const ref = parsePersonRef(rawText(cell));
+    return ref.ok ? normalizePersonName(ref.value.name) : '';
+  };
+  const typedPair = (cells: Record<string, Cell>) => `${typedName(cells.mentor)}|${typedName(cells.mentee)}`;
   if (pairs?.status === 'ok') {
     const seen = new Map<string, number>();
     for (const r of pairs.rows) {
@@ -330,6 +372,10 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
       seen.set(dupKey, r.row);
       pairLinks.add(link);
     }
+    for (const r of pairs.rows) {
+      const key = typedPair(r.cells);
+      if (hasErrors(r) && !rejectedPairs.has(key)) rejectedPairs.set(key, r.row);
+    }
   }
 
   const programs = parsed.tabs.get('programs');
@@ -340,10 +386,15 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
       const v = r.values;
       const link = linkKey(String(v.mentor_org), String(v.mentor_key), String(v.mentee_org), String(v.mentee_key));
       if (!links.has(link)) {
-        r.problems.push(
-          issue(org, programs.title, 'error', r.row, programs.headers.mentor ?? 'Наставник', String(v.mentor),
-            `нет пары «${String(v.mentor)} — ${String(v.mentee)}» на листе «Наставнические пары»; программа составляется для существующей пары`),
-        );
+        const pair = `«${String(v.mentor)} — ${String(v.mentee)}»`;
+        const rejectedRow = rejectedPairs.get(typedPair(r.cells));
+        const problem =
+          rejectedRow !== undefined
+            ? `пара ${pair} указана на листе «Наставнические пары» в строке ${rejectedRow}, но та строка не загружена из-за ошибки; исправьте её`
+            : pairs?.status === 'ok'
+              ? `нет пары ${pair} на листе «Наставнические пары»; программа составляется для существующей пары`
+              : `нет пары ${pair} среди пар прошлой загрузки (лист «Наставнические пары» сейчас не загружен); программа составляется для существующей пары`;
+        r.problems.push(issue(org, programs.title, 'error', r.row, programs.headers.mentor ?? 'Наставник', String(v.mentor), problem));
       }
     }
   }
@@ -382,8 +433,8 @@ function uniqueBy(
     const id = identity(r.values);
     const first = seen.get(id);
     if (first !== undefined) {
-      const col = t.headers[column] ?? column;
-      r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, String(r.values[column] ?? ''), problem(first)));
+      const col = t.headers[column] ?? t.decl.columns.find((c) => c.key === column)?.header ?? column;
+      r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, shown(t.decl, r.cells, column), problem(first)));
     } else {
       seen.set(id, r.row);
     }

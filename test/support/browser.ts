@@ -11,8 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Screenshots for people to look at; `screenshots/` is in .gitignore. */
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../../screenshots/', import.meta.url));
+/** Screenshots for people to look at; `test/e2e/screenshots/` is in .gitignore. */
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../e2e/screenshots/', import.meta.url));
 
 export function hasChromium(): boolean {
   return existsSync(CHROMIUM_PATH);
@@ -40,10 +40,38 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves a full-page PNG as `screenshots/<name>.png` and returns its path. */
+/** Saves a full-page PNG as `test/e2e/screenshots/<name>.png` and returns its path. */
 export async function takeScreenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** What the page printed to the console: errors, page errors, and vega's warnings about specs. */
+export interface ConsoleWatch {
+  problems: string[];
+  /** Forget what was printed so far (after a step that fails on purpose). */
+  clear(): void;
+}
+
+/**
+ * Collects console errors, uncaught page errors and vega warnings ("WARN …": a spec vega-lite
+ * had to correct) of `page`, so a test can require that a page printed none.
+ */
+export function watchConsole(page: Page): ConsoleWatch {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' || (message.type() === 'warning' && text.startsWith('WARN'))) {
+      problems.push(`${message.type()}: ${text} (${message.location().url})`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return {
+    problems,
+    clear: () => {
+      problems.length = 0;
+    },
+  };
 }

@@ -58,7 +58,7 @@ describe('contract declaration', () => {
     expect(bad.success).toBe(false);
     if (bad.success) return;
     expect(bad.error.issues.map((i) => [i.path[0], i.message])).toEqual([
-      ['person', 'обязательное поле не заполнено'],
+      ['person', 'обязательное поле не заполнено; ожидается ФИО педагога с листа «Педагоги»'],
       ['hours', 'это не число; ожидается целое число от 1 до 2000'],
       ['end_date', 'в ячейке ошибка формулы — исправьте формулу или введите значение'],
     ]);

@@ -57,4 +57,21 @@ describe('headers', () => {
     const l = layoutGrid(grid, teachers);
     expect(l.ok && l.rows.map((r) => r.row)).toEqual([10_002]);
   });
+
+  it('report one title row in the singular, and values under no header', () => {
+    const l = layoutGrid([['Педагоги'], ['ФИО', 'Должность', 'Категория'], ['Иванова', 'учитель', 'Первая', '', 'x'], ['Петров', 'учитель', 'Первая', '', 'y']], teachers);
+    expect(l.ok && l.notices.map((n) => n.problem)).toEqual([
+      'строка 1 над заголовками пропущена; заголовки найдены в строке 2',
+      'в столбце E есть значения, но нет заголовка — они не загружаются; впишите заголовок из шаблона или удалите значения',
+    ]);
+  });
+
+  it('tell an empty tab from a tab without a header row', () => {
+    expect(layoutGrid([], teachers)).toMatchObject({ ok: false, empty: true });
+    expect(layoutGrid([['Список педагогов']], teachers)).toMatchObject({
+      ok: false,
+      empty: false,
+      problem: 'не найдена строка заголовков; ожидаются столбцы «ФИО», «Должность», «Категория»',
+    });
+  });
 });

@@ -17,6 +17,8 @@ import {
   TOPICS,
   CATEGORY_RANK,
   formulaError,
+  displayCell,
+  countOf,
 } from '../../server/contract/index.ts';
 
 const value = <T>(r: { ok: true; value: T } | { ok: false; problem: string }) => (r.ok ? r.value : `ERR: ${r.problem}`);
@@ -140,5 +142,24 @@ describe('items and formula errors', () => {
     expect(formulaError('#REF!')).not.toBeNull();
     expect(formulaError('#N/A')).not.toBeNull();
     expect(formulaError('Иванова')).toBeNull();
+  });
+});
+
+describe('cells shown in messages', () => {
+  const date = { kind: 'date', minYear: 2000 } as const;
+  it('show a date serial as the school sees it, dd.mm.yyyy, and other values as typed', () => {
+    expect(displayCell(45170, date)).toBe('01.09.2023'); // serial 45170 = 2023-09-01
+    expect(displayCell(45170.75, date)).toBe('01.09.2023');
+    expect(displayCell(45170)).toBe('45170'); // not a date column
+    expect(displayCell('01.09.23г.', date)).toBe('01.09.23г.');
+    expect(displayCell(true)).toBe('TRUE');
+    // A small number in a date column is something typed, not a date: shown as typed, refused as a number.
+    expect(displayCell(2023, date)).toBe('2023');
+    expect(problem(parseDate(2023))).toBe('в ячейке число, а не дата; ожидается дата в виде дд.мм.гггг (например, 01.09.2023) или гггг-мм-дд');
+  });
+  it('count in Russian', () => {
+    expect([1, 2, 5, 11, 21, 22, 112, 602, 1234].map((n) => countOf(n, 'знак', 'знака', 'знаков'))).toEqual([
+      '1 знак', '2 знака', '5 знаков', '11 знаков', '21 знак', '22 знака', '112 знаков', '602 знака', '1\u00a0234 знака',
+    ]);
   });
 });

@@ -1,0 +1,209 @@
+/**
+ * One benchmark phase in its own process, so that its peak RSS (getrusage maxRSS) is its own:
+ *   sync   — the real sync with the real `google` source against the fake Sheets server
+ *   load   — the sync from an in-memory source (no network): parse + validate + load + swap
+ *   serve  — the real app on 127.0.0.1:0 over a synced database; also times runMetric directly
+ * Started by bench/run.ts with fork(); arguments come as JSON in argv[2], results go back by IPC.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../server/app.ts';
+import { Db } from '../server/db.ts';
+import { METRICS, parseParams, runMetric } from '../server/metrics.ts';
+import { createGoogleSource } from '../server/sources/google.ts';
+import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
+import { runSync, type SyncSummary } from '../server/sync/run.ts';
+import { parseOrg } from '../server/sync/validate.ts';
+import { percentiles, type Percentiles } from './http.ts';
+import { paramSet } from './params.ts';
+import { REFERENCE_DATE, REGISTRY_ID, buildRegion, corruptedTabs } from './region.ts';
+
+export type ChildArgs =
+  | {
+      phase: 'sync';
+      dbPath: string;
+      rootUrl: string;
+      readMode: 'batchGet' | 'gridData';
+      /** Requests per minute of the source's own limiter; 0 = unlimited. */
+      requestsPerMinute: number;
+      httpConcurrency: number;
+      maxRetries?: number;
+    }
+  | { phase: 'load'; dbPath: string; size: number; badShare: number }
+  | { phase: 'serve'; dbPath: string };
+
+export interface Memory {
+  /** Peak resident set size of the process, MB. */
+  maxRssMb: number;
+  heapUsedMb: number;
+}
+
+export interface SyncResult {
+  wallMs: number;
+  status: SyncSummary['status'];
+  message: string | null;
+  totals: SyncSummary['totals'];
+  failures: string[];
+  tables: Record<string, number>;
+  memory: Memory;
+}
+
+export interface LoadResult {
+  generateMs: number;
+  gridRows: number;
+  corrupted: number;
+  syncMs: number;
+  parseMs: number;
+  status: SyncSummary['status'];
+  totals: SyncSummary['totals'];
+  memory: Memory;
+}
+
+export interface DirectResult {
+  perMetric: Record<string, Percentiles>;
+  memory: Memory;
+}
+
+export const NOW = new Date(`${REFERENCE_DATE}T12:00:00Z`);
+
+export function memory(): Memory {
+  return {
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+  };
+}
+
+const send = (msg: unknown) => process.send!(msg);
+
+async function tableCounts(db: Db): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ['teachers', 'pairs', 'programs', 'courses', 'attestations', 'compliance', 'practices', 'events', 'quarantine', 'issues']) {
+    const [r] = await db.query(`SELECT count(*)::INTEGER AS n FROM "${t}"`);
+    out[t] = Number(r?.n ?? 0);
+  }
+  return out;
+}
+
+async function syncPhase(a: Extract<ChildArgs, { phase: 'sync' }>): Promise<SyncResult> {
+  const db = await Db.open(a.dbPath);
+  const source = createGoogleSource({
+    registryId: REGISTRY_ID,
+    apiKey: 'bench-api-key',
+    rootUrl: a.rootUrl,
+    readMode: a.readMode,
+    requestsPerMinute: a.requestsPerMinute,
+    concurrency: a.httpConcurrency,
+    ...(a.maxRetries !== undefined ? { maxRetries: a.maxRetries } : {}),
+  });
+  const t0 = performance.now();
+  const s = await runSync({ db, source, trigger: 'cli', now: () => new Date() });
+  const wallMs = performance.now() - t0;
+  const failures = s.orgs.filter((o) => o.status === 'failed').map((o) => `${o.org}: ${o.message ?? ''}`);
+  const tables = await tableCounts(db);
+  db.close();
+  return { wallMs, status: s.status, message: s.message, totals: s.totals, failures: failures.slice(0, 5), tables, memory: memory() };
+}
+
+/** A Source over grids in memory: what a sync does once the network part is done. */
+function memorySource(registry: RawTab, sheets: Map<string, RawTab[]>): Source {
+  return {
+    kind: 'folder',
+    description: 'бенчмарк: таблицы в памяти',
+    async readRegistry() {
+      return registry;
+    },
+    async fetchOrg(org: OrgEntry): Promise<FetchResult> {
+      const id = /\/d\/([^/]+)/.exec(org.sheet)?.[1] ?? org.sheet;
+      const tabs = sheets.get(id);
+      if (!tabs) throw new Error(`no sheet ${org.sheet}`);
+      return { status: 'ok', tabs, version: 'bench', requests: 0, retries: 0 };
+    },
+  };
+}
+
+async function loadPhase(a: Extract<ChildArgs, { phase: 'load' }>): Promise<LoadResult> {
+  const g0 = performance.now();
+  const region = buildRegion(a.size);
+  let corrupted = 0;
+  const sheets = new Map<string, RawTab[]>();
+  for (const o of region.orgs) {
+    if (a.badShare > 0) {
+      const c = corruptedTabs(o, a.badShare);
+      corrupted += c.corrupted;
+      sheets.set(o.sheetId, c.tabs);
+    } else {
+      sheets.set(o.sheetId, o.tabs);
+    }
+  }
+  const generateMs = performance.now() - g0;
+  const db = await Db.open(a.dbPath);
+  const t0 = performance.now();
+  const s = await runSync({ db, source: memorySource(region.registry, sheets), trigger: 'cli', full: true, now: () => NOW });
+  const syncMs = performance.now() - t0;
+  db.close();
+  // The CPU part alone (layout + zod + row rules), warm: what is left is resolve + DuckDB.
+  const p0 = performance.now();
+  for (const o of region.orgs) parseOrg(o.code, sheets.get(o.sheetId)!);
+  const parseMs = performance.now() - p0;
+  return { generateMs, gridRows: region.gridRows, corrupted, syncMs, parseMs, status: s.status, totals: s.totals, memory: memory() };
+}
+
+async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<void> {
+  const db = await Db.open(a.dbPath);
+  const app = createApp({ db, now: () => NOW });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const orgs = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
+  send({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, orgs });
+  process.on('message', (msg: { kind: string; count?: number; offset?: number }) => {
+    void (async () => {
+      if (msg.kind === 'direct') {
+        // runMetric without HTTP and without the cache: every call is a distinct parameter set.
+        const perMetric: Record<string, Percentiles> = {};
+        for (const m of METRICS) {
+          const times: number[] = [];
+          for (let i = 0; i < (msg.count ?? 20); i++) {
+            const p = paramSet((msg.offset ?? 0) + i, orgs);
+            const params = parseParams({ ...p }, NOW);
+            const t0 = performance.now();
+            await runMetric(db, m.name, params);
+            times.push(performance.now() - t0);
+          }
+          perMetric[m.name] = percentiles(times);
+        }
+        send({ kind: 'direct', result: { perMetric, memory: memory() } satisfies DirectResult });
+      } else if (msg.kind === 'memory') {
+        send({ kind: 'memory', memory: memory() });
+      } else if (msg.kind === 'exit') {
+        server.closeAllConnections();
+        server.close(() => {
+          db.close();
+          process.exit(0);
+        });
+      }
+    })();
+  });
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
+  switch (args.phase) {
+    case 'sync':
+      send({ kind: 'result', result: await syncPhase(args) });
+      break;
+    case 'load':
+      send({ kind: 'result', result: await loadPhase(args) });
+      break;
+    case 'serve':
+      await servePhase(args);
+      return;
+  }
+  process.disconnect?.();
+}
+
+main().catch((e: unknown) => {
+  send({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  process.exitCode = 1;
+  process.disconnect?.();
+});

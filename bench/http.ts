@@ -1,0 +1,88 @@
+/** HTTP load without dependencies: keep-alive GETs on 127.0.0.1, a bounded concurrent loop, percentiles. */
+import http from 'node:http';
+
+export interface Sample {
+  ms: number;
+  status: number;
+  bytes: number;
+  /** Set when the request failed below HTTP (reset, timeout). */
+  error?: string;
+}
+
+/** One GET, body read and counted (not parsed). */
+export function get(url: string, agent: http.Agent, timeoutMs = 30_000): Promise<Sample> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, bytes }));
+      res.on('error', (e) => resolve({ ms: performance.now() - t0, status: 0, bytes, error: e.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve({ ms: performance.now() - t0, status: 0, bytes: 0, error: e.message }));
+  });
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  /** Non-2xx statuses and network errors, counted by kind. */
+  errorKinds: Record<string, number>;
+  wallMs: number;
+  perSecond: number;
+  latency: Percentiles;
+}
+
+/**
+ * `clients` workers on one keep-alive agent, each taking the next URL from `urls` (cycled)
+ * until `maxRequests` are done or `maxMs` has passed: bounded in count and in time.
+ */
+export async function loadLoop(urls: readonly string[], opts: { clients: number; maxRequests: number; maxMs: number }): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.clients });
+  const samples: Sample[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const deadline = t0 + opts.maxMs;
+  const worker = async () => {
+    while (next < opts.maxRequests && performance.now() < deadline) {
+      const url = urls[next++ % urls.length]!;
+      samples.push(await get(url, agent));
+    }
+  };
+  await Promise.all(Array.from({ length: opts.clients }, worker));
+  const wallMs = performance.now() - t0;
+  agent.destroy();
+  const errorKinds: Record<string, number> = {};
+  for (const s of samples) {
+    if (s.status >= 200 && s.status < 300) continue;
+    const kind = s.error ?? `HTTP ${s.status}`;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  }
+  const errors = Object.values(errorKinds).reduce((a, b) => a + b, 0);
+  return {
+    requests: samples.length,
+    errors,
+    errorKinds,
+    wallMs,
+    perSecond: (samples.length / wallMs) * 1000,
+    latency: percentiles(samples.map((s) => s.ms)),
+  };
+}
+
+export interface Percentiles {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles. */
+export function percentiles(values: readonly number[]): Percentiles {
+  const v = [...values].sort((a, b) => a - b);
+  const at = (p: number) => (v.length === 0 ? NaN : v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))]!);
+  return { n: v.length, p50: at(50), p95: at(95), p99: at(99), max: v.length ? v[v.length - 1]! : NaN };
+}

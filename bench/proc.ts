@@ -1,0 +1,62 @@
+/** Starting benchmark phases in child processes (bench/child.ts) and talking to them over IPC. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildArgs } from './child.ts';
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+export interface ChildOptions {
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeFlags?: string[];
+  /** Kill the child after this long (the benchmark must stay bounded). */
+  timeoutMs?: number;
+}
+
+/** The child inherits the tsx loader through process.execArgv, and runs in UTC like the tests. */
+export function startChild(args: ChildArgs, opts: ChildOptions = {}): ChildProcess {
+  return fork(CHILD, [JSON.stringify(args)], {
+    execArgv: [...process.execArgv, ...(opts.nodeFlags ?? [])],
+    env: { ...process.env, TZ: 'UTC' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+/** Waits for the next message of `kind` from the child (or its error / exit). */
+export function nextMessage<T>(child: ChildProcess, kind: string, timeoutMs = 10 * 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new Error(`bench child: no «${kind}» within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (msg: { kind: string; message?: string } & Record<string, unknown>) => {
+      if (msg.kind === 'error') {
+        cleanup();
+        reject(new Error(`bench child failed: ${msg.message}`));
+      } else if (msg.kind === kind) {
+        cleanup();
+        resolve(msg as T);
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`bench child exited (code ${code}) before «${kind}»`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/** Runs a one-shot phase (sync, load) and returns its result. */
+export async function runChild<T>(args: ChildArgs, opts: ChildOptions = {}): Promise<T> {
+  const child = startChild(args, opts);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const msg = await nextMessage<{ result: T }>(child, 'result', opts.timeoutMs);
+  await exited;
+  return msg.result;
+}

@@ -1,0 +1,32 @@
+/**
+ * Items of order № 116-26-93 of 17.02.2023 that the dashboard tracks (ORDER.md), in the
+ * order's own words, shortened: `title` for lists and tooltips, `short` for chart axes.
+ * Deadlines come with the data (`compliance.deadline`).
+ */
+export interface OrderItem {
+  item: string;
+  title: string;
+  short: string;
+}
+
+export const ORDER_NUMBER = '№ 116-26-93 от 17.02.2023';
+
+export const ORDER_ITEMS: readonly OrderItem[] = [
+  { item: '3.1', title: 'Изучить Положение о наставничестве, довести до сведения педагогов', short: 'Изучить Положение' },
+  { item: '3.3', title: 'Внедрить систему наставничества в соответствии с локальными нормативными актами', short: 'Внедрить систему' },
+  { item: '3.4', title: 'Назначить куратора реализации программ наставничества', short: 'Назначить куратора' },
+  { item: '3.5', title: 'Утвердить план («дорожную карту») по реализации Положения о системе наставничества', short: 'Утвердить «дорожную карту»' },
+  { item: '3.6', title: 'Издать локальные нормативные акты о закреплении наставничества', short: 'Издать локальные акты' },
+  { item: '3.7', title: 'Организовать работу наставника и наставляемого по созданию и реализации персонализированных программ наставничества', short: 'Организовать работу по ППН' },
+];
+
+/** Item 4: the report on item 3 to the municipal coordinator. */
+export const REPORT_ITEM: OrderItem = {
+  item: '4',
+  title: 'Проинформировать муниципального координатора об исполнении пункта 3 распоряжения',
+  short: 'Отчёт координатору',
+};
+
+export function orderItem(item: string): OrderItem {
+  return ORDER_ITEMS.find((candidate) => candidate.item === item) ?? { item, title: `Пункт ${item}`, short: `Пункт ${item}` };
+}

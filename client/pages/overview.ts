@@ -1,0 +1,271 @@
+/**
+ * Page «Обзор»: the headline numbers of the period (metric `overview`, total row) as tiles,
+ * engagement month by month, and the five organizations that lag most on engagement.
+ * Stale organizations are listed on top: their numbers here are from an older load.
+ */
+import {
+  isAbortError,
+  type EngagementRow,
+  type MetricResponse,
+  type OrgRow,
+  type OverviewRow,
+  type ProfessionalDevelopmentRow,
+  type ProgramCompletionRow,
+  type QualificationGrowthRow,
+  type YoungSpecialistsRow,
+} from '../api.ts';
+import { ratioBarsSpec } from '../charts/common.ts';
+import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
+import { h } from '../dom.ts';
+import { currentMonthEnd } from '../filters.ts';
+import { formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
+import { Panel, runPanelTasks } from '../panel.ts';
+import {
+  chartFileName,
+  isFiltered,
+  Loader,
+  NO_ORGS_MESSAGE,
+  pageHref,
+  periodText,
+  totalChartLabel,
+  type Page,
+  type PageContext,
+} from './page.ts';
+
+interface Tile {
+  column: keyof OverviewRow & string;
+  value: string;
+  /** The counts behind the value, when the detailed metric answered. */
+  hint: string | null;
+  href: string;
+  warning?: boolean;
+}
+
+function tileElement(title: string, tile: Tile): HTMLElement {
+  return h(
+    'a',
+    { className: `tile${tile.warning ? ' tile--warning' : ''}`, attrs: { href: tile.href, 'data-column': tile.column } },
+    h('span', { className: 'tile__title' }, title),
+    h('span', { className: 'tile__value' }, tile.value),
+    tile.hint ? h('span', { className: 'tile__hint' }, tile.hint) : null,
+  );
+}
+
+/** The total row of a metric, or null when it failed: a tile's hint is not worth an error box. */
+async function totalOrNull<Row extends OrgRow>(response: Promise<MetricResponse<Row>>): Promise<Row | null> {
+  try {
+    return (await response).rows.find((row) => row.org === null) ?? null;
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    return null;
+  }
+}
+
+export function createOverviewPage(container: HTMLElement, ctx: PageContext): Page {
+  const { catalog, directory } = ctx;
+  const tiles = new Panel({ id: 'tiles', wide: true, chart: false });
+  const trend = new Panel({ id: 'trend', title: 'Вовлечённость по месяцам', table: 'closed' });
+  const lagging = new Panel({ id: 'lagging', title: 'Отстают по вовлечённости', table: false });
+  const panels = [tiles, trend, lagging];
+  tiles.element.classList.add('panel--plain');
+  container.replaceChildren(h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
+
+  return {
+    title: 'Обзор',
+    description: 'Главные показатели наставничества педагогов за выбранный период. Нажмите на плитку, чтобы перейти к подробностям.',
+    scope: 'all',
+    navPath: '/',
+
+    async show(filters, signal) {
+      const load = new Loader(filters, signal);
+      const period = periodText(filters);
+      // A tile prints its unit with the value ("−1,0 п.п."): the title goes without it.
+      const title = (column: string) => catalog.columnTitle('overview', column).replace(/,\s*(п\.п\.|%)$/, '');
+      const engagement = load.metric<EngagementRow>('engagement');
+
+      await runPanelTasks(
+        [
+          {
+            panel: tiles,
+            run: async () => {
+              const [overview, eng, young, pd, growth, programs] = await Promise.all([
+                load.metric<OverviewRow>('overview'),
+                totalOrNull(engagement),
+                totalOrNull(load.metric<YoungSpecialistsRow>('young_specialists')),
+                totalOrNull(load.metric<ProfessionalDevelopmentRow>('professional_development')),
+                totalOrNull(load.metric<QualificationGrowthRow>('qualification_growth')),
+                totalOrNull(load.metric<ProgramCompletionRow>('program_completion')),
+              ]);
+              const total = overview.rows.find((row) => row.org === null);
+              if (!total || !overview.rows.some((row) => row.org !== null)) return tiles.empty(NO_ORGS_MESSAGE);
+              const stale = total.orgs_active - total.orgs_fresh;
+              const list: Tile[] = [
+                {
+                  column: 'engagement_rate',
+                  value: formatPercent(total.engagement_rate),
+                  hint: eng ? `${formatOutOf(eng.engaged, eng.teachers)} педагогов` : null,
+                  href: pageHref('/engagement', filters),
+                },
+                {
+                  column: 'coverage',
+                  value: formatPercent(total.coverage),
+                  hint: young ? `${formatOutOf(young.young_with_mentor, young.young)} молодых специалистов` : null,
+                  href: `${pageHref('/engagement', filters)}#young-panel`,
+                },
+                {
+                  column: 'pd_coverage',
+                  value: formatPercent(total.pd_coverage),
+                  hint: pd ? `${formatOutOf(pd.trained, pd.teachers)} педагогов прошли курсы` : null,
+                  href: pageHref('/professional-development', filters),
+                },
+                {
+                  column: 'growth_pp',
+                  value: formatPoints(total.growth_pp),
+                  hint: growth ? `с ${formatPercent(growth.share_start)} до ${formatPercent(growth.share_end)} педагогов` : null,
+                  href: `${pageHref('/professional-development', filters)}#categories-panel`,
+                },
+                {
+                  column: 'completion_rate',
+                  value: formatPercent(total.completion_rate),
+                  hint: programs ? `${formatOutOf(programs.completed, programs.due)} программ со сроком в периоде` : null,
+                  href: pageHref('/programs', filters),
+                },
+                {
+                  column: 'orgs_fresh',
+                  value: formatOutOf(total.orgs_fresh, total.orgs_active),
+                  hint:
+                    stale > 0
+                      ? `⚠ у ${formatInteger(stale)} ${plural(stale, ['организации', 'организаций', 'организаций'])} данные устарели`
+                      : 'данные всех организаций актуальны',
+                  href: pageHref('/data-quality', filters),
+                  warning: stale > 0,
+                },
+              ];
+              const grid = h('div', { className: 'tiles', attrs: { role: 'list' } });
+              for (const tile of list) {
+                const item = tileElement(title(tile.column), tile);
+                item.setAttribute('role', 'listitem');
+                grid.append(item);
+              }
+              const staleOrgs = directory.staleOrgs().filter((org) => {
+                if (filters.orgs.length > 0) return filters.orgs.includes(org.code);
+                return filters.type === null || org.type === filters.type;
+              });
+              tiles.setContent(
+                grid,
+                staleOrgs.length > 0 &&
+                  h(
+                    'div',
+                    { className: 'stale-box', attrs: { role: 'note' } },
+                    h('p', { className: 'stale-box__title' }, `⚠ Данные ${staleOrgs.length} ${plural(staleOrgs.length, ['организации', 'организаций', 'организаций'])} устарели — их показатели взяты из прошлой загрузки:`),
+                    h(
+                      'ul',
+                      {},
+                      ...staleOrgs.map((org) =>
+                        h('li', {}, h('strong', {}, org.name), ` (${org.code}): ${directory.staleReason(org.code) ?? ''}`),
+                      ),
+                    ),
+                    h('p', {}, h('a', { attrs: { href: pageHref('/data-quality', filters) } }, 'Подробнее на странице «Качество данных»')),
+                  ),
+                );
+            },
+          },
+          {
+            panel: trend,
+            run: async () => {
+              // Months after the current one would repeat the last value: the line stops at today.
+              const monthEnd = currentMonthEnd(ctx.today);
+              if (filters.from > monthEnd) return trend.empty('Период ещё не начался: помесячных данных пока нет.');
+              const to = filters.to < monthEnd ? filters.to : monthEnd;
+              const { rows } = await load.metric<EngagementRow>('engagement', { grain: 'month', to });
+              const points = trendRows(rows);
+              if (points.length === 0) return trend.empty(NO_ORGS_MESSAGE);
+              if (points.every((row) => row.engaged === 0)) return trend.empty('В выбранном периоде нет действующих наставнических пар.');
+              const label = totalChartLabel(filters);
+              trend.setNote(
+                `${label}: доля педагогов, вовлечённых в наставничество с начала периода, на конец каждого месяца${to < filters.to ? ' (до текущего месяца)' : ''}.`,
+              );
+              trend.fillTable((table) => {
+                table.replaceChildren(
+                  h('caption', {}, `Вовлечённость по месяцам, ${period}`),
+                  h(
+                    'thead',
+                    {},
+                    h(
+                      'tr',
+                      {},
+                      h('th', { className: 'text', attrs: { scope: 'col' } }, 'Месяц'),
+                      ...['teachers', 'engaged', 'engagement_rate'].map((column) =>
+                        h('th', { className: 'num', attrs: { scope: 'col' } }, catalog.columnTitle('engagement', column)),
+                      ),
+                    ),
+                  ),
+                  h(
+                    'tbody',
+                    {},
+                    ...points.map((row) =>
+                      h(
+                        'tr',
+                        {},
+                        h('th', { className: 'text', attrs: { scope: 'row' } }, row.month.split('-').reverse().join('.')),
+                        h('td', { className: 'num' }, formatInteger(row.teachers)),
+                        h('td', { className: 'num' }, formatInteger(row.engaged)),
+                        h('td', { className: 'num' }, formatPercent(row.engagement_rate)),
+                      ),
+                    ),
+                  ),
+                );
+              });
+              await trend.chart(
+                engagementTrendSpec(rows, { titles: (c) => catalog.columnTitle('engagement', c), totalLabel: label }),
+                chartFileName('vovlechennost-po-mesyacam', filters),
+              );
+            },
+          },
+          {
+            panel: lagging,
+            run: async () => {
+              const { rows } = await engagement;
+              const withValue = rows.filter((row) => row.org !== null && row.engagement_rate !== null);
+              if (withValue.length === 0) return lagging.empty(NO_ORGS_MESSAGE);
+              const total = rows.find((row) => row.org === null);
+              if (!total || total.engaged === 0) return lagging.empty('В выбранном периоде нет действующих наставнических пар.');
+              const count = Math.min(5, withValue.length);
+              lagging.setNote(
+                `${count === 5 ? 'Пять организаций' : `Организации (${count})`} с наименьшей долей педагогов, вовлечённых в наставничество; пунктир — значение ${isFiltered(filters) ? 'по выбранным организациям' : 'по муниципалитету'}.`,
+              );
+              lagging.setContent(
+                h('p', { className: 'panel__more' }, h('a', { attrs: { href: pageHref('/engagement', filters) } }, 'Все организации →')),
+              );
+              await lagging.chart(
+                ratioBarsSpec(rows, {
+                  labels: directory,
+                  titles: (c) => catalog.columnTitle('engagement', c),
+                  ratio: 'engagement_rate',
+                  numerator: 'engaged',
+                  denominator: 'teachers',
+                  totalLabel: totalChartLabel(filters),
+                  axisTitle: 'Доля вовлечённых педагогов',
+                  description: 'Пять организаций с наименьшей долей вовлечённых в наставничество педагогов',
+                  order: 'asc',
+                  limit: 5,
+                  colorByType: false,
+                }),
+                chartFileName('otstayushchie', filters),
+              );
+            },
+          },
+        ],
+        signal,
+      );
+    },
+
+    clear() {
+      for (const panel of panels) panel.reset();
+    },
+
+    dispose() {
+      for (const panel of panels) panel.dispose();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The pages of the dashboard and their paths. No dependencies: the server imports this list
+ * too (`server/routes/client.ts`) to answer every page path with `index.html`.
+ */
+
+export interface NavItem {
+  path: string;
+  title: string;
+}
+
+/** The navigation bar, in order. The server answers these paths and `/org/<code>` with `index.html`. */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { path: '/', title: 'Обзор' },
+  { path: '/organizations', title: 'Организации' },
+  { path: '/engagement', title: 'Вовлечённость' },
+  { path: '/professional-development', title: 'Повышение квалификации и аттестация' },
+  { path: '/programs', title: 'Программы (ППН)' },
+  { path: '/compliance', title: 'Исполнение распоряжения' },
+  { path: '/data-quality', title: 'Качество данных' },
+];
+
+/** The page of one organization: `/org/<code>` (the code URL-encoded). */
+export const ORG_PAGE_PREFIX = '/org/';
+
+export type Route = { kind: 'nav'; path: string } | { kind: 'org'; code: string } | { kind: 'unknown' };
+
+export function routeOf(pathname: string): Route {
+  if (pathname.startsWith(ORG_PAGE_PREFIX)) {
+    try {
+      const code = decodeURIComponent(pathname.slice(ORG_PAGE_PREFIX.length));
+      if (code !== '' && !code.includes('/')) return { kind: 'org', code };
+    } catch {
+      // A malformed escape: not a page.
+    }
+    return { kind: 'unknown' };
+  }
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  return NAV_ITEMS.some((item) => item.path === path) ? { kind: 'nav', path } : { kind: 'unknown' };
+}
+
+export function sameRoute(a: Route, b: Route): boolean {
+  if (a.kind === 'nav' && b.kind === 'nav') return a.path === b.path;
+  if (a.kind === 'org' && b.kind === 'org') return a.code === b.code;
+  return a.kind === b.kind;
+}
+

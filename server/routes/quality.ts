@@ -1,0 +1,97 @@
+/**
+ * `GET /api/quality?org=СОШ-1&level=error`: the data quality of the last loads — per
+ * organization its sync state and counts of quarantined rows, errors and warnings, and every
+ * finding (`issues`) with a link to the spreadsheet. Parameters are validated with zod and
+ * bound, never pasted into SQL; an unknown organization is a JSON 404.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../db.ts';
+import { badRequest, notFound } from '../errors.ts';
+
+const LEVELS = ['error', 'warning', 'notice'] as const;
+
+const querySchema = z.object({
+  org: z
+    .string({ message: 'ожидается один код организации' })
+    .trim()
+    .min(1, 'ожидается код организации')
+    .max(60, 'слишком длинный код организации')
+    .optional(),
+  level: z.enum(LEVELS, { message: 'допустимые значения: error, warning, notice' }).optional(),
+});
+
+const PARAM_TITLES: Record<string, string> = { org: 'org (код организации)', level: 'level (уровень)' };
+
+/** A Google spreadsheet ID as the registry stores it (folder and demo sheets are file names and keys). */
+const GOOGLE_ID = /^[A-Za-z0-9_-]{20,}$/;
+
+export function sheetUrl(sheet: unknown, googleSource: boolean): string | null {
+  return googleSource && typeof sheet === 'string' && GOOGLE_ID.test(sheet) ? `https://docs.google.com/spreadsheets/d/${sheet}/edit` : null;
+}
+
+export function qualityRouter(deps: { db: Db }): Router {
+  const r = Router();
+
+  r.get('/quality', async (req, res) => {
+    const parsed = querySchema.safeParse({ org: req.query.org, level: req.query.level });
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      const key = String(i.path[0]);
+      throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
+    }
+    const { org, level } = parsed.data;
+    const { db } = deps;
+    if (org !== undefined) {
+      const known = await db.query(`SELECT 1 FROM orgs WHERE code = $org`, { org });
+      if (!known.length) throw notFound(`нет организации с кодом «${org}» в реестре`);
+    }
+
+    // Sheet links only make sense when the data comes from Google Sheets (the last run's source).
+    const [last] = await db.query(`SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1`);
+    const google = typeof last?.source === 'string' && last.source.startsWith('Google Sheets');
+
+    const orgs = await db.query(
+      `SELECT o.code AS org, o.name AS org_name, o.sheet,
+         s.last_success::VARCHAR AS last_success, s.last_attempt::VARCHAR AS last_attempt,
+         s.last_status, s.last_message, coalesce(s.stale, false) AS stale,
+         (SELECT count(*) FROM quarantine q WHERE q.org = o.code)::INTEGER AS quarantined,
+         (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'error')::INTEGER AS errors,
+         (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'warning')::INTEGER AS warnings
+       FROM orgs o LEFT JOIN org_state s ON s.org = o.code
+       WHERE $org IS NULL OR o.code = $org
+       ORDER BY o.in_registry DESC, o.registry_row NULLS LAST, o.code`,
+      { org: org ?? null },
+    );
+    const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));
+
+    // Registry-wide findings (no organization) belong to the whole list, not to one organization.
+    const issues = await db.query(
+      `SELECT org, tab, row_no AS row, column_name AS "column", value, level, message
+       FROM issues
+       WHERE ($org IS NULL OR org = $org) AND ($level IS NULL OR level = $level)
+       ORDER BY scope = 'sheet', org NULLS FIRST, tab, row_no NULLS FIRST, column_name NULLS FIRST, message`,
+      { org: org ?? null, level: level ?? null },
+    );
+
+    res.json({
+      orgs: orgs.map((o) => ({
+        org: o.org,
+        org_name: o.org_name,
+        last_success: o.last_success,
+        last_attempt: o.last_attempt,
+        last_status: o.last_status,
+        last_message: o.last_message,
+        stale: o.stale,
+        sheet_url: links.get(String(o.org)) ?? null,
+        quarantined: o.quarantined,
+        errors: o.errors,
+        warnings: o.warnings,
+      })),
+      // No tab id (gid) is stored, so a cell cannot be addressed: the link opens the spreadsheet.
+      issues: issues.map((i) => ({ ...i, cell_url: i.org === null ? null : (links.get(String(i.org)) ?? null) })),
+    });
+  });
+
+  return r;
+}

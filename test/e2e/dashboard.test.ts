@@ -1,0 +1,392 @@
+/**
+ * The whole dashboard in real Chromium against the REAL server on the demo municipality
+ * (test/support/demoServer.ts: demo data from 09.2023 to 05.2025, the server's clock and the
+ * browser's at 15.05.2025, so the default period is the academic year 2024/25; the sheets of
+ * СОШ-5 and ДОУ-7 failed at the last sync, so their data is stale and 22 of 24 are fresh).
+ *
+ * Expected numbers come from the API for the same parameters, formatted with the client's
+ * own `format.ts`: the test proves that what a tile shows is what the server computed, not
+ * the arithmetic (the integration tests check that against hand-made fixtures).
+ *
+ * One browser and one demo server for the file; one desktop page reused by the tests, one
+ * phone page for the screenshots. Screenshots of every page at 1440×900 and 390×844 go to
+ * test/e2e/screenshots/ (git-ignored) for people to look at.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { formatOutOf, formatPercent, formatPoints } from '../../client/format.ts';
+import { CHROMIUM_PATH, hasChromium, launchBrowser, takeScreenshot, watchConsole, type ConsoleWatch } from '../support/browser.ts';
+import { DEMO_NOW, DEMO_STALE_MESSAGE, startDemoServer, type DemoServer } from '../support/demoServer.ts';
+
+const chromiumMissing = !hasChromium();
+if (chromiumMissing) {
+  console.warn(`Browser tests skipped: ${CHROMIUM_PATH} not found (install Debian's chromium package).`);
+}
+
+const YEAR_2024 = { from: '2024-09-01', to: '2025-08-31' };
+const YEAR_2023 = { from: '2023-09-01', to: '2024-08-31' };
+
+interface PageCase {
+  path: string;
+  /** Screenshot name. */
+  name: string;
+  /** Charts the page must draw (ids of their hosts). */
+  charts: string[];
+  /** Something else that must be there (the table of «Организации» has bars in its cells). */
+  also?: string;
+}
+
+const PAGES: PageCase[] = [
+  { path: '/', name: 'obzor', charts: ['#trend-chart', '#lagging-chart'], also: '#tiles-panel .tile' },
+  { path: '/organizations', name: 'organizacii', charts: [], also: '#organizations-table .bar-cell__bar' },
+  { path: '/engagement', name: 'vovlechennost', charts: ['#engagement-chart', '#mentors-chart', '#pairs-form-chart', '#pairs-topic-chart', '#young-chart'] },
+  {
+    path: '/professional-development',
+    name: 'povyshenie-kvalifikacii',
+    charts: ['#pd-coverage-chart', '#pd-hours-chart', '#categories-chart', '#upgrades-chart', '#lapsing-chart'],
+  },
+  { path: '/programs', name: 'programmy', charts: ['#program-outcomes-chart', '#program-progress-chart', '#program-coverage-chart'] },
+  { path: '/compliance', name: 'ispolnenie', charts: ['#compliance-items-chart', '#compliance-matrix-chart'], also: '#compliance-matrix-table tbody tr' },
+  { path: '/data-quality', name: 'kachestvo-dannyh', charts: ['#rows-loaded-chart', '#problems-chart'], also: '#issues-panel details.issues' },
+  { path: '/org/СОШ-5', name: 'organizaciya-sosh-5', charts: ['#org-profile-chart', '#org-pairs-form-chart', '#org-pairs-topic-chart'], also: '#org-quality-panel dl' },
+];
+
+/** Text as the user reads it: no-break spaces (in "42,5 %", "1 250") as plain spaces. */
+function readable(text: string | null): string {
+  return (text ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+function query(params: Record<string, string | string[]>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    for (const item of Array.isArray(value) ? value : [value]) search.append(key, item);
+  }
+  return search.toString();
+}
+
+async function ready(page: Page): Promise<void> {
+  await page.waitForSelector('main[data-state="ready"]');
+}
+
+/** Every chart of the page is an SVG with marks in it, and no panel shows an error. */
+async function expectCharts(page: Page, pageCase: PageCase): Promise<void> {
+  for (const chart of pageCase.charts) {
+    await expect(page.locator(`${chart} svg.marks`).count(), chart).resolves.toBe(1);
+    const marks = await page.locator(`${chart} svg.marks`).locator('path, rect, line, text, circle').count();
+    expect(marks, `${chart} has marks`).toBeGreaterThan(3);
+  }
+  if (pageCase.also) expect(await page.locator(pageCase.also).count(), pageCase.also).toBeGreaterThan(0);
+  await expect(page.locator('.panel__error').allTextContents(), pageCase.path).resolves.toEqual([]);
+  await expect(page.locator('#error').isVisible()).resolves.toBe(false);
+}
+
+describe.skipIf(chromiumMissing)('the dashboard in Chromium against the real server (demo data)', () => {
+  let server: DemoServer;
+  let browser: Browser;
+  let desktop: BrowserContext;
+  let page: Page;
+  let consoleWatch: ConsoleWatch;
+
+  async function api<T>(path: string): Promise<T> {
+    const response = await fetch(`${server.url}${path}`);
+    expect(response.status, path).toBe(200);
+    return (await response.json()) as T;
+  }
+
+  async function overviewTotal(params: Record<string, string>): Promise<Record<string, number>> {
+    const body = await api<{ rows: Array<Record<string, number> & { org: string | null }> }>(`/api/metrics/overview?${query(params)}`);
+    const total = body.rows.find((row) => row.org === null);
+    if (!total) throw new Error('overview has no total row');
+    return total;
+  }
+
+  async function tileText(column: string): Promise<string> {
+    return readable(await page.locator(`#tiles-panel [data-column="${column}"] .tile__value`).textContent());
+  }
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
+    desktop = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1440, height: 900 } });
+    page = await desktop.newPage();
+    await page.clock.setFixedTime(DEMO_NOW);
+    consoleWatch = watchConsole(page);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /**
+   * Opens every page of PAGES in `target`: the first from its address, the others through the
+   * navigation bar (no reload: the shell swaps pages and keeps the filters in the links), the
+   * organization's page from its address. Checks the charts and the console on each.
+   */
+  async function visitEveryPage(target: Page, watch: ConsoleWatch, size: string, check?: (pageCase: PageCase) => Promise<void>) {
+    for (const pageCase of PAGES) {
+      if (pageCase.path === '/' || pageCase.path.startsWith('/org/')) {
+        await target.goto(`${server.url}${encodeURI(pageCase.path)}?${query(YEAR_2024)}`);
+      } else {
+        const link = target.locator(`#nav a[href^="${pageCase.path}?"]`);
+        const title = readable(await link.textContent());
+        await link.click();
+        await target.waitForURL((url) => url.pathname === pageCase.path);
+        await expect(target.locator('#nav a[aria-current="page"]').textContent()).resolves.toBe(title);
+      }
+      await ready(target);
+      await expectCharts(target, pageCase);
+      expect(new URL(target.url()).searchParams.get('from'), pageCase.path).toBe(YEAR_2024.from);
+      await check?.(pageCase);
+      expect(watch.problems, `${pageCase.path} at ${size}`).toEqual([]);
+      await takeScreenshot(target, `${pageCase.name}-${size}`);
+    }
+  }
+
+  it('draws every page with its charts and no console errors, on a desktop and on a phone', async () => {
+    await visitEveryPage(page, consoleWatch, '1440x900');
+
+    const phone = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      const small = await phone.newPage();
+      await small.clock.setFixedTime(DEMO_NOW);
+      await visitEveryPage(small, watchConsole(small), '390x844', async (pageCase) => {
+        // Nothing wider than the screen: wide tables scroll inside their own boxes.
+        const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow, `${pageCase.path} scrolls sideways`).toBeLessThanOrEqual(0);
+      });
+    } finally {
+      await phone.close();
+    }
+  }, 90_000);
+
+  it('shows on the tiles the numbers the API computes, and a filter change updates URL, tiles and charts', async () => {
+    await page.goto(`${server.url}/`);
+    await ready(page);
+    // No query: the academic year containing 15.05.2025.
+    await expect(page.inputValue('#filter-from')).resolves.toBe(YEAR_2024.from);
+    await expect(page.inputValue('#filter-to')).resolves.toBe(YEAR_2024.to);
+
+    const current = await overviewTotal(YEAR_2024);
+    expect(await tileText('engagement_rate')).toBe(readable(formatPercent(current.engagement_rate)));
+    expect(await tileText('coverage')).toBe(readable(formatPercent(current.coverage)));
+    expect(await tileText('pd_coverage')).toBe(readable(formatPercent(current.pd_coverage)));
+    expect(await tileText('growth_pp')).toBe(readable(formatPoints(current.growth_pp)));
+    expect(await tileText('completion_rate')).toBe(readable(formatPercent(current.completion_rate)));
+    // 24 active organizations, two of them (СОШ-5, ДОУ-7) failed at the last sync.
+    expect(await tileText('orgs_fresh')).toBe('22 из 24');
+    expect(await tileText('orgs_fresh')).toBe(formatOutOf(current.orgs_fresh, current.orgs_active));
+
+    // The previous academic year: the URL, the tiles and the trend change.
+    const trendBefore = await page.locator('#trend-chart g.points_marks path').count();
+    await page.click('#academic-years button:has-text("2023/24")');
+    await ready(page);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual(YEAR_2023);
+    const previous = await overviewTotal(YEAR_2023);
+    expect(previous.engagement_rate).not.toBe(current.engagement_rate);
+    expect(await tileText('engagement_rate')).toBe(readable(formatPercent(previous.engagement_rate)));
+    expect(await tileText('completion_rate')).toBe(readable(formatPercent(previous.completion_rate)));
+    // 2024/25 has months up to May (today); 2023/24 has all twelve.
+    expect(trendBefore).toBe(9);
+    await expect(page.locator('#trend-chart g.points_marks path').count()).resolves.toBe(12);
+
+    // A type: the tiles total the kindergartens only, the charts show only them.
+    await page.selectOption('#filter-type', 'Детский сад');
+    await ready(page);
+    expect(new URL(page.url()).searchParams.get('type')).toBe('Детский сад');
+    const kindergartens = await overviewTotal({ ...YEAR_2023, type: 'Детский сад' });
+    expect(await tileText('engagement_rate')).toBe(readable(formatPercent(kindergartens.engagement_rate)));
+    // One of the 14 kindergartens (ДОУ-7) is stale.
+    expect(await tileText('orgs_fresh')).toBe('13 из 14');
+
+    await page.click('#nav a[href^="/engagement?"]');
+    await ready(page);
+    expect(new URL(page.url()).searchParams.get('type')).toBe('Детский сад');
+    const labels = (await page.locator('#engagement-chart g.role-axis g.role-axis-label text').allTextContents()).map(readable);
+    const orgLabels = labels.filter((label) => /ДОУ|СОШ|ДЮСШ|ЦРТ/.test(label));
+    expect(orgLabels).toHaveLength(14);
+    expect(orgLabels.every((label) => label.includes('ДОУ-'))).toBe(true);
+    expect(readable(await page.locator('#engagement-chart g.total_label_marks text').textContent())).toBe(
+      `По выбранным организациям: ${readable(formatPercent(kindergartens.engagement_rate))}`,
+    );
+    expect(consoleWatch.problems).toEqual([]);
+  }, 60_000);
+
+  it('restores a shared link, and Back/Forward walk through the filters', async () => {
+    const shared = { ...YEAR_2023, type: 'Школа', org: ['СОШ-2', 'СОШ-5'] };
+    await page.goto(`${server.url}/engagement?${query(shared)}`);
+    await ready(page);
+    await expect(page.inputValue('#filter-from')).resolves.toBe(YEAR_2023.from);
+    await expect(page.inputValue('#filter-to')).resolves.toBe(YEAR_2023.to);
+    await expect(page.inputValue('#filter-type')).resolves.toBe('Школа');
+    await expect(page.isChecked('#org-list input[value="СОШ-2"]')).resolves.toBe(true);
+    await expect(page.isChecked('#org-list input[value="СОШ-5"]')).resolves.toBe(true);
+    expect(readable(await page.textContent('#org-summary'))).toBe('Выбрано организаций: 2');
+    await expect(page.getAttribute('#academic-years button:has-text("2023/24")', 'aria-pressed')).resolves.toBe('true');
+
+    // Two bars; СОШ-5 carries the stale sign on the axis.
+    await expect(page.locator('#engagement-chart g.bars_marks path').count()).resolves.toBe(2);
+    const axis = (await page.locator('#engagement-chart g.role-axis-label text').allTextContents()).map(readable);
+    expect(axis).toEqual(expect.arrayContaining(['СОШ-2', '⚠ СОШ-5']));
+    const engagement = await api<{ rows: Array<{ org: string | null; engagement_rate: number | null; engaged: number; teachers: number }> }>(
+      `/api/metrics/engagement?${query(shared)}`,
+    );
+    const total = engagement.rows.find((row) => row.org === null)!;
+    const totalCells = (await page.locator('#engagement-table tfoot tr.total').locator('th, td').allTextContents()).map(readable);
+    expect(totalCells[0]).toBe('Итого по выбранным организациям');
+    expect(totalCells.at(-1)).toBe(readable(formatPercent(total.engagement_rate)));
+
+    // Another period, then Back and Forward.
+    await page.click('#calendar-years button:has-text("2024")');
+    await ready(page);
+    expect(new URL(page.url()).searchParams.get('from')).toBe('2024-01-01');
+    expect(new URL(page.url()).searchParams.getAll('org')).toEqual(['СОШ-2', 'СОШ-5']);
+    await expect(page.getAttribute('#calendar-years button:has-text("2024")', 'aria-pressed')).resolves.toBe('true');
+
+    await page.goBack();
+    await ready(page);
+    await expect(page.inputValue('#filter-from')).resolves.toBe(YEAR_2023.from);
+    expect(readable(await page.locator('#engagement-table tfoot tr.total td').last().textContent())).toBe(
+      readable(formatPercent(total.engagement_rate)),
+    );
+    await page.goForward();
+    await ready(page);
+    await expect(page.inputValue('#filter-from')).resolves.toBe('2024-01-01');
+
+    // Back across a page change: the previous page comes back with its filters.
+    await page.click('#nav a[href^="/programs?"]');
+    await ready(page);
+    await page.goBack();
+    await ready(page);
+    expect(new URL(page.url()).pathname).toBe('/engagement');
+    await expect(page.locator('#engagement-chart g.bars_marks path').count()).resolves.toBe(2);
+    expect(consoleWatch.problems).toEqual([]);
+  }, 60_000);
+
+  it('sorts the organizations, opens an organization’s page, and flags stale data with its reason', async () => {
+    await page.goto(`${server.url}/organizations?${query(YEAR_2024)}`);
+    await ready(page);
+    const rows = page.locator('#organizations-table tbody tr');
+    await expect(rows.count()).resolves.toBe(24);
+
+    // Sort by engagement, highest first: the first line holds the API's highest value.
+    const engagement = await api<{ rows: Array<{ org: string | null; engagement_rate: number | null }> }>(
+      `/api/metrics/engagement?${query(YEAR_2024)}`,
+    );
+    const highest = Math.max(...engagement.rows.filter((row) => row.org !== null).map((row) => row.engagement_rate ?? 0));
+    await page.click('#organizations-table button[data-sort="engagement_rate"]');
+    await expect(page.getAttribute('#organizations-table th:has(button[data-sort="engagement_rate"])', 'aria-sort')).resolves.toBe('descending');
+    const firstValue = readable(await rows.first().locator('td').first().locator('.bar-cell__value').textContent());
+    expect(firstValue).toBe(readable(formatPercent(highest)));
+
+    // The stale school: ⚠ with the reason as its tooltip, in the name and in the «Данные» column.
+    const stale = page.locator('#organizations-table tr[data-org="СОШ-5"]');
+    const note = await stale.locator('.stale-mark').getAttribute('title');
+    expect(note).toContain(DEMO_STALE_MESSAGE);
+    expect(readable(await stale.locator('td').last().textContent())).toBe('⚠ устарели');
+
+    // Its page: the period is kept, the organization's charts and its stale status are shown.
+    await stale.locator('a').click();
+    await page.waitForURL((url) => url.pathname === `/org/${encodeURIComponent('СОШ-5')}`);
+    await ready(page);
+    expect(new URL(page.url()).searchParams.get('from')).toBe(YEAR_2024.from);
+    expect(readable(await page.textContent('#page-title'))).toBe('МОУ «Средняя общеобразовательная школа № 5»');
+    expect(readable(await page.locator('.org-header .stale-box').textContent())).toContain(DEMO_STALE_MESSAGE);
+    await expect(page.locator('#org-profile-chart svg.marks').count()).resolves.toBe(1);
+    // Only the period applies on an organization's page.
+    await expect(page.isVisible('#filter-type')).resolves.toBe(false);
+
+    // The same flag on the charts of the other pages: the axis label and the table row.
+    await page.click('#nav a[href^="/engagement?"]');
+    await ready(page);
+    const axis = (await page.locator('#engagement-chart g.role-axis-label text').allTextContents()).map(readable);
+    expect(axis).toEqual(expect.arrayContaining(['⚠ СОШ-5', '⚠ ДОУ-7']));
+    const tableNote = await page.locator('#engagement-table tr[data-org="ДОУ-7"] .stale-mark').getAttribute('title');
+    expect(tableNote).toContain(DEMO_STALE_MESSAGE);
+    expect(consoleWatch.problems).toEqual([]);
+  }, 60_000);
+
+  it('resizes charts with the window, keeps one view per chart, and offers PNG and SVG export', async () => {
+    await page.goto(`${server.url}/engagement?${query(YEAR_2024)}`);
+    await ready(page);
+    // Filter changes replace the views: old ones are finalized and removed, not stacked.
+    await page.click('#academic-years button:has-text("2023/24")');
+    await ready(page);
+    await page.click('#academic-years button:has-text("2024/25")');
+    await ready(page);
+    await expect(page.locator('#page-content .vega-embed').count()).resolves.toBe(5);
+
+    const width = () => page.locator('#engagement-chart svg.marks').evaluate((svg) => svg.getBoundingClientRect().width);
+    const wide = await width();
+    await page.setViewportSize({ width: 800, height: 900 });
+    await expect.poll(width).toBeLessThan(wide - 200);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await expect.poll(width).toBeGreaterThan(wide - 5);
+
+    await page.click('#engagement-chart .vega-embed summary');
+    const actions = (await page.locator('#engagement-chart .vega-actions a').allTextContents()).map(readable);
+    expect(actions).toEqual(['Сохранить как SVG', 'Сохранить как PNG']);
+    // The file is named after the chart and the period.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#engagement-chart .vega-actions a:has-text("SVG")')]);
+    expect(download.suggestedFilename()).toBe(`vovlechennost_${YEAR_2024.from}_${YEAR_2024.to}.svg`);
+    expect(consoleWatch.problems).toEqual([]);
+  }, 60_000);
+
+  it('says when a period has no data, and keeps the page when one metric fails', async () => {
+    // A period before any mentoring: teachers exist, pairs do not.
+    await page.goto(`${server.url}/engagement?${query({ from: '2015-09-01', to: '2016-08-31' })}`);
+    await ready(page);
+    expect(readable(await page.textContent('#pairs-form-panel .empty'))).toBe('В выбранном периоде нет действующих наставнических пар.');
+    expect(readable(await page.textContent('#mentors-panel .empty'))).toBe('В выбранном периоде нет действующих наставнических пар.');
+    await expect(page.locator('.panel__error').count()).resolves.toBe(0);
+
+    // One failing metric: its panel says so, the other panels draw.
+    await page.route(
+      (url) => url.pathname === '/api/metrics/pairs_by_topic',
+      (route) => route.fulfill({ status: 500, json: { error: { code: 'internal', message: 'внутренняя ошибка сервера; подробности — в журнале сервера' } } }),
+    );
+    try {
+      await page.goto(`${server.url}/engagement?${query(YEAR_2024)}`);
+      await ready(page);
+      expect(readable(await page.textContent('#pairs-topic-panel .panel__error'))).toBe(
+        'Внутренняя ошибка сервера; подробности — в журнале сервера',
+      );
+      await expect(page.locator('#engagement-chart svg.marks').count()).resolves.toBe(1);
+      await expect(page.locator('#pairs-form-chart svg.marks').count()).resolves.toBe(1);
+      await expect(page.isVisible('#error')).resolves.toBe(false);
+    } finally {
+      await page.unroute((url) => url.pathname === '/api/metrics/pairs_by_topic');
+      // The browser reports the 500 it was given: expected here, not a fault of the page.
+      consoleWatch.clear();
+    }
+
+    // A period that ends before it starts: one message for the page, from the server.
+    await page.fill('#filter-to', '2024-08-01');
+    await page.waitForSelector('main[data-state="error"]');
+    expect(readable(await page.textContent('#error'))).toBe('Конец периода (2024-08-01) раньше его начала (2024-09-01)');
+    await expect(page.locator('#page-content svg.marks').count()).resolves.toBe(0);
+    consoleWatch.clear();
+  }, 60_000);
+
+  it('lists the items of the order and the problems found in the schools’ sheets', async () => {
+    await page.goto(`${server.url}/compliance?${query(YEAR_2024)}`);
+    await ready(page);
+    const items = (await page.locator('#compliance-items-panel .item-list li').allTextContents()).map(readable);
+    expect(items.map((item) => item.slice(0, 4))).toEqual(['3.1.', '3.3.', '3.4.', '3.5.', '3.6.', '3.7.']);
+    expect(items[3]).toContain('Утвердить план («дорожную карту») по реализации Положения о системе наставничества');
+    const compliance = await api<{ rows: Array<{ org: string | null; item: string | null }> }>(`/api/metrics/compliance?${query(YEAR_2024)}`);
+    const cells = compliance.rows.filter((row) => row.org !== null && row.item !== null).length;
+    await expect(page.locator('#compliance-matrix-chart g.cells_marks path').count()).resolves.toBe(cells);
+
+    await page.click('#nav a[href^="/data-quality?"]');
+    await ready(page);
+    const quality = await api<{ issues: Array<{ org: string | null; tab: string | null; row: number | null }> }>('/api/quality');
+    const first = quality.issues.find((issue) => issue.org !== null && issue.row !== null)!;
+    const group = page.locator(`#issues-panel details.issues[data-org="${first.org}"]`);
+    await expect(group.locator('caption', { hasText: `Лист «${first.tab}»` }).count()).resolves.toBe(1);
+    const rowNumbers = (await group.locator('tbody th').allTextContents()).map(readable);
+    expect(rowNumbers).toContain(String(first.row));
+    // The stale organizations are named with their reason in the status table.
+    expect(readable(await page.locator('#freshness-table tr[data-org="СОШ-5"]').textContent())).toContain(DEMO_STALE_MESSAGE);
+    expect(consoleWatch.problems).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,207 @@
+/**
+ * Nothing is lost (issue #6): a spreadsheet over the size limits is refused whole with a Russian
+ * message naming the organization and the limit, and keeps its previous data; a registry that
+ * cannot be read keeps the previous list of organizations and all data; the other organizations
+ * still load. (Row- and tab-level keeping is in the corpus and in quality.test.ts.)
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseCsv } from '../../server/sources/csv.ts';
+import { createFolderSource } from '../../server/sources/folder.ts';
+import { createGoogleSource } from '../../server/sources/google.ts';
+import { DEFAULT_LIMITS, runSync } from '../../server/sync/run.ts';
+import { SHEET, addRow, baseMunicipality, copyRow, grid, removeColumn, tab, type Municipality } from '../fixtures/bad/base.ts';
+import { startFakeSheets, type FakeSheets } from '../support/fakeSheets.ts';
+import { createMemorySource } from '../support/memorySource.ts';
+import { resetDb } from '../support/resetDb.ts';
+import { openTempDb, type TempDb } from '../support/server.ts';
+import { asFakeTabs } from '../support/sheetsGrid.ts';
+
+let tmp: TempDb;
+beforeAll(async () => {
+  tmp = await openTempDb();
+});
+afterAll(() => tmp.cleanup());
+beforeEach(() => resetDb(tmp.db));
+
+const rowsOf = async (org: string) =>
+  Object.fromEntries(
+    await Promise.all(
+      ['teachers', 'pairs', 'programs', 'courses', 'attestations', 'compliance'].map(async (t) => {
+        const [r] = await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM "${t}" WHERE org = $org`, { org });
+        return [t, r!.n] as const;
+      }),
+    ),
+  );
+const SCHOOL_ROWS = { teachers: 6, pairs: 3, programs: 2, courses: 2, attestations: 2, compliance: 2 };
+const KINDER_ROWS = { teachers: 2, pairs: 1, programs: 0, courses: 0, attestations: 0, compliance: 0 };
+const EMPTY = { teachers: 0, pairs: 0, programs: 0, courses: 0, attestations: 0, compliance: 0 };
+
+describe('size limits', () => {
+  it('are 50 000 rows per tab and 2 000 000 cells per spreadsheet by default', () => {
+    expect(DEFAULT_LIMITS).toEqual({ maxRowsPerTab: 50_000, maxCellsPerSheet: 2_000_000 });
+  });
+
+  it('refuse a tab with too many rows; the organization keeps its previous data, the others load', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    const limits = { maxRowsPerTab: 10 };
+    expect((await runSync({ db: tmp.db, source, limits, trigger: 'test' })).status).toBe('ok');
+
+    // «Педагоги» of СОШ-1 grows from 7 rows (header + 6) to 11; ДОУ-1 gets a teacher.
+    for (let i = 0; i < 4; i++) copyRow(m, 'СОШ-1', 'Педагоги', 7);
+    addRow(m, 'ДОУ-1', 'Педагоги', { ФИО: 'Егорова Раиса Николаевна', Должность: 'музыкальный руководитель', Категория: 'Первая' });
+    const s = await runSync({ db: tmp.db, source, limits, trigger: 'test' });
+
+    const message =
+      'таблица организации СОШ-1 слишком большая: на листе «Педагоги» 11 строк (предел — 10 строк на лист); таблица не загружена, данные организации не обновлены; удалите лишние строки и столбцы';
+    expect(s.status).toBe('partial');
+    expect(s.orgs.map((o) => [o.org, o.status, o.message])).toEqual([
+      ['СОШ-1', 'failed', message],
+      ['ДОУ-1', 'ok', null],
+    ]);
+    expect(await tmp.db.query(`SELECT last_status, last_message, stale FROM org_state WHERE org = 'СОШ-1'`)).toEqual([
+      { last_status: 'failed', last_message: message, stale: true },
+    ]);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+    expect(await rowsOf('ДОУ-1')).toEqual({ ...KINDER_ROWS, teachers: 3 });
+  });
+
+  it('refuse a spreadsheet with too many cells, naming the organization and the limit', async () => {
+    // СОШ-1: 7×7 + 4×8 + 3×10 + 3×6 + 3×4 + 3×3 = 150 cells; ДОУ-1: 3×3 + 2×6 + 7 + 4 + 3 = 35.
+    const s = await runSync({ db: tmp.db, source: createMemorySource(baseMunicipality()), limits: { maxCellsPerSheet: 100 }, trigger: 'test' });
+    expect(s.orgs.map((o) => [o.org, o.status, o.message])).toEqual([
+      ['СОШ-1', 'failed', 'таблица организации СОШ-1 слишком большая: 150 ячеек (предел — 100 ячеек на таблицу); таблица не загружена, данные организации не обновлены; удалите лишние строки и столбцы'],
+      ['ДОУ-1', 'ok', null],
+    ]);
+    expect(await rowsOf('СОШ-1')).toEqual(EMPTY);
+    expect(await rowsOf('ДОУ-1')).toEqual(KINDER_ROWS);
+  });
+
+  it('let 10 000 blank rows through under the default limits', async () => {
+    const m = baseMunicipality();
+    grid(m, 'СОШ-1', 'Аттестация').push(...Array.from({ length: 10_000 }, () => []), ['Морозова Зоя Ивановна', '01.02.2024', 'Высшая']);
+    const s = await runSync({ db: tmp.db, source: createMemorySource(m), trigger: 'test' });
+    expect(s.status).toBe('ok');
+    expect(await tmp.db.query(`SELECT row_no FROM attestations WHERE org = 'СОШ-1' ORDER BY row_no`)).toEqual([{ row_no: 2 }, { row_no: 3 }, { row_no: 10_004 }]);
+  });
+});
+
+describe('an organization whose spreadsheet cannot be read', () => {
+  it('keeps its data while the others load', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    await runSync({ db: tmp.db, source, trigger: 'test' });
+    delete m.sheets[SHEET.school];
+    addRow(m, 'ДОУ-1', 'Педагоги', { ФИО: 'Егорова Раиса Николаевна', Должность: 'музыкальный руководитель', Категория: 'Первая' });
+    const s = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect(s.orgs.map((o) => [o.org, o.status])).toEqual([
+      ['СОШ-1', 'failed'],
+      ['ДОУ-1', 'ok'],
+    ]);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+    expect(await rowsOf('ДОУ-1')).toEqual({ ...KINDER_ROWS, teachers: 3 });
+  });
+});
+
+describe('a registry that cannot be read, through Google Sheets', () => {
+  const REGISTRY_ID = '1LostRegistryAbCdEfGhIjKl';
+  let fake: FakeSheets;
+  beforeAll(async () => {
+    fake = await startFakeSheets({ requireKey: 'lost-key' });
+  });
+  afterAll(() => fake.close());
+
+  function serve(m: Municipality): void {
+    fake.setSpreadsheet(REGISTRY_ID, { tabs: asFakeTabs(m.registry) });
+    for (const [id, tabs] of Object.entries(m.sheets)) fake.setSpreadsheet(id, { tabs: asFakeTabs(tabs) });
+  }
+  const sync = () =>
+    runSync({
+      db: tmp.db,
+      source: createGoogleSource({ registryId: REGISTRY_ID, apiKey: 'lost-key', rootUrl: fake.url, sleep: async () => undefined }),
+      trigger: 'test',
+    });
+  const orgs = () => tmp.db.query(`SELECT code, name, in_registry FROM orgs ORDER BY code`);
+
+  it('keeps the previous organizations and all data when the registry tab is gone or has no «Код»', async () => {
+    serve(baseMunicipality());
+    expect((await sync()).status).toBe('ok');
+    const before = await orgs();
+    expect(before).toHaveLength(2);
+
+    // The tab renamed: nothing can be read at all.
+    const renamed = baseMunicipality();
+    tab(renamed, 'registry', 'Организации').title = 'Лист1';
+    serve(renamed);
+    const s1 = await sync();
+    expect([s1.status, s1.message, s1.orgs]).toEqual([
+      'failed',
+      `в реестре организаций (таблица ${REGISTRY_ID}) нет листа «Организации»; листы: «Лист1»`,
+      [],
+    ]);
+    expect(await orgs()).toEqual(before);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+    expect(await rowsOf('ДОУ-1')).toEqual(KINDER_ROWS);
+
+    // The «Код» column deleted: the registry is read, found unusable, and nothing else changes.
+    const noCode = baseMunicipality();
+    removeColumn(noCode, 'registry', 'Организации', 'Код');
+    serve(noCode);
+    const s2 = await sync();
+    expect([s2.status, s2.message]).toEqual([
+      'failed',
+      'реестр организаций (лист «Организации»): нет обязательных столбцов: «Код» (строка заголовков — 1); проверьте названия столбцов',
+    ]);
+    expect(await tmp.db.query(`SELECT scope, org, level, message FROM issues`)).toEqual([
+      {
+        scope: 'registry',
+        org: null,
+        level: 'error',
+        message: 'лист «Организации»: нет обязательных столбцов: «Код» (строка заголовков — 1); проверьте названия столбцов',
+      },
+    ]);
+    expect(await orgs()).toEqual(before);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+    expect(await rowsOf('ДОУ-1')).toEqual(KINDER_ROWS);
+
+    // Repaired: the next sync runs as usual and clears the registry finding.
+    serve(baseMunicipality());
+    expect((await sync()).status).toBe('ok');
+    expect(await tmp.db.query(`SELECT message FROM issues`)).toEqual([]);
+  });
+});
+
+describe('a folder registry.xlsx without the «Организации» tab', () => {
+  const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
+
+  async function writeRegistry(dir: string, title: string): Promise<void> {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet(title);
+    for (const row of parseCsv(readFileSync(join(FIXTURE, 'registry.csv'), 'utf8'))) ws.addRow(row);
+    await wb.xlsx.writeFile(join(dir, 'registry.xlsx'));
+  }
+
+  it('fails the sync with the tabs it has, instead of reading another tab as the registry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'monitor-registry-'));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      rmSync(join(dir, 'registry.csv'));
+      await writeRegistry(dir, 'Организации');
+      expect((await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test' })).status).toBe('ok');
+      const before = await tmp.db.query(`SELECT code, in_registry FROM orgs ORDER BY code`);
+
+      await writeRegistry(dir, 'Лист1');
+      const s = await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test' });
+      expect([s.status, s.message]).toEqual(['failed', `в реестре организаций ${join(dir, 'registry.xlsx')} нет листа «Организации»; листы: «Лист1»`]);
+      expect(await tmp.db.query(`SELECT code, in_registry FROM orgs ORDER BY code`)).toEqual(before);
+      const [teachers] = await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM teachers WHERE org = 'СОШ-1'`);
+      expect(teachers!.n).toBe(11);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

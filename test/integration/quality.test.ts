@@ -1,0 +1,213 @@
+/**
+ * `GET /api/quality` through the real server on port 0, after real syncs through the Google
+ * path (real googleapis client, fake Sheets server): per-organization state and counts, every
+ * finding with its spreadsheet link, filters validated, an unknown organization a JSON 404.
+ * It is also where "a tab that fails wholesale keeps its previous data" is visible to the user.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGoogleSource } from '../../server/sources/google.ts';
+import { runSync } from '../../server/sync/run.ts';
+import { SHEET, baseMunicipality, grid, setCell, setGrid, type Municipality } from '../fixtures/bad/base.ts';
+import { startFakeSheets, type FakeSheets } from '../support/fakeSheets.ts';
+import { createMemorySource } from '../support/memorySource.ts';
+import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { asFakeTabs } from '../support/sheetsGrid.ts';
+
+const REGISTRY_ID = '1QualityRegistryAbCdEfGhIj';
+const SCHOOL_URL = `https://docs.google.com/spreadsheets/d/${SHEET.school}/edit`;
+const KINDER_URL = `https://docs.google.com/spreadsheets/d/${SHEET.kinder}/edit`;
+
+let fake: FakeSheets;
+let tmp: TempDb;
+let server: RunningServer;
+
+/** Puts the registry and the given spreadsheets on the fake server (each put is a new modifiedTime). */
+function serve(m: Municipality, ids = Object.keys(m.sheets)): void {
+  fake.setSpreadsheet(REGISTRY_ID, { tabs: asFakeTabs(m.registry) });
+  for (const id of ids) fake.setSpreadsheet(id, { tabs: asFakeTabs(m.sheets[id]!) });
+}
+
+const sync = (iso: string) =>
+  runSync({
+    db: tmp.db,
+    source: createGoogleSource({ registryId: REGISTRY_ID, apiKey: 'quality-key', rootUrl: fake.url, sleep: async () => undefined }),
+    now: () => new Date(iso),
+    trigger: 'test',
+  });
+
+/** The municipality of both syncs: a title row over the registry header, a bad course row, a warning. */
+function municipality(): Municipality {
+  const m = baseMunicipality();
+  grid(m, 'registry', 'Организации').unshift(['Реестр организаций']);
+  setCell(m, 'СОШ-1', 'Повышение квалификации', 2, 'Часов', '36 ч.');
+  setCell(m, 'СОШ-1', 'Программы наставничества', 2, 'Мероприятий выполнено', '12');
+  return m;
+}
+
+beforeAll(async () => {
+  fake = await startFakeSheets({ requireKey: 'quality-key' });
+  tmp = await openTempDb();
+  // Sync 1: everything loads; row 3 of «Аттестация» has a date out of range (quarantined).
+  const first = municipality();
+  setCell(first, 'СОШ-1', 'Аттестация', 3, 'Дата приказа', '20.12.1999');
+  serve(first);
+  expect((await sync('2024-05-15T10:00:00Z')).status).toBe('ok');
+  // Sync 2: «Аттестация» is now only a title: the tab fails wholesale, the rest reloads.
+  const second = municipality();
+  setGrid(second, 'СОШ-1', 'Аттестация', [['Аттестация педагогов 2023/24']]);
+  serve(second, [SHEET.school]);
+  expect((await sync('2024-05-16T10:00:00Z')).status).toBe('ok');
+  server = await startServer({ db: tmp.db });
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+  await fake.close();
+});
+
+const REGISTRY_NOTICE = {
+  org: null,
+  tab: 'Организации',
+  row: null,
+  column: null,
+  value: null,
+  level: 'notice',
+  message: 'лист «Организации»: строка 1 над заголовками пропущена; заголовки найдены в строке 2',
+  cell_url: null,
+};
+const ATTESTATION_TAB = {
+  org: 'СОШ-1',
+  tab: 'Аттестация',
+  row: null,
+  column: null,
+  value: null,
+  level: 'error',
+  message: 'СОШ-1, лист «Аттестация»: не найдена строка заголовков; ожидаются столбцы «ФИО», «Дата приказа», «Присвоена категория»',
+  cell_url: SCHOOL_URL,
+};
+// Kept from sync 1 with the tab's old rows: the row is still missing from the kept data.
+const ATTESTATION_ROW = {
+  org: 'СОШ-1',
+  tab: 'Аттестация',
+  row: 3,
+  column: 'Дата приказа',
+  value: '20.12.1999',
+  level: 'error',
+  message: 'СОШ-1, лист «Аттестация», строка 3, столбец «Дата приказа»: значение «20.12.1999» — год 1999 вне допустимого диапазона 2000–2100; проверьте дату',
+  cell_url: SCHOOL_URL,
+};
+const COURSE_ROW = {
+  org: 'СОШ-1',
+  tab: 'Повышение квалификации',
+  row: 2,
+  column: 'Часов',
+  value: '36 ч.',
+  level: 'error',
+  message: 'СОШ-1, лист «Повышение квалификации», строка 2, столбец «Часов»: значение «36 ч.» — это не число; ожидается целое число от 1 до 2000',
+  cell_url: SCHOOL_URL,
+};
+const PROGRAM_WARNING = {
+  org: 'СОШ-1',
+  tab: 'Программы наставничества',
+  row: 2,
+  column: 'Мероприятий выполнено',
+  value: '12',
+  level: 'warning',
+  message: 'СОШ-1, лист «Программы наставничества», строка 2, столбец «Мероприятий выполнено»: значение «12» — выполнено мероприятий больше, чем запланировано (10)',
+  cell_url: SCHOOL_URL,
+};
+const SCHOOL = {
+  org: 'СОШ-1',
+  org_name: 'МОУ «Средняя общеобразовательная школа № 1»',
+  last_success: '2024-05-16 10:00:00',
+  last_attempt: '2024-05-16 10:00:00',
+  last_status: 'ok',
+  last_message: 'лист «Аттестация» не загружен из-за ошибки листа; для него сохранены данные прошлой загрузки',
+  stale: false,
+  sheet_url: SCHOOL_URL,
+  quarantined: 2, // the course row of sync 2 and the attestation row kept from sync 1
+  errors: 3, // those two rows and the «Аттестация» tab
+  warnings: 1,
+};
+const KINDER = {
+  org: 'ДОУ-1',
+  org_name: 'МДОУ «Детский сад № 1»',
+  // Unchanged since sync 1 (Drive modifiedTime), so sync 2 confirmed it without re-reading.
+  last_success: '2024-05-16 10:00:00',
+  last_attempt: '2024-05-16 10:00:00',
+  last_status: 'unchanged',
+  last_message: null,
+  stale: false,
+  sheet_url: KINDER_URL,
+  quarantined: 0,
+  errors: 0,
+  warnings: 0,
+};
+
+describe('GET /api/quality', () => {
+  it('lists every organization’s state and every finding, with links to the sheets', async () => {
+    const { status, body } = await getJson(`${server.url}/api/quality`);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      orgs: [SCHOOL, KINDER],
+      issues: [REGISTRY_NOTICE, ATTESTATION_TAB, ATTESTATION_ROW, COURSE_ROW, PROGRAM_WARNING],
+    });
+  });
+
+  it('keeps a tab that failed wholesale: its old rows stay, and the quality info says why', async () => {
+    // Row 2 of sync 1 (Петров); row 3 (the 1999 date) was quarantined then and still is.
+    expect(await tmp.db.query(`SELECT row_no, run_id FROM attestations WHERE org = 'СОШ-1'`)).toEqual([{ row_no: 2, run_id: 1 }]);
+    expect(await tmp.db.query(`SELECT tab, row_no, run_id FROM quarantine WHERE org = 'СОШ-1' ORDER BY tab`)).toEqual([
+      { tab: 'Аттестация', row_no: 3, run_id: 1 },
+      { tab: 'Повышение квалификации', row_no: 2, run_id: 2 },
+    ]);
+    // The other tabs reloaded in sync 2.
+    expect(await tmp.db.query(`SELECT DISTINCT run_id FROM courses WHERE org = 'СОШ-1'`)).toEqual([{ run_id: 2 }]);
+  });
+
+  it('filters by organization and level', async () => {
+    const { status, body } = await getJson(`${server.url}/api/quality?org=${encodeURIComponent('СОШ-1')}&level=error`);
+    expect(status).toBe(200);
+    expect(body).toEqual({ orgs: [SCHOOL], issues: [ATTESTATION_TAB, ATTESTATION_ROW, COURSE_ROW] });
+    const warnings = await getJson(`${server.url}/api/quality?level=warning`);
+    expect(warnings.body.issues).toEqual([PROGRAM_WARNING]);
+    const kinder = await getJson(`${server.url}/api/quality?org=${encodeURIComponent('ДОУ-1')}`);
+    expect(kinder.body).toEqual({ orgs: [KINDER], issues: [] });
+  });
+
+  it('answers an unknown organization with a JSON 404, bad parameters with a 400', async () => {
+    expect(await getJson(`${server.url}/api/quality?org=${encodeURIComponent('СОШ-9')}`)).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'нет организации с кодом «СОШ-9» в реестре' } },
+    });
+    // Bound, never pasted: a quote is just part of an unknown code.
+    const injection = await getJson(`${server.url}/api/quality?org=${encodeURIComponent("x' OR 1=1 --")}`);
+    expect(injection).toEqual({ status: 404, body: { error: { code: 'not_found', message: "нет организации с кодом «x' OR 1=1 --» в реестре" } } });
+    expect(await getJson(`${server.url}/api/quality?level=fatal`)).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'неверный параметр level (уровень): допустимые значения: error, warning, notice' } },
+    });
+    expect(await getJson(`${server.url}/api/quality?org=a&org=b`)).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'неверный параметр org (код организации): ожидается один код организации' } },
+    });
+  });
+});
+
+describe('GET /api/quality without Google Sheets', () => {
+  it('gives no sheet links', async () => {
+    const db = await openTempDb();
+    const local = await startServer({ db: db.db });
+    try {
+      const m = baseMunicipality();
+      setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '-72');
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test' });
+      const { body } = await getJson(`${local.url}/api/quality?org=${encodeURIComponent('СОШ-1')}`);
+      expect(body.orgs).toMatchObject([{ org: 'СОШ-1', sheet_url: null, quarantined: 1, errors: 1, warnings: 0 }]);
+      expect(body.issues).toMatchObject([{ row: 3, column: 'Часов', value: '-72', cell_url: null }]);
+    } finally {
+      await local.close();
+      db.cleanup();
+    }
+  });
+});

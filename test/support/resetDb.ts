@@ -1,0 +1,13 @@
+/** Empties what a sync writes, so one test database serves many cases (opening one costs far more). */
+import { TABS } from '../../server/contract/index.ts';
+import type { Db } from '../../server/db.ts';
+
+const SYNC_TABLES = [...TABS.map((t) => t.key), 'orgs', 'org_state', 'sync_runs', 'sync_run_orgs', 'quarantine', 'issues'];
+
+export async function resetDb(db: Db): Promise<void> {
+  await db.write((w) =>
+    w.transaction(async () => {
+      for (const t of SYNC_TABLES) await w.run(`DELETE FROM "${t}"`);
+    }),
+  );
+}
