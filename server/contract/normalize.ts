@@ -49,12 +49,21 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The `limit` candidates closest to `target` (by edit distance of normalized names), close enough to be a typo. */
+/** «Иванова Анна Петровна» → «иванова а п»: the form schools use when they write initials. */
+function initialsForm(name: string): string {
+  const [surname, ...rest] = normalizePersonName(name).split(/[\s.]+/).filter(Boolean);
+  return [surname, ...rest.map((p) => p[0])].join(' ');
+}
+
 export function closest(target: string, candidates: Iterable<string>, limit = 3): string[] {
   const t = normalizePersonName(target);
+  const ti = initialsForm(target);
   const scored: { c: string; d: number }[] = [];
   for (const c of candidates) {
     const d = editDistance(t, normalizePersonName(c));
     if (d <= Math.max(3, Math.floor(t.length / 3))) scored.push({ c, d });
+    // «Иванова А.П.» for «Иванова Анна Петровна»: a sure suggestion, first in the list.
+    else if (initialsForm(c) === ti && ti.includes(' ')) scored.push({ c, d: 0 });
   }
   scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c, 'ru'));
   return [...new Set(scored.map((s) => s.c))].slice(0, limit);
