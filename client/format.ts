@@ -106,9 +106,9 @@ export function formatPoints(value: number | null | undefined): string {
   return `${plus}${text}${NBSP}п.п.`;
 }
 
-/** "11 из 56": the counts behind a ratio. */
+/** "11 из 56": the counts behind a ratio, with no-break spaces (never "11 из" on one line and "56" on the next). */
 export function formatOutOf(part: number | null | undefined, whole: number | null | undefined): string {
-  return `${formatInteger(part)} из ${formatInteger(whole)}`;
+  return `${formatInteger(part)}${NBSP}из${NBSP}${formatInteger(whole)}`;
 }
 
 /**

@@ -95,10 +95,10 @@ export function frame(description: string, height: number): Frame {
  * not the plot's: the plot's width depends on the legend, and a legend that changed its rows
  * after the layout would be cut off at the top.
  */
-export function topLegend(title: string | null, description: string, labels: readonly string[]) {
-  // About 6.5 px per character of 12 px text, plus the symbol and the gap; the legend starts
-  // where the plot does, after the y axis' labels (~70 px). Its title goes above the entries.
-  const oneLine = Math.round(labels.reduce((sum, label) => sum + label.length * 6.5 + 26, 0) + 70);
+export function topLegend(title: string | null, description: string, labels: readonly string[], axisWidth = 80) {
+  // About 7.2 px per character of 12 px text, plus the symbol and the gap; the legend starts
+  // where the plot does, after the y axis' labels (`axisWidth`). Its title goes above the entries.
+  const oneLine = Math.round(labels.reduce((sum, label) => sum + label.length * 7.2 + 26, 0) + axisWidth);
   return {
     title,
     description,

@@ -83,7 +83,7 @@ export function complianceItemsSpec(rows: readonly ComplianceRow[]): TopLevelSpe
         name: 'bars',
         mark: { type: 'bar', height: { band: 0.75 } },
         encoding: {
-          color: { field: 'status', type: 'nominal', scale: statusScale, legend: topLegend(null, 'Цвет обозначает исполнение пункта', statusScale.domain) },
+          color: { field: 'status', type: 'nominal', scale: statusScale, legend: topLegend(null, 'Цвет обозначает исполнение пункта', statusScale.domain, 130) },
           tooltip: TIP_ENCODING,
           description: ARIA_ENCODING,
         },

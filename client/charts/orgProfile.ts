@@ -73,7 +73,7 @@ export function orgProfileSpec(items: readonly ProfileItem[], options: OrgProfil
             field: 'series',
             type: 'nominal',
             scale: { domain: series, range: [PRIMARY, '#b8c2cc'] },
-            legend: topLegend(null, 'Цвет столбца: организация или муниципалитет', series),
+            legend: topLegend(null, 'Цвет столбца: организация или муниципалитет', series, 140),
           },
           tooltip: TIP_ENCODING,
           description: ARIA_ENCODING,

@@ -143,17 +143,20 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium against the real ser
   }
 
   it('draws every page with its charts and no console errors, on a desktop and on a phone', async () => {
-    await visitEveryPage(page, consoleWatch, '1440x900');
-
     const phone = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     try {
       const small = await phone.newPage();
       await small.clock.setFixedTime(DEMO_NOW);
-      await visitEveryPage(small, watchConsole(small), '390x844', async (pageCase) => {
-        // Nothing wider than the screen: wide tables scroll inside their own boxes.
-        const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-        expect(overflow, `${pageCase.path} scrolls sideways`).toBeLessThanOrEqual(0);
-      });
+      const smallConsole = watchConsole(small);
+      // Both screens side by side: the two pages do not share anything but the server.
+      await Promise.all([
+        visitEveryPage(page, consoleWatch, '1440x900'),
+        visitEveryPage(small, smallConsole, '390x844', async (pageCase) => {
+          // Nothing wider than the screen: wide tables scroll inside their own boxes.
+          const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          expect(overflow, `${pageCase.path} scrolls sideways`).toBeLessThanOrEqual(0);
+        }),
+      ]);
     } finally {
       await phone.close();
     }
@@ -174,7 +177,7 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium against the real ser
     expect(await tileText('completion_rate')).toBe(readable(formatPercent(current.completion_rate)));
     // 24 active organizations, two of them (СОШ-5, ДОУ-7) failed at the last sync.
     expect(await tileText('orgs_fresh')).toBe('22 из 24');
-    expect(await tileText('orgs_fresh')).toBe(formatOutOf(current.orgs_fresh, current.orgs_active));
+    expect(await tileText('orgs_fresh')).toBe(readable(formatOutOf(current.orgs_fresh, current.orgs_active)));
 
     // The previous academic year: the URL, the tiles and the trend change.
     const trendBefore = await page.locator('#trend-chart g.points_marks path').count();
@@ -321,6 +324,22 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium against the real ser
     await expect.poll(width).toBeLessThan(wide - 200);
     await page.setViewportSize({ width: 1440, height: 900 });
     await expect.poll(width).toBeGreaterThan(wide - 5);
+
+    // A bar's tooltip names the organization and gives the counts behind its share.
+    const engagement = await api<{ rows: Array<{ org: string | null; org_name: string; engagement_rate: number | null; engaged: number; teachers: number }> }>(
+      `/api/metrics/engagement?${query(YEAR_2024)}`,
+    );
+    const top = engagement.rows
+      .filter((row) => row.org !== null)
+      .sort((a, b) => (b.engagement_rate ?? -1) - (a.engagement_rate ?? -1) || a.org!.localeCompare(b.org!, 'ru', { numeric: true }))[0]!;
+    await page.locator('#engagement-chart g.bars_marks path').first().hover();
+    const tooltip = page.locator('#vg-tooltip-element');
+    await tooltip.waitFor({ state: 'visible' });
+    expect(readable(await tooltip.locator('h2').textContent())).toBe(top.org_name);
+    expect(readable(await tooltip.textContent())).toContain(
+      readable(`${formatPercent(top.engagement_rate)} (${formatOutOf(top.engaged, top.teachers)})`),
+    );
+    await page.mouse.move(0, 0);
 
     await page.click('#engagement-chart .vega-embed summary');
     const actions = (await page.locator('#engagement-chart .vega-actions a').allTextContents()).map(readable);
