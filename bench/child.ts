@@ -7,9 +7,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../server/app.ts';
 import { Db } from '../server/db.ts';
-import { METRICS, parseParams, runMetric } from '../server/metrics.ts';
 import { createGoogleSource } from '../server/sources/google.ts';
 import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../server/sync/run.ts';
@@ -149,6 +147,9 @@ async function loadPhase(a: Extract<ChildArgs, { phase: 'load' }>): Promise<Load
 }
 
 async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<void> {
+  // Imported here, so that the sync and load phases carry only what a sync loads.
+  const { createApp } = await import('../server/app.ts');
+  const { METRICS, parseParams, runMetric } = await import('../server/metrics.ts');
   const db = await Db.open(a.dbPath);
   const app = createApp({ db, now: () => NOW });
   const server: Server = await new Promise((resolve) => {

@@ -40,7 +40,7 @@ export interface LoadResult {
  * `clients` workers on one keep-alive agent, each taking the next URL from `urls` (cycled)
  * until `maxRequests` are done or `maxMs` has passed: bounded in count and in time.
  */
-export async function loadLoop(urls: readonly string[], opts: { clients: number; maxRequests: number; maxMs: number }): Promise<LoadResult> {
+export async function loadLoop(urls: readonly string[], opts: { clients: number; maxRequests: number; maxMs: number; timeoutMs?: number }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.clients });
   const samples: Sample[] = [];
   let next = 0;
@@ -49,7 +49,7 @@ export async function loadLoop(urls: readonly string[], opts: { clients: number;
   const worker = async () => {
     while (next < opts.maxRequests && performance.now() < deadline) {
       const url = urls[next++ % urls.length]!;
-      samples.push(await get(url, agent));
+      samples.push(await get(url, agent, opts.timeoutMs));
     }
   };
   await Promise.all(Array.from({ length: opts.clients }, worker));

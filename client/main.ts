@@ -24,9 +24,10 @@ import { createEngagementPage } from './pages/engagement.ts';
 import { createOrgPage } from './pages/org.ts';
 import { createOrganizationsPage } from './pages/organizations.ts';
 import { createOverviewPage } from './pages/overview.ts';
-import { NAV_ITEMS, pageHref, routeOf, sameRoute, type Page, type PageContext, type Route } from './pages/page.ts';
+import { exportHref, NAV_ITEMS, pageHref, REPORT_PATH, routeOf, sameRoute, type Page, type PageContext, type Route } from './pages/page.ts';
 import { createProfessionalDevelopmentPage } from './pages/professionalDevelopment.ts';
 import { createProgramsPage } from './pages/programs.ts';
+import { REPORT_TITLE, showReport } from './pages/report.ts';
 
 const SITE_TITLE = 'Наставничество: мониторинг';
 
@@ -55,6 +56,8 @@ const ui = {
   orgList: element('org-list', HTMLDivElement),
   orgClear: element('org-clear', HTMLButtonElement),
   filtersNote: element('filters-note', HTMLParagraphElement),
+  exportLink: element('export-link', HTMLAnchorElement),
+  reportLink: element('report-link', HTMLAnchorElement),
   error: element('error', HTMLDivElement),
   results: element('results', HTMLElement),
   status: element('status', HTMLParagraphElement),
@@ -155,7 +158,8 @@ function onDocumentClick(event: MouseEvent): void {
 
 /** The URL changed (a link, Back/Forward): filters and page from it, then the data. */
 function onLocationChange(scrollToTop: boolean): void {
-  if (!context) return;
+  // The report's table of contents moves within the page (a popstate too): nothing to redraw.
+  if (!context || document.body.dataset.view === 'report') return;
   filters = filtersFromQuery(location.search, context.today);
   const changed = applyRoute(context);
   syncInputs();
@@ -281,6 +285,14 @@ function syncInputs(): void {
   ui.orgClear.hidden = filters.orgs.length === 0;
   ui.filtersSummary.textContent = filtersSummaryText();
   renderNav();
+  renderActions();
+}
+
+/** «Выгрузить» and «Отчёт для печати» follow the filters; an organization's page exports that organization. */
+function renderActions(): void {
+  const scoped: Filters = route?.kind === 'org' ? { ...filters, type: null, orgs: [route.code] } : filters;
+  ui.exportLink.href = exportHref(scoped, page?.metrics ?? []);
+  ui.reportLink.href = pageHref(REPORT_PATH, scoped);
 }
 
 function onPeriodInput(): void {
@@ -399,9 +411,30 @@ async function start(): Promise<void> {
     today,
   };
   filters = filtersFromQuery(location.search, today);
+  if (location.pathname.replace(/\/+$/, '') === REPORT_PATH) {
+    await startReport(context);
+    return;
+  }
   applyRoute(context);
   syncInputs();
   await load();
+}
+
+/** `/report`: the printable report, without navigation and filters; `data-ready` on `<html>` once drawn. */
+async function startReport(ctx: PageContext): Promise<void> {
+  document.body.dataset.view = 'report';
+  ui.title.textContent = REPORT_TITLE;
+  document.title = `${REPORT_TITLE} — ${SITE_TITLE}`;
+  ui.description.hidden = true;
+  setState('loading');
+  try {
+    await showReport(ui.content, ctx, filters);
+    setState('ready');
+    document.documentElement.dataset.ready = 'true';
+  } catch (error) {
+    setState('error', messageOf(error));
+    document.documentElement.dataset.ready = 'error';
+  }
 }
 
 void start();

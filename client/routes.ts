@@ -19,6 +19,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/data-quality', title: 'Качество данных' },
 ];
 
+/** The printable report (no navigation, no filters): `/report?from&to&type&org`; `GET /api/report.pdf` prints it. */
+export const REPORT_PATH = '/report';
+
 /** The page of one organization: `/org/<code>` (the code URL-encoded). */
 export const ORG_PAGE_PREFIX = '/org/';
 

@@ -8,6 +8,7 @@ import { HttpError, notFound } from './errors.ts';
 import { exportRouter } from './routes/export.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { qualityRouter } from './routes/quality.ts';
+import { reportRouter } from './routes/report.ts';
 import { syncRouter } from './routes/sync.ts';
 import type { SyncSummary } from './sync/run.ts';
 
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   api.use(metricsRouter({ db: deps.db, now }));
   api.use(exportRouter({ db: deps.db, now }));
+  api.use(reportRouter({ now }));
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null }));
   api.use(qualityRouter({ db: deps.db }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));

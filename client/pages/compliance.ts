@@ -26,6 +26,7 @@ export function createCompliancePage(container: HTMLElement, ctx: PageContext): 
     description: `Распоряжение управления образования ${ORDER_NUMBER} «О внедрении системы наставничества педагогических работников в муниципальных образовательных организациях», пункт 3: что исполнено на конец периода.`,
     scope: 'all',
     navPath: '/compliance',
+    metrics: ['compliance'],
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);

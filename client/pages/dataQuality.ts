@@ -99,6 +99,7 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
     description: catalog.description('data_quality'),
     scope: 'all',
     navPath: '/data-quality',
+    metrics: ['data_quality'],
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);

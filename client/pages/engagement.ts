@@ -47,6 +47,7 @@ export function createEngagementPage(container: HTMLElement, ctx: PageContext): 
     description: catalog.description('engagement'),
     scope: 'all',
     navPath: '/engagement',
+    metrics: ['engagement', 'pairs_by_form', 'pairs_by_topic', 'young_specialists'],
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);

@@ -55,6 +55,7 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
     description: null,
     scope: 'period',
     navPath: '/organizations',
+    metrics: ['engagement', 'young_specialists', 'pairs_by_form', 'pairs_by_topic', 'professional_development', 'qualification_growth', 'attestation_due', 'program_completion', 'compliance', 'data_quality'],
 
     async show(filters, signal) {
       // Compared with the whole municipality: the type and organization filters are left out.

@@ -153,6 +153,7 @@ export function createOrganizationsPage(container: HTMLElement, ctx: PageContext
       'Главные показатели каждой организации за период. Нажмите на заголовок столбца, чтобы отсортировать, на название — чтобы открыть страницу организации.',
     scope: 'all',
     navPath: '/organizations',
+    metrics: ['engagement', 'young_specialists', 'professional_development', 'qualification_growth', 'program_completion'],
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);

@@ -75,6 +75,7 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
     description: 'Главные показатели наставничества педагогов за выбранный период. Нажмите на плитку, чтобы перейти к подробностям.',
     scope: 'all',
     navPath: '/',
+    metrics: ['overview', 'engagement', 'young_specialists', 'professional_development', 'qualification_growth', 'program_completion'],
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);

@@ -16,6 +16,8 @@ export interface Page {
   scope: 'all' | 'period';
   /** The navigation item shown as current. */
   navPath: string;
+  /** The indicators the page shows: what «Выгрузить» puts in the workbook (`metrics=`). */
+  metrics: readonly string[];
   /** Loads and draws the data for `filters`; rejects with an `ApiError` (Russian message) or an `AbortError`. */
   show(filters: Filters, signal: AbortSignal): Promise<void>;
   /** Removes what `show` drew (after an error, so old numbers are not taken for the new filters). */
@@ -31,12 +33,19 @@ export interface PageContext {
   today: Date;
 }
 
-export { NAV_ITEMS, ORG_PAGE_PREFIX, routeOf, sameRoute, type NavItem, type Route } from '../routes.ts';
+export { NAV_ITEMS, ORG_PAGE_PREFIX, REPORT_PATH, routeOf, sameRoute, type NavItem, type Route } from '../routes.ts';
 import { ORG_PAGE_PREFIX } from '../routes.ts';
 
 /** A link to a page with the current filters, so switching pages keeps the period and the organizations. */
 export function pageHref(path: string, filters: Filters): string {
   return `${path}?${filtersToQuery(filters).toString()}`;
+}
+
+/** «Выгрузить»: the workbook of `metrics` for `filters` (GET /api/export.xlsx). */
+export function exportHref(filters: Filters, metrics: readonly string[]): string {
+  const query = filtersToQuery(filters);
+  if (metrics.length > 0) query.set('metrics', metrics.join(','));
+  return `/api/export.xlsx?${query.toString()}`;
 }
 
 export function orgPageHref(code: string, filters: Filters): string {

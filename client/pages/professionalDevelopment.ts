@@ -34,6 +34,7 @@ export function createProfessionalDevelopmentPage(container: HTMLElement, ctx: P
     description: catalog.description('professional_development'),
     scope: 'all',
     navPath: '/professional-development',
+    metrics: ['professional_development', 'qualification_growth', 'attestation_due'],
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);

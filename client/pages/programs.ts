@@ -23,6 +23,7 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
     description: catalog.description('program_completion'),
     scope: 'all',
     navPath: '/programs',
+    metrics: ['program_completion'],
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);

@@ -288,6 +288,9 @@ async function loadChunk(db: Db, runId: number, chunk: readonly Fetched[], dir: 
   };
   const unchanged: number[] = [];
   const loads: { k: number; load: OrgLoad }[] = [];
+  // One instant for the whole batch: its organizations are committed together. (Distinct
+  // last_success values per organization also cost queries that decorrelate on them.)
+  const ts = now();
   for (const [k, f] of chunk.entries()) {
     if (f.error || !f.res) {
       const err = f.error;
@@ -301,7 +304,6 @@ async function loadChunk(db: Db, runId: number, chunk: readonly Fetched[], dir: 
     }
     try {
       const validated = await resolveOrg(f.parsed as ParsedOrg, dir);
-      const ts = now();
       loads.push({ k, load: { v: validated, state: { version: f.res.version, now: isoTs(ts), today: isoDate(ts), message: failedTabsMessage(validated) } } });
     } catch (e) {
       await fail(k, `ошибка загрузки в базу: ${(e as Error).message}`, f.res.requests, f.res.retries);

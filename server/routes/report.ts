@@ -1,0 +1,102 @@
+/**
+ * `GET /api/report.pdf?from&to&type&org`: the printable report page (`/report`, drawn by the
+ * client) printed to A4 by headless Chromium. One PDF at a time: a second request while one is
+ * being printed gets 503 with `Retry-After`. Without Chromium (or playwright-core) the answer
+ * is 503 with a Russian message; the report page itself still opens in a browser.
+ */
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { Router } from 'express';
+import { REPORT_PATH } from '../../client/routes.ts';
+import { HttpError } from '../errors.ts';
+import { parseParams } from '../metrics.ts';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Flags as in test/support/browser.ts: offline and quiet. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** How long the page may take to draw every chart. */
+const READY_TIMEOUT_MS = 60_000;
+
+const unavailable = (message: string) => new HttpError(503, 'pdf_unavailable', message);
+
+/** The address this request came in on, so the browser asks this very server for `/report`. */
+function selfOrigin(socket: Socket): string {
+  let address = socket.localAddress ?? '127.0.0.1';
+  if (address.startsWith('::ffff:')) address = address.slice('::ffff:'.length);
+  if (address === '0.0.0.0' || address === '::') address = '127.0.0.1';
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${socket.localPort}`;
+}
+
+export function reportRouter(deps: { now: () => Date }): Router {
+  const r = Router();
+  let busy = false;
+  r.get('/report.pdf', async (req, res) => {
+    // Wrong parameters are a 400 before any browser starts.
+    const params = parseParams(req.query as Record<string, unknown>, deps.now());
+    if (!existsSync(CHROMIUM_PATH)) {
+      throw unavailable('PDF-отчёт недоступен: на сервере не установлен Chromium (/usr/bin/chromium). Откройте «Отчёт для печати» и распечатайте его из браузера.');
+    }
+    if (busy) {
+      res.set('Retry-After', '10');
+      throw new HttpError(503, 'busy', 'Сервер уже готовит другой PDF-отчёт; повторите запрос через несколько секунд.');
+    }
+    busy = true;
+    try {
+      let playwright: typeof import('playwright-core');
+      try {
+        playwright = await import('playwright-core');
+      } catch {
+        throw unavailable('PDF-отчёт недоступен: на сервере не установлен пакет playwright-core. Откройте «Отчёт для печати» и распечатайте его из браузера.');
+      }
+      let browser: import('playwright-core').Browser;
+      try {
+        browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+      } catch (error) {
+        throw unavailable(`PDF-отчёт недоступен: не удалось запустить Chromium (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);
+      }
+      try {
+        const query = new URLSearchParams({ from: params.from, to: params.to });
+        if (params.type) query.set('type', params.type);
+        for (const org of params.org) query.append('org', org);
+        // The printable width of A4 with the margins below, so the charts are laid out for the paper.
+        const page = await browser.newPage({ viewport: { width: 720, height: 1000 }, locale: 'ru-RU' });
+        const response = await page.goto(`${selfOrigin(req.socket)}${REPORT_PATH}?${query.toString()}`, { waitUntil: 'load' });
+        if (!response || !response.ok()) throw unavailable('PDF-отчёт недоступен: страница отчёта не открылась (сервер запущен без веб-интерфейса).');
+        try {
+          await page.waitForSelector('html[data-ready]', { timeout: READY_TIMEOUT_MS });
+        } catch {
+          throw new HttpError(504, 'timeout', 'Отчёт не успел построиться за отведённое время; повторите запрос позже.');
+        }
+        await page.emulateMedia({ media: 'print' });
+        const pdf = await page.pdf({
+          format: 'A4',
+          printBackground: true,
+          margin: { top: '12mm', bottom: '14mm', left: '10mm', right: '10mm' },
+          displayHeaderFooter: true,
+          headerTemplate: '<span></span>',
+          footerTemplate:
+            '<div style="width:100%;font-size:8px;color:#555;text-align:center;font-family:sans-serif"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+        });
+        res
+          .type('application/pdf')
+          .attachment(`nastavnichestvo_otchet_${params.from}_${params.to}.pdf`)
+          .send(Buffer.from(pdf));
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      busy = false;
+    }
+  });
+  return r;
+}

@@ -1,0 +1,126 @@
+/**
+ * The printable report and «Выгрузить» against the REAL server on the demo municipality
+ * (test/support/demoServer.ts). `GET /api/report.pdf` prints `/report` with headless
+ * Chromium; the PDF is saved as test/e2e/screenshots/report.pdf and its first page as
+ * report-page1.png (git-ignored) for people to look at. The text is read back with
+ * `pdftotext` (Debian's poppler-utils).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM_PATH, hasChromium, launchBrowser, SCREENSHOT_DIR, watchConsole } from '../support/browser.ts';
+import { startDemoServer, type DemoServer } from '../support/demoServer.ts';
+import { METRICS } from '../../server/metrics.ts';
+
+const hasPoppler = existsSync('/usr/bin/pdftotext') && existsSync('/usr/bin/pdftoppm');
+const skip = !hasChromium() || !hasPoppler;
+if (skip) console.warn(`Report tests skipped: need ${CHROMIUM_PATH} and poppler-utils (pdftotext, pdftoppm).`);
+
+const SECTIONS = METRICS.filter((metric) => metric.name !== 'overview');
+
+/** Text as pdftotext gives it: one space for any run of white space (titles may wrap). */
+function flat(text: string): string {
+  return text.replace(/\u00a0/g, ' ').replace(/\s+/g, ' ');
+}
+
+describe.skipIf(skip)('printable report', () => {
+  let server: DemoServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startDemoServer();
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('GET /api/report.pdf prints every indicator, one section per page at least', async () => {
+    const response = await fetch(`${server.url}/api/report.pdf?from=2024-09-01&to=2025-08-31`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    const pdf = Buffer.from(await response.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    const file = path.join(SCREENSHOT_DIR, 'report.pdf');
+    await writeFile(file, pdf);
+
+    const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+    const pages = text.split('\f').filter((page) => page.trim() !== '');
+    // The title page, then every section starts a page of its own.
+    expect(pages.length).toBeGreaterThanOrEqual(SECTIONS.length + 1);
+    const all = flat(text);
+    expect(all).toContain('Мониторинг системы наставничества');
+    expect(all).toContain('от 17.02.2023 № 116-26-93');
+    expect(all).toContain('01.09.2024 — 31.08.2025');
+    for (const section of SECTIONS) {
+      const first = pages.findIndex((page) => flat(page).includes(section.title));
+      expect(first, section.title).toBeGreaterThanOrEqual(0);
+    }
+    // Each section's title heads a page: the sections are on distinct pages, in order.
+    const starts = SECTIONS.map((section) => pages.findIndex((page, index) => index > 0 && flat(page).trimStart().startsWith(section.title)));
+    expect(starts.every((start) => start > 0), JSON.stringify(starts)).toBe(true);
+    expect([...starts].sort((a, b) => a - b)).toEqual(starts);
+    expect(new Set(starts).size).toBe(SECTIONS.length);
+    // Total rows are there, and no section failed.
+    expect(all).toContain('Итого по муниципалитету');
+    expect(all).not.toContain('Раздел не построен');
+
+    execFileSync('pdftoppm', ['-png', '-r', '50', '-f', '1', '-l', '2', file, path.join(SCREENSHOT_DIR, 'report-page')]);
+  });
+
+  it('/report draws every section with an SVG chart and a table, and says it is ready', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    const watch = watchConsole(page);
+    await page.goto(`${server.url}/report?from=2024-09-01&to=2025-08-31&type=Школа`);
+    await page.waitForSelector('html[data-ready="true"]');
+    for (const section of SECTIONS) {
+      const locator = page.locator(`section[data-metric="${section.name}"]`);
+      await expect(locator.locator('h2').textContent()).resolves.toBe(section.title);
+      await expect(locator.locator('.report-chart svg.marks').count(), section.name).resolves.toBe(1);
+      expect(await locator.locator('table tfoot tr.total').count(), section.name).toBeGreaterThan(0);
+    }
+    await expect(page.locator('.site-nav').isVisible()).resolves.toBe(false);
+    await expect(page.locator('#filters-box').isVisible()).resolves.toBe(false);
+    await expect(page.locator('.report').textContent()).resolves.toContain('Итого по выбранным организациям');
+    expect(watch.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('«Выгрузить» downloads the page’s indicators for its filters; «Отчёт для печати» keeps the filters', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${server.url}/professional-development?from=2023-09-01&to=2024-08-31&type=СОШ&org=СОШ-1&org=СОШ-2`);
+    await page.waitForSelector('main[data-state="ready"]');
+    const href = await page.locator('#export-link').getAttribute('href');
+    const url = new URL(href ?? '', server.url);
+    expect(url.pathname).toBe('/api/export.xlsx');
+    expect(url.searchParams.get('from')).toBe('2023-09-01');
+    expect(url.searchParams.get('to')).toBe('2024-08-31');
+    expect(url.searchParams.get('type')).toBe('СОШ');
+    expect(url.searchParams.getAll('org')).toEqual(['СОШ-1', 'СОШ-2']);
+    expect(url.searchParams.get('metrics')).toBe('professional_development,qualification_growth,attestation_due');
+    await expect(page.locator('#export-link').textContent()).resolves.toBe('Выгрузить');
+
+    const download = await fetch(url);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toContain('spreadsheetml');
+
+    const report = new URL((await page.locator('#report-link').getAttribute('href')) ?? '', server.url);
+    expect(report.pathname).toBe('/report');
+    expect(report.searchParams.getAll('org')).toEqual(['СОШ-1', 'СОШ-2']);
+    expect(report.searchParams.get('from')).toBe('2023-09-01');
+
+    // Another page: its own indicators, and the filters follow a change.
+    await page.locator('.site-nav a', { hasText: 'Программы (ППН)' }).click();
+    await page.waitForSelector('main[data-state="ready"]');
+    const programs = new URL((await page.locator('#export-link').getAttribute('href')) ?? '', server.url);
+    expect(programs.searchParams.get('metrics')).toBe('program_completion');
+    expect(programs.searchParams.getAll('org')).toEqual(['СОШ-1', 'СОШ-2']);
+    await page.close();
+  });
+});
