@@ -25,14 +25,33 @@ iss AS (
   SELECT org, count(*) FILTER (WHERE level = 'error') AS errors, count(*) FILTER (WHERE level = 'warning') AS warnings
   FROM issues WHERE org IS NOT NULL GROUP BY org
 ),
+-- The «category at a date» rule of category_on(), evaluated for every teacher on the date of
+-- his or her organization's last successful load (one date per organization, so the rule is
+-- written out here over a probe table instead of calling the one-date macro per organization).
+probe AS (
+  SELECT t.org, t.person_key, t.category, CAST(st.last_success AS DATE) AS d
+  FROM teachers t JOIN org_state st ON st.org = t.org AND st.last_success IS NOT NULL
+),
+latest_before AS (
+  SELECT p.org, p.person_key,
+    arg_max(CASE WHEN a.lapses IS NOT NULL AND a.lapses <= p.d THEN 'Без категории' ELSE a.category END, a.order_date) AS held
+  FROM probe p
+  JOIN attestation_terms a ON a.person_org = p.org AND a.person_key = p.person_key AND a.order_date <= p.d
+  GROUP BY p.org, p.person_key
+),
+earliest_after AS (
+  SELECT p.org, p.person_key, arg_min(coalesce(a.prev_category, 'Без категории'), a.order_date) AS held
+  FROM probe p
+  JOIN attestation_terms a ON a.person_org = p.org AND a.person_key = p.person_key AND a.order_date > p.d
+  GROUP BY p.org, p.person_key
+),
 mismatch AS (
-  SELECT t.org, count(*) AS n
-  FROM teachers t
-  JOIN org_state st ON st.org = t.org AND st.last_success IS NOT NULL
-  JOIN LATERAL (SELECT * FROM category_on(CAST(st.last_success AS DATE), NULL)) c
-    ON c.org = t.org AND c.person_key = t.person_key
-  WHERE c.category <> t.category
-  GROUP BY t.org
+  SELECT p.org, count(*) AS n
+  FROM probe p
+  LEFT JOIN latest_before b ON b.org = p.org AND b.person_key = p.person_key
+  LEFT JOIN earliest_after e ON e.org = p.org AND e.person_key = p.person_key
+  WHERE coalesce(b.held, e.held, p.category) <> p.category
+  GROUP BY p.org
 ),
 per_org AS (
   SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
