@@ -5,8 +5,7 @@
  */
 import { Cron } from 'croner';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
-import { Db } from './db.ts';
+import { openConfigured } from './startup.ts';
 import { createClientRouter } from './routes/client.ts';
 import { createSource } from './sources/index.ts';
 import { runSync, summaryLine, syncInProgress } from './sync/run.ts';
@@ -14,24 +13,9 @@ import { runSync, summaryLine, syncInProgress } from './sync/run.ts';
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(2);
-    }
-    throw e;
-  }
-  let db: Db;
-  try {
-    db = await Db.open(config.MONITOR_DB);
-  } catch (e) {
-    console.error(`Не удалось открыть базу ${config.MONITOR_DB}: ${(e as Error).message}`);
-    console.error('Если запущен другой экземпляр сервера или `npm run sync`, дождитесь его окончания.');
-    process.exit(2);
-  }
+  const opened = await openConfigured('Если запущен другой экземпляр сервера или `npm run sync` с этой базой, дождитесь его окончания.');
+  if (!opened) process.exit(2);
+  const { config, db } = opened;
   const source = createSource(config);
   const sync = (trigger: 'start' | 'schedule' | 'api') =>
     runSync({ db, source, trigger }).then((s) => {

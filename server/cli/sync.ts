@@ -3,8 +3,7 @@
  * one line per organization otherwise, a summary line at the end; exit code 0 when every
  * active organization loaded, 1 otherwise.
  */
-import { ConfigError, loadConfig } from '../config.ts';
-import { Db } from '../db.ts';
+import { openConfigured } from '../startup.ts';
 import { createSource } from '../sources/index.ts';
 import { runSync, summaryLine, type OrgOutcome } from '../sync/run.ts';
 
@@ -18,24 +17,11 @@ const STATUS: Record<OrgOutcome['status'], string> = {
 
 async function main(): Promise<number> {
   const full = process.argv.includes('--full');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
-  let db: Db;
-  try {
-    db = await Db.open(config.MONITOR_DB);
-  } catch (e) {
-    console.error(`Не удалось открыть базу ${config.MONITOR_DB}: ${(e as Error).message}`);
-    console.error('Если сервер (`npm start`) запущен с этой базой, запустите синхронизацию из него: кнопка «Синхронизировать» или POST /api/sync.');
-    return 2;
-  }
+  const opened = await openConfigured(
+    'Если сервер (`npm start`) запущен с этой базой, запустите синхронизацию из него: POST /api/sync.',
+  );
+  if (!opened) return 2;
+  const { config, db } = opened;
   const source = createSource(config);
   const tty = process.stdout.isTTY;
   let requests = 0;

@@ -12,8 +12,8 @@ import { HttpError } from '../errors.ts';
 import { parseParams } from '../metrics.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-/** Flags as in test/support/browser.ts: offline and quiet. */
-const CHROMIUM_ARGS = [
+/** Flags that keep Debian's Chromium offline and quiet (no sync, updates or background requests); the browser tests use them too. */
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

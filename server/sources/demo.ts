@@ -186,7 +186,8 @@ const LEVEL = {
 
 type Rng = () => number;
 
-function mulberry32(seed: number): Rng {
+/** mulberry32: a small seeded PRNG (also used by tests that need reproducible randomness). */
+export function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABS, matchKey, type TabDecl } from '../../server/contract/index.ts';
 import { dbColumns } from '../../server/schema.ts';
 import { parseCsv } from '../../server/sources/csv.ts';
+import { mulberry32 } from '../../server/sources/demo.ts';
 import type { Cell, Grid, RawTab } from '../../server/sources/types.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { createMemorySource } from '../support/memorySource.ts';
@@ -28,17 +29,7 @@ const ORGS = ['СОШ-1', 'ДОУ-1'] as const;
 const TOTAL_CORRUPTIONS = 200;
 const SEED = 20_240_601;
 
-/** mulberry32: small, seeded, good enough to pick corruptions. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const prng = mulberry32; // the demo generator's seeded PRNG
 
 function pristine(): { registry: RawTab[]; sheets: Record<string, RawTab[]> } {
   const sheets: Record<string, RawTab[]> = {};
