@@ -128,10 +128,9 @@ async function loadPhase(a: Extract<ChildArgs, { phase: 'load' }>): Promise<Load
     if (a.badShare > 0) {
       const c = corruptedTabs(o, a.badShare);
       corrupted += c.corrupted;
-      sheets.set(o.sheetId, c.tabs);
-    } else {
-      sheets.set(o.sheetId, o.tabs);
+      o.tabs = c.tabs; // the clean grids are garbage from here on
     }
+    sheets.set(o.sheetId, o.tabs);
   }
   const generateMs = performance.now() - g0;
   const db = await Db.open(a.dbPath);
@@ -141,7 +140,7 @@ async function loadPhase(a: Extract<ChildArgs, { phase: 'load' }>): Promise<Load
   db.close();
   // The CPU part alone (layout + zod + row rules), warm: what is left is resolve + DuckDB.
   const p0 = performance.now();
-  for (const o of region.orgs) parseOrg(o.code, sheets.get(o.sheetId)!);
+  for (const o of region.orgs) parseOrg(o.code, o.tabs);
   const parseMs = performance.now() - p0;
   return { generateMs, gridRows: region.gridRows, corrupted, syncMs, parseMs, status: s.status, totals: s.totals, memory: memory() };
 }
