@@ -23,7 +23,7 @@ const schema = z
     /** Another root URL for the Google APIs (tests, proxies). */
     GOOGLE_API_ROOT: z.url({ error: 'ожидается адрес вида http://127.0.0.1:8080/' }).optional(),
     /** Requests per minute to Google (below the Sheets quota of 300/min per project). */
-    GOOGLE_RPM: z.coerce.number({ error: 'ожидается целое число от 1 до 10000' }).int({ error: 'ожидается целое число от 1 до 10000' }).min(1, { error: 'ожидается целое число от 1 до 10000' }).max(10000, { error: 'ожидается целое число от 1 до 10000' }).default(60),
+    GOOGLE_RPM: z.coerce.number({ error: 'ожидается целое число от 1 до 10000' }).int({ error: 'ожидается целое число от 1 до 10000' }).min(1, { error: 'ожидается целое число от 1 до 10000' }).max(10000, { error: 'ожидается целое число от 1 до 10000' }).default(240),
     /** Parallel requests to Google. */
     GOOGLE_CONCURRENCY: z.coerce.number({ error: 'ожидается целое число от 1 до 64' }).int({ error: 'ожидается целое число от 1 до 64' }).min(1, { error: 'ожидается целое число от 1 до 64' }).max(64, { error: 'ожидается целое число от 1 до 64' }).default(4),
     /** Sync schedule (cron, croner syntax) inside `npm start`; empty = no schedule. */
