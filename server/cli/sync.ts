@@ -3,6 +3,7 @@
  * one line per organization otherwise, a summary line at the end; exit code 0 when every
  * active organization loaded, 1 otherwise.
  */
+import type { Db } from '../db.ts';
 import { openConfigured } from '../startup.ts';
 import { createSource } from '../sources/index.ts';
 import { runSync, summaryLine, type OrgOutcome } from '../sync/run.ts';
@@ -48,9 +49,30 @@ async function main(): Promise<number> {
     },
   });
   if (tty) process.stdout.write('\n');
+  await printFindings(db, full || process.argv.includes('--all-findings') ? Infinity : MAX_FINDINGS);
   console.log(summaryLine(summary));
   db.close();
   return summary.status === 'ok' ? 0 : 1;
+}
+
+/** How many findings the CLI prints before pointing to the quality page. */
+const MAX_FINDINGS = 300;
+
+/**
+ * Every current error and warning (registry first, then by organization, tab and row), so
+ * whoever runs the sync sees each rejected row with its reason, not only the counts.
+ */
+async function printFindings(db: Db, max: number): Promise<void> {
+  const rows = await db.query(
+    `SELECT level, message FROM issues WHERE level IN ('error', 'warning')
+     ORDER BY scope = 'sheet', org NULLS FIRST, tab, row_no NULLS FIRST, column_name`,
+  );
+  if (!rows.length) return;
+  console.log(`Замечания к данным (ошибки — строка не загружена; предупреждения — загружена):`);
+  for (const r of rows.slice(0, max)) console.log(`  ${r.level === 'error' ? 'ОШИБКА' : 'предупреждение'}: ${String(r.message)}`);
+  if (rows.length > max) {
+    console.log(`  … и ещё ${rows.length - max}; все — на странице «Качество данных», в GET /api/quality или с ключом --all-findings`);
+  }
 }
 
 main().then(

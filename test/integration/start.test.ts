@@ -4,7 +4,7 @@
  * refuses a second concurrent sync with 409, and reports a bad configuration in Russian.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +103,27 @@ describe('npm start with a Google registry', () => {
     expect(bad.output()).toContain('Ошибка в настройках');
     expect(bad.output()).toContain('SHEETS_REGISTRY_ID: для Google Таблиц нужен GOOGLE_APPLICATION_CREDENTIALS');
     expect(bad.output()).toMatch(/PORT: /);
+  });
+
+  it('npm run sync lists every rejected row with its reason, and exits 0 when every organization loaded', async () => {
+    const src = join(dir, 'src');
+    cpSync(new URL('../fixtures/two-orgs/', import.meta.url).pathname, src, { recursive: true });
+    // Row 15 of СОШ-1's teachers (header on row 3, 11 teachers on rows 4–14).
+    appendFileSync(join(src, 'СОШ-1', 'Педагоги.csv'), 'Григорьева Юлия Антоновна;учитель;география;01.02.2024;;3;;вторая;;\n');
+    const proc = spawn(TSX, ['server/cli/sync.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', SOURCE_DIR: src, MONITOR_DB: join(dir, 'cli.duckdb') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('СОШ-1: загружена — строк 23, в карантине 1');
+    expect(out).toContain(
+      'ОШИБКА: СОШ-1, лист «Педагоги», строка 15, столбец «Категория»: значение «вторая» — неизвестное значение; допустимые: «Без категории»',
+    );
+    expect(out).toMatch(/Синхронизация завершена: организаций загружено 2, без изменений 0, с ошибкой 0; строк загружено 38, в карантине 1/);
   });
 });
