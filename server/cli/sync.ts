@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     },
   });
   if (tty) process.stdout.write('\n');
-  await printFindings(db, full || process.argv.includes('--all-findings') ? Infinity : MAX_FINDINGS);
+  await printFindings(db, process.argv.includes('--all-findings') ? Infinity : MAX_FINDINGS);
   console.log(summaryLine(summary));
   db.close();
   return summary.status === 'ok' ? 0 : 1;
