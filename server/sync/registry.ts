@@ -12,6 +12,7 @@ import {
   matchKey,
   type DataIssue,
 } from '../contract/index.ts';
+import { extractSpreadsheetId } from '../sources/sheetId.ts';
 import type { OrgEntry, RawTab } from '../sources/types.ts';
 
 export interface RegistryResult {
@@ -25,12 +26,13 @@ export interface RegistryResult {
   fatal: string | null;
 }
 
-/** The spreadsheet ID from a bare ID or a full URL (`…/d/<id>/…`); null when a URL has no ID. */
+/**
+ * What the «Таблица» column names: a Google URL gives its spreadsheet ID (null when it holds
+ * none); anything else is kept as typed — a spreadsheet ID, or a file name for the folder source.
+ */
 export function sheetRef(s: string): string | null {
   const t = s.trim();
-  const m = t.match(/\/d\/([A-Za-z0-9_-]{10,})/);
-  if (m) return m[1]!;
-  if (/^https?:\/\//i.test(t) || t.includes('docs.google.com')) return null;
+  if (/^https?:\/\//i.test(t) || /(docs|drive)\.google\.com/i.test(t)) return extractSpreadsheetId(t);
   return t;
 }
 
