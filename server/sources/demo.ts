@@ -28,6 +28,7 @@ import {
   type EnumValue,
   type TabKey,
 } from '../contract/declaration.ts';
+import { plural } from '../contract/normalize.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type OrgEntry, type RawTab, type Source } from './types.ts';
 
 // ---- options and public types ------------------------------------------------------------
@@ -1750,7 +1751,7 @@ export function createDemoSource(opts: DemoOptions = {}): Source {
   const load = (): Municipality => (data ??= generateMunicipality(o));
   return {
     kind: 'demo',
-    description: `демо-данные: ${o.schools} школ, ${o.kindergartens} детских садов, ${o.additional} учреждений ДО на ${ruOf(parseIsoDay(o.referenceDate))}`,
+    description: `демо-данные: ${o.schools} ${plural(o.schools, 'школа', 'школы', 'школ')}, ${o.kindergartens} ${plural(o.kindergartens, 'детский сад', 'детских сада', 'детских садов')}, ${o.additional} ${plural(o.additional, 'учреждение', 'учреждения', 'учреждений')} ДО на ${ruOf(parseIsoDay(o.referenceDate))}`,
     async readRegistry() {
       return structuredClone(load().registry);
     },
