@@ -11,6 +11,7 @@ import {
   type ColumnDecl,
   type ColumnType,
 } from './declaration.ts';
+import { ruDate } from './values.ts';
 
 function typeText(t: ColumnType): string {
   switch (t.kind) {
@@ -47,7 +48,6 @@ function table(columns: readonly ColumnDecl[]): string[] {
   ];
 }
 
-const fmt = (iso: string) => iso.split('-').reverse().join('.');
 
 export function contractMarkdown(): string {
   const out: string[] = [
@@ -80,7 +80,7 @@ export function contractMarkdown(): string {
   out.push('## Квалификационные категории', '', '| категория | ранг | также принимается |', '|---|---|---|');
   for (const c of CATEGORIES) out.push(`| ${c.value} | ${c.rank} | ${(c.aliases ?? []).join(', ') || '—'} |`);
   out.push('', '## Пункты распоряжения и сроки', '', '| пункт | срок |', '|---|---|');
-  for (const i of ORDER_ITEMS) out.push(`| ${i.item} | ${i.deadline ? `до ${fmt(i.deadline)}` : 'постоянно'} |`);
-  out.push('', `Отчёт об исполнении пункта 3 (п. 4) — до ${fmt(ORDER_REPORT_DEADLINE)}.`, '');
+  for (const i of ORDER_ITEMS) out.push(`| ${i.item} | ${i.deadline ? `до ${ruDate(i.deadline)}` : 'постоянно'} |`);
+  out.push('', `Отчёт об исполнении пункта 3 (п. 4) — до ${ruDate(ORDER_REPORT_DEADLINE)}.`, '');
   return out.join('\n');
 }

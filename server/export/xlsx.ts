@@ -6,7 +6,7 @@
  * spreadsheet could run as a formula is neutralized.
  */
 import ExcelJS from 'exceljs';
-import { serialFromIso } from '../contract/index.ts';
+import { ruDate, serialFromIso } from '../contract/index.ts';
 import type { Row } from '../db.ts';
 import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics.ts';
 import { neutralizeFormula } from './csv.ts';
@@ -38,7 +38,6 @@ function cellValue(col: MetricColumn, v: unknown): ExcelJS.CellValue {
   return neutralizeFormula(String(v));
 }
 
-const fmtDate = (iso: string) => iso.split('-').reverse().join('.');
 
 export interface SheetData {
   def: MetricDef;
@@ -94,7 +93,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   ws.addRow(['Распоряжение управления образования г. Саянска от 17.02.2023 № 116-26-93']);
   ws.addRow([]);
   const rows: [string, string][] = [
-    ['Период', `с ${fmtDate(p.from)} по ${fmtDate(p.to)}`],
+    ['Период', `с ${ruDate(p.from)} по ${ruDate(p.to)}`],
     ['Тип организаций', p.type ?? 'все'],
     ['Организации', p.org.length ? p.org.map(neutralizeFormula).join(', ') : 'все'],
     ['Сформировано', meta.generatedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],

@@ -9,7 +9,8 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import { bumpDataVersion } from '../cache.ts';
-import { countOf, isoFromDays, REGISTRY_TAB } from '../contract/index.ts';
+import { countOf, REGISTRY_TAB } from '../contract/index.ts';
+import { isoDay } from '../period.ts';
 import type { Db, Writer } from '../db.ts';
 import { SourceError, type FetchResult, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
 import { insertIssues, insertQuarantineRows, loadOrg, loadOrgs, type LoadCounts, type OrgLoad } from './load.ts';
@@ -69,7 +70,6 @@ export function summaryLine(s: SyncSummary): string {
   return `${head}: организаций загружено ${t.ok}, без изменений ${t.unchanged}, с ошибкой ${t.failed}; строк загружено ${t.rowsLoaded}, в карантине ${t.rowsQuarantined}, предупреждений ${t.warnings}; запросов ${t.requests}, повторов ${t.retries}.${tail}`;
 }
 
-const isoDate = (d: Date) => isoFromDays(Math.floor(d.getTime() / 86_400_000));
 const isoTs = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 let running: Promise<SyncSummary> | null = null;
@@ -304,7 +304,7 @@ async function loadChunk(db: Db, runId: number, chunk: readonly Fetched[], dir: 
     }
     try {
       const validated = await resolveOrg(f.parsed as ParsedOrg, dir);
-      loads.push({ k, load: { v: validated, state: { version: f.res.version, now: isoTs(ts), today: isoDate(ts), message: failedTabsMessage(validated) } } });
+      loads.push({ k, load: { v: validated, state: { version: f.res.version, now: isoTs(ts), today: isoDay(ts), message: failedTabsMessage(validated) } } });
     } catch (e) {
       await fail(k, `ошибка загрузки в базу: ${(e as Error).message}`, f.res.requests, f.res.retries);
     }
