@@ -17,7 +17,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { google, type drive_v3, type sheets_v4 } from 'googleapis';
+// The two APIs the sync uses, not the `googleapis` index: that one loads every Google API
+// (~90 MB of resident memory on Node 20, measured by the benchmark) for two of them.
+import { GoogleAuth } from 'google-auth-library';
+import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
+import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import { ID_RE, extractSpreadsheetId } from './sheetId.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
@@ -323,20 +327,20 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
     };
     if (auth.kind === 'service') {
       const credentials = await readKeyFile(auth.file);
-      const authClient = new google.auth.GoogleAuth({ credentials, scopes: SCOPES });
+      const authClient = new GoogleAuth({ credentials, scopes: SCOPES });
       // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
       if (opts.jwtAccess === true) authClient.useJWTAccessWithScope = true;
       return {
-        sheets: google.sheets({ version: 'v4', auth: authClient, ...common }),
-        drive: google.drive({ version: 'v3', auth: authClient, ...common }),
+        sheets: new sheets_v4.Sheets({ auth: authClient, ...common }),
+        drive: new drive_v3.Drive({ auth: authClient, ...common }),
       };
     }
     // The key goes in the X-Goog-Api-Key header rather than `?key=`: it then never appears in
     // a URL (logs, proxies, error objects). Google accepts both.
     const headers: Record<string, string> = auth.kind === 'key' ? { 'X-Goog-Api-Key': auth.key } : {};
     return {
-      sheets: google.sheets({ version: 'v4', headers, ...common }),
-      drive: google.drive({ version: 'v3', headers, ...common }),
+      sheets: new sheets_v4.Sheets({ headers, ...common }),
+      drive: new drive_v3.Drive({ headers, ...common }),
     };
   }
 
