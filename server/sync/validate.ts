@@ -7,7 +7,7 @@
  *     cross-row rules. A row with any error is quarantined whole; warnings keep the row.
  */
 import {
-  ROW_SCHEMAS,
+  ROW_PARSERS,
   TABS,
   displayCell,
   isBlank,
@@ -143,14 +143,14 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
       tabs.set(decl.key, { decl, status: 'error', title: raw.title, rows: [], headers: {} });
       continue;
     }
-    const schema = ROW_SCHEMAS[decl.key];
+    const parseRow = ROW_PARSERS[decl.key];
     const header = (key: string) => layout.headers[key] ?? decl.columns.find((c) => c.key === key)?.header ?? key;
     const rows: PendingRow[] = layout.rows.map((r) => {
       const problems: DataIssue[] = [];
-      const result = schema.safeParse(r.cells);
+      const result = parseRow(r.cells);
       let values: Record<string, unknown> = {};
       if (result.success) {
-        values = result.data as Record<string, unknown>;
+        values = result.data;
       } else {
         for (const zi of result.error.issues) {
           const key = String(zi.path[0]);
