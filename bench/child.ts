@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   process.disconnect?.();
 }
 
-main().catch((e: unknown) => {
+if (process.send) main().catch((e: unknown) => {
   send({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   process.exitCode = 1;
   process.disconnect?.();

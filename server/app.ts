@@ -6,6 +6,7 @@ import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Db } from './db.ts';
 import { HttpError, notFound } from './errors.ts';
 import { exportRouter } from './routes/export.ts';
+import { MetricCache } from './metricCache.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { qualityRouter } from './routes/quality.ts';
 import { reportRouter } from './routes/report.ts';
@@ -21,6 +22,8 @@ export interface AppDeps {
   /** The client (dashboard pages); omitted in API-only tests. */
   client?: Router;
   log?: (line: string) => void;
+  /** Cached metric answers; main.ts passes its own to warm it after each sync. */
+  metricCache?: MetricCache;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -40,8 +43,9 @@ export function createApp(deps: AppDeps): express.Express {
   api.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
-  api.use(metricsRouter({ db: deps.db, now }));
-  api.use(exportRouter({ db: deps.db, now }));
+  const cache = deps.metricCache ?? new MetricCache(deps.db);
+  api.use(metricsRouter({ db: deps.db, now, cache }));
+  api.use(exportRouter({ db: deps.db, now, cache }));
   api.use(reportRouter({ now }));
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null }));
   api.use(qualityRouter({ db: deps.db }));

@@ -5,6 +5,7 @@
  */
 import { Cron } from 'croner';
 import { createApp } from './app.ts';
+import { MetricCache } from './metricCache.ts';
 import { openConfigured } from './startup.ts';
 import { createClientRouter } from './routes/client.ts';
 import { createSource } from './sources/index.ts';
@@ -17,9 +18,13 @@ async function main(): Promise<void> {
   if (!opened) process.exit(2);
   const { config, db } = opened;
   const source = createSource(config);
+  const metricCache = new MetricCache(db);
+  // The dashboard's first screen is computed after every sync, so the coordinator's first view is instant.
+  const warm = () => void metricCache.warm(new Date()).catch(() => undefined);
   const sync = (trigger: 'start' | 'schedule' | 'api') =>
     runSync({ db, source, trigger }).then((s) => {
       log(summaryLine(s));
+      warm();
       return s;
     });
 
@@ -29,7 +34,7 @@ async function main(): Promise<void> {
     // The first load of the demo is awaited so the first page shows data; a real sync runs in the background.
     if (config.sourceKind === 'demo') await sync('start');
     else void sync('start').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
-  }
+  } else warm();
   if (config.SYNC_CRON) {
     new Cron(config.SYNC_CRON, { protect: true }, () => {
       if (!syncInProgress()) void sync('schedule').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
@@ -37,7 +42,7 @@ async function main(): Promise<void> {
     log(`Расписание синхронизации: ${config.SYNC_CRON}`);
   }
 
-  const app = createApp({ db, startSync: () => sync('api'), client: await createClientRouter(), log });
+  const app = createApp({ db, startSync: () => sync('api'), client: await createClientRouter(), log, metricCache });
   const server = app.listen(config.PORT, config.HOST, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;

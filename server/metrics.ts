@@ -355,10 +355,10 @@ type Period = { from: string; to: string; org: string[]; type: string | null };
  * `overview` has no SQL of its own: its tiles are the totals of other metrics, so it reads
  * them (one formula per number, nowhere copied) and adds the freshness of the data.
  */
-async function runOverview(db: Db, p: Period): Promise<Row[]> {
+async function runOverview(db: Db, p: Period, via: Components | undefined): Promise<Row[]> {
   const [eng, young, pd, growth, prog, quality] = await Promise.all(
     ['engagement', 'young_specialists', 'professional_development', 'qualification_growth', 'program_completion', 'data_quality'].map(
-      (name) => runOnce(db, metricDef(name), p),
+      async (name) => (via ? (await via(name, { ...p, grain: null })).rows : runOnce(db, metricDef(name), p)),
     ),
   );
   const active = new Set(
@@ -396,8 +396,11 @@ async function runOverview(db: Db, p: Period): Promise<Row[]> {
   return rows;
 }
 
-async function runOnce(db: Db, m: MetricDef, p: Period): Promise<Row[]> {
-  if (m.name === 'overview') return runOverview(db, p);
+/** How `overview` gets the answers it is made of: a cache, or (default) straight from SQL. */
+export type Components = (name: string, params: MetricParams) => Promise<MetricResult>;
+
+async function runOnce(db: Db, m: MetricDef, p: Period, via?: Components): Promise<Row[]> {
+  if (m.name === 'overview') return runOverview(db, p, via);
   const sql = sqlOf(m.name);
   const all = { from: p.from, to: p.to, orgs: p.org, type: p.type };
   // DuckDB refuses a bound name the statement does not use: bind only those the file names.
@@ -406,13 +409,13 @@ async function runOnce(db: Db, m: MetricDef, p: Period): Promise<Row[]> {
   return db.query(sql, used);
 }
 
-export async function runMetric(db: Db, name: string, params: MetricParams): Promise<MetricResult> {
+export async function runMetric(db: Db, name: string, params: MetricParams, via?: Components): Promise<MetricResult> {
   const m = metricDef(name);
-  if (params.grain !== 'month') return { metric: m.name, params, rows: await runOnce(db, m, params) };
+  if (params.grain !== 'month') return { metric: m.name, params, rows: await runOnce(db, m, params, via) };
   // The trend: the same formula with `to` set to each month end inside the period, `from` kept.
   const rows: Row[] = [];
   for (const end of monthEnds(params.from, params.to)) {
-    for (const r of await runOnce(db, m, { ...params, to: end })) rows.push({ month: end, ...r });
+    for (const r of await runOnce(db, m, { ...params, to: end }, via)) rows.push({ month: end, ...r });
   }
   return { metric: m.name, params, rows };
 }

@@ -7,14 +7,15 @@ import { Router } from 'express';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
-import { METRICS, metricDef, parseParams, runMetric } from '../metrics.ts';
+import { METRICS, metricDef, parseParams } from '../metrics.ts';
+import type { MetricCache } from '../metricCache.ts';
 
 const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The indicators of a regional workbook, in report order (the overview tiles repeat them). */
 const DEFAULT_SHEETS = METRICS.filter((m) => m.name !== 'overview').map((m) => m.name);
 
-export function exportRouter(deps: { db: Db; now: () => Date }): Router {
+export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache }): Router {
   const r = Router();
   r.get('/export.xlsx', async (req, res) => {
     const { metrics, ...query } = req.query as Record<string, unknown>;
@@ -26,8 +27,8 @@ export function exportRouter(deps: { db: Db; now: () => Date }): Router {
     const defs = names.map(metricDef);
     const params = { ...parseParams(query, deps.now()), grain: null };
     const sheets = [];
-    for (const def of defs) sheets.push({ def, rows: (await runMetric(deps.db, def.name, params)).rows });
-    const freshness = (await runMetric(deps.db, 'data_quality', params)).rows;
+    for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params)).rows });
+    const freshness = (await deps.cache.rows('data_quality', params)).rows;
     const [version] = await deps.db.query(`SELECT value FROM meta WHERE key = 'data_version'`);
     const body = await buildWorkbook(sheets, {
       params,

@@ -1,25 +1,13 @@
 /** `GET /api/metrics`, `GET /api/metrics/:name` (JSON or `?format=csv`), `GET /api/orgs`. */
 import { Router } from 'express';
-import { LruCache, dataVersion } from '../cache.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
-import { METRICS, allColumns, metricDef, parseParams, runMetric, type MetricResult } from '../metrics.ts';
+import { METRICS, allColumns, metricDef, parseParams } from '../metrics.ts';
+import type { MetricCache } from '../metricCache.ts';
 
-export function metricsRouter(deps: { db: Db; now: () => Date }): Router {
+export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache }): Router {
   const r = Router();
-  const cache = new LruCache<Promise<MetricResult>>(500);
-  /** Concurrent identical requests share one query; failures are not cached. */
-  const cached = (name: string, params: ReturnType<typeof parseParams>): Promise<MetricResult> => {
-    const key = `${dataVersion()}|${name}|${JSON.stringify(params)}`;
-    let hit = cache.get(key);
-    if (!hit) {
-      hit = runMetric(deps.db, name, params);
-      cache.set(key, hit);
-      hit.catch(() => cache.delete(key));
-    }
-    return hit;
-  };
 
   r.get('/metrics', (_req, res) => {
     res.json({
@@ -40,9 +28,11 @@ export function metricsRouter(deps: { db: Db; now: () => Date }): Router {
     const m = metricDef(req.params.name);
     const { format, decimal, header, ...query } = req.query as Record<string, unknown>;
     const params = parseParams(query, deps.now());
-    const result = await cached(m.name, params);
+    const answer = await deps.cache.get(m.name, params);
+    const result = answer.result;
     if (format === undefined || format === 'json') {
-      res.json(result);
+      // The bytes serialized once; with the ETag, Express answers a matching If-None-Match with 304.
+      res.set({ ETag: answer.etag, 'Cache-Control': 'private, no-cache' }).type('application/json').send(answer.json);
       return;
     }
     if (format !== 'csv') throw badRequest('неверный параметр format: допустимы json и csv');
