@@ -56,6 +56,9 @@ async function readRows(conn: DuckDBConnection, sql: string, params: Record<stri
   return rows;
 }
 
+/** The DuckDB memory bound unless configured (DUCKDB_MEMORY_LIMIT): the region fits well under it. */
+export const DEFAULT_MEMORY_LIMIT = '256MB';
+
 export class Db {
   private readonly pool: DuckDBConnection[] = [];
   private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
@@ -69,9 +72,11 @@ export class Db {
   ) {}
 
   /** Opens (creating the folder and schema if needed) the database file, or `:memory:`. */
-  static async open(path: string, opts: { readers?: number } = {}): Promise<Db> {
+  static async open(path: string, opts: { readers?: number; memoryLimit?: string } = {}): Promise<Db> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+    // DuckDB's own default is 80% of the machine's memory, and it keeps what it took as a
+    // cache; a server sharing a small machine wants a bound (operators spill to disk past it).
+    const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
     const writer = await instance.connect();
     const db = new Db(instance, writer, opts.readers ?? 2);
     await db.write((w) => createSchema(w));

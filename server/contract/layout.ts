@@ -21,8 +21,30 @@ export interface DataRow {
   row: number;
   /** Cells by column key (missing columns absent). */
   cells: Record<string, Cell>;
-  /** The raw row as typed: header text → value, for quarantine. */
-  raw: Record<string, string>;
+  /** The raw row as typed: header text → value, for quarantine (computed when first read). */
+  readonly raw: Record<string, string>;
+}
+
+/**
+ * A laid-out row. `raw` is needed only for the rows that end in quarantine, so it is built on
+ * first read rather than for each of the region's ~260,000 rows (time and memory of a sync).
+ */
+class LaidRow implements DataRow {
+  private rawCache: Record<string, string> | null = null;
+  constructor(
+    readonly row: number,
+    readonly cells: Record<string, Cell>,
+    private readonly shape: { keys: readonly string[]; headers: Record<string, string>; types: ReadonlyMap<string, ColumnDecl['type']> },
+  ) {}
+
+  get raw(): Record<string, string> {
+    if (!this.rawCache) {
+      const raw: Record<string, string> = {};
+      for (const key of this.shape.keys) raw[this.shape.headers[key]!] = displayCell(this.cells[key] ?? null, this.shape.types.get(key));
+      this.rawCache = raw;
+    }
+    return this.rawCache;
+  }
 }
 
 export type Layout =
@@ -145,26 +167,25 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     });
   }
 
-  const types = new Map(columns.map((c) => [c.key, c.type]));
+  const shape = { keys: [...positions.keys()], headers, types: new Map(columns.map((c) => [c.key, c.type])) };
+  const empty = Object.fromEntries(columns.map((c) => [c.key, null])) as Record<string, Cell>;
   const rows: DataRow[] = [];
   /** Columns without a header that hold values: letter → how many cells. */
   const headless = new Map<number, number>();
   for (let r = headerRow + 1; r < grid.length; r++) {
     const line = grid[r] ?? [];
     // Every declared column is present; a column missing from the sheet reads as empty.
-    const cells: Record<string, Cell> = Object.fromEntries(columns.map((c) => [c.key, null]));
-    const raw: Record<string, string> = {};
+    const cells: Record<string, Cell> = { ...empty };
     let blank = true;
     for (const [key, pos] of positions) {
       const cell = line[pos] ?? null;
       cells[key] = cell;
-      raw[headers[key]!] = displayCell(cell, types.get(key));
-      if (!isBlank(cell)) blank = false;
+      if (blank && !isBlank(cell)) blank = false;
     }
     for (let i = 0; i < line.length; i++) {
       if (!isBlank(line[i]) && isBlank(header[i])) headless.set(i, (headless.get(i) ?? 0) + 1);
     }
-    if (!blank) rows.push({ row: r + 1, cells, raw });
+    if (!blank) rows.push(new LaidRow(r + 1, cells, shape));
   }
   if (headless.size) {
     const letters = [...headless.keys()].sort((a, b) => a - b).map(columnLetter);

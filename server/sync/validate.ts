@@ -23,12 +23,14 @@ import {
   type TabDecl,
   type TabKey,
 } from '../contract/index.ts';
+import type { DataRow } from '../contract/layout.ts';
 import type { Cell, RawTab } from '../sources/types.ts';
 import { OrgPeople, personKey, type Person } from './people.ts';
 
 export interface PendingRow {
   row: number;
-  raw: Record<string, string>;
+  /** The laid-out row; its `raw` (header → text as typed) is built on first read, for quarantine. */
+  src: DataRow;
   /** The cells as delivered, by column key (for messages: the value as the school sees it). */
   cells: Record<string, Cell>;
   /** Parsed values by column key (person columns hold a PersonRef). */
@@ -157,7 +159,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
           problems.push(issue(org, raw.title, 'error', r.row, header(key), shown(decl, r.cells, key), zi.message));
         }
       }
-      const pending: PendingRow = { row: r.row, raw: r.raw, cells: r.cells, values, problems };
+      const pending: PendingRow = { row: r.row, src: r, cells: r.cells, values, problems };
       if (result.success) applyRowRules(decl.key, pending, (level, key, problem) => {
         pending.problems.push(issue(org, raw.title, level, r.row, header(key), shown(decl, r.cells, key), problem));
       });
@@ -174,7 +176,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
     for (const r of teachers.rows) {
       if (hasErrors(r)) {
         if (typeof r.values.fio === 'string') people.addRejected(r.values.fio, r.row);
-        else if (r.raw[teachers.headers.fio ?? '']) people.addRejected(r.raw[teachers.headers.fio ?? '']!, r.row);
+        else if (r.src.raw[teachers.headers.fio ?? '']) people.addRejected(r.src.raw[teachers.headers.fio ?? '']!, r.row);
         continue;
       }
       const fio = r.values.fio as string;
@@ -407,7 +409,7 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
     const staged: StagedRow[] = [];
     for (const r of t.rows) {
       if (hasErrors(r)) {
-        out.quarantine.push({ tab: t.title, row: r.row, raw: r.raw, problems: r.problems });
+        out.quarantine.push({ tab: t.title, row: r.row, raw: r.src.raw, problems: r.problems });
       } else {
         staged.push({ row: r.row, values: r.values });
       }
