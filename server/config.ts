@@ -10,6 +10,11 @@ const schema = z
   .object({
     /** DuckDB file. */
     MONITOR_DB: z.string().default('data/monitor.duckdb'),
+    /** DuckDB's memory bound (its own syntax: 256MB, 1GB); past it operators spill to disk. */
+    DUCKDB_MEMORY_LIMIT: z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)\s*$/i, { error: 'ожидается объём памяти, например 256MB или 1GB' })
+      .default('256MB'),
     /** HTTP port; 0 = any free port. */
     PORT: z.coerce.number({ error: 'ожидается номер порта (число от 0 до 65535)' }).int({ error: 'ожидается целое число' }).min(0, { error: 'ожидается число от 0 до 65535' }).max(65535, { error: 'ожидается число от 0 до 65535' }).default(3000),
     /** Address to listen on: 127.0.0.1 by default, 0.0.0.0 to serve the school network. */

@@ -17,7 +17,7 @@ export async function openConfigured(lockedHint: string): Promise<{ config: Conf
     throw e;
   }
   try {
-    return { config, db: await Db.open(config.MONITOR_DB) };
+    return { config, db: await Db.open(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT }) };
   } catch (e) {
     console.error(`Не удалось открыть базу ${config.MONITOR_DB}: ${(e as Error).message}`);
     console.error(lockedHint);
