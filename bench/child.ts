@@ -149,13 +149,17 @@ async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<vo
   // Imported here, so that the sync and load phases carry only what a sync loads.
   const { createApp } = await import('../server/app.ts');
   const { METRICS, parseParams, runMetric } = await import('../server/metrics.ts');
+  const { AuthStore } = await import('../server/auth/store.ts');
   const db = await Db.open(a.dbPath);
-  const app = createApp({ db, now: () => NOW });
+  // Measured as a script would use it: every request carries a coordinator's API token.
+  const store = new AuthStore(db);
+  const { token } = await store.createToken({ name: 'bench', role: 'coordinator' });
+  const app = createApp({ db, now: () => NOW, auth: { store, demoLogin: false } });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const orgs = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
-  send({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, orgs });
+  send({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, orgs, token });
   process.on('message', (msg: { kind: string; count?: number; offset?: number }) => {
     void (async () => {
       if (msg.kind === 'direct') {

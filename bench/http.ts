@@ -9,11 +9,14 @@ export interface Sample {
   error?: string;
 }
 
+/** Sent with every request (the serve phase's API token). */
+export const DEFAULT_HEADERS: Record<string, string> = {};
+
 /** One GET, body read and counted (not parsed). */
 export function get(url: string, agent: http.Agent, timeoutMs = 30_000): Promise<Sample> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {
+    const req = http.get(url, { agent, timeout: timeoutMs, headers: DEFAULT_HEADERS }, (res) => {
       let bytes = 0;
       res.on('data', (c: Buffer) => {
         bytes += c.length;

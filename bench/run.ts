@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeSheets, type FakeSheets } from '../test/support/fakeSheets.ts';
 import type { DirectResult, LoadResult, Memory, SyncResult } from './child.ts';
-import { get, loadLoop, percentiles, type LoadResult as HttpLoad, type Percentiles } from './http.ts';
+import { DEFAULT_HEADERS, get, loadLoop, percentiles, type LoadResult as HttpLoad, type Percentiles } from './http.ts';
 import { paramSet, queryString } from './params.ts';
 import { nextMessage, runChild, startChild } from './proc.ts';
 import { REGISTRY_ID, buildRegion, changedOrgs, editedTabs, type Region } from './region.ts';
@@ -302,8 +302,9 @@ interface QueryRun {
 async function queryRun(size: number, dbPath: string, concurrent: boolean): Promise<QueryRun> {
   const child = startChild({ phase: 'serve', dbPath });
   try {
-    const ready = await nextMessage<{ url: string; orgs: string[] }>(child, 'ready');
+    const ready = await nextMessage<{ url: string; orgs: string[]; token: string }>(child, 'ready');
     const { url, orgs } = ready;
+    DEFAULT_HEADERS.Authorization = `Bearer ${ready.token}`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const list = await fetch(`${url}/api/metrics`);
     if (list.status !== 200) throw new Error(`GET /api/metrics: HTTP ${list.status}`);

@@ -22,6 +22,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
 /** The printable report (no navigation, no filters): `/report?from&to&type&org`; `GET /api/report.pdf` prints it. */
 export const REPORT_PATH = '/report';
 
+/** The login form (public; every other page sends an anonymous visitor here with `?next=`). */
+export const LOGIN_PATH = '/login';
+
 /** The page of one organization: `/org/<code>` (the code URL-encoded). */
 export const ORG_PAGE_PREFIX = '/org/';
 

@@ -1,8 +1,16 @@
 /**
  * The Express app, built without listening (tests start it on port 0). One JSON error shape:
  * `{ "error": { "code", "message" } }` with the HTTP status; unknown API routes are a JSON 404.
+ *
+ * Safe on a school network: security headers (helmet) with a Content-Security-Policy that
+ * allows scripts from this server only — no inline script, no `eval` (the charts run vega's
+ * expression interpreter) — a 100 kB body limit, no stack trace ever sent, every API route
+ * behind a login or an API token with the role and organization checked on the server.
  */
 import express, { type ErrorRequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import { authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps } from './auth/http.ts';
+import { pageGuard } from './auth/pages.ts';
 import type { Db } from './db.ts';
 import { HttpError, notFound } from './errors.ts';
 import { exportRouter } from './routes/export.ts';
@@ -24,35 +32,72 @@ export interface AppDeps {
   log?: (line: string) => void;
   /** Cached metric answers; main.ts passes its own to warm it after each sync. */
   metricCache?: MetricCache;
+  /**
+   * Accounts and sessions. Required, so that every caller decides: null opens every route to
+   * everyone as a coordinator — only for API tests of the metrics, never for a server.
+   */
+  auth: AuthDeps | null;
+  /** `trust proxy` of Express (TRUST_PROXY): behind a reverse proxy, `req.secure` and `req.ip` come from it. */
+  trustProxy?: string | number | boolean;
 }
+
+/**
+ * The Content-Security-Policy. Scripts: this server only. Styles: this server, plus inline
+ * `<style>` elements, which vega-embed and vega-tooltip insert for the chart menu and
+ * tooltips (styles cannot run code). Images: data/blob URLs for the PNG/SVG export.
+ */
+export const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const now = deps.now ?? (() => new Date());
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  app.use((_req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Referrer-Policy', 'same-origin');
-    res.set('X-Frame-Options', 'DENY');
-    next();
-  });
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+      referrerPolicy: { policy: 'same-origin' },
+      frameguard: { action: 'deny' },
+      // HSTS only means something over HTTPS; the proxy in front (README) sets it there.
+      strictTransportSecurity: false,
+    }),
+  );
   app.use(express.json({ limit: '100kb' }));
+  app.use(authenticate(deps.auth));
+  app.use(csrfGuard());
 
+  const auth = deps.auth;
   const api = express.Router();
   api.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
+  api.use(sessionRouter({ db: deps.db, auth }));
+  api.use(requireApiAuth());
   const cache = deps.metricCache ?? new MetricCache(deps.db);
-  api.use(metricsRouter({ db: deps.db, now, cache }));
-  api.use(exportRouter({ db: deps.db, now, cache }));
-  api.use(reportRouter({ now }));
-  api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null }));
+  api.use(metricsRouter({ db: deps.db, now, cache, auth }));
+  api.use(exportRouter({ db: deps.db, now, cache, auth }));
+  api.use(reportRouter({ now, auth }));
+  api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(qualityRouter({ db: deps.db }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);
 
-  if (deps.client) app.use(deps.client);
+  if (deps.client) {
+    app.use(pageGuard());
+    app.use(deps.client);
+  }
 
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     if (err instanceof HttpError) {

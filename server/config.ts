@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
+import { passwordProblem } from './auth/secrets.ts';
 import { z } from 'zod';
 
 const schema = z
@@ -35,6 +36,20 @@ const schema = z
     SYNC_CRON: z.string().optional(),
     /** The folder source: a directory with registry.csv|xlsx and the organizations' files. */
     SOURCE_DIR: z.string().optional(),
+    /** The first coordinator account, created at the first start when there is no account. */
+    ADMIN_LOGIN: z.string().trim().regex(/^[\p{L}\p{N}._@-]{2,60}$/u, { error: 'от 2 до 60 букв, цифр или знаков . _ @ -' }).default('admin'),
+    /** Its password; without it a random one is generated and printed once. */
+    ADMIN_PASSWORD: z.string().optional(),
+    /**
+     * The read-only demo login on the login page: only ever with the demo data (it sees every
+     * organization); `off` hides it there too.
+     */
+    DEMO_LOGIN: z.enum(['auto', 'off'], { error: 'допустимые значения: auto, off' }).default('auto'),
+    /** Express `trust proxy` behind a reverse proxy: loopback, an address, a hop count or true. */
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(true|false|\d+|loopback|linklocal|uniquelocal|[0-9a-fA-F.:/, ]+)$/, { error: 'ожидается loopback, адрес прокси, число звеньев или true' })
+      .optional(),
     /** The demo municipality's reference date (YYYY-MM-DD); default: today. */
     DEMO_DATE: z
       .string()
@@ -55,6 +70,10 @@ function crossChecks(c: Record<string, string | undefined>): string[] {
   }
   if (c.SHEETS_REGISTRY_ID && !c.GOOGLE_APPLICATION_CREDENTIALS && !c.GOOGLE_API_KEY) {
     out.push('  SHEETS_REGISTRY_ID: для Google Таблиц нужен GOOGLE_APPLICATION_CREDENTIALS (ключ сервисного аккаунта) или GOOGLE_API_KEY');
+  }
+  if (c.ADMIN_PASSWORD) {
+    const problem = passwordProblem(c.ADMIN_PASSWORD, c.ADMIN_LOGIN ?? 'admin');
+    if (problem) out.push(`  ADMIN_PASSWORD: ${problem}`);
   }
   if (c.SYNC_CRON) {
     try {
@@ -80,4 +99,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const c = res.data;
   const sourceKind = c.SHEETS_REGISTRY_ID ? 'google' : c.SOURCE_DIR ? 'folder' : 'demo';
   return { ...c, sourceKind };
+}
+
+/** TRUST_PROXY as Express wants it: true/false, a hop count, or the text (addresses, names). */
+export function trustProxySetting(c: Config): string | number | boolean | undefined {
+  const v = c.TRUST_PROXY?.trim();
+  if (v === undefined) return undefined;
+  if (v === 'true' || v === 'false') return v === 'true';
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+/** Whether the login page offers the read-only demo login. */
+export function demoLoginEnabled(c: Config): boolean {
+  return c.DEMO_LOGIN === 'auto' && c.sourceKind === 'demo';
 }

@@ -5,6 +5,8 @@
  */
 import { Cron } from 'croner';
 import { createApp } from './app.ts';
+import { AuthStore } from './auth/store.ts';
+import { demoLoginEnabled, trustProxySetting } from './config.ts';
 import { MetricCache } from './metricCache.ts';
 import { openConfigured } from './startup.ts';
 import { createClientRouter } from './routes/client.ts';
@@ -42,7 +44,26 @@ async function main(): Promise<void> {
     log(`Расписание синхронизации: ${config.SYNC_CRON}`);
   }
 
-  const app = createApp({ db, startSync: () => sync('api'), client: await createClientRouter(), log, metricCache });
+  const store = new AuthStore(db);
+  const first = await store.ensureFirstCoordinator(config.ADMIN_LOGIN, config.ADMIN_PASSWORD);
+  if (first) {
+    await store.audit({ actor: 'сервер', action: 'user_add', target: first.login, detail: 'первый запуск: учётная запись координатора' });
+    // Shown this once: only its hash is stored.
+    log(
+      first.generated
+        ? `Создана учётная запись координатора: логин «${first.login}», пароль ${first.password} — он показан один раз; смените его: npm run user -- passwd ${first.login}`
+        : `Создана учётная запись координатора «${first.login}» с паролем из ADMIN_PASSWORD.`,
+    );
+  }
+  const app = createApp({
+    db,
+    startSync: () => sync('api'),
+    client: await createClientRouter(),
+    log,
+    metricCache,
+    auth: { store, demoLogin: demoLoginEnabled(config) },
+    trustProxy: trustProxySetting(config),
+  });
   const server = app.listen(config.PORT, config.HOST, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;

@@ -107,6 +107,31 @@ const SERVICE_DDL = [
     run_id INTEGER NOT NULL, scope VARCHAR NOT NULL, org VARCHAR, tab VARCHAR NOT NULL, row_no INTEGER, column_name VARCHAR,
     value VARCHAR, level VARCHAR NOT NULL, problem VARCHAR NOT NULL, message VARCHAR NOT NULL
   )`,
+  // Access (server/auth): accounts, browser sessions and API tokens (secrets stored as hashes
+  // only), failed-login counters and the audit log.
+  `CREATE SEQUENCE IF NOT EXISTS user_seq START 1`,
+  `CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY, login VARCHAR NOT NULL UNIQUE, role VARCHAR NOT NULL, org VARCHAR, full_name VARCHAR,
+    password_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, password_changed_at TIMESTAMP NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS sessions (
+    token_hash VARCHAR PRIMARY KEY, user_id INTEGER, demo BOOLEAN NOT NULL, csrf VARCHAR NOT NULL,
+    created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL, seen_ms BIGINT NOT NULL
+  )`,
+  `CREATE SEQUENCE IF NOT EXISTS token_seq START 1`,
+  `CREATE TABLE IF NOT EXISTS api_tokens (
+    id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, role VARCHAR NOT NULL, org VARCHAR, token_hash VARCHAR NOT NULL UNIQUE,
+    created_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP, last_used_at TIMESTAMP
+  )`,
+  `CREATE TABLE IF NOT EXISTS login_throttle (
+    login_key VARCHAR PRIMARY KEY, failures INTEGER NOT NULL, locks INTEGER NOT NULL, locked_until_ms BIGINT,
+    last_failure_ms BIGINT NOT NULL
+  )`,
+  `CREATE SEQUENCE IF NOT EXISTS audit_seq START 1`,
+  `CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY, ts TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, role VARCHAR, action VARCHAR NOT NULL,
+    target VARCHAR, detail VARCHAR, ip VARCHAR
+  )`,
 ];
 
 export async function createSchema(w: Writer): Promise<void> {

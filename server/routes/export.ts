@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
+import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
@@ -15,8 +16,9 @@ const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', impor
 /** The indicators of a regional workbook, in report order (the overview tiles repeat them). */
 const DEFAULT_SHEETS = METRICS.filter((m) => m.name !== 'overview').map((m) => m.name);
 
-export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache }): Router {
+export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps | null }): Router {
   const r = Router();
+  const audit = auditor(deps.auth);
   r.get('/export.xlsx', async (req, res) => {
     const { metrics, ...query } = req.query as Record<string, unknown>;
     const names =
@@ -25,7 +27,9 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
         : DEFAULT_SHEETS;
     if (names.length > METRICS.length) throw badRequest('слишком много показателей в параметре metrics');
     const defs = names.map(metricDef);
-    const params = { ...parseParams(query, deps.now()), grain: null };
+    const parsed = parseParams(query, deps.now());
+    const params = { ...parsed, org: scopeOrgs(who(res), parsed.org), grain: null };
+    await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
     const sheets = [];
     for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params)).rows });
     const freshness = (await deps.cache.rows('data_quality', params)).rows;

@@ -1,13 +1,15 @@
 /** `GET /api/metrics`, `GET /api/metrics/:name` (JSON or `?format=csv`), `GET /api/orgs`. */
 import { Router } from 'express';
+import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
 import { METRICS, allColumns, metricDef, parseParams } from '../metrics.ts';
 import type { MetricCache } from '../metricCache.ts';
 
-export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache }): Router {
+export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps | null }): Router {
   const r = Router();
+  const audit = auditor(deps.auth);
 
   r.get('/metrics', (_req, res) => {
     res.json({
@@ -27,7 +29,9 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
   r.get('/metrics/:name', async (req, res) => {
     const m = metricDef(req.params.name);
     const { format, decimal, header, ...query } = req.query as Record<string, unknown>;
-    const params = parseParams(query, deps.now());
+    const parsed = parseParams(query, deps.now());
+    // A school account reads its own organization only (another code in `org` is a 403).
+    const params = { ...parsed, org: scopeOrgs(who(res), parsed.org) };
     const answer = await deps.cache.get(m.name, params);
     const result = answer.result;
     if (format === undefined || format === 'json') {
@@ -37,6 +41,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     }
     if (format !== 'csv') throw badRequest('неверный параметр format: допустимы json и csv');
     const columns = [...(params.grain === 'month' ? [{ name: 'month', title: 'Месяц (конец)', unit: 'текст' as const }] : []), ...allColumns(m)];
+    await audit(req, res, 'export_csv', m.name, `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
     const csv = toCsv(columns, result.rows, {
       decimal: decimal === 'comma' ? 'comma' : 'point',
       header: header === 'names' ? 'names' : 'titles',
@@ -48,10 +53,14 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
   });
 
   r.get('/orgs', async (_req, res) => {
+    const p = who(res);
+    // The curator is a person's name: not for a regional account.
     const rows = await deps.db.query(
-      `SELECT o.code, o.name, o.type, g.active, g.curator, s.last_success::VARCHAR AS last_success, coalesce(s.stale, false) AS stale
-       FROM selected_orgs([], NULL) o JOIN orgs g ON g.code = o.code LEFT JOIN org_state s ON s.org = o.code
+      `SELECT o.code, o.name, o.type, g.active, CASE WHEN $region THEN NULL ELSE g.curator END AS curator,
+         s.last_success::VARCHAR AS last_success, coalesce(s.stale, false) AS stale
+       FROM selected_orgs($orgs, NULL) o JOIN orgs g ON g.code = o.code LEFT JOIN org_state s ON s.org = o.code
        ORDER BY o.type_rank, o.code_prefix, o.code_number, o.code`,
+      { orgs: scopeOrgs(p, []), region: p.role === 'region' },
     );
     res.json({ orgs: rows });
   });

@@ -6,6 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { requireRole, scopeOrgs } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { badRequest, notFound } from '../errors.ts';
 
@@ -40,7 +41,10 @@ export function qualityRouter(deps: { db: Db }): Router {
       const key = String(i.path[0]);
       throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
     }
-    const { org, level } = parsed.data;
+    // Findings quote the cells (teachers' names): coordinator, or a school for its own organization.
+    const p = requireRole(res, ['coordinator', 'school'], 'подробности качества данных (в них ФИО педагогов)');
+    const { level } = parsed.data;
+    const org = p.role === 'school' ? scopeOrgs(p, parsed.data.org === undefined ? [] : [parsed.data.org])[0] : parsed.data.org;
     const { db } = deps;
     if (org !== undefined) {
       const known = await db.query(`SELECT 1 FROM orgs WHERE code = $org`, { org });

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Router } from 'express';
 import { REPORT_PATH } from '../../client/routes.ts';
+import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
 import { HttpError } from '../errors.ts';
 import { parseParams } from '../metrics.ts';
 
@@ -37,12 +38,15 @@ function selfOrigin(socket: Socket): string {
   return `http://${host}:${socket.localPort}`;
 }
 
-export function reportRouter(deps: { now: () => Date }): Router {
+export function reportRouter(deps: { now: () => Date; auth: AuthDeps | null }): Router {
   const r = Router();
+  const audit = auditor(deps.auth);
   let busy = false;
   r.get('/report.pdf', async (req, res) => {
     // Wrong parameters are a 400 before any browser starts.
-    const params = parseParams(req.query as Record<string, unknown>, deps.now());
+    const parsed = parseParams(req.query as Record<string, unknown>, deps.now());
+    const principal = who(res);
+    const params = { ...parsed, org: scopeOrgs(principal, parsed.org) };
     if (!existsSync(CHROMIUM_PATH)) {
       throw unavailable('PDF-отчёт недоступен: на сервере не установлен Chromium (/usr/bin/chromium). Откройте «Отчёт для печати» и распечатайте его из браузера.');
     }
@@ -64,13 +68,20 @@ export function reportRouter(deps: { now: () => Date }): Router {
       } catch (error) {
         throw unavailable(`PDF-отчёт недоступен: не удалось запустить Chromium (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);
       }
+      let pass: { cookie: string; revoke: () => void } | null = null;
       try {
         const query = new URLSearchParams({ from: params.from, to: params.to });
         if (params.type) query.set('type', params.type);
         for (const org of params.org) query.append('org', org);
         // The printable width of A4 with the margins below, so the charts are laid out for the paper.
-        const page = await browser.newPage({ viewport: { width: 720, height: 1000 }, locale: 'ru-RU' });
-        const response = await page.goto(`${selfOrigin(req.socket)}${REPORT_PATH}?${query.toString()}`, { waitUntil: 'load' });
+        const origin = selfOrigin(req.socket);
+        const context = await browser.newContext({ viewport: { width: 720, height: 1000 }, locale: 'ru-RU' });
+        // The browser sees the report with the rights of whoever asked for it, for two minutes at most.
+        pass = deps.auth?.store.issueEphemeral(principal, 120_000) ?? null;
+        if (pass) await context.addCookies([{ name: SESSION_COOKIE, value: pass.cookie, url: origin, httpOnly: true, sameSite: 'Lax' }]);
+        await audit(req, res, 'export_pdf', 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
+        const page = await context.newPage();
+        const response = await page.goto(`${origin}${REPORT_PATH}?${query.toString()}`, { waitUntil: 'load' });
         if (!response || !response.ok()) throw unavailable('PDF-отчёт недоступен: страница отчёта не открылась (сервер запущен без веб-интерфейса).');
         try {
           await page.waitForSelector('html[data-ready]', { timeout: READY_TIMEOUT_MS });
@@ -92,6 +103,7 @@ export function reportRouter(deps: { now: () => Date }): Router {
           .attachment(`nastavnichestvo_otchet_${params.from}_${params.to}.pdf`)
           .send(Buffer.from(pdf));
       } finally {
+        pass?.revoke();
         await browser.close();
       }
     } finally {

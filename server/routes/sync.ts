@@ -1,14 +1,18 @@
 /** `GET /api/sync/runs` (history with per-organization outcomes), `POST /api/sync` (start one). */
 import { Router } from 'express';
+import { auditor, requireRole, requireWriter, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { HttpError } from '../errors.ts';
 import type { SyncSummary } from '../sync/run.ts';
 import { syncInProgress } from '../sync/run.ts';
 
-export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary>) | null }): Router {
+export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary>) | null; auth: AuthDeps | null }): Router {
   const r = Router();
+  const audit = auditor(deps.auth);
 
   r.get('/sync/runs', async (req, res) => {
+    // Every organization's load messages: the coordinator's view (a school sees its own on «Качество данных»).
+    requireRole(res, ['coordinator'], 'журнал синхронизаций');
     const limit = Math.min(Math.max(Number(req.query.limit ?? 20) || 20, 1), 200);
     const runs = await deps.db.query(
       `SELECT id, started_at::VARCHAR AS started_at, finished_at::VARCHAR AS finished_at, source, trigger, status,
@@ -35,9 +39,11 @@ export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary
     });
   });
 
-  r.post('/sync', async (_req, res) => {
+  r.post('/sync', async (req, res) => {
+    requireWriter(res, 'запуск синхронизации');
     if (!deps.startSync) throw new HttpError(503, 'sync_unavailable', 'синхронизация не настроена');
     if (syncInProgress()) throw new HttpError(409, 'sync_running', 'синхронизация уже идёт; дождитесь её окончания');
+    await audit(req, res, 'sync_start', null);
     const done = deps.startSync();
     done.catch(() => undefined);
     res.status(202).json({ started: true });

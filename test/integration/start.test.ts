@@ -73,27 +73,54 @@ describe('npm start with a Google registry', () => {
     });
     child = started.proc;
     const url = await started.url;
+    // No account yet: the first start creates the coordinator «admin» and prints its password once.
+    const printed = /логин «admin», пароль (\S+) — он показан один раз/.exec(started.output());
+    expect(printed).not.toBeNull();
+    // Without logging in, the API answers 401.
+    expect((await fetch(`${url}api/metrics/engagement`)).status).toBe(401);
+    const login = await fetch(`${url}api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password: printed![1] }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrf, role } = await login.json();
+    expect(role).toBe('coordinator');
+    const auth = { Cookie: cookie };
+    const post = { Cookie: cookie, 'X-CSRF-Token': csrf };
     // The start-up sync runs in the background: wait for its run to finish (bounded).
     let runs: any[] = [];
     for (let i = 0; i < 100; i++) {
-      runs = (await (await fetch(`${url}api/sync/runs`)).json()).runs;
+      runs = (await (await fetch(`${url}api/sync/runs`, { headers: auth })).json()).runs;
       if (runs[0]?.status && runs[0].status !== 'running') break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(runs[0]).toMatchObject({ status: 'ok', trigger: 'start', orgs_ok: 1, rows_loaded: 3 });
     // Both teachers hired long ago (serials 40000, 43000), one active pair since 2023-10-01:
     // 2 teachers, 1 mentor, 1 mentee, 2 engaged → 1.
-    const eng = await (await fetch(`${url}api/metrics/engagement?from=2024-01-01&to=2024-12-31`)).json();
+    const eng = await (await fetch(`${url}api/metrics/engagement?from=2024-01-01&to=2024-12-31`, { headers: auth })).json();
     expect(eng.rows[0]).toMatchObject({ org: 'СОШ-5', teachers: 2, mentors: 1, mentees: 1, engaged: 2, engagement_rate: 1 });
 
     fake.latencyMs = 300; // keep the next sync busy long enough to ask for a second one
-    const first = await fetch(`${url}api/sync`, { method: 'POST' });
+    // A POST without the CSRF token is refused; with it, the sync starts.
+    expect((await fetch(`${url}api/sync`, { method: 'POST', headers: auth })).status).toBe(403);
+    const first = await fetch(`${url}api/sync`, { method: 'POST', headers: post });
     expect(first.status).toBe(202);
-    const second = await fetch(`${url}api/sync`, { method: 'POST' });
+    const second = await fetch(`${url}api/sync`, { method: 'POST', headers: post });
     expect(second.status).toBe(409);
     expect((await second.json()).error).toEqual({ code: 'sync_running', message: 'синхронизация уже идёт; дождитесь её окончания' });
     fake.latencyMs = 0;
     expect(started.output()).not.toContain('start-key');
+
+    // A restart on the same database creates no second account and prints no password.
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+    const again = run({ PORT: '0', MONITOR_DB: join(dir, 'm.duckdb'), SHEETS_REGISTRY_ID: REGISTRY, GOOGLE_API_KEY: 'start-key', GOOGLE_API_ROOT: fake.url });
+    child = again.proc;
+    await again.url;
+    expect(again.output()).not.toContain('пароль');
+    expect(again.output()).not.toContain(printed![1]);
   });
 
   it('explains a bad configuration in Russian and exits', async () => {

@@ -34,8 +34,12 @@ export interface RunningServer {
   close: () => Promise<void>;
 }
 
-export async function startServer(deps: AppDeps): Promise<RunningServer> {
-  const app = createApp(deps);
+/**
+ * Starts the app. Without `auth` every route is open as to a coordinator: the metric and
+ * export tests check numbers, not access; test/integration/access.test.ts checks access.
+ */
+export async function startServer(deps: Omit<AppDeps, 'auth'> & { auth?: AppDeps['auth'] }): Promise<RunningServer> {
+  const app = createApp({ ...deps, auth: deps.auth ?? null });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

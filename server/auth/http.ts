@@ -1,0 +1,264 @@
+/**
+ * Access control of the HTTP layer: who is asking (session cookie or bearer token), CSRF
+ * protection of every state-changing request, the login/logout endpoints, and the checks
+ * every route uses — role and organization scope — on the server, whatever the UI shows.
+ *
+ * Sessions: cookie `nm_session` (HttpOnly, SameSite=Lax, Secure when the request came over
+ * HTTPS — behind a proxy with TRUST_PROXY set), no Max-Age: it ends with the browser, and the
+ * server ends it after 8 hours idle or 7 days. CSRF: a per-session token the page reads from
+ * `GET /api/session` and sends as `X-CSRF-Token` on every POST; and a cross-site Origin or
+ * `Sec-Fetch-Site: cross-site` is refused outright. Bearer tokens carry no cookie, so they
+ * need no CSRF token.
+ */
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { Db } from '../db.ts';
+import { HttpError } from '../errors.ts';
+import { sameSecret } from './secrets.ts';
+import { ROLE_TITLES, type AuthStore, type Principal, type Role } from './store.ts';
+
+export const SESSION_COOKIE = 'nm_session';
+
+export interface AuthDeps {
+  store: AuthStore;
+  /** Offer the read-only demo login (demo data only). */
+  demoLogin: boolean;
+}
+
+/** Access is open (no accounts): API-only tests of the metrics, nothing that listens on a network. */
+export const OPEN_ACCESS: Principal = {
+  kind: 'token',
+  id: null,
+  login: 'open',
+  role: 'coordinator',
+  org: null,
+  readOnly: false,
+  demo: false,
+  csrf: null,
+};
+
+export const unauthenticated = () => new HttpError(401, 'unauthenticated', 'Требуется вход: откройте страницу входа и введите логин и пароль.');
+export const forbidden = (message: string) => new HttpError(403, 'forbidden', `Нет доступа: ${message}`);
+
+/** The principal of this request (set by `authenticate`); null when nobody is logged in. */
+export function principal(res: Response): Principal | null {
+  return (res.locals.principal as Principal | undefined) ?? null;
+}
+
+/** The principal, or 401. */
+export function who(res: Response): Principal {
+  const p = principal(res);
+  if (!p) throw unauthenticated();
+  return p;
+}
+
+export function requireRole(res: Response, roles: readonly Role[], what: string): Principal {
+  const p = who(res);
+  if (!roles.includes(p.role)) throw forbidden(`${what} — только для роли «${roles.map((r) => ROLE_TITLES[r]).join('» или «')}».`);
+  return p;
+}
+
+/** A change (sync, user management): a coordinator, not the read-only demo session. */
+export function requireWriter(res: Response, what: string): Principal {
+  const p = requireRole(res, ['coordinator'], what);
+  if (p.readOnly) throw forbidden(`${what} — недоступно в демонстрационном входе (только просмотр).`);
+  return p;
+}
+
+/**
+ * The organizations a request may read. A school user reads its own organization only: an
+ * empty filter becomes it, any other code is refused (403) rather than silently dropped.
+ */
+export function scopeOrgs(p: Principal, requested: readonly string[]): string[] {
+  if (p.role !== 'school') return [...requested];
+  const own = p.org ?? '';
+  const other = requested.find((o) => o !== own);
+  if (other !== undefined) throw forbidden(`данные организации «${other}» недоступны учётной записи организации ${own}.`);
+  return [own];
+}
+
+function cookieValue(req: Request, name: string): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const v = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+/** Sets `res.locals.principal` from a bearer token or the session cookie. An unknown bearer token is a 401. */
+export function authenticate(deps: AuthDeps | null): RequestHandler {
+  return (req, res, next) => {
+    if (!deps) {
+      res.locals.principal = OPEN_ACCESS;
+      next();
+      return;
+    }
+    void (async () => {
+      const auth = req.headers.authorization;
+      if (auth !== undefined) {
+        const m = /^Bearer\s+(\S+)$/i.exec(auth);
+        const p = m ? await deps.store.tokenFor(m[1]!) : null;
+        if (!p) throw new HttpError(401, 'bad_token', 'Токен доступа не принят: он неверен или отозван.');
+        res.locals.principal = p;
+        return;
+      }
+      const cookie = cookieValue(req, SESSION_COOKIE);
+      if (cookie) res.locals.principal = await deps.store.sessionFor(cookie);
+    })().then(() => next(), next);
+  };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The origin this server is reached at, as the browser sees it. */
+function ownOrigin(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? ''}`;
+}
+
+/**
+ * CSRF: every state-changing request made with a session cookie carries the session's token
+ * in `X-CSRF-Token`; a request from another site (Origin or Sec-Fetch-Site) is refused even
+ * without a session (the login form: no logging a victim into the attacker's account).
+ */
+export function csrfGuard(): RequestHandler {
+  return (req, res, next) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const origin = req.headers.origin;
+    if (req.headers['sec-fetch-site'] === 'cross-site' || (origin !== undefined && origin !== ownOrigin(req))) {
+      return next(forbidden('запрос с другого сайта отклонён (защита от подделки запросов).'));
+    }
+    const p = principal(res);
+    if (p?.kind === 'session') {
+      const sent = req.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !p.csrf || !sameSecret(sent, p.csrf)) {
+        return next(new HttpError(403, 'csrf', 'Запрос отклонён: нет или неверен токен защиты от подделки запросов (X-CSRF-Token). Обновите страницу и повторите.'));
+      }
+    }
+    next();
+  };
+}
+
+/** Every API path but these needs a principal. */
+const PUBLIC_API = new Set(['/health', '/session', '/session/options', '/session/demo']);
+
+export function requireApiAuth(): RequestHandler {
+  return (req, res, next) => {
+    if (PUBLIC_API.has(req.path) || principal(res)) return next();
+    next(unauthenticated());
+  };
+}
+
+const loginSchema = z.object({
+  login: z.string().trim().min(1, 'введите логин').max(100, 'слишком длинный логин'),
+  password: z.string().min(1, 'введите пароль').max(200, 'слишком длинный пароль'),
+});
+
+function sessionBody(p: Principal, orgName: string | null) {
+  return {
+    login: p.login,
+    role: p.role,
+    role_title: ROLE_TITLES[p.role],
+    org: p.org,
+    org_name: orgName,
+    read_only: p.readOnly,
+    demo: p.demo,
+    via: p.kind,
+    csrf: p.csrf,
+  };
+}
+
+export function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? '?';
+}
+
+/**
+ * `GET /api/session` (who am I, and the CSRF token), `POST /api/session` (log in),
+ * `POST /api/session/logout`, `GET /api/session/options`, `POST /api/session/demo`.
+ */
+export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
+  const r = Router();
+  const orgName = async (org: string | null) =>
+    org ? ((await deps.db.query(`SELECT name FROM orgs WHERE code = $org`, { org }))[0]?.name as string | undefined) ?? null : null;
+
+  r.get('/session/options', (_req, res) => {
+    res.json({ auth: deps.auth !== null, demo_login: deps.auth?.demoLogin ?? false });
+  });
+
+  r.get('/session', async (_req, res) => {
+    const p = who(res);
+    res.set('Cache-Control', 'no-store').json(sessionBody(p, await orgName(p.org)));
+  });
+
+  r.post('/session', async (req, res) => {
+    if (!deps.auth) throw new HttpError(404, 'not_found', 'вход не требуется: учётные записи отключены');
+    const parsed = loginSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, 'bad_request', parsed.error.issues[0]!.message);
+    const { login, password } = parsed.data;
+    const ip = clientIp(req);
+    const result = await deps.auth.store.login(login, password, ip);
+    if (!result.ok) {
+      await deps.auth.store.audit({ actor: login.slice(0, 100), action: result.status === 429 ? 'login_refused' : 'login_failed', ip, detail: result.message });
+      if (result.retryAfterSec) res.set('Retry-After', String(result.retryAfterSec));
+      throw new HttpError(result.status, result.status === 429 ? 'locked' : 'bad_credentials', result.message);
+    }
+    await deps.auth.store.audit({ actor: result.principal.login, role: result.principal.role, action: 'login', ip });
+    setSessionCookie(req, res, result.cookie);
+    res.set('Cache-Control', 'no-store').json(sessionBody(result.principal, await orgName(result.principal.org)));
+  });
+
+  r.post('/session/demo', async (req, res) => {
+    if (!deps.auth?.demoLogin) throw new HttpError(404, 'not_found', 'демонстрационный вход выключен');
+    const result = await deps.auth.store.demoLogin();
+    if (!result.ok) throw new HttpError(500, 'internal', 'не удалось открыть демонстрационный вход');
+    await deps.auth.store.audit({ actor: 'демо', role: 'coordinator', action: 'login_demo', ip: clientIp(req) });
+    setSessionCookie(req, res, result.cookie);
+    res.set('Cache-Control', 'no-store').json(sessionBody(result.principal, null));
+  });
+
+  r.post('/session/logout', async (req, res) => {
+    const p = who(res);
+    const cookie = cookieValue(req, SESSION_COOKIE);
+    if (deps.auth && cookie) {
+      await deps.auth.store.logout(cookie);
+      await deps.auth.store.audit({ actor: p.login, role: p.role, action: 'logout', ip: clientIp(req) });
+    }
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.secure });
+    res.json({ ok: true });
+  });
+
+  r.get('/audit', async (req, res) => {
+    requireRole(res, ['coordinator'], 'журнал действий');
+    if (!deps.auth) return void res.json({ entries: [] });
+    const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
+    res.json({ entries: await deps.auth.store.auditLog(limit) });
+  });
+
+  return r;
+}
+
+function setSessionCookie(req: Request, res: Response, cookie: string): void {
+  res.cookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.secure });
+}
+
+/** Writes an audit entry for this request's principal (nothing when access is open). */
+export function auditor(auth: AuthDeps | null) {
+  return async (req: Request, res: Response, action: string, target: string | null, detail: string | null = null): Promise<void> => {
+    if (!auth) return;
+    const p = principal(res);
+    await auth.store.audit({ actor: p?.login ?? '—', role: p?.role ?? null, action, target, detail, ip: clientIp(req) });
+  };
+}
+
+export type Audit = ReturnType<typeof auditor>;
+
+/** Express 5 runs async handlers' rejections into `next`; this keeps the signature for guards. */
+export type Guard = (req: Request, res: Response, next: NextFunction) => void;

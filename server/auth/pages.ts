@@ -1,0 +1,48 @@
+/**
+ * Access to the dashboard's pages, checked on the server before `index.html` is sent: nobody
+ * logged in → the login page (with the address to come back to); a school account asking for
+ * another organization's page, or a regional account asking for the data-quality page (it
+ * lists teachers' names), → 403. The API checks the same rules on every request.
+ */
+import type { RequestHandler, Response } from 'express';
+import { LOGIN_PATH, REPORT_PATH, routeOf } from '../../client/routes.ts';
+import { principal } from './http.ts';
+
+/** Pages a regional account may not open: they show rows with names. */
+export const REGION_HIDDEN_PAGES: readonly string[] = ['/data-quality'];
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function deny(res: Response, message: string): void {
+  res
+    .status(403)
+    .type('text/html; charset=utf-8')
+    .set('Cache-Control', 'no-store')
+    .send(
+      `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Нет доступа — Наставничество: мониторинг</title>` +
+        `<link rel="stylesheet" href="/style.css"></head><body><main class="page"><h1>Нет доступа</h1>` +
+        `<p>${escapeHtml(message)}</p><p><a href="/">На главную</a></p></main></body></html>`,
+    );
+}
+
+export function pageGuard(): RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    const path = req.path;
+    if (path === LOGIN_PATH) return next();
+    const route = routeOf(path);
+    if (route.kind === 'unknown' && path !== REPORT_PATH) return next();
+    const p = principal(res);
+    if (!p) {
+      res.set('Cache-Control', 'no-store').redirect(302, `${LOGIN_PATH}?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    if (p.role === 'school' && route.kind === 'org' && route.code !== p.org) {
+      return deny(res, `страница организации «${route.code}» недоступна учётной записи организации ${p.org ?? ''}.`);
+    }
+    if (p.role === 'region' && route.kind === 'nav' && REGION_HIDDEN_PAGES.includes(route.path)) {
+      return deny(res, 'страница «Качество данных» показывает строки таблиц с ФИО педагогов; региональной учётной записи доступны только сводные показатели.');
+    }
+    next();
+  };
+}

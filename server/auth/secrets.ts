@@ -1,0 +1,78 @@
+/**
+ * Passwords and tokens. Passwords are hashed with scrypt (Node's crypto: memory-hard, no
+ * native package to build): N = 2^15, r = 8, p = 1 — 32 MiB and ~0.1 s per hash on this
+ * machine, the OWASP baseline. Session cookies and API tokens are 256 random bits, so a fast
+ * hash (SHA-256) is enough to store them: the database never holds a usable secret.
+ */
+import { createHash, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keylen: 32 };
+const MAXMEM = 128 * SCRYPT.N * SCRYPT.r * 2;
+
+function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCb(password.normalize('NFC'), salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** `scrypt$N$r$p$salt$hash` (base64url): the parameters travel with the hash, so they can grow. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: MAXMEM });
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  const salt = Buffer.from(parts[4]!, 'base64url');
+  const expected = Buffer.from(parts[5]!, 'base64url');
+  if (!N || !r || !p || !expected.length) return false;
+  const key = await scrypt(password, salt, expected.length, { N, r, p, maxmem: 128 * N * r * 2 });
+  return timingSafeEqual(key, expected);
+}
+
+let dummy: Promise<string> | null = null;
+/** A hash to verify against when the login is unknown: the answer takes as long as for a real one. */
+export function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummy;
+}
+
+export const MIN_PASSWORD_LENGTH = 10;
+
+/** What is wrong with a new password, in Russian; null when it is acceptable. */
+export function passwordProblem(password: string, login?: string): string | null {
+  if (password.length < MIN_PASSWORD_LENGTH) return `пароль слишком короткий: нужно не меньше ${MIN_PASSWORD_LENGTH} знаков`;
+  if (password.length > 200) return 'пароль слишком длинный: не больше 200 знаков';
+  if (login && password.toLowerCase().includes(login.toLowerCase())) return 'пароль не должен содержать логин';
+  if (new Set(password).size < 4) return 'пароль слишком простой: в нём почти одни и те же знаки';
+  return null;
+}
+
+/** Letters and digits that cannot be confused when read from a screen (no 0/O, 1/l/I). */
+const ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A random password of 16 such characters (~93 bits), for first accounts and resets. */
+export function generatePassword(length = 16): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  return s;
+}
+
+/** A new secret for a cookie or an API token: 256 random bits, with a readable prefix. */
+export function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Constant-time comparison of two strings (CSRF tokens). */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
