@@ -1,7 +1,9 @@
 /**
  * Typed access to the dashboard API (shapes: DESIGN.md, "metric JSON" and "API"). Every
- * failure becomes an `ApiError` whose `message` is Russian and can be shown as it is.
+ * failure becomes an `ApiError` whose `message` is Russian and can be shown as it is; a 401
+ * (the session ended) leads to the login page.
  */
+import { onUnauthenticated } from './session.ts';
 
 export interface MetricColumn {
   name: string;
@@ -299,6 +301,7 @@ async function fetchJson(path: string, signal?: AbortSignal): Promise<unknown> {
     if (isAbortError(error)) throw error;
     body = undefined;
   }
+  if (response.status === 401) onUnauthenticated();
   if (!response.ok) {
     throw errorFromBody(response.status, body) ?? new ApiError(response.status, 'http', statusMessage(response.status));
   }

@@ -28,6 +28,8 @@ import { exportHref, NAV_ITEMS, pageHref, REPORT_PATH, routeOf, sameRoute, type 
 import { createProfessionalDevelopmentPage } from './pages/professionalDevelopment.ts';
 import { createProgramsPage } from './pages/programs.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
+import { LOGIN_PATH } from './routes.ts';
+import { loadSession, onUnauthenticated, renderAccount, session, showLogin } from './session.ts';
 
 const SITE_TITLE = 'Наставничество: мониторинг';
 
@@ -62,7 +64,17 @@ const ui = {
   results: element('results', HTMLElement),
   status: element('status', HTMLParagraphElement),
   content: element('page-content', HTMLDivElement),
+  account: element('account', HTMLDivElement),
+  demoBanner: element('demo-banner', HTMLParagraphElement),
+  typeGroup: element('filter-type', HTMLSelectElement).closest('.filters__group') as HTMLElement,
 };
+
+/** Pages a regional account does not see (the server refuses them too): they list names. */
+const REGION_HIDDEN = new Set(['/data-quality']);
+
+function navItems() {
+  return session()?.role === 'region' ? NAV_ITEMS.filter((item) => !REGION_HIDDEN.has(item.path)) : NAV_ITEMS;
+}
 
 let filters: Filters = filtersFromQuery(location.search, new Date());
 let orgs: readonly Org[] = [];
@@ -89,7 +101,7 @@ function setState(state: ViewState, errorMessage?: string): void {
 function renderNav(): void {
   const current = page?.navPath ?? null;
   ui.nav.replaceChildren(
-    ...NAV_ITEMS.map((item) => {
+    ...navItems().map((item) => {
       const li = document.createElement('li');
       const link = document.createElement('a');
       link.href = pageHref(item.path, filters);
@@ -356,7 +368,38 @@ async function loadFreshness(): Promise<DataQualityRow[]> {
   }
 }
 
+/** `/login`: the form only (no navigation, filters or data). */
+async function startLogin(): Promise<void> {
+  document.body.dataset.view = 'login';
+  ui.title.textContent = 'Вход';
+  document.title = `Вход — ${SITE_TITLE}`;
+  ui.description.textContent = 'Войдите, чтобы увидеть показатели наставничества.';
+  ui.description.hidden = false;
+  setState('ready');
+  try {
+    await showLogin(ui.content);
+  } catch (error) {
+    setState('error', `Сервер недоступен. ${messageOf(error)}`);
+  }
+}
+
 async function start(): Promise<void> {
+  if (location.pathname === LOGIN_PATH) return startLogin();
+  let who;
+  try {
+    who = await loadSession();
+  } catch (error) {
+    setState('error', messageOf(error));
+    return;
+  }
+  if (!who) return onUnauthenticated();
+  renderAccount(ui.account, ui.demoBanner);
+  document.body.dataset.role = who.role;
+  // A school's account sees one organization: choosing organizations or a type means nothing there.
+  if (who.role === 'school') {
+    ui.orgFilter.hidden = true;
+    ui.typeGroup.hidden = true;
+  }
   const today = new Date();
   renderPresets(today);
   // Filters apply as they change; Enter in a date field must not reload the page.

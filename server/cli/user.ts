@@ -1,0 +1,254 @@
+/**
+ * `npm run user -- <command>`: accounts from the command line (add, list, remove, passwd).
+ * A generated password is printed once; a password given with --password-stdin is read from
+ * the first line of standard input (hidden when typed at a terminal) and never printed.
+ * Every change goes to the audit log. Exit codes: 0 done, 1 refused (the reason in Russian),
+ * 2 wrong usage or the database could not be opened (the server holds its lock).
+ */
+import { generatePassword } from '../auth/secrets.ts';
+import { AuthError, AuthStore, ROLES, ROLE_TITLES, type Role } from '../auth/store.ts';
+import { openConfigured } from '../startup.ts';
+
+const ACTOR = 'командная строка';
+const LOCKED_HINT =
+  'Пока работает сервер (npm start), файл базы занят им. Остановите сервер (npm start), выполните команду и запустите сервер снова.';
+
+const USAGE = `Учётные записи мониторинга «Наставничество: мониторинг».
+
+Использование: npm run user -- <команда> [параметры]
+
+Команды:
+  add <логин> --role ${ROLES.join('|')} [--org КОД] [--name "ФИО"] [--password-stdin]
+      создать учётную запись; без --password-stdin пароль создаётся случайно
+      и показывается один раз
+  list
+      список учётных записей (пароли не показываются: в базе хранятся только их хеши)
+  remove <логин>
+      удалить учётную запись и завершить все её сеансы
+  passwd <логин> [--password-stdin]
+      задать новый пароль (случайный или со стандартного ввода); все сеансы
+      учётной записи завершаются
+
+Роли:
+${ROLES.map((r) => `  ${r.padEnd(13)}${ROLE_TITLES[r]}${r === 'school' ? ' — нужен --org с кодом организации из реестра' : ''}`).join('\n')}
+
+--password-stdin: пароль — первая строка стандартного ввода, например
+  npm run user -- passwd ivanova --password-stdin < файл-с-паролем
+(в терминале пароль вводится без отображения). Пароль: не меньше 10 знаков, без логина.
+
+База — файл из MONITOR_DB (по умолчанию data/monitor.duckdb). Пока работает сервер
+(npm start), база занята: остановите его на время команды.`;
+
+/** Wrong usage: the message, then the usage; exit code 2. */
+class UsageError extends Error {}
+
+interface Parsed {
+  args: string[];
+  opts: Map<string, string>;
+  flags: Set<string>;
+}
+
+/** Splits argv into positionals, `--name value` (or `--name=value`) options and flags. */
+function parseArgs(argv: string[], valueOpts: readonly string[], flagOpts: readonly string[]): Parsed {
+  const out: Parsed = { args: [], opts: new Map(), flags: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.args.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      out.args.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (valueOpts.includes(name)) {
+      if (out.opts.has(name)) throw new UsageError(`параметр ${name} указан дважды`);
+      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`после ${name} нужно значение`);
+      out.opts.set(name, value);
+    } else if (flagOpts.includes(name) && eq < 0) {
+      out.flags.add(name);
+    } else {
+      throw new UsageError(`неизвестный параметр «${a}»`);
+    }
+  }
+  return out;
+}
+
+function onePositional(p: Parsed, what: string): string {
+  if (p.args.length === 0) throw new UsageError(`укажите ${what}`);
+  if (p.args.length > 1) throw new UsageError(`лишние аргументы: ${p.args.slice(1).join(' ')}`);
+  return p.args[0]!;
+}
+
+/** The first line of standard input, without its line break; typed without echo on a terminal. */
+async function readPassword(): Promise<string> {
+  const stdin = process.stdin;
+  stdin.setEncoding('utf8');
+  if (stdin.isTTY) return readHidden();
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.off('end', finish);
+      stdin.off('error', reject);
+      stdin.pause();
+      const nl = text.indexOf('\n');
+      resolve((nl >= 0 ? text.slice(0, nl) : text).replace(/\r$/, ''));
+    };
+    const onData = (chunk: string) => {
+      text += chunk;
+      // The first line is all we need; a runaway input is cut (the rules refuse > 200 chars).
+      if (text.includes('\n') || text.length > 10_000) finish();
+    };
+    stdin.on('data', onData);
+    stdin.on('end', finish);
+    stdin.on('error', reject);
+  });
+}
+
+function readHidden(): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write('Пароль (не отображается при вводе): ');
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const done = (err?: Error) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(text);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
+        if (ch === '\u0003') return done(new AuthError('ввод пароля прерван'));
+        if (ch === '\u007f' || ch === '\b') text = [...text].slice(0, -1).join('');
+        else text += ch;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
+
+async function passwordFromStdin(): Promise<string> {
+  const pw = await readPassword();
+  if (!pw) throw new AuthError('пароль не передан: первая строка стандартного ввода пуста');
+  return pw;
+}
+
+function roleText(role: Role, org: string | null): string {
+  return `${ROLE_TITLES[role] ?? role}${org ? `, ${org}` : ''}`;
+}
+
+/** `2025-03-01 12:34:56.123456` → `2025-03-01 12:34`. */
+function when(ts: string | null): string {
+  return ts ? ts.slice(0, 16) : '—';
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  // Everything about the command line is checked before the database is opened.
+  let run: (store: AuthStore) => Promise<void>;
+  switch (command) {
+    case 'add': {
+      const p = parseArgs(rest, ['--role', '--org', '--name'], ['--password-stdin']);
+      const login = onePositional(p, 'логин новой учётной записи');
+      const role = p.opts.get('--role');
+      if (role === undefined) throw new UsageError(`укажите роль: --role ${ROLES.join('|')}`);
+      const fromStdin = p.flags.has('--password-stdin');
+      const password = fromStdin ? await passwordFromStdin() : generatePassword();
+      run = async (store) => {
+        const u = await store.addUser({ login, role, org: p.opts.get('--org') ?? null, fullName: p.opts.get('--name') ?? null, password });
+        await store.audit({ actor: ACTOR, action: 'user_add', target: u.login, detail: `роль ${u.role}${u.org ? `, ${u.org}` : ''}` });
+        const head = `Учётная запись «${u.login}» создана (роль: ${roleText(u.role, u.org)}).`;
+        console.log(fromStdin ? `${head} Пароль задан со стандартного ввода.` : `${head} Пароль: ${password} — сообщите его владельцу; он показан один раз.`);
+      };
+      break;
+    }
+    case 'list': {
+      const p = parseArgs(rest, [], []);
+      if (p.args.length) throw new UsageError(`лишние аргументы: ${p.args.join(' ')}`);
+      run = async (store) => {
+        const users = await store.listUsers();
+        if (!users.length) {
+          console.log('Учётных записей нет.');
+          return;
+        }
+        const rows = users.map((u) => [u.login, ROLE_TITLES[u.role] ?? u.role, u.org ?? '—', u.full_name ?? '—', when(u.created_at), when(u.password_changed_at)]);
+        console.log(table(['Логин', 'Роль', 'Организация', 'ФИО', 'Создана', 'Пароль изменён'], rows));
+        console.log(`Всего учётных записей: ${users.length}.`);
+      };
+      break;
+    }
+    case 'remove': {
+      const login = onePositional(parseArgs(rest, [], []), 'логин удаляемой учётной записи');
+      run = async (store) => {
+        const u = await store.user(login);
+        await store.removeUser(login);
+        const name = u?.login ?? login;
+        await store.audit({ actor: ACTOR, action: 'user_remove', target: name });
+        console.log(`Учётная запись «${name}» удалена; её сеансы завершены.`);
+      };
+      break;
+    }
+    case 'passwd': {
+      const p = parseArgs(rest, [], ['--password-stdin']);
+      const login = onePositional(p, 'логин учётной записи');
+      const fromStdin = p.flags.has('--password-stdin');
+      const password = fromStdin ? await passwordFromStdin() : generatePassword();
+      run = async (store) => {
+        await store.setPassword(login, password);
+        const name = (await store.user(login))?.login ?? login;
+        await store.audit({ actor: ACTOR, action: 'user_passwd', target: name, detail: fromStdin ? 'пароль со стандартного ввода' : 'пароль создан случайно' });
+        const head = `Пароль учётной записи «${name}» изменён; все её сеансы завершены.`;
+        console.log(fromStdin ? head : `${head} Новый пароль: ${password} — сообщите его владельцу; он показан один раз.`);
+      };
+      break;
+    }
+    default:
+      throw new UsageError(`неизвестная команда «${command}»`);
+  }
+
+  const opened = await openConfigured(LOCKED_HINT);
+  if (!opened) return 2;
+  const { db } = opened;
+  try {
+    await run(new AuthStore(db));
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) {
+      console.error(`Ошибка: ${e.message}.\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(`Ошибка: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,412 @@
+/**
+ * Access control end to end: the real app with real accounts (AuthStore in the real DuckDB),
+ * the two-orgs fixture loaded by a real sync, requests over HTTP on 127.0.0.1.
+ *
+ *   coordinator «koord»   — everything, sync, audit log
+ *   school «sosh1»        — СОШ-1 only: every other organization is a 403, everywhere
+ *   region «region»       — aggregates only: no teacher's or curator's name in any answer
+ *
+ * The fixture's numbers (engagement.test.ts): СОШ-1 has 8 teachers in the population of
+ * 2023/24, 4 mentors, 4 mentees, 7 engaged → 0.875; ДОУ-1 8, 2, 3, 5 → 0.625.
+ */
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthStore } from '../../server/auth/store.ts';
+import { createClientRouter } from '../../server/routes/client.ts';
+import { createFolderSource } from '../../server/sources/folder.ts';
+import { runSync } from '../../server/sync/run.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+
+const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
+const NOW = new Date('2024-03-15T10:00:00Z');
+const YEAR = 'from=2023-09-01&to=2024-08-31';
+const PASSWORDS = { koord: 'Координатор-2024!', sosh1: 'Школа-один-2024', region: 'Регион-38-сводка' };
+
+let tmp: TempDb;
+let dir: string;
+let server: RunningServer;
+let store: AuthStore;
+/** The accounts' clock: the lockout test moves it forward. */
+let clockMs = Date.now();
+let koordToken: string;
+
+beforeAll(async () => {
+  tmp = await openTempDb();
+  dir = mkdtempSync(join(tmpdir(), 'monitor-access-'));
+  cpSync(FIXTURE, dir, { recursive: true });
+  const source = createFolderSource(dir);
+  await runSync({ db: tmp.db, source, trigger: 'test' });
+  store = new AuthStore(tmp.db, () => clockMs);
+  await store.addUser({ login: 'koord', role: 'coordinator', password: PASSWORDS.koord });
+  await store.addUser({ login: 'sosh1', role: 'school', org: 'СОШ-1', password: PASSWORDS.sosh1 });
+  await store.addUser({ login: 'region', role: 'region', password: PASSWORDS.region });
+  koordToken = (await store.createToken({ name: 'report-bot', role: 'coordinator' })).token;
+  server = await startServer({
+    db: tmp.db,
+    now: () => NOW,
+    client: await createClientRouter(),
+    auth: { store, demoLogin: false },
+    startSync: () => runSync({ db: tmp.db, source, trigger: 'api' }),
+  });
+}, 60_000);
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface As {
+  cookie: string;
+  csrf: string;
+}
+
+async function login(loginName: string, password: string): Promise<Response> {
+  return fetch(`${server.url}/api/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ login: loginName, password }),
+  });
+}
+
+async function as(who: keyof typeof PASSWORDS): Promise<As> {
+  const res = await login(who, PASSWORDS[who]);
+  expect(res.status).toBe(200);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  return { cookie, csrf: (await res.json()).csrf };
+}
+
+const get = (path: string, a?: As, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}${path}`, { headers: { ...(a ? { Cookie: a.cookie } : {}), ...headers }, redirect: 'manual' });
+
+const post = (path: string, a: As | null, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}${path}`, { method: 'POST', headers: { ...(a ? { Cookie: a.cookie } : {}), ...headers }, redirect: 'manual' });
+
+const METRIC_NAMES = [
+  'overview',
+  'engagement',
+  'young_specialists',
+  'pairs_by_form',
+  'pairs_by_topic',
+  'professional_development',
+  'qualification_growth',
+  'attestation_due',
+  'program_completion',
+  'compliance',
+  'data_quality',
+];
+
+describe('without logging in', () => {
+  it('every API route answers 401 and every page sends to the login form', async () => {
+    for (const path of [
+      '/api/metrics',
+      `/api/metrics/engagement?${YEAR}`,
+      `/api/metrics/engagement?${YEAR}&format=csv`,
+      '/api/orgs',
+      '/api/quality',
+      '/api/sync/runs',
+      '/api/export.xlsx',
+      '/api/report.pdf',
+      '/api/audit',
+      '/api/session',
+    ]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(401);
+      expect((await res.json()).error.code, path).toBe('unauthenticated');
+    }
+    expect((await post('/api/sync', null)).status).toBe(401);
+    for (const path of ['/', '/engagement', '/org/%D0%A1%D0%9E%D0%A8-1', '/report?from=2023-09-01&to=2024-08-31']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(302);
+      expect(res.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`);
+    }
+    // The login form, the script, the stylesheet and the health check are public.
+    for (const path of ['/login', '/app.js', '/style.css', '/api/health', '/api/session/options']) expect((await get(path)).status, path).toBe(200);
+    // A token that is not ours is refused, not ignored.
+    expect((await get('/api/metrics', undefined, { Authorization: 'Bearer nmt_forged' })).status).toBe(401);
+  });
+});
+
+describe('a school account', () => {
+  it('sees its own organization only, and gets 403 for any other, on every route', async () => {
+    const a = await as('sosh1');
+    // No filter: scoped to СОШ-1. Rows: СОШ-1 and the total, which is СОШ-1's own numbers.
+    const eng = await (await get(`/api/metrics/engagement?${YEAR}`, a)).json();
+    expect(eng.params.org).toEqual(['СОШ-1']);
+    expect(eng.rows.map((r: any) => [r.org, r.teachers, r.mentors, r.mentees, r.engaged, r.engagement_rate])).toEqual([
+      ['СОШ-1', 8, 4, 4, 7, 0.875],
+      [null, 8, 4, 4, 7, 0.875],
+    ]);
+    expect((await (await get(`/api/metrics/engagement?${YEAR}&org=СОШ-1`, a)).json()).rows).toEqual(eng.rows);
+    const orgs = (await (await get('/api/orgs', a)).json()).orgs;
+    expect(orgs.map((o: any) => o.code)).toEqual(['СОШ-1']);
+    const quality = await (await get('/api/quality', a)).json();
+    expect(quality.orgs.map((o: any) => o.org)).toEqual(['СОШ-1']);
+    expect(quality.issues.every((i: any) => i.org === 'СОШ-1')).toBe(true);
+
+    const other = encodeURIComponent('ДОУ-1');
+    for (const path of [
+      `/api/metrics/engagement?${YEAR}&org=${other}`,
+      `/api/metrics/engagement?${YEAR}&org=СОШ-1&org=${other}`,
+      `/api/metrics/overview?${YEAR}&org=${other}`,
+      `/api/metrics/engagement?${YEAR}&org=${other}&format=csv`,
+      `/api/export.xlsx?${YEAR}&org=${other}`,
+      `/api/report.pdf?${YEAR}&org=${other}`,
+      `/api/quality?org=${other}`,
+      '/api/sync/runs',
+      '/api/audit',
+    ]) {
+      const res = await get(path, a);
+      expect(res.status, path).toBe(403);
+      expect((await res.json()).error.code, path).toBe('forbidden');
+    }
+    const page = await get(`/org/${other}`, a);
+    expect(page.status).toBe(403);
+    expect(await page.text()).toContain('страница организации «ДОУ-1» недоступна учётной записи организации СОШ-1');
+    expect((await get(`/org/${encodeURIComponent('СОШ-1')}`, a)).status).toBe(200);
+    expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf })).status).toBe(403);
+  });
+});
+
+/** Every full name and curator of the fixture: teachers of both organizations and the registry's curators. */
+function fixtureNames(): string[] {
+  const names = new Set<string>();
+  for (const org of ['СОШ-1', 'ДОУ-1']) {
+    for (const file of readdirSync(join(FIXTURE, org))) {
+      const lines = readFileSync(join(FIXTURE, org, file), 'utf8').split(/\r?\n/);
+      const header = lines.findIndex((l) => /^(ФИО|Наставляемый|Наставник);/.test(l));
+      for (const line of lines.slice(header + 1)) {
+        for (const cell of line.split(';')) {
+          // A full name: three capitalized Cyrillic words (an optional "(КОД)" after it).
+          const m = /^([А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+)/.exec(cell.trim());
+          if (m) names.add(m[1]!);
+        }
+      }
+    }
+  }
+  for (const line of readFileSync(join(FIXTURE, 'registry.csv'), 'utf8').split(/\r?\n/).slice(1)) {
+    const curator = line.split(';')[4];
+    if (curator) names.add(curator.trim());
+  }
+  return [...names];
+}
+
+/** Names found in a text: a whole name, or a surname as a word. */
+function namesIn(text: string, names: readonly string[]): string[] {
+  return names.filter((n) => text.includes(n) || new RegExp(`(^|[^а-яё])${n.split(' ')[0]}([^а-яё]|$)`, 'i').test(text));
+}
+
+async function xlsxText(res: Response): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
+  const out: string[] = [];
+  wb.eachSheet((ws) => {
+    out.push(ws.name);
+    ws.eachRow((row) => row.eachCell((cell) => out.push(String(cell.text))));
+  });
+  return out.join('\n');
+}
+
+describe('a regional account', () => {
+  it('never receives a name: every answer of every route it may call is scanned', async () => {
+    const names = fixtureNames();
+    // 21 teachers (11 + 10) and 2 curators; the scan must know them all to mean anything.
+    expect(names.length).toBeGreaterThanOrEqual(23);
+    expect(names).toContain('Сидорова Вера Олеговна');
+    expect(names).toContain('Иванова А. П.');
+
+    // The positive control: the coordinator's data-quality answer and the organizations list do name people.
+    const k = await as('koord');
+    expect(namesIn(JSON.stringify(await (await get('/api/orgs', k)).json()), names)).toContain('Иванова А. П.');
+
+    const a = await as('region');
+    const texts: [string, string][] = [];
+    for (const name of METRIC_NAMES) {
+      for (const q of [YEAR, `${YEAR}&grain=month`, `${YEAR}&org=СОШ-1`, 'from=2024-01-01&to=2024-12-31&type=Школа']) {
+        const res = await get(`/api/metrics/${name}?${q}`, a);
+        expect(res.status, `${name}?${q}`).toBe(200);
+        texts.push([`${name}?${q}`, await res.text()]);
+      }
+      const csv = await get(`/api/metrics/${name}?${YEAR}&format=csv`, a);
+      expect(csv.status).toBe(200);
+      texts.push([`${name} csv`, await csv.text()]);
+    }
+    for (const path of ['/api/metrics', '/api/orgs', '/api/session', '/api/session/options', '/', '/engagement', '/organizations', `/org/${encodeURIComponent('ДОУ-1')}`, '/app.js']) {
+      const res = await get(path, a);
+      expect(res.status, path).toBe(200);
+      texts.push([path, await res.text()]);
+    }
+    const xlsx = await get(`/api/export.xlsx?${YEAR}`, a);
+    expect(xlsx.status).toBe(200);
+    texts.push(['export.xlsx', await xlsxText(xlsx)]);
+
+    const leaks = texts.flatMap(([where, text]) => namesIn(text, names).map((n) => `${where}: ${n}`));
+    expect(leaks).toEqual([]);
+
+    // What would name people is refused: findings quote cells, sync messages, the audit log, the quality page.
+    for (const path of ['/api/quality', '/api/quality?org=СОШ-1', '/api/sync/runs', '/api/audit', '/data-quality']) {
+      expect((await get(path, a)).status, path).toBe(403);
+    }
+    expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf })).status).toBe(403);
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses a state-changing request without the session’s token or from another site', async () => {
+    const a = await as('koord');
+    const noToken = await post('/api/sync', a);
+    expect(noToken.status).toBe(403);
+    expect((await noToken.json()).error.code).toBe('csrf');
+    expect((await post('/api/sync', a, { 'X-CSRF-Token': 'csrf_forged' })).status).toBe(403);
+    expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf, Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf, 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    // Logging in from another site is refused too (no planting the attacker's session).
+    const planted = await fetch(`${server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' },
+      body: JSON.stringify({ login: 'koord', password: PASSWORDS.koord }),
+    });
+    expect(planted.status).toBe(403);
+    expect((await post('/api/session/logout', a)).status).toBe(403);
+
+    const finished = async () => {
+      for (let i = 0; i < 200 && (await (await get('/api/sync/runs', a)).json()).running; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    // With the token, from this site: the sync starts.
+    const ok = await post('/api/sync', a, { 'X-CSRF-Token': a.csrf, Origin: server.url });
+    expect(ok.status).toBe(202);
+    await finished();
+    // A script with an API token has no cookie to abuse: no CSRF token needed.
+    const bot = await post('/api/sync', null, { Authorization: `Bearer ${koordToken}` });
+    expect(bot.status).toBe(202);
+    await finished();
+  });
+});
+
+describe('sessions', () => {
+  it('sets an HttpOnly SameSite=Lax cookie, Secure behind HTTPS, and ends it at logout', async () => {
+    const res = await login('koord', PASSWORDS.koord);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^nm_session=nms_[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    const a = { cookie: cookie.split(';')[0]!, csrf: (await res.json()).csrf };
+    expect((await get('/api/session', a)).status).toBe(200);
+    const out = await post('/api/session/logout', a, { 'X-CSRF-Token': a.csrf });
+    expect(out.status).toBe(200);
+    expect(out.headers.get('set-cookie')).toMatch(/^nm_session=;/);
+    expect((await get('/api/session', a)).status).toBe(401);
+
+    // Behind a TLS proxy (TRUST_PROXY): the cookie is Secure.
+    const app = await startServer({ db: tmp.db, now: () => NOW, auth: { store, demoLogin: false }, trustProxy: 'loopback' });
+    try {
+      const proxied = await fetch(`${app.url}/api/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Forwarded-Proto': 'https' },
+        body: JSON.stringify({ login: 'koord', password: PASSWORDS.koord }),
+      });
+      expect(proxied.headers.get('set-cookie')).toMatch(/; Secure; SameSite=Lax$/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a new password ends every session of the account', async () => {
+    const a = await as('sosh1');
+    await store.setPassword('sosh1', 'Новый-пароль-школы-1');
+    expect((await get('/api/session', a)).status).toBe(401);
+    expect((await login('sosh1', PASSWORDS.sosh1)).status).toBe(401);
+    await store.setPassword('sosh1', PASSWORDS.sosh1);
+  });
+});
+
+describe('failed logins', () => {
+  it('locks a login after 10 wrong passwords in a row; the right one is refused during the lock', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await login('region', `не-тот-пароль-${i}`)).status);
+    // 9 × 401, the 10th locks (429) and so do the 10 after it.
+    expect(statuses).toEqual([...Array(9).fill(401), ...Array(11).fill(429)]);
+    const during = await login('region', PASSWORDS.region);
+    expect(during.status).toBe(429);
+    expect(Number(during.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
+    expect((await during.json()).error.message).toMatch(/^Слишком много неудачных попыток входа\. Вход под этим логином временно заблокирован; повторите через 1[45] минут\.$/);
+    // Other accounts are not affected.
+    expect((await login('koord', PASSWORDS.koord)).status).toBe(200);
+
+    // 15 minutes later the lock is over. A guesser who goes on gets a lock twice as long:
+    // 10 more failures → 30 minutes.
+    clockMs += 15 * 60_000 + 1000;
+    const again: number[] = [];
+    for (let i = 0; i < 10; i++) again.push((await login('region', `снова-не-тот-${i}`)).status);
+    expect(again).toEqual([...Array(9).fill(401), 429]);
+    clockMs += 16 * 60_000;
+    expect((await login('region', PASSWORDS.region)).status).toBe(429);
+    clockMs += 15 * 60_000;
+    // Over: the right password works and clears the counters.
+    expect((await login('region', PASSWORDS.region)).status).toBe(200);
+    expect(await tmp.db.query(`SELECT * FROM login_throttle WHERE login_key = 'region'`)).toEqual([]);
+  });
+
+  it('answers an unknown login exactly as a known one with a wrong password', async () => {
+    const unknown = await login('nobody', 'какой-то-пароль');
+    const known = await login('koord', 'какой-то-пароль');
+    expect([unknown.status, known.status]).toEqual([401, 401]);
+    expect(await unknown.json()).toEqual(await known.json());
+    for (let i = 0; i < 9; i++) await login('nobody', `x-${i}`);
+    expect((await login('nobody', 'y')).status).toBe(429);
+    await store.setPassword('koord', PASSWORDS.koord); // clears koord's one failure
+  });
+});
+
+describe('API tokens', () => {
+  it('work as their role and organization, and stop working when revoked', async () => {
+    const { token, info } = await store.createToken({ name: 'sosh1-script', role: 'school', org: 'СОШ-1' });
+    const bearer = { Authorization: `Bearer ${token}` };
+    expect((await (await get(`/api/metrics/engagement?${YEAR}`, undefined, bearer)).json()).params.org).toEqual(['СОШ-1']);
+    expect((await get(`/api/metrics/engagement?${YEAR}&org=${encodeURIComponent('ДОУ-1')}`, undefined, bearer)).status).toBe(403);
+    await store.revokeToken(String(info.id));
+    expect((await get(`/api/metrics/engagement?${YEAR}`, undefined, bearer)).status).toBe(401);
+    // Stored as a hash only.
+    const rows = await tmp.db.query(`SELECT token_hash FROM api_tokens`);
+    expect(rows.map((r) => r.token_hash)).not.toContain(token);
+    expect(JSON.stringify(await store.listTokens())).not.toContain(token.slice(4, 20));
+  });
+});
+
+describe('the audit log', () => {
+  it('records logins, refusals, exports and syncs, and no password', async () => {
+    const a = await as('koord');
+    await get(`/api/export.xlsx?${YEAR}`, a);
+    await get(`/api/metrics/engagement?${YEAR}&format=csv`, a);
+    const entries = (await (await get('/api/audit?limit=1000', a)).json()).entries as any[];
+    const actions = new Set(entries.map((e) => `${e.actor}:${e.action}`));
+    for (const x of ['koord:login', 'koord:export_xlsx', 'koord:export_csv', 'koord:sync_start', 'koord:logout', 'report-bot:sync_start', 'region:login_failed', 'region:login_refused', 'nobody:login_failed']) {
+      expect(actions, x).toContain(x);
+    }
+    expect(entries.find((e) => e.action === 'export_xlsx')).toMatchObject({ target: expect.stringContaining('engagement'), ip: expect.stringMatching(/127\.0\.0\.1/) });
+    const all = JSON.stringify(entries);
+    for (const pw of Object.values(PASSWORDS)) expect(all).not.toContain(pw);
+    expect(all).not.toContain(koordToken);
+  });
+});
+
+describe('headers', () => {
+  it('sends a strict Content-Security-Policy and the other security headers on pages and API', async () => {
+    const a = await as('koord');
+    for (const path of ['/', '/login', '/api/metrics', '/app.js']) {
+      const res = await get(path, a);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("script-src 'self';");
+      expect(csp).not.toContain('unsafe-eval');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("object-src 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    }
+    // A body over the limit is refused before any handler, with the JSON error shape.
+    const big = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'x', password: 'y'.repeat(200_000) }) });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('bad_request');
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * `npm run user` and `npm run token` as an administrator runs them: the real entry points in
+ * child processes on a DuckDB file, each outcome checked by opening that file afterwards —
+ * the passwords log in (or no longer do), tokens authenticate until revoked, nothing secret
+ * is listed, refusals are in Russian with exit code 1, wrong usage and a locked database
+ * with exit code 2, and every change is in the audit log.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthStore } from '../../server/auth/store.ts';
+import { Db } from '../../server/db.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const IP = '127.0.0.1';
+
+let dir: string;
+let dbPath: string;
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(tool: 'user' | 'token', args: string[], opts: { stdin?: string; db?: string } = {}): Promise<Outcome> {
+  const proc = spawn(TSX, [`server/cli/${tool}.ts`, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', MONITOR_DB: opts.db ?? dbPath },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  proc.stdin.end(opts.stdin ?? '');
+  return new Promise((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Opens the CLI's database in this process for `fn`, and closes it again (DuckDB locks the file). */
+async function withStore<T>(fn: (store: AuthStore, db: Db) => Promise<T>): Promise<T> {
+  const db = await Db.open(dbPath);
+  try {
+    return await fn(new AuthStore(db), db);
+  } finally {
+    db.close();
+  }
+}
+
+const COORD_PASSWORD = 'Весна-2025-пароль';
+let schoolPassword = '';
+let schoolCookie = '';
+let token = '';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'monitor-cli-auth-'));
+  dbPath = join(dir, 'm.duckdb');
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm run user', () => {
+  it('add --password-stdin creates a coordinator whose password works and is never printed', async () => {
+    const r = await cli('user', ['add', 'Ivanova', '--role', 'coordinator', '--name', 'Иванова Анна Сергеевна', '--password-stdin'], {
+      stdin: `${COORD_PASSWORD}\nвторая строка не читается\n`,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Учётная запись «ivanova» создана (роль: муниципальный координатор)');
+    expect(r.stdout + r.stderr).not.toContain(COORD_PASSWORD);
+    await withStore(async (store) => {
+      const ok = await store.login('ivanova', COORD_PASSWORD, IP);
+      expect(ok.ok).toBe(true);
+      if (ok.ok) expect(ok.principal).toMatchObject({ login: 'ivanova', role: 'coordinator', org: null });
+      expect((await store.user('ivanova'))?.full_name).toBe('Иванова Анна Сергеевна');
+    });
+  });
+
+  it('add without --password-stdin prints a generated password once; a school code is checked once the registry is known', async () => {
+    const r = await cli('user', ['add', 'petrov', '--role', 'school', '--org', 'СОШ-2']);
+    expect(r.code).toBe(0);
+    const m = /Учётная запись «petrov» создана \(роль: образовательная организация, СОШ-2\)\. Пароль: (\S+) — сообщите его владельцу; он показан один раз\./.exec(r.stdout);
+    expect(m).not.toBeNull();
+    schoolPassword = m![1]!;
+    await withStore(async (store, db) => {
+      const ok = await store.login('petrov', schoolPassword, IP);
+      expect(ok.ok).toBe(true);
+      if (!ok.ok) return;
+      expect(ok.principal).toMatchObject({ login: 'petrov', role: 'school', org: 'СОШ-2' });
+      schoolCookie = ok.cookie;
+      // The registry as a sync leaves it: from now on an unknown code is refused.
+      await db.write((w) => w.run(`INSERT INTO orgs VALUES ('СОШ-2','МОУ СОШ № 2','Школа',NULL,NULL,true,1,true)`));
+    });
+    const unknown = await cli('user', ['add', 'sidorov', '--role', 'school', '--org', 'СОШ-9']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Ошибка: нет организации с кодом «СОШ-9» в реестре');
+    expect(unknown.stdout).not.toContain('Пароль');
+  });
+
+  it('refuses a weak password from stdin', async () => {
+    const r = await cli('user', ['add', 'weak', '--role', 'region', '--password-stdin'], { stdin: 'abc123\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Ошибка: пароль слишком короткий');
+    expect(r.stdout).toBe('');
+  });
+
+  it('list shows the accounts with role titles and never a hash', async () => {
+    const r = await cli('user', ['list']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Логин\s+Роль\s+Организация\s+ФИО\s+Создана\s+Пароль изменён$/);
+    expect(lines.find((l) => l.startsWith('ivanova'))).toMatch(/^ivanova\s+муниципальный координатор\s+—\s+Иванова Анна Сергеевна\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(lines.find((l) => l.startsWith('petrov'))).toMatch(/^petrov\s+образовательная организация\s+СОШ-2\s+—\s/);
+    expect(r.stdout).toContain('Всего учётных записей: 2.');
+    expect(r.stdout).not.toContain('weak');
+    expect(r.stdout).not.toContain('sidorov');
+    expect(r.stdout).not.toContain('scrypt$');
+    expect(r.stdout).not.toContain(schoolPassword);
+  });
+
+  it('passwd sets a new password: the old one stops working and the sessions end', async () => {
+    const r = await cli('user', ['passwd', 'petrov']);
+    expect(r.code).toBe(0);
+    const m = /Пароль учётной записи «petrov» изменён; все её сеансы завершены\. Новый пароль: (\S+) — сообщите его владельцу; он показан один раз\./.exec(r.stdout);
+    expect(m).not.toBeNull();
+    const fresh = m![1]!;
+    expect(fresh).not.toBe(schoolPassword);
+    await withStore(async (store) => {
+      expect(await store.sessionFor(schoolCookie)).toBeNull();
+      expect(await store.login('petrov', schoolPassword, IP)).toMatchObject({ ok: false, status: 401 });
+      expect((await store.login('petrov', fresh, IP)).ok).toBe(true);
+    });
+  });
+
+  it('remove deletes an account but never the last coordinator', async () => {
+    const r = await cli('user', ['remove', 'petrov']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Учётная запись «petrov» удалена');
+    const last = await cli('user', ['remove', 'ivanova']);
+    expect(last.code).toBe(1);
+    expect(last.stderr).toContain('Ошибка: это единственный координатор: сначала создайте другого');
+    await withStore(async (store) => {
+      expect((await store.listUsers()).map((u) => u.login)).toEqual(['ivanova']);
+    });
+  });
+});
+
+describe('npm run token', () => {
+  it('create prints a working token once; list never shows it; revoke ends it', async () => {
+    const r = await cli('token', ['create', '--role', 'school', '--name', 'report-bot', '--org', 'СОШ-2']);
+    expect(r.code).toBe(0);
+    const m = /Токен «report-bot» \(№ 1, роль: образовательная организация, СОШ-2\): (nmt_\S+) — сохраните его: он показан один раз\. Передавайте его в заголовке Authorization: Bearer <токен>\./.exec(r.stdout);
+    expect(m).not.toBeNull();
+    token = m![1]!;
+    await withStore(async (store, db) => {
+      expect(await store.tokenFor(token)).toMatchObject({ kind: 'token', id: 1, login: 'report-bot', role: 'school', org: 'СОШ-2' });
+      const [row] = await db.query(`SELECT token_hash FROM api_tokens WHERE id = 1`);
+      expect(row!.token_hash).not.toBe(token);
+    });
+
+    const list = await cli('token', ['list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^№\s+Название\s+Роль\s+Организация\s+Создан\s+Отозван\s+Использован\n/);
+    // Used once above, not revoked yet.
+    expect(list.stdout).toMatch(/\n1\s+report-bot\s+образовательная организация\s+СОШ-2\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+—\s+\d{4}-\d\d-\d\d \d\d:\d\d\n/);
+    expect(list.stdout).toContain('Всего токенов: 1, действующих: 1.');
+    expect(list.stdout).not.toContain(token);
+    expect(list.stdout).not.toContain('nmt_');
+
+    const revoke = await cli('token', ['revoke', 'report-bot']);
+    expect(revoke.code).toBe(0);
+    expect(revoke.stdout).toContain('Отозван токен «report-bot» (№ 1)');
+    await withStore(async (store) => {
+      expect(await store.tokenFor(token)).toBeNull();
+    });
+  });
+
+  it('every change is in the audit log, the refusals are not', async () => {
+    const rows = await withStore(async (store) => (await store.auditLog()).reverse());
+    expect(rows.map((r) => [r.actor, r.action, r.target])).toEqual([
+      ['командная строка', 'user_add', 'ivanova'],
+      ['командная строка', 'user_add', 'petrov'],
+      ['командная строка', 'user_passwd', 'petrov'],
+      ['командная строка', 'user_remove', 'petrov'],
+      ['командная строка', 'token_create', 'report-bot'],
+      ['командная строка', 'token_revoke', 'report-bot'],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(token);
+  });
+});
+
+describe('wrong usage and a busy database', () => {
+  it('exit with code 2 and say what to do, in Russian', async () => {
+    // The database is held open, as `npm start` holds it.
+    const held = await Db.open(dbPath);
+    try {
+      const [unknown, noValue, locked] = await Promise.all([
+        cli('user', ['frobnicate']),
+        cli('token', ['create', '--role']),
+        cli('token', ['list']),
+      ]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('Ошибка: неизвестная команда «frobnicate»');
+      expect(unknown.stderr).toContain('Использование: npm run user -- <команда>');
+      expect(noValue.code).toBe(2);
+      expect(noValue.stderr).toContain('Ошибка: после --role нужно значение');
+      expect(locked.code).toBe(2);
+      expect(locked.stderr).toContain('Не удалось открыть базу');
+      expect(locked.stderr).toContain('Остановите сервер (npm start), выполните команду и запустите сервер снова.');
+    } finally {
+      held.close();
+    }
+  });
+});
