@@ -27,8 +27,9 @@ import { createOverviewPage } from './pages/overview.ts';
 import { exportHref, NAV_ITEMS, pageHref, REPORT_PATH, routeOf, sameRoute, type Page, type PageContext, type Route } from './pages/page.ts';
 import { createProfessionalDevelopmentPage } from './pages/professionalDevelopment.ts';
 import { createProgramsPage } from './pages/programs.ts';
+import { createUsersPage } from './pages/users.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
-import { LOGIN_PATH } from './routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH } from './routes.ts';
 import { loadSession, onUnauthenticated, renderAccount, session, showLogin } from './session.ts';
 
 const SITE_TITLE = 'Наставничество: мониторинг';
@@ -73,7 +74,12 @@ const ui = {
 const REGION_HIDDEN = new Set(['/data-quality']);
 
 function navItems() {
-  return session()?.role === 'region' ? NAV_ITEMS.filter((item) => !REGION_HIDDEN.has(item.path)) : NAV_ITEMS;
+  const s = session();
+  return NAV_ITEMS.filter(
+    (item) =>
+      !(s?.role === 'region' && REGION_HIDDEN.has(item.path)) &&
+      !(COORDINATOR_PAGES.includes(item.path) && (s?.role !== 'coordinator' || s.read_only)),
+  );
 }
 
 let filters: Filters = filtersFromQuery(location.search, new Date());
@@ -133,6 +139,8 @@ function createPage(target: Route, ctx: PageContext): Page {
       return createCompliancePage(ui.content, ctx);
     case '/data-quality':
       return createDataQualityPage(ui.content, ctx);
+    case '/users':
+      return createUsersPage(ui.content, ctx);
     default:
       return createOverviewPage(ui.content, ctx);
   }
@@ -151,6 +159,7 @@ function applyRoute(ctx: PageContext): boolean {
   ui.description.textContent = page.description ?? '';
   ui.description.hidden = !page.description;
   ui.form.dataset.scope = page.scope;
+  document.body.dataset.scope = page.scope;
   ui.filtersBox.dataset.scope = page.scope;
   return true;
 }

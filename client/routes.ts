@@ -17,7 +17,11 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/programs', title: 'Программы (ППН)' },
   { path: '/compliance', title: 'Исполнение распоряжения' },
   { path: '/data-quality', title: 'Качество данных' },
+  { path: '/users', title: 'Пользователи' },
 ];
+
+/** Pages only a coordinator's account sees (the server refuses them to the others). */
+export const COORDINATOR_PAGES: readonly string[] = ['/users'];
 
 /** The printable report (no navigation, no filters): `/report?from&to&type&org`; `GET /api/report.pdf` prints it. */
 export const REPORT_PATH = '/report';

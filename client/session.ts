@@ -46,13 +46,19 @@ export async function loadSession(): Promise<Session | null> {
   return current;
 }
 
-async function post(path: string, body: unknown): Promise<Response> {
+/** A state-changing request: JSON body, the session's CSRF token. */
+export async function send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
   if (current?.csrf) headers['X-CSRF-Token'] = current.csrf;
-  return fetch(path, { method: 'POST', headers, body: JSON.stringify(body ?? {}) });
+  const response = await fetch(path, { method, headers, body: JSON.stringify(body ?? {}) });
+  if (response.status === 401 && path !== '/api/session') onUnauthenticated();
+  return response;
 }
 
-async function errorText(response: Response): Promise<string> {
+const post = (path: string, body: unknown) => send('POST', path, body);
+
+/** The Russian message of an error answer. */
+export async function errorText(response: Response): Promise<string> {
   try {
     const body = (await response.json()) as { error?: { message?: string } };
     if (body.error?.message) return body.error.message;

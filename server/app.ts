@@ -19,6 +19,7 @@ import { metricsRouter } from './routes/metrics.ts';
 import { qualityRouter } from './routes/quality.ts';
 import { reportRouter } from './routes/report.ts';
 import { syncRouter } from './routes/sync.ts';
+import { usersRouter } from './routes/users.ts';
 import type { SyncSummary } from './sync/run.ts';
 
 export interface AppDeps {
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(reportRouter({ now, auth }));
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(qualityRouter({ db: deps.db }));
+  api.use(usersRouter({ auth }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);
 

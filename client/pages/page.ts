@@ -12,8 +12,8 @@ import { formatDate } from '../format.ts';
 export interface Page {
   title: string;
   description: string | null;
-  /** Which filters apply: all of them, or only the period (an organization's own page). */
-  scope: 'all' | 'period';
+  /** Which filters apply: all of them, only the period (an organization's own page), or none (accounts). */
+  scope: 'all' | 'period' | 'none';
   /** The navigation item shown as current. */
   navPath: string;
   /** The indicators the page shows: what «Выгрузить» puts in the workbook (`metrics=`). */

@@ -5,7 +5,7 @@
  * lists teachers' names), → 403. The API checks the same rules on every request.
  */
 import type { RequestHandler, Response } from 'express';
-import { LOGIN_PATH, REPORT_PATH, routeOf } from '../../client/routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, REPORT_PATH, routeOf } from '../../client/routes.ts';
 import { principal } from './http.ts';
 
 /** Pages a regional account may not open: they show rows with names. */
@@ -39,6 +39,9 @@ export function pageGuard(): RequestHandler {
     }
     if (p.role === 'school' && route.kind === 'org' && route.code !== p.org) {
       return deny(res, `страница организации «${route.code}» недоступна учётной записи организации ${p.org ?? ''}.`);
+    }
+    if (p.role !== 'coordinator' && route.kind === 'nav' && COORDINATOR_PAGES.includes(route.path)) {
+      return deny(res, 'управление учётными записями доступно только муниципальному координатору.');
     }
     if (p.role === 'region' && route.kind === 'nav' && REGION_HIDDEN_PAGES.includes(route.path)) {
       return deny(res, 'страница «Качество данных» показывает строки таблиц с ФИО педагогов; региональной учётной записи доступны только сводные показатели.');

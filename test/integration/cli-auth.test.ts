@@ -58,56 +58,77 @@ let schoolPassword = '';
 let schoolCookie = '';
 let token = '';
 
+/**
+ * Runs that need no shared state, each on its own file (or none), started at once so they
+ * overlap the main sequence: a weak password, an unknown command, a database held open.
+ */
+let side: Promise<{ weak: Outcome; unknown: Outcome; locked: Outcome }>;
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'monitor-cli-auth-'));
   dbPath = join(dir, 'm.duckdb');
+  side = (async () => {
+    // Held open, as `npm start` holds its database.
+    const held = await Db.open(join(dir, 'held.duckdb'));
+    try {
+      const [weak, unknown, locked] = await Promise.all([
+        cli('user', ['add', 'weak', '--role', 'region', '--password-stdin'], { stdin: 'abc123\n', db: join(dir, 'weak.duckdb') }),
+        cli('user', ['frobnicate']),
+        cli('token', ['list'], { db: join(dir, 'held.duckdb') }),
+      ]);
+      return { weak, unknown, locked };
+    } finally {
+      held.close();
+    }
+  })();
+  side.catch(() => undefined); // awaited (and reported) by the tests below
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('npm run user', () => {
-  it('add --password-stdin creates a coordinator whose password works and is never printed', async () => {
-    const r = await cli('user', ['add', 'Ivanova', '--role', 'coordinator', '--name', 'Иванова Анна Сергеевна', '--password-stdin'], {
+  it('add: a password from stdin is never printed, a generated one is printed once; both log in', async () => {
+    const coord = await cli('user', ['add', 'Ivanova', '--role', 'coordinator', '--name', 'Иванова Анна Сергеевна', '--password-stdin'], {
       stdin: `${COORD_PASSWORD}\nвторая строка не читается\n`,
     });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Учётная запись «ivanova» создана (роль: муниципальный координатор)');
-    expect(r.stdout + r.stderr).not.toContain(COORD_PASSWORD);
-    await withStore(async (store) => {
-      const ok = await store.login('ivanova', COORD_PASSWORD, IP);
-      expect(ok.ok).toBe(true);
-      if (ok.ok) expect(ok.principal).toMatchObject({ login: 'ivanova', role: 'coordinator', org: null });
-      expect((await store.user('ivanova'))?.full_name).toBe('Иванова Анна Сергеевна');
-    });
-  });
-
-  it('add without --password-stdin prints a generated password once; a school code is checked once the registry is known', async () => {
-    const r = await cli('user', ['add', 'petrov', '--role', 'school', '--org', 'СОШ-2']);
-    expect(r.code).toBe(0);
-    const m = /Учётная запись «petrov» создана \(роль: образовательная организация, СОШ-2\)\. Пароль: (\S+) — сообщите его владельцу; он показан один раз\./.exec(r.stdout);
+    expect(coord.code).toBe(0);
+    expect(coord.stdout).toContain('Учётная запись «ivanova» создана (роль: муниципальный координатор)');
+    expect(coord.stdout + coord.stderr).not.toContain(COORD_PASSWORD);
+    // The registry is empty before the first sync: any code is accepted.
+    const school = await cli('user', ['add', 'petrov', '--role', 'school', '--org', 'СОШ-2']);
+    expect(school.code).toBe(0);
+    const m = /Учётная запись «petrov» создана \(роль: образовательная организация, СОШ-2\)\. Пароль: (\S+) — сообщите его владельцу; он показан один раз\./.exec(school.stdout);
     expect(m).not.toBeNull();
     schoolPassword = m![1]!;
     await withStore(async (store, db) => {
-      const ok = await store.login('petrov', schoolPassword, IP);
-      expect(ok.ok).toBe(true);
-      if (!ok.ok) return;
-      expect(ok.principal).toMatchObject({ login: 'petrov', role: 'school', org: 'СОШ-2' });
-      schoolCookie = ok.cookie;
+      const c = await store.login('ivanova', COORD_PASSWORD, IP);
+      expect(c.ok && c.principal).toMatchObject({ login: 'ivanova', role: 'coordinator', org: null });
+      expect((await store.user('ivanova'))?.full_name).toBe('Иванова Анна Сергеевна');
+      const s = await store.login('petrov', schoolPassword, IP);
+      expect(s.ok && s.principal).toMatchObject({ login: 'petrov', role: 'school', org: 'СОШ-2' });
+      if (s.ok) schoolCookie = s.cookie;
       // The registry as a sync leaves it: from now on an unknown code is refused.
       await db.write((w) => w.run(`INSERT INTO orgs VALUES ('СОШ-2','МОУ СОШ № 2','Школа',NULL,NULL,true,1,true)`));
     });
+  });
+
+  it('add refuses an organization missing from the registry, and a weak password from stdin', async () => {
     const unknown = await cli('user', ['add', 'sidorov', '--role', 'school', '--org', 'СОШ-9']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('Ошибка: нет организации с кодом «СОШ-9» в реестре');
-    expect(unknown.stdout).not.toContain('Пароль');
-  });
+    expect(unknown.stdout).toBe('');
 
-  it('refuses a weak password from stdin', async () => {
-    const r = await cli('user', ['add', 'weak', '--role', 'region', '--password-stdin'], { stdin: 'abc123\n' });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Ошибка: пароль слишком короткий');
-    expect(r.stdout).toBe('');
+    const { weak } = await side;
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('Ошибка: пароль слишком короткий');
+    expect(weak.stdout).toBe('');
+    const db = await Db.open(join(dir, 'weak.duckdb'));
+    try {
+      expect(await new AuthStore(db).countUsers()).toBe(0);
+    } finally {
+      db.close();
+    }
   });
 
   it('list shows the accounts with role titles and never a hash', async () => {
@@ -118,7 +139,6 @@ describe('npm run user', () => {
     expect(lines.find((l) => l.startsWith('ivanova'))).toMatch(/^ivanova\s+муниципальный координатор\s+—\s+Иванова Анна Сергеевна\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
     expect(lines.find((l) => l.startsWith('petrov'))).toMatch(/^petrov\s+образовательная организация\s+СОШ-2\s+—\s/);
     expect(r.stdout).toContain('Всего учётных записей: 2.');
-    expect(r.stdout).not.toContain('weak');
     expect(r.stdout).not.toContain('sidorov');
     expect(r.stdout).not.toContain('scrypt$');
     expect(r.stdout).not.toContain(schoolPassword);
@@ -145,9 +165,7 @@ describe('npm run user', () => {
     const last = await cli('user', ['remove', 'ivanova']);
     expect(last.code).toBe(1);
     expect(last.stderr).toContain('Ошибка: это единственный координатор: сначала создайте другого');
-    await withStore(async (store) => {
-      expect((await store.listUsers()).map((u) => u.login)).toEqual(['ivanova']);
-    });
+    // What is left in the database is checked at the end.
   });
 });
 
@@ -176,13 +194,15 @@ describe('npm run token', () => {
     const revoke = await cli('token', ['revoke', 'report-bot']);
     expect(revoke.code).toBe(0);
     expect(revoke.stdout).toContain('Отозван токен «report-bot» (№ 1)');
-    await withStore(async (store) => {
-      expect(await store.tokenFor(token)).toBeNull();
-    });
   });
 
-  it('every change is in the audit log, the refusals are not', async () => {
-    const rows = await withStore(async (store) => (await store.auditLog()).reverse());
+  it('afterwards: the revoked token is refused, one account is left, every change is in the audit log', async () => {
+    const rows = await withStore(async (store) => {
+      expect(await store.tokenFor(token)).toBeNull();
+      expect((await store.listUsers()).map((u) => u.login)).toEqual(['ivanova']);
+      return (await store.auditLog()).reverse();
+    });
+    // The refusals (unknown organization, last coordinator) changed nothing and are not logged.
     expect(rows.map((r) => [r.actor, r.action, r.target])).toEqual([
       ['командная строка', 'user_add', 'ivanova'],
       ['командная строка', 'user_add', 'petrov'],
@@ -197,24 +217,12 @@ describe('npm run token', () => {
 
 describe('wrong usage and a busy database', () => {
   it('exit with code 2 and say what to do, in Russian', async () => {
-    // The database is held open, as `npm start` holds it.
-    const held = await Db.open(dbPath);
-    try {
-      const [unknown, noValue, locked] = await Promise.all([
-        cli('user', ['frobnicate']),
-        cli('token', ['create', '--role']),
-        cli('token', ['list']),
-      ]);
-      expect(unknown.code).toBe(2);
-      expect(unknown.stderr).toContain('Ошибка: неизвестная команда «frobnicate»');
-      expect(unknown.stderr).toContain('Использование: npm run user -- <команда>');
-      expect(noValue.code).toBe(2);
-      expect(noValue.stderr).toContain('Ошибка: после --role нужно значение');
-      expect(locked.code).toBe(2);
-      expect(locked.stderr).toContain('Не удалось открыть базу');
-      expect(locked.stderr).toContain('Остановите сервер (npm start), выполните команду и запустите сервер снова.');
-    } finally {
-      held.close();
-    }
+    const { unknown, locked } = await side;
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Ошибка: неизвестная команда «frobnicate»');
+    expect(unknown.stderr).toContain('Использование: npm run user -- <команда>');
+    expect(locked.code).toBe(2);
+    expect(locked.stderr).toContain('Не удалось открыть базу');
+    expect(locked.stderr).toContain('Остановите сервер (npm start), выполните команду и запустите сервер снова.');
   });
 });

@@ -1,0 +1,163 @@
+/**
+ * Page «Пользователи» (coordinator only): the accounts, a form to add one, a new password or
+ * removal for each. A generated password is shown once, right after the change: the server
+ * keeps only its hash. The server checks every rule (roles, organization codes, the last
+ * coordinator); this page shows its Russian answers as they are.
+ */
+import { getOrgs, type Org } from '../api.ts';
+import { h } from '../dom.ts';
+import { formatDateTime } from '../format.ts';
+import { errorText, send, session } from '../session.ts';
+import type { Page, PageContext } from './page.ts';
+
+interface UserRow {
+  id: number;
+  login: string;
+  role: 'coordinator' | 'school' | 'region';
+  org: string | null;
+  full_name: string | null;
+  created_at: string;
+  password_changed_at: string;
+}
+
+const ROLE_LABELS: Record<UserRow['role'], string> = {
+  coordinator: 'Координатор',
+  school: 'Организация',
+  region: 'Регион (сводные данные)',
+};
+
+async function listUsers(signal: AbortSignal): Promise<UserRow[]> {
+  const response = await fetch('/api/users', { headers: { Accept: 'application/json' }, signal, cache: 'no-store' });
+  if (!response.ok) throw new Error(await errorText(response));
+  return ((await response.json()) as { users: UserRow[] }).users;
+}
+
+export function createUsersPage(container: HTMLElement, _ctx: PageContext): Page {
+  const notice = h('div', { className: 'users-notice', attrs: { role: 'status' }, hidden: true });
+  const tableHost = h('div', { className: 'users-table' });
+  const form = h('form', { className: 'users-form', attrs: { 'aria-label': 'Новая учётная запись', novalidate: '' } });
+  const section = (title: string, ...children: Node[]) => h('section', { className: 'panel panel--wide' }, h('h2', { className: 'panel__title' }, title), ...children);
+  container.replaceChildren(h('div', { className: 'panels' }, notice, section('Учётные записи', tableHost), section('Новая учётная запись', form)));
+  let orgs: Org[] = [];
+  let signal: AbortSignal | null = null;
+
+  const say = (text: string, password?: string) => {
+    notice.className = 'users-notice';
+    notice.replaceChildren(text);
+    if (password) notice.append(' Пароль: ', h('code', { className: 'users-password' }, password), ' — сообщите его владельцу; он показан один раз.');
+    notice.hidden = false;
+  };
+  const fail = (text: string) => {
+    notice.className = 'users-notice users-notice--error';
+    notice.replaceChildren(h('strong', {}, 'Ошибка: '), text);
+    notice.hidden = false;
+  };
+
+  async function refresh(): Promise<void> {
+    const users = await listUsers(signal ?? new AbortController().signal);
+    const me = session()?.login;
+    const rows = users.map((u) => {
+      const passwd = h('button', { className: 'button-link', attrs: { type: 'button' } }, 'Новый пароль');
+      passwd.addEventListener('click', () => {
+        void (async () => {
+          const response = await send('POST', `/api/users/${encodeURIComponent(u.login)}/password`);
+          if (!response.ok) return fail(await errorText(response));
+          const body = (await response.json()) as { password: string };
+          say(`Пароль учётной записи «${u.login}» изменён; её открытые сеансы завершены.`, body.password);
+          await refresh();
+        })();
+      });
+      const remove = h('button', { className: 'button-link button-link--danger', attrs: { type: 'button' } }, 'Удалить');
+      remove.addEventListener('click', () => {
+        if (!confirm(`Удалить учётную запись «${u.login}»?`)) return;
+        void (async () => {
+          const response = await send('DELETE', `/api/users/${encodeURIComponent(u.login)}`);
+          if (!response.ok) return fail(await errorText(response));
+          say(`Учётная запись «${u.login}» удалена.`);
+          await refresh();
+        })();
+      });
+      const org = u.org ? (orgs.find((o) => o.code === u.org)?.name ?? u.org) : '—';
+      return h(
+        'tr',
+        {},
+        h('td', {}, u.login, u.login === me ? ' (вы)' : ''),
+        h('td', {}, ROLE_LABELS[u.role] ?? u.role),
+        h('td', {}, org),
+        h('td', {}, u.full_name ?? '—'),
+        h('td', {}, formatDateTime(u.password_changed_at)),
+        h('td', { className: 'users-actions' }, passwd, ' ', remove),
+      );
+    });
+    tableHost.replaceChildren(
+      h(
+        'table',
+        { className: 'data-table' },
+        h('thead', {}, h('tr', {}, ...['Логин', 'Роль', 'Организация', 'ФИО', 'Пароль задан', ''].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+        h('tbody', {}, ...rows),
+      ),
+    );
+  }
+
+  function renderForm(): void {
+    const login = h('input', { attrs: { name: 'login', required: '', autocomplete: 'off', spellcheck: 'false' } });
+    const role = h('select', { attrs: { name: 'role' } }, ...Object.entries(ROLE_LABELS).map(([value, label]) => h('option', { attrs: { value } }, label)));
+    role.value = 'school';
+    const org = h('select', { attrs: { name: 'org' } }, ...orgs.map((o) => h('option', { attrs: { value: o.code } }, `${o.code} — ${o.name}`)));
+    const fullName = h('input', { attrs: { name: 'full_name', autocomplete: 'off' } });
+    const orgField = h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Организация'), org);
+    const sync = () => {
+      orgField.hidden = role.value !== 'school';
+    };
+    role.addEventListener('change', sync);
+    sync();
+    const submit = h('button', { className: 'action-button', attrs: { type: 'submit' } }, 'Создать');
+    form.replaceChildren(
+      h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Логин'), login),
+      h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Роль'), role),
+      orgField,
+      h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'ФИО (необязательно)'), fullName),
+      submit,
+    );
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      void (async () => {
+        try {
+          const response = await send('POST', '/api/users', {
+            login: login.value,
+            role: role.value,
+            org: role.value === 'school' ? org.value : null,
+            full_name: fullName.value || null,
+          });
+          if (!response.ok) return fail(await errorText(response));
+          const body = (await response.json()) as { user: UserRow; password: string };
+          say(`Учётная запись «${body.user.login}» создана.`, body.password);
+          login.value = '';
+          fullName.value = '';
+          await refresh();
+        } finally {
+          submit.disabled = false;
+        }
+      })();
+    };
+  }
+
+  return {
+    title: 'Пользователи',
+    description: 'Учётные записи: координатор видит всё и запускает синхронизацию; организация — только свои данные; регион — только сводные показатели, без ФИО.',
+    scope: 'none',
+    navPath: '/users',
+    metrics: [],
+    async show(_filters, s) {
+      signal = s;
+      orgs = await getOrgs(s);
+      renderForm();
+      await refresh();
+    },
+    clear() {
+      tableHost.replaceChildren();
+    },
+    dispose() {},
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Accounts, managed by the coordinator from the dashboard (page «Пользователи») while the
+ * server runs — `npm run user` does the same from a terminal, but needs the server stopped
+ * (the database file is locked by the running server).
+ *
+ *   GET    /api/users                      the accounts (never a hash)
+ *   POST   /api/users                      { login, role, org?, full_name? } → a generated password, shown once
+ *   POST   /api/users/:login/password      a new generated password, shown once; the account's sessions end
+ *   DELETE /api/users/:login               (not the last coordinator)
+ *
+ * Coordinator only, not the demo session; CSRF-checked like every POST; every change audited.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { auditor, requireRole, requireWriter, type AuthDeps } from '../auth/http.ts';
+import { generatePassword } from '../auth/secrets.ts';
+import { AuthError } from '../auth/store.ts';
+import { HttpError, badRequest } from '../errors.ts';
+
+const newUser = z.object({
+  login: z.string({ error: 'укажите логин' }).trim().min(1, 'укажите логин').max(60, 'логин длиннее 60 знаков'),
+  role: z.enum(['coordinator', 'school', 'region'], { error: 'роль: coordinator, school или region' }),
+  org: z.string().trim().max(60).nullish(),
+  full_name: z.string().trim().max(200, 'ФИО длиннее 200 знаков').nullish(),
+});
+
+/** AuthError messages are the user's mistakes: a 400 (409 for a duplicate), in Russian. */
+function asHttp(e: unknown): never {
+  if (e instanceof AuthError) throw new HttpError(/уже есть/.test(e.message) ? 409 : 400, 'bad_request', e.message);
+  throw e;
+}
+
+export function usersRouter(deps: { auth: AuthDeps | null }): Router {
+  const r = Router();
+  const audit = auditor(deps.auth);
+  const store = () => {
+    if (!deps.auth) throw new HttpError(404, 'not_found', 'учётные записи отключены');
+    return deps.auth.store;
+  };
+
+  r.get('/users', async (_req, res) => {
+    requireRole(res, ['coordinator'], 'список учётных записей');
+    res.set('Cache-Control', 'no-store').json({ users: await store().listUsers() });
+  });
+
+  r.post('/users', async (req, res) => {
+    requireWriter(res, 'создание учётных записей');
+    const parsed = newUser.safeParse(req.body ?? {});
+    if (!parsed.success) throw badRequest(parsed.error.issues[0]!.message);
+    const { login, role, org, full_name } = parsed.data;
+    const password = generatePassword();
+    const user = await store()
+      .addUser({ login, role, org: org ?? null, fullName: full_name ?? null, password })
+      .catch(asHttp);
+    await audit(req, res, 'user_add', user.login, `${role}${user.org ? ` ${user.org}` : ''}`);
+    res.status(201).set('Cache-Control', 'no-store').json({ user, password });
+  });
+
+  r.post('/users/:login/password', async (req, res) => {
+    requireWriter(res, 'смена паролей');
+    const password = generatePassword();
+    await store().setPassword(req.params.login, password).catch(asHttp);
+    await audit(req, res, 'user_passwd', req.params.login.toLowerCase());
+    res.set('Cache-Control', 'no-store').json({ login: req.params.login.toLowerCase(), password });
+  });
+
+  r.delete('/users/:login', async (req, res) => {
+    requireWriter(res, 'удаление учётных записей');
+    await store().removeUser(req.params.login).catch(asHttp);
+    await audit(req, res, 'user_remove', req.params.login.toLowerCase());
+    res.json({ ok: true });
+  });
+
+  return r;
+}
