@@ -145,23 +145,64 @@ function expectSecurityHeaders(headers: Headers, what: string): void {
 }
 
 interface PageCase {
+  /** The address, and the page's name for messages. */
   path: string;
+  /** `nav`: reached through the navigation bar (no reload); `goto`: opened from its address. */
+  open: 'nav' | 'goto';
   /** Hosts of charts that must be drawn. */
   charts: string[];
+  /** Text (as typed in the sheets) that must be shown literally inside the element of the selector. */
+  texts: Array<[selector: string, text: string]>;
+  /** Screenshot name, for the pages people should look at. */
+  screenshot?: string;
 }
 
 const PERIOD = { from: '2023-09-01', to: '2024-08-31' };
 
+/** Text as the page shows it: a school account's full name in «Пользователи». */
+const USER_FULL_NAME = `<img src=x onerror="window.__xss=20">Завуч <i>Школы</i>`;
+
 const PAGES: PageCase[] = [
-  { path: '/', charts: ['#trend-chart', '#lagging-chart'] },
-  { path: '/organizations', charts: [] },
-  { path: '/engagement', charts: ['#engagement-chart', '#mentors-chart', '#pairs-form-chart', '#pairs-topic-chart', '#young-chart'] },
-  { path: '/professional-development', charts: ['#pd-coverage-chart', '#pd-hours-chart', '#categories-chart'] },
-  { path: '/programs', charts: ['#program-outcomes-chart', '#program-progress-chart', '#program-coverage-chart'] },
-  { path: '/compliance', charts: ['#compliance-items-chart', '#compliance-matrix-chart'] },
-  { path: '/data-quality', charts: ['#rows-loaded-chart', '#problems-chart'] },
-  { path: `/org/${encodeURIComponent('СОШ-1')}`, charts: ['#org-profile-chart'] },
-  { path: `/org/${encodeURIComponent(P.orgCode)}`, charts: [] },
+  { path: '/', open: 'nav', charts: ['#trend-chart', '#lagging-chart'], texts: [['#page-content', `${P.orgCodeName} (${P.orgCode})`], ['#org-list', P.schoolName], ['#org-list', P.kindergartenName], ['#org-list', P.orgCodeName]] },
+  {
+    path: '/organizations',
+    open: 'nav',
+    charts: [],
+    texts: [['#organizations-table', P.schoolName], ['#organizations-table', P.kindergartenName], ['#organizations-table', P.orgCodeName]],
+    screenshot: 'security-organizacii',
+  },
+  {
+    path: '/engagement',
+    open: 'nav',
+    charts: ['#engagement-chart', '#mentors-chart', '#pairs-form-chart', '#pairs-topic-chart', '#young-chart'],
+    texts: [['#engagement-table', P.schoolName], ['#engagement-table', P.kindergartenName], ['#engagement-chart g.role-axis-label', '⚠ "><img src=x onerro…']],
+  },
+  { path: '/professional-development', open: 'nav', charts: ['#pd-coverage-chart', '#pd-hours-chart', '#categories-chart'], texts: [['#page-content', P.schoolName]] },
+  { path: '/programs', open: 'nav', charts: ['#program-outcomes-chart', '#program-progress-chart', '#program-coverage-chart'], texts: [['#page-content', P.schoolName]] },
+  { path: '/compliance', open: 'nav', charts: ['#compliance-items-chart', '#compliance-matrix-chart'], texts: [['#page-content', P.schoolName]] },
+  {
+    path: '/data-quality',
+    open: 'nav',
+    charts: ['#rows-loaded-chart', '#problems-chart'],
+    texts: [
+      ['#freshness-table', P.schoolName],
+      ['#freshness-table', `таблица организации ${P.orgCode} не найдена`],
+      ['#issues-panel', P.badDate],
+      ['#issues-panel', P.unknownMentor],
+      ['#issues-panel', P.teacher],
+      ['#issues-panel', `${P.program} очень длинное название`],
+    ],
+    screenshot: 'security-kachestvo-dannyh',
+  },
+  {
+    path: `/org/${encodeURIComponent('СОШ-1')}`,
+    open: 'goto',
+    charts: ['#org-profile-chart'],
+    texts: [['#page-title', P.schoolName], ['#page-content', `куратор наставничества: ${P.curator}`], ['#page-content', P.teacher]],
+    screenshot: 'security-organizaciya-sosh-1',
+  },
+  { path: `/org/${encodeURIComponent(P.orgCode)}`, open: 'goto', charts: [], texts: [['#page-title', P.orgCodeName], ['#page-content', `код ${P.orgCode}`]] },
+  { path: '/users', open: 'nav', charts: [], texts: [['#page-content', USER_FULL_NAME], ['#page-content', P.orgCode]] },
 ];
 
 /** What a payload would have left in the document had it been parsed as HTML. */
