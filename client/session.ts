@@ -18,6 +18,8 @@ export interface Session {
   org_name: string | null;
   read_only: boolean;
   demo: boolean;
+  /** `token`: an API token (or access without accounts) — nothing to log out of. */
+  via: 'session' | 'token';
   csrf: string | null;
 }
 
@@ -167,9 +169,9 @@ export async function showLogin(host: HTMLElement): Promise<void> {
 /** The account box: who is logged in, in which role, and «Выйти». */
 export function renderAccount(box: HTMLElement, banner: HTMLElement): void {
   const s = current;
-  box.hidden = !s;
+  box.hidden = !s || s.via !== 'session';
   banner.hidden = !s?.demo;
-  if (!s) return;
+  if (!s || s.via !== 'session') return;
   banner.textContent = 'Демонстрационный режим: вымышленные данные, только просмотр.';
   const who = document.createElement('span');
   who.className = 'account__who';

@@ -288,6 +288,7 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
     browser = launched;
     const store = new AuthStore(tmp.db);
     await store.addUser({ login: COORDINATOR.login, role: 'coordinator', password: COORDINATOR.password });
+    await store.addUser({ login: 'shkola-centr', role: 'school', org: P.orgCode, fullName: USER_FULL_NAME, password: 'Другой-пароль-для-школы-2024' });
     server = await startServer({ db: tmp.db, now: () => NOW, client, auth: { store, demoLogin: false } });
 
     const login = await apiLogin(COORDINATOR.login, COORDINATOR.password);
@@ -443,6 +444,8 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
         failures.push(`${where}: ${body.toString('utf8').slice(0, 200)}`);
         continue;
       }
+      // A UNION would bring the accounts' password hashes along.
+      expect(body.toString('utf8'), `${where}: no password hash`).not.toContain('scrypt$');
       if (type.startsWith('application/json')) {
         const json = JSON.parse(body.toString('utf8'));
         // An injected `OR 1=1` would widen the filter: rows may only be of the codes asked for.
@@ -474,7 +477,7 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
     }
 
     expect(await counts()).toEqual(before);
-    expect(before.users).toBe(1);
+    expect(before.users).toBe(2);
     expect(before.teachers).toBeGreaterThan(0);
     // The accounts still work.
     const again = await apiLogin(COORDINATOR.login, COORDINATOR.password);
@@ -482,7 +485,17 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
     await again.arrayBuffer();
   });
 
-  it('logs in through the form (a javascript: `next` is not followed) and draws every page with the payloads as plain text', async () => {
+  /** Opens a page of PAGES: through the navigation bar (the shell swaps pages, no reload) or from its address. */
+  async function openPage(pageCase: PageCase): Promise<void> {
+    if (pageCase.open === 'goto') {
+      await page.goto(`${server.url}${pageCase.path}`);
+      return;
+    }
+    await page.locator(`#nav a[href^="${pageCase.path}?"], #nav a[href="${pageCase.path}"]`).first().click();
+    await page.waitForURL((url) => url.pathname === pageCase.path);
+  }
+
+  it('logs in through the form (a javascript: `next` is not followed), draws every page, shows the payloads as plain text', async () => {
     await page.goto(`${server.url}/login?next=${encodeURIComponent('javascript:window.__xss=12')}`);
     await page.fill('input[name=login]', COORDINATOR.login);
     await page.fill('input[name=password]', COORDINATOR.password);
@@ -492,18 +505,106 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
     await expectInert(page, 'after login');
 
     for (const pageCase of PAGES) {
-      await page.goto(`${server.url}${pageCase.path}`);
-      const state = await settled(page);
       const where = decodeURIComponent(pageCase.path);
+      await openPage(pageCase);
+      const state = await settled(page);
       expect(state, `${where}: ${readable(await page.textContent('#error'))}`).toBe('ready');
       for (const chart of pageCase.charts) {
-        const drawn = await page.locator(`${chart} .chart-view`).locator('svg, canvas').count();
-        expect(drawn, `${where}: ${chart} drawn`).toBeGreaterThan(0);
+        await expect(page.locator(`${chart} .chart-view`).locator('svg, canvas').count(), `${where}: ${chart} drawn`).resolves.toBeGreaterThan(0);
       }
-      if (pageCase.charts.length) {
-        expect(await page.locator('#page-content .chart-view svg.marks').count(), `${where}: charts`).toBeGreaterThan(0);
+      for (const [selector, text] of pageCase.texts) {
+        const shown = (await page.locator(selector).allTextContents()).map(readable).join(' ');
+        expect(shown, `${where}: ${selector} shows the text as typed`).toContain(readable(text));
       }
+      await expect(page.locator('.panel__error').allTextContents(), where).resolves.toEqual([]);
       await expectInert(page, where);
+      if (pageCase.screenshot) await takeScreenshot(page, pageCase.screenshot);
     }
+
+    // The printable report: every section, the names in its tables.
+    await page.goto(`${server.url}/report?${query(PERIOD)}`);
+    await page.waitForSelector('html[data-ready]');
+    expect(await page.getAttribute('html', 'data-ready')).toBe('true');
+    expect(await page.locator('#page-content .chart-view svg.marks').count()).toBeGreaterThan(0);
+    const report = readable(await page.textContent('#page-content'));
+    expect(report).toContain(readable(P.schoolName));
+    expect(report).toContain(readable(P.kindergartenName));
+    await expectInert(page, '/report');
   }, 60_000);
+
+  it('shows a hostile organization name in a chart tooltip as text', async () => {
+    await page.goto(`${server.url}/engagement?${query(PERIOD)}`);
+    expect(await settled(page)).toBe('ready');
+    const bars = page.locator('#engagement-chart g.bars_marks path');
+    const tooltip = page.locator('#vg-tooltip-element');
+    const headings: string[] = [];
+    for (let i = 0; i < (await bars.count()); i++) {
+      await bars.nth(i).hover();
+      await tooltip.waitFor({ state: 'visible' });
+      headings.push((await tooltip.locator('h2').textContent()) ?? '');
+      // The markup of the name is text: no element came from it.
+      await expect(tooltip.locator('img, b, script, svg, iframe').count()).resolves.toBe(0);
+      expect(await tooltip.locator('*').evaluateAll((elements) => elements.filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length)).toBe(0);
+      if (headings.at(-1) === P.schoolName) await takeScreenshot(page, 'security-podskazka');
+      await expectInert(page, `tooltip ${i}`);
+      await page.mouse.move(0, 0);
+    }
+    expect(headings).toEqual(expect.arrayContaining([P.schoolName, P.kindergartenName]));
+  }, 30_000);
+
+  it('keeps hostile query parameters and addresses inert', async () => {
+    const cases: Array<{ path: string; check?: () => Promise<void> }> = [
+      {
+        path: `/?${query({ ...PERIOD, org: '<img src=x onerror=window.__xss=6>' })}`,
+        // An unknown code is shown as typed in the organization filter.
+        check: async () => expect(readable(await page.textContent('#org-summary'))).toBe('<img src=x onerror=window.__xss=6>'),
+      },
+      { path: `/engagement?${query({ ...PERIOD, type: '<script>window.__xss=11</script>' })}` },
+      { path: `/organizations?${query({ from: "2024-01-01'--", to: PERIOD.to })}` },
+      { path: `/programs?${query({ from: PERIOD.from, to: '<svg onload=window.__xss=15>' })}` },
+      { path: `/data-quality?${query({ ...PERIOD, org: '"><svg onload=window.__xss=19>' })}` },
+      { path: `/compliance?${query({ ...PERIOD, org: [P.orgCode, "' OR 1=1 --"] })}` },
+      {
+        path: `/org/${encodeURIComponent('<img src=x onerror=window.__xss=16>')}?${query(PERIOD)}`,
+        check: async () => {
+          expect(readable(await page.textContent('#page-title'))).toBe('<img src=x onerror=window.__xss=16>');
+          expect(readable(await page.textContent('#page-content'))).toContain('Организации с кодом «<img src=x onerror=window.__xss=16>» нет в реестре.');
+        },
+      },
+    ];
+    for (const { path, check } of cases) {
+      await page.goto(`${server.url}${path}`);
+      const state = await settled(page);
+      expect(['ready', 'error'], path).toContain(state);
+      if (state === 'error') expect(readable(await page.textContent('#error')), path).not.toBe('');
+      await check?.();
+      await expectInert(page, decodeURIComponent(path));
+    }
+    await page.goto(`${server.url}/report?${query({ from: '<img src=x onerror=window.__xss=17>', org: '<img src=x onerror=window.__xss=18>' })}`);
+    await page.waitForSelector('html[data-ready]');
+    await expectInert(page, '/report with hostile parameters');
+  }, 40_000);
+
+  it('the policy itself blocks an inline script and an inline handler in Chromium, and the watchers above see it', async () => {
+    // A control for the checks above: were a payload ever parsed as HTML, the CSP would still stop it.
+    await page.goto(`${server.url}/organizations?${query(PERIOD)}`);
+    expect(await settled(page)).toBe('ready');
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__xss = 99';
+      document.body.append(script);
+      const image = document.createElement('img');
+      image.setAttribute('onerror', 'window.__xss = 98');
+      image.src = 'data:,not-an-image';
+      document.body.append(image);
+    });
+    await expect.poll(() => page.evaluate(() => ((window as any).__cspViolations as string[]).length)).toBeGreaterThanOrEqual(2);
+    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    const violations = await page.evaluate(() => (window as any).__cspViolations as string[]);
+    expect(violations.some((v) => v.startsWith('script-src-elem') || v.startsWith('script-src '))).toBe(true);
+    expect(violations.some((v) => v.startsWith('script-src-attr') || v.startsWith('script-src '))).toBe(true);
+    // Chromium words it «Executing inline script violates the following Content Security Policy directive…» (older: «Refused to execute…»).
+    await expect.poll(() => cspConsole.some((line) => /Content Security Policy|Refused to execute/.test(line))).toBe(true);
+    cspConsole.length = 0;
+  });
 });

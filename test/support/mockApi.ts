@@ -96,6 +96,11 @@ export async function createMockApi(): Promise<MockApi> {
   const app = express();
   const requests: URL[] = [];
 
+  // Who is logged in: a coordinator (not recorded: the tests look at the data requests).
+  app.get('/api/session', (_request, response) => {
+    response.json({ login: 'koord', role: 'coordinator', role_title: 'муниципальный координатор', org: null, org_name: null, read_only: false, demo: false, via: 'session', csrf: 'csrf_mock' });
+  });
+
   app.use('/api', (request, _response, next) => {
     requests.push(new URL(request.originalUrl, 'http://mock.local'));
     next();
