@@ -15,8 +15,8 @@ import type { Db } from './db.ts';
 import { METRICS, parseParams, runMetric, type MetricParams, type MetricResult } from './metrics.ts';
 
 export interface CachedMetric {
-  result: MetricResult;
-  /** `JSON.stringify(result)` as UTF-8, what `GET /api/metrics/:name` sends. */
+  /** `JSON.stringify(result)` as UTF-8, what `GET /api/metrics/:name` sends. Only the bytes are
+   *  kept (the rows as objects would take several times their size); `rows()` parses them. */
   json: Buffer;
   /** Strong validator of `json`: a hash of the bytes, so an answer a sync left unchanged keeps it. */
   etag: string;
@@ -46,7 +46,7 @@ export class MetricCache {
     opts: MetricCacheOptions = {},
   ) {
     this.maxEntries = opts.maxEntries ?? 500;
-    this.maxBytes = opts.maxBytes ?? 128 * 1024 * 1024;
+    this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
   }
 
   /** The answer for these parameters at the current data version: from the cache or computed. */
@@ -76,9 +76,9 @@ export class MetricCache {
     return entry.promise;
   }
 
-  /** Rows only (exports, the report): the same cached answer. */
+  /** The answer as objects (CSV, exports, overview's parts): the cached bytes, parsed. */
   async rows(name: string, params: MetricParams): Promise<MetricResult> {
-    return (await this.get(name, params)).result;
+    return JSON.parse((await this.get(name, params)).json.toString('utf8')) as MetricResult;
   }
 
   /**
@@ -107,7 +107,7 @@ export class MetricCache {
     const result = await runMetric(this.db, name, params, (n, p) => this.rows(n, p));
     const json = Buffer.from(JSON.stringify(result), 'utf8');
     const etag = `"${createHash('sha1').update(json).digest('base64url')}"`;
-    return { result, json, etag };
+    return { json, etag };
   }
 
   private evict(): void {

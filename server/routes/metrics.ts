@@ -32,14 +32,14 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const parsed = parseParams(query, deps.now());
     // A school account reads its own organization only (another code in `org` is a 403).
     const params = { ...parsed, org: scopeOrgs(who(res), parsed.org) };
-    const answer = await deps.cache.get(m.name, params);
-    const result = answer.result;
     if (format === undefined || format === 'json') {
+      const answer = await deps.cache.get(m.name, params);
       // The bytes serialized once; with the ETag, Express answers a matching If-None-Match with 304.
       res.set({ ETag: answer.etag, 'Cache-Control': 'private, no-cache' }).type('application/json').send(answer.json);
       return;
     }
     if (format !== 'csv') throw badRequest('неверный параметр format: допустимы json и csv');
+    const result = await deps.cache.rows(m.name, params);
     const columns = [...(params.grain === 'month' ? [{ name: 'month', title: 'Месяц (конец)', unit: 'текст' as const }] : []), ...allColumns(m)];
     await audit(req, res, 'export_csv', m.name, `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
     const csv = toCsv(columns, result.rows, {

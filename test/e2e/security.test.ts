@@ -16,10 +16,21 @@
  *   and one with an unknown `<iframe src="javascript:…">` mentor.
  * Every payload sets `window.__xss` to a number of its own, so a failure names the payload.
  *
- * The server is the real app with real accounts (a coordinator), the client bundle and the
- * helmet headers; the browser logs in through the login form. The server's clock and the
- * browser's are pinned to 15.03.2024: the default period is the academic year 2023/24, which
- * the fixture's data covers.
+ * The server is the real app with real accounts (a coordinator; a school account of the
+ * hostile-code organization whose full name is a payload), the client bundle and the helmet
+ * headers; the browser logs in through the login form. The server's clock and the browser's
+ * are pinned to 15.03.2024: the default period is the academic year 2023/24, which the
+ * fixture's data covers.
+ *
+ * Checked: the security headers on every page and API answer; SQL-injection strings in every
+ * API parameter (4xx or an inert 200, never 500, no widened filter, no password hash, the
+ * tables' row counts unchanged); every page drawn with its charts, the payloads shown
+ * literally, and nothing they would create (no `window.__xss`, no `img[src=x]`, no foreign
+ * script, no `on…` attribute, no `javascript:` URL, no dialog, no CSP violation — the app
+ * itself needs nothing the policy forbids); a chart tooltip with a hostile name; hostile query
+ * parameters and addresses; and, as a control, that the policy does block an inline script
+ * and handler and that the watchers above would have seen it. Screenshots (test/e2e/screenshots/
+ * security-*.png) show the payloads as plain text.
  */
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,7 +170,7 @@ interface PageCase {
 
 const PERIOD = { from: '2023-09-01', to: '2024-08-31' };
 
-/** Text as the page shows it: a school account's full name in «Пользователи». */
+/** A school account's full name (typed by the coordinator), shown on «Пользователи». */
 const USER_FULL_NAME = `<img src=x onerror="window.__xss=20">Завуч <i>Школы</i>`;
 
 const PAGES: PageCase[] = [
