@@ -25,18 +25,22 @@ function deny(res: Response, message: string): void {
     );
 }
 
+/** What an anonymous visitor may load: the login form and what it needs. */
+const PUBLIC_PATHS = new Set([LOGIN_PATH, '/app.js', '/style.css']);
+
 export function pageGuard(): RequestHandler {
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const path = req.path;
-    if (path === LOGIN_PATH) return next();
+    if (PUBLIC_PATHS.has(path)) return next();
     const route = routeOf(path);
-    if (route.kind === 'unknown' && path !== REPORT_PATH) return next();
     const p = principal(res);
+    // Everything else needs a login, a path no page answers too (`/org/a%2Fb` still gets the shell).
     if (!p) {
       res.set('Cache-Control', 'no-store').redirect(302, `${LOGIN_PATH}?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
+    if (route.kind === 'unknown' && path !== REPORT_PATH) return next();
     if (p.role === 'school' && route.kind === 'org' && route.code !== p.org) {
       return deny(res, `страница организации «${route.code}» недоступна учётной записи организации ${p.org ?? ''}.`);
     }

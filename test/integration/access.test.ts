@@ -117,7 +117,7 @@ describe('without logging in', () => {
       expect((await res.json()).error.code, path).toBe('unauthenticated');
     }
     expect((await post('/api/sync', null)).status).toBe(401);
-    for (const path of ['/', '/engagement', '/org/%D0%A1%D0%9E%D0%A8-1', '/report?from=2023-09-01&to=2024-08-31']) {
+    for (const path of ['/', '/engagement', '/org/%D0%A1%D0%9E%D0%A8-1', '/org/a%2Fb', '/users', '/report?from=2023-09-01&to=2024-08-31']) {
       const res = await get(path);
       expect(res.status, path).toBe(302);
       expect(res.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`);
