@@ -228,7 +228,8 @@ export class AuthStore {
       return null;
     }
     if (!code) throw new AuthError('для роли school укажите код организации (--org)');
-    const known = (await this.db.query(`SELECT code FROM orgs ORDER BY code`)).map((r) => String(r.code));
+    // Organizations of the current registry (one that left it has no data to look at).
+    const known = (await this.db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
     // Before the first sync the registry is empty: the code cannot be checked yet.
     if (known.length && !known.includes(code)) {
       const near = known.filter((k) => k.toLowerCase() === code.toLowerCase());
@@ -382,6 +383,8 @@ export class AuthStore {
   async createToken(t: { name: string; role: string; org?: string | null }): Promise<{ info: TokenInfo; token: string }> {
     const name = t.name.trim();
     if (!name || name.length > 100) throw new AuthError('название токена: от 1 до 100 знаков (например, report-bot)');
+    // A number names a token by its number in `revoke`: a name must not look like one.
+    if (/^\d+$/.test(name)) throw new AuthError('название токена не может состоять из одних цифр (по числу токен отзывается по номеру)');
     const role = this.role(t.role);
     const org = await this.orgFor(role, t.org ?? null);
     const token = newSecret(TOKEN_PREFIX);
@@ -405,12 +408,13 @@ export class AuthStore {
 
   /** Revokes by number or by name (every active token of that name). Returns how many. */
   async revokeToken(idOrName: string): Promise<number> {
-    const id = /^\d+$/.test(idOrName) ? Number(idOrName) : null;
+    const key = idOrName.trim();
+    const id = /^\d+$/.test(key) ? Number(key) : null;
     const rows = await this.db.write((w) =>
       w.query(
         `UPDATE api_tokens SET revoked_at = now()::TIMESTAMP
-         WHERE revoked_at IS NULL AND (id = $id OR name = $name) RETURNING id`,
-        { id, name: idOrName },
+         WHERE revoked_at IS NULL AND (CASE WHEN $id IS NULL THEN name = $name ELSE id = $id END) RETURNING id`,
+        { id, name: key },
       ),
     );
     if (!rows.length) throw new AuthError(`нет действующего токена «${idOrName}»`);
