@@ -32,6 +32,11 @@ const schema = z
     GOOGLE_RPM: z.coerce.number({ error: 'ожидается целое число от 1 до 10000' }).int({ error: 'ожидается целое число от 1 до 10000' }).min(1, { error: 'ожидается целое число от 1 до 10000' }).max(10000, { error: 'ожидается целое число от 1 до 10000' }).default(240),
     /** Parallel requests to Google. */
     GOOGLE_CONCURRENCY: z.coerce.number({ error: 'ожидается целое число от 1 до 64' }).int({ error: 'ожидается целое число от 1 до 64' }).min(1, { error: 'ожидается целое число от 1 до 64' }).max(64, { error: 'ожидается целое число от 1 до 64' }).default(4),
+    /**
+     * Write-back: after each sync, replace the tab «Проверка данных» of every organization's
+     * spreadsheet with its current errors and warnings (needs a service account with write access).
+     */
+    SHEETS_WRITEBACK: z.enum(['0', '1'], { error: 'допустимые значения: 0 (выключено) и 1 (включено)' }).default('0'),
     /** Sync schedule (cron, croner syntax) inside `npm start`; empty = no schedule. */
     SYNC_CRON: z.string().optional(),
     /** The folder source: a directory with registry.csv|xlsx and the organizations' files. */
@@ -70,6 +75,9 @@ function crossChecks(c: Record<string, string | undefined>): string[] {
   }
   if (c.SHEETS_REGISTRY_ID && !c.GOOGLE_APPLICATION_CREDENTIALS && !c.GOOGLE_API_KEY) {
     out.push('  SHEETS_REGISTRY_ID: для Google Таблиц нужен GOOGLE_APPLICATION_CREDENTIALS (ключ сервисного аккаунта) или GOOGLE_API_KEY');
+  }
+  if (c.SHEETS_WRITEBACK === '1' && !(c.SHEETS_REGISTRY_ID && c.GOOGLE_APPLICATION_CREDENTIALS)) {
+    out.push('  SHEETS_WRITEBACK: запись в таблицы возможна только для Google Таблиц с ключом сервисного аккаунта (SHEETS_REGISTRY_ID и GOOGLE_APPLICATION_CREDENTIALS)');
   }
   if (c.ADMIN_PASSWORD) {
     const problem = passwordProblem(c.ADMIN_PASSWORD, c.ADMIN_LOGIN ?? 'admin');
