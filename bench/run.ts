@@ -306,7 +306,7 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
     const { url, orgs } = ready;
     DEFAULT_HEADERS.Authorization = `Bearer ${ready.token}`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const list = await fetch(`${url}/api/metrics`);
+    const list = await fetch(`${url}/api/metrics`, { headers: DEFAULT_HEADERS });
     if (list.status !== 200) throw new Error(`GET /api/metrics: HTTP ${list.status}`);
     const metrics = ((await list.json()) as { metrics: { name: string }[] }).metrics.map((m) => m.name);
     const sets = SINGLE_CLIENT_SETS;
