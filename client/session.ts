@@ -141,7 +141,11 @@ export async function showLogin(host: HTMLElement): Promise<void> {
 
   const help = document.createElement('p');
   help.className = 'login-help';
-  help.textContent = 'Учётные записи выдаёт муниципальный координатор. Забыли пароль — обратитесь к нему.';
+  help.textContent = 'Учётные записи выдаёт муниципальный координатор. Забыли пароль — обратитесь к нему. ';
+  const guide = document.createElement('a');
+  guide.href = '/help';
+  guide.textContent = 'Как заполнять таблицу наставничества (справка и шаблон для школ)';
+  help.append(guide);
   host.replaceChildren(form, help);
 
   if (options.demo_login) {

@@ -18,6 +18,7 @@ import { MetricCache } from './metricCache.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { qualityRouter } from './routes/quality.ts';
 import { reportRouter } from './routes/report.ts';
+import { helpRouter } from './routes/help.ts';
 import { syncRouter } from './routes/sync.ts';
 import { usersRouter } from './routes/users.ts';
 import type { SyncSummary } from './sync/run.ts';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);
 
+  app.use(helpRouter());
   if (deps.client) {
     app.use(pageGuard());
     app.use(deps.client);

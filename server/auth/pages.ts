@@ -26,7 +26,7 @@ function deny(res: Response, message: string): void {
 }
 
 /** What an anonymous visitor may load: the login form and what it needs. */
-const PUBLIC_PATHS = new Set([LOGIN_PATH, '/app.js', '/style.css']);
+const PUBLIC_PATHS = new Set([LOGIN_PATH, '/app.js', '/style.css', '/help', '/template.xlsx']);
 
 export function pageGuard(): RequestHandler {
   return (req, res, next) => {

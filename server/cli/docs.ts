@@ -1,8 +1,14 @@
-/** `npm run docs`: writes docs/contract.md from the contract declaration. */
+/** `npm run docs`: writes docs/contract.md and docs/for-schools.md from the contract declaration. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { contractMarkdown } from '../contract/docs.ts';
+import { schoolDocsMarkdown } from '../contract/schoolDocs.ts';
 
-const target = new URL('../../docs/contract.md', import.meta.url);
-mkdirSync(new URL('.', target), { recursive: true });
-writeFileSync(target, contractMarkdown());
-console.log(`Записано: ${target.pathname}`);
+for (const [name, text] of [
+  ['contract.md', contractMarkdown()],
+  ['for-schools.md', schoolDocsMarkdown()],
+] as const) {
+  const target = new URL(`../../docs/${name}`, import.meta.url);
+  mkdirSync(new URL('.', target), { recursive: true });
+  writeFileSync(target, text);
+  console.log(`Записано: ${target.pathname}`);
+}

@@ -1,0 +1,340 @@
+/**
+ * Google clients with write access, for provisioning (`npm run provision`) and the write-back
+ * of the «Проверка данных» tab. Only a service account can write (an API key cannot), with
+ * the scopes `spreadsheets` (edit the sheets it has been given «Редактор» on) and `drive.file`
+ * (share the spreadsheets it created).
+ *
+ * The same discipline as the read-only source (server/sources/google.ts): the clients are
+ * built from `googleapis/build/src/apis/...` (not the index of every API), googleapis' own
+ * retry is off, every request goes through one concurrency limit and one requests-per-minute
+ * window, 429/5xx (and per-user rate-limit 403s) are retried with full-jitter exponential
+ * backoff honoring `Retry-After`, and errors are rebuilt in Russian from the HTTP status and
+ * Google's error body, sanitized, never carrying the original error (headers, URLs, tokens).
+ */
+import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { GoogleAuth } from 'google-auth-library';
+import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
+import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
+import pLimit from 'p-limit';
+import type { Config } from '../config.ts';
+import { backoffDelay, parseRetryAfter, RateLimiter } from '../sources/google.ts';
+
+export const WRITE_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'https://www.googleapis.com/auth/drive.file'];
+
+export interface WriterOptions {
+  /** Service-account key file (JSON). Required: writes need a service account. */
+  credentialsFile: string;
+  /** Sign scoped JWTs locally instead of exchanging them at oauth2.googleapis.com (the tests). */
+  jwtAccess?: boolean | undefined;
+  /** GOOGLE_API_ROOT: another root URL for every request (the fake server in tests). */
+  rootUrl?: string | undefined;
+  /** Concurrent HTTP requests. Default 4. */
+  concurrency?: number | undefined;
+  /** Requests per sliding minute. Default 240. */
+  requestsPerMinute?: number | undefined;
+  /** Per-request timeout. Default 30 000 ms. */
+  timeoutMs?: number | undefined;
+  /** Retries per request after the first attempt. Default 6. */
+  maxRetries?: number | undefined;
+  /** Injected for tests. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+  now?: (() => number) | undefined;
+}
+
+export type WriteErrorCode = 'forbidden' | 'not_found' | 'quota' | 'unavailable' | 'credentials' | 'rejected' | 'other';
+
+/** A failed Google request, worded in Russian; never holds a credential or the original error. */
+export class GoogleWriteError extends Error {
+  constructor(
+    message: string,
+    readonly code: WriteErrorCode,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+    this.name = 'GoogleWriteError';
+  }
+}
+
+export interface WriteClients {
+  sheets: sheets_v4.Sheets;
+  drive: drive_v3.Drive;
+}
+
+export interface CallOptions {
+  /**
+   * `idempotent` (default): 429, 5xx and network failures are retried. `rateLimitOnly`: only
+   * rate limits are retried — for requests that must not run twice (creating a spreadsheet),
+   * since a 5xx or a dropped connection does not say whether Google applied them.
+   */
+  retry?: 'idempotent' | 'rateLimitOnly';
+  /** Replaces the generic explanation of a 404 (what to check). */
+  notFound?: string;
+  /** Replaces the generic explanation of a 403 that is not a rate limit (what to do). */
+  forbidden?: string;
+}
+
+export interface SheetsWriter {
+  /** One API call (`send` makes exactly one HTTP request) with the limits and the retry policy. `what` names it in errors. */
+  call<T>(what: string, send: (c: WriteClients) => Promise<{ data: T }>, opts?: CallOptions): Promise<T>;
+  /** The service account's e-mail (client_email of the key), for messages. */
+  serviceEmail(): Promise<string>;
+  /** Requests sent and retries made so far. */
+  readonly stats: { requests: number; retries: number };
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
+
+/** What we keep from a failed request: nothing here holds config, headers or URLs. */
+interface Failure {
+  status: number | undefined;
+  reasons: string[];
+  detail: string;
+  retryAfterMs: number | null;
+  network: boolean;
+  local: boolean;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function headerValue(headers: unknown, name: string): string | null {
+  if (!isObject(headers)) return null;
+  const get = (headers as { get?: unknown }).get;
+  if (typeof get === 'function') {
+    const v: unknown = get.call(headers, name);
+    return typeof v === 'string' ? v : null;
+  }
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name.toLowerCase()) return String(Array.isArray(v) ? v[0] : v);
+  return null;
+}
+
+/** Removes anything that looks like a credential from a text shown to people. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let s = text;
+  for (const secret of secrets) if (secret.length >= 4) s = s.split(secret).join('***');
+  s = s.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '***');
+  s = s.replace(/([?&](?:key|access_token|token|api_key)=)[^&\s#"']*/gi, '$1***');
+  s = s.replace(/((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***');
+  s = s.replace(/(x-goog-api-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
+  return s;
+}
+
+function countOf(n: number, one: string, few: string, many: string): string {
+  const m10 = n % 10;
+  const m100 = n % 100;
+  const word = m10 === 1 && m100 !== 11 ? one : m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? few : many;
+  return `${n} ${word}`;
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
+  const sleep = opts.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
+  const random = opts.random ?? Math.random;
+  const now = opts.now ?? Date.now;
+  const maxRetries = Math.max(0, opts.maxRetries ?? 6);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const slots = pLimit(Math.max(1, opts.concurrency ?? 4));
+  const limiter = new RateLimiter({ limit: opts.requestsPerMinute ?? 240, now, sleep });
+  const stats = { requests: 0, retries: 0 };
+  const secrets: string[] = [];
+  let email: string | null = null;
+
+  let clientsPromise: Promise<WriteClients> | null = null;
+  function clients(): Promise<WriteClients> {
+    clientsPromise ??= buildClients().catch((err: unknown) => {
+      clientsPromise = null;
+      throw err;
+    });
+    return clientsPromise;
+  }
+
+  async function buildClients(): Promise<WriteClients> {
+    const credentials = await readKeyFile(opts.credentialsFile);
+    const auth = new GoogleAuth({ credentials, scopes: WRITE_SCOPES });
+    // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
+    if (opts.jwtAccess === true) auth.useJWTAccessWithScope = true;
+    const common = {
+      auth,
+      retry: false,
+      timeout: timeoutMs,
+      ...(opts.rootUrl !== undefined && opts.rootUrl !== '' ? { rootUrl: withSlash(opts.rootUrl) } : {}),
+    };
+    return { sheets: new sheets_v4.Sheets(common), drive: new drive_v3.Drive(common) };
+  }
+
+  async function readKeyFile(file: string): Promise<Record<string, string>> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      const code = isObject(err) && typeof err['code'] === 'string' ? ` (${err['code']})` : '';
+      throw new GoogleWriteError(`не удалось прочитать файл ключа сервисного аккаунта ${file}${code}: проверьте GOOGLE_APPLICATION_CREDENTIALS`, 'credentials');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // JSON.parse messages quote the input: never pass them on.
+      throw new GoogleWriteError(`файл ключа сервисного аккаунта ${file} — не JSON: скачайте ключ заново (формат JSON) в консоли Google Cloud`, 'credentials');
+    }
+    const out: Record<string, string> = {};
+    if (isObject(parsed)) for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+    for (const k of ['private_key', 'private_key_id', 'client_secret', 'refresh_token']) if (out[k] !== undefined) secrets.push(out[k]);
+    if (out['client_email'] === undefined || out['private_key'] === undefined) {
+      throw new GoogleWriteError(
+        `в файле ключа ${file} нет client_email или private_key: для записи в таблицы нужен ключ сервисного аккаунта (JSON)`,
+        'credentials',
+      );
+    }
+    email = out['client_email'];
+    return out;
+  }
+
+  function inspect(err: unknown): Failure {
+    if (err instanceof GoogleWriteError || !isObject(err)) {
+      return { status: undefined, reasons: [], detail: redact(err instanceof Error ? err.message : String(err), secrets), retryAfterMs: null, network: false, local: true };
+    }
+    const response = err['response'];
+    if (isObject(response) && typeof response['status'] === 'number') {
+      const status = response['status'];
+      const reasons: string[] = [];
+      let message = '';
+      const data = response['data'];
+      const body = isObject(data) ? data['error'] : undefined;
+      if (isObject(body)) {
+        if (typeof body['message'] === 'string') message = body['message'];
+        if (typeof body['status'] === 'string') reasons.push(body['status']);
+        for (const list of [body['details'], body['errors']]) {
+          if (!Array.isArray(list)) continue;
+          for (const d of list) if (isObject(d) && typeof d['reason'] === 'string') reasons.push(d['reason']);
+        }
+      } else if (typeof body === 'string') {
+        reasons.push(body);
+        message = isObject(data) && typeof data['error_description'] === 'string' ? `${body}: ${data['error_description']}` : body;
+      }
+      if (message === '') message = `HTTP ${status}`;
+      return {
+        status,
+        reasons,
+        detail: redact(message, secrets),
+        retryAfterMs: parseRetryAfter(headerValue(response['headers'], 'retry-after'), now()),
+        network: false,
+        local: false,
+      };
+    }
+    const name = typeof err['name'] === 'string' ? err['name'] : '';
+    const message = typeof err['message'] === 'string' ? err['message'] : String(err);
+    if ('config' in err || name === 'TimeoutError' || name === 'AbortError' || name === 'FetchError') {
+      const timedOut = name === 'TimeoutError' || name === 'AbortError' || /timeout|aborted/i.test(message);
+      const detail = timedOut ? `превышено время ожидания ответа (${Math.round(timeoutMs / 100) / 10} с)` : message;
+      return { status: undefined, reasons: [], detail: redact(detail, secrets), retryAfterMs: null, network: true, local: false };
+    }
+    return { status: undefined, reasons: [], detail: redact(message, secrets), retryAfterMs: null, network: false, local: true };
+  }
+
+  const isRateLimit = (f: Failure) => f.status === 429 || (f.status === 403 && f.reasons.some((r) => RATE_LIMIT_REASONS.has(r)));
+
+  function isRetryable(f: Failure, mode: CallOptions['retry']): boolean {
+    if (f.local) return false;
+    if (isRateLimit(f)) return true;
+    if (mode === 'rateLimitOnly') return false;
+    return f.network || (f.status !== undefined && RETRYABLE_STATUS.has(f.status));
+  }
+
+  function account(): string {
+    return email !== null ? `сервисного аккаунта ${email}` : 'сервисного аккаунта (client_email из файла ключа)';
+  }
+
+  function toError(f: Failure, what: string, tries: number, exhausted: boolean, o: CallOptions): GoogleWriteError {
+    const mk = (text: string, code: WriteErrorCode) => new GoogleWriteError(redact(`${what}: ${text}`, secrets), code, f.status ?? null);
+    if (f.local) return mk(f.detail, 'other');
+    const attempts = countOf(tries, 'запрос', 'запроса', 'запросов');
+    if (isRateLimit(f)) return mk(`превышена квота Google Sheets (${attempts}); попробуйте позже`, 'quota');
+    if (f.network) return mk(`Google недоступен — ${f.detail} (${attempts}); попробуйте позже`, 'unavailable');
+    const status = f.status ?? 0;
+    if (exhausted || RETRYABLE_STATUS.has(status)) return mk(`Google недоступен: HTTP ${status} ${f.detail} (${attempts}); попробуйте позже`, 'unavailable');
+    if (f.reasons.includes('SERVICE_DISABLED') || f.reasons.includes('accessNotConfigured')) {
+      return mk('API Google не включён в проекте Google Cloud сервисного аккаунта: включите «Google Sheets API» и «Google Drive API» в консоли Google Cloud', 'forbidden');
+    }
+    if (f.reasons.includes('storageQuotaExceeded') || /storage quota/i.test(f.detail)) {
+      return mk(
+        `у ${account()} нет места на Google Диске для новых таблиц. Создайте таблицу сами (на своём или общем диске), откройте ${email ?? 'сервисному аккаунту'} доступ «Редактор», впишите её ID в столбец «Таблица» реестра и запустите команду снова — недостающие листы будут добавлены`,
+        'forbidden',
+      );
+    }
+    if (status === 401) return mk('Google не принял учётные данные (HTTP 401): проверьте ключ сервисного аккаунта в GOOGLE_APPLICATION_CREDENTIALS', 'credentials');
+    if (status === 403) {
+      if (/protected/i.test(f.detail)) {
+        return mk(`изменение защищено владельцем таблицы («${f.detail}»): снимите защиту или добавьте ${email ?? 'сервисный аккаунт'} в редакторы защищённого диапазона`, 'forbidden');
+      }
+      return mk(o.forbidden ?? `нет прав на запись (HTTP 403): откройте доступ «Редактор» для ${account()}`, 'forbidden');
+    }
+    if (status === 404) return mk(o.notFound ?? 'не найдено (HTTP 404)', 'not_found');
+    if (status === 400) return mk(`Google отклонил запрос: ${f.detail}`, 'rejected');
+    return mk(`ошибка Google: HTTP ${status} ${f.detail}`, 'other');
+  }
+
+  return {
+    stats,
+    async serviceEmail() {
+      await clients();
+      return email ?? '';
+    },
+    async call<T>(what: string, send: (c: WriteClients) => Promise<{ data: T }>, o: CallOptions = {}): Promise<T> {
+      let cl: WriteClients;
+      try {
+        cl = await clients();
+      } catch (err) {
+        if (err instanceof GoogleWriteError) throw err;
+        throw toError(inspect(err), what, 0, false, o);
+      }
+      let tries = 0;
+      for (let attempt = 0; ; attempt++) {
+        let failure: Failure;
+        try {
+          const res = await slots(async () => {
+            await limiter.acquire();
+            stats.requests++;
+            tries++;
+            return send(cl);
+          });
+          return res.data;
+        } catch (err) {
+          failure = inspect(err);
+        }
+        if (!isRetryable(failure, o.retry)) throw toError(failure, what, tries, false, o);
+        if (attempt >= maxRetries) throw toError(failure, what, tries, true, o);
+        stats.retries++;
+        await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
+      }
+    },
+  };
+}
+
+/** The writer the configuration describes (a service account is required for writes). */
+export function writerFromConfig(config: Config, extra: Partial<WriterOptions> = {}): SheetsWriter {
+  if (!config.GOOGLE_APPLICATION_CREDENTIALS) {
+    throw new GoogleWriteError('для записи в Google Таблицы нужен ключ сервисного аккаунта: задайте GOOGLE_APPLICATION_CREDENTIALS', 'credentials');
+  }
+  return createSheetsWriter({
+    credentialsFile: config.GOOGLE_APPLICATION_CREDENTIALS,
+    rootUrl: config.GOOGLE_API_ROOT,
+    requestsPerMinute: config.GOOGLE_RPM,
+    concurrency: config.GOOGLE_CONCURRENCY,
+    ...extra,
+  });
+}
+
+/** The browser address of a spreadsheet (and, with `gid`, of one tab; with `row`, of a row in it). */
+export function spreadsheetUrl(id: string, gid?: number | null, row?: number | null): string {
+  const base = `https://docs.google.com/spreadsheets/d/${id}/edit`;
+  if (gid === undefined || gid === null) return base;
+  return row !== undefined && row !== null ? `${base}#gid=${gid}&range=A${row}` : `${base}#gid=${gid}`;
+}
