@@ -28,8 +28,9 @@ import { exportHref, NAV_ITEMS, pageHref, REPORT_PATH, routeOf, sameRoute, type 
 import { createProfessionalDevelopmentPage } from './pages/professionalDevelopment.ts';
 import { createProgramsPage } from './pages/programs.ts';
 import { createUsersPage } from './pages/users.ts';
+import { createPeoplePage } from './pages/people.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
-import { COORDINATOR_PAGES, LOGIN_PATH } from './routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES } from './routes.ts';
 import { loadSession, onUnauthenticated, renderAccount, session, showLogin } from './session.ts';
 
 const SITE_TITLE = 'Наставничество: мониторинг';
@@ -71,7 +72,7 @@ const ui = {
 };
 
 /** Pages a regional account does not see (the server refuses them too): they list names. */
-const REGION_HIDDEN = new Set(['/data-quality']);
+const REGION_HIDDEN = new Set(NAMED_PAGES);
 
 function navItems() {
   const s = session();
@@ -141,6 +142,8 @@ function createPage(target: Route, ctx: PageContext): Page {
       return createDataQualityPage(ui.content, ctx);
     case '/users':
       return createUsersPage(ui.content, ctx);
+    case '/people':
+      return createPeoplePage(ui.content, ctx);
     default:
       return createOverviewPage(ui.content, ctx);
   }
@@ -313,6 +316,8 @@ function syncInputs(): void {
 function renderActions(): void {
   const scoped: Filters = route?.kind === 'org' ? { ...filters, type: null, orgs: [route.code] } : filters;
   ui.exportLink.href = exportHref(scoped, page?.metrics ?? []);
+  // A page without indicators (the registers export their own CSV) has nothing for the workbook.
+  ui.exportLink.hidden = (page?.metrics.length ?? 0) === 0;
   ui.reportLink.href = pageHref(REPORT_PATH, scoped);
 }
 

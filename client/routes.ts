@@ -16,9 +16,13 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/professional-development', title: 'Повышение квалификации и аттестация' },
   { path: '/programs', title: 'Программы (ППН)' },
   { path: '/compliance', title: 'Исполнение распоряжения' },
+  { path: '/people', title: 'Наставники и наставляемые' },
   { path: '/data-quality', title: 'Качество данных' },
   { path: '/users', title: 'Пользователи' },
 ];
+
+/** Pages that list people by name: not for a regional account (the server refuses them too). */
+export const NAMED_PAGES: readonly string[] = ['/people', '/data-quality'];
 
 /** Pages only a coordinator's account sees (the server refuses them to the others). */
 export const COORDINATOR_PAGES: readonly string[] = ['/users'];

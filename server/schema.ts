@@ -3,7 +3,7 @@
  * tab, one column per declared column); the service tables (registry, sync runs, quarantine)
  * are written here once.
  */
-import { CATEGORIES, FORMS, ORDER_ITEMS, TABS, TOPICS, type ColumnDecl, type TabDecl } from './contract/index.ts';
+import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS, type ColumnDecl, type TabDecl } from './contract/index.ts';
 import { readFileSync } from 'node:fs';
 import type { Writer } from './db.ts';
 
@@ -142,7 +142,7 @@ export async function createSchema(w: Writer): Promise<void> {
     await w.run('INSERT INTO categories VALUES ($name, $rank)', { name: c.value, rank: c.rank });
   }
   await w.run('DELETE FROM enum_order');
-  for (const [kind, list] of [['form', FORMS], ['topic', TOPICS]] as const) {
+  for (const [kind, list] of [['form', FORMS], ['topic', TOPICS], ['event_kind', EVENT_KINDS], ['event_level', EVENT_LEVELS]] as const) {
     for (const [i, v] of list.entries()) {
       await w.run('INSERT INTO enum_order VALUES ($kind, $value, $rank)', { kind, value: v.value, rank: i + 1 });
     }

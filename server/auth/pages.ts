@@ -5,11 +5,9 @@
  * lists teachers' names), → 403. The API checks the same rules on every request.
  */
 import type { RequestHandler, Response } from 'express';
-import { COORDINATOR_PAGES, LOGIN_PATH, REPORT_PATH, routeOf } from '../../client/routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, REPORT_PATH, routeOf } from '../../client/routes.ts';
 import { principal } from './http.ts';
 
-/** Pages a regional account may not open: they show rows with names. */
-export const REGION_HIDDEN_PAGES: readonly string[] = ['/data-quality'];
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -47,8 +45,8 @@ export function pageGuard(): RequestHandler {
     if (p.role !== 'coordinator' && route.kind === 'nav' && COORDINATOR_PAGES.includes(route.path)) {
       return deny(res, 'управление учётными записями доступно только муниципальному координатору.');
     }
-    if (p.role === 'region' && route.kind === 'nav' && REGION_HIDDEN_PAGES.includes(route.path)) {
-      return deny(res, 'страница «Качество данных» показывает строки таблиц с ФИО педагогов; региональной учётной записи доступны только сводные показатели.');
+    if (p.role === 'region' && route.kind === 'nav' && NAMED_PAGES.includes(route.path)) {
+      return deny(res, 'эта страница показывает ФИО педагогов; региональной учётной записи доступны только сводные показатели.');
     }
     next();
   };

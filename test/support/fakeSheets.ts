@@ -1,21 +1,34 @@
 /**
  * A fake Google Sheets v4 / Drive v3 server for tests and the benchmark: node:http on
- * 127.0.0.1, port 0, speaking the real wire format for the calls the `google` source makes,
- * so the real `googleapis` client can be pointed at it with `rootUrl` (GOOGLE_API_ROOT).
+ * 127.0.0.1, port 0, speaking the real wire format for the calls the `google` source makes
+ * and the writes of provisioning and write-back, so the real `googleapis` client can be
+ * pointed at it with `rootUrl` (GOOGLE_API_ROOT).
  *
- * Routes (GET only):
- *   /v4/spreadsheets/{id}?fields=…&includeGridData=…        kind 'get'
- *   /v4/spreadsheets/{id}/values/{range}                     kind 'values.get'
- *   /v4/spreadsheets/{id}/values:batchGet?ranges=…&ranges=…  kind 'batchGet'
- *   /drive/v3/files/{id}?fields=modifiedTime                 kind 'drive.files.get'
+ * Routes:
+ *   GET  /v4/spreadsheets/{id}?fields=…&includeGridData=…&ranges=…  kind 'get'
+ *   GET  /v4/spreadsheets/{id}/values/{range}                     kind 'values.get'
+ *   GET  /v4/spreadsheets/{id}/values:batchGet?ranges=…&ranges=…  kind 'batchGet'
+ *   GET  /drive/v3/files/{id}?fields=modifiedTime                 kind 'drive.files.get'
+ *   POST /v4/spreadsheets                                         kind 'create'
+ *   POST /v4/spreadsheets/{id}:batchUpdate                        kind 'batchUpdate'
+ *   PUT  /v4/spreadsheets/{id}/values/{range}?valueInputOption=…  kind 'values.update'
+ *   POST /v4/spreadsheets/{id}/values/{range}:clear               kind 'values.clear'
+ *   POST /v4/spreadsheets/{id}/values:batchUpdate                 kind 'values.batchUpdate'
+ *   POST /drive/v3/files/{id}/permissions                         kind 'drive.permissions.create'
  *
  * Values are stored as UNFORMATTED_VALUE would return them (numbers, strings, booleans, dates
  * as serial numbers). Answers follow Google's habits: trailing empty cells and rows omitted,
  * `values` omitted for an empty range, `range` echoed in A1 with the sheet's grid extent,
- * errors as `{"error":{"code","message","status"}}`.
+ * errors as `{"error":{"code","message","status"}}`. batchUpdate is atomic (all requests or
+ * none) and refuses, like Google, a duplicate tab title or sheetId and cells beyond the grid.
+ * Besides values the fake keeps per tab: grid size, frozen rows, protected ranges, data
+ * validations, notes and column widths; `spreadsheets.get` returns them (gridProperties,
+ * protectedRanges, and `dataValidation`/`note` of cells with includeGridData). Every write
+ * bumps the Drive modifiedTime, as Google does.
  *
- * The request log never holds an API key or token: only the path (no query) and whether
- * some credential was present.
+ * The request log never holds an API key or token: only the method, the path (no query), the
+ * query parameters other than credentials, the parsed JSON body, and whether some credential
+ * was present.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +39,11 @@ export interface FakeTab {
   rows: Cell[][];
   /** 'OBJECT' = a chart sheet: listed by spreadsheets.get, no cells. Default 'GRID'. */
   sheetType?: 'GRID' | 'OBJECT';
+  /** Frozen rows (gridProperties.frozenRowCount). Default 0. */
+  frozenRowCount?: number;
+  /** Grid size; default: at least 1000 × 26, and always enough for `rows`. */
+  rowCount?: number;
+  columnCount?: number;
 }
 
 export interface FakeSpreadsheetInput {
@@ -36,7 +54,21 @@ export interface FakeSpreadsheetInput {
   title?: string;
 }
 
-export type FakeRequestKind = 'get' | 'values.get' | 'batchGet' | 'drive.files.get' | 'unknown';
+export type FakeRequestKind =
+  | 'get'
+  | 'values.get'
+  | 'batchGet'
+  | 'drive.files.get'
+  | 'create'
+  | 'batchUpdate'
+  | 'values.update'
+  | 'values.clear'
+  | 'values.batchUpdate'
+  | 'drive.permissions.create'
+  | 'unknown';
+
+/** The kinds that change a spreadsheet (refused by `setReadOnly`). */
+export const WRITE_KINDS: readonly FakeRequestKind[] = ['batchUpdate', 'values.update', 'values.clear', 'values.batchUpdate', 'drive.permissions.create'];
 
 export interface FakeRequest {
   method: string;
@@ -44,8 +76,12 @@ export interface FakeRequest {
   path: string;
   kind: FakeRequestKind;
   spreadsheetId: string | null;
-  /** Decoded ranges of values.get / batchGet. */
+  /** Decoded ranges of values.get / batchGet / get?ranges= / values.update / values.clear. */
   ranges?: string[];
+  /** Query parameters except credentials (`key`, `access_token`). */
+  params?: Record<string, string | string[]>;
+  /** The parsed JSON body of a POST/PUT. */
+  body?: unknown;
   /** HTTP status answered; 0 when the connection was dropped on purpose. */
   status: number;
   /** Which credential the request carried (never the credential itself). */
@@ -71,6 +107,58 @@ export interface FailOptions {
   kind?: FakeRequestKind;
 }
 
+/** A Sheets GridRange (0-based, end exclusive; a missing index is unbounded). */
+export interface FakeGridRange {
+  sheetId?: number;
+  startRowIndex?: number;
+  endRowIndex?: number;
+  startColumnIndex?: number;
+  endColumnIndex?: number;
+}
+
+export interface FakeProtectedRange {
+  protectedRangeId: number;
+  range?: FakeGridRange;
+  description?: string;
+  warningOnly?: boolean;
+  [k: string]: unknown;
+}
+
+export interface FakePermission {
+  id: string;
+  type: string;
+  role: string;
+  emailAddress?: string;
+}
+
+/** A snapshot of one stored tab (for assertions). */
+export interface FakeTabState {
+  title: string;
+  sheetId: number;
+  sheetType: 'GRID' | 'OBJECT';
+  rows: Cell[][];
+  rowCount: number;
+  columnCount: number;
+  frozenRowCount: number;
+  protectedRanges: FakeProtectedRange[];
+  /** In the order set; a later one wins where they overlap; `rule: null` clears. */
+  validations: { range: FakeGridRange; rule: Record<string, unknown> | null }[];
+  /** "row:column" (0-based) → note. */
+  notes: Record<string, string>;
+  /** Column index → pixel width. */
+  columnWidths: Record<number, number>;
+}
+
+export interface FakeSpreadsheetState {
+  id: string;
+  title: string;
+  locale: string;
+  timeZone: string;
+  modifiedTime: string;
+  tabs: FakeTabState[];
+  permissions: FakePermission[];
+}
+
 export interface FakeSheets {
   /** Root URL ending with '/': pass as `rootUrl` / GOOGLE_API_ROOT. */
   readonly url: string;
@@ -86,6 +174,18 @@ export interface FakeSheets {
   failNext(id: string, status: number, count?: number, opts?: FailOptions): void;
   /** Permanent failure for one spreadsheet (Sheets and Drive); null clears it. */
   setStatus(id: string, status: 403 | 404 | null): void;
+  /** Writes to this spreadsheet answer 403 PERMISSION_DENIED (a reader's access); reads still work. */
+  setReadOnly(id: string, readOnly: boolean): void;
+  /** A deep copy of what is stored (values, grid, frozen rows, protections, validations, notes, widths). */
+  spreadsheet(id: string): FakeSpreadsheetState | undefined;
+  /** Spreadsheet IDs created through `POST /v4/spreadsheets`, in order. */
+  readonly created: string[];
+  /** Replaces one tab's values, keeping everything else (as a school typing); bumps modifiedTime. */
+  setTabRows(id: string, title: string, rows: Cell[][]): void;
+  /** Deletes a tab, as a school would. */
+  deleteTab(id: string, title: string): void;
+  /** Deletes a column (0-based) of a tab: cells, notes, widths and validations to its right shift left. */
+  deleteColumn(id: string, title: string, column: number): void;
   /** Requests matching the filter. */
   count(filter?: { spreadsheetId?: string; kind?: FakeRequestKind }): number;
   clearRequests(): void;
@@ -97,12 +197,24 @@ interface StoredTab {
   rows: Cell[][];
   sheetType: 'GRID' | 'OBJECT';
   sheetId: number;
+  /** Explicit grid size (create, addSheet, appendDimension, updateSheetProperties); null = by the rows. */
+  rowCount: number | null;
+  columnCount: number | null;
+  frozenRowCount: number;
+  hidden: boolean;
+  protectedRanges: FakeProtectedRange[];
+  validations: { range: FakeGridRange; rule: Record<string, unknown> | null }[];
+  notes: Map<string, string>;
+  columnWidths: Map<number, number>;
 }
 
 interface StoredSpreadsheet {
   title: string;
+  locale: string;
+  timeZone: string;
   tabs: StoredTab[];
   modifiedTime: string;
+  permissions: FakePermission[];
 }
 
 interface PendingFailure {
@@ -138,15 +250,35 @@ class HttpError {
   ) {}
 }
 
+function newTab(title: string, sheetId: number, rows: Cell[][] = [], sheetType: 'GRID' | 'OBJECT' = 'GRID'): StoredTab {
+  return {
+    title,
+    rows,
+    sheetType,
+    sheetId,
+    rowCount: null,
+    columnCount: null,
+    frozenRowCount: 0,
+    hidden: false,
+    protectedRanges: [],
+    validations: [],
+    notes: new Map(),
+    columnWidths: new Map(),
+  };
+}
+
 export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<FakeSheets> {
   const now = opts.now ?? Date.now;
   const store = new Map<string, StoredSpreadsheet>();
   const permanent = new Map<string, number>();
+  const readOnly = new Set<string>();
   const pending: PendingFailure[] = [];
   const requests: FakeRequest[] = [];
+  const created: string[] = [];
   const quotaLog: number[] = [];
   let lastStamp = 0;
   let nextSheetId = 1;
+  const counters = { spreadsheet: 0, protectedRange: 0, permission: 0 };
 
   const state = { latencyMs: opts.latencyMs ?? 0 };
 
@@ -154,6 +286,8 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
     lastStamp = Math.max(now(), lastStamp + 1);
     return new Date(lastStamp).toISOString();
   }
+
+  const ids = { nextSheetId: () => nextSheetId++, nextProtectedRangeId: () => ++counters.protectedRange + 100_000 };
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -165,26 +299,41 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     res.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
-    const route = classify(url);
+    const method = req.method ?? 'GET';
+    const route = classify(method, url);
     const auth = credentialOf(req, url);
-    const entry: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, kind: route.kind, spreadsheetId: route.id, status: 0, auth };
+    const entry: FakeRequest = { method, path: url.pathname, kind: route.kind, spreadsheetId: route.id, status: 0, auth };
     if (route.ranges !== undefined) entry.ranges = route.ranges;
+    const params = paramsOf(url);
+    if (Object.keys(params).length > 0) entry.params = params;
     requests.push(entry);
+    let body: unknown;
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+      const text = await readBody(req);
+      if (text !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+        entry.body = body;
+      }
+    }
 
     if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
 
-    const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    const answer = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       entry.status = status;
-      sendJson(res, status, body, headers);
+      sendJson(res, status, payload, headers);
     };
     try {
-      if (req.method !== 'GET' || route.kind === 'unknown' || route.id === null) {
-        throw new HttpError(404, `Method not found (fake): ${req.method ?? ''} ${url.pathname}`);
+      if (route.kind === 'unknown' || (route.id === null && route.kind !== 'create')) {
+        throw new HttpError(404, `Method not found (fake): ${method} ${url.pathname}`);
       }
       checkKey(req, url);
-      const id = route.id;
-      const perm = permanent.get(id);
-      if (perm !== undefined) throw new HttpError(perm, undefined, route.kind === 'drive.files.get' ? driveErrors(perm, id) : {});
+      const id = route.id ?? '*';
+      const perm = route.id === null ? undefined : permanent.get(id);
+      if (perm !== undefined) throw new HttpError(perm, undefined, route.kind.startsWith('drive.') ? driveErrors(perm, id) : {});
 
       const i = pending.findIndex((p) => (p.id === '*' || p.id === id) && (p.kind === undefined || p.kind === route.kind));
       const failure = i >= 0 ? pending[i] : undefined;
@@ -209,18 +358,34 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
         quotaLog.push(t);
       }
 
+      const fields = url.searchParams.get('fields');
+      if (route.kind === 'create') {
+        const newId = `1FakeCreated${String(++counters.spreadsheet).padStart(4, '0')}_AbCdEfGhIj`;
+        const sheet = createSpreadsheet(body, ids, stamp());
+        store.set(newId, sheet);
+        created.push(newId);
+        const full = spreadsheetGet(newId, sheet, new URLSearchParams(), null);
+        answer(200, fields !== null ? applyMask(full, parseFields(fields)) : full);
+        return;
+      }
+
       const sheet = store.get(id);
       if (sheet === undefined) {
-        throw new HttpError(404, route.kind === 'drive.files.get' ? `File not found: ${id}.` : undefined, route.kind === 'drive.files.get' ? driveErrors(404, id) : {});
+        const drive = route.kind.startsWith('drive.');
+        throw new HttpError(404, drive ? `File not found: ${id}.` : undefined, drive ? driveErrors(404, id) : {});
       }
-      const fields = url.searchParams.get('fields');
+      if (WRITE_KINDS.includes(route.kind) && readOnly.has(id)) {
+        throw new HttpError(403, undefined, route.kind.startsWith('drive.') ? driveErrors(403, id) : {});
+      }
       switch (route.kind) {
         case 'drive.files.get':
           answer(200, driveFile(id, sheet, fields));
           return;
-        case 'get':
-          answer(200, spreadsheetGet(id, sheet, url, fields));
+        case 'get': {
+          const full = spreadsheetGet(id, sheet, url.searchParams, fields);
+          answer(200, fields !== null ? applyMask(full, parseFields(fields)) : full);
           return;
+        }
         case 'values.get': {
           const vr = valueRange(sheet, route.ranges?.[0] ?? '', url.searchParams);
           answer(200, fields !== null ? applyMask(vr, parseFields(fields)) : vr);
@@ -228,8 +393,54 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
         }
         case 'batchGet': {
           const ranges = route.ranges ?? [];
-          const body = { spreadsheetId: id, valueRanges: ranges.map((r) => valueRange(sheet, r, url.searchParams)) };
-          answer(200, fields !== null ? applyMask(body, parseFields(fields)) : body);
+          const out = { spreadsheetId: id, valueRanges: ranges.map((r) => valueRange(sheet, r, url.searchParams)) };
+          answer(200, fields !== null ? applyMask(out, parseFields(fields)) : out);
+          return;
+        }
+        case 'batchUpdate': {
+          const { next, replies } = applyBatchUpdate(sheet, body, ids);
+          next.modifiedTime = stamp();
+          store.set(id, next);
+          const out: Record<string, unknown> = { spreadsheetId: id, replies };
+          if (isRecord(body) && body['includeSpreadsheetInResponse'] === true) out['updatedSpreadsheet'] = spreadsheetGet(id, next, new URLSearchParams(), null);
+          answer(200, out);
+          return;
+        }
+        case 'values.update': {
+          const option = url.searchParams.get('valueInputOption');
+          const out = writeValues(sheet, route.ranges?.[0] ?? '', body, option);
+          sheet.modifiedTime = stamp();
+          answer(200, { spreadsheetId: id, ...out });
+          return;
+        }
+        case 'values.batchUpdate': {
+          const data = isRecord(body) && Array.isArray(body['data']) ? body['data'] : [];
+          const option = isRecord(body) && typeof body['valueInputOption'] === 'string' ? body['valueInputOption'] : null;
+          const responses = data.map((d) => ({ spreadsheetId: id, ...writeValues(sheet, isRecord(d) ? String(d['range'] ?? '') : '', d, option) }));
+          sheet.modifiedTime = stamp();
+          answer(200, { spreadsheetId: id, totalUpdatedCells: responses.reduce((n, r) => n + r.updatedCells, 0), responses });
+          return;
+        }
+        case 'values.clear': {
+          const p = parseRange(sheet, route.ranges?.[0] ?? '');
+          const ext = gridExtent(p.tab);
+          for (let r = p.r0; r <= Math.min(p.r1, p.tab.rows.length - 1); r++) {
+            const row = p.tab.rows[r] ?? [];
+            for (let c = p.c0; c <= Math.min(p.c1, row.length - 1); c++) row[c] = null;
+          }
+          sheet.modifiedTime = stamp();
+          answer(200, { spreadsheetId: id, clearedRange: `${a1Title(p.tab.title)}!${columnLetters(p.c0)}${p.r0 + 1}:${columnLetters(Math.min(p.c1, ext.columnCount - 1))}${Math.min(p.r1, ext.rowCount - 1) + 1}` });
+          return;
+        }
+        case 'drive.permissions.create': {
+          if (!isRecord(body) || typeof body['role'] !== 'string' || typeof body['type'] !== 'string') {
+            throw new HttpError(400, 'The permission role and type fields are required.');
+          }
+          const perm: FakePermission = { id: `perm${++counters.permission}`, type: body['type'], role: body['role'] };
+          if (typeof body['emailAddress'] === 'string') perm.emailAddress = body['emailAddress'];
+          sheet.permissions.push(perm);
+          const full = { kind: 'drive#permission', ...perm };
+          answer(200, fields !== null ? applyMask(full, parseFields(fields)) : full);
           return;
         }
       }
@@ -255,6 +466,13 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
     }
   }
 
+  function tabOf(id: string, title: string): { sheet: StoredSpreadsheet; tab: StoredTab } {
+    const sheet = store.get(id);
+    const tab = sheet?.tabs.find((t) => t.title === title);
+    if (!sheet || !tab) throw new Error(`fake: no tab «${title}» in ${id}`);
+    return { sheet, tab };
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -267,6 +485,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
   return {
     url: `http://127.0.0.1:${port}/`,
     requests,
+    created,
     get latencyMs() {
       return state.latencyMs;
     },
@@ -277,14 +496,18 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       const prev = store.get(id);
       store.set(id, {
         title: data.title ?? prev?.title ?? `Таблица ${id}`,
-        tabs: data.tabs.map((t) => ({
-          title: t.title,
-          rows: t.rows.map((r) => [...r]),
-          sheetType: t.sheetType ?? 'GRID',
+        locale: prev?.locale ?? 'ru_RU',
+        timeZone: prev?.timeZone ?? 'Asia/Irkutsk',
+        tabs: data.tabs.map((t) => {
           // Keep a tab's sheetId across updates, like Sheets does.
-          sheetId: prev?.tabs.find((p) => p.title === t.title)?.sheetId ?? nextSheetId++,
-        })),
+          const tab = newTab(t.title, prev?.tabs.find((p) => p.title === t.title)?.sheetId ?? nextSheetId++, t.rows.map((r) => [...r]), t.sheetType ?? 'GRID');
+          tab.frozenRowCount = t.frozenRowCount ?? 0;
+          tab.rowCount = t.rowCount ?? null;
+          tab.columnCount = t.columnCount ?? null;
+          return tab;
+        }),
         modifiedTime: data.modifiedTime ?? stamp(),
+        permissions: prev?.permissions ?? [],
       });
     },
     removeSpreadsheet(id) {
@@ -299,6 +522,80 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
     setStatus(id, status) {
       if (status === null) permanent.delete(id);
       else permanent.set(id, status);
+    },
+    setReadOnly(id, on) {
+      if (on) readOnly.add(id);
+      else readOnly.delete(id);
+    },
+    spreadsheet(id) {
+      const s = store.get(id);
+      if (!s) return undefined;
+      return {
+        id,
+        title: s.title,
+        locale: s.locale,
+        timeZone: s.timeZone,
+        modifiedTime: s.modifiedTime,
+        permissions: structuredClone(s.permissions),
+        tabs: s.tabs.map((t) => {
+          const ext = gridExtent(t);
+          return {
+            title: t.title,
+            sheetId: t.sheetId,
+            sheetType: t.sheetType,
+            rows: structuredClone(t.rows),
+            rowCount: ext.rowCount,
+            columnCount: ext.columnCount,
+            frozenRowCount: t.frozenRowCount,
+            protectedRanges: structuredClone(t.protectedRanges),
+            validations: structuredClone(t.validations),
+            notes: Object.fromEntries(t.notes),
+            columnWidths: Object.fromEntries(t.columnWidths),
+          };
+        }),
+      };
+    },
+    setTabRows(id, title, rows) {
+      const { sheet, tab } = tabOf(id, title);
+      tab.rows = rows.map((r) => [...r]);
+      sheet.modifiedTime = stamp();
+    },
+    deleteTab(id, title) {
+      const { sheet, tab } = tabOf(id, title);
+      sheet.tabs = sheet.tabs.filter((t) => t !== tab);
+      sheet.modifiedTime = stamp();
+    },
+    deleteColumn(id, title, column) {
+      const { sheet, tab } = tabOf(id, title);
+      for (const row of tab.rows) if (row.length > column) row.splice(column, 1);
+      const shift = (m: Map<number, number>) => new Map([...m].filter(([c]) => c !== column).map(([c, v]) => [c > column ? c - 1 : c, v] as [number, number]));
+      tab.columnWidths = shift(tab.columnWidths);
+      const notes = new Map<string, string>();
+      for (const [k, v] of tab.notes) {
+        const [r, c] = k.split(':').map(Number) as [number, number];
+        if (c !== column) notes.set(`${r}:${c > column ? c - 1 : c}`, v);
+      }
+      tab.notes = notes;
+      const shrink = (range: FakeGridRange | undefined): FakeGridRange | null => {
+        if (!range) return null;
+        const s = range.startColumnIndex ?? 0;
+        const e = range.endColumnIndex ?? Infinity;
+        if (e <= column) return range;
+        if (s > column) return { ...range, startColumnIndex: s - 1, ...(range.endColumnIndex !== undefined ? { endColumnIndex: e - 1 } : {}) };
+        if (e !== Infinity && e - 1 <= s) return null; // the range was only this column
+        return { ...range, ...(range.endColumnIndex !== undefined ? { endColumnIndex: e - 1 } : {}) };
+      };
+      tab.validations = tab.validations.flatMap((v) => {
+        const range = shrink(v.range);
+        return range ? [{ ...v, range }] : [];
+      });
+      tab.protectedRanges = tab.protectedRanges.flatMap((p) => {
+        if (!p.range) return [p];
+        const range = shrink(p.range);
+        return range ? [{ ...p, range }] : [];
+      });
+      if (tab.columnCount !== null) tab.columnCount--;
+      sheet.modifiedTime = stamp();
     },
     count(filter = {}) {
       return requests.filter(
@@ -316,6 +613,29 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       });
     },
   };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function paramsOf(url: URL): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    if (key === 'key' || key === 'access_token') continue;
+    const all = url.searchParams.getAll(key);
+    out[key] = all.length === 1 ? (all[0] as string) : all;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,19 +657,34 @@ function decode(segment: string): string {
 }
 
 /** googleapis builds `rootUrl + v4/spreadsheets/{id}…` with RFC 6570 expansion: each segment is percent-encoded. */
-function classify(url: URL): Route {
+function classify(method: string, url: URL): Route {
   const seg = url.pathname.split('/').slice(1);
-  if (seg[0] === 'v4' && seg[1] === 'spreadsheets' && seg[2] !== undefined && seg[2] !== '') {
+  if (seg[0] === 'v4' && seg[1] === 'spreadsheets') {
+    if ((seg.length === 2 || (seg.length === 3 && seg[2] === '')) && method === 'POST') return { kind: 'create', id: null };
+    if (seg[2] === undefined || seg[2] === '') return { kind: 'unknown', id: null };
+    if (seg.length === 3 && seg[2].endsWith(':batchUpdate')) {
+      return method === 'POST' ? { kind: 'batchUpdate', id: decode(seg[2].slice(0, -':batchUpdate'.length)) } : { kind: 'unknown', id: null };
+    }
     const id = decode(seg[2]);
-    if (seg.length === 3) return { kind: 'get', id };
-    if (seg.length === 4 && seg[3] === 'values:batchGet') return { kind: 'batchGet', id, ranges: url.searchParams.getAll('ranges') };
-    if (seg.length === 5 && seg[3] === 'values' && seg[4] !== undefined && !seg[4].includes(':')) {
-      return { kind: 'values.get', id, ranges: [decode(seg[4])] };
+    if (seg.length === 3) {
+      if (method !== 'GET') return { kind: 'unknown', id };
+      const ranges = url.searchParams.getAll('ranges');
+      return ranges.length > 0 ? { kind: 'get', id, ranges } : { kind: 'get', id };
+    }
+    if (seg.length === 4 && seg[3] === 'values:batchGet' && method === 'GET') return { kind: 'batchGet', id, ranges: url.searchParams.getAll('ranges') };
+    if (seg.length === 4 && seg[3] === 'values:batchUpdate' && method === 'POST') return { kind: 'values.batchUpdate', id };
+    if (seg.length === 5 && seg[3] === 'values' && seg[4] !== undefined) {
+      if (seg[4].endsWith(':clear') && method === 'POST') return { kind: 'values.clear', id, ranges: [decode(seg[4].slice(0, -':clear'.length))] };
+      if (!seg[4].includes(':') || decode(seg[4]).includes('!') || /%3A/i.test(seg[4])) {
+        if (method === 'GET') return { kind: 'values.get', id, ranges: [decode(seg[4])] };
+        if (method === 'PUT') return { kind: 'values.update', id, ranges: [decode(seg[4])] };
+      }
     }
     return { kind: 'unknown', id };
   }
-  if (seg[0] === 'drive' && seg[1] === 'v3' && seg[2] === 'files' && seg.length === 4 && seg[3] !== undefined && seg[3] !== '') {
-    return { kind: 'drive.files.get', id: decode(seg[3]) };
+  if (seg[0] === 'drive' && seg[1] === 'v3' && seg[2] === 'files' && seg[3] !== undefined && seg[3] !== '') {
+    if (seg.length === 4 && method === 'GET') return { kind: 'drive.files.get', id: decode(seg[3]) };
+    if (seg.length === 5 && seg[4] === 'permissions' && method === 'POST') return { kind: 'drive.permissions.create', id: decode(seg[3]) };
   }
   return { kind: 'unknown', id: null };
 }
@@ -385,6 +720,347 @@ function driveErrors(code: number, id: string): Record<string, unknown> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Writes: create, batchUpdate, values.update
+// ---------------------------------------------------------------------------------------------
+
+interface IdSource {
+  nextSheetId: () => number;
+  nextProtectedRangeId: () => number;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function fromExtended(v: unknown): Cell {
+  if (!isRecord(v)) return null;
+  if (typeof v['stringValue'] === 'string') return v['stringValue'];
+  if (typeof v['numberValue'] === 'number') return v['numberValue'];
+  if (typeof v['boolValue'] === 'boolean') return v['boolValue'];
+  if (typeof v['formulaValue'] === 'string') return v['formulaValue'];
+  return null;
+}
+
+function setCell(tab: StoredTab, r: number, c: number, v: Cell): void {
+  while (tab.rows.length <= r) tab.rows.push([]);
+  const row = tab.rows[r] as Cell[];
+  while (row.length <= c) row.push(null);
+  row[c] = v;
+}
+
+/** The fields of an update mask (`userEnteredValue,note`, `*`). */
+function fieldSet(fields: unknown): (name: string) => boolean {
+  const list = typeof fields === 'string' ? fields.split(',').map((f) => f.trim()).filter((f) => f !== '') : [];
+  if (list.length === 0) throw new HttpError(400, 'At least one field must be specified.');
+  return (name) => list.includes('*') || list.some((f) => f === name || f.startsWith(`${name}.`));
+}
+
+/** Writes GridData blocks (create) or UpdateCells rows at (r0, c0). */
+function writeRows(tab: StoredTab, r0: number, c0: number, rows: unknown, has: (name: string) => boolean): void {
+  if (!Array.isArray(rows)) return;
+  rows.forEach((row, i) => {
+    const values = isRecord(row) && Array.isArray(row['values']) ? row['values'] : [];
+    values.forEach((cell, j) => {
+      const r = r0 + i;
+      const c = c0 + j;
+      const cd = isRecord(cell) ? cell : {};
+      if (has('userEnteredValue')) setCell(tab, r, c, fromExtended(cd['userEnteredValue']));
+      if (has('note')) {
+        if (typeof cd['note'] === 'string' && cd['note'] !== '') tab.notes.set(`${r}:${c}`, cd['note']);
+        else tab.notes.delete(`${r}:${c}`);
+      }
+      if (has('dataValidation') && isRecord(cd['dataValidation'])) {
+        tab.validations.push({ range: { sheetId: tab.sheetId, startRowIndex: r, endRowIndex: r + 1, startColumnIndex: c, endColumnIndex: c + 1 }, rule: cd['dataValidation'] });
+      }
+    });
+  });
+}
+
+function rowsExtent(rows: unknown): { height: number; width: number } {
+  if (!Array.isArray(rows)) return { height: 0, width: 0 };
+  let width = 0;
+  for (const row of rows) width = Math.max(width, isRecord(row) && Array.isArray(row['values']) ? row['values'].length : 0);
+  return { height: rows.length, width };
+}
+
+function a1Of(tab: StoredTab, r0: number, c0: number, r1: number, c1: number): string {
+  return `'${tab.title}'!${columnLetters(c0)}${r0 + 1}:${columnLetters(c1)}${r1 + 1}`;
+}
+
+/** Google refuses ranges beyond the grid: "Range (…) exceeds grid limits. Max rows: …, max columns: …". */
+function checkInGrid(tab: StoredTab, r0: number, c0: number, r1: number, c1: number): void {
+  const ext = gridExtent(tab);
+  if (r0 < 0 || c0 < 0 || r1 >= ext.rowCount || c1 >= ext.columnCount) {
+    throw new HttpError(400, `Range (${a1Of(tab, r0, c0, r1, c1)}) exceeds grid limits. Max rows: ${ext.rowCount}, max columns: ${ext.columnCount}`);
+  }
+}
+
+/** A GridRange resolved on its tab: inclusive bounds clipped to the grid (unbounded ends = the grid's end). */
+function resolveRange(sheet: StoredSpreadsheet, range: unknown, what: string): { tab: StoredTab; r0: number; c0: number; r1: number; c1: number } {
+  if (!isRecord(range)) throw new HttpError(400, `Invalid ${what}: range is required`);
+  const sheetId = num(range['sheetId']) ?? 0;
+  const tab = sheet.tabs.find((t) => t.sheetId === sheetId);
+  if (!tab) throw new HttpError(400, `Invalid ${what}: No grid with id: ${sheetId}`);
+  const ext = gridExtent(tab);
+  const r0 = num(range['startRowIndex']) ?? 0;
+  const c0 = num(range['startColumnIndex']) ?? 0;
+  const r1 = (num(range['endRowIndex']) ?? ext.rowCount) - 1;
+  const c1 = (num(range['endColumnIndex']) ?? ext.columnCount) - 1;
+  checkInGrid(tab, r0, c0, Math.max(r0, r1), Math.max(c0, c1));
+  return { tab, r0, c0, r1, c1 };
+}
+
+function sheetProperties(tab: StoredTab, index: number): Record<string, unknown> {
+  const props: Record<string, unknown> = { sheetId: tab.sheetId, title: tab.title, index, sheetType: tab.sheetType };
+  if (tab.sheetType === 'GRID') {
+    const grid: Record<string, unknown> = { ...gridExtent(tab) };
+    if (tab.frozenRowCount > 0) grid['frozenRowCount'] = tab.frozenRowCount;
+    props['gridProperties'] = grid;
+  }
+  if (tab.hidden) props['hidden'] = true;
+  return props;
+}
+
+function applyGridProperties(tab: StoredTab, grid: unknown, has: (name: string) => boolean): void {
+  const g = isRecord(grid) ? grid : {};
+  if (has('gridProperties.rowCount') && num(g['rowCount']) !== undefined) tab.rowCount = num(g['rowCount'])!;
+  if (has('gridProperties.columnCount') && num(g['columnCount']) !== undefined) tab.columnCount = num(g['columnCount'])!;
+  if (has('gridProperties.frozenRowCount')) tab.frozenRowCount = num(g['frozenRowCount']) ?? 0;
+}
+
+function createSpreadsheet(body: unknown, ids: IdSource, modifiedTime: string): StoredSpreadsheet {
+  const b = isRecord(body) ? body : {};
+  const props = isRecord(b['properties']) ? b['properties'] : {};
+  const sheet: StoredSpreadsheet = {
+    title: typeof props['title'] === 'string' ? props['title'] : 'Новая таблица',
+    locale: typeof props['locale'] === 'string' ? props['locale'] : 'en_US',
+    timeZone: typeof props['timeZone'] === 'string' ? props['timeZone'] : 'Etc/GMT',
+    tabs: [],
+    modifiedTime,
+    permissions: [],
+  };
+  const sheets = Array.isArray(b['sheets']) && b['sheets'].length > 0 ? b['sheets'] : [{ properties: { title: 'Лист1' } }];
+  for (const s of sheets) {
+    const sp = isRecord(s) && isRecord(s['properties']) ? s['properties'] : {};
+    const title = typeof sp['title'] === 'string' ? sp['title'] : `Лист${sheet.tabs.length + 1}`;
+    if (sheet.tabs.some((t) => t.title === title)) throw new HttpError(400, `Invalid requests: A sheet with the name "${title}" already exists. Please enter another name.`);
+    const sheetId = num(sp['sheetId']) ?? ids.nextSheetId();
+    if (sheet.tabs.some((t) => t.sheetId === sheetId)) throw new HttpError(400, `Invalid value: duplicate sheet ID ${sheetId}`);
+    const tab = newTab(title, sheetId);
+    const grid = isRecord(sp['gridProperties']) ? sp['gridProperties'] : {};
+    tab.rowCount = num(grid['rowCount']) ?? 1000;
+    tab.columnCount = num(grid['columnCount']) ?? 26;
+    tab.frozenRowCount = num(grid['frozenRowCount']) ?? 0;
+    for (const block of isRecord(s) && Array.isArray(s['data']) ? s['data'] : []) {
+      if (!isRecord(block)) continue;
+      const r0 = num(block['startRow']) ?? 0;
+      const c0 = num(block['startColumn']) ?? 0;
+      const { height, width } = rowsExtent(block['rowData']);
+      if (height > 0 && width > 0) checkInGrid(tab, r0, c0, r0 + height - 1, c0 + width - 1);
+      writeRows(tab, r0, c0, block['rowData'], () => true);
+      const meta = Array.isArray(block['columnMetadata']) ? block['columnMetadata'] : [];
+      meta.forEach((m, i) => {
+        if (isRecord(m) && num(m['pixelSize']) !== undefined) tab.columnWidths.set(c0 + i, num(m['pixelSize'])!);
+      });
+    }
+    for (const pr of isRecord(s) && Array.isArray(s['protectedRanges']) ? s['protectedRanges'] : []) {
+      if (isRecord(pr)) tab.protectedRanges.push({ ...pr, protectedRangeId: ids.nextProtectedRangeId() });
+    }
+    sheet.tabs.push(tab);
+  }
+  return sheet;
+}
+
+/** Applies a batchUpdate to a copy: all requests or none (Google's batchUpdate is atomic). */
+function applyBatchUpdate(original: StoredSpreadsheet, body: unknown, ids: IdSource): { next: StoredSpreadsheet; replies: unknown[] } {
+  const sheet = structuredClone(original);
+  const list = isRecord(body) && Array.isArray(body['requests']) ? body['requests'] : null;
+  if (list === null || list.length === 0) throw new HttpError(400, 'Invalid requests: must specify at least one request.');
+  const replies: unknown[] = [];
+  list.forEach((request, i) => {
+    const keys = isRecord(request) ? Object.keys(request) : [];
+    if (keys.length !== 1) throw new HttpError(400, `Invalid requests[${i}]: exactly one kind of request must be set`);
+    const kind = keys[0] as string;
+    const p = (request as Record<string, unknown>)[kind];
+    const q = isRecord(p) ? p : {};
+    const where = `requests[${i}].${kind}`;
+    switch (kind) {
+      case 'addSheet': {
+        const sp = isRecord(q['properties']) ? q['properties'] : {};
+        const title = typeof sp['title'] === 'string' ? sp['title'] : `Лист${sheet.tabs.length + 1}`;
+        if (sheet.tabs.some((t) => t.title === title)) {
+          throw new HttpError(400, `Invalid ${where}: A sheet with the name "${title}" already exists. Please enter another name.`);
+        }
+        const sheetId = num(sp['sheetId']) ?? ids.nextSheetId();
+        if (sheet.tabs.some((t) => t.sheetId === sheetId)) throw new HttpError(400, `Invalid ${where}: Sheet with id ${sheetId} already exists`);
+        const tab = newTab(title, sheetId);
+        const grid = isRecord(sp['gridProperties']) ? sp['gridProperties'] : {};
+        tab.rowCount = num(grid['rowCount']) ?? 1000;
+        tab.columnCount = num(grid['columnCount']) ?? 26;
+        tab.frozenRowCount = num(grid['frozenRowCount']) ?? 0;
+        tab.hidden = sp['hidden'] === true;
+        const index = num(sp['index']);
+        if (index !== undefined && index >= 0 && index < sheet.tabs.length) sheet.tabs.splice(index, 0, tab);
+        else sheet.tabs.push(tab);
+        replies.push({ addSheet: { properties: sheetProperties(tab, sheet.tabs.indexOf(tab)) } });
+        return;
+      }
+      case 'deleteSheet': {
+        const sheetId = num(q['sheetId']) ?? -1;
+        if (!sheet.tabs.some((t) => t.sheetId === sheetId)) throw new HttpError(400, `Invalid ${where}: No sheet with id: ${sheetId}`);
+        sheet.tabs = sheet.tabs.filter((t) => t.sheetId !== sheetId);
+        replies.push({});
+        return;
+      }
+      case 'updateSheetProperties': {
+        const sp = isRecord(q['properties']) ? q['properties'] : {};
+        const sheetId = num(sp['sheetId']) ?? 0;
+        const tab = sheet.tabs.find((t) => t.sheetId === sheetId);
+        if (!tab) throw new HttpError(400, `Invalid ${where}: No grid with id: ${sheetId}`);
+        const has = fieldSet(q['fields']);
+        if (has('title') && typeof sp['title'] === 'string') tab.title = sp['title'];
+        if (has('hidden')) tab.hidden = sp['hidden'] === true;
+        applyGridProperties(tab, sp['gridProperties'], has);
+        replies.push({});
+        return;
+      }
+      case 'updateSpreadsheetProperties': {
+        const sp = isRecord(q['properties']) ? q['properties'] : {};
+        const has = fieldSet(q['fields']);
+        if (has('title') && typeof sp['title'] === 'string') sheet.title = sp['title'];
+        if (has('locale') && typeof sp['locale'] === 'string') sheet.locale = sp['locale'];
+        if (has('timeZone') && typeof sp['timeZone'] === 'string') sheet.timeZone = sp['timeZone'];
+        replies.push({});
+        return;
+      }
+      case 'appendDimension': {
+        const sheetId = num(q['sheetId']) ?? 0;
+        const tab = sheet.tabs.find((t) => t.sheetId === sheetId);
+        if (!tab) throw new HttpError(400, `Invalid ${where}: No grid with id: ${sheetId}`);
+        const length = num(q['length']) ?? 0;
+        if (length <= 0) throw new HttpError(400, `Invalid ${where}: length must be positive`);
+        const ext = gridExtent(tab);
+        if (q['dimension'] === 'COLUMNS') tab.columnCount = ext.columnCount + length;
+        else if (q['dimension'] === 'ROWS') tab.rowCount = ext.rowCount + length;
+        else throw new HttpError(400, `Invalid ${where}: dimension must be ROWS or COLUMNS`);
+        replies.push({});
+        return;
+      }
+      case 'setDataValidation': {
+        const { tab, r0, c0, r1, c1 } = resolveRange(sheet, q['range'], where);
+        const rule = isRecord(q['rule']) ? q['rule'] : null;
+        if (rule !== null) {
+          const cond = isRecord(rule['condition']) ? rule['condition'] : null;
+          if (!cond || typeof cond['type'] !== 'string') throw new HttpError(400, `Invalid ${where}: rule.condition.type is required`);
+          if (cond['type'] === 'ONE_OF_LIST' && (!Array.isArray(cond['values']) || cond['values'].length === 0)) {
+            throw new HttpError(400, `Invalid ${where}: ONE_OF_LIST needs at least one value`);
+          }
+        }
+        tab.validations.push({ range: { sheetId: tab.sheetId, startRowIndex: r0, endRowIndex: r1 + 1, startColumnIndex: c0, endColumnIndex: c1 + 1 }, rule });
+        replies.push({});
+        return;
+      }
+      case 'addProtectedRange': {
+        const pr = isRecord(q['protectedRange']) ? q['protectedRange'] : null;
+        if (!pr || !isRecord(pr['range'])) throw new HttpError(400, `Invalid ${where}: protectedRange.range is required`);
+        const { tab } = resolveRange(sheet, pr['range'], where);
+        if (tab.protectedRanges.some((x) => x.protectedRangeId === num(pr['protectedRangeId']))) {
+          throw new HttpError(400, `Invalid ${where}: duplicate protectedRangeId`);
+        }
+        const stored: FakeProtectedRange = { ...pr, protectedRangeId: num(pr['protectedRangeId']) ?? ids.nextProtectedRangeId() };
+        tab.protectedRanges.push(stored);
+        replies.push({ addProtectedRange: { protectedRange: stored } });
+        return;
+      }
+      case 'updateDimensionProperties': {
+        const range = isRecord(q['range']) ? q['range'] : {};
+        const sheetId = num(range['sheetId']) ?? 0;
+        const tab = sheet.tabs.find((t) => t.sheetId === sheetId);
+        if (!tab) throw new HttpError(400, `Invalid ${where}: No grid with id: ${sheetId}`);
+        const has = fieldSet(q['fields']);
+        const props = isRecord(q['properties']) ? q['properties'] : {};
+        const start = num(range['startIndex']) ?? 0;
+        const ext = gridExtent(tab);
+        const end = num(range['endIndex']) ?? (range['dimension'] === 'COLUMNS' ? ext.columnCount : ext.rowCount);
+        if (range['dimension'] === 'COLUMNS') {
+          checkInGrid(tab, 0, start, 0, end - 1);
+          if (has('pixelSize') && num(props['pixelSize']) !== undefined) for (let c = start; c < end; c++) tab.columnWidths.set(c, num(props['pixelSize'])!);
+        } else if (range['dimension'] === 'ROWS') {
+          checkInGrid(tab, start, 0, end - 1, 0);
+        } else throw new HttpError(400, `Invalid ${where}: dimension must be ROWS or COLUMNS`);
+        replies.push({});
+        return;
+      }
+      case 'updateCells': {
+        const has = fieldSet(q['fields']);
+        const { height, width } = rowsExtent(q['rows']);
+        if (isRecord(q['range'])) {
+          const { tab, r0, c0, r1, c1 } = resolveRange(sheet, q['range'], where);
+          if (height > r1 - r0 + 1 || width > c1 - c0 + 1) throw new HttpError(400, `Invalid ${where}: the rows do not fit in the range`);
+          // Cells of the range not covered by `rows` are cleared (for the fields given).
+          for (let r = r0; r <= Math.min(r1, tab.rows.length - 1); r++) {
+            const row = tab.rows[r] ?? [];
+            for (let c = c0; c <= Math.min(c1, row.length - 1); c++) if (has('userEnteredValue')) row[c] = null;
+          }
+          if (has('note')) for (const k of [...tab.notes.keys()]) {
+            const [r, c] = k.split(':').map(Number) as [number, number];
+            if (r >= r0 && r <= r1 && c >= c0 && c <= c1) tab.notes.delete(k);
+          }
+          writeRows(tab, r0, c0, q['rows'], has);
+        } else if (isRecord(q['start'])) {
+          const start = q['start'];
+          const sheetId = num(start['sheetId']) ?? 0;
+          const tab = sheet.tabs.find((t) => t.sheetId === sheetId);
+          if (!tab) throw new HttpError(400, `Invalid ${where}: No grid with id: ${sheetId}`);
+          const r0 = num(start['rowIndex']) ?? 0;
+          const c0 = num(start['columnIndex']) ?? 0;
+          if (height > 0 && width > 0) checkInGrid(tab, r0, c0, r0 + height - 1, c0 + width - 1);
+          writeRows(tab, r0, c0, q['rows'], has);
+        } else throw new HttpError(400, `Invalid ${where}: either start or range must be set`);
+        replies.push({});
+        return;
+      }
+      case 'repeatCell': {
+        const { tab, r0, c0, r1, c1 } = resolveRange(sheet, q['range'], where);
+        const has = fieldSet(q['fields']);
+        const cell = isRecord(q['cell']) ? q['cell'] : {};
+        if (has('userEnteredValue')) for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) setCell(tab, r, c, fromExtended(cell['userEnteredValue']));
+        replies.push({});
+        return;
+      }
+      default:
+        throw new HttpError(400, `Invalid requests[${i}]: the fake server does not support "${kind}"`);
+    }
+  });
+  return { next: sheet, replies };
+}
+
+/** values.update / values.batchUpdate data: `values` written from the range's top-left cell. */
+function writeValues(sheet: StoredSpreadsheet, range: string, body: unknown, option: string | null): { updatedRange: string; updatedRows: number; updatedColumns: number; updatedCells: number } {
+  if (option !== 'RAW' && option !== 'USER_ENTERED') throw new HttpError(400, "Invalid valueInputOption: must be 'RAW' or 'USER_ENTERED'");
+  const p = parseRange(sheet, range);
+  const values = isRecord(body) && Array.isArray(body['values']) ? body['values'] : [];
+  let width = 0;
+  let cells = 0;
+  values.forEach((row, i) => {
+    if (!Array.isArray(row)) return;
+    width = Math.max(width, row.length);
+    row.forEach((v: unknown, j) => {
+      let cell: Cell = v === null || v === undefined ? null : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : String(v);
+      if (option === 'USER_ENTERED' && typeof cell === 'string' && /^-?\d+(\.\d+)?$/.test(cell)) cell = Number(cell);
+      setCell(p.tab, p.r0 + i, p.c0 + j, cell);
+      cells++;
+    });
+  });
+  return {
+    updatedRange: `${a1Title(p.tab.title)}!${columnLetters(p.c0)}${p.r0 + 1}:${columnLetters(p.c0 + Math.max(width, 1) - 1)}${p.r0 + Math.max(values.length, 1)}`,
+    updatedRows: values.length,
+    updatedColumns: width,
+    updatedCells: cells,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------------------------
 
@@ -397,28 +1073,33 @@ function driveFile(id: string, sheet: StoredSpreadsheet, fields: string | null):
 
 function gridExtent(tab: StoredTab): { rowCount: number; columnCount: number } {
   const width = tab.rows.reduce((m, r) => Math.max(m, r.length), 0);
-  return { rowCount: Math.max(1000, tab.rows.length), columnCount: Math.max(26, width) };
+  return { rowCount: Math.max(tab.rowCount ?? 1000, tab.rows.length), columnCount: Math.max(tab.columnCount ?? 26, width) };
 }
 
-function spreadsheetGet(id: string, sheet: StoredSpreadsheet, url: URL, fields: string | null): unknown {
+function spreadsheetGet(id: string, sheet: StoredSpreadsheet, params: URLSearchParams, fields: string | null): unknown {
   // As Google documents: includeGridData is ignored when a field mask is set; the mask decides.
-  const withData = fields !== null ? /\bdata\b|\*/.test(fields) : url.searchParams.get('includeGridData') === 'true';
+  const withData = fields !== null ? /\bdata\b|\*/.test(fields) : params.get('includeGridData') === 'true';
+  const ranges = params.getAll('ranges');
+  // With `ranges`, only the sheets they name are returned, with one data block per range.
+  const blocks = new Map<StoredTab, ParsedRange[]>();
+  for (const r of ranges) {
+    const p = parseRange(sheet, r);
+    blocks.set(p.tab, [...(blocks.get(p.tab) ?? []), p]);
+  }
+  const tabs = ranges.length > 0 ? sheet.tabs.filter((t) => blocks.has(t)) : sheet.tabs;
   const body = {
     spreadsheetId: id,
-    properties: { title: sheet.title, locale: 'ru_RU', timeZone: 'Asia/Irkutsk' },
-    sheets: sheet.tabs.map((tab, index) => ({
-      properties: {
-        sheetId: tab.sheetId,
-        title: tab.title,
-        index,
-        sheetType: tab.sheetType,
-        ...(tab.sheetType === 'GRID' ? { gridProperties: gridExtent(tab) } : {}),
-      },
-      ...(withData && tab.sheetType === 'GRID' ? { data: [gridData(tab)] } : {}),
+    properties: { title: sheet.title, locale: sheet.locale, timeZone: sheet.timeZone },
+    sheets: tabs.map((tab) => ({
+      properties: sheetProperties(tab, sheet.tabs.indexOf(tab)),
+      ...(tab.protectedRanges.length > 0 ? { protectedRanges: tab.protectedRanges } : {}),
+      ...(withData && tab.sheetType === 'GRID'
+        ? { data: ranges.length > 0 ? (blocks.get(tab) ?? []).map((p) => gridBlock(tab, p.r0, p.c0, p.r1, p.c1, true)) : [gridBlock(tab, 0, 0, Infinity, Infinity, false)] }
+        : {}),
     })),
     spreadsheetUrl: `https://docs.google.com/spreadsheets/d/${id}/edit`,
   };
-  return fields !== null ? applyMask(body, parseFields(fields)) : body;
+  return body;
 }
 
 function formatted(v: Cell): string {
@@ -433,14 +1114,55 @@ function extendedValue(v: Cell): Record<string, unknown> {
   return { stringValue: v ?? '' };
 }
 
-/** includeGridData shape: rowData[].values[] with effective/formatted values; empty cells are `{}`. */
-function gridData(tab: StoredTab): unknown {
-  const rows = trimRows(tab.rows);
-  return {
-    rowData: rows.map((r) => ({
-      values: r.map((v) => (isEmpty(v) ? {} : { userEnteredValue: extendedValue(v), effectiveValue: extendedValue(v), formattedValue: formatted(v) })),
-    })),
-  };
+function inRange(range: FakeGridRange, r: number, c: number): boolean {
+  return (
+    r >= (range.startRowIndex ?? 0) &&
+    r < (range.endRowIndex ?? Infinity) &&
+    c >= (range.startColumnIndex ?? 0) &&
+    c < (range.endColumnIndex ?? Infinity)
+  );
+}
+
+/** The data validation of a cell: the last rule set over it (null when none or cleared). */
+function validationAt(tab: StoredTab, r: number, c: number): Record<string, unknown> | null {
+  for (let i = tab.validations.length - 1; i >= 0; i--) {
+    const v = tab.validations[i]!;
+    if (inRange(v.range, r, c)) return v.rule;
+  }
+  return null;
+}
+
+/**
+ * includeGridData shape: rowData[].values[] with user-entered/effective/formatted values, and
+ * `note` and `dataValidation` where set; empty cells are `{}`, trailing empty cells and rows
+ * omitted. `positioned` adds startRow/startColumn (a block of a requested range).
+ */
+function gridBlock(tab: StoredTab, r0: number, c0: number, r1: number, c1: number, positioned: boolean): unknown {
+  const ext = gridExtent(tab);
+  const rEnd = Math.min(r1, ext.rowCount - 1);
+  const cEnd = Math.min(c1, ext.columnCount - 1);
+  const decorated = tab.validations.length > 0 || tab.notes.size > 0;
+  const rows: Record<string, unknown>[][] = [];
+  const lastRow = decorated ? rEnd : Math.min(rEnd, tab.rows.length - 1);
+  for (let r = r0; r <= lastRow; r++) {
+    const src = tab.rows[r] ?? [];
+    const cells: Record<string, unknown>[] = [];
+    const lastCol = decorated ? cEnd : Math.min(cEnd, src.length - 1);
+    for (let c = c0; c <= lastCol; c++) {
+      const v = src[c];
+      const cell: Record<string, unknown> = isEmpty(v) ? {} : { userEnteredValue: extendedValue(v as Cell), effectiveValue: extendedValue(v as Cell), formattedValue: formatted(v as Cell) };
+      const note = tab.notes.get(`${r}:${c}`);
+      if (note !== undefined) cell['note'] = note;
+      const rule = decorated ? validationAt(tab, r, c) : null;
+      if (rule !== null) cell['dataValidation'] = rule;
+      cells.push(cell);
+    }
+    while (cells.length > 0 && Object.keys(cells[cells.length - 1]!).length === 0) cells.pop();
+    rows.push(cells);
+  }
+  while (rows.length > 0 && rows[rows.length - 1]!.length === 0) rows.pop();
+  const rowData = rows.map((values) => ({ values }));
+  return positioned ? { startRow: r0, startColumn: c0, rowData } : { rowData };
 }
 
 function isEmpty(v: Cell | undefined): boolean {

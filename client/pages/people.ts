@@ -1,0 +1,229 @@
+/**
+ * Page «Наставники и наставляемые» (item 2.1 of the order: the coordinator keeps the records
+ * of mentees and their mentors). As of the end of the period (or today, if that is later than
+ * today): every mentor — organization, current mentees and load, pairs over time, directions,
+ * trained or not — and every mentee or young specialist — current mentor, program, courses,
+ * category path. A search box filters both lists; each is exportable as CSV. A school sees
+ * its own people (the server scopes it); a regional account does not have this page.
+ */
+import { ApiError } from '../api.ts';
+import { h } from '../dom.ts';
+import { formatDate, formatInteger } from '../format.ts';
+import { Panel, runPanelTasks } from '../panel.ts';
+import { onUnauthenticated } from '../session.ts';
+import type { Filters } from '../filters.ts';
+import type { Page, PageContext } from './page.ts';
+
+interface MentorRow {
+  org: string;
+  org_name: string;
+  fio: string;
+  position: string | null;
+  subject: string | null;
+  category: string | null;
+  trained: boolean;
+  employed: boolean;
+  load: number;
+  pairs_active: number;
+  pairs_total: number;
+  mentees_now: string[];
+  directions: string[];
+  forms: string[];
+  first_pair: string | null;
+}
+
+interface MenteeRow {
+  org: string;
+  org_name: string;
+  fio: string;
+  position: string | null;
+  subject: string | null;
+  young: boolean;
+  experience: number | null;
+  employed: boolean;
+  has_pair: boolean;
+  mentors_now: string[];
+  pairs_total: number;
+  program_status: string | null;
+  program_events_done: number | null;
+  program_events_planned: number | null;
+  courses: number;
+  pd_hours: number;
+  last_course: string | null;
+  category: string | null;
+  category_path: string | null;
+}
+
+/** Mentors at or over this many current mentees are marked (the default limit of the matching). */
+export const LOAD_LIMIT = 3;
+
+/** The day the lists are "as of": the end of the period, or today if the period ends later. */
+export function asOf(filters: Filters, today: Date): string {
+  const t = today.toISOString().slice(0, 10);
+  return filters.to < t ? filters.to : t;
+}
+
+function query(filters: Filters, today: Date, csv = false): URLSearchParams {
+  const q = new URLSearchParams({ date: asOf(filters, today) });
+  if (filters.type) q.set('type', filters.type);
+  for (const org of filters.orgs) q.append('org', org);
+  if (csv) q.set('format', 'csv');
+  return q;
+}
+
+async function load<T>(path: string, q: URLSearchParams, signal: AbortSignal): Promise<T[]> {
+  const response = await fetch(`${path}?${q.toString()}`, { headers: { Accept: 'application/json' }, signal });
+  if (response.status === 401) onUnauthenticated();
+  const body = (await response.json().catch(() => null)) as { rows?: T[]; error?: { message?: string } } | null;
+  if (!response.ok || !body?.rows) throw new ApiError(response.status, 'http', body?.error?.message ?? `Сервер отклонил запрос (код ${response.status}).`);
+  return body.rows;
+}
+
+const list = (items: readonly string[]) => (items.length ? items.join('; ') : '—');
+
+function matches(text: string, needle: string): boolean {
+  return needle === '' || text.toLocaleLowerCase('ru').replace(/ё/g, 'е').includes(needle);
+}
+
+export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page {
+  const search = h('input', { className: 'people-search__input', attrs: { type: 'search', placeholder: 'ФИО, предмет, организация', 'aria-label': 'Поиск по ФИО, предмету и организации' } });
+  const onlyEmployed = h('input', { attrs: { type: 'checkbox', checked: '' } });
+  const controls = h(
+    'div',
+    { className: 'people-search' },
+    h('label', { className: 'field' }, h('span', { className: 'field__label' }, 'Поиск'), search),
+    h('label', { className: 'people-search__check' }, onlyEmployed, ' только работающие'),
+  );
+  const mentors = new Panel({ id: 'mentors-register', title: 'Наставники', wide: true, chart: false, table: false });
+  const mentees = new Panel({ id: 'mentees-register', title: 'Наставляемые и молодые специалисты', wide: true, chart: false, table: false });
+  container.replaceChildren(controls, h('div', { className: 'panels' }, mentors.element, mentees.element));
+
+  let mentorRows: MentorRow[] = [];
+  let menteeRows: MenteeRow[] = [];
+  let filters: Filters | null = null;
+
+  const csvLink = (path: string, label: string) =>
+    filters ? h('a', { className: 'button-link', attrs: { href: `${path}?${query(filters, ctx.today, true).toString()}`, download: '' } }, label) : null;
+
+  function drawMentors(): void {
+    const needle = search.value.trim().toLocaleLowerCase('ru').replace(/ё/g, 'е');
+    const rows = mentorRows.filter((r) => (!onlyEmployed.checked || r.employed) && matches(`${r.fio} ${r.subject ?? ''} ${r.org} ${r.org_name}`, needle));
+    if (!mentorRows.length) return mentors.empty('Наставников в выбранных организациях нет.');
+    const over = rows.filter((r) => r.load >= LOAD_LIMIT).length;
+    mentors.setNote(
+      `На ${formatDate(filters ? asOf(filters, ctx.today) : null)}: ${formatInteger(rows.length)} из ${formatInteger(mentorRows.length)}` +
+        (over ? `; с нагрузкой ${LOAD_LIMIT} наставляемых и больше — ${formatInteger(over)}` : ''),
+    );
+    const table = h(
+      'table',
+      { className: 'people-table' },
+      h('thead', {}, h('tr', {}, ...['ФИО', 'Организация', 'Категория', 'Обучение', 'Наставляемых сейчас', 'Пар всего', 'Направления', 'Наставляемые сейчас'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+      h(
+        'tbody',
+        {},
+        ...rows.map((r) =>
+          h(
+            'tr',
+            { className: r.load >= LOAD_LIMIT ? 'people-row--over' : undefined, attrs: { 'data-org': r.org } },
+            h('th', { attrs: { scope: 'row' } }, r.fio, r.employed ? '' : ' (уволен)', r.subject ? h('span', { className: 'people-sub' }, r.subject) : null),
+            h('td', {}, r.org),
+            h('td', {}, r.category ?? '—'),
+            h('td', {}, r.trained ? 'да' : 'нет'),
+            h('td', { className: 'num' }, formatInteger(r.load)),
+            h('td', { className: 'num' }, formatInteger(r.pairs_total)),
+            h('td', {}, list(r.directions)),
+            h('td', {}, list(r.mentees_now)),
+          ),
+        ),
+      ),
+    );
+    mentors.setContent(h('div', { className: 'table-wrap' }, table), h('p', {}, csvLink('/api/mentors', 'Скачать список наставников (CSV)')));
+  }
+
+  function drawMentees(): void {
+    const needle = search.value.trim().toLocaleLowerCase('ru').replace(/ё/g, 'е');
+    const rows = menteeRows.filter((r) => (!onlyEmployed.checked || r.employed) && matches(`${r.fio} ${r.subject ?? ''} ${r.org} ${r.org_name}`, needle));
+    if (!menteeRows.length) return mentees.empty('Наставляемых и молодых специалистов в выбранных организациях нет.');
+    const unpaired = rows.filter((r) => r.young && r.employed && !r.has_pair).length;
+    mentees.setNote(
+      `${formatInteger(rows.length)} из ${formatInteger(menteeRows.length)}` + (unpaired ? `; молодых специалистов без наставника — ${formatInteger(unpaired)}` : ''),
+    );
+    const table = h(
+      'table',
+      { className: 'people-table' },
+      h('thead', {}, h('tr', {}, ...['ФИО', 'Организация', 'Молодой специалист', 'Наставник сейчас', 'ППН', 'Курсы', 'Категория'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+      h(
+        'tbody',
+        {},
+        ...rows.map((r) =>
+          h(
+            'tr',
+            { className: r.young && r.employed && !r.has_pair ? 'people-row--unpaired' : undefined, attrs: { 'data-org': r.org } },
+            h('th', { attrs: { scope: 'row' } }, r.fio, r.employed ? '' : ' (уволен)', r.subject ? h('span', { className: 'people-sub' }, r.subject) : null),
+            h('td', {}, r.org),
+            h('td', {}, r.young ? 'да' : 'нет'),
+            h('td', {}, r.has_pair ? list(r.mentors_now) : 'нет'),
+            h(
+              'td',
+              {},
+              r.program_status
+                ? `${r.program_status}${r.program_events_planned ? `, ${formatInteger(r.program_events_done ?? 0)} из ${formatInteger(r.program_events_planned)} мероприятий` : ''}`
+                : '—',
+            ),
+            h('td', {}, r.courses ? `${formatInteger(r.courses)} (${formatInteger(r.pd_hours)} ч)` : '—'),
+            h('td', {}, r.category ?? '—', r.category_path ? h('span', { className: 'people-sub' }, r.category_path) : null),
+          ),
+        ),
+      ),
+    );
+    mentees.setContent(h('div', { className: 'table-wrap' }, table), h('p', {}, csvLink('/api/mentees', 'Скачать список наставляемых (CSV)')));
+  }
+
+  const redraw = () => {
+    if (mentorRows.length || menteeRows.length) {
+      drawMentors();
+      drawMentees();
+    }
+  };
+  search.addEventListener('input', redraw);
+  onlyEmployed.addEventListener('change', redraw);
+
+  return {
+    title: 'Наставники и наставляемые',
+    description: 'Учёт наставников и наставляемых (п. 2.1 распоряжения) на конец выбранного периода: кто с кем в паре сейчас, нагрузка наставников, программы, повышение квалификации и аттестация наставляемых.',
+    scope: 'all',
+    navPath: '/people',
+    metrics: [],
+    async show(f, signal) {
+      filters = f;
+      const q = query(f, ctx.today);
+      await runPanelTasks(
+        [
+          {
+            panel: mentors,
+            run: async () => {
+              mentorRows = await load<MentorRow>('/api/mentors', q, signal);
+              drawMentors();
+            },
+          },
+          {
+            panel: mentees,
+            run: async () => {
+              menteeRows = await load<MenteeRow>('/api/mentees', q, signal);
+              drawMentees();
+            },
+          },
+        ],
+        signal,
+      );
+    },
+    clear() {
+      mentors.reset();
+      mentees.reset();
+    },
+    dispose() {
+      mentors.dispose();
+      mentees.dispose();
+    },
+  };
+}

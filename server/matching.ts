@@ -1,0 +1,546 @@
+/**
+ * Matching suggestions (issue #12, part 2; order item 2.1: the coordinator helps to match
+ * mentoring pairs by direction, at the level of one organization and across organizations).
+ * For every young specialist without a mentor, a ranked list of possible mentors, each with
+ * the reasons of its place. Everything is as of one day `on`.
+ *
+ * Who needs a mentor (the mentees listed), all of:
+ *   - a teacher of a requested organization (`orgs`, empty = all) that is in the registry and
+ *     active (`Активна` ≠ Нет: an inactive organization keeps its history in the metrics but
+ *     takes no part in matching);
+ *   - employed on `on` (macro `employed_on`: hired empty or ≤ on, dismissed empty or > on);
+ *   - a young specialist by the rule of the `young_specialists` metric: `Молодой специалист`
+ *     = Да, or, when empty, `Педагогический стаж` < 3 (both empty: not young) — the column
+ *     `teachers.young` holds that rule, applied at the sync;
+ *   - not already matched as a mentee: no pair (in any organization's sheet) naming the
+ *     teacher as mentee that is active on `on` (`pair_active`: start ≤ on, actual end empty
+ *     or ≥ on) or starts after `on` (a pair already agreed, not begun yet). That is the same
+ *     as: no pair as mentee whose `Дата окончания (факт)` is empty or ≥ on.
+ *   The contract has no column "needs a mentor", so other categories of mentees are not
+ *   guessed: young specialists only.
+ *
+ * Who may mentor (the candidates), all of:
+ *   - a teacher employed on `on` of an organization active in the registry, of the same
+ *     registry type (`Тип`) as the mentee's organization — the mentee's own organization or
+ *     another one of that type (item 2.1, municipal level); never an organization of another
+ *     type (a kindergarten's teacher is never offered to a school);
+ *   - not a young specialist (they are the ones being matched) and not matched as a mentee
+ *     (the rule above): someone being mentored is not offered as a mentor;
+ *   - load below the limit: load = the number of distinct mentees of the teacher's pairs
+ *     active on `on`, in any organization's sheet (a mentor from another organization counts
+ *     in his or her own one, METRICS.md); a teacher with load ≥ `limit` (default 3) is at
+ *     capacity and not offered.
+ *
+ * Ranking: a lexicographic tuple, every component "more is better" except the load:
+ *   1. subject: 2 = a common item of `Предмет` (items split at `,` `;` `/` and « и », compared
+ *      ignoring case, ё/е, spaces and punctuation); 1 = the same `Должность` (a leading
+ *      «старший/ведущий/главный» ignored: «старший воспитатель» = «воспитатель»); 0 = neither.
+ *      First, because a young specialist needs a mentor of his or her own subject most, and so
+ *      that a same-subject mentor of another organization is not buried under every teacher of
+ *      the own one (in a big school the top 5 would never reach another organization).
+ *   2. organization: 1 = the mentee's own, 0 = another of the same type (easier to meet).
+ *   3. directions: the mentor's directions = the `Направление` values of the pairs where the
+ *      teacher is the mentor and that started on or before `on` (past and current). The
+ *      directions wanted: a young specialist states none in the data, so
+ *        - when the mentee had pairs that ended before `on`, the directions of those pairs
+ *          (the work that stopped, to be continued);
+ *        - otherwise all five directions of the contract (item 2.1 lists them all: a beginner
+ *          needs each), which makes this component the breadth of the mentor's experience.
+ *      The component is the number of wanted directions among the mentor's.
+ *   4. category held on `on` (METRICS.md "Category at a date", macro `category_on`), by its
+ *      rank: Педагог-методист / Педагог-наставник 4, Высшая 3, Первая 2 (first or higher:
+ *      rank ≥ 2), СЗД 1, Без категории 0.
+ *   5. trained in mentoring: `Обучение наставников` = Да, or a course with `Тема
+ *      наставничества` = Да ended on or before `on` (the rule of `mentors_trained`).
+ *   6. load: fewer current mentees first.
+ *   Ties: by ФИО (compared ignoring case and ё/е), then by the organization (type, then code
+ *   with its number compared as a number, as everywhere), then by the teacher's key.
+ * Each suggestion carries `reasons` (Russian), one per component in that order, and a note
+ * when it ties with a neighbour on every component. The top `top` (default 5) are returned,
+ * with `candidates` = how many were eligible.
+ *
+ * Data shown: a school account asks for its own mentees; a candidate from another
+ * organization is then shown by name, organization, category, subject, directions and load
+ * only — no position, no training, no score (the ranking still uses them, and the reasons say
+ * the coordinator sees those details). `mentorLoad` lists the mentors (employed on `on`) whose
+ * load is at or over the limit, `over` = strictly more than the limit.
+ *
+ * SQL reads the data (parameters bound); the ranking is in TypeScript: per mentee one pass
+ * over the candidates of the type with a packed numeric key and a top-N insertion, so a
+ * region's thousands of mentees × tens of thousands of teachers stay well under a second.
+ */
+import { CATEGORIES, TOPICS, matchKey, normalizePersonName, tidy } from './contract/index.ts';
+import type { Db, Row } from './db.ts';
+
+export const DEFAULT_LOAD_LIMIT = 3;
+export const DEFAULT_TOP = 5;
+export const MAX_LOAD_LIMIT = 50;
+export const MAX_TOP = 50;
+
+export interface MatchingOptions {
+  /** The day, `YYYY-MM-DD`. */
+  on: string;
+  /** Organizations whose mentees are listed; empty = all. */
+  orgs: readonly string[];
+  /** Maximum mentees per mentor; at or over it a mentor is not offered (default 3). */
+  limit?: number;
+  /** Suggestions per mentee (default 5). */
+  top?: number;
+  /**
+   * `own_org`: a candidate of another organization than the requested ones is shown without
+   * position, training and score (a school account). Default: `own_org` when `orgs` is
+   * non-empty, else `all`.
+   */
+  details?: 'all' | 'own_org';
+}
+
+/** The ranking components (see the module comment), higher is better except `load`. */
+export interface MatchScore {
+  /** 2 same subject, 1 same position, 0 neither. */
+  subject: 0 | 1 | 2;
+  same_org: boolean;
+  /** Wanted directions among the mentor's. */
+  directions: number;
+  category_rank: number;
+  trained: boolean;
+  load: number;
+}
+
+export interface MentorSuggestion {
+  /** 1-based place in the list. */
+  place: number;
+  fio: string;
+  org: string;
+  org_name: string;
+  same_org: boolean;
+  category: string;
+  subject: string | null;
+  /** The mentor's directions (past and current pairs), in the contract's order. */
+  directions: string[];
+  load: number;
+  limit: number;
+  /** Omitted for another organization's candidate in a school's answer. */
+  position?: string | null;
+  trained?: boolean;
+  score?: MatchScore;
+  /** Why it ranked there, one line per component, in ranking order (Russian). */
+  reasons: string[];
+}
+
+export interface MenteeSuggestions {
+  org: string;
+  org_name: string;
+  org_type: string;
+  fio: string;
+  position: string | null;
+  subject: string | null;
+  category: string;
+  /** The directions looked for, in the contract's order. */
+  wanted_directions: string[];
+  /** Where they come from: the mentee's ended pairs, or all directions (none known). */
+  wanted_from: 'past_pairs' | 'all_directions';
+  /** Eligible candidates in all (the list shows the first `top`). */
+  candidates: number;
+  suggestions: MentorSuggestion[];
+}
+
+export interface MentorLoad {
+  org: string;
+  org_name: string;
+  fio: string;
+  position: string | null;
+  subject: string | null;
+  category: string;
+  load: number;
+  limit: number;
+  /** More mentees than the limit (at the limit: false). */
+  over: boolean;
+}
+
+// ---- people ------------------------------------------------------------------------------
+
+/** One employed teacher as the ranking sees him or her. Exported for tests of the ranking. */
+export interface Person {
+  org: string;
+  orgName: string;
+  orgType: string;
+  /** Position of the organization in the usual order (type, code prefix, code number, code). */
+  orgOrder: number;
+  personKey: string;
+  fio: string;
+  position: string | null;
+  subject: string | null;
+  young: boolean;
+  category: string;
+  categoryRank: number;
+  trained: boolean;
+  load: number;
+  /** Mentee of a pair active on the day or starting after it. */
+  matched: boolean;
+  /** Directions as bit masks over TOPICS. */
+  mentorTopics: number;
+  pastTopics: number;
+}
+
+const ALL_TOPICS = (1 << TOPICS.length) - 1;
+const topicBit = new Map(TOPICS.map((t, i) => [t.value, 1 << i]));
+const MAX_RANK = Math.max(...CATEGORIES.map((c) => c.rank));
+
+function topicMask(list: unknown): number {
+  let m = 0;
+  if (Array.isArray(list)) for (const t of list) m |= topicBit.get(String(t)) ?? 0;
+  return m;
+}
+
+function topicNames(mask: number): string[] {
+  return TOPICS.filter((_, i) => mask & (1 << i)).map((t) => t.value);
+}
+
+function popcount(m: number): number {
+  let n = 0;
+  for (let x = m; x; x &= x - 1) n++;
+  return n;
+}
+
+/** Subject items as typed (tidied), with their matching keys. */
+function subjectItems(subject: string | null): { key: string; text: string }[] {
+  if (!subject) return [];
+  const out: { key: string; text: string }[] = [];
+  for (const part of subject.split(/[,;/]|\s+и\s+/i)) {
+    const text = tidy(part);
+    const key = matchKey(text);
+    if (key && !out.some((o) => o.key === key)) out.push({ key, text });
+  }
+  return out;
+}
+
+/** The position's matching key, a leading «старший/ведущий/главный» dropped. */
+function positionKey(position: string | null): string {
+  if (!position) return '';
+  return matchKey(normalizePersonName(position).replace(/^(старш|ведущ|главн)\S*\s+/, ''));
+}
+
+/** Names compared ignoring case and ё/е (code points of а–я are in alphabetical order). */
+function nameOrder(a: string, b: string): number {
+  const x = normalizePersonName(a);
+  const y = normalizePersonName(b);
+  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
+
+const PEOPLE_SQL = `
+WITH org_sel AS (
+  SELECT s.code, s.name, s.type, s.type_rank, s.code_prefix, s.code_number
+  FROM selected_orgs($all, NULL) s JOIN orgs o ON o.code = s.code
+  WHERE o.active
+    AND s.type IN (SELECT type FROM orgs WHERE len($orgs) = 0 OR list_contains($orgs, code))
+),
+emp AS (
+  SELECT t.org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
+    t.person_key, t.fio, t.position, t.subject, coalesce(t.young, false) AS young,
+    coalesce(t.mentor_trained, false) AS mentor_trained
+  FROM teachers t JOIN org_sel s ON s.code = t.org
+  WHERE employed_on(t.hired, t.dismissed, CAST($on AS DATE))
+),
+cat AS (
+  SELECT c.org, c.person_key, c.category, k.rank
+  FROM category_on(CAST($on AS DATE), NULL) c JOIN categories k ON k.name = c.category
+),
+mentor_load AS (
+  SELECT mentor_org AS org, mentor_key AS person_key, count(DISTINCT [mentee_org, mentee_key]) AS n
+  FROM active_pairs(CAST($on AS DATE), CAST($on AS DATE))
+  GROUP BY ALL
+),
+matched AS (
+  SELECT DISTINCT mentee_org AS org, mentee_key AS person_key
+  FROM pairs WHERE end_fact IS NULL OR end_fact >= CAST($on AS DATE)
+),
+mentor_topics AS (
+  SELECT org, person_key, list(DISTINCT topic) AS topics
+  FROM (SELECT mentor_org AS org, mentor_key AS person_key, unnest(topics) AS topic
+        FROM pairs WHERE start_date <= CAST($on AS DATE))
+  GROUP BY ALL
+),
+past_topics AS (
+  SELECT org, person_key, list(DISTINCT topic) AS topics
+  FROM (SELECT mentee_org AS org, mentee_key AS person_key, unnest(topics) AS topic
+        FROM pairs WHERE end_fact < CAST($on AS DATE))
+  GROUP BY ALL
+),
+mentoring_course AS (
+  SELECT DISTINCT person_org AS org, person_key
+  FROM courses WHERE mentoring_topic AND end_date <= CAST($on AS DATE)
+)
+SELECT e.org, e.org_name, e.org_type, e.person_key, e.fio, e.position, e.subject, e.young,
+  coalesce(c.category, 'Без категории') AS category, coalesce(c.rank, 0) AS category_rank,
+  (e.mentor_trained OR mc.person_key IS NOT NULL) AS trained,
+  coalesce(l.n, 0) AS load_now,
+  m.person_key IS NOT NULL AS matched,
+  coalesce(mt.topics, []) AS mentor_topics,
+  coalesce(pt.topics, []) AS past_topics
+FROM emp e
+LEFT JOIN cat c ON c.org = e.org AND c.person_key = e.person_key
+LEFT JOIN mentoring_course mc ON mc.org = e.org AND mc.person_key = e.person_key
+LEFT JOIN mentor_load l ON l.org = e.org AND l.person_key = e.person_key
+LEFT JOIN matched m ON m.org = e.org AND m.person_key = e.person_key
+LEFT JOIN mentor_topics mt ON mt.org = e.org AND mt.person_key = e.person_key
+LEFT JOIN past_topics pt ON pt.org = e.org AND pt.person_key = e.person_key
+ORDER BY e.type_rank, e.code_prefix, e.code_number, e.org, e.person_key`;
+
+const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
+
+/**
+ * Every teacher employed on `on` in the active organizations of the types of `orgs` (all
+ * types when empty), in the usual organization order.
+ */
+async function loadPeople(db: Db, on: string, orgs: readonly string[]): Promise<Person[]> {
+  const rows = await db.query(PEOPLE_SQL, { on, orgs: [...orgs], all: [] });
+  const orgOrder = new Map<string, number>();
+  return rows.map((r: Row) => {
+    const org = String(r.org);
+    if (!orgOrder.has(org)) orgOrder.set(org, orgOrder.size);
+    return {
+      org,
+      orgName: String(r.org_name),
+      orgType: String(r.org_type),
+      orgOrder: orgOrder.get(org)!,
+      personKey: String(r.person_key),
+      fio: String(r.fio),
+      position: str(r.position),
+      subject: str(r.subject),
+      young: r.young === true,
+      category: String(r.category),
+      categoryRank: Number(r.category_rank),
+      trained: r.trained === true,
+      load: Number(r.load_now),
+      matched: r.matched === true,
+      mentorTopics: topicMask(r.mentor_topics),
+      pastTopics: topicMask(r.past_topics),
+    };
+  });
+}
+
+// ---- ranking -----------------------------------------------------------------------------
+
+interface Candidate {
+  p: Person;
+  items: { key: string; text: string }[];
+  pos: string;
+  /** Place in the tie order (name, organization, key): lower first. */
+  tie: number;
+}
+
+interface Scored {
+  c: Candidate;
+  key: number;
+  score: MatchScore;
+  common: string[];
+}
+
+function toCandidates(people: readonly Person[]): Candidate[] {
+  const list = people.map((p) => ({ p, items: subjectItems(p.subject), pos: positionKey(p.position), tie: 0 }));
+  const order = [...list].sort(
+    (a, b) => nameOrder(a.p.fio, b.p.fio) || a.p.orgOrder - b.p.orgOrder || (a.p.personKey < b.p.personKey ? -1 : a.p.personKey > b.p.personKey ? 1 : 0),
+  );
+  order.forEach((c, i) => (c.tie = i));
+  return list;
+}
+
+/** The packed ranking key: the components in lexicographic order, each in its own base. */
+function packKey(s: MatchScore, limit: number): number {
+  let k = s.subject;
+  k = k * 2 + (s.same_org ? 1 : 0);
+  k = k * (TOPICS.length + 1) + s.directions;
+  k = k * (MAX_RANK + 1) + Math.max(0, Math.min(MAX_RANK, s.category_rank));
+  k = k * 2 + (s.trained ? 1 : 0);
+  k = k * (limit + 1) + Math.max(0, limit - s.load);
+  return k;
+}
+
+/**
+ * The `top` best candidates for one mentee, best first. `candidates` must already be the
+ * eligible ones (employed, not young, not matched, load under the limit), of any type: those
+ * of another type than the mentee's organization, and the mentee, are skipped here.
+ */
+function rankFor(mentee: Candidate, candidates: readonly Candidate[], wanted: number, limit: number, top: number): { best: Scored[]; total: number } {
+  const best: Scored[] = [];
+  let total = 0;
+  const m = mentee.p;
+  for (const c of candidates) {
+    const p = c.p;
+    if (p.orgType !== m.orgType || (p.org === m.org && p.personKey === m.personKey)) continue;
+    total++;
+    let common: string[] = [];
+    if (mentee.items.length && c.items.length) {
+      for (const it of c.items) if (mentee.items.some((x) => x.key === it.key)) common.push(it.text);
+    }
+    const subject: 0 | 1 | 2 = common.length ? 2 : mentee.pos !== '' && mentee.pos === c.pos ? 1 : 0;
+    if (subject !== 2) common = [];
+    const score: MatchScore = {
+      subject,
+      same_org: p.org === m.org,
+      directions: popcount(p.mentorTopics & wanted),
+      category_rank: p.categoryRank,
+      trained: p.trained,
+      load: p.load,
+    };
+    const key = packKey(score, limit);
+    // Insert into the sorted top list (higher key first, then lower tie place).
+    const worse = (a: Scored) => a.key < key || (a.key === key && a.c.tie > c.tie);
+    if (best.length === top && !worse(best[best.length - 1]!)) continue;
+    let i = best.length;
+    while (i > 0 && worse(best[i - 1]!)) i--;
+    best.splice(i, 0, { c, key, score, common });
+    if (best.length > top) best.pop();
+  }
+  return { best, total };
+}
+
+const HIDDEN_NOTE = 'должность и обучение наставников учтены в порядке; эти сведения видит координатор';
+
+function reasonsFor(s: Scored, mentee: Candidate, wanted: number, wantedFrom: MenteeSuggestions['wanted_from'], limit: number, hidden: boolean): string[] {
+  const p = s.c.p;
+  const out: string[] = [];
+  const sc = s.score;
+  if (sc.subject === 2) out.push(`тот же предмет: ${s.common.join(', ')}`);
+  else if (hidden) out.push(p.subject ? `другой предмет: ${p.subject}` : 'предмет не указан');
+  else if (sc.subject === 1) {
+    const other = mentee.p.subject && p.subject ? `, другой предмет: ${p.subject}` : '';
+    out.push(`та же должность: ${p.position ?? ''}${other}`);
+  } else {
+    out.push(`другие предмет и должность: ${[p.position, p.subject].filter(Boolean).join(', ')}`);
+  }
+  out.push(sc.same_org ? 'та же организация' : `другая организация того же типа (${p.orgType}): ${p.org}`);
+  const matched = topicNames(p.mentorTopics & wanted);
+  const list = matched.length ? ` (${matched.join(', ')})` : '';
+  if (wantedFrom === 'past_pairs') {
+    out.push(`направления: совпадают ${sc.directions} из ${popcount(wanted)} нужных по прошлой паре${list}`);
+  } else if (p.mentorTopics === 0) {
+    out.push('направления: опыта наставничества в парах нет');
+  } else {
+    out.push(`направления: опыт наставничества по ${sc.directions} из ${TOPICS.length}${list}`);
+  }
+  out.push(sc.category_rank >= 2 ? `категория: ${p.category}` : `категория: ${p.category} (ниже первой)`);
+  if (hidden) out.push(HIDDEN_NOTE);
+  else out.push(sc.trained ? 'прошёл(а) обучение наставников' : 'обучение наставников не отмечено');
+  out.push(`нагрузка: ${sc.load} из ${limit}`);
+  return out;
+}
+
+/**
+ * Ranks the candidates for each mentee (pure: the people come from `loadPeople`). Exported
+ * so the tie rules can be tested on hand-made people.
+ */
+export function rankMentors(
+  people: readonly Person[],
+  opts: { menteeOrgs: readonly string[]; limit: number; top: number; details: 'all' | 'own_org' },
+): MenteeSuggestions[] {
+  const all = toCandidates(people);
+  const inScope = (org: string) => opts.menteeOrgs.length === 0 || opts.menteeOrgs.includes(org);
+  const eligible = all.filter((c) => !c.p.young && !c.p.matched && c.p.load < opts.limit);
+  const mentees = all
+    .filter((c) => c.p.young && !c.p.matched && inScope(c.p.org))
+    .sort((a, b) => a.p.orgOrder - b.p.orgOrder || a.tie - b.tie);
+  return mentees.map((m) => {
+    const wantedFrom = m.p.pastTopics ? 'past_pairs' : 'all_directions';
+    const wanted = m.p.pastTopics || ALL_TOPICS;
+    const { best, total } = rankFor(m, eligible, wanted, opts.limit, opts.top);
+    const suggestions = best.map((s, i): MentorSuggestion => {
+      const p = s.c.p;
+      const hidden = opts.details === 'own_org' && !inScope(p.org);
+      const reasons = reasonsFor(s, m, wanted, wantedFrom, opts.limit, hidden);
+      if (best[i - 1]?.key === s.key || best[i + 1]?.key === s.key) reasons.push('по всем признакам наравне с соседним вариантом: порядок по ФИО, затем по коду организации');
+      const base: MentorSuggestion = {
+        place: i + 1,
+        fio: p.fio,
+        org: p.org,
+        org_name: p.orgName,
+        same_org: s.score.same_org,
+        category: p.category,
+        subject: p.subject,
+        directions: topicNames(p.mentorTopics),
+        load: p.load,
+        limit: opts.limit,
+        reasons,
+      };
+      return hidden ? base : { ...base, position: p.position, trained: p.trained, score: s.score };
+    });
+    return {
+      org: m.p.org,
+      org_name: m.p.orgName,
+      org_type: m.p.orgType,
+      fio: m.p.fio,
+      position: m.p.position,
+      subject: m.p.subject,
+      category: m.p.category,
+      wanted_directions: topicNames(wanted),
+      wanted_from: wantedFrom,
+      candidates: total,
+      suggestions,
+    };
+  });
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOAD_LIMIT) throw new RangeError(`limit must be an integer 1…${MAX_LOAD_LIMIT}`);
+}
+
+/** Ranked mentor suggestions for every young specialist without a mentor (module comment). */
+export async function suggestMentors(db: Db, opts: MatchingOptions): Promise<MenteeSuggestions[]> {
+  const limit = opts.limit ?? DEFAULT_LOAD_LIMIT;
+  const top = opts.top ?? DEFAULT_TOP;
+  checkLimit(limit);
+  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new RangeError(`top must be an integer 1…${MAX_TOP}`);
+  const people = await loadPeople(db, opts.on, opts.orgs);
+  return rankMentors(people, {
+    menteeOrgs: opts.orgs,
+    limit,
+    top,
+    details: opts.details ?? (opts.orgs.length ? 'own_org' : 'all'),
+  });
+}
+
+/**
+ * Mentors of the requested organizations (empty = all active ones), employed on `on`, whose
+ * load (distinct mentees of pairs active on `on`, any sheet) is at or over `limit`: most
+ * loaded first, then organization order and name. `over` = load > limit.
+ */
+export async function mentorLoad(db: Db, opts: { on: string; orgs: readonly string[]; limit?: number }): Promise<MentorLoad[]> {
+  const limit = opts.limit ?? DEFAULT_LOAD_LIMIT;
+  checkLimit(limit);
+  const rows = await db.query(
+    `WITH mentor_load AS (
+       SELECT mentor_org AS org, mentor_key AS person_key, count(DISTINCT [mentee_org, mentee_key]) AS n
+       FROM active_pairs(CAST($on AS DATE), CAST($on AS DATE))
+       GROUP BY ALL
+     )
+     SELECT t.org, s.name AS org_name, s.type_rank, s.code_prefix, s.code_number, t.fio, t.position, t.subject, coalesce(c.category, 'Без категории') AS category, l.n AS load_now
+     FROM mentor_load l
+     JOIN teachers t ON t.org = l.org AND t.person_key = l.person_key
+     JOIN selected_orgs($orgs, NULL) s ON s.code = t.org
+     JOIN orgs o ON o.code = t.org
+     LEFT JOIN category_on(CAST($on AS DATE), NULL) c ON c.org = t.org AND c.person_key = t.person_key
+     WHERE o.active AND employed_on(t.hired, t.dismissed, CAST($on AS DATE)) AND l.n >= $limit
+     ORDER BY l.n DESC, s.type_rank, s.code_prefix, s.code_number, t.org, t.person_key`,
+    { on: opts.on, orgs: [...opts.orgs], limit },
+  );
+  const orgOrder = (r: Row) => [Number(r.type_rank), String(r.code_prefix), Number(r.code_number), String(r.org)] as const;
+  const byOrg = (a: Row, b: Row) => {
+    const x = orgOrder(a);
+    const y = orgOrder(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+    return 0;
+  };
+  return rows
+    .sort((a, b) => Number(b.load_now) - Number(a.load_now) || byOrg(a, b) || nameOrder(String(a.fio), String(b.fio)))
+    .map((r) => ({
+      org: String(r.org),
+      org_name: String(r.org_name),
+      fio: String(r.fio),
+      position: str(r.position),
+      subject: str(r.subject),
+      category: String(r.category),
+      load: Number(r.load_now),
+      limit,
+      over: Number(r.load_now) > limit,
+    }));
+}

@@ -1,0 +1,120 @@
+/**
+ * The coordinator's records of item 2.1 of the order: `GET /api/mentors` and
+ * `GET /api/mentees` (`?date=&org=&type=&format=csv`) — every mentor (organization, pairs
+ * now and over time, directions, trained or not, load) and every mentee (young specialist or
+ * not, current mentors, program status, professional development, category path), as of a day
+ * (default: today). SQL in queries/registry/*.sql, parameters bound.
+ *
+ * They name people: coordinator, or a school for its own organization (scope checked here);
+ * a regional account gets 403. CSV exports are audited like the other exports.
+ */
+import { readFileSync } from 'node:fs';
+import { Router } from 'express';
+import { z } from 'zod';
+import { auditor, requireRole, scopeOrgs, type AuthDeps } from '../auth/http.ts';
+import type { Db, Row } from '../db.ts';
+import { badRequest } from '../errors.ts';
+import { toCsv } from '../export/csv.ts';
+import type { MetricColumn, Unit } from '../metrics.ts';
+import { isoDay } from '../period.ts';
+
+const sql = (name: string) => readFileSync(new URL(`../../queries/registry/${name}.sql`, import.meta.url), 'utf8');
+
+const text = (name: string, title: string): MetricColumn => ({ name, title, unit: 'текст' });
+const count = (name: string, title: string, unit: Unit = 'шт.'): MetricColumn => ({ name, title, unit });
+
+export const MENTOR_COLUMNS: readonly MetricColumn[] = [
+  text('org', 'Код организации'),
+  text('org_name', 'Организация'),
+  text('fio', 'ФИО'),
+  text('position', 'Должность'),
+  text('subject', 'Предмет'),
+  text('category', 'Категория'),
+  text('trained', 'Обучение наставников'),
+  text('employed', 'Работает'),
+  count('load', 'Наставляемых сейчас', 'чел.'),
+  count('pairs_active', 'Пар сейчас'),
+  count('pairs_total', 'Пар за всё время'),
+  text('mentees_now', 'Наставляемые сейчас'),
+  text('directions', 'Направления'),
+  text('forms', 'Формы'),
+  { name: 'first_pair', title: 'Первая пара с', unit: 'дата' },
+];
+
+export const MENTEE_COLUMNS: readonly MetricColumn[] = [
+  text('org', 'Код организации'),
+  text('org_name', 'Организация'),
+  text('fio', 'ФИО'),
+  text('position', 'Должность'),
+  text('subject', 'Предмет'),
+  text('young', 'Молодой специалист'),
+  count('experience', 'Стаж, лет', 'шт.'),
+  text('employed', 'Работает'),
+  text('has_pair', 'Есть наставник'),
+  text('mentors_now', 'Наставники сейчас'),
+  count('pairs_total', 'Пар за всё время'),
+  text('program_status', 'ППН: статус'),
+  count('program_events_done', 'ППН: выполнено мероприятий'),
+  count('program_events_planned', 'ППН: запланировано мероприятий'),
+  count('courses', 'Курсов повышения квалификации'),
+  count('pd_hours', 'Часов повышения квалификации', 'ч'),
+  { name: 'last_course', title: 'Последний курс', unit: 'дата' },
+  text('category', 'Категория'),
+  text('category_path', 'Аттестация (история)'),
+];
+
+const query = z.object({
+  date: z
+    .string({ error: 'ожидается одна дата' })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'такой даты нет в календаре')
+    .optional(),
+  org: z.union([z.string().max(60), z.array(z.string().max(60)).max(200)]).optional(),
+  type: z.string().max(100).optional(),
+  format: z.enum(['json', 'csv'], { error: 'неверный параметр format: допустимы json и csv' }).optional(),
+  decimal: z.enum(['point', 'comma']).optional(),
+});
+
+/** Lists as text for CSV cells: «a; b». Booleans as Да/Нет. */
+function forCsv(rows: readonly Row[]): Row[] {
+  return rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? v.join('; ') : typeof v === 'boolean' ? (v ? 'Да' : 'Нет') : v]),
+    ),
+  );
+}
+
+export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps | null }): Router {
+  const r = Router();
+  const audit = auditor(deps.auth);
+
+  for (const [path, file, columns, title] of [
+    ['/mentors', 'mentors', MENTOR_COLUMNS, 'nastavniki'],
+    ['/mentees', 'mentees', MENTEE_COLUMNS, 'nastavlyaemye'],
+  ] as const) {
+    const text = sql(file);
+    r.get(path, async (req, res) => {
+      const p = requireRole(res, ['coordinator', 'school'], 'реестр наставников и наставляемых (в нём ФИО)');
+      const parsed = query.safeParse(req.query);
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        throw badRequest(`неверный параметр ${String(i.path[0] ?? '')}: ${i.message}`);
+      }
+      const q = parsed.data;
+      const requested = q.org === undefined ? [] : Array.isArray(q.org) ? q.org : [q.org];
+      const on = q.date ?? isoDay(deps.now());
+      const orgs = scopeOrgs(p, requested.map((o) => o.trim()).filter(Boolean));
+      const rows = await deps.db.query(text, { on, orgs, type: q.type?.trim() || null });
+      if (q.format === 'csv') {
+        await audit(req, res, 'export_csv', file, `${on}${orgs.length ? `; ${orgs.join(', ')}` : ''}`);
+        res
+          .type('text/csv; charset=utf-8')
+          .attachment(`${title}_${on}.csv`)
+          .send(toCsv(columns, forCsv(rows), { decimal: q.decimal === 'comma' ? 'comma' : 'point', header: 'titles' }));
+        return;
+      }
+      res.set('Cache-Control', 'private, no-cache').json({ date: on, orgs, columns, rows });
+    });
+  }
+  return r;
+}

@@ -1,0 +1,184 @@
+/**
+ * `GET /api/practices?org=&type=&topic=&from=&to=`: the bank of best practices (item 2.2 of the
+ * order), from the optional tab «Лучшие практики» of each organization — title, author (the
+ * full name as on «Педагоги»), organization, direction, link and date; sorted by direction in
+ * the contract's order (no direction last), then organization (type, then code), then date,
+ * newest first (undated last).
+ *
+ * Filters: `org` (repeatable or comma-separated), `type`, `topic` (a direction of the contract,
+ * aliases accepted), and `from` / `to` (each optional, inclusive): with either, only practices
+ * dated inside; without them the whole bank. Every parameter is validated with zod and bound,
+ * never pasted into SQL.
+ *
+ * Practices name their authors: a coordinator sees all, a school its own organization (another
+ * code is a 403), a regional account none (403). Links are schools' text: only an http(s) URL
+ * comes back as `link`; anything else (`javascript:…`, «см. сайт школы») as `link_text`.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireRole, scopeOrgs } from '../auth/http.ts';
+import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
+import type { Db } from '../db.ts';
+import { badRequest } from '../errors.ts';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
+  .refine((s) => {
+    const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+    const dt = new Date(Date.UTC(y, m - 1, d));
+    return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
+  }, 'такой даты нет в календаре');
+
+/** A repeated single-valued parameter counts with its last value (as the metrics do). */
+const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
+/** An empty value is no filter. */
+const blank = (v: unknown) => {
+  const s = one(v);
+  return typeof s === 'string' && s.trim() === '' ? undefined : s;
+};
+
+function enumParam(values: Parameters<typeof enumMatcher>[0], what: string) {
+  const match = enumMatcher(values);
+  return z.preprocess(
+    blank,
+    z
+      .string({ message: `ожидается одно значение` })
+      .optional()
+      .transform((s, ctx) => {
+        if (s === undefined) return null;
+        const v = match(s);
+        if (v === null) {
+          ctx.addIssue({ code: 'custom', message: `неизвестное значение «${s.slice(0, 100)}»; допустимые ${what}: ${allowed(values)}` });
+          return z.NEVER;
+        }
+        return v;
+      }),
+  );
+}
+
+const querySchema = z.object({
+  org: z.preprocess(
+    (v) =>
+      v === undefined
+        ? []
+        : (Array.isArray(v) ? v : [v])
+            .flatMap((s) => (typeof s === 'string' ? s.split(',') : [s]))
+            .map((s) => (typeof s === 'string' ? s.trim() : s))
+            .filter((s) => s !== ''),
+    z
+      .array(z.string({ message: 'ожидается код организации' }).max(60, 'слишком длинный код организации'), {
+        message: 'ожидается код организации',
+      })
+      .max(2000, 'слишком много организаций'),
+  ),
+  type: enumParam(ORG_TYPES, 'типы'),
+  topic: enumParam(TOPICS, 'направления'),
+  from: z.preprocess(blank, isoDate.optional()),
+  to: z.preprocess(blank, isoDate.optional()),
+});
+
+const PARAM_TITLES: Record<string, string> = {
+  org: 'org (код организации)',
+  type: 'type (тип организации)',
+  topic: 'topic (направление)',
+  from: 'from (начало периода)',
+  to: 'to (конец периода)',
+};
+
+export interface PracticeQuery {
+  org: string[];
+  type: string | null;
+  topic: string | null;
+  from: string | null;
+  to: string | null;
+}
+
+/** Validates the query; a Russian 400 on the first problem. */
+export function parsePracticeQuery(query: Record<string, unknown>): PracticeQuery {
+  const res = querySchema.safeParse({ org: query.org, type: query.type, topic: query.topic, from: query.from, to: query.to });
+  if (!res.success) {
+    const i = res.error.issues[0]!;
+    const key = String(i.path[0] ?? '');
+    throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
+  }
+  const { org, type, topic, from, to } = res.data;
+  if (from !== undefined && to !== undefined && to < from) throw badRequest(`конец периода (${to}) раньше его начала (${from})`);
+  return { org, type, topic, from: from ?? null, to: to ?? null };
+}
+
+/**
+ * A link as typed by a school: an absolute http(s) URL becomes `link` (normalized by the URL
+ * parser), anything else — another scheme, a relative path, words — is only text.
+ */
+export function splitLink(value: unknown): { link: string | null; link_text: string | null } {
+  if (typeof value !== 'string' || value.trim() === '') return { link: null, link_text: null };
+  const text = value.trim();
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return { link: url.href, link_text: null };
+  } catch {
+    // not an absolute URL
+  }
+  return { link: null, link_text: text };
+}
+
+export interface Practice {
+  title: string;
+  /** The author's full name as on «Педагоги» (as typed on the tab if not found there). */
+  author: string;
+  org: string;
+  org_name: string;
+  org_type: string;
+  topic: string | null;
+  link: string | null;
+  link_text: string | null;
+  practice_date: string | null;
+}
+
+export async function listPractices(db: Db, q: PracticeQuery): Promise<Practice[]> {
+  const rows = await db.query(
+    `SELECT p.title, coalesce(t.fio, p.author) AS author, s.code AS org, s.name AS org_name, s.type AS org_type,
+       p.topic, p.link, p.practice_date::VARCHAR AS practice_date
+     FROM practices p
+     JOIN selected_orgs($orgs, $type) s ON s.code = p.org
+     LEFT JOIN teachers t ON t.org = p.author_org AND t.person_key = p.author_key
+     LEFT JOIN enum_order e ON e.kind = 'topic' AND e.value = p.topic
+     WHERE ($topic IS NULL OR p.topic = $topic)
+       AND ($from IS NULL OR p.practice_date >= CAST($from AS DATE))
+       AND ($to IS NULL OR p.practice_date <= CAST($to AS DATE))
+     ORDER BY e.rank NULLS LAST, s.type_rank, s.code_prefix, s.code_number, s.code,
+       p.practice_date DESC NULLS LAST, p.title, p.row_no`,
+    { orgs: q.org, type: q.type, topic: q.topic, from: q.from, to: q.to },
+  );
+  return rows.map((r) => ({
+    title: String(r.title),
+    author: String(r.author),
+    org: String(r.org),
+    org_name: String(r.org_name),
+    org_type: String(r.org_type),
+    topic: (r.topic as string | null) ?? null,
+    ...splitLink(r.link),
+    practice_date: (r.practice_date as string | null) ?? null,
+  }));
+}
+
+export function practicesRouter(deps: { db: Db; now: () => Date }): Router {
+  const r = Router();
+
+  r.get('/practices', async (req, res) => {
+    // Practices name their authors: not for a regional account (aggregates only).
+    const p = requireRole(res, ['coordinator', 'school'], 'банк лучших практик (в нём ФИО авторов)');
+    const q = parsePracticeQuery(req.query as Record<string, unknown>);
+    // A school account reads its own organization only (another code in `org` is a 403).
+    const scoped = { ...q, org: scopeOrgs(p, q.org) };
+    const practices = await listPractices(deps.db, scoped);
+    res.set('Cache-Control', 'private, no-cache').json({
+      params: scoped,
+      generated_at: deps.now().toISOString(),
+      practices,
+    });
+  });
+
+  return r;
+}
