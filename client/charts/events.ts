@@ -92,12 +92,13 @@ export function eventsByKindSpec(rows: readonly EventsRow[], options: EventsSpec
       color,
       ink,
       tip: {
-        title: `${row.kind} — ${level.toLowerCase()}`,
+        title: row.kind,
+        Уровень: level,
         Мероприятий: formatOutOf(row.events, kind.events),
         Участников: participantsText(row.participants, row.with_participants, row.events),
         [`Всего «${row.kind}»`]: `${formatInteger(kind.events)}; участников: ${participantsText(kind.participants, kind.stated, kind.events)}`,
       },
-      aria: `${row.kind}, ${level.toLowerCase()}: ${formatInteger(row.events)} мероприятий`,
+      aria: `${row.kind}, уровень ${row.level === null ? 'не указан' : `«${level}»`}: ${formatInteger(row.events)} мероприятий из ${formatInteger(kind.events)}`,
     };
   });
   const maxPerKind = Math.max(1, ...[...perKind.values()].map((k) => k.events));

@@ -4,6 +4,7 @@
  * Stale organizations are listed on top: their numbers here are from an older load.
  */
 import {
+  ApiError,
   isAbortError,
   type EngagementRow,
   type MetricResponse,
@@ -17,8 +18,10 @@ import {
 import { ratioBarsSpec } from '../charts/common.ts';
 import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
 import { h } from '../dom.ts';
-import { currentMonthEnd } from '../filters.ts';
-import { formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
+import { currentMonthEnd, type Filters } from '../filters.ts';
+import { session } from '../session.ts';
+import { LOAD_LIMIT, asOf } from './people.ts';
+import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import {
   chartFileName,
@@ -61,12 +64,57 @@ async function totalOrNull<Row extends OrgRow>(response: Promise<MetricResponse<
   }
 }
 
+/** Young specialists with no mentor and mentors at or over the load limit, as of the period's end. */
+async function showAttention(panel: Panel, filters: Filters, today: Date, signal: AbortSignal): Promise<void> {
+  const q = new URLSearchParams({ date: asOf(filters, today) });
+  if (filters.type) q.set('type', filters.type);
+  for (const org of filters.orgs) q.append('org', org);
+  const get = async <T>(path: string): Promise<T[]> => {
+    const response = await fetch(`${path}?${q.toString()}`, { headers: { Accept: 'application/json' }, signal });
+    if (!response.ok) throw new ApiError(response.status, 'http', `Списки наставников не загрузились (код ${response.status}).`);
+    return ((await response.json()) as { rows: T[] }).rows;
+  };
+  type Person = { org: string; fio: string; employed: boolean; young?: boolean; has_pair?: boolean; load?: number };
+  const [mentees, mentors] = await Promise.all([get<Person>('/api/mentees'), get<Person>('/api/mentors')]);
+  const unpaired = mentees.filter((r) => r.employed && r.young && !r.has_pair);
+  const overloaded = mentors.filter((r) => r.employed && (r.load ?? 0) >= LOAD_LIMIT);
+  if (!unpaired.length && !overloaded.length) {
+    return panel.empty(`На ${formatDate(asOf(filters, today))} у каждого молодого специалиста есть наставник, и ни у одного наставника нет ${LOAD_LIMIT} и больше наставляемых.`);
+  }
+  const names = (rows: Person[], extra: (r: Person) => string) => {
+    const shown = rows.slice(0, 12).map((r) => `${r.fio} (${r.org}${extra(r)})`);
+    return shown.join('; ') + (rows.length > shown.length ? ` и ещё ${rows.length - shown.length}` : '');
+  };
+  panel.setNote(`На ${formatDate(asOf(filters, today))}.`);
+  panel.setContent(
+    h(
+      'ul',
+      { className: 'attention-list' },
+      unpaired.length
+        ? h('li', { attrs: { 'data-flag': 'unpaired' } }, h('strong', {}, `Молодых специалистов без наставника: ${formatInteger(unpaired.length)}`), ' — ', names(unpaired, () => ''))
+        : null,
+      overloaded.length
+        ? h(
+            'li',
+            { attrs: { 'data-flag': 'overloaded' } },
+            h('strong', {}, `Наставников с ${LOAD_LIMIT} и больше наставляемыми: ${formatInteger(overloaded.length)}`),
+            ' — ',
+            names(overloaded, (r) => `, наставляемых: ${r.load ?? 0}`),
+          )
+        : null,
+    ),
+    h('p', {}, h('a', { attrs: { href: pageHref('/people', filters) } }, 'Подробнее — «Наставники и наставляемые»')),
+  );
+}
+
 export function createOverviewPage(container: HTMLElement, ctx: PageContext): Page {
   const { catalog, directory } = ctx;
   const tiles = new Panel({ id: 'tiles', wide: true, chart: false });
   const trend = new Panel({ id: 'trend', title: 'Вовлечённость по месяцам', table: 'closed' });
   const lagging = new Panel({ id: 'lagging', title: 'Отстают по вовлечённости', table: false });
-  const panels = [tiles, trend, lagging];
+  // Names: not for a regional account (its server answers 403 for the registers anyway).
+  const attention = session()?.role === 'region' ? null : new Panel({ id: 'attention', title: 'Требует внимания', wide: true, chart: false, table: false });
+  const panels = [tiles, trend, lagging, ...(attention ? [attention] : [])];
   tiles.element.classList.add('panel--plain');
   container.replaceChildren(h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
@@ -86,6 +134,7 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
 
       await runPanelTasks(
         [
+          ...(attention ? [{ panel: attention, run: () => showAttention(attention, filters, ctx.today, signal) }] : []),
           {
             panel: tiles,
             run: async () => {

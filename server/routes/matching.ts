@@ -1,0 +1,96 @@
+/**
+ * `GET /api/matching?date=&org=&limit=&top=`: mentor suggestions for every young specialist
+ * without a mentor (server/matching.ts states the rules), and `GET /api/mentor-load?date=&org=&limit=`:
+ * the mentors at or over the load limit. Both name teachers: a coordinator, or a school for its
+ * own organization (whose mentees may be offered mentors of other organizations of its type,
+ * shown with the few details item 2.1 needs); a regional account gets 403. Parameters are
+ * validated with zod (Russian 400 messages) and bound, never pasted into SQL.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireRole, scopeOrgs } from '../auth/http.ts';
+import type { Db } from '../db.ts';
+import { badRequest } from '../errors.ts';
+import { DEFAULT_LOAD_LIMIT, DEFAULT_TOP, MAX_LOAD_LIMIT, MAX_TOP, mentorLoad, suggestMentors } from '../matching.ts';
+import { isoDay } from '../period.ts';
+
+const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
+
+const isoDate = z
+  .string({ message: 'ожидается дата в виде ГГГГ-ММ-ДД' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
+  .refine((s) => {
+    const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+    const dt = new Date(Date.UTC(y, m - 1, d));
+    return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
+  }, 'такой даты нет в календаре');
+
+const wholeNumber = (min: number, max: number) =>
+  z.preprocess(
+    one,
+    z
+      .string({ message: `ожидается целое число от ${min} до ${max}` })
+      .regex(/^\s*\d+\s*$/, `ожидается целое число от ${min} до ${max}`)
+      .transform(Number)
+      .pipe(z.number().int().min(min, `ожидается целое число от ${min} до ${max}`).max(max, `ожидается целое число от ${min} до ${max}`))
+      .optional(),
+  );
+
+const orgList = z.preprocess(
+  (v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)),
+  z.array(z.string().max(60, 'слишком длинный код организации')).max(2000, 'слишком много организаций'),
+);
+
+const querySchema = z.object({
+  date: z.preprocess(one, isoDate.optional()),
+  org: orgList,
+  limit: wholeNumber(1, MAX_LOAD_LIMIT),
+  top: wholeNumber(1, MAX_TOP),
+});
+
+const PARAM_TITLES: Record<string, string> = {
+  date: 'date (дата)',
+  org: 'org (код организации)',
+  limit: 'limit (наставляемых на наставника, не больше)',
+  top: 'top (вариантов на наставляемого)',
+};
+
+function parse(query: Record<string, unknown>, now: Date, withTop: boolean) {
+  const parsed = querySchema.safeParse({ date: query.date, org: query.org, limit: query.limit, top: withTop ? query.top : undefined });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    const key = String(i.path[0] ?? '');
+    throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
+  }
+  const d = parsed.data;
+  return { date: d.date ?? isoDay(now), org: d.org, limit: d.limit ?? DEFAULT_LOAD_LIMIT, top: d.top ?? DEFAULT_TOP };
+}
+
+export function matchingRouter(deps: { db: Db; now: () => Date }): Router {
+  const r = Router();
+
+  r.get('/matching', async (req, res) => {
+    const p = requireRole(res, ['coordinator', 'school'], 'подбор наставников (в нём ФИО)');
+    const q = parse(req.query as Record<string, unknown>, deps.now(), true);
+    const org = scopeOrgs(p, q.org);
+    const mentees = await suggestMentors(deps.db, {
+      on: q.date,
+      orgs: org,
+      limit: q.limit,
+      top: q.top,
+      // A school sees other organizations' candidates with the few details matching needs.
+      details: p.role === 'school' ? 'own_org' : 'all',
+    });
+    res.set('Cache-Control', 'private, no-store').json({ params: { date: q.date, org, limit: q.limit, top: q.top }, mentees });
+  });
+
+  r.get('/mentor-load', async (req, res) => {
+    const p = requireRole(res, ['coordinator', 'school'], 'нагрузка наставников (в ней ФИО)');
+    const q = parse(req.query as Record<string, unknown>, deps.now(), false);
+    const org = scopeOrgs(p, q.org);
+    const mentors = await mentorLoad(deps.db, { on: q.date, orgs: org, limit: q.limit });
+    res.set('Cache-Control', 'private, no-store').json({ params: { date: q.date, org, limit: q.limit }, mentors });
+  });
+
+  return r;
+}
