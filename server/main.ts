@@ -10,6 +10,8 @@ import { demoLoginEnabled, trustProxySetting } from './config.ts';
 import { MetricCache } from './metricCache.ts';
 import { openConfigured } from './startup.ts';
 import { createClientRouter } from './routes/client.ts';
+import { writerFromConfig } from './google/write.ts';
+import { writeBack } from './google/writeback.ts';
 import { createSource } from './sources/index.ts';
 import { runSync, summaryLine, syncInProgress } from './sync/run.ts';
 
@@ -23,10 +25,14 @@ async function main(): Promise<void> {
   const metricCache = new MetricCache(db);
   // The dashboard's first screen is computed after every sync, so the coordinator's first view is instant.
   const warm = () => void metricCache.warm(new Date()).catch(() => undefined);
+  // SHEETS_WRITEBACK=1: «Проверка данных» is written into the sheets after each sync, in the
+  // background (it never fails the sync; see server/google/writeback.ts).
+  const writer = config.SHEETS_WRITEBACK === '1' ? writerFromConfig(config) : null;
   const sync = (trigger: 'start' | 'schedule' | 'api') =>
     runSync({ db, source, trigger }).then((s) => {
       log(summaryLine(s));
       warm();
+      if (writer) void writeBack(db, { writer, summary: s, log }).catch(() => undefined);
       return s;
     });
 

@@ -183,14 +183,7 @@ export interface Person {
 }
 
 const ALL_TOPICS = (1 << TOPICS.length) - 1;
-const topicBit = new Map(TOPICS.map((t, i) => [t.value, 1 << i]));
 const MAX_RANK = Math.max(...CATEGORIES.map((c) => c.rank));
-
-function topicMask(list: unknown): number {
-  let m = 0;
-  if (Array.isArray(list)) for (const t of list) m |= topicBit.get(String(t)) ?? 0;
-  return m;
-}
 
 function topicNames(mask: number): string[] {
   return TOPICS.filter((_, i) => mask & (1 << i)).map((t) => t.value);
@@ -227,26 +220,33 @@ function nameOrder(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The active organizations of the types of the requested ones (all types when none), in the usual order. */
+const ORGS_SQL = `
+SELECT s.code, s.name, s.type
+FROM selected_orgs($all, NULL) s JOIN orgs o ON o.code = s.code
+WHERE o.active AND s.type IN (SELECT type FROM orgs WHERE len($orgs) = 0 OR list_contains($orgs, code))
+ORDER BY s.type_rank, s.code_prefix, s.code_number, s.code`;
+
+/**
+ * The teachers of those organizations employed on $on that can be a mentee (young, not
+ * matched, of a requested organization) or a candidate (not young, not matched, load under
+ * $limit). Directions come as bit masks: bit i = the topic of rank i + 1 in enum_order, which
+ * is TOPICS[i] (server/schema.ts writes them in that order).
+ */
 const PEOPLE_SQL = `
 WITH org_sel AS (
-  SELECT s.code, s.name, s.type, s.type_rank, s.code_prefix, s.code_number
+  SELECT s.code
   FROM selected_orgs($all, NULL) s JOIN orgs o ON o.code = s.code
-  WHERE o.active
-    AND s.type IN (SELECT type FROM orgs WHERE len($orgs) = 0 OR list_contains($orgs, code))
+  WHERE o.active AND s.type IN (SELECT type FROM orgs WHERE len($orgs) = 0 OR list_contains($orgs, code))
 ),
 emp AS (
-  SELECT t.org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
-    t.person_key, t.fio, t.position, t.subject, coalesce(t.young, false) AS young,
+  SELECT t.org, t.person_key, t.fio, t.position, t.subject, coalesce(t.young, false) AS young,
     coalesce(t.mentor_trained, false) AS mentor_trained
   FROM teachers t JOIN org_sel s ON s.code = t.org
   WHERE employed_on(t.hired, t.dismissed, CAST($on AS DATE))
 ),
-cat AS (
-  SELECT c.org, c.person_key, c.category, k.rank
-  FROM category_on(CAST($on AS DATE), NULL) c JOIN categories k ON k.name = c.category
-),
 mentor_load AS (
-  SELECT mentor_org AS org, mentor_key AS person_key, count(DISTINCT [mentee_org, mentee_key]) AS n
+  SELECT mentor_org AS org, mentor_key AS person_key, count(DISTINCT [mentee_org, mentee_key])::INTEGER AS n
   FROM active_pairs(CAST($on AS DATE), CAST($on AS DATE))
   GROUP BY ALL
 ),
@@ -254,55 +254,70 @@ matched AS (
   SELECT DISTINCT mentee_org AS org, mentee_key AS person_key
   FROM pairs WHERE end_fact IS NULL OR end_fact >= CAST($on AS DATE)
 ),
+topic_bit AS (
+  SELECT value AS topic, (1 << (rank - 1))::INTEGER AS bit FROM enum_order WHERE kind = 'topic'
+),
 mentor_topics AS (
-  SELECT org, person_key, list(DISTINCT topic) AS topics
+  SELECT x.org, x.person_key, bit_or(b.bit)::INTEGER AS mask
   FROM (SELECT mentor_org AS org, mentor_key AS person_key, unnest(topics) AS topic
-        FROM pairs WHERE start_date <= CAST($on AS DATE))
+        FROM pairs WHERE start_date <= CAST($on AS DATE)) x
+  JOIN topic_bit b ON b.topic = x.topic
   GROUP BY ALL
 ),
 past_topics AS (
-  SELECT org, person_key, list(DISTINCT topic) AS topics
+  SELECT x.org, x.person_key, bit_or(b.bit)::INTEGER AS mask
   FROM (SELECT mentee_org AS org, mentee_key AS person_key, unnest(topics) AS topic
-        FROM pairs WHERE end_fact < CAST($on AS DATE))
+        FROM pairs WHERE end_fact < CAST($on AS DATE)) x
+  JOIN topic_bit b ON b.topic = x.topic
   GROUP BY ALL
 ),
 mentoring_course AS (
   SELECT DISTINCT person_org AS org, person_key
   FROM courses WHERE mentoring_topic AND end_date <= CAST($on AS DATE)
+),
+wanted AS (
+  SELECT e.*, coalesce(l.n, 0) AS load_now
+  FROM emp e
+  LEFT JOIN mentor_load l ON l.org = e.org AND l.person_key = e.person_key
+  LEFT JOIN matched m ON m.org = e.org AND m.person_key = e.person_key
+  WHERE m.person_key IS NULL
+    AND CASE WHEN e.young THEN len($orgs) = 0 OR list_contains($orgs, e.org) ELSE coalesce(l.n, 0) < $limit END
 )
-SELECT e.org, e.org_name, e.org_type, e.person_key, e.fio, e.position, e.subject, e.young,
-  coalesce(c.category, 'Без категории') AS category, coalesce(c.rank, 0) AS category_rank,
-  (e.mentor_trained OR mc.person_key IS NOT NULL) AS trained,
-  coalesce(l.n, 0) AS load_now,
-  m.person_key IS NOT NULL AS matched,
-  coalesce(mt.topics, []) AS mentor_topics,
-  coalesce(pt.topics, []) AS past_topics
-FROM emp e
-LEFT JOIN cat c ON c.org = e.org AND c.person_key = e.person_key
-LEFT JOIN mentoring_course mc ON mc.org = e.org AND mc.person_key = e.person_key
-LEFT JOIN mentor_load l ON l.org = e.org AND l.person_key = e.person_key
-LEFT JOIN matched m ON m.org = e.org AND m.person_key = e.person_key
-LEFT JOIN mentor_topics mt ON mt.org = e.org AND mt.person_key = e.person_key
-LEFT JOIN past_topics pt ON pt.org = e.org AND pt.person_key = e.person_key
-ORDER BY e.type_rank, e.code_prefix, e.code_number, e.org, e.person_key`;
+SELECT w.org, w.person_key, w.fio, w.position, w.subject, w.young,
+  coalesce(c.category, 'Без категории') AS category, coalesce(k.rank, 0) AS category_rank,
+  (w.mentor_trained OR mc.person_key IS NOT NULL) AS trained,
+  w.load_now,
+  coalesce(mt.mask, 0) AS mentor_mask,
+  coalesce(pt.mask, 0) AS past_mask
+FROM wanted w
+LEFT JOIN category_on(CAST($on AS DATE), NULL) c ON c.org = w.org AND c.person_key = w.person_key
+LEFT JOIN categories k ON k.name = c.category
+LEFT JOIN mentoring_course mc ON mc.org = w.org AND mc.person_key = w.person_key
+LEFT JOIN mentor_topics mt ON mt.org = w.org AND mt.person_key = w.person_key
+LEFT JOIN past_topics pt ON pt.org = w.org AND pt.person_key = w.person_key`;
 
 const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
 /**
- * Every teacher employed on `on` in the active organizations of the types of `orgs` (all
- * types when empty), in the usual organization order.
+ * The teachers employed on `on` in the active organizations of the types of `orgs` (all types
+ * when empty) who can be a mentee or a candidate (PEOPLE_SQL), in the usual organization order.
  */
-async function loadPeople(db: Db, on: string, orgs: readonly string[]): Promise<Person[]> {
-  const rows = await db.query(PEOPLE_SQL, { on, orgs: [...orgs], all: [] });
-  const orgOrder = new Map<string, number>();
-  return rows.map((r: Row) => {
+async function loadPeople(db: Db, on: string, orgs: readonly string[], limit: number): Promise<Person[]> {
+  const [orgRows, rows] = await Promise.all([
+    db.query(ORGS_SQL, { orgs: [...orgs], all: [] }),
+    db.query(PEOPLE_SQL, { on, orgs: [...orgs], all: [], limit }),
+  ]);
+  const orgInfo = new Map(orgRows.map((o, i) => [String(o.code), { name: String(o.name), type: String(o.type), order: i }]));
+  const people: Person[] = [];
+  for (const r of rows) {
     const org = String(r.org);
-    if (!orgOrder.has(org)) orgOrder.set(org, orgOrder.size);
-    return {
+    const info = orgInfo.get(org);
+    if (!info) continue;
+    people.push({
       org,
-      orgName: String(r.org_name),
-      orgType: String(r.org_type),
-      orgOrder: orgOrder.get(org)!,
+      orgName: info.name,
+      orgType: info.type,
+      orgOrder: info.order,
       personKey: String(r.person_key),
       fio: String(r.fio),
       position: str(r.position),
@@ -312,11 +327,12 @@ async function loadPeople(db: Db, on: string, orgs: readonly string[]): Promise<
       categoryRank: Number(r.category_rank),
       trained: r.trained === true,
       load: Number(r.load_now),
-      matched: r.matched === true,
-      mentorTopics: topicMask(r.mentor_topics),
-      pastTopics: topicMask(r.past_topics),
-    };
-  });
+      matched: false,
+      mentorTopics: Number(r.mentor_mask) & ALL_TOPICS,
+      pastTopics: Number(r.past_mask) & ALL_TOPICS,
+    });
+  }
+  return people;
 }
 
 // ---- ranking -----------------------------------------------------------------------------
@@ -324,75 +340,105 @@ async function loadPeople(db: Db, on: string, orgs: readonly string[]): Promise<
 interface Candidate {
   p: Person;
   items: { key: string; text: string }[];
-  pos: string;
+  /** Interned ids of the subject items, of the position (-1: none) and of the organization. */
+  itemIds: number[];
+  pos: number;
+  org: number;
+  /** The key's part below the directions (category, training, load) for the limit. */
+  rest: number;
   /** Place in the tie order (name, organization, key): lower first. */
   tie: number;
 }
 
 interface Scored {
   c: Candidate;
+  /** The ranking key without the tie place: equal keys tie on every component. */
   key: number;
   score: MatchScore;
+  /** The common subject items, in the mentor's spelling. */
   common: string[];
 }
 
-function toCandidates(people: readonly Person[]): Candidate[] {
-  const list = people.map((p) => ({ p, items: subjectItems(p.subject), pos: positionKey(p.position), tie: 0 }));
-  const order = [...list].sort(
-    (a, b) => nameOrder(a.p.fio, b.p.fio) || a.p.orgOrder - b.p.orgOrder || (a.p.personKey < b.p.personKey ? -1 : a.p.personKey > b.p.personKey ? 1 : 0),
-  );
-  order.forEach((c, i) => (c.tie = i));
+const DIR_BASE = TOPICS.length + 1;
+const POPCOUNT = Array.from({ length: 1 << TOPICS.length }, (_, m) => popcount(m));
+
+function toCandidates(people: readonly Person[], limit: number): Candidate[] {
+  const ids = new Map<string, number>();
+  const intern = (k: string) => {
+    let id = ids.get(k);
+    if (id === undefined) ids.set(k, (id = ids.size));
+    return id;
+  };
+  const list: Candidate[] = people.map((p) => {
+    const items = subjectItems(p.subject);
+    const pos = positionKey(p.position);
+    const rank = Math.max(0, Math.min(MAX_RANK, p.categoryRank));
+    return {
+      p,
+      items,
+      itemIds: items.map((i) => intern(`s:${i.key}`)),
+      pos: pos ? intern(`p:${pos}`) : -1,
+      org: intern(`o:${p.org}`),
+      rest: (rank * 2 + (p.trained ? 1 : 0)) * (limit + 1) + Math.max(0, limit - p.load),
+      tie: 0,
+    };
+  });
+  const names = people.map((p) => normalizePersonName(p.fio));
+  const order = list.map((_, i) => i);
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  order.sort((i, j) => {
+    const a = people[i]!;
+    const b = people[j]!;
+    return cmp(names[i]!, names[j]!) || cmp(a.fio, b.fio) || a.orgOrder - b.orgOrder || cmp(a.personKey, b.personKey);
+  });
+  order.forEach((i, place) => (list[i]!.tie = place));
   return list;
 }
 
-/** The packed ranking key: the components in lexicographic order, each in its own base. */
-function packKey(s: MatchScore, limit: number): number {
-  let k = s.subject;
-  k = k * 2 + (s.same_org ? 1 : 0);
-  k = k * (TOPICS.length + 1) + s.directions;
-  k = k * (MAX_RANK + 1) + Math.max(0, Math.min(MAX_RANK, s.category_rank));
-  k = k * 2 + (s.trained ? 1 : 0);
-  k = k * (limit + 1) + Math.max(0, limit - s.load);
-  return k;
-}
-
 /**
- * The `top` best candidates for one mentee, best first. `candidates` must already be the
- * eligible ones (employed, not young, not matched, load under the limit), of any type: those
- * of another type than the mentee's organization, and the mentee, are skipped here.
+ * The `top` best of `pool` (the eligible candidates of the mentee's type) for one mentee, best
+ * first. One pass with integers only: per candidate a composite number, the ranking key
+ * (subject, same organization, directions, then the precomputed rest) times a base plus the
+ * reversed tie place, kept in a sorted list of `top`.
  */
-function rankFor(mentee: Candidate, candidates: readonly Candidate[], wanted: number, limit: number, top: number): { best: Scored[]; total: number } {
-  const best: Scored[] = [];
-  let total = 0;
-  const m = mentee.p;
-  for (const c of candidates) {
-    const p = c.p;
-    if (p.orgType !== m.orgType || (p.org === m.org && p.personKey === m.personKey)) continue;
-    total++;
-    let common: string[] = [];
-    if (mentee.items.length && c.items.length) {
-      for (const it of c.items) if (mentee.items.some((x) => x.key === it.key)) common.push(it.text);
+function rankFor(mentee: Candidate, pool: readonly Candidate[], wanted: number, limit: number, top: number): Scored[] {
+  const restBase = (MAX_RANK + 1) * 2 * (limit + 1);
+  const tieBase = pool.length + 1;
+  const mItems = mentee.itemIds;
+  const best: Candidate[] = [];
+  const bestKey: number[] = [];
+  for (const c of pool) {
+    if (c === mentee) continue;
+    let subject = 0;
+    if (mItems.length) {
+      for (const a of c.itemIds) if (mItems.includes(a)) subject = 2;
     }
-    const subject: 0 | 1 | 2 = common.length ? 2 : mentee.pos !== '' && mentee.pos === c.pos ? 1 : 0;
-    if (subject !== 2) common = [];
+    if (subject === 0 && mentee.pos >= 0 && c.pos === mentee.pos) subject = 1;
+    const prefix = (subject * 2 + (c.org === mentee.org ? 1 : 0)) * DIR_BASE + POPCOUNT[c.p.mentorTopics & wanted]!;
+    const composite = (prefix * restBase + c.rest) * tieBase + (tieBase - 1 - c.tie);
+    if (best.length === top && composite <= bestKey[top - 1]!) continue;
+    let i = best.length;
+    while (i > 0 && bestKey[i - 1]! < composite) i--;
+    best.splice(i, 0, c);
+    bestKey.splice(i, 0, composite);
+    if (best.length > top) {
+      best.pop();
+      bestKey.pop();
+    }
+  }
+  return best.map((c, i) => {
+    const common = mItems.length ? c.items.filter((_, j) => mItems.includes(c.itemIds[j]!)).map((x) => x.text) : [];
+    const subject: 0 | 1 | 2 = common.length ? 2 : mentee.pos >= 0 && c.pos === mentee.pos ? 1 : 0;
     const score: MatchScore = {
       subject,
-      same_org: p.org === m.org,
-      directions: popcount(p.mentorTopics & wanted),
-      category_rank: p.categoryRank,
-      trained: p.trained,
-      load: p.load,
+      same_org: c.org === mentee.org,
+      directions: POPCOUNT[c.p.mentorTopics & wanted]!,
+      category_rank: c.p.categoryRank,
+      trained: c.p.trained,
+      load: c.p.load,
     };
-    const key = packKey(score, limit);
-    // Insert into the sorted top list (higher key first, then lower tie place).
-    const worse = (a: Scored) => a.key < key || (a.key === key && a.c.tie > c.tie);
-    if (best.length === top && !worse(best[best.length - 1]!)) continue;
-    let i = best.length;
-    while (i > 0 && worse(best[i - 1]!)) i--;
-    best.splice(i, 0, { c, key, score, common });
-    if (best.length > top) best.pop();
-  }
-  return { best, total };
+    return { c, key: Math.floor(bestKey[i]! / tieBase), score, common };
+  });
 }
 
 const HIDDEN_NOTE = 'должность и обучение наставников учтены в порядке; эти сведения видит координатор';
@@ -434,16 +480,25 @@ export function rankMentors(
   people: readonly Person[],
   opts: { menteeOrgs: readonly string[]; limit: number; top: number; details: 'all' | 'own_org' },
 ): MenteeSuggestions[] {
-  const all = toCandidates(people);
-  const inScope = (org: string) => opts.menteeOrgs.length === 0 || opts.menteeOrgs.includes(org);
-  const eligible = all.filter((c) => !c.p.young && !c.p.matched && c.p.load < opts.limit);
+  const all = toCandidates(people, opts.limit);
+  const scope = new Set(opts.menteeOrgs);
+  const inScope = (org: string) => scope.size === 0 || scope.has(org);
+  // The eligible candidates by organization type: a mentee looks only at his or her type.
+  const byType = new Map<string, Candidate[]>();
+  for (const c of all) {
+    if (c.p.young || c.p.matched || c.p.load >= opts.limit) continue;
+    const list = byType.get(c.p.orgType);
+    if (list) list.push(c);
+    else byType.set(c.p.orgType, [c]);
+  }
   const mentees = all
     .filter((c) => c.p.young && !c.p.matched && inScope(c.p.org))
     .sort((a, b) => a.p.orgOrder - b.p.orgOrder || a.tie - b.tie);
   return mentees.map((m) => {
     const wantedFrom = m.p.pastTopics ? 'past_pairs' : 'all_directions';
     const wanted = m.p.pastTopics || ALL_TOPICS;
-    const { best, total } = rankFor(m, eligible, wanted, opts.limit, opts.top);
+    const pool = byType.get(m.p.orgType) ?? [];
+    const best = rankFor(m, pool, wanted, opts.limit, opts.top);
     const suggestions = best.map((s, i): MentorSuggestion => {
       const p = s.c.p;
       const hidden = opts.details === 'own_org' && !inScope(p.org);
@@ -474,7 +529,8 @@ export function rankMentors(
       category: m.p.category,
       wanted_directions: topicNames(wanted),
       wanted_from: wantedFrom,
-      candidates: total,
+      // Mentees are young specialists, never in the pool: every pool member is a candidate.
+      candidates: pool.length,
       suggestions,
     };
   });
@@ -490,7 +546,7 @@ export async function suggestMentors(db: Db, opts: MatchingOptions): Promise<Men
   const top = opts.top ?? DEFAULT_TOP;
   checkLimit(limit);
   if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new RangeError(`top must be an integer 1…${MAX_TOP}`);
-  const people = await loadPeople(db, opts.on, opts.orgs);
+  const people = await loadPeople(db, opts.on, opts.orgs, limit);
   return rankMentors(people, {
     menteeOrgs: opts.orgs,
     limit,

@@ -99,7 +99,8 @@ function report(r: ProvisionResult, io: CliIo): void {
     if (r.shared) io.out(`Доступ «Редактор» был бы открыт для ${r.shared}.`);
   }
   if (r.changes.length) {
-    io.out(r.dryRun ? 'Было бы сделано:' : 'Сделано:');
+    const verb = r.created ? 'создано' : 'добавлено';
+    io.out(r.dryRun ? `Будет ${verb} при запуске без --dry-run:` : `${verb[0]!.toUpperCase()}${verb.slice(1)}:`);
     for (const c of r.changes) io.out(`  — ${c}`);
   } else if (!r.created) {
     io.out('Всё на месте: листы, столбцы, списки и защита заголовков соответствуют шаблону; изменений нет.');

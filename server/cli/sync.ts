@@ -4,6 +4,8 @@
  * active organization loaded, 1 otherwise.
  */
 import type { Db } from '../db.ts';
+import { writerFromConfig } from '../google/write.ts';
+import { writeBack } from '../google/writeback.ts';
 import { openConfigured } from '../startup.ts';
 import { createSource } from '../sources/index.ts';
 import { runSync, summaryLine, type OrgOutcome } from '../sync/run.ts';
@@ -51,6 +53,8 @@ async function main(): Promise<number> {
   if (tty) process.stdout.write('\n');
   await printFindings(db, process.argv.includes('--all-findings') ? Infinity : MAX_FINDINGS);
   console.log(summaryLine(summary));
+  // SHEETS_WRITEBACK=1: «Проверка данных» into each sheet; never changes the exit code.
+  if (config.SHEETS_WRITEBACK === '1') await writeBack(db, { writer: writerFromConfig(config), summary, log: (l) => console.log(l) });
   db.close();
   return summary.status === 'ok' ? 0 : 1;
 }

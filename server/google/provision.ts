@@ -34,8 +34,8 @@ import {
 import { extractSpreadsheetId } from '../sources/sheetId.ts';
 import { normalizeTabTitle, quoteSheetTitle } from '../sources/google.ts';
 import type { Cell, Grid } from '../sources/types.ts';
-import { TEMPLATE_ROWS, columnLetter, headerNote, listOf } from '../template/xlsx.ts';
-import { GoogleWriteError, spreadsheetUrl, type SheetsWriter } from './write.ts';
+import { TEMPLATE_ROWS, columnLetter, headerNote, listOf, widthOf } from '../template/xlsx.ts';
+import { spreadsheetUrl, type SheetsWriter } from './write.ts';
 
 export type Request = sheets_v4.Schema$Request;
 
@@ -96,20 +96,9 @@ export function validationRule(c: ColumnDecl): sheets_v4.Schema$DataValidationRu
   return null;
 }
 
-/** Column width in pixels: wide enough for the header and a typical value (as the XLSX template). */
+/** Column width in pixels: the XLSX template's width in characters, at about 7 pixels each. */
 export function columnPixels(c: ColumnDecl): number {
-  const t = c.type;
-  const chars =
-    t.kind === 'date'
-      ? 12
-      : t.kind === 'number' || t.kind === 'yesno' || t.kind === 'item'
-        ? 10
-        : t.kind === 'person'
-          ? 32
-          : t.kind === 'enum' || t.kind === 'enumList' || t.kind === 'category'
-            ? Math.min(36, Math.max(...(listOf(c) ?? ['']).map((v) => v.length)) + 2)
-            : Math.min(48, Math.max(16, Math.round(t.maxLength / 10)));
-  return Math.max(chars, Math.min(40, c.header.length + 4)) * 7 + 10;
+  return widthOf(c) * 7 + 10;
 }
 
 function headerCell(c: ColumnDecl): sheets_v4.Schema$CellData {
@@ -295,7 +284,7 @@ export function planMissing(existing: ExistingSpreadsheet): Plan {
         { updateCells: { start: { sheetId, rowIndex: 0, columnIndex: 0 }, rows: initialRows(tab), fields: HEADER_FIELDS } },
         ...newTabRequests(tab, sheetId),
       );
-      plan.changes.push(`добавлен лист «${tab.title}» с заголовками, списками и проверками`);
+      plan.changes.push(`лист «${tab.title}» с заголовками, списками и проверками`);
       continue;
     }
     planTab(tab, ex, plan);
@@ -342,7 +331,7 @@ function planTab(tab: TabDecl, ex: ExistingTab, plan: Plan): void {
     const v = validationRequest(c, ex.sheetId, h, col, ex.rowCount);
     if (v) plan.requests.push(v);
     plan.requests.push(...freshColumnRequests(c, ex.sheetId, h, col, ex.rowCount));
-    plan.changes.push(`на лист «${ex.title}» добавлен столбец «${c.header}» (${columnLetter(col + 1)}${h + 1})`);
+    plan.changes.push(`столбец «${c.header}» на листе «${ex.title}» (${columnLetter(col + 1)}${h + 1})`);
   });
 
   // Checks under the school's own headers: only where the first row under the header has none.
@@ -353,16 +342,16 @@ function planTab(tab: TabDecl, ex: ExistingTab, plan: Plan): void {
     const v = validationRequest(c, ex.sheetId, h, col, ex.rowCount);
     if (!v) continue;
     plan.requests.push(v);
-    plan.changes.push(`в столбец «${header[col]}» ${at} добавлен ${validationRule(c)?.condition?.type === 'ONE_OF_LIST' ? 'выпадающий список' : 'контроль значений'}`);
+    plan.changes.push(`${validationRule(c)?.condition?.type === 'ONE_OF_LIST' ? 'выпадающий список' : 'проверка значений'} в столбце «${header[col]}» ${at}`);
   }
 
   if (ex.frozenRowCount < h + 1) {
     plan.requests.push(freezeRequest(ex.sheetId, h + 1));
-    plan.changes.push(`закреплена строка заголовков ${at}`);
+    plan.changes.push(`закрепление строки заголовков ${at}`);
   }
   if (!ex.protectedRows.some((p) => p.start <= h && h < p.end)) {
     plan.requests.push(protectRequest(ex.sheetId, h));
-    plan.changes.push(`защищена строка заголовков ${at} (строка ${h + 1})`);
+    plan.changes.push(`защита строки заголовков ${at} (строка ${h + 1})`);
   }
 }
 
@@ -564,7 +553,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     result.created = true;
     if (dryRun) {
       result.requests = buildSetupRequests((title) => body.sheets!.find((s) => s.properties?.title === title)!.properties!.sheetId!);
-      result.changes.push('создана бы новая таблица со всеми листами шаблона', `её ID записан бы в реестр (ячейка ${cell})`);
+      result.changes.push('таблица со всеми листами шаблона', `её ID в реестре (ячейка ${cell})`, 'выпадающие списки, проверки дат и чисел, защита строки заголовков, ширина столбцов');
       if (o.share) result.shared = o.share;
       return result;
     }
@@ -577,7 +566,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     id = created.spreadsheetId;
     result.spreadsheetId = id;
     result.url = spreadsheetUrl(id);
-    result.changes.push('создана таблица со всеми листами шаблона');
+    result.changes.push('таблица со всеми листами шаблона');
     try {
       await writer.call(`запись ID таблицы в реестр (ячейка ${cell})`, (c) =>
         c.sheets.spreadsheets.values.update({ spreadsheetId: registryId, range: cell, valueInputOption: 'RAW', requestBody: { values: [[id]] } }),
@@ -588,7 +577,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
       );
     }
     result.registryCell = cell;
-    result.changes.push(`ID таблицы записан в реестр (ячейка ${cell})`);
+    result.changes.push(`её ID в реестре (ячейка ${cell})`);
     const ids = new Map((created.sheets ?? []).map((s) => [s.properties?.title ?? '', s.properties?.sheetId ?? null]));
     result.requests = buildSetupRequests((title) => ids.get(title) ?? body.sheets!.find((s) => s.properties?.title === title)!.properties!.sheetId!);
     try {
@@ -598,7 +587,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
         `таблица ${who} создана (ID ${id}) и записана в реестр, но списки, проверки и защита заголовков не добавлены: ${(e as Error).message}. Запустите команду ещё раз — недостающее будет добавлено`,
       );
     }
-    result.changes.push('добавлены выпадающие списки, проверки дат и чисел, защита строки заголовков, ширина столбцов');
+    result.changes.push('выпадающие списки, проверки дат и чисел, защита строки заголовков, ширина столбцов');
   } else {
     const found = extractSpreadsheetId(reg.sheet);
     if (found === null) {
@@ -647,4 +636,3 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   return result;
 }
 
-export { GoogleWriteError };

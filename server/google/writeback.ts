@@ -266,9 +266,7 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
       }
     }
     if (result.written.length > 0 || result.failed.length > 0) {
-      log(
-        `Лист «${CHECK_TAB}»: записан в ${result.written.length}, без изменений ${result.unchanged.length}, не записан в ${result.failed.length} ${result.failed.length === 1 ? 'организации' : 'организаций'}.`,
-      );
+      log(`Лист «${CHECK_TAB}»: организаций записано ${result.written.length}, без изменений ${result.unchanged.length}, с ошибкой ${result.failed.length}.`);
     }
   } catch (e) {
     log(`Запись листов «${CHECK_TAB}» не выполнена: ${(e as Error).message}`);

@@ -62,8 +62,8 @@ export function listOf(c: ColumnDecl): readonly string[] | null {
   }
 }
 
-/** Column width in characters: wide enough for the header and a typical value. */
-function widthOf(c: ColumnDecl): number {
+/** Column width in characters: wide enough for the header and a typical value (also the provisioned Google sheet's). */
+export function widthOf(c: ColumnDecl): number {
   const t = c.type;
   const typical =
     t.kind === 'date'

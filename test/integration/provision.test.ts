@@ -242,9 +242,9 @@ describe('a new spreadsheet from the declaration', () => {
       if (list) expect(v!.setDataValidation.rule.condition.values.map((x: Req) => x.userEnteredValue)).toEqual(list);
     }
     expect(r.changes).toEqual([
-      `на лист «${pairs.title}» добавлен столбец «Форма» (H1)`,
-      `добавлен лист «${events.title}» с заголовками, списками и проверками`,
-    ].sort((a, b) => (a.includes('Наставнические') ? -1 : 1) - (b.includes('Наставнические') ? -1 : 1)));
+      `столбец «Форма» на листе «${pairs.title}» (H1)`,
+      `лист «${events.title}» с заголовками, списками и проверками`,
+    ]);
 
     const after = fake.spreadsheet(id)!;
     const pairsAfter = after.tabs.find((t) => t.title === pairs.title)!;
@@ -382,12 +382,11 @@ describe('npm run provision', () => {
     expect(kinds().every((k) => k === 'get' || k === 'values.get')).toBe(true);
     expect(dry.out).toContain('Проверка без изменений (--dry-run)');
     expect(dry.out).toContain('"addSheet"');
-    expect(dry.out).toContain('добавлен лист «Мероприятия»');
+    expect(dry.out).toContain('Будет добавлено при запуске без --dry-run:\n  — лист «Мероприятия»');
 
     const real = await cli(['--org', 'ДОУ-21']);
     expect(real.code).toBe(0);
-    expect(real.out).toContain('Сделано:');
-    expect(real.out).toContain('добавлен лист «Мероприятия»');
+    expect(real.out).toContain('Добавлено:\n  — лист «Мероприятия»');
     const nothing = await cli(['--org', 'ДОУ-21']);
     expect(nothing.code).toBe(0);
     expect(nothing.out).toContain('изменений нет');
