@@ -29,6 +29,7 @@ import { createProfessionalDevelopmentPage } from './pages/professionalDevelopme
 import { createProgramsPage } from './pages/programs.ts';
 import { createUsersPage } from './pages/users.ts';
 import { createPeoplePage } from './pages/people.ts';
+import { createPracticesPage } from './pages/practices.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
 import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES } from './routes.ts';
 import { loadSession, onUnauthenticated, renderAccount, session, showLogin } from './session.ts';
@@ -144,6 +145,8 @@ function createPage(target: Route, ctx: PageContext): Page {
       return createUsersPage(ui.content, ctx);
     case '/people':
       return createPeoplePage(ui.content, ctx);
+    case '/practices':
+      return createPracticesPage(ui.content, ctx);
     default:
       return createOverviewPage(ui.content, ctx);
   }

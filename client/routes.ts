@@ -17,6 +17,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/programs', title: 'Программы (ППН)' },
   { path: '/compliance', title: 'Исполнение распоряжения' },
   { path: '/people', title: 'Наставники и наставляемые' },
+  { path: '/practices', title: 'Практики и мероприятия' },
   { path: '/data-quality', title: 'Качество данных' },
   { path: '/users', title: 'Пользователи' },
 ];

@@ -17,6 +17,7 @@ import { exportRouter } from './routes/export.ts';
 import { MetricCache } from './metricCache.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { peopleRouter } from './routes/people.ts';
+import { practicesRouter } from './routes/practices.ts';
 import { qualityRouter } from './routes/quality.ts';
 import { reportRouter } from './routes/report.ts';
 import { helpRouter } from './routes/help.ts';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(qualityRouter({ db: deps.db }));
   api.use(usersRouter({ auth }));
   api.use(peopleRouter({ db: deps.db, now, auth }));
+  api.use(practicesRouter({ db: deps.db, now }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);
 

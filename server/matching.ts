@@ -65,11 +65,15 @@
  * the coordinator sees those details). `mentorLoad` lists the mentors (employed on `on`) whose
  * load is at or over the limit, `over` = strictly more than the limit.
  *
- * SQL reads the data (parameters bound); the ranking is in TypeScript: per mentee one pass
- * over the candidates of the type with a packed numeric key and a top-N insertion, so a
- * region's thousands of mentees × tens of thousands of teachers stay well under a second.
+ * SQL reads the data (parameters bound, never pasted); the ranking is in TypeScript: per
+ * mentee one pass over the candidates of the type with a composite numeric key and a top-N
+ * insertion. The people read and prepared for a (day, limit) are kept per data version
+ * (server/cache.ts, bumped by every load), so only the first request after a sync reads the
+ * region (about 1.5 s for 1,000 organizations and 32,000 teachers); then a school's answer takes
+ * a few milliseconds and the whole region's (1,200 mentees) about half a second.
  */
 import { CATEGORIES, TOPICS, matchKey, normalizePersonName, tidy } from './contract/index.ts';
+import { dataVersion } from './cache.ts';
 import type { Db, Row } from './db.ts';
 
 export const DEFAULT_LOAD_LIMIT = 3;
@@ -220,24 +224,24 @@ function nameOrder(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The active organizations of the types of the requested ones (all types when none), in the usual order. */
+/** The organizations taking part: in the registry and active, in the usual order. */
 const ORGS_SQL = `
 SELECT s.code, s.name, s.type
 FROM selected_orgs($all, NULL) s JOIN orgs o ON o.code = s.code
-WHERE o.active AND s.type IN (SELECT type FROM orgs WHERE len($orgs) = 0 OR list_contains($orgs, code))
+WHERE o.active
 ORDER BY s.type_rank, s.code_prefix, s.code_number, s.code`;
 
 /**
  * The teachers of those organizations employed on $on that can be a mentee (young, not
- * matched, of a requested organization) or a candidate (not young, not matched, load under
- * $limit). Directions come as bit masks: bit i = the topic of rank i + 1 in enum_order, which
- * is TOPICS[i] (server/schema.ts writes them in that order).
+ * matched) or a candidate (not young, not matched, load under $limit). Directions come as
+ * bit masks: bit i = the topic of rank i + 1 in enum_order, which is TOPICS[i]
+ * (server/schema.ts writes them in that order).
  */
 const PEOPLE_SQL = `
 WITH org_sel AS (
   SELECT s.code
   FROM selected_orgs($all, NULL) s JOIN orgs o ON o.code = s.code
-  WHERE o.active AND s.type IN (SELECT type FROM orgs WHERE len($orgs) = 0 OR list_contains($orgs, code))
+  WHERE o.active
 ),
 emp AS (
   SELECT t.org, t.person_key, t.fio, t.position, t.subject, coalesce(t.young, false) AS young,
@@ -281,7 +285,7 @@ wanted AS (
   LEFT JOIN mentor_load l ON l.org = e.org AND l.person_key = e.person_key
   LEFT JOIN matched m ON m.org = e.org AND m.person_key = e.person_key
   WHERE m.person_key IS NULL
-    AND CASE WHEN e.young THEN len($orgs) = 0 OR list_contains($orgs, e.org) ELSE coalesce(l.n, 0) < $limit END
+    AND (e.young OR coalesce(l.n, 0) < $limit)
 )
 SELECT w.org, w.person_key, w.fio, w.position, w.subject, w.young,
   coalesce(c.category, 'Без категории') AS category, coalesce(k.rank, 0) AS category_rank,
@@ -298,15 +302,9 @@ LEFT JOIN past_topics pt ON pt.org = w.org AND pt.person_key = w.person_key`;
 
 const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
-/**
- * The teachers employed on `on` in the active organizations of the types of `orgs` (all types
- * when empty) who can be a mentee or a candidate (PEOPLE_SQL), in the usual organization order.
- */
-async function loadPeople(db: Db, on: string, orgs: readonly string[], limit: number): Promise<Person[]> {
-  const [orgRows, rows] = await Promise.all([
-    db.query(ORGS_SQL, { orgs: [...orgs], all: [] }),
-    db.query(PEOPLE_SQL, { on, orgs: [...orgs], all: [], limit }),
-  ]);
+/** The teachers employed on `on` in the active organizations who can be a mentee or a candidate (PEOPLE_SQL). */
+async function loadPeople(db: Db, on: string, limit: number): Promise<Person[]> {
+  const [orgRows, rows] = await Promise.all([db.query(ORGS_SQL, { all: [] }), db.query(PEOPLE_SQL, { on, all: [], limit })]);
   const orgInfo = new Map(orgRows.map((o, i) => [String(o.code), { name: String(o.name), type: String(o.type), order: i }]));
   const people: Person[] = [];
   for (const r of rows) {
@@ -395,39 +393,71 @@ function toCandidates(people: readonly Person[], limit: number): Candidate[] {
   return list;
 }
 
+/** The eligible candidates of one organization type, with their keys per wanted-directions mask. */
+interface Pool {
+  list: Candidate[];
+  /** Above every tie place (the tie order numbers all prepared people, not only this pool). */
+  tieBase: number;
+  /** Per wanted mask: each candidate's composite key with subject = 0 and same organization = 0. */
+  bases: Map<number, Float64Array>;
+}
+
+function poolBase(pool: Pool, wanted: number, limit: number): Float64Array {
+  let base = pool.bases.get(wanted);
+  if (!base) {
+    const restBase = (MAX_RANK + 1) * 2 * (limit + 1);
+    const tieBase = pool.tieBase;
+    base = new Float64Array(pool.list.length);
+    for (const [j, c] of pool.list.entries()) {
+      base[j] = (POPCOUNT[c.p.mentorTopics & wanted]! * restBase + c.rest) * tieBase + (tieBase - 1 - c.tie);
+    }
+    pool.bases.set(wanted, base);
+  }
+  return base;
+}
+
 /**
- * The `top` best of `pool` (the eligible candidates of the mentee's type) for one mentee, best
- * first. One pass with integers only: per candidate a composite number, the ranking key
- * (subject, same organization, directions, then the precomputed rest) times a base plus the
- * reversed tie place, kept in a sorted list of `top`.
+ * The `top` best of the pool (the eligible candidates of the mentee's type) for one mentee,
+ * best first. One pass with numbers only: a candidate's composite key is the ranking key
+ * (subject, same organization, directions, then category, training, load) times a base plus
+ * the reversed tie place; all but the subject and organization parts are cached per wanted
+ * mask, and the best `top` are kept in a sorted list.
  */
-function rankFor(mentee: Candidate, pool: readonly Candidate[], wanted: number, limit: number, top: number): Scored[] {
+function rankFor(mentee: Candidate, pool: Pool, wanted: number, limit: number, top: number): Scored[] {
   const restBase = (MAX_RANK + 1) * 2 * (limit + 1);
-  const tieBase = pool.length + 1;
+  const tieBase = pool.tieBase;
+  /** One step of (subject × 2 + same organization). */
+  const unit = DIR_BASE * restBase * tieBase;
+  const base = poolBase(pool, wanted, limit);
   const mItems = mentee.itemIds;
-  const best: Candidate[] = [];
+  const best: number[] = [];
   const bestKey: number[] = [];
-  for (const c of pool) {
+  const list = pool.list;
+  for (let j = 0; j < list.length; j++) {
+    const b = base[j]!;
+    // Not even a same-subject colleague with this rest could enter the list: skip.
+    if (best.length === top && b + 5 * unit <= bestKey[top - 1]!) continue;
+    const c = list[j]!;
     if (c === mentee) continue;
     let subject = 0;
     if (mItems.length) {
       for (const a of c.itemIds) if (mItems.includes(a)) subject = 2;
     }
     if (subject === 0 && mentee.pos >= 0 && c.pos === mentee.pos) subject = 1;
-    const prefix = (subject * 2 + (c.org === mentee.org ? 1 : 0)) * DIR_BASE + POPCOUNT[c.p.mentorTopics & wanted]!;
-    const composite = (prefix * restBase + c.rest) * tieBase + (tieBase - 1 - c.tie);
+    const composite = b + (subject * 2 + (c.org === mentee.org ? 1 : 0)) * unit;
     if (best.length === top && composite <= bestKey[top - 1]!) continue;
     let i = best.length;
     while (i > 0 && bestKey[i - 1]! < composite) i--;
-    best.splice(i, 0, c);
+    best.splice(i, 0, j);
     bestKey.splice(i, 0, composite);
     if (best.length > top) {
       best.pop();
       bestKey.pop();
     }
   }
-  return best.map((c, i) => {
-    const common = mItems.length ? c.items.filter((_, j) => mItems.includes(c.itemIds[j]!)).map((x) => x.text) : [];
+  return best.map((j, i) => {
+    const c = list[j]!;
+    const common = mItems.length ? c.items.filter((_, k) => mItems.includes(c.itemIds[k]!)).map((x) => x.text) : [];
     const subject: 0 | 1 | 2 = common.length ? 2 : mentee.pos >= 0 && c.pos === mentee.pos ? 1 : 0;
     const score: MatchScore = {
       subject,
@@ -472,37 +502,42 @@ function reasonsFor(s: Scored, mentee: Candidate, wanted: number, wantedFrom: Me
   return out;
 }
 
-/**
- * Ranks the candidates for each mentee (pure: the people come from `loadPeople`). Exported
- * so the tie rules can be tested on hand-made people.
- */
-export function rankMentors(
-  people: readonly Person[],
-  opts: { menteeOrgs: readonly string[]; limit: number; top: number; details: 'all' | 'own_org' },
-): MenteeSuggestions[] {
-  const all = toCandidates(people, opts.limit);
+/** People ready to rank at one limit: the eligible candidates by type, every mentee in order. */
+interface Prepared {
+  limit: number;
+  byType: Map<string, Pool>;
+  mentees: Candidate[];
+}
+
+function prepare(people: readonly Person[], limit: number): Prepared {
+  const all = toCandidates(people, limit);
+  // The eligible candidates by organization type: a mentee looks only at his or her type.
+  const byType = new Map<string, Pool>();
+  for (const c of all) {
+    if (c.p.young || c.p.matched || c.p.load >= limit) continue;
+    const pool = byType.get(c.p.orgType);
+    if (pool) pool.list.push(c);
+    else byType.set(c.p.orgType, { list: [c], tieBase: all.length + 1, bases: new Map() });
+  }
+  const mentees = all.filter((c) => c.p.young && !c.p.matched).sort((a, b) => a.p.orgOrder - b.p.orgOrder || a.tie - b.tie);
+  return { limit, byType, mentees };
+}
+
+type RankOptions = { menteeOrgs: readonly string[]; top: number; details: 'all' | 'own_org' };
+
+function rankPrepared(prep: Prepared, opts: RankOptions): MenteeSuggestions[] {
   const scope = new Set(opts.menteeOrgs);
   const inScope = (org: string) => scope.size === 0 || scope.has(org);
-  // The eligible candidates by organization type: a mentee looks only at his or her type.
-  const byType = new Map<string, Candidate[]>();
-  for (const c of all) {
-    if (c.p.young || c.p.matched || c.p.load >= opts.limit) continue;
-    const list = byType.get(c.p.orgType);
-    if (list) list.push(c);
-    else byType.set(c.p.orgType, [c]);
-  }
-  const mentees = all
-    .filter((c) => c.p.young && !c.p.matched && inScope(c.p.org))
-    .sort((a, b) => a.p.orgOrder - b.p.orgOrder || a.tie - b.tie);
-  return mentees.map((m) => {
+  const limit = prep.limit;
+  return prep.mentees.filter((m) => inScope(m.p.org)).map((m) => {
     const wantedFrom = m.p.pastTopics ? 'past_pairs' : 'all_directions';
     const wanted = m.p.pastTopics || ALL_TOPICS;
-    const pool = byType.get(m.p.orgType) ?? [];
-    const best = rankFor(m, pool, wanted, opts.limit, opts.top);
+    const pool = prep.byType.get(m.p.orgType) ?? { list: [], tieBase: 1, bases: new Map() };
+    const best = rankFor(m, pool, wanted, limit, opts.top);
     const suggestions = best.map((s, i): MentorSuggestion => {
       const p = s.c.p;
       const hidden = opts.details === 'own_org' && !inScope(p.org);
-      const reasons = reasonsFor(s, m, wanted, wantedFrom, opts.limit, hidden);
+      const reasons = reasonsFor(s, m, wanted, wantedFrom, limit, hidden);
       if (best[i - 1]?.key === s.key || best[i + 1]?.key === s.key) reasons.push('по всем признакам наравне с соседним вариантом: порядок по ФИО, затем по коду организации');
       const base: MentorSuggestion = {
         place: i + 1,
@@ -514,7 +549,7 @@ export function rankMentors(
         subject: p.subject,
         directions: topicNames(p.mentorTopics),
         load: p.load,
-        limit: opts.limit,
+        limit,
         reasons,
       };
       return hidden ? base : { ...base, position: p.position, trained: p.trained, score: s.score };
@@ -530,10 +565,46 @@ export function rankMentors(
       wanted_directions: topicNames(wanted),
       wanted_from: wantedFrom,
       // Mentees are young specialists, never in the pool: every pool member is a candidate.
-      candidates: pool.length,
+      candidates: pool.list.length,
       suggestions,
     };
   });
+}
+
+/**
+ * Ranks the candidates for each mentee (pure: the people come from `loadPeople`). Exported
+ * so the ranking rules can be tested on hand-made people.
+ */
+export function rankMentors(people: readonly Person[], opts: RankOptions & { limit: number }): MenteeSuggestions[] {
+  return rankPrepared(prepare(people, opts.limit), opts);
+}
+
+/**
+ * Prepared people per database, data version, day and limit. Reading and preparing a region
+ * (tens of thousands of teachers) is most of the cost of an answer and changes only when a
+ * sync loads data (which bumps the data version), so a school's request after the first one
+ * only ranks its own few mentees. A failed load is not kept.
+ */
+const PREPARED = new WeakMap<Db, Map<string, Promise<Prepared>>>();
+const MAX_PREPARED = 4;
+
+function preparedFor(db: Db, on: string, limit: number): Promise<Prepared> {
+  let cache = PREPARED.get(db);
+  if (!cache) PREPARED.set(db, (cache = new Map()));
+  const key = `${dataVersion()}|${on}|${limit}`;
+  let hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+  } else {
+    hit = loadPeople(db, on, limit).then((people) => prepare(people, limit));
+    const mine = hit;
+    mine.catch(() => {
+      if (cache.get(key) === mine) cache.delete(key);
+    });
+  }
+  cache.set(key, hit);
+  while (cache.size > MAX_PREPARED) cache.delete(cache.keys().next().value!);
+  return hit;
 }
 
 function checkLimit(limit: number): void {
@@ -546,10 +617,8 @@ export async function suggestMentors(db: Db, opts: MatchingOptions): Promise<Men
   const top = opts.top ?? DEFAULT_TOP;
   checkLimit(limit);
   if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new RangeError(`top must be an integer 1…${MAX_TOP}`);
-  const people = await loadPeople(db, opts.on, opts.orgs, limit);
-  return rankMentors(people, {
+  return rankPrepared(await preparedFor(db, opts.on, limit), {
     menteeOrgs: opts.orgs,
-    limit,
     top,
     details: opts.details ?? (opts.orgs.length ? 'own_org' : 'all'),
   });

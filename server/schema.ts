@@ -70,7 +70,7 @@ export function tableDdl(tab: TabDecl, name: string = tab.key, temp = false): st
 const SERVICE_DDL = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS categories (name VARCHAR PRIMARY KEY, rank INTEGER NOT NULL)`,
-  // The contract's enumerations in their declared order (forms, topics) and the order's items
+  // The contract's enumerations in their declared order (forms, topics, event kinds and levels) and the order's items
   // with deadlines, so queries can sort and join without a second copy of the lists.
   `CREATE TABLE IF NOT EXISTS enum_order (kind VARCHAR NOT NULL, value VARCHAR NOT NULL, rank INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS order_items (item VARCHAR PRIMARY KEY, rank INTEGER NOT NULL, deadline DATE)`,

@@ -8,6 +8,7 @@
  * every section is drawn (or has failed, with its message in place) it sets `data-ready` on
  * `<html>`, which `GET /api/report.pdf` waits for before printing.
  */
+import { eventsByKindSpec, type EventsRow } from '../charts/events.ts';
 import embed, { type VisualizationSpec } from 'vega-embed';
 import { getMetric, type AttestationDueRow, type ComplianceRow, type DataQualityRow, type EngagementRow, type OrgRow, type PairsByFormRow, type PairsByTopicRow, type ProfessionalDevelopmentRow, type ProgramCompletionRow, type QualificationGrowthRow, type YoungSpecialistsRow } from '../api.ts';
 import { lapsingSpec } from '../charts/attestation.ts';
@@ -40,6 +41,7 @@ export const REPORT_METRICS = [
   'attestation_due',
   'program_completion',
   'compliance',
+  'events',
   'data_quality',
 ] as const;
 
@@ -82,6 +84,8 @@ function chartSpec(name: ReportMetric, rows: readonly OrgRow[], ctx: PageContext
       return programOutcomesSpec(rows as ProgramCompletionRow[], { labels, titles, totalLabel });
     case 'compliance':
       return complianceItemsSpec(rows as ComplianceRow[]);
+    case 'events':
+      return eventsByKindSpec(rows as unknown as EventsRow[]);
     case 'data_quality':
       return rowsLoadedSpec(rows as DataQualityRow[], { labels, titles });
   }

@@ -95,6 +95,7 @@ const METRIC_NAMES = [
   'attestation_due',
   'program_completion',
   'compliance',
+  'events',
   'data_quality',
 ];
 
@@ -235,7 +236,7 @@ describe('a regional account', () => {
       expect(csv.status).toBe(200);
       texts.push([`${name} csv`, await csv.text()]);
     }
-    for (const path of ['/api/metrics', '/api/orgs', '/api/session', '/api/session/options', '/', '/engagement', '/organizations', `/org/${encodeURIComponent('ДОУ-1')}`, '/app.js']) {
+    for (const path of ['/api/metrics', '/api/orgs', '/api/session', '/api/session/options', '/', '/engagement', '/organizations', '/practices', `/org/${encodeURIComponent('ДОУ-1')}`, '/app.js', '/help']) {
       const res = await get(path, a);
       expect(res.status, path).toBe(200);
       texts.push([path, await res.text()]);
@@ -248,7 +249,7 @@ describe('a regional account', () => {
     expect(leaks).toEqual([]);
 
     // What would name people is refused: findings quote cells, sync messages, the audit log, the quality page.
-    for (const path of ['/api/quality', '/api/quality?org=СОШ-1', '/api/sync/runs', '/api/audit', '/data-quality']) {
+    for (const path of ['/api/quality', '/api/quality?org=СОШ-1', '/api/sync/runs', '/api/audit', '/api/mentors', '/api/mentees', '/api/practices', '/data-quality', '/people']) {
       expect((await get(path, a)).status, path).toBe(403);
     }
     expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf })).status).toBe(403);

@@ -419,6 +419,76 @@ describe('rankMentors: the order of the components', () => {
     // No two share a key, so no tie note.
     expect(m!.suggestions.flatMap((s) => s.reasons).filter((r) => r === TIE)).toEqual([]);
   });
+
+  it('keeps a one-step difference (load) above the name whatever stands between them', () => {
+    // Two candidates differing only in load, with many young teachers between them in the
+    // name order: Яковлева (load 0) before Аверина (load 1), though «А» comes first.
+    const base = {
+      org: 'СОШ-2', orgName: 'СОШ-2', orgType: 'Школа', orgOrder: 1, position: 'учитель', subject: 'физика',
+      category: 'Первая', categoryRank: 2, trained: false, matched: false, mentorTopics: 0, pastTopics: 0,
+    };
+    const people: Person[] = [
+      { ...base, org: 'СОШ-1', orgOrder: 0, personKey: 'mentee', fio: 'Юдина Юлия', young: true, load: 0 },
+      { ...base, personKey: 'a', fio: 'Аверина Ада', young: false, load: 1 },
+      ...Array.from({ length: 30 }, (_, i) => ({ ...base, personKey: `b${i}`, fio: `Борисова ${String(i).padStart(2, '0')}`, young: true, matched: true, load: 0 })),
+      { ...base, personKey: 'y', fio: 'Яковлева Яна', young: false, load: 0 },
+    ];
+    const [m] = rankMentors(people, { menteeOrgs: ['СОШ-1'], limit: 3, top: 5, details: 'all' });
+    expect(m!.suggestions.map((s) => s.fio)).toEqual(['Яковлева Яна', 'Аверина Ада']);
+  });
+
+  it('agrees with a plain sort by the tuple on random people', () => {
+    // A reference ranking written directly from the documented rules, on 300 random people.
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const orgs = [
+      { org: 'СОШ-1', orgType: 'Школа', orgOrder: 0 },
+      { org: 'СОШ-2', orgType: 'Школа', orgOrder: 1 },
+      { org: 'СОШ-10', orgType: 'Школа', orgOrder: 2 },
+      { org: 'ДОУ-1', orgType: 'Детский сад', orgOrder: 3 },
+    ];
+    const people: Person[] = Array.from({ length: 300 }, (_, i) => {
+      const o = pick(orgs);
+      return {
+        ...o, orgName: o.org, personKey: `k${i}`, fio: `${pick(['Иванова', 'Петрова', 'Ёлкина', 'Елкина', 'Сидорова'])} ${pick(['Анна', 'Вера'])}`,
+        position: pick(['учитель', 'воспитатель', 'старший воспитатель', null]), subject: pick(['математика', 'физика', null]),
+        young: rnd() < 0.2, category: 'x', categoryRank: Math.floor(rnd() * 5), trained: rnd() < 0.5, load: Math.floor(rnd() * 4),
+        matched: rnd() < 0.1, mentorTopics: Math.floor(rnd() * 32), pastTopics: rnd() < 0.3 ? Math.floor(rnd() * 32) : 0,
+      };
+    });
+    const limit = 3;
+    const got = rankMentors(people, { menteeOrgs: [], limit, top: 7, details: 'all' });
+    const bits = (x: number) => x.toString(2).replace(/0/g, '').length;
+    const pos = (x: string | null) => (x ?? '').replace(/^старший /, '');
+    const norm = (s: string) => s.toLowerCase().replace(/ё/g, 'е');
+    const mentees = people.filter((x) => x.young && !x.matched);
+    expect(got.map((m) => m.fio + m.org)).toEqual(
+      [...mentees].sort((a, b) => a.orgOrder - b.orgOrder || (norm(a.fio) < norm(b.fio) ? -1 : norm(a.fio) > norm(b.fio) ? 1 : a.fio < b.fio ? -1 : a.fio > b.fio ? 1 : a.personKey < b.personKey ? -1 : 1)).map((m) => m.fio + m.org),
+    );
+    for (const [mi, g] of got.entries()) {
+      const m = [...mentees].sort((a, b) => a.orgOrder - b.orgOrder || (norm(a.fio) < norm(b.fio) ? -1 : norm(a.fio) > norm(b.fio) ? 1 : a.fio < b.fio ? -1 : a.fio > b.fio ? 1 : a.personKey < b.personKey ? -1 : 1))[mi]!;
+      const wanted = m.pastTopics || 31;
+      const tuple = (c: Person) => [
+        m.subject && c.subject === m.subject ? 2 : pos(m.position) !== '' && pos(c.position) === pos(m.position) ? 1 : 0,
+        c.org === m.org ? 1 : 0, bits(c.mentorTopics & wanted), c.categoryRank, c.trained ? 1 : 0, -c.load,
+      ];
+      const expected = people
+        .filter((c) => !c.young && !c.matched && c.load < limit && c.orgType === m.orgType)
+        .sort((a, b) => {
+          const x = tuple(a);
+          const y = tuple(b);
+          for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return y[i]! - x[i]!;
+          const na = norm(a.fio);
+          const nb = norm(b.fio);
+          if (na !== nb) return na < nb ? -1 : 1;
+          if (a.fio !== b.fio) return a.fio < b.fio ? -1 : 1;
+          return a.orgOrder - b.orgOrder || (a.personKey < b.personKey ? -1 : 1);
+        });
+      expect(g.candidates).toBe(expected.length);
+      expect(g.suggestions.map((s) => `${s.fio} ${s.org} ${s.load}`)).toEqual(expected.slice(0, 7).map((c) => `${c.fio} ${c.org} ${c.load}`));
+    }
+  });
 });
 
 describe('mentorLoad', () => {
