@@ -160,12 +160,14 @@ const principals: Record<string, Principal> = {
 };
 
 let tmp: TempDb;
+let source: ReturnType<typeof createMemorySource>;
 let server: Server;
 let base: string;
 
 beforeAll(async () => {
   tmp = await openTempDb();
-  const summary = await runSync({ db: tmp.db, source: createMemorySource(municipality()), trigger: 'test', now: () => new Date('2024-03-15T08:00:00Z') });
+  source = createMemorySource(municipality());
+  const summary = await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2024-03-15T08:00:00Z') });
   expect(summary.status).toBe('ok');
   expect(summary.totals.rowsQuarantined).toBe(0);
   // The fixture is clean: no finding at all, so every row above counts.
@@ -462,12 +464,18 @@ describe('rankMentors: the order of the components', () => {
     const bits = (x: number) => x.toString(2).replace(/0/g, '').length;
     const pos = (x: string | null) => (x ?? '').replace(/^старший /, '');
     const norm = (s: string) => s.toLowerCase().replace(/ё/g, 'е');
-    const mentees = people.filter((x) => x.young && !x.matched);
-    expect(got.map((m) => m.fio + m.org)).toEqual(
-      [...mentees].sort((a, b) => a.orgOrder - b.orgOrder || (norm(a.fio) < norm(b.fio) ? -1 : norm(a.fio) > norm(b.fio) ? 1 : a.fio < b.fio ? -1 : a.fio > b.fio ? 1 : a.personKey < b.personKey ? -1 : 1)).map((m) => m.fio + m.org),
-    );
+    /** Name (case and ё/е ignored), name as typed, organization order, key. */
+    const byName = (a: Person, b: Person) => {
+      const [na, nb] = [norm(a.fio), norm(b.fio)];
+      if (na !== nb) return na < nb ? -1 : 1;
+      if (a.fio !== b.fio) return a.fio < b.fio ? -1 : 1;
+      return a.orgOrder - b.orgOrder || (a.personKey < b.personKey ? -1 : 1);
+    };
+    // Mentees: organization order, then name.
+    const mentees = people.filter((x) => x.young && !x.matched).sort((a, b) => a.orgOrder - b.orgOrder || byName(a, b));
+    expect(got.map((m) => `${m.fio} ${m.org}`)).toEqual(mentees.map((m) => `${m.fio} ${m.org}`));
     for (const [mi, g] of got.entries()) {
-      const m = [...mentees].sort((a, b) => a.orgOrder - b.orgOrder || (norm(a.fio) < norm(b.fio) ? -1 : norm(a.fio) > norm(b.fio) ? 1 : a.fio < b.fio ? -1 : a.fio > b.fio ? 1 : a.personKey < b.personKey ? -1 : 1))[mi]!;
+      const m = mentees[mi]!;
       const wanted = m.pastTopics || 31;
       const tuple = (c: Person) => [
         m.subject && c.subject === m.subject ? 2 : pos(m.position) !== '' && pos(c.position) === pos(m.position) ? 1 : 0,
@@ -479,11 +487,7 @@ describe('rankMentors: the order of the components', () => {
           const x = tuple(a);
           const y = tuple(b);
           for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return y[i]! - x[i]!;
-          const na = norm(a.fio);
-          const nb = norm(b.fio);
-          if (na !== nb) return na < nb ? -1 : 1;
-          if (a.fio !== b.fio) return a.fio < b.fio ? -1 : 1;
-          return a.orgOrder - b.orgOrder || (a.personKey < b.personKey ? -1 : 1);
+          return byName(a, b);
         });
       expect(g.candidates).toBe(expected.length);
       expect(g.suggestions.map((s) => `${s.fio} ${s.org} ${s.load}`)).toEqual(expected.slice(0, 7).map((c) => `${c.fio} ${c.org} ${c.load}`));
@@ -595,5 +599,25 @@ describe('GET /api/matching and /api/mentor-load', () => {
       'Лебедев Лев Андреевич',
     ]);
     expect((await get('/api/mentor-load?limit=1', 'school:СОШ-2')).body.mentors).toEqual([]);
+  });
+});
+
+// Last: it re-syncs changed data (and restores it at the end).
+describe('after a sync', () => {
+  it('answers from the new data, not from the prepared people of the old', async () => {
+    const sync = () => runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2024-03-15T09:00:00Z') });
+    const before = await suggestMentors(tmp.db, { on: ON, orgs: ['СОШ-1'] });
+    expect(before.map((m) => m.fio)).toEqual(['Алексеева Алина Романовна', 'Васильева Вера Николаевна']);
+    // Кузнецова takes Алексеева: Алексеева is matched, Кузнецова's load becomes 1.
+    const changed = municipality();
+    changed.sheets[SHEET.s1]![1]!.grid.push(['Кузнецова Ксения Павловна', 'Алексеева Алина Романовна', ONE, SUBJ, '01.03.2024', '', '', 'Действует']);
+    source.data = changed;
+    expect((await sync()).status).toBe('ok');
+    const after = await suggestMentors(tmp.db, { on: ON, orgs: ['СОШ-1'] });
+    expect(after.map((m) => m.fio)).toEqual(['Васильева Вера Николаевна']);
+    expect(after[0]!.suggestions.find((x) => x.fio === 'Кузнецова Ксения Павловна')?.load).toBe(1);
+    source.data = municipality();
+    expect((await sync()).status).toBe('ok');
+    expect(await suggestMentors(tmp.db, { on: ON, orgs: ['СОШ-1'] })).toEqual(before);
   });
 });
