@@ -15,6 +15,7 @@ import type { Db } from './db.ts';
 import { HttpError, notFound } from './errors.ts';
 import { exportRouter } from './routes/export.ts';
 import { MetricCache } from './metricCache.ts';
+import { matchingRouter } from './routes/matching.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { peopleRouter } from './routes/people.ts';
 import { practicesRouter } from './routes/practices.ts';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(usersRouter({ auth }));
   api.use(peopleRouter({ db: deps.db, now, auth }));
   api.use(practicesRouter({ db: deps.db, now }));
+  api.use(matchingRouter({ db: deps.db, now }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);
 

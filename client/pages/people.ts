@@ -54,6 +54,15 @@ interface MenteeRow {
   category_path: string | null;
 }
 
+interface Suggested {
+  org: string;
+  org_type: string;
+  fio: string;
+  subject: string | null;
+  candidates: number;
+  suggestions: { fio: string; org: string; category: string; load: number; limit: number; reasons: string[] }[];
+}
+
 /** Mentors at or over this many current mentees are marked (the default limit of the matching). */
 export const LOAD_LIMIT = 3;
 
@@ -96,7 +105,15 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
   );
   const mentors = new Panel({ id: 'mentors-register', title: 'Наставники', wide: true, chart: false, table: false });
   const mentees = new Panel({ id: 'mentees-register', title: 'Наставляемые и молодые специалисты', wide: true, chart: false, table: false });
-  container.replaceChildren(controls, h('div', { className: 'panels' }, mentors.element, mentees.element));
+  const matching = new Panel({
+    id: 'matching',
+    title: 'Подбор наставников молодым специалистам',
+    note: 'Для каждого молодого специалиста без наставника — возможные наставники своей организации и организаций того же типа, по порядку: предмет, своя организация, направления, категория, обучение наставников, нагрузка (не больше 3 наставляемых). Под каждым — почему он на этом месте.',
+    wide: true,
+    chart: false,
+    table: false,
+  });
+  container.replaceChildren(controls, h('div', { className: 'panels' }, matching.element, mentors.element, mentees.element));
 
   let mentorRows: MentorRow[] = [];
   let menteeRows: MenteeRow[] = [];
@@ -188,6 +205,45 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
   search.addEventListener('input', redraw);
   onlyEmployed.addEventListener('change', redraw);
 
+  async function showMatching(f: Filters, signal: AbortSignal): Promise<void> {
+    const q = new URLSearchParams({ date: asOf(f, ctx.today) });
+    for (const org of f.orgs) q.append('org', org);
+    const response = await fetch(`/api/matching?${q.toString()}`, { headers: { Accept: 'application/json' }, signal });
+    if (response.status === 401) onUnauthenticated();
+    const body = (await response.json().catch(() => null)) as { mentees?: Suggested[]; error?: { message?: string } } | null;
+    if (!response.ok || !body?.mentees) throw new ApiError(response.status, 'http', body?.error?.message ?? `Сервер отклонил запрос (код ${response.status}).`);
+    // The matching has no type filter: the organizations of another type are left out here.
+    const list = body.mentees.filter((m) => !f.type || m.org_type === f.type);
+    if (!list.length) return matching.empty(`На ${formatDate(asOf(f, ctx.today))} у всех молодых специалистов выбранных организаций есть наставник.`);
+    matching.setContent(
+      h(
+        'div',
+        { className: 'matching-list' },
+        ...list.map((m) =>
+          h(
+            'details',
+            { className: 'matching', attrs: { 'data-org': m.org } },
+            h(
+              'summary',
+              {},
+              h('strong', {}, m.fio),
+              ` (${m.org}${m.subject ? `, ${m.subject}` : ''}) — ${m.suggestions.length ? `кандидатов: ${formatInteger(m.candidates)}` : 'подходящих наставников нет'}`,
+            ),
+            m.suggestions.length
+              ? h(
+                  'ol',
+                  {},
+                  ...m.suggestions.map((s) =>
+                    h('li', {}, h('strong', {}, s.fio), ` (${s.org}, ${s.category}, наставляемых: ${s.load} из ${s.limit})`, h('span', { className: 'people-sub' }, s.reasons.join('; '))),
+                  ),
+                )
+              : null,
+          ),
+        ),
+      ),
+    );
+  }
+
   return {
     title: 'Наставники и наставляемые',
     description: 'Учёт наставников и наставляемых (п. 2.1 распоряжения) на конец выбранного периода: кто с кем в паре сейчас, нагрузка наставников, программы, повышение квалификации и аттестация наставляемых.',
@@ -199,6 +255,7 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
       const q = query(f, ctx.today);
       await runPanelTasks(
         [
+          { panel: matching, run: () => showMatching(f, signal) },
           {
             panel: mentors,
             run: async () => {
@@ -218,10 +275,12 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
       );
     },
     clear() {
+      matching.reset();
       mentors.reset();
       mentees.reset();
     },
     dispose() {
+      matching.dispose();
       mentors.dispose();
       mentees.dispose();
     },

@@ -249,7 +249,7 @@ describe('a regional account', () => {
     expect(leaks).toEqual([]);
 
     // What would name people is refused: findings quote cells, sync messages, the audit log, the quality page.
-    for (const path of ['/api/quality', '/api/quality?org=СОШ-1', '/api/sync/runs', '/api/audit', '/api/mentors', '/api/mentees', '/api/practices', '/data-quality', '/people']) {
+    for (const path of ['/api/quality', '/api/quality?org=СОШ-1', '/api/sync/runs', '/api/audit', '/api/mentors', '/api/mentees', '/api/practices', '/api/matching', '/api/mentor-load', '/data-quality', '/people']) {
       expect((await get(path, a)).status, path).toBe(403);
     }
     expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf })).status).toBe(403);
