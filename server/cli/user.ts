@@ -5,6 +5,7 @@
  * Every change goes to the audit log. Exit codes: 0 done, 1 refused (the reason in Russian),
  * 2 wrong usage or the database could not be opened (the server holds its lock).
  */
+import { pathToFileURL } from 'node:url';
 import { generatePassword } from '../auth/secrets.ts';
 import { AuthError, AuthStore, ROLES, ROLE_TITLES, type Role } from '../auth/store.ts';
 import { openConfigured } from '../startup.ts';
@@ -241,14 +242,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
+/** Runs a command and returns its exit code, errors printed in Russian (the tests call it in-process). */
+export async function runUserCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
     if (e instanceof UsageError) {
       console.error(`Ошибка: ${e.message}.\n\n${USAGE}`);
-      process.exit(2);
+      return 2;
     }
     console.error(`Ошибка: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(await runUserCli(process.argv.slice(2)));
+}

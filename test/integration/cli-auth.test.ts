@@ -9,8 +9,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
+import { runTokenCli } from '../../server/cli/token.ts';
+import { runUserCli } from '../../server/cli/user.ts';
 import { Db } from '../../server/db.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -26,7 +28,36 @@ interface Outcome {
   stderr: string;
 }
 
-function cli(tool: 'user' | 'token', args: string[], opts: { stdin?: string; db?: string } = {}): Promise<Outcome> {
+/**
+ * Runs a CLI. With standard input (a password) or another database file: as a child process,
+ * exactly as `npm run` starts it. Otherwise in this process through the same entry function
+ * (`runUserCli`/`runTokenCli`, what the script runs), output captured: a `tsx` child costs
+ * ~1.5 s of CPU, and the suite has a time budget.
+ */
+async function cli(tool: 'user' | 'token', args: string[], opts: { stdin?: string; db?: string } = {}): Promise<Outcome> {
+  if (opts.stdin === undefined && opts.db === undefined) return inProcess(tool, args);
+  return spawned(tool, args, opts);
+}
+
+async function inProcess(tool: 'user' | 'token', args: string[]): Promise<Outcome> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const saved = process.env.MONITOR_DB;
+  process.env.MONITOR_DB = dbPath;
+  try {
+    const code = tool === 'user' ? await runUserCli(args) : await runTokenCli(args);
+    return { code, stdout: out.map((l) => `${l}\n`).join(''), stderr: err.map((l) => `${l}\n`).join('') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    if (saved === undefined) delete process.env.MONITOR_DB;
+    else process.env.MONITOR_DB = saved;
+  }
+}
+
+function spawned(tool: 'user' | 'token', args: string[], opts: { stdin?: string; db?: string }): Promise<Outcome> {
   const proc = spawn(TSX, [`server/cli/${tool}.ts`, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', MONITOR_DB: opts.db ?? dbPath },
@@ -73,7 +104,7 @@ beforeAll(() => {
     try {
       const [weak, unknown, locked] = await Promise.all([
         cli('user', ['add', 'weak', '--role', 'region', '--password-stdin'], { stdin: 'abc123\n', db: join(dir, 'weak.duckdb') }),
-        cli('user', ['frobnicate']),
+        spawned('user', ['frobnicate'], {}),
         cli('token', ['list'], { db: join(dir, 'held.duckdb') }),
       ]);
       return { weak, unknown, locked };

@@ -121,7 +121,7 @@ describe('npm start with a Google registry', () => {
     await again.url;
     expect(again.output()).not.toContain('пароль');
     expect(again.output()).not.toContain(printed![1]);
-  });
+  }, 60_000);
 
   it('explains a bad configuration in Russian and exits', async () => {
     const bad = run({ PORT: 'восемь', MONITOR_DB: join(dir, 'x.duckdb'), SHEETS_REGISTRY_ID: REGISTRY });
