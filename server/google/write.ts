@@ -18,7 +18,10 @@ import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import type { Config } from '../config.ts';
-import { backoffDelay, parseRetryAfter, RateLimiter } from '../sources/google.ts';
+import { backoffDelay, RateLimiter } from '../sources/google.ts';
+import { countOf } from '../contract/normalize.ts';
+import { RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, redact, withSlash, type Failure } from './failure.ts';
+
 
 export const WRITE_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'https://www.googleapis.com/auth/drive.file'];
 
@@ -84,55 +87,6 @@ export interface SheetsWriter {
   readonly stats: { requests: number; retries: number };
 }
 
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
-
-/** What we keep from a failed request: nothing here holds config, headers or URLs. */
-interface Failure {
-  status: number | undefined;
-  reasons: string[];
-  detail: string;
-  retryAfterMs: number | null;
-  network: boolean;
-  local: boolean;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-function headerValue(headers: unknown, name: string): string | null {
-  if (!isObject(headers)) return null;
-  const get = (headers as { get?: unknown }).get;
-  if (typeof get === 'function') {
-    const v: unknown = get.call(headers, name);
-    return typeof v === 'string' ? v : null;
-  }
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name.toLowerCase()) return String(Array.isArray(v) ? v[0] : v);
-  return null;
-}
-
-/** Removes anything that looks like a credential from a text shown to people. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let s = text;
-  for (const secret of secrets) if (secret.length >= 4) s = s.split(secret).join('***');
-  s = s.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '***');
-  s = s.replace(/([?&](?:key|access_token|token|api_key)=)[^&\s#"']*/gi, '$1***');
-  s = s.replace(/((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***');
-  s = s.replace(/(x-goog-api-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
-  return s;
-}
-
-function countOf(n: number, one: string, few: string, many: string): string {
-  const m10 = n % 10;
-  const m100 = n % 100;
-  const word = m10 === 1 && m100 !== 11 ? one : m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? few : many;
-  return `${n} ${word}`;
-}
-
-function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
-}
 
 export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
   const sleep = opts.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
@@ -198,46 +152,9 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
   }
 
   function inspect(err: unknown): Failure {
-    if (err instanceof GoogleWriteError || !isObject(err)) {
-      return { status: undefined, reasons: [], detail: redact(err instanceof Error ? err.message : String(err), secrets), retryAfterMs: null, network: false, local: true };
-    }
-    const response = err['response'];
-    if (isObject(response) && typeof response['status'] === 'number') {
-      const status = response['status'];
-      const reasons: string[] = [];
-      let message = '';
-      const data = response['data'];
-      const body = isObject(data) ? data['error'] : undefined;
-      if (isObject(body)) {
-        if (typeof body['message'] === 'string') message = body['message'];
-        if (typeof body['status'] === 'string') reasons.push(body['status']);
-        for (const list of [body['details'], body['errors']]) {
-          if (!Array.isArray(list)) continue;
-          for (const d of list) if (isObject(d) && typeof d['reason'] === 'string') reasons.push(d['reason']);
-        }
-      } else if (typeof body === 'string') {
-        reasons.push(body);
-        message = isObject(data) && typeof data['error_description'] === 'string' ? `${body}: ${data['error_description']}` : body;
-      }
-      if (message === '') message = `HTTP ${status}`;
-      return {
-        status,
-        reasons,
-        detail: redact(message, secrets),
-        retryAfterMs: parseRetryAfter(headerValue(response['headers'], 'retry-after'), now()),
-        network: false,
-        local: false,
-      };
-    }
-    const name = typeof err['name'] === 'string' ? err['name'] : '';
-    const message = typeof err['message'] === 'string' ? err['message'] : String(err);
-    if ('config' in err || name === 'TimeoutError' || name === 'AbortError' || name === 'FetchError') {
-      const timedOut = name === 'TimeoutError' || name === 'AbortError' || /timeout|aborted/i.test(message);
-      const detail = timedOut ? `превышено время ожидания ответа (${Math.round(timeoutMs / 100) / 10} с)` : message;
-      return { status: undefined, reasons: [], detail: redact(detail, secrets), retryAfterMs: null, network: true, local: false };
-    }
-    return { status: undefined, reasons: [], detail: redact(message, secrets), retryAfterMs: null, network: false, local: true };
+    return inspectFailure(err, { sanitize: (t) => redact(t, secrets), timeoutMs, now, isLocal: (e) => e instanceof GoogleWriteError });
   }
+
 
   const isRateLimit = (f: Failure) => f.status === 429 || (f.status === 403 && f.reasons.some((r) => RATE_LIMIT_REASONS.has(r)));
 

@@ -23,7 +23,9 @@ import { GoogleAuth } from 'google-auth-library';
 import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
+import { RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, parseRetryAfter, redact, withSlash, type Failure } from '../google/failure.ts';
 import { ID_RE, extractSpreadsheetId } from './sheetId.ts';
+
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
 
 export interface GoogleSourceOptions {
@@ -77,8 +79,6 @@ const SCOPES = [
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 32_000;
 /** A `Retry-After` longer than this is clamped: a sync must not hang for an hour on one header. */
-const RETRY_AFTER_MAX_MS = 5 * 60_000;
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 /**
  * gridData answers over this are refused unread (by Content-Length). A school's sheet is about
  * 250 KB of (pretty-printed, uncompressed) gridData in the benchmark; 8 MiB is ~30 times that.
@@ -91,7 +91,6 @@ const DEFAULT_MAX_GRID_DATA_BYTES = 8 * 1024 * 1024;
  */
 const GRID_DATA_FIELDS = 'sheets(properties(title,sheetType),data(rowData(values(effectiveValue))))';
 /** Drive (and sometimes Sheets) report per-user rate limits as 403 with one of these reasons. */
-const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
 
 // ---------------------------------------------------------------------------------------------
 // Small pure helpers (exported for other modules and for tests)
@@ -120,17 +119,6 @@ export function normalizeTabTitle(title: string): string {
 export function backoffDelay(attempt: number, random: () => number, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * ceiling);
-}
-
-/** `Retry-After` as milliseconds from `nowMs`: delta-seconds or an HTTP date; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
-  if (value === null || value === undefined) return null;
-  const v = value.trim();
-  if (v === '') return null;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.min(RETRY_AFTER_MAX_MS, Math.round(Number(v) * 1000));
-  const date = Date.parse(v);
-  if (Number.isNaN(date)) return null;
-  return Math.min(RETRY_AFTER_MAX_MS, Math.max(0, date - nowMs));
 }
 
 export interface RateLimiterOptions {
@@ -201,56 +189,6 @@ function defaultSleep(ms: number): Promise<void> {
 // Error inspection
 // ---------------------------------------------------------------------------------------------
 
-/** What we keep from a failed request; nothing here holds config, headers or URLs. */
-interface Failure {
-  /** HTTP status, or undefined for network errors / timeouts. */
-  status: number | undefined;
-  /** Google's machine reason(s) (`details[].reason`, `errors[].reason`, `status`). */
-  reasons: string[];
-  /** Google's human message (already sanitized) or a network description. */
-  detail: string;
-  retryAfterMs: number | null;
-  /** True when the request never got an HTTP answer from the API (network, timeout). */
-  network: boolean;
-  /** True when this is not a request failure at all (a bug, an unreadable key). */
-  local: boolean;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-function headerValue(headers: unknown, name: string): string | null {
-  if (!isObject(headers)) return null;
-  const get = (headers as { get?: unknown }).get;
-  if (typeof get === 'function') {
-    const v: unknown = get.call(headers, name);
-    return typeof v === 'string' ? v : null;
-  }
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() === name.toLowerCase()) return Array.isArray(v) ? String(v[0]) : String(v);
-  }
-  return null;
-}
-
-/** Messages of errors raised below the HTTP layer (undici puts the code in `cause`). */
-function networkDescription(err: Record<string, unknown>, timeoutMs: number): string {
-  const parts: string[] = [];
-  let cur: unknown = err;
-  for (let i = 0; i < 4 && isObject(cur); i++) {
-    const name = typeof cur['name'] === 'string' ? cur['name'] : '';
-    const code = typeof cur['code'] === 'string' ? cur['code'] : '';
-    // We never abort requests ourselves, so an AbortError is gaxios' per-request timeout firing.
-    if (name === 'TimeoutError' || name === 'AbortError' || code === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return `превышено время ожидания ответа (${timeoutMs < 1000 ? `${timeoutMs} мс` : `${Math.round(timeoutMs / 100) / 10} с`})`;
-    }
-    if (code !== '' && !parts.includes(code)) parts.push(code);
-    cur = cur['cause'];
-  }
-  const message = typeof err['message'] === 'string' ? err['message'] : 'сетевая ошибка';
-  return parts.length > 0 ? `${message} (${parts.join(', ')})` : message;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The source
 // ---------------------------------------------------------------------------------------------
@@ -297,14 +235,9 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   let driveDisabled = false;
 
   function sanitize(text: string): string {
-    let s = text;
-    for (const secret of secrets) if (secret.length >= 4) s = s.split(secret).join('***');
-    s = s.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '***');
-    s = s.replace(/([?&](?:key|access_token|token|api_key)=)[^&\s#"']*/gi, '$1***');
-    s = s.replace(/((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***');
-    s = s.replace(/(x-goog-api-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
-    return s;
+    return redact(text, secrets);
   }
+
 
   // The clients are built lazily: reading the key file is async and may fail, and that failure
   // belongs to a sync (as a SourceError), not to the construction of the app.
@@ -374,50 +307,9 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   }
 
   function inspect(err: unknown): Failure {
-    if (err instanceof SourceError) {
-      return { status: undefined, reasons: [], detail: err.message, retryAfterMs: null, network: false, local: true };
-    }
-    if (!isObject(err)) {
-      return { status: undefined, reasons: [], detail: sanitize(String(err)), retryAfterMs: null, network: false, local: true };
-    }
-    const response = err['response'];
-    if (isObject(response) && typeof response['status'] === 'number') {
-      const status = response['status'];
-      const reasons: string[] = [];
-      let message = '';
-      const data = response['data'];
-      const body = isObject(data) ? data['error'] : undefined;
-      if (isObject(body)) {
-        if (typeof body['message'] === 'string') message = body['message'];
-        if (typeof body['status'] === 'string') reasons.push(body['status']);
-        for (const list of [body['details'], body['errors']]) {
-          if (!Array.isArray(list)) continue;
-          for (const d of list) if (isObject(d) && typeof d['reason'] === 'string') reasons.push(d['reason']);
-        }
-      } else if (typeof body === 'string') {
-        // OAuth token endpoint: {"error":"invalid_grant","error_description":"..."}
-        reasons.push(body);
-        message = isObject(data) && typeof data['error_description'] === 'string' ? `${body}: ${data['error_description']}` : body;
-      }
-      if (message === '') message = typeof response['statusText'] === 'string' && response['statusText'] !== '' ? response['statusText'] : `HTTP ${status}`;
-      return {
-        status,
-        reasons,
-        detail: sanitize(message),
-        retryAfterMs: parseRetryAfter(headerValue(response['headers'], 'retry-after'), now()),
-        network: false,
-        local: false,
-      };
-    }
-    // gaxios wraps fetch failures and aborts (timeouts) in a GaxiosError that has a `config`;
-    // a DOMException TimeoutError/AbortError can also escape on its own.
-    const name = typeof err['name'] === 'string' ? err['name'] : '';
-    if ('config' in err || name === 'TimeoutError' || name === 'AbortError' || name === 'FetchError') {
-      return { status: undefined, reasons: [], detail: sanitize(networkDescription(err, timeoutMs)), retryAfterMs: null, network: true, local: false };
-    }
-    const message = typeof err['message'] === 'string' ? err['message'] : String(err);
-    return { status: undefined, reasons: [], detail: sanitize(message), retryAfterMs: null, network: false, local: true };
+    return inspectFailure(err, { sanitize, timeoutMs, now, isLocal: (e) => e instanceof SourceError });
   }
+
 
   function isRateLimit(f: Failure): boolean {
     return f.status === 429 || (f.status === 403 && f.reasons.some((r) => RATE_LIMIT_REASONS.has(r)));
@@ -642,9 +534,6 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   };
 }
 
-function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
-}
 
 function plural(n: number, one: string, few: string, many: string): string {
   const m10 = n % 10;

@@ -12,12 +12,12 @@ import {
   createGoogleSource,
   extractSpreadsheetId,
   normalizeTabTitle,
-  parseRetryAfter,
   quoteSheetTitle,
   RateLimiter,
   type GoogleSourceOptions,
 } from '../../server/sources/google.ts';
 import { SourceError, type OrgEntry } from '../../server/sources/types.ts';
+import { parseRetryAfter } from '../../server/google/failure.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
 
 const KEY = 'AIzaTEST-secret-key-0123456789';

@@ -1,0 +1,138 @@
+/**
+ * What the read-only source (server/sources/google.ts) and the writer (server/google/write.ts)
+ * both need to judge a failed Google request: the failure reduced to what can be shown
+ * (status, Google's reasons and message, Retry-After, network or local), secrets redacted.
+ */
+/** A server's Retry-After is honoured up to this long. */
+const RETRY_AFTER_MAX_MS = 5 * 60_000;
+
+/** `Retry-After` as milliseconds from `nowMs`: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
+  if (value === null || value === undefined) return null;
+  const v = value.trim();
+  if (v === '') return null;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.min(RETRY_AFTER_MAX_MS, Math.round(Number(v) * 1000));
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return null;
+  return Math.min(RETRY_AFTER_MAX_MS, Math.max(0, date - nowMs));
+}
+
+/** HTTP statuses worth another attempt. */
+export const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Google's reasons of a 403 that is really a rate limit. */
+export const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
+
+/** What we keep from a failed request; nothing here holds config, headers or URLs. */
+export interface Failure {
+  /** HTTP status, or undefined for network errors / timeouts. */
+  status: number | undefined;
+  /** Google's machine reason(s) (`details[].reason`, `errors[].reason`, `status`). */
+  reasons: string[];
+  /** Google's human message (already sanitized) or a network description. */
+  detail: string;
+  retryAfterMs: number | null;
+  /** True when the request never got an HTTP answer from the API (network, timeout). */
+  network: boolean;
+  /** True when this is not a request failure at all (a bug, an unreadable key). */
+  local: boolean;
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+export function headerValue(headers: unknown, name: string): string | null {
+  if (!isObject(headers)) return null;
+  const get = (headers as { get?: unknown }).get;
+  if (typeof get === 'function') {
+    const v: unknown = get.call(headers, name);
+    return typeof v === 'string' ? v : null;
+  }
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === name.toLowerCase()) return Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return null;
+}
+
+/** Removes anything that looks like a credential from a text shown to people. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let s = text;
+  for (const secret of secrets) if (secret.length >= 4) s = s.split(secret).join('***');
+  s = s.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '***');
+  s = s.replace(/([?&](?:key|access_token|token|api_key)=)[^&\s#"']*/gi, '$1***');
+  s = s.replace(/((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***');
+  s = s.replace(/(x-goog-api-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
+  return s;
+}
+
+export function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** Messages of errors raised below the HTTP layer (undici puts the code in `cause`). */
+export function networkDescription(err: Record<string, unknown>, timeoutMs: number): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && isObject(cur); i++) {
+    const name = typeof cur['name'] === 'string' ? cur['name'] : '';
+    const code = typeof cur['code'] === 'string' ? cur['code'] : '';
+    // We never abort requests ourselves, so an AbortError is gaxios' per-request timeout firing.
+    if (name === 'TimeoutError' || name === 'AbortError' || code === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return `превышено время ожидания ответа (${timeoutMs < 1000 ? `${timeoutMs} мс` : `${Math.round(timeoutMs / 100) / 10} с`})`;
+    }
+    if (code !== '' && !parts.includes(code)) parts.push(code);
+    cur = cur['cause'];
+  }
+  const message = typeof err['message'] === 'string' ? err['message'] : 'сетевая ошибка';
+  return parts.length > 0 ? `${message} (${parts.join(', ')})` : message;
+}
+
+/**
+ * A thrown value of a googleapis call as a Failure. `local` errors (our own, worded already)
+ * are passed through as they are; everything shown goes through `sanitize`.
+ */
+export function inspectFailure(err: unknown, o: { sanitize: (text: string) => string; timeoutMs: number; now: () => number; isLocal: (err: unknown) => boolean }): Failure {
+  if (o.isLocal(err)) {
+    return { status: undefined, reasons: [], detail: o.sanitize(err instanceof Error ? err.message : String(err)), retryAfterMs: null, network: false, local: true };
+  }
+  if (!isObject(err)) {
+    return { status: undefined, reasons: [], detail: o.sanitize(String(err)), retryAfterMs: null, network: false, local: true };
+  }
+  const response = err['response'];
+  if (isObject(response) && typeof response['status'] === 'number') {
+    const status = response['status'];
+    const reasons: string[] = [];
+    let message = '';
+    const data = response['data'];
+    const body = isObject(data) ? data['error'] : undefined;
+    if (isObject(body)) {
+      if (typeof body['message'] === 'string') message = body['message'];
+      if (typeof body['status'] === 'string') reasons.push(body['status']);
+      for (const list of [body['details'], body['errors']]) {
+        if (!Array.isArray(list)) continue;
+        for (const d of list) if (isObject(d) && typeof d['reason'] === 'string') reasons.push(d['reason']);
+      }
+    } else if (typeof body === 'string') {
+      // OAuth token endpoint: {"error":"invalid_grant","error_description":"..."}
+      reasons.push(body);
+      message = isObject(data) && typeof data['error_description'] === 'string' ? `${body}: ${data['error_description']}` : body;
+    }
+    if (message === '') message = typeof response['statusText'] === 'string' && response['statusText'] !== '' ? response['statusText'] : `HTTP ${status}`;
+    return {
+      status,
+      reasons,
+      detail: o.sanitize(message),
+      retryAfterMs: parseRetryAfter(headerValue(response['headers'], 'retry-after'), o.now()),
+      network: false,
+      local: false,
+    };
+  }
+  // gaxios wraps fetch failures and aborts (timeouts) in a GaxiosError that has a `config`;
+  // a DOMException TimeoutError/AbortError can also escape on its own.
+  const name = typeof err['name'] === 'string' ? err['name'] : '';
+  if ('config' in err || name === 'TimeoutError' || name === 'AbortError' || name === 'FetchError') {
+    return { status: undefined, reasons: [], detail: o.sanitize(networkDescription(err, o.timeoutMs)), retryAfterMs: null, network: true, local: false };
+  }
+  const message = typeof err['message'] === 'string' ? err['message'] : String(err);
+  return { status: undefined, reasons: [], detail: o.sanitize(message), retryAfterMs: null, network: false, local: true };
+}
