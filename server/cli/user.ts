@@ -7,12 +7,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { generatePassword } from '../auth/secrets.ts';
-import { AuthError, AuthStore, ROLES, ROLE_TITLES, type Role } from '../auth/store.ts';
-import { openConfigured } from '../startup.ts';
-
-const ACTOR = 'командная строка';
-const LOCKED_HINT =
-  'Пока работает сервер (npm start), файл базы занят им. Остановите сервер (npm start), выполните команду и запустите сервер снова.';
+import { AuthError, AuthStore, ROLES, ROLE_TITLES } from '../auth/store.ts';
+import { ACTOR, UsageError, onePositional, parseArgs, roleText, runCommand, table, when, withStore } from './accounts.ts';
 
 const USAGE = `Учётные записи мониторинга «Наставничество: мониторинг».
 
@@ -39,50 +35,6 @@ ${ROLES.map((r) => `  ${r.padEnd(13)}${ROLE_TITLES[r]}${r === 'school' ? ' — �
 
 База — файл из MONITOR_DB (по умолчанию data/monitor.duckdb). Пока работает сервер
 (npm start), база занята: остановите его на время команды.`;
-
-/** Wrong usage: the message, then the usage; exit code 2. */
-class UsageError extends Error {}
-
-interface Parsed {
-  args: string[];
-  opts: Map<string, string>;
-  flags: Set<string>;
-}
-
-/** Splits argv into positionals, `--name value` (or `--name=value`) options and flags. */
-function parseArgs(argv: string[], valueOpts: readonly string[], flagOpts: readonly string[]): Parsed {
-  const out: Parsed = { args: [], opts: new Map(), flags: new Set() };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      out.args.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') {
-      out.args.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    if (valueOpts.includes(name)) {
-      if (out.opts.has(name)) throw new UsageError(`параметр ${name} указан дважды`);
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`после ${name} нужно значение`);
-      out.opts.set(name, value);
-    } else if (flagOpts.includes(name) && eq < 0) {
-      out.flags.add(name);
-    } else {
-      throw new UsageError(`неизвестный параметр «${a}»`);
-    }
-  }
-  return out;
-}
-
-function onePositional(p: Parsed, what: string): string {
-  if (p.args.length === 0) throw new UsageError(`укажите ${what}`);
-  if (p.args.length > 1) throw new UsageError(`лишние аргументы: ${p.args.slice(1).join(' ')}`);
-  return p.args[0]!;
-}
 
 /** The first line of standard input, without its line break; typed without echo on a terminal. */
 async function readPassword(): Promise<string> {
@@ -141,21 +93,6 @@ async function passwordFromStdin(): Promise<string> {
   const pw = await readPassword();
   if (!pw) throw new AuthError('пароль не передан: первая строка стандартного ввода пуста');
   return pw;
-}
-
-function roleText(role: Role, org: string | null): string {
-  return `${ROLE_TITLES[role] ?? role}${org ? `, ${org}` : ''}`;
-}
-
-/** `2025-03-01 12:34:56.123456` → `2025-03-01 12:34`. */
-function when(ts: string | null): string {
-  return ts ? ts.slice(0, 16) : '—';
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -231,29 +168,12 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`неизвестная команда «${command}»`);
   }
 
-  const opened = await openConfigured(LOCKED_HINT);
-  if (!opened) return 2;
-  const { db } = opened;
-  try {
-    await run(new AuthStore(db));
-    return 0;
-  } finally {
-    db.close();
-  }
+  return withStore(run);
 }
 
 /** Runs a command and returns its exit code, errors printed in Russian (the tests call it in-process). */
-export async function runUserCli(argv: string[]): Promise<number> {
-  try {
-    return await main(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`Ошибка: ${e.message}.\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`Ошибка: ${(e as Error).message}`);
-    return 1;
-  }
+export function runUserCli(argv: string[]): Promise<number> {
+  return runCommand(() => main(argv), USAGE);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
