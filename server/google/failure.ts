@@ -1,8 +1,10 @@
 /**
  * What the read-only source (server/sources/google.ts) and the writer (server/google/write.ts)
  * both need to judge a failed Google request: the failure reduced to what can be shown
- * (status, Google's reasons and message, Retry-After, network or local), secrets redacted.
+ * (status, Google's reasons and message, Retry-After, network or local), secrets redacted;
+ * and the service-account key file both read.
  */
+import { readFile } from 'node:fs/promises';
 /** A server's Retry-After is honoured up to this long. */
 const RETRY_AFTER_MAX_MS = 5 * 60_000;
 
@@ -135,4 +137,35 @@ export function inspectFailure(err: unknown, o: { sanitize: (text: string) => st
   }
   const message = typeof err['message'] === 'string' ? err['message'] : String(err);
   return { status: undefined, reasons: [], detail: o.sanitize(message), retryAfterMs: null, network: false, local: true };
+}
+
+/** Fields of a key file that are secrets: redacted from every text shown. */
+export const KEY_SECRETS = ['private_key', 'private_key_id', 'client_secret', 'refresh_token'] as const;
+
+/**
+ * Reads a service-account key file (JSON) as its string fields, or throws `fail(message)` in
+ * Russian: unreadable, not JSON (the parser's message would quote the file: never shown), no
+ * client_email or private_key (`purpose` says what the key is for).
+ */
+export async function readServiceAccountKey(file: string, fail: (message: string) => Error, purpose = 'нужен ключ сервисного аккаунта (JSON)'): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = isObject(err) && typeof err['code'] === 'string' ? ` (${err['code']})` : '';
+    throw fail(`не удалось прочитать файл ключа сервисного аккаунта ${file}${code}: проверьте GOOGLE_APPLICATION_CREDENTIALS`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw fail(`файл ключа сервисного аккаунта ${file} — не JSON: скачайте ключ заново (формат JSON) в консоли Google Cloud`);
+  }
+  if (!isObject(parsed)) throw fail(`файл ключа сервисного аккаунта ${file} не похож на ключ сервисного аккаунта`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+  if (out['client_email'] === undefined || out['private_key'] === undefined) {
+    throw fail(`в файле ключа ${file} нет client_email или private_key: ${purpose}`);
+  }
+  return out;
 }

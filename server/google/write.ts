@@ -11,7 +11,6 @@
  * backoff honoring `Retry-After`, and errors are rebuilt in Russian from the HTTP status and
  * Google's error body, sanitized, never carrying the original error (headers, URLs, tokens).
  */
-import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GoogleAuth } from 'google-auth-library';
 import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
@@ -20,7 +19,7 @@ import pLimit from 'p-limit';
 import type { Config } from '../config.ts';
 import { backoffDelay, RateLimiter } from '../sources/google.ts';
 import { countOf } from '../contract/normalize.ts';
-import { RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, redact, withSlash, type Failure } from './failure.ts';
+import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
 
 
 export const WRITE_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'https://www.googleapis.com/auth/drive.file'];
@@ -124,32 +123,16 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
   }
 
   async function readKeyFile(file: string): Promise<Record<string, string>> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      const code = isObject(err) && typeof err['code'] === 'string' ? ` (${err['code']})` : '';
-      throw new GoogleWriteError(`не удалось прочитать файл ключа сервисного аккаунта ${file}${code}: проверьте GOOGLE_APPLICATION_CREDENTIALS`, 'credentials');
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // JSON.parse messages quote the input: never pass them on.
-      throw new GoogleWriteError(`файл ключа сервисного аккаунта ${file} — не JSON: скачайте ключ заново (формат JSON) в консоли Google Cloud`, 'credentials');
-    }
-    const out: Record<string, string> = {};
-    if (isObject(parsed)) for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
-    for (const k of ['private_key', 'private_key_id', 'client_secret', 'refresh_token']) if (out[k] !== undefined) secrets.push(out[k]);
-    if (out['client_email'] === undefined || out['private_key'] === undefined) {
-      throw new GoogleWriteError(
-        `в файле ключа ${file} нет client_email или private_key: для записи в таблицы нужен ключ сервисного аккаунта (JSON)`,
-        'credentials',
-      );
-    }
-    email = out['client_email'];
+    const out = await readServiceAccountKey(
+      file,
+      (m) => new GoogleWriteError(m, 'credentials'),
+      'для записи в таблицы нужен ключ сервисного аккаунта (JSON)',
+    );
+    for (const k of KEY_SECRETS) if (out[k] !== undefined) secrets.push(out[k]);
+    email = out['client_email']!;
     return out;
   }
+
 
   function inspect(err: unknown): Failure {
     return inspectFailure(err, { sanitize: (t) => redact(t, secrets), timeoutMs, now, isLocal: (e) => e instanceof GoogleWriteError });

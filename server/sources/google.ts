@@ -15,7 +15,6 @@
  * rebuilt from the HTTP status and Google's error body, then sanitized, and the original
  * error (whose config carries headers and URLs) is never attached as `cause`.
  */
-import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 // The two APIs the sync uses, not the `googleapis` index: that one loads every Google API
 // (~90 MB of resident memory on Node 20, measured by the benchmark) for two of them.
@@ -23,7 +22,7 @@ import { GoogleAuth } from 'google-auth-library';
 import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
-import { RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, parseRetryAfter, redact, withSlash, type Failure } from '../google/failure.ts';
+import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, readServiceAccountKey, redact, withSlash, type Failure } from '../google/failure.ts';
 import { ID_RE, extractSpreadsheetId } from './sheetId.ts';
 
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
@@ -278,31 +277,9 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   }
 
   async function readKeyFile(file: string): Promise<Record<string, string>> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      const code = isObject(err) && typeof err['code'] === 'string' ? ` (${err['code']})` : '';
-      throw new SourceError(`не удалось прочитать файл ключа сервисного аккаунта ${file}${code}: проверьте GOOGLE_APPLICATION_CREDENTIALS`, 'other');
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // JSON.parse messages quote the input: never pass them on.
-      throw new SourceError(`файл ключа сервисного аккаунта ${file} — не JSON: скачайте ключ заново (формат JSON) в консоли Google Cloud`, 'other');
-    }
-    if (!isObject(parsed)) throw new SourceError(`файл ключа сервисного аккаунта ${file} не похож на ключ сервисного аккаунта`, 'other');
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
-    for (const k of ['private_key', 'private_key_id', 'client_secret', 'refresh_token']) {
-      const v = out[k];
-      if (v !== undefined) secrets.push(v);
-    }
-    if (out['client_email'] === undefined || out['private_key'] === undefined) {
-      throw new SourceError(`в файле ключа ${file} нет client_email или private_key: нужен ключ сервисного аккаунта (JSON)`, 'other');
-    }
-    serviceEmail = out['client_email'];
+    const out = await readServiceAccountKey(file, (m) => new SourceError(m, 'other'));
+    for (const k of KEY_SECRETS) if (out[k] !== undefined) secrets.push(out[k]);
+    serviceEmail = out['client_email']!;
     return out;
   }
 
