@@ -376,6 +376,26 @@ describe('API tokens', () => {
   });
 });
 
+describe('the first coordinator', () => {
+  it('is created only while there is no account at all', async () => {
+    // Accounts exist (beforeAll): a restart of `npm start` creates nothing and prints no password.
+    expect(await store.ensureFirstCoordinator('admin', undefined)).toBeNull();
+    expect(await store.user('admin')).toBeNull();
+    // An empty database: a coordinator with a generated 16-character password that logs in.
+    const empty = await openTempDb();
+    try {
+      const fresh = new AuthStore(empty.db);
+      const first = await fresh.ensureFirstCoordinator('admin', undefined);
+      expect(first).toMatchObject({ login: 'admin', generated: true });
+      expect(first!.password).toMatch(/^[a-km-zA-HJ-NP-Z2-9]{16}$/);
+      expect((await fresh.login('admin', first!.password, '127.0.0.1')).ok).toBe(true);
+      expect(await fresh.ensureFirstCoordinator('admin', undefined)).toBeNull();
+    } finally {
+      empty.cleanup();
+    }
+  });
+});
+
 describe('accounts managed from the dashboard', () => {
   it('lets the coordinator add a school account, reset its password and remove it; nobody else', async () => {
     const k = await as('koord');
