@@ -48,6 +48,8 @@ const PAGES: PageCase[] = [
   { path: '/programs', name: 'programmy', charts: ['#program-outcomes-chart', '#program-progress-chart', '#program-coverage-chart'] },
   { path: '/compliance', name: 'ispolnenie', charts: ['#compliance-items-chart', '#compliance-matrix-chart'], also: '#compliance-matrix-table tbody tr' },
   { path: '/data-quality', name: 'kachestvo-dannyh', charts: ['#rows-loaded-chart', '#problems-chart'], also: '#issues-panel details.issues' },
+  { path: '/people', name: 'nastavniki', charts: [], also: '#mentors-register-panel tbody tr' },
+  { path: '/practices', name: 'praktiki', charts: ['#events-kinds-chart'], also: '#practices-panel a' },
   { path: '/org/СОШ-5', name: 'organizaciya-sosh-5', charts: ['#org-profile-chart', '#org-pairs-form-chart', '#org-pairs-topic-chart'], also: '#org-quality-panel dl' },
 ];
 
