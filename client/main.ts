@@ -75,6 +75,12 @@ const ui = {
 /** Pages a regional account does not see (the server refuses them too): they list names. */
 const REGION_HIDDEN = new Set(NAMED_PAGES);
 
+/** A school's account sees its own organization: every view is filtered to it (the server enforces it too). */
+function scoped(f: Filters): Filters {
+  const s = session();
+  return s?.role === 'school' && s.org ? { ...f, type: null, orgs: [s.org] } : f;
+}
+
 function navItems() {
   const s = session();
   return NAV_ITEMS.filter(
@@ -187,7 +193,7 @@ function onDocumentClick(event: MouseEvent): void {
 function onLocationChange(scrollToTop: boolean): void {
   // The report's table of contents moves within the page (a popstate too): nothing to redraw.
   if (!context || document.body.dataset.view === 'report') return;
-  filters = filtersFromQuery(location.search, context.today);
+  filters = scoped(filtersFromQuery(location.search, context.today));
   const changed = applyRoute(context);
   syncInputs();
   if (changed && scrollToTop) window.scrollTo(0, 0);
@@ -470,7 +476,7 @@ async function start(): Promise<void> {
     directory: new OrgDirectory(orgs, freshness.status === 'fulfilled' ? freshness.value : []),
     today,
   };
-  filters = filtersFromQuery(location.search, today);
+  filters = scoped(filtersFromQuery(location.search, today));
   if (location.pathname.replace(/\/+$/, '') === REPORT_PATH) {
     await startReport(context);
     return;

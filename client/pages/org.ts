@@ -23,6 +23,7 @@ import { rowsLoaded } from '../charts/dataQuality.ts';
 import { orgProfileSpec, type ProfileItem } from '../charts/orgProfile.ts';
 import { pairsByFormSpec, pairsByTopicSpec, totalPairs } from '../charts/pairs.ts';
 import { h, staleMark } from '../dom.ts';
+import { session } from '../session.ts';
 import { EMPTY, formatDate, formatDateTime, formatHours, formatInteger, formatOutOf, formatPercent, formatPoints } from '../format.ts';
 import { orderItem } from '../orderItems.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
@@ -290,6 +291,8 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
               ];
               if (own.last_message) facts.push([catalog.columnTitle('data_quality', 'last_message'), own.last_message]);
               const nodes: HTMLElement[] = [h('dl', { className: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]))];
+              // The findings quote the cells (names): a regional account has the counts above only.
+              if (session()?.role === 'region') return quality.setContent(...nodes);
               try {
                 const response = await getQuality(new URLSearchParams({ org: code }), signal);
                 const list = response.issues.filter((issue) => issue.org === code);

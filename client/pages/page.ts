@@ -108,11 +108,13 @@ export function periodText(filters: Filters): string {
 
 /** The total row's name in tables. */
 export function totalRowLabel(filters: Filters): string {
+  if (filters.orgs.length === 1 && filters.type === null) return 'Итого по организации';
   return isFiltered(filters) ? 'Итого по выбранным организациям' : 'Итого по муниципалитету';
 }
 
 /** The total's name on charts. */
 export function totalChartLabel(filters: Filters): string {
+  if (filters.orgs.length === 1 && filters.type === null) return 'По организации';
   return isFiltered(filters) ? 'По выбранным организациям' : 'По муниципалитету';
 }
 

@@ -18,7 +18,7 @@ function deny(res: Response, message: string): void {
     .set('Cache-Control', 'no-store')
     .send(
       `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Нет доступа — Наставничество: мониторинг</title>` +
-        `<link rel="stylesheet" href="/style.css"></head><body><main class="page"><h1>Нет доступа</h1>` +
+        `<link rel="icon" href="data:,"><link rel="stylesheet" href="/style.css"></head><body><main class="page"><h1>Нет доступа</h1>` +
         `<p>${escapeHtml(message)}</p><p><a href="/">На главную</a></p></main></body></html>`,
     );
 }
