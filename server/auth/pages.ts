@@ -42,7 +42,7 @@ export function pageGuard(): RequestHandler {
     if (p.role === 'school' && route.kind === 'org' && route.code !== p.org) {
       return deny(res, `страница организации «${route.code}» недоступна учётной записи организации ${p.org ?? ''}.`);
     }
-    if (p.role !== 'coordinator' && route.kind === 'nav' && COORDINATOR_PAGES.includes(route.path)) {
+    if ((p.role !== 'coordinator' || p.readOnly) && route.kind === 'nav' && COORDINATOR_PAGES.includes(route.path)) {
       return deny(res, 'управление учётными записями доступно только муниципальному координатору.');
     }
     if (p.role === 'region' && route.kind === 'nav' && NAMED_PAGES.includes(route.path)) {

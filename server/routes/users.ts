@@ -12,7 +12,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { auditor, requireRole, requireWriter, type AuthDeps } from '../auth/http.ts';
+import { auditor, requireWriter, type AuthDeps } from '../auth/http.ts';
 import { generatePassword } from '../auth/secrets.ts';
 import { AuthError } from '../auth/store.ts';
 import { HttpError, badRequest } from '../errors.ts';
@@ -39,7 +39,7 @@ export function usersRouter(deps: { auth: AuthDeps | null }): Router {
   };
 
   r.get('/users', async (_req, res) => {
-    requireRole(res, ['coordinator'], 'список учётных записей');
+    requireWriter(res, 'список учётных записей');
     res.set('Cache-Control', 'no-store').json({ users: await store().listUsers() });
   });
 
