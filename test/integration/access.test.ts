@@ -396,6 +396,27 @@ describe('the first coordinator', () => {
   });
 });
 
+describe('the demo login', () => {
+  it('looks at everything and changes nothing; it exists only where it is switched on', async () => {
+    expect((await post('/api/session/demo', null)).status).toBe(404); // this server: real accounts only
+    const demoServer = await startServer({ db: tmp.db, now: () => NOW, auth: { store, demoLogin: true }, client: await createClientRouter() });
+    try {
+      expect(await (await fetch(`${demoServer.url}/api/session/options`)).json()).toEqual({ auth: true, demo_login: true });
+      const res = await fetch(`${demoServer.url}/api/session/demo`, { method: 'POST' });
+      const body = await res.json();
+      expect(body).toMatchObject({ role: 'coordinator', read_only: true, demo: true });
+      const d = { Cookie: res.headers.get('set-cookie')!.split(';')[0]!, 'X-CSRF-Token': body.csrf };
+      expect((await fetch(`${demoServer.url}/api/metrics/engagement?${YEAR}`, { headers: d })).status).toBe(200);
+      expect((await fetch(`${demoServer.url}/api/quality`, { headers: d })).status).toBe(200);
+      for (const [method, path] of [['POST', '/api/sync'], ['GET', '/api/users'], ['POST', '/api/users'], ['GET', '/users']] as const) {
+        expect((await fetch(`${demoServer.url}${path}`, { method, headers: d, redirect: 'manual' })).status, `${method} ${path}`).toBe(403);
+      }
+    } finally {
+      await demoServer.close();
+    }
+  });
+});
+
 describe('accounts managed from the dashboard', () => {
   it('lets the coordinator add a school account, reset its password and remove it; nobody else', async () => {
     const k = await as('koord');
