@@ -347,3 +347,12 @@ export async function getQuality(query: URLSearchParams, signal?: AbortSignal): 
   arrayField(body, 'issues');
   return body as QualityResponse;
 }
+
+/**
+ * A list of an API that is not a metric (`/api/practices`, `/api/mentors`, `/api/mentees`,
+ * `/api/matching`): the array `key` of the answer, the same errors as the metrics.
+ */
+export async function getList<T>(path: string, key: string, query: URLSearchParams, signal?: AbortSignal): Promise<T[]> {
+  const search = query.toString();
+  return arrayField(await getJson(`${path}${search ? `?${search}` : ''}`, signal), key) as T[];
+}

@@ -124,6 +124,25 @@ export const TIP_ENCODING = { field: 'tip', type: 'nominal' } as const;
 /** What a screen reader says for a mark: the datum's `aria` field. */
 export const ARIA_ENCODING = { field: 'aria', type: 'nominal' } as const;
 
+/**
+ * The counts written inside the pieces of a horizontal stacked bar (fields `count`,
+ * `countText`, `ink`), each shown only where its piece is wide enough for it; `max` is the
+ * longest bar's total, which the x scale spans.
+ */
+export function stackedCountLabels(max: number): LayerSpec {
+  return {
+    name: 'bar_labels',
+    mark: { type: 'text', dx: -3, align: 'right', baseline: 'middle', fontSize: 11, aria: false },
+    encoding: {
+      x: { field: 'count', type: 'quantitative', stack: 'zero', bandPosition: 1 },
+      text: { field: 'countText', type: 'nominal' },
+      color: { field: 'ink', type: 'nominal', scale: null },
+      opacity: { condition: { test: `datum.count * width / ${max} >= 18`, value: 1 }, value: 0 },
+      tooltip: TIP_ENCODING,
+    },
+  } as LayerSpec;
+}
+
 // ------------------------------------------------------------------ organizations
 
 /** What a chart needs to know about organizations besides the rows (`OrgDirectory` is one). */

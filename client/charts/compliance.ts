@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ComplianceRow } from '../api.ts';
 import { formatDate, formatOutOf, formatPercent } from '../format.ts';
 import { orderItem } from '../orderItems.ts';
-import { ARIA_ENCODING, frame, orgTip, TIP_ENCODING, topLegend, wrappedLabelsExpr, type OrgLabels } from './common.ts';
+import { ARIA_ENCODING, frame, orgTip, TIP_ENCODING, topLegend, wrappedLabelsExpr, type OrgLabels, stackedCountLabels } from './common.ts';
 
 export type ComplianceStatus = 'on_time' | 'late' | 'not_done';
 
@@ -88,18 +88,8 @@ export function complianceItemsSpec(rows: readonly ComplianceRow[]): TopLevelSpe
           description: ARIA_ENCODING,
         },
       },
-      {
-        name: 'bar_labels',
-        mark: { type: 'text', dx: -3, align: 'right', baseline: 'middle', fontSize: 11, aria: false },
-        encoding: {
-          x: { field: 'count', type: 'quantitative', stack: 'zero', bandPosition: 1 },
-          text: { field: 'countText', type: 'nominal' },
-          color: { field: 'ink', type: 'nominal', scale: null },
-          // A count only where its piece of the bar has room for it (a narrow screen, one late school).
-          opacity: { condition: { test: `datum.count * width / ${maxOrgs} >= 18`, value: 1 }, value: 0 },
-          tooltip: TIP_ENCODING,
-        },
-      },
+      // A count only where its piece of the bar has room for it.
+      stackedCountLabels(maxOrgs),
     ],
   };
 }

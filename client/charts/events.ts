@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { OrgRow } from '../api.ts';
 import { formatInteger, formatOutOf } from '../format.ts';
-import { ARIA_ENCODING, frame, TIP_ENCODING, topLegend, wrappedLabelsExpr } from './common.ts';
+import { ARIA_ENCODING, frame, TIP_ENCODING, topLegend, wrappedLabelsExpr, stackedCountLabels } from './common.ts';
 
 /** A row of `GET /api/metrics/events`: one (organization, kind, level), or a total (org = null). */
 export interface EventsRow extends OrgRow {
@@ -129,18 +129,8 @@ export function eventsByKindSpec(rows: readonly EventsRow[], options: EventsSpec
           description: ARIA_ENCODING,
         },
       },
-      {
-        name: 'bar_labels',
-        mark: { type: 'text', dx: -3, align: 'right', baseline: 'middle', fontSize: 11, aria: false },
-        encoding: {
-          x: { field: 'count', type: 'quantitative', stack: 'zero', bandPosition: 1 },
-          text: { field: 'countText', type: 'nominal' },
-          color: { field: 'ink', type: 'nominal', scale: null },
-          // A count only where its piece of the bar has room for it.
-          opacity: { condition: { test: `datum.count * width / ${maxPerKind} >= 18`, value: 1 }, value: 0 },
-          tooltip: TIP_ENCODING,
-        },
-      },
+      // A count only where its piece of the bar has room for it.
+      stackedCountLabels(maxPerKind),
     ],
   };
 }

@@ -11,7 +11,7 @@ import { h, staleMark } from '../dom.ts';
 import { EMPTY, formatDateTime, formatInteger, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { orgCell, renderTable, type TableRow } from '../table.ts';
-import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, totalRowLabel, type Page, type PageContext } from './page.ts';
+import { Loader, NO_ORGS_MESSAGE, orgPageHref, totalRowLabel, type Page, type PageContext } from './page.ts';
 
 const STATUS_TEXT: Record<SyncStatus, string> = {
   ok: 'загружены',

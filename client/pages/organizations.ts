@@ -4,16 +4,7 @@
  * total row (the municipality, or the organizations selected), vermillion below it; the thin
  * mark on the track is that total. A click on a name opens the organization's page.
  */
-import {
-  isAbortError,
-  type EngagementRow,
-  type MetricResponse,
-  type OrgRow,
-  type ProfessionalDevelopmentRow,
-  type ProgramCompletionRow,
-  type QualificationGrowthRow,
-  type YoungSpecialistsRow,
-} from '../api.ts';
+import { isAbortError, type MetricResponse, type OrgRow } from '../api.ts';
 import { h, staleMark } from '../dom.ts';
 import { EMPTY, formatDateTime, formatOutOf, formatPercent, formatPoints } from '../format.ts';
 import { messageOf, Panel, runPanelTasks } from '../panel.ts';

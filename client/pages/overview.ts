@@ -4,7 +4,7 @@
  * Stale organizations are listed on top: their numbers here are from an older load.
  */
 import {
-  ApiError,
+  getList,
   isAbortError,
   type EngagementRow,
   type MetricResponse,
@@ -69,11 +69,7 @@ async function showAttention(panel: Panel, filters: Filters, today: Date, signal
   const q = new URLSearchParams({ date: asOf(filters, today) });
   if (filters.type) q.set('type', filters.type);
   for (const org of filters.orgs) q.append('org', org);
-  const get = async <T>(path: string): Promise<T[]> => {
-    const response = await fetch(`${path}?${q.toString()}`, { headers: { Accept: 'application/json' }, signal });
-    if (!response.ok) throw new ApiError(response.status, 'http', `Списки наставников не загрузились (код ${response.status}).`);
-    return ((await response.json()) as { rows: T[] }).rows;
-  };
+  const get = <T>(path: string): Promise<T[]> => getList<T>(path, 'rows', q, signal);
   type Person = { org: string; fio: string; employed: boolean; young?: boolean; has_pair?: boolean; load?: number };
   const [mentees, mentors] = await Promise.all([get<Person>('/api/mentees'), get<Person>('/api/mentors')]);
   const unpaired = mentees.filter((r) => r.employed && r.young && !r.has_pair);

@@ -6,11 +6,10 @@
  * category path. A search box filters both lists; each is exportable as CSV. A school sees
  * its own people (the server scopes it); a regional account does not have this page.
  */
-import { ApiError } from '../api.ts';
+import { getList } from '../api.ts';
 import { h } from '../dom.ts';
 import { formatDate, formatInteger } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
-import { onUnauthenticated } from '../session.ts';
 import type { Filters } from '../filters.ts';
 import type { Page, PageContext } from './page.ts';
 
@@ -80,13 +79,7 @@ function query(filters: Filters, today: Date, csv = false): URLSearchParams {
   return q;
 }
 
-async function load<T>(path: string, q: URLSearchParams, signal: AbortSignal): Promise<T[]> {
-  const response = await fetch(`${path}?${q.toString()}`, { headers: { Accept: 'application/json' }, signal });
-  if (response.status === 401) onUnauthenticated();
-  const body = (await response.json().catch(() => null)) as { rows?: T[]; error?: { message?: string } } | null;
-  if (!response.ok || !body?.rows) throw new ApiError(response.status, 'http', body?.error?.message ?? `Сервер отклонил запрос (код ${response.status}).`);
-  return body.rows;
-}
+const load = <T>(path: string, q: URLSearchParams, signal: AbortSignal): Promise<T[]> => getList<T>(path, 'rows', q, signal);
 
 const list = (items: readonly string[]) => (items.length ? items.join('; ') : '—');
 
@@ -208,12 +201,8 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
   async function showMatching(f: Filters, signal: AbortSignal): Promise<void> {
     const q = new URLSearchParams({ date: asOf(f, ctx.today) });
     for (const org of f.orgs) q.append('org', org);
-    const response = await fetch(`/api/matching?${q.toString()}`, { headers: { Accept: 'application/json' }, signal });
-    if (response.status === 401) onUnauthenticated();
-    const body = (await response.json().catch(() => null)) as { mentees?: Suggested[]; error?: { message?: string } } | null;
-    if (!response.ok || !body?.mentees) throw new ApiError(response.status, 'http', body?.error?.message ?? `Сервер отклонил запрос (код ${response.status}).`);
     // The matching has no type filter: the organizations of another type are left out here.
-    const list = body.mentees.filter((m) => !f.type || m.org_type === f.type);
+    const list = (await getList<Suggested>('/api/matching', 'mentees', q, signal)).filter((m) => !f.type || m.org_type === f.type);
     if (!list.length) return matching.empty(`На ${formatDate(asOf(f, ctx.today))} у всех молодых специалистов выбранных организаций есть наставник.`);
     matching.setContent(
       h(

@@ -10,12 +10,12 @@
  * again). The bank names authors, so a regional account is not offered it (the server
  * refuses it too).
  */
-import { ApiError, isAbortError } from '../api.ts';
+import { getList } from '../api.ts';
 import { eventsByKindSpec, kindsOf, participantsText, type EventsRow } from '../charts/events.ts';
 import { h, staleMark } from '../dom.ts';
 import { formatDate, formatInteger, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
-import { onUnauthenticated, session } from '../session.ts';
+import { session } from '../session.ts';
 import { orgCell, renderTable, type TableRow } from '../table.ts';
 import type { Filters } from '../filters.ts';
 import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, periodText, totalChartLabel, totalRowLabel, type Page, type PageContext } from './page.ts';
@@ -43,38 +43,12 @@ export interface PracticesResponse {
   practices: Practice[];
 }
 
-const NETWORK_MESSAGE = 'Не удалось связаться с сервером. Проверьте подключение к сети и обновите страницу.';
-const BAD_FORMAT_MESSAGE = 'Сервер вернул ответ в неожиданном формате. Обратитесь к администратору.';
-
 /** `GET /api/practices?org=&type=`: the bank of best practices of the organizations selected. */
 export async function getPractices(filters: Filters, signal?: AbortSignal): Promise<PracticesResponse> {
   const query = new URLSearchParams();
   if (filters.type) query.set('type', filters.type);
   for (const org of filters.orgs) query.append('org', org);
-  const search = query.toString();
-  let response: Response;
-  try {
-    response = await fetch(`/api/practices${search ? `?${search}` : ''}`, { headers: { Accept: 'application/json' }, signal });
-  } catch (error) {
-    if (isAbortError(error)) throw error;
-    throw new ApiError(0, 'network', NETWORK_MESSAGE);
-  }
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch (error) {
-    if (isAbortError(error)) throw error;
-    body = undefined;
-  }
-  if (response.status === 401) onUnauthenticated();
-  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : null;
-  if (!response.ok) {
-    const error = record?.error as { code?: unknown; message?: unknown } | undefined;
-    const message = typeof error?.message === 'string' && error.message.trim() !== '' ? error.message.trim() : `Сервер отклонил запрос (код ${response.status}).`;
-    throw new ApiError(response.status, typeof error?.code === 'string' ? error.code : 'http', message.charAt(0).toLocaleUpperCase('ru') + message.slice(1));
-  }
-  if (!record || !Array.isArray(record.practices)) throw new ApiError(response.status, 'bad_response', BAD_FORMAT_MESSAGE);
-  return { practices: record.practices as Practice[] };
+  return { practices: await getList<Practice>('/api/practices', 'practices', query, signal) };
 }
 
 /** Only http(s) URLs become links: a school's text is data, not trusted markup. */
