@@ -13,12 +13,18 @@ WITH sel AS (
   SELECT * FROM selected_orgs($orgs, $type)
 ),
 tab_rows AS (
-  SELECT org, 'teachers' AS tab, count(*) AS n FROM teachers GROUP BY org
-  UNION ALL SELECT org, 'pairs', count(*) FROM pairs GROUP BY org
-  UNION ALL SELECT org, 'programs', count(*) FROM programs GROUP BY org
-  UNION ALL SELECT org, 'courses', count(*) FROM courses GROUP BY org
-  UNION ALL SELECT org, 'attestations', count(*) FROM attestations GROUP BY org
-  UNION ALL SELECT org, 'compliance', count(*) FROM compliance GROUP BY org
+  -- One row per organization with the row count of each tab (joined once, not looked up per tab).
+  SELECT org, sum(teachers) AS teachers, sum(pairs) AS pairs, sum(programs) AS programs,
+    sum(courses) AS courses, sum(attestations) AS attestations, sum(compliance) AS compliance
+  FROM (
+    SELECT org, count(*) AS teachers, 0 AS pairs, 0 AS programs, 0 AS courses, 0 AS attestations, 0 AS compliance FROM teachers GROUP BY org
+    UNION ALL SELECT org, 0, count(*), 0, 0, 0, 0 FROM pairs GROUP BY org
+    UNION ALL SELECT org, 0, 0, count(*), 0, 0, 0 FROM programs GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, count(*), 0, 0 FROM courses GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, 0, count(*), 0 FROM attestations GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, 0, 0, count(*) FROM compliance GROUP BY org
+  )
+  GROUP BY org
 ),
 q AS (SELECT org, count(*) AS n FROM quarantine WHERE org IS NOT NULL GROUP BY org),
 iss AS (
@@ -59,18 +65,19 @@ per_org AS (
     strftime(st.last_attempt, '%Y-%m-%d %H:%M:%S') AS last_attempt,
     st.last_status, st.last_message,
     coalesce(st.stale, st.last_success IS NULL) AS stale,
-    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'teachers'), 0)::INTEGER AS teachers_rows,
-    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'pairs'), 0)::INTEGER AS pairs_rows,
-    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'programs'), 0)::INTEGER AS programs_rows,
-    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'courses'), 0)::INTEGER AS courses_rows,
-    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'attestations'), 0)::INTEGER AS attestations_rows,
-    coalesce((SELECT n FROM tab_rows r WHERE r.org = s.code AND r.tab = 'compliance'), 0)::INTEGER AS compliance_rows,
+    coalesce(tr.teachers, 0)::INTEGER AS teachers_rows,
+    coalesce(tr.pairs, 0)::INTEGER AS pairs_rows,
+    coalesce(tr.programs, 0)::INTEGER AS programs_rows,
+    coalesce(tr.courses, 0)::INTEGER AS courses_rows,
+    coalesce(tr.attestations, 0)::INTEGER AS attestations_rows,
+    coalesce(tr.compliance, 0)::INTEGER AS compliance_rows,
     coalesce(q.n, 0)::INTEGER AS rows_quarantined,
     coalesce(iss.errors, 0)::INTEGER AS errors,
     coalesce(iss.warnings, 0)::INTEGER AS warnings,
     coalesce(mm.n, 0)::INTEGER AS category_mismatches
   FROM sel s
   LEFT JOIN org_state st ON st.org = s.code
+  LEFT JOIN tab_rows tr ON tr.org = s.code
   LEFT JOIN q ON q.org = s.code
   LEFT JOIN iss ON iss.org = s.code
   LEFT JOIN mismatch mm ON mm.org = s.code
