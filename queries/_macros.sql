@@ -90,22 +90,27 @@ CREATE OR REPLACE MACRO category_on(d, max_row_date) AS TABLE
   LEFT JOIN before b ON b.person_org = t.org AND b.person_key = t.person_key AND b.n = 1
   LEFT JOIN after a ON a.person_org = t.org AND a.person_key = t.person_key AND a.n = 1;
 
--- Every attestation row with its previous category: the Прежняя категория, else the category
--- held on the day before the order by the rule above (reading all of the teacher's rows).
-CREATE OR REPLACE VIEW attestation_steps AS
-  WITH prior AS (
+-- The attestation rows dated in [d_from, d_to], each with its previous category: the Прежняя
+-- категория, else the category held on the day before the order by the rule above (reading
+-- all of the teacher's earlier rows, whatever their date).
+DROP VIEW IF EXISTS attestation_steps;
+CREATE OR REPLACE MACRO attestation_steps(d_from, d_to) AS TABLE
+  WITH cur AS (
+    SELECT * FROM attestation_terms WHERE order_date BETWEEN d_from AND d_to
+  ),
+  prior AS (
     SELECT cur.org, cur.row_no,
       arg_max(
         CASE WHEN p.lapses IS NOT NULL AND p.lapses <= cur.order_date - 1 THEN 'Без категории' ELSE p.category END,
         p.order_date
       ) AS held_before
-    FROM attestation_terms cur
+    FROM cur
     JOIN attestation_terms p
       ON p.person_org = cur.person_org AND p.person_key = cur.person_key AND p.order_date < cur.order_date
     GROUP BY cur.org, cur.row_no
   )
   SELECT a.*, coalesce(a.prev_category, pr.held_before, 'Без категории') AS prev_effective,
     pc.rank AS prev_rank
-  FROM attestation_terms a
+  FROM cur a
   LEFT JOIN prior pr ON pr.org = a.org AND pr.row_no = a.row_no
   JOIN categories pc ON pc.name = coalesce(a.prev_category, pr.held_before, 'Без категории');

@@ -27,8 +27,8 @@ roles AS (
 ),
 upgrades AS (
   SELECT DISTINCT person_org AS org, person_key
-  FROM attestation_steps
-  WHERE order_date BETWEEN CAST($from AS DATE) AND CAST($to AS DATE) AND rank > prev_rank
+  FROM attestation_steps(CAST($from AS DATE), CAST($to AS DATE))
+  WHERE rank > prev_rank
 ),
 cat_start AS (SELECT * FROM category_on(CAST($from AS DATE) - 1, NULL)),
 cat_end AS (SELECT * FROM category_on(CAST($to AS DATE), NULL)),
