@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ORG_TYPES, enumMatcher } from './contract/index.ts';
 import type { Db, Row } from './db.ts';
 import { badRequest, notFound } from './errors.ts';
+import { isoDate, one, orgCodes } from './params.ts';
 import { academicYear, isoDay, monthEnds } from './period.ts';
 
 export type Unit = 'чел.' | 'доля' | 'ч' | 'п.п.' | 'шт.' | 'текст' | 'дата';
@@ -297,23 +298,13 @@ function sqlOf(name: string): string {
 
 // ---- parameters ------------------------------------------------------------------------
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
-  .refine((s) => {
-    const [y, m, d] = s.split('-').map(Number) as [number, number, number];
-    const dt = new Date(Date.UTC(y, m - 1, d));
-    return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
-  }, 'такой даты нет в календаре');
-
 const matchType = enumMatcher(ORG_TYPES);
-const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
 
 const paramsSchema = z.object({
   from: z.preprocess(one, isoDate.optional()),
   to: z.preprocess(one, isoDate.optional()),
   org: z.preprocess(
-    (v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)),
+    orgCodes,
     z.array(z.string().max(60, 'слишком длинный код организации')).max(2000),
   ),
   type: z.preprocess(

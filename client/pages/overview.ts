@@ -20,7 +20,7 @@ import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
 import { h } from '../dom.ts';
 import { currentMonthEnd, type Filters } from '../filters.ts';
 import { session } from '../session.ts';
-import { LOAD_LIMIT, asOf } from './people.ts';
+import { LOAD_LIMIT, asOf, registerQuery } from './people.ts';
 import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import {
@@ -66,9 +66,7 @@ async function totalOrNull<Row extends OrgRow>(response: Promise<MetricResponse<
 
 /** Young specialists with no mentor and mentors at or over the load limit, as of the period's end. */
 async function showAttention(panel: Panel, filters: Filters, today: Date, signal: AbortSignal): Promise<void> {
-  const q = new URLSearchParams({ date: asOf(filters, today) });
-  if (filters.type) q.set('type', filters.type);
-  for (const org of filters.orgs) q.append('org', org);
+  const q = registerQuery(filters, today);
   const get = <T>(path: string): Promise<T[]> => getList<T>(path, 'rows', q, signal);
   type Person = { org: string; fio: string; employed: boolean; young?: boolean; has_pair?: boolean; load?: number };
   const [mentees, mentors] = await Promise.all([get<Person>('/api/mentees'), get<Person>('/api/mentors')]);

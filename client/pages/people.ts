@@ -71,7 +71,8 @@ export function asOf(filters: Filters, today: Date): string {
   return filters.to < t ? filters.to : t;
 }
 
-function query(filters: Filters, today: Date, csv = false): URLSearchParams {
+/** The query of the registers for the filters: the day, the type, the organizations (and CSV). */
+export function registerQuery(filters: Filters, today: Date, csv = false): URLSearchParams {
   const q = new URLSearchParams({ date: asOf(filters, today) });
   if (filters.type) q.set('type', filters.type);
   for (const org of filters.orgs) q.append('org', org);
@@ -113,7 +114,7 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
   let filters: Filters | null = null;
 
   const csvLink = (path: string, label: string) =>
-    filters ? h('a', { className: 'button-link', attrs: { href: `${path}?${query(filters, ctx.today, true).toString()}`, download: '' } }, label) : null;
+    filters ? h('a', { className: 'button-link', attrs: { href: `${path}?${registerQuery(filters, ctx.today, true).toString()}`, download: '' } }, label) : null;
 
   function drawMentors(): void {
     const needle = search.value.trim().toLocaleLowerCase('ru').replace(/ё/g, 'е');
@@ -241,7 +242,7 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
     metrics: [],
     async show(f, signal) {
       filters = f;
-      const q = query(f, ctx.today);
+      const q = registerQuery(f, ctx.today);
       await runPanelTasks(
         [
           { panel: matching, run: () => showMatching(f, signal) },

@@ -4,12 +4,11 @@
  * another organization's page, or a regional account asking for the data-quality page (it
  * lists teachers' names), → 403. The API checks the same rules on every request.
  */
+import { escapeHtml } from '../html.ts';
 import type { RequestHandler, Response } from 'express';
 import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, REPORT_PATH, routeOf } from '../../client/routes.ts';
 import { principal } from './http.ts';
 
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function deny(res: Response, message: string): void {
   res

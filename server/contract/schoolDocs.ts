@@ -7,6 +7,7 @@
  * One model, two renderings: `docs/for-schools.md` (a test checks the committed file is
  * current) and the `/help` page of the server (HTML, every text escaped).
  */
+import { escapeHtml } from '../html.ts';
 import { CATEGORIES, ORDER_ITEMS, TABS, type ColumnDecl, type ColumnType, type TabDecl } from './declaration.ts';
 import { formatIssue } from './issues.ts';
 import { ROW_PARSERS, expectedValue } from './schemas.ts';
@@ -179,8 +180,6 @@ export function schoolDocsMarkdown(): string {
   }
   return out.join('\n');
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The `/help` page: the same content as HTML (every text escaped), with the site's stylesheet. */
 export function schoolDocsHtml(): string {

@@ -12,18 +12,8 @@ import { requireRole, scopeOrgs } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { DEFAULT_LOAD_LIMIT, DEFAULT_TOP, MAX_LOAD_LIMIT, MAX_TOP, mentorLoad, suggestMentors } from '../matching.ts';
+import { isoDate, one, orgCodes } from '../params.ts';
 import { isoDay } from '../period.ts';
-
-const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
-
-const isoDate = z
-  .string({ message: 'ожидается дата в виде ГГГГ-ММ-ДД' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
-  .refine((s) => {
-    const [y, m, d] = s.split('-').map(Number) as [number, number, number];
-    const dt = new Date(Date.UTC(y, m - 1, d));
-    return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
-  }, 'такой даты нет в календаре');
 
 const wholeNumber = (min: number, max: number) =>
   z.preprocess(
@@ -37,7 +27,7 @@ const wholeNumber = (min: number, max: number) =>
   );
 
 const orgList = z.preprocess(
-  (v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)),
+  orgCodes,
   z.array(z.string().max(60, 'слишком длинный код организации')).max(2000, 'слишком много организаций'),
 );
 

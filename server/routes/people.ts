@@ -16,6 +16,7 @@ import type { Db, Row } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
 import type { MetricColumn, Unit } from '../metrics.ts';
+import { isoDate } from '../params.ts';
 import { isoDay } from '../period.ts';
 
 const sql = (name: string) => readFileSync(new URL(`../../queries/registry/${name}.sql`, import.meta.url), 'utf8');
@@ -64,11 +65,7 @@ export const MENTEE_COLUMNS: readonly MetricColumn[] = [
 ];
 
 const query = z.object({
-  date: z
-    .string({ error: 'ожидается одна дата' })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'такой даты нет в календаре')
-    .optional(),
+  date: z.string({ error: 'ожидается одна дата' }).pipe(isoDate).optional(),
   org: z.union([z.string().max(60), z.array(z.string().max(60)).max(200)]).optional(),
   type: z.string().max(100).optional(),
   format: z.enum(['json', 'csv'], { error: 'неверный параметр format: допустимы json и csv' }).optional(),

@@ -20,18 +20,8 @@ import { requireRole, scopeOrgs } from '../auth/http.ts';
 import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
+import { isoDate, one } from '../params.ts';
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
-  .refine((s) => {
-    const [y, m, d] = s.split('-').map(Number) as [number, number, number];
-    const dt = new Date(Date.UTC(y, m - 1, d));
-    return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
-  }, 'такой даты нет в календаре');
-
-/** A repeated single-valued parameter counts with its last value (as the metrics do). */
-const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
 /** An empty value is no filter. */
 const blank = (v: unknown) => {
   const s = one(v);

@@ -1,0 +1,22 @@
+/**
+ * Pieces of query-parameter validation shared by the API routes (metrics, matching,
+ * practices, registers): one definition of a date and of a repeated parameter.
+ */
+import { z } from 'zod';
+
+/** A repeated single-valued parameter counts with its last value. */
+export const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
+
+/** `YYYY-MM-DD` of a day that exists in the calendar (no 30 February). */
+export const isoDate = z
+  .string({ message: 'ожидается дата в виде ГГГГ-ММ-ДД' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
+  .refine((s) => {
+    const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+    const dt = new Date(Date.UTC(y, m - 1, d));
+    return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
+  }, 'такой даты нет в календаре');
+
+/** `org` as a list: repeated and/or comma-separated codes, trimmed, empty ones dropped. */
+export const orgCodes = (v: unknown): string[] =>
+  v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
