@@ -12,6 +12,8 @@ export interface OrgFreshness {
   reason: string | null;
   lastSuccess: string | null;
   lastAttempt: string | null;
+  /** The last attempt's outcome: `held` = read but kept back for the coordinator to accept. */
+  status?: DataQualityRow['last_status'];
 }
 
 export class OrgDirectory {
@@ -38,6 +40,7 @@ export class OrgDirectory {
         reason: row.last_message,
         lastSuccess: row.last_success,
         lastAttempt: row.last_attempt,
+        status: row.last_status,
       });
     }
   }
@@ -74,6 +77,12 @@ export class OrgDirectory {
     const since = state.lastSuccess
       ? ` Показаны данные от ${formatDateTime(state.lastSuccess)}.`
       : ' Данные организации ещё ни разу не загружались.';
+    if (state.status === 'held') {
+      const why = state.reason ? `: ${state.reason.trim().replace(/^загрузка задержана:\s*/, '').replace(/[.;\s]+$/, '')}` : '';
+      return `загрузка${attempt} задержана до подтверждения${why}.${since}`;
+    }
+    // Read successfully last time, but too long ago (the sync's own reason says how long).
+    if ((state.status === 'ok' || state.status === 'unchanged') && state.reason) return `${state.reason.trim().replace(/[.;\s]+$/, '')}.${since}`;
     return `загрузка${attempt} не удалась${reason}.${since}`;
   }
 

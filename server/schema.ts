@@ -7,7 +7,11 @@ import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS
 import { readFileSync } from 'node:fs';
 import type { Writer } from './db.ts';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version this program writes. A database of an older version is brought up to it
+ * at start by MIGRATIONS, in order; one of a newer version is refused.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -134,6 +138,36 @@ const SERVICE_DDL = [
   )`,
 ];
 
+/**
+ * Numbered migrations: what changed in the schema since version 1, applied in order to a
+ * database of an older version (and to a new one). Each statement is idempotent, so a start
+ * interrupted half-way simply runs it again.
+ */
+const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] = [
+  {
+    // Issue #17: where each sync run's data came from (the demo login exists only over demo
+    // data), accounts that must change a password somebody else knows, the coordinator's
+    // acceptance of a load that shrinks a tab (or the registry) sharply.
+    version: 2,
+    statements: [
+      `ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS source_kind VARCHAR`,
+      `ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS orgs_held INTEGER`,
+      `UPDATE sync_runs SET source_kind = CASE
+         WHEN source LIKE 'Google Sheets%' THEN 'google'
+         WHEN source LIKE 'папка %' THEN 'folder'
+         WHEN source LIKE 'демо-данные%' THEN 'demo'
+         ELSE 'unknown' END
+       WHERE source_kind IS NULL`,
+      `ALTER TABLE users ADD COLUMN IF NOT EXISTS must_change_password BOOLEAN DEFAULT false`,
+      `UPDATE users SET must_change_password = false WHERE must_change_password IS NULL`,
+      // One pending acceptance per organization code ('' = the registry), used by the next load.
+      `CREATE TABLE IF NOT EXISTS shrink_acceptances (
+        org VARCHAR PRIMARY KEY, accepted_at TIMESTAMP NOT NULL, accepted_by VARCHAR NOT NULL
+      )`,
+    ],
+  },
+];
+
 export async function createSchema(w: Writer): Promise<void> {
   for (const ddl of SERVICE_DDL) await w.run(ddl);
   for (const tab of TABS) await w.run(tableDdl(tab));
@@ -158,7 +192,11 @@ export async function createSchema(w: Writer): Promise<void> {
       `база данных создана более новой версией программы (схема ${current}, поддерживается ${SCHEMA_VERSION})`,
     );
   }
-  // Future migrations go here, keyed by `current`.
+  // A new database gets every migration too: the tables above are created in their first shape.
+  for (const m of MIGRATIONS) {
+    if (current !== null && current >= m.version) continue;
+    for (const sql of m.statements) await w.run(sql);
+  }
   await w.conn.run(readFileSync(new URL('../queries/_macros.sql', import.meta.url), 'utf8'));
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)`, { v: String(SCHEMA_VERSION) });
 }

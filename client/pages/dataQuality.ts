@@ -8,6 +8,7 @@
 import { ApiError, getQuality, type DataQualityRow, type QualityIssue, type QualityOrg, type SyncStatus } from '../api.ts';
 import { issuesSpec, rowsLoaded, rowsLoadedSpec } from '../charts/dataQuality.ts';
 import { h, staleMark } from '../dom.ts';
+import { holdBox } from '../holds.ts';
 import { EMPTY, formatDateTime, formatInteger, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { orgCell, renderTable, type TableRow } from '../table.ts';
@@ -17,6 +18,7 @@ const STATUS_TEXT: Record<SyncStatus, string> = {
   ok: 'загружены',
   unchanged: 'без изменений',
   failed: 'не удалось',
+  held: 'задержаны до подтверждения',
 };
 
 function statusText(status: SyncStatus | null): string {
@@ -119,7 +121,7 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
               state.setNote(
                 stale.length === 0
                   ? `Данные всех ${formatInteger(orgRows.length)} организаций загружены при последней синхронизации.`
-                  : `⚠ У ${formatInteger(stale.length)} из ${formatInteger(orgRows.length)} ${plural(orgRows.length, ['организации', 'организаций', 'организаций'])} последняя загрузка не удалась: показаны их данные из прошлой загрузки.`,
+                  : `⚠ У ${formatInteger(stale.length)} из ${formatInteger(orgRows.length)} ${plural(orgRows.length, ['организации', 'организаций', 'организаций'])} данные устарели (загрузка не удалась, задержана или давно не обновлялась): показаны их данные из прошлой загрузки.`,
               );
               state.fillTable((table) => {
                 const tableRows: TableRow[] = rows.map((row) => {
@@ -193,7 +195,7 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
           {
             panel: issues,
             run: async () => {
-              let response: { orgs: QualityOrg[]; issues: QualityIssue[] };
+              let response: { orgs: QualityOrg[]; issues: QualityIssue[]; registry_hold?: string | null };
               try {
                 response = await getQuality(qualityQuery(filters.orgs), signal);
               } catch (error) {
@@ -213,6 +215,9 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
               const sheetOf = new Map(response.orgs.map((org) => [org.org, org]));
               const groups = issuesByOrg(list);
               const nodes: HTMLElement[] = [];
+              if (response.registry_hold) {
+                nodes.push(holdBox(response.registry_hold, '/api/registry/accept-shrink', 'Принять изменение реестра'));
+              }
               for (const [org, tabs] of groups) {
                 const all = [...tabs.values()].flat();
                 const errors = all.filter((issue) => issue.level === 'error').length;

@@ -23,6 +23,7 @@ import { rowsLoaded } from '../charts/dataQuality.ts';
 import { orgProfileSpec, type ProfileItem } from '../charts/orgProfile.ts';
 import { pairsByFormSpec, pairsByTopicSpec, totalPairs } from '../charts/pairs.ts';
 import { h, staleMark } from '../dom.ts';
+import { holdBox } from '../holds.ts';
 import { session } from '../session.ts';
 import { EMPTY, formatDate, formatDateTime, formatHours, formatInteger, formatOutOf, formatPercent, formatPoints } from '../format.ts';
 import { orderItem } from '../orderItems.ts';
@@ -289,8 +290,13 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                 [catalog.columnTitle('data_quality', 'errors'), formatInteger(own.errors)],
                 [catalog.columnTitle('data_quality', 'warnings'), formatInteger(own.warnings)],
               ];
-              if (own.last_message) facts.push([catalog.columnTitle('data_quality', 'last_message'), own.last_message]);
+              // A held load's reason is the box below: not twice.
+              if (own.last_message && own.last_status !== 'held') facts.push([catalog.columnTitle('data_quality', 'last_message'), own.last_message]);
               const nodes: HTMLElement[] = [h('dl', { className: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]))];
+              // A held load: the previous data stays until the coordinator accepts the shrink.
+              if (own.last_status === 'held' && session()?.role !== 'region') {
+                nodes.unshift(holdBox(own.last_message ?? 'Загрузка задержана.', `/api/orgs/${encodeURIComponent(code)}/accept-shrink`, 'Принять уменьшение и загрузить'));
+              }
               // The findings quote the cells (names): a regional account has the counts above only.
               if (session()?.role === 'region') return quality.setContent(...nodes);
               try {

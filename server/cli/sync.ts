@@ -1,30 +1,55 @@
 /**
- * `npm run sync [-- --full]`: one sync from the configured source. A progress bar on a TTY,
- * one line per organization otherwise, a summary line at the end; exit code 0 when every
- * active organization loaded, 1 otherwise.
+ * `npm run sync [-- --full] [-- --accept-shrink КОД]`: one sync from the configured source. A
+ * progress bar on a TTY, one line per organization otherwise, a summary line at the end; exit
+ * code 0 when every active organization loaded, 1 otherwise (2: bad arguments or settings).
+ *
+ * `--accept-shrink КОД` (repeatable, or codes separated by commas; `реестр` for the registry)
+ * accepts a load held because a tab would lose more than half of its rows: it is recorded in
+ * the audit log, and this sync loads that organization as its sheet is now.
  */
 import type { Db } from '../db.ts';
 import { writerFromConfig } from '../google/write.ts';
 import { writeBack } from '../google/writeback.ts';
 import { openConfigured } from '../startup.ts';
 import { createSource } from '../sources/index.ts';
+import { AuthStore } from '../auth/store.ts';
+import { AcceptError, REGISTRY_WORD, acceptArgs, acceptShrink } from '../sync/holds.ts';
 import { runSync, summaryLine, type OrgOutcome } from '../sync/run.ts';
 
 const STATUS: Record<OrgOutcome['status'], string> = {
   ok: 'загружена',
   unchanged: 'без изменений',
   failed: 'ОШИБКА',
+  held: 'ЗАДЕРЖАНА',
   inactive: 'неактивна',
   skipped: 'пропущена',
 };
 
 async function main(): Promise<number> {
   const full = process.argv.includes('--full');
+  const accepts = acceptArgs(process.argv.slice(2));
+  if (accepts === null) {
+    console.error('После --accept-shrink укажите код организации (например, --accept-shrink СОШ-2) или «реестр».');
+    return 2;
+  }
   const opened = await openConfigured(
     'Если сервер (`npm start`) запущен с этой базой, запустите синхронизацию из него: POST /api/sync.',
   );
   if (!opened) return 2;
   const { config, db } = opened;
+  const store = new AuthStore(db);
+  for (const code of accepts) {
+    try {
+      const { what } = await acceptShrink(db, code, 'терминал (npm run sync)');
+      await store.audit({ actor: 'терминал', action: 'accept_shrink', target: what, detail: 'npm run sync -- --accept-shrink' });
+      console.log(what === REGISTRY_WORD ? 'Изменение реестра принято: он будет загружен как есть.' : `Уменьшение данных ${what} принято: таблица будет загружена как есть.`);
+    } catch (e) {
+      if (!(e instanceof AcceptError)) throw e;
+      console.error(e.message);
+      db.close();
+      return 2;
+    }
+  }
   const source = createSource(config);
   const tty = process.stdout.isTTY;
   let requests = 0;
@@ -34,6 +59,7 @@ async function main(): Promise<number> {
     source,
     full,
     trigger: 'cli',
+    staleAfterHours: config.STALE_AFTER_HOURS,
     onProgress: (o, done, total) => {
       requests += o.requests;
       retries += o.retries;
@@ -43,7 +69,7 @@ async function main(): Promise<number> {
         process.stdout.write(
           `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} организаций, запросов ${requests}, повторов ${retries}   `,
         );
-        if (o.status === 'failed') process.stdout.write(`\n${o.org}: ${o.message}\n`);
+        if (o.status === 'failed' || o.status === 'held') process.stdout.write(`\n${o.org}: ${o.message}\n`);
       } else {
         const detail = o.status === 'ok' ? `строк ${o.rowsLoaded}, в карантине ${o.rowsQuarantined}` : (o.message ?? '');
         console.log(`${o.org}: ${STATUS[o.status]}${detail ? ` — ${detail}` : ''}`);
@@ -69,7 +95,7 @@ const MAX_FINDINGS = 300;
 async function printFindings(db: Db, max: number): Promise<void> {
   const rows = await db.query(
     `SELECT level, message FROM issues WHERE level IN ('error', 'warning')
-     ORDER BY scope = 'sheet', org NULLS FIRST, tab, row_no NULLS FIRST, column_name`,
+     ORDER BY scope <> 'registry', org NULLS FIRST, tab, row_no NULLS FIRST, column_name`,
   );
   if (!rows.length) return;
   console.log(`Замечания к данным (ошибки — строка не загружена; предупреждения — загружена):`);

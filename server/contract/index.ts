@@ -4,3 +4,4 @@ export * from './normalize.ts';
 export * from './values.ts';
 export * from './layout.ts';
 export * from './schemas.ts';
+export * from './limits.ts';

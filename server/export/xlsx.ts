@@ -115,7 +115,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
       neutralizeFormula(String(f.org)),
       neutralizeFormula(String(f.org_name ?? '')),
       f.last_success ? String(f.last_success) : 'не загружалась',
-      f.last_status === 'ok' ? 'загружена' : f.last_status === 'unchanged' ? 'без изменений' : f.last_status === 'failed' ? 'ошибка' : '—',
+      f.last_status === 'ok' ? 'загружена' : f.last_status === 'unchanged' ? 'без изменений' : f.last_status === 'failed' ? 'ошибка' : f.last_status === 'held' ? 'задержана (ждёт подтверждения)' : '—',
       f.stale ? 'да' : 'нет',
     ]);
   }

@@ -46,7 +46,7 @@ export interface Finding {
 export async function orgFindings(db: Db, org: string): Promise<Finding[]> {
   const rows = await db.query(
     `SELECT level, tab, row_no, column_name, value, problem FROM issues
-     WHERE scope = 'sheet' AND org = $org AND level IN ('error', 'warning')`,
+     WHERE scope IN ('sheet', 'hold') AND org = $org AND level IN ('error', 'warning')`,
     { org },
   );
   const findings: Finding[] = rows.map((r) => ({
@@ -235,7 +235,7 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
   const result: WritebackResult = { written: [], unchanged: [], failed: [] };
   try {
     await ensureState(db);
-    const read = opts.summary ? new Set(opts.summary.orgs.filter((o) => o.status === 'ok' || o.status === 'unchanged').map((o) => o.org)) : null;
+    const read = opts.summary ? new Set(opts.summary.orgs.filter((o) => o.status === 'ok' || o.status === 'unchanged' || o.status === 'held').map((o) => o.org)) : null;
     const orgs = (await db.query(`SELECT code, sheet FROM orgs WHERE in_registry AND active ORDER BY registry_row, code`))
       .map((r) => ({ code: String(r.code), sheet: r.sheet === null ? null : String(r.sheet) }))
       .filter((o) => read === null || read.has(o.code));

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { badRequest, notFound } from '../errors.ts';
+import { registryHold } from '../sync/holds.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
 
@@ -74,11 +75,13 @@ export function qualityRouter(deps: { db: Db }): Router {
       `SELECT org, tab, row_no AS row, column_name AS "column", value, level, message
        FROM issues
        WHERE ($org IS NULL OR org = $org) AND ($level IS NULL OR level = $level)
-       ORDER BY scope = 'sheet', org NULLS FIRST, tab, row_no NULLS FIRST, column_name NULLS FIRST, message`,
+       ORDER BY scope <> 'registry', org NULLS FIRST, tab, row_no NULLS FIRST, column_name NULLS FIRST, message`,
       { org: org ?? null, level: level ?? null },
     );
 
     res.json({
+      // The registry held for dropping more than half of its organizations (sync/guard.ts).
+      registry_hold: p.role === 'coordinator' ? await registryHold(db) : null,
       orgs: orgs.map((o) => ({
         org: o.org,
         org_name: o.org_name,

@@ -23,6 +23,7 @@ import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, readServiceAccountKey, redact, withSlash, type Failure } from '../google/failure.ts';
+import { countOf } from '../contract/index.ts';
 import { ID_RE, extractSpreadsheetId } from './sheetId.ts';
 
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
@@ -58,8 +59,16 @@ export interface GoogleSourceOptions {
    * `maxGridDataBytes` is refused unread and that spreadsheet is read the batchGet way.
    */
   readMode?: 'batchGet' | 'gridData' | undefined;
-  /** `gridData` only: the largest answer accepted, by its Content-Length. Default 8 MiB. */
+  /**
+   * `gridData` only: the largest answer accepted (by its Content-Length, and counted while it
+   * streams when none is sent); over it the spreadsheet is read the batchGet way. Default 8 MiB.
+   */
   maxGridDataBytes?: number | undefined;
+  /**
+   * The largest answer of any other read, counted as it arrives whether or not a Content-Length
+   * is sent; over it the read fails (the organization keeps its data). Default 32 MiB.
+   */
+  maxResponseBytes?: number | undefined;
   /** Title of the registry tab. Default `Организации` (matched tolerantly). */
   registryTab?: string | undefined;
   /** Injected for tests. */
@@ -88,7 +97,14 @@ const DEFAULT_MAX_GRID_DATA_BYTES = 8 * 1024 * 1024;
  * with SERIAL_NUMBER dates returns through `values.*`. `formattedValue` would roughly double
  * the answer and is not needed: error cells are rebuilt from `errorValue.type`.
  */
-const GRID_DATA_FIELDS = 'sheets(properties(title,sheetType),data(rowData(values(effectiveValue))))';
+const GRID_DATA_FIELDS = 'sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))';
+/** The titles call: tab titles, types and grid sizes (the size check happens before any cell is read). */
+const TITLE_FIELDS = 'sheets.properties(title,sheetType,gridProperties(rowCount,columnCount))';
+/**
+ * Every other answer is bounded by this many bytes as it streams. A school's spreadsheet is a
+ * few hundred KB of values; 2,000,000 cells (the per-tab limit) of short values fit in it.
+ */
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** Drive (and sometimes Sheets) report per-user rate limits as 403 with one of these reasons. */
 
 // ---------------------------------------------------------------------------------------------
@@ -217,6 +233,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   const registryId = extractSpreadsheetId(opts.registryId) ?? opts.registryId.trim();
   const readMode = opts.readMode ?? 'batchGet';
   const maxGridDataBytes = opts.maxGridDataBytes ?? DEFAULT_MAX_GRID_DATA_BYTES;
+  const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const slots = pLimit(Math.max(1, opts.concurrency ?? 4));
   const limiter = new RateLimiter({ limit: opts.requestsPerMinute ?? 240, now, sleep });
 
@@ -359,7 +376,8 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
    * backoff), and the rate-limit grant is taken inside the slot so that the recorded time is
    * the time the request really leaves.
    */
-  async function call<T>(t: Target, c: Counters, send: (cl: Clients) => Promise<{ data: T }>, onFail?: (f: Failure) => T | undefined): Promise<T> {
+  async function call<T>(t: Target, c: Counters, send: (cl: Clients) => Promise<{ data: T }>, o: CallOptions<T> = {}): Promise<T> {
+    const { onFail, check } = o;
     let cl: Clients;
     try {
       cl = await clients();
@@ -368,16 +386,25 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
       throw err instanceof SourceError ? err : toSourceError(inspect(err), t, c, false);
     }
     for (let attempt = 0; ; attempt++) {
-      let failure: Failure;
+      let answer: { data: T } | null = null;
+      let failure: Failure | null = null;
       try {
-        const res = await slots(async () => {
+        answer = await slots(async () => {
           await limiter.acquire();
           c.requests++;
           return send(cl);
         });
-        return res.data;
       } catch (err) {
+        if (isOverSizeLimit(err)) throw tooBig(t, c);
         failure = inspect(err);
+      }
+      if (failure === null) {
+        // A 200 whose body is not what Google sends (a proxy's page, a captive portal, a cut
+        // answer: gaxios hands those over as a string) is a failure of this read, never "no tabs".
+        const data = answer!.data;
+        const problem = check?.(data) ?? null;
+        if (problem !== null) throw badShape(t, c, problem);
+        return data;
       }
       if (onFail !== undefined && !isRetryable(failure)) {
         const fallback = onFail(failure);
@@ -388,6 +415,36 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
       c.retries++;
       await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
     }
+  }
+
+  function tooBig(t: Target, c: Counters): SourceError {
+    const size = bytesText(maxResponseBytes);
+    const message =
+      t.kind === 'org'
+        ? `ответ Google при чтении таблицы ${who(t).of} больше ${size} — таблица слишком большая и не загружена, прежние данные организации сохранены; удалите лишние строки, столбцы и листы`
+        : `ответ Google при чтении реестра организаций (таблица ${t.id}) больше ${size} — реестр не прочитан, синхронизация остановлена, данные не изменены; удалите из реестра лишние строки и листы`;
+    return new SourceError(sanitize(message), 'too_big', c.requests, c.retries);
+  }
+
+  function badShape(t: Target, c: Counters, what: string): SourceError {
+    const message =
+      t.kind === 'org'
+        ? `Google вернул при чтении таблицы ${who(t).of} ответ не в формате Google Sheets API (${what}); возможно, ответил прокси-сервер или страница входа в сеть. Таблица не загружена, прежние данные организации сохранены; повторите синхронизацию позже`
+        : `Google вернул при чтении реестра организаций (таблица ${t.id}) ответ не в формате Google Sheets API (${what}); возможно, ответил прокси-сервер или страница входа в сеть. Синхронизация остановлена, данные не изменены; повторите её позже`;
+    return new SourceError(sanitize(message), 'bad_shape', c.requests, c.retries);
+  }
+
+  const bounded = { maxContentLength: maxResponseBytes };
+
+  /** The titles (grid tabs only: chart sheets have no cells), with grid sizes, of a checked answer. */
+  function gridTabs(meta: sheets_v4.Schema$Spreadsheet): { title: string; rows: number | null; columns: number | null }[] {
+    return (meta.sheets ?? [])
+      .filter((x) => isGridSheet(x.properties?.sheetType))
+      .map((x) => ({
+        title: x.properties!.title!,
+        rows: typeof x.properties?.gridProperties?.rowCount === 'number' ? x.properties.gridProperties.rowCount : null,
+        columns: typeof x.properties?.gridProperties?.columnCount === 'number' ? x.properties.gridProperties.columnCount : null,
+      }));
   }
 
   const authDescription = auth.kind === 'service' ? `сервисный аккаунт (${auth.file})` : auth.kind === 'key' ? 'API-ключ' : 'без авторизации';
@@ -403,8 +460,11 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
       if (!ID_RE.test(registryId)) {
         throw new SourceError(`ID реестра организаций «${sanitize(opts.registryId)}» не похож на ID Google Таблицы: укажите в SHEETS_REGISTRY_ID ID или ссылку на таблицу`, 'not_found');
       }
-      const meta = await call<sheets_v4.Schema$Spreadsheet>(t, c, (cl) =>
-        cl.sheets.spreadsheets.get({ spreadsheetId: registryId, fields: 'sheets.properties.title' }),
+      const meta = await call<sheets_v4.Schema$Spreadsheet>(
+        t,
+        c,
+        (cl) => cl.sheets.spreadsheets.get({ spreadsheetId: registryId, fields: 'sheets.properties.title' }, bounded),
+        { check: checkSpreadsheet },
       );
       const titles = (meta.sheets ?? []).map((s) => s.properties?.title).filter((x): x is string => typeof x === 'string');
       const want = normalizeTabTitle(registryTab);
@@ -413,14 +473,21 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
         const have = titles.length > 0 ? titles.map((x) => `«${x}»`).join(', ') : 'нет ни одного';
         throw new SourceError(`в реестре организаций (таблица ${registryId}) нет листа «${registryTab}»; листы: ${have}`, 'bad_shape', c.requests, c.retries);
       }
-      const range = await call<sheets_v4.Schema$ValueRange>(t, c, (cl) =>
-        cl.sheets.spreadsheets.values.get({
-          spreadsheetId: registryId,
-          range: quoteSheetTitle(title),
-          valueRenderOption: 'UNFORMATTED_VALUE',
-          dateTimeRenderOption: 'SERIAL_NUMBER',
-          majorDimension: 'ROWS',
-        }),
+      const range = await call<sheets_v4.Schema$ValueRange>(
+        t,
+        c,
+        (cl) =>
+          cl.sheets.spreadsheets.values.get(
+            {
+              spreadsheetId: registryId,
+              range: quoteSheetTitle(title),
+              valueRenderOption: 'UNFORMATTED_VALUE',
+              dateTimeRenderOption: 'SERIAL_NUMBER',
+              majorDimension: 'ROWS',
+            },
+            bounded,
+          ),
+        { check: checkValueRange },
       );
       return { title, grid: toGrid(range.values) };
     },
@@ -440,8 +507,8 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
         const file = await call<drive_v3.Schema$File | null>(
           t,
           c,
-          (cl) => cl.drive.files.get({ fileId: id, fields: 'modifiedTime', supportsAllDrives: true }),
-          (f) => {
+          (cl) => cl.drive.files.get({ fileId: id, fields: 'modifiedTime', supportsAllDrives: true }, bounded),
+          { check: checkDriveFile, onFail: (f) => {
             // Change detection is only a saving: when Drive refuses (any 4xx), the sheet is still
             // read; a 429/5xx storm is retried and, exhausted, means Google itself is failing. A
             // Drive that refuses every file (API disabled, no such endpoint behind a proxy) is
@@ -450,7 +517,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
             const st = f.status ?? 0;
             if ((st >= 400 && st < 500 && st !== 403 && st !== 404 && st !== 429) || st === 501) driveDisabled = true;
             return null;
-          },
+          } },
         );
         version = file?.modifiedTime ?? null;
       }
@@ -458,54 +525,75 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
         return { status: 'unchanged', version, requests: c.requests, retries: c.retries };
       }
 
+      const want = ctx.wantTab ?? (() => true);
+      /** Why a tab is not read at all (its grid is over the limits), or null. */
+      const refusal = (tab: { title: string; rows: number | null; columns: number | null }): string | null =>
+        ctx.limits ? gridSizeProblem(tab, ctx.limits) : null;
+
       if (readMode === 'gridData') {
-        const whole = await call<sheets_v4.Schema$Spreadsheet | typeof TOO_BIG>(t, c, (cl) =>
-          cl.sheets.spreadsheets
-            .get({ spreadsheetId: id, includeGridData: true, fields: GRID_DATA_FIELDS }, { maxContentLength: maxGridDataBytes })
-            .catch((err: unknown) => {
-              if (isOverSizeLimit(err)) return { data: TOO_BIG };
-              throw err;
-            }),
+        const whole = await call<sheets_v4.Schema$Spreadsheet | typeof TOO_BIG>(
+          t,
+          c,
+          (cl) =>
+            cl.sheets.spreadsheets
+              .get({ spreadsheetId: id, includeGridData: true, fields: GRID_DATA_FIELDS }, { maxContentLength: maxGridDataBytes })
+              .catch((err: unknown) => {
+                if (isOverSizeLimit(err)) return { data: TOO_BIG };
+                throw err;
+              }),
+          { check: (d) => (d === TOO_BIG ? null : checkSpreadsheet(d)) },
         );
         // Over the size limit: read it the batchGet way below (two requests, a compact answer).
         if (whole !== TOO_BIG) {
-          const tabs = (whole.sheets ?? [])
+          const sizes = new Map(gridTabs(whole).map((g) => [g.title, g]));
+          const tabs: RawTab[] = (whole.sheets ?? [])
             .filter((s) => isGridSheet(s.properties?.sheetType))
-            .flatMap((s) => (typeof s.properties?.title === 'string' ? [{ title: s.properties.title, grid: gridFromData(s.data) }] : []));
+            .map((s) => {
+              const title = s.properties!.title!;
+              const refused = want(title) ? refusal(sizes.get(title)!) : null;
+              return refused !== null ? { title, grid: [], refused } : { title, grid: want(title) ? gridFromData(s.data) : [] };
+            });
           return { status: 'ok', tabs, version, requests: c.requests, retries: c.retries };
         }
       }
 
-      const meta = await call<sheets_v4.Schema$Spreadsheet>(t, c, (cl) =>
-        cl.sheets.spreadsheets.get({ spreadsheetId: id, fields: 'sheets.properties(title,sheetType)' }),
+      const meta = await call<sheets_v4.Schema$Spreadsheet>(
+        t,
+        c,
+        (cl) => cl.sheets.spreadsheets.get({ spreadsheetId: id, fields: TITLE_FIELDS }, bounded),
+        { check: checkSpreadsheet },
       );
-      // Chart sheets (OBJECT) have no cells and make values.* fail: only grid tabs are read.
-      const titles = (meta.sheets ?? [])
-        .filter((s) => isGridSheet(s.properties?.sheetType))
-        .map((s) => s.properties?.title)
-        .filter((x): x is string => typeof x === 'string');
-      if (titles.length === 0) return { status: 'ok', tabs: [], version, requests: c.requests, retries: c.retries };
+      // Chart sheets (OBJECT) have no cells and make values.* fail: only grid tabs are read, and
+      // of them only the tabs the sync needs whose grid is inside the limits.
+      const grid = gridTabs(meta);
+      const tabs: RawTab[] = grid.map((g) => {
+        const refused = want(g.title) ? refusal(g) : null;
+        return refused !== null ? { title: g.title, grid: [], refused } : { title: g.title, grid: [] };
+      });
+      const read = grid.map((g, i) => ({ g, i })).filter(({ g, i }) => want(g.title) && tabs[i]!.refused === undefined);
+      if (read.length === 0) return { status: 'ok', tabs, version, requests: c.requests, retries: c.retries };
 
-      const batch = await call<sheets_v4.Schema$BatchGetValuesResponse>(t, c, (cl) =>
-        cl.sheets.spreadsheets.values.batchGet({
-          spreadsheetId: id,
-          ranges: titles.map(quoteSheetTitle),
-          valueRenderOption: 'UNFORMATTED_VALUE',
-          dateTimeRenderOption: 'SERIAL_NUMBER',
-          majorDimension: 'ROWS',
-        }),
+      const batch = await call<sheets_v4.Schema$BatchGetValuesResponse>(
+        t,
+        c,
+        (cl) =>
+          cl.sheets.spreadsheets.values.batchGet(
+            {
+              spreadsheetId: id,
+              ranges: read.map(({ g }) => quoteSheetTitle(g.title)),
+              valueRenderOption: 'UNFORMATTED_VALUE',
+              dateTimeRenderOption: 'SERIAL_NUMBER',
+              majorDimension: 'ROWS',
+            },
+            bounded,
+          ),
+        { check: (d) => checkBatch(d, read.length) },
       );
-      const ranges = batch.valueRanges ?? [];
-      if (ranges.length !== titles.length) {
-        throw new SourceError(
-          `Google Sheets вернул ${ranges.length} диапазонов вместо ${titles.length} для таблицы организации ${org.code}: попробуйте синхронизацию ещё раз`,
-          'bad_shape',
-          c.requests,
-          c.retries,
-        );
-      }
       // batchGet answers in the order of `ranges`.
-      const tabs = titles.map((title, i) => ({ title, grid: toGrid(ranges[i]?.values) }));
+      const ranges = batch.valueRanges!;
+      read.forEach(({ i }, k) => {
+        tabs[i]!.grid = toGrid(ranges[k]?.values);
+      });
       return { status: 'ok', tabs, version, requests: c.requests, retries: c.retries };
     },
   };
@@ -533,8 +621,113 @@ function isGridSheet(sheetType: string | null | undefined): boolean {
 /** The answer of a gridData read over `maxGridDataBytes`: gaxios refuses it by Content-Length, unread. */
 const TOO_BIG = Symbol('too big');
 
+/**
+ * An answer over `maxContentLength`: refused by gaxios from its Content-Length, or cut by
+ * node-fetch (`size`, error type 'max-size') while it streams when no Content-Length came.
+ */
 function isOverSizeLimit(err: unknown): boolean {
-  return isObject(err) && typeof err['message'] === 'string' && /Content-Length.*over the limit/i.test(err['message']);
+  let cur: unknown = err;
+  for (let i = 0; i < 5 && isObject(cur); i++) {
+    if (cur['type'] === 'max-size') return true;
+    if (typeof cur['message'] === 'string' && /Content-Length.*over the limit|content size at .* over limit/i.test(cur['message'])) return true;
+    cur = cur['cause'];
+  }
+  return false;
+}
+
+interface CallOptions<T> {
+  /** A non-retryable failure turned into an answer (e.g. Drive refusing: read the sheet anyway). */
+  onFail?: (f: Failure) => T | undefined;
+  /** What is wrong with a 200's body (Russian, for the message), or null when it has the expected shape. */
+  check?: (data: unknown) => string | null;
+}
+
+/** What an answer that is not a JSON object is, for a message: never the whole body. */
+function notAnObject(data: unknown): string | null {
+  if (typeof data === 'string') {
+    const text = data.replace(/\s+/g, ' ').trim();
+    if (text === '') return 'пустой ответ';
+    return `текст вместо JSON: «${text.length > 60 ? `${text.slice(0, 60)}…` : text}»`;
+  }
+  if (data === null || data === undefined) return 'пустой ответ';
+  // gaxios hands over a body of an unknown content type as a Blob.
+  if (data instanceof Blob) return `двоичные данные вместо JSON (${data.size} байт)`;
+  if (Array.isArray(data)) return 'список вместо объекта';
+  if (typeof data !== 'object') return `значение вместо объекта: ${String(data).slice(0, 40)}`;
+  return null;
+}
+
+/** `spreadsheets.get`: Google always lists at least one tab, each with a title. */
+function checkSpreadsheet(data: unknown): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return bad;
+  const sheets = (data as Record<string, unknown>)['sheets'];
+  if (!Array.isArray(sheets) || sheets.length === 0) return 'в ответе нет списка листов';
+  for (const s of sheets) {
+    const p = isObject(s) ? s['properties'] : undefined;
+    if (!isObject(p) || typeof p['title'] !== 'string') return 'у листа в ответе нет названия';
+  }
+  return null;
+}
+
+function checkRows(values: unknown): boolean {
+  return values === undefined || (Array.isArray(values) && values.every((r) => Array.isArray(r)));
+}
+
+/** `values.get`: an object naming its range; `values` absent (an empty tab) or rows of cells. */
+function checkValueRange(data: unknown): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return bad;
+  const d = data as Record<string, unknown>;
+  if (typeof d['range'] !== 'string') return 'в ответе нет диапазона';
+  if (!checkRows(d['values'])) return 'значения в ответе — не строки ячеек';
+  return null;
+}
+
+/** `values.batchGet`: one value range per requested range, in order. */
+function checkBatch(data: unknown, expected: number): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return bad;
+  const ranges = (data as Record<string, unknown>)['valueRanges'];
+  if (!Array.isArray(ranges)) return 'в ответе нет диапазонов значений';
+  if (ranges.length !== expected) return `диапазонов в ответе ${ranges.length} вместо ${expected}`;
+  for (const r of ranges) {
+    if (!isObject(r) || !checkRows(r['values'])) return 'диапазон в ответе — не строки ячеек';
+  }
+  return null;
+}
+
+/** Drive `files.get`: an object (modifiedTime may be absent: the sheet is then read in full). */
+function checkDriveFile(data: unknown): string | null {
+  if (data === null) return null; // our own "Drive refused, read anyway"
+  const bad = notAnObject(data);
+  if (bad !== null) return `Google Drive: ${bad}`;
+  const m = (data as Record<string, unknown>)['modifiedTime'];
+  return m === undefined || typeof m === 'string' ? null : 'Google Drive: время изменения в ответе — не дата';
+}
+
+/** A byte count as people read it: МБ from a megabyte up, else КБ. */
+function bytesText(n: number): string {
+  const mb = n / (1024 * 1024);
+  if (mb >= 1) return `${Number.isInteger(mb) ? mb : mb.toFixed(1).replace('.', ',')} МБ`;
+  return `${Math.max(1, Math.round(n / 1024))} КБ`;
+}
+
+/** Why a tab is over the size limits by its grid size (known before reading), or null. */
+export function gridSizeProblem(
+  tab: { title: string; rows: number | null; columns: number | null },
+  limits: { maxRowsPerTab: number; maxCellsPerSheet: number },
+): string | null {
+  const rows = tab.rows ?? 0;
+  const cells = rows * (tab.columns ?? 0);
+  const tail = 'лист не прочитан, для него сохранены данные прошлой загрузки; удалите лишние пустые строки и столбцы в конце листа';
+  if (rows > limits.maxRowsPerTab) {
+    return `лист «${tab.title}» слишком большой: в нём ${countOf(rows, 'строка', 'строки', 'строк')} вместе с пустыми (предел — ${countOf(limits.maxRowsPerTab, 'строка', 'строки', 'строк')}); ${tail}`;
+  }
+  if (cells > limits.maxCellsPerSheet) {
+    return `лист «${tab.title}» слишком большой: в нём ${countOf(cells, 'ячейка', 'ячейки', 'ячеек')} вместе с пустыми (предел — ${countOf(limits.maxCellsPerSheet, 'ячейка', 'ячейки', 'ячеек')}); ${tail}`;
+  }
+  return null;
 }
 
 /** What `values.*` with UNFORMATTED_VALUE shows for a formula error, by `ErrorValue.type`. */

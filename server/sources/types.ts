@@ -14,6 +14,12 @@ export interface RawTab {
   /** The tab title exactly as in the spreadsheet. */
   title: string;
   grid: Grid;
+  /**
+   * Set when the source did not read the tab because it is over the size limits (its grid size
+   * is known before reading): why, in Russian. The grid is then empty and the tab's stored rows
+   * are kept.
+   */
+  refused?: string;
 }
 
 /** One organization as listed in the registry (already validated). */
@@ -34,6 +40,17 @@ export interface FetchContext {
   lastVersion: string | null;
   /** Force a full read even when the source says nothing changed. */
   full: boolean;
+  /**
+   * The tabs the sync needs (the contract's), by title. A source that can list titles before
+   * reading reads only these; the others are returned by title with an empty grid (their
+   * titles still name what the spreadsheet holds in messages). Default: every tab.
+   */
+  wantTab?: (title: string) => boolean;
+  /**
+   * Size limits of one tab. A source that knows a tab's grid size before reading it (Google)
+   * refuses a tab over them unread (`RawTab.refused`).
+   */
+  limits?: { maxRowsPerTab: number; maxCellsPerSheet: number };
 }
 
 export type FetchResult =
@@ -47,7 +64,7 @@ export type FetchResult =
 export class SourceError extends Error {
   constructor(
     message: string,
-    readonly code: 'forbidden' | 'not_found' | 'unavailable' | 'bad_shape' | 'quota' | 'other',
+    readonly code: 'forbidden' | 'not_found' | 'unavailable' | 'bad_shape' | 'too_big' | 'quota' | 'other',
     readonly requests = 0,
     readonly retries = 0,
   ) {

@@ -63,11 +63,11 @@ export interface LoadCounts {
   warnings: number;
   errors: number;
   /** Per tab: rows loaded, or the tab's status when it did not load. */
-  tabs: Record<string, number | 'ошибка листа' | 'нет листа'>;
+  tabs: Record<string, number | 'ошибка листа' | 'нет листа' | 'сохранены прежние строки'>;
 }
 
 /** Appends findings to `issues` (one appender; inside the caller's transaction when there is one). */
-export async function insertIssues(w: Writer, runId: number, scope: 'registry' | 'sheet', issues: readonly DataIssue[]): Promise<void> {
+export async function insertIssues(w: Writer, runId: number, scope: 'registry' | 'sheet' | 'hold', issues: readonly DataIssue[]): Promise<void> {
   if (!issues.length) return;
   await w.appendRows('issues', issues, (a, i) => {
     a.appendInteger(runId);
@@ -153,14 +153,14 @@ export async function loadOrgs(w: Writer, runId: number, loads: readonly OrgLoad
     for (const tab of TABS) {
       const parts = loads.flatMap(({ v }) => {
         const t = v.tabs.get(tab.key);
-        return t && t.status !== 'error' ? [{ org: v.org, rows: t.rows }] : [];
+        return t && (t.status === 'ok' || t.status === 'missing') ? [{ org: v.org, rows: t.rows }] : [];
       });
       if (!parts.length) continue;
       await w.run(`DELETE FROM "${tab.key}" WHERE org IN (SELECT unnest($orgs))`, { orgs: parts.map((p) => p.org) });
       await appendTab(w, tab.key, dbColumns(tab), runId, parts);
     }
     const failed = new Map(
-      loads.map(({ v }) => [v.org, new Set(TABS.filter((t) => v.tabs.get(t.key)?.status === 'error' || !v.tabs.has(t.key)).map((t) => matchKey(t.title)))]),
+      loads.map(({ v }) => [v.org, new Set(TABS.filter((t) => !replaces(v.tabs.get(t.key)?.status)).map((t) => matchKey(t.title)))]),
     );
     const stored = await w.query(`SELECT DISTINCT org, tab FROM quarantine WHERE scope = 'sheet' AND org IN (SELECT unnest($orgs))`, { orgs });
     // (organization, title as stored — the sheet's spelling) of the tabs that failed now.
@@ -176,6 +176,9 @@ export async function loadOrgs(w: Writer, runId: number, loads: readonly OrgLoad
          AND NOT (row_no IS NOT NULL AND list_contains($keep, org || chr(31) || tab))`,
       { orgs, keep },
     );
+    // A load that went ahead ends an earlier hold of the organization (sync/guard.ts).
+    await w.run(`DELETE FROM issues WHERE scope = 'hold' AND org IN (SELECT unnest($orgs))`, { orgs });
+    await w.run(`DELETE FROM shrink_acceptances WHERE org IN (SELECT unnest($orgs))`, { orgs });
     await insertQuarantineRows(w, runId, 'sheet', loads.flatMap(({ v }) => v.quarantine.map((q) => ({ org: v.org, q }))));
     await insertIssues(w, runId, 'sheet', loads.flatMap(({ v }) => v.issues));
     await w.run(
@@ -190,6 +193,11 @@ export async function loadOrgs(w: Writer, runId: number, loads: readonly OrgLoad
   return counts;
 }
 
+/** Whether a tab of this status replaces its stored rows (ok, or an optional tab with no data yet). */
+function replaces(status: string | undefined): boolean {
+  return status === 'ok' || status === 'missing';
+}
+
 function countsOf(v: ValidatedOrg): LoadCounts {
   const counts: LoadCounts = { rowsLoaded: 0, rowsQuarantined: v.quarantine.length, warnings: 0, errors: 0, tabs: {} };
   for (const i of v.issues) {
@@ -200,6 +208,10 @@ function countsOf(v: ValidatedOrg): LoadCounts {
     const t = v.tabs.get(tab.key);
     if (!t || t.status === 'error') {
       counts.tabs[tab.title] = 'ошибка листа';
+      continue;
+    }
+    if (t.status === 'kept') {
+      counts.tabs[tab.title] = 'сохранены прежние строки';
       continue;
     }
     counts.rowsLoaded += t.rows.length;

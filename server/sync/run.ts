@@ -9,16 +9,33 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import { bumpDataVersion } from '../cache.ts';
-import { countOf, REGISTRY_TAB } from '../contract/index.ts';
+import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue, type TabKey } from '../contract/index.ts';
 import { isoDay } from '../period.ts';
 import type { Db, Writer } from '../db.ts';
 import { SourceError, type FetchResult, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
 import { insertIssues, insertQuarantineRows, loadOrg, loadOrgs, type LoadCounts, type OrgLoad } from './load.ts';
 import { OrgPeople } from './people.ts';
+import {
+  REGISTRY_ACCEPT_KEY,
+  holdIssues,
+  holdMessage,
+  keepMissingTabs,
+  registryHoldMessage,
+  registryShrink,
+  tabShrinks,
+  teachersShrink,
+  type StoredCounts,
+} from './guard.ts';
+import { holdsOnlyDemoData, markSourceOfRun } from './provenance.ts';
 import { parseRegistry } from './registry.ts';
 import { codeMatcher, parseOrg, resolveOrg, type Directory, type ParsedOrg, type ValidatedOrg } from './validate.ts';
 
-export type OrgStatus = 'ok' | 'unchanged' | 'failed' | 'inactive' | 'skipped';
+/**
+ * ok: loaded; unchanged: the source says nothing changed; failed: not read (previous data
+ * kept); held: read, but it would lose more than half of a tab's rows, so not loaded until
+ * the coordinator accepts it (sync/guard.ts); inactive: «Активна» = Нет in the registry.
+ */
+export type OrgStatus = 'ok' | 'unchanged' | 'failed' | 'held' | 'inactive' | 'skipped';
 
 export interface OrgOutcome {
   org: string;
@@ -37,7 +54,7 @@ export interface SyncSummary {
   status: 'ok' | 'partial' | 'failed';
   message: string | null;
   orgs: OrgOutcome[];
-  totals: { ok: number; unchanged: number; failed: number; rowsLoaded: number; rowsQuarantined: number; warnings: number; requests: number; retries: number };
+  totals: { ok: number; unchanged: number; failed: number; held: number; rowsLoaded: number; rowsQuarantined: number; warnings: number; requests: number; retries: number };
 }
 
 /** Size limits of one organization's spreadsheet; over them, the spreadsheet is refused whole. */
@@ -48,7 +65,7 @@ export interface SyncLimits {
   maxCellsPerSheet: number;
 }
 
-export const DEFAULT_LIMITS: SyncLimits = { maxRowsPerTab: 50_000, maxCellsPerSheet: 2_000_000 };
+export const DEFAULT_LIMITS: SyncLimits = { ...SHEET_LIMITS };
 
 export interface SyncOptions {
   db: Db;
@@ -58,6 +75,8 @@ export interface SyncOptions {
   now?: () => Date;
   full?: boolean;
   trigger?: 'cli' | 'start' | 'schedule' | 'api' | 'test';
+  /** An organization not read successfully for longer than this is flagged stale (STALE_AFTER_HOURS). Default 48. */
+  staleAfterHours?: number;
   concurrency?: number;
   onProgress?: (o: OrgOutcome, done: number, total: number) => void;
 }
@@ -67,7 +86,8 @@ export function summaryLine(s: SyncSummary): string {
   const t = s.totals;
   const head = s.status === 'ok' ? 'Синхронизация завершена' : s.status === 'partial' ? 'Синхронизация завершена с ошибками' : 'Синхронизация не удалась';
   const tail = s.message ? ` ${s.message}` : '';
-  return `${head}: организаций загружено ${t.ok}, без изменений ${t.unchanged}, с ошибкой ${t.failed}; строк загружено ${t.rowsLoaded}, в карантине ${t.rowsQuarantined}, предупреждений ${t.warnings}; запросов ${t.requests}, повторов ${t.retries}.${tail}`;
+  const held = t.held > 0 ? `, задержано до подтверждения ${t.held}` : '';
+  return `${head}: организаций загружено ${t.ok}, без изменений ${t.unchanged}, с ошибкой ${t.failed}${held}; строк загружено ${t.rowsLoaded}, в карантине ${t.rowsQuarantined}, предупреждений ${t.warnings}; запросов ${t.requests}, повторов ${t.retries}.${tail}`;
 }
 
 const isoTs = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
@@ -98,13 +118,18 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   const { db, source } = opts;
   const now = opts.now ?? (() => new Date());
   const started = now();
+  // Only demo data so far? Asked before this run marks the database (a real run marks it for good).
+  const demoOnly = await holdsOnlyDemoData(db);
+  const demoOverReal = source.kind === 'demo' && !demoOnly;
   const runId = await db.write(async (w) => {
+    await markInterrupted(w);
     const [r] = await w.query(`SELECT nextval('sync_run_seq')::INTEGER AS id`);
     const id = Number(r!.id);
     await w.run(
-      `INSERT INTO sync_runs (id, started_at, source, trigger, status) VALUES ($id, $ts::TIMESTAMP, $source, $trigger, 'running')`,
-      { id, ts: isoTs(started), source: source.description, trigger: opts.trigger ?? 'cli' },
+      `INSERT INTO sync_runs (id, started_at, source, source_kind, trigger, status) VALUES ($id, $ts::TIMESTAMP, $source, $kind, $trigger, 'running')`,
+      { id, ts: isoTs(started), source: source.description, kind: source.kind, trigger: opts.trigger ?? 'cli' },
     );
+    await w.transaction(() => markSourceOfRun(w, source.kind, isoTs(started), demoOnly));
     return id;
   });
   const summary: SyncSummary = {
@@ -112,20 +137,28 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
     status: 'ok',
     message: null,
     orgs: [],
-    totals: { ok: 0, unchanged: 0, failed: 0, rowsLoaded: 0, rowsQuarantined: 0, warnings: 0, requests: 0, retries: 0 },
+    totals: { ok: 0, unchanged: 0, failed: 0, held: 0, rowsLoaded: 0, rowsQuarantined: 0, warnings: 0, requests: 0, retries: 0 },
   };
   try {
+    if (demoOverReal) {
+      throw new SourceError(
+        'демонстрационные данные не загружаются в базу, где уже есть данные из таблиц организаций; источник не настроен — задайте SHEETS_REGISTRY_ID (Google Таблицы) или SOURCE_DIR (папка)',
+        'other',
+      );
+    }
     await syncAll(opts, runId, summary, now);
   } catch (e) {
     summary.status = 'failed';
     summary.message = e instanceof SourceError ? e.message : `внутренняя ошибка: ${(e as Error).message}`;
   }
   const t = summary.totals;
-  if (summary.status !== 'failed' && t.failed > 0) summary.status = t.ok + t.unchanged > 0 ? 'partial' : 'failed';
+  if (summary.status !== 'failed' && t.failed + t.held > 0) summary.status = t.ok + t.unchanged > 0 ? 'partial' : 'failed';
+  // Also when the registry could not be read: an organization not read for too long is stale.
+  await markStale(db, now(), opts.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS).catch(() => undefined);
   await db.write(async (w) => {
     await w.run(
       `UPDATE sync_runs SET finished_at = $ts::TIMESTAMP, status = $status, orgs_total = $total, orgs_ok = $ok,
-         orgs_unchanged = $unchanged, orgs_failed = $failed, rows_loaded = $rows, rows_quarantined = $q,
+         orgs_unchanged = $unchanged, orgs_failed = $failed, orgs_held = $held, rows_loaded = $rows, rows_quarantined = $q,
          warnings = $warn, requests = $req, retries = $ret, message = $msg WHERE id = $id`,
       {
         id: runId,
@@ -135,6 +168,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
         ok: t.ok,
         unchanged: t.unchanged,
         failed: t.failed,
+        held: t.held,
         rows: t.rowsLoaded,
         q: t.rowsQuarantined,
         warn: t.warnings,
@@ -154,22 +188,46 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const { db, source } = opts;
   const registryTab = await source.readRegistry();
   const registry = parseRegistry(registryTab);
+  // Nothing is lost silently: a registry that lists no organization, or that would drop more
+  // than half of those it listed (not accepted by the coordinator), stops the sync whole.
+  const listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
+  let stop: string | null = registry.fatal ? `реестр организаций (лист «${REGISTRY_TAB.title}»): ${registry.fatal}` : null;
+  const stopIssues: DataIssue[] = [];
+  if (stop === null && listed.size === 0) {
+    const problem = `в реестре нет ни одной организации (на листе только заголовок или пустые строки); синхронизация остановлена, данные не изменены — верните строки организаций`;
+    stop = `реестр организаций (лист «${registryTab.title}»): ${problem}`;
+    stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem });
+  }
+  let held = false;
+  if (stop === null) {
+    const before = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
+    const accepted = (await db.query(`SELECT 1 FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY })).length > 0;
+    const h = registryShrink(before, listed);
+    if (h && !accepted) {
+      held = true;
+      stop = registryHoldMessage(h, registryTab.title);
+      stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem: stop });
+    }
+  }
   await db.write((w) =>
     w.transaction(async () => {
       await w.run(`DELETE FROM issues WHERE scope = 'registry'`);
       await w.run(`DELETE FROM quarantine WHERE scope = 'registry'`);
-      await insertIssues(w, runId, 'registry', registry.issues);
+      await insertIssues(w, runId, 'registry', [...registry.issues, ...stopIssues]);
       await insertQuarantineRows(
         w,
         runId,
         'registry',
         registry.rejected.map((r) => ({ org: r.problems[0]?.org ?? null, q: { tab: registryTab.title, row: r.row, raw: r.raw, problems: r.problems } })),
       );
-      if (registry.fatal) return;
+      if (held) await w.run(`INSERT OR REPLACE INTO meta VALUES ('registry_hold', $m)`, { m: stop });
+      if (stop !== null) return;
+      await w.run(`DELETE FROM meta WHERE key = 'registry_hold'`);
+      await w.run(`DELETE FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY });
       await saveRegistry(w, registry.entries, registry.brokenCodes, isoTs(now()));
     }),
   );
-  if (registry.fatal) throw new SourceError(`реестр организаций (лист «${REGISTRY_TAB.title}»): ${registry.fatal}`, 'bad_shape');
+  if (stop !== null) throw new SourceError(stop, 'bad_shape');
 
   const states = new Map(
     (await db.query(`SELECT org, version FROM org_state`)).map((r) => [String(r.org), r.version as string | null]),
@@ -179,8 +237,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     summary.orgs.push(outcome(e.code, 'inactive', 'организация отмечена в реестре как неактивная', 0));
   }
   // A code whose registry row is broken is not synced this time (its stored data is kept).
-  const listed = new Set(registry.entries.map((e) => e.code));
-  const broken = [...new Set(registry.brokenCodes)].filter((c) => !listed.has(c));
+  const entryCodes = new Set(registry.entries.map((e) => e.code));
+  const broken = [...new Set(registry.brokenCodes)].filter((c) => !entryCodes.has(c));
   const total = active.length + broken.length;
   let done = 0;
   const report = (o: OrgOutcome) => {
@@ -189,6 +247,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     if (o.status === 'ok') t.ok++;
     if (o.status === 'unchanged') t.unchanged++;
     if (o.status === 'failed') t.failed++;
+    if (o.status === 'held') t.held++;
     t.rowsLoaded += o.rowsLoaded;
     t.rowsQuarantined += o.rowsQuarantined;
     t.warnings += o.warnings;
@@ -207,35 +266,45 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   // Phase 1: fetch and parse every organization.
   const limits: SyncLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const limit = pLimit(opts.concurrency ?? 4);
+  const stored = await storedCounts(db);
+  const accepted = new Set((await db.query(`SELECT org FROM shrink_acceptances`)).map((r) => String(r.org)));
   const fetched = await Promise.all(
     active.map((entry) =>
       limit(async (): Promise<Fetched> => {
         const t0 = Date.now();
         try {
-          const res = await opts.source.fetchOrg(entry, { lastVersion: states.get(entry.code) ?? null, full: opts.full ?? false });
+          const res = await opts.source.fetchOrg(entry, {
+            lastVersion: states.get(entry.code) ?? null,
+            full: opts.full ?? false,
+            wantTab: isContractTab,
+            limits,
+          });
           if (res.status === 'ok') {
             const problem = sizeProblem(entry.code, res.tabs, limits);
             if (problem) throw new SourceError(problem, 'bad_shape', res.requests, res.retries);
           }
           const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs) : null;
+          const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
+          const heldTeachers = parsed !== null && !accepted.has(entry.code) && teachersShrink(parsed, stored.get(entry.code));
           // The raw grids are not needed once parsed: not holding them until phase 2 keeps a
           // region's sync well inside its memory budget.
-          return { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, t0, error: null };
+          return { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, t0, error: null };
         } catch (e) {
-          return { entry, res: null, parsed: null, t0, error: e };
+          return { entry, res: null, parsed: null, notes: [], heldTeachers: false, t0, error: e };
         }
       }),
     ),
   );
 
-  // The directory: this run's teachers where the tab loaded, else the stored ones.
+  // The directory: this run's teachers where the tab loaded (and the organization is not held
+  // for losing them), else the stored ones.
   const parsedPeople = new Map<string, OrgPeople>();
-  for (const f of fetched) if (f.parsed?.people) parsedPeople.set(f.entry.code, f.parsed.people);
-  const stored = await storedPeople(db);
+  for (const f of fetched) if (f.parsed?.people && !f.heldTeachers) parsedPeople.set(f.entry.code, f.parsed.people);
+  const storedDir = await storedPeople(db);
   const knownCodes = (await db.query(`SELECT code FROM orgs WHERE in_registry`)).map((r) => String(r.code));
   const dir: Directory = {
     orgCode: codeMatcher(knownCodes),
-    people: (org) => parsedPeople.get(org) ?? stored.get(org) ?? null,
+    people: (org) => parsedPeople.get(org) ?? storedDir.get(org) ?? null,
     storedPairs: async (org) =>
       new Set(
         (await db.query(
@@ -249,7 +318,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   // are recorded and reported in registry order.
   for (let i = 0; i < fetched.length; i += LOAD_BATCH) {
     const chunk = fetched.slice(i, i + LOAD_BATCH);
-    const outcomes = await loadChunk(db, runId, chunk, dir, now);
+    const outcomes = await loadChunk(db, runId, chunk, dir, now, { stored, accepted });
     await recordOrgs(db, runId, outcomes);
     for (const x of outcomes) report(x.o);
     // Parsed rows of a loaded batch are garbage now (the directory keeps its own people).
@@ -265,6 +334,10 @@ interface Fetched {
   /** What the source answered; an `ok` result without its raw tabs (already parsed). */
   res: FetchResult | null;
   parsed: ParsedOrg | null;
+  /** Optional tabs kept because they went missing (for the outcome's message). */
+  notes: string[];
+  /** The teachers tab would lose more than half of its rows: the organization will be held. */
+  heldTeachers: boolean;
   t0: number;
   error: unknown;
 }
@@ -279,7 +352,14 @@ interface Recorded {
  * (or, when that fails, one transaction each, so that one bad organization cannot stop the
  * others), the unchanged ones with one update. Returns the outcomes in `chunk` order.
  */
-async function loadChunk(db: Db, runId: number, chunk: readonly Fetched[], dir: Directory, now: () => Date): Promise<Recorded[]> {
+async function loadChunk(
+  db: Db,
+  runId: number,
+  chunk: readonly Fetched[],
+  dir: Directory,
+  now: () => Date,
+  guard: { stored: StoredCounts; accepted: ReadonlySet<string> },
+): Promise<Recorded[]> {
   const outcomes: (Recorded | undefined)[] = new Array(chunk.length);
   const fail = async (k: number, message: string, requests: number, retries: number) => {
     const f = chunk[k]!;
@@ -304,7 +384,16 @@ async function loadChunk(db: Db, runId: number, chunk: readonly Fetched[], dir: 
     }
     try {
       const validated = await resolveOrg(f.parsed as ParsedOrg, dir);
-      loads.push({ k, load: { v: validated, state: { version: f.res.version, now: isoTs(ts), today: isoDay(ts), message: failedTabsMessage(validated) } } });
+      const code = f.entry.code;
+      const shrinking = guard.accepted.has(code) ? [] : tabShrinks(validated, guard.stored.get(code));
+      if (shrinking.length > 0 || f.heldTeachers) {
+        const message = holdMessage(code, shrinking);
+        await holdOrg(db, runId, code, message, holdIssues(code, shrinking), now());
+        outcomes[k] = { o: outcome(code, 'held', message, Date.now() - f.t0, f.res.requests, f.res.retries), counts: null };
+        continue;
+      }
+      const message = [failedTabsMessage(validated), ...f.notes].filter((x) => x !== null).join('; ') || null;
+      loads.push({ k, load: { v: validated, state: { version: f.res.version, now: isoTs(ts), today: isoDay(ts), message } } });
     } catch (e) {
       await fail(k, `ошибка загрузки в базу: ${(e as Error).message}`, f.res.requests, f.res.retries);
     }
@@ -371,6 +460,81 @@ export function sizeProblem(org: string, tabs: readonly RawTab[], limits: SyncLi
     return `таблица организации ${org} слишком большая: ${countOf(cells, 'ячейка', 'ячейки', 'ячеек')} (предел — ${countOf(limits.maxCellsPerSheet, 'ячейка', 'ячейки', 'ячеек')} на таблицу); ${refused}`;
   }
   return null;
+}
+
+/**
+ * A held load (sync/guard.ts): the organization's rows, quarantine and findings stay as they
+ * were; its state says why (stale: its numbers are older than its sheet), and the hold is a
+ * finding of its own (scope 'hold', replaced at every hold, removed by the next load). The
+ * version is not stored, so the next sync reads the sheet again.
+ */
+async function holdOrg(db: Db, runId: number, org: string, message: string, issues: DataIssue[], at: Date): Promise<void> {
+  await db.write((w) =>
+    w.transaction(async () => {
+      await w.run(`DELETE FROM issues WHERE scope = 'hold' AND org = $org`, { org });
+      await insertIssues(w, runId, 'hold', issues);
+      await w.run(
+        `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale) VALUES ($org, $ts::TIMESTAMP, 'held', $msg, true)
+         ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'held',
+           last_message = excluded.last_message, stale = true`,
+        { org, ts: isoTs(at), msg: message },
+      );
+    }),
+  );
+}
+
+/** Rows stored per organization and tab: what the last load left (the shrink guard's "before"). */
+async function storedCounts(db: Db): Promise<StoredCounts> {
+  // Table names come from the contract declaration, never from input.
+  const sql = TABS.map((t) => `SELECT org, '${t.key}' AS tab, count(*)::INTEGER AS n FROM "${t.key}" GROUP BY org`).join(' UNION ALL ');
+  const out: StoredCounts = new Map();
+  for (const r of await db.query(sql)) {
+    const org = String(r.org);
+    const counts = out.get(org) ?? {};
+    counts[r.tab as TabKey] = Number(r.n);
+    out.set(org, counts);
+  }
+  return out;
+}
+
+/** The tabs of the contract, by title as the sync matches them: only these are read. */
+const CONTRACT_TITLES = new Set(TABS.map((t) => matchKey(t.title)));
+export const isContractTab = (title: string) => CONTRACT_TITLES.has(matchKey(title));
+
+const DEFAULT_STALE_AFTER_HOURS = 48;
+
+/**
+ * Flags stale every active organization of the registry whose sheet has not been read
+ * successfully for longer than `hours` (never read counts too): its numbers may be old, even
+ * when no sync could say why (the registry unreadable, syncs not running). Returns how many
+ * were flagged; bumps the data version when any was.
+ */
+export async function markStale(db: Db, at: Date, hours: number): Promise<number> {
+  const cutoff = isoTs(new Date(at.getTime() - hours * 3_600_000));
+  const note = `таблица не читалась успешно дольше ${hours} ч`;
+  const rows = await db.write((w) =>
+    w.query(
+      `UPDATE org_state SET stale = true, last_message = coalesce(last_message || '; ', '') || $note
+       WHERE NOT stale AND (last_success IS NULL OR last_success < $cutoff::TIMESTAMP)
+         AND org IN (SELECT code FROM orgs WHERE in_registry AND active)
+       RETURNING org`,
+      { cutoff, note },
+    ),
+  );
+  if (rows.length > 0) bumpDataVersion();
+  return rows.length;
+}
+
+/**
+ * One sync runs at a time in a process, and one process holds the database: a run still
+ * marked running was cut short (the process was killed). Called when a sync or the server starts.
+ */
+export async function markInterrupted(w: Writer): Promise<void> {
+  await w.run(
+    `UPDATE sync_runs SET status = 'interrupted', finished_at = coalesce(finished_at, started_at),
+       message = coalesce(message, 'синхронизация прервана: процесс был остановлен до её окончания; организации, загруженные до остановки, сохранены, остальные — с прежними данными')
+     WHERE status = 'running'`,
+  );
 }
 
 /** The organization's state message when some tabs failed as a whole (their stored rows are kept). */

@@ -40,8 +40,12 @@ export interface PendingRow {
 
 export interface TabOutcome {
   decl: TabDecl;
-  /** ok: rows replace the stored ones; missing: optional tab absent (no data yet); error: keep the stored rows. */
-  status: 'ok' | 'missing' | 'error';
+  /**
+   * ok: rows replace the stored ones; missing: optional tab absent (no data yet); error: keep the
+   * stored rows (the tab is broken); kept: keep the stored rows (an optional tab that had rows
+   * went missing: sync/guard.ts).
+   */
+  status: 'ok' | 'missing' | 'error' | 'kept';
   /** The title found in the sheet (or the contract's title when missing). */
   title: string;
   rows: PendingRow[];
@@ -130,6 +134,12 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
     if (!raw) {
       if (decl.required) issues.push(issue(org, decl.title, 'error', null, null, null, missingTabProblem(decl, rawTabs)));
       tabs.set(decl.key, { decl, status: decl.required ? 'error' : 'missing', title: decl.title, rows: [], headers: {} });
+      continue;
+    }
+    if (raw.refused !== undefined) {
+      // Over the size limits: the source did not read it (its stored rows are kept).
+      issues.push(issue(org, raw.title, 'error', null, null, null, raw.refused));
+      tabs.set(decl.key, { decl, status: 'error', title: raw.title, rows: [], headers: {} });
       continue;
     }
     const layout = layoutGrid(raw.grid, decl.columns);

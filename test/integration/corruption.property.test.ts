@@ -6,8 +6,9 @@
  *  - the sync did not throw and no organization failed;
  *  - for each organization and tab: either the tab loaded (its table holds this run's rows, and
  *    loaded rows + quarantined rows = the non-blank data rows of the tab as served), or the tab
- *    was missing (no rows), or it failed as a whole and kept exactly its previous rows and their
- *    quarantine;
+ *    was missing and had no rows before (no rows), or it failed as a whole or went missing with
+ *    rows stored and kept exactly its previous rows and their quarantine (issue #17: an optional
+ *    tab that had rows is never emptied by its absence);
  *  - no row of a data table has a NULL in a required column.
  * The oracle counts non-blank rows on its own, from the contract's headers: it does not call
  * the layout code it checks.
@@ -198,7 +199,7 @@ describe('random corruptions of a valid municipality', () => {
 
     let applied = 0;
     let rounds = 0;
-    const outcomes = { loaded: 0, kept: 0, missing: 0 };
+    const outcomes = { loaded: 0, kept: 0, keptMissing: 0, missing: 0 };
     while (applied < TOTAL_CORRUPTIONS) {
       rounds++;
       const data = pristine();
@@ -232,16 +233,21 @@ describe('random corruptions of a valid municipality', () => {
           const stored = after.rows.get(key) ?? [];
           const outcome = tabs?.[decl.title];
           const at = `${where} — ${org}/${decl.title}`;
-          if (tabs === null || tabs === undefined || outcome === 'ошибка листа') {
-            // Unchanged sheet or a tab that failed wholesale: exactly the previous rows and quarantine.
+          if (tabs === null || tabs === undefined || outcome === 'ошибка листа' || outcome === 'сохранены прежние строки') {
+            // Unchanged sheet, a tab that failed wholesale or a missing tab that had rows: exactly
+            // the previous rows and quarantine.
             expect({ at, rows: stored, quarantine: after.quarantine.get(key) ?? [] }).toEqual({
               at,
               rows: before.rows.get(key) ?? [],
               quarantine: before.quarantine.get(key) ?? [],
             });
             if (outcome === 'ошибка листа') outcomes.kept++;
+            if (outcome === 'сохранены прежние строки') {
+              expect({ at, had: (before.rows.get(key) ?? []).length > 0 }).toEqual({ at, had: true });
+              outcomes.keptMissing++;
+            }
           } else if (outcome === 'нет листа') {
-            expect({ at, rows: stored }).toEqual({ at, rows: [] });
+            expect({ at, rows: stored, before: before.rows.get(key) ?? [] }).toEqual({ at, rows: [], before: [] });
             outcomes.missing++;
           } else {
             // Loaded: this run's rows only, and loaded + quarantined = the non-blank rows served.
@@ -260,5 +266,6 @@ describe('random corruptions of a valid municipality', () => {
     expect(outcomes.loaded).toBeGreaterThan(0);
     expect(outcomes.kept).toBeGreaterThan(0);
     expect(outcomes.missing).toBeGreaterThan(0);
+    expect(outcomes.keptMissing).toBeGreaterThan(0);
   }, 120_000);
 });

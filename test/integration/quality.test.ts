@@ -149,6 +149,7 @@ describe('GET /api/quality', () => {
     const { status, body } = await getJson(`${server.url}/api/quality`);
     expect(status).toBe(200);
     expect(body).toEqual({
+      registry_hold: null,
       orgs: [SCHOOL, KINDER],
       issues: [REGISTRY_NOTICE, ATTESTATION_TAB, ATTESTATION_ROW, COURSE_ROW, PROGRAM_WARNING],
     });
@@ -168,11 +169,11 @@ describe('GET /api/quality', () => {
   it('filters by organization and level', async () => {
     const { status, body } = await getJson(`${server.url}/api/quality?org=${encodeURIComponent('СОШ-1')}&level=error`);
     expect(status).toBe(200);
-    expect(body).toEqual({ orgs: [SCHOOL], issues: [ATTESTATION_TAB, ATTESTATION_ROW, COURSE_ROW] });
+    expect(body).toEqual({ registry_hold: null, orgs: [SCHOOL], issues: [ATTESTATION_TAB, ATTESTATION_ROW, COURSE_ROW] });
     const warnings = await getJson(`${server.url}/api/quality?level=warning`);
     expect(warnings.body.issues).toEqual([PROGRAM_WARNING]);
     const kinder = await getJson(`${server.url}/api/quality?org=${encodeURIComponent('ДОУ-1')}`);
-    expect(kinder.body).toEqual({ orgs: [KINDER], issues: [] });
+    expect(kinder.body).toEqual({ registry_hold: null, orgs: [KINDER], issues: [] });
   });
 
   it('answers an unknown organization with a JSON 404, bad parameters with a 400', async () => {

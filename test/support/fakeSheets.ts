@@ -100,6 +100,20 @@ export interface FakeSheetsOptions {
   now?: () => number;
 }
 
+/** A raw answer in place of the normal one: what Google never sends (a proxy's page, a cut body, a flood). */
+export interface RawAnswer {
+  /** Only requests of this kind get it (others pass untouched). */
+  kind?: FakeRequestKind;
+  /** Default 200. */
+  status?: number;
+  /** The body as sent, byte for byte. */
+  body: string;
+  /** Default `text/html; charset=utf-8`. */
+  contentType?: string;
+  /** Send without Content-Length (chunked), in pieces of 16 KiB. */
+  chunked?: boolean;
+}
+
 export interface FailOptions {
   /** Retry-After header: seconds or an HTTP date. */
   retryAfter?: number | string;
@@ -172,6 +186,12 @@ export interface FakeSheets {
   modifiedTime(id: string): string | undefined;
   /** The next `count` requests for `id` ('*' = any) answer `status` (0 = drop the connection). */
   failNext(id: string, status: number, count?: number, opts?: FailOptions): void;
+  /** The next `count` requests for `id` ('*' = any) get this raw answer (checked after failNext). */
+  answerNext(id: string, answer: RawAnswer, count?: number): void;
+  /** Renames a tab, as a school would; bumps modifiedTime. */
+  renameTab(id: string, from: string, to: string): void;
+  /** Sets a tab's grid size (rows × columns), keeping its values; bumps modifiedTime. */
+  setGridSize(id: string, title: string, rowCount: number, columnCount: number): void;
   /** Permanent failure for one spreadsheet (Sheets and Drive); null clears it. */
   setStatus(id: string, status: 403 | 404 | null): void;
   /** Writes to this spreadsheet answer 403 PERMISSION_DENIED (a reader's access); reads still work. */
@@ -273,6 +293,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
   const permanent = new Map<string, number>();
   const readOnly = new Set<string>();
   const pending: PendingFailure[] = [];
+  const rawPending: { id: string; answer: RawAnswer; remaining: number }[] = [];
   const requests: FakeRequest[] = [];
   const created: string[] = [];
   const quotaLog: number[] = [];
@@ -347,6 +368,16 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
         }
         const headers: Record<string, string> = failure.retryAfter !== undefined ? { 'Retry-After': String(failure.retryAfter) } : {};
         throw new HttpError(failure.status, undefined, {}, headers);
+      }
+
+      const r = rawPending.findIndex((p) => (p.id === '*' || p.id === id) && (p.answer.kind === undefined || p.answer.kind === route.kind));
+      if (r >= 0) {
+        const raw = rawPending[r]!;
+        raw.remaining--;
+        if (raw.remaining <= 0) rawPending.splice(r, 1);
+        entry.status = raw.answer.status ?? 200;
+        sendRaw(res, raw.answer);
+        return;
       }
 
       if (opts.quotaPerMinute !== undefined) {
@@ -518,6 +549,24 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
     },
     failNext(id, status, count = 1, o = {}) {
       pending.push({ id, status, remaining: count, retryAfter: o.retryAfter, kind: o.kind });
+    },
+    answerNext(id, answer, count = 1) {
+      rawPending.push({ id, answer, remaining: count });
+    },
+    renameTab(id, from, to) {
+      const sheet = store.get(id);
+      const tab = sheet?.tabs.find((t) => t.title === from);
+      if (!sheet || !tab) throw new Error(`fake: no tab «${from}» in ${id}`);
+      tab.title = to;
+      sheet.modifiedTime = stamp();
+    },
+    setGridSize(id, title, rowCount, columnCount) {
+      const sheet = store.get(id);
+      const tab = sheet?.tabs.find((t) => t.title === title);
+      if (!sheet || !tab) throw new Error(`fake: no tab «${title}» in ${id}`);
+      tab.rowCount = rowCount;
+      tab.columnCount = columnCount;
+      sheet.modifiedTime = stamp();
     },
     setStatus(id, status) {
       if (status === null) permanent.delete(id);
@@ -693,6 +742,19 @@ function credentialOf(req: http.IncomingMessage, url: URL): FakeRequest['auth'] 
   if (url.searchParams.has('key') || typeof req.headers['x-goog-api-key'] === 'string') return 'key';
   if (/^Bearer\s+\S+/i.test(req.headers.authorization ?? '')) return 'bearer';
   return 'none';
+}
+
+function sendRaw(res: http.ServerResponse, a: RawAnswer): void {
+  const body = Buffer.from(a.body, 'utf8');
+  const type = { 'Content-Type': a.contentType ?? 'text/html; charset=utf-8' };
+  if (!a.chunked) {
+    res.writeHead(a.status ?? 200, { ...type, 'Content-Length': body.length });
+    res.end(body);
+    return;
+  }
+  res.writeHead(a.status ?? 200, type);
+  for (let i = 0; i < body.length; i += 16_384) res.write(body.subarray(i, i + 16_384));
+  res.end();
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,0 +1,137 @@
+/**
+ * What keeps a sync from losing data silently (issue #17), as pure rules over what was read
+ * and what is stored:
+ *
+ *  - an optional tab that held rows at the last load and is now missing (renamed, deleted,
+ *    or emptied to nothing, not even its header) keeps its rows, with a warning naming the tab
+ *    and how many rows were kept; a tab that keeps its header and no rows means "no rows";
+ *  - the shrink guard: when a tab of an organization would lose more than half of its rows,
+ *    and at least MIN_LOST_ROWS, compared with its last load, the organization's load is held
+ *    (previous data kept) until the coordinator accepts it;
+ *  - the registry likewise: one that would drop more than half of the organizations it listed
+ *    (and at least MIN_LOST_ORGS) stops the sync until accepted.
+ */
+import { SHRINK_RULE, TABS, countOf, type DataIssue, type TabKey } from '../contract/index.ts';
+import type { ParsedOrg, ValidatedOrg } from './validate.ts';
+
+/** A tab is held only when it would lose at least this many rows (a small sheet's edits are normal). */
+export const MIN_LOST_ROWS = SHRINK_RULE.minLostRows;
+/** The registry is held only when it would drop at least this many organizations. */
+export const MIN_LOST_ORGS = SHRINK_RULE.minLostOrgs;
+
+/** The acceptance key of the registry in `shrink_acceptances` (organization codes are never empty). */
+export const REGISTRY_ACCEPT_KEY = '';
+
+/** True when going from `before` to `after` loses more than half, and at least `minLost`. */
+export function shrinks(before: number, after: number, minLost: number): boolean {
+  const lost = before - after;
+  return lost >= minLost && lost * 2 > before;
+}
+
+/** Rows stored per organization and tab (the last load). */
+export type StoredCounts = Map<string, Partial<Record<TabKey, number>>>;
+
+const rowsWord = (n: number) => countOf(n, 'строка', 'строки', 'строк');
+const rowsWordGen = (n: number) => countOf(n, 'строку', 'строки', 'строк');
+
+/**
+ * Optional tabs absent from the sheet (or left without even a header) whose organization holds
+ * rows of them from an earlier load: kept (not replaced by nothing), with a warning. Changes
+ * `parsed` in place; returns the Russian notes for the organization's outcome.
+ */
+export function keepMissingTabs(parsed: ParsedOrg, stored: Partial<Record<TabKey, number>> | undefined): string[] {
+  const notes: string[] = [];
+  for (const decl of TABS) {
+    const t = parsed.tabs.get(decl.key);
+    const had = stored?.[decl.key] ?? 0;
+    if (!t || t.status !== 'missing' || had === 0) continue;
+    t.status = 'kept';
+    const found = t.title !== decl.title ? `лист «${t.title}» пуст (нет даже строки заголовков)` : `листа «${decl.title}» нет в таблице`;
+    const problem =
+      `${found}; сохранены данные прошлой загрузки — ${rowsWord(had)}. Если лист переименован, верните ему название «${decl.title}»; ` +
+      'если записи удалены намеренно, оставьте на листе строку заголовков — тогда лист загрузится пустым';
+    parsed.issues.push({ level: 'warning', org: parsed.org, tab: t.title, row: null, column: null, value: null, problem });
+    notes.push(`лист «${decl.title}» не найден — сохранены ${rowsWord(had)} прошлой загрузки`);
+  }
+  return notes;
+}
+
+export interface TabShrink {
+  title: string;
+  before: number;
+  /** Rows that would be loaded now. */
+  after: number;
+  /** Rows of the tab with an error (quarantined), among those in the sheet now. */
+  rejected: number;
+}
+
+/** The tabs that would lose more than half of their rows if this load went ahead. */
+export function tabShrinks(v: ValidatedOrg, stored: Partial<Record<TabKey, number>> | undefined): TabShrink[] {
+  const out: TabShrink[] = [];
+  for (const decl of TABS) {
+    const t = v.tabs.get(decl.key);
+    // Tabs that keep their stored rows (errors, kept) lose nothing.
+    if (!t || (t.status !== 'ok' && t.status !== 'missing')) continue;
+    const before = stored?.[decl.key] ?? 0;
+    if (!shrinks(before, t.rows.length, MIN_LOST_ROWS)) continue;
+    const rejected = v.quarantine.filter((q) => q.tab === t.title).length;
+    out.push({ title: t.status === 'missing' ? decl.title : t.title, before, after: t.rows.length, rejected });
+  }
+  return out;
+}
+
+/** The teachers tab alone, known after the first phase (the directory of people depends on it). */
+export function teachersShrink(parsed: ParsedOrg, stored: Partial<Record<TabKey, number>> | undefined): boolean {
+  const t = parsed.tabs.get('teachers');
+  if (!t || t.status !== 'ok') return false;
+  // Rows that passed the first phase carry their person key (errors and repeats do not).
+  const valid = t.rows.filter((r) => r.values.person_key !== undefined).length;
+  return shrinks(stored?.teachers ?? 0, valid, MIN_LOST_ROWS);
+}
+
+export function acceptHint(code: string): string {
+  return `если строки удалены намеренно, подтвердите загрузку: кнопка «Принять уменьшение» на странице организации или npm run sync -- --accept-shrink ${code}`;
+}
+
+/** The Russian message of a held load: every shrinking tab with both counts, and what to do. */
+export function holdMessage(org: string, list: readonly TabShrink[]): string {
+  const parts = list.map((s) => {
+    const errors = s.rejected > 0 ? ` (ещё ${rowsWord(s.rejected)} листа с ошибками)` : '';
+    return `на листе «${s.title}» в прошлой загрузке ${rowsWord(s.before)}, теперь загрузилось бы ${rowsWordGen(s.after)}${errors}`;
+  });
+  return `загрузка задержана: ${parts.join('; ')} — пропало больше половины строк. Прежние данные организации сохранены; ${acceptHint(org)}`;
+}
+
+/** The hold as findings, one per shrinking tab: where the coordinator and the school look. */
+export function holdIssues(org: string, list: readonly TabShrink[]): DataIssue[] {
+  return list.map((s) => ({
+    level: 'error' as const,
+    org,
+    tab: s.title,
+    row: null,
+    column: null,
+    value: null,
+    problem:
+      `в прошлой загрузке на листе ${rowsWord(s.before)}, теперь загрузилось бы ${rowsWordGen(s.after)}` +
+      `${s.rejected > 0 ? ` (ещё ${rowsWord(s.rejected)} с ошибками)` : ''} — больше половины строк пропало, ` +
+      `поэтому таблица организации не загружена и показаны прежние данные; ${acceptHint(org)}`,
+  }));
+}
+
+/** The registry's hold, or null: organizations it listed before that it does not list now. */
+export function registryShrink(before: readonly string[], now: ReadonlySet<string>): { lost: string[]; before: number; after: number } | null {
+  const lost = before.filter((c) => !now.has(c));
+  if (!shrinks(before.length, before.length - lost.length, MIN_LOST_ORGS)) return null;
+  return { lost, before: before.length, after: now.size };
+}
+
+export function registryHoldMessage(h: { lost: readonly string[]; before: number; after: number }, tab: string): string {
+  const orgs = (n: number) => countOf(n, 'организация', 'организации', 'организаций');
+  const named = h.lost.length > 10 ? `${h.lost.slice(0, 10).join(', ')} и ещё ${h.lost.length - 10}` : h.lost.join(', ');
+  return (
+    `реестр организаций (лист «${tab}»): в прошлой синхронизации в нём ${orgs(h.before)}, теперь — ${orgs(h.after)}; ` +
+    `пропали ${h.lost.length} (${named}) — больше половины. Синхронизация остановлена, данные не изменены. ` +
+    'Если организации исключены из реестра намеренно, подтвердите: кнопка «Принять изменение реестра» на странице «Качество данных» ' +
+    'или npm run sync -- --accept-shrink реестр'
+  );
+}

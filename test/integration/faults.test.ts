@@ -1,0 +1,461 @@
+/**
+ * Issue #17, "a sync never loses data silently": every fault class, through the real
+ * `googleapis` client against the fake Sheets server and the real server on port 0.
+ *
+ * The municipality is the hand-worked fixture of metrics.test.ts (test/fixtures/municipality:
+ * СОШ-7 with 18 teachers and 6 rows of «Исполнение распоряжения», ДОУ-5 with 12 teachers,
+ * ДДТ-1 with 10). After a clean sync every metric is recorded for two periods (P1 the school
+ * year 2023/24, P2 the calendar year 2024; the totals 33 and 34 teachers are worked out in
+ * metrics.test.ts). Then, fault by fault: the fault is applied, a sync runs, and
+ *   - every metric of every organization answers exactly what it answered before (the rows of
+ *     every metric but «Качество данных», whose job is to report the fault, and the overview's
+ *     count of organizations with fresh data, which is derived from it);
+ *   - the fault is named where people look: the sync's outcome (what `npm run sync` prints),
+ *     the organization's state in «Качество данных» (what the organization's page shows), the
+ *     findings of GET /api/quality;
+ *   - the fault is repaired and the next sync loads again.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthStore } from '../../server/auth/store.ts';
+import { countOf } from '../../server/contract/index.ts';
+import { Db } from '../../server/db.ts';
+import { METRICS } from '../../server/metrics.ts';
+import { parseCsv } from '../../server/sources/csv.ts';
+import { createGoogleSource, type GoogleSourceOptions } from '../../server/sources/google.ts';
+import type { Source } from '../../server/sources/types.ts';
+import { acceptArgs } from '../../server/sync/holds.ts';
+import { holdsOnlyDemoData } from '../../server/sync/provenance.ts';
+import { runSync, summaryLine, type SyncSummary } from '../../server/sync/run.ts';
+import { startFakeSheets, type FakeSheets, type FakeTab, type RawAnswer } from '../support/fakeSheets.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { createMemorySource } from '../support/memorySource.ts';
+import { asFakeTabs } from '../support/sheetsGrid.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const FIXTURE = join(ROOT, 'test/fixtures/municipality');
+const KEY = 'faults-api-key-0001';
+const REG = '1FaultsRegistryAbCdEfGhIj';
+const ID: Record<string, string> = {
+  'СОШ-7': '1FaultsSchoolSevenAbCdEfG',
+  'ДОУ-5': '1FaultsKinderFiveAbCdEfGh',
+  'ДДТ-1': '1FaultsHouseOneAbCdEfGhIj',
+};
+const S7 = ID['СОШ-7']!;
+const P1 = { from: '2023-09-01', to: '2024-08-31' };
+const P2 = { from: '2024-01-01', to: '2024-12-31' };
+const NOW = new Date('2025-01-20T09:00:00Z');
+
+/** The fixture's tabs of one organization as Google would hold them. */
+function tabsOf(code: string): FakeTab[] {
+  return asFakeTabs(
+    readdirSync(join(FIXTURE, code)).map((f) => ({ title: f.replace(/\.csv$/, ''), grid: parseCsv(readFileSync(join(FIXTURE, code, f), 'utf8')) })),
+  );
+}
+
+function registry(codes: readonly string[]): FakeTab {
+  const rows = parseCsv(readFileSync(join(FIXTURE, 'registry.csv'), 'utf8'));
+  const [header, ...body] = rows;
+  const sheet = header!.indexOf('Таблица');
+  return {
+    title: 'Организации',
+    rows: [header!, ...body.filter((r) => codes.includes(r[0]!)).map((r) => r.map((c, i) => (i === sheet ? ID[r[0]!]! : c)))],
+  };
+}
+const ALL = ['СОШ-7', 'ДОУ-5', 'ДДТ-1'];
+
+let fake: FakeSheets;
+let tmp: TempDb;
+let server: RunningServer;
+let token: string;
+let started: Promise<SyncSummary> | null = null;
+
+const source = (o: Partial<GoogleSourceOptions> = {}) =>
+  createGoogleSource({ registryId: REG, apiKey: KEY, rootUrl: fake.url, sleep: async () => undefined, random: () => 0.5, maxRetries: 2, ...o });
+const sync = (o: { full?: boolean; at?: Date; src?: ReturnType<typeof source> } = {}) =>
+  runSync({ db: tmp.db, source: o.src ?? source(), trigger: 'test', full: o.full ?? false, now: () => o.at ?? NOW });
+
+async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server.url}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Every metric's rows for both periods: the figures a fault must not change. */
+async function figures(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const asks = METRICS.filter((m) => m.name !== 'data_quality').flatMap((m) => [P1, P2].map((p) => ({ m, p })));
+  // Asked together, as the dashboard does (the server computes two at a time per account).
+  await Promise.all(
+    asks.map(async ({ m, p }) => {
+      const { status, body } = await api(`/api/metrics/${m.name}?from=${p.from}&to=${p.to}`);
+      expect(status, JSON.stringify(body)).toBe(200);
+      out[`${m.name} ${p.from}`] = m.name === 'overview' ? body.rows.map(({ orgs_fresh: _f, ...r }: Record<string, unknown>) => r) : body.rows;
+    }),
+  );
+  return out;
+}
+
+/** The organization's line of «Качество данных» (what its page shows). */
+async function state(code: string): Promise<Record<string, any>> {
+  const { body } = await api(`/api/metrics/data_quality?org=${encodeURIComponent(code)}`);
+  return body.rows.find((r: { org: string | null }) => r.org === code);
+}
+
+async function findings(code?: string): Promise<any> {
+  return (await api(`/api/quality${code ? `?org=${encodeURIComponent(code)}` : ''}`)).body;
+}
+
+const outcomeOf = (s: SyncSummary, code: string) => s.orgs.find((o) => o.org === code)!;
+
+let baseline: Record<string, unknown>;
+
+beforeAll(async () => {
+  fake = await startFakeSheets({ requireKey: KEY });
+  fake.setSpreadsheet(REG, { tabs: [registry(ALL)] });
+  for (const code of ALL) fake.setSpreadsheet(ID[code]!, { tabs: tabsOf(code) });
+  tmp = await openTempDb();
+  const store = new AuthStore(tmp.db);
+  token = (await store.createToken({ name: 'faults-bot', role: 'coordinator' })).token;
+  server = await startServer({
+    db: tmp.db,
+    now: () => new Date('2024-06-15T10:00:00Z'),
+    auth: { store, demoLogin: false },
+    startSync: () => (started = sync()),
+  });
+});
+afterAll(async () => {
+  await server.close();
+  await fake.close();
+  tmp.cleanup();
+});
+
+describe('a sync never loses data silently', () => {
+  it('loads the municipality (the figures every fault below must leave as they are)', async () => {
+    const s = await sync();
+    expect([s.status, s.totals.ok, s.totals.failed]).toEqual(['ok', 3, 0]);
+    baseline = await figures();
+    // The populations of metrics.test.ts: P1 14 + 10 + 9 = 33, P2 15 + 10 + 9 = 34 teachers.
+    const total = (p: typeof P1) => (baseline[`engagement ${p.from}`] as { org: string | null; teachers: number }[]).find((r) => r.org === null)!.teachers;
+    expect([total(P1), total(P2)]).toEqual([33, 34]);
+  });
+
+  const html = '<!doctype html><html><head><title>Вход в сеть</title></head><body>Авторизуйтесь в сети учреждения</body></html>';
+  const cases: { what: string; answer: RawAnswer; named: string }[] = [
+    { what: 'a proxy page instead of the tab list', answer: { kind: 'get', body: html }, named: `текст вместо JSON: «${html.slice(0, 60)}…»` },
+    { what: 'an empty JSON object instead of the tab list', answer: { kind: 'get', body: '{}', contentType: 'application/json' }, named: 'в ответе нет списка листов' },
+    // Cut after 60 characters in the message: `{"valueRanges": [{"range": "'Педагоги'!A1:J19", "values": [[` is 60.
+    { what: 'an answer cut off in the middle', answer: { kind: 'batchGet', body: '{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [["ФИО"', contentType: 'application/json' }, named: 'текст вместо JSON: «{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [[…»' },
+    { what: 'fewer value ranges than asked for', answer: { kind: 'batchGet', body: '{"spreadsheetId": "x", "valueRanges": []}', contentType: 'application/json' }, named: 'диапазонов в ответе 0 вместо 6' },
+    { what: 'a list instead of an object', answer: { kind: 'batchGet', body: '[]', contentType: 'application/json' }, named: 'список вместо объекта' },
+    { what: 'a Drive answer that is a page', answer: { kind: 'drive.files.get', body: html }, named: `Google Drive: текст вместо JSON: «${html.slice(0, 60)}…»` },
+    { what: 'an empty body', answer: { kind: 'get', body: '', contentType: 'application/json' }, named: 'пустой ответ' },
+  ];
+  for (const c of cases) {
+    it(`a 200 that is not what Google sends — ${c.what}: the organization fails, keeps its data, is read again next time`, async () => {
+      fake.setTabRows(S7, 'Педагоги', fake.spreadsheet(S7)!.tabs.find((t) => t.title === 'Педагоги')!.rows); // the school edits: a new modifiedTime
+      fake.answerNext(S7, c.answer);
+      const s = await sync();
+      const message =
+        `Google вернул при чтении таблицы организации СОШ-7 ответ не в формате Google Sheets API (${c.named}); ` +
+        'возможно, ответил прокси-сервер или страница входа в сеть. Таблица не загружена, прежние данные организации сохранены; повторите синхронизацию позже';
+      expect([s.status, outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual(['partial', 'failed', message]);
+      expect(await figures()).toEqual(baseline);
+      expect(await state('СОШ-7')).toMatchObject({ last_status: 'failed', stale: true, last_message: message, teachers_rows: 18, compliance_rows: 6 });
+      // The version was not stored: the next sync reads the changed sheet again, and loads it.
+      const again = await sync();
+      expect([again.status, outcomeOf(again, 'СОШ-7').status]).toEqual(['ok', 'ok']);
+      expect(await state('СОШ-7')).toMatchObject({ last_status: 'ok', stale: false });
+    });
+  }
+
+  it('an optional tab renamed, then deleted: its rows are kept, with a warning naming the tab and the rows kept', async () => {
+    fake.renameTab(S7, 'Исполнение распоряжения', 'Исполнение (архив)');
+    const s = await sync();
+    expect([s.status, outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual([
+      'ok',
+      'ok',
+      'лист «Исполнение распоряжения» не найден — сохранены 6 строк прошлой загрузки',
+    ]);
+    expect(await figures()).toEqual(baseline);
+    expect(await state('СОШ-7')).toMatchObject({ compliance_rows: 6, warnings: 1 });
+    const warning = (await findings('СОШ-7')).issues.filter((i: any) => i.tab === 'Исполнение распоряжения');
+    expect(warning.map((i: any) => [i.level, i.row, i.message])).toEqual([
+      [
+        'warning',
+        null,
+        'СОШ-7, лист «Исполнение распоряжения»: листа «Исполнение распоряжения» нет в таблице; сохранены данные прошлой загрузки — 6 строк. ' +
+          'Если лист переименован, верните ему название «Исполнение распоряжения»; если записи удалены намеренно, оставьте на листе строку заголовков — тогда лист загрузится пустым',
+      ],
+    ]);
+
+    fake.deleteTab(S7, 'Исполнение (архив)');
+    const deleted = await sync();
+    expect(outcomeOf(deleted, 'СОШ-7').message).toBe('лист «Исполнение распоряжения» не найден — сохранены 6 строк прошлой загрузки');
+    expect(await figures()).toEqual(baseline);
+
+    // Restored: it loads again, and the warning is gone.
+    fake.setSpreadsheet(S7, { tabs: tabsOf('СОШ-7') });
+    const back = await sync();
+    expect([outcomeOf(back, 'СОШ-7').status, outcomeOf(back, 'СОШ-7').message]).toEqual(['ok', null]);
+    expect(await state('СОШ-7')).toMatchObject({ compliance_rows: 6, warnings: 0 });
+  });
+
+  it('a tab that keeps only its header means "no rows" and loads so (6 rows lost: under the shrink guard)', async () => {
+    const header = fake.spreadsheet(S7)!.tabs.find((t) => t.title === 'Исполнение распоряжения')!.rows[0]!;
+    fake.setTabRows(S7, 'Исполнение распоряжения', [header]);
+    const s = await sync();
+    expect([outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual(['ok', null]);
+    expect(await state('СОШ-7')).toMatchObject({ compliance_rows: 0, warnings: 0 });
+    fake.setSpreadsheet(S7, { tabs: tabsOf('СОШ-7') });
+    await sync();
+    expect(await figures()).toEqual(baseline);
+  });
+
+  it('«Педагоги» emptied to its header: the load is held with both counts until the coordinator accepts it', async () => {
+    const header = fake.spreadsheet(S7)!.tabs.find((t) => t.title === 'Педагоги')!.rows.slice(0, 1); // «delete rows» left the header
+    fake.setTabRows(S7, 'Педагоги', header);
+    const s = await sync();
+    const message =
+      'загрузка задержана: на листе «Педагоги» в прошлой загрузке 18 строк, теперь загрузилось бы 0 строк — пропало больше половины строк. ' +
+      'Прежние данные организации сохранены; если строки удалены намеренно, подтвердите загрузку: кнопка «Принять уменьшение» на странице организации ' +
+      'или npm run sync -- --accept-shrink СОШ-7';
+    expect([s.status, outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual(['partial', 'held', message]);
+    expect(summaryLine(s)).toContain('с ошибкой 0, задержано до подтверждения 1;');
+    expect(await figures()).toEqual(baseline);
+    expect(await state('СОШ-7')).toMatchObject({ last_status: 'held', stale: true, last_message: message, teachers_rows: 18 });
+    const hold = (await findings('СОШ-7')).issues.filter((i: any) => i.level === 'error');
+    expect(hold.map((i: any) => [i.tab, i.row, i.message])).toEqual([
+      [
+        'Педагоги',
+        null,
+        'СОШ-7, лист «Педагоги»: в прошлой загрузке на листе 18 строк, теперь загрузилось бы 0 строк — больше половины строк пропало, ' +
+          'поэтому таблица организации не загружена и показаны прежние данные; если строки удалены намеренно, подтвердите загрузку: ' +
+          'кнопка «Принять уменьшение» на странице организации или npm run sync -- --accept-shrink СОШ-7',
+      ],
+    ]);
+    // Not accepted: the next sync holds it again (one hold finding, not two).
+    const again = await sync();
+    expect(outcomeOf(again, 'СОШ-7').status).toBe('held');
+    expect((await findings('СОШ-7')).issues.filter((i: any) => i.level === 'error')).toHaveLength(1);
+
+    // The coordinator accepts on the organization's page: audited, a sync starts and loads it as it is.
+    const accepted = await api(`/api/orgs/${encodeURIComponent('СОШ-7')}/accept-shrink`, { method: 'POST' });
+    expect(accepted).toEqual({ status: 202, body: { accepted: 'СОШ-7', sync_started: true, message: 'Принято: синхронизация запущена, данные будут загружены как есть.' } });
+    const done = await started!;
+    // As the sheet is now: no teachers, so every row that names one of them is quarantined —
+    // pairs 10, programs 6, courses 10, attestation 12 = 38 — and only «Исполнение распоряжения» loads (6).
+    expect([outcomeOf(done, 'СОШ-7').status, outcomeOf(done, 'СОШ-7').rowsLoaded, outcomeOf(done, 'СОШ-7').rowsQuarantined]).toEqual(['ok', 6, 38]);
+    expect(await state('СОШ-7')).toMatchObject({ last_status: 'ok', stale: false, teachers_rows: 0 });
+    const audit = await tmp.db.query(`SELECT actor, action, target FROM audit_log WHERE action = 'accept_shrink'`);
+    expect(audit).toEqual([{ actor: 'faults-bot', action: 'accept_shrink', target: 'СОШ-7' }]);
+    // The acceptance was used once: restoring the teachers is a growth, loaded as usual.
+    expect(await tmp.db.query(`SELECT * FROM shrink_acceptances`)).toEqual([]);
+    fake.setSpreadsheet(S7, { tabs: tabsOf('СОШ-7') });
+    expect((await sync()).status).toBe('ok');
+    expect(await figures()).toEqual(baseline);
+  });
+
+  it('a registry emptied to its header, or answered by a proxy page: the whole sync fails and nothing changes', async () => {
+    fake.setSpreadsheet(REG, { tabs: [registry([])] });
+    const empty = await sync();
+    const message =
+      'реестр организаций (лист «Организации»): в реестре нет ни одной организации (на листе только заголовок или пустые строки); ' +
+      'синхронизация остановлена, данные не изменены — верните строки организаций';
+    expect([empty.status, empty.message, empty.orgs]).toEqual(['failed', message, []]);
+    expect(await figures()).toEqual(baseline);
+    expect((await findings()).issues.filter((i: any) => i.org === null).map((i: any) => i.level)).toEqual(['error']);
+
+    fake.setSpreadsheet(REG, { tabs: [registry(ALL)] });
+    fake.answerNext(REG, { kind: 'values.get', body: '<html><body>502 Bad Gateway</body></html>' });
+    const proxied = await sync();
+    expect([proxied.status, proxied.message]).toEqual([
+      'failed',
+      'Google вернул при чтении реестра организаций (таблица 1FaultsRegistryAbCdEfGhIj) ответ не в формате Google Sheets API ' +
+        '(текст вместо JSON: «<html><body>502 Bad Gateway</body></html>»); возможно, ответил прокси-сервер или страница входа в сеть. ' +
+        'Синхронизация остановлена, данные не изменены; повторите её позже',
+    ]);
+    expect(await figures()).toEqual(baseline);
+    expect((await sync()).status).toBe('ok');
+  });
+
+  it('a registry that drops more than half of its organizations is held until accepted', async () => {
+    fake.setSpreadsheet(REG, { tabs: [registry(['СОШ-7'])] });
+    const s = await sync();
+    const message =
+      'реестр организаций (лист «Организации»): в прошлой синхронизации в нём 3 организации, теперь — 1 организация; пропали 2 (ДДТ-1, ДОУ-5) — больше половины. ' +
+      'Синхронизация остановлена, данные не изменены. Если организации исключены из реестра намеренно, подтвердите: кнопка «Принять изменение реестра» ' +
+      'на странице «Качество данных» или npm run sync -- --accept-shrink реестр';
+    expect([s.status, s.message]).toEqual(['failed', message]);
+    expect(await figures()).toEqual(baseline);
+    expect((await findings()).registry_hold).toBe(message);
+
+    const accepted = await api('/api/registry/accept-shrink', { method: 'POST' });
+    expect([accepted.status, accepted.body.accepted]).toEqual([202, 'реестр']);
+    expect((await started!).status).toBe('ok');
+    expect((await findings()).registry_hold).toBeNull();
+    const { body } = await api(`/api/metrics/engagement?from=${P1.from}&to=${P1.to}`);
+    expect(body.rows.map((r: { org: string | null }) => r.org)).toEqual(['СОШ-7', null]);
+
+    // Listed again: their stored data is back unchanged.
+    fake.setSpreadsheet(REG, { tabs: [registry(ALL)] });
+    expect((await sync()).status).toBe('ok');
+    expect(await figures()).toEqual(baseline);
+  });
+
+  it('a tab whose grid is over the limits is refused unread; the other tabs load', async () => {
+    fake.setGridSize(S7, 'Аттестация', 60_000, 26);
+    fake.clearRequests();
+    const s = await sync();
+    expect([s.status, outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual([
+      'ok',
+      'ok',
+      'лист «Аттестация» не загружен из-за ошибки листа; для него сохранены данные прошлой загрузки',
+    ]);
+    // Not one cell of it was asked for: the batch read names the other five tabs.
+    const batch = fake.requests.filter((r) => r.kind === 'batchGet' && r.spreadsheetId === S7);
+    expect(batch).toHaveLength(1);
+    expect([...batch[0]!.ranges!].sort()).toEqual(
+      ["'Исполнение распоряжения'", "'Наставнические пары'", "'Педагоги'", "'Повышение квалификации'", "'Программы наставничества'"].sort(),
+    );
+    expect(await figures()).toEqual(baseline);
+    const error = (await findings('СОШ-7')).issues.filter((i: any) => i.level === 'error');
+    expect(error.map((i: any) => i.message)).toEqual([
+      `СОШ-7, лист «Аттестация»: лист «Аттестация» слишком большой: в нём ${countOf(60_000, 'строка', 'строки', 'строк')} вместе с пустыми ` +
+        `(предел — ${countOf(50_000, 'строка', 'строки', 'строк')}); лист не прочитан, для него сохранены данные прошлой загрузки; ` +
+        'удалите лишние пустые строки и столбцы в конце листа',
+    ]);
+    fake.setGridSize(S7, 'Аттестация', 1000, 26);
+    expect(outcomeOf(await sync(), 'СОШ-7').message).toBeNull();
+  });
+
+  it('an answer over the byte bound without a Content-Length is cut off: the organization fails, its data stays', async () => {
+    fake.setTabRows(S7, 'Педагоги', fake.spreadsheet(S7)!.tabs.find((t) => t.title === 'Педагоги')!.rows);
+    const big = JSON.stringify({ valueRanges: Array.from({ length: 6 }, () => ({ range: 'A1', values: Array.from({ length: 2000 }, (_, i) => [`строка ${i}`, 'x'.repeat(20)]) })) });
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    fake.answerNext(S7, { kind: 'batchGet', body: big, contentType: 'application/json; charset=UTF-8', chunked: true });
+    const s = await sync({ src: source({ maxResponseBytes: 64 * 1024 }) });
+    expect([outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual([
+      'failed',
+      'ответ Google при чтении таблицы организации СОШ-7 больше 64 КБ — таблица слишком большая и не загружена, прежние данные организации сохранены; удалите лишние строки, столбцы и листы',
+    ]);
+    expect(await figures()).toEqual(baseline);
+    expect((await sync()).status).toBe('ok');
+  });
+
+  it('an organization not read for longer than STALE_AFTER_HOURS is stale, even when the registry cannot be read', async () => {
+    fake.setStatus(REG, 403);
+    const later = new Date(NOW.getTime() + 49 * 3_600_000);
+    const s = await sync({ at: later });
+    expect(s.status).toBe('failed');
+    expect(await figures()).toEqual(baseline);
+    for (const code of ALL) {
+      expect(await state(code)).toMatchObject({ stale: true, last_message: 'таблица не читалась успешно дольше 48 ч' });
+    }
+    fake.setStatus(REG, null);
+    expect((await sync({ at: later })).status).toBe('ok');
+    for (const code of ALL) expect(await state(code)).toMatchObject({ stale: false, last_message: null });
+  });
+});
+
+describe('the first real sync after the demo', () => {
+  it('starts from a clean slate: a real organization that shares a demo code never shows demo figures, and the demo registry is not "shrunk"', async () => {
+    const local = await openTempDb();
+    try {
+      // The demo municipality as `npm start` loads it: here the two-organization fixture, served by a demo source.
+      const twoOrgs = join(ROOT, 'test/fixtures/two-orgs');
+      const demo = createMemorySource({
+        registry: [{ title: 'Организации', grid: parseCsv(readFileSync(join(twoOrgs, 'registry.csv'), 'utf8')) }],
+        sheets: Object.fromEntries(['СОШ-1', 'ДОУ-1'].map((code) => [code, readdirSync(join(twoOrgs, code)).map((f) => ({ title: f.replace(/\.csv$/, ''), grid: parseCsv(readFileSync(join(twoOrgs, code, f), 'utf8')) }))])),
+      });
+      const asDemo: Source = { ...demo, kind: 'demo', readRegistry: () => demo.readRegistry(), fetchOrg: (o, c) => demo.fetchOrg(o, c) };
+      expect((await runSync({ db: local.db, source: asDemo, trigger: 'test', now: () => NOW })).status).toBe('ok');
+      const [{ n: demoTeachers }] = (await local.db.query(`SELECT count(*)::INTEGER AS n FROM teachers WHERE org = 'СОШ-1'`)) as [{ n: number }];
+      expect(demoTeachers).toBe(11);
+
+      // The real registry: a school with the demo's code СОШ-1 whose sheet cannot be read (404), and СОШ-7.
+      const realRegistry = '1FaultsRealRegistryAbCdEf';
+      fake.setSpreadsheet(realRegistry, {
+        tabs: [{ title: 'Организации', rows: [['Код', 'Наименование', 'Тип', 'Таблица'], ['СОШ-1', 'МОУ СОШ № 1', 'Школа', '1FaultsNoSuchSheetAbCdEfG'], ['СОШ-7', 'МОУ СОШ № 7', 'Школа', S7]] }],
+      });
+      const s = await runSync({ db: local.db, source: source({ registryId: realRegistry }), trigger: 'test', now: () => NOW });
+      expect([s.status, s.orgs.map((o) => [o.org, o.status])]).toEqual(['partial', [['СОШ-1', 'failed'], ['СОШ-7', 'ok']]]);
+      expect(await local.db.query(`SELECT org, count(*)::INTEGER AS n FROM teachers GROUP BY org ORDER BY org`)).toEqual([{ org: 'СОШ-7', n: 18 }]);
+      expect(await local.db.query(`SELECT code FROM orgs ORDER BY code`)).toEqual([{ code: 'СОШ-1' }, { code: 'СОШ-7' }]);
+      expect(await holdsOnlyDemoData(local.db)).toBe(false);
+      // And the demo is never loaded over it again.
+      const back = await runSync({ db: local.db, source: asDemo, trigger: 'test', now: () => NOW });
+      expect([back.status, back.message]).toEqual([
+        'failed',
+        'демонстрационные данные не загружаются в базу, где уже есть данные из таблиц организаций; источник не настроен — задайте SHEETS_REGISTRY_ID (Google Таблицы) или SOURCE_DIR (папка)',
+      ]);
+      expect(await local.db.query(`SELECT org, count(*)::INTEGER AS n FROM teachers GROUP BY org ORDER BY org`)).toEqual([{ org: 'СОШ-7', n: 18 }]);
+    } finally {
+      local.cleanup();
+    }
+  });
+});
+
+describe('a sync killed mid-way', () => {
+  it('is marked interrupted by the next one, which accepts a shrink from the command line (audited)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faults-kill-'));
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      TZ: 'UTC',
+      MONITOR_DB: join(dir, 'kill.duckdb'),
+      SHEETS_REGISTRY_ID: REG,
+      GOOGLE_API_KEY: KEY,
+      GOOGLE_API_ROOT: fake.url,
+    };
+    const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'server/cli/sync.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      // The first run hangs on Google (10 s per answer) and is killed once it has asked.
+      fake.latencyMs = 10_000;
+      const before = fake.requests.length;
+      const first = cli([]);
+      const exited = new Promise((resolve) => first.on('exit', resolve));
+      await expect.poll(() => fake.requests.length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(before);
+      first.kill('SIGKILL');
+      await exited;
+      fake.latencyMs = 0;
+
+      const second = cli(['--accept-shrink', 'Реестр']);
+      let out = '';
+      second.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+      second.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+      const code = await new Promise((resolve) => second.on('exit', resolve));
+      expect(code, out).toBe(0);
+      expect(out).toContain('Изменение реестра принято: он будет загружен как есть.');
+
+      const db = await Db.open(env.MONITOR_DB);
+      try {
+        expect(await db.query(`SELECT id, status, message FROM sync_runs ORDER BY id`)).toEqual([
+          {
+            id: 1,
+            status: 'interrupted',
+            message: 'синхронизация прервана: процесс был остановлен до её окончания; организации, загруженные до остановки, сохранены, остальные — с прежними данными',
+          },
+          { id: 2, status: 'ok', message: null },
+        ]);
+        expect(await db.query(`SELECT actor, action, target FROM audit_log`)).toEqual([{ actor: 'терминал', action: 'accept_shrink', target: 'реестр' }]);
+        // Used by the load that went ahead.
+        expect(await db.query(`SELECT * FROM shrink_acceptances`)).toEqual([]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      fake.latencyMs = 0;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('reads --accept-shrink as the README writes it', () => {
+    expect(acceptArgs(['--accept-shrink', 'СОШ-2', '--full', '--accept-shrink=ДОУ-1, реестр'])).toEqual(['СОШ-2', 'ДОУ-1', 'реестр']);
+    expect(acceptArgs(['--accept-shrink'])).toBeNull();
+    expect(acceptArgs(['--accept-shrink', '--full'])).toBeNull();
+    expect(acceptArgs(['--full'])).toEqual([]);
+  });
+});
