@@ -1,9 +1,9 @@
 /**
  * Typed access to the dashboard API (shapes: DESIGN.md, "metric JSON" and "API"). Every
  * failure becomes an `ApiError` whose `message` is Russian and can be shown as it is; a 401
- * (the session ended) leads to the login page.
+ * (the session ended) leads to the login page, a 403 `password_change_required` to «Сменить пароль».
  */
-import { onUnauthenticated } from './session.ts';
+import { onPasswordChangeRequired, onUnauthenticated } from './session.ts';
 
 export interface MetricColumn {
   name: string;
@@ -155,7 +155,8 @@ export interface ComplianceRow extends OrgRow {
   report_date: string | null;
 }
 
-export type SyncStatus = 'ok' | 'unchanged' | 'failed';
+/** `held`: read, but kept back because a tab would lose more than half of its rows (awaits the coordinator). */
+export type SyncStatus = 'ok' | 'unchanged' | 'failed' | 'held';
 
 export interface DataQualityRow extends OrgRow {
   last_success: string | null;
@@ -222,6 +223,8 @@ export interface QualityIssue {
 }
 
 export interface QualityResponse {
+  /** The registry's hold message while the sync stops for a registry that lost more than half of its organizations. */
+  registry_hold?: string | null;
   orgs: QualityOrg[];
   issues: QualityIssue[];
 }
@@ -303,7 +306,9 @@ async function fetchJson(path: string, signal?: AbortSignal): Promise<unknown> {
   }
   if (response.status === 401) onUnauthenticated();
   if (!response.ok) {
-    throw errorFromBody(response.status, body) ?? new ApiError(response.status, 'http', statusMessage(response.status));
+    const error = errorFromBody(response.status, body) ?? new ApiError(response.status, 'http', statusMessage(response.status));
+    if (error.code === 'password_change_required') onPasswordChangeRequired();
+    throw error;
   }
   if (body === undefined) throw new ApiError(response.status, 'bad_response', BAD_FORMAT_MESSAGE);
   return body;

@@ -31,8 +31,8 @@ import { createUsersPage } from './pages/users.ts';
 import { createPeoplePage } from './pages/people.ts';
 import { createPracticesPage } from './pages/practices.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
-import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES } from './routes.ts';
-import { loadSession, onUnauthenticated, renderAccount, session, showLogin } from './session.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH } from './routes.ts';
+import { loadSession, onPasswordChangeRequired, onUnauthenticated, renderAccount, session, showLogin, showPasswordChange } from './session.ts';
 
 const SITE_TITLE = 'Наставничество: мониторинг';
 
@@ -406,6 +406,17 @@ async function startLogin(): Promise<void> {
   }
 }
 
+/** `/password`: «Сменить пароль» only (no navigation, filters or data), with the account box. */
+function startPassword(): void {
+  document.body.dataset.view = 'password';
+  ui.title.textContent = 'Смена пароля';
+  document.title = `Смена пароля — ${SITE_TITLE}`;
+  ui.description.hidden = true;
+  renderAccount(ui.account, ui.demoBanner);
+  setState('ready');
+  showPasswordChange(ui.content);
+}
+
 async function start(): Promise<void> {
   if (location.pathname === LOGIN_PATH) return startLogin();
   let who;
@@ -416,6 +427,9 @@ async function start(): Promise<void> {
     return;
   }
   if (!who) return onUnauthenticated();
+  if (location.pathname === PASSWORD_PATH) return startPassword();
+  // The server allows nothing else to such an account (and sends its pages here too).
+  if (who.must_change_password) return onPasswordChangeRequired();
   renderAccount(ui.account, ui.demoBanner);
   document.body.dataset.role = who.role;
   // A school's account sees one organization: choosing organizations or a type means nothing there.

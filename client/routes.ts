@@ -34,6 +34,39 @@ export const REPORT_PATH = '/report';
 /** The login form (public; every other page sends an anonymous visitor here with `?next=`). */
 export const LOGIN_PATH = '/login';
 
+/**
+ * «Сменить пароль»: any account's own password (from the account box). An account whose
+ * password was set by somebody else is sent here (`?next=`) from every other page until it
+ * chooses its own.
+ */
+export const PASSWORD_PATH = '/password';
+
+/** Backslashes and control characters: browsers drop or rewrite them (`/\t/x` → `//x`). */
+const UNSAFE_IN_NEXT = /[\\\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Where to go after logging in or changing the password (`?next=`): a path of this site only
+ * (no open redirect). `next` is resolved against `origin` as the browser would resolve it; a
+ * value with a backslash or a control character, one of another origin or scheme, and the
+ * login and password pages themselves give `/`. Returns the path, query and fragment.
+ */
+export function safeNextPath(next: string | null | undefined, origin: string): string {
+  if (!next || next.length > 2000 || UNSAFE_IN_NEXT.test(next)) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== origin || (url.protocol !== 'http:' && url.protocol !== 'https:')) return '/';
+  if (url.pathname === LOGIN_PATH || url.pathname === PASSWORD_PATH) return '/';
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // `/.//evil.example` resolves to the path `//evil.example` here — which, assigned, is another
+  // host: what is returned must itself resolve to this origin.
+  if (path.startsWith('//') || new URL(path, origin).origin !== origin) return '/';
+  return path;
+}
+
 /** The page of one organization: `/org/<code>` (the code URL-encoded). */
 export const ORG_PAGE_PREFIX = '/org/';
 

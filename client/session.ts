@@ -1,12 +1,13 @@
 /**
- * Who is logged in, the login form and the account box in the header.
+ * Who is logged in, the login form, the password change and the account box in the header.
  *
  * The server decides every access (roles, organization scope); this module only shapes the
  * page to it: a school account sees no organization filter (its data is one organization's), a
  * regional account no «Качество данных» (it lists teachers' names). Every POST carries the
- * session's CSRF token.
+ * session's CSRF token. An account whose password was given to it by somebody else is sent to
+ * «Сменить пароль» until it sets its own (the server refuses everything else to it).
  */
-import { LOGIN_PATH } from './routes.ts';
+import { LOGIN_PATH, PASSWORD_PATH, safeNextPath } from './routes.ts';
 
 export type Role = 'coordinator' | 'school' | 'region';
 
@@ -21,6 +22,8 @@ export interface Session {
   /** `token`: an API token (or access without accounts) — nothing to log out of. */
   via: 'session' | 'token';
   csrf: string | null;
+  /** The password was set by somebody else: only «Сменить пароль» is open until it is changed. */
+  must_change_password?: boolean;
 }
 
 let current: Session | null = null;
@@ -37,6 +40,16 @@ export function loginHref(here = `${location.pathname}${location.search}`): stri
 /** Any 401 of the API: the session ended (idle, logout elsewhere, password changed). */
 export function onUnauthenticated(): void {
   if (location.pathname !== LOGIN_PATH) location.assign(loginHref());
+}
+
+/** The password-change page with the way back to `here`. */
+export function passwordHref(here = `${location.pathname}${location.search}`): string {
+  return here === '/' || here.startsWith(PASSWORD_PATH) ? PASSWORD_PATH : `${PASSWORD_PATH}?next=${encodeURIComponent(here)}`;
+}
+
+/** A 403 `password_change_required` of the API: the password must be changed first. */
+export function onPasswordChangeRequired(): void {
+  if (location.pathname !== PASSWORD_PATH) location.assign(passwordHref());
 }
 
 /** `GET /api/session`; null when nobody is logged in. */
@@ -70,10 +83,26 @@ export async function errorText(response: Response): Promise<string> {
   return `Сервер отклонил запрос (код ${response.status}).`;
 }
 
-/** Where to go after logging in: only a path of this site (no open redirect). */
+/** Where to go after logging in: only a path of this site (no open redirect; `safeNextPath`). */
 export function nextPath(search: string): string {
-  const next = new URLSearchParams(search).get('next') ?? '/';
-  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  return safeNextPath(new URLSearchParams(search).get('next'), location.origin);
+}
+
+/** A form's submit button and its error line (hidden until `fail` shows a message). */
+function formParts(label: string): { submit: HTMLButtonElement; message: HTMLParagraphElement; fail: (text: string) => void } {
+  const submit = document.createElement('button');
+  submit.type = 'submit';
+  submit.className = 'action-button';
+  submit.textContent = label;
+  const message = document.createElement('p');
+  message.className = 'error-box';
+  message.setAttribute('role', 'alert');
+  message.hidden = true;
+  const fail = (text: string) => {
+    message.textContent = text;
+    message.hidden = false;
+  };
+  return { submit, message, fail };
 }
 
 function field(labelText: string, input: HTMLInputElement): HTMLLabelElement {
@@ -105,20 +134,8 @@ export async function showLogin(host: HTMLElement): Promise<void> {
   password.name = 'password';
   password.autocomplete = 'current-password';
   password.required = true;
-  const submit = document.createElement('button');
-  submit.type = 'submit';
-  submit.className = 'action-button';
-  submit.textContent = 'Войти';
-  const message = document.createElement('p');
-  message.className = 'error-box';
-  message.setAttribute('role', 'alert');
-  message.hidden = true;
+  const { submit, message, fail } = formParts('Войти');
   form.append(field('Логин', login), field('Пароль', password), message, submit);
-
-  const fail = (text: string) => {
-    message.textContent = text;
-    message.hidden = false;
-  };
   const done = () => location.assign(nextPath(location.search));
 
   form.addEventListener('submit', (event) => {
@@ -128,7 +145,12 @@ export async function showLogin(host: HTMLElement): Promise<void> {
     void (async () => {
       try {
         const response = await post('/api/session', { login: login.value.trim(), password: password.value });
-        if (response.ok) return done();
+        if (response.ok) {
+          const body = (await response.json()) as Session;
+          // A password given by somebody else: first the owner's own, then where the user was going.
+          if (body.must_change_password) return location.assign(`${PASSWORD_PATH}${location.search}`);
+          return done();
+        }
         password.value = '';
         fail(await errorText(response));
       } catch {
@@ -170,6 +192,81 @@ export async function showLogin(host: HTMLElement): Promise<void> {
   login.focus();
 }
 
+/**
+ * «Сменить пароль», drawn into `host`: the current password, the new one twice. The server
+ * checks the current one (a wrong one counts as a failed login) and the rules of the new one;
+ * every other session of the account ends, this browser continues in a new session.
+ */
+export function showPasswordChange(host: HTMLElement): void {
+  const s = current;
+  const intro = document.createElement('p');
+  intro.className = 'login-help';
+  if (!s || s.via !== 'session' || s.demo) {
+    intro.textContent = s?.demo
+      ? 'В демонстрационном входе нет учётной записи: пароль менять не у кого.'
+      : 'Пароль меняется у своей учётной записи после входа по логину и паролю.';
+    host.replaceChildren(intro);
+    return;
+  }
+  intro.textContent = s.must_change_password
+    ? `Пароль учётной записи «${s.login}» выдан администратором или создан при первом запуске. Прежде чем продолжить, задайте свой пароль: не меньше 12 знаков, без логина; его будете знать только вы.`
+    : `Новый пароль учётной записи «${s.login}»: не меньше 12 знаков, без логина. Другие открытые сеансы этой учётной записи завершатся.`;
+  const form = document.createElement('form');
+  form.className = 'login-form';
+  form.noValidate = true;
+  const input = (name: string, autocomplete: AutoFill) => {
+    const el = document.createElement('input');
+    el.type = 'password';
+    el.name = name;
+    el.autocomplete = autocomplete;
+    el.required = true;
+    return el;
+  };
+  const currentPassword = input('current', 'current-password');
+  const password = input('password', 'new-password');
+  const repeat = input('repeat', 'new-password');
+  const { submit, message, fail } = formParts('Сменить пароль');
+  const done = document.createElement('p');
+  done.className = 'password-done';
+  done.setAttribute('role', 'status');
+  done.hidden = true;
+  form.append(field('Текущий пароль', currentPassword), field('Новый пароль', password), field('Новый пароль ещё раз', repeat), message, submit);
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    message.hidden = true;
+    if (!currentPassword.value || !password.value) return fail('Введите текущий пароль и новый.');
+    if (password.value !== repeat.value) return fail('Новый пароль и его повтор не совпадают.');
+    if (password.value.length < 12) return fail('Новый пароль слишком короткий: нужно не меньше 12 знаков.');
+    submit.disabled = true;
+    void (async () => {
+      try {
+        const response = await post('/api/session/password', { current: currentPassword.value, password: password.value });
+        if (!response.ok) {
+          currentPassword.value = '';
+          return fail(await errorText(response));
+        }
+        current = (await response.json()) as Session;
+        form.hidden = true;
+        intro.hidden = true;
+        const next = nextPath(location.search);
+        const link = document.createElement('a');
+        link.href = next;
+        link.textContent = 'Продолжить';
+        done.replaceChildren('Пароль изменён. Другие сеансы этой учётной записи завершены. ', link);
+        done.hidden = false;
+        link.focus();
+      } catch {
+        fail('Сервер недоступен. Проверьте подключение к сети и повторите.');
+      } finally {
+        submit.disabled = false;
+      }
+    })();
+  });
+  host.replaceChildren(intro, form, done);
+  currentPassword.focus();
+}
+
 /** The account box: who is logged in, in which role, and «Выйти». */
 export function renderAccount(box: HTMLElement, banner: HTMLElement): void {
   const s = current;
@@ -183,6 +280,15 @@ export function renderAccount(box: HTMLElement, banner: HTMLElement): void {
   const role = document.createElement('span');
   role.className = 'account__role';
   role.textContent = s.role === 'school' && s.org ? `${s.org_name ?? s.org}` : s.role_title;
+  const change = document.createElement('a');
+  change.className = 'account__password';
+  change.href = passwordHref();
+  change.textContent = 'Сменить пароль';
+  change.hidden = s.demo;
+  // The way back is where the user is when clicking (the shell changes pages without reloading).
+  change.addEventListener('click', () => {
+    change.href = passwordHref();
+  });
   const logout = document.createElement('button');
   logout.type = 'button';
   logout.className = 'account__logout';
@@ -193,5 +299,5 @@ export function renderAccount(box: HTMLElement, banner: HTMLElement): void {
       location.assign(LOGIN_PATH);
     })();
   });
-  box.replaceChildren(who, role, logout);
+  box.replaceChildren(who, role, change, logout);
 }

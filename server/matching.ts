@@ -60,9 +60,11 @@
  * with `candidates` = how many were eligible.
  *
  * Data shown: a school account asks for its own mentees; a candidate from another
- * organization is then shown by name, organization, category, subject, directions and load
- * only — no position, no training, no score (the ranking still uses them, and the reasons say
- * the coordinator sees those details). `mentorLoad` lists the mentors (employed on `on`) whose
+ * organization is then shown without a name (`fio: null`: a teacher's name is personal data
+ * the school has no business with until the coordinator arranges the pair) — organization,
+ * category, subject, directions and load only; no position, no training, no score (the
+ * ranking still uses them, and the reasons say the coordinator sees those details). The
+ * coordinator sees every candidate with every detail. `mentorLoad` lists the mentors (employed on `on`) whose
  * load is at or over the limit, `over` = strictly more than the limit.
  *
  * SQL reads the data (parameters bound, never pasted); the ranking is in TypeScript: per
@@ -92,7 +94,7 @@ export interface MatchingOptions {
   top?: number;
   /**
    * `own_org`: a candidate of another organization than the requested ones is shown without
-   * position, training and score (a school account). Default: `own_org` when `orgs` is
+   * name, position, training and score (a school account). Default: `own_org` when `orgs` is
    * non-empty, else `all`.
    */
   details?: 'all' | 'own_org';
@@ -113,7 +115,8 @@ export interface MatchScore {
 export interface MentorSuggestion {
   /** 1-based place in the list. */
   place: number;
-  fio: string;
+  /** Null for another organization's candidate in a school's answer (no name, module comment). */
+  fio: string | null;
   org: string;
   org_name: string;
   same_org: boolean;
@@ -552,7 +555,7 @@ function rankPrepared(prep: Prepared, opts: RankOptions): MenteeSuggestions[] {
         limit,
         reasons,
       };
-      return hidden ? base : { ...base, position: p.position, trained: p.trained, score: s.score };
+      return hidden ? { ...base, fio: null } : { ...base, position: p.position, trained: p.trained, score: s.score };
     });
     return {
       org: m.p.org,

@@ -59,7 +59,8 @@ interface Suggested {
   fio: string;
   subject: string | null;
   candidates: number;
-  suggestions: { fio: string; org: string; category: string; load: number; limit: number; reasons: string[] }[];
+  /** `fio` is null for another organization's candidate in a school's answer: the server does not name them. */
+  suggestions: { fio: string | null; org: string; org_name: string; category: string; load: number; limit: number; reasons: string[] }[];
 }
 
 /** Mentors at or over this many current mentees are marked (the default limit of the matching). */
@@ -224,7 +225,15 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
                   'ol',
                   {},
                   ...m.suggestions.map((s) =>
-                    h('li', {}, h('strong', {}, s.fio), ` (${s.org}, ${s.category}, наставляемых: ${s.load} из ${s.limit})`, h('span', { className: 'people-sub' }, s.reasons.join('; '))),
+                    h(
+                      'li',
+                      {},
+                      s.fio === null
+                        ? h('strong', { attrs: { title: 'ФИО педагога другой организации видит координатор: он и договаривается о паре' } }, 'Педагог другой организации')
+                        : h('strong', {}, s.fio),
+                      ` (${s.fio === null ? `${s.org_name}, ${s.org}` : s.org}, ${s.category}, наставляемых: ${s.load} из ${s.limit})`,
+                      h('span', { className: 'people-sub' }, s.reasons.join('; ')),
+                    ),
                   ),
                 )
               : null,

@@ -18,6 +18,7 @@ interface UserRow {
   full_name: string | null;
   created_at: string;
   password_changed_at: string;
+  must_change_password?: boolean;
 }
 
 const ROLE_LABELS: Record<UserRow['role'], string> = {
@@ -44,7 +45,13 @@ export function createUsersPage(container: HTMLElement, _ctx: PageContext): Page
   const say = (text: string, password?: string) => {
     notice.className = 'users-notice';
     notice.replaceChildren(text);
-    if (password) notice.append(' Пароль: ', h('code', { className: 'users-password' }, password), ' — сообщите его владельцу; он показан один раз.');
+    if (password) {
+      notice.append(
+        ' Пароль: ',
+        h('code', { className: 'users-password' }, password),
+        ' — сообщите его владельцу; он показан один раз. При первом входе владелец сменит его на свой.',
+      );
+    }
     notice.hidden = false;
   };
   const fail = (text: string) => {
@@ -85,7 +92,7 @@ export function createUsersPage(container: HTMLElement, _ctx: PageContext): Page
         h('td', {}, ROLE_LABELS[u.role] ?? u.role),
         h('td', {}, org),
         h('td', {}, u.full_name ?? '—'),
-        h('td', {}, formatDateTime(u.password_changed_at)),
+        h('td', {}, formatDateTime(u.password_changed_at), u.must_change_password ? ' (выданный, сменят при входе)' : ''),
         h('td', { className: 'users-actions' }, passwd, ' ', remove),
       );
     });

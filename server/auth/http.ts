@@ -9,20 +9,34 @@
  * `GET /api/session` and sends as `X-CSRF-Token` on every POST; and a cross-site Origin or
  * `Sec-Fetch-Site: cross-site` is refused outright. Bearer tokens carry no cookie, so they
  * need no CSRF token.
+ *
+ * The read-only demo login exists only while it is switched on (`AuthDeps.demoLogin`, from the
+ * configuration) AND the database holds demo data only (server/sync/provenance.ts): otherwise
+ * it is not offered, not opened, and an existing demo session counts as no session at all.
+ * An account whose password was set by somebody else (`mustChangePassword`) reaches only the
+ * session endpoints and `POST /api/session/password` until it sets its own.
  */
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db.ts';
 import { HttpError } from '../errors.ts';
 import { sameSecret } from './secrets.ts';
-import { ROLE_TITLES, type AuthStore, type Principal, type Role } from './store.ts';
+import { AuthError, ROLE_TITLES, type AuthStore, type Principal, type Role } from './store.ts';
 
 export const SESSION_COOKIE = 'nm_session';
 
 export interface AuthDeps {
   store: AuthStore;
-  /** Offer the read-only demo login (demo data only). */
+  /**
+   * The configuration allows the read-only demo login (DEMO_LOGIN=auto, no source configured).
+   * It is offered only while the database also holds demo data only (`demoLoginOpen`).
+   */
   demoLogin: boolean;
+}
+
+/** The demo login is offered, accepted and honoured: switched on, and demo data only in the database. */
+export async function demoLoginOpen(auth: AuthDeps | null): Promise<boolean> {
+  return auth !== null && auth.demoLogin && (await auth.store.holdsOnlyDemoData());
 }
 
 /** Access is open (no accounts): API-only tests of the metrics, nothing that listens on a network. */
@@ -39,6 +53,12 @@ export const OPEN_ACCESS: Principal = {
 
 export const unauthenticated = () => new HttpError(401, 'unauthenticated', 'Требуется вход: откройте страницу входа и введите логин и пароль.');
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', `Нет доступа: ${message}`);
+export const passwordChangeRequired = () =>
+  new HttpError(
+    403,
+    'password_change_required',
+    'Сначала смените пароль: его выдал администратор или он создан при первом запуске. Откройте страницу «Сменить пароль» (/password) и задайте свой.',
+  );
 
 /** The principal of this request (set by `authenticate`); null when nobody is logged in. */
 export function principal(res: Response): Principal | null {
@@ -62,6 +82,16 @@ export function requireRole(res: Response, roles: readonly Role[], what: string)
 export function requireWriter(res: Response, what: string): Principal {
   const p = requireRole(res, ['coordinator'], what);
   if (p.readOnly) throw forbidden(`${what} — недоступно в демонстрационном входе (только просмотр).`);
+  return p;
+}
+
+/**
+ * What only a coordinator's own account reads — the audit log, the sync journal (they name
+ * real people, whatever data the dashboard shows): never a read-only session.
+ */
+export function requireCoordinatorAccount(res: Response, what: string): Principal {
+  const p = requireRole(res, ['coordinator'], what);
+  if (p.readOnly) throw forbidden(`${what} — недоступно в демонстрационном входе.`);
   return p;
 }
 
@@ -112,7 +142,14 @@ export function authenticate(deps: AuthDeps | null): RequestHandler {
         return;
       }
       const cookie = cookieValue(req, SESSION_COOKIE);
-      if (cookie) res.locals.principal = await deps.store.sessionFor(cookie);
+      if (!cookie) return;
+      const p = await deps.store.sessionFor(cookie);
+      // A demo session outlives neither the switch nor the demo data: then it is no session.
+      if (p?.demo && !(await demoLoginOpen(deps))) {
+        if (p.kind === 'session' && p.csrf !== null) await deps.store.logout(cookie);
+        return;
+      }
+      res.locals.principal = p;
     })().then(() => next(), next);
   };
 }
@@ -149,10 +186,14 @@ export function csrfGuard(): RequestHandler {
 
 /** Every API path but these needs a principal. */
 const PUBLIC_API = new Set(['/health', '/session', '/session/options', '/session/demo']);
+/** ...and these are all an account that must change its password reaches. */
+const PASSWORD_CHANGE_API = new Set([...PUBLIC_API, '/session/logout', '/session/password']);
 
 export function requireApiAuth(): RequestHandler {
   return (req, res, next) => {
-    if (PUBLIC_API.has(req.path) || principal(res)) return next();
+    const p = principal(res);
+    if (p?.mustChangePassword && !PASSWORD_CHANGE_API.has(req.path)) return next(passwordChangeRequired());
+    if (PUBLIC_API.has(req.path) || p) return next();
     next(unauthenticated());
   };
 }
@@ -161,6 +202,15 @@ const loginSchema = z.object({
   login: z.string().trim().min(1, 'введите логин').max(100, 'слишком длинный логин'),
   password: z.string().min(1, 'введите пароль').max(200, 'слишком длинный пароль'),
 });
+
+const passwordSchema = z.object({
+  current: z.string({ error: 'введите текущий пароль' }).min(1, 'введите текущий пароль').max(200, 'слишком длинный текущий пароль'),
+  password: z.string({ error: 'введите новый пароль' }).min(1, 'введите новый пароль').max(200, 'новый пароль слишком длинный: не больше 200 знаков'),
+});
+
+/** Refusals because too much is in flight are audited once a minute per address, not each. */
+const FLOOD_NOTE_MS = 60_000;
+const FLOOD_NOTES_MAX = 1000;
 
 function sessionBody(p: Principal, orgName: string | null) {
   return {
@@ -173,6 +223,7 @@ function sessionBody(p: Principal, orgName: string | null) {
     demo: p.demo,
     via: p.kind,
     csrf: p.csrf,
+    must_change_password: p.mustChangePassword === true,
   };
 }
 
@@ -182,15 +233,32 @@ export function clientIp(req: Request): string {
 
 /**
  * `GET /api/session` (who am I, and the CSRF token), `POST /api/session` (log in),
- * `POST /api/session/logout`, `GET /api/session/options`, `POST /api/session/demo`.
+ * `POST /api/session/logout`, `POST /api/session/password` (change one's own password),
+ * `GET /api/session/options`, `POST /api/session/demo`, `GET /api/audit`.
  */
 export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
   const r = Router();
   const orgName = async (org: string | null) =>
     org ? ((await deps.db.query(`SELECT name FROM orgs WHERE code = $org`, { org }))[0]?.name as string | undefined) ?? null : null;
 
-  r.get('/session/options', (_req, res) => {
-    res.json({ auth: deps.auth !== null, demo_login: deps.auth?.demoLogin ?? false });
+  const floodNoted = new Map<string, number>();
+  /** Audits a refused login; a refusal for too much in flight only once a minute per address. */
+  const auditRefusal = async (login: string, ip: string, status: number, code: string, message: string) => {
+    if (!deps.auth) return;
+    if (code === 'too_many_attempts' || code === 'busy') {
+      const now = Date.now();
+      if (now - (floodNoted.get(ip) ?? 0) < FLOOD_NOTE_MS) return;
+      floodNoted.delete(ip);
+      floodNoted.set(ip, now);
+      if (floodNoted.size > FLOOD_NOTES_MAX) floodNoted.delete(floodNoted.keys().next().value as string);
+      await deps.auth.store.audit({ actor: login.slice(0, 100), action: 'login_flood', ip, detail: `${message} (такие отказы записываются не чаще раза в минуту с одного адреса)` });
+      return;
+    }
+    await deps.auth.store.audit({ actor: login.slice(0, 100), action: status === 429 ? 'login_refused' : 'login_failed', ip, detail: message });
+  };
+
+  r.get('/session/options', async (_req, res) => {
+    res.json({ auth: deps.auth !== null, demo_login: await demoLoginOpen(deps.auth) });
   });
 
   r.get('/session', async (_req, res) => {
@@ -206,9 +274,9 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
     const ip = clientIp(req);
     const result = await deps.auth.store.login(login, password, ip);
     if (!result.ok) {
-      await deps.auth.store.audit({ actor: login.slice(0, 100), action: result.status === 429 ? 'login_refused' : 'login_failed', ip, detail: result.message });
+      await auditRefusal(login, ip, result.status, result.code, result.message);
       if (result.retryAfterSec) res.set('Retry-After', String(result.retryAfterSec));
-      throw new HttpError(result.status, result.status === 429 ? 'locked' : 'bad_credentials', result.message);
+      throw new HttpError(result.status, result.code, result.message);
     }
     await deps.auth.store.audit({ actor: result.principal.login, role: result.principal.role, action: 'login', ip });
     setSessionCookie(req, res, result.cookie);
@@ -217,6 +285,9 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
 
   r.post('/session/demo', async (req, res) => {
     if (!deps.auth?.demoLogin) throw new HttpError(404, 'not_found', 'демонстрационный вход выключен');
+    if (!(await demoLoginOpen(deps.auth))) {
+      throw new HttpError(404, 'not_found', 'демонстрационный вход недоступен: в базе данные организаций, а не демонстрационные');
+    }
     const result = await deps.auth.store.demoLogin();
     if (!result.ok) throw new HttpError(500, 'internal', 'не удалось открыть демонстрационный вход');
     await deps.auth.store.audit({ actor: 'демо', role: 'coordinator', action: 'login_demo', ip: clientIp(req) });
@@ -235,8 +306,36 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
     res.json({ ok: true });
   });
 
+  r.post('/session/password', async (req, res) => {
+    const p = who(res);
+    const auth = deps.auth;
+    if (!auth) throw new HttpError(404, 'not_found', 'учётные записи отключены');
+    if (p.kind !== 'session' || p.id === null || p.demo || p.readOnly) {
+      throw forbidden('пароль меняется только у своей учётной записи после входа по логину и паролю.');
+    }
+    const parsed = passwordSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, 'bad_request', parsed.error.issues[0]!.message);
+    const ip = clientIp(req);
+    let result;
+    try {
+      result = await auth.store.changeOwnPassword(p.id, parsed.data.current, parsed.data.password, ip);
+    } catch (e) {
+      if (e instanceof AuthError) throw new HttpError(400, 'bad_request', e.message);
+      throw e;
+    }
+    if (!result.ok) {
+      await auditRefusal(p.login, ip, result.status, result.code, `смена пароля: ${result.message}`);
+      if (result.retryAfterSec) res.set('Retry-After', String(result.retryAfterSec));
+      throw new HttpError(result.status, result.code, result.message);
+    }
+    await auth.store.audit({ actor: p.login, role: p.role, action: 'password_change', target: p.login, ip });
+    // Every session of the account ended; this browser continues in a new one.
+    setSessionCookie(req, res, result.cookie);
+    res.set('Cache-Control', 'no-store').json(sessionBody(result.principal, await orgName(result.principal.org)));
+  });
+
   r.get('/audit', async (req, res) => {
-    requireRole(res, ['coordinator'], 'журнал действий');
+    requireCoordinatorAccount(res, 'журнал действий');
     if (!deps.auth) return void res.json({ entries: [] });
     const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
     res.json({ entries: await deps.auth.store.auditLog(limit) });

@@ -1,12 +1,13 @@
 /**
  * Access to the dashboard's pages, checked on the server before `index.html` is sent: nobody
- * logged in → the login page (with the address to come back to); a school account asking for
- * another organization's page, or a regional account asking for the data-quality page (it
- * lists teachers' names), → 403. The API checks the same rules on every request.
+ * logged in → the login page (with the address to come back to); an account that must change
+ * its password → the password-change page; a school account asking for another
+ * organization's page, or a regional account asking for the data-quality page (it lists
+ * teachers' names), → 403. The API checks the same rules on every request.
  */
 import { escapeHtml } from '../html.ts';
 import type { RequestHandler, Response } from 'express';
-import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, REPORT_PATH, routeOf } from '../../client/routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, REPORT_PATH, routeOf } from '../../client/routes.ts';
 import { principal } from './http.ts';
 
 
@@ -35,6 +36,10 @@ export function pageGuard(): RequestHandler {
     // Everything else needs a login, a path no page answers too (`/org/a%2Fb` still gets the shell).
     if (!p) {
       res.set('Cache-Control', 'no-store').redirect(302, `${LOGIN_PATH}?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    if (p.mustChangePassword && path !== PASSWORD_PATH) {
+      res.set('Cache-Control', 'no-store').redirect(302, `${PASSWORD_PATH}?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
     if (route.kind === 'unknown' && path !== REPORT_PATH) return next();

@@ -3,16 +3,59 @@
  * native package to build): N = 2^15, r = 8, p = 1 — 32 MiB and ~0.1 s per hash on this
  * machine, the OWASP baseline. Session cookies and API tokens are 256 random bits, so a fast
  * hash (SHA-256) is enough to store them: the database never holds a usable secret.
+ *
+ * Every scrypt of the process — a login's verification, a new account's or a new password's
+ * hash — goes through one FIFO queue, at most HASH_CONCURRENCY at once: each takes 32 MiB and
+ * a libuv thread, and DuckDB needs those threads too (a flood of logins must not stall the
+ * dashboard). The login code (store.ts) reads the queue's length to refuse what would wait
+ * too long.
  */
 import { createHash, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keylen: 32 };
 const MAXMEM = 128 * SCRYPT.N * SCRYPT.r * 2;
 
+/** Runs tasks at most `concurrency` at once, the others waiting in arrival order. */
+export class TaskQueue {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly concurrency: number) {}
+
+  /** Tasks waiting for a slot (not counting the running ones). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  get running(): number {
+    return this.active;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.concurrency) this.active++;
+    // The slot is handed over by the task that frees it (`active` stays the same).
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/** Password hashes computed at once, process-wide. */
+export const HASH_CONCURRENCY = 2;
+export const HASH_QUEUE = new TaskQueue(HASH_CONCURRENCY);
+
 function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scryptCb(password.normalize('NFC'), salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return HASH_QUEUE.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scryptCb(password.normalize('NFC'), salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64url): the parameters travel with the hash, so they can grow. */
@@ -36,11 +79,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
 let dummy: Promise<string> | null = null;
 /** A hash to verify against when the login is unknown: the answer takes as long as for a real one. */
 export function dummyHash(): Promise<string> {
-  dummy ??= hashPassword(randomBytes(16).toString('hex'));
+  if (!dummy) {
+    const made = hashPassword(randomBytes(16).toString('hex'));
+    made.catch(() => {
+      if (dummy === made) dummy = null;
+    });
+    dummy = made;
+  }
   return dummy;
 }
 
-export const MIN_PASSWORD_LENGTH = 10;
+/** For new passwords only: an older, shorter one still logs in. */
+export const MIN_PASSWORD_LENGTH = 12;
 
 /** What is wrong with a new password, in Russian; null when it is acceptable. */
 export function passwordProblem(password: string, login?: string): string | null {

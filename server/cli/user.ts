@@ -1,7 +1,8 @@
 /**
  * `npm run user -- <command>`: accounts from the command line (add, list, remove, passwd).
- * A generated password is printed once; a password given with --password-stdin is read from
- * the first line of standard input (hidden when typed at a terminal) and never printed.
+ * A generated password is printed once, and its owner must change it at the first login
+ * (the operator saw it); a password given with --password-stdin is read from the first line
+ * of standard input (hidden when typed at a terminal), never printed, and is the owner's own.
  * Every change goes to the audit log. Exit codes: 0 done, 1 refused (the reason in Russian),
  * 2 wrong usage or the database could not be opened (the server holds its lock).
  */
@@ -16,22 +17,22 @@ const USAGE = `Учётные записи мониторинга «Настав
 
 Команды:
   add <логин> --role ${ROLES.join('|')} [--org КОД] [--name "ФИО"] [--password-stdin]
-      создать учётную запись; без --password-stdin пароль создаётся случайно
-      и показывается один раз
+      создать учётную запись; без --password-stdin пароль создаётся случайно,
+      показывается один раз и при первом входе его нужно сменить
   list
       список учётных записей (пароли не показываются: в базе хранятся только их хеши)
   remove <логин>
       удалить учётную запись и завершить все её сеансы
   passwd <логин> [--password-stdin]
-      задать новый пароль (случайный или со стандартного ввода); все сеансы
-      учётной записи завершаются
+      задать новый пароль (случайный — его нужно сменить при первом входе —
+      или со стандартного ввода); все сеансы учётной записи завершаются
 
 Роли:
 ${ROLES.map((r) => `  ${r.padEnd(13)}${ROLE_TITLES[r]}${r === 'school' ? ' — нужен --org с кодом организации из реестра' : ''}`).join('\n')}
 
 --password-stdin: пароль — первая строка стандартного ввода, например
   npm run user -- passwd ivanova --password-stdin < файл-с-паролем
-(в терминале пароль вводится без отображения). Пароль: не меньше 10 знаков, без логина.
+(в терминале пароль вводится без отображения). Пароль: не меньше 12 знаков, без логина.
 
 База — файл из MONITOR_DB (по умолчанию data/monitor.duckdb). Пока работает сервер
 (npm start), база занята: остановите его на время команды.`;
@@ -117,10 +118,22 @@ async function main(argv: string[]): Promise<number> {
       const fromStdin = p.flags.has('--password-stdin');
       const password = fromStdin ? await passwordFromStdin() : generatePassword();
       run = async (store) => {
-        const u = await store.addUser({ login, role, org: p.opts.get('--org') ?? null, fullName: p.opts.get('--name') ?? null, password });
+        const u = await store.addUser({
+          login,
+          role,
+          org: p.opts.get('--org') ?? null,
+          fullName: p.opts.get('--name') ?? null,
+          password,
+          // A printed password is known to whoever ran the command: the owner replaces it.
+          mustChangePassword: !fromStdin,
+        });
         await store.audit({ actor: ACTOR, action: 'user_add', target: u.login, detail: `роль ${u.role}${u.org ? `, ${u.org}` : ''}` });
         const head = `Учётная запись «${u.login}» создана (роль: ${roleText(u.role, u.org)}).`;
-        console.log(fromStdin ? `${head} Пароль задан со стандартного ввода.` : `${head} Пароль: ${password} — сообщите его владельцу; он показан один раз.`);
+        console.log(
+          fromStdin
+            ? `${head} Пароль задан со стандартного ввода.`
+            : `${head} Пароль: ${password} — сообщите его владельцу; он показан один раз. При первом входе владелец сменит его на свой.`,
+        );
       };
       break;
     }
@@ -156,11 +169,15 @@ async function main(argv: string[]): Promise<number> {
       const fromStdin = p.flags.has('--password-stdin');
       const password = fromStdin ? await passwordFromStdin() : generatePassword();
       run = async (store) => {
-        await store.setPassword(login, password);
+        await store.setPassword(login, password, { mustChange: !fromStdin });
         const name = (await store.user(login))?.login ?? login;
         await store.audit({ actor: ACTOR, action: 'user_passwd', target: name, detail: fromStdin ? 'пароль со стандартного ввода' : 'пароль создан случайно' });
         const head = `Пароль учётной записи «${name}» изменён; все её сеансы завершены.`;
-        console.log(fromStdin ? head : `${head} Новый пароль: ${password} — сообщите его владельцу; он показан один раз.`);
+        console.log(
+          fromStdin
+            ? head
+            : `${head} Новый пароль: ${password} — сообщите его владельцу; он показан один раз. При первом входе владелец сменит его на свой.`,
+        );
       };
       break;
     }

@@ -3,9 +3,11 @@
  * `client/main.ts` (vega, vega-lite and vega-embed included) and the stylesheet.
  *
  * The bundle is built once, in memory, with esbuild when the router is created: no build
- * step, nothing written to disk, no network. Files are answered with a strong ETag and
- * `Cache-Control: no-cache`, so a browser revalidates (a cheap 304) and a new server version
- * is picked up at once: the URLs are not content-hashed, so they must not be cached blindly.
+ * step, nothing written to disk, no network. The script and the stylesheet are answered with
+ * a strong ETag and `Cache-Control: no-cache`, so a browser revalidates (a cheap 304) and a new
+ * server version is picked up at once: the URLs are not content-hashed, so they must not be
+ * cached blindly. The page itself (`index.html`) is `no-store`: the page a user saw — of
+ * people's names — is not kept in the browser's cache or restored from it after a logout.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -14,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { Router, type Request, type Response } from 'express';
-import { LOGIN_PATH, NAV_ITEMS, ORG_PAGE_PREFIX, REPORT_PATH } from '../../client/routes.ts';
+import { LOGIN_PATH, NAV_ITEMS, ORG_PAGE_PREFIX, PASSWORD_PATH, REPORT_PATH } from '../../client/routes.ts';
 
 export interface ClientRouterOptions {
   /** Folder with `index.html`, `main.ts` and `style.css`; default: the repository's `client/`. */
@@ -61,16 +63,16 @@ function acceptsGzip(request: Request): boolean {
   return request.acceptsEncodings('gzip') === 'gzip';
 }
 
-function send(request: Request, response: Response, file: Asset): void {
+function send(request: Request, response: Response, file: Asset, store = true): void {
   const gzip = acceptsGzip(request);
   response.set({
     'Content-Type': file.contentType,
-    'Cache-Control': 'no-cache',
+    'Cache-Control': store ? 'no-cache' : 'no-store',
     'X-Content-Type-Options': 'nosniff',
     Vary: 'Accept-Encoding',
-    // The compressed bytes are a different representation: a different validator.
-    ETag: gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag,
   });
+  // The compressed bytes are a different representation: a different validator.
+  if (store) response.set('ETag', gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag);
   if (gzip) response.set('Content-Encoding', 'gzip');
   // `send` answers 304 by itself when If-None-Match matches the ETag set above.
   response.send(gzip ? file.gzipped : file.body);
@@ -94,8 +96,8 @@ export async function createClientRouter(opts: ClientRouterOptions = {}): Promis
   const router = Router();
   // Every page of the navigation, and every organization's page, is the same document; the
   // script draws the page its path names.
-  const pagePaths = [...new Set(['/', ...NAV_ITEMS.map((item) => item.path), `${ORG_PAGE_PREFIX}:code`, REPORT_PATH, LOGIN_PATH])];
-  router.get(pagePaths, (request, response) => send(request, response, page));
+  const pagePaths = [...new Set(['/', ...NAV_ITEMS.map((item) => item.path), `${ORG_PAGE_PREFIX}:code`, REPORT_PATH, LOGIN_PATH, PASSWORD_PATH])];
+  router.get(pagePaths, (request, response) => send(request, response, page, false));
   router.get('/app.js', (request, response) => send(request, response, app));
   router.get('/style.css', (request, response) => send(request, response, style));
   return router;

@@ -3,7 +3,7 @@
  * without a mentor (server/matching.ts states the rules), and `GET /api/mentor-load?date=&org=&limit=`:
  * the mentors at or over the load limit. Both name teachers: a coordinator, or a school for its
  * own organization (whose mentees may be offered mentors of other organizations of its type,
- * shown with the few details item 2.1 needs); a regional account gets 403. Parameters are
+ * shown without a name, with the few details item 2.1 needs); a regional account gets 403. Parameters are
  * validated with zod (Russian 400 messages) and bound, never pasted into SQL.
  */
 import { Router } from 'express';
@@ -68,10 +68,10 @@ export function matchingRouter(deps: { db: Db; now: () => Date }): Router {
       orgs: org,
       limit: q.limit,
       top: q.top,
-      // A school sees other organizations' candidates with the few details matching needs.
+      // A school sees other organizations' candidates without names, with the few details matching needs.
       details: p.role === 'school' ? 'own_org' : 'all',
     });
-    res.set('Cache-Control', 'private, no-store').json({ params: { date: q.date, org, limit: q.limit, top: q.top }, mentees });
+    res.set('Cache-Control', 'no-store').json({ params: { date: q.date, org, limit: q.limit, top: q.top }, mentees });
   });
 
   r.get('/mentor-load', async (req, res) => {
@@ -79,7 +79,7 @@ export function matchingRouter(deps: { db: Db; now: () => Date }): Router {
     const q = parse(req.query as Record<string, unknown>, deps.now(), false);
     const org = scopeOrgs(p, q.org);
     const mentors = await mentorLoad(deps.db, { on: q.date, orgs: org, limit: q.limit });
-    res.set('Cache-Control', 'private, no-store').json({ params: { date: q.date, org, limit: q.limit }, mentors });
+    res.set('Cache-Control', 'no-store').json({ params: { date: q.date, org, limit: q.limit }, mentors });
   });
 
   return r;

@@ -110,7 +110,7 @@ export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps | n
           .send(toCsv(columns, forCsv(rows), { decimal: q.decimal === 'comma' ? 'comma' : 'point', header: 'titles' }));
         return;
       }
-      res.set('Cache-Control', 'private, no-cache').json({ date: on, orgs, columns, rows });
+      res.set('Cache-Control', 'no-store').json({ date: on, orgs, columns, rows });
     });
   }
   return r;

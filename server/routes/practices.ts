@@ -163,7 +163,7 @@ export function practicesRouter(deps: { db: Db; now: () => Date }): Router {
     // A school account reads its own organization only (another code in `org` is a 403).
     const scoped = { ...q, org: scopeOrgs(p, q.org) };
     const practices = await listPractices(deps.db, scoped);
-    res.set('Cache-Control', 'private, no-cache').json({
+    res.set('Cache-Control', 'no-store').json({
       params: scoped,
       generated_at: deps.now().toISOString(),
       practices,

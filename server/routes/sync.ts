@@ -1,6 +1,6 @@
 /** `GET /api/sync/runs` (history with per-organization outcomes), `POST /api/sync` (start one). */
 import { Router } from 'express';
-import { auditor, requireRole, requireWriter, type AuthDeps } from '../auth/http.ts';
+import { auditor, requireCoordinatorAccount, requireWriter, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { HttpError } from '../errors.ts';
 import type { SyncSummary } from '../sync/run.ts';
@@ -11,8 +11,9 @@ export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary
   const audit = auditor(deps.auth);
 
   r.get('/sync/runs', async (req, res) => {
-    // Every organization's load messages: the coordinator's view (a school sees its own on «Качество данных»).
-    requireRole(res, ['coordinator'], 'журнал синхронизаций');
+    // Every organization's load messages: the coordinator's own account (a school sees its own on
+    // «Качество данных»); never a read-only session — the demo one included.
+    requireCoordinatorAccount(res, 'журнал синхронизаций');
     const limit = Math.min(Math.max(Number(req.query.limit ?? 20) || 20, 1), 200);
     const runs = await deps.db.query(
       `SELECT id, started_at::VARCHAR AS started_at, finished_at::VARCHAR AS finished_at, source, trigger, status,

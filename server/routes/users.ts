@@ -6,6 +6,9 @@
  *   GET    /api/users                      the accounts (never a hash)
  *   POST   /api/users                      { login, role, org?, full_name? } → a generated password, shown once
  *   POST   /api/users/:login/password      a new generated password, shown once; the account's sessions end
+ *
+ * A generated password is known to the coordinator too: the owner must change it at the first
+ * login (`must_change_password`; until then the account reaches only «Сменить пароль»).
  *   DELETE /api/users/:login               (not the last coordinator)
  *
  * Coordinator only, not the demo session; CSRF-checked like every POST; every change audited.
@@ -50,7 +53,7 @@ export function usersRouter(deps: { auth: AuthDeps | null }): Router {
     const { login, role, org, full_name } = parsed.data;
     const password = generatePassword();
     const user = await store()
-      .addUser({ login, role, org: org ?? null, fullName: full_name ?? null, password })
+      .addUser({ login, role, org: org ?? null, fullName: full_name ?? null, password, mustChangePassword: true })
       .catch(asHttp);
     await audit(req, res, 'user_add', user.login, `${role}${user.org ? ` ${user.org}` : ''}`);
     res.status(201).set('Cache-Control', 'no-store').json({ user, password });
@@ -59,7 +62,7 @@ export function usersRouter(deps: { auth: AuthDeps | null }): Router {
   r.post('/users/:login/password', async (req, res) => {
     requireWriter(res, 'смена паролей');
     const password = generatePassword();
-    await store().setPassword(req.params.login, password).catch(asHttp);
+    await store().setPassword(req.params.login, password, { mustChange: true }).catch(asHttp);
     await audit(req, res, 'user_passwd', req.params.login.toLowerCase());
     res.set('Cache-Control', 'no-store').json({ login: req.params.login.toLowerCase(), password });
   });

@@ -44,6 +44,8 @@ describe.skipIf(skip)('printable report', () => {
     const response = await fetch(`${server.url}/api/report.pdf?from=2024-09-01&to=2025-08-31`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/pdf');
+    // The report names organizations and curators' schools: never kept by the browser (issue #17).
+    expect(response.headers.get('cache-control')).toBe('no-store');
     const pdf = Buffer.from(await response.arrayBuffer());
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await mkdir(SCREENSHOT_DIR, { recursive: true });

@@ -259,6 +259,7 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
   let context: BrowserContext;
   let page: Page;
   let apiCookie: string;
+  let store: AuthStore;
   /** Console lines about the CSP, alerts/confirms/prompts, uncaught errors: none may appear. */
   const cspConsole: string[] = [];
   const dialogs: string[] = [];
@@ -297,7 +298,7 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
       })(),
     ]);
     browser = launched;
-    const store = new AuthStore(tmp.db);
+    store = new AuthStore(tmp.db);
     await store.addUser({ login: COORDINATOR.login, role: 'coordinator', password: COORDINATOR.password });
     await store.addUser({ login: 'shkola-centr', role: 'school', org: P.orgCode, fullName: USER_FULL_NAME, password: 'Другой-пароль-для-школы-2024' });
     server = await startServer({ db: tmp.db, now: () => NOW, client, auth: { store, demoLogin: false } });
@@ -618,4 +619,56 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
     await expect.poll(() => cspConsole.some((line) => /Content Security Policy|Refused to execute/.test(line))).toBe(true);
     cspConsole.length = 0;
   });
+
+  it('sends a password given by somebody else to «Сменить пароль» first; a hostile `next` is not followed', async () => {
+    const given = 'Выданный-координатором-1';
+    const own = 'Собственный-пароль-школы';
+    await store.addUser({ login: 'zavuch', role: 'school', org: 'СОШ-1', password: given, mustChangePassword: true });
+    const fresh = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1280, height: 900 } });
+    try {
+      const tab = await fresh.newPage();
+      await tab.clock.setFixedTime(NOW);
+      const errors: string[] = [];
+      tab.on('pageerror', (error) => errors.push(error.message));
+      // "/\t/evil.example": the browser would drop the tab and go to //evil.example.
+      await tab.goto(`${server.url}/login?next=${encodeURIComponent('/\t/evil.example')}`);
+      await tab.fill('input[name=login]', 'zavuch');
+      await tab.fill('input[name=password]', given);
+      await tab.click('.login-form button[type=submit]');
+      await tab.waitForURL((url) => url.pathname === '/password');
+      await tab.waitForSelector('input[name=current]');
+      expect(readable(await tab.textContent('#page-title'))).toBe('Смена пароля');
+      expect(readable(await tab.textContent('#page-content'))).toContain('Прежде чем продолжить, задайте свой пароль');
+      // Every other page of this account leads here, with the way back.
+      await tab.goto(`${server.url}/engagement?${query(PERIOD)}`);
+      await tab.waitForURL((url) => url.pathname === '/password');
+      expect(new URL(tab.url()).searchParams.get('next')).toBe(`/engagement?${query(PERIOD)}`);
+      await tab.goto(`${server.url}/password?next=${encodeURIComponent('/\t/evil.example')}`);
+      await tab.waitForSelector('input[name=current]');
+      // The form says what is wrong, in Russian; then the change goes through.
+      await tab.fill('input[name=current]', given);
+      await tab.fill('input[name=password]', own);
+      await tab.fill('input[name=repeat]', `${own}!`);
+      await tab.click('.login-form button[type=submit]');
+      expect(readable(await tab.textContent('.login-form .error-box'))).toBe('Новый пароль и его повтор не совпадают.');
+      await takeScreenshot(tab, 'security-password-change');
+      await tab.fill('input[name=repeat]', own);
+      await tab.click('.login-form button[type=submit]');
+      await tab.waitForSelector('.password-done:not([hidden])');
+      expect(readable(await tab.textContent('.password-done'))).toContain('Пароль изменён.');
+      // «Продолжить» stays on this site.
+      expect(await tab.getAttribute('.password-done a', 'href')).toBe('/');
+      await tab.click('.password-done a');
+      await tab.waitForURL((url) => url.origin === server.url && url.pathname === '/');
+      expect(await settled(tab)).toBe('ready');
+      // The account box offers the change again; the flag is gone on the server.
+      expect(readable(await tab.textContent('#account .account__password'))).toBe('Сменить пароль');
+      expect((await store.user('zavuch'))?.must_change_password).toBe(false);
+      await takeScreenshot(tab, 'security-password-changed');
+      expect(errors).toEqual([]);
+    } finally {
+      await fresh.close();
+      await store.removeUser('zavuch');
+    }
+  }, 40_000);
 });

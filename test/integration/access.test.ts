@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../server/auth/secrets.ts';
 import { AuthStore } from '../../server/auth/store.ts';
 import { createClientRouter } from '../../server/routes/client.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
@@ -72,7 +73,11 @@ async function login(loginName: string, password: string): Promise<Response> {
 }
 
 async function as(who: keyof typeof PASSWORDS): Promise<As> {
-  const res = await login(who, PASSWORDS[who]);
+  return as2(who, PASSWORDS[who]);
+}
+
+async function as2(loginName: string, password: string): Promise<As> {
+  const res = await login(loginName, password);
   expect(res.status).toBe(200);
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   return { cookie, csrf: (await res.json()).csrf };
@@ -118,7 +123,7 @@ describe('without logging in', () => {
       expect((await res.json()).error.code, path).toBe('unauthenticated');
     }
     expect((await post('/api/sync', null)).status).toBe(401);
-    for (const path of ['/', '/engagement', '/org/%D0%A1%D0%9E%D0%A8-1', '/org/a%2Fb', '/users', '/report?from=2023-09-01&to=2024-08-31']) {
+    for (const path of ['/', '/engagement', '/org/%D0%A1%D0%9E%D0%A8-1', '/org/a%2Fb', '/users', '/password', '/report?from=2023-09-01&to=2024-08-31']) {
       const res = await get(path);
       expect(res.status, path).toBe(302);
       expect(res.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`);
@@ -388,8 +393,21 @@ describe('the first coordinator', () => {
       const first = await fresh.ensureFirstCoordinator('admin', undefined);
       expect(first).toMatchObject({ login: 'admin', generated: true });
       expect(first!.password).toMatch(/^[a-km-zA-HJ-NP-Z2-9]{16}$/);
-      expect((await fresh.login('admin', first!.password, '127.0.0.1')).ok).toBe(true);
+      const logged = await fresh.login('admin', first!.password, '127.0.0.1');
+      // The printed password logs in, into a session that must change it first.
+      expect(logged.ok && logged.principal.mustChangePassword).toBe(true);
+      expect((await fresh.user('admin'))?.must_change_password).toBe(true);
       expect(await fresh.ensureFirstCoordinator('admin', undefined)).toBeNull();
+      // ADMIN_PASSWORD is the operator's own choice: nothing to change.
+      const chosen = await openTempDb();
+      try {
+        const store2 = new AuthStore(chosen.db);
+        expect(await store2.ensureFirstCoordinator('admin', 'Выбранный-админом-пароль')).toMatchObject({ generated: false });
+        const ok = await store2.login('admin', 'Выбранный-админом-пароль', '127.0.0.1');
+        expect(ok.ok && ok.principal.mustChangePassword).toBe(false);
+      } finally {
+        chosen.cleanup();
+      }
     } finally {
       empty.cleanup();
     }
@@ -397,10 +415,28 @@ describe('the first coordinator', () => {
 });
 
 describe('the demo login', () => {
-  it('looks at everything and changes nothing; it exists only where it is switched on', async () => {
+  it('looks at everything and changes nothing; it exists only where it is switched on, over demo data only', async () => {
     expect((await post('/api/session/demo', null)).status).toBe(404); // this server: real accounts only
-    const demoServer = await startServer({ db: tmp.db, now: () => NOW, auth: { store, demoLogin: true }, client: await createClientRouter() });
+    // Switched on by the configuration, but this database holds a folder's data: not offered, refused.
+    const overReal = await startServer({ db: tmp.db, now: () => NOW, auth: { store, demoLogin: true } });
     try {
+      expect(await (await fetch(`${overReal.url}/api/session/options`)).json()).toEqual({ auth: true, demo_login: false });
+      expect((await fetch(`${overReal.url}/api/session/demo`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await overReal.close();
+    }
+    // A database that so far holds the demo municipality only (one demo run).
+    const demoDb = await openTempDb();
+    const demoServer = await startServer({
+      db: demoDb.db,
+      now: () => NOW,
+      auth: { store: new AuthStore(demoDb.db), demoLogin: true },
+      client: await createClientRouter(),
+    });
+    try {
+      await demoDb.db.write((w) =>
+        w.run(`INSERT INTO sync_runs (id, started_at, source, source_kind, trigger, status) VALUES (1, now()::TIMESTAMP, 'демо-данные', 'demo', 'start', 'ok')`),
+      );
       expect(await (await fetch(`${demoServer.url}/api/session/options`)).json()).toEqual({ auth: true, demo_login: true });
       const res = await fetch(`${demoServer.url}/api/session/demo`, { method: 'POST' });
       const body = await res.json();
@@ -408,11 +444,21 @@ describe('the demo login', () => {
       const d = { Cookie: res.headers.get('set-cookie')!.split(';')[0]!, 'X-CSRF-Token': body.csrf };
       expect((await fetch(`${demoServer.url}/api/metrics/engagement?${YEAR}`, { headers: d })).status).toBe(200);
       expect((await fetch(`${demoServer.url}/api/quality`, { headers: d })).status).toBe(200);
-      for (const [method, path] of [['POST', '/api/sync'], ['GET', '/api/users'], ['POST', '/api/users'], ['GET', '/users']] as const) {
+      // Nothing changes; and the journals and accounts, which name real people, are never read.
+      for (const [method, path] of [
+        ['POST', '/api/sync'],
+        ['GET', '/api/users'],
+        ['POST', '/api/users'],
+        ['GET', '/users'],
+        ['GET', '/api/audit'],
+        ['GET', '/api/sync/runs'],
+        ['POST', '/api/session/password'],
+      ] as const) {
         expect((await fetch(`${demoServer.url}${path}`, { method, headers: d, redirect: 'manual' })).status, `${method} ${path}`).toBe(403);
       }
     } finally {
       await demoServer.close();
+      demoDb.cleanup();
     }
   });
 });
@@ -429,10 +475,22 @@ describe('accounts managed from the dashboard', () => {
     expect(add.status).toBe(201);
     const created = await add.json();
     expect(created.user).toMatchObject({ login: 'dou1', role: 'school', org: 'ДОУ-1' });
-    // The generated password is shown once and works; the new account sees ДОУ-1 only.
+    // The generated password is shown once and works — for changing it, nothing else: the
+    // coordinator knows it too.
     const dou = await login('dou1', created.password);
     expect(dou.status).toBe(200);
-    const douCookie = dou.headers.get('set-cookie')!.split(';')[0]!;
+    const douFirst = { cookie: dou.headers.get('set-cookie')!.split(';')[0]!, csrf: (await dou.json()).csrf as string };
+    const refused = await get(`/api/metrics/engagement?${YEAR}`, douFirst);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.code).toBe('password_change_required');
+    const changed = await fetch(`${server.url}/api/session/password`, {
+      method: 'POST',
+      headers: { Cookie: douFirst.cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': douFirst.csrf },
+      body: JSON.stringify({ current: created.password, password: 'Свой-пароль-садика-1' }),
+    });
+    expect(changed.status).toBe(200);
+    const douCookie = changed.headers.get('set-cookie')!.split(';')[0]!;
+    // Its own password now: the new account sees ДОУ-1 only.
     expect((await (await get(`/api/metrics/engagement?${YEAR}`, { cookie: douCookie, csrf: '' })).json()).rows.map((r: any) => [r.org, r.engaged])).toEqual([
       ['ДОУ-1', 5],
       [null, 5],
@@ -446,7 +504,10 @@ describe('accounts managed from the dashboard', () => {
     const reset = await fetch(`${server.url}/api/users/dou1/password`, { method: 'POST', headers: { Cookie: k.cookie, ...json } });
     const { password } = await reset.json();
     expect((await get('/api/session', { cookie: douCookie, csrf: '' })).status).toBe(401);
-    expect((await login('dou1', password)).status).toBe(200);
+    const again2 = await login('dou1', password);
+    expect(again2.status).toBe(200);
+    // A reset password is the coordinator's too: changed at the next login.
+    expect((await again2.json()).must_change_password).toBe(true);
     // The only coordinator cannot be removed; the school account can.
     const last = await fetch(`${server.url}/api/users/koord`, { method: 'DELETE', headers: { Cookie: k.cookie, ...json } });
     expect([last.status, (await last.json()).error.message]).toEqual([400, 'это единственный координатор: сначала создайте другого']);
@@ -473,6 +534,150 @@ describe('accounts managed from the dashboard', () => {
   });
 });
 
+describe('changing one’s own password', () => {
+  const FIRST = 'Выданный-пароль-2024';
+  const OWN = 'Мой-собственный-пароль';
+
+  it('is all a session with a password set by somebody else can do; then the flag is gone', async () => {
+    await store.addUser({ login: 'novyi', role: 'coordinator', password: FIRST, mustChangePassword: true });
+    const res = await login('novyi', FIRST);
+    expect(res.status).toBe(200);
+    const first = await res.json();
+    expect(first.must_change_password).toBe(true);
+    const a: As = { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: first.csrf };
+    // Every other API answers 403 with its own code and a Russian message; pages send to /password.
+    for (const path of [`/api/metrics/engagement?${YEAR}`, '/api/metrics', '/api/orgs', '/api/audit', '/api/sync/runs', '/api/users', '/api/mentors', `/api/export.xlsx?${YEAR}`]) {
+      const r = await get(path, a);
+      expect(r.status, path).toBe(403);
+      const body = await r.json();
+      expect(body.error.code, path).toBe('password_change_required');
+      expect(body.error.message, path).toMatch(/^Сначала смените пароль: .*\/password/);
+    }
+    expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf })).status).toBe(403);
+    for (const path of ['/', '/engagement', '/users']) {
+      const r = await get(path, a);
+      expect(r.status, path).toBe(302);
+      expect(r.headers.get('location'), path).toBe(`/password?next=${encodeURIComponent(path)}`);
+    }
+    expect((await get('/password', a)).status).toBe(200);
+    expect((await get('/api/session', a)).status).toBe(200);
+    // A second browser of the same account.
+    const other = await as2('novyi', FIRST);
+
+    const change = (who: As, body: unknown, headers: Record<string, string> = { 'X-CSRF-Token': who.csrf }) =>
+      fetch(`${server.url}/api/session/password`, {
+        method: 'POST',
+        headers: { Cookie: who.cookie, 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    // CSRF-checked like every POST.
+    expect((await change(a, { current: FIRST, password: OWN }, {})).status).toBe(403);
+    // The rules of the new password, in Russian, before anything is hashed.
+    const cases: [unknown, number, string][] = [
+      [{ current: FIRST, password: 'Коротковат1' }, 400, 'новый пароль слишком короткий: нужно не меньше 12 знаков'],
+      [{ current: FIRST, password: 'мой-novyi-пароль' }, 400, 'новый пароль не должен содержать логин'],
+      [{ current: FIRST, password: FIRST }, 400, 'новый пароль совпадает с текущим: придумайте другой'],
+      [{ current: '', password: OWN }, 400, 'введите текущий пароль'],
+      [{ current: FIRST }, 400, 'введите новый пароль'],
+      // A wrong current password: refused (and counted as a failed login of «novyi»).
+      [{ current: 'Не-тот-пароль-1', password: OWN }, 403, 'Текущий пароль введён неверно.'],
+    ];
+    for (const [body, status, message] of cases) {
+      const r = await change(a, body);
+      expect([r.status, (await r.json()).error.message], JSON.stringify(body)).toEqual([status, message]);
+    }
+    expect((await tmp.db.query(`SELECT failures FROM login_throttle WHERE login_key = 'novyi'`)).map((r) => r.failures)).toEqual([1]);
+
+    const ok = await change(a, { current: FIRST, password: OWN });
+    expect(ok.status).toBe(200);
+    const renewed = await ok.json();
+    expect(renewed).toMatchObject({ login: 'novyi', must_change_password: false });
+    const b: As = { cookie: ok.headers.get('set-cookie')!.split(';')[0]!, csrf: renewed.csrf };
+    expect(b.cookie).not.toBe(a.cookie);
+    // Every other session ended, the old cookie of this browser too; the new one works everywhere.
+    expect((await get('/api/session', a)).status).toBe(401);
+    expect((await get('/api/session', other)).status).toBe(401);
+    expect((await get(`/api/metrics/engagement?${YEAR}`, b)).status).toBe(200);
+    expect((await get('/', b)).status).toBe(200);
+    expect((await store.user('novyi'))?.must_change_password).toBe(false);
+    expect(await tmp.db.query(`SELECT * FROM login_throttle WHERE login_key = 'novyi'`)).toEqual([]);
+    expect((await login('novyi', FIRST)).status).toBe(401);
+    expect((await login('novyi', OWN)).status).toBe(200);
+    const audit = (await (await get('/api/audit?limit=1000', b)).json()).entries as any[];
+    expect(audit.find((e) => e.action === 'password_change')).toMatchObject({ actor: 'novyi', role: 'coordinator', target: 'novyi' });
+    expect(JSON.stringify(audit)).not.toContain(OWN);
+    // A script's token has no password to change.
+    expect((await fetch(`${server.url}/api/session/password`, { method: 'POST', headers: { Authorization: `Bearer ${koordToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ current: FIRST, password: OWN }) })).status).toBe(403);
+    await store.removeUser('novyi');
+  });
+
+  it('needs 12 characters for a new password; an older, shorter one still logs in', async () => {
+    await expect(store.addUser({ login: 'short', role: 'region', password: 'Одиннадцать' })).rejects.toThrow('пароль слишком короткий: нужно не меньше 12 знаков');
+    // An account from before the rule, with a 10-character password.
+    const hash = await hashPassword('Десять-зн1');
+    await tmp.db.write((w) =>
+      w.run(`INSERT INTO users (id, login, role, org, full_name, password_hash, created_at, password_changed_at) VALUES (nextval('user_seq'), 'staryi', 'region', NULL, NULL, $hash, now()::TIMESTAMP, now()::TIMESTAMP)`, { hash }),
+    );
+    const res = await login('staryi', 'Десять-зн1');
+    expect(res.status).toBe(200);
+    expect((await res.json()).must_change_password).toBe(false);
+    await store.removeUser('staryi');
+  });
+});
+
+describe('caching of answers with names', () => {
+  it('is no-store everywhere but for the metric JSON and the static files, which revalidate', async () => {
+    const k = await as('koord');
+    const noStore = [
+      '/api/session',
+      '/api/orgs',
+      '/api/quality',
+      '/api/sync/runs',
+      '/api/audit',
+      '/api/users',
+      '/api/mentors',
+      '/api/mentees',
+      '/api/mentors?format=csv',
+      '/api/practices',
+      '/api/matching',
+      '/api/mentor-load',
+      '/api/metrics',
+      `/api/metrics/engagement?${YEAR}&format=csv`,
+      `/api/metrics/data_quality?${YEAR}&format=csv`,
+      `/api/export.xlsx?${YEAR}&metrics=engagement`,
+      `/api/metrics/engagement?from=31.12.2023`,
+      '/api/no-such-route',
+      '/',
+      '/engagement',
+      '/people',
+      '/data-quality',
+      `/org/${encodeURIComponent('СОШ-1')}`,
+      `/report?${YEAR}`,
+      '/password',
+      '/login',
+    ];
+    for (const path of noStore) {
+      const res = await get(path, k);
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+      await res.arrayBuffer();
+    }
+    // Anonymous: the 401 and the redirect to the login form.
+    for (const path of ['/api/quality', '/people']) expect((await get(path)).headers.get('cache-control'), path).toBe('no-store');
+    // Another organization's page for a school: the 403 page.
+    const deny = await get(`/org/${encodeURIComponent('ДОУ-1')}`, await as('sosh1'));
+    expect([deny.status, deny.headers.get('cache-control')]).toEqual([403, 'no-store']);
+    // A metric's JSON: aggregate numbers, revalidated with its ETag; the script and stylesheet too.
+    for (const path of [`/api/metrics/engagement?${YEAR}`, '/app.js', '/style.css', '/help']) {
+      const res = await get(path, k);
+      expect(res.headers.get('cache-control'), path).toBe(path.startsWith('/api/') ? 'private, no-cache' : 'no-cache');
+      expect(res.headers.get('etag'), path).toBeTruthy();
+      await res.arrayBuffer();
+    }
+    // The PDF's header is checked where a PDF is printed anyway: test/e2e/report.test.ts.
+  }, 60_000);
+});
+
 describe('the audit log', () => {
   it('records logins, refusals, exports and syncs, and no password', async () => {
     const a = await as('koord');
@@ -480,12 +685,12 @@ describe('the audit log', () => {
     await get(`/api/metrics/engagement?${YEAR}&format=csv`, a);
     const entries = (await (await get('/api/audit?limit=1000', a)).json()).entries as any[];
     const actions = new Set(entries.map((e) => `${e.actor}:${e.action}`));
-    for (const x of ['koord:user_add', 'koord:user_passwd', 'koord:user_remove', 'koord:login', 'koord:export_xlsx', 'koord:export_csv', 'koord:sync_start', 'koord:logout', 'report-bot:sync_start', 'region:login_failed', 'region:login_refused', 'nobody:login_failed']) {
+    for (const x of ['koord:user_add', 'koord:user_passwd', 'koord:user_remove', 'koord:login', 'koord:export_xlsx', 'koord:export_csv', 'koord:sync_start', 'koord:logout', 'report-bot:sync_start', 'region:login_failed', 'region:login_refused', 'nobody:login_failed', 'dou1:password_change']) {
       expect(actions, x).toContain(x);
     }
     expect(entries.find((e) => e.action === 'export_xlsx')).toMatchObject({ target: expect.stringContaining('engagement'), ip: expect.stringMatching(/127\.0\.0\.1/) });
     const all = JSON.stringify(entries);
-    for (const pw of Object.values(PASSWORDS)) expect(all).not.toContain(pw);
+    for (const pw of [...Object.values(PASSWORDS), 'Свой-пароль-садика-1']) expect(all).not.toContain(pw);
     expect(all).not.toContain(koordToken);
   });
 });

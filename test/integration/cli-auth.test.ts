@@ -131,6 +131,7 @@ describe('npm run user', () => {
     expect(school.code).toBe(0);
     const m = /Учётная запись «petrov» создана \(роль: образовательная организация, СОШ-2\)\. Пароль: (\S+) — сообщите его владельцу; он показан один раз\./.exec(school.stdout);
     expect(m).not.toBeNull();
+    expect(school.stdout).toContain('При первом входе владелец сменит его на свой.');
     schoolPassword = m![1]!;
     await withStore(async (store, db) => {
       const c = await store.login('ivanova', COORD_PASSWORD, IP);
@@ -138,6 +139,11 @@ describe('npm run user', () => {
       expect((await store.user('ivanova'))?.full_name).toBe('Иванова Анна Сергеевна');
       const s = await store.login('petrov', schoolPassword, IP);
       expect(s.ok && s.principal).toMatchObject({ login: 'petrov', role: 'school', org: 'СОШ-2' });
+      // A printed password is known to whoever ran the command: changed at the first login;
+      // one typed into standard input is the owner's own.
+      expect((await store.user('petrov'))?.must_change_password).toBe(true);
+      expect(s.ok && s.principal.mustChangePassword).toBe(true);
+      expect((await store.user('ivanova'))?.must_change_password).toBe(false);
       if (s.ok) schoolCookie = s.cookie;
       // The registry as a sync leaves it: from now on an unknown code is refused.
       await db.write((w) => w.run(`INSERT INTO orgs VALUES ('СОШ-2','МОУ СОШ № 2','Школа',NULL,NULL,true,1,true)`));
@@ -186,6 +192,7 @@ describe('npm run user', () => {
       expect(await store.sessionFor(schoolCookie)).toBeNull();
       expect(await store.login('petrov', schoolPassword, IP)).toMatchObject({ ok: false, status: 401 });
       expect((await store.login('petrov', fresh, IP)).ok).toBe(true);
+      expect((await store.user('petrov'))?.must_change_password).toBe(true);
     });
   });
 

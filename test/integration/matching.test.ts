@@ -528,22 +528,31 @@ describe('GET /api/matching and /api/mentor-load', () => {
     expect(body.params.org).toEqual(['СОШ-1']);
     expect(body.mentees.map((m: MenteeSuggestions) => m.fio)).toEqual(['Алексеева Алина Романовна', 'Васильева Вера Николаевна']);
     const a = find(body.mentees, 'Алексеева Алина Романовна');
-    // The same order as the coordinator's (the ranking does not depend on who asks).
+    // The same order as the coordinator's (the ranking does not depend on who asks), but the
+    // candidates of СОШ-2 without their names: the coordinator's answer names them.
     expect(names(a)).toEqual([
+      'Кузнецова Ксения Павловна (СОШ-1)',
+      'null (СОШ-2)',
+      'null (СОШ-2)',
+      'null (СОШ-2)',
+      'Лебедев Лев Андреевич (СОШ-1)',
+    ]);
+    const coordinators = find((await get('/api/matching')).body.mentees, 'Алексеева Алина Романовна');
+    expect(names(coordinators)).toEqual([
       'Кузнецова Ксения Павловна (СОШ-1)',
       'Федорова Фаина Петровна (СОШ-2)',
       'Андреева Алла Ивановна (СОШ-2)',
       'Гусева Галина Ивановна (СОШ-2)',
       'Лебедев Лев Андреевич (СОШ-1)',
     ]);
-    // Own organization: everything; another organization: name, organization, category,
-    // subject, directions, load — no position, training or score.
+    // Own organization: everything; another organization: organization, category, subject,
+    // directions, load — no name, position, training or score.
     expect(Object.keys(a.suggestions[0]!).sort()).toEqual(
       ['category', 'directions', 'fio', 'limit', 'load', 'org', 'org_name', 'place', 'position', 'reasons', 'same_org', 'score', 'subject', 'trained'],
     );
     expect(a.suggestions[1]).toEqual({
       place: 2,
-      fio: 'Федорова Фаина Петровна',
+      fio: null,
       org: 'СОШ-2',
       org_name: 'МОУ «СОШ № 2»',
       same_org: false,
@@ -563,6 +572,15 @@ describe('GET /api/matching and /api/mentor-load', () => {
     });
     // Васильева's other-school candidates: the position match is not spelled out either.
     expect(find(body.mentees, 'Васильева Вера Николаевна').suggestions[2]!.reasons[0]).toBe('другой предмет: математика');
+    // No name of a teacher of СОШ-2 anywhere in the school's answer (the mentees are СОШ-1's own).
+    const text = JSON.stringify(body);
+    const sosh2 = (await tmp.db.query(`SELECT fio FROM teachers WHERE org = 'СОШ-2'`)).map((r) => String(r.fio));
+    expect(sosh2.length).toBeGreaterThanOrEqual(3);
+    for (const fio of sosh2) {
+      expect(text, fio).not.toContain(fio);
+      expect(text, fio).not.toContain(fio.split(' ')[0]!);
+    }
+    expect(JSON.stringify((await get('/api/matching')).body)).toContain('Федорова Фаина Петровна');
     // Another organization's code is refused, not silently dropped.
     const other = await get(`/api/matching?org=${encodeURIComponent('СОШ-2')}`, 'school:СОШ-1');
     expect(other.status).toBe(403);

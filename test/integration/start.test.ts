@@ -84,8 +84,19 @@ describe('npm start with a Google registry', () => {
       body: JSON.stringify({ login: 'admin', password: printed![1] }),
     });
     expect(login.status).toBe(200);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const { csrf, role } = await login.json();
+    const printedCookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const printedSession = await login.json();
+    expect(printedSession).toMatchObject({ role: 'coordinator', must_change_password: true });
+    // The printed password opens only «Сменить пароль»: the coordinator sets an own one first.
+    expect((await fetch(`${url}api/sync/runs`, { headers: { Cookie: printedCookie } })).status).toBe(403);
+    const changed = await fetch(`${url}api/session/password`, {
+      method: 'POST',
+      headers: { Cookie: printedCookie, 'X-CSRF-Token': printedSession.csrf, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ current: printed![1], password: 'Собственный-пароль-админа' }),
+    });
+    expect(changed.status).toBe(200);
+    const cookie = changed.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrf, role } = await changed.json();
     expect(role).toBe('coordinator');
     const auth = { Cookie: cookie };
     const post = { Cookie: cookie, 'X-CSRF-Token': csrf };
