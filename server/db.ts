@@ -1,7 +1,10 @@
 /**
  * One DuckDB instance per process (STYLE: duckdb-node-neo): a write connection used under a
- * mutex for loads and swaps, and a small pool of read connections for queries. Parameters are
- * always bound (`$name`), never pasted into SQL text.
+ * mutex for loads and swaps, and two small pools ("lanes") of read connections: one for the
+ * short queries every request makes (`query`: session lookups, lists), one for metric
+ * computations (`metricQuery`: heavy, interruptible), so that heavy metrics can never take the
+ * connections a login or a page needs (issue #17). Parameters are always bound (`$name`),
+ * never pasted into SQL text.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -59,54 +62,224 @@ async function readRows(conn: DuckDBConnection, sql: string, params: Record<stri
 /** The DuckDB memory bound unless configured (DUCKDB_MEMORY_LIMIT): the region fits well under it. */
 export const DEFAULT_MEMORY_LIMIT = '256MB';
 
+/** What a lane holds at a moment (tests and diagnostics). */
+export interface LaneStats {
+  /** The most connections the lane opens. */
+  size: number;
+  /** Connections open now (idle + busy). */
+  open: number;
+  idle: number;
+  busy: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+  /** Queries interrupted so far (their deadline passed). */
+  interrupted: number;
+  /** Connections closed so far because they did not answer after an interrupt. */
+  discarded: number;
+}
+
+interface Waiter {
+  resolve: (c: DuckDBConnection) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * A pool of read connections, opened on demand up to `size`; a query waits its turn (first
+ * come, first served) when all are busy. A waiter whose signal aborts leaves the queue.
+ */
+class Lane {
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly waiting: Waiter[] = [];
+  private open = 0;
+  interrupted = 0;
+  private discarded = 0;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    readonly size: number,
+  ) {}
+
+  async acquire(signal?: AbortSignal): Promise<DuckDBConnection> {
+    signal?.throwIfAborted();
+    const free = this.idle.pop();
+    if (free) return free;
+    if (this.open < this.size) {
+      this.open++;
+      try {
+        return await this.instance.connect();
+      } catch (e) {
+        this.open--;
+        throw e;
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (c) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(c);
+        },
+        reject,
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  release(c: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next.resolve(c);
+    else this.idle.push(c);
+  }
+
+  /** Closes a connection that cannot be trusted any more; the lane opens a new one when needed. */
+  discard(c: DuckDBConnection): void {
+    this.open--;
+    this.discarded++;
+    try {
+      c.closeSync();
+    } catch {
+      // closing a broken connection: nothing more to do
+    }
+    // Someone waiting gets a fresh connection instead.
+    const next = this.waiting.shift();
+    if (next) {
+      this.open++;
+      this.instance.connect().then(next.resolve, (e: unknown) => {
+        this.open--;
+        next.reject(e);
+      });
+    }
+  }
+
+  stats(): LaneStats {
+    return {
+      size: this.size,
+      open: this.open,
+      idle: this.idle.length,
+      busy: this.open - this.idle.length,
+      waiting: this.waiting.length,
+      interrupted: this.interrupted,
+      discarded: this.discarded,
+    };
+  }
+
+  close(): void {
+    for (const c of this.idle) c.closeSync();
+    this.idle.length = 0;
+  }
+}
+
+/** How often an interrupted query is interrupted again until it stops (a query still being prepared misses the first one). */
+const REINTERRUPT_MS = 50;
+
 export class Db {
-  private readonly pool: DuckDBConnection[] = [];
-  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
-  private created = 0;
+  /** Short queries every request needs (session lookups, lists, registers): never waits behind a metric. */
+  private readonly light: Lane;
+  /** Metric computations (`metricQuery`): heavy, bounded in time, never holding up the light lane. */
+  private readonly metric: Lane;
   private writeQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
-    private readonly maxReaders: number,
-  ) {}
+    lanes: { readers: number; metricReaders: number },
+  ) {
+    this.light = new Lane(instance, lanes.readers);
+    this.metric = new Lane(instance, lanes.metricReaders);
+  }
 
-  /** Opens (creating the folder and schema if needed) the database file, or `:memory:`. */
-  static async open(path: string, opts: { readers?: number; memoryLimit?: string } = {}): Promise<Db> {
+  /**
+   * Opens (creating the folder and schema if needed) the database file, or `:memory:`.
+   * `readers`: connections of the light lane (`query`); `metricReaders`: of the metric lane
+   * (`metricQuery`); 2 each by default — each running query holds one of libuv's 4 threads.
+   */
+  static async open(path: string, opts: { readers?: number; metricReaders?: number; memoryLimit?: string } = {}): Promise<Db> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     // DuckDB's own default is 80% of the machine's memory, and it keeps what it took as a
     // cache; a server sharing a small machine wants a bound (operators spill to disk past it).
     const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
     const writer = await instance.connect();
-    const db = new Db(instance, writer, opts.readers ?? 2);
+    const db = new Db(instance, writer, { readers: opts.readers ?? 2, metricReaders: opts.metricReaders ?? 2 });
     await db.write((w) => createSchema(w));
     return db;
   }
 
-  private async acquire(): Promise<DuckDBConnection> {
-    const free = this.pool.pop();
-    if (free) return free;
-    if (this.created < this.maxReaders) {
-      this.created++;
-      return this.instance.connect();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(c: DuckDBConnection): void {
-    const next = this.waiting.shift();
-    if (next) next(c);
-    else this.pool.push(c);
-  }
-
-  /** A read query on a pooled connection. */
+  /** A read query on the light lane: short queries only (metrics go through `metricQuery`). */
   async query(sql: string, params: Record<string, SqlParam> = {}): Promise<Row[]> {
-    const c = await this.acquire();
+    const c = await this.light.acquire();
     try {
       return await readRows(c, sql, params);
     } finally {
-      this.release(c);
+      this.light.release(c);
     }
+  }
+
+  /**
+   * A read query on the metric lane. When `signal` aborts — while the query waits for a
+   * connection or while DuckDB runs it — the query is interrupted and the promise rejects with
+   * `signal.reason`; the connection is checked (`SELECT 1`) before it goes back to the lane,
+   * and closed instead if it does not answer.
+   */
+  async metricQuery(sql: string, params: Record<string, SqlParam> = {}, signal?: AbortSignal): Promise<Row[]> {
+    const c = await this.metric.acquire(signal);
+    if (!signal) {
+      try {
+        return await readRows(c, sql, params);
+      } finally {
+        this.metric.release(c);
+      }
+    }
+    if (signal.aborted) {
+      this.metric.release(c);
+      throw signal.reason;
+    }
+    let interrupted = false;
+    let again: ReturnType<typeof setInterval> | undefined;
+    const interrupt = () => {
+      interrupted = true;
+      this.metric.interrupted++;
+      c.interrupt();
+      again = setInterval(() => c.interrupt(), REINTERRUPT_MS);
+    };
+    signal.addEventListener('abort', interrupt, { once: true });
+    try {
+      const rows = await readRows(c, sql, params);
+      // Aborted while the last rows were read: the answer is late, and the caller has gone.
+      signal.throwIfAborted();
+      return rows;
+    } catch (e) {
+      if (signal.aborted) throw signal.reason;
+      throw e;
+    } finally {
+      signal.removeEventListener('abort', interrupt);
+      clearInterval(again);
+      if (interrupted) await this.recover(c);
+      else this.metric.release(c);
+    }
+  }
+
+  /** An interrupted connection back into the metric lane once it answers again; closed otherwise. */
+  private async recover(c: DuckDBConnection): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await readRows(c, 'SELECT 1 AS ok');
+        this.metric.release(c);
+        return;
+      } catch {
+        // a late interrupt can hit the check itself: try once more
+      }
+    }
+    this.metric.discard(c);
+  }
+
+  /** The connections of both lanes, now. */
+  lanes(): { light: LaneStats; metric: LaneStats } {
+    return { light: this.light.stats(), metric: this.metric.stats() };
   }
 
   /** Exclusive use of the write connection; calls are serialized. */
@@ -117,7 +290,8 @@ export class Db {
   }
 
   close(): void {
-    for (const c of this.pool) c.closeSync();
+    this.light.close();
+    this.metric.close();
     this.writer.closeSync();
     this.instance.closeSync();
   }

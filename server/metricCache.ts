@@ -8,10 +8,27 @@
  * Bounded by entries and by bytes, least recently used out first. Concurrent identical
  * requests share one query; failures are not cached. `overview` reads its component metrics
  * through the same cache, so the dashboard's tiles cost nothing once its charts are loaded.
+ *
+ * Bounded in time and in share (issue #17): a request (`MetricRequest`) has one deadline for
+ * all its computations — the months of a trend, the sheets of a workbook, the parts of
+ * `overview` — after which the running query is interrupted and the request gets 503
+ * `timeout`; a request that joins an answer being computed waits no longer than its own
+ * deadline. An account runs at most `perOwner` uncached computations at once (the parts of a
+ * computation count with it); its further ones wait their turn, first come, first served, and
+ * past `queuePerOwner` waiting ones it is refused (429, `Retry-After`). Queued computations are
+ * not in the cache yet, so no computation ever waits for one that waits for a slot.
  */
 import { createHash } from 'node:crypto';
 import { dataVersion } from './cache.ts';
 import type { Db } from './db.ts';
+import {
+  DEFAULT_METRIC_TIMEOUT_MS,
+  DEFAULT_PER_OWNER,
+  DEFAULT_QUEUE_PER_OWNER,
+  Deadline,
+  OwnerSlots,
+  RETRY_AFTER_SEC,
+} from './limits.ts';
 import { METRICS, parseParams, runMetric, type MetricParams, type MetricResult } from './metrics.ts';
 
 export interface CachedMetric {
@@ -26,6 +43,21 @@ export interface MetricCacheOptions {
   maxEntries?: number;
   /** Total size of the cached JSON bodies. */
   maxBytes?: number;
+  /** The deadline of a request's metric computations (METRIC_TIMEOUT_SECONDS × 1000); default 60 000. */
+  timeoutMs?: number;
+  /** Uncached computations one account runs at once; default 2. */
+  perOwner?: number;
+  /** Computations of one account waiting for their turn before a request is refused (429); default 100. */
+  queuePerOwner?: number;
+}
+
+/** One HTTP request's metric work (`MetricCache.request`). */
+export interface MetricRequest {
+  readonly deadline: Deadline;
+  /** Whose computations these are (`principalKey`); null: nobody's, not limited (warming, parts of a computation). */
+  readonly owner: string | null;
+  /** Told the seconds to wait when the request is refused for too many computations (sets `Retry-After`). */
+  readonly onRefused?: (retryAfterSec: number) => void;
 }
 
 interface Entry {
@@ -40,6 +72,9 @@ export class MetricCache {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private warming: Promise<void> | null = null;
+  /** The deadline of every request, ms. */
+  readonly timeoutMs: number;
+  readonly slots: OwnerSlots;
 
   constructor(
     private readonly db: Db,
@@ -47,38 +82,95 @@ export class MetricCache {
   ) {
     this.maxEntries = opts.maxEntries ?? 500;
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_METRIC_TIMEOUT_MS;
+    this.slots = new OwnerSlots(opts.perOwner ?? DEFAULT_PER_OWNER, opts.queuePerOwner ?? DEFAULT_QUEUE_PER_OWNER);
   }
 
-  /** The answer for these parameters at the current data version: from the cache or computed. */
-  get(name: string, params: MetricParams): Promise<CachedMetric> {
-    const version = dataVersion();
-    const key = `${version}|${name}|${JSON.stringify(params)}`;
+  /**
+   * Starts a request's metric work: its deadline runs from now. `owner` (`principalKey`) is
+   * limited to `perOwner` computations at once; null is not limited.
+   */
+  request(owner: string | null, onRefused?: (retryAfterSec: number) => void): MetricRequest {
+    return { deadline: new Deadline(this.timeoutMs), owner, onRefused };
+  }
+
+  /**
+   * The answer for these parameters at the current data version: from the cache, joined while
+   * another request computes it, or computed. Without `req`, a request of nobody's with a
+   * deadline of its own.
+   */
+  get(name: string, params: MetricParams, req: MetricRequest = this.request(null)): Promise<CachedMetric> {
+    // Joining someone else's computation: wait no longer than this request's own deadline.
+    // A computation this request starts is not raced: the deadline interrupts its queries, and
+    // it settles (the 503) once they have stopped and their connections are back in the lane.
+    const hit = this.lookup(name, params);
+    if (hit) return req.deadline.race(hit.promise);
+    const owner = req.owner;
+    if (owner === null) return this.start(name, params, req.deadline, null);
+    let turn: Promise<void> | null;
+    try {
+      turn = this.slots.take(owner, req.deadline);
+    } catch (e) {
+      req.onRefused?.(RETRY_AFTER_SEC);
+      return Promise.reject(e);
+    }
+    if (turn === null) return this.start(name, params, req.deadline, owner);
+    // The slot's promise rejects at the deadline.
+    return turn.then(() => {
+      // Another request may have computed it (or started to) while this one waited.
+      const now = this.lookup(name, params);
+      if (!now) return this.start(name, params, req.deadline, owner);
+      this.slots.give(owner);
+      return req.deadline.race(now.promise);
+    });
+  }
+
+  /** The answer as objects (CSV, exports, overview's parts): the cached bytes, parsed. */
+  async rows(name: string, params: MetricParams, req?: MetricRequest): Promise<MetricResult> {
+    return JSON.parse((await this.get(name, params, req)).json.toString('utf8')) as MetricResult;
+  }
+
+  /** Whether an answer for these parameters is cached (or being computed) at the current data version. */
+  has(name: string, params: MetricParams): boolean {
+    return this.map.has(this.key(name, params));
+  }
+
+  private key(name: string, params: MetricParams): string {
+    return `${dataVersion()}|${name}|${JSON.stringify(params)}`;
+  }
+
+  /** The entry of these parameters at the current version, marked as the most recently used. */
+  private lookup(name: string, params: MetricParams): Entry | undefined {
+    const key = this.key(name, params);
     const hit = this.map.get(key);
     if (hit) {
       this.map.delete(key);
       this.map.set(key, hit);
-      return hit.promise;
     }
-    const entry: Entry = { promise: this.compute(name, params), bytes: 0 };
+    return hit;
+  }
+
+  /** Computes an answer into the cache under `deadline`; `owner`'s slot is given back when it settles. */
+  private start(name: string, params: MetricParams, deadline: Deadline, owner: string | null): Promise<CachedMetric> {
+    const key = this.key(name, params);
+    const entry: Entry = { promise: this.compute(name, params, deadline), bytes: 0 };
     this.map.set(key, entry);
     entry.promise.then(
       (c) => {
+        if (owner !== null) this.slots.give(owner);
         if (this.map.get(key) !== entry) return;
         entry.bytes = c.json.length;
         this.bytes += entry.bytes;
         this.evict();
       },
       () => {
+        // Failures (a timeout among them) are not cached: the next request computes again.
+        if (owner !== null) this.slots.give(owner);
         if (this.map.get(key) === entry) this.map.delete(key);
       },
     );
     this.evict();
     return entry.promise;
-  }
-
-  /** The answer as objects (CSV, exports, overview's parts): the cached bytes, parsed. */
-  async rows(name: string, params: MetricParams): Promise<MetricResult> {
-    return JSON.parse((await this.get(name, params)).json.toString('utf8')) as MetricResult;
   }
 
   /**
@@ -103,8 +195,10 @@ export class MetricCache {
     return { entries: this.map.size, bytes: this.bytes };
   }
 
-  private async compute(name: string, params: MetricParams): Promise<CachedMetric> {
-    const result = await runMetric(this.db, name, params, (n, p) => this.rows(n, p));
+  private async compute(name: string, params: MetricParams, deadline: Deadline): Promise<CachedMetric> {
+    // The parts (overview's metrics) run under the same deadline and inside this computation's slot.
+    const part: MetricRequest = { deadline, owner: null };
+    const result = await runMetric(this.db, name, params, (n, p) => this.rows(n, p, part), { signal: deadline.signal });
     const json = Buffer.from(JSON.stringify(result), 'utf8');
     const etag = `"${createHash('sha1').update(json).digest('base64url')}"`;
     return { json, etag };

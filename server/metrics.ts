@@ -9,7 +9,7 @@ import { ORG_TYPES, enumMatcher } from './contract/index.ts';
 import type { Db, Row } from './db.ts';
 import { badRequest, notFound } from './errors.ts';
 import { isoDate, one, orgCodes } from './params.ts';
-import { academicYear, isoDay, monthEnds } from './period.ts';
+import { academicYear, isoDay, lastDayOfYears, monthEnds } from './period.ts';
 
 export type Unit = 'чел.' | 'доля' | 'ч' | 'п.п.' | 'шт.' | 'текст' | 'дата';
 
@@ -335,6 +335,23 @@ export interface MetricParams {
 
 const PARAM_TITLES: Record<string, string> = { from: 'from (начало периода)', to: 'to (конец периода)', org: 'org', type: 'type', grain: 'grain' };
 
+/**
+ * The longest period: 10 years, counted as a coordinator counts academic years — `to` at most
+ * the day before the same date 10 years after `from`, so 2015-09-01…2025-08-31 (ten academic
+ * years) is accepted and 2015-09-01…2025-09-01 is not. Far past or future dates within it are
+ * fine. The bound is there because the cost of an answer grows with the period (issue #17).
+ */
+export const MAX_PERIOD_YEARS = 10;
+/** The most month ends in a `grain=month` trend: each month is one computation of the metric. */
+export const MAX_TREND_MONTHS = 120;
+
+/** «121 месяц», «122 месяца», «125 месяцев». */
+function monthsWord(n: number): string {
+  const [d10, d100] = [n % 10, n % 100];
+  const word = d10 === 1 && d100 !== 11 ? 'месяц' : d10 >= 2 && d10 <= 4 && (d100 < 12 || d100 > 14) ? 'месяца' : 'месяцев';
+  return `${n} ${word}`;
+}
+
 /** Validates query parameters; defaults: the academic year containing today. */
 export function parseParams(query: Record<string, unknown>, now: Date): MetricParams {
   const res = paramsSchema.safeParse(query);
@@ -347,7 +364,22 @@ export function parseParams(query: Record<string, unknown>, now: Date): MetricPa
   const from = res.data.from ?? (res.data.to ? academicYear(res.data.to).from : year.from);
   const to = res.data.to ?? (res.data.from ? academicYear(res.data.from).to : year.to);
   if (to < from) throw badRequest(`конец периода (${to}) раньше его начала (${from})`);
-  return { from, to, org: res.data.org, type: res.data.type, grain: res.data.grain === 'month' ? 'month' : null };
+  const last = lastDayOfYears(from, MAX_PERIOD_YEARS);
+  if (to > last) {
+    throw badRequest(
+      `период ${from}…${to} длиннее ${MAX_PERIOD_YEARS} лет: при начале ${from} конец периода — не позже ${last} (например, 2015-09-01…2025-08-31 — десять учебных лет)`,
+    );
+  }
+  const grain = res.data.grain === 'month' ? 'month' : null;
+  if (grain === 'month') {
+    const months = monthEnds(from, to).length;
+    if (months > MAX_TREND_MONTHS) {
+      throw badRequest(
+        `помесячная динамика (grain=month) — не больше ${MAX_TREND_MONTHS} месяцев, а в периоде ${from}…${to} ${monthsWord(months)} (считаются месяцы, конец которых внутри периода); сократите период`,
+      );
+    }
+  }
+  return { from, to, org: res.data.org, type: res.data.type, grain };
 }
 
 // ---- running ---------------------------------------------------------------------------
@@ -364,14 +396,19 @@ type Period = { from: string; to: string; org: string[]; type: string | null };
  * `overview` has no SQL of its own: its tiles are the totals of other metrics, so it reads
  * them (one formula per number, nowhere copied) and adds the freshness of the data.
  */
-async function runOverview(db: Db, p: Period, via: Components | undefined): Promise<Row[]> {
-  const [eng, young, pd, growth, prog, quality] = await Promise.all(
+async function runOverview(db: Db, p: Period, via: Components | undefined, signal: AbortSignal | undefined): Promise<Row[]> {
+  // All six settle before a failure is passed on: after a timeout, every interrupted query is
+  // back in its lane by the time the request is answered.
+  const parts = await Promise.allSettled(
     ['engagement', 'young_specialists', 'professional_development', 'qualification_growth', 'program_completion', 'data_quality'].map(
-      async (name) => (via ? (await via(name, { ...p, grain: null })).rows : runOnce(db, metricDef(name), p)),
+      async (name) => (via ? (await via(name, { ...p, grain: null })).rows : runOnce(db, metricDef(name), p, undefined, signal)),
     ),
   );
+  const failed = parts.find((x) => x.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [eng, young, pd, growth, prog, quality] = parts.map((x) => (x as PromiseFulfilledResult<Row[]>).value);
   const active = new Set(
-    (await db.query(`SELECT code FROM orgs WHERE active AND in_registry`)).map((r) => String(r.code)),
+    (await db.metricQuery(`SELECT code FROM orgs WHERE active AND in_registry`, {}, signal)).map((r) => String(r.code)),
   );
   const byOrg = (rows: Row[] | undefined) => new Map((rows ?? []).map((r) => [r.org as string | null, r]));
   const [y, d, g, c, q] = [young, pd, growth, prog, quality].map(byOrg) as Map<string | null, Row>[];
@@ -408,23 +445,34 @@ async function runOverview(db: Db, p: Period, via: Components | undefined): Prom
 /** How `overview` gets the answers it is made of: a cache, or (default) straight from SQL. */
 export type Components = (name: string, params: MetricParams) => Promise<MetricResult>;
 
-async function runOnce(db: Db, m: MetricDef, p: Period, via?: Components): Promise<Row[]> {
-  if (m.name === 'overview') return runOverview(db, p, via);
+async function runOnce(db: Db, m: MetricDef, p: Period, via?: Components, signal?: AbortSignal): Promise<Row[]> {
+  if (m.name === 'overview') return runOverview(db, p, via, signal);
   const sql = sqlOf(m.name);
   const all = { from: p.from, to: p.to, orgs: p.org, type: p.type };
   // DuckDB refuses a bound name the statement does not use: bind only those the file names.
   const code = sql.replace(/--.*$/gm, '');
   const used = Object.fromEntries(Object.entries(all).filter(([k]) => new RegExp(`\\$${k}\\b`).test(code)));
-  return db.query(sql, used);
+  return db.metricQuery(sql, used, signal);
 }
 
-export async function runMetric(db: Db, name: string, params: MetricParams, via?: Components): Promise<MetricResult> {
+export interface RunOptions {
+  /**
+   * The request's deadline: when it aborts, the running query is interrupted and the answer
+   * rejects with `signal.reason` (the months of a trend all run under the same signal).
+   */
+  signal?: AbortSignal;
+}
+
+/** Computes a metric on the metric lane of the database (Db.metricQuery). */
+export async function runMetric(db: Db, name: string, params: MetricParams, via?: Components, opts: RunOptions = {}): Promise<MetricResult> {
   const m = metricDef(name);
-  if (params.grain !== 'month') return { metric: m.name, params, rows: await runOnce(db, m, params, via) };
+  const { signal } = opts;
+  if (params.grain !== 'month') return { metric: m.name, params, rows: await runOnce(db, m, params, via, signal) };
   // The trend: the same formula with `to` set to each month end inside the period, `from` kept.
   const rows: Row[] = [];
   for (const end of monthEnds(params.from, params.to)) {
-    for (const r of await runOnce(db, m, { ...params, to: end }, via)) rows.push({ month: end, ...r });
+    signal?.throwIfAborted();
+    for (const r of await runOnce(db, m, { ...params, to: end }, via, signal)) rows.push({ month: end, ...r });
   }
   return { metric: m.name, params, rows };
 }

@@ -26,6 +26,16 @@ export function monthEnds(from: string, to: string): string[] {
   return out;
 }
 
+/**
+ * The last day of a period of `years` years starting on `from`: the day before the same date
+ * `years` later (2015-09-01 → 2025-08-31). A period starting on 29 February ends on 28 February.
+ */
+export function lastDayOfYears(from: string, years: number): string {
+  const [y, m, d] = from.split('-').map(Number) as [number, number, number];
+  // 29 February of a year without one is 1 March (Date.UTC rolls over): the day before is 28 February.
+  return isoFromDays(daysFromCivil(y + years, m, d) - 1);
+}
+
 export function addDays(day: string, n: number): string {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   return isoFromDays(daysFromCivil(y, m, d) + n);

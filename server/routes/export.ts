@@ -8,6 +8,7 @@ import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
+import { principalKey } from '../limits.ts';
 import { METRICS, metricDef, parseParams } from '../metrics.ts';
 import type { MetricCache } from '../metricCache.ts';
 
@@ -28,11 +29,14 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     if (names.length > METRICS.length) throw badRequest('слишком много показателей в параметре metrics');
     const defs = names.map(metricDef);
     const parsed = parseParams(query, deps.now());
-    const params = { ...parsed, org: scopeOrgs(who(res), parsed.org), grain: null };
+    const p = who(res);
+    const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
     await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
+    // One deadline for the whole workbook (every sheet), not one per sheet (limits.ts).
+    const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     const sheets = [];
-    for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params)).rows });
-    const freshness = (await deps.cache.rows('data_quality', params)).rows;
+    for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
+    const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
     const [version] = await deps.db.query(`SELECT value FROM meta WHERE key = 'data_version'`);
     const body = await buildWorkbook(sheets, {
       params,

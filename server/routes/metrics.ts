@@ -4,6 +4,7 @@ import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
+import { principalKey } from '../limits.ts';
 import { METRICS, allColumns, metricDef, parseParams } from '../metrics.ts';
 import type { MetricCache } from '../metricCache.ts';
 
@@ -30,16 +31,19 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const m = metricDef(req.params.name);
     const { format, decimal, header, ...query } = req.query as Record<string, unknown>;
     const parsed = parseParams(query, deps.now());
+    const p = who(res);
     // A school account reads its own organization only (another code in `org` is a 403).
-    const params = { ...parsed, org: scopeOrgs(who(res), parsed.org) };
+    const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
+    // One deadline for the request; the account's computations limited (limits.ts).
+    const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     if (format === undefined || format === 'json') {
-      const answer = await deps.cache.get(m.name, params);
+      const answer = await deps.cache.get(m.name, params, work);
       // The bytes serialized once; with the ETag, Express answers a matching If-None-Match with 304.
       res.set({ ETag: answer.etag, 'Cache-Control': 'private, no-cache' }).type('application/json').send(answer.json);
       return;
     }
     if (format !== 'csv') throw badRequest('неверный параметр format: допустимы json и csv');
-    const result = await deps.cache.rows(m.name, params);
+    const result = await deps.cache.rows(m.name, params, work);
     const columns = [...(params.grain === 'month' ? [{ name: 'month', title: 'Месяц (конец)', unit: 'текст' as const }] : []), ...allColumns(m)];
     await audit(req, res, 'export_csv', m.name, `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
     const csv = toCsv(columns, result.rows, {
