@@ -6,6 +6,11 @@
  * allows scripts from this server only — no inline script, no `eval` (the charts run vega's
  * expression interpreter) — a 100 kB body limit, no stack trace ever sent, every API route
  * behind a login or an API token with the role and organization checked on the server.
+ *
+ * Personal data is not cached: every answer is `Cache-Control: no-store` unless its route says
+ * otherwise — which only answers without a person's name do: the static script and stylesheet,
+ * the help page and the template (`no-cache` + ETag), and a metric's JSON (aggregate numbers
+ * and organization names: `private, no-cache` + ETag, revalidated cheaply).
  */
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
@@ -23,6 +28,7 @@ import { qualityRouter } from './routes/quality.ts';
 import { reportRouter } from './routes/report.ts';
 import { helpRouter } from './routes/help.ts';
 import { syncRouter } from './routes/sync.ts';
+import { holdsRouter } from './routes/holds.ts';
 import { usersRouter } from './routes/users.ts';
 import type { SyncSummary } from './sync/run.ts';
 
@@ -79,6 +85,11 @@ export function createApp(deps: AppDeps): express.Express {
       strictTransportSecurity: false,
     }),
   );
+  // The default for every answer; the routes of answers without names override it.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use(express.json({ limit: '100kb' }));
   app.use(authenticate(deps.auth));
   app.use(csrfGuard());
@@ -88,13 +99,16 @@ export function createApp(deps: AppDeps): express.Express {
   api.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
-  api.use(sessionRouter({ db: deps.db, auth }));
+  // Before every other API route, the session's own included (`/audit`): who may call what,
+  // and an account that must change its password reaches only that.
   api.use(requireApiAuth());
+  api.use(sessionRouter({ db: deps.db, auth }));
   const cache = deps.metricCache ?? new MetricCache(deps.db);
   api.use(metricsRouter({ db: deps.db, now, cache, auth }));
   api.use(exportRouter({ db: deps.db, now, cache, auth }));
   api.use(reportRouter({ now, auth }));
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
+  api.use(holdsRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(qualityRouter({ db: deps.db }));
   api.use(usersRouter({ auth }));
   api.use(peopleRouter({ db: deps.db, now, auth }));

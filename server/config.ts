@@ -7,6 +7,12 @@ import { Cron } from 'croner';
 import { passwordProblem } from './auth/secrets.ts';
 import { z } from 'zod';
 
+/** A whole number in [min, max] read from the environment, with one Russian message for every way it can be wrong. */
+function wholeNumber(min: number, max: number, unit?: string) {
+  const error = `ожидается целое число${unit ? ` ${unit}` : ''} от ${min} до ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
 const schema = z
   .object({
     /** DuckDB file. */
@@ -29,9 +35,9 @@ const schema = z
     /** Another root URL for the Google APIs (tests, proxies). */
     GOOGLE_API_ROOT: z.url({ error: 'ожидается адрес вида http://127.0.0.1:8080/' }).optional(),
     /** Requests per minute to Google (below the Sheets quota of 300/min per project). */
-    GOOGLE_RPM: z.coerce.number({ error: 'ожидается целое число от 1 до 10000' }).int({ error: 'ожидается целое число от 1 до 10000' }).min(1, { error: 'ожидается целое число от 1 до 10000' }).max(10000, { error: 'ожидается целое число от 1 до 10000' }).default(240),
+    GOOGLE_RPM: wholeNumber(1, 10000).default(240),
     /** Parallel requests to Google. */
-    GOOGLE_CONCURRENCY: z.coerce.number({ error: 'ожидается целое число от 1 до 64' }).int({ error: 'ожидается целое число от 1 до 64' }).min(1, { error: 'ожидается целое число от 1 до 64' }).max(64, { error: 'ожидается целое число от 1 до 64' }).default(4),
+    GOOGLE_CONCURRENCY: wholeNumber(1, 64).default(4),
     /**
      * Write-back: after each sync, replace the tab «Проверка данных» of every organization's
      * spreadsheet with its current errors and warnings (needs a service account with write access).
@@ -50,11 +56,23 @@ const schema = z
      * organization); `off` hides it there too.
      */
     DEMO_LOGIN: z.enum(['auto', 'off'], { error: 'допустимые значения: auto, off' }).default('auto'),
-    /** Express `trust proxy` behind a reverse proxy: loopback, an address, a hop count or true. */
+    /**
+     * Express `trust proxy` behind a reverse proxy: loopback, the proxy's address(es) or the
+     * number of proxy hops. `true` (trust every X-Forwarded-For) is refused: anyone could then
+     * pick the address the login limits and the audit log see.
+     */
     TRUST_PROXY: z
       .string()
-      .regex(/^(true|false|\d+|loopback|linklocal|uniquelocal|[0-9a-fA-F.:/, ]+)$/, { error: 'ожидается loopback, адрес прокси, число звеньев или true' })
+      .regex(/^(true|false|\d+|loopback|linklocal|uniquelocal|[0-9a-fA-F.:/, ]+)$/, {
+        error: 'ожидается loopback, адрес прокси или число звеньев прокси (например, 1)',
+      })
       .optional(),
+    /** An organization not read successfully for longer than this is flagged stale (hours). */
+    STALE_AFTER_HOURS: wholeNumber(1, 8760, 'часов').default(48),
+    /** The audit log keeps entries this many days. */
+    AUDIT_RETENTION_DAYS: wholeNumber(1, 36500, 'дней').default(365),
+    /** The longest a metric request may compute before it is interrupted (503), seconds. */
+    METRIC_TIMEOUT_SECONDS: wholeNumber(1, 600, 'секунд').default(60),
     /** The demo municipality's reference date (YYYY-MM-DD); default: today. */
     DEMO_DATE: z
       .string()
@@ -82,6 +100,11 @@ function crossChecks(c: Record<string, string | undefined>): string[] {
   if (c.ADMIN_PASSWORD) {
     const problem = passwordProblem(c.ADMIN_PASSWORD, c.ADMIN_LOGIN ?? 'admin');
     if (problem) out.push(`  ADMIN_PASSWORD: ${problem}`);
+  }
+  if (c.TRUST_PROXY?.trim() === 'true') {
+    out.push(
+      '  TRUST_PROXY: значение true доверяет заголовку X-Forwarded-For от кого угодно — адрес клиента в ограничении попыток входа и в журнале можно подделать; укажите, сколько прокси стоит перед сервером (например, 1), или их адреса (loopback — прокси на этой же машине)',
+    );
   }
   if (c.SYNC_CRON) {
     try {

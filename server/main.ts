@@ -3,6 +3,7 @@
  * municipality when nothing is configured and the database is empty (or sync the configured
  * source at start), start the schedule and listen.
  */
+import './threadpool.ts';
 import { Cron } from 'croner';
 import { createApp } from './app.ts';
 import { AuthStore } from './auth/store.ts';
@@ -13,7 +14,8 @@ import { createClientRouter } from './routes/client.ts';
 import { writerFromConfig } from './google/write.ts';
 import { writeBack } from './google/writeback.ts';
 import { createSource } from './sources/index.ts';
-import { runSync, summaryLine, syncInProgress } from './sync/run.ts';
+import { realDataSince } from './sync/provenance.ts';
+import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from './sync/run.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
@@ -22,14 +24,16 @@ async function main(): Promise<void> {
   if (!opened) process.exit(2);
   const { config, db } = opened;
   const source = createSource(config);
-  const metricCache = new MetricCache(db);
+  const metricCache = new MetricCache(db, { timeoutMs: config.METRIC_TIMEOUT_SECONDS * 1000 });
   // The dashboard's first screen is computed after every sync, so the coordinator's first view is instant.
   const warm = () => void metricCache.warm(new Date()).catch(() => undefined);
   // SHEETS_WRITEBACK=1: «Проверка данных» is written into the sheets after each sync, in the
   // background (it never fails the sync; see server/google/writeback.ts).
   const writer = config.SHEETS_WRITEBACK === '1' ? writerFromConfig(config) : null;
+  // A sync that was running when the process last stopped is marked interrupted (not running forever).
+  await db.write((w) => markInterrupted(w));
   const sync = (trigger: 'start' | 'schedule' | 'api') =>
-    runSync({ db, source, trigger }).then((s) => {
+    runSync({ db, source, trigger, staleAfterHours: config.STALE_AFTER_HOURS }).then((s) => {
       log(summaryLine(s));
       warm();
       if (writer) void writeBack(db, { writer, summary: s, log }).catch(() => undefined);
@@ -37,12 +41,28 @@ async function main(): Promise<void> {
     });
 
   const [{ n }] = (await db.query(`SELECT count(*)::INTEGER AS n FROM sync_runs WHERE status <> 'running'`)) as [{ n: number }];
-  if (config.sourceKind !== 'demo' || n === 0) {
+  const realSince = config.sourceKind === 'demo' ? await realDataSince(db) : null;
+  if (realSince !== null) {
+    // No source configured (a service without its environment, an .env not loaded) over a
+    // database synced from the schools' sheets: show what is stored, never the demo.
+    log(
+      `Внимание: источник данных не настроен (нет SHEETS_REGISTRY_ID и SOURCE_DIR), а база ${config.MONITOR_DB} содержит данные из таблиц организаций ` +
+        `(с ${realSince}). Показываю сохранённые данные; демонстрационный вход выключен, синхронизация невозможна, пока источник не настроен.`,
+    );
+  }
+  if (config.sourceKind !== 'demo' || (n === 0 && realSince === null)) {
     log(config.sourceKind === 'demo' ? 'Загружаю демонстрационный муниципалитет…' : `Синхронизация: ${source.description}…`);
     // The first load of the demo is awaited so the first page shows data; a real sync runs in the background.
     if (config.sourceKind === 'demo') await sync('start');
     else void sync('start').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
   } else warm();
+  // Staleness is a matter of time too: flagged even when no sync runs or the registry cannot be
+  // read. (Not for the demo municipality: it is generated, not read from anybody's sheet.)
+  if (config.sourceKind !== 'demo' || realSince !== null) {
+    const staleCheck = () => void markStale(db, new Date(), config.STALE_AFTER_HOURS).catch(() => undefined);
+    staleCheck();
+    setInterval(staleCheck, 10 * 60_000).unref();
+  }
   if (config.SYNC_CRON) {
     new Cron(config.SYNC_CRON, { protect: true }, () => {
       if (!syncInProgress()) void sync('schedule').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
@@ -50,14 +70,24 @@ async function main(): Promise<void> {
     log(`Расписание синхронизации: ${config.SYNC_CRON}`);
   }
 
-  const store = new AuthStore(db);
+  const store = new AuthStore(db, { auditRetentionDays: config.AUDIT_RETENTION_DAYS });
+  // The audit log's retention, expired sessions and forgotten failed-login counters: at start and hourly.
+  const housekeeping = () =>
+    void store.housekeeping().then(
+      (r) => {
+        if (r.auditDeleted) log(`Журнал действий: удалено записей старше ${config.AUDIT_RETENTION_DAYS} дн.: ${r.auditDeleted}`);
+      },
+      (e) => log(`Обслуживание таблиц доступа не удалось: ${(e as Error).message}`),
+    );
+  housekeeping();
+  setInterval(housekeeping, 3_600_000).unref();
   const first = await store.ensureFirstCoordinator(config.ADMIN_LOGIN, config.ADMIN_PASSWORD);
   if (first) {
     await store.audit({ actor: 'сервер', action: 'user_add', target: first.login, detail: 'первый запуск: учётная запись координатора' });
     // Shown this once: only its hash is stored.
     log(
       first.generated
-        ? `Создана учётная запись координатора: логин «${first.login}», пароль ${first.password} — он показан один раз; смените его: npm run user -- passwd ${first.login}`
+        ? `Создана учётная запись координатора: логин «${first.login}», пароль ${first.password} — он показан один раз; при первом входе его нужно будет сменить на свой`
         : `Создана учётная запись координатора «${first.login}» с паролем из ADMIN_PASSWORD.`,
     );
   }
