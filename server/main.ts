@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     staleCheck();
     setInterval(staleCheck, 10 * 60_000).unref();
   }
-  if (config.SYNC_CRON) {
+  if (config.SYNC_CRON && realSince === null) {
     new Cron(config.SYNC_CRON, { protect: true }, () => {
       if (!syncInProgress()) void sync('schedule').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
     });
@@ -93,7 +93,8 @@ async function main(): Promise<void> {
   }
   const app = createApp({
     db,
-    startSync: () => sync('api'),
+    // No source over real data: nothing to sync from (the demo is never loaded into it).
+    startSync: realSince !== null ? null : () => sync('api'),
     client: await createClientRouter(),
     log,
     metricCache,
@@ -104,7 +105,8 @@ async function main(): Promise<void> {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
-    log(`Наставничество: мониторинг — http://${host}:${port}/ (источник данных: ${source.description})`);
+    const from = realSince !== null ? 'не настроен, показаны сохранённые данные' : source.description;
+    log(`Наставничество: мониторинг — http://${host}:${port}/ (источник данных: ${from})`);
   });
   const stop = () => {
     server.close();

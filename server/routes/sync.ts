@@ -42,7 +42,7 @@ export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary
 
   r.post('/sync', async (req, res) => {
     requireWriter(res, 'запуск синхронизации');
-    if (!deps.startSync) throw new HttpError(503, 'sync_unavailable', 'синхронизация не настроена');
+    if (!deps.startSync) throw new HttpError(503, 'sync_unavailable', 'синхронизация не настроена: задайте источник данных (SHEETS_REGISTRY_ID или SOURCE_DIR) и перезапустите сервер');
     if (syncInProgress()) throw new HttpError(409, 'sync_running', 'синхронизация уже идёт; дождитесь её окончания');
     await audit(req, res, 'sync_start', null);
     const done = deps.startSync();
