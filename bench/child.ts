@@ -22,8 +22,12 @@ export type ChildArgs =
       dbPath: string;
       rootUrl: string;
       readMode: 'batchGet' | 'gridData';
-      /** Requests per minute of the source's own limiter; 0 = unlimited. */
-      requestsPerMinute: number;
+      /** A service account (lists Drive, self-signed JWT) with `keyFile`, or an API key (asks Drive per file). */
+      auth: 'service' | 'key';
+      keyFile: string;
+      /** The source's Sheets read and Drive budgets a minute; 0 = unlimited. */
+      sheetsRpm: number;
+      driveRpm: number;
       httpConcurrency: number;
       maxRetries?: number;
     }
@@ -86,10 +90,11 @@ async function syncPhase(a: Extract<ChildArgs, { phase: 'sync' }>): Promise<Sync
   const db = await Db.open(a.dbPath);
   const source = createGoogleSource({
     registryId: REGISTRY_ID,
-    apiKey: 'bench-api-key',
+    ...(a.auth === 'service' ? { credentialsFile: a.keyFile } : { apiKey: 'bench-api-key' }),
     rootUrl: a.rootUrl,
     readMode: a.readMode,
-    requestsPerMinute: a.requestsPerMinute,
+    sheetsReadsPerMinute: a.sheetsRpm,
+    drivePerMinute: a.driveRpm,
     concurrency: a.httpConcurrency,
     ...(a.maxRetries !== undefined ? { maxRetries: a.maxRetries } : {}),
   });

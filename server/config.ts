@@ -34,8 +34,17 @@ const schema = z
     GOOGLE_API_KEY: z.string().optional(),
     /** Another root URL for the Google APIs (tests, proxies). */
     GOOGLE_API_ROOT: z.url({ error: 'ожидается адрес вида http://127.0.0.1:8080/' }).optional(),
-    /** Requests per minute to Google (below the Sheets quota of 300/min per project). */
-    GOOGLE_RPM: wholeNumber(1, 10000).default(240),
+    /**
+     * Sheets reads a minute: Google's quota is 60 a minute per user (a service account is one
+     * user) and 300 per project; raise it only together with the project's quota.
+     */
+    GOOGLE_SHEETS_RPM: wholeNumber(1, 100000).default(60),
+    /** Sheets writes a minute (write-back, provisioning): also 60 a minute per user. */
+    GOOGLE_SHEETS_WRITE_RPM: wholeNumber(1, 100000).default(60),
+    /** Drive calls a minute (change detection, sharing): a quota of its own, far larger. */
+    GOOGLE_DRIVE_RPM: wholeNumber(1, 100000).default(1200),
+    /** 1: a service account signs its scoped JWTs itself (no token request); 0: exchanges them at oauth2.googleapis.com. */
+    GOOGLE_SELF_SIGNED_JWT: z.enum(['0', '1'], { error: 'допустимые значения: 0 и 1' }).default('1'),
     /** Parallel requests to Google. */
     GOOGLE_CONCURRENCY: wholeNumber(1, 64).default(4),
     /**
@@ -100,6 +109,11 @@ function crossChecks(c: Record<string, string | undefined>): string[] {
   if (c.ADMIN_PASSWORD) {
     const problem = passwordProblem(c.ADMIN_PASSWORD, c.ADMIN_LOGIN ?? 'admin');
     if (problem) out.push(`  ADMIN_PASSWORD: ${problem}`);
+  }
+  if (c.GOOGLE_RPM !== undefined) {
+    out.push(
+      '  GOOGLE_RPM: больше не используется — у чтений Google Sheets, записей и Google Drive теперь свои ограничения: GOOGLE_SHEETS_RPM (по умолчанию 60 — квота одного сервисного аккаунта), GOOGLE_SHEETS_WRITE_RPM (60), GOOGLE_DRIVE_RPM (1200); удалите GOOGLE_RPM',
+    );
   }
   if (c.TRUST_PROXY?.trim() === 'true') {
     out.push(

@@ -375,7 +375,7 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
         spreadsheetId: id,
         fields: 'sheets(properties(sheetId,title,sheetType,gridProperties(rowCount,columnCount,frozenRowCount)),protectedRanges(range))',
       }),
-    hints,
+    { ...hints, budget: 'read' },
   );
   const grids = (meta.sheets ?? []).filter((s) => (s.properties?.sheetType ?? 'GRID') === 'GRID' && typeof s.properties?.title === 'string');
   const tabs: ExistingTab[] = grids.map((s) => {
@@ -404,7 +404,7 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
         includeGridData: true,
         fields: 'sheets(properties(sheetId,title),data(startRow,rowData(values(formattedValue,dataValidation))))',
       }),
-    hints,
+    { ...hints, budget: 'read' },
   );
   for (const s of data.sheets ?? []) {
     const t = tabs.find((x) => x.sheetId === s.properties?.sheetId) ?? tabs.find((x) => x.title === s.properties?.title);
@@ -445,7 +445,7 @@ export async function readRegistryRow(writer: SheetsWriter, registryId: string, 
     notFound: 'реестр не найден: проверьте SHEETS_REGISTRY_ID',
     forbidden: `нет доступа к реестру: откройте доступ «Редактор» для сервисного аккаунта ${await writer.serviceEmail()} (в реестр записывается ID созданной таблицы)`,
   };
-  const meta = await writer.call<sheets_v4.Schema$Spreadsheet>(what, (c) => c.sheets.spreadsheets.get({ spreadsheetId: registryId, fields: 'sheets.properties.title' }), hints);
+  const meta = await writer.call<sheets_v4.Schema$Spreadsheet>(what, (c) => c.sheets.spreadsheets.get({ spreadsheetId: registryId, fields: 'sheets.properties.title' }), { ...hints, budget: 'read' });
   const titles = (meta.sheets ?? []).map((s) => s.properties?.title).filter((t): t is string => typeof t === 'string');
   const tabTitle = titles.find((t) => normalizeTabTitle(t) === normalizeTabTitle(REGISTRY_TAB.title));
   if (tabTitle === undefined) {
@@ -454,7 +454,7 @@ export async function readRegistryRow(writer: SheetsWriter, registryId: string, 
   const range = await writer.call<sheets_v4.Schema$ValueRange>(
     what,
     (c) => c.sheets.spreadsheets.values.get({ spreadsheetId: registryId, range: quoteSheetTitle(tabTitle), valueRenderOption: 'UNFORMATTED_VALUE', majorDimension: 'ROWS' }),
-    hints,
+    { ...hints, budget: 'read' },
   );
   const grid = toGrid(range.values);
   const layout = layoutGrid(grid, REGISTRY_TAB.columns);
@@ -629,6 +629,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
         {
           forbidden: `Google Диск не разрешил сервисному аккаунту открыть доступ (право drive.file действует только на таблицы, созданные этим аккаунтом): откройте доступ «Редактор» для ${o.share} вручную — кнопка «Настройки доступа» в таблице`,
           notFound: 'таблица не найдена на Google Диске сервисного аккаунта: откройте доступ вручную — кнопка «Настройки доступа» в таблице',
+          budget: 'drive',
         },
       );
     }

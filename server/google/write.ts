@@ -6,18 +6,17 @@
  *
  * The same discipline as the read-only source (server/sources/google.ts): the clients are
  * built from `googleapis/build/src/apis/...` (not the index of every API), googleapis' own
- * retry is off, every request goes through one concurrency limit and one requests-per-minute
- * window, 429/5xx (and per-user rate-limit 403s) are retried with full-jitter exponential
- * backoff honoring `Retry-After`, and errors are rebuilt in Russian from the HTTP status and
+ * retry is off, every request goes through one concurrency limit and the budget of its kind
+ * (Sheets writes, Sheets reads, Drive: server/google/budget.ts), a rate limit waits for the
+ * quota to refill, 5xx are retried with full-jitter exponential backoff honoring `Retry-After`, and errors are rebuilt in Russian from the HTTP status and
  * Google's error body, sanitized, never carrying the original error (headers, URLs, tokens).
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { GoogleAuth } from 'google-auth-library';
 import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import type { Config } from '../config.ts';
-import { backoffDelay, RateLimiter } from '../sources/google.ts';
+import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget } from './budget.ts';
 import { countOf } from '../contract/normalize.ts';
 import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
 
@@ -27,14 +26,20 @@ export const WRITE_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'ht
 export interface WriterOptions {
   /** Service-account key file (JSON). Required: writes need a service account. */
   credentialsFile: string;
-  /** Sign scoped JWTs locally instead of exchanging them at oauth2.googleapis.com (the tests). */
+  /** Sign scoped JWTs locally (self-signed JWT, the default) instead of exchanging them at oauth2.googleapis.com. */
   jwtAccess?: boolean | undefined;
   /** GOOGLE_API_ROOT: another root URL for every request (the fake server in tests). */
   rootUrl?: string | undefined;
   /** Concurrent HTTP requests. Default 4. */
   concurrency?: number | undefined;
-  /** Requests per sliding minute. Default 240. */
-  requestsPerMinute?: number | undefined;
+  /** Sheets writes per minute (GOOGLE_SHEETS_WRITE_RPM): 60 a minute per user, like Google's quota. */
+  writesPerMinute?: number | undefined;
+  /** Sheets reads per minute (GOOGLE_SHEETS_RPM): the same per-user read quota as the sync's. Default 60. */
+  readsPerMinute?: number | undefined;
+  /** Drive calls per minute (GOOGLE_DRIVE_RPM). Default 1,200. */
+  drivePerMinute?: number | undefined;
+  /** A request waits at most this long in all for a rate-limited quota to refill. Default 10 minutes. */
+  maxQuotaWaitMs?: number | undefined;
   /** Per-request timeout. Default 30 000 ms. */
   timeoutMs?: number | undefined;
   /** Retries per request after the first attempt. Default 6. */
@@ -75,6 +80,8 @@ export interface CallOptions {
   notFound?: string;
   /** Replaces the generic explanation of a 403 that is not a rate limit (what to do). */
   forbidden?: string;
+  /** Whose budget the request takes: Sheets writes (default), Sheets reads, or Drive. */
+  budget?: 'write' | 'read' | 'drive';
 }
 
 export interface SheetsWriter {
@@ -88,13 +95,18 @@ export interface SheetsWriter {
 
 
 export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
-  const sleep = opts.sleep ?? ((ms: number) => delay(ms).then(() => undefined));
+  const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
   const maxRetries = Math.max(0, opts.maxRetries ?? 6);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const slots = pLimit(Math.max(1, opts.concurrency ?? 4));
-  const limiter = new RateLimiter({ limit: opts.requestsPerMinute ?? 240, now, sleep });
+  const budgets = {
+    write: googleBudget(opts.writesPerMinute ?? 60, { now, sleep }),
+    read: googleBudget(opts.readsPerMinute ?? 60, { now, sleep }),
+    drive: googleBudget(opts.drivePerMinute ?? 1200, { now, sleep }),
+  };
+  const maxQuotaWaitMs = opts.maxQuotaWaitMs ?? DEFAULT_MAX_QUOTA_WAIT_MS;
   const stats = { requests: 0, retries: 0 };
   const secrets: string[] = [];
   let email: string | null = null;
@@ -112,7 +124,7 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
     const credentials = await readKeyFile(opts.credentialsFile);
     const auth = new GoogleAuth({ credentials, scopes: WRITE_SCOPES });
     // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
-    if (opts.jwtAccess === true) auth.useJWTAccessWithScope = true;
+    if (opts.jwtAccess !== false) auth.useJWTAccessWithScope = true;
     const common = {
       auth,
       retry: false,
@@ -195,12 +207,14 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
         if (err instanceof GoogleWriteError) throw err;
         throw toError(inspect(err), what, 0, false, o);
       }
+      const budget = budgets[o.budget ?? 'write'];
       let tries = 0;
-      for (let attempt = 0; ; attempt++) {
+      let quotaWaited = 0;
+      for (let attempt = 0; ; ) {
         let failure: Failure;
         try {
           const res = await slots(async () => {
-            await limiter.acquire();
+            await budget.acquire();
             stats.requests++;
             tries++;
             return send(cl);
@@ -210,9 +224,19 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
           failure = inspect(err);
         }
         if (!isRetryable(failure, o.retry)) throw toError(failure, what, tries, false, o);
+        if (isRateLimit(failure)) {
+          // The quota refills (server/google/budget.ts): wait for it rather than give up.
+          const wait = failure.retryAfterMs ?? budget.windowWaitMs();
+          if (quotaWaited + wait > maxQuotaWaitMs) throw toError(failure, what, tries, true, o);
+          quotaWaited += wait;
+          stats.retries++;
+          await sleep(wait);
+          continue;
+        }
         if (attempt >= maxRetries) throw toError(failure, what, tries, true, o);
         stats.retries++;
         await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
+        attempt++;
       }
     },
   };
@@ -226,7 +250,10 @@ export function writerFromConfig(config: Config, extra: Partial<WriterOptions> =
   return createSheetsWriter({
     credentialsFile: config.GOOGLE_APPLICATION_CREDENTIALS,
     rootUrl: config.GOOGLE_API_ROOT,
-    requestsPerMinute: config.GOOGLE_RPM,
+    writesPerMinute: config.GOOGLE_SHEETS_WRITE_RPM,
+    readsPerMinute: config.GOOGLE_SHEETS_RPM,
+    drivePerMinute: config.GOOGLE_DRIVE_RPM,
+    jwtAccess: config.GOOGLE_SELF_SIGNED_JWT === '1',
     concurrency: config.GOOGLE_CONCURRENCY,
     ...extra,
   });

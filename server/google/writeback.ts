@@ -284,7 +284,7 @@ async function writeOrg(writer: SheetsWriter, org: string, id: string, findings:
   const meta = await writer.call<sheets_v4.Schema$Spreadsheet>(
     what,
     (c) => c.sheets.spreadsheets.get({ spreadsheetId: id, fields: 'properties.timeZone,sheets.properties(sheetId,title,gridProperties(rowCount,columnCount))' }),
-    hints,
+    { ...hints, budget: 'read' },
   );
   const sheets = (meta.sheets ?? []).map((s) => s.properties ?? {});
   const gidOf = (title: string): number | null => {

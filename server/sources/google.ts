@@ -1,27 +1,36 @@
 /**
  * The `google` source: reads the registry and the organizations' spreadsheets through the
- * official `googleapis` client.
+ * official `googleapis` client, at the fewest requests Google allows (issue #18):
  *
- * Per changed spreadsheet it makes exactly three requests: Drive `files.get` (modifiedTime,
- * for change detection), Sheets `spreadsheets.get` (tab titles) and one `values.batchGet`
- * (every grid tab). An unchanged spreadsheet costs one request. With `readMode: 'gridData'`
- * a changed spreadsheet costs two: Drive, then one `spreadsheets.get` with includeGridData and
- * a fields mask (titles and effective values). Every HTTP request of the
- * source goes through one concurrency limit and one requests-per-minute window, and is
- * retried by us (googleapis' own retry is switched off) with exponential backoff and full
- * jitter, honoring `Retry-After`.
+ *  - a changed spreadsheet costs one Sheets read: `spreadsheets.get` with `includeGridData`
+ *    and a fields mask (tab titles, grid sizes, each cell's effective value). An answer over
+ *    `maxGridDataBytes` is cut unread and that spreadsheet is read the bounded way: the tab
+ *    titles with grid sizes, then one `values.batchGet` of the contract's tabs within the size
+ *    limits (`readMode: 'batchGet'` reads every spreadsheet so);
+ *  - change detection with a service account lists: Drive `files.list` of the spreadsheets
+ *    it can see (id, modifiedTime; 1,000 a page) once per sync, so an unchanged region costs a
+ *    handful of requests; a spreadsheet the listing does not show (or an API key, which cannot
+ *    list) is asked for with one Drive `files.get`;
+ *  - a service account signs its scoped JWTs itself (self-signed JWT, which Google's APIs
+ *    accept): no token request (`selfSignedJwt: false` exchanges them at oauth2.googleapis.com).
+ *
+ * Budgets follow Google's quotas (server/google/budget.ts): Sheets reads 60 a minute by default
+ * (one service account is one user: 60 per user per minute), Drive calls apart. A rate-limit
+ * answer waits for the window instead of failing the organization; other failures (5xx,
+ * network) are retried with exponential backoff and full jitter, honoring `Retry-After`.
+ * googleapis' own retry is switched off. Every request goes through one concurrency limit.
  *
  * Secrets (the API key, the service-account key) never reach an error message: errors are
  * rebuilt from the HTTP status and Google's error body, then sanitized, and the original
  * error (whose config carries headers and URLs) is never attached as `cause`.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 // The two APIs the sync uses, not the `googleapis` index: that one loads every Google API
 // (~90 MB of resident memory on Node 20, measured by the benchmark) for two of them.
 import { GoogleAuth } from 'google-auth-library';
 import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
+import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget } from '../google/budget.ts';
 import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, readServiceAccountKey, redact, withSlash, type Failure } from '../google/failure.ts';
 import { countOf } from '../contract/index.ts';
 import { ID_RE, extractSpreadsheetId } from './sheetId.ts';
@@ -36,27 +45,36 @@ export interface GoogleSourceOptions {
   /** Service-account key file (JSON). */
   credentialsFile?: string | undefined;
   /**
-   * Service account only: sign scoped JWTs locally instead of exchanging them at
-   * oauth2.googleapis.com (no token request). Off by default; the tests use it, since the fake
-   * server cannot issue tokens and the token URL of google-auth-library is fixed.
+   * Service account only: sign scoped JWTs locally (self-signed JWT) instead of exchanging
+   * them at oauth2.googleapis.com. On by default (GOOGLE_SELF_SIGNED_JWT=0 turns it off): no
+   * token request, and the same mode works against a fake server (tests, the benchmark).
    */
   jwtAccess?: boolean | undefined;
   /** GOOGLE_API_ROOT: another root URL for every request, e.g. `http://127.0.0.1:PORT/` (the fake server). */
   rootUrl?: string | undefined;
   /** Concurrent HTTP requests of this source. Default 4. */
   concurrency?: number | undefined;
-  /** Requests per sliding minute, shared by all requests of this source. Default 240. */
-  requestsPerMinute?: number | undefined;
+  /** Sheets reads per minute (GOOGLE_SHEETS_RPM): one service account's per-user quota, 60, by default; 0 = unlimited. */
+  sheetsReadsPerMinute?: number | undefined;
+  /** Drive calls per minute (GOOGLE_DRIVE_RPM), a quota of its own. Default 1,200; 0 = unlimited. */
+  drivePerMinute?: number | undefined;
+  /** A request waits at most this long in all for a rate-limited quota to refill. Default 10 minutes. */
+  maxQuotaWaitMs?: number | undefined;
+  /**
+   * Change detection: `auto` (default) lists the spreadsheets with a service account (one
+   * Drive `files.list` per 1,000) and asks per file with an API key; `file` always asks per file.
+   */
+  changeDetection?: 'auto' | 'file' | undefined;
   /** Per-request timeout. Default 30 000 ms. */
   timeoutMs?: number | undefined;
   /** Retries per request after the first attempt. Default 6. */
   maxRetries?: number | undefined;
   /**
-   * How a changed spreadsheet is read. `batchGet` (default): `spreadsheets.get` for the tab
-   * titles, then one `values.batchGet`. `gridData`: one `spreadsheets.get` with
-   * `includeGridData` and a fields mask (titles and `effectiveValue` only), so one request
-   * fewer per changed spreadsheet for a larger answer (see `npm run bench`). An answer over
-   * `maxGridDataBytes` is refused unread and that spreadsheet is read the batchGet way.
+   * How a changed spreadsheet is read. `gridData` (default): one `spreadsheets.get` with
+   * `includeGridData` and a fields mask (titles, grid sizes and `effectiveValue` only); an
+   * answer over `maxGridDataBytes` is cut unread and that spreadsheet is read the batchGet way.
+   * `batchGet`: `spreadsheets.get` for the tab titles and grid sizes, then one
+   * `values.batchGet` of the tabs the sync needs (two requests, a compact answer).
    */
   readMode?: 'batchGet' | 'gridData' | undefined;
   /**
@@ -84,8 +102,6 @@ const SCOPES = [
   'https://www.googleapis.com/auth/spreadsheets.readonly',
   'https://www.googleapis.com/auth/drive.metadata.readonly',
 ];
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 32_000;
 /** A `Retry-After` longer than this is clamped: a sync must not hang for an hour on one header. */
 /**
  * gridData answers over this are refused unread (by Content-Length). A school's sheet is about
@@ -130,75 +146,7 @@ export function normalizeTabTitle(title: string): string {
     .trim();
 }
 
-/** Full-jitter exponential backoff: uniform in [0, min(cap, base·2^attempt)). `attempt` starts at 0. */
-export function backoffDelay(attempt: number, random: () => number, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
-}
-
-export interface RateLimiterOptions {
-  /** Requests allowed in any window; <= 0 or Infinity = unlimited. */
-  limit: number;
-  windowMs?: number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/**
- * A sliding-window log: at most `limit` grants in any `windowMs`. Stricter than a fixed
- * per-minute bucket, so it stays under Google's per-minute quota however the minutes align.
- * Grants are FIFO (a promise chain), so concurrent callers cannot starve each other.
- */
-export class RateLimiter {
-  private readonly stamps: number[] = [];
-  private chain: Promise<void> = Promise.resolve();
-  private readonly limit: number;
-  private readonly windowMs: number;
-  private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
-
-  constructor(opts: RateLimiterOptions) {
-    this.limit = opts.limit;
-    this.windowMs = opts.windowMs ?? 60_000;
-    this.now = opts.now ?? Date.now;
-    this.sleep = opts.sleep ?? defaultSleep;
-  }
-
-  /** Resolves when one more request may be sent (and records it). */
-  acquire(): Promise<void> {
-    if (!(this.limit > 0) || this.limit === Infinity) return Promise.resolve();
-    const turn = this.chain.then(() => this.take());
-    this.chain = turn.catch(() => undefined);
-    return turn;
-  }
-
-  /** Grants recorded in the current window (for tests and progress). */
-  inWindow(): number {
-    this.prune(this.now());
-    return this.stamps.length;
-  }
-
-  private prune(t: number): void {
-    while (this.stamps.length > 0 && (this.stamps[0] as number) <= t - this.windowMs) this.stamps.shift();
-  }
-
-  private async take(): Promise<void> {
-    for (;;) {
-      const t = this.now();
-      this.prune(t);
-      if (this.stamps.length < this.limit) {
-        this.stamps.push(t);
-        return;
-      }
-      const oldest = this.stamps[0] as number;
-      await this.sleep(Math.max(1, oldest + this.windowMs - t));
-    }
-  }
-}
-
-function defaultSleep(ms: number): Promise<void> {
-  return delay(ms).then(() => undefined);
-}
+export { RateLimiter, backoffDelay } from '../google/budget.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Error inspection
@@ -231,11 +179,15 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const registryTab = opts.registryTab ?? DEFAULT_REGISTRY_TAB;
   const registryId = extractSpreadsheetId(opts.registryId) ?? opts.registryId.trim();
-  const readMode = opts.readMode ?? 'batchGet';
+  const readMode = opts.readMode ?? 'gridData';
   const maxGridDataBytes = opts.maxGridDataBytes ?? DEFAULT_MAX_GRID_DATA_BYTES;
   const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const slots = pLimit(Math.max(1, opts.concurrency ?? 4));
-  const limiter = new RateLimiter({ limit: opts.requestsPerMinute ?? 240, now, sleep });
+  const budgets = {
+    sheets: googleBudget(opts.sheetsReadsPerMinute ?? DEFAULT_SHEETS_READS_PER_MINUTE, { now, sleep }),
+    drive: googleBudget(opts.drivePerMinute ?? DEFAULT_DRIVE_PER_MINUTE, { now, sleep }),
+  };
+  const maxQuotaWaitMs = opts.maxQuotaWaitMs ?? DEFAULT_MAX_QUOTA_WAIT_MS;
 
   const auth: Auth =
     opts.credentialsFile !== undefined && opts.credentialsFile !== ''
@@ -247,8 +199,11 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   /** Every string that must never be shown; filled as secrets become known (key file contents). */
   const secrets: string[] = auth.kind === 'key' ? [auth.key] : [];
   let serviceEmail: string | null = null;
-  /** Set when Drive answers that its API is disabled for the project: stop asking it. */
+  /** Set when Drive answers that its API is disabled for the project: not asked again in this sync. */
   let driveDisabled = false;
+  /** This sync's listing of the spreadsheets the service account sees (id → modifiedTime); null: not listed. */
+  let listing: Promise<Map<string, string> | null> | null = null;
+  const listsChanges = auth.kind === 'service' && (opts.changeDetection ?? 'auto') === 'auto';
 
   function sanitize(text: string): string {
     return redact(text, secrets);
@@ -278,7 +233,8 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
       const credentials = await readKeyFile(auth.file);
       const authClient = new GoogleAuth({ credentials, scopes: SCOPES });
       // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
-      if (opts.jwtAccess === true) authClient.useJWTAccessWithScope = true;
+      // Self-signed JWTs (on by default): no token request to oauth2.googleapis.com.
+      if (opts.jwtAccess !== false) authClient.useJWTAccessWithScope = true;
       return {
         sheets: new sheets_v4.Sheets({ auth: authClient, ...common }),
         drive: new drive_v3.Drive({ auth: authClient, ...common }),
@@ -378,6 +334,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
    */
   async function call<T>(t: Target, c: Counters, send: (cl: Clients) => Promise<{ data: T }>, o: CallOptions<T> = {}): Promise<T> {
     const { onFail, check } = o;
+    const budget = budgets[o.api ?? 'sheets'];
     let cl: Clients;
     try {
       cl = await clients();
@@ -385,12 +342,14 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
       // Key-file problems already are worded SourceErrors: pass them on unchanged.
       throw err instanceof SourceError ? err : toSourceError(inspect(err), t, c, false);
     }
-    for (let attempt = 0; ; attempt++) {
+    let attempt = 0;
+    let quotaWaited = 0;
+    for (;;) {
       let answer: { data: T } | null = null;
       let failure: Failure | null = null;
       try {
         answer = await slots(async () => {
-          await limiter.acquire();
+          await budget.acquire();
           c.requests++;
           return send(cl);
         });
@@ -411,10 +370,56 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
         if (fallback !== undefined) return fallback;
       }
       if (!isRetryable(failure)) throw toSourceError(failure, t, c, false);
+      if (isRateLimit(failure)) {
+        // The quota refills: wait for Retry-After, else for the window, and try again — the
+        // organization is given up only after maxQuotaWaitMs of such waiting.
+        const wait = failure.retryAfterMs ?? budget.windowWaitMs();
+        if (quotaWaited + wait > maxQuotaWaitMs) throw toSourceError(failure, t, c, true);
+        quotaWaited += wait;
+        c.retries++;
+        await sleep(wait);
+        continue;
+      }
       if (attempt >= maxRetries) throw toSourceError(failure, t, c, true);
       c.retries++;
       await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
+      attempt++;
     }
+  }
+
+  /**
+   * The spreadsheets this service account can see, with their modifiedTime: Drive `files.list`,
+   * 1,000 a page. Any failure (a proxy that blocks it, a Drive API switched off) means "not
+   * listed": every spreadsheet is then asked for on its own, as with an API key.
+   */
+  async function listSpreadsheets(c: Counters): Promise<Map<string, string> | null> {
+    const t: Target = { kind: 'registry', id: registryId };
+    const out = new Map<string, string>();
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const res = await call<drive_v3.Schema$FileList>(
+        t,
+        c,
+        (cl) =>
+          cl.drive.files.list(
+            {
+              q: "mimeType='application/vnd.google-apps.spreadsheet' and trashed=false",
+              fields: 'nextPageToken,files(id,modifiedTime)',
+              pageSize: 1000,
+              supportsAllDrives: true,
+              includeItemsFromAllDrives: true,
+              corpora: 'allDrives',
+              ...(pageToken !== undefined ? { pageToken } : {}),
+            },
+            bounded,
+          ),
+        { api: 'drive', check: checkFileList },
+      );
+      for (const f of res.files ?? []) if (typeof f.id === 'string' && typeof f.modifiedTime === 'string') out.set(f.id, f.modifiedTime);
+      pageToken = res.nextPageToken ?? undefined;
+      if (pageToken === undefined) return out;
+    }
+    return out;
   }
 
   function tooBig(t: Target, c: Counters): SourceError {
@@ -454,7 +459,14 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
     kind: 'google',
     description,
 
+    etaMs(reads: number): number {
+      return budgets.sheets.etaMs(reads);
+    },
+
     async readRegistry(): Promise<RawTab> {
+      // A sync starts by reading the registry: what the last one learned about Drive is forgotten.
+      listing = null;
+      driveDisabled = false;
       const t: Target = { kind: 'registry', id: registryId };
       const c: Counters = { requests: 0, retries: 0 };
       if (!ID_RE.test(registryId)) {
@@ -500,15 +512,20 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
       }
       const t: Target = { kind: 'org', code: org.code, id };
 
-      // Change detection. Drive 403/404 means "this credential cannot read Drive metadata"
-      // (API key without Drive, scope missing, API disabled): read the sheet in full instead.
+      // Change detection: the sync's listing (service account), else this file's modifiedTime.
+      // Drive 403/404 means "this credential cannot read Drive metadata" (API key without
+      // Drive, scope missing, API disabled): read the sheet in full instead.
       let version: string | null = null;
-      if (!driveDisabled) {
+      if (listsChanges) {
+        listing ??= listSpreadsheets(c).catch(() => null);
+        version = (await listing)?.get(id) ?? null;
+      }
+      if (version === null && !driveDisabled) {
         const file = await call<drive_v3.Schema$File | null>(
           t,
           c,
           (cl) => cl.drive.files.get({ fileId: id, fields: 'modifiedTime', supportsAllDrives: true }, bounded),
-          { check: checkDriveFile, onFail: (f) => {
+          { api: 'drive', check: checkDriveFile, onFail: (f) => {
             // Change detection is only a saving: when Drive refuses (any 4xx), the sheet is still
             // read; a 429/5xx storm is retried and, exhausted, means Google itself is failing. A
             // Drive that refuses every file (API disabled, no such endpoint behind a proxy) is
@@ -635,7 +652,25 @@ function isOverSizeLimit(err: unknown): boolean {
   return false;
 }
 
+/** Sheets reads a minute by default: one service account's per-user quota (GOOGLE_SHEETS_RPM). */
+export const DEFAULT_SHEETS_READS_PER_MINUTE = 60;
+/** Drive calls a minute by default (GOOGLE_DRIVE_RPM): far under Drive's own per-user quota. */
+export const DEFAULT_DRIVE_PER_MINUTE = 1200;
+/** Pages of 1,000 spreadsheets a listing reads at most (a region has about a thousand). */
+const MAX_LIST_PAGES = 20;
+
+/** Drive `files.list`: an object with a list of files (each an object). */
+function checkFileList(data: unknown): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return `Google Drive: ${bad}`;
+  const files = (data as Record<string, unknown>)['files'];
+  if (files !== undefined && (!Array.isArray(files) || files.some((f) => !isObject(f)))) return 'Google Drive: список файлов в ответе — не список';
+  return null;
+}
+
 interface CallOptions<T> {
+  /** Whose budget the request takes: Sheets reads (default) or Drive. */
+  api?: 'sheets' | 'drive';
   /** A non-retryable failure turned into an answer (e.g. Drive refusing: read the sheet anyway). */
   onFail?: (f: Failure) => T | undefined;
   /** What is wrong with a 200's body (Russian, for the message), or null when it has the expected shape. */

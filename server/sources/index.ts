@@ -14,7 +14,9 @@ export function createSource(config: Config, now: () => Date = () => new Date())
         apiKey: config.GOOGLE_API_KEY,
         credentialsFile: config.GOOGLE_APPLICATION_CREDENTIALS,
         rootUrl: config.GOOGLE_API_ROOT,
-        requestsPerMinute: config.GOOGLE_RPM,
+        sheetsReadsPerMinute: config.GOOGLE_SHEETS_RPM,
+        drivePerMinute: config.GOOGLE_DRIVE_RPM,
+        jwtAccess: config.GOOGLE_SELF_SIGNED_JWT === '1',
         concurrency: config.GOOGLE_CONCURRENCY,
       });
     case 'folder':

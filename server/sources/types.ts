@@ -81,4 +81,6 @@ export interface Source {
   readRegistry(): Promise<RawTab>;
   /** One organization's tabs. Throws SourceError when the spreadsheet cannot be read. */
   fetchOrg(org: OrgEntry, ctx: FetchContext): Promise<FetchResult>;
+  /** How long `reads` more reads take at the source's budget, in ms (for the progress line); absent: no budget. */
+  etaMs?(reads: number): number;
 }

@@ -143,6 +143,8 @@ describe('a sync never loses data silently', () => {
   });
 
   const html = '<!doctype html><html><head><title>Вход в сеть</title></head><body>Авторизуйтесь в сети учреждения</body></html>';
+  // `batchGet` cases run the source in its two-request mode (titles, then values.batchGet),
+  // which is also the fallback of the default one-request read for a sheet over the byte cap.
   const cases: { what: string; answer: RawAnswer; named: string }[] = [
     { what: 'a proxy page instead of the tab list', answer: { kind: 'get', body: html }, named: `текст вместо JSON: «${html.slice(0, 60)}…»` },
     { what: 'an empty JSON object instead of the tab list', answer: { kind: 'get', body: '{}', contentType: 'application/json' }, named: 'в ответе нет списка листов' },
@@ -157,7 +159,7 @@ describe('a sync never loses data silently', () => {
     it(`a 200 that is not what Google sends — ${c.what}: the organization fails, keeps its data, is read again next time`, async () => {
       fake.setTabRows(S7, 'Педагоги', fake.spreadsheet(S7)!.tabs.find((t) => t.title === 'Педагоги')!.rows); // the school edits: a new modifiedTime
       fake.answerNext(S7, c.answer);
-      const s = await sync();
+      const s = await sync(c.answer.kind === 'batchGet' ? { src: source({ readMode: 'batchGet' }) } : {});
       const message =
         `Google вернул при чтении таблицы организации СОШ-7 ответ не в формате Google Sheets API (${c.named}); ` +
         'возможно, ответил прокси-сервер или страница входа в сеть. Таблица не загружена, прежние данные организации сохранены; повторите синхронизацию позже';
@@ -308,7 +310,8 @@ describe('a sync never loses data silently', () => {
   it('a tab whose grid is over the limits is refused unread; the other tabs load', async () => {
     fake.setGridSize(S7, 'Аттестация', 60_000, 26);
     fake.clearRequests();
-    const s = await sync();
+    // The two-request read (titles with grid sizes first), as for a sheet over the byte cap.
+    const s = await sync({ src: source({ readMode: 'batchGet' }) });
     expect([s.status, outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual([
       'ok',
       'ok',
@@ -327,6 +330,15 @@ describe('a sync never loses data silently', () => {
         `(предел — ${countOf(50_000, 'строка', 'строки', 'строк')}); лист не прочитан, для него сохранены данные прошлой загрузки; ` +
         'удалите лишние пустые строки и столбцы в конце листа',
     ]);
+    // The default one-request read sees the same grid size in its answer and refuses the tab too.
+    fake.setTabRows(S7, 'Педагоги', fake.spreadsheet(S7)!.tabs.find((t) => t.title === 'Педагоги')!.rows);
+    const one = await sync();
+    expect([outcomeOf(one, 'СОШ-7').status, outcomeOf(one, 'СОШ-7').message, outcomeOf(one, 'СОШ-7').requests]).toEqual([
+      'ok',
+      'лист «Аттестация» не загружен из-за ошибки листа; для него сохранены данные прошлой загрузки',
+      2,
+    ]);
+    expect(await figures()).toEqual(baseline);
     fake.setGridSize(S7, 'Аттестация', 1000, 26);
     expect(outcomeOf(await sync(), 'СОШ-7').message).toBeNull();
   });
@@ -336,7 +348,7 @@ describe('a sync never loses data silently', () => {
     const big = JSON.stringify({ valueRanges: Array.from({ length: 6 }, () => ({ range: 'A1', values: Array.from({ length: 2000 }, (_, i) => [`строка ${i}`, 'x'.repeat(20)]) })) });
     expect(big.length).toBeGreaterThan(64 * 1024);
     fake.answerNext(S7, { kind: 'batchGet', body: big, contentType: 'application/json; charset=UTF-8', chunked: true });
-    const s = await sync({ src: source({ maxResponseBytes: 64 * 1024 }) });
+    const s = await sync({ src: source({ readMode: 'batchGet', maxResponseBytes: 64 * 1024 }) });
     expect([outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual([
       'failed',
       'ответ Google при чтении таблицы организации СОШ-7 больше 64 КБ — таблица слишком большая и не загружена, прежние данные организации сохранены; удалите лишние строки, столбцы и листы',

@@ -18,6 +18,7 @@ import {
 } from '../../server/sources/google.ts';
 import { SourceError, type OrgEntry } from '../../server/sources/types.ts';
 import { parseRetryAfter } from '../../server/google/failure.ts';
+import { writeServiceAccountKey } from '../support/serviceAccount.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
 
 const KEY = 'AIzaTEST-secret-key-0123456789';
@@ -210,10 +211,36 @@ describe('google source against the fake Sheets server', () => {
     expect(e2.message).toContain('реестр организаций не найден (ID 1RegMissing_000)');
   });
 
-  it('fetches an organization: all grid tabs, right grids, 3 requests; unchanged = 1 request; full re-reads', async () => {
-    const id = '1Sosh2_abcdef';
+  it('reads a changed spreadsheet with one Sheets request by default: grid data under a field mask, the same grids', async () => {
+    const id = '1Sosh2_grid_01';
     fake.setSpreadsheet(id, { tabs: ORG_TABS });
     const { src } = source();
+    fake.clearRequests();
+    const r = await src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: false });
+    if (r.status !== 'ok') throw new Error('expected ok');
+    // Drive modifiedTime (an API key cannot list) + one spreadsheets.get = 2.
+    expect([r.requests, fake.requests.map((x) => x.kind)]).toEqual([2, ['drive.files.get', 'get']]);
+    expect(fake.requests[1]!.params).toMatchObject({
+      includeGridData: 'true',
+      fields: 'sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))',
+    });
+    const byTitle = new Map(r.tabs.map((t) => [t.title, t.grid]));
+    expect(byTitle.get('Педагоги')).toEqual([
+      ['Список педагогов'],
+      [],
+      ['ФИО', 'Должность', 'Дата приёма', 'Стаж', 'Наставник'],
+      ['Иванова Анна Петровна', 'учитель', 45000, 12.5, true],
+      ['Петров Пётр', 'воспитатель', '', 1],
+      ['Сидорова', '', 44927],
+    ]);
+    expect(byTitle.get("Дела'2024")).toEqual([['Пункт', 'Дата исполнения'], ['3.1', 44986]]);
+    expect(byTitle.get('Пустой лист')).toEqual([]);
+  });
+
+  it('batchGet mode: all grid tabs, right grids, 3 requests; unchanged = 1 request; full re-reads', async () => {
+    const id = '1Sosh2_abcdef';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    const { src } = source({ readMode: 'batchGet' });
     fake.clearRequests();
 
     const first = await src.fetchOrg(org('СОШ-2', `https://docs.google.com/spreadsheets/d/${id}/edit`), { lastVersion: null, full: false });
@@ -245,7 +272,7 @@ describe('google source against the fake Sheets server', () => {
 
     const forced = await src.fetchOrg(org('СОШ-2', id), { lastVersion: first.version, full: true });
     expect(forced.status).toBe('ok');
-    expect(forced.requests).toBe(3);
+    expect(forced.requests).toBe(3); // batchGet mode: Drive + titles + values
 
     // An edit bumps modifiedTime: read again.
     fake.setSpreadsheet(id, { tabs: [{ title: 'Педагоги', rows: [['ФИО']] }] });
@@ -263,21 +290,33 @@ describe('google source against the fake Sheets server', () => {
     const r = await src.fetchOrg(org('ДОУ-5', id), { lastVersion: 'whatever', full: false });
     expect(r.status).toBe('ok');
     expect(r.version).toBeNull();
-    expect(r.requests).toBe(3);
+    expect(r.requests).toBe(2); // Drive (403) + the read
     expect(r.retries).toBe(0);
   });
 
-  it('retries 429 three times with full-jitter backoff, then succeeds', async () => {
+  it('retries a 503 three times with full-jitter backoff, then succeeds', async () => {
     const id = '1Quota429_0001';
     fake.setSpreadsheet(id, { tabs: ORG_TABS });
-    fake.failNext(id, 429, 3, { kind: 'batchGet' });
+    fake.failNext(id, 503, 3, { kind: 'get' });
     const { src, delays } = source();
     const r = await src.fetchOrg(org('СОШ-3', id), { lastVersion: null, full: false });
     expect(r.status).toBe('ok');
     expect(r.retries).toBe(3);
-    expect(r.requests).toBe(6);
-    expect(fake.count({ spreadsheetId: id, kind: 'batchGet' })).toBe(4);
+    expect(r.requests).toBe(5);
+    expect(fake.count({ spreadsheetId: id, kind: 'get' })).toBe(4);
     expect(delays).toEqual([250, 500, 1000]); // random()=0.5 × 500·2^n
+  });
+
+  it('waits for the quota window on a 429 without Retry-After, beyond maxRetries, and only gives up after maxQuotaWaitMs', async () => {
+    const id = '1Quota429_0002';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    // Eight 429s: more than maxRetries (2), each waited out for a window (61 s: the budget is not
+    // full, so the quota went elsewhere) — 8 × 61 s = 488 s, inside the 10 minutes allowed.
+    fake.failNext(id, 429, 8, { kind: 'get' });
+    const { src, delays } = source({ maxRetries: 2 });
+    const r = await src.fetchOrg(org('СОШ-3', id), { lastVersion: null, full: false });
+    expect([r.status, r.retries, r.requests]).toEqual(['ok', 8, 10]);
+    expect(delays).toEqual(Array(8).fill(61_000));
   });
 
   it('honors Retry-After (seconds and HTTP date)', async () => {
@@ -336,13 +375,15 @@ describe('google source against the fake Sheets server', () => {
     expect(fake.count({ spreadsheetId: id })).toBe(4);
     expect(delays).toEqual([250, 500, 1000]);
 
+    // 429s that do not stop: waited out window after window until maxQuotaWaitMs (here 3 minutes
+    // and a bit: 3 windows of 61 s fit, the 4th would not) — then "quota".
     const q = '1Storm_429_001';
     fake.setSpreadsheet(q, { tabs: ORG_TABS });
     fake.failNext(q, 429, 100);
-    const eq = await sourceError(source({ maxRetries: 2 }).src.fetchOrg(org('СОШ-8', q), { lastVersion: null, full: false }));
+    const eq = await sourceError(source({ maxRetries: 2, maxQuotaWaitMs: 200_000 }).src.fetchOrg(org('СОШ-8', q), { lastVersion: null, full: false }));
     expect(eq.code).toBe('quota');
     expect(eq.message).toMatch(/^превышена квота Google Sheets при чтении организации СОШ-8.*попробуйте позже/);
-    expect(eq.requests).toBe(3);
+    expect(eq.requests).toBe(4);
   });
 
   it('retries a dropped connection; a timeout storm is "unavailable"', async () => {
@@ -438,7 +479,7 @@ describe('google source against the fake Sheets server', () => {
     for (const m of messages) expect(m).not.toContain('PRIVATE KEY');
   });
 
-  it('shares one rate limit across the requests of a source', async () => {
+  it('shares one budget of Sheets reads across the requests of a source; Drive has its own', async () => {
     const ids = ['1Rate_A_00001', '1Rate_B_00001', '1Rate_C_00001'];
     for (const id of ids) fake.setSpreadsheet(id, { tabs: ORG_TABS });
     // Fake clock: the limiter's sleeps advance it, so "a minute" passes instantly.
@@ -448,7 +489,8 @@ describe('google source against the fake Sheets server', () => {
       registryId: REGISTRY_ID,
       apiKey: KEY,
       rootUrl: fake.url,
-      requestsPerMinute: 4,
+      sheetsReadsPerMinute: 2,
+      drivePerMinute: 0,
       now: () => c.t,
       sleep: async (ms) => {
         slept.push(ms);
@@ -457,9 +499,63 @@ describe('google source against the fake Sheets server', () => {
     });
     const results = await Promise.all(ids.map((id, i) => src.fetchOrg(org(`ОУ-${i}`, id), { lastVersion: null, full: false })));
     expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
-    // 9 requests at 4 per minute: two full waits.
-    expect(c.t).toBeGreaterThanOrEqual(120_000);
-    expect(c.t).toBeLessThan(180_000);
+    // 3 Sheets reads (one spreadsheets.get with grid data each) at 2 per window (a minute and
+    // a second): one full wait; the 3 Drive calls are not counted against them.
+    expect(c.t).toBeGreaterThanOrEqual(61_000);
+    expect(c.t).toBeLessThan(122_000);
+  });
+});
+
+describe('the fewest requests Google allows (issue #18)', () => {
+  it('a sheet over the byte cap of the one-request read is read the bounded way: titles with sizes, then values', async () => {
+    const id = '1BigGrid_000001';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    // By its Content-Length: the fake's grid answer for ORG_TABS is a few KB, over a 1 KB cap.
+    fake.clearRequests();
+    const r = await source({ maxGridDataBytes: 1024 }).src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: false });
+    expect([r.status, r.requests, fake.requests.map((x) => x.kind)]).toEqual(['ok', 4, ['drive.files.get', 'get', 'get', 'batchGet']]);
+    // Without a Content-Length (chunked): cut as it streams, the same fallback.
+    fake.answerNext(id, { kind: 'get', body: JSON.stringify({ sheets: [{ properties: { title: 'x'.repeat(4000) } }] }), contentType: 'application/json', chunked: true });
+    fake.clearRequests();
+    const chunked = await source({ maxGridDataBytes: 1024 }).src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: false });
+    expect([chunked.status, fake.requests.map((x) => x.kind)]).toEqual(['ok', ['drive.files.get', 'get', 'get', 'batchGet']]);
+    if (chunked.status === 'ok') expect(chunked.tabs.map((t) => t.title)).toEqual(['Педагоги', 'Наставнические пары', "Дела'2024", 'Пустой лист']);
+  });
+
+  it('a service account lists the spreadsheets once per sync instead of asking Drive per file', async () => {
+    const key = writeServiceAccountKey(tmp);
+    const ids = ['1List_A_000001', '1List_B_000001', '1List_C_000001'];
+    for (const id of ids) fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    const { src } = source({ apiKey: undefined, credentialsFile: key });
+    const fetchAll = (last: (string | null)[]) => Promise.all(ids.map((id, i) => src.fetchOrg(org(`ОУ-${i}`, id), { lastVersion: last[i] ?? null, full: false })));
+
+    fake.clearRequests();
+    await src.readRegistry(); // a sync starts
+    const first = await fetchAll([]);
+    // One files.list for all three (1,000 a page), then one spreadsheets.get each; no files.get.
+    const kinds = fake.requests.filter((r) => r.spreadsheetId !== REGISTRY_ID).map((r) => r.kind);
+    expect(kinds.filter((k) => k === 'drive.files.list')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'drive.files.get')).toHaveLength(0);
+    expect(kinds.filter((k) => k === 'get')).toHaveLength(3);
+    expect(first.map((r) => r.version)).toEqual(ids.map((id) => fake.modifiedTime(id)));
+    const list = fake.requests.find((r) => r.kind === 'drive.files.list')!;
+    expect(list.params).toMatchObject({ pageSize: '1000', fields: 'nextPageToken,files(id,modifiedTime)' });
+    expect(list.auth).toBe('bearer'); // a self-signed JWT: no token request was made
+
+    // The next sync: the listing is asked again (once), and nothing else for unchanged sheets.
+    fake.clearRequests();
+    await src.readRegistry();
+    const second = await fetchAll(first.map((r) => r.version));
+    expect(second.map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(fake.requests.filter((r) => r.spreadsheetId !== REGISTRY_ID).map((r) => r.kind)).toEqual(['drive.files.list']);
+
+    // A listing that fails is no failure: each sheet is asked for on its own.
+    fake.failNext('*', 403, 1, { kind: 'drive.files.list' });
+    fake.clearRequests();
+    await src.readRegistry();
+    const third = await fetchAll(first.map((r) => r.version));
+    expect(third.map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(fake.count({ kind: 'drive.files.get' })).toBe(3);
   });
 });
 

@@ -3,7 +3,8 @@
  * 127.0.0.1 (test/support/fakeSheets.ts, the real v4 wire format): registry, per-organization
  * isolation, retries, incremental re-reads and the request count at the physical minimum.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serialFromIso } from '../../server/contract/index.ts';
@@ -12,6 +13,7 @@ import { createGoogleSource } from '../../server/sources/google.ts';
 import type { Cell } from '../../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
+import { writeServiceAccountKey } from '../support/serviceAccount.ts';
 import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
@@ -108,21 +110,25 @@ describe('Google sync', () => {
     expect(byOrg['СОШ-3']!.message).toBe(
       `таблица организации СОШ-3 не найдена (ID ${ID.sch3}): проверьте столбец «Таблица» реестра`,
     );
-    // ДОУ-2: three 429s answered by three retries with growing backoff, then the normal 3 requests.
-    expect(byOrg['ДОУ-2']).toMatchObject({ status: 'ok', retries: 3, requests: 6 });
-    expect(sleeps.length).toBe(3);
-    expect(sleeps[1]!).toBeGreaterThan(sleeps[0]!);
+    // ДОУ-2: three 429s without Retry-After, each answered by waiting for the quota's window (a
+    // minute and a second: the budget was not full, so Google counted requests it did not send),
+    // then the normal 2 requests (Drive modifiedTime, one spreadsheets.get with grid data): 5.
+    expect(byOrg['ДОУ-2']).toMatchObject({ status: 'ok', retries: 3, requests: 5 });
+    expect(sleeps).toEqual([61_000, 61_000, 61_000]);
   });
 
   it('uses the physical minimum of requests per organization', () => {
     // Registry: spreadsheets.get (titles) + values.get of «Организации» = 2.
     expect(requestsOf(REGISTRY_ID)).toBe(2);
-    // Each readable organization: Drive modifiedTime + spreadsheets.get + one values.batchGet = 3.
+    // Each readable organization, with an API key (which cannot list Drive): Drive modifiedTime +
+    // one spreadsheets.get with includeGridData and a field mask = 2.
     for (const id of [ID.sch1, ID.dou1, ID.sch2]) {
       expect(requestsOf(id, 'drive.files.get')).toBe(1);
       expect(requestsOf(id, 'get')).toBe(1);
-      expect(requestsOf(id, 'batchGet')).toBe(1);
+      expect(requestsOf(id, 'batchGet')).toBe(0);
     }
+    const read = fake.requests.find((r) => r.kind === 'get' && r.spreadsheetId === ID.sch1)!;
+    expect(read.params).toMatchObject({ includeGridData: 'true' });
     // The API key travelled in every request, never in the log.
     expect(fake.requests.every((r) => r.auth === 'key')).toBe(true);
   });
@@ -160,8 +166,9 @@ describe('Google sync', () => {
     fake.setSpreadsheet(ID.dou1, { tabs });
     fake.setStatus(ID.sch2, 403);
     const third = await sync();
-    expect(fake.count({ kind: 'batchGet' })).toBe(1);
-    expect(requestsOf(ID.dou1, 'batchGet')).toBe(1);
+    // The registry's titles, ДОУ-1, and the two sheets Drive cannot tell about: СОШ-2 (403) and СОШ-3 (404).
+    expect(fake.count({ kind: 'get' })).toBe(4);
+    expect(requestsOf(ID.dou1, 'get')).toBe(1);
     const byOrg = Object.fromEntries(third.orgs.map((o) => [o.org, o]));
     expect(byOrg['ДОУ-1']!.status).toBe('ok');
     expect(byOrg['СОШ-2']!.status).toBe('failed');
@@ -195,5 +202,76 @@ describe('Google sync', () => {
         ['СОШ-3', 'failed'],
       ]);
     }
+  });
+});
+
+/**
+ * A municipality of 130 organizations under Google's real quota for one service account: 60
+ * Sheets reads a minute per user (the fake answers 429 beyond it, on the same clock as the
+ * source). The source runs at its defaults — a self-signed JWT, change detection by one Drive
+ * listing, one Sheets read per changed sheet, the Sheets budget of 60 a minute — on a virtual
+ * clock that its waits advance, so "minutes" pass at once.
+ *
+ * Reads of the first sync: registry 2 (titles, values) + 130 sheets = 132. The quota lets 60
+ * leave in any minute, so the bound is two full minutes (60 + 60 + 12: 120 s); the budget's
+ * window is a second longer (61 s), so the sync needs 122 s: within 10% of the bound, and not
+ * one request is answered 429. Drive: one files.list (130 spreadsheets fit a page of 1,000).
+ * The second sync, nothing changed: the registry (2) + the listing (1) = 3 requests.
+ */
+describe('a service account under its quota', () => {
+  const N = 130;
+  const REG = '1QuotaRegistryAbCdEfGhIjK';
+  const sheet = (i: number) => `1QuotaSheet${String(i).padStart(4, '0')}AbCdEfGhIj`;
+  const clock = { t: Date.UTC(2025, 0, 20, 9, 0, 0) };
+  let quotaFake: FakeSheets;
+  let db: TempDb;
+  let dir: string;
+
+  beforeAll(async () => {
+    quotaFake = await startFakeSheets({ requireKey: true, now: () => clock.t, quotas: { sheetsReadsPerUser: 60, sheetsReadsPerProject: 300 } });
+    const rows: Cell[][] = [['Код', 'Наименование', 'Тип', 'Таблица']];
+    for (let i = 0; i < N; i++) {
+      rows.push([`ОУ-${i + 1}`, `Организация № ${i + 1}`, 'Школа', sheet(i)]);
+      quotaFake.setSpreadsheet(sheet(i), { tabs: minimalOrg(`Педагог ${i + 1} Иванович`) });
+    }
+    quotaFake.setSpreadsheet(REG, { tabs: [{ title: 'Организации', rows }] });
+    db = await openTempDb();
+    dir = mkdtempSync(join(tmpdir(), 'quota-sa-'));
+  });
+  afterAll(async () => {
+    await quotaFake.close();
+    db.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const saSource = () =>
+    createGoogleSource({
+      registryId: REG,
+      credentialsFile: writeServiceAccountKey(dir),
+      rootUrl: quotaFake.url,
+      now: () => clock.t,
+      sleep: async (ms) => {
+        clock.t += ms;
+      },
+    });
+
+  it('loads every organization at the minimum of reads, within 10% of the quota bound, with no 429', async () => {
+    const t0 = clock.t;
+    const s = await runSync({ db: db.db, source: saSource(), trigger: 'test', now: () => new Date(clock.t) });
+    expect([s.status, s.totals.ok, s.totals.failed]).toEqual(['ok', N, 0]);
+    expect(quotaFake.requests.filter((r) => r.status === 429)).toEqual([]);
+    const kinds = (k: string) => quotaFake.requests.filter((r) => r.kind === k).length;
+    expect([kinds('get'), kinds('values.get'), kinds('batchGet'), kinds('drive.files.list'), kinds('drive.files.get')]).toEqual([1 + N, 1, 0, 1, 0]);
+    expect(quotaFake.requests.every((r) => r.auth === 'bearer')).toBe(true);
+    const elapsed = clock.t - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(120_000);
+    expect(elapsed).toBeLessThanOrEqual(132_000);
+  });
+
+  it('costs 3 requests when nothing changed', async () => {
+    quotaFake.clearRequests();
+    const s = await runSync({ db: db.db, source: saSource(), trigger: 'test', now: () => new Date(clock.t) });
+    expect([s.status, s.totals.unchanged]).toEqual(['ok', N]);
+    expect(quotaFake.requests.map((r) => r.kind)).toEqual(['get', 'values.get', 'drive.files.list']);
   });
 });

@@ -59,6 +59,7 @@ export type FakeRequestKind =
   | 'values.get'
   | 'batchGet'
   | 'drive.files.get'
+  | 'drive.files.list'
   | 'create'
   | 'batchUpdate'
   | 'values.update'
@@ -89,8 +90,14 @@ export interface FakeRequest {
 }
 
 export interface FakeSheetsOptions {
-  /** Requests per sliding minute; beyond it: 429 RESOURCE_EXHAUSTED. */
+  /** Requests per sliding minute, all kinds together; beyond it: 429 RESOURCE_EXHAUSTED. */
   quotaPerMinute?: number;
+  /**
+   * Google's quotas as Google counts them, per sliding minute (issue #18): Sheets reads per
+   * user (a service account or an API key is one user) and per project, Sheets writes per
+   * user, Drive calls per user; beyond any of them: 429 RESOURCE_EXHAUSTED naming the quota.
+   */
+  quotas?: { sheetsReadsPerUser?: number; sheetsReadsPerProject?: number; sheetsWritesPerUser?: number; drivePerUser?: number };
   /** Retry-After (seconds) sent with quota 429s; none by default, like Google. */
   quotaRetryAfter?: number;
   /** true: a key (`?key=`, `X-Goog-Api-Key`) or a bearer token must be sent; a string: that exact key. */
@@ -348,7 +355,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       sendJson(res, status, payload, headers);
     };
     try {
-      if (route.kind === 'unknown' || (route.id === null && route.kind !== 'create')) {
+      if (route.kind === 'unknown' || (route.id === null && route.kind !== 'create' && route.kind !== 'drive.files.list')) {
         throw new HttpError(404, `Method not found (fake): ${method} ${url.pathname}`);
       }
       checkKey(req, url);
@@ -380,6 +387,8 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
         return;
       }
 
+      if (opts.quotas !== undefined) chargeQuotas(route.kind, userOf(req, url));
+
       if (opts.quotaPerMinute !== undefined) {
         const t = now();
         while (quotaLog.length > 0 && (quotaLog[0] as number) <= t - 60_000) quotaLog.shift();
@@ -390,6 +399,10 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       }
 
       const fields = url.searchParams.get('fields');
+      if (route.kind === 'drive.files.list') {
+        answer(200, driveList(store, url.searchParams, fields));
+        return;
+      }
       if (route.kind === 'create') {
         const newId = `1FakeCreated${String(++counters.spreadsheet).padStart(4, '0')}_AbCdEfGhIj`;
         const sheet = createSpreadsheet(body, ids, stamp());
@@ -482,6 +495,52 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       }
       throw err;
     }
+  }
+
+  /** Sliding-minute logs of the quotas (`opts.quotas`), by quota and user. */
+  const quotaLogs = new Map<string, number[]>();
+
+  /** Who Google would count a request against: the API key, or the service account of a bearer JWT. */
+  function userOf(req: http.IncomingMessage, url: URL): string {
+    const header = req.headers['x-goog-api-key'];
+    const key = url.searchParams.get('key') ?? (typeof header === 'string' ? header : null);
+    if (key !== null) return `key:${key}`;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer === undefined) return 'anonymous';
+    try {
+      const payload = JSON.parse(Buffer.from(bearer.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+      if (typeof payload.iss === 'string') return `sa:${payload.iss}`;
+    } catch {
+      // not a JWT: the token itself is the user
+    }
+    return `bearer:${bearer}`;
+  }
+
+  /** Counts the request against its quotas, or refuses it with 429 as Google does. */
+  function chargeQuotas(kind: FakeRequestKind, user: string): void {
+    const q = opts.quotas!;
+    const api = kind.startsWith('drive.') ? 'drive' : WRITE_KINDS.includes(kind) || kind === 'create' ? 'write' : 'read';
+    const limits: { key: string; limit: number | undefined; name: string }[] =
+      api === 'read'
+        ? [
+            { key: `read|${user}`, limit: q.sheetsReadsPerUser, name: "'Read requests per minute per user'" },
+            { key: 'read|project', limit: q.sheetsReadsPerProject, name: "'Read requests per minute'" },
+          ]
+        : api === 'write'
+          ? [{ key: `write|${user}`, limit: q.sheetsWritesPerUser, name: "'Write requests per minute per user'" }]
+          : [{ key: `drive|${user}`, limit: q.drivePerUser, name: "'Queries per minute per user'" }];
+    const t = now();
+    for (const l of limits) {
+      if (l.limit === undefined) continue;
+      const log = quotaLogs.get(l.key) ?? [];
+      while (log.length > 0 && (log[0] as number) <= t - 60_000) log.shift();
+      quotaLogs.set(l.key, log);
+      if (log.length >= l.limit) {
+        const service = api === 'drive' ? 'drive.googleapis.com' : 'sheets.googleapis.com';
+        throw new HttpError(429, `Quota exceeded for quota metric '${api === 'drive' ? 'Queries' : api === 'write' ? 'Write requests' : 'Read requests'}' and limit ${l.name} of service '${service}' for consumer 'project_number:0'.`);
+      }
+    }
+    for (const l of limits) if (l.limit !== undefined) quotaLogs.get(l.key)!.push(t);
   }
 
   function checkKey(req: http.IncomingMessage, url: URL): void {
@@ -730,6 +789,9 @@ function classify(method: string, url: URL): Route {
       }
     }
     return { kind: 'unknown', id };
+  }
+  if (seg[0] === 'drive' && seg[1] === 'v3' && seg[2] === 'files' && (seg[3] === undefined || seg[3] === '') && method === 'GET') {
+    return { kind: 'drive.files.list', id: null };
   }
   if (seg[0] === 'drive' && seg[1] === 'v3' && seg[2] === 'files' && seg[3] !== undefined && seg[3] !== '') {
     if (seg.length === 4 && method === 'GET') return { kind: 'drive.files.get', id: decode(seg[3]) };
@@ -1130,6 +1192,25 @@ function driveFile(id: string, sheet: StoredSpreadsheet, fields: string | null):
   const full = { kind: 'drive#file', id, name: sheet.title, mimeType: 'application/vnd.google-apps.spreadsheet', modifiedTime: sheet.modifiedTime };
   // Without `fields` Drive v3 answers only kind, id, name and mimeType.
   if (fields === null) return { kind: full.kind, id, name: full.name, mimeType: full.mimeType };
+  return applyMask(full, parseFields(fields));
+}
+
+/**
+ * Drive `files.list` of every spreadsheet stored (Drive v3: `files`, `nextPageToken` when more
+ * remain, `pageSize` up to 1,000, 100 by default; the page token is opaque to the client).
+ * Only `trashed` and the spreadsheet MIME type of `q` mean anything here: every stored file is one.
+ */
+function driveList(store: Map<string, StoredSpreadsheet>, params: URLSearchParams, fields: string | null): unknown {
+  const size = Math.min(1000, Math.max(1, Number(params.get('pageSize') ?? 100) || 100));
+  const start = Number(params.get('pageToken') ?? 0) || 0;
+  const ids = [...store.keys()].sort();
+  const page = ids.slice(start, start + size).map((id) => {
+    const sheet = store.get(id)!;
+    return { kind: 'drive#file', id, name: sheet.title, mimeType: 'application/vnd.google-apps.spreadsheet', modifiedTime: sheet.modifiedTime };
+  });
+  const full: Record<string, unknown> = { kind: 'drive#fileList', incompleteSearch: false, files: page };
+  if (start + size < ids.length) full['nextPageToken'] = String(start + size);
+  if (fields === null) return { ...full, files: page.map(({ kind, id, name, mimeType }) => ({ kind, id, name, mimeType })) };
   return applyMask(full, parseFields(fields));
 }
 

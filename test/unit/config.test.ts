@@ -1,0 +1,43 @@
+/**
+ * The configuration is read once and checked (server/config.ts): the settings issues #17 and
+ * #18 added, their defaults, and the Russian message of each refusal.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+const refusal = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('has Google budgets that fit one service account, stale and retention periods, and a query time limit by default', () => {
+    const c = loadConfig({});
+    expect([c.GOOGLE_SHEETS_RPM, c.GOOGLE_SHEETS_WRITE_RPM, c.GOOGLE_DRIVE_RPM, c.GOOGLE_SELF_SIGNED_JWT]).toEqual([60, 60, 1200, '1']);
+    expect([c.STALE_AFTER_HOURS, c.AUDIT_RETENTION_DAYS, c.METRIC_TIMEOUT_SECONDS]).toEqual([48, 365, 60]);
+    expect(c.sourceKind).toBe('demo');
+  });
+
+  it('refuses GOOGLE_RPM, which is gone, naming the settings that replace it', () => {
+    expect(refusal({ GOOGLE_RPM: '240' })).toContain(
+      'GOOGLE_RPM: больше не используется — у чтений Google Sheets, записей и Google Drive теперь свои ограничения: GOOGLE_SHEETS_RPM (по умолчанию 60',
+    );
+  });
+
+  it('refuses TRUST_PROXY=true, and takes a hop count or loopback', () => {
+    expect(refusal({ TRUST_PROXY: 'true' })).toContain('TRUST_PROXY: значение true доверяет заголовку X-Forwarded-For от кого угодно');
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).TRUST_PROXY).toBe('loopback');
+  });
+
+  it('says what a number setting expects', () => {
+    expect(refusal({ STALE_AFTER_HOURS: 'двое суток' })).toContain('STALE_AFTER_HOURS: ожидается целое число часов от 1 до 8760');
+    expect(refusal({ GOOGLE_SHEETS_RPM: '0' })).toContain('GOOGLE_SHEETS_RPM: ожидается целое число от 1 до 100000');
+    expect(refusal({ GOOGLE_SELF_SIGNED_JWT: 'yes' })).toContain('GOOGLE_SELF_SIGNED_JWT: допустимые значения: 0 и 1');
+  });
+});
