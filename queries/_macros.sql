@@ -1,5 +1,7 @@
--- Shared building blocks of the metric queries, created at start-up (server/schema.ts).
--- Each macro states one rule of METRICS.md so that every metric applies it the same way.
+-- Shared building blocks of the queries over the loaded rows, created at start-up
+-- (server/schema.ts): the derived facts (queries/_facts.sql), the registers (queries/registry/)
+-- and mentor matching (server/matching.ts) read them. Each macro states one rule of METRICS.md so
+-- that every query applies it the same way; the metrics read the facts (queries/_facts_macros.sql).
 
 -- The organizations a metric reports on: listed in the registry and active (an inactive one
 -- only while it has data, so its history still counts), filtered by code ($orgs, empty = all)
@@ -24,26 +26,9 @@ CREATE OR REPLACE MACRO employed_on(hired, dismissed, d) AS
 CREATE OR REPLACE MACRO pair_active(start_date, end_fact, d_from, d_to) AS
   start_date <= d_to AND (end_fact IS NULL OR end_fact >= d_from);
 
--- The population of a period: teachers employed on its last day, with their static flags.
-CREATE OR REPLACE MACRO population(d_to) AS TABLE
-  SELECT t.org, t.person_key, t.young, t.mentor_trained, t.category
-  FROM teachers t
-  WHERE employed_on(t.hired, t.dismissed, d_to);
-
 -- Pair rows (of every organization's sheet) active in the period.
 CREATE OR REPLACE MACRO active_pairs(d_from, d_to) AS TABLE
   SELECT * FROM pairs WHERE pair_active(start_date, end_fact, d_from, d_to);
-
--- Every member of the population with the roles of the period: the mentor / the mentee of at
--- least one active pair in any organization's sheet, counted in his or her own organization.
-CREATE OR REPLACE MACRO period_roles(d_from, d_to) AS TABLE
-  WITH ap AS (SELECT * FROM active_pairs(d_from, d_to)),
-  m AS (SELECT DISTINCT mentor_org AS org, mentor_key AS person_key FROM ap),
-  e AS (SELECT DISTINCT mentee_org AS org, mentee_key AS person_key FROM ap)
-  SELECT p.*, m.person_key IS NOT NULL AS is_mentor, e.person_key IS NOT NULL AS is_mentee
-  FROM population(d_to) p
-  LEFT JOIN m ON m.org = p.org AND m.person_key = p.person_key
-  LEFT JOIN e ON e.org = p.org AND e.person_key = p.person_key;
 
 -- Category terms (Порядок аттестации, приказ № 196 от 24.03.2023): Первая and Высшая assigned
 -- before 01.09.2023 and СЗД always hold five years from the order date; the day they lapse
@@ -89,28 +74,3 @@ CREATE OR REPLACE MACRO category_on(d, max_row_date) AS TABLE
   FROM teachers t
   LEFT JOIN before b ON b.person_org = t.org AND b.person_key = t.person_key AND b.n = 1
   LEFT JOIN after a ON a.person_org = t.org AND a.person_key = t.person_key AND a.n = 1;
-
--- The attestation rows dated in [d_from, d_to], each with its previous category: the Прежняя
--- категория, else the category held on the day before the order by the rule above (reading
--- all of the teacher's earlier rows, whatever their date).
-DROP VIEW IF EXISTS attestation_steps;
-CREATE OR REPLACE MACRO attestation_steps(d_from, d_to) AS TABLE
-  WITH cur AS (
-    SELECT * FROM attestation_terms WHERE order_date BETWEEN d_from AND d_to
-  ),
-  prior AS (
-    SELECT cur.org, cur.row_no,
-      arg_max(
-        CASE WHEN p.lapses IS NOT NULL AND p.lapses <= cur.order_date - 1 THEN 'Без категории' ELSE p.category END,
-        p.order_date
-      ) AS held_before
-    FROM cur
-    JOIN attestation_terms p
-      ON p.person_org = cur.person_org AND p.person_key = cur.person_key AND p.order_date < cur.order_date
-    GROUP BY cur.org, cur.row_no
-  )
-  SELECT a.*, coalesce(a.prev_category, pr.held_before, 'Без категории') AS prev_effective,
-    pc.rank AS prev_rank
-  FROM cur a
-  LEFT JOIN prior pr ON pr.org = a.org AND pr.row_no = a.row_no
-  JOIN categories pc ON pc.name = coalesce(a.prev_category, pr.held_before, 'Без категории');

@@ -15,14 +15,15 @@
 --                active organizations that did it on time
 --   (NULL, NULL) all items of all active organizations: on_time_share = on time / (orgs × 6)
 -- Parameters: $to (and $from, unused), $orgs (VARCHAR[], empty = all), $type (or NULL).
+-- Organizations: metric_orgs (queries/_facts_macros.sql, over the fact table fact_orgs).
 WITH sel AS (
-  SELECT s.* FROM selected_orgs($orgs, $type) s JOIN orgs o ON o.code = s.code WHERE o.active
+  SELECT * FROM metric_orgs($orgs, $type) WHERE active
 ),
 items AS (
   SELECT item, rank, deadline FROM order_items WHERE deadline IS NOT NULL
 ),
 grid AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank,
     i.item, i.rank AS item_rank, i.deadline,
     CASE WHEN c.done_date <= CAST($to AS DATE) THEN c.done_date END AS done_date
   FROM sel s CROSS JOIN items i
@@ -36,11 +37,11 @@ flagged AS (
   FROM grid
 ),
 per_org AS (
-  SELECT org, org_name, org_type, type_rank, code_prefix, code_number,
+  SELECT org,
     sum(done_on_time)::INTEGER AS done_on_time, sum(done_late)::INTEGER AS done_late, sum(not_done)::INTEGER AS not_done,
     count(*)::INTEGER AS n,
     nullif(string_agg(item, ', ' ORDER BY item_rank) FILTER (WHERE not_done = 1), '') AS missing
-  FROM flagged GROUP BY ALL
+  FROM flagged GROUP BY org
 ),
 per_item AS (
   SELECT item, item_rank, deadline,
@@ -49,14 +50,14 @@ per_item AS (
   FROM flagged GROUP BY ALL
 ),
 all_rows AS (
-  SELECT org, org_name, org_type, 0 AS is_total, type_rank, code_prefix, code_number, item, item_rank, deadline, done_date,
+  SELECT org, org_name, org_type, 0 AS is_total, org_rank, item, item_rank, deadline, done_date,
     done_on_time, done_late, not_done, done_on_time / 1.0 AS on_time_share, NULL AS missing, NULL::DATE AS report_date
   FROM flagged
   UNION ALL BY NAME
-  SELECT p.org, p.org_name, p.org_type, 0 AS is_total, p.type_rank, p.code_prefix, p.code_number, NULL AS item, 0 AS item_rank,
+  SELECT p.org, s.name AS org_name, s.type AS org_type, 0 AS is_total, s.org_rank, NULL AS item, 0 AS item_rank,
     NULL::DATE AS deadline, NULL::DATE AS done_date, p.done_on_time, p.done_late, p.not_done,
     p.done_on_time / nullif(p.n, 0) AS on_time_share, p.missing, st.compliance_first_seen AS report_date
-  FROM per_org p LEFT JOIN org_state st ON st.org = p.org
+  FROM per_org p JOIN sel s ON s.code = p.org LEFT JOIN org_state st ON st.org = p.org
   UNION ALL BY NAME
   SELECT NULL AS org, NULL AS org_name, NULL AS org_type, 1 AS is_total, item, item_rank, deadline,
     done_on_time, done_late, not_done, done_on_time / nullif(n, 0) AS on_time_share
@@ -70,4 +71,4 @@ all_rows AS (
 SELECT org, org_name, org_type, item, deadline, done_date, done_on_time, done_late, not_done, on_time_share,
   missing, report_date
 FROM all_rows
-ORDER BY is_total, type_rank, code_prefix, code_number, org, item_rank;
+ORDER BY is_total, org_rank, item_rank;

@@ -15,21 +15,26 @@
 -- Edge cases: a mentor from another organization (`ФИО (КОД-ОО)`) counts in his or her own
 --   organization; a group of three mentees makes its mentor one mentor; rejected rows are not
 --   in the tables and count nowhere.
+-- Reads the facts (queries/_facts.sql, _facts_macros.sql): people_on = the population,
+--   roles_in = each person's roles in the pairs active in the period.
 WITH sel AS (
-  SELECT * FROM selected_orgs($orgs, $type)
+  SELECT * FROM metric_orgs($orgs, $type)
+),
+teachers AS (
+  SELECT org, count(*) AS teachers FROM people_on(CAST($to AS DATE)) GROUP BY org
 ),
 roles AS (
-  SELECT * FROM period_roles(CAST($from AS DATE), CAST($to AS DATE))
+  SELECT org, count(*) FILTER (WHERE is_mentor) AS mentors, count(*) FILTER (WHERE is_mentee) AS mentees,
+    count(*) AS engaged
+  FROM roles_in(CAST($from AS DATE), CAST($to AS DATE)) GROUP BY org
 ),
 per_org AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
-    count(r.person_key)::INTEGER AS teachers,
-    (count(*) FILTER (WHERE r.is_mentor))::INTEGER AS mentors,
-    (count(*) FILTER (WHERE r.is_mentee))::INTEGER AS mentees,
-    (count(*) FILTER (WHERE r.is_mentor OR r.is_mentee))::INTEGER AS engaged
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank,
+    coalesce(t.teachers, 0)::INTEGER AS teachers, coalesce(r.mentors, 0)::INTEGER AS mentors,
+    coalesce(r.mentees, 0)::INTEGER AS mentees, coalesce(r.engaged, 0)::INTEGER AS engaged
   FROM sel s
+  LEFT JOIN teachers t ON t.org = s.code
   LEFT JOIN roles r ON r.org = s.code
-  GROUP BY ALL
 ),
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
@@ -43,4 +48,4 @@ SELECT org, org_name, org_type,
   coalesce(mentees, 0) AS mentees, coalesce(engaged, 0) AS engaged,
   engaged / nullif(teachers, 0) AS engagement_rate
 FROM with_total
-ORDER BY is_total, type_rank, code_prefix, code_number, org;
+ORDER BY is_total, org_rank;

@@ -11,22 +11,23 @@
 --   usual order (type, then code), kinds and levels in the order of the contract, an empty
 --   level last.
 -- Parameters: $from, $to, $orgs (VARCHAR[], empty = all), $type (or NULL).
+-- Organizations: metric_orgs (queries/_facts_macros.sql, over the fact table fact_orgs).
 WITH sel AS (
-  SELECT * FROM selected_orgs($orgs, $type)
+  SELECT * FROM metric_orgs($orgs, $type)
 ),
 in_period AS (
   SELECT * FROM events
   WHERE event_date >= CAST($from AS DATE) AND event_date <= CAST($to AS DATE)
 ),
+counts AS (
+  SELECT org, kind, level, count(*) AS events, count(participants) AS with_participants, sum(participants) AS participants
+  FROM in_period GROUP BY org, kind, level
+),
 per_org AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
-    e.kind, e.level,
-    count(*)::INTEGER AS events,
-    count(e.participants)::INTEGER AS with_participants,
-    sum(e.participants)::INTEGER AS participants
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank, c.kind, c.level,
+    c.events::INTEGER AS events, c.with_participants::INTEGER AS with_participants, c.participants::INTEGER AS participants
   FROM sel s
-  JOIN in_period e ON e.org = s.code
-  GROUP BY ALL
+  JOIN counts c ON c.org = s.code
 ),
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
@@ -42,4 +43,4 @@ SELECT w.org, w.org_name, w.org_type, w.kind, w.level, w.events, w.with_particip
 FROM with_total w
 LEFT JOIN enum_order k ON k.kind = 'event_kind' AND k.value = w.kind
 LEFT JOIN enum_order l ON l.kind = 'event_level' AND l.value = w.level
-ORDER BY w.is_total, w.type_rank, w.code_prefix, w.code_number, w.org, k.rank NULLS LAST, w.kind, l.rank NULLS LAST;
+ORDER BY w.is_total, w.org_rank, k.rank NULLS LAST, w.kind, l.rank NULLS LAST;

@@ -6,15 +6,19 @@
 -- Grain: one row per (organization, form) with pairs > 0, then one total row per form
 --   (org = NULL) summed over the selected organizations; forms in the order of the contract.
 -- Parameters: $from, $to, $orgs (VARCHAR[], empty = all), $type (or NULL).
+-- Organizations: metric_orgs (queries/_facts_macros.sql, over the fact table fact_orgs).
 WITH sel AS (
-  SELECT * FROM selected_orgs($orgs, $type)
+  SELECT * FROM metric_orgs($orgs, $type)
+),
+counts AS (
+  SELECT org, form, count(*) AS pairs
+  FROM active_pairs(CAST($from AS DATE), CAST($to AS DATE))
+  GROUP BY org, form
 ),
 per_org AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
-    p.form, count(*)::INTEGER AS pairs
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank, c.form, c.pairs::INTEGER AS pairs
   FROM sel s
-  JOIN active_pairs(CAST($from AS DATE), CAST($to AS DATE)) p ON p.org = s.code
-  GROUP BY ALL
+  JOIN counts c ON c.org = s.code
 ),
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
@@ -23,4 +27,4 @@ with_total AS (
 )
 SELECT w.org, w.org_name, w.org_type, w.form, w.pairs
 FROM with_total w LEFT JOIN enum_order e ON e.kind = 'form' AND e.value = w.form
-ORDER BY w.is_total, w.type_rank, w.code_prefix, w.code_number, w.org, e.rank;
+ORDER BY w.is_total, w.org_rank, e.rank;

@@ -6,18 +6,20 @@
 -- Grain: one row per (organization, topic) with pairs > 0, then one total row per topic
 --   (org = NULL); topics in the order of the contract.
 -- Parameters: $from, $to, $orgs (VARCHAR[], empty = all), $type (or NULL).
+-- Organizations: metric_orgs (queries/_facts_macros.sql, over the fact table fact_orgs).
 WITH sel AS (
-  SELECT * FROM selected_orgs($orgs, $type)
+  SELECT * FROM metric_orgs($orgs, $type)
 ),
 links AS (
   SELECT p.org, unnest(p.topics) AS topic
   FROM active_pairs(CAST($from AS DATE), CAST($to AS DATE)) p
 ),
+counts AS (
+  SELECT org, topic, count(*) AS pairs FROM links GROUP BY org, topic
+),
 per_org AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
-    l.topic, count(*)::INTEGER AS pairs
-  FROM sel s JOIN links l ON l.org = s.code
-  GROUP BY ALL
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank, c.topic, c.pairs::INTEGER AS pairs
+  FROM sel s JOIN counts c ON c.org = s.code
 ),
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
@@ -26,4 +28,4 @@ with_total AS (
 )
 SELECT w.org, w.org_name, w.org_type, w.topic, w.pairs
 FROM with_total w LEFT JOIN enum_order e ON e.kind = 'topic' AND e.value = w.topic
-ORDER BY w.is_total, w.type_rank, w.code_prefix, w.code_number, w.org, e.rank;
+ORDER BY w.is_total, w.org_rank, e.rank;

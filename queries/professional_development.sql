@@ -13,40 +13,35 @@
 -- Grain: one row per organization plus the total row (org = NULL) from summed counts; ratios
 --   NULL when the denominator is 0.
 -- Parameters: $from, $to, $orgs (VARCHAR[], empty = all), $type (or NULL).
+-- Reads the facts (queries/_facts.sql, _facts_macros.sql): people_on = the population, roles_in =
+--   roles in the pairs active in the period, fact_courses = courses by the person they are of,
+--   fact_people.mentoring_course_end = the first end of a course on mentoring.
 WITH sel AS (
-  SELECT * FROM selected_orgs($orgs, $type)
+  SELECT * FROM metric_orgs($orgs, $type)
 ),
-roles AS (
-  SELECT * FROM period_roles(CAST($from AS DATE), CAST($to AS DATE))
+teachers AS (
+  SELECT org, count(*) AS teachers FROM people_on(CAST($to AS DATE)) GROUP BY org
 ),
-in_period AS (
-  SELECT c.person_org AS org, c.person_key, sum(c.hours) AS hours
-  FROM courses c
-  WHERE c.end_date BETWEEN CAST($from AS DATE) AND CAST($to AS DATE)
-  GROUP BY ALL
+courses AS (
+  SELECT org, count(DISTINCT pid) AS trained, sum(hours) AS hours
+  FROM fact_courses
+  WHERE on_staff(employed_from, employed_until, CAST($to AS DATE))
+    AND end_date BETWEEN CAST($from AS DATE) AND CAST($to AS DATE)
+  GROUP BY org
 ),
-mentoring_course AS (
-  SELECT DISTINCT c.person_org AS org, c.person_key
-  FROM courses c
-  WHERE c.mentoring_topic AND c.end_date <= CAST($to AS DATE)
-),
-member AS (
-  SELECT r.org, r.person_key, r.is_mentor,
-    ip.person_key IS NOT NULL AS trained, coalesce(ip.hours, 0) AS hours,
-    r.is_mentor AND (coalesce(r.mentor_trained, false) OR mc.person_key IS NOT NULL) AS mentor_trained_now
-  FROM roles r
-  LEFT JOIN in_period ip ON ip.org = r.org AND ip.person_key = r.person_key
-  LEFT JOIN mentoring_course mc ON mc.org = r.org AND mc.person_key = r.person_key
+mentors AS (
+  SELECT org, count(*) AS mentors_active, count(*) FILTER (WHERE mentor_trained) AS mentors_trained
+  FROM roles_in(CAST($from AS DATE), CAST($to AS DATE)) WHERE is_mentor GROUP BY org
 ),
 per_org AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
-    count(m.person_key)::INTEGER AS teachers,
-    (count(*) FILTER (WHERE m.trained))::INTEGER AS trained,
-    coalesce(sum(m.hours), 0)::INTEGER AS hours,
-    (count(*) FILTER (WHERE m.is_mentor))::INTEGER AS mentors_active,
-    (count(*) FILTER (WHERE m.mentor_trained_now))::INTEGER AS mentors_trained
-  FROM sel s LEFT JOIN member m ON m.org = s.code
-  GROUP BY ALL
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank,
+    coalesce(t.teachers, 0)::INTEGER AS teachers, coalesce(c.trained, 0)::INTEGER AS trained,
+    coalesce(c.hours, 0)::INTEGER AS hours,
+    coalesce(m.mentors_active, 0)::INTEGER AS mentors_active, coalesce(m.mentors_trained, 0)::INTEGER AS mentors_trained
+  FROM sel s
+  LEFT JOIN teachers t ON t.org = s.code
+  LEFT JOIN courses c ON c.org = s.code
+  LEFT JOIN mentors m ON m.org = s.code
 ),
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
@@ -62,4 +57,4 @@ SELECT org, org_name, org_type,
   coalesce(mentors_active, 0) AS mentors_active, coalesce(mentors_trained, 0) AS mentors_trained,
   mentors_trained / nullif(mentors_active, 0) AS mentors_trained_rate
 FROM with_total
-ORDER BY is_total, type_rank, code_prefix, code_number, org;
+ORDER BY is_total, org_rank;

@@ -17,10 +17,13 @@
 --                          of their active pairs, approved ≤ $to, any status (in any sheet)
 --   program_coverage     = mentees_with_program / mentees_active
 -- Statuses are those in the sheet now; dates decide the period.
+-- Program counts read the programs tab; mentee counts read the facts (queries/_facts.sql,
+--   _facts_macros.sql): people_on = the population, roles_in = roles in the pairs active in the
+--   period, with_program from each pair's earliest program approval (fact_roles.program_approved).
 -- Grain: one row per organization plus the total row (org = NULL) from summed counts.
 -- Parameters: $from, $to, $orgs (VARCHAR[], empty = all), $type (or NULL).
 WITH sel AS (
-  SELECT * FROM selected_orgs($orgs, $type)
+  SELECT * FROM metric_orgs($orgs, $type)
 ),
 prog AS (
   SELECT p.*,
@@ -42,28 +45,12 @@ prog_counts AS (
     count(*) FILTER (WHERE is_approved AND published) AS programs_published
   FROM prog GROUP BY org
 ),
-ap AS (
-  SELECT DISTINCT mentor_org, mentor_key, mentee_org, mentee_key
-  FROM active_pairs(CAST($from AS DATE), CAST($to AS DATE))
-),
-with_program AS (
-  SELECT DISTINCT ap.mentee_org AS org, ap.mentee_key AS person_key
-  FROM ap JOIN prog p
-    ON p.mentor_org = ap.mentor_org AND p.mentor_key = ap.mentor_key
-   AND p.mentee_org = ap.mentee_org AND p.mentee_key = ap.mentee_key
-  WHERE p.is_approved
-),
 mentee_counts AS (
-  SELECT r.org,
-    count(*) AS mentees_active,
-    count(w.person_key) AS mentees_with_program
-  FROM period_roles(CAST($from AS DATE), CAST($to AS DATE)) r
-  LEFT JOIN with_program w ON w.org = r.org AND w.person_key = r.person_key
-  WHERE r.is_mentee
-  GROUP BY r.org
+  SELECT org, count(*) AS mentees_active, count(*) FILTER (WHERE with_program) AS mentees_with_program
+  FROM roles_in(CAST($from AS DATE), CAST($to AS DATE)) WHERE is_mentee GROUP BY org
 ),
 per_org AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank,
     coalesce(pc.due, 0)::INTEGER AS due, coalesce(pc.completed, 0)::INTEGER AS completed,
     coalesce(pc.completed_on_time, 0)::INTEGER AS completed_on_time, coalesce(pc.terminated, 0)::INTEGER AS terminated,
     coalesce(pc.overdue, 0)::INTEGER AS overdue, coalesce(pc.active_programs, 0)::INTEGER AS active_programs,
@@ -103,4 +90,4 @@ SELECT org, org_name, org_type, due, completed, completed_on_time, terminated, o
   programs_approved, programs_published,
   programs_published / nullif(programs_approved, 0) AS published_rate
 FROM counted
-ORDER BY is_total, type_rank, code_prefix, code_number, org;
+ORDER BY is_total, org_rank;

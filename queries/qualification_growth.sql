@@ -13,47 +13,62 @@
 --   mentee_upgrade_rate   = mentees_upgraded / mentees
 --   others                = teachers − mentees; others_upgraded = upgraded − mentees_upgraded;
 --   other_upgrade_rate    = others_upgraded / others
--- "Category at a date" (macro category_on): the latest row dated ≤ d (Без категории from the day
---   its five-year term lapses), else Прежняя категория of the earliest later row, else
---   Педагоги.Категория; all of the teacher's rows are read, also those after the period.
+-- "Category at a date": the latest row dated ≤ d (Без категории from the day its five-year term
+--   lapses), else Прежняя категория of the earliest later row, else Педагоги.Категория; all of
+--   the teacher's rows are read, also those after the period.
+-- Reads the facts (queries/_facts.sql, _facts_macros.sql): people_on = the population, roles_in =
+--   roles in the pairs active in the period, fact_upgrades = the Аттестация rows above their
+--   previous category, category_spans_on(d) = the category each teacher holds on d.
 -- Grain: one row per organization plus the total row (org = NULL) from summed counts; ratios
 --   NULL when the denominator is 0 (growth_pp too).
 -- Parameters: $from, $to, $orgs (VARCHAR[], empty = all), $type (or NULL).
 WITH sel AS (
-  SELECT * FROM selected_orgs($orgs, $type)
+  SELECT * FROM metric_orgs($orgs, $type)
 ),
-roles AS (
-  SELECT * FROM period_roles(CAST($from AS DATE), CAST($to AS DATE))
+teachers AS (
+  SELECT org, count(*) AS teachers FROM people_on(CAST($to AS DATE)) GROUP BY org
+),
+held_start AS (
+  SELECT org, count(*) AS first_or_higher_start
+  FROM category_spans_on(CAST($from AS DATE) - 1)
+  WHERE on_staff(employed_from, employed_until, CAST($to AS DATE)) AND rank >= 2
+  GROUP BY org
+),
+held_end AS (
+  SELECT org, count(*) AS first_or_higher_end
+  FROM category_spans_on(CAST($to AS DATE))
+  WHERE on_staff(employed_from, employed_until, CAST($to AS DATE)) AND rank >= 2
+  GROUP BY org
+),
+mentees AS (
+  SELECT org, pid FROM roles_in(CAST($from AS DATE), CAST($to AS DATE)) WHERE is_mentee
+),
+upgraded AS (
+  SELECT DISTINCT org, pid
+  FROM fact_upgrades
+  WHERE on_staff(employed_from, employed_until, CAST($to AS DATE))
+    AND order_date BETWEEN CAST($from AS DATE) AND CAST($to AS DATE)
 ),
 upgrades AS (
-  SELECT DISTINCT person_org AS org, person_key
-  FROM attestation_steps(CAST($from AS DATE), CAST($to AS DATE))
-  WHERE rank > prev_rank
+  SELECT u.org, count(*) AS upgraded, count(m.pid) AS mentees_upgraded
+  FROM upgraded u LEFT JOIN mentees m ON m.pid = u.pid
+  GROUP BY u.org
 ),
-cat_start AS (SELECT * FROM category_on(CAST($from AS DATE) - 1, NULL)),
-cat_end AS (SELECT * FROM category_on(CAST($to AS DATE), NULL)),
-member AS (
-  SELECT r.org, r.person_key, r.is_mentee,
-    u.person_key IS NOT NULL AS upgraded,
-    cs_rank.rank >= 2 AS first_start,
-    ce_rank.rank >= 2 AS first_end
-  FROM roles r
-  LEFT JOIN upgrades u ON u.org = r.org AND u.person_key = r.person_key
-  JOIN cat_start cs ON cs.org = r.org AND cs.person_key = r.person_key
-  JOIN categories cs_rank ON cs_rank.name = cs.category
-  JOIN cat_end ce ON ce.org = r.org AND ce.person_key = r.person_key
-  JOIN categories ce_rank ON ce_rank.name = ce.category
+mentee_counts AS (
+  SELECT org, count(*) AS mentees FROM mentees GROUP BY org
 ),
 per_org AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
-    count(m.person_key)::INTEGER AS teachers,
-    (count(*) FILTER (WHERE m.upgraded))::INTEGER AS upgraded,
-    (count(*) FILTER (WHERE m.first_start))::INTEGER AS first_or_higher_start,
-    (count(*) FILTER (WHERE m.first_end))::INTEGER AS first_or_higher_end,
-    (count(*) FILTER (WHERE m.is_mentee))::INTEGER AS mentees,
-    (count(*) FILTER (WHERE m.is_mentee AND m.upgraded))::INTEGER AS mentees_upgraded
-  FROM sel s LEFT JOIN member m ON m.org = s.code
-  GROUP BY ALL
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank,
+    coalesce(t.teachers, 0)::INTEGER AS teachers, coalesce(u.upgraded, 0)::INTEGER AS upgraded,
+    coalesce(hs.first_or_higher_start, 0)::INTEGER AS first_or_higher_start,
+    coalesce(he.first_or_higher_end, 0)::INTEGER AS first_or_higher_end,
+    coalesce(mc.mentees, 0)::INTEGER AS mentees, coalesce(u.mentees_upgraded, 0)::INTEGER AS mentees_upgraded
+  FROM sel s
+  LEFT JOIN teachers t ON t.org = s.code
+  LEFT JOIN held_start hs ON hs.org = s.code
+  LEFT JOIN held_end he ON he.org = s.code
+  LEFT JOIN upgrades u ON u.org = s.code
+  LEFT JOIN mentee_counts mc ON mc.org = s.code
 ),
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
@@ -64,7 +79,7 @@ with_total AS (
   FROM per_org
 ),
 counted AS (
-  SELECT org, org_name, org_type, is_total, type_rank, code_prefix, code_number,
+  SELECT org, org_name, org_type, is_total, org_rank,
     coalesce(teachers, 0) AS teachers, coalesce(upgraded, 0) AS upgraded,
     coalesce(first_or_higher_start, 0) AS first_or_higher_start, coalesce(first_or_higher_end, 0) AS first_or_higher_end,
     coalesce(mentees, 0) AS mentees, coalesce(mentees_upgraded, 0) AS mentees_upgraded
@@ -80,4 +95,4 @@ SELECT org, org_name, org_type, teachers, upgraded,
   (teachers - mentees)::INTEGER AS others, (upgraded - mentees_upgraded)::INTEGER AS others_upgraded,
   (upgraded - mentees_upgraded) / nullif(teachers - mentees, 0) AS other_upgrade_rate
 FROM counted
-ORDER BY is_total, type_rank, code_prefix, code_number, org;
+ORDER BY is_total, org_rank;

@@ -10,24 +10,30 @@
 -- Grain: one row per organization plus the total row (org = NULL) from summed counts; ratios
 --   NULL when the denominator is 0.
 -- Parameters: $from, $to, $orgs (VARCHAR[], empty = all), $type (or NULL).
+-- Reads the facts (queries/_facts.sql, _facts_macros.sql): fact_people with on_staff = employed on a
+--   day, roles_in = each person's roles in the pairs active in the period.
 WITH sel AS (
-  SELECT * FROM selected_orgs($orgs, $type)
+  SELECT * FROM metric_orgs($orgs, $type)
 ),
-roles AS (
-  SELECT * FROM period_roles(CAST($from AS DATE), CAST($to AS DATE))
+young AS (
+  SELECT org,
+    count(*) FILTER (WHERE on_staff(employed_from, employed_until, CAST($to AS DATE))) AS young,
+    count(*) FILTER (WHERE on_staff(employed_from, employed_until, CAST($from AS DATE))) AS young_at_start,
+    count(*) FILTER (WHERE on_staff(employed_from, employed_until, CAST($from AS DATE))
+                       AND on_staff(employed_from, employed_until, CAST($to AS DATE))) AS young_retained
+  FROM fact_people WHERE young GROUP BY org
 ),
-at_start AS (
-  SELECT t.org, t.person_key, employed_on(t.hired, t.dismissed, CAST($to AS DATE)) AS retained
-  FROM teachers t
-  WHERE t.young AND employed_on(t.hired, t.dismissed, CAST($from AS DATE))
+covered AS (
+  SELECT org, count(*) AS young_with_mentor
+  FROM roles_in(CAST($from AS DATE), CAST($to AS DATE)) WHERE young AND is_mentee GROUP BY org
 ),
 per_org AS (
-  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.type_rank, s.code_prefix, s.code_number,
-    (SELECT count(*) FROM roles r WHERE r.org = s.code AND r.young)::INTEGER AS young,
-    (SELECT count(*) FROM roles r WHERE r.org = s.code AND r.young AND r.is_mentee)::INTEGER AS young_with_mentor,
-    (SELECT count(*) FROM at_start a WHERE a.org = s.code)::INTEGER AS young_at_start,
-    (SELECT count(*) FROM at_start a WHERE a.org = s.code AND a.retained)::INTEGER AS young_retained
+  SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank,
+    coalesce(y.young, 0)::INTEGER AS young, coalesce(c.young_with_mentor, 0)::INTEGER AS young_with_mentor,
+    coalesce(y.young_at_start, 0)::INTEGER AS young_at_start, coalesce(y.young_retained, 0)::INTEGER AS young_retained
   FROM sel s
+  LEFT JOIN young y ON y.org = s.code
+  LEFT JOIN covered c ON c.org = s.code
 ),
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
@@ -42,4 +48,4 @@ SELECT org, org_name, org_type,
   coalesce(young_at_start, 0) AS young_at_start, coalesce(young_retained, 0) AS young_retained,
   young_retained / nullif(young_at_start, 0) AS retention
 FROM with_total
-ORDER BY is_total, type_rank, code_prefix, code_number, org;
+ORDER BY is_total, org_rank;

@@ -6,6 +6,7 @@
 import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS, type ColumnDecl, type TabDecl } from './contract/index.ts';
 import { readFileSync } from 'node:fs';
 import type { Writer } from './db.ts';
+import { ensureFacts } from './facts.ts';
 
 /**
  * The schema version this program writes. A database of an older version is brought up to it
@@ -199,4 +200,8 @@ export async function createSchema(w: Writer): Promise<void> {
   }
   await w.conn.run(readFileSync(new URL('../queries/_macros.sql', import.meta.url), 'utf8'));
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)`, { v: String(SCHEMA_VERSION) });
+  // The derived facts the metrics read (issue #18): built when missing (an older database) or
+  // older than the rows (a sync that was killed), then the macros over them. Derived data, not
+  // schema: no version of its own, so an older program can still open the file.
+  await ensureFacts(w);
 }
