@@ -25,6 +25,23 @@ export interface DataRow {
   readonly raw: Record<string, string>;
 }
 
+/** What the rows of one laid-out tab share: the columns found (in sheet order), their header text and types. */
+export interface RowShape {
+  keys: readonly string[];
+  headers: Record<string, string>;
+  types: ReadonlyMap<string, ColumnDecl['type']>;
+}
+
+/** The shape of a tab's rows from its headers as found (column key → header text, in sheet order). */
+export function rowShape(headers: Record<string, string>, columns: readonly ColumnDecl[]): RowShape {
+  return { keys: Object.keys(headers), headers, types: new Map(columns.map((c) => [c.key, c.type])) };
+}
+
+/** A data row rebuilt from its cells (the sync keeps some rows in the database between its phases). */
+export function dataRow(row: number, cells: Record<string, Cell>, shape: RowShape): DataRow {
+  return new LaidRow(row, cells, shape);
+}
+
 /**
  * A laid-out row. `raw` is needed only for the rows that end in quarantine, so it is built on
  * first read rather than for each of the region's ~260,000 rows (time and memory of a sync).
@@ -34,7 +51,7 @@ class LaidRow implements DataRow {
   constructor(
     readonly row: number,
     readonly cells: Record<string, Cell>,
-    private readonly shape: { keys: readonly string[]; headers: Record<string, string>; types: ReadonlyMap<string, ColumnDecl['type']> },
+    private readonly shape: RowShape,
   ) {}
 
   get raw(): Record<string, string> {
@@ -167,23 +184,27 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     });
   }
 
-  const shape = { keys: [...positions.keys()], headers, types: new Map(columns.map((c) => [c.key, c.type])) };
+  // Column keys in sheet order: `headers` was filled in the same loop as `positions`.
+  const shape = rowShape(headers, columns);
   const empty = Object.fromEntries(columns.map((c) => [c.key, null])) as Record<string, Cell>;
   const rows: DataRow[] = [];
   /** Columns without a header that hold values: letter → how many cells. */
   const headless = new Map<number, number>();
+  const keys = [...positions.keys()];
+  const at = [...positions.values()];
+  const headed = header.map((h) => !isBlank(h ?? null));
   for (let r = headerRow + 1; r < grid.length; r++) {
     const line = grid[r] ?? [];
     // Every declared column is present; a column missing from the sheet reads as empty.
     const cells: Record<string, Cell> = { ...empty };
     let blank = true;
-    for (const [key, pos] of positions) {
-      const cell = line[pos] ?? null;
-      cells[key] = cell;
+    for (let k = 0; k < keys.length; k++) {
+      const cell = line[at[k]!] ?? null;
+      cells[keys[k]!] = cell;
       if (blank && !isBlank(cell)) blank = false;
     }
     for (let i = 0; i < line.length; i++) {
-      if (!isBlank(line[i]) && isBlank(header[i])) headless.set(i, (headless.get(i) ?? 0) + 1);
+      if (!headed[i] && !isBlank(line[i])) headless.set(i, (headless.get(i) ?? 0) + 1);
     }
     if (!blank) rows.push(new LaidRow(r + 1, cells, shape));
   }

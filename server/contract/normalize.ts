@@ -3,30 +3,49 @@
  * enum values, categories, organization codes) and by person identity.
  */
 
-/** Lower case, ё→е, whitespace collapsed, trimmed: identity of a person by name (CONTRACT 2.1). */
-export function normalizePersonName(s: string): string {
-  return s
-    .replace(/[\u00a0\u2007\u202f]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .toLowerCase()
-    .replace(/ё/g, 'е');
+/**
+ * A bounded memo of a pure string function: the sync applies these to every cell of a region
+ * (~260,000 rows), where the same values recur (enum values, dates, names of the same
+ * teachers); forgotten wholesale when full, so it never grows with the input.
+ */
+function memo(fn: (s: string) => string, max = 10_000): (s: string) => string {
+  let cache = new Map<string, string>();
+  return (s) => {
+    let out = cache.get(s);
+    if (out === undefined) {
+      out = fn(s);
+      if (cache.size >= max) cache = new Map();
+      cache.set(s, out);
+    }
+    return out;
+  };
 }
+
+/** Whitespace tidy() would change: other than single spaces between words (JS `\s` covers the no-break spaces). */
+const UNTIDY = /[^\S ]| {2}|^ | $/;
+
+/** Lower case, ё→е, whitespace collapsed, trimmed: identity of a person by name (CONTRACT 2.1). */
+export const normalizePersonName: (s: string) => string = memo((s) => {
+  const t = tidy(s).toLowerCase();
+  return t.includes('ё') ? t.replace(/ё/g, 'е') : t;
+});
 
 /**
  * A matching key that ignores case, ё/е, spaces, dashes, quotes and punctuation: only letters
  * and digits survive. Used for titles, headers, enum values and codes. It never guesses: two
  * texts match only when they differ in formatting alone.
  */
-export function matchKey(s: string): string {
-  return s
+export const matchKey: (s: string) => string = memo((s) =>
+  s
     .toLowerCase()
     .replace(/ё/g, 'е')
-    .replace(/[^\p{L}\p{N}]+/gu, '');
-}
+    .replace(/[^\p{L}\p{N}]+/gu, ''),
+);
 
 /** Collapse whitespace and trim, keep case: how we display a value a school typed. */
 export function tidy(s: string): string {
+  // Most cells are tidy already: one test instead of two replacements and a trim.
+  if (!UNTIDY.test(s)) return s;
   return s.replace(/[\u00a0\u2007\u202f]/g, ' ').replace(/\s+/g, ' ').trim();
 }
 

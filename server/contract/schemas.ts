@@ -126,8 +126,29 @@ function columnParser(c: ColumnDecl): (cell: Cell | undefined) => Parsed<unknown
   const parse = cellParser(c);
   const missing = requiredProblem(c);
   const empty: Parsed<unknown> = c.required ? { ok: false, problem: missing } : { ok: true, value: null };
-  return (cell) => (cell === undefined || isBlank(cell) ? empty : (formulaError(cell) ?? parse(cell)));
+  const direct = (cell: Cell | undefined) => (cell === undefined || isBlank(cell) ? empty : (formulaError(cell) ?? parse(cell)));
+  // Only columns of few distinct values: names and free text rarely repeat (a memo would only
+  // keep them alive), and a list value is an array each row would share.
+  if (!MEMO_KINDS.has(c.type.kind)) return direct;
+  // The same cells recur down a column (dates, enum values, categories, hours): each distinct
+  // cell is parsed once per run of up to CELL_MEMO values (results are never changed).
+  let memo = new Map<Cell, Parsed<unknown>>();
+  return (cell) => {
+    if (cell === undefined || cell === null) return empty;
+    if (Object.is(cell, -0)) return direct(cell);
+    let out = memo.get(cell);
+    if (out === undefined) {
+      out = direct(cell);
+      if (memo.size >= CELL_MEMO) memo = new Map();
+      memo.set(cell, out);
+    }
+    return out;
+  };
 }
+
+/** Distinct cells remembered per column parser (then forgotten wholesale). */
+const CELL_MEMO = 1024;
+const MEMO_KINDS: ReadonlySet<ColumnDecl['type']['kind']> = new Set(['date', 'number', 'yesno', 'enum', 'category', 'item']);
 
 /** The zod schema of one column: blank → null (or an issue when required), else the parsed value. */
 export function columnSchema(c: ColumnDecl): z.ZodType<unknown> {

@@ -12,7 +12,8 @@
  *    (and at least MIN_LOST_ORGS) stops the sync until accepted.
  */
 import { SHRINK_RULE, TABS, countOf, type DataIssue, type TabKey } from '../contract/index.ts';
-import type { ParsedOrg, ValidatedOrg } from './validate.ts';
+import type { OrgTally } from './load.ts';
+import type { ParsedOrg } from './validate.ts';
 
 /** A tab is held only when it would lose at least this many rows (a small sheet's edits are normal). */
 export const MIN_LOST_ROWS = SHRINK_RULE.minLostRows;
@@ -65,17 +66,16 @@ export interface TabShrink {
   rejected: number;
 }
 
-/** The tabs that would lose more than half of their rows if this load went ahead. */
-export function tabShrinks(v: ValidatedOrg, stored: Partial<Record<TabKey, number>> | undefined): TabShrink[] {
+/** The tabs that would lose more than half of their rows if this load went ahead (`v`: the organization's validation, load.ts `tallyOf`). */
+export function tabShrinks(v: OrgTally, stored: Partial<Record<TabKey, number>> | undefined): TabShrink[] {
   const out: TabShrink[] = [];
   for (const decl of TABS) {
     const t = v.tabs.get(decl.key);
     // Tabs that keep their stored rows (errors, kept) lose nothing.
     if (!t || (t.status !== 'ok' && t.status !== 'missing')) continue;
     const before = stored?.[decl.key] ?? 0;
-    if (!shrinks(before, t.rows.length, MIN_LOST_ROWS)) continue;
-    const rejected = v.quarantine.filter((q) => q.tab === t.title).length;
-    out.push({ title: t.status === 'missing' ? decl.title : t.title, before, after: t.rows.length, rejected });
+    if (!shrinks(before, t.rows, MIN_LOST_ROWS)) continue;
+    out.push({ title: t.status === 'missing' ? decl.title : t.title, before, after: t.rows, rejected: t.rejected });
   }
   return out;
 }

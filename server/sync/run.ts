@@ -1,19 +1,40 @@
 /**
- * One sync run: registry → fetch every active organization (bounded concurrency) → parse →
- * resolve references against the directory of all organizations → load the organizations in
- * batches, each organization's rows replaced atomically (a failed batch is retried one
- * organization per transaction). An organization that fails keeps its previous data and is marked stale;
- * the others still load. Every run is a row in `sync_runs`, every organization's outcome a row
- * in `sync_run_orgs`.
+ * One sync run: registry → fetch every active organization (bounded concurrency) → parse and
+ * validate each as it arrives → load in batches of validated rows, each organization's rows
+ * replaced atomically (a failed batch is retried one organization per transaction). References
+ * to another organization's teachers (`ФИО (КОД-ОО)`) resolve against that organization's
+ * teachers as read in this run, so an organization that names one not read yet waits, in the
+ * database, until every organization is read (phase 2): memory holds a batch, not the region
+ * (issue #18), and results never depend on the order in which sheets arrive. An organization
+ * that fails keeps its previous data and is marked stale; the others still load. Every run is
+ * a row in `sync_runs`, every organization's outcome a row in `sync_run_orgs`.
  */
-import type { DuckDBAppender } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import { bumpDataVersion } from '../cache.ts';
 import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue, type TabKey } from '../contract/index.ts';
 import { isoDay } from '../period.ts';
 import type { Db, Writer } from '../db.ts';
+import { rebuildFacts } from '../facts.ts';
 import { SourceError, type FetchResult, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
-import { insertIssues, insertQuarantineRows, loadOrg, loadOrgs, type LoadCounts, type OrgLoad } from './load.ts';
+import {
+  countsOf,
+  createStaging,
+  dropStaging,
+  insertIssues,
+  insertQuarantineRows,
+  loadOrg,
+  loadOrgs,
+  pack,
+  packedRows,
+  readPending,
+  tallyOf,
+  type LoadCounts,
+  type OrgLoad,
+  type OrgStage,
+  type OrgTally,
+  type PackedOrg,
+  type StoredRows,
+} from './load.ts';
 import { OrgPeople } from './people.ts';
 import {
   REGISTRY_ACCEPT_KEY,
@@ -28,7 +49,18 @@ import {
 } from './guard.ts';
 import { holdsOnlyDemoData, markSourceOfRun } from './provenance.ts';
 import { parseRegistry } from './registry.ts';
-import { codeMatcher, parseOrg, resolveOrg, type Directory, type ParsedOrg, type ValidatedOrg } from './validate.ts';
+import {
+  codeMatcher,
+  foreignCodes,
+  freezeOrg,
+  mergeValidated,
+  parseOrg,
+  resolveOrg,
+  splitOrg,
+  thawOrg,
+  type Directory,
+  type ParsedOrg,
+} from './validate.ts';
 
 /**
  * ok: loaded; unchanged: the source says nothing changed; failed: not read (previous data
@@ -79,6 +111,12 @@ export interface SyncOptions {
   staleAfterHours?: number;
   concurrency?: number;
   onProgress?: (o: OrgOutcome, done: number, total: number) => void;
+  /** Called as each organization's sheet has been read (or failed to be): reading is what takes the time. */
+  onFetched?: (fetched: number, total: number) => void;
+  /** Validated rows per load transaction (default LOAD_BATCH_ROWS): what the sync holds in memory, at most twice. */
+  batchRows?: number;
+  /** Called as each load batch starts to be written (diagnostics and tests: memory stays bounded). */
+  onLoadBatch?: (s: LoadBatchStats) => void;
 }
 
 /** Russian one-line summary for logs and the CLI. */
@@ -156,6 +194,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   // Also when the registry could not be read: an organization not read for too long is stale.
   await markStale(db, now(), opts.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS).catch(() => undefined);
   await db.write(async (w) => {
+    await rebuildFacts(w); // the facts the metrics read (server/facts.ts), as of this run's rows
     await w.run(
       `UPDATE sync_runs SET finished_at = $ts::TIMESTAMP, status = $status, orgs_total = $total, orgs_ok = $ok,
          orgs_unchanged = $unchanged, orgs_failed = $failed, orgs_held = $held, rows_loaded = $rows, rows_quarantined = $q,
@@ -262,71 +301,86 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     await recordOrg(db, runId, o, null);
     report(o);
   }
+  // Active organizations are reported as they finish, and listed in registry order.
+  const head = summary.orgs.length;
+  const rank = new Map<string, number>();
 
-  // Phase 1: fetch and parse every organization.
+  // Phase 1: fetch, parse and validate every organization, and finish at once each one whose
+  // references stay inside it or name organizations read already; they load in batches while
+  // the next ones are read (bounded: see Loader).
   const limits: SyncLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const limit = pLimit(opts.concurrency ?? 4);
   const stored = await storedCounts(db);
   const accepted = new Set((await db.query(`SELECT org FROM shrink_acceptances`)).map((r) => String(r.org)));
-  const fetched = await Promise.all(
-    active.map((entry) =>
-      limit(async (): Promise<Fetched> => {
-        const t0 = Date.now();
-        try {
-          const res = await opts.source.fetchOrg(entry, {
-            lastVersion: states.get(entry.code) ?? null,
-            full: opts.full ?? false,
-            wantTab: isContractTab,
-            limits,
-          });
-          if (res.status === 'ok') {
-            const problem = sizeProblem(entry.code, res.tabs, limits);
-            if (problem) throw new SourceError(problem, 'bad_shape', res.requests, res.retries);
-          }
-          const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs) : null;
-          const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
-          const heldTeachers = parsed !== null && !accepted.has(entry.code) && teachersShrink(parsed, stored.get(entry.code));
-          // The raw grids are not needed once parsed: not holding them until phase 2 keeps a
-          // region's sync well inside its memory budget.
-          return { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, t0, error: null };
-        } catch (e) {
-          return { entry, res: null, parsed: null, notes: [], heldTeachers: false, t0, error: e };
-        }
-      }),
-    ),
-  );
-
+  const knownCodes = (await db.query(`SELECT code FROM orgs WHERE in_registry`)).map((r) => String(r.code));
+  const everLoaded = new Set((await db.query(`SELECT org FROM org_state WHERE last_success IS NOT NULL`)).map((r) => String(r.org)));
   // The directory: this run's teachers where the tab loaded (and the organization is not held
   // for losing them), else the stored ones.
-  const parsedPeople = new Map<string, OrgPeople>();
-  for (const f of fetched) if (f.parsed?.people && !f.heldTeachers) parsedPeople.set(f.entry.code, f.parsed.people);
-  const storedDir = await storedPeople(db);
-  const knownCodes = (await db.query(`SELECT code FROM orgs WHERE in_registry`)).map((r) => String(r.code));
-  const dir: Directory = {
+  const people = new PeopleDirectory(db, stored, everLoaded, active.map((e) => e.code));
+  const loader = new Loader({
+    db,
+    runId,
+    now,
+    stored,
+    accepted,
+    people,
     orgCode: codeMatcher(knownCodes),
-    people: (org) => parsedPeople.get(org) ?? storedDir.get(org) ?? null,
-    storedPairs: async (org) =>
-      new Set(
-        (await db.query(
-          `SELECT mentor_org || '|' || mentor_key || '|' || mentee_org || '|' || mentee_key AS k FROM pairs WHERE org = $org`,
-          { org },
-        )).map((r) => String(r.k)),
+    present: await storedRows(db, stored),
+    batchRows: opts.batchRows ?? LOAD_BATCH_ROWS,
+    report: (index, o) => {
+      rank.set(o.org, index);
+      report(o);
+    },
+    onBatch: opts.onLoadBatch,
+  });
+  await db.write((w) => createStaging(w));
+  let fetchedCount = 0;
+  try {
+    await Promise.all(
+      active.map((entry, index) =>
+        limit(async () => {
+          const t0 = Date.now();
+          let f: Fetched;
+          try {
+            const res = await opts.source.fetchOrg(entry, {
+              lastVersion: states.get(entry.code) ?? null,
+              full: opts.full ?? false,
+              wantTab: isContractTab,
+              limits,
+            });
+            if (res.status === 'ok') {
+              const problem = sizeProblem(entry.code, res.tabs, limits);
+              if (problem) throw new SourceError(problem, 'bad_shape', res.requests, res.retries);
+            }
+            const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs) : null;
+            const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
+            const heldTeachers = parsed !== null && !accepted.has(entry.code) && teachersShrink(parsed, stored.get(entry.code));
+            if (parsed?.people && !heldTeachers) people.add(entry.code, parsed.people);
+            // The raw grids are not needed once parsed.
+            f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, t0, error: null };
+          } catch (e) {
+            f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, t0, error: e };
+          }
+          people.settle(entry.code);
+          opts.onFetched?.(++fetchedCount, active.length);
+          await loader.take(index, f);
+        }),
       ),
-  };
-
-  // Phase 2: resolve and load, LOAD_BATCH organizations per transaction (load.ts); outcomes
-  // are recorded and reported in registry order.
-  for (let i = 0; i < fetched.length; i += LOAD_BATCH) {
-    const chunk = fetched.slice(i, i + LOAD_BATCH);
-    const outcomes = await loadChunk(db, runId, chunk, dir, now, { stored, accepted });
-    await recordOrgs(db, runId, outcomes);
-    for (const x of outcomes) report(x.o);
-    // Parsed rows of a loaded batch are garbage now (the directory keeps its own people).
-    for (const f of chunk) f.parsed = null;
+    );
+    await loader.drain();
+    // Phase 2: every organization is read, so the directory is complete: the organizations
+    // that named one not read yet are finished and loaded, in registry order.
+    await loader.finishDeferred();
+  } finally {
+    await loader.settle();
+    await db.write((w) => dropStaging(w)).catch(() => undefined);
+    summary.orgs.push(...summary.orgs.splice(head).sort((x, y) => rank.get(x.org)! - rank.get(y.org)!));
   }
 }
 
-/** Organizations per load transaction: big enough to amortize DuckDB's per-statement cost. */
+/** Rows of validated organizations per load transaction (issue #18: what the sync holds in memory at most, twice: one batch written, one filling). */
+const LOAD_BATCH_ROWS = 16_000;
+/** Organizations per load transaction at most: big enough to amortize DuckDB's per-statement cost. */
 const LOAD_BATCH = 100;
 
 interface Fetched {
@@ -347,103 +401,425 @@ interface Recorded {
   counts: LoadCounts | null;
 }
 
+/** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */
+export interface LoadBatchStats {
+  /** 1 or 2: during phase 1 (as organizations are read) or phase 2 (organizations that name others). */
+  phase: 1 | 2;
+  orgs: number;
+  /** Validated rows of the batch, in memory until it is written. */
+  rows: number;
+  /**
+   * The most validated rows held in memory at once since the previous batch started: the
+   * batch being written and the one filling behind it (rows of organizations being parsed
+   * at that moment, at most `concurrency` of them, come on top).
+   */
+  peakRows: number;
+}
+
 /**
- * Resolves and loads one batch of fetched organizations: the loaded ones in one transaction
- * (or, when that fails, one transaction each, so that one bad organization cannot stop the
- * others), the unchanged ones with one update. Returns the outcomes in `chunk` order.
+ * The teachers of every organization, for references: this run's where the teachers tab
+ * loaded (and the organization is not held for losing them), else as last loaded — read from
+ * the database only for the organizations that need it (`ensure`), as they were before this
+ * run: an organization's stored teachers change in this run only when its tab loaded, and then
+ * this run's are used.
  */
-async function loadChunk(
-  db: Db,
-  runId: number,
-  chunk: readonly Fetched[],
-  dir: Directory,
-  now: () => Date,
-  guard: { stored: StoredCounts; accepted: ReadonlySet<string> },
-): Promise<Recorded[]> {
-  const outcomes: (Recorded | undefined)[] = new Array(chunk.length);
-  const fail = async (k: number, message: string, requests: number, retries: number) => {
-    const f = chunk[k]!;
-    await markFailed(db, runId, f.entry.code, message, now());
-    outcomes[k] = { o: outcome(f.entry.code, 'failed', message, Date.now() - f.t0, requests, retries), counts: null };
-  };
-  const unchanged: number[] = [];
-  const loads: { k: number; load: OrgLoad }[] = [];
-  // One instant for the whole batch: its organizations are committed together. (Distinct
-  // last_success values per organization also cost queries that decorrelate on them.)
-  const ts = now();
-  for (const [k, f] of chunk.entries()) {
+class PeopleDirectory {
+  private readonly parsed = new Map<string, OrgPeople>();
+  private readonly stored = new Map<string, OrgPeople | null>();
+
+  /** Organizations of this run not read yet: their entry may still change. */
+  private readonly unread: Set<string>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly counts: StoredCounts,
+    /** Organizations loaded at least once before this run. */
+    private readonly everLoaded: ReadonlySet<string>,
+    active: Iterable<string>,
+  ) {
+    this.unread = new Set(active);
+  }
+
+  /** This run's teachers of an organization (its tab loaded and it is not held for losing them). */
+  add(org: string, p: OrgPeople): void {
+    this.parsed.set(org, p);
+  }
+
+  /** The organization has been read (or failed to be): its entry is final. */
+  settle(org: string): void {
+    this.unread.delete(org);
+  }
+
+  /** Whether the organization's entry is final: read in this run, or not read in it at all. */
+  settled(org: string): boolean {
+    return !this.unread.has(org);
+  }
+
+  /** Reads the stored teachers of the organizations among `orgs` that have no teachers of this run. */
+  async ensure(orgs: Iterable<string>): Promise<void> {
+    const need = [...new Set(orgs)].filter((o) => !this.parsed.has(o) && !this.stored.has(o));
+    if (!need.length) return;
+    const withRows = need.filter((o) => (this.counts.get(o)?.teachers ?? 0) > 0);
+    const found = new Map<string, OrgPeople>();
+    if (withRows.length) {
+      const rows = await this.db.query(
+        `SELECT org, person_key, fio, code FROM teachers WHERE org IN (SELECT unnest($orgs)) ORDER BY org, row_no`,
+        { orgs: withRows },
+      );
+      for (const r of rows) {
+        const org = String(r.org);
+        let p = found.get(org);
+        if (!p) found.set(org, (p = new OrgPeople(org)));
+        p.add({ key: String(r.person_key), fio: String(r.fio), code: (r.code as string | null) ?? null });
+      }
+    }
+    // An organization that loaded once but whose teacher tab is empty still counts as loaded.
+    for (const o of need) this.stored.set(o, found.get(o) ?? (this.everLoaded.has(o) ? new OrgPeople(o) : null));
+  }
+
+  people(org: string): OrgPeople | null {
+    if (this.unread.has(org)) throw new Error(`внутренняя ошибка: организация ${org} ещё не прочитана`);
+    const p = this.parsed.get(org);
+    if (p) return p;
+    if (!this.stored.has(org)) throw new Error(`внутренняя ошибка: педагоги организации ${org} не прочитаны`);
+    return this.stored.get(org)!;
+  }
+}
+
+interface LoaderContext {
+  db: Db;
+  runId: number;
+  now: () => Date;
+  stored: StoredCounts;
+  accepted: ReadonlySet<string>;
+  people: PeopleDirectory;
+  orgCode: (typed: string) => string | null;
+  /** What each organization had stored when the sync started (load.ts: deletes only where there is something). */
+  present: StoredRows;
+  batchRows: number;
+  /** An organization's outcome; `index` is its place among the active organizations. */
+  report: (index: number, o: OrgOutcome) => void;
+  onBatch?: ((s: LoadBatchStats) => void) | undefined;
+}
+
+/** An organization validated in part in phase 1, waiting in `stg_pending` for phase 2. */
+interface Deferred {
+  index: number;
+  f: Fetched;
+  /** Its rows (phase 2 batches by them). */
+  rows: number;
+}
+
+type Item =
+  | { kind: 'load'; index: number; f: Fetched; v: PackedOrg; rows: number }
+  | { kind: 'stage'; index: number; f: Fetched; stage: OrgStage; rows: number };
+
+/**
+ * Phases 1 and 2 of a sync after the fetch. Each organization is validated as soon as it is
+ * read. One whose references stay inside it (the common case), or name only organizations
+ * read already (their teachers are final), is finished at once and joins the current load
+ * batch, packed (load.ts `pack`). One that names an organization not read yet (`ФИО (КОД-ОО)`)
+ * has its other tabs validated and waits, with its pairs and programs still to resolve, as
+ * JSON text in the database (validate.ts `freezeOrg`, load.ts `stg_pending`) until phase 2,
+ * when every organization's teachers are known. A batch is written (one transaction, load.ts)
+ * when it reaches `batchRows` rows, while the next fills; a reader waits while both are full.
+ * So the sync holds at most two batches of validated rows and the organizations being parsed,
+ * never every organization's rows; and its results do not depend on the order in which the
+ * sheets arrive: an organization is finished with teachers that no longer change. Outcomes
+ * are reported as they come; run.ts lists them in registry order.
+ */
+class Loader {
+  private buffer: Item[] = [];
+  private bufferRows = 0;
+  private inflightRows = 0;
+  /** See LoadBatchStats.peakRows. */
+  private peakRows = 0;
+  private unchanged: { index: number; f: Fetched }[] = [];
+  /** sync_run_orgs rows not written yet (written after each batch). */
+  private records: Recorded[] = [];
+  private readonly deferred: Deferred[] = [];
+  private writing: Promise<void> | null = null;
+  private failure: unknown = null;
+  private phase: 1 | 2 = 1;
+
+  constructor(private readonly ctx: LoaderContext) {}
+
+  /** Phase 1 for one fetched organization: fail, unchanged, held, load or stage. */
+  async take(index: number, f: Fetched): Promise<void> {
+    const { ctx } = this;
+    // A source that answers at once (memory, files) would chain every organization in
+    // microtasks: yield to the event loop, so that the batch being written (DuckDB answers
+    // through it) goes on while the next organizations are validated.
+    await yieldToLoop();
     if (f.error || !f.res) {
       const err = f.error;
       const message = err instanceof SourceError ? err.message : `ошибка чтения таблицы: ${(err as Error).message}`;
-      await fail(k, message, err instanceof SourceError ? err.requests : 0, err instanceof SourceError ? err.retries : 0);
-      continue;
+      await this.fail(index, f, message, err instanceof SourceError ? err.requests : 0, err instanceof SourceError ? err.retries : 0);
+      return;
     }
     if (f.res.status === 'unchanged') {
-      unchanged.push(k);
-      continue;
+      this.unchanged.push({ index, f });
+      return;
     }
+    const parsed = f.parsed as ParsedOrg;
+    f.parsed = null;
+    const code = f.entry.code;
     try {
-      const validated = await resolveOrg(f.parsed as ParsedOrg, dir);
-      const code = f.entry.code;
-      const shrinking = guard.accepted.has(code) ? [] : tabShrinks(validated, guard.stored.get(code));
-      if (shrinking.length > 0 || f.heldTeachers) {
-        const message = holdMessage(code, shrinking);
-        await holdOrg(db, runId, code, message, holdIssues(code, shrinking), now());
-        outcomes[k] = { o: outcome(code, 'held', message, Date.now() - f.t0, f.res.requests, f.res.retries), counts: null };
+      const foreign = foreignCodes(parsed, ctx.orgCode);
+      // Resolved now when its references stay inside it, or when every organization they
+      // name has been read already (their teachers are final); else it waits for phase 2.
+      if ([...foreign].every((c) => ctx.people.settled(c))) {
+        await ctx.people.ensure([code, ...foreign]);
+        const v = pack(await resolveOrg(parsed, foreign.size ? this.fullDirectory() : this.directory(code)));
+        if (await this.holdIfShrinking(index, f, tallyOf(v))) return;
+        await this.push({ kind: 'load', index, f, v, rows: packedRows(v) });
+      } else {
+        await ctx.people.ensure([code]);
+        const { local, cross } = splitOrg(parsed);
+        const v = await resolveOrg(local, this.directory(code));
+        const rows = [...v.tabs.values(), ...cross.tabs.values()].reduce((n, t) => n + t.rows.length, v.quarantine.length);
+        await this.push({ kind: 'stage', index, f, stage: { org: code, body: freezeOrg(v, cross) }, rows });
+      }
+    } catch (e) {
+      await this.fail(index, f, `ошибка загрузки в базу: ${(e as Error).message}`, f.res.requests, f.res.retries);
+    }
+  }
+
+  /** Writes what is buffered and waits for every write. */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.writing) {
+        await this.writing;
         continue;
       }
-      const message = [failedTabsMessage(validated), ...f.notes].filter((x) => x !== null).join('; ') || null;
-      loads.push({ k, load: { v: validated, state: { version: f.res.version, now: isoTs(ts), today: isoDay(ts), message } } });
-    } catch (e) {
-      await fail(k, `ошибка загрузки в базу: ${(e as Error).message}`, f.res.requests, f.res.retries);
+      if (!this.buffer.length && !this.unchanged.length && !this.records.length) return;
+      this.startWrite();
     }
   }
 
-  if (unchanged.length) {
-    await db.write((w) =>
-      w.run(
-        `UPDATE org_state SET last_attempt = $ts::TIMESTAMP, last_success = $ts::TIMESTAMP, last_status = 'unchanged',
-           last_message = NULL, stale = false WHERE org IN (SELECT unnest($orgs))`,
-        { ts: isoTs(now()), orgs: unchanged.map((k) => chunk[k]!.entry.code) },
-      ),
-    );
-    for (const k of unchanged) {
-      const f = chunk[k]!;
-      outcomes[k] = { o: outcome(f.entry.code, 'unchanged', null, Date.now() - f.t0, f.res!.requests, f.res!.retries), counts: null };
-    }
-  }
-
-  if (loads.length) {
-    let batch: LoadCounts[] | null = null;
-    try {
-      batch = await db.write((w) => loadOrgs(w, runId, loads.map((l) => l.load)));
-      bumpDataVersion();
-    } catch {
-      batch = null; // retried one by one below, where the failing organization is found and named
-    }
-    for (const [j, { k, load }] of loads.entries()) {
-      const f = chunk[k]!;
-      const res = f.res!;
-      let counts = batch?.[j];
-      if (counts === undefined) {
+  /** Phase 2: the deferred organizations, in registry order, in batches. */
+  async finishDeferred(): Promise<void> {
+    this.phase = 2;
+    const { ctx } = this;
+    const list = [...this.deferred].sort((a, b) => a.index - b.index);
+    for (let i = 0; i < list.length; ) {
+      const batch: Deferred[] = [];
+      let rows = 0;
+      while (i < list.length && batch.length < LOAD_BATCH && (batch.length === 0 || rows + list[i]!.rows <= ctx.batchRows)) {
+        rows += list[i]!.rows;
+        batch.push(list[i++]!);
+      }
+      const pending = await ctx.db.write((w) => readPending(w, batch.map((d) => d.f.entry.code)));
+      for (const d of batch) {
+        const { f, index } = d;
+        const code = f.entry.code;
         try {
-          counts = await db.write((w) => loadOrg(w, runId, load.v, load.state));
-          bumpDataVersion();
+          const { done, todo } = thawOrg(code, pending.get(code)!);
+          await ctx.people.ensure([code, ...foreignCodes(todo, ctx.orgCode)]);
+          const v = pack(mergeValidated(done, await resolveOrg(todo, this.fullDirectory())));
+          if (await this.holdIfShrinking(index, f, tallyOf(v))) continue;
+          await this.push({ kind: 'load', index, f, v, rows: packedRows(v) });
         } catch (e) {
-          await fail(k, `ошибка загрузки в базу: ${(e as Error).message}`, res.requests, res.retries);
-          continue;
+          await this.fail(index, f, `ошибка загрузки в базу: ${(e as Error).message}`, f.res!.requests, f.res!.retries);
         }
       }
+      await this.drain();
+    }
+  }
+
+  /** Whatever is left: buffered writes and outcomes not recorded yet. */
+  async settle(): Promise<void> {
+    await this.drain().catch(() => undefined);
+    while (this.writing) await this.writing;
+    await this.flushRecords().catch(() => undefined);
+  }
+
+  /** Phase 1 resolves an organization with its own teachers only (validate.ts `foreignCodes`). */
+  private directory(code: string): Directory {
+    const { ctx } = this;
+    return {
+      orgCode: ctx.orgCode,
+      people: (org) => {
+        if (org !== code) throw new Error(`внутренняя ошибка: ссылка на педагогов организации ${org} в первой фазе`);
+        return ctx.people.people(org);
+      },
+      storedPairs: (org) => storedPairs(ctx.db, org),
+    };
+  }
+
+  private fullDirectory(): Directory {
+    const { ctx } = this;
+    return { orgCode: ctx.orgCode, people: (org) => ctx.people.people(org), storedPairs: (org) => storedPairs(ctx.db, org) };
+  }
+
+  /**
+   * Adds a validated organization to the batch. A full batch is written at once when no other
+   * is being written (the caller goes on reading); otherwise the caller waits for that write:
+   * at most one batch is written while the next fills.
+   */
+  private async push(item: Item): Promise<void> {
+    this.buffer.push(item);
+    this.bufferRows += item.rows;
+    this.peakRows = Math.max(this.peakRows, this.heldRows);
+    while (this.bufferRows >= this.ctx.batchRows || this.buffer.length >= LOAD_BATCH) {
+      if (this.failure) throw this.failure;
+      if (this.writing) await this.writing;
+      else this.startWrite();
+    }
+  }
+
+  private startWrite(): void {
+    const batch = this.buffer;
+    const rows = this.bufferRows;
+    const unchanged = this.unchanged;
+    this.buffer = [];
+    this.bufferRows = 0;
+    this.unchanged = [];
+    this.inflightRows = rows;
+    this.ctx.onBatch?.({ phase: this.phase, orgs: batch.length, rows, peakRows: Math.max(this.peakRows, rows) });
+    this.peakRows = rows;
+    const writing: Promise<void> = this.write(batch, unchanged)
+      // Nobody may be waiting for this write: a failure (the database itself) is kept for the next caller.
+      .catch((e: unknown) => {
+        this.failure ??= e;
+      })
+      .finally(() => {
+        this.inflightRows = 0;
+        if (this.writing === writing) this.writing = null;
+      });
+    this.writing = writing;
+  }
+
+  /** Validated rows held in memory now: the batch being written and the one filling. */
+  get heldRows(): number {
+    return this.inflightRows + this.bufferRows;
+  }
+
+  /**
+   * One batch in one transaction (or, when that fails, one transaction per organization, so
+   * that one bad organization cannot stop the others); then the unchanged organizations with
+   * one update, and the outcomes.
+   */
+  private async write(batch: readonly Item[], unchanged: readonly { index: number; f: Fetched }[]): Promise<void> {
+    const { ctx } = this;
+    // One instant for the whole batch: its organizations are committed together. (Distinct
+    // last_success values per organization also cost queries that decorrelate on them.)
+    const ts = ctx.now();
+    const loads: { item: Extract<Item, { kind: 'load' }>; load: OrgLoad; o: OrgOutcome; counts: LoadCounts }[] = [];
+    const stages: Extract<Item, { kind: 'stage' }>[] = [];
+    for (const item of batch) {
+      if (item.kind === 'stage') {
+        stages.push(item);
+        continue;
+      }
+      const tally = tallyOf(item.v);
+      const counts = countsOf(tally);
+      const message = [failedTabsMessage(tally), ...item.f.notes].filter((x) => x !== null).join('; ') || null;
+      const res = item.f.res!;
       const o: OrgOutcome = {
-        ...outcome(f.entry.code, 'ok', load.state.message ?? null, Date.now() - f.t0, res.requests, res.retries),
+        ...outcome(item.f.entry.code, 'ok', message, Date.now() - item.f.t0, res.requests, res.retries),
         rowsLoaded: counts.rowsLoaded,
         rowsQuarantined: counts.rowsQuarantined,
         warnings: counts.warnings,
       };
-      outcomes[k] = { o, counts };
+      loads.push({ item, load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message } }, o, counts });
     }
+    const still = unchanged.map(({ index, f }) => ({ index, o: outcome(f.entry.code, 'unchanged', null, Date.now() - f.t0, f.res!.requests, f.res!.retries) }));
+    const markUnchanged = async (w: Writer) => {
+      if (!unchanged.length) return;
+      await w.run(
+        `UPDATE org_state SET last_attempt = $ts::TIMESTAMP, last_success = $ts::TIMESTAMP, last_status = 'unchanged',
+           last_message = NULL, stale = false WHERE org IN (SELECT unnest($orgs))`,
+        { ts: isoTs(ctx.now()), orgs: unchanged.map((u) => u.f.entry.code) },
+      );
+    };
+    // Everything of the batch in one transaction, with the outcomes recorded so far: one
+    // commit per batch (DuckDB checkpoints at a commit, off the JavaScript thread).
+    const waiting = this.records;
+    this.records = [];
+    const recorded = [...waiting, ...loads.map(({ o, counts }) => ({ o, counts })), ...still.map(({ o }) => ({ o, counts: null }))];
+    let written = false;
+    try {
+      await ctx.db.write((w) =>
+        loadOrgs(w, ctx.runId, loads.map((l) => l.load), stages.map((s) => s.stage), ctx.present, async () => {
+          await markUnchanged(w);
+          await insertRecords(w, ctx.runId, recorded);
+        }),
+      );
+      written = true;
+    } catch {
+      // retried one by one below, where the failing organization is found and named
+    }
+    if (written) {
+      if (loads.length) bumpDataVersion();
+      for (const { item, o } of loads) ctx.report(item.index, o);
+      for (const s of stages) this.deferred.push({ index: s.index, f: s.f, rows: s.rows });
+      for (const { index, o } of still) ctx.report(index, o);
+      return;
+    }
+    this.records.unshift(...waiting);
+    for (const { item, load, o } of loads) {
+      try {
+        const c = await ctx.db.write((w) => loadOrg(w, ctx.runId, load.v, load.state, ctx.present));
+        bumpDataVersion();
+        this.done(item.index, o, c);
+      } catch (e) {
+        await this.fail(item.index, item.f, `ошибка загрузки в базу: ${(e as Error).message}`, o.requests, o.retries);
+      }
+    }
+    for (const s of stages) {
+      try {
+        await ctx.db.write((w) => loadOrgs(w, ctx.runId, [], [s.stage]));
+        this.deferred.push({ index: s.index, f: s.f, rows: s.rows });
+      } catch (e) {
+        await this.fail(s.index, s.f, `ошибка загрузки в базу: ${(e as Error).message}`, s.f.res!.requests, s.f.res!.retries);
+      }
+    }
+    await ctx.db.write((w) => markUnchanged(w));
+    for (const { index, o } of still) this.done(index, o, null);
+    await this.flushRecords();
   }
-  return outcomes.map((x) => x!);
+
+  private async flushRecords(): Promise<void> {
+    const records = this.records;
+    this.records = [];
+    await recordOrgs(this.ctx.db, this.ctx.runId, records);
+  }
+
+  private done(index: number, o: OrgOutcome, counts: LoadCounts | null): void {
+    this.records.push({ o, counts });
+    this.ctx.report(index, o);
+  }
+
+  private async fail(index: number, f: Fetched, message: string, requests: number, retries: number): Promise<void> {
+    await markFailed(this.ctx.db, this.ctx.runId, f.entry.code, message, this.ctx.now());
+    this.done(index, outcome(f.entry.code, 'failed', message, Date.now() - f.t0, requests, retries), null);
+  }
+
+  /** The shrink guard (sync/guard.ts): holds the organization and reports it when a tab would lose more than half of its rows. */
+  private async holdIfShrinking(index: number, f: Fetched, t: OrgTally): Promise<boolean> {
+    const { ctx } = this;
+    const code = f.entry.code;
+    const shrinking = ctx.accepted.has(code) ? [] : tabShrinks(t, ctx.stored.get(code));
+    if (shrinking.length === 0 && !f.heldTeachers) return false;
+    const message = holdMessage(code, shrinking);
+    await holdOrg(ctx.db, ctx.runId, code, message, holdIssues(code, shrinking), ctx.now());
+    this.done(index, outcome(code, 'held', message, Date.now() - f.t0, f.res!.requests, f.res!.retries), null);
+    return true;
+  }
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Mentor–mentee links of the organization's stored pairs (programs check them when the pairs tab did not load). */
+async function storedPairs(db: Db, org: string): Promise<Set<string>> {
+  return new Set(
+    (await db.query(
+      `SELECT mentor_org || '|' || mentor_key || '|' || mentee_org || '|' || mentee_key AS k FROM pairs WHERE org = $org`,
+      { org },
+    )).map((r) => String(r.k)),
+  );
 }
 
 /** Why a spreadsheet is too big to load, or null. Counted as delivered, before any parsing. */
@@ -497,6 +873,28 @@ async function storedCounts(db: Db): Promise<StoredCounts> {
   return out;
 }
 
+/**
+ * Which organizations have rows in which tables when the sync starts (load.ts `StoredRows`):
+ * data tables from `counts`, their quarantine, findings and hold findings.
+ */
+async function storedRows(db: Db, counts: StoredCounts): Promise<StoredRows> {
+  const other = new Set(
+    (await db.query(
+      `SELECT DISTINCT 'quarantine' || chr(31) || org AS k FROM quarantine WHERE scope = 'sheet' AND org IS NOT NULL
+       UNION ALL
+       SELECT DISTINCT CASE scope WHEN 'hold' THEN 'hold_issues' ELSE 'issues' END || chr(31) || org FROM issues WHERE scope IN ('sheet', 'hold') AND org IS NOT NULL`,
+    )).map((r) => String(r.k)),
+  );
+  return {
+    has: (org, table) => {
+      if (TAB_KEYS.has(table)) return (counts.get(org)?.[table as TabKey] ?? 0) > 0;
+      return other.has(`${table}\u001f${org}`);
+    },
+  };
+}
+
+const TAB_KEYS: ReadonlySet<string> = new Set(TABS.map((t) => t.key));
+
 /** The tabs of the contract, by title as the sync matches them: only these are read. */
 const CONTRACT_TITLES = new Set(TABS.map((t) => matchKey(t.title)));
 export const isContractTab = (title: string) => CONTRACT_TITLES.has(matchKey(title));
@@ -538,7 +936,7 @@ export async function markInterrupted(w: Writer): Promise<void> {
 }
 
 /** The organization's state message when some tabs failed as a whole (their stored rows are kept). */
-function failedTabsMessage(v: ValidatedOrg): string | null {
+function failedTabsMessage(v: OrgTally): string | null {
   const failed = [...v.tabs.values()].filter((t) => t.status === 'error').map((t) => `«${t.title}»`);
   if (!failed.length) return null;
   return failed.length === 1
@@ -554,24 +952,34 @@ async function recordOrg(db: Db, runId: number, o: OrgOutcome, counts: LoadCount
   await recordOrgs(db, runId, [{ o, counts }]);
 }
 
-/** One row of `sync_run_orgs` per outcome, through one appender. */
+/** One row of `sync_run_orgs` per outcome (its own transaction). */
 async function recordOrgs(db: Db, runId: number, rows: readonly Recorded[]): Promise<void> {
+  if (rows.length) await db.write((w) => insertRecords(w, runId, rows));
+}
+
+/** One row of `sync_run_orgs` per outcome, in the caller's transaction if any. */
+async function insertRecords(w: Writer, runId: number, rows: readonly Recorded[]): Promise<void> {
   if (!rows.length) return;
-  const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-  await db.write((w) =>
-    w.appendRows('sync_run_orgs', rows, (a, { o, counts }) => {
-      a.appendInteger(runId);
-      a.appendVarchar(o.org);
-      a.appendVarchar(o.status);
-      text(a, o.message);
-      a.appendInteger(o.rowsLoaded);
-      a.appendInteger(o.rowsQuarantined);
-      a.appendInteger(o.warnings);
-      a.appendInteger(o.requests);
-      a.appendInteger(o.retries);
-      a.appendInteger(Math.round(o.durationMs));
-      text(a, counts ? JSON.stringify(counts.tabs) : null);
-    }),
+  // One statement with list parameters rather than an appender: it runs off the JavaScript
+  // thread (an appender outside a transaction would also commit, and checkpoint, on it).
+  const num = (f: (o: OrgOutcome) => number) => rows.map(({ o }) => String(f(o)));
+  await w.run(
+    `INSERT INTO sync_run_orgs (run_id, org, status, message, rows_loaded, rows_quarantined, warnings, requests, retries, duration_ms, tabs)
+     SELECT $run, unnest($org), unnest($status), unnest($message), unnest($loaded)::INTEGER, unnest($quarantined)::INTEGER,
+       unnest($warnings)::INTEGER, unnest($requests)::INTEGER, unnest($retries)::INTEGER, unnest($duration)::INTEGER, unnest($tabs)`,
+    {
+      run: runId,
+      org: rows.map(({ o }) => o.org),
+      status: rows.map(({ o }) => o.status),
+      message: rows.map(({ o }) => o.message),
+      loaded: num((o) => o.rowsLoaded),
+      quarantined: num((o) => o.rowsQuarantined),
+      warnings: num((o) => o.warnings),
+      requests: num((o) => o.requests),
+      retries: num((o) => o.retries),
+      duration: num((o) => Math.round(o.durationMs)),
+      tabs: rows.map(({ counts }) => (counts ? JSON.stringify(counts.tabs) : null)),
+    },
   );
 }
 
@@ -631,21 +1039,4 @@ async function saveRegistry(w: Writer, entries: readonly OrgEntry[], brokenCodes
       { orgs: broken, ts, msg: BROKEN_ROW_MESSAGE },
     );
   }
-}
-
-async function storedPeople(db: Db): Promise<Map<string, OrgPeople>> {
-  const rows = await db.query(`SELECT org, person_key, fio, code FROM teachers ORDER BY org, row_no`);
-  const out = new Map<string, OrgPeople>();
-  for (const r of rows) {
-    const org = String(r.org);
-    let p = out.get(org);
-    if (!p) out.set(org, (p = new OrgPeople(org)));
-    p.add({ key: String(r.person_key), fio: String(r.fio), code: (r.code as string | null) ?? null });
-  }
-  // An organization that loaded once but whose teacher tab is empty still counts as loaded.
-  for (const r of await db.query(`SELECT org FROM org_state WHERE last_success IS NOT NULL`)) {
-    const org = String(r.org);
-    if (!out.has(org)) out.set(org, new OrgPeople(org));
-  }
-  return out;
 }

@@ -23,7 +23,7 @@ import {
   type TabDecl,
   type TabKey,
 } from '../contract/index.ts';
-import type { DataRow } from '../contract/layout.ts';
+import { dataRow, rowShape, type DataRow } from '../contract/layout.ts';
 import type { Cell, RawTab } from '../sources/types.ts';
 import { OrgPeople, personKey, type Person } from './people.ts';
 
@@ -458,4 +458,159 @@ export function codeMatcher(codes: Iterable<string>): (typed: string) => string 
   const m = new Map<string, string>();
   for (const c of codes) m.set(matchKey(c), c);
   return (typed) => m.get(matchKey(typed)) ?? null;
+}
+
+// ---- between the phases (sync/run.ts) ---------------------------------------------------
+
+/**
+ * The tabs whose references may name a teacher of another organization (`ФИО (КОД-ОО)`), with
+ * the tabs whose rules read those references: pairs (the mentor) and programs (the mentor; a
+ * program's pair must be on the pairs tab). The references of every other tab resolve against
+ * the organization's own teachers alone, so those tabs can be finished as soon as the
+ * organization is read.
+ */
+export const CROSS_ORG_TABS: readonly TabKey[] = ['pairs', 'programs'];
+
+for (const t of TABS) {
+  if (!CROSS_ORG_TABS.includes(t.key) && t.columns.some((c) => c.type.kind === 'person' && c.type.crossOrg)) {
+    throw new Error(`validate.ts: the tab ${t.key} takes «ФИО (КОД-ОО)» but is not in CROSS_ORG_TABS`);
+  }
+}
+
+/**
+ * Other organizations this organization's references name (`ФИО (КОД-ОО)` with a registry
+ * code not its own, in rows without errors): its references can be resolved only once their
+ * teachers are known. Empty: `resolveOrg` needs the organization's own teachers alone.
+ */
+export function foreignCodes(parsed: ParsedOrg, orgCode: (typed: string) => string | null): Set<string> {
+  const out = new Set<string>();
+  for (const key of CROSS_ORG_TABS) {
+    const t = parsed.tabs.get(key);
+    if (t?.status !== 'ok') continue;
+    const cols = t.decl.columns.filter((c) => c.type.kind === 'person' && c.type.crossOrg);
+    for (const r of t.rows) {
+      if (hasErrors(r)) continue;
+      for (const c of cols) {
+        const ref = r.values[c.key] as PersonRef | null | undefined;
+        if (!ref || ref.orgHint === null) continue;
+        const code = orgCode(ref.orgHint);
+        if (code !== null && code !== parsed.org) out.add(code);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * One organization as two parts that `resolveOrg` validates apart with the same result as
+ * whole: `cross` holds CROSS_ORG_TABS, `local` every other tab and the tab-level findings.
+ */
+export function splitOrg(parsed: ParsedOrg): { local: ParsedOrg; cross: ParsedOrg } {
+  const local = new Map<TabKey, TabOutcome>();
+  const cross = new Map<TabKey, TabOutcome>();
+  for (const [key, t] of parsed.tabs) (CROSS_ORG_TABS.includes(key) ? cross : local).set(key, t);
+  return { local: { ...parsed, tabs: local }, cross: { org: parsed.org, tabs: cross, issues: [], people: null } };
+}
+
+/** A number JSON would not keep (NaN, ±Infinity, -0), as an object; anything else as is. */
+const freezeCell = (c: Cell): unknown => (typeof c === 'number' && (!Number.isFinite(c) || Object.is(c, -0)) ? { n: String(c) } : c);
+const thawCell = (c: unknown): Cell => (c !== null && typeof c === 'object' ? Number((c as { n: string }).n) : (c as Cell));
+
+type FrozenRows = [row: number, cells: Record<string, unknown> | null, values: Record<string, unknown>, problems: DataIssue[] | null][];
+
+interface FrozenOrg {
+  /** Validated tabs (`resolveOrg` done). */
+  done: [key: TabKey, status: TabOutcome['status'], title: string, rows: FrozenRows][];
+  issues: DataIssue[];
+  quarantine: QuarantinedRow[];
+  /** Parsed tabs still to resolve. */
+  todo: [key: TabKey, status: TabOutcome['status'], title: string, headers: Record<string, string>, rows: FrozenRows][];
+  /** Values equal to -0 (JSON writes 0): [done or todo, tab index, row index, column key]. */
+  negativeZeros: [0 | 1, number, number, string][];
+}
+
+function freezeRows<R extends { row: number; values: Record<string, unknown> }>(
+  rows: readonly R[],
+  cells: (r: R) => Record<string, Cell> | null,
+  problems: (r: R) => DataIssue[] | null,
+  zeros: (row: number, key: string) => void,
+): FrozenRows {
+  return rows.map((r, i) => {
+    const v = r.values;
+    for (const k in v) if (v[k] === 0 && Object.is(v[k], -0)) zeros(i, k);
+    const c = cells(r);
+    let frozen: Record<string, unknown> | null = null;
+    if (c) {
+      frozen = {};
+      for (const k in c) frozen[k] = freezeCell(c[k]!);
+    }
+    return [r.row, frozen, v, problems(r)];
+  });
+}
+
+/**
+ * An organization validated in part, as JSON text, so that it waits for the second phase in
+ * the database rather than in memory: `done` is what `resolveOrg` made of its tabs that need
+ * no other organization, `todo` its parsed tabs that do (splitOrg). `thawOrg` gives both back
+ * as they were (the quarantine's raw values of `todo` rows are rebuilt from their cells, as on
+ * first read).
+ */
+export function freezeOrg(done: ValidatedOrg, todo: ParsedOrg): string {
+  const negativeZeros: FrozenOrg['negativeZeros'] = [];
+  const frozen: FrozenOrg = {
+    done: [...done.tabs].map(([key, t], ti) => [
+      key,
+      t.status,
+      t.title,
+      freezeRows(t.rows, () => null, () => null, (ri, k) => negativeZeros.push([0, ti, ri, k])),
+    ]),
+    issues: done.issues,
+    quarantine: done.quarantine,
+    todo: [...todo.tabs].map(([key, t], ti) => [
+      key,
+      t.status,
+      t.title,
+      t.headers,
+      freezeRows(t.rows, (r) => r.cells, (r) => r.problems, (ri, k) => negativeZeros.push([1, ti, ri, k])),
+    ]),
+    negativeZeros,
+  };
+  return JSON.stringify(frozen);
+}
+
+export function thawOrg(org: string, json: string): { done: ValidatedOrg; todo: ParsedOrg } {
+  const f = JSON.parse(json) as FrozenOrg;
+  for (const [part, ti, ri, k] of f.negativeZeros) {
+    const rows = part === 0 ? f.done[ti]![3] : f.todo[ti]![4];
+    rows[ri]![2][k] = -0;
+  }
+  const done: ValidatedOrg = { org, tabs: new Map(), issues: f.issues, quarantine: f.quarantine };
+  for (const [key, status, title, rows] of f.done) done.tabs.set(key, { status, title, rows: rows.map(([row, , values]) => ({ row, values })) });
+  const tabs = new Map<TabKey, TabOutcome>();
+  for (const [key, status, title, headers, rows] of f.todo) {
+    const decl = TABS.find((d) => d.key === key)!;
+    const shape = rowShape(headers, decl.columns);
+    tabs.set(key, {
+      decl,
+      status,
+      title,
+      headers,
+      rows: rows.map(([row, frozenCells, values, problems]): PendingRow => {
+        const cells: Record<string, Cell> = {};
+        for (const k in frozenCells) cells[k] = thawCell(frozenCells[k]);
+        return { row, src: dataRow(row, cells, shape), cells, values, problems: problems ?? [] };
+      }),
+    });
+  }
+  return { done, todo: { org, tabs, issues: [], people: null } };
+}
+
+/** Two validated parts of one organization (disjoint tabs) as one, tabs in the contract's order. */
+export function mergeValidated(a: ValidatedOrg, b: ValidatedOrg): ValidatedOrg {
+  const tabs: ValidatedOrg['tabs'] = new Map();
+  for (const t of TABS) {
+    const x = a.tabs.get(t.key) ?? b.tabs.get(t.key);
+    if (x) tabs.set(t.key, x);
+  }
+  return { org: a.org, tabs, issues: [...a.issues, ...b.issues], quarantine: [...a.quarantine, ...b.quarantine] };
 }
