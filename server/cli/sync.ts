@@ -52,30 +52,44 @@ async function main(): Promise<number> {
   }
   const source = createSource(config);
   const tty = process.stdout.isTTY;
-  let requests = 0;
-  let retries = 0;
+  // The progress line (a terminal): sheets read — what takes the time under Google's quota —
+  // organizations loaded, requests, and the time the Sheets budget still needs, redrawn every
+  // second so it moves while the sync waits for the quota's window.
+  const line = { read: 0, done: 0, total: 0, requests: 0, retries: 0 };
+  const draw = () => {
+    if (line.total === 0) return;
+    const width = 30;
+    const filled = Math.round((line.read / line.total) * width);
+    const eta = line.read < line.total ? remainingText(source.etaMs?.(line.total) ?? 0) : '';
+    process.stdout.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] прочитано ${line.read}/${line.total}, загружено ${line.done}, запросов ${line.requests}, повторов ${line.retries}${eta}   `,
+    );
+  };
+  const timer = tty ? setInterval(draw, 1000) : null;
   const summary = await runSync({
     db,
     source,
     full,
     trigger: 'cli',
     staleAfterHours: config.STALE_AFTER_HOURS,
+    onFetched: (read, total) => {
+      Object.assign(line, { read, total });
+      if (tty) draw();
+    },
     onProgress: (o, done, total) => {
-      requests += o.requests;
-      retries += o.retries;
+      line.requests += o.requests;
+      line.retries += o.retries;
+      Object.assign(line, { done, total });
       if (tty) {
-        const width = 30;
-        const filled = Math.round((done / Math.max(total, 1)) * width);
-        process.stdout.write(
-          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} организаций, запросов ${requests}, повторов ${retries}   `,
-        );
-        if (o.status === 'failed' || o.status === 'held') process.stdout.write(`\n${o.org}: ${o.message}\n`);
+        if (o.status === 'failed' || o.status === 'held') process.stdout.write(`\r\x1b[K${o.org}: ${o.message}\n`);
+        draw();
       } else {
         const detail = o.status === 'ok' ? `строк ${o.rowsLoaded}, в карантине ${o.rowsQuarantined}` : (o.message ?? '');
         console.log(`${o.org}: ${STATUS[o.status]}${detail ? ` — ${detail}` : ''}`);
       }
     },
   });
+  if (timer) clearInterval(timer);
   if (tty) process.stdout.write('\n');
   await printFindings(db, process.argv.includes('--all-findings') ? Infinity : MAX_FINDINGS);
   console.log(summaryLine(summary));
@@ -83,6 +97,13 @@ async function main(): Promise<number> {
   if (config.SHEETS_WRITEBACK === '1') await writeBack(db, { writer: writerFromConfig(config), summary, log: (l) => console.log(l) });
   db.close();
   return summary.status === 'ok' ? 0 : 1;
+}
+
+/** ", осталось ≈ 3 мин" when the budget's wait is worth saying (over 10 seconds), else nothing. */
+function remainingText(ms: number): string {
+  if (ms < 10_000) return '';
+  const minutes = ms / 60_000;
+  return minutes < 1 ? `, осталось ≈ ${Math.ceil(ms / 1000)} с` : `, осталось ≈ ${Math.round(minutes)} мин`;
 }
 
 /** How many findings the CLI prints before pointing to the quality page. */

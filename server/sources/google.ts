@@ -204,6 +204,8 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   /** This sync's listing of the spreadsheets the service account sees (id → modifiedTime); null: not listed. */
   let listing: Promise<Map<string, string> | null> | null = null;
   const listsChanges = auth.kind === 'service' && (opts.changeDetection ?? 'auto') === 'auto';
+  /** Organizations whose sheet got a Sheets read in this sync (for the remaining time). */
+  const orgsRead = new Set<string>();
 
   function sanitize(text: string): string {
     return redact(text, secrets);
@@ -350,6 +352,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
       try {
         answer = await slots(async () => {
           await budget.acquire();
+          if (t.kind === 'org' && o.api !== 'drive') orgsRead.add(t.code);
           c.requests++;
           return send(cl);
         });
@@ -459,14 +462,16 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
     kind: 'google',
     description,
 
-    etaMs(reads: number): number {
-      return budgets.sheets.etaMs(reads);
+    etaMs(orgs: number): number {
+      // The organizations not asked for yet each need (at most) one Sheets read.
+      return budgets.sheets.etaMs(Math.max(0, orgs - orgsRead.size));
     },
 
     async readRegistry(): Promise<RawTab> {
       // A sync starts by reading the registry: what the last one learned about Drive is forgotten.
       listing = null;
       driveDisabled = false;
+      orgsRead.clear();
       const t: Target = { kind: 'registry', id: registryId };
       const c: Counters = { requests: 0, retries: 0 };
       if (!ID_RE.test(registryId)) {

@@ -81,6 +81,9 @@ export interface Source {
   readRegistry(): Promise<RawTab>;
   /** One organization's tabs. Throws SourceError when the spreadsheet cannot be read. */
   fetchOrg(org: OrgEntry, ctx: FetchContext): Promise<FetchResult>;
-  /** How long `reads` more reads take at the source's budget, in ms (for the progress line); absent: no budget. */
-  etaMs?(reads: number): number;
+  /**
+   * How long the reads of a sync of `orgs` organizations still need at the source's budget, in
+   * ms (an upper bound, for the progress line); absent: the source has no budget.
+   */
+  etaMs?(orgs: number): number;
 }
