@@ -3,17 +3,20 @@
  *   sync   — the real sync with the real `google` source against the fake Sheets server
  *   load   — the sync from an in-memory source (no network): parse + validate + load + swap
  *   serve  — the real app on 127.0.0.1:0 over a synced database; also times runMetric directly
+ *            and the same SQL on raw DuckDB (bench/rawSql.ts)
  * Started by bench/run.ts with fork(); arguments come as JSON in argv[2], results go back by IPC.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Db } from '../server/db.ts';
+import { rebuildFacts } from '../server/facts.ts';
 import { createGoogleSource } from '../server/sources/google.ts';
 import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../server/sync/run.ts';
 import { parseOrg } from '../server/sync/validate.ts';
 import { percentiles, type Percentiles } from './http.ts';
 import { paramSet } from './params.ts';
+import { rawTimer } from './rawSql.ts';
 import { REFERENCE_DATE, REGISTRY_ID, buildRegion, corruptedTabs } from './region.ts';
 
 export type ChildArgs =
@@ -56,6 +59,8 @@ export interface LoadResult {
   corrupted: number;
   syncMs: number;
   parseMs: number;
+  /** The derived facts (server/facts.ts), after the sync: rebuilt in full, and asked again with nothing changed, ms. */
+  facts: { fullMs: number; unchangedMs: number };
   status: SyncSummary['status'];
   totals: SyncSummary['totals'];
   memory: Memory;
@@ -63,6 +68,8 @@ export interface LoadResult {
 
 export interface DirectResult {
   perMetric: Record<string, Percentiles>;
+  /** The same SQL and parameters on raw DuckDB (bench/rawSql.ts). */
+  raw: Record<string, Percentiles>;
   memory: Memory;
 }
 
@@ -142,12 +149,17 @@ async function loadPhase(a: Extract<ChildArgs, { phase: 'load' }>): Promise<Load
   const t0 = performance.now();
   const s = await runSync({ db, source: memorySource(region.registry, sheets), trigger: 'cli', full: true, now: () => NOW });
   const syncMs = performance.now() - t0;
+  // The sync ended with a rebuild of the facts (its last write): the same once more, then with nothing changed.
+  const facts = {
+    fullMs: (await db.write((w) => rebuildFacts(w, { force: true }))).ms,
+    unchangedMs: (await db.write((w) => rebuildFacts(w))).ms,
+  };
   db.close();
   // The CPU part alone (layout + zod + row rules), warm: what is left is resolve + DuckDB.
   const p0 = performance.now();
   for (const o of region.orgs) parseOrg(o.code, o.tabs);
   const parseMs = performance.now() - p0;
-  return { generateMs, gridRows: region.gridRows, corrupted, syncMs, parseMs, status: s.status, totals: s.totals, memory: memory() };
+  return { generateMs, gridRows: region.gridRows, corrupted, syncMs, parseMs, facts, status: s.status, totals: s.totals, memory: memory() };
 }
 
 async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<void> {
@@ -169,19 +181,28 @@ async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<vo
     void (async () => {
       if (msg.kind === 'direct') {
         // runMetric without HTTP and without the cache: every call is a distinct parameter set.
+        // Each set also runs raw (bench/rawSql.ts: the same SQL on a bare connection), the two
+        // taking turns to go first.
         const perMetric: Record<string, Percentiles> = {};
+        const raw: Record<string, Percentiles> = {};
+        const timer = await rawTimer(db.instance);
         for (const m of METRICS) {
           const times: number[] = [];
+          const rawTimes: number[] = [];
           for (let i = 0; i < (msg.count ?? 20); i++) {
             const p = paramSet((msg.offset ?? 0) + i, orgs);
             const params = parseParams({ ...p }, NOW);
+            if (i % 2 === 0) rawTimes.push(await timer.time(m.name, params));
             const t0 = performance.now();
             await runMetric(db, m.name, params);
             times.push(performance.now() - t0);
+            if (i % 2 === 1) rawTimes.push(await timer.time(m.name, params));
           }
           perMetric[m.name] = percentiles(times);
+          raw[m.name] = percentiles(rawTimes);
         }
-        send({ kind: 'direct', result: { perMetric, memory: memory() } satisfies DirectResult });
+        timer.close();
+        send({ kind: 'direct', result: { perMetric, raw, memory: memory() } satisfies DirectResult });
       } else if (msg.kind === 'memory') {
         send({ kind: 'memory', memory: memory() });
       } else if (msg.kind === 'exit') {

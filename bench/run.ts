@@ -45,8 +45,11 @@ const SIZES = (option('sizes') ?? '100,300,1000').split(',').map(Number);
 const LARGEST = Math.max(...SIZES);
 /** Section 2: latency per request and the regions it runs on (100 organizations under 60 a minute, 600 under 300). */
 const LATENCY = { ms: 150, size: 100, bigSize: 600 };
-/** Distinct parameter sets per metric in the single-client passes. */
-const SINGLE_CLIENT_SETS = 10;
+/**
+ * Distinct parameter sets per metric in the single-client passes: 20, so that the p95 (nearest
+ * rank) is not simply the slowest request (with 10 it was, and one pause of a shared machine set it).
+ */
+const SINGLE_CLIENT_SETS = 20;
 /** The cached pass repeats those sets this many times (cheap, and a p95 worth the name). */
 const CACHED_ROUNDS = 5;
 /**
@@ -62,7 +65,10 @@ const CONCURRENT = {
 };
 /** The HTTP concurrency of the source in the no-latency runs (its default is 4). */
 const HTTP_CONCURRENCY = 4;
-const TARGETS = { loadRowsPerS: 100_000, p95Ms: 50, rssMb: 500, benchMinutes: 10 };
+/** Issue #18's targets: load speed, cached answers over HTTP, the 50-client mixed load, peak memory; and the bench's own run time. */
+const TARGETS = { loadRowsPerS: 100_000, cachedP95Ms: 10, mixedP95Ms: 200, rssMb: 400, benchMinutes: 12 };
+/** Issue #18: uncached p95 at most this many times raw DuckDB's and under the bound (overview's own); 50 clients all missing the cache. */
+const COLD = { rawRatio: 1.5, p95Ms: 100, overviewP95Ms: 150, concurrentP95Ms: 1000 };
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const work = mkdtempSync(join(os.tmpdir(), 'monitor-bench-'));
@@ -123,7 +129,8 @@ function editSome(fake: FakeSheets, region: Region, round: number): number {
 }
 
 function minimumOf(auth: Auth, mode: 'batchGet' | 'gridData', changed: number, unchanged: number): number {
-  const detection = auth === 'service' ? Math.max(1, Math.ceil((changed + unchanged) / 1000)) : changed + unchanged;
+  // The listing pages count every spreadsheet the account sees: the organizations' and the registry.
+  const detection = auth === 'service' ? Math.ceil((changed + unchanged + 1) / 1000) : changed + unchanged;
   return 2 + detection + changed * (mode === 'gridData' ? 1 : 2);
 }
 
@@ -335,7 +342,8 @@ async function loadRun(size: number, badShare: number, profile: boolean): Promis
   const run: LoadRun = { ...r, badShare, rowsPerS: (rows / r.syncMs) * 1000, parseRowsPerS: (rows / r.parseMs) * 1000, ...(profile ? { profile: profDir } : {}) };
   log(
     `  ${size} орг., ${badShare ? `${fmt(badShare * 100)}% плохих строк` : 'чистые данные'}: ${fmt(rows)} строк за ${sec(r.syncMs)} = ${fmt(run.rowsPerS)} строк/с ` +
-      `(разбор и проверка отдельно: ${fmt(run.parseRowsPerS)} строк/с), в карантине ${fmt(r.totals.rowsQuarantined)}, пик RSS ${r.memory.maxRssMb} МБ`,
+      `(разбор и проверка отдельно: ${fmt(run.parseRowsPerS)} строк/с), в карантине ${fmt(r.totals.rowsQuarantined)}, пик RSS ${r.memory.maxRssMb} МБ; ` +
+      `производные факты: перестройка ${fmt(r.facts.fullMs)} мс (${fmt((r.facts.fullMs / r.syncMs) * 100)}% загрузки), без изменений ${fmt(r.facts.unchangedMs)} мс`,
   );
   return run;
 }
@@ -347,6 +355,8 @@ interface QueryRun {
   metrics: string[];
   sets: number;
   direct: Record<string, Percentiles>;
+  /** The same SQL and parameters on raw DuckDB, interleaved with `direct` (bench/rawSql.ts). */
+  raw: Record<string, Percentiles>;
   uncached: Record<string, Percentiles>;
   cached: Record<string, Percentiles>;
   /** Median answer size per metric, KB. */
@@ -370,11 +380,12 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
     const sets = SINGLE_CLIENT_SETS;
     let errors = 0;
 
-    // Warm-up: one request per metric (first-query costs: plan, macros, file pages).
-    for (const m of metrics) await get(`${url}/api/metrics/${m}?${queryString(paramSet(999_999, orgs))}`, agent);
+    // Warm-up: one request per metric (first-query costs: plan, macros, file pages). Set 999: a
+    // period the server accepts (set 999 999 spans more than 10 years, and got a 400).
+    for (const m of metrics) await get(`${url}/api/metrics/${m}?${queryString(paramSet(999, orgs))}`, agent);
 
     child.send({ kind: 'direct', count: sets, offset: 0 });
-    const direct = (await nextMessage<{ result: DirectResult }>(child, 'direct')).result.perMetric;
+    const { perMetric: direct, raw } = (await nextMessage<{ result: DirectResult }>(child, 'direct')).result;
 
     const uncached: Record<string, Percentiles> = {};
     const cached: Record<string, Percentiles> = {};
@@ -422,7 +433,7 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
     }
     child.send({ kind: 'memory' });
     const serverMemory = (await nextMessage<{ memory: Memory }>(child, 'memory')).memory;
-    return { size, metrics, sets, direct, uncached, cached, kilobytes, concurrentMixed, concurrentCold, serverMemory, errors };
+    return { size, metrics, sets, direct, raw, uncached, cached, kilobytes, concurrentMixed, concurrentCold, serverMemory, errors };
   } finally {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.send({ kind: 'exit' });
@@ -450,6 +461,37 @@ interface ScaleResult {
   gridDataSameRows: boolean;
   load: LoadRun[];
   queries: QueryRun;
+}
+
+/** Issue #18's targets for uncached answers: near raw DuckDB, under the bounds, and 50 clients all missing the cache. */
+function coldTargets(q: QueryRun): { name: string; target: string; actual: string; ok: boolean }[] {
+  const bound = (m: string) => (m === 'overview' ? COLD.overviewP95Ms : COLD.p95Ms);
+  const over = (r: Record<string, Percentiles>) => q.metrics.filter((m) => (r[m]?.p95 ?? Infinity) >= bound(m));
+  const far = (r: Record<string, Percentiles>) => q.metrics.filter((m) => (r[m]?.p95 ?? Infinity) > COLD.rawRatio * (q.raw[m]?.p95 ?? 0));
+  const list = (ms: string[]) => (ms.length ? ms.join(', ') : 'нет');
+  const worst = (r: Record<string, Percentiles>) => Math.max(...q.metrics.map((m) => (r[m]?.p95 ?? Infinity) / (q.raw[m]?.p95 ?? NaN)));
+  const worstMs = (r: Record<string, Percentiles>) => Math.max(...q.metrics.map((m) => r[m]?.p95 ?? Infinity));
+  const cold = q.concurrentCold;
+  return [
+    {
+      name: `p95 без кэша ÷ p95 сырого DuckDB, ${LARGEST} орг.`,
+      target: `≤ ${fmt(COLD.rawRatio, 1)}`,
+      actual: `runMetric: худшее ${fmt(worst(q.direct), 2)} (больше: ${list(far(q.direct))}); HTTP: худшее ${fmt(worst(q.uncached), 2)} (больше: ${list(far(q.uncached))})`,
+      ok: far(q.direct).length === 0 && far(q.uncached).length === 0,
+    },
+    {
+      name: `p95 без кэша, ${LARGEST} орг.`,
+      target: `< ${COLD.p95Ms} мс (overview < ${COLD.overviewP95Ms} мс)`,
+      actual: `runMetric: худший ${fmt(worstMs(q.direct), 1)} мс (не укладываются: ${list(over(q.direct))}); HTTP: худший ${fmt(worstMs(q.uncached), 1)} мс (не укладываются: ${list(over(q.uncached))})`,
+      ok: over(q.direct).length === 0 && over(q.uncached).length === 0,
+    },
+    {
+      name: `${CONCURRENT.clients} одновременных клиентов, все промахи кэша`,
+      target: `p95 < ${fmt(COLD.concurrentP95Ms)} мс`,
+      actual: cold ? `p95 ${fmt(cold.latency.p95)} мс` : 'не замерялось',
+      ok: cold !== null && cold.latency.p95 < COLD.concurrentP95Ms,
+    },
+  ];
 }
 
 function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: number): { md: string; targets: { name: string; target: string; actual: string; ok: boolean }[] } {
@@ -524,7 +566,7 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
   out.push(`## 3. Загрузка без сети: разбор + проверка + загрузка + замена (память → DuckDB)\n`);
   out.push(
     table(
-      ['организаций', 'данные', 'строк', 'время', 'строк/с', 'из них разбор и проверка, строк/с', 'в карантине', 'пик RSS, МБ'],
+      ['организаций', 'данные', 'строк', 'время', 'строк/с', 'из них разбор и проверка, строк/с', 'в карантине', 'пик RSS, МБ', 'факты: перестройка / без изменений, мс'],
       scales.flatMap((s) =>
         s.load.map((l) => [
           s.size,
@@ -535,11 +577,15 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
           Math.round(l.parseRowsPerS),
           l.totals.rowsQuarantined,
           l.memory.maxRssMb,
+          `${fmt(l.facts.fullMs)} / ${fmt(l.facts.unchangedMs)}`,
         ]),
       ),
     ),
   );
-  out.push('');
+  out.push(
+    `\nФакты — производные таблицы, которые читают показатели (server/facts.ts, queries/_facts.sql): синхронизация перестраивает их в своей последней ` +
+      `записи (время загрузки выше включает это); здесь — ещё одна полная перестройка после неё и вызов, когда строки не менялись (только хеш строк и две таблицы организаций).\n`,
+  );
 
   // 4. queries
   const q = big.queries;
@@ -548,11 +594,26 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
       `из кэша — те же наборы ${CACHED_ROUNDS} раз)\n`,
   );
   const pp = (p: Percentiles | undefined) => (p ? `${fmt(p.p50, 1)} / ${fmt(p.p95, 1)} / ${fmt(p.p99, 1)}` : '—');
+  const ratio = (a: Percentiles | undefined, b: Percentiles | undefined) => (a && b ? fmt(a.p95 / b.p95, 2) : '—');
   out.push(
     table(
-      ['показатель', 'runMetric напрямую', 'HTTP, без кэша', 'HTTP, из кэша', 'ответ, КБ'],
-      q.metrics.map((m) => [m, pp(q.direct[m]), pp(q.uncached[m]), pp(q.cached[m]), fmt(q.kilobytes[m] ?? NaN)]),
+      ['показатель', 'сырой DuckDB', 'runMetric напрямую', 'HTTP, без кэша', 'HTTP, из кэша', 'p95 ÷ сырой: runMetric / HTTP', 'ответ, КБ'],
+      q.metrics.map((m) => [
+        m,
+        pp(q.raw[m]),
+        pp(q.direct[m]),
+        pp(q.uncached[m]),
+        pp(q.cached[m]),
+        `${ratio(q.direct[m], q.raw[m])} / ${ratio(q.uncached[m], q.raw[m])}`,
+        fmt(q.kilobytes[m] ?? NaN),
+      ]),
     ),
+  );
+  out.push(
+    `\nСырой DuckDB — тот же SQL с теми же параметрами на отдельном соединении \`@duckdb/node-api\` того же экземпляра (без Db, пула, кэша и JSON; ` +
+      `bench/rawSql.ts), вперемежку с runMetric на тех же наборах; у \`overview\` своего SQL нет: сырой — шесть его частей и список активных ` +
+      `организаций подряд на одном соединении (runMetric считает части параллельно на двух соединениях). HTTP без кэша — другие наборы того же вида; ` +
+      `\`overview\` по HTTP берёт части из кэша.`,
   );
   for (const [name, r] of [['смешанная нагрузка (10 наборов на показатель, повторы — из кэша)', q.concurrentMixed], ['все запросы — промахи кэша', q.concurrentCold]] as const) {
     if (!r) continue;
@@ -597,7 +658,7 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
   // targets
   const clean = big.load.find((l) => l.badShare === 0);
   const excess = scales.flatMap((s) => s.requestRuns.filter((r) => r.requests !== r.minimum).map((r) => `${s.size}: ${r.label} +${r.requests - r.minimum}`));
-  const slow = q.metrics.filter((m) => (q.uncached[m]?.p95 ?? Infinity) >= TARGETS.p95Ms);
+  const slow = q.metrics.filter((m) => (q.cached[m]?.p95 ?? Infinity) >= TARGETS.cachedP95Ms);
   const rssSync = Math.max(...big.requestRuns.map((r) => r.memory.maxRssMb));
   const rssServer = q.serverMemory.maxRssMb;
   const concErrors = (q.concurrentMixed?.errors ?? 0) + (q.concurrentCold?.errors ?? 0);
@@ -621,12 +682,18 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
       : []),
     { name: 'загрузка', target: `≥ ${fmt(TARGETS.loadRowsPerS)} строк/с`, actual: `${fmt(clean?.rowsPerS ?? NaN)} строк/с`, ok: (clean?.rowsPerS ?? 0) >= TARGETS.loadRowsPerS },
     {
-      name: `p95 каждого показателя, один клиент, ${LARGEST} орг.`,
-      target: `< ${TARGETS.p95Ms} мс`,
-      actual: `без кэша: худший ${fmt(worstP95(q.uncached), 1)} мс${slow.length ? ` (не укладываются: ${slow.join(', ')})` : ''}; из кэша: худший ${fmt(worstP95(q.cached), 1)} мс`,
+      name: `p95 из кэша по HTTP, каждый показатель, ${LARGEST} орг.`,
+      target: `< ${TARGETS.cachedP95Ms} мс`,
+      actual: `худший ${fmt(worstP95(q.cached), 1)} мс${slow.length ? ` (не укладываются: ${slow.join(', ')})` : ''}`,
       ok: slow.length === 0,
     },
-    { name: `${CONCURRENT.clients} одновременных клиентов`, target: '0 ошибок', actual: `${concErrors} ошибок`, ok: concErrors === 0 && q.concurrentMixed !== null },
+    ...coldTargets(q),
+    {
+      name: `${CONCURRENT.clients} одновременных клиентов, смешанная нагрузка`,
+      target: `p95 < ${TARGETS.mixedP95Ms} мс, 0 ошибок`,
+      actual: q.concurrentMixed ? `p95 ${fmt(q.concurrentMixed.latency.p95)} мс, ошибок ${concErrors}` : 'не замерялось',
+      ok: concErrors === 0 && q.concurrentMixed !== null && q.concurrentMixed.latency.p95 < TARGETS.mixedP95Ms,
+    },
     { name: 'пиковая память', target: `< ${TARGETS.rssMb} МБ`, actual: `синхронизация ${rssSync} МБ, сервер ${rssServer} МБ`, ok: rssSync < TARGETS.rssMb && rssServer < TARGETS.rssMb },
     { name: '`npm run bench`', target: `< ${TARGETS.benchMinutes} мин`, actual: sec(totalMs), ok: totalMs < TARGETS.benchMinutes * 60_000 },
   ];
