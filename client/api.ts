@@ -1,5 +1,5 @@
 /**
- * Typed access to the dashboard API (shapes: DESIGN.md, "metric JSON" and "API"). Every
+ * Typed access to the dashboard API (shapes: docs/spec/DESIGN.md, "metric JSON" and "API"). Every
  * failure becomes an `ApiError` whose `message` is Russian and can be shown as it is; a 401
  * (the session ended) leads to the login page, a 403 `password_change_required` to «Сменить пароль».
  */
@@ -53,7 +53,7 @@ export interface OrgRow {
   month?: string;
 }
 
-/** Ratios are unrounded and `null` when their denominator is 0 (METRICS.md). */
+/** Ratios are unrounded and `null` when their denominator is 0 (docs/spec/METRICS.md). */
 type Ratio = number | null;
 
 export interface EngagementRow extends OrgRow {

@@ -10,7 +10,7 @@ const EMBED_OPTIONS: EmbedOptions = {
   // SVG: crisp text at any zoom, and marks are DOM elements the browser tests can count.
   renderer: 'svg',
   // The "…" menu offers the picture only (PNG for a letter, SVG for a printed report); the
-  // numbers themselves come from the server's exports (DESIGN.md), not from "view source".
+  // numbers themselves come from the server's exports (docs/spec/DESIGN.md), not from "view source".
   actions: { export: { png: true, svg: true }, source: false, compiled: false, editor: false },
   i18n: {
     CLICK_TO_VIEW_ACTIONS: 'Сохранить диаграмму',

@@ -29,7 +29,7 @@ export const FIRST_ACADEMIC_YEAR = 2023;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** An academic year runs from 1 September to 31 August (METRICS.md, default period). */
+/** An academic year runs from 1 September to 31 August (docs/spec/METRICS.md, default period). */
 export function academicYear(startYear: number): AcademicYear {
   const nextYear = String((startYear + 1) % 100).padStart(2, '0');
   return { label: `${startYear}/${nextYear}`, from: `${startYear}-09-01`, to: `${startYear + 1}-08-31` };

@@ -1,5 +1,5 @@
 /**
- * Items of order № 116-26-93 of 17.02.2023 that the dashboard tracks (ORDER.md), in the
+ * Items of order № 116-26-93 of 17.02.2023 that the dashboard tracks (docs/spec/ORDER.md), in the
  * order's own words, shortened: `title` for lists and tooltips, `short` for chart axes.
  * Deadlines come with the data (`compliance.deadline`).
  */

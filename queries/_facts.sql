@@ -10,7 +10,7 @@
 -- fact_category_spans, fact_upgrades, fact_courses) carries the teacher's `pid` (an integer key:
 -- the teachers row), `org` (the teacher's own organization: a mentor or a course of another
 -- organization's sheet counts there) and employment as a half-open interval, so that
---   employed on d (METRICS.md: Дата приёма empty or ≤ d, Дата увольнения empty or > d)
+--   employed on d (docs/spec/METRICS.md: Дата приёма empty or ≤ d, Дата увольнения empty or > d)
 --     = employed_from <= d AND d < employed_until      (empty dates as -infinity / infinity)
 -- and a metric counts members of the population by filtering a fact table, without a join.
 --
@@ -35,7 +35,7 @@
 --                       (NULL when empty), the term's end (lapses, view attestation_terms: five
 --                       years for Первая and Высшая before 01.09.2023 and for СЗД) and the next
 --                       row's date (next_date, infinity after the last)
---   fact_category_spans METRICS.md "Category at a date" (macro category_on, terms included) as
+--   fact_category_spans docs/spec/METRICS.md "Category at a date" (macro category_on, terms included) as
 --                       intervals [valid_from, valid_until) covering every day once per teacher:
 --                       before the first row, the Прежняя категория of that row (empty → Без
 --                       категории); from each row, its Присвоена категория until the next row or

@@ -1,6 +1,6 @@
 -- _facts_macros: the shared rules of the metric queries over the facts of queries/_facts.sql,
 -- created at start-up once the facts exist (server/facts.ts; DuckDB binds a table macro when it
--- is created). Each states one rule of METRICS.md, as those of _macros.sql do over the rows.
+-- is created). Each states one rule of docs/spec/METRICS.md, as those of _macros.sql do over the rows.
 
 -- The organizations a metric reports on (selected_orgs): filtered by code (org_codes, empty =
 -- all) and type (org_type, NULL = all); org_rank is their order in an answer.

@@ -1,6 +1,6 @@
 -- Shared building blocks of the queries over the loaded rows, created at start-up
 -- (server/schema.ts): the derived facts (queries/_facts.sql), the registers (queries/registry/)
--- and mentor matching (server/matching.ts) read them. Each macro states one rule of METRICS.md so
+-- and mentor matching (server/matching.ts) read them. Each macro states one rule of docs/spec/METRICS.md so
 -- that every query applies it the same way; the metrics read the facts (queries/_facts_macros.sql).
 
 -- The organizations a metric reports on: listed in the registry and active (an inactive one
@@ -42,7 +42,7 @@ CREATE OR REPLACE VIEW attestation_terms AS
     END AS lapses
   FROM attestations a JOIN categories c ON c.name = a.category;
 
--- The category a teacher holds on day `d` (METRICS.md "Category at a date"), reading the
+-- The category a teacher holds on day `d` (docs/spec/METRICS.md "Category at a date"), reading the
 -- teacher's attestation rows dated up to `max_row_date` (NULL = all rows):
 --   the latest row dated ≤ d (Без категории from the day its term lapses); else the Прежняя
 --   категория of the earliest later row (empty → Без категории); else Педагоги.Категория.

@@ -1,5 +1,5 @@
 -- attestation_due: категории, которые скоро истекают, — чтобы организации планировали аттестацию
--- (METRICS.md).
+-- (docs/spec/METRICS.md).
 --
 -- Formula (members of the population, employed on $to; Аттестация rows dated after $to are not
 --   looked at):

@@ -1,4 +1,4 @@
--- compliance: исполнение пункта 3 распоряжения № 116-26-93 (METRICS.md; deadlines in CONTRACT.md 2.7).
+-- compliance: исполнение пункта 3 распоряжения № 116-26-93 (docs/spec/METRICS.md; deadlines in docs/spec/CONTRACT.md 2.7).
 --
 -- Items with a deadline: 3.1, 3.3, 3.4, 3.5 (01.03.2023), 3.6, 3.7 (31.03.2023); the others are
 -- standing duties and are not scored. As of $to, an item of an organization is:

@@ -1,4 +1,4 @@
--- data_quality: можно ли доверять цифрам (METRICS.md).
+-- data_quality: можно ли доверять цифрам (docs/spec/METRICS.md).
 --
 -- Per organization of the registry: last successful sync, last attempt and its outcome
 --   ('ok' — loaded, 'unchanged' — nothing changed since, 'failed' — not read, previous data kept),

@@ -1,4 +1,4 @@
--- engagement: вовлечённость педагогов в наставничество (METRICS.md, item 2.4 of the order).
+-- engagement: вовлечённость педагогов в наставничество (docs/spec/METRICS.md, item 2.4 of the order).
 --
 -- Formula:
 --   teachers        = population: teachers employed on $to (Дата приёма empty or ≤ to,

@@ -1,4 +1,4 @@
--- pairs_by_form: действующие в периоде наставнические пары по формам наставничества (METRICS.md).
+-- pairs_by_form: действующие в периоде наставнические пары по формам наставничества (docs/spec/METRICS.md).
 --
 -- Formula: pairs = the pair rows of the organization's own sheet active in the period
 --   (Дата начала ≤ to and (Дата окончания (факт) empty or ≥ from)); one row = one link, so a

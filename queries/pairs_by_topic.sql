@@ -1,4 +1,4 @@
--- pairs_by_topic: действующие в периоде наставнические пары по направлениям (METRICS.md, item 2.1).
+-- pairs_by_topic: действующие в периоде наставнические пары по направлениям (docs/spec/METRICS.md, item 2.1).
 --
 -- Formula: pairs = the pair rows of the organization's own sheet active in the period, counted
 --   under each of their directions: a pair with two directions counts under both, so the rows

@@ -1,4 +1,4 @@
--- professional_development: повышение квалификации педагогов (METRICS.md, item 2.4).
+-- professional_development: повышение квалификации педагогов (docs/spec/METRICS.md, item 2.4).
 --
 -- Formula (every count is of members of the population, employed on $to):
 --   teachers             = the population

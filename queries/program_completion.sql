@@ -1,4 +1,4 @@
--- program_completion: персонализированные программы наставничества (ППН) (METRICS.md, item 2.4).
+-- program_completion: персонализированные программы наставничества (ППН) (docs/spec/METRICS.md, item 2.4).
 --
 -- Formula. Program counts are over the organization's own program rows, whoever has left since:
 --   due               = programs whose Дата завершения (план) is in [$from, $to]

@@ -1,4 +1,4 @@
--- qualification_growth: рост квалификационных категорий (METRICS.md, item 2.4).
+-- qualification_growth: рост квалификационных категорий (docs/spec/METRICS.md, item 2.4).
 --
 -- Formula (every count is of members of the population, employed on $to):
 --   teachers              = the population

@@ -1,4 +1,4 @@
--- young_specialists: молодые специалисты — охват наставничеством и закрепление (METRICS.md).
+-- young_specialists: молодые специалисты — охват наставничеством и закрепление (docs/spec/METRICS.md).
 --
 -- Formula (a young specialist: «Молодой специалист» = Да, or, when empty, стаж < 3 years):
 --   young             = members of the population (employed on $to) who are young specialists

@@ -28,7 +28,7 @@
  *     (the rule above): someone being mentored is not offered as a mentor;
  *   - load below the limit: load = the number of distinct mentees of the teacher's pairs
  *     active on `on`, in any organization's sheet (a mentor from another organization counts
- *     in his or her own one, METRICS.md); a teacher with load ≥ `limit` (default 3) is at
+ *     in his or her own one, docs/spec/METRICS.md); a teacher with load ≥ `limit` (default 3) is at
  *     capacity and not offered.
  *
  * Ranking: a lexicographic tuple, every component "more is better" except the load:
@@ -47,7 +47,7 @@
  *        - otherwise all five directions of the contract (item 2.1 lists them all: a beginner
  *          needs each), which makes this component the breadth of the mentor's experience.
  *      The component is the number of wanted directions among the mentor's.
- *   4. category held on `on` (METRICS.md "Category at a date", macro `category_on`), by its
+ *   4. category held on `on` (docs/spec/METRICS.md "Category at a date", macro `category_on`), by its
  *      rank: Педагог-методист / Педагог-наставник 4, Высшая 3, Первая 2 (first or higher:
  *      rank ≥ 2), СЗД 1, Без категории 0.
  *   5. trained in mentoring: `Обучение наставников` = Да, or a course with `Тема

@@ -1,5 +1,5 @@
 /**
- * The metric registry: each metric of METRICS.md is a SQL file in `queries/` (the file name is
+ * The metric registry: each metric of docs/spec/METRICS.md is a SQL file in `queries/` (the file name is
  * the metric's name) plus its Russian title, description and columns. Parameters are validated
  * here with zod and bound by name; no SQL is ever built from user input.
  */

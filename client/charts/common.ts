@@ -30,7 +30,7 @@ export const TOTAL_COLOR = '#1f2933';
 
 /**
  * Colors from the Okabe–Ito palette, told apart with any kind of color blindness. Registry
- * types (CONTRACT.md) keep their color whatever the filter.
+ * types (docs/spec/CONTRACT.md) keep their color whatever the filter.
  */
 export const TYPE_COLORS: ReadonlyArray<readonly [type: string, color: string]> = [
   ['Школа', '#3566a8'],

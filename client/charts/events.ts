@@ -25,7 +25,7 @@ export interface EventsRow extends OrgRow {
 export const NO_LEVEL = 'Уровень не указан';
 
 /**
- * Levels of the contract (CONTRACT.md, «Мероприятия», Уровень) in order, with colors from
+ * Levels of the contract (docs/spec/CONTRACT.md, «Мероприятия», Уровень) in order, with colors from
  * the Okabe–Ito palette (told apart with any kind of color blindness); others grey.
  */
 export const EVENT_LEVELS: ReadonlyArray<{ level: string; color: string; ink: string }> = [

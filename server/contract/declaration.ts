@@ -1,5 +1,5 @@
 /**
- * The spreadsheet contract (shared/CONTRACT.md) as the one machine-readable declaration.
+ * The spreadsheet contract (docs/spec/CONTRACT.md) as the one machine-readable declaration.
  * The zod row schemas, the DuckDB DDL, the generated docs page and the templates all derive
  * from this file; nothing about a tab is written anywhere else.
  */
@@ -81,7 +81,7 @@ export const ORG_TYPES: readonly EnumValue[] = [
   { value: 'Другое' },
 ];
 
-/** Category order (rank) of CONTRACT.md 2.5; the two 2023 categories share rank 4. */
+/** Category order (rank) of docs/spec/CONTRACT.md 2.5; the two 2023 categories share rank 4. */
 export const CATEGORIES: readonly (EnumValue & { rank: number })[] = [
   {
     value: 'Без категории',

@@ -1,5 +1,5 @@
 /**
- * Finding a tab by title and its columns by header text (CONTRACT.md section 2): the header
+ * Finding a tab by title and its columns by header text (docs/spec/CONTRACT.md section 2): the header
  * row is the first row that holds the tab's required headers; rows above it are skipped and
  * reported once; column order never matters; unknown columns are reported once.
  */

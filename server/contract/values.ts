@@ -1,5 +1,5 @@
 /**
- * Parsing of cell values (CONTRACT.md section 3). Every parser takes a non-empty cell and
+ * Parsing of cell values (docs/spec/CONTRACT.md section 3). Every parser takes a non-empty cell and
  * returns the value or a Russian explanation of what was expected. Dates are calendar dates
  * (`YYYY-MM-DD` strings) computed with integer arithmetic: no JS Date at local midnight, so
  * the result never depends on the process time zone.

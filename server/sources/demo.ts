@@ -296,7 +296,7 @@ export function isoFromSerial(serial: number): string {
 
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
-/** Same day k years later; 29 February becomes 28 February (as in METRICS.md). */
+/** Same day k years later; 29 February becomes 28 February (as in docs/spec/METRICS.md). */
 function addYears(dn: number, k: number): number {
   const [y, m, d] = ymd(dn);
   return m === 2 && d === 29 && !isLeap(y + k) ? day(y + k, 2, 28) : day(y + k, m, d);
@@ -777,7 +777,7 @@ function genStaff(org: Org, ctx: Ctx): void {
   }
 }
 
-/** When a category assigned on `date` stops holding (METRICS.md, "Terms"); null = never. */
+/** When a category assigned on `date` stops holding (docs/spec/METRICS.md, "Terms"); null = never. */
 function termEnd(cat: string, date: number): number | null {
   if (cat === CAT.szd) return addYears(date, 5);
   if ((cat === CAT.first || cat === CAT.high) && date < REFORM) return addYears(date, 5);

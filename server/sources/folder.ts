@@ -85,7 +85,7 @@ export function createFolderSource(dir: string): Source {
         } catch {
           throw new SourceError(`не удалось прочитать реестр организаций ${xlsx}: файл повреждён или это не .xlsx`, 'bad_shape');
         }
-        // Found like every tab (CONTRACT.md 2): never another sheet in its place.
+        // Found like every tab (docs/spec/CONTRACT.md 2): never another sheet in its place.
         const tab = findTab(tabs, REGISTRY_TAB.title);
         if (tab) return tab;
         const have = tabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного';

@@ -1,6 +1,6 @@
 /**
  * The directory of teachers per organization used to resolve person references
- * (CONTRACT.md section 3): by normalized ФИО, or by Код when the school uses codes.
+ * (docs/spec/CONTRACT.md section 3): by normalized ФИО, or by Код when the school uses codes.
  */
 import { closest, normalizePersonName } from '../contract/index.ts';
 

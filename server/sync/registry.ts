@@ -1,5 +1,5 @@
 /**
- * The registry tab `Организации` (CONTRACT.md section 1): one row per organization. A broken
+ * The registry tab `Организации` (docs/spec/CONTRACT.md section 1): one row per organization. A broken
  * row skips that organization only; duplicate codes skip every row with that code, since we
  * cannot know which spreadsheet is the right one.
  */

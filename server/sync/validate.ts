@@ -214,7 +214,7 @@ function fmt(iso: unknown): string {
   return ruDate(String(iso));
 }
 
-/** Rules that read several cells of one row (CONTRACT.md 2.1–2.5). */
+/** Rules that read several cells of one row (docs/spec/CONTRACT.md 2.1–2.5). */
 function applyRowRules(tab: TabKey, r: PendingRow, report: Report): void {
   const v = r.values;
   switch (tab) {

@@ -1,5 +1,5 @@
 /**
- * Issue #5's acceptance test: every metric of METRICS.md, worked out by hand from the fixture
+ * Issue #5's acceptance test: every metric of docs/spec/METRICS.md, worked out by hand from the fixture
  * municipality `test/fixtures/municipality` (three organizations, 40 teachers, CSV tabs), for
  * two periods that must give different numbers:
  *   P1 = the school year   2023-09-01 … 2024-08-31 (day before `from`: 2023-08-31)

@@ -1,6 +1,6 @@
 /**
  * A small stand-in for the dashboard API: the real client router plus fixed JSON for
- * `/api/metrics`, `/api/orgs` and `/api/metrics/engagement`, in the shapes of DESIGN.md.
+ * `/api/metrics`, `/api/orgs` and `/api/metrics/engagement`, in the shapes of docs/spec/DESIGN.md.
  * Only for developing the client and for the client-only browser test; the integration
  * tests use the real server.
  *

@@ -11,7 +11,7 @@ describe('contract declaration', () => {
     expect(committed).toBe(contractMarkdown());
   });
 
-  it('declares every tab of CONTRACT.md with its required flag', () => {
+  it('declares every tab of docs/spec/CONTRACT.md with its required flag', () => {
     expect(TABS.map((t) => [t.title, t.required])).toEqual([
       ['Педагоги', true],
       ['Наставнические пары', true],

@@ -25,7 +25,7 @@ const REF = '2025-05-15';
 /** The two school years before the reference date start here. */
 const WINDOW_START = '2023-09-01';
 
-// CONTRACT.md 2.6, typed out here on purpose: the demo must produce exactly these texts.
+// docs/spec/CONTRACT.md 2.6, typed out here on purpose: the demo must produce exactly these texts.
 const FORMS = [
   'Традиционная (один на один)', 'Групповая', 'Виртуальная (дистанционная)', 'Краткосрочная (целеполагающая)',
   'Реверсивная', 'Ситуационная', 'Скоростная', 'Руководитель – педагог', 'Педагог – педагог', 'Другое',
@@ -411,7 +411,7 @@ describe('attestation', () => {
     const md = iso.slice(4) === '-02-29' ? '-02-28' : iso.slice(4);
     return `${y}${md}`;
   };
-  /** METRICS.md "Category at a date", terms included. */
+  /** docs/spec/METRICS.md "Category at a date", terms included. */
   function heldOn(rows: { date: string; cat: string; prev: string | null }[], d: string, fallback: string): string {
     if (rows.length === 0) return fallback;
     const before = rows.filter((r) => r.date <= d);

@@ -1,4 +1,4 @@
-/** Finding tabs and headers (CONTRACT.md section 2): tolerant titles, header below a title block, free column order. */
+/** Finding tabs and headers (docs/spec/CONTRACT.md section 2): tolerant titles, header below a title block, free column order. */
 import { describe, expect, it } from 'vitest';
 import { findTab, layoutGrid, tabDecl } from '../../server/contract/index.ts';
 

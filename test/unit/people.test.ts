@@ -1,4 +1,4 @@
-/** Person references: the closest names suggested when a reference does not match (CONTRACT.md section 3). */
+/** Person references: the closest names suggested when a reference does not match (docs/spec/CONTRACT.md section 3). */
 import { describe, expect, it } from 'vitest';
 import { OrgPeople } from '../../server/sync/people.ts';
 

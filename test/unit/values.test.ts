@@ -1,5 +1,5 @@
 /**
- * The value rules of CONTRACT.md section 3. This file also runs under TZ=Asia/Irkutsk (see
+ * The value rules of docs/spec/CONTRACT.md section 3. This file also runs under TZ=Asia/Irkutsk (see
  * vitest.config.ts): dates are calendar dates, so every expectation is the same in both zones.
  */
 import { describe, expect, it } from 'vitest';
