@@ -32,7 +32,7 @@ import {
   type TabDecl,
 } from '../contract/index.ts';
 import { extractSpreadsheetId } from '../sources/sheetId.ts';
-import { normalizeTabTitle, quoteSheetTitle } from '../sources/google.ts';
+import { quoteSheetTitle } from '../sources/google.ts';
 import type { Cell, Grid } from '../sources/types.ts';
 import { TEMPLATE_ROWS, columnLetter, headerNote, listOf, widthOf } from '../template/xlsx.ts';
 import { spreadsheetUrl, type SheetsWriter } from './write.ts';
@@ -447,7 +447,7 @@ export async function readRegistryRow(writer: SheetsWriter, registryId: string, 
   };
   const meta = await writer.call<sheets_v4.Schema$Spreadsheet>(what, (c) => c.sheets.spreadsheets.get({ spreadsheetId: registryId, fields: 'sheets.properties.title' }), { ...hints, budget: 'read' });
   const titles = (meta.sheets ?? []).map((s) => s.properties?.title).filter((t): t is string => typeof t === 'string');
-  const tabTitle = titles.find((t) => normalizeTabTitle(t) === normalizeTabTitle(REGISTRY_TAB.title));
+  const tabTitle = titles.find((t) => matchKey(t) === matchKey(REGISTRY_TAB.title));
   if (tabTitle === undefined) {
     throw new ProvisionError(`в реестре организаций (таблица ${registryId}) нет листа «${REGISTRY_TAB.title}»; листы: ${titles.map((t) => `«${t}»`).join(', ') || 'нет ни одного'}`);
   }

@@ -32,7 +32,7 @@ import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget } from '../google/budget.ts';
 import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, readServiceAccountKey, redact, withSlash, type Failure } from '../google/failure.ts';
-import { countOf } from '../contract/index.ts';
+import { countOf, matchKey } from '../contract/index.ts';
 import { ID_RE, extractSpreadsheetId } from './sheetId.ts';
 
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
@@ -132,18 +132,6 @@ export { extractSpreadsheetId };
 /** A1 notation of a whole tab: the title in single quotes, apostrophes doubled (`'Дела''2024'`). */
 export function quoteSheetTitle(title: string): string {
   return `'${title.replace(/'/g, "''")}'`;
-}
-
-/** Title comparison key: case, ё/е, extra spaces and a trailing period do not matter. */
-export function normalizeTabTitle(title: string): string {
-  return title
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/ё/g, 'е')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/\.+$/, '')
-    .trim();
 }
 
 export { RateLimiter, backoffDelay } from '../google/budget.ts';
@@ -484,8 +472,9 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
         { check: checkSpreadsheet },
       );
       const titles = (meta.sheets ?? []).map((s) => s.properties?.title).filter((x): x is string => typeof x === 'string');
-      const want = normalizeTabTitle(registryTab);
-      const title = titles.find((x) => normalizeTabTitle(x) === want);
+      // The contract's rule for tab titles (the folder source's too): case, ё/е, spaces and punctuation do not matter.
+      const want = matchKey(registryTab);
+      const title = titles.find((x) => matchKey(x) === want);
       if (title === undefined) {
         const have = titles.length > 0 ? titles.map((x) => `«${x}»`).join(', ') : 'нет ни одного';
         throw new SourceError(`в реестре организаций (таблица ${registryId}) нет листа «${registryTab}»; листы: ${have}`, 'bad_shape', c.requests, c.retries);

@@ -7,11 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
+import { createFolderSource } from '../../server/sources/folder.ts';
 import {
   backoffDelay,
   createGoogleSource,
   extractSpreadsheetId,
-  normalizeTabTitle,
   quoteSheetTitle,
   RateLimiter,
   type GoogleSourceOptions,
@@ -117,12 +118,9 @@ describe('pure helpers', () => {
     expect(extractSpreadsheetId('https://docs.google.com/spreadsheets/d/e/2PACX-1vRabc/pubhtml')).toBeNull();
   });
 
-  it('quotes tab titles for A1 and normalizes titles', () => {
+  it('quotes tab titles for A1', () => {
     expect(quoteSheetTitle("Дела'2024")).toBe("'Дела''2024'");
     expect(quoteSheetTitle('Наставнические пары')).toBe("'Наставнические пары'");
-    expect(normalizeTabTitle('  Организации. ')).toBe(normalizeTabTitle('организации'));
-    expect(normalizeTabTitle('Повышение  квалификации')).toBe('повышение квалификации');
-    expect(normalizeTabTitle('Приём')).toBe(normalizeTabTitle('ПРИЕМ'));
   });
 
   it('backoff is full jitter under an exponential cap; Retry-After is seconds or an HTTP date', () => {
@@ -198,6 +196,28 @@ describe('google source against the fake Sheets server', () => {
     expect(fake.requests[1]?.ranges).toEqual(["'  ОРГАНИЗАЦИИ. '"]);
     expect(fake.requests.every((r) => r.auth === 'key' && r.status === 200)).toBe(true);
     expect(src.description).not.toContain(KEY);
+  });
+
+  it('finds the registry tab by the contract\'s title rule, as the folder source does: «Организации!» is «Организации»', async () => {
+    // One rule for both sources (contract/normalize.ts matchKey): case, ё/е, spaces and punctuation do not matter.
+    const rows = [
+      ['Код', 'Наименование', 'Тип', 'Таблица'],
+      ['СОШ-7', 'МБОУ «СОШ № 7»', 'Школа', '1Sosh7_abcdef'],
+    ];
+    fake.setSpreadsheet('1RegBang_0000', { tabs: [{ title: 'Лист1', rows: [['x']] }, { title: 'Организации!', rows }] });
+    const fromGoogle = await source({ registryId: '1RegBang_0000' }).src.readRegistry();
+    expect(fromGoogle.title).toBe('Организации!');
+    expect(fromGoogle.grid).toEqual(rows);
+
+    const dir = mkdtempSync(join(tmp, 'folder-'));
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Лист1').addRow(['x']);
+    const ws = wb.addWorksheet('Организации!');
+    for (const r of rows) ws.addRow(r);
+    await wb.xlsx.writeFile(join(dir, 'registry.xlsx'));
+    const fromFolder = await createFolderSource(dir).readRegistry();
+    expect(fromFolder.title).toBe('Организации!');
+    expect(fromFolder.grid).toEqual(rows);
   });
 
   it('a registry without the tab, or missing, is a SourceError naming the registry', async () => {
