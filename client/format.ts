@@ -8,6 +8,8 @@
  * everywhere reads better, and the output does not depend on the browser's ICU data.
  */
 
+import { plural as ruPlural } from '../shared/plural.ts';
+
 /** No-break space: keeps "42,5 %" and "1 250" on one line. */
 export const NBSP = '\u00a0';
 /** Typographic minus, as d3 prints it on axes. */
@@ -133,12 +135,7 @@ export function formatMonth(isoDate: string): string {
   return `${name} ${match[1]}`;
 }
 
-/** Russian plural: plural(3, ['организация', 'организации', 'организаций']) → "организации". */
+/** Russian plural: plural(3, ['организация', 'организации', 'организаций']) → "организации" (the rule: shared/plural.ts). */
 export function plural(count: number, forms: readonly [one: string, few: string, many: string]): string {
-  const n = Math.abs(count) % 100;
-  const last = n % 10;
-  if (n > 10 && n < 20) return forms[2];
-  if (last === 1) return forms[0];
-  if (last >= 2 && last <= 4) return forms[1];
-  return forms[2];
+  return ruPlural(count, forms[0], forms[1], forms[2]);
 }

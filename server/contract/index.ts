@@ -5,3 +5,4 @@ export * from './values.ts';
 export * from './layout.ts';
 export * from './schemas.ts';
 export * from './limits.ts';
+export * from './grid.ts';

@@ -3,13 +3,13 @@
  * row is the first row that holds the tab's required headers; rows above it are skipped and
  * reported once; column order never matters; unknown columns are reported once.
  */
-import type { Cell, Grid, RawTab } from '../sources/types.ts';
+import { columnLetter, type Cell, type Grid, type RawTab } from './grid.ts';
 import type { ColumnDecl, DataIssue } from './index.ts';
 import { matchKey } from './normalize.ts';
 import { displayCell, isBlank, rawText } from './values.ts';
 
 /** How far down a title block may push the header row. */
-const HEADER_SEARCH_ROWS = 30;
+export const HEADER_SEARCH_ROWS = 30;
 
 export function findTab(tabs: readonly RawTab[], title: string): RawTab | undefined {
   const key = matchKey(title);
@@ -81,12 +81,6 @@ export type Layout =
       notices: Omit<DataIssue, 'org' | 'tab'>[];
     };
 
-function columnLetter(i: number): string {
-  let s = '';
-  for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
-  return s;
-}
-
 function headerIndex(columns: readonly ColumnDecl[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const c of columns) {
@@ -156,7 +150,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
         ok: false,
         empty: false,
         notices,
-        problem: `столбец «${headers[key]}» встречается дважды (столбцы ${columnLetter(prev)} и ${columnLetter(i)}); оставьте один`,
+        problem: `столбец «${headers[key]}» встречается дважды (столбцы ${columnLetter(prev + 1)} и ${columnLetter(i + 1)}); оставьте один`,
       };
     }
     positions.set(key, i);
@@ -209,7 +203,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     if (!blank) rows.push(new LaidRow(r + 1, cells, shape));
   }
   if (headless.size) {
-    const letters = [...headless.keys()].sort((a, b) => a - b).map(columnLetter);
+    const letters = [...headless.keys()].sort((a, b) => a - b).map((i) => columnLetter(i + 1));
     notices.push({
       level: 'notice',
       row: null,

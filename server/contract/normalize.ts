@@ -3,6 +3,8 @@
  * enum values, categories, organization codes) and by person identity.
  */
 
+import { plural } from '../../shared/plural.ts';
+
 /**
  * A bounded memo of a pure string function: the sync applies these to every cell of a region
  * (~260,000 rows), where the same values recur (enum values, dates, names of the same
@@ -88,14 +90,8 @@ export function closest(target: string, candidates: Iterable<string>, limit = 3)
   return [...new Set(scored.map((s) => s.c))].slice(0, limit);
 }
 
-/** Russian plural form for a count: 1 строка, 2 строки, 5 строк, 21 строка, 11 строк. */
-export function plural(n: number, one: string, few: string, many: string): string {
-  const m10 = n % 10;
-  const m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return one;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
-  return many;
-}
+/** Russian plural form for a count (shared with the client). */
+export { plural };
 
 /** A count with its noun, digits grouped the Russian way: «1 234 знака». */
 export function countOf(n: number, one: string, few: string, many: string): string {

@@ -4,7 +4,7 @@
  * Russian problem text (the location is added by the caller from the issue path).
  */
 import { z } from 'zod';
-import type { Cell } from '../sources/types.ts';
+import type { Cell } from './grid.ts';
 import { CATEGORIES, REGISTRY_TAB, TABS, type ColumnDecl, type TabKey } from './declaration.ts';
 import {
   DATE_EXPECTED,

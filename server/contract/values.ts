@@ -4,7 +4,7 @@
  * (`YYYY-MM-DD` strings) computed with integer arithmetic: no JS Date at local midnight, so
  * the result never depends on the process time zone.
  */
-import type { Cell } from '../sources/types.ts';
+import type { Cell } from './grid.ts';
 import { CATEGORIES, type ColumnType, type EnumValue } from './declaration.ts';
 import { countOf, matchKey, tidy } from './normalize.ts';
 

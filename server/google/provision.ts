@@ -25,7 +25,9 @@ import {
   TABS,
   isBlank,
   layoutGrid,
+  HEADER_SEARCH_ROWS,
   matchKey,
+  toGrid,
   rawText,
   ruDate,
   type ColumnDecl,
@@ -33,7 +35,6 @@ import {
 } from '../contract/index.ts';
 import { extractSpreadsheetId } from '../sources/sheetId.ts';
 import { quoteSheetTitle } from '../sources/google.ts';
-import type { Cell, Grid } from '../sources/types.ts';
 import { TEMPLATE_ROWS, columnLetter, headerNote, listOf, widthOf } from '../template/xlsx.ts';
 import { spreadsheetUrl, type SheetsWriter } from './write.ts';
 
@@ -43,8 +44,6 @@ export type Request = sheets_v4.Schema$Request;
 export const TAB_ROWS = TEMPLATE_ROWS + 1;
 /** Grid columns of a tab created here (Google's default). */
 const TAB_COLUMNS = 26;
-/** How far down the header row is looked for in an existing tab (as the sync does). */
-export const HEADER_SEARCH_ROWS = 30;
 /** sheetId of the first tab of a new spreadsheet; the others follow. */
 const FIRST_SHEET_ID = 1001;
 
@@ -359,12 +358,6 @@ function planTab(tab: TabDecl, ex: ExistingTab, plan: Plan): void {
 // Reading what exists
 // ---------------------------------------------------------------------------------------------
 
-function toGrid(values: unknown): Grid {
-  if (!Array.isArray(values)) return [];
-  return values.map((row: unknown) =>
-    Array.isArray(row) ? row.map((v): Cell => (v === null || v === undefined ? null : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : String(v))) : [],
-  );
-}
 
 /** The spreadsheet as provisioning sees it: two reads (tabs, then the top rows of the declared tabs). */
 export async function readExisting(writer: SheetsWriter, id: string, what: string, hints: { notFound: string; forbidden: string }): Promise<ExistingSpreadsheet> {

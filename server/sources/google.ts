@@ -32,7 +32,7 @@ import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget } from '../google/budget.ts';
 import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, readServiceAccountKey, redact, withSlash, type Failure } from '../google/failure.ts';
-import { countOf, matchKey } from '../contract/index.ts';
+import { countOf, matchKey, plural, toGrid } from '../contract/index.ts';
 import { ID_RE, extractSpreadsheetId } from './sheetId.ts';
 
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
@@ -611,19 +611,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
 }
 
 
-function plural(n: number, one: string, few: string, many: string): string {
-  const m10 = n % 10;
-  const m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return one;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
-  return many;
-}
 
-function toCell(v: unknown): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  return String(v);
-}
 
 function isGridSheet(sheetType: string | null | undefined): boolean {
   return sheetType === undefined || sheetType === null || sheetType === 'GRID';
@@ -798,8 +786,3 @@ function gridFromData(data: sheets_v4.Schema$GridData[] | undefined): Grid {
   return grid;
 }
 
-/** API rows → Grid. Missing `values` (an empty tab) is an empty grid; ragged rows stay ragged. */
-function toGrid(values: unknown): Grid {
-  if (!Array.isArray(values)) return [];
-  return values.map((row: unknown) => (Array.isArray(row) ? row.map(toCell) : []));
-}

@@ -4,23 +4,9 @@
  * and validation happen in `sync/`.
  */
 
-/** One cell as a source delivers it: Sheets UNFORMATTED_VALUE semantics. Dates may be serial numbers. */
-export type Cell = string | number | boolean | null;
+import type { RawTab } from '../contract/grid.ts';
 
-/** Rows of cells; rows may be ragged (trailing empty cells omitted), like the Sheets API returns them. */
-export type Grid = Cell[][];
-
-export interface RawTab {
-  /** The tab title exactly as in the spreadsheet. */
-  title: string;
-  grid: Grid;
-  /**
-   * Set when the source did not read the tab because it is over the size limits (its grid size
-   * is known before reading): why, in Russian. The grid is then empty and the tab's stored rows
-   * are kept.
-   */
-  refused?: string;
-}
+export type { Cell, Grid, RawTab } from '../contract/grid.ts';
 
 /** One organization as listed in the registry (already validated). */
 export interface OrgEntry {

@@ -23,7 +23,7 @@ import {
   type ColumnDecl,
   type TabKey,
 } from '../contract/index.ts';
-import type { Cell, RawTab } from '../sources/types.ts';
+import { columnLetter, type Cell, type RawTab } from '../contract/grid.ts';
 
 /** Rows below the header that carry the checks and formats. */
 export const TEMPLATE_ROWS = 1000;
@@ -37,12 +37,7 @@ export interface TemplateOptions {
   orgName?: string;
 }
 
-/** A column letter: 1 → A, 27 → AA. */
-export function columnLetter(n: number): string {
-  let s = '';
-  for (let x = n; x > 0; x = Math.floor((x - 1) / 26)) s = String.fromCharCode(65 + ((x - 1) % 26)) + s;
-  return s;
-}
+export { columnLetter };
 
 /** The values a column's drop-down offers, or null when it has none. */
 export function listOf(c: ColumnDecl): readonly string[] | null {
