@@ -15,13 +15,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { formatOutOf, formatPercent, formatPoints } from '../../client/format.ts';
-import { CHROMIUM_PATH, hasChromium, launchBrowser, takeScreenshot, watchConsole, type ConsoleWatch } from '../support/browser.ts';
+import { launchBrowser, takeScreenshot, watchConsole, type ConsoleWatch, requireBrowser, skipBrowserSuite } from '../support/browser.ts';
 import { DEMO_NOW, DEMO_STALE_MESSAGE, startDemoServer, type DemoServer } from '../support/demoServer.ts';
 
-const chromiumMissing = !hasChromium();
-if (chromiumMissing) {
-  console.warn(`Browser tests skipped: ${CHROMIUM_PATH} not found (install Debian's chromium package).`);
-}
+const skip = skipBrowserSuite();
 
 const YEAR_2024 = { from: '2024-09-01', to: '2025-08-31' };
 const YEAR_2023 = { from: '2023-09-01', to: '2024-08-31' };
@@ -82,7 +79,7 @@ async function expectCharts(page: Page, pageCase: PageCase): Promise<void> {
   await expect(page.locator('#error').isVisible()).resolves.toBe(false);
 }
 
-describe.skipIf(chromiumMissing)('the dashboard in Chromium against the real server (demo data)', () => {
+describe.skipIf(skip)('the dashboard in Chromium against the real server (demo data)', () => {
   let server: DemoServer;
   let browser: Browser;
   let desktop: BrowserContext;
@@ -107,6 +104,7 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium against the real ser
   }
 
   beforeAll(async () => {
+    requireBrowser();
     [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
     desktop = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1440, height: 900 } });
     page = await desktop.newPage();

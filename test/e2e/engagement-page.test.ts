@@ -11,13 +11,10 @@
 import { get } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_PATH, hasChromium, launchBrowser, takeScreenshot } from '../support/browser.ts';
+import { launchBrowser, takeScreenshot, requireBrowser, skipBrowserSuite } from '../support/browser.ts';
 import { startMockApi, type RunningMockApi } from '../support/mockApi.ts';
 
-const chromiumMissing = !hasChromium();
-if (chromiumMissing) {
-  console.warn(`Browser tests skipped: ${CHROMIUM_PATH} not found (install Debian's chromium package).`);
-}
+const skip = skipBrowserSuite();
 
 const TODAY = new Date('2024-10-15T09:00:00Z');
 const YEAR_2023 = 'from=2023-09-01&to=2024-08-31';
@@ -56,13 +53,14 @@ function isEngagementRequest(url: string, expected: Record<string, string>): boo
   return Object.entries(expected).every(([key, value]) => parsed.searchParams.get(key) === value);
 }
 
-describe.skipIf(chromiumMissing)('«Вовлечённость» page in Chromium (mock API)', () => {
+describe.skipIf(skip)('«Вовлечённость» page in Chromium (mock API)', () => {
   let api: RunningMockApi;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
+    requireBrowser();
     [api, browser] = await Promise.all([startMockApi(), launchBrowser()]);
     context = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1280, height: 900 } });
     page = await context.newPage();

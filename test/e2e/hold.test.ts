@@ -15,7 +15,7 @@ import { createClientRouter } from '../../server/routes/client.ts';
 import { parseCsv } from '../../server/sources/csv.ts';
 import type { RawTab } from '../../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
-import { hasChromium, launchBrowser, takeScreenshot, watchConsole } from '../support/browser.ts';
+import { launchBrowser, takeScreenshot, watchConsole, requireBrowser } from '../support/browser.ts';
 import { createMemorySource, type MemorySource } from '../support/memorySource.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
@@ -33,7 +33,7 @@ let source: MemorySource;
 let started: Promise<SyncSummary> | null = null;
 
 beforeAll(async () => {
-  if (!hasChromium()) throw new Error('Chromium is missing: run scripts/setup.sh (Debian package chromium)');
+  requireBrowser();
   tmp = await openTempDb();
   source = createMemorySource({
     registry: [{ title: 'Организации', grid: csv(join(FIXTURE, 'registry.csv')) }],

@@ -6,18 +6,15 @@
  * `pdftotext` (Debian's poppler-utils).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM_PATH, hasChromium, launchBrowser, SCREENSHOT_DIR, watchConsole } from '../support/browser.ts';
+import { launchBrowser, requireBrowser, SCREENSHOT_DIR, skipBrowserSuite, watchConsole } from '../support/browser.ts';
 import { startDemoServer, type DemoServer } from '../support/demoServer.ts';
 import { METRICS } from '../../server/metrics.ts';
 
-const hasPoppler = existsSync('/usr/bin/pdftotext') && existsSync('/usr/bin/pdftoppm');
-const skip = !hasChromium() || !hasPoppler;
-if (skip) console.warn(`Report tests skipped: need ${CHROMIUM_PATH} and poppler-utils (pdftotext, pdftoppm).`);
+const skip = skipBrowserSuite();
 
 const SECTIONS = METRICS.filter((metric) => metric.name !== 'overview');
 
@@ -31,6 +28,7 @@ describe.skipIf(skip)('printable report', () => {
   let browser: Browser;
 
   beforeAll(async () => {
+    requireBrowser({ poppler: true });
     server = await startDemoServer();
     browser = await launchBrowser();
   });

@@ -42,13 +42,10 @@ import { createClientRouter } from '../../server/routes/client.ts';
 import { csvField } from '../../server/sources/csv.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
-import { CHROMIUM_PATH, hasChromium, launchBrowser, takeScreenshot } from '../support/browser.ts';
+import { launchBrowser, takeScreenshot, requireBrowser, skipBrowserSuite } from '../support/browser.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
-const chromiumMissing = !hasChromium();
-if (chromiumMissing) {
-  console.warn(`Browser tests skipped: ${CHROMIUM_PATH} not found (install Debian's chromium package).`);
-}
+const skip = skipBrowserSuite();
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
 const NOW = new Date('2024-03-15T09:00:00Z');
@@ -250,7 +247,7 @@ function injected(page: Page): Promise<Injected> {
 
 const INERT: Injected = { xss: undefined, payloadImages: 0, foreignScripts: [], handlerAttributes: [], iframes: 0, javascriptUrls: [], cspViolations: [] };
 
-describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters stay inert, CSP on every answer (Chromium, real server)', () => {
+describe.skipIf(skip)('security: hostile sheet cells and parameters stay inert, CSP on every answer (Chromium, real server)', () => {
   let tmp: TempDb;
   let fixtureDir: string;
   let summary: SyncSummary;
@@ -288,6 +285,7 @@ describe.skipIf(chromiumMissing)('security: hostile sheet cells and parameters s
   }
 
   beforeAll(async () => {
+    requireBrowser();
     fixtureDir = hostileFixture();
     tmp = await openTempDb();
     const [client, launched] = await Promise.all([

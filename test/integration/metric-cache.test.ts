@@ -124,13 +124,35 @@ describe('metric cache', () => {
     }
     expect(small.size.entries).toBeLessThan(5);
     expect(small.size.entries).toBeGreaterThan(0);
-    // The most recent one is still there: asking again adds nothing; the first one was dropped.
+    // Asked in order, never again: the ones left are the newest ones (a suffix of the order), so the
+    // first one asked left and the last one stayed.
+    const survivors = names.filter((n) => small.has(n, p));
+    expect(survivors).toEqual(names.slice(names.length - survivors.length));
+    expect(small.has('engagement', p)).toBe(false);
+    expect(small.has('program_completion', p)).toBe(true);
+    // Asking again for a cached one adds nothing.
     const before = small.size.entries;
     await small.get('program_completion', p);
     expect(small.size.entries).toBe(before);
-    await small.get('engagement', p);
-    await new Promise((r) => setImmediate(r));
-    expect(small.size.bytes).toBeLessThanOrEqual(bound);
+    // Use, not insertion, decides. A bound one byte short of engagement + young_specialists +
+    // program_completion: any two fit, the three do not (at the fixture's sizes 645 + 742 + 1 387 =
+    // 2 774 bytes, bound 2 773). Ask engagement, then young_specialists, then engagement again (a
+    // hit: young_specialists is now the least recently used); program_completion then pushes the
+    // total over and young_specialists leaves, though engagement was inserted before it.
+    const [eng, young, completion] = [sizes[0]!, sizes[1]!, sizes[4]!];
+    const lru = new MetricCache(tmp.db, { maxBytes: eng + young + completion - 1 });
+    const settle = () => new Promise((r) => setImmediate(r));
+    await lru.get('engagement', p);
+    await settle();
+    await lru.get('young_specialists', p);
+    await settle();
+    await lru.get('engagement', p);
+    await lru.get('program_completion', p);
+    await settle();
+    expect(lru.has('engagement', p)).toBe(true);
+    expect(lru.has('young_specialists', p)).toBe(false);
+    expect(lru.has('program_completion', p)).toBe(true);
+    expect(lru.size).toEqual({ entries: 2, bytes: eng + completion });
   });
 
   it('warms the first screen of the dashboard: every metric with default parameters', async () => {

@@ -19,6 +19,28 @@ export function hasChromium(): boolean {
   return existsSync(CHROMIUM_PATH);
 }
 
+/** poppler-utils, which the printable report's tests read PDFs with. */
+export function hasPoppler(): boolean {
+  return existsSync('/usr/bin/pdftotext') && existsSync('/usr/bin/pdftoppm');
+}
+
+/**
+ * Whether a browser suite is skipped: only when asked for by name (`SKIP_BROWSER_TESTS=1`, for
+ * a developer's machine without the packages). Otherwise a missing Chromium (or poppler) fails
+ * the suite with what to install: CI never passes green with the browser tests left out.
+ */
+export function skipBrowserSuite(): boolean {
+  if (process.env.SKIP_BROWSER_TESTS !== '1') return false;
+  console.warn(`Browser tests skipped (SKIP_BROWSER_TESTS=1).`);
+  return true;
+}
+
+/** Throws, naming what to install, when Chromium (or poppler-utils) is missing: call in beforeAll. */
+export function requireBrowser(needs: { poppler?: boolean } = {}): void {
+  if (!hasChromium()) throw new Error(`Chromium is missing (${CHROMIUM_PATH}): run scripts/setup.sh (Debian package chromium), or SKIP_BROWSER_TESTS=1 to leave the browser tests out`);
+  if (needs.poppler && !hasPoppler()) throw new Error('poppler-utils is missing (pdftotext, pdftoppm): run scripts/setup.sh, or SKIP_BROWSER_TESTS=1 to leave the browser tests out');
+}
+
 /**
  * Launches headless Chromium. Playwright gives every `launch` a new, empty user-data
  * directory of its own (a temporary profile, removed on `close`), so no state leaks between

@@ -5,11 +5,22 @@ import { findTab, layoutGrid, tabDecl } from '../../server/contract/index.ts';
 const teachers = tabDecl('teachers').columns;
 
 describe('tabs', () => {
-  it('are found by title ignoring case, ё/е, extra spaces and a trailing period', () => {
-    const tabs = [{ title: '  ПЕДАГОГИ. ', grid: [] }, { title: 'Повышение  квалификации', grid: [] }];
+  it('are found by title ignoring case, ё/е, extra spaces and punctuation', () => {
+    const tabs = [
+      { title: '  ПЕДАГОГИ. ', grid: [] },
+      { title: 'Повышение  квалификации', grid: [] },
+      { title: 'Учёт приёма', grid: [] },
+      { title: 'Организации!', grid: [] },
+    ];
     expect(findTab(tabs, 'Педагоги')?.title).toBe('  ПЕДАГОГИ. ');
-    expect(findTab(tabs, 'Повышение квалификации')).toBeDefined();
+    expect(findTab(tabs, 'Повышение квалификации')?.title).toBe('Повышение  квалификации');
+    // ё in the sheet, е in the declaration, and the other way round.
+    expect(findTab(tabs, 'Учет приема')?.title).toBe('Учёт приёма');
+    expect(findTab([{ title: 'Учет приема', grid: [] }], 'Учёт приёма')?.title).toBe('Учет приема');
+    expect(findTab(tabs, 'Организации')?.title).toBe('Организации!');
     expect(findTab(tabs, 'Аттестация')).toBeUndefined();
+    // Letters count: «Педагог» is not «Педагоги».
+    expect(findTab(tabs, 'Педагог')).toBeUndefined();
   });
 });
 
