@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeSheets, type FakeSheets } from '../test/support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets } from '../fakes/googleSheets.ts';
 import type { DirectResult, LoadResult, Memory, SyncResult } from './child.ts';
 import { DEFAULT_HEADERS, get, loadLoop, percentiles, type LoadResult as HttpLoad, type Percentiles } from './http.ts';
 import { paramSet, queryString } from './params.ts';

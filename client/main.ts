@@ -31,7 +31,7 @@ import { createUsersPage } from './pages/users.ts';
 import { createPeoplePage } from './pages/people.ts';
 import { createPracticesPage } from './pages/practices.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
-import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH } from './routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH } from '../shared/routes.ts';
 import { loadSession, onPasswordChangeRequired, onUnauthenticated, renderAccount, session, showLogin, showPasswordChange } from './session.ts';
 
 const SITE_TITLE = 'Наставничество: мониторинг';

@@ -7,7 +7,7 @@
  * session's CSRF token. An account whose password was given to it by somebody else is sent to
  * «Сменить пароль» until it sets its own (the server refuses everything else to it).
  */
-import { LOGIN_PATH, PASSWORD_PATH, safeNextPath } from './routes.ts';
+import { LOGIN_PATH, PASSWORD_PATH, safeNextPath } from '../shared/routes.ts';
 
 export type Role = 'coordinator' | 'school' | 'region';
 

@@ -232,6 +232,7 @@ export class Db {
   /** Metric computations (`metricQuery`): heavy, bounded in time, never holding up the light lane. */
   private readonly metric: Lane;
   private writeQueue: Promise<unknown> = Promise.resolve();
+  private version = 0;
 
   private constructor(
     readonly instance: DuckDBInstance,
@@ -329,6 +330,21 @@ export class Db {
   /** The connections of both lanes, now. */
   lanes(): { light: LaneStats; metric: LaneStats } {
     return { light: this.light.stats(), metric: this.metric.stats() };
+  }
+
+  /**
+   * The version of the data: bumped by every write that changed what an answer shows (a swap of
+   * an organization's rows, a sync's end, organizations marked stale). Cached answers
+   * (metricCache.ts) and prepared matchings are keyed by it, so none is older than the data.
+   * Per database: two databases in one process never share it.
+   */
+  get dataVersion(): number {
+    return this.version;
+  }
+
+  /** A write changed the data: answers cached before it are old from now on. Returns the new version. */
+  bumpDataVersion(): number {
+    return ++this.version;
   }
 
   /** Exclusive use of the write connection; calls are serialized. */

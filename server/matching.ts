@@ -70,12 +70,11 @@
  * SQL reads the data (parameters bound, never pasted); the ranking is in TypeScript: per
  * mentee one pass over the candidates of the type with a composite numeric key and a top-N
  * insertion. The people read and prepared for a (day, limit) are kept per data version
- * (server/cache.ts, bumped by every load), so only the first request after a sync reads the
+ * (`Db.dataVersion`, bumped by every load), so only the first request after a sync reads the
  * region (about 1.5 s for 1,000 organizations and 32,000 teachers); then a school's answer takes
  * a few milliseconds and the whole region's (1,200 mentees) about half a second.
  */
 import { CATEGORIES, TOPICS, matchKey, normalizePersonName, tidy } from './contract/index.ts';
-import { dataVersion } from './cache.ts';
 import type { Db, Row } from './db.ts';
 
 export const DEFAULT_LOAD_LIMIT = 3;
@@ -594,7 +593,7 @@ const MAX_PREPARED = 4;
 function preparedFor(db: Db, on: string, limit: number): Promise<Prepared> {
   let cache = PREPARED.get(db);
   if (!cache) PREPARED.set(db, (cache = new Map()));
-  const key = `${dataVersion()}|${on}|${limit}`;
+  const key = `${db.dataVersion}|${on}|${limit}`;
   let hit = cache.get(key);
   if (hit) {
     cache.delete(key);

@@ -19,7 +19,6 @@
  * not in the cache yet, so no computation ever waits for one that waits for a slot.
  */
 import { createHash } from 'node:crypto';
-import { dataVersion } from './cache.ts';
 import type { Db } from './db.ts';
 import {
   DEFAULT_METRIC_TIMEOUT_MS,
@@ -136,7 +135,7 @@ export class MetricCache {
   }
 
   private key(name: string, params: MetricParams): string {
-    return `${dataVersion()}|${name}|${JSON.stringify(params)}`;
+    return `${this.db.dataVersion}|${name}|${JSON.stringify(params)}`;
   }
 
   /** The entry of these parameters at the current version, marked as the most recently used. */
@@ -206,7 +205,7 @@ export class MetricCache {
 
   private evict(): void {
     // Old versions first: they can never be asked for again.
-    const version = `${dataVersion()}|`;
+    const version = `${this.db.dataVersion}|`;
     for (const [k, e] of this.map) {
       if (k.startsWith(version)) continue;
       this.map.delete(k);

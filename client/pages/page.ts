@@ -33,8 +33,8 @@ export interface PageContext {
   today: Date;
 }
 
-export { NAV_ITEMS, ORG_PAGE_PREFIX, REPORT_PATH, routeOf, sameRoute, type NavItem, type Route } from '../routes.ts';
-import { ORG_PAGE_PREFIX } from '../routes.ts';
+export { NAV_ITEMS, ORG_PAGE_PREFIX, REPORT_PATH, routeOf, sameRoute, type NavItem, type Route } from '../../shared/routes.ts';
+import { ORG_PAGE_PREFIX } from '../../shared/routes.ts';
 
 /** A link to a page with the current filters, so switching pages keeps the period and the organizations. */
 export function pageHref(path: string, filters: Filters): string {

@@ -7,7 +7,7 @@
  */
 import { escapeHtml } from '../html.ts';
 import type { RequestHandler, Response } from 'express';
-import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, REPORT_PATH, routeOf } from '../../client/routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, REPORT_PATH, routeOf } from '../../shared/routes.ts';
 import { principal } from './http.ts';
 
 

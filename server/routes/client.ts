@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { Router, type Request, type Response } from 'express';
-import { LOGIN_PATH, NAV_ITEMS, ORG_PAGE_PREFIX, PASSWORD_PATH, REPORT_PATH } from '../../client/routes.ts';
+import { LOGIN_PATH, NAV_ITEMS, ORG_PAGE_PREFIX, PASSWORD_PATH, REPORT_PATH } from '../../shared/routes.ts';
 
 export interface ClientRouterOptions {
   /** Folder with `index.html`, `main.ts` and `style.css`; default: the repository's `client/`. */

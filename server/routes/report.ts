@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Router } from 'express';
-import { REPORT_PATH } from '../../client/routes.ts';
+import { REPORT_PATH } from '../../shared/routes.ts';
 import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
 import { HttpError } from '../errors.ts';
 import { parseParams } from '../metrics.ts';

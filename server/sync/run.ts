@@ -10,7 +10,6 @@
  * a row in `sync_runs`, every organization's outcome a row in `sync_run_orgs`.
  */
 import pLimit from 'p-limit';
-import { bumpDataVersion } from '../cache.ts';
 import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue, type TabKey } from '../contract/index.ts';
 import { isoDay } from '../period.ts';
 import type { Db, Writer } from '../db.ts';
@@ -219,7 +218,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
     await w.run(`INSERT OR REPLACE INTO meta VALUES ('data_version', $v)`, { v: String(runId) });
   });
   // Statuses, registry and quality counts changed too, even when no rows did.
-  bumpDataVersion();
+  db.bumpDataVersion();
   return summary;
 }
 
@@ -752,7 +751,7 @@ class Loader {
       // retried one by one below, where the failing organization is found and named
     }
     if (written) {
-      if (loads.length) bumpDataVersion();
+      if (loads.length) ctx.db.bumpDataVersion();
       for (const { item, o } of loads) ctx.report(item.index, o);
       for (const s of stages) this.deferred.push({ index: s.index, f: s.f, rows: s.rows });
       for (const { index, o } of still) ctx.report(index, o);
@@ -762,7 +761,7 @@ class Loader {
     for (const { item, load, o } of loads) {
       try {
         const c = await ctx.db.write((w) => loadOrg(w, ctx.runId, load.v, load.state, ctx.present));
-        bumpDataVersion();
+        ctx.db.bumpDataVersion();
         this.done(item.index, o, c);
       } catch (e) {
         await this.fail(item.index, item.f, `ошибка загрузки в базу: ${(e as Error).message}`, o.requests, o.retries);
@@ -919,7 +918,7 @@ export async function markStale(db: Db, at: Date, hours: number): Promise<number
       { cutoff, note },
     ),
   );
-  if (rows.length > 0) bumpDataVersion();
+  if (rows.length > 0) db.bumpDataVersion();
   return rows.length;
 }
 

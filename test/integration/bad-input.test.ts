@@ -13,7 +13,7 @@ import type { Source } from '../../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
 import { BASE_ROWS, baseMunicipality, type Municipality } from '../fixtures/bad/base.ts';
 import { BAD_CASES, type BadCase } from '../fixtures/bad/cases.ts';
-import { startFakeSheets, type FakeSheets } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { createMemorySource, type MemorySource } from '../support/memorySource.ts';
 import { resetDb } from '../support/resetDb.ts';
 import { openTempDb, type TempDb } from '../support/server.ts';

@@ -4,7 +4,7 @@
  * DuckDB whose only sync so far is a demo run (its `sync_runs` row, as `npm start` leaves it;
  * the demo's own rows are left out — a real registry that drops the demo's organizations
  * would be held by the sync's shrink check), then is synced from the fake Google Sheets
- * server (the real `googleapis` client, test/support/fakeSheets.ts):
+ * server (the real `googleapis` client, fakes/googleSheets.ts):
  *
  *   - over demo data: the demo login is offered and opens a read-only session, which reads
  *     the registers but never the audit log, the sync journal or the accounts;
@@ -19,7 +19,7 @@ import { createClientRouter } from '../../server/routes/client.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import { holdsOnlyDemoData } from '../../server/sync/provenance.ts';
 import { runSync } from '../../server/sync/run.ts';
-import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets, type FakeTab } from '../../fakes/googleSheets.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const KEY = 'demo-login-test-key';

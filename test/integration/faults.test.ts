@@ -30,7 +30,7 @@ import type { Source } from '../../server/sources/types.ts';
 import { acceptArgs } from '../../server/sync/holds.ts';
 import { holdsOnlyDemoData } from '../../server/sync/provenance.ts';
 import { runSync, summaryLine, type SyncSummary } from '../../server/sync/run.ts';
-import { startFakeSheets, type FakeSheets, type FakeTab, type RawAnswer } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets, type FakeTab, type RawAnswer } from '../../fakes/googleSheets.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { asFakeTabs } from '../support/sheetsGrid.ts';

@@ -20,7 +20,7 @@ import {
 import { SourceError, type OrgEntry } from '../../server/sources/types.ts';
 import { parseRetryAfter } from '../../server/google/failure.ts';
 import { writeServiceAccountKey } from '../support/serviceAccount.ts';
-import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets, type FakeTab } from '../../fakes/googleSheets.ts';
 
 const KEY = 'AIzaTEST-secret-key-0123456789';
 const REGISTRY_ID = '1RegistryAbcDEF_ghi-000';

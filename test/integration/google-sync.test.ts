@@ -1,6 +1,6 @@
 /**
  * The whole sync through the real `googleapis` client against the fake Sheets server on
- * 127.0.0.1 (test/support/fakeSheets.ts, the real v4 wire format): registry, per-organization
+ * 127.0.0.1 (fakes/googleSheets.ts, the real v4 wire format): registry, per-organization
  * isolation, retries, incremental re-reads and the request count at the physical minimum.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { parseCsv } from '../../server/sources/csv.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import type { Cell } from '../../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
-import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets, type FakeTab } from '../../fakes/googleSheets.ts';
 import { writeServiceAccountKey } from '../support/serviceAccount.ts';
 import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 

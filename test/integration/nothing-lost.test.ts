@@ -14,7 +14,7 @@ import { createFolderSource } from '../../server/sources/folder.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import { DEFAULT_LIMITS, runSync } from '../../server/sync/run.ts';
 import { SHEET, addRow, baseMunicipality, copyRow, grid, removeColumn, tab, type Municipality } from '../fixtures/bad/base.ts';
-import { startFakeSheets, type FakeSheets } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { resetDb } from '../support/resetDb.ts';
 import { openTempDb, type TempDb } from '../support/server.ts';

@@ -14,7 +14,7 @@ import { CATEGORIES, FORMS, ORDER_ITEMS, REGISTRY_TAB, TABS, type ColumnDecl } f
 import { provision } from '../../server/google/provision.ts';
 import { createSheetsWriter } from '../../server/google/write.ts';
 import type { Cell } from '../../server/sources/types.ts';
-import { startFakeSheets, type FakeRequest, type FakeSheets } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeRequest, type FakeSheets } from '../../fakes/googleSheets.ts';
 
 const REGISTRY_ID = '1ProvRegistryAbCdEfGhIjKl';
 const SCHOOL_MADE = '1ProvDou21SheetAbCdEfGhIj';

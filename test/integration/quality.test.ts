@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { SHEET, baseMunicipality, grid, setCell, setGrid, type Municipality } from '../fixtures/bad/base.ts';
-import { startFakeSheets, type FakeSheets } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 import { asFakeTabs } from '../support/sheetsGrid.ts';

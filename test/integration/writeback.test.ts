@@ -14,7 +14,7 @@ import { createSheetsWriter } from '../../server/google/write.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import type { Cell } from '../../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
-import { startFakeSheets, type FakeSheets, type FakeTab } from '../support/fakeSheets.ts';
+import { startFakeSheets, type FakeSheets, type FakeTab } from '../../fakes/googleSheets.ts';
 import { openTempDb, type TempDb } from '../support/server.ts';
 
 const KEY = 'wb-api-key-123';

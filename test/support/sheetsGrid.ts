@@ -5,7 +5,7 @@
  */
 import { daysFromCivil, serialFromIso } from '../../server/contract/index.ts';
 import type { Cell, Grid, RawTab } from '../../server/sources/types.ts';
-import type { FakeTab } from './fakeSheets.ts';
+import type { FakeTab } from '../../fakes/googleSheets.ts';
 
 function isCalendarDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;

@@ -1,10 +1,10 @@
 /**
- * `?next=` after logging in (client/routes.ts `safeNextPath`): only a path of this very site.
+ * `?next=` after logging in (shared/routes.ts `safeNextPath`): only a path of this very site.
  * Each hostile value is one a browser would follow to another site (or run as script) if the
  * value were passed to `location.assign` as it is.
  */
 import { describe, expect, it } from 'vitest';
-import { safeNextPath } from '../../client/routes.ts';
+import { safeNextPath } from '../../shared/routes.ts';
 
 const ORIGIN = 'http://127.0.0.1:3000';
 

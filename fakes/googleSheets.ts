@@ -32,7 +32,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Cell } from '../../server/sources/types.ts';
+import type { Cell } from '../server/contract/grid.ts';
 
 export interface FakeTab {
   title: string;
