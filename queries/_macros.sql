@@ -30,6 +30,15 @@ CREATE OR REPLACE MACRO pair_active(start_date, end_fact, d_from, d_to) AS
 CREATE OR REPLACE MACRO active_pairs(d_from, d_to) AS TABLE
   SELECT * FROM pairs WHERE pair_active(start_date, end_fact, d_from, d_to);
 
+-- A mentor's load on day d (п. 2.1: the mentor records, the matching, the load list): the
+-- distinct mentees of the pair rows (of every organization's sheet) active on d; a group of
+-- three = 3. Rows: org, person_key (the mentor's), n.
+CREATE OR REPLACE MACRO mentor_load(d) AS TABLE
+  SELECT mentor_org AS org, mentor_key AS person_key, count(DISTINCT [mentee_org, mentee_key])::INTEGER AS n
+  FROM active_pairs(d, d)
+  WHERE mentor_key IS NOT NULL AND mentee_key IS NOT NULL
+  GROUP BY ALL;
+
 -- Category terms (Порядок аттестации, приказ № 196 от 24.03.2023): Первая and Высшая assigned
 -- before 01.09.2023 and СЗД always hold five years from the order date; the day they lapse
 -- (order date + 5 years; 29 February + 5 years = 28 February) the teacher holds Без категории.

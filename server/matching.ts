@@ -76,6 +76,7 @@
  */
 import { CATEGORIES, TOPICS, matchKey, normalizePersonName, tidy } from './contract/index.ts';
 import type { Db, Row } from './db.ts';
+import { sqlOf } from './queries.ts';
 
 export const DEFAULT_LOAD_LIMIT = 3;
 export const DEFAULT_TOP = 5;
@@ -226,87 +227,13 @@ function nameOrder(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The organizations taking part: in the registry and active, in the usual order. */
-const ORGS_SQL = `
-SELECT s.code, s.name, s.type
-FROM selected_orgs($all, NULL) s JOIN orgs o ON o.code = s.code
-WHERE o.active
-ORDER BY s.type_rank, s.code_prefix, s.code_number, s.code`;
 
-/**
- * The teachers of those organizations employed on $on that can be a mentee (young, not
- * matched) or a candidate (not young, not matched, load under $limit). Directions come as
- * bit masks: bit i = the topic of rank i + 1 in enum_order, which is TOPICS[i]
- * (server/schema.ts writes them in that order).
- */
-const PEOPLE_SQL = `
-WITH org_sel AS (
-  SELECT s.code
-  FROM selected_orgs($all, NULL) s JOIN orgs o ON o.code = s.code
-  WHERE o.active
-),
-emp AS (
-  SELECT t.org, t.person_key, t.fio, t.position, t.subject, coalesce(t.young, false) AS young,
-    coalesce(t.mentor_trained, false) AS mentor_trained
-  FROM teachers t JOIN org_sel s ON s.code = t.org
-  WHERE employed_on(t.hired, t.dismissed, CAST($on AS DATE))
-),
-mentor_load AS (
-  SELECT mentor_org AS org, mentor_key AS person_key, count(DISTINCT [mentee_org, mentee_key])::INTEGER AS n
-  FROM active_pairs(CAST($on AS DATE), CAST($on AS DATE))
-  GROUP BY ALL
-),
-matched AS (
-  SELECT DISTINCT mentee_org AS org, mentee_key AS person_key
-  FROM pairs WHERE end_fact IS NULL OR end_fact >= CAST($on AS DATE)
-),
-topic_bit AS (
-  SELECT value AS topic, (1 << (rank - 1))::INTEGER AS bit FROM enum_order WHERE kind = 'topic'
-),
-mentor_topics AS (
-  SELECT x.org, x.person_key, bit_or(b.bit)::INTEGER AS mask
-  FROM (SELECT mentor_org AS org, mentor_key AS person_key, unnest(topics) AS topic
-        FROM pairs WHERE start_date <= CAST($on AS DATE)) x
-  JOIN topic_bit b ON b.topic = x.topic
-  GROUP BY ALL
-),
-past_topics AS (
-  SELECT x.org, x.person_key, bit_or(b.bit)::INTEGER AS mask
-  FROM (SELECT mentee_org AS org, mentee_key AS person_key, unnest(topics) AS topic
-        FROM pairs WHERE end_fact < CAST($on AS DATE)) x
-  JOIN topic_bit b ON b.topic = x.topic
-  GROUP BY ALL
-),
-mentoring_course AS (
-  SELECT DISTINCT person_org AS org, person_key
-  FROM courses WHERE mentoring_topic AND end_date <= CAST($on AS DATE)
-),
-wanted AS (
-  SELECT e.*, coalesce(l.n, 0) AS load_now
-  FROM emp e
-  LEFT JOIN mentor_load l ON l.org = e.org AND l.person_key = e.person_key
-  LEFT JOIN matched m ON m.org = e.org AND m.person_key = e.person_key
-  WHERE m.person_key IS NULL
-    AND (e.young OR coalesce(l.n, 0) < $limit)
-)
-SELECT w.org, w.person_key, w.fio, w.position, w.subject, w.young,
-  coalesce(c.category, 'Без категории') AS category, coalesce(k.rank, 0) AS category_rank,
-  (w.mentor_trained OR mc.person_key IS NOT NULL) AS trained,
-  w.load_now,
-  coalesce(mt.mask, 0) AS mentor_mask,
-  coalesce(pt.mask, 0) AS past_mask
-FROM wanted w
-LEFT JOIN category_on(CAST($on AS DATE), NULL) c ON c.org = w.org AND c.person_key = w.person_key
-LEFT JOIN categories k ON k.name = c.category
-LEFT JOIN mentoring_course mc ON mc.org = w.org AND mc.person_key = w.person_key
-LEFT JOIN mentor_topics mt ON mt.org = w.org AND mt.person_key = w.person_key
-LEFT JOIN past_topics pt ON pt.org = w.org AND pt.person_key = w.person_key`;
 
 const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
-/** The teachers employed on `on` in the active organizations who can be a mentee or a candidate (PEOPLE_SQL). */
+/** The teachers employed on `on` in the active organizations who can be a mentee or a candidate (queries/matching/people.sql). */
 async function loadPeople(db: Db, on: string, limit: number): Promise<Person[]> {
-  const [orgRows, rows] = await Promise.all([db.query(ORGS_SQL, { all: [] }), db.query(PEOPLE_SQL, { on, all: [], limit })]);
+  const [orgRows, rows] = await Promise.all([db.query(sqlOf('matching/orgs'), { all: [] }), db.query(sqlOf('matching/people'), { on, all: [], limit })]);
   const orgInfo = new Map(orgRows.map((o, i) => [String(o.code), { name: String(o.name), type: String(o.type), order: i }]));
   const people: Person[] = [];
   for (const r of rows) {
@@ -634,22 +561,7 @@ export async function suggestMentors(db: Db, opts: MatchingOptions): Promise<Men
 export async function mentorLoad(db: Db, opts: { on: string; orgs: readonly string[]; limit?: number }): Promise<MentorLoad[]> {
   const limit = opts.limit ?? DEFAULT_LOAD_LIMIT;
   checkLimit(limit);
-  const rows = await db.query(
-    `WITH mentor_load AS (
-       SELECT mentor_org AS org, mentor_key AS person_key, count(DISTINCT [mentee_org, mentee_key]) AS n
-       FROM active_pairs(CAST($on AS DATE), CAST($on AS DATE))
-       GROUP BY ALL
-     )
-     SELECT t.org, s.name AS org_name, s.type_rank, s.code_prefix, s.code_number, t.fio, t.position, t.subject, coalesce(c.category, 'Без категории') AS category, l.n AS load_now
-     FROM mentor_load l
-     JOIN teachers t ON t.org = l.org AND t.person_key = l.person_key
-     JOIN selected_orgs($orgs, NULL) s ON s.code = t.org
-     JOIN orgs o ON o.code = t.org
-     LEFT JOIN category_on(CAST($on AS DATE), NULL) c ON c.org = t.org AND c.person_key = t.person_key
-     WHERE o.active AND employed_on(t.hired, t.dismissed, CAST($on AS DATE)) AND l.n >= $limit
-     ORDER BY l.n DESC, s.type_rank, s.code_prefix, s.code_number, t.org, t.person_key`,
-    { on: opts.on, orgs: [...opts.orgs], limit },
-  );
+  const rows = await db.query(sqlOf('matching/mentor_load'), { on: opts.on, orgs: [...opts.orgs], limit });
   const orgOrder = (r: Row) => [Number(r.type_rank), String(r.code_prefix), Number(r.code_number), String(r.org)] as const;
   const byOrg = (a: Row, b: Row) => {
     const x = orgOrder(a);

@@ -3,7 +3,7 @@
  * the metric's name) plus its Russian title, description and columns. Parameters are validated
  * here with zod and bound by name; no SQL is ever built from user input.
  */
-import { readFileSync } from 'node:fs';
+import { sqlOf } from './queries.ts';
 import { z } from 'zod';
 import { ORG_TYPES, enumMatcher } from './contract/index.ts';
 import type { Db, Row } from './db.ts';
@@ -286,15 +286,6 @@ export function allColumns(m: MetricDef): MetricColumn[] {
   return [...ORG_COLUMNS, ...m.keys, ...m.columns];
 }
 
-const sqlCache = new Map<string, string>();
-function sqlOf(name: string): string {
-  let sql = sqlCache.get(name);
-  if (sql === undefined) {
-    sql = readFileSync(new URL(`../queries/${name}.sql`, import.meta.url), 'utf8');
-    sqlCache.set(name, sql);
-  }
-  return sql;
-}
 
 // ---- parameters ------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 -- (of any organization's sheet), or whom the school marks «Наставник = Да», as of day $on.
 --
 --   pairs_active  = pair rows with this mentor active on $on (start ≤ $on, no actual end or end ≥ $on)
---   load          = distinct mentees of those pairs (a group of three = 3)
+--   load          = distinct mentees of those pairs (a group of three = 3; macro mentor_load)
 --   pairs_total   = every pair row with this mentor, any time
 --   mentees_now   = the full names of the current mentees (another organization's: «ФИО (КОД)»)
 --   directions    = the topics of all the mentor's pairs; forms likewise
@@ -23,7 +23,6 @@ mp AS (
 agg AS (
   SELECT mentor_org AS org, mentor_key AS person_key,
     (count(*) FILTER (WHERE active))::INTEGER AS pairs_active,
-    (count(DISTINCT mentee_org || '|' || mentee_key) FILTER (WHERE active))::INTEGER AS load,
     count(*)::INTEGER AS pairs_total,
     list_sort(list_distinct(list(mentee_name) FILTER (WHERE active))) AS mentees_now,
     list_sort(list_distinct(flatten(list(topics)))) AS directions,
@@ -35,12 +34,13 @@ agg AS (
 SELECT t.org, s.name AS org_name, s.type AS org_type, t.fio, t.position, t.subject,
   c.category, coalesce(t.mentor_trained, false) AS trained,
   employed_on(t.hired, t.dismissed, CAST($on AS DATE)) AS employed,
-  coalesce(a.pairs_active, 0) AS pairs_active, coalesce(a.load, 0) AS load, coalesce(a.pairs_total, 0) AS pairs_total,
+  coalesce(a.pairs_active, 0) AS pairs_active, coalesce(l.n, 0) AS load, coalesce(a.pairs_total, 0) AS pairs_total,
   coalesce(a.mentees_now, []) AS mentees_now, coalesce(a.directions, []) AS directions, coalesce(a.forms, []) AS forms,
   strftime(a.first_pair, '%Y-%m-%d') AS first_pair
 FROM teachers t
 JOIN sel s ON s.code = t.org
 LEFT JOIN agg a ON a.org = t.org AND a.person_key = t.person_key
+LEFT JOIN mentor_load(CAST($on AS DATE)) l ON l.org = t.org AND l.person_key = t.person_key
 LEFT JOIN category_on(CAST($on AS DATE), NULL) c ON c.org = t.org AND c.person_key = t.person_key
 WHERE a.person_key IS NOT NULL OR coalesce(t.is_mentor, false)
 ORDER BY s.type_rank, s.code_prefix, s.code_number, t.org, t.fio, t.person_key;

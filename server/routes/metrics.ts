@@ -1,6 +1,7 @@
 /** `GET /api/metrics`, `GET /api/metrics/:name` (JSON or `?format=csv`), `GET /api/orgs`. */
 import { Router } from 'express';
 import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
+import { sqlOf } from '../queries.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
@@ -59,13 +60,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
   r.get('/orgs', async (_req, res) => {
     const p = who(res);
     // The curator is a person's name: not for a regional account.
-    const rows = await deps.db.query(
-      `SELECT o.code, o.name, o.type, g.active, CASE WHEN $region THEN NULL ELSE g.curator END AS curator,
-         s.last_success::VARCHAR AS last_success, coalesce(s.stale, false) AS stale
-       FROM selected_orgs($orgs, NULL) o JOIN orgs g ON g.code = o.code LEFT JOIN org_state s ON s.org = o.code
-       ORDER BY o.type_rank, o.code_prefix, o.code_number, o.code`,
-      { orgs: scopeOrgs(p, []), region: p.role === 'region' },
-    );
+    const rows = await deps.db.query(sqlOf('lists/orgs'), { orgs: scopeOrgs(p, []), region: p.role === 'region' });
     res.json({ orgs: rows });
   });
 

@@ -8,7 +8,6 @@
  * They name people: coordinator, or a school for its own organization (scope checked here);
  * a regional account gets 403. CSV exports are audited like the other exports.
  */
-import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { z } from 'zod';
 import { auditor, requireRole, scopeOrgs, type AuthDeps } from '../auth/http.ts';
@@ -18,8 +17,9 @@ import { toCsv } from '../export/csv.ts';
 import type { MetricColumn, Unit } from '../metrics.ts';
 import { isoDate } from '../params.ts';
 import { isoDay } from '../period.ts';
+import { sqlOf } from '../queries.ts';
 
-const sql = (name: string) => readFileSync(new URL(`../../queries/registry/${name}.sql`, import.meta.url), 'utf8');
+const sql = (name: string) => sqlOf(`registry/${name}`);
 
 const text = (name: string, title: string): MetricColumn => ({ name, title, unit: 'текст' });
 const count = (name: string, title: string, unit: Unit = 'шт.'): MetricColumn => ({ name, title, unit });

@@ -17,6 +17,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
+import { sqlOf } from '../queries.ts';
 import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
 import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
@@ -127,20 +128,7 @@ export interface Practice {
 }
 
 export async function listPractices(db: Db, q: PracticeQuery): Promise<Practice[]> {
-  const rows = await db.query(
-    `SELECT p.title, coalesce(t.fio, p.author) AS author, s.code AS org, s.name AS org_name, s.type AS org_type,
-       p.topic, p.link, p.practice_date::VARCHAR AS practice_date
-     FROM practices p
-     JOIN selected_orgs($orgs, $type) s ON s.code = p.org
-     LEFT JOIN teachers t ON t.org = p.author_org AND t.person_key = p.author_key
-     LEFT JOIN enum_order e ON e.kind = 'topic' AND e.value = p.topic
-     WHERE ($topic IS NULL OR p.topic = $topic)
-       AND ($from IS NULL OR p.practice_date >= CAST($from AS DATE))
-       AND ($to IS NULL OR p.practice_date <= CAST($to AS DATE))
-     ORDER BY e.rank NULLS LAST, s.type_rank, s.code_prefix, s.code_number, s.code,
-       p.practice_date DESC NULLS LAST, p.title, p.row_no`,
-    { orgs: q.org, type: q.type, topic: q.topic, from: q.from, to: q.to },
-  );
+  const rows = await db.query(sqlOf('lists/practices'), { orgs: q.org, type: q.type, topic: q.topic, from: q.from, to: q.to });
   return rows.map((r) => ({
     title: String(r.title),
     author: String(r.author),

@@ -7,6 +7,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
+import { sqlOf } from '../queries.ts';
 import type { Db } from '../db.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { registryHold } from '../sync/holds.ts';
@@ -56,28 +57,11 @@ export function qualityRouter(deps: { db: Db }): Router {
     const [last] = await db.query(`SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1`);
     const google = typeof last?.source === 'string' && last.source.startsWith('Google Sheets');
 
-    const orgs = await db.query(
-      `SELECT o.code AS org, o.name AS org_name, o.sheet,
-         s.last_success::VARCHAR AS last_success, s.last_attempt::VARCHAR AS last_attempt,
-         s.last_status, s.last_message, coalesce(s.stale, false) AS stale,
-         (SELECT count(*) FROM quarantine q WHERE q.org = o.code)::INTEGER AS quarantined,
-         (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'error')::INTEGER AS errors,
-         (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'warning')::INTEGER AS warnings
-       FROM orgs o LEFT JOIN org_state s ON s.org = o.code
-       WHERE $org IS NULL OR o.code = $org
-       ORDER BY o.in_registry DESC, o.registry_row NULLS LAST, o.code`,
-      { org: org ?? null },
-    );
+    const orgs = await db.query(sqlOf('lists/quality_orgs'), { org: org ?? null });
     const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));
 
     // Registry-wide findings (no organization) belong to the whole list, not to one organization.
-    const issues = await db.query(
-      `SELECT org, tab, row_no AS row, column_name AS "column", value, level, message
-       FROM issues
-       WHERE ($org IS NULL OR org = $org) AND ($level IS NULL OR level = $level)
-       ORDER BY scope <> 'registry', org NULLS FIRST, tab, row_no NULLS FIRST, column_name NULLS FIRST, message`,
-      { org: org ?? null, level: level ?? null },
-    );
+    const issues = await db.query(sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null });
 
     res.json({
       // The registry held for dropping more than half of its organizations (sync/guard.ts).

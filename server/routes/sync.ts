@@ -1,6 +1,7 @@
 /** `GET /api/sync/runs` (history with per-organization outcomes), `POST /api/sync` (start one). */
 import { Router } from 'express';
 import { auditor, requireCoordinatorAccount, requireWriter, type AuthDeps } from '../auth/http.ts';
+import { sqlOf } from '../queries.ts';
 import type { Db } from '../db.ts';
 import { HttpError } from '../errors.ts';
 import type { SyncSummary } from '../sync/run.ts';
@@ -15,19 +16,10 @@ export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary
     // «Качество данных»); never a read-only session — the demo one included.
     requireCoordinatorAccount(res, 'журнал синхронизаций');
     const limit = Math.min(Math.max(Number(req.query.limit ?? 20) || 20, 1), 200);
-    const runs = await deps.db.query(
-      `SELECT id, started_at::VARCHAR AS started_at, finished_at::VARCHAR AS finished_at, source, trigger, status,
-         orgs_total, orgs_ok, orgs_unchanged, orgs_failed, rows_loaded, rows_quarantined, warnings, requests, retries, message
-       FROM sync_runs ORDER BY id DESC LIMIT $limit`,
-      { limit },
-    );
+    const runs = await deps.db.query(sqlOf('lists/sync_runs'), { limit });
     const ids = runs.map((x) => String(x.id));
     const orgs = ids.length
-      ? await deps.db.query(
-          `SELECT run_id, org, status, message, rows_loaded, rows_quarantined, warnings, requests, retries, duration_ms, tabs
-           FROM sync_run_orgs WHERE list_contains($ids, run_id::VARCHAR) ORDER BY run_id, org`,
-          { ids },
-        )
+      ? await deps.db.query(sqlOf('lists/sync_run_orgs'), { ids })
       : [];
     res.json({
       running: syncInProgress(),
