@@ -3,6 +3,7 @@
  * failure becomes an `ApiError` whose `message` is Russian and can be shown as it is; a 401
  * (the session ended) leads to the login page, a 403 `password_change_required` to «Сменить пароль».
  */
+import type { MetricRow, OrgRow, SYNC_STATUSES } from '../shared/metrics.ts';
 import { onPasswordChangeRequired, onUnauthenticated } from './session.ts';
 
 export interface MetricColumn {
@@ -44,147 +45,28 @@ export interface MetricParams {
   grain: string | null;
 }
 
-/** Every metric row names its organization; the total row has `org: null`. */
-export interface OrgRow {
-  org: string | null;
-  org_name: string | null;
-  org_type: string | null;
-  /** Month end (`YYYY-MM-DD`), only with `grain=month`. */
-  month?: string;
-}
-
-/** Ratios are unrounded and `null` when their denominator is 0 (docs/spec/METRICS.md). */
-type Ratio = number | null;
-
-export interface EngagementRow extends OrgRow {
-  teachers: number;
-  mentors: number;
-  mentees: number;
-  engaged: number;
-  /** engaged / teachers, unrounded; `null` when there are no teachers. */
-  engagement_rate: Ratio;
-}
-
-export interface YoungSpecialistsRow extends OrgRow {
-  young: number;
-  young_with_mentor: number;
-  coverage: Ratio;
-  young_at_start: number;
-  young_retained: number;
-  retention: Ratio;
-}
-
-export interface PairsByFormRow extends OrgRow {
-  form: string;
-  pairs: number;
-}
-
-export interface PairsByTopicRow extends OrgRow {
-  topic: string;
-  pairs: number;
-}
-
-export interface ProfessionalDevelopmentRow extends OrgRow {
-  teachers: number;
-  trained: number;
-  pd_coverage: Ratio;
-  hours: number;
-  hours_per_teacher: number | null;
-  mentors_active: number;
-  mentors_trained: number;
-  mentors_trained_rate: Ratio;
-}
-
-export interface QualificationGrowthRow extends OrgRow {
-  teachers: number;
-  upgraded: number;
-  upgrade_rate: Ratio;
-  first_or_higher_start: number;
-  first_or_higher_end: number;
-  share_start: Ratio;
-  share_end: Ratio;
-  growth_pp: number | null;
-  mentees: number;
-  mentees_upgraded: number;
-  mentee_upgrade_rate: Ratio;
-  others: number;
-  others_upgraded: number;
-  other_upgrade_rate: Ratio;
-}
-
-export interface AttestationDueRow extends OrgRow {
-  teachers: number;
-  lapsing_12m: number;
-  lapsed: number;
-}
-
-export interface ProgramCompletionRow extends OrgRow {
-  due: number;
-  completed: number;
-  completed_on_time: number;
-  terminated: number;
-  overdue: number;
-  completion_rate: Ratio;
-  on_time_rate: Ratio;
-  active_programs: number;
-  events_planned: number;
-  events_done: number;
-  progress: Ratio;
-  mentees_active: number;
-  mentees_with_program: number;
-  program_coverage: Ratio;
-  programs_approved: number;
-  programs_published: number;
-  published_rate: Ratio;
-}
-
+/** Row types of the metrics, derived from their declarations (shared/metrics.ts): a column's kind gives its type. */
+export type { OrgRow } from '../shared/metrics.ts';
+export type EngagementRow = MetricRow<'engagement'>;
+export type YoungSpecialistsRow = MetricRow<'young_specialists'>;
+export type PairsByFormRow = MetricRow<'pairs_by_form'>;
+export type PairsByTopicRow = MetricRow<'pairs_by_topic'>;
+export type ProfessionalDevelopmentRow = MetricRow<'professional_development'>;
+export type QualificationGrowthRow = MetricRow<'qualification_growth'>;
+export type AttestationDueRow = MetricRow<'attestation_due'>;
+export type ProgramCompletionRow = MetricRow<'program_completion'>;
 /**
  * `compliance` has four kinds of rows: (org, item) one item of one organization (counts 0/1);
  * (org, null) the organization's counts, `missing` and `report_date`; (null, item) an item
  * over the active organizations; (null, null) the grand total.
  */
-export interface ComplianceRow extends OrgRow {
-  item: string | null;
-  deadline: string | null;
-  done_date: string | null;
-  done_on_time: number;
-  done_late: number;
-  not_done: number;
-  on_time_share: Ratio;
-  missing: string | null;
-  report_date: string | null;
-}
+export type ComplianceRow = MetricRow<'compliance'>;
+export type EventsRow = MetricRow<'events'>;
+export type DataQualityRow = MetricRow<'data_quality'>;
+export type OverviewRow = MetricRow<'overview'>;
 
 /** `held`: read, but kept back because a tab would lose more than half of its rows (awaits the coordinator). */
-export type SyncStatus = 'ok' | 'unchanged' | 'failed' | 'held';
-
-export interface DataQualityRow extends OrgRow {
-  last_success: string | null;
-  last_attempt: string | null;
-  last_status: SyncStatus | null;
-  last_message: string | null;
-  stale: boolean | null;
-  teachers_rows: number;
-  pairs_rows: number;
-  programs_rows: number;
-  courses_rows: number;
-  attestations_rows: number;
-  compliance_rows: number;
-  rows_quarantined: number;
-  errors: number;
-  warnings: number;
-  category_mismatches: number;
-}
-
-export interface OverviewRow extends OrgRow {
-  engagement_rate: Ratio;
-  coverage: Ratio;
-  pd_coverage: Ratio;
-  growth_pp: number | null;
-  completion_rate: Ratio;
-  orgs_fresh: number;
-  orgs_active: number;
-}
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
 export interface MetricResponse<Row extends OrgRow> {
   metric: string;

@@ -8,6 +8,7 @@
  * every section is drawn (or has failed, with its message in place) it sets `data-ready` on
  * `<html>`, which `GET /api/report.pdf` waits for before printing.
  */
+import { SECTION_METRICS } from '../../shared/metrics.ts';
 import { eventsByKindSpec, type EventsRow } from '../charts/events.ts';
 import embed, { type VisualizationSpec } from 'vega-embed';
 import { getMetric, type AttestationDueRow, type ComplianceRow, type DataQualityRow, type EngagementRow, type OrgRow, type PairsByFormRow, type PairsByTopicRow, type ProfessionalDevelopmentRow, type ProgramCompletionRow, type QualificationGrowthRow, type YoungSpecialistsRow } from '../api.ts';
@@ -30,20 +31,8 @@ import { isFiltered, periodText, totalChartLabel, totalRowLabel, type PageContex
 export const REPORT_TITLE = 'Мониторинг системы наставничества';
 export const ORDER_REFERENCE = 'Распоряжение управления образования г. Саянска от 17.02.2023 № 116-26-93';
 
-/** The sections of the report, in the order of the server's registry (METRICS), without `overview`. */
-export const REPORT_METRICS = [
-  'engagement',
-  'young_specialists',
-  'pairs_by_form',
-  'pairs_by_topic',
-  'professional_development',
-  'qualification_growth',
-  'attestation_due',
-  'program_completion',
-  'compliance',
-  'events',
-  'data_quality',
-] as const;
+/** The sections of the report: every metric with SQL of its own, in declaration order (shared/metrics.ts); no composites. */
+export const REPORT_METRICS = SECTION_METRICS;
 
 type ReportMetric = (typeof REPORT_METRICS)[number];
 

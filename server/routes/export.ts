@@ -10,12 +10,13 @@ import { badRequest } from '../errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
 import { principalKey } from '../limits.ts';
 import { METRICS, metricDef, parseParams } from '../metrics.ts';
+import { SECTION_METRICS } from '../../shared/metrics.ts';
 import type { MetricCache } from '../metricCache.ts';
 
 const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The indicators of a regional workbook, in report order (the overview tiles repeat them). */
-const DEFAULT_SHEETS = METRICS.filter((m) => m.name !== 'overview').map((m) => m.name);
+const DEFAULT_SHEETS: readonly string[] = SECTION_METRICS;
 
 export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps | null }): Router {
   const r = Router();

@@ -6,7 +6,7 @@ import type { Db } from '../db.ts';
 import { badRequest } from '../errors.ts';
 import { toCsv } from '../export/csv.ts';
 import { principalKey } from '../limits.ts';
-import { METRICS, allColumns, metricDef, parseParams } from '../metrics.ts';
+import { METRICS, allColumns, metricDef, metricInfo, parseParams } from '../metrics.ts';
 import type { MetricCache } from '../metricCache.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps | null }): Router {
@@ -15,16 +15,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
 
   r.get('/metrics', (_req, res) => {
     res.json({
-      metrics: METRICS.map((m) => ({
-        name: m.name,
-        short: m.short,
-        title: m.title,
-        description: m.description,
-        order_item: m.orderItem,
-        keys: m.keys,
-        columns: m.columns,
-        params: m.params,
-      })),
+      metrics: METRICS.map(metricInfo),
     });
   });
 

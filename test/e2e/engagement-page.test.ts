@@ -130,7 +130,8 @@ describe.skipIf(skip)('«Вовлечённость» page in Chromium (mock API
 
     const headers = (await page.locator('#engagement-table thead th').allTextContents()).map(readable);
     expect(headers).toEqual([
-      'Организация', 'Тип', 'Педагогов, чел.', 'Наставников, чел.', 'Наставляемых, чел.', 'Вовлечено, чел.', 'Доля вовлечённых, %',
+      // The titles of the declaration (shared/metrics.ts), which the mock lists as the server does.
+      'Организация', 'Тип', 'Педагогов на конец периода, чел.', 'Наставников, чел.', 'Наставляемых, чел.', 'Вовлечено (без повторов), чел.', 'Доля вовлечённых, %',
     ]);
     expect(await tableRow(page, 'МОУ «СОШ № 2»')).toEqual(['МОУ «СОШ № 2»', 'Школа', '40', '8', '10', '17', '42,5 %']);
     expect((await tableRow(page, 'Детский сад № 36')).at(-1)).toBe('—');

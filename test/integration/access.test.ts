@@ -9,6 +9,7 @@
  * The fixture's numbers (engagement.test.ts): СОШ-1 has 8 teachers in the population of
  * 2023/24, 4 mentors, 4 mentees, 7 engaged → 0.875; ДОУ-1 8, 2, 3, 5 → 0.625.
  */
+import { METRICS } from '../../shared/metrics.ts';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,20 +90,8 @@ const get = (path: string, a?: As, headers: Record<string, string> = {}) =>
 const post = (path: string, a: As | null, headers: Record<string, string> = {}) =>
   fetch(`${server.url}${path}`, { method: 'POST', headers: { ...(a ? { Cookie: a.cookie } : {}), ...headers }, redirect: 'manual' });
 
-const METRIC_NAMES = [
-  'overview',
-  'engagement',
-  'young_specialists',
-  'pairs_by_form',
-  'pairs_by_topic',
-  'professional_development',
-  'qualification_growth',
-  'attestation_due',
-  'program_completion',
-  'compliance',
-  'events',
-  'data_quality',
-];
+/** Every metric, as declared (shared/metrics.ts): a new one is checked here without touching this file. */
+const METRIC_NAMES: readonly string[] = METRICS.map((m) => m.name);
 
 describe('without logging in', () => {
   it('every API route answers 401 and every page sends to the login form', async () => {

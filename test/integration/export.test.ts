@@ -48,7 +48,7 @@ describe('XLSX export', () => {
   it('has the parameters sheet, then one sheet per indicator', () => {
     expect(workbook.worksheets.map((w) => w.name)).toEqual([
       'Параметры',
-      ...METRICS.filter((m) => m.name !== 'overview').map((m) => m.short),
+      ...METRICS.filter((m) => !m.parts).map((m) => m.short),
     ]);
     const params = workbook.getWorksheet('Параметры')!;
     const values = params.getSheetValues().flat().filter((v) => typeof v === 'string') as string[];
@@ -57,7 +57,7 @@ describe('XLSX export', () => {
   });
 
   it('holds the same numbers as the API, cell by cell, with the total row in bold', async () => {
-    for (const m of METRICS.filter((x) => x.name !== 'overview')) {
+    for (const m of METRICS.filter((x) => !x.parts)) {
       const { body } = await getJson(`${server.url}/api/metrics/${m.name}?${PERIOD}`);
       const ws = workbook.getWorksheet(m.short)!;
       const cols = allColumns(m);

@@ -9,6 +9,7 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import express, { type Express, type Request, type Response } from 'express';
+import { metricDef, metricInfo } from '../../server/metrics.ts';
 import { createClientRouter } from '../../server/routes/client.ts';
 
 interface MockOrg {
@@ -39,20 +40,8 @@ export const MOCK_ORGS: readonly MockOrg[] = [
   { code: 'ДДТ', name: 'МОУ ДО «Дом детского творчества»', type: 'Дополнительное образование', active: true, teachers: 12, mentors: 1, mentees: 2, engaged: 3 },
 ];
 
-const ENGAGEMENT_INFO = {
-  name: 'engagement',
-  title: 'Вовлечённость педагогов в наставничество',
-  description:
-    'Доля педагогических работников, которые в выбранном периоде были наставниками или наставляемыми, от всех педагогов, работающих на конец периода.',
-  columns: [
-    { name: 'teachers', title: 'Педагогов', unit: 'чел.' },
-    { name: 'mentors', title: 'Наставников', unit: 'чел.' },
-    { name: 'mentees', title: 'Наставляемых', unit: 'чел.' },
-    { name: 'engaged', title: 'Вовлечено', unit: 'чел.' },
-    { name: 'engagement_rate', title: 'Доля вовлечённых', unit: 'доля' },
-  ],
-  params: ['from', 'to', 'org', 'type', 'grain'],
-};
+/** The listing entry of `engagement`, as the real server lists it (from the declaration, shared/metrics.ts). */
+const ENGAGEMENT_INFO = metricInfo(metricDef('engagement'));
 
 function badRequest(response: Response, message: string): void {
   response.status(400).json({ error: { code: 'bad_request', message } });
