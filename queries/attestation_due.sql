@@ -42,8 +42,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT sum(teachers)::INTEGER AS teachers, sum(lapsing_12m)::INTEGER AS lapsing_12m, sum(lapsed)::INTEGER AS lapsed, 1 AS is_total
-  FROM per_org
+  -- The total: every count column of per_org summed (COLUMNS: a new column cannot miss it).
+  SELECT sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank)))::INTEGER, 1 AS is_total FROM per_org
 )
 SELECT org, org_name, org_type, coalesce(teachers, 0) AS teachers,
   coalesce(lapsing_12m, 0) AS lapsing_12m, coalesce(lapsed, 0) AS lapsed

@@ -52,12 +52,8 @@ SELECT org, org_name, org_type, last_success, last_attempt, last_status, last_me
 FROM (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT NULL AS org,
-    sum(teachers_rows)::INTEGER AS teachers_rows, sum(pairs_rows)::INTEGER AS pairs_rows,
-    sum(programs_rows)::INTEGER AS programs_rows, sum(courses_rows)::INTEGER AS courses_rows,
-    sum(attestations_rows)::INTEGER AS attestations_rows, sum(compliance_rows)::INTEGER AS compliance_rows,
-    sum(rows_quarantined)::INTEGER AS rows_quarantined, sum(errors)::INTEGER AS errors,
-    sum(warnings)::INTEGER AS warnings, sum(category_mismatches)::INTEGER AS category_mismatches, 1 AS is_total
-  FROM per_org
+  -- The total: every count column of per_org summed (COLUMNS: a new count cannot miss it); the
+  -- dates, status and message of the last loads belong to one organization and stay empty.
+  SELECT sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank, last_success, last_attempt, last_status, last_message, stale)))::INTEGER, 1 AS is_total FROM per_org
 )
 ORDER BY is_total, org_rank;

@@ -39,9 +39,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT sum(teachers)::INTEGER AS teachers, sum(mentors)::INTEGER AS mentors, sum(mentees)::INTEGER AS mentees,
-    sum(engaged)::INTEGER AS engaged, 1 AS is_total
-  FROM per_org
+  -- The total: every count column of per_org summed (COLUMNS: a new column cannot miss it).
+  SELECT sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank)))::INTEGER, 1 AS is_total FROM per_org
 )
 SELECT org, org_name, org_type,
   coalesce(teachers, 0) AS teachers, coalesce(mentors, 0) AS mentors,

@@ -32,12 +32,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT kind, level,
-    sum(events)::INTEGER AS events,
-    sum(with_participants)::INTEGER AS with_participants,
-    sum(participants)::INTEGER AS participants,
-    1 AS is_total
-  FROM per_org GROUP BY kind, level
+  -- The total: every count column of per_org summed per kind and level (COLUMNS: a new column cannot miss it).
+  SELECT kind, level, sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank, kind, level)))::INTEGER, 1 AS is_total FROM per_org GROUP BY kind, level
 )
 SELECT w.org, w.org_name, w.org_type, w.kind, w.level, w.events, w.with_participants, w.participants
 FROM with_total w

@@ -23,7 +23,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT form, sum(pairs)::INTEGER AS pairs, 1 AS is_total FROM per_org GROUP BY form
+  -- The total: every count column of per_org summed per form (COLUMNS: a new column cannot miss it).
+  SELECT form, sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank, form)))::INTEGER, 1 AS is_total FROM per_org GROUP BY form
 )
 SELECT w.org, w.org_name, w.org_type, w.form, w.pairs
 FROM with_total w LEFT JOIN enum_order e ON e.kind = 'form' AND e.value = w.form

@@ -24,7 +24,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT topic, sum(pairs)::INTEGER AS pairs, 1 AS is_total FROM per_org GROUP BY topic
+  -- The total: every count column of per_org summed per topic (COLUMNS: a new column cannot miss it).
+  SELECT topic, sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank, topic)))::INTEGER, 1 AS is_total FROM per_org GROUP BY topic
 )
 SELECT w.org, w.org_name, w.org_type, w.topic, w.pairs
 FROM with_total w LEFT JOIN enum_order e ON e.kind = 'topic' AND e.value = w.topic

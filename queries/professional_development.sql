@@ -46,9 +46,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT sum(teachers)::INTEGER AS teachers, sum(trained)::INTEGER AS trained, sum(hours)::INTEGER AS hours,
-    sum(mentors_active)::INTEGER AS mentors_active, sum(mentors_trained)::INTEGER AS mentors_trained, 1 AS is_total
-  FROM per_org
+  -- The total: every count column of per_org summed (COLUMNS: a new column cannot miss it).
+  SELECT sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank)))::INTEGER, 1 AS is_total FROM per_org
 )
 SELECT org, org_name, org_type,
   coalesce(teachers, 0) AS teachers, coalesce(trained, 0) AS trained,

@@ -64,12 +64,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT sum(due)::INTEGER AS due, sum(completed)::INTEGER AS completed, sum(completed_on_time)::INTEGER AS completed_on_time,
-    sum(terminated)::INTEGER AS terminated, sum(overdue)::INTEGER AS overdue, sum(active_programs)::INTEGER AS active_programs,
-    sum(events_planned)::INTEGER AS events_planned, sum(events_done)::INTEGER AS events_done,
-    sum(mentees_active)::INTEGER AS mentees_active, sum(mentees_with_program)::INTEGER AS mentees_with_program,
-    sum(programs_approved)::INTEGER AS programs_approved, sum(programs_published)::INTEGER AS programs_published, 1 AS is_total
-  FROM per_org
+  -- The total: every count column of per_org summed (COLUMNS: a new column cannot miss it).
+  SELECT sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank)))::INTEGER, 1 AS is_total FROM per_org
 ),
 counted AS (
   SELECT * REPLACE (

@@ -73,10 +73,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT sum(teachers)::INTEGER AS teachers, sum(upgraded)::INTEGER AS upgraded,
-    sum(first_or_higher_start)::INTEGER AS first_or_higher_start, sum(first_or_higher_end)::INTEGER AS first_or_higher_end,
-    sum(mentees)::INTEGER AS mentees, sum(mentees_upgraded)::INTEGER AS mentees_upgraded, 1 AS is_total
-  FROM per_org
+  -- The total: every count column of per_org summed (COLUMNS: a new column cannot miss it).
+  SELECT sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank)))::INTEGER, 1 AS is_total FROM per_org
 ),
 counted AS (
   SELECT org, org_name, org_type, is_total, org_rank,

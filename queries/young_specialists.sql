@@ -38,9 +38,8 @@ per_org AS (
 with_total AS (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME
-  SELECT sum(young)::INTEGER AS young, sum(young_with_mentor)::INTEGER AS young_with_mentor,
-    sum(young_at_start)::INTEGER AS young_at_start, sum(young_retained)::INTEGER AS young_retained, 1 AS is_total
-  FROM per_org
+  -- The total: every count column of per_org summed (COLUMNS: a new column cannot miss it).
+  SELECT sum(COLUMNS(* EXCLUDE (org, org_name, org_type, org_rank)))::INTEGER, 1 AS is_total FROM per_org
 )
 SELECT org, org_name, org_type,
   coalesce(young, 0) AS young, coalesce(young_with_mentor, 0) AS young_with_mentor,
