@@ -33,8 +33,7 @@ import {
   type ColumnDecl,
   type TabDecl,
 } from '../contract/index.ts';
-import { extractSpreadsheetId } from '../sources/sheetId.ts';
-import { quoteSheetTitle } from '../sources/google.ts';
+import { extractSpreadsheetId, quoteSheetTitle } from './sheetId.ts';
 import { TEMPLATE_ROWS, columnLetter, headerNote, listOf, widthOf } from '../template/xlsx.ts';
 import { spreadsheetUrl, type SheetsWriter } from './write.ts';
 

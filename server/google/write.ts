@@ -4,21 +4,15 @@
  * the scopes `spreadsheets` (edit the sheets it has been given «Редактор» on) and `drive.file`
  * (share the spreadsheets it created).
  *
- * The same discipline as the read-only source (server/sources/google.ts): the clients are
- * built from `googleapis/build/src/apis/...` (not the index of every API), googleapis' own
- * retry is off, every request goes through one concurrency limit and the budget of its kind
- * (Sheets writes, Sheets reads, Drive: server/google/budget.ts), a rate limit waits for the
- * quota to refill, 5xx are retried with full-jitter exponential backoff honoring `Retry-After`, and errors are rebuilt in Russian from the HTTP status and
- * Google's error body, sanitized, never carrying the original error (headers, URLs, tokens).
+ * Built on the same transport as the read-only source (server/google/transport.ts: clients,
+ * credentials, budgets, the call loop); here: which failures a write may retry (one that must
+ * not run twice retries rate limits only) and the Russian wording of what went wrong, rebuilt
+ * from the HTTP status and Google's error body, sanitized, never carrying the original error.
  */
-import { GoogleAuth } from 'google-auth-library';
-import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
-import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
-import pLimit from 'p-limit';
 import type { Config } from '../config.ts';
-import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget } from './budget.ts';
 import { countOf } from '../contract/normalize.ts';
-import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
+import { RETRYABLE_STATUS, type Failure } from './failure.ts';
+import { createGoogleTransport, isRateLimit, type GoogleClients } from './transport.ts';
 
 
 export const WRITE_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'https://www.googleapis.com/auth/drive.file'];
@@ -64,10 +58,7 @@ export class GoogleWriteError extends Error {
   }
 }
 
-export interface WriteClients {
-  sheets: sheets_v4.Sheets;
-  drive: drive_v3.Drive;
-}
+export type WriteClients = GoogleClients;
 
 export interface CallOptions {
   /**
@@ -95,63 +86,23 @@ export interface SheetsWriter {
 
 
 export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
-  const sleep = opts.sleep ?? defaultSleep;
-  const random = opts.random ?? Math.random;
-  const now = opts.now ?? Date.now;
-  const maxRetries = Math.max(0, opts.maxRetries ?? 6);
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const slots = pLimit(Math.max(1, opts.concurrency ?? 4));
-  const budgets = {
-    write: googleBudget(opts.writesPerMinute ?? 60, { now, sleep }),
-    read: googleBudget(opts.readsPerMinute ?? 60, { now, sleep }),
-    drive: googleBudget(opts.drivePerMinute ?? 1200, { now, sleep }),
-  };
-  const maxQuotaWaitMs = opts.maxQuotaWaitMs ?? DEFAULT_MAX_QUOTA_WAIT_MS;
   const stats = { requests: 0, retries: 0 };
-  const secrets: string[] = [];
-  let email: string | null = null;
-
-  let clientsPromise: Promise<WriteClients> | null = null;
-  function clients(): Promise<WriteClients> {
-    clientsPromise ??= buildClients().catch((err: unknown) => {
-      clientsPromise = null;
-      throw err;
-    });
-    return clientsPromise;
-  }
-
-  async function buildClients(): Promise<WriteClients> {
-    const credentials = await readKeyFile(opts.credentialsFile);
-    const auth = new GoogleAuth({ credentials, scopes: WRITE_SCOPES });
-    // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
-    if (opts.jwtAccess !== false) auth.useJWTAccessWithScope = true;
-    const common = {
-      auth,
-      retry: false,
-      timeout: timeoutMs,
-      ...(opts.rootUrl !== undefined && opts.rootUrl !== '' ? { rootUrl: withSlash(opts.rootUrl) } : {}),
-    };
-    return { sheets: new sheets_v4.Sheets(common), drive: new drive_v3.Drive(common) };
-  }
-
-  async function readKeyFile(file: string): Promise<Record<string, string>> {
-    const out = await readServiceAccountKey(
-      file,
-      (m) => new GoogleWriteError(m, 'credentials'),
-      'для записи в таблицы нужен ключ сервисного аккаунта (JSON)',
-    );
-    for (const k of KEY_SECRETS) if (out[k] !== undefined) secrets.push(out[k]);
-    email = out['client_email']!;
-    return out;
-  }
-
-
-  function inspect(err: unknown): Failure {
-    return inspectFailure(err, { sanitize: (t) => redact(t, secrets), timeoutMs, now, isLocal: (e) => e instanceof GoogleWriteError });
-  }
-
-
-  const isRateLimit = (f: Failure) => f.status === 429 || (f.status === 403 && f.reasons.some((r) => RATE_LIMIT_REASONS.has(r)));
+  const transport = createGoogleTransport({
+    credentials: { kind: 'service', file: opts.credentialsFile, jwtAccess: opts.jwtAccess },
+    scopes: WRITE_SCOPES,
+    budgets: { write: opts.writesPerMinute ?? 60, read: opts.readsPerMinute ?? 60, drive: opts.drivePerMinute ?? 1200 },
+    rootUrl: opts.rootUrl,
+    concurrency: opts.concurrency,
+    maxQuotaWaitMs: opts.maxQuotaWaitMs,
+    timeoutMs: opts.timeoutMs,
+    maxRetries: opts.maxRetries,
+    keyError: (m) => new GoogleWriteError(m, 'credentials'),
+    keyPurpose: 'для записи в таблицы нужен ключ сервисного аккаунта (JSON)',
+    isLocal: (e) => e instanceof GoogleWriteError,
+    sleep: opts.sleep,
+    random: opts.random,
+    now: opts.now,
+  });
 
   function isRetryable(f: Failure, mode: CallOptions['retry']): boolean {
     if (f.local) return false;
@@ -161,11 +112,13 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
   }
 
   function account(): string {
+    const email = transport.serviceEmail();
     return email !== null ? `сервисного аккаунта ${email}` : 'сервисного аккаунта (client_email из файла ключа)';
   }
 
   function toError(f: Failure, what: string, tries: number, exhausted: boolean, o: CallOptions): GoogleWriteError {
-    const mk = (text: string, code: WriteErrorCode) => new GoogleWriteError(redact(`${what}: ${text}`, secrets), code, f.status ?? null);
+    const email = transport.serviceEmail();
+    const mk = (text: string, code: WriteErrorCode) => new GoogleWriteError(transport.sanitize(`${what}: ${text}`), code, f.status ?? null);
     if (f.local) return mk(f.detail, 'other');
     const attempts = countOf(tries, 'запрос', 'запроса', 'запросов');
     if (isRateLimit(f)) return mk(`превышена квота Google Sheets (${attempts}); попробуйте позже`, 'quota');
@@ -196,48 +149,22 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
   return {
     stats,
     async serviceEmail() {
-      await clients();
-      return email ?? '';
+      await transport.clients();
+      return transport.serviceEmail() ?? '';
     },
-    async call<T>(what: string, send: (c: WriteClients) => Promise<{ data: T }>, o: CallOptions = {}): Promise<T> {
-      let cl: WriteClients;
-      try {
-        cl = await clients();
-      } catch (err) {
-        if (err instanceof GoogleWriteError) throw err;
-        throw toError(inspect(err), what, 0, false, o);
-      }
-      const budget = budgets[o.budget ?? 'write'];
-      let tries = 0;
-      let quotaWaited = 0;
-      for (let attempt = 0; ; ) {
-        let failure: Failure;
-        try {
-          const res = await slots(async () => {
-            await budget.acquire();
-            stats.requests++;
-            tries++;
-            return send(cl);
-          });
-          return res.data;
-        } catch (err) {
-          failure = inspect(err);
-        }
-        if (!isRetryable(failure, o.retry)) throw toError(failure, what, tries, false, o);
-        if (isRateLimit(failure)) {
-          // The quota refills (server/google/budget.ts): wait for it rather than give up.
-          const wait = failure.retryAfterMs ?? budget.windowWaitMs();
-          if (quotaWaited + wait > maxQuotaWaitMs) throw toError(failure, what, tries, true, o);
-          quotaWaited += wait;
-          stats.retries++;
-          await sleep(wait);
-          continue;
-        }
-        if (attempt >= maxRetries) throw toError(failure, what, tries, true, o);
-        stats.retries++;
-        await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
-        attempt++;
-      }
+    call<T>(what: string, send: (c: WriteClients) => Promise<{ data: T }>, o: CallOptions = {}): Promise<T> {
+      // This call's own count of attempts, for its message; the writer's totals in `stats`.
+      const counters = { requests: 0, retries: 0 };
+      return transport
+        .call(o.budget ?? 'write', send, {
+          counters,
+          onSend: () => stats.requests++,
+          retryable: (f) => isRetryable(f, o.retry),
+          fail: (f, exhausted) => toError(f, what, counters.requests, exhausted, o),
+        })
+        .finally(() => {
+          stats.retries += counters.retries;
+        });
     },
   };
 }

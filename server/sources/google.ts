@@ -24,16 +24,12 @@
  * rebuilt from the HTTP status and Google's error body, then sanitized, and the original
  * error (whose config carries headers and URLs) is never attached as `cause`.
  */
-// The two APIs the sync uses, not the `googleapis` index: that one loads every Google API
-// (~90 MB of resident memory on Node 20, measured by the benchmark) for two of them.
-import { GoogleAuth } from 'google-auth-library';
-import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
-import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
-import pLimit from 'p-limit';
-import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget } from '../google/budget.ts';
-import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, isObject, readServiceAccountKey, redact, withSlash, type Failure } from '../google/failure.ts';
+import type { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
+import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
+import { RETRYABLE_STATUS, isObject, type Failure } from '../google/failure.ts';
+import { createGoogleTransport, isRateLimit, type GoogleClients, type GoogleCredentials } from '../google/transport.ts';
 import { countOf, matchKey, plural, toGrid } from '../contract/index.ts';
-import { ID_RE, extractSpreadsheetId } from './sheetId.ts';
+import { ID_RE, extractSpreadsheetId, quoteSheetTitle } from '../google/sheetId.ts';
 
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
 
@@ -129,10 +125,7 @@ const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export { extractSpreadsheetId };
 
-/** A1 notation of a whole tab: the title in single quotes, apostrophes doubled (`'Дела''2024'`). */
-export function quoteSheetTitle(title: string): string {
-  return `'${title.replace(/'/g, "''")}'`;
-}
+export { quoteSheetTitle };
 
 export { RateLimiter, backoffDelay } from '../google/budget.ts';
 
@@ -152,41 +145,38 @@ interface Counters {
 /** What a request is about: used only to word error messages. */
 type Target = { kind: 'registry'; id: string } | { kind: 'org'; code: string; id: string };
 
-type Auth = { kind: 'none' } | { kind: 'key'; key: string } | { kind: 'service'; file: string };
-
-interface Clients {
-  sheets: sheets_v4.Sheets;
-  drive: drive_v3.Drive;
-}
 
 export function createGoogleSource(opts: GoogleSourceOptions): Source {
-  const sleep = opts.sleep ?? defaultSleep;
-  const random = opts.random ?? Math.random;
-  const now = opts.now ?? Date.now;
-  const maxRetries = Math.max(0, opts.maxRetries ?? 6);
-  const timeoutMs = opts.timeoutMs ?? 30_000;
   const registryTab = opts.registryTab ?? DEFAULT_REGISTRY_TAB;
   const registryId = extractSpreadsheetId(opts.registryId) ?? opts.registryId.trim();
   const readMode = opts.readMode ?? 'gridData';
   const maxGridDataBytes = opts.maxGridDataBytes ?? DEFAULT_MAX_GRID_DATA_BYTES;
   const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const slots = pLimit(Math.max(1, opts.concurrency ?? 4));
-  const budgets = {
-    sheets: googleBudget(opts.sheetsReadsPerMinute ?? DEFAULT_SHEETS_READS_PER_MINUTE, { now, sleep }),
-    drive: googleBudget(opts.drivePerMinute ?? DEFAULT_DRIVE_PER_MINUTE, { now, sleep }),
-  };
-  const maxQuotaWaitMs = opts.maxQuotaWaitMs ?? DEFAULT_MAX_QUOTA_WAIT_MS;
-
-  const auth: Auth =
+  const auth: GoogleCredentials =
     opts.credentialsFile !== undefined && opts.credentialsFile !== ''
-      ? { kind: 'service', file: opts.credentialsFile }
+      ? { kind: 'service', file: opts.credentialsFile, jwtAccess: opts.jwtAccess }
       : opts.apiKey !== undefined && opts.apiKey !== ''
         ? { kind: 'key', key: opts.apiKey }
         : { kind: 'none' };
-
-  /** Every string that must never be shown; filled as secrets become known (key file contents). */
-  const secrets: string[] = auth.kind === 'key' ? [auth.key] : [];
-  let serviceEmail: string | null = null;
+  // Clients, credentials, budgets and the call loop: server/google/transport.ts (shared with the writer).
+  const transport = createGoogleTransport({
+    credentials: auth,
+    scopes: SCOPES,
+    budgets: { sheets: opts.sheetsReadsPerMinute ?? DEFAULT_SHEETS_READS_PER_MINUTE, drive: opts.drivePerMinute ?? DEFAULT_DRIVE_PER_MINUTE },
+    rootUrl: opts.rootUrl,
+    concurrency: opts.concurrency,
+    maxQuotaWaitMs: opts.maxQuotaWaitMs,
+    timeoutMs: opts.timeoutMs,
+    maxRetries: opts.maxRetries,
+    keyError: (m) => new SourceError(m, 'other'),
+    // Key-file problems and our own shape checks are worded SourceErrors already.
+    isLocal: (e) => e instanceof SourceError,
+    sleep: opts.sleep,
+    random: opts.random,
+    now: opts.now,
+  });
+  const budgets = transport.budgets;
+  const sanitize = transport.sanitize;
   /** Set when Drive answers that its API is disabled for the project: not asked again in this sync. */
   let driveDisabled = false;
   /** This sync's listing of the spreadsheets the service account sees (id → modifiedTime); null: not listed. */
@@ -195,71 +185,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
   /** Organizations whose sheet got a Sheets read in this sync (for the remaining time). */
   const orgsRead = new Set<string>();
 
-  function sanitize(text: string): string {
-    return redact(text, secrets);
-  }
 
-
-  // The clients are built lazily: reading the key file is async and may fail, and that failure
-  // belongs to a sync (as a SourceError), not to the construction of the app.
-  let clientsPromise: Promise<Clients> | null = null;
-  function clients(): Promise<Clients> {
-    clientsPromise ??= buildClients().catch((err: unknown) => {
-      clientsPromise = null; // a fixed key file should work on the next sync without a restart
-      throw err;
-    });
-    return clientsPromise;
-  }
-
-  async function buildClients(): Promise<Clients> {
-    // googleapis retries on its own by default; off, so that counting, backoff and the shared
-    // rate limit are ours. `timeout` is per request (gaxios aborts it).
-    const common = {
-      retry: false,
-      timeout: timeoutMs,
-      ...(opts.rootUrl !== undefined && opts.rootUrl !== '' ? { rootUrl: withSlash(opts.rootUrl) } : {}),
-    };
-    if (auth.kind === 'service') {
-      const credentials = await readKeyFile(auth.file);
-      const authClient = new GoogleAuth({ credentials, scopes: SCOPES });
-      // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
-      // Self-signed JWTs (on by default): no token request to oauth2.googleapis.com.
-      if (opts.jwtAccess !== false) authClient.useJWTAccessWithScope = true;
-      return {
-        sheets: new sheets_v4.Sheets({ auth: authClient, ...common }),
-        drive: new drive_v3.Drive({ auth: authClient, ...common }),
-      };
-    }
-    // The key goes in the X-Goog-Api-Key header rather than `?key=`: it then never appears in
-    // a URL (logs, proxies, error objects). Google accepts both.
-    const headers: Record<string, string> = auth.kind === 'key' ? { 'X-Goog-Api-Key': auth.key } : {};
-    return {
-      sheets: new sheets_v4.Sheets({ headers, ...common }),
-      drive: new drive_v3.Drive({ headers, ...common }),
-    };
-  }
-
-  async function readKeyFile(file: string): Promise<Record<string, string>> {
-    const out = await readServiceAccountKey(file, (m) => new SourceError(m, 'other'));
-    for (const k of KEY_SECRETS) if (out[k] !== undefined) secrets.push(out[k]);
-    serviceEmail = out['client_email']!;
-    return out;
-  }
-
-  function inspect(err: unknown): Failure {
-    return inspectFailure(err, { sanitize, timeoutMs, now, isLocal: (e) => e instanceof SourceError });
-  }
-
-
-  function isRateLimit(f: Failure): boolean {
-    return f.status === 429 || (f.status === 403 && f.reasons.some((r) => RATE_LIMIT_REASONS.has(r)));
-  }
-
-  function isRetryable(f: Failure): boolean {
-    if (f.local) return false;
-    if (f.network) return true;
-    return (f.status !== undefined && RETRYABLE_STATUS.has(f.status)) || isRateLimit(f);
-  }
 
   function who(t: Target): { of: string; table: string } {
     return t.kind === 'org'
@@ -269,7 +195,8 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
 
   function shareHint(): string {
     if (auth.kind === 'service') {
-      const account = serviceEmail !== null ? `сервисного аккаунта ${serviceEmail}` : 'сервисного аккаунта (client_email из файла ключа)';
+      const email = transport.serviceEmail();
+      const account = email !== null ? `сервисного аккаунта ${email}` : 'сервисного аккаунта (client_email из файла ключа)';
       return `откройте доступ на чтение для ${account} или «всем, у кого есть ссылка»`;
     }
     return 'откройте доступ на чтение «всем, у кого есть ссылка» (или настройте сервисный аккаунт и откройте доступ ему)';
@@ -322,60 +249,21 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
    * backoff), and the rate-limit grant is taken inside the slot so that the recorded time is
    * the time the request really leaves.
    */
-  async function call<T>(t: Target, c: Counters, send: (cl: Clients) => Promise<{ data: T }>, o: CallOptions<T> = {}): Promise<T> {
-    const { onFail, check } = o;
-    const budget = budgets[o.api ?? 'sheets'];
-    let cl: Clients;
-    try {
-      cl = await clients();
-    } catch (err) {
-      // Key-file problems already are worded SourceErrors: pass them on unchanged.
-      throw err instanceof SourceError ? err : toSourceError(inspect(err), t, c, false);
-    }
-    let attempt = 0;
-    let quotaWaited = 0;
-    for (;;) {
-      let answer: { data: T } | null = null;
-      let failure: Failure | null = null;
-      try {
-        answer = await slots(async () => {
-          await budget.acquire();
-          if (t.kind === 'org' && o.api !== 'drive') orgsRead.add(t.code);
-          c.requests++;
-          return send(cl);
-        });
-      } catch (err) {
-        if (isOverSizeLimit(err)) throw tooBig(t, c);
-        failure = inspect(err);
-      }
-      if (failure === null) {
-        // A 200 whose body is not what Google sends (a proxy's page, a captive portal, a cut
-        // answer: gaxios hands those over as a string) is a failure of this read, never "no tabs".
-        const data = answer!.data;
-        const problem = check?.(data) ?? null;
-        if (problem !== null) throw badShape(t, c, problem);
-        return data;
-      }
-      if (onFail !== undefined && !isRetryable(failure)) {
-        const fallback = onFail(failure);
-        if (fallback !== undefined) return fallback;
-      }
-      if (!isRetryable(failure)) throw toSourceError(failure, t, c, false);
-      if (isRateLimit(failure)) {
-        // The quota refills: wait for Retry-After, else for the window, and try again — the
-        // organization is given up only after maxQuotaWaitMs of such waiting.
-        const wait = failure.retryAfterMs ?? budget.windowWaitMs();
-        if (quotaWaited + wait > maxQuotaWaitMs) throw toSourceError(failure, t, c, true);
-        quotaWaited += wait;
-        c.retries++;
-        await sleep(wait);
-        continue;
-      }
-      if (attempt >= maxRetries) throw toSourceError(failure, t, c, true);
-      c.retries++;
-      await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
-      attempt++;
-    }
+  async function call<T>(t: Target, c: Counters, send: (cl: GoogleClients) => Promise<{ data: T }>, o: CallOptions<T> = {}): Promise<T> {
+    const data = await transport.call(o.api ?? 'sheets', send, {
+      counters: c,
+      onSend: () => {
+        if (t.kind === 'org' && o.api !== 'drive') orgsRead.add(t.code);
+      },
+      intercept: (err) => (isOverSizeLimit(err) ? tooBig(t, c) : undefined),
+      ...(o.onFail ? { fallback: (f: Failure) => { const v = o.onFail!(f); return v === undefined ? undefined : { value: v }; } } : {}),
+      fail: (f, exhausted) => toSourceError(f, t, c, exhausted),
+    });
+    // A 200 whose body is not what Google sends (a proxy's page, a captive portal, a cut answer:
+    // gaxios hands those over as a string) is a failure of this read, never "no tabs".
+    const problem = o.check?.(data) ?? null;
+    if (problem !== null) throw badShape(t, c, problem);
+    return data;
   }
 
   /**

@@ -12,7 +12,7 @@ import {
   matchKey,
   type DataIssue,
 } from '../contract/index.ts';
-import { extractSpreadsheetId } from '../sources/sheetId.ts';
+import { extractSpreadsheetId } from '../google/sheetId.ts';
 import type { OrgEntry, RawTab } from '../sources/types.ts';
 
 export interface RegistryResult {

@@ -18,3 +18,8 @@ export function extractSpreadsheetId(s: string): string | null {
   return id !== undefined && ID_RE.test(id) ? id : null;
 }
 
+
+/** A1 notation of a whole tab: the title in single quotes, apostrophes doubled (`'Дела''2024'`). */
+export function quoteSheetTitle(title: string): string {
+  return `'${title.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,202 @@
+/**
+ * The one way this application talks to Google: the read-only source of the sync
+ * (server/sources/google.ts) and the writer of provisioning and write-back (write.ts) are both
+ * built on it.
+ *
+ *  - Clients of the two APIs used, Sheets v4 and Drive v3, from `googleapis/build/src/apis/...`
+ *    (the `googleapis` index loads every Google API: ~90 MB resident on Node 20), googleapis'
+ *    own retry off, a timeout per request, another root URL for every request when given
+ *    (GOOGLE_API_ROOT: the fake server of the tests and the benchmark).
+ *  - Credentials: a service account's key file (scoped self-signed JWTs by default, no token
+ *    request), an API key (in the X-Goog-Api-Key header, never in a URL), or none. Every secret
+ *    that becomes known (the key, the key file's private parts) is redacted from every message.
+ *  - The call loop: one HTTP request per attempt, under one concurrency limit and the budget of
+ *    its kind (server/google/budget.ts: Sheets reads, Sheets writes, Drive); a rate limit waits
+ *    for Retry-After or the quota window (up to `maxQuotaWaitMs` in all); other retryable
+ *    failures back off with full jitter (up to `maxRetries`). What is retryable and how a
+ *    failure is worded belong to the caller, which knows what it was doing.
+ */
+import { GoogleAuth } from 'google-auth-library';
+import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
+import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
+import pLimit from 'p-limit';
+import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
+import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
+
+export type GoogleCredentials =
+  | { kind: 'none' }
+  | { kind: 'key'; key: string }
+  /** `jwtAccess` (default true): sign scoped JWTs locally instead of exchanging them at oauth2.googleapis.com. */
+  | { kind: 'service'; file: string; jwtAccess?: boolean | undefined };
+
+export interface GoogleClients {
+  sheets: sheets_v4.Sheets;
+  drive: drive_v3.Drive;
+}
+
+export interface TransportOptions<B extends string> {
+  credentials: GoogleCredentials;
+  scopes: readonly string[];
+  /** Requests per minute of each budget (0 = unlimited). */
+  budgets: Record<B, number>;
+  rootUrl?: string | undefined;
+  /** Concurrent HTTP requests. Default 4. */
+  concurrency?: number | undefined;
+  /** A request waits at most this long in all for a rate-limited quota to refill. Default 10 minutes. */
+  maxQuotaWaitMs?: number | undefined;
+  /** Per-request timeout. Default 30 000 ms. */
+  timeoutMs?: number | undefined;
+  /** Retries per request after the first attempt (rate-limit waits not counted). Default 6. */
+  maxRetries?: number | undefined;
+  /** The caller's error for a key file that cannot be used (Russian), and what the key is for. */
+  keyError: (message: string) => Error;
+  keyPurpose?: string | undefined;
+  /** Errors the caller made itself (already worded): passed on, never retried. */
+  isLocal: (err: unknown) => boolean;
+  /** Injected for tests. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+  now?: (() => number) | undefined;
+}
+
+export interface CallHooks<T> {
+  /** Counts of this call's requests and retries (the caller's: per organization, per run). */
+  counters: { requests: number; retries: number };
+  /** Right before each request leaves (inside the concurrency slot, after the budget's grant). */
+  onSend?: () => void;
+  /** A thrown error the caller words itself (an answer over the size limit), or undefined. */
+  intercept?: (err: unknown) => Error | undefined;
+  /** Whether a failure is worth another attempt. Default: rate limits, 5xx and network failures. */
+  retryable?: (f: Failure) => boolean;
+  /** A failure that is not retried turned into an answer, or undefined. */
+  fallback?: (f: Failure) => { value: T } | undefined;
+  /** The caller's error for a failure; `exhausted`: retried to the end (or the quota wait ran out). */
+  fail: (f: Failure, exhausted: boolean) => Error;
+}
+
+export interface GoogleTransport<B extends string> {
+  /** The clients, built once (lazily: reading the key file is async and may fail; a failure is retried on the next call). */
+  clients(): Promise<GoogleClients>;
+  /** One API call: `send` makes exactly one HTTP request per attempt. */
+  call<T>(budget: B, send: (c: GoogleClients) => Promise<{ data: T }>, hooks: CallHooks<T>): Promise<T>;
+  /** A message with every known secret replaced. */
+  sanitize(text: string): string;
+  /** What went wrong in an error from googleapis / gaxios, sanitized. */
+  inspect(err: unknown): Failure;
+  /** The service account's e-mail, once the key file has been read. */
+  serviceEmail(): string | null;
+  readonly budgets: Record<B, RateLimiter>;
+  readonly credentials: GoogleCredentials;
+}
+
+/** 429, or 403 with a per-user rate-limit reason (Drive, sometimes Sheets). */
+export function isRateLimit(f: Failure): boolean {
+  return f.status === 429 || (f.status === 403 && f.reasons.some((r) => RATE_LIMIT_REASONS.has(r)));
+}
+
+/** Rate limits, the retryable statuses (5xx, 408) and network failures; never a local error. */
+export function isRetryable(f: Failure): boolean {
+  if (f.local) return false;
+  if (f.network) return true;
+  return (f.status !== undefined && RETRYABLE_STATUS.has(f.status)) || isRateLimit(f);
+}
+
+export function createGoogleTransport<B extends string>(opts: TransportOptions<B>): GoogleTransport<B> {
+  const sleep = opts.sleep ?? defaultSleep;
+  const random = opts.random ?? Math.random;
+  const now = opts.now ?? Date.now;
+  const maxRetries = Math.max(0, opts.maxRetries ?? 6);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const maxQuotaWaitMs = opts.maxQuotaWaitMs ?? DEFAULT_MAX_QUOTA_WAIT_MS;
+  const slots = pLimit(Math.max(1, opts.concurrency ?? 4));
+  const budgets = Object.fromEntries(Object.entries<number>(opts.budgets).map(([k, rpm]) => [k, googleBudget(rpm, { now, sleep })])) as Record<B, RateLimiter>;
+  const credentials = opts.credentials;
+  /** Every string that must never be shown; filled as secrets become known (the key file's). */
+  const secrets: string[] = credentials.kind === 'key' ? [credentials.key] : [];
+  let email: string | null = null;
+
+  const sanitize = (text: string) => redact(text, secrets);
+  const inspect = (err: unknown) => inspectFailure(err, { sanitize, timeoutMs, now, isLocal: opts.isLocal });
+
+  let clientsPromise: Promise<GoogleClients> | null = null;
+  function clients(): Promise<GoogleClients> {
+    clientsPromise ??= buildClients().catch((err: unknown) => {
+      clientsPromise = null; // a fixed key file works on the next call, without a restart
+      throw err;
+    });
+    return clientsPromise;
+  }
+
+  async function buildClients(): Promise<GoogleClients> {
+    const common = {
+      retry: false,
+      timeout: timeoutMs,
+      ...(opts.rootUrl !== undefined && opts.rootUrl !== '' ? { rootUrl: withSlash(opts.rootUrl) } : {}),
+    };
+    if (credentials.kind === 'service') {
+      const key = await readServiceAccountKey(credentials.file, opts.keyError, opts.keyPurpose);
+      for (const k of KEY_SECRETS) if (key[k] !== undefined) secrets.push(key[k]);
+      email = key['client_email']!;
+      const auth = new GoogleAuth({ credentials: key, scopes: [...opts.scopes] });
+      // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
+      if (credentials.jwtAccess !== false) auth.useJWTAccessWithScope = true;
+      return { sheets: new sheets_v4.Sheets({ auth, ...common }), drive: new drive_v3.Drive({ auth, ...common }) };
+    }
+    const headers: Record<string, string> = credentials.kind === 'key' ? { 'X-Goog-Api-Key': credentials.key } : {};
+    return { sheets: new sheets_v4.Sheets({ headers, ...common }), drive: new drive_v3.Drive({ headers, ...common }) };
+  }
+
+  async function call<T>(budgetName: B, send: (c: GoogleClients) => Promise<{ data: T }>, hooks: CallHooks<T>): Promise<T> {
+    const budget = budgets[budgetName];
+    const retryable = hooks.retryable ?? isRetryable;
+    let cl: GoogleClients;
+    try {
+      cl = await clients();
+    } catch (err) {
+      // Key-file problems already are worded by the caller's keyError: passed on unchanged.
+      if (opts.isLocal(err)) throw err;
+      throw hooks.fail(inspect(err), false);
+    }
+    let attempt = 0;
+    let quotaWaited = 0;
+    for (;;) {
+      let failure: Failure;
+      try {
+        // The slot is held only while the request is in flight (not during a backoff), and the
+        // budget's grant is taken inside it, so that the recorded time is when the request leaves.
+        const answer = await slots(async () => {
+          await budget.acquire();
+          hooks.onSend?.();
+          hooks.counters.requests++;
+          return send(cl);
+        });
+        return answer.data;
+      } catch (err) {
+        const own = hooks.intercept?.(err);
+        if (own !== undefined) throw own;
+        failure = inspect(err);
+      }
+      if (!retryable(failure)) {
+        const fallback = hooks.fallback?.(failure);
+        if (fallback !== undefined) return fallback.value;
+        throw hooks.fail(failure, false);
+      }
+      if (isRateLimit(failure)) {
+        // The quota refills: wait for Retry-After, else for the window, and try again; given up
+        // only after maxQuotaWaitMs of such waiting.
+        const wait = failure.retryAfterMs ?? budget.windowWaitMs();
+        if (quotaWaited + wait > maxQuotaWaitMs) throw hooks.fail(failure, true);
+        quotaWaited += wait;
+        hooks.counters.retries++;
+        await sleep(wait);
+        continue;
+      }
+      if (attempt >= maxRetries) throw hooks.fail(failure, true);
+      hooks.counters.retries++;
+      await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
+      attempt++;
+    }
+  }
+
+  return { clients, call, sanitize, inspect, serviceEmail: () => email, budgets, credentials };
+}
