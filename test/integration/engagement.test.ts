@@ -23,7 +23,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
-import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
 
@@ -68,7 +68,7 @@ describe('engagement from the folder fixture', () => {
     // ДОУ-1 mentors: B1 (group Q2+Q3 = one mentor), B7 (Q5) = 2. Mentees: B2, B3, B4 = 3 (B5's
     //   pair ended before the period; B8 dismissed). Engaged 5 → 5 / 8 = 0.625.
     // Total from summed counts: 16 teachers, 6 mentors, 7 mentees, 12 engaged → 12 / 16 = 0.75.
-    const { status, body } = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
+    const { status, body } = await server.getJson(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
     expect(status).toBe(200);
     expect(body.metric).toBe('engagement');
     expect(body.params).toEqual({ from: '2023-09-01', to: '2024-08-31', org: [], type: null, grain: null });
@@ -90,7 +90,7 @@ describe('engagement from the folder fixture', () => {
     //   Mentees: A3 (P1), A9 (P6) = 2 (A10 not in the population). Engaged 5 → 5 / 8 = 0.625.
     // ДОУ-1: as before, 2 mentors, 3 mentees, 5 engaged → 0.625.
     // Total: 16, 5, 5, 10 → 10 / 16 = 0.625.
-    const { body } = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-02&to=2024-08-30`);
+    const { body } = await server.getJson(`/api/metrics/engagement?from=2023-09-02&to=2024-08-30`);
     expect(pick(body.rows)).toEqual([
       ['СОШ-1', 8, 3, 2, 5, 0.625],
       ['ДОУ-1', 8, 2, 3, 5, 0.625],
@@ -99,31 +99,31 @@ describe('engagement from the folder fixture', () => {
   });
 
   it('filters by type and by organization; an empty selection gives a null ratio', async () => {
-    const byType = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31&type=${encodeURIComponent('Детский сад')}`);
+    const byType = await server.getJson(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&type=${encodeURIComponent('Детский сад')}`);
     // Only ДОУ-1, and the total equals it: 8, 2, 3, 5, 5 / 8.
     expect(pick(byType.body.rows)).toEqual([
       ['ДОУ-1', 8, 2, 3, 5, 0.625],
       [null, 8, 2, 3, 5, 0.625],
     ]);
-    const byOrg = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31&org=${encodeURIComponent('СОШ-1')}`);
+    const byOrg = await server.getJson(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&org=${encodeURIComponent('СОШ-1')}`);
     expect(pick(byOrg.body.rows)).toEqual([
       ['СОШ-1', 8, 4, 4, 7, 0.875],
       [null, 8, 4, 4, 7, 0.875],
     ]);
     // ДОУ-9 is inactive with no data, so nothing is selected: 0 teachers, ratio null (not 0, not NaN).
-    const none = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31&org=${encodeURIComponent('ДОУ-9')}`);
+    const none = await server.getJson(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&org=${encodeURIComponent('ДОУ-9')}`);
     expect(pick(none.body.rows)).toEqual([[null, 0, 0, 0, 0, null]]);
   });
 
   it('defaults to the academic year containing today', async () => {
     // The pinned clock says 2024-03-15, inside 2023/24: the same rows as the explicit period.
-    const { body } = await getJson(`${server.url}/api/metrics/engagement`);
+    const { body } = await server.getJson(`/api/metrics/engagement`);
     expect(body.params).toMatchObject({ from: '2023-09-01', to: '2024-08-31' });
     expect(pick(body.rows).at(-1)).toEqual([null, 16, 6, 7, 12, 0.75]);
   });
 
   it('gives a monthly trend with `to` at each month end', async () => {
-    const { body } = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31&grain=month`);
+    const { body } = await server.getJson(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&grain=month`);
     const totals = body.rows.filter((r: any) => r.org === null);
     expect(totals.map((r: any) => r.month)).toEqual([
       '2023-09-30', '2023-10-31', '2023-11-30', '2023-12-31', '2024-01-31', '2024-02-29',
@@ -140,7 +140,7 @@ describe('engagement from the folder fixture', () => {
   });
 
   it('exports the same rows as CSV for Russian Excel', async () => {
-    const res = await fetch(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31&format=csv&decimal=comma`);
+    const res = await server.fetch(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&format=csv&decimal=comma`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
     const buf = Buffer.from(await res.arrayBuffer());
@@ -157,29 +157,29 @@ describe('engagement from the folder fixture', () => {
   });
 
   it('answers errors in one JSON shape', async () => {
-    const unknown = await getJson(`${server.url}/api/metrics/no_such_metric`);
+    const unknown = await server.getJson(`/api/metrics/no_such_metric`);
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ error: { code: 'not_found', message: expect.stringMatching(/показатель «no_such_metric» не найден/) } });
 
-    const badDate = await getJson(`${server.url}/api/metrics/engagement?from=2023-02-30&to=2024-08-31`);
+    const badDate = await server.getJson(`/api/metrics/engagement?from=2023-02-30&to=2024-08-31`);
     expect(badDate.status).toBe(400);
     expect(badDate.body.error).toEqual({ code: 'bad_request', message: expect.stringMatching(/from.*такой даты нет/) });
 
-    const reversed = await getJson(`${server.url}/api/metrics/engagement?from=2024-09-01&to=2024-08-31`);
+    const reversed = await server.getJson(`/api/metrics/engagement?from=2024-09-01&to=2024-08-31`);
     expect(reversed.status).toBe(400);
     expect(reversed.body.error.message).toMatch(/конец периода \(2024-08-31\) раньше его начала \(2024-09-01\)/);
 
-    const badType = await getJson(`${server.url}/api/metrics/engagement?type=${encodeURIComponent('Колледж')}`);
+    const badType = await server.getJson(`/api/metrics/engagement?type=${encodeURIComponent('Колледж')}`);
     expect(badType.status).toBe(400);
     expect(badType.body.error.message).toMatch(/неизвестный тип организации/);
 
-    const noRoute = await getJson(`${server.url}/api/nothing/here`);
+    const noRoute = await server.getJson(`/api/nothing/here`);
     expect(noRoute.status).toBe(404);
     expect(noRoute.body.error.code).toBe('not_found');
   });
 
   it('lists the metrics with Russian titles and columns', async () => {
-    const { body } = await getJson(`${server.url}/api/metrics`);
+    const { body } = await server.getJson(`/api/metrics`);
     const engagement = body.metrics.find((m: any) => m.name === 'engagement');
     expect(engagement.title).toBe('Вовлечённость педагогов в наставничество');
     expect(engagement.columns.map((c: any) => c.name)).toEqual(['teachers', 'mentors', 'mentees', 'engaged', 'engagement_rate']);

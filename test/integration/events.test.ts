@@ -42,18 +42,12 @@
  *  Sorted: direction (Методика 2, Воспитательная 3, none last), organization (СОШ-1 the school
  *  before ДОУ-1 the kindergarten), date newest first: P1, P3, Q1 | P2, Q2 | P4.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import express, { type ErrorRequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../server/auth/store.ts';
-import { HttpError } from '../../server/errors.ts';
 import { metricDef, parseParams, runMetric } from '../../server/metrics.ts';
-import { practicesRouter } from '../../server/routes/practices.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
 import { baseMunicipality, setGrid } from '../fixtures/bad/base.ts';
 import { createMemorySource } from '../support/memorySource.ts';
-import { openTempDb, type TempDb } from '../support/server.ts';
+import { openTempDb, startServerAs, type ServerWithAccounts, type TempDb } from '../support/server.ts';
 
 const NOW = new Date('2024-09-02T08:00:00Z');
 const P = { from: '2023-09-01', to: '2024-08-31' };
@@ -251,42 +245,21 @@ describe('metric events', () => {
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 
-const SCHOOL: Principal = { kind: 'session', id: 1, login: 's', role: 'school', org: 'СОШ-1', readOnly: false, demo: false, csrf: null };
-const REGION: Principal = { ...SCHOOL, id: 2, login: 'r', role: 'region', org: null };
-const COORDINATOR: Principal = { ...SCHOOL, id: 3, login: 'k', role: 'coordinator', org: null };
-const AS: Record<string, Principal> = { school: SCHOOL, region: REGION, coordinator: COORDINATOR };
+/** Real accounts (API tokens through the real AuthStore): a school, the region, the coordinator. */
+const ACCOUNTS = { coordinator: { role: 'coordinator' }, school: { role: 'school', org: 'СОШ-1' }, region: { role: 'region' } } as const;
 
 describe('GET /api/practices', () => {
-  let server: Server;
-  let url: string;
+  let server: ServerWithAccounts;
 
   beforeAll(async () => {
-    const app = express();
-    app.set('query parser', 'extended');
-    // The principal the request names (none: nobody is logged in).
-    app.use((req, res, next) => {
-      const as = req.headers['x-test-as'];
-      if (typeof as === 'string') res.locals.principal = AS[as];
-      next();
-    });
-    app.use('/api', practicesRouter({ db: tmp.db, now: () => NOW }));
-    const onError: ErrorRequestHandler = (err, _req, res, _next) => {
-      if (err instanceof HttpError) return void res.status(err.status).json({ error: { code: err.code, message: err.message } });
-      res.status(500).json({ error: { code: 'internal', message: String(err) } });
-    };
-    app.use(onError);
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/practices`;
+    server = await startServerAs({ db: tmp.db, now: () => NOW }, ACCOUNTS);
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   });
 
-  async function get(query: string, as: string | null = 'coordinator'): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${url}${query}`, { headers: as ? { 'x-test-as': as } : {} });
-    return { status: res.status, body: await res.json() };
+  function get(query: string, as: string | null = 'coordinator'): Promise<{ status: number; body: any }> {
+    return server.get(`/api/practices${query}`, as);
   }
   const titles = (body: any) => body.practices.map((p: any) => p.title);
 

@@ -12,7 +12,7 @@ import { METRICS, allColumns } from '../../server/metrics.ts';
 import { parseCsv } from '../../server/sources/csv.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
-import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
 const PERIOD = 'from=2023-09-01&to=2024-08-31';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   tmp = await openTempDb();
   await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test', now: () => new Date('2024-09-02T08:00:00Z') });
   server = await startServer({ db: tmp.db, now: () => new Date('2024-09-02T08:00:00Z') });
-  const res = await fetch(`${server.url}/api/export.xlsx?${PERIOD}`);
+  const res = await server.fetch(`/api/export.xlsx?${PERIOD}`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   workbook = new ExcelJS.Workbook();
@@ -58,7 +58,7 @@ describe('XLSX export', () => {
 
   it('holds the same numbers as the API, cell by cell, with the total row in bold', async () => {
     for (const m of METRICS.filter((x) => !x.parts)) {
-      const { body } = await getJson(`${server.url}/api/metrics/${m.name}?${PERIOD}`);
+      const { body } = await server.getJson(`/api/metrics/${m.name}?${PERIOD}`);
       const ws = workbook.getWorksheet(m.short)!;
       const cols = allColumns(m);
       expect(ws.rowCount).toBe(body.rows.length + 1);
@@ -105,8 +105,8 @@ describe('XLSX export', () => {
 
 describe('CSV export', () => {
   it('parses back to the API rows', async () => {
-    const { body } = await getJson(`${server.url}/api/metrics/professional_development?${PERIOD}`);
-    const res = await fetch(`${server.url}/api/metrics/professional_development?${PERIOD}&format=csv&header=names`);
+    const { body } = await server.getJson(`/api/metrics/professional_development?${PERIOD}`);
+    const res = await server.fetch(`/api/metrics/professional_development?${PERIOD}&format=csv&header=names`);
     const [head, ...lines] = parseCsv(await res.text()).filter((l) => l.length > 1);
     expect(head![0]).toBe('org');
     const back = lines.map((l) => Object.fromEntries(head!.map((h, i) => [h, l[i]])));
@@ -121,7 +121,7 @@ describe('CSV export', () => {
       }
     });
     // The formula-like name is neutralized in CSV too.
-    const csv = await (await fetch(`${server.url}/api/metrics/engagement?${PERIOD}&format=csv`)).text();
+    const csv = await (await server.fetch(`/api/metrics/engagement?${PERIOD}&format=csv`)).text();
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
   });
 });

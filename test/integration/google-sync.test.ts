@@ -14,7 +14,7 @@ import type { Cell } from '../../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab } from '../../fakes/googleSheets.ts';
 import { writeServiceAccountKey } from '../support/serviceAccount.ts';
-import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
 
@@ -135,7 +135,7 @@ describe('Google sync', () => {
 
   it('gives the same numbers as the folder source (serial dates, cross-organization mentor)', async () => {
     {
-      const { body } = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
+      const { body } = await server.getJson(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
       // As worked out in engagement.test.ts: СОШ-1 8/4/4/7, ДОУ-1 8/2/3/5; СОШ-2 and ДОУ-2 one
       // teacher each, no pairs; СОШ-3 never loaded: 0 teachers, ratio null.
       // Total: 8+8+1+1+0 = 18 teachers, 6 mentors, 7 mentees, 12 engaged → 12 / 18 = 0.666…
@@ -181,13 +181,13 @@ describe('Google sync', () => {
     expect(state!.stale).toBe(true);
     // The same server answered this query before the sync; its cache follows the new data:
     // ДОУ-1 has Титова (hired 01.09.2023, no pair) now: 9 teachers, 5 engaged → 5 / 9.
-    const { body } = await getJson(`${server.url}/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
+    const { body } = await server.getJson(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31`);
     expect(body.rows.find((r: any) => r.org === 'ДОУ-1')).toMatchObject({ teachers: 9, engaged: 5, engagement_rate: 5 / 9 });
   });
 
   it('records every run with per-organization outcomes, and no secret anywhere', async () => {
     {
-      const res = await fetch(`${server.url}/api/sync/runs`);
+      const res = await server.fetch(`/api/sync/runs`);
       const text = await res.text();
       expect(text).not.toContain('test-api-key-123');
       const body = JSON.parse(text);

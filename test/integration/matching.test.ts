@@ -31,18 +31,12 @@
  * Андреева, Гусева (СОШ-2) — Иванова is at the limit, Дмитриев dismissed, the rest young or
  * being mentored. Tuples (subject, same org, directions, category rank, trained, load) below.
  */
-import express, { type ErrorRequestHandler } from 'express';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../server/auth/store.ts';
-import { HttpError } from '../../server/errors.ts';
 import { mentorLoad, rankMentors, suggestMentors, type MenteeSuggestions, type Person } from '../../server/matching.ts';
-import { matchingRouter } from '../../server/routes/matching.ts';
 import type { RawTab } from '../../server/sources/types.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { createMemorySource } from '../support/memorySource.ts';
-import { openTempDb, type TempDb } from '../support/server.ts';
+import { openTempDb, startServerAs, type ServerWithAccounts, type TempDb } from '../support/server.ts';
 
 const ON = '2024-03-15';
 const SHEET = { s1: '1MatchingSchoolOneAbCdEfGh', s2: '1MatchingSchoolTwoAbCdEfGh', d1: '1MatchingKinderOneAbCdEfGh' };
@@ -152,17 +146,17 @@ function municipality() {
 
 // ---- a tiny app: the router behind a principal chosen per request --------------------------
 
-const principals: Record<string, Principal> = {
-  coordinator: { kind: 'token', id: 1, login: 'coord', role: 'coordinator', org: null, readOnly: false, demo: false, csrf: null },
-  'school:СОШ-1': { kind: 'token', id: 2, login: 'sosh1', role: 'school', org: 'СОШ-1', readOnly: false, demo: false, csrf: null },
-  'school:СОШ-2': { kind: 'token', id: 3, login: 'sosh2', role: 'school', org: 'СОШ-2', readOnly: false, demo: false, csrf: null },
-  region: { kind: 'token', id: 4, login: 'region', role: 'region', org: null, readOnly: false, demo: false, csrf: null },
-};
+/** Real accounts (API tokens through the real AuthStore), by the names the tests ask as. */
+const ACCOUNTS = {
+  coordinator: { role: 'coordinator' },
+  'school:СОШ-1': { role: 'school', org: 'СОШ-1' },
+  'school:СОШ-2': { role: 'school', org: 'СОШ-2' },
+  region: { role: 'region' },
+} as const;
 
 let tmp: TempDb;
 let source: ReturnType<typeof createMemorySource>;
-let server: Server;
-let base: string;
+let server: ServerWithAccounts;
 
 beforeAll(async () => {
   tmp = await openTempDb();
@@ -172,34 +166,15 @@ beforeAll(async () => {
   expect(summary.totals.rowsQuarantined).toBe(0);
   // The fixture is clean: no finding at all, so every row above counts.
   expect(await tmp.db.query(`SELECT org, tab, row_no, level, message FROM issues`)).toEqual([]);
-  const app = express();
-  app.set('query parser', 'extended');
-  app.use(express.json());
-  app.use((req, res, next) => {
-    res.locals.principal = principals[decodeURIComponent(String(req.headers['x-test-as'] ?? 'coordinator'))];
-    next();
-  });
-  const api = express.Router();
-  api.use(matchingRouter({ db: tmp.db, now: () => new Date('2024-03-15T08:00:00Z') }));
-  app.use('/api', api);
-  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
-    if (err instanceof HttpError) return void res.status(err.status).json({ error: { code: err.code, message: err.message } });
-    res.status(500).json({ error: { code: 'internal', message: String(err) } });
-  };
-  app.use(onError);
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startServerAs({ db: tmp.db, now: () => new Date('2024-03-15T08:00:00Z') }, ACCOUNTS);
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   tmp.cleanup();
 });
 
-async function get(path: string, as = 'coordinator'): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${path}`, { headers: { 'x-test-as': encodeURIComponent(as) } });
-  return { status: res.status, body: await res.json() };
+function get(path: string, as = 'coordinator'): Promise<{ status: number; body: any }> {
+  return server.get(path, as);
 }
 
 const names = (m: MenteeSuggestions) => m.suggestions.map((s) => `${s.fio} (${s.org})`);

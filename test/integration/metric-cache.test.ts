@@ -48,7 +48,7 @@ const total = (body: any) => body.rows.find((r: any) => r.org === null);
 function revalidate(url: string, etag: string): Promise<{ status: number; etag: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers: { 'If-None-Match': etag } }, (res) => {
+      .get(url, { headers: { 'If-None-Match': etag, ...server.authHeaders } }, (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (c: string) => (body += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag, body }));
@@ -59,8 +59,9 @@ function revalidate(url: string, etag: string): Promise<{ status: number; etag: 
 
 describe('metric cache', () => {
   it('answers a repeated request with 304 until a sync changes the data', async () => {
-    const url = `${server.url}/api/metrics/engagement?${YEAR}`;
-    const first = await fetch(url);
+    const path = `/api/metrics/engagement?${YEAR}`;
+    const url = `${server.url}${path}`;
+    const first = await server.fetch(path);
     const etag = first.headers.get('etag');
     const body1 = await first.json();
     // 16 teachers in the population, 12 engaged (engagement.test.ts).
@@ -92,10 +93,10 @@ describe('metric cache', () => {
   });
 
   it('serves the same bytes as a fresh computation, and overview reads its parts through the cache', async () => {
-    const overview = await (await fetch(`${server.url}/api/metrics/overview?${YEAR}`)).json();
+    const overview = await (await server.fetch(`/api/metrics/overview?${YEAR}`)).json();
     // overview + the six metrics its tiles come from.
     expect(cache.size.entries).toBe(7);
-    const engagement = await (await fetch(`${server.url}/api/metrics/engagement?${YEAR}`)).json();
+    const engagement = await (await server.fetch(`/api/metrics/engagement?${YEAR}`)).json();
     expect(cache.size.entries).toBe(7); // engagement was already there, as a part of overview
     expect(total(overview).engagement_rate).toBe(total(engagement).engagement_rate);
     expect(total(overview).engagement_rate).toBe(0.75); // 12 / 16

@@ -137,7 +137,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
-import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/municipality/', import.meta.url).pathname;
 const P1 = { from: '2023-09-01', to: '2024-08-31' };
@@ -164,7 +164,7 @@ afterAll(async () => {
 });
 
 async function rows(name: string, p: { from: string; to: string }, extra = ''): Promise<any[]> {
-  const { status, body } = await getJson(`${server.url}/api/metrics/${name}?from=${p.from}&to=${p.to}${extra}`);
+  const { status, body } = await server.getJson(`/api/metrics/${name}?from=${p.from}&to=${p.to}${extra}`);
   expect(status, JSON.stringify(body)).toBe(200);
   return body.rows;
 }
@@ -722,7 +722,7 @@ describe('overview', () => {
   });
 
   it('defaults to the academic year containing today (2024-06-15: P1)', async () => {
-    const { body } = await getJson(`${server.url}/api/metrics/overview`);
+    const { body } = await server.getJson(`/api/metrics/overview`);
     expect(body.params).toMatchObject(P1);
     expect(table(body.rows, cols)).toEqual(table(await rows('overview', P1), cols));
   });

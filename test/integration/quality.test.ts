@@ -10,7 +10,7 @@ import { runSync } from '../../server/sync/run.ts';
 import { SHEET, baseMunicipality, grid, setCell, setGrid, type Municipality } from '../fixtures/bad/base.ts';
 import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { createMemorySource } from '../support/memorySource.ts';
-import { getJson, openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 import { asFakeTabs } from '../support/sheetsGrid.ts';
 
 const REGISTRY_ID = '1QualityRegistryAbCdEfGhIj';
@@ -146,7 +146,7 @@ const KINDER = {
 
 describe('GET /api/quality', () => {
   it('lists every organization’s state and every finding, with links to the sheets', async () => {
-    const { status, body } = await getJson(`${server.url}/api/quality`);
+    const { status, body } = await server.getJson(`/api/quality`);
     expect(status).toBe(200);
     expect(body).toEqual({
       registry_hold: null,
@@ -167,28 +167,28 @@ describe('GET /api/quality', () => {
   });
 
   it('filters by organization and level', async () => {
-    const { status, body } = await getJson(`${server.url}/api/quality?org=${encodeURIComponent('СОШ-1')}&level=error`);
+    const { status, body } = await server.getJson(`/api/quality?org=${encodeURIComponent('СОШ-1')}&level=error`);
     expect(status).toBe(200);
     expect(body).toEqual({ registry_hold: null, orgs: [SCHOOL], issues: [ATTESTATION_TAB, ATTESTATION_ROW, COURSE_ROW] });
-    const warnings = await getJson(`${server.url}/api/quality?level=warning`);
+    const warnings = await server.getJson(`/api/quality?level=warning`);
     expect(warnings.body.issues).toEqual([PROGRAM_WARNING]);
-    const kinder = await getJson(`${server.url}/api/quality?org=${encodeURIComponent('ДОУ-1')}`);
+    const kinder = await server.getJson(`/api/quality?org=${encodeURIComponent('ДОУ-1')}`);
     expect(kinder.body).toEqual({ registry_hold: null, orgs: [KINDER], issues: [] });
   });
 
   it('answers an unknown organization with a JSON 404, bad parameters with a 400', async () => {
-    expect(await getJson(`${server.url}/api/quality?org=${encodeURIComponent('СОШ-9')}`)).toEqual({
+    expect(await server.getJson(`/api/quality?org=${encodeURIComponent('СОШ-9')}`)).toEqual({
       status: 404,
       body: { error: { code: 'not_found', message: 'нет организации с кодом «СОШ-9» в реестре' } },
     });
     // Bound, never pasted: a quote is just part of an unknown code.
-    const injection = await getJson(`${server.url}/api/quality?org=${encodeURIComponent("x' OR 1=1 --")}`);
+    const injection = await server.getJson(`/api/quality?org=${encodeURIComponent("x' OR 1=1 --")}`);
     expect(injection).toEqual({ status: 404, body: { error: { code: 'not_found', message: "нет организации с кодом «x' OR 1=1 --» в реестре" } } });
-    expect(await getJson(`${server.url}/api/quality?level=fatal`)).toEqual({
+    expect(await server.getJson(`/api/quality?level=fatal`)).toEqual({
       status: 400,
       body: { error: { code: 'bad_request', message: 'неверный параметр level (уровень): допустимые значения: error, warning, notice' } },
     });
-    expect(await getJson(`${server.url}/api/quality?org=a&org=b`)).toEqual({
+    expect(await server.getJson(`/api/quality?org=a&org=b`)).toEqual({
       status: 400,
       body: { error: { code: 'bad_request', message: 'неверный параметр org (код организации): ожидается один код организации' } },
     });
@@ -203,7 +203,7 @@ describe('GET /api/quality without Google Sheets', () => {
       const m = baseMunicipality();
       setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '-72');
       await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test' });
-      const { body } = await getJson(`${local.url}/api/quality?org=${encodeURIComponent('СОШ-1')}`);
+      const { body } = await local.getJson(`/api/quality?org=${encodeURIComponent('СОШ-1')}`);
       expect(body.orgs).toMatchObject([{ org: 'СОШ-1', sheet_url: null, quarantined: 1, errors: 1, warnings: 0 }]);
       expect(body.issues).toMatchObject([{ row: 3, column: 'Часов', value: '-72', cell_url: null }]);
     } finally {

@@ -54,9 +54,11 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     await runSync({ db: tmp.db, source: withFailures(source, new Set(staleOrgs)), trigger: 'test', now: () => new Date('2025-05-15T02:00:00Z') });
   }
   const client = await createClientRouter();
-  const server = await startServer({ db: tmp.db, now: () => DEMO_NOW, client });
+  // Open as to a coordinator (auth null): the browser tests of the pages look at charts and
+  // tables; logging in is tested on its own (security.test.ts, hold.test.ts, access.test.ts).
+  const server = await startServer({ db: tmp.db, now: () => DEMO_NOW, client, auth: null });
   return {
-    url: server.url,
+    ...server,
     staleOrgs,
     close: async () => {
       await server.close();
