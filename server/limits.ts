@@ -5,7 +5,6 @@
  * period limits themselves are checked with the parameters (metrics.ts, parseParams).
  */
 import { setMaxListeners } from 'node:events';
-import type { Principal } from './auth/store.ts';
 import { HttpError } from './errors.ts';
 
 /** METRIC_TIMEOUT_SECONDS unless configured. */
@@ -88,7 +87,7 @@ export class Deadline {
  * login (`session:-:демо`). The login is part of the key because ids of users and tokens are
  * separate sequences (a PDF's ephemeral session carries its requester's id and login).
  */
-export function principalKey(p: Principal): string {
+export function principalKey(p: { kind: string; id: number | null; login: string }): string {
   return `${p.kind}:${p.id ?? '-'}:${p.login}`;
 }
 

@@ -9,11 +9,9 @@ import { createApp } from './app.ts';
 import { AuthStore } from './auth/store.ts';
 import { demoLoginEnabled, trustProxySetting } from './config.ts';
 import { MetricCache } from './metricCache.ts';
-import { openConfigured } from './startup.ts';
 import { createClientRouter } from './routes/client.ts';
-import { writerFromConfig } from './google/write.ts';
 import { writeBack } from './google/writeback.ts';
-import { createSource } from './sources/index.ts';
+import { createSource, openConfigured, writerFromConfig } from './startup.ts';
 import { realDataSince } from './sync/provenance.ts';
 import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from './sync/run.ts';
 

@@ -4,6 +4,12 @@
  */
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Db } from './db.ts';
+import { GoogleWriteError, createSheetsWriter, type SheetsWriter, type WriterOptions } from './google/write.ts';
+import { isoDay } from './period.ts';
+import { createDemoSource } from './sources/demo.ts';
+import { createFolderSource } from './sources/folder.ts';
+import { createGoogleSource } from './sources/google.ts';
+import type { Source } from './sources/types.ts';
 
 export async function openConfigured(lockedHint: string): Promise<{ config: Config; db: Db } | null> {
   let config: Config;
@@ -23,4 +29,42 @@ export async function openConfigured(lockedHint: string): Promise<{ config: Conf
     console.error(lockedHint);
     return null;
   }
+}
+
+/** The source the configuration picks: Google when a registry is set, a folder, or the demo. */
+export function createSource(config: Config, now: () => Date = () => new Date()): Source {
+  switch (config.sourceKind) {
+    case 'google':
+      return createGoogleSource({
+        registryId: config.SHEETS_REGISTRY_ID!,
+        apiKey: config.GOOGLE_API_KEY,
+        credentialsFile: config.GOOGLE_APPLICATION_CREDENTIALS,
+        rootUrl: config.GOOGLE_API_ROOT,
+        sheetsReadsPerMinute: config.GOOGLE_SHEETS_RPM,
+        drivePerMinute: config.GOOGLE_DRIVE_RPM,
+        jwtAccess: config.GOOGLE_SELF_SIGNED_JWT === '1',
+        concurrency: config.GOOGLE_CONCURRENCY,
+      });
+    case 'folder':
+      return createFolderSource(config.SOURCE_DIR!);
+    case 'demo':
+      return createDemoSource({ referenceDate: config.DEMO_DATE ?? isoDay(now()) });
+  }
+}
+
+/** The writer the configuration describes (a service account is required for writes). */
+export function writerFromConfig(config: Config, extra: Partial<WriterOptions> = {}): SheetsWriter {
+  if (!config.GOOGLE_APPLICATION_CREDENTIALS) {
+    throw new GoogleWriteError('для записи в Google Таблицы нужен ключ сервисного аккаунта: задайте GOOGLE_APPLICATION_CREDENTIALS', 'credentials');
+  }
+  return createSheetsWriter({
+    credentialsFile: config.GOOGLE_APPLICATION_CREDENTIALS,
+    rootUrl: config.GOOGLE_API_ROOT,
+    writesPerMinute: config.GOOGLE_SHEETS_WRITE_RPM,
+    readsPerMinute: config.GOOGLE_SHEETS_RPM,
+    drivePerMinute: config.GOOGLE_DRIVE_RPM,
+    jwtAccess: config.GOOGLE_SELF_SIGNED_JWT === '1',
+    concurrency: config.GOOGLE_CONCURRENCY,
+    ...extra,
+  });
 }

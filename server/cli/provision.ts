@@ -13,7 +13,8 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from '../config.ts';
 import { provision, ProvisionError, type ProvisionResult } from '../google/provision.ts';
-import { GoogleWriteError, writerFromConfig, type WriterOptions } from '../google/write.ts';
+import { GoogleWriteError, type WriterOptions } from '../google/write.ts';
+import { writerFromConfig } from '../startup.ts';
 
 export const USAGE = `Создание и проверка Google Таблицы организации по шаблону мониторинга.
 

@@ -8,10 +8,8 @@
  * the audit log, and this sync loads that organization as its sheet is now.
  */
 import type { Db } from '../db.ts';
-import { writerFromConfig } from '../google/write.ts';
 import { writeBack } from '../google/writeback.ts';
-import { openConfigured } from '../startup.ts';
-import { createSource } from '../sources/index.ts';
+import { createSource, openConfigured, writerFromConfig } from '../startup.ts';
 import { AuthStore } from '../auth/store.ts';
 import { AcceptError, REGISTRY_WORD, acceptArgs, acceptShrink } from '../sync/holds.ts';
 import { runSync, summaryLine, type OrgOutcome } from '../sync/run.ts';

@@ -9,7 +9,6 @@
  * not run twice retries rate limits only) and the Russian wording of what went wrong, rebuilt
  * from the HTTP status and Google's error body, sanitized, never carrying the original error.
  */
-import type { Config } from '../config.ts';
 import { countOf } from '../contract/normalize.ts';
 import { RETRYABLE_STATUS, type Failure } from './failure.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients } from './transport.ts';
@@ -167,23 +166,6 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
         });
     },
   };
-}
-
-/** The writer the configuration describes (a service account is required for writes). */
-export function writerFromConfig(config: Config, extra: Partial<WriterOptions> = {}): SheetsWriter {
-  if (!config.GOOGLE_APPLICATION_CREDENTIALS) {
-    throw new GoogleWriteError('для записи в Google Таблицы нужен ключ сервисного аккаунта: задайте GOOGLE_APPLICATION_CREDENTIALS', 'credentials');
-  }
-  return createSheetsWriter({
-    credentialsFile: config.GOOGLE_APPLICATION_CREDENTIALS,
-    rootUrl: config.GOOGLE_API_ROOT,
-    writesPerMinute: config.GOOGLE_SHEETS_WRITE_RPM,
-    readsPerMinute: config.GOOGLE_SHEETS_RPM,
-    drivePerMinute: config.GOOGLE_DRIVE_RPM,
-    jwtAccess: config.GOOGLE_SELF_SIGNED_JWT === '1',
-    concurrency: config.GOOGLE_CONCURRENCY,
-    ...extra,
-  });
 }
 
 /** The browser address of a spreadsheet (and, with `gid`, of one tab; with `row`, of a row in it). */

@@ -18,7 +18,6 @@ import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import { TABS, matchKey } from '../contract/index.ts';
 import type { Db } from '../db.ts';
 import { extractSpreadsheetId } from './sheetId.ts';
-import type { SyncSummary } from '../sync/run.ts';
 import { GoogleWriteError, spreadsheetUrl, type SheetsWriter } from './write.ts';
 
 export const CHECK_TAB = 'Проверка данных';
@@ -200,7 +199,8 @@ export function checkTabRequests(rows: readonly string[][], tab: { sheetId: numb
 export interface WritebackOptions {
   writer: SheetsWriter;
   /** The sync just finished: only organizations whose spreadsheet it read (ok, unchanged) are written. Without it: every active organization. */
-  summary?: SyncSummary | undefined;
+  /** The sync just run (sync/run.ts SyncSummary): which organizations it read. */
+  summary?: { orgs: readonly { org: string; status: string }[] } | undefined;
   now?: (() => Date) | undefined;
   log?: ((line: string) => void) | undefined;
 }

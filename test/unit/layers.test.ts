@@ -1,0 +1,81 @@
+/**
+ * Layers that only look down (README «Устройство»): a module imports from its own layer or a
+ * lower one, never from a higher one — type-only imports included, since they tie the code
+ * together just the same.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** Path prefix → layer, top (1) to bottom (7); the longest matching prefix wins. */
+const LAYERS: [string, number][] = [
+  ['server/main.ts', 1],
+  ['server/startup.ts', 1],
+  ['server/config.ts', 1],
+  ['server/threadpool.ts', 1],
+  ['server/cli/', 1],
+  ['client/main.ts', 1],
+  ['server/app.ts', 2],
+  ['server/routes/', 2],
+  ['server/auth/', 2],
+  ['server/html.ts', 6],
+  ['server/export/', 2],
+  ['client/', 2],
+  ['server/metrics.ts', 3],
+  ['server/metricCache.ts', 3],
+  ['server/metricDocs.ts', 3],
+  ['server/limits.ts', 3],
+  ['server/matching.ts', 3],
+  ['server/sync/', 3],
+  ['server/sources/', 4],
+  ['server/google/', 4],
+  ['server/db.ts', 5],
+  ['server/schema.ts', 5],
+  ['server/facts.ts', 5],
+  ['server/queries.ts', 5],
+  ['server/contract/', 6],
+  ['server/template/', 6],
+  ['server/errors.ts', 6],
+  ['server/params.ts', 6],
+  ['server/period.ts', 6],
+  ['shared/', 7],
+];
+
+function layerOf(path: string): number | undefined {
+  let best: [string, number] | undefined;
+  for (const l of LAYERS) if (path.startsWith(l[0]) && (best === undefined || l[0].length > best[0].length)) best = l;
+  return best?.[1];
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('layers', () => {
+  it('no module imports from a higher layer', () => {
+    const files = ['server', 'client', 'shared'].flatMap((d) => walk(join(ROOT, d)));
+    const upward: string[] = [];
+    const unplaced: string[] = [];
+    for (const file of files) {
+      const from = relative(ROOT, file);
+      const own = layerOf(from);
+      if (own === undefined) {
+        unplaced.push(from);
+        continue;
+      }
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+        const to = relative(ROOT, resolve(dirname(file), m[1]!));
+        const target = layerOf(to);
+        if (target !== undefined && target < own) upward.push(`${from} (${own}) → ${to} (${target})`);
+      }
+    }
+    expect(unplaced).toEqual([]);
+    expect(upward).toEqual([]);
+  });
+});
