@@ -167,11 +167,6 @@ function objectSchema(columns: readonly ColumnDecl[]) {
   return z.object(Object.fromEntries(columns.map((c) => [c.key, columnSchema(c)])));
 }
 
-export const ROW_SCHEMAS = Object.fromEntries(TABS.map((t) => [t.key, objectSchema(t.columns)])) as Record<
-  TabKey,
-  ReturnType<typeof objectSchema>
->;
-
 export const REGISTRY_SCHEMA = objectSchema(REGISTRY_TAB.columns);
 
 export type ParsedRow = Record<string, unknown>;
@@ -182,10 +177,10 @@ export type RowParse =
   | { success: false; error: { issues: { path: string[]; message: string }[] } };
 
 /**
- * The same result as `ROW_SCHEMAS[tab].safeParse(cells)` (both are built from
- * `columnParser`), without zod's per-field machinery: the sync parses every row of every
- * sheet, and this is about twice as fast at region scale (`npm run bench`). A bad column
- * yields null in `data`-to-be, as the zod schema's issue does.
+ * A tab's row parser, from the columns' parsers (`columnParser`, which the registry's zod
+ * schema is built from too): the typed values, or one Russian problem per bad column. Not
+ * zod's per-field machinery: the sync parses every row of every sheet, and this is about twice
+ * as fast at region scale (`npm run bench`).
  */
 function rowParser(columns: readonly ColumnDecl[]): (cells: Record<string, Cell>) => RowParse {
   const cols = columns.map((c) => ({ key: c.key, parse: columnParser(c) }));
