@@ -10,17 +10,14 @@
  * a row in `sync_runs`, every organization's outcome a row in `sync_run_orgs`.
  */
 import pLimit from 'p-limit';
-import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue, type TabKey } from '../contract/index.ts';
+import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue } from '../contract/index.ts';
 import { isoDay } from '../period.ts';
 import type { Db, Writer } from '../db.ts';
-import { rebuildFacts } from '../facts.ts';
 import { SourceError, type FetchResult, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
 import {
   countsOf,
   createStaging,
   dropStaging,
-  insertIssues,
-  insertQuarantineRows,
   loadOrg,
   loadOrgs,
   pack,
@@ -36,7 +33,6 @@ import {
 } from './load.ts';
 import { OrgPeople } from './people.ts';
 import {
-  REGISTRY_ACCEPT_KEY,
   holdIssues,
   holdMessage,
   keepMissingTabs,
@@ -46,8 +42,33 @@ import {
   teachersShrink,
   type StoredCounts,
 } from './guard.ts';
-import { holdsOnlyDemoData, markSourceOfRun } from './provenance.ts';
+import { holdsOnlyDemoData } from './provenance.ts';
 import { parseRegistry } from './registry.ts';
+import {
+  BROKEN_ROW_MESSAGE,
+  DEFAULT_STALE_AFTER_HOURS,
+  finishRun,
+  holdOrg,
+  insertRecords,
+  isoTs,
+  markStale,
+  markUnchangedOrgs,
+  markFailed,
+  recordOrg,
+  recordOrgs,
+  registryBefore,
+  saveRegistryOutcome,
+  startRun,
+  storedCounts,
+  storedOrgs,
+  storedPairs,
+  storedRows,
+  storedTeachers,
+  storedVersions,
+  type Recorded,
+} from './state.ts';
+
+export { markInterrupted, markStale } from './state.ts';
 import {
   codeMatcher,
   foreignCodes,
@@ -127,7 +148,6 @@ export function summaryLine(s: SyncSummary): string {
   return `${head}: организаций загружено ${t.ok}, без изменений ${t.unchanged}, с ошибкой ${t.failed}${held}; строк загружено ${t.rowsLoaded}, в карантине ${t.rowsQuarantined}, предупреждений ${t.warnings}; запросов ${t.requests}, повторов ${t.retries}.${tail}`;
 }
 
-const isoTs = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 let running: Promise<SyncSummary> | null = null;
 
@@ -158,17 +178,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   // Only demo data so far? Asked before this run marks the database (a real run marks it for good).
   const demoOnly = await holdsOnlyDemoData(db);
   const demoOverReal = source.kind === 'demo' && !demoOnly;
-  const runId = await db.write(async (w) => {
-    await markInterrupted(w);
-    const [r] = await w.query(`SELECT nextval('sync_run_seq')::INTEGER AS id`);
-    const id = Number(r!.id);
-    await w.run(
-      `INSERT INTO sync_runs (id, started_at, source, source_kind, trigger, status) VALUES ($id, $ts::TIMESTAMP, $source, $kind, $trigger, 'running')`,
-      { id, ts: isoTs(started), source: source.description, kind: source.kind, trigger: opts.trigger ?? 'cli' },
-    );
-    await w.transaction(() => markSourceOfRun(w, source.kind, isoTs(started), demoOnly));
-    return id;
-  });
+  const runId = await db.write((w) => startRun(w, { started: isoTs(started), source, trigger: opts.trigger ?? 'cli', demoOnly }));
   const summary: SyncSummary = {
     runId,
     status: 'ok',
@@ -192,31 +202,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   if (summary.status !== 'failed' && t.failed + t.held > 0) summary.status = t.ok + t.unchanged > 0 ? 'partial' : 'failed';
   // Also when the registry could not be read: an organization not read for too long is stale.
   await markStale(db, now(), opts.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS).catch(() => undefined);
-  await db.write(async (w) => {
-    await rebuildFacts(w); // the facts the metrics read (server/facts.ts), as of this run's rows
-    await w.run(
-      `UPDATE sync_runs SET finished_at = $ts::TIMESTAMP, status = $status, orgs_total = $total, orgs_ok = $ok,
-         orgs_unchanged = $unchanged, orgs_failed = $failed, orgs_held = $held, rows_loaded = $rows, rows_quarantined = $q,
-         warnings = $warn, requests = $req, retries = $ret, message = $msg WHERE id = $id`,
-      {
-        id: runId,
-        ts: isoTs(now()),
-        status: summary.status,
-        total: summary.orgs.filter((o) => o.status !== 'inactive').length,
-        ok: t.ok,
-        unchanged: t.unchanged,
-        failed: t.failed,
-        held: t.held,
-        rows: t.rowsLoaded,
-        q: t.rowsQuarantined,
-        warn: t.warnings,
-        req: t.requests,
-        ret: t.retries,
-        msg: summary.message,
-      },
-    );
-    await w.run(`INSERT OR REPLACE INTO meta VALUES ('data_version', $v)`, { v: String(runId) });
-  });
+  await db.write((w) => finishRun(w, summary, isoTs(now())));
   // Statuses, registry and quality counts changed too, even when no rows did.
   db.bumpDataVersion();
   return summary;
@@ -238,8 +224,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   }
   let held = false;
   if (stop === null) {
-    const before = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
-    const accepted = (await db.query(`SELECT 1 FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY })).length > 0;
+    const { before, accepted } = await registryBefore(db);
     const h = registryShrink(before, listed);
     if (h && !accepted) {
       held = true;
@@ -247,29 +232,10 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem: stop });
     }
   }
-  await db.write((w) =>
-    w.transaction(async () => {
-      await w.run(`DELETE FROM issues WHERE scope = 'registry'`);
-      await w.run(`DELETE FROM quarantine WHERE scope = 'registry'`);
-      await insertIssues(w, runId, 'registry', [...registry.issues, ...stopIssues]);
-      await insertQuarantineRows(
-        w,
-        runId,
-        'registry',
-        registry.rejected.map((r) => ({ org: r.problems[0]?.org ?? null, q: { tab: registryTab.title, row: r.row, raw: r.raw, problems: r.problems } })),
-      );
-      if (held) await w.run(`INSERT OR REPLACE INTO meta VALUES ('registry_hold', $m)`, { m: stop });
-      if (stop !== null) return;
-      await w.run(`DELETE FROM meta WHERE key = 'registry_hold'`);
-      await w.run(`DELETE FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY });
-      await saveRegistry(w, registry.entries, registry.brokenCodes, isoTs(now()));
-    }),
-  );
+  await db.write((w) => saveRegistryOutcome(w, runId, { registry, title: registryTab.title, stopIssues, held, stop, ts: isoTs(now()) }));
   if (stop !== null) throw new SourceError(stop, 'bad_shape');
 
-  const states = new Map(
-    (await db.query(`SELECT org, version FROM org_state`)).map((r) => [String(r.org), r.version as string | null]),
-  );
+  const states = await storedVersions(db);
   const active = registry.entries.filter((e) => e.active);
   for (const e of registry.entries.filter((x) => !x.active)) {
     summary.orgs.push(outcome(e.code, 'inactive', 'организация отмечена в реестре как неактивная', 0));
@@ -310,9 +276,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const limits: SyncLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const limit = pLimit(opts.concurrency ?? 4);
   const stored = await storedCounts(db);
-  const accepted = new Set((await db.query(`SELECT org FROM shrink_acceptances`)).map((r) => String(r.org)));
-  const knownCodes = (await db.query(`SELECT code FROM orgs WHERE in_registry`)).map((r) => String(r.code));
-  const everLoaded = new Set((await db.query(`SELECT org FROM org_state WHERE last_success IS NOT NULL`)).map((r) => String(r.org)));
+  const { accepted, knownCodes, everLoaded } = await storedOrgs(db);
   // The directory: this run's teachers where the tab loaded (and the organization is not held
   // for losing them), else the stored ones.
   const people = new PeopleDirectory(db, stored, everLoaded, active.map((e) => e.code));
@@ -395,11 +359,6 @@ interface Fetched {
   error: unknown;
 }
 
-interface Recorded {
-  o: OrgOutcome;
-  counts: LoadCounts | null;
-}
-
 /** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */
 export interface LoadBatchStats {
   /** 1 or 2: during phase 1 (as organizations are read) or phase 2 (organizations that name others). */
@@ -461,10 +420,7 @@ class PeopleDirectory {
     const withRows = need.filter((o) => (this.counts.get(o)?.teachers ?? 0) > 0);
     const found = new Map<string, OrgPeople>();
     if (withRows.length) {
-      const rows = await this.db.query(
-        `SELECT org, person_key, fio, code FROM teachers WHERE org IN (SELECT unnest($orgs)) ORDER BY org, row_no`,
-        { orgs: withRows },
-      );
+      const rows = await storedTeachers(this.db, withRows);
       for (const r of rows) {
         const org = String(r.org);
         let p = found.get(org);
@@ -727,11 +683,7 @@ class Loader {
     const still = unchanged.map(({ index, f }) => ({ index, o: outcome(f.entry.code, 'unchanged', null, Date.now() - f.t0, f.res!.requests, f.res!.retries) }));
     const markUnchanged = async (w: Writer) => {
       if (!unchanged.length) return;
-      await w.run(
-        `UPDATE org_state SET last_attempt = $ts::TIMESTAMP, last_success = $ts::TIMESTAMP, last_status = 'unchanged',
-           last_message = NULL, stale = false WHERE org IN (SELECT unnest($orgs))`,
-        { ts: isoTs(ctx.now()), orgs: unchanged.map((u) => u.f.entry.code) },
-      );
+      await markUnchangedOrgs(w, unchanged.map((u) => u.f.entry.code), isoTs(ctx.now()));
     };
     // Everything of the batch in one transaction, with the outcomes recorded so far: one
     // commit per batch (DuckDB checkpoints at a commit, off the JavaScript thread).
@@ -811,16 +763,6 @@ class Loader {
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Mentor–mentee links of the organization's stored pairs (programs check them when the pairs tab did not load). */
-async function storedPairs(db: Db, org: string): Promise<Set<string>> {
-  return new Set(
-    (await db.query(
-      `SELECT mentor_org || '|' || mentor_key || '|' || mentee_org || '|' || mentee_key AS k FROM pairs WHERE org = $org`,
-      { org },
-    )).map((r) => String(r.k)),
-  );
-}
-
 /** Why a spreadsheet is too big to load, or null. Counted as delivered, before any parsing. */
 export function sizeProblem(org: string, tabs: readonly RawTab[], limits: SyncLimits): string | null {
   const refused = 'таблица не загружена, данные организации не обновлены; удалите лишние строки и столбцы';
@@ -837,102 +779,9 @@ export function sizeProblem(org: string, tabs: readonly RawTab[], limits: SyncLi
   return null;
 }
 
-/**
- * A held load (sync/guard.ts): the organization's rows, quarantine and findings stay as they
- * were; its state says why (stale: its numbers are older than its sheet), and the hold is a
- * finding of its own (scope 'hold', replaced at every hold, removed by the next load). The
- * version is not stored, so the next sync reads the sheet again.
- */
-async function holdOrg(db: Db, runId: number, org: string, message: string, issues: DataIssue[], at: Date): Promise<void> {
-  await db.write((w) =>
-    w.transaction(async () => {
-      await w.run(`DELETE FROM issues WHERE scope = 'hold' AND org = $org`, { org });
-      await insertIssues(w, runId, 'hold', issues);
-      await w.run(
-        `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale) VALUES ($org, $ts::TIMESTAMP, 'held', $msg, true)
-         ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'held',
-           last_message = excluded.last_message, stale = true`,
-        { org, ts: isoTs(at), msg: message },
-      );
-    }),
-  );
-}
-
-/** Rows stored per organization and tab: what the last load left (the shrink guard's "before"). */
-async function storedCounts(db: Db): Promise<StoredCounts> {
-  // Table names come from the contract declaration, never from input.
-  const sql = TABS.map((t) => `SELECT org, '${t.key}' AS tab, count(*)::INTEGER AS n FROM "${t.key}" GROUP BY org`).join(' UNION ALL ');
-  const out: StoredCounts = new Map();
-  for (const r of await db.query(sql)) {
-    const org = String(r.org);
-    const counts = out.get(org) ?? {};
-    counts[r.tab as TabKey] = Number(r.n);
-    out.set(org, counts);
-  }
-  return out;
-}
-
-/**
- * Which organizations have rows in which tables when the sync starts (load.ts `StoredRows`):
- * data tables from `counts`, their quarantine, findings and hold findings.
- */
-async function storedRows(db: Db, counts: StoredCounts): Promise<StoredRows> {
-  const other = new Set(
-    (await db.query(
-      `SELECT DISTINCT 'quarantine' || chr(31) || org AS k FROM quarantine WHERE scope = 'sheet' AND org IS NOT NULL
-       UNION ALL
-       SELECT DISTINCT CASE scope WHEN 'hold' THEN 'hold_issues' ELSE 'issues' END || chr(31) || org FROM issues WHERE scope IN ('sheet', 'hold') AND org IS NOT NULL`,
-    )).map((r) => String(r.k)),
-  );
-  return {
-    has: (org, table) => {
-      if (TAB_KEYS.has(table)) return (counts.get(org)?.[table as TabKey] ?? 0) > 0;
-      return other.has(`${table}\u001f${org}`);
-    },
-  };
-}
-
-const TAB_KEYS: ReadonlySet<string> = new Set(TABS.map((t) => t.key));
-
 /** The tabs of the contract, by title as the sync matches them: only these are read. */
 const CONTRACT_TITLES = new Set(TABS.map((t) => matchKey(t.title)));
 export const isContractTab = (title: string) => CONTRACT_TITLES.has(matchKey(title));
-
-const DEFAULT_STALE_AFTER_HOURS = 48;
-
-/**
- * Flags stale every active organization of the registry whose sheet has not been read
- * successfully for longer than `hours` (never read counts too): its numbers may be old, even
- * when no sync could say why (the registry unreadable, syncs not running). Returns how many
- * were flagged; bumps the data version when any was.
- */
-export async function markStale(db: Db, at: Date, hours: number): Promise<number> {
-  const cutoff = isoTs(new Date(at.getTime() - hours * 3_600_000));
-  const note = `таблица не читалась успешно дольше ${hours} ч`;
-  const rows = await db.write((w) =>
-    w.query(
-      `UPDATE org_state SET stale = true, last_message = coalesce(last_message || '; ', '') || $note
-       WHERE NOT stale AND (last_success IS NULL OR last_success < $cutoff::TIMESTAMP)
-         AND org IN (SELECT code FROM orgs WHERE in_registry AND active)
-       RETURNING org`,
-      { cutoff, note },
-    ),
-  );
-  if (rows.length > 0) db.bumpDataVersion();
-  return rows.length;
-}
-
-/**
- * One sync runs at a time in a process, and one process holds the database: a run still
- * marked running was cut short (the process was killed). Called when a sync or the server starts.
- */
-export async function markInterrupted(w: Writer): Promise<void> {
-  await w.run(
-    `UPDATE sync_runs SET status = 'interrupted', finished_at = coalesce(finished_at, started_at),
-       message = coalesce(message, 'синхронизация прервана: процесс был остановлен до её окончания; организации, загруженные до остановки, сохранены, остальные — с прежними данными')
-     WHERE status = 'running'`,
-  );
-}
 
 /** The organization's state message when some tabs failed as a whole (their stored rows are kept). */
 function failedTabsMessage(v: OrgTally): string | null {
@@ -947,95 +796,3 @@ function outcome(org: string, status: OrgStatus, message: string | null, duratio
   return { org, status, message, rowsLoaded: 0, rowsQuarantined: 0, warnings: 0, requests, retries, durationMs };
 }
 
-async function recordOrg(db: Db, runId: number, o: OrgOutcome, counts: LoadCounts | null): Promise<void> {
-  await recordOrgs(db, runId, [{ o, counts }]);
-}
-
-/** One row of `sync_run_orgs` per outcome (its own transaction). */
-async function recordOrgs(db: Db, runId: number, rows: readonly Recorded[]): Promise<void> {
-  if (rows.length) await db.write((w) => insertRecords(w, runId, rows));
-}
-
-/** One row of `sync_run_orgs` per outcome, in the caller's transaction if any. */
-async function insertRecords(w: Writer, runId: number, rows: readonly Recorded[]): Promise<void> {
-  if (!rows.length) return;
-  // One statement with list parameters rather than an appender: it runs off the JavaScript
-  // thread (an appender outside a transaction would also commit, and checkpoint, on it).
-  const num = (f: (o: OrgOutcome) => number) => rows.map(({ o }) => String(f(o)));
-  await w.run(
-    `INSERT INTO sync_run_orgs (run_id, org, status, message, rows_loaded, rows_quarantined, warnings, requests, retries, duration_ms, tabs)
-     SELECT $run, unnest($org), unnest($status), unnest($message), unnest($loaded)::INTEGER, unnest($quarantined)::INTEGER,
-       unnest($warnings)::INTEGER, unnest($requests)::INTEGER, unnest($retries)::INTEGER, unnest($duration)::INTEGER, unnest($tabs)`,
-    {
-      run: runId,
-      org: rows.map(({ o }) => o.org),
-      status: rows.map(({ o }) => o.status),
-      message: rows.map(({ o }) => o.message),
-      loaded: num((o) => o.rowsLoaded),
-      quarantined: num((o) => o.rowsQuarantined),
-      warnings: num((o) => o.warnings),
-      requests: num((o) => o.requests),
-      retries: num((o) => o.retries),
-      duration: num((o) => Math.round(o.durationMs)),
-      tabs: rows.map(({ counts }) => (counts ? JSON.stringify(counts.tabs) : null)),
-    },
-  );
-}
-
-async function markFailed(db: Db, _runId: number, org: string, message: string, at: Date): Promise<void> {
-  await db.write((w) =>
-    w.run(
-      `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale) VALUES ($org, $ts::TIMESTAMP, 'failed', $msg, true)
-       ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'failed',
-         last_message = excluded.last_message, stale = true`,
-      { org, ts: isoTs(at), msg: message },
-    ),
-  );
-}
-
-const BROKEN_ROW_MESSAGE = 'строка реестра с ошибкой (см. лист «Организации»): организация не синхронизирована, сохранены прежние данные';
-
-/**
- * Upserts the registry; organizations no longer listed stay, with in_registry = false. A few
- * statements whatever the size of the registry (a statement per row cost seconds at region
- * scale); a code listed twice takes its last row, as row-by-row upserts did.
- */
-async function saveRegistry(w: Writer, entries: readonly OrgEntry[], brokenCodes: readonly string[], ts: string): Promise<void> {
-  const keep = [...new Set([...entries.map((e) => e.code), ...brokenCodes])];
-  await w.run(`UPDATE orgs SET in_registry = false WHERE code NOT IN (SELECT unnest($keep))`, { keep });
-  const last = [...new Map(entries.map((e) => [e.code, e])).values()];
-  if (last.length) {
-    await w.run(`CREATE TEMP TABLE IF NOT EXISTS stg_orgs AS SELECT * FROM orgs LIMIT 0`);
-    await w.run(`DELETE FROM stg_orgs`);
-    await w.appendRows(
-      'stg_orgs',
-      last,
-      (a, e) => {
-        a.appendVarchar(e.code);
-        a.appendVarchar(e.name);
-        a.appendVarchar(e.type);
-        a.appendVarchar(e.sheet);
-        if (e.curator === null) a.appendNull();
-        else a.appendVarchar(e.curator);
-        a.appendBoolean(e.active);
-        a.appendInteger(e.registryRow);
-        a.appendBoolean(true);
-      },
-      'temp',
-    );
-    await w.run(
-      `INSERT INTO orgs SELECT * FROM stg_orgs
-       ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, sheet = excluded.sheet,
-         curator = excluded.curator, active = excluded.active, registry_row = excluded.registry_row, in_registry = true`,
-    );
-  }
-  const broken = [...new Set(brokenCodes)];
-  if (broken.length) {
-    await w.run(
-      `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale)
-       SELECT org, $ts::TIMESTAMP, 'failed', $msg, true FROM (SELECT unnest($orgs) AS org)
-       ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'failed', last_message = excluded.last_message, stale = true`,
-      { orgs: broken, ts, msg: BROKEN_ROW_MESSAGE },
-    );
-  }
-}

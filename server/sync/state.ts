@@ -1,0 +1,323 @@
+/**
+ * What a sync writes about itself (run.ts keeps the orchestration): the run's row in
+ * `sync_runs` from start to finish, each organization's outcome (`sync_run_orgs`) and state
+ * (`org_state`: failed, held, stale), the registry as read, and what is stored before a load
+ * (rows per tab, stored pairs) that the guard and the loader compare with. The rows themselves
+ * are written by load.ts.
+ */
+import { TABS, type DataIssue, type TabKey } from '../contract/index.ts';
+import type { Db, Writer } from '../db.ts';
+import { rebuildFacts } from '../facts.ts';
+import type { OrgEntry, Source } from '../sources/types.ts';
+import { REGISTRY_ACCEPT_KEY, type StoredCounts } from './guard.ts';
+import { insertIssues, insertQuarantineRows, type LoadCounts, type StoredRows } from './load.ts';
+import { markSourceOfRun } from './provenance.ts';
+import type { RegistryResult } from './registry.ts';
+import type { OrgOutcome, SyncSummary } from './run.ts';
+
+export const isoTs = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+
+/** A new run: the one cut short before it marked interrupted, its row `running`, the database marked with its source. Returns its id. */
+export async function startRun(w: Writer, r: { started: string; source: Pick<Source, 'description' | 'kind'>; trigger: string; demoOnly: boolean }): Promise<number> {
+  await markInterrupted(w);
+  const [row] = await w.query(`SELECT nextval('sync_run_seq')::INTEGER AS id`);
+  const id = Number(row!.id);
+  await w.run(
+    `INSERT INTO sync_runs (id, started_at, source, source_kind, trigger, status) VALUES ($id, $ts::TIMESTAMP, $source, $kind, $trigger, 'running')`,
+    { id, ts: r.started, source: r.source.description, kind: r.source.kind, trigger: r.trigger },
+  );
+  await w.transaction(() => markSourceOfRun(w, r.source.kind, r.started, r.demoOnly));
+  return id;
+}
+
+/** The run's end: the facts the metrics read rebuilt as of its rows (server/facts.ts), its counts and status, the data version. */
+export async function finishRun(w: Writer, summary: SyncSummary, finished: string): Promise<void> {
+  const t = summary.totals;
+  await rebuildFacts(w);
+  await w.run(
+    `UPDATE sync_runs SET finished_at = $ts::TIMESTAMP, status = $status, orgs_total = $total, orgs_ok = $ok,
+       orgs_unchanged = $unchanged, orgs_failed = $failed, orgs_held = $held, rows_loaded = $rows, rows_quarantined = $q,
+       warnings = $warn, requests = $req, retries = $ret, message = $msg WHERE id = $id`,
+    {
+      id: summary.runId,
+      ts: finished,
+      status: summary.status,
+      total: summary.orgs.filter((o) => o.status !== 'inactive').length,
+      ok: t.ok,
+      unchanged: t.unchanged,
+      failed: t.failed,
+      held: t.held,
+      rows: t.rowsLoaded,
+      q: t.rowsQuarantined,
+      warn: t.warnings,
+      req: t.requests,
+      ret: t.retries,
+      msg: summary.message,
+    },
+  );
+  await w.run(`INSERT OR REPLACE INTO meta VALUES ('data_version', $v)`, { v: String(summary.runId) });
+}
+
+/** The registry as the last sync left it (the codes listed), and whether the coordinator accepted its shrinking. */
+export async function registryBefore(db: Db): Promise<{ before: string[]; accepted: boolean }> {
+  const before = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
+  const accepted = (await db.query(`SELECT 1 FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY })).length > 0;
+  return { before, accepted };
+}
+
+/**
+ * The registry's findings and rejected rows replace the last ones; a held registry records its
+ * hold; a registry that stops the sync changes nothing else; otherwise the hold and the
+ * acceptance are cleared and the registry is saved. One transaction.
+ */
+export async function saveRegistryOutcome(
+  w: Writer,
+  runId: number,
+  r: { registry: RegistryResult; title: string; stopIssues: DataIssue[]; held: boolean; stop: string | null; ts: string },
+): Promise<void> {
+  await w.transaction(async () => {
+    await w.run(`DELETE FROM issues WHERE scope = 'registry'`);
+    await w.run(`DELETE FROM quarantine WHERE scope = 'registry'`);
+    await insertIssues(w, runId, 'registry', [...r.registry.issues, ...r.stopIssues]);
+    await insertQuarantineRows(
+      w,
+      runId,
+      'registry',
+      r.registry.rejected.map((x) => ({ org: x.problems[0]?.org ?? null, q: { tab: r.title, row: x.row, raw: x.raw, problems: x.problems } })),
+    );
+    if (r.held) await w.run(`INSERT OR REPLACE INTO meta VALUES ('registry_hold', $m)`, { m: r.stop });
+    if (r.stop !== null) return;
+    await w.run(`DELETE FROM meta WHERE key = 'registry_hold'`);
+    await w.run(`DELETE FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY });
+    await saveRegistry(w, r.registry.entries, r.registry.brokenCodes, r.ts);
+  });
+}
+
+/** An organization's outcome in this run and its load counts (one row of sync_run_orgs). */
+export interface Recorded {
+  o: OrgOutcome;
+  counts: LoadCounts | null;
+}
+
+const TAB_KEYS: ReadonlySet<string> = new Set(TABS.map((t) => t.key));
+
+/** Mentor–mentee links of the organization's stored pairs (programs check them when the pairs tab did not load). */
+export async function storedPairs(db: Db, org: string): Promise<Set<string>> {
+  return new Set(
+    (await db.query(
+      `SELECT mentor_org || '|' || mentor_key || '|' || mentee_org || '|' || mentee_key AS k FROM pairs WHERE org = $org`,
+      { org },
+    )).map((r) => String(r.k)),
+  );
+}
+
+/**
+ * A held load (sync/guard.ts): the organization's rows, quarantine and findings stay as they
+ * were; its state says why (stale: its numbers are older than its sheet), and the hold is a
+ * finding of its own (scope 'hold', replaced at every hold, removed by the next load). The
+ * version is not stored, so the next sync reads the sheet again.
+ */
+export async function holdOrg(db: Db, runId: number, org: string, message: string, issues: DataIssue[], at: Date): Promise<void> {
+  await db.write((w) =>
+    w.transaction(async () => {
+      await w.run(`DELETE FROM issues WHERE scope = 'hold' AND org = $org`, { org });
+      await insertIssues(w, runId, 'hold', issues);
+      await w.run(
+        `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale) VALUES ($org, $ts::TIMESTAMP, 'held', $msg, true)
+         ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'held',
+           last_message = excluded.last_message, stale = true`,
+        { org, ts: isoTs(at), msg: message },
+      );
+    }),
+  );
+}
+
+/** Rows stored per organization and tab: what the last load left (the shrink guard's "before"). */
+export async function storedCounts(db: Db): Promise<StoredCounts> {
+  // Table names come from the contract declaration, never from input.
+  const sql = TABS.map((t) => `SELECT org, '${t.key}' AS tab, count(*)::INTEGER AS n FROM "${t.key}" GROUP BY org`).join(' UNION ALL ');
+  const out: StoredCounts = new Map();
+  for (const r of await db.query(sql)) {
+    const org = String(r.org);
+    const counts = out.get(org) ?? {};
+    counts[r.tab as TabKey] = Number(r.n);
+    out.set(org, counts);
+  }
+  return out;
+}
+
+/**
+ * Which organizations have rows in which tables when the sync starts (load.ts `StoredRows`):
+ * data tables from `counts`, their quarantine, findings and hold findings.
+ */
+export async function storedRows(db: Db, counts: StoredCounts): Promise<StoredRows> {
+  const other = new Set(
+    (await db.query(
+      `SELECT DISTINCT 'quarantine' || chr(31) || org AS k FROM quarantine WHERE scope = 'sheet' AND org IS NOT NULL
+       UNION ALL
+       SELECT DISTINCT CASE scope WHEN 'hold' THEN 'hold_issues' ELSE 'issues' END || chr(31) || org FROM issues WHERE scope IN ('sheet', 'hold') AND org IS NOT NULL`,
+    )).map((r) => String(r.k)),
+  );
+  return {
+    has: (org, table) => {
+      if (TAB_KEYS.has(table)) return (counts.get(org)?.[table as TabKey] ?? 0) > 0;
+      return other.has(`${table}\u001f${org}`);
+    },
+  };
+}
+
+export const DEFAULT_STALE_AFTER_HOURS = 48;
+
+/**
+ * Flags stale every active organization of the registry whose sheet has not been read
+ * successfully for longer than `hours` (never read counts too): its numbers may be old, even
+ * when no sync could say why (the registry unreadable, syncs not running). Returns how many
+ * were flagged; bumps the data version when any was.
+ */
+export async function markStale(db: Db, at: Date, hours: number): Promise<number> {
+  const cutoff = isoTs(new Date(at.getTime() - hours * 3_600_000));
+  const note = `таблица не читалась успешно дольше ${hours} ч`;
+  const rows = await db.write((w) =>
+    w.query(
+      `UPDATE org_state SET stale = true, last_message = coalesce(last_message || '; ', '') || $note
+       WHERE NOT stale AND (last_success IS NULL OR last_success < $cutoff::TIMESTAMP)
+         AND org IN (SELECT code FROM orgs WHERE in_registry AND active)
+       RETURNING org`,
+      { cutoff, note },
+    ),
+  );
+  if (rows.length > 0) db.bumpDataVersion();
+  return rows.length;
+}
+
+/**
+ * One sync runs at a time in a process, and one process holds the database: a run still
+ * marked running was cut short (the process was killed). Called when a sync or the server starts.
+ */
+export async function markInterrupted(w: Writer): Promise<void> {
+  await w.run(
+    `UPDATE sync_runs SET status = 'interrupted', finished_at = coalesce(finished_at, started_at),
+       message = coalesce(message, 'синхронизация прервана: процесс был остановлен до её окончания; организации, загруженные до остановки, сохранены, остальные — с прежними данными')
+     WHERE status = 'running'`,
+  );
+}
+
+export async function recordOrg(db: Db, runId: number, o: OrgOutcome, counts: LoadCounts | null): Promise<void> {
+  await recordOrgs(db, runId, [{ o, counts }]);
+}
+
+/** One row of `sync_run_orgs` per outcome (its own transaction). */
+export async function recordOrgs(db: Db, runId: number, rows: readonly Recorded[]): Promise<void> {
+  if (rows.length) await db.write((w) => insertRecords(w, runId, rows));
+}
+
+/** One row of `sync_run_orgs` per outcome, in the caller's transaction if any. */
+export async function insertRecords(w: Writer, runId: number, rows: readonly Recorded[]): Promise<void> {
+  if (!rows.length) return;
+  // One statement with list parameters rather than an appender: it runs off the JavaScript
+  // thread (an appender outside a transaction would also commit, and checkpoint, on it).
+  const num = (f: (o: OrgOutcome) => number) => rows.map(({ o }) => String(f(o)));
+  await w.run(
+    `INSERT INTO sync_run_orgs (run_id, org, status, message, rows_loaded, rows_quarantined, warnings, requests, retries, duration_ms, tabs)
+     SELECT $run, unnest($org), unnest($status), unnest($message), unnest($loaded)::INTEGER, unnest($quarantined)::INTEGER,
+       unnest($warnings)::INTEGER, unnest($requests)::INTEGER, unnest($retries)::INTEGER, unnest($duration)::INTEGER, unnest($tabs)`,
+    {
+      run: runId,
+      org: rows.map(({ o }) => o.org),
+      status: rows.map(({ o }) => o.status),
+      message: rows.map(({ o }) => o.message),
+      loaded: num((o) => o.rowsLoaded),
+      quarantined: num((o) => o.rowsQuarantined),
+      warnings: num((o) => o.warnings),
+      requests: num((o) => o.requests),
+      retries: num((o) => o.retries),
+      duration: num((o) => Math.round(o.durationMs)),
+      tabs: rows.map(({ counts }) => (counts ? JSON.stringify(counts.tabs) : null)),
+    },
+  );
+}
+
+export async function markFailed(db: Db, _runId: number, org: string, message: string, at: Date): Promise<void> {
+  await db.write((w) =>
+    w.run(
+      `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale) VALUES ($org, $ts::TIMESTAMP, 'failed', $msg, true)
+       ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'failed',
+         last_message = excluded.last_message, stale = true`,
+      { org, ts: isoTs(at), msg: message },
+    ),
+  );
+}
+
+export const BROKEN_ROW_MESSAGE = 'строка реестра с ошибкой (см. лист «Организации»): организация не синхронизирована, сохранены прежние данные';
+
+/**
+ * Upserts the registry; organizations no longer listed stay, with in_registry = false. A few
+ * statements whatever the size of the registry (a statement per row cost seconds at region
+ * scale); a code listed twice takes its last row, as row-by-row upserts did.
+ */
+export async function saveRegistry(w: Writer, entries: readonly OrgEntry[], brokenCodes: readonly string[], ts: string): Promise<void> {
+  const keep = [...new Set([...entries.map((e) => e.code), ...brokenCodes])];
+  await w.run(`UPDATE orgs SET in_registry = false WHERE code NOT IN (SELECT unnest($keep))`, { keep });
+  const last = [...new Map(entries.map((e) => [e.code, e])).values()];
+  if (last.length) {
+    await w.run(`CREATE TEMP TABLE IF NOT EXISTS stg_orgs AS SELECT * FROM orgs LIMIT 0`);
+    await w.run(`DELETE FROM stg_orgs`);
+    await w.appendRows(
+      'stg_orgs',
+      last,
+      (a, e) => {
+        a.appendVarchar(e.code);
+        a.appendVarchar(e.name);
+        a.appendVarchar(e.type);
+        a.appendVarchar(e.sheet);
+        if (e.curator === null) a.appendNull();
+        else a.appendVarchar(e.curator);
+        a.appendBoolean(e.active);
+        a.appendInteger(e.registryRow);
+        a.appendBoolean(true);
+      },
+      'temp',
+    );
+    await w.run(
+      `INSERT INTO orgs SELECT * FROM stg_orgs
+       ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, sheet = excluded.sheet,
+         curator = excluded.curator, active = excluded.active, registry_row = excluded.registry_row, in_registry = true`,
+    );
+  }
+  const broken = [...new Set(brokenCodes)];
+  if (broken.length) {
+    await w.run(
+      `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale)
+       SELECT org, $ts::TIMESTAMP, 'failed', $msg, true FROM (SELECT unnest($orgs) AS org)
+       ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'failed', last_message = excluded.last_message, stale = true`,
+      { orgs: broken, ts, msg: BROKEN_ROW_MESSAGE },
+    );
+  }
+}
+
+/** The version of each organization's sheet at its last load (null: not stored, read again). */
+export async function storedVersions(db: Db): Promise<Map<string, string | null>> {
+  return new Map((await db.query(`SELECT org, version FROM org_state`)).map((r) => [String(r.org), r.version as string | null]));
+}
+
+/** What the guard and the reference pass need at the start: accepted shrinks, the codes listed last time, the organizations ever loaded. */
+export async function storedOrgs(db: Db): Promise<{ accepted: Set<string>; knownCodes: string[]; everLoaded: Set<string> }> {
+  const accepted = new Set((await db.query(`SELECT org FROM shrink_acceptances`)).map((r) => String(r.org)));
+  const knownCodes = (await db.query(`SELECT code FROM orgs WHERE in_registry`)).map((r) => String(r.code));
+  const everLoaded = new Set((await db.query(`SELECT org FROM org_state WHERE last_success IS NOT NULL`)).map((r) => String(r.org)));
+  return { accepted, knownCodes, everLoaded };
+}
+
+/** The stored teachers of these organizations (the people directory of organizations not read in this run). */
+export async function storedTeachers(db: Db, orgs: readonly string[]) {
+  return db.query(`SELECT org, person_key, fio, code FROM teachers WHERE org IN (SELECT unnest($orgs)) ORDER BY org, row_no`, { orgs: [...orgs] });
+}
+
+/** Organizations read and found unchanged: their state says so (a successful read now), in the caller's transaction. */
+export async function markUnchangedOrgs(w: Writer, orgs: readonly string[], ts: string): Promise<void> {
+  await w.run(
+    `UPDATE org_state SET last_attempt = $ts::TIMESTAMP, last_success = $ts::TIMESTAMP, last_status = 'unchanged',
+       last_message = NULL, stale = false WHERE org IN (SELECT unnest($orgs))`,
+    { ts, orgs: [...orgs] },
+  );
+}
