@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { AttestationDueRow } from '../api.ts';
 import { formatInteger, formatOutOf } from '../format.ts';
-import { groupedOrgBarsSpec, orgTip, SECONDARY, type GroupedValue, type OrgLabels, type Titles } from './common.ts';
+import { groupedOrgBarsSpec, orgTip, SECONDARY, type GroupedValue, type OrgLabels, type Titles } from './templates/index.ts';
 
 export interface AttestationSpecOptions {
   labels: OrgLabels;

@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ComplianceRow } from '../api.ts';
 import { formatDate, formatOutOf, formatPercent } from '../format.ts';
 import { orderItem } from '../orderItems.ts';
-import { ARIA_ENCODING, frame, orgTip, TIP_ENCODING, topLegend, wrappedLabelsExpr, type OrgLabels, stackedCountLabels } from './common.ts';
+import { ARIA_ENCODING, frame, orgTip, TIP_ENCODING, topLegend, wrappedLabelsExpr, type OrgLabels, stackedCountLabels } from './templates/index.ts';
 
 export type ComplianceStatus = 'on_time' | 'late' | 'not_done';
 

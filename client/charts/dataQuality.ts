@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { DataQualityRow } from '../api.ts';
 import { formatInteger } from '../format.ts';
-import { ARIA_ENCODING, BAR_STEP, frame, groupedOrgBarsSpec, orgTip, TIP_ENCODING, topLegend, type GroupedValue, type OrgLabels, type Titles } from './common.ts';
+import { ARIA_ENCODING, BAR_STEP, frame, groupedOrgBarsSpec, orgTip, TIP_ENCODING, topLegend, type GroupedValue, type OrgLabels, type Titles } from './templates/index.ts';
 
 export interface DataQualitySpecOptions {
   labels: OrgLabels;

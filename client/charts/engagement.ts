@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { EngagementRow } from '../api.ts';
 import { formatInteger, formatOutOf, formatPercent } from '../format.ts';
-import { orgBarsSpec, orgTip, UNKNOWN_TYPE, type OrgBar, type OrgLabels, type Titles } from './common.ts';
+import { orgBarsSpec, orgTip, UNKNOWN_TYPE, type OrgBar, type OrgLabels, type Titles } from './templates/index.ts';
 
 export interface EngagementSpecOptions {
   labels: OrgLabels;

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { EngagementRow } from '../api.ts';
 import { formatInteger, formatMonth, formatOutOf, formatPercent } from '../format.ts';
-import { ARIA_ENCODING, frame, PRIMARY, TIP_ENCODING, type Titles } from './common.ts';
+import { ARIA_ENCODING, frame, PRIMARY, TIP_ENCODING, type Titles } from './templates/index.ts';
 
 export interface EngagementTrendOptions {
   titles: Titles;

@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { OrgRow } from '../api.ts';
 import { formatInteger, formatOutOf } from '../format.ts';
-import { ARIA_ENCODING, frame, TIP_ENCODING, topLegend, wrappedLabelsExpr, stackedCountLabels } from './common.ts';
+import { ARIA_ENCODING, frame, TIP_ENCODING, topLegend, wrappedLabelsExpr, stackedCountLabels } from './templates/index.ts';
 
 /** A row of `GET /api/metrics/events`: one (organization, kind, level), or a total (org = null). */
 export interface EventsRow extends OrgRow {

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { EngagementRow } from '../api.ts';
 import { formatInteger, formatNumber } from '../format.ts';
-import { groupedOrgBarsSpec, orgTip, PRIMARY, SECONDARY, type GroupedValue, type OrgLabels, type Titles } from './common.ts';
+import { groupedOrgBarsSpec, orgTip, PRIMARY, SECONDARY, type GroupedValue, type OrgLabels, type Titles } from './templates/index.ts';
 
 export interface MentorsSpecOptions {
   labels: OrgLabels;

@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { formatPercent } from '../format.ts';
-import { ARIA_ENCODING, BAR_STEP, frame, MUTED_INK, PRIMARY, TIP_ENCODING, topLegend, wrappedLabelsExpr, type Tip, type UnitEncoding } from './common.ts';
+import { ARIA_ENCODING, BAR_STEP, frame, MUTED_INK, PRIMARY, TIP_ENCODING, topLegend, wrappedLabelsExpr, type Tip, type UnitEncoding } from './templates/index.ts';
 
 export interface ProfileItem {
   /** Short label on the axis. */

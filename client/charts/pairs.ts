@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { PairsByFormRow, PairsByTopicRow } from '../api.ts';
 import { formatInteger, formatOutOf, formatPercent } from '../format.ts';
-import { categoryBarsSpec } from './common.ts';
+import { categoryBarsSpec } from './templates/index.ts';
 
 export interface PairsSpecOptions {
   /** Rows of one organization; default: the total rows (`org = null`). */

@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ProfessionalDevelopmentRow } from '../api.ts';
 import { formatHours, formatInteger, formatNumber, formatOutOf, formatPercent } from '../format.ts';
-import { orgBarsSpec, orgTip, ratioBarsSpec, UNKNOWN_TYPE, type OrgBar, type OrgLabels, type Titles } from './common.ts';
+import { orgBarsSpec, orgTip, ratioBarsSpec, UNKNOWN_TYPE, type OrgBar, type OrgLabels, type Titles } from './templates/index.ts';
 
 export interface PdSpecOptions {
   labels: OrgLabels;

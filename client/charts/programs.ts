@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ProgramCompletionRow } from '../api.ts';
 import { formatInteger, formatOutOf, formatPercent } from '../format.ts';
-import { ARIA_ENCODING, BAR_STEP, frame, orgTip, ratioBarsSpec, TIP_ENCODING, topLegend, type OrgLabels, type Titles } from './common.ts';
+import { ARIA_ENCODING, BAR_STEP, frame, orgTip, ratioBarsSpec, TIP_ENCODING, topLegend, type OrgLabels, type Titles } from './templates/index.ts';
 
 export interface ProgramSpecOptions {
   labels: OrgLabels;

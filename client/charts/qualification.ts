@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { QualificationGrowthRow } from '../api.ts';
 import { formatOutOf, formatPercent, formatPoints } from '../format.ts';
-import { ARIA_ENCODING, BAR_STEP, categoryBarsSpec, frame, orgTip, PRIMARY, SECONDARY, TIP_ENCODING, topLegend, type OrgLabels, type Titles, type UnitEncoding } from './common.ts';
+import { ARIA_ENCODING, BAR_STEP, categoryBarsSpec, frame, orgTip, PRIMARY, SECONDARY, TIP_ENCODING, topLegend, type OrgLabels, type Titles, type UnitEncoding } from './templates/index.ts';
 
 export interface QualificationSpecOptions {
   labels: OrgLabels;

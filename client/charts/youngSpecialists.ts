@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { YoungSpecialistsRow } from '../api.ts';
 import { formatOutOf, formatPercent } from '../format.ts';
-import { groupedOrgBarsSpec, orgTip, PRIMARY, SECONDARY, type GroupedValue, type OrgLabels, type Titles } from './common.ts';
+import { groupedOrgBarsSpec, orgTip, PRIMARY, SECONDARY, type GroupedValue, type OrgLabels, type Titles } from './templates/index.ts';
 
 export interface YoungSpecialistsSpecOptions {
   labels: OrgLabels;

@@ -15,7 +15,7 @@ import {
   type QualificationGrowthRow,
   type YoungSpecialistsRow,
 } from '../api.ts';
-import { ratioBarsSpec } from '../charts/common.ts';
+import { ratioBarsSpec } from '../charts/templates/index.ts';
 import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
 import { h } from '../dom.ts';
 import { currentMonthEnd, type Filters } from '../filters.ts';
