@@ -53,9 +53,20 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   return Math.round(Date.UTC(y, m - 1, d) / 86_400_000);
 }
 
+/**
+ * The calendar date of a day number, by integer arithmetic (H. Hinnant's civil_from_days): no
+ * Date per call — the demo generator converts dates a few million times at region scale.
+ */
 export function civilFromDays(days: number): { y: number; m: number; d: number } {
-  const dt = new Date(days * 86_400_000);
-  return { y: dt.getUTCFullYear(), m: dt.getUTCMonth() + 1, d: dt.getUTCDate() };
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
 }
 
 export function isoFromDays(days: number): string {
@@ -69,7 +80,7 @@ export function daysFromIso(iso: string): number {
 }
 
 /** Sheets serial day 0 is 1899-12-30. */
-const SERIAL_EPOCH = daysFromCivil(1899, 12, 30);
+export const SERIAL_EPOCH = daysFromCivil(1899, 12, 30);
 
 export function isoFromSerial(serial: number): string {
   return isoFromDays(SERIAL_EPOCH + Math.floor(serial));

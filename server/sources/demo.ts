@@ -29,6 +29,7 @@ import {
   type TabKey,
 } from '../contract/declaration.ts';
 import { plural } from '../contract/normalize.ts';
+import { SERIAL_EPOCH, civilFromDays, daysFromCivil, daysFromIso, isoFromDays } from '../contract/values.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type OrgEntry, type RawTab, type Source } from './types.ts';
 
 // ---- options and public types ------------------------------------------------------------
@@ -234,34 +235,18 @@ function weighted<T>(rng: Rng, items: ReadonlyArray<readonly [T, number]>): T {
 
 // ---- calendar (whole days since 1970-01-01, UTC only) ----------------------------------------
 
-const DAY_MS = 86_400_000;
-/** Sheets serial 0 is 1899-12-30, i.e. day -25569. */
-const SERIAL_OFFSET = 25569;
+// One calendar with the contract (contract/values.ts): day numbers since 1970-01-01, Sheets
+// serials; what is here is the generator's own date logic on top of it.
+const day = daysFromCivil;
 
-const day = (y: number, m: number, d: number): number => Math.round(Date.UTC(y, m - 1, d) / DAY_MS);
-
-/**
- * Calendar date of a day number, by integer arithmetic (H. Hinnant's civil_from_days): the
- * generator converts dates a few million times at region scale, and a Date per call shows.
- */
 function ymd(dn: number): [number, number, number] {
-  const z = dn + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+  const c = civilFromDays(dn);
+  return [c.y, c.m, c.d];
 }
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
-function isoOf(dn: number): string {
-  const [y, m, d] = ymd(dn);
-  return `${y}-${pad2(m)}-${pad2(d)}`;
-}
+const isoOf = isoFromDays;
 
 const RU_DATES = new Map<number, string>();
 
@@ -277,21 +262,10 @@ function ruOf(dn: number): string {
 }
 
 function parseIsoDay(iso: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!m) throw new Error(`demo: referenceDate must be YYYY-MM-DD, got «${iso}»`);
-  const dn = day(Number(m[1]), Number(m[2]), Number(m[3]));
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) throw new Error(`demo: referenceDate must be YYYY-MM-DD, got «${iso}»`);
+  const dn = daysFromIso(iso);
   if (isoOf(dn) !== iso) throw new Error(`demo: no such date ${iso}`);
   return dn;
-}
-
-/** Google Sheets serial number of a calendar date `YYYY-MM-DD`. */
-export function serialFromIso(iso: string): number {
-  return parseIsoDay(iso) + SERIAL_OFFSET;
-}
-
-/** Calendar date `YYYY-MM-DD` of a Google Sheets serial number. */
-export function isoFromSerial(serial: number): string {
-  return isoOf(Math.floor(serial) - SERIAL_OFFSET);
 }
 
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -1362,7 +1336,7 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 function dateCell(org: Org, dn: number | null): Cell {
   if (dn === null) return '';
   const text = org.layout.dates === 'text' || (org.layout.dates === 'mixed' && org.fmt() < 0.35);
-  return text ? ruOf(dn) : dn + SERIAL_OFFSET;
+  return text ? ruOf(dn) : dn - SERIAL_EPOCH;
 }
 
 function yesNo(org: Org, v: boolean | null): Cell {

@@ -9,13 +9,11 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TABS, type TabKey } from '../../server/contract/declaration.ts';
-import { isoFromSerial as contractIsoFromSerial } from '../../server/contract/values.ts';
+import { civilFromDays, daysFromCivil, isoFromSerial, serialFromIso } from '../../server/contract/values.ts';
 import {
   DEMO_DELIBERATE_ERRORS,
   createDemoSource,
   generateMunicipality,
-  isoFromSerial,
-  serialFromIso,
   type DeliberateError,
   type Municipality,
 } from '../../server/sources/demo.ts';
@@ -171,7 +169,7 @@ function fingerprint(m: Municipality): string {
 // ---- tests ------------------------------------------------------------------------------------
 
 describe('serial dates', () => {
-  it('converts calendar dates to Google Sheets serial numbers and back', () => {
+  it('converts calendar dates to Google Sheets serial numbers and back (the one calendar: contract/values.ts)', () => {
     expect(serialFromIso('1899-12-30')).toBe(0);
     expect(serialFromIso('1900-03-01')).toBe(61); // no Lotus 1900 leap-year bug in Sheets
     expect(serialFromIso('2023-09-01')).toBe(45170);
@@ -179,7 +177,10 @@ describe('serial dates', () => {
     expect(serialFromIso('2025-05-15')).toBe(45792);
     for (let s = 20000; s < 60000; s += 7) {
       expect(serialFromIso(isoFromSerial(s))).toBe(s);
-      expect(isoFromSerial(s)).toBe(contractIsoFromSerial(s)); // the parser reads them the same way
+      // The integer civil_from_days agrees with JavaScript's own UTC calendar.
+      const dt = new Date((s - 25569) * 86_400_000);
+      expect(civilFromDays(s - 25569)).toEqual({ y: dt.getUTCFullYear(), m: dt.getUTCMonth() + 1, d: dt.getUTCDate() });
+      expect(daysFromCivil(dt.getUTCFullYear(), dt.getUTCMonth() + 1, dt.getUTCDate())).toBe(s - 25569);
     }
   });
 
