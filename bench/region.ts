@@ -9,7 +9,7 @@
  * are booleans.
  */
 import { REGISTRY_TAB, TABS, layoutGrid, matchKey, type TabDecl } from '../server/contract/index.ts';
-import { generateMunicipality, type DemoOptions } from '../server/sources/demo.ts';
+import { generateMunicipality, type DemoOptions } from '../server/sources/demo/index.ts';
 import type { Cell, Grid, RawTab } from '../server/sources/types.ts';
 
 export const REGISTRY_ID = '1BenchRegistryAbCdEfGhIjKlMnOpQr';

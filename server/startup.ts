@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Db } from './db.ts';
 import { GoogleWriteError, createSheetsWriter, type SheetsWriter, type WriterOptions } from './google/write.ts';
 import { isoDay } from './period.ts';
-import { createDemoSource } from './sources/demo.ts';
+import { createDemoSource } from './sources/demo/index.ts';
 import { createFolderSource } from './sources/folder.ts';
 import { createGoogleSource } from './sources/google.ts';
 import type { Source } from './sources/types.ts';

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABS } from '../../server/contract/index.ts';
-import { createDemoSource, type DemoOptions } from '../../server/sources/demo.ts';
+import { createDemoSource, type DemoOptions } from '../../server/sources/demo/index.ts';
 import { runSync, type LoadBatchStats, type SyncSummary } from '../../server/sync/run.ts';
 import { openTempDb, type TempDb } from '../support/server.ts';
 

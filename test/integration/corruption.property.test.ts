@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABS, matchKey, type TabDecl } from '../../server/contract/index.ts';
 import { dbColumns } from '../../server/schema.ts';
 import { parseCsv } from '../../server/sources/csv.ts';
-import { mulberry32 } from '../../server/sources/demo.ts';
+import { mulberry32 } from '../../server/sources/demo/index.ts';
 import type { Cell, Grid, RawTab } from '../../server/sources/types.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { createMemorySource } from '../support/memorySource.ts';

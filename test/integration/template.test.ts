@@ -12,7 +12,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATEGORIES, ORDER_ITEMS, TABS, type ColumnDecl } from '../../server/contract/index.ts';
 import { schoolDocsMarkdown } from '../../server/contract/schoolDocs.ts';
-import { createDemoSource } from '../../server/sources/demo.ts';
+import { createDemoSource } from '../../server/sources/demo/index.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import type { RawTab } from '../../server/sources/types.ts';
 import { runSync } from '../../server/sync/run.ts';

@@ -11,7 +11,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createClientRouter } from '../../server/routes/client.ts';
-import { createDemoSource } from '../../server/sources/demo.ts';
+import { createDemoSource } from '../../server/sources/demo/index.ts';
 import { SourceError, type Source } from '../../server/sources/types.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { openTempDb, startServer, type RunningServer } from './server.ts';

@@ -16,7 +16,7 @@ import {
   generateMunicipality,
   type DeliberateError,
   type Municipality,
-} from '../../server/sources/demo.ts';
+} from '../../server/sources/demo/index.ts';
 import { SourceError, type Cell, type OrgEntry, type RawTab } from '../../server/sources/types.ts';
 
 const REF = '2025-05-15';
@@ -204,7 +204,7 @@ describe('determinism', () => {
   });
 
   it('gives byte-identical output in other time zones', () => {
-    const demo = fileURLToPath(new URL('../../server/sources/demo.ts', import.meta.url));
+    const demo = fileURLToPath(new URL('../../server/sources/demo/index.ts', import.meta.url));
     const script = [
       `const { generateMunicipality } = await import(${JSON.stringify(demo)});`,
       `const { createHash } = await import('node:crypto');`,
