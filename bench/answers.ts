@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Db } from '../server/db.ts';
+import { Db } from '../server/db/db.ts';
 import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
 import { runSync } from '../server/sync/run.ts';
 import { paramSet, type QueryParams } from './params.ts';
@@ -86,8 +86,8 @@ function querySets(orgs: readonly string[]): { query: Record<string, string>; mo
 }
 
 async function record(dbPath: string, outDir: string): Promise<void> {
-  const { METRICS, parseParams, runMetric } = await import('../server/metrics.ts');
-  const { MetricCache } = await import('../server/metricCache.ts');
+  const { METRICS, parseParams, runMetric } = await import('../server/metrics/metrics.ts');
+  const { MetricCache } = await import('../server/metrics/cache.ts');
   mkdirSync(outDir, { recursive: true });
   const db = await Db.open(dbPath);
   const orgs = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));

@@ -8,8 +8,8 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Db } from '../server/db.ts';
-import { rebuildFacts } from '../server/facts.ts';
+import { Db } from '../server/db/db.ts';
+import { rebuildFacts } from '../server/db/facts.ts';
 import { createGoogleSource } from '../server/sources/google.ts';
 import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../server/sync/run.ts';
@@ -59,7 +59,7 @@ export interface LoadResult {
   corrupted: number;
   syncMs: number;
   parseMs: number;
-  /** The derived facts (server/facts.ts), after the sync: rebuilt in full, and asked again with nothing changed, ms. */
+  /** The derived facts (server/db/facts.ts), after the sync: rebuilt in full, and asked again with nothing changed, ms. */
   facts: { fullMs: number; unchangedMs: number };
   status: SyncSummary['status'];
   totals: SyncSummary['totals'];
@@ -164,8 +164,8 @@ async function loadPhase(a: Extract<ChildArgs, { phase: 'load' }>): Promise<Load
 
 async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<void> {
   // Imported here, so that the sync and load phases carry only what a sync loads.
-  const { createApp } = await import('../server/app.ts');
-  const { METRICS, parseParams, runMetric } = await import('../server/metrics.ts');
+  const { createApp } = await import('../server/http/app.ts');
+  const { METRICS, parseParams, runMetric } = await import('../server/metrics/metrics.ts');
   const { AuthStore } = await import('../server/auth/store.ts');
   const db = await Db.open(a.dbPath);
   // Measured as a script would use it: every request carries a coordinator's API token.

@@ -4,7 +4,7 @@
  * request of each misses the result cache; half of them are region-wide (the heaviest), the
  * rest filter by organization type or by one organization, as the dashboard does.
  */
-import { addDays } from '../server/period.ts';
+import { addDays } from '../server/metrics/period.ts';
 import { REFERENCE_DATE } from './region.ts';
 
 export interface QueryParams {

@@ -1,6 +1,6 @@
 /**
  * Each metric's SQL on raw `@duckdb/node-api` (issue #18): the same SQL text and the same bound
- * parameters as runMetric (server/metrics.ts), on one connection of its own, read to the end
+ * parameters as runMetric (server/metrics/metrics.ts), on one connection of its own, read to the end
  * (`runAndReadAll`) but never turned into objects or JSON, with no Db wrapper, lane or cache.
  * The ratio of a metric's uncached time (runMetric, HTTP) to this one is what the service adds
  * to DuckDB.
@@ -16,9 +16,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import type { MetricParams } from '../server/metrics.ts';
+import type { MetricParams } from '../server/metrics/metrics.ts';
 
-/** The parts `overview` is made of (server/metrics.ts runOverview), in its order. */
+/** The parts `overview` is made of (server/metrics/metrics.ts runOverview), in its order. */
 const OVERVIEW_PARTS = ['engagement', 'young_specialists', 'professional_development', 'qualification_growth', 'program_completion', 'data_quality'];
 const ACTIVE_ORGS = `SELECT code FROM orgs WHERE active AND in_registry`;
 
@@ -40,7 +40,7 @@ function metricSql(name: string): Prepared {
   return p;
 }
 
-/** Binds as server/db.ts does: lists as VARCHAR[], NULL as VARCHAR. */
+/** Binds as server/db/db.ts does: lists as VARCHAR[], NULL as VARCHAR. */
 function bind(p: Prepared, params: MetricParams): { values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
   const all: Record<string, string | string[] | null> = { from: params.from, to: params.to, orgs: params.org, type: params.type };
   const values: Record<string, DuckDBValue> = {};
@@ -98,8 +98,8 @@ export async function rawTimer(instance: DuckDBInstance): Promise<RawTimer> {
 // ---- standalone: raw against runMetric on a synced database ------------------------------------
 
 async function main(): Promise<void> {
-  const { Db } = await import('../server/db.ts');
-  const { METRICS, parseParams, runMetric } = await import('../server/metrics.ts');
+  const { Db } = await import('../server/db/db.ts');
+  const { METRICS, parseParams, runMetric } = await import('../server/metrics/metrics.ts');
   const { percentiles } = await import('./http.ts');
   const { paramSet } = await import('./params.ts');
   const { REFERENCE_DATE } = await import('./region.ts');

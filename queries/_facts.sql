@@ -1,5 +1,5 @@
 -- _facts: the derived facts every metric used to recompute at each query (issue #18), rebuilt in
--- full after each sync that changed their rows (server/facts.ts rebuildFacts, in the write that
+-- full after each sync that changed their rows (server/db/facts.ts rebuildFacts, in the write that
 -- ends the run; facts of people and of organizations separately) and at start when missing or
 -- older than the rows, so that a metric is a plain aggregate over them.
 -- Each table is a pure function of the loaded rows: no parameter, no date of today.

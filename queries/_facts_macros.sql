@@ -1,5 +1,5 @@
 -- _facts_macros: the shared rules of the metric queries over the facts of queries/_facts.sql,
--- created at start-up once the facts exist (server/facts.ts; DuckDB binds a table macro when it
+-- created at start-up once the facts exist (server/db/facts.ts; DuckDB binds a table macro when it
 -- is created). Each states one rule of docs/spec/METRICS.md, as those of _macros.sql do over the rows.
 
 -- The organizations a metric reports on (selected_orgs): filtered by code (org_codes, empty =

@@ -5,10 +5,10 @@
  */
 import './threadpool.ts';
 import { Cron } from 'croner';
-import { createApp } from './app.ts';
+import { createApp } from './http/app.ts';
 import { AuthStore } from './auth/store.ts';
 import { demoLoginEnabled, trustProxySetting } from './config.ts';
-import { MetricCache } from './metricCache.ts';
+import { MetricCache } from './metrics/cache.ts';
 import { createClientRouter } from './routes/client.ts';
 import { writeBack } from './google/writeback.ts';
 import { createSource, openConfigured, writerFromConfig } from './startup.ts';

@@ -75,8 +75,8 @@
  * a few milliseconds and the whole region's (1,200 mentees) about half a second.
  */
 import { CATEGORIES, TOPICS, matchKey, normalizePersonName, tidy } from './contract/index.ts';
-import type { Db, Row } from './db.ts';
-import { sqlOf } from './queries.ts';
+import type { Db, Row } from './db/db.ts';
+import { sqlOf } from './db/queries.ts';
 
 export const DEFAULT_LOAD_LIMIT = 3;
 export const DEFAULT_TOP = 5;

@@ -3,9 +3,9 @@
  * and open the database, explaining in Russian what went wrong. Null means "exit with code 2".
  */
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { Db } from './db.ts';
+import { Db } from './db/db.ts';
 import { GoogleWriteError, createSheetsWriter, type SheetsWriter, type WriterOptions } from './google/write.ts';
-import { isoDay } from './period.ts';
+import { isoDay } from './metrics/period.ts';
 import { createDemoSource } from './sources/demo/index.ts';
 import { createFolderSource } from './sources/folder.ts';
 import { createGoogleSource } from './sources/google.ts';

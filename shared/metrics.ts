@@ -1,7 +1,7 @@
 /**
  * The metrics, declared once: name, Russian titles and description, the order item, the
  * parameters, and the columns (title, unit, kind). Everything else derives from here: the
- * server's registry and API listing (server/metrics.ts adds each metric's SQL,
+ * server's registry and API listing (server/metrics/metrics.ts adds each metric's SQL,
  * `queries/<name>.sql`), the client's row types (`MetricRow<'engagement'>`), the report's and
  * the exports' metric lists, docs/metrics.md (`npm run docs`), the tests' lists and the mock API.
  * Pure data and types: the server and the client both import it.

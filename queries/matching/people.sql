@@ -1,7 +1,7 @@
 -- Подбор наставников (п. 2.1 распоряжения): the teachers of the active organizations employed
 -- on $on who can be a mentee (young, not matched) or a candidate (not young, not matched, load
 -- under $limit; load = macro mentor_load). Directions come as bit masks: bit i = the topic of
--- rank i + 1 in enum_order, which is TOPICS[i] (server/schema.ts writes them in that order).
+-- rank i + 1 in enum_order, which is TOPICS[i] (server/db/schema.ts writes them in that order).
 -- The ranking is in TypeScript (server/matching.ts).
 -- Parameters: $on (date), $all (VARCHAR[], empty = all), $limit (integer).
 WITH org_sel AS (

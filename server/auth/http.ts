@@ -18,8 +18,8 @@
  */
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { Db } from '../db.ts';
-import { HttpError } from '../errors.ts';
+import type { Db } from '../db/db.ts';
+import { HttpError } from '../http/errors.ts';
 import { sameSecret } from './secrets.ts';
 import { AuthError, ROLE_TITLES, type AuthStore, type Principal, type Role } from './store.ts';
 

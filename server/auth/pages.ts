@@ -5,7 +5,7 @@
  * organization's page, or a regional account asking for the data-quality page (it lists
  * teachers' names), → 403. The API checks the same rules on every request.
  */
-import { escapeHtml } from '../html.ts';
+import { escapeHtml } from '../http/html.ts';
 import type { RequestHandler, Response } from 'express';
 import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, REPORT_PATH, routeOf } from '../../shared/routes.ts';
 import { principal } from './http.ts';

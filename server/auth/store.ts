@@ -18,7 +18,7 @@
  * password change (server/auth/http.ts). `housekeeping` keeps the tables small: the audit log
  * for `auditRetentionDays` (365 by default), expired sessions, forgotten throttle rows.
  */
-import type { Db, Row } from '../db.ts';
+import type { Db, Row } from '../db/db.ts';
 import { holdsOnlyDemoData } from '../sync/provenance.ts';
 import { dummyHash, generatePassword, hashPassword, newSecret, passwordProblem, sha256, verifyPassword } from './secrets.ts';
 import { LoginThrottle, type Refusal, type ThrottlePolicy } from './throttle.ts';

@@ -20,7 +20,7 @@
  * are bounded: an entry with nothing in flight can be dropped at any time (the table holds
  * what matters of it; the address memory is short-lived by design).
  */
-import type { Db } from '../db.ts';
+import type { Db } from '../db/db.ts';
 import { HASH_QUEUE, type TaskQueue } from './secrets.ts';
 
 export interface ThrottlePolicy {

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { contractMarkdown } from '../contract/docs.ts';
 import { schoolDocsMarkdown } from '../contract/schoolDocs.ts';
-import { metricsMarkdown } from '../metricDocs.ts';
+import { metricsMarkdown } from '../metrics/docs.ts';
 
 for (const [name, text] of [
   ['contract.md', contractMarkdown()],

@@ -7,7 +7,7 @@
  * accepts a load held because a tab would lose more than half of its rows: it is recorded in
  * the audit log, and this sync loads that organization as its sheet is now.
  */
-import type { Db } from '../db.ts';
+import type { Db } from '../db/db.ts';
 import { writeBack } from '../google/writeback.ts';
 import { createSource, openConfigured, writerFromConfig } from '../startup.ts';
 import { AuthStore } from '../auth/store.ts';

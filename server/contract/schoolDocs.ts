@@ -7,7 +7,7 @@
  * One model, two renderings: `docs/for-schools.md` (a test checks the committed file is
  * current) and the `/help` page of the server (HTML, every text escaped).
  */
-import { escapeHtml } from '../html.ts';
+import { escapeHtml } from '../http/html.ts';
 import { CATEGORIES, ORDER_ITEMS, TABS, type ColumnDecl, type ColumnType, type TabDecl } from './declaration.ts';
 import { SHEET_LIMITS, SHRINK_RULE } from './limits.ts';
 import { formatIssue } from './issues.ts';

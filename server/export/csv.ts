@@ -3,8 +3,8 @@
  * spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) is neutralized with a quote.
  */
 import { csvField } from '../sources/csv.ts';
-import type { MetricColumn } from '../metrics.ts';
-import type { Row } from '../db.ts';
+import type { MetricColumn } from '../metrics/metrics.ts';
+import type { Row } from '../db/db.ts';
 
 export function neutralizeFormula(s: string): string {
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;

@@ -7,8 +7,8 @@
  */
 import ExcelJS from 'exceljs';
 import { ruDate, serialFromIso } from '../contract/index.ts';
-import type { Row } from '../db.ts';
-import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics.ts';
+import type { Row } from '../db/db.ts';
+import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
 import { neutralizeFormula } from './csv.ts';
 
 const NUMBER_FORMAT: Partial<Record<MetricColumn['unit'], string>> = {

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import { TABS, matchKey } from '../contract/index.ts';
-import type { Db } from '../db.ts';
+import type { Db } from '../db/db.ts';
 import { extractSpreadsheetId } from './sheetId.ts';
 import { GoogleWriteError, spreadsheetUrl, type SheetsWriter } from './write.ts';
 

@@ -5,13 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
-import type { Db } from '../db.ts';
-import { badRequest } from '../errors.ts';
+import type { Db } from '../db/db.ts';
+import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
-import { principalKey } from '../limits.ts';
-import { METRICS, metricDef, parseParams } from '../metrics.ts';
+import { principalKey } from '../metrics/limits.ts';
+import { METRICS, metricDef, parseParams } from '../metrics/metrics.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
-import type { MetricCache } from '../metricCache.ts';
+import type { MetricCache } from '../metrics/cache.ts';
 
 const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

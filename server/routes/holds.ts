@@ -12,8 +12,8 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { auditor, requireWriter, type AuthDeps } from '../auth/http.ts';
-import type { Db } from '../db.ts';
-import { badRequest, notFound } from '../errors.ts';
+import type { Db } from '../db/db.ts';
+import { badRequest, notFound } from '../http/errors.ts';
 import { AcceptError, REGISTRY_WORD, acceptShrink } from '../sync/holds.ts';
 import { syncInProgress, type SyncSummary } from '../sync/run.ts';
 

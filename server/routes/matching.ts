@@ -9,11 +9,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
-import type { Db } from '../db.ts';
-import { badRequest } from '../errors.ts';
+import type { Db } from '../db/db.ts';
+import { badRequest } from '../http/errors.ts';
 import { DEFAULT_LOAD_LIMIT, DEFAULT_TOP, MAX_LOAD_LIMIT, MAX_TOP, mentorLoad, suggestMentors } from '../matching.ts';
-import { isoDate, one, orgCodes } from '../params.ts';
-import { isoDay } from '../period.ts';
+import { isoDate, one, orgCodes } from '../metrics/params.ts';
+import { isoDay } from '../metrics/period.ts';
 
 const wholeNumber = (min: number, max: number) =>
   z.preprocess(

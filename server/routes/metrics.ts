@@ -1,13 +1,13 @@
 /** `GET /api/metrics`, `GET /api/metrics/:name` (JSON or `?format=csv`), `GET /api/orgs`. */
 import { Router } from 'express';
 import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
-import { sqlOf } from '../queries.ts';
-import type { Db } from '../db.ts';
-import { badRequest } from '../errors.ts';
+import { sqlOf } from '../db/queries.ts';
+import type { Db } from '../db/db.ts';
+import { badRequest } from '../http/errors.ts';
 import { toCsv } from '../export/csv.ts';
-import { principalKey } from '../limits.ts';
-import { METRICS, allColumns, metricDef, metricInfo, parseParams } from '../metrics.ts';
-import type { MetricCache } from '../metricCache.ts';
+import { principalKey } from '../metrics/limits.ts';
+import { METRICS, allColumns, metricDef, metricInfo, parseParams } from '../metrics/metrics.ts';
+import type { MetricCache } from '../metrics/cache.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps | null }): Router {
   const r = Router();

@@ -11,13 +11,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { auditor, requireRole, scopeOrgs, type AuthDeps } from '../auth/http.ts';
-import type { Db, Row } from '../db.ts';
-import { badRequest } from '../errors.ts';
+import type { Db, Row } from '../db/db.ts';
+import { badRequest } from '../http/errors.ts';
 import { toCsv } from '../export/csv.ts';
-import type { MetricColumn, Unit } from '../metrics.ts';
-import { isoDate } from '../params.ts';
-import { isoDay } from '../period.ts';
-import { sqlOf } from '../queries.ts';
+import type { MetricColumn, Unit } from '../metrics/metrics.ts';
+import { isoDate } from '../metrics/params.ts';
+import { isoDay } from '../metrics/period.ts';
+import { sqlOf } from '../db/queries.ts';
 
 const sql = (name: string) => sqlOf(`registry/${name}`);
 

@@ -17,11 +17,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
-import { sqlOf } from '../queries.ts';
+import { sqlOf } from '../db/queries.ts';
 import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
-import type { Db } from '../db.ts';
-import { badRequest } from '../errors.ts';
-import { isoDate, one } from '../params.ts';
+import type { Db } from '../db/db.ts';
+import { badRequest } from '../http/errors.ts';
+import { isoDate, one } from '../metrics/params.ts';
 
 /** An empty value is no filter. */
 const blank = (v: unknown) => {

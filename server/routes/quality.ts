@@ -7,9 +7,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
-import { sqlOf } from '../queries.ts';
-import type { Db } from '../db.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { sqlOf } from '../db/queries.ts';
+import type { Db } from '../db/db.ts';
+import { badRequest, notFound } from '../http/errors.ts';
 import { registryHold } from '../sync/holds.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;

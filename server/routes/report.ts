@@ -9,8 +9,8 @@ import type { Socket } from 'node:net';
 import { Router } from 'express';
 import { REPORT_PATH } from '../../shared/routes.ts';
 import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
-import { HttpError } from '../errors.ts';
-import { parseParams } from '../metrics.ts';
+import { HttpError } from '../http/errors.ts';
+import { parseParams } from '../metrics/metrics.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** Flags that keep Debian's Chromium offline and quiet (no sync, updates or background requests); the browser tests use them too. */

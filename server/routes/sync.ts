@@ -1,9 +1,9 @@
 /** `GET /api/sync/runs` (history with per-organization outcomes), `POST /api/sync` (start one). */
 import { Router } from 'express';
 import { auditor, requireCoordinatorAccount, requireWriter, type AuthDeps } from '../auth/http.ts';
-import { sqlOf } from '../queries.ts';
-import type { Db } from '../db.ts';
-import { HttpError } from '../errors.ts';
+import { sqlOf } from '../db/queries.ts';
+import type { Db } from '../db/db.ts';
+import { HttpError } from '../http/errors.ts';
 import type { SyncSummary } from '../sync/run.ts';
 import { syncInProgress } from '../sync/run.ts';
 

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { auditor, requireWriter, type AuthDeps } from '../auth/http.ts';
 import { generatePassword } from '../auth/secrets.ts';
 import { AuthError } from '../auth/store.ts';
-import { HttpError, badRequest } from '../errors.ts';
+import { HttpError, badRequest } from '../http/errors.ts';
 
 const newUser = z.object({
   login: z.string({ error: 'укажите логин' }).trim().min(1, 'укажите логин').max(60, 'логин длиннее 60 знаков'),

@@ -4,7 +4,7 @@
  * though it shrinks, and the acceptance is consumed by the load. Who accepted goes to the
  * audit log (the caller writes it: the CLI and the API know who is asking).
  */
-import type { Db } from '../db.ts';
+import type { Db } from '../db/db.ts';
 import { REGISTRY_ACCEPT_KEY } from './guard.ts';
 
 /** The word that names the registry in `--accept-shrink` (any case). */

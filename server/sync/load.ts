@@ -18,8 +18,8 @@
  */
 import { DuckDBDateValue, LIST, VARCHAR, listValue, type DuckDBAppender } from '@duckdb/node-api';
 import { TABS, formatIssue, matchKey, type DataIssue, type TabKey } from '../contract/index.ts';
-import type { Writer } from '../db.ts';
-import { dbColumns, type DbColumn } from '../schema.ts';
+import type { Writer } from '../db/db.ts';
+import { dbColumns, type DbColumn } from '../db/schema.ts';
 import type { QuarantinedRow, TabOutcome, ValidatedOrg } from './validate.ts';
 
 const VARCHAR_LIST = LIST(VARCHAR);

@@ -8,7 +8,7 @@
  * the demo registry does not count as the registry the real one "shrinks" from.
  */
 import { TABS } from '../contract/index.ts';
-import type { Db, Writer } from '../db.ts';
+import type { Db, Writer } from '../db/db.ts';
 
 export type SourceKind = 'demo' | 'folder' | 'google';
 

@@ -11,8 +11,8 @@
  */
 import pLimit from 'p-limit';
 import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue } from '../contract/index.ts';
-import { isoDay } from '../period.ts';
-import type { Db, Writer } from '../db.ts';
+import { isoDay } from '../metrics/period.ts';
+import type { Db, Writer } from '../db/db.ts';
 import { SourceError, type FetchResult, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
 import {
   countsOf,

@@ -6,8 +6,8 @@
  * are written by load.ts.
  */
 import { TABS, type DataIssue, type TabKey } from '../contract/index.ts';
-import type { Db, Writer } from '../db.ts';
-import { rebuildFacts } from '../facts.ts';
+import type { Db, Writer } from '../db/db.ts';
+import { rebuildFacts } from '../db/facts.ts';
 import type { OrgEntry, Source } from '../sources/types.ts';
 import { REGISTRY_ACCEPT_KEY, type StoredCounts } from './guard.ts';
 import { insertIssues, insertQuarantineRows, type LoadCounts, type StoredRows } from './load.ts';
@@ -30,7 +30,7 @@ export async function startRun(w: Writer, r: { started: string; source: Pick<Sou
   return id;
 }
 
-/** The run's end: the facts the metrics read rebuilt as of its rows (server/facts.ts), its counts and status, the data version. */
+/** The run's end: the facts the metrics read rebuilt as of its rows (server/db/facts.ts), its counts and status, the data version. */
 export async function finishRun(w: Writer, summary: SyncSummary, finished: string): Promise<void> {
   const t = summary.totals;
   await rebuildFacts(w);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, requireBrowser, SCREENSHOT_DIR, skipBrowserSuite, watchConsole } from '../support/browser.ts';
 import { startDemoServer, type DemoServer } from '../support/demoServer.ts';
-import { METRICS } from '../../server/metrics.ts';
+import { METRICS } from '../../server/metrics/metrics.ts';
 
 const skip = skipBrowserSuite();
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { runTokenCli } from '../../server/cli/token.ts';
 import { runUserCli } from '../../server/cli/user.ts';
-import { Db } from '../../server/db.ts';
+import { Db } from '../../server/db/db.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSX = join(ROOT, 'node_modules/.bin/tsx');

@@ -17,7 +17,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABS, matchKey, type TabDecl } from '../../server/contract/index.ts';
-import { dbColumns } from '../../server/schema.ts';
+import { dbColumns } from '../../server/db/schema.ts';
 import { parseCsv } from '../../server/sources/csv.ts';
 import { mulberry32 } from '../../server/sources/demo/index.ts';
 import type { Cell, Grid, RawTab } from '../../server/sources/types.ts';

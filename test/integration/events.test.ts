@@ -43,7 +43,7 @@
  *  before ДОУ-1 the kindergarten), date newest first: P1, P3, Q1 | P2, Q2 | P4.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricDef, parseParams, runMetric } from '../../server/metrics.ts';
+import { metricDef, parseParams, runMetric } from '../../server/metrics/metrics.ts';
 import { runSync, type SyncSummary } from '../../server/sync/run.ts';
 import { baseMunicipality, setGrid } from '../fixtures/bad/base.ts';
 import { createMemorySource } from '../support/memorySource.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRICS, allColumns } from '../../server/metrics.ts';
+import { METRICS, allColumns } from '../../server/metrics/metrics.ts';
 import { parseCsv } from '../../server/sources/csv.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';

@@ -1,5 +1,5 @@
 /**
- * The derived facts (issue #18, server/facts.ts): built at the end of each sync, skipped when no
+ * The derived facts (issue #18, server/db/facts.ts): built at the end of each sync, skipped when no
  * row they are made of changed, built at start for a database that has none (an older version)
  * or whose rows changed after them (a sync killed between its loads and its last write), and
  * never read half-built. The numbers themselves are checked by metrics.test.ts and the other
@@ -7,9 +7,9 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Db } from '../../server/db.ts';
-import { FACT_TABLES, rebuildFacts } from '../../server/facts.ts';
-import { parseParams, runMetric } from '../../server/metrics.ts';
+import { Db } from '../../server/db/db.ts';
+import { FACT_TABLES, rebuildFacts } from '../../server/db/facts.ts';
+import { parseParams, runMetric } from '../../server/metrics/metrics.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { openTempDb, type TempDb } from '../support/server.ts';

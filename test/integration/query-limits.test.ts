@@ -14,8 +14,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
-import { MetricCache, type MetricCacheOptions } from '../../server/metricCache.ts';
-import { MAX_PERIOD_YEARS, MAX_TREND_MONTHS, parseParams } from '../../server/metrics.ts';
+import { MetricCache, type MetricCacheOptions } from '../../server/metrics/cache.ts';
+import { MAX_PERIOD_YEARS, MAX_TREND_MONTHS, parseParams } from '../../server/metrics/metrics.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';

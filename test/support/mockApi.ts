@@ -9,7 +9,7 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import express, { type Express, type Request, type Response } from 'express';
-import { metricDef, metricInfo } from '../../server/metrics.ts';
+import { metricDef, metricInfo } from '../../server/metrics/metrics.ts';
 import { createClientRouter } from '../../server/routes/client.ts';
 
 interface MockOrg {

@@ -1,6 +1,6 @@
 /** Empties what a sync writes, so one test database serves many cases (opening one costs far more). */
 import { TABS } from '../../server/contract/index.ts';
-import type { Db } from '../../server/db.ts';
+import type { Db } from '../../server/db/db.ts';
 
 const SYNC_TABLES = [...TABS.map((t) => t.key), 'orgs', 'org_state', 'sync_runs', 'sync_run_orgs', 'quarantine', 'issues'];
 

@@ -4,9 +4,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type AppDeps } from '../../server/app.ts';
+import { createApp, type AppDeps } from '../../server/http/app.ts';
 import { AuthStore } from '../../server/auth/store.ts';
-import { Db } from '../../server/db.ts';
+import { Db } from '../../server/db/db.ts';
 
 export interface TempDb {
   db: Db;

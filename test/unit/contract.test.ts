@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { contractMarkdown } from '../../server/contract/docs.ts';
 import { ROW_PARSERS, TABS, tabDecl } from '../../server/contract/index.ts';
-import { tableDdl } from '../../server/schema.ts';
+import { tableDdl } from '../../server/db/schema.ts';
 
 describe('contract declaration', () => {
   it('docs/contract.md is generated from it and current (run `npm run docs` after a change)', () => {

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRICS, SECTION_METRICS } from '../../shared/metrics.ts';
-import { metricsMarkdown, sqlHeader } from '../../server/metricDocs.ts';
+import { metricsMarkdown, sqlHeader } from '../../server/metrics/docs.ts';
 
 const QUERIES = new URL('../../queries/', import.meta.url);
 

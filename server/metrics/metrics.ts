@@ -3,16 +3,16 @@
  * the metric's name) plus its Russian title, description and columns. Parameters are validated
  * here with zod and bound by name; no SQL is ever built from user input.
  */
-import { METRICS as DECLARED, ORG_COLUMNS, type MetricColumn, type MetricDecl } from '../shared/metrics.ts';
-import { sqlOf } from './queries.ts';
+import { METRICS as DECLARED, ORG_COLUMNS, type MetricColumn, type MetricDecl } from '../../shared/metrics.ts';
+import { sqlOf } from '../db/queries.ts';
 import { z } from 'zod';
-import { ORG_TYPES, enumMatcher } from './contract/index.ts';
-import type { Db, Row } from './db.ts';
-import { badRequest, notFound } from './errors.ts';
+import { ORG_TYPES, enumMatcher } from '../contract/index.ts';
+import type { Db, Row } from '../db/db.ts';
+import { badRequest, notFound } from '../http/errors.ts';
 import { isoDate, one, orgCodes } from './params.ts';
 import { academicYear, isoDay, lastDayOfYears, monthEnds } from './period.ts';
 
-export type { MetricColumn, Unit } from '../shared/metrics.ts';
+export type { MetricColumn, Unit } from '../../shared/metrics.ts';
 
 /** A metric as the server runs it: its declaration (shared/metrics.ts); the SQL is `queries/<name>.sql`. */
 export type MetricDef = MetricDecl;

@@ -3,7 +3,7 @@
  * tab, one column per declared column); the service tables (registry, sync runs, quarantine)
  * are written here once.
  */
-import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS, type ColumnDecl, type TabDecl } from './contract/index.ts';
+import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS, type ColumnDecl, type TabDecl } from '../contract/index.ts';
 import { readFileSync } from 'node:fs';
 import type { Writer } from './db.ts';
 import { ensureFacts } from './facts.ts';
@@ -198,7 +198,7 @@ export async function createSchema(w: Writer): Promise<void> {
     if (current !== null && current >= m.version) continue;
     for (const sql of m.statements) await w.run(sql);
   }
-  await w.conn.run(readFileSync(new URL('../queries/_macros.sql', import.meta.url), 'utf8'));
+  await w.conn.run(readFileSync(new URL('../../queries/_macros.sql', import.meta.url), 'utf8'));
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)`, { v: String(SCHEMA_VERSION) });
   // The derived facts the metrics read (issue #18): built when missing (an older database) or
   // older than the rows (a sync that was killed), then the macros over them. Derived data, not

@@ -12,7 +12,7 @@ export function sqlOf(name: string): string {
   let sql = cache.get(name);
   if (sql === undefined) {
     if (!/^[a-z_]+(\/[a-z_]+)*$/.test(name)) throw new Error(`not a query name: ${name}`);
-    sql = readFileSync(new URL(`../queries/${name}.sql`, import.meta.url), 'utf8');
+    sql = readFileSync(new URL(`../../queries/${name}.sql`, import.meta.url), 'utf8');
     cache.set(name, sql);
   }
   return sql;

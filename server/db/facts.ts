@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Writer } from './db.ts';
 
-const read = (name: string) => readFileSync(new URL(`../queries/${name}`, import.meta.url), 'utf8');
+const read = (name: string) => readFileSync(new URL(`../../queries/${name}`, import.meta.url), 'utf8');
 
 /** One statement per fact table, in build order (later facts read earlier ones). */
 interface FactStatement {

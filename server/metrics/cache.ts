@@ -19,7 +19,7 @@
  * not in the cache yet, so no computation ever waits for one that waits for a slot.
  */
 import { createHash } from 'node:crypto';
-import type { Db } from './db.ts';
+import type { Db } from '../db/db.ts';
 import {
   DEFAULT_METRIC_TIMEOUT_MS,
   DEFAULT_PER_OWNER,

@@ -335,7 +335,7 @@ export class Db {
   /**
    * The version of the data: bumped by every write that changed what an answer shows (a swap of
    * an organization's rows, a sync's end, organizations marked stale). Cached answers
-   * (metricCache.ts) and prepared matchings are keyed by it, so none is older than the data.
+   * (metrics/cache.ts) and prepared matchings are keyed by it, so none is older than the data.
    * Per database: two databases in one process never share it.
    */
   get dataVersion(): number {

@@ -4,8 +4,8 @@
  * and kinds, and its formula, grain and edge rules as the SQL file states them. Written by
  * `npm run docs`; a test checks the committed file is current.
  */
-import { METRICS, ORG_COLUMNS, type MetricColumn, type MetricDecl } from '../shared/metrics.ts';
-import { sqlOf } from './queries.ts';
+import { METRICS, ORG_COLUMNS, type MetricColumn, type MetricDecl } from '../../shared/metrics.ts';
+import { sqlOf } from '../db/queries.ts';
 
 const PARAM_TITLES: Record<string, string> = {
   from: '`from` — начало периода (`YYYY-MM-DD`, по умолчанию — начало текущего учебного года)',

@@ -1,5 +1,5 @@
 /** Periods and month ends as calendar dates (`YYYY-MM-DD`), independent of the time zone. */
-import { civilFromDays, daysFromCivil, isoFromDays } from './contract/index.ts';
+import { civilFromDays, daysFromCivil, isoFromDays } from '../contract/index.ts';
 
 /** Today's calendar date in UTC for an instant. */
 export function isoDay(d: Date): string {

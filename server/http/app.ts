@@ -14,23 +14,23 @@
  */
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
-import { authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps } from './auth/http.ts';
-import { pageGuard } from './auth/pages.ts';
-import type { Db } from './db.ts';
+import { authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps } from '../auth/http.ts';
+import { pageGuard } from '../auth/pages.ts';
+import type { Db } from '../db/db.ts';
 import { HttpError, notFound } from './errors.ts';
-import { exportRouter } from './routes/export.ts';
-import { MetricCache } from './metricCache.ts';
-import { matchingRouter } from './routes/matching.ts';
-import { metricsRouter } from './routes/metrics.ts';
-import { peopleRouter } from './routes/people.ts';
-import { practicesRouter } from './routes/practices.ts';
-import { qualityRouter } from './routes/quality.ts';
-import { reportRouter } from './routes/report.ts';
-import { helpRouter } from './routes/help.ts';
-import { syncRouter } from './routes/sync.ts';
-import { holdsRouter } from './routes/holds.ts';
-import { usersRouter } from './routes/users.ts';
-import type { SyncSummary } from './sync/run.ts';
+import { exportRouter } from '../routes/export.ts';
+import { MetricCache } from '../metrics/cache.ts';
+import { matchingRouter } from '../routes/matching.ts';
+import { metricsRouter } from '../routes/metrics.ts';
+import { peopleRouter } from '../routes/people.ts';
+import { practicesRouter } from '../routes/practices.ts';
+import { qualityRouter } from '../routes/quality.ts';
+import { reportRouter } from '../routes/report.ts';
+import { helpRouter } from '../routes/help.ts';
+import { syncRouter } from '../routes/sync.ts';
+import { holdsRouter } from '../routes/holds.ts';
+import { usersRouter } from '../routes/users.ts';
+import type { SyncSummary } from '../sync/run.ts';
 
 export interface AppDeps {
   db: Db;

@@ -5,7 +5,7 @@
  * period limits themselves are checked with the parameters (metrics.ts, parseParams).
  */
 import { setMaxListeners } from 'node:events';
-import { HttpError } from './errors.ts';
+import { HttpError } from '../http/errors.ts';
 
 /** METRIC_TIMEOUT_SECONDS unless configured. */
 export const DEFAULT_METRIC_TIMEOUT_MS = 60_000;
