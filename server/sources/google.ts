@@ -26,12 +26,25 @@
  */
 import type { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
-import { RETRYABLE_STATUS, isObject, type Failure } from '../google/failure.ts';
+import { RETRYABLE_STATUS, type Failure } from '../google/failure.ts';
+import {
+  GRID_DATA_FIELDS,
+  TITLE_FIELDS,
+  TOO_BIG,
+  checkBatch,
+  checkDriveFile,
+  checkFileList,
+  checkSpreadsheet,
+  checkValueRange,
+  gridFromData,
+  isGridSheet,
+  isOverSizeLimit,
+} from '../google/answers.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients, type GoogleCredentials } from '../google/transport.ts';
 import { countOf, matchKey, plural, toGrid } from '../contract/index.ts';
 import { ID_RE, extractSpreadsheetId, quoteSheetTitle } from '../google/sheetId.ts';
 
-import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
+import { SourceError, type FetchContext, type FetchResult, type OrgEntry, type RawTab, type Source } from './types.ts';
 
 export interface GoogleSourceOptions {
   /** Registry spreadsheet: a bare ID or its full URL. */
@@ -98,34 +111,22 @@ const SCOPES = [
   'https://www.googleapis.com/auth/spreadsheets.readonly',
   'https://www.googleapis.com/auth/drive.metadata.readonly',
 ];
-/** A `Retry-After` longer than this is clamped: a sync must not hang for an hour on one header. */
 /**
  * gridData answers over this are refused unread (by Content-Length). A school's sheet is about
  * 250 KB of (pretty-printed, uncompressed) gridData in the benchmark; 8 MiB is ~30 times that.
  */
 const DEFAULT_MAX_GRID_DATA_BYTES = 8 * 1024 * 1024;
 /**
- * gridData mode: tab titles and types, and each cell's effective value — what UNFORMATTED_VALUE
- * with SERIAL_NUMBER dates returns through `values.*`. `formattedValue` would roughly double
- * the answer and is not needed: error cells are rebuilt from `errorValue.type`.
- */
-const GRID_DATA_FIELDS = 'sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))';
-/** The titles call: tab titles, types and grid sizes (the size check happens before any cell is read). */
-const TITLE_FIELDS = 'sheets.properties(title,sheetType,gridProperties(rowCount,columnCount))';
-/**
  * Every other answer is bounded by this many bytes as it streams. A school's spreadsheet is a
  * few hundred KB of values; 2,000,000 cells (the per-tab limit) of short values fit in it.
  */
 const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
-/** Drive (and sometimes Sheets) report per-user rate limits as 403 with one of these reasons. */
 
 // ---------------------------------------------------------------------------------------------
-// Small pure helpers (exported for other modules and for tests)
+// Re-exported for the tests and other modules
 // ---------------------------------------------------------------------------------------------
 
-export { extractSpreadsheetId };
-
-export { quoteSheetTitle };
+export { extractSpreadsheetId, quoteSheetTitle };
 
 export { RateLimiter, backoffDelay } from '../google/budget.ts';
 
@@ -501,42 +502,12 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
 
 
 
-function isGridSheet(sheetType: string | null | undefined): boolean {
-  return sheetType === undefined || sheetType === null || sheetType === 'GRID';
-}
-
-/** The answer of a gridData read over `maxGridDataBytes`: gaxios refuses it by Content-Length, unread. */
-const TOO_BIG = Symbol('too big');
-
-/**
- * An answer over `maxContentLength`: refused by gaxios from its Content-Length, or cut by
- * node-fetch (`size`, error type 'max-size') while it streams when no Content-Length came.
- */
-function isOverSizeLimit(err: unknown): boolean {
-  let cur: unknown = err;
-  for (let i = 0; i < 5 && isObject(cur); i++) {
-    if (cur['type'] === 'max-size') return true;
-    if (typeof cur['message'] === 'string' && /Content-Length.*over the limit|content size at .* over limit/i.test(cur['message'])) return true;
-    cur = cur['cause'];
-  }
-  return false;
-}
-
 /** Sheets reads a minute by default: one service account's per-user quota (GOOGLE_SHEETS_RPM). */
 export const DEFAULT_SHEETS_READS_PER_MINUTE = 60;
 /** Drive calls a minute by default (GOOGLE_DRIVE_RPM): far under Drive's own per-user quota. */
 export const DEFAULT_DRIVE_PER_MINUTE = 1200;
 /** Pages of 1,000 spreadsheets a listing reads at most (a region has about a thousand). */
 const MAX_LIST_PAGES = 20;
-
-/** Drive `files.list`: an object with a list of files (each an object). */
-function checkFileList(data: unknown): string | null {
-  const bad = notAnObject(data);
-  if (bad !== null) return `Google Drive: ${bad}`;
-  const files = (data as Record<string, unknown>)['files'];
-  if (files !== undefined && (!Array.isArray(files) || files.some((f) => !isObject(f)))) return 'Google Drive: список файлов в ответе — не список';
-  return null;
-}
 
 interface CallOptions<T> {
   /** Whose budget the request takes: Sheets reads (default) or Drive. */
@@ -545,70 +516,6 @@ interface CallOptions<T> {
   onFail?: (f: Failure) => T | undefined;
   /** What is wrong with a 200's body (Russian, for the message), or null when it has the expected shape. */
   check?: (data: unknown) => string | null;
-}
-
-/** What an answer that is not a JSON object is, for a message: never the whole body. */
-function notAnObject(data: unknown): string | null {
-  if (typeof data === 'string') {
-    const text = data.replace(/\s+/g, ' ').trim();
-    if (text === '') return 'пустой ответ';
-    return `текст вместо JSON: «${text.length > 60 ? `${text.slice(0, 60)}…` : text}»`;
-  }
-  if (data === null || data === undefined) return 'пустой ответ';
-  // gaxios hands over a body of an unknown content type as a Blob.
-  if (data instanceof Blob) return `двоичные данные вместо JSON (${data.size} байт)`;
-  if (Array.isArray(data)) return 'список вместо объекта';
-  if (typeof data !== 'object') return `значение вместо объекта: ${String(data).slice(0, 40)}`;
-  return null;
-}
-
-/** `spreadsheets.get`: Google always lists at least one tab, each with a title. */
-function checkSpreadsheet(data: unknown): string | null {
-  const bad = notAnObject(data);
-  if (bad !== null) return bad;
-  const sheets = (data as Record<string, unknown>)['sheets'];
-  if (!Array.isArray(sheets) || sheets.length === 0) return 'в ответе нет списка листов';
-  for (const s of sheets) {
-    const p = isObject(s) ? s['properties'] : undefined;
-    if (!isObject(p) || typeof p['title'] !== 'string') return 'у листа в ответе нет названия';
-  }
-  return null;
-}
-
-function checkRows(values: unknown): boolean {
-  return values === undefined || (Array.isArray(values) && values.every((r) => Array.isArray(r)));
-}
-
-/** `values.get`: an object naming its range; `values` absent (an empty tab) or rows of cells. */
-function checkValueRange(data: unknown): string | null {
-  const bad = notAnObject(data);
-  if (bad !== null) return bad;
-  const d = data as Record<string, unknown>;
-  if (typeof d['range'] !== 'string') return 'в ответе нет диапазона';
-  if (!checkRows(d['values'])) return 'значения в ответе — не строки ячеек';
-  return null;
-}
-
-/** `values.batchGet`: one value range per requested range, in order. */
-function checkBatch(data: unknown, expected: number): string | null {
-  const bad = notAnObject(data);
-  if (bad !== null) return bad;
-  const ranges = (data as Record<string, unknown>)['valueRanges'];
-  if (!Array.isArray(ranges)) return 'в ответе нет диапазонов значений';
-  if (ranges.length !== expected) return `диапазонов в ответе ${ranges.length} вместо ${expected}`;
-  for (const r of ranges) {
-    if (!isObject(r) || !checkRows(r['values'])) return 'диапазон в ответе — не строки ячеек';
-  }
-  return null;
-}
-
-/** Drive `files.get`: an object (modifiedTime may be absent: the sheet is then read in full). */
-function checkDriveFile(data: unknown): string | null {
-  if (data === null) return null; // our own "Drive refused, read anyway"
-  const bad = notAnObject(data);
-  if (bad !== null) return `Google Drive: ${bad}`;
-  const m = (data as Record<string, unknown>)['modifiedTime'];
-  return m === undefined || typeof m === 'string' ? null : 'Google Drive: время изменения в ответе — не дата';
 }
 
 /** A byte count as people read it: МБ from a megabyte up, else КБ. */
@@ -634,43 +541,3 @@ export function gridSizeProblem(
   }
   return null;
 }
-
-/** What `values.*` with UNFORMATTED_VALUE shows for a formula error, by `ErrorValue.type`. */
-const ERROR_TEXT: Record<string, string> = {
-  ERROR: '#ERROR!',
-  NULL_VALUE: '#NULL!',
-  DIVIDE_BY_ZERO: '#DIV/0!',
-  VALUE: '#VALUE!',
-  REF: '#REF!',
-  NAME: '#NAME?',
-  NUM: '#NUM!',
-  N_A: '#N/A',
-  LOADING: 'Loading...',
-};
-
-function effectiveCell(cell: sheets_v4.Schema$CellData | undefined): Cell {
-  const v = cell?.effectiveValue;
-  if (v === undefined || v === null) return '';
-  if (typeof v.numberValue === 'number') return v.numberValue;
-  if (typeof v.stringValue === 'string') return v.stringValue;
-  if (typeof v.boolValue === 'boolean') return v.boolValue;
-  if (v.errorValue) return ERROR_TEXT[v.errorValue.type ?? ''] ?? '#ERROR!';
-  return '';
-}
-
-/**
- * includeGridData rows → the Grid `values.batchGet` would have returned: empty cells inside a
- * row are "", trailing empty cells and trailing empty rows are dropped.
- */
-function gridFromData(data: sheets_v4.Schema$GridData[] | undefined): Grid {
-  const rows = data?.[0]?.rowData ?? [];
-  const grid: Grid = rows.map((r) => {
-    const cells = (r.values ?? []).map(effectiveCell);
-    let end = cells.length;
-    while (end > 0 && cells[end - 1] === '') end--;
-    return cells.slice(0, end);
-  });
-  while (grid.length > 0 && grid[grid.length - 1]!.length === 0) grid.pop();
-  return grid;
-}
-

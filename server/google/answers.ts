@@ -1,0 +1,153 @@
+/**
+ * What Google's answers look like, and what the sync makes of them: the field masks of the
+ * reads, the checks that a 200's body has the shape Google sends (a proxy's page, a captive
+ * portal or a cut answer is a failure of the read, never "no tabs"), grid data as the grid
+ * `values.*` would give, and the size limits of answers. Pure functions: the reading flow and
+ * its Russian messages are in server/sources/google.ts.
+ */
+import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
+import type { Cell, Grid } from '../contract/grid.ts';
+import { isObject } from './failure.ts';
+
+/**
+ * gridData mode: tab titles and types, and each cell's effective value — what UNFORMATTED_VALUE
+ * with SERIAL_NUMBER dates returns through `values.*`. `formattedValue` would roughly double
+ * the answer and is not needed: error cells are rebuilt from `errorValue.type`.
+ */
+export const GRID_DATA_FIELDS = 'sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))';
+/** The titles call: tab titles, types and grid sizes (the size check happens before any cell is read). */
+export const TITLE_FIELDS = 'sheets.properties(title,sheetType,gridProperties(rowCount,columnCount))';
+
+/** A tab of cells (not a chart sheet or a data-source sheet). */
+export function isGridSheet(sheetType: string | null | undefined): boolean {
+  return sheetType === undefined || sheetType === null || sheetType === 'GRID';
+}
+
+/** The answer of a gridData read over `maxGridDataBytes`: gaxios refuses it by Content-Length, unread. */
+export const TOO_BIG = Symbol('too big');
+
+/**
+ * An answer over `maxContentLength`: refused by gaxios from its Content-Length, or cut by
+ * node-fetch (`size`, error type 'max-size') while it streams when no Content-Length came.
+ */
+export function isOverSizeLimit(err: unknown): boolean {
+  let cur: unknown = err;
+  for (let i = 0; i < 5 && isObject(cur); i++) {
+    if (cur['type'] === 'max-size') return true;
+    if (typeof cur['message'] === 'string' && /Content-Length.*over the limit|content size at .* over limit/i.test(cur['message'])) return true;
+    cur = cur['cause'];
+  }
+  return false;
+}
+
+/** Drive `files.list`: an object with a list of files (each an object). */
+export function checkFileList(data: unknown): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return `Google Drive: ${bad}`;
+  const files = (data as Record<string, unknown>)['files'];
+  if (files !== undefined && (!Array.isArray(files) || files.some((f) => !isObject(f)))) return 'Google Drive: список файлов в ответе — не список';
+  return null;
+}
+
+/** What an answer that is not a JSON object is, for a message: never the whole body. */
+function notAnObject(data: unknown): string | null {
+  if (typeof data === 'string') {
+    const text = data.replace(/\s+/g, ' ').trim();
+    if (text === '') return 'пустой ответ';
+    return `текст вместо JSON: «${text.length > 60 ? `${text.slice(0, 60)}…` : text}»`;
+  }
+  if (data === null || data === undefined) return 'пустой ответ';
+  // gaxios hands over a body of an unknown content type as a Blob.
+  if (data instanceof Blob) return `двоичные данные вместо JSON (${data.size} байт)`;
+  if (Array.isArray(data)) return 'список вместо объекта';
+  if (typeof data !== 'object') return `значение вместо объекта: ${String(data).slice(0, 40)}`;
+  return null;
+}
+
+/** `spreadsheets.get`: Google always lists at least one tab, each with a title. */
+export function checkSpreadsheet(data: unknown): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return bad;
+  const sheets = (data as Record<string, unknown>)['sheets'];
+  if (!Array.isArray(sheets) || sheets.length === 0) return 'в ответе нет списка листов';
+  for (const s of sheets) {
+    const p = isObject(s) ? s['properties'] : undefined;
+    if (!isObject(p) || typeof p['title'] !== 'string') return 'у листа в ответе нет названия';
+  }
+  return null;
+}
+
+function checkRows(values: unknown): boolean {
+  return values === undefined || (Array.isArray(values) && values.every((r) => Array.isArray(r)));
+}
+
+/** `values.get`: an object naming its range; `values` absent (an empty tab) or rows of cells. */
+export function checkValueRange(data: unknown): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return bad;
+  const d = data as Record<string, unknown>;
+  if (typeof d['range'] !== 'string') return 'в ответе нет диапазона';
+  if (!checkRows(d['values'])) return 'значения в ответе — не строки ячеек';
+  return null;
+}
+
+/** `values.batchGet`: one value range per requested range, in order. */
+export function checkBatch(data: unknown, expected: number): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return bad;
+  const ranges = (data as Record<string, unknown>)['valueRanges'];
+  if (!Array.isArray(ranges)) return 'в ответе нет диапазонов значений';
+  if (ranges.length !== expected) return `диапазонов в ответе ${ranges.length} вместо ${expected}`;
+  for (const r of ranges) {
+    if (!isObject(r) || !checkRows(r['values'])) return 'диапазон в ответе — не строки ячеек';
+  }
+  return null;
+}
+
+/** Drive `files.get`: an object (modifiedTime may be absent: the sheet is then read in full). */
+export function checkDriveFile(data: unknown): string | null {
+  if (data === null) return null; // our own "Drive refused, read anyway"
+  const bad = notAnObject(data);
+  if (bad !== null) return `Google Drive: ${bad}`;
+  const m = (data as Record<string, unknown>)['modifiedTime'];
+  return m === undefined || typeof m === 'string' ? null : 'Google Drive: время изменения в ответе — не дата';
+}
+
+/** What `values.*` with UNFORMATTED_VALUE shows for a formula error, by `ErrorValue.type`. */
+export const ERROR_TEXT: Record<string, string> = {
+  ERROR: '#ERROR!',
+  NULL_VALUE: '#NULL!',
+  DIVIDE_BY_ZERO: '#DIV/0!',
+  VALUE: '#VALUE!',
+  REF: '#REF!',
+  NAME: '#NAME?',
+  NUM: '#NUM!',
+  N_A: '#N/A',
+  LOADING: 'Loading...',
+};
+
+function effectiveCell(cell: sheets_v4.Schema$CellData | undefined): Cell {
+  const v = cell?.effectiveValue;
+  if (v === undefined || v === null) return '';
+  if (typeof v.numberValue === 'number') return v.numberValue;
+  if (typeof v.stringValue === 'string') return v.stringValue;
+  if (typeof v.boolValue === 'boolean') return v.boolValue;
+  if (v.errorValue) return ERROR_TEXT[v.errorValue.type ?? ''] ?? '#ERROR!';
+  return '';
+}
+
+/**
+ * includeGridData rows → the Grid `values.batchGet` would have returned: empty cells inside a
+ * row are "", trailing empty cells and trailing empty rows are dropped.
+ */
+export function gridFromData(data: sheets_v4.Schema$GridData[] | undefined): Grid {
+  const rows = data?.[0]?.rowData ?? [];
+  const grid: Grid = rows.map((r) => {
+    const cells = (r.values ?? []).map(effectiveCell);
+    let end = cells.length;
+    while (end > 0 && cells[end - 1] === '') end--;
+    return cells.slice(0, end);
+  });
+  while (grid.length > 0 && grid[grid.length - 1]!.length === 0) grid.pop();
+  return grid;
+}
