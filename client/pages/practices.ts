@@ -10,6 +10,7 @@
  * again). The bank names authors, so a regional account is not offered it (the server
  * refuses it too).
  */
+import type { Practice } from '../../shared/practices.ts';
 import { getList } from '../api.ts';
 import { eventsByKindSpec, kindsOf, participantsText, type EventsRow } from '../charts/events.ts';
 import { h, staleMark } from '../dom.ts';
@@ -22,22 +23,6 @@ import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, periodText, totalC
 
 // ------------------------------------------------------------------ the practices API
 
-/** One practice of `GET /api/practices`. */
-export interface Practice {
-  title: string;
-  /** The author's full name. */
-  author: string;
-  org: string;
-  org_name: string;
-  org_type: string;
-  /** Direction; `null` when the school left it empty. */
-  topic: string | null;
-  /** An http(s) URL, or null. */
-  link: string | null;
-  /** What the school typed in «Ссылка» when it is not an http(s) URL. */
-  link_text: string | null;
-  practice_date: string | null;
-}
 
 export interface PracticesResponse {
   practices: Practice[];
@@ -252,3 +237,4 @@ export function createPracticesPage(container: HTMLElement, ctx: PageContext): P
   };
 }
 
+export type { Practice };

@@ -14,6 +14,7 @@
  * code is a 403), a regional account none (403). Links are schools' text: only an http(s) URL
  * comes back as `link`; anything else (`javascript:…`, «см. сайт школы») as `link_text`.
  */
+import type { Practice } from '../../shared/practices.ts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
@@ -114,18 +115,6 @@ export function splitLink(value: unknown): { link: string | null; link_text: str
   return { link: null, link_text: text };
 }
 
-export interface Practice {
-  title: string;
-  /** The author's full name as on «Педагоги» (as typed on the tab if not found there). */
-  author: string;
-  org: string;
-  org_name: string;
-  org_type: string;
-  topic: string | null;
-  link: string | null;
-  link_text: string | null;
-  practice_date: string | null;
-}
 
 export async function listPractices(db: Db, q: PracticeQuery): Promise<Practice[]> {
   const rows = await db.query(sqlOf('lists/practices'), { orgs: q.org, type: q.type, topic: q.topic, from: q.from, to: q.to });
@@ -160,3 +149,5 @@ export function practicesRouter(deps: { db: Db; now: () => Date }): Router {
 
   return r;
 }
+
+export type { Practice };
