@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Db } from '../server/db/db.ts';
+import { openDatabase } from '../server/db/schema.ts';
 import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
 import { runSync } from '../server/sync/run.ts';
 import { paramSet, type QueryParams } from './params.ts';
@@ -53,7 +53,7 @@ function memorySource(registry: RawTab, sheets: Map<string, RawTab[]>): Source {
 async function build(dbPath: string, size: number): Promise<void> {
   const region = buildRegion(size);
   const sheets = new Map(region.orgs.map((o) => [o.sheetId, o.tabs]));
-  const db = await Db.open(dbPath);
+  const db = await openDatabase(dbPath);
   const t0 = performance.now();
   const s = await runSync({ db, source: memorySource(region.registry, sheets), trigger: 'cli', full: true, now: () => NOW });
   process.stdout.write(`синхронизация ${size} орг.: ${s.status}, строк ${s.totals.rowsLoaded}, ${Math.round(performance.now() - t0)} мс\n`);
@@ -89,7 +89,7 @@ async function record(dbPath: string, outDir: string): Promise<void> {
   const { METRICS, parseParams, runMetric } = await import('../server/metrics/metrics.ts');
   const { MetricCache } = await import('../server/metrics/cache.ts');
   mkdirSync(outDir, { recursive: true });
-  const db = await Db.open(dbPath);
+  const db = await openDatabase(dbPath);
   const orgs = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
   const entries: Entry[] = [];
   const save = (metric: string, via: Entry['via'], query: Record<string, string>, json: Buffer) => {

@@ -9,6 +9,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Db } from '../server/db/db.ts';
+import { openDatabase } from '../server/db/schema.ts';
 import { rebuildFacts } from '../server/db/facts.ts';
 import { createGoogleSource } from '../server/sources/google.ts';
 import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
@@ -94,7 +95,7 @@ async function tableCounts(db: Db): Promise<Record<string, number>> {
 }
 
 async function syncPhase(a: Extract<ChildArgs, { phase: 'sync' }>): Promise<SyncResult> {
-  const db = await Db.open(a.dbPath);
+  const db = await openDatabase(a.dbPath);
   const source = createGoogleSource({
     registryId: REGISTRY_ID,
     ...(a.auth === 'service' ? { credentialsFile: a.keyFile } : { apiKey: 'bench-api-key' }),
@@ -145,7 +146,7 @@ async function loadPhase(a: Extract<ChildArgs, { phase: 'load' }>): Promise<Load
     sheets.set(o.sheetId, o.tabs);
   }
   const generateMs = performance.now() - g0;
-  const db = await Db.open(a.dbPath);
+  const db = await openDatabase(a.dbPath);
   const t0 = performance.now();
   const s = await runSync({ db, source: memorySource(region.registry, sheets), trigger: 'cli', full: true, now: () => NOW });
   const syncMs = performance.now() - t0;
@@ -167,7 +168,7 @@ async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<vo
   const { createApp } = await import('../server/http/app.ts');
   const { METRICS, parseParams, runMetric } = await import('../server/metrics/metrics.ts');
   const { AuthStore } = await import('../server/auth/store.ts');
-  const db = await Db.open(a.dbPath);
+  const db = await openDatabase(a.dbPath);
   // Measured as a script would use it: every request carries a coordinator's API token.
   const store = new AuthStore(db);
   const { token } = await store.createToken({ name: 'bench', role: 'coordinator' });

@@ -98,7 +98,7 @@ export async function rawTimer(instance: DuckDBInstance): Promise<RawTimer> {
 // ---- standalone: raw against runMetric on a synced database ------------------------------------
 
 async function main(): Promise<void> {
-  const { Db } = await import('../server/db/db.ts');
+  const { openDatabase } = await import('../server/db/schema.ts');
   const { METRICS, parseParams, runMetric } = await import('../server/metrics/metrics.ts');
   const { percentiles } = await import('./http.ts');
   const { paramSet } = await import('./params.ts');
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const sets = opt('sets', 10);
   const offset = opt('offset', 0);
   const now = new Date(`${REFERENCE_DATE}T12:00:00Z`);
-  const db = await Db.open(path);
+  const db = await openDatabase(path);
   const orgs = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
   const raw = await rawTimer(db.instance);
   const f = (n: number) => n.toFixed(1).padStart(7);

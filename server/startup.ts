@@ -4,6 +4,7 @@
  */
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Db } from './db/db.ts';
+import { openDatabase } from './db/schema.ts';
 import { GoogleWriteError, createSheetsWriter, type SheetsWriter, type WriterOptions } from './google/write.ts';
 import { isoDay } from './metrics/period.ts';
 import { createDemoSource } from './sources/demo/index.ts';
@@ -23,7 +24,7 @@ export async function openConfigured(lockedHint: string): Promise<{ config: Conf
     throw e;
   }
   try {
-    return { config, db: await Db.open(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT }) };
+    return { config, db: await openDatabase(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT }) };
   } catch (e) {
     console.error(`Не удалось открыть базу ${config.MONITOR_DB}: ${(e as Error).message}`);
     console.error(lockedHint);

@@ -22,7 +22,6 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { createSchema } from './schema.ts';
 
 export type SqlParam = string | number | boolean | null | readonly (string | null)[];
 export type Row = Record<string, unknown>;
@@ -226,6 +225,12 @@ class Lane {
 /** How often an interrupted query is interrupted again until it stops (a query still being prepared misses the first one). */
 const REINTERRUPT_MS = 50;
 
+export interface DbOptions {
+  readers?: number;
+  metricReaders?: number;
+  memoryLimit?: string;
+}
+
 export class Db {
   /** Short queries every request needs (session lookups, lists, registers): never waits behind a metric. */
   private readonly light: Lane;
@@ -244,19 +249,18 @@ export class Db {
   }
 
   /**
-   * Opens (creating the folder and schema if needed) the database file, or `:memory:`.
+   * Connects to the database file (creating its folder), or `:memory:`, as it is: no schema.
+   * The application opens it through `openDatabase` (schema.ts), which runs the migration step.
    * `readers`: connections of the light lane (`query`); `metricReaders`: of the metric lane
    * (`metricQuery`); 2 each by default — each running query holds one of libuv's 4 threads.
    */
-  static async open(path: string, opts: { readers?: number; metricReaders?: number; memoryLimit?: string } = {}): Promise<Db> {
+  static async connect(path: string, opts: DbOptions = {}): Promise<Db> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     // DuckDB's own default is 80% of the machine's memory, and it keeps what it took as a
     // cache; a server sharing a small machine wants a bound (operators spill to disk past it).
     const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
     const writer = await instance.connect();
-    const db = new Db(instance, writer, { readers: opts.readers ?? 2, metricReaders: opts.metricReaders ?? 2 });
-    await db.write((w) => createSchema(w));
-    return db;
+    return new Db(instance, writer, { readers: opts.readers ?? 2, metricReaders: opts.metricReaders ?? 2 });
   }
 
   /** A read query on the light lane: short queries only (metrics go through `metricQuery`). */

@@ -123,7 +123,7 @@ export async function rebuildFacts(w: Writer, opts: { force?: boolean } = {}): P
 }
 
 /**
- * At start (Db.open's schema step, after queries/_macros.sql): builds the facts when a table is
+ * At start (the migration step of openDatabase, schema.ts, after queries/_macros.sql): builds the facts when a table is
  * missing or they are older than the rows, then (re)creates the macros over them.
  */
 export async function ensureFacts(w: Writer): Promise<void> {

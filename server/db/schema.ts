@@ -5,7 +5,7 @@
  */
 import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS, type ColumnDecl, type TabDecl } from '../contract/index.ts';
 import { readFileSync } from 'node:fs';
-import type { Writer } from './db.ts';
+import { Db, type DbOptions, type Writer } from './db.ts';
 import { ensureFacts } from './facts.ts';
 
 /**
@@ -169,7 +169,24 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
   },
 ];
 
-export async function createSchema(w: Writer): Promise<void> {
+/**
+ * The application's database: connected, then the migration step — a new file gets the whole
+ * schema, a file of an older version the numbered migrations it lacks (MIGRATIONS), every file
+ * the lists of the contract, the macros and the derived facts. Every entry point opens it here.
+ */
+export async function openDatabase(path: string, opts: DbOptions = {}): Promise<Db> {
+  const db = await Db.connect(path, opts);
+  try {
+    await db.write((w) => migrate(w));
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+/** The migration step (see openDatabase). */
+export async function migrate(w: Writer): Promise<void> {
   for (const ddl of SERVICE_DDL) await w.run(ddl);
   for (const tab of TABS) await w.run(tableDdl(tab));
   await w.run('DELETE FROM categories');

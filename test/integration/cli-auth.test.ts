@@ -14,6 +14,7 @@ import { AuthStore } from '../../server/auth/store.ts';
 import { runTokenCli } from '../../server/cli/token.ts';
 import { runUserCli } from '../../server/cli/user.ts';
 import { Db } from '../../server/db/db.ts';
+import { openDatabase } from '../../server/db/schema.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -76,7 +77,7 @@ function spawned(tool: 'user' | 'token', args: string[], opts: { stdin?: string;
 
 /** Opens the CLI's database in this process for `fn`, and closes it again (DuckDB locks the file). */
 async function withStore<T>(fn: (store: AuthStore, db: Db) => Promise<T>): Promise<T> {
-  const db = await Db.open(dbPath);
+  const db = await openDatabase(dbPath);
   try {
     return await fn(new AuthStore(db), db);
   } finally {
@@ -100,7 +101,7 @@ beforeAll(() => {
   dbPath = join(dir, 'm.duckdb');
   side = (async () => {
     // Held open, as `npm start` holds its database.
-    const held = await Db.open(join(dir, 'held.duckdb'));
+    const held = await openDatabase(join(dir, 'held.duckdb'));
     try {
       const [weak, unknown, locked] = await Promise.all([
         cli('user', ['add', 'weak', '--role', 'region', '--password-stdin'], { stdin: 'abc123\n', db: join(dir, 'weak.duckdb') }),
@@ -160,7 +161,7 @@ describe('npm run user', () => {
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain('Ошибка: пароль слишком короткий');
     expect(weak.stdout).toBe('');
-    const db = await Db.open(join(dir, 'weak.duckdb'));
+    const db = await openDatabase(join(dir, 'weak.duckdb'));
     try {
       expect(await new AuthStore(db).countUsers()).toBe(0);
     } finally {

@@ -8,6 +8,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Db } from '../../server/db/db.ts';
+import { openDatabase } from '../../server/db/schema.ts';
 import { FACT_TABLES, rebuildFacts } from '../../server/db/facts.ts';
 import { parseParams, runMetric } from '../../server/metrics/metrics.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
@@ -73,7 +74,7 @@ describe('derived facts', () => {
       await w.run(`DELETE FROM meta WHERE key LIKE 'facts_stamp%'`);
     });
     db.close();
-    db = await Db.open(tmp.path);
+    db = await openDatabase(tmp.path);
     expect(await answers(db)).toBe(before);
   });
 
@@ -82,7 +83,7 @@ describe('derived facts', () => {
     // A teacher of СОШ-7 leaves the rows without a rebuild, as a killed sync would leave them.
     await db.write((w) => w.run(`DELETE FROM teachers WHERE org = 'СОШ-7' AND fio LIKE 'Алексеева%'`));
     db.close();
-    db = await Db.open(tmp.path);
+    db = await openDatabase(tmp.path);
     const after = JSON.parse(await answers(db)) as { org: string | null; teachers?: number }[][];
     const engagement = after[0]!;
     expect(engagement.find((r) => r.org === 'СОШ-7')?.teachers).toBe(13);

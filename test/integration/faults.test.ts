@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { countOf } from '../../server/contract/index.ts';
-import { Db } from '../../server/db/db.ts';
+import { openDatabase } from '../../server/db/schema.ts';
 import { METRICS } from '../../server/metrics/metrics.ts';
 import { parseCsv } from '../../server/sources/csv.ts';
 import { createGoogleSource, type GoogleSourceOptions } from '../../server/sources/google.ts';
@@ -442,7 +442,7 @@ describe('a sync killed mid-way', () => {
       expect(code, out).toBe(0);
       expect(out).toContain('Изменение реестра принято: он будет загружен как есть.');
 
-      const db = await Db.open(env.MONITOR_DB);
+      const db = await openDatabase(env.MONITOR_DB);
       try {
         expect(await db.query(`SELECT id, status, message FROM sync_runs ORDER BY id`)).toEqual([
           {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createApp, type AppDeps } from '../../server/http/app.ts';
 import { AuthStore } from '../../server/auth/store.ts';
 import { Db } from '../../server/db/db.ts';
+import { openDatabase } from '../../server/db/schema.ts';
 
 export interface TempDb {
   db: Db;
@@ -18,7 +19,7 @@ export interface TempDb {
 export async function openTempDb(): Promise<TempDb> {
   const dir = mkdtempSync(join(tmpdir(), 'monitor-test-'));
   const path = join(dir, 'monitor.duckdb');
-  const db = await Db.open(path);
+  const db = await openDatabase(path);
   return {
     db,
     dir,
