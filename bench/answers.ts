@@ -17,10 +17,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { openDatabase } from '../server/db/schema.ts';
-import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
 import { runSync } from '../server/sync/run.ts';
 import { paramSet, type QueryParams } from './params.ts';
-import { REFERENCE_DATE, buildRegion } from './region.ts';
+import { REFERENCE_DATE, buildRegion, memorySource } from './region.ts';
 
 const NOW = new Date(`${REFERENCE_DATE}T12:00:00Z`);
 
@@ -34,21 +33,6 @@ interface Entry {
   file: string;
 }
 
-function memorySource(registry: RawTab, sheets: Map<string, RawTab[]>): Source {
-  return {
-    kind: 'folder',
-    description: 'бенчмарк: таблицы в памяти',
-    async readRegistry() {
-      return registry;
-    },
-    async fetchOrg(org: OrgEntry): Promise<FetchResult> {
-      const id = /\/d\/([^/]+)/.exec(org.sheet)?.[1] ?? org.sheet;
-      const tabs = sheets.get(id);
-      if (!tabs) throw new Error(`no sheet ${org.sheet}`);
-      return { status: 'ok', tabs, version: 'bench', requests: 0, retries: 0 };
-    },
-  };
-}
 
 async function build(dbPath: string, size: number): Promise<void> {
   const region = buildRegion(size);

@@ -12,13 +12,13 @@ import { Db } from '../server/db/db.ts';
 import { openDatabase } from '../server/db/schema.ts';
 import { rebuildFacts } from '../server/db/facts.ts';
 import { createGoogleSource } from '../server/sources/google.ts';
-import type { FetchResult, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
+import type { RawTab } from '../server/sources/types.ts';
 import { runSync, type SyncSummary } from '../server/sync/run.ts';
 import { parseOrg } from '../server/sync/validate.ts';
 import { percentiles, type Percentiles } from './http.ts';
 import { paramSet } from './params.ts';
 import { rawTimer } from './rawSql.ts';
-import { REFERENCE_DATE, REGISTRY_ID, buildRegion, corruptedTabs } from './region.ts';
+import { REFERENCE_DATE, REGISTRY_ID, buildRegion, corruptedTabs, memorySource } from './region.ts';
 
 export type ChildArgs =
   | {
@@ -115,22 +115,6 @@ async function syncPhase(a: Extract<ChildArgs, { phase: 'sync' }>): Promise<Sync
   return { wallMs, status: s.status, message: s.message, totals: s.totals, failures: failures.slice(0, 5), tables, memory: memory() };
 }
 
-/** A Source over grids in memory: what a sync does once the network part is done. */
-function memorySource(registry: RawTab, sheets: Map<string, RawTab[]>): Source {
-  return {
-    kind: 'folder',
-    description: 'бенчмарк: таблицы в памяти',
-    async readRegistry() {
-      return registry;
-    },
-    async fetchOrg(org: OrgEntry): Promise<FetchResult> {
-      const id = /\/d\/([^/]+)/.exec(org.sheet)?.[1] ?? org.sheet;
-      const tabs = sheets.get(id);
-      if (!tabs) throw new Error(`no sheet ${org.sheet}`);
-      return { status: 'ok', tabs, version: 'bench', requests: 0, retries: 0 };
-    },
-  };
-}
 
 async function loadPhase(a: Extract<ChildArgs, { phase: 'load' }>): Promise<LoadResult> {
   const g0 = performance.now();

@@ -10,7 +10,7 @@
  */
 import { REGISTRY_TAB, TABS, layoutGrid, matchKey, type TabDecl } from '../server/contract/index.ts';
 import { generateMunicipality, type DemoOptions } from '../server/sources/demo/index.ts';
-import type { Cell, Grid, RawTab } from '../server/sources/types.ts';
+import type { Cell, FetchResult, Grid, OrgEntry, RawTab, Source } from '../server/sources/types.ts';
 
 export const REGISTRY_ID = '1BenchRegistryAbCdEfGhIjKlMnOpQr';
 export const REFERENCE_DATE = '2025-05-15';
@@ -153,4 +153,21 @@ export function corruptedTabs(org: RegionOrg, share = 0.05): { tabs: RawTab[]; c
     return { title: t.title, grid };
   });
   return { tabs, corrupted };
+}
+
+/** A Source over grids in memory: what a sync does once the network part is done (the load and answers phases). */
+export function memorySource(registry: RawTab, sheets: Map<string, RawTab[]>): Source {
+  return {
+    kind: 'folder',
+    description: 'бенчмарк: таблицы в памяти',
+    async readRegistry() {
+      return registry;
+    },
+    async fetchOrg(org: OrgEntry): Promise<FetchResult> {
+      const id = /\/d\/([^/]+)/.exec(org.sheet)?.[1] ?? org.sheet;
+      const tabs = sheets.get(id);
+      if (!tabs) throw new Error(`no sheet ${org.sheet}`);
+      return { status: 'ok', tabs, version: 'bench', requests: 0, retries: 0 };
+    },
+  };
 }
