@@ -12,7 +12,7 @@ import { MetricCache } from './metrics/cache.ts';
 import { createClientRouter } from './routes/client.ts';
 import { writeBack } from './google/writeback.ts';
 import { createSource, openConfigured, writerFromConfig } from './startup.ts';
-import { realDataSince } from './sync/provenance.ts';
+import { realDataSince } from './sync/state.ts';
 import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from './sync/run.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);

@@ -11,7 +11,7 @@
  * need no CSRF token.
  *
  * The read-only demo login exists only while it is switched on (`AuthDeps.demoLogin`, from the
- * configuration) AND the database holds demo data only (server/sync/provenance.ts): otherwise
+ * configuration) AND the database holds demo data only (server/sync/state.ts, provenance): otherwise
  * it is not offered, not opened, and an existing demo session counts as no session at all.
  * An account whose password was set by somebody else (`mustChangePassword`) reaches only the
  * session endpoints and `POST /api/session/password` until it sets its own.

@@ -19,7 +19,7 @@
  * for `auditRetentionDays` (365 by default), expired sessions, forgotten throttle rows.
  */
 import type { Db, Row } from '../db/db.ts';
-import { holdsOnlyDemoData } from '../sync/provenance.ts';
+import { holdsOnlyDemoData } from '../sync/state.ts';
 import { dummyHash, generatePassword, hashPassword, newSecret, passwordProblem, sha256, verifyPassword } from './secrets.ts';
 import { LoginThrottle, type Refusal, type ThrottlePolicy } from './throttle.ts';
 
@@ -364,7 +364,7 @@ export class AuthStore {
   }
 
   /**
-   * True while every sync of the database came from the demo source (server/sync/provenance.ts):
+   * True while every sync of the database came from the demo source (server/sync/state.ts, provenance):
    * only then may the demo login be offered or a demo session be honoured. Once false, for good.
    */
   async holdsOnlyDemoData(): Promise<boolean> {

@@ -10,7 +10,7 @@ import { requireRole, scopeOrgs } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
-import { registryHold } from '../sync/holds.ts';
+import { registryHold } from '../sync/state.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
 

@@ -6,6 +6,7 @@
  */
 import type { Db } from '../db/db.ts';
 import { REGISTRY_ACCEPT_KEY } from './guard.ts';
+import { acceptanceRecorded, recordAcceptance, registryCode } from './state.ts';
 
 /** The word that names the registry in `--accept-shrink` (any case). */
 export const REGISTRY_WORD = 'реестр';
@@ -23,28 +24,19 @@ export async function acceptShrink(db: Db, code: string, by: string): Promise<{ 
   if (typed.toLowerCase() === REGISTRY_WORD) {
     key = REGISTRY_ACCEPT_KEY;
   } else {
-    const [org] = await db.query(`SELECT code FROM orgs WHERE code = $code OR lower(code) = lower($code) ORDER BY code = $code DESC LIMIT 1`, { code: typed });
-    if (!org) {
+    const org = await registryCode(db, typed);
+    if (org === null) {
       throw new AcceptError(`нет организации с кодом «${typed}» в реестре; для реестра организаций укажите «${REGISTRY_WORD}»`);
     }
-    key = String(org.code);
+    key = org;
   }
-  await db.write((w) =>
-    w.run(`INSERT OR REPLACE INTO shrink_acceptances VALUES ($key, now()::TIMESTAMP, $by)`, { key, by: by.slice(0, 200) }),
-  );
+  await recordAcceptance(db, key, by);
   return { key, what: key === REGISTRY_ACCEPT_KEY ? REGISTRY_WORD : key };
 }
 
-/** The registry's hold message while the registry is held, else null. */
-export async function registryHold(db: Db): Promise<string | null> {
-  const [r] = await db.query(`SELECT value FROM meta WHERE key = 'registry_hold'`);
-  return r ? String(r.value) : null;
-}
-
 /** Whether an acceptance is waiting for the next sync (REGISTRY_WORD for the registry). */
-export async function acceptancePending(db: Db, code: string): Promise<boolean> {
-  const key = code.toLowerCase() === REGISTRY_WORD ? REGISTRY_ACCEPT_KEY : code;
-  return (await db.query(`SELECT 1 FROM shrink_acceptances WHERE org = $key`, { key })).length > 0;
+export function acceptancePending(db: Db, code: string): Promise<boolean> {
+  return acceptanceRecorded(db, code.toLowerCase() === REGISTRY_WORD ? REGISTRY_ACCEPT_KEY : code);
 }
 
 /** The codes of `--accept-shrink КОД` / `--accept-shrink=КОД,КОД`, in order; null when a flag has no code. */

@@ -42,12 +42,12 @@ import {
   teachersShrink,
   type StoredCounts,
 } from './guard.ts';
-import { holdsOnlyDemoData } from './provenance.ts';
 import { parseRegistry } from './registry.ts';
 import {
   BROKEN_ROW_MESSAGE,
   DEFAULT_STALE_AFTER_HOURS,
   finishRun,
+  holdsOnlyDemoData,
   holdOrg,
   insertRecords,
   isoTs,

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { createClientRouter } from '../../server/routes/client.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
-import { holdsOnlyDemoData } from '../../server/sync/provenance.ts';
+import { holdsOnlyDemoData } from '../../server/sync/state.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab } from '../../fakes/googleSheets.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';

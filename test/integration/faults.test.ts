@@ -28,7 +28,7 @@ import { parseCsv } from '../../server/sources/csv.ts';
 import { createGoogleSource, type GoogleSourceOptions } from '../../server/sources/google.ts';
 import type { Source } from '../../server/sources/types.ts';
 import { acceptArgs } from '../../server/sync/holds.ts';
-import { holdsOnlyDemoData } from '../../server/sync/provenance.ts';
+import { holdsOnlyDemoData } from '../../server/sync/state.ts';
 import { runSync, summaryLine, type SyncSummary } from '../../server/sync/run.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab, type RawAnswer } from '../../fakes/googleSheets.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
