@@ -12,7 +12,7 @@ import { MetricCache } from './metrics/cache.ts';
 import { createClientRouter } from './routes/client.ts';
 import { writeBack } from './google/writeback.ts';
 import { createSource, openConfigured, writerFromConfig } from './startup.ts';
-import { realDataSince } from './sync/state.ts';
+import { finishedRuns, realDataSince } from './sync/state.ts';
 import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from './sync/run.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       return s;
     });
 
-  const [{ n }] = (await db.query(`SELECT count(*)::INTEGER AS n FROM sync_runs WHERE status <> 'running'`)) as [{ n: number }];
+  const n = await finishedRuns(db);
   const realSince = config.sourceKind === 'demo' ? await realDataSince(db) : null;
   if (realSince !== null) {
     // No source configured (a service without its environment, an .env not loaded) over a

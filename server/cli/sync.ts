@@ -7,6 +7,7 @@
  * accepts a load held because a tab would lose more than half of its rows: it is recorded in
  * the audit log, and this sync loads that organization as its sheet is now.
  */
+import { sqlOf } from '../db/queries.ts';
 import type { Db } from '../db/db.ts';
 import { writeBack } from '../google/writeback.ts';
 import { createSource, openConfigured, writerFromConfig } from '../startup.ts';
@@ -112,10 +113,7 @@ const MAX_FINDINGS = 300;
  * whoever runs the sync sees each rejected row with its reason, not only the counts.
  */
 async function printFindings(db: Db, max: number): Promise<void> {
-  const rows = await db.query(
-    `SELECT level, message FROM issues WHERE level IN ('error', 'warning')
-     ORDER BY scope <> 'registry', org NULLS FIRST, tab, row_no NULLS FIRST, column_name`,
-  );
+  const rows = await db.query(sqlOf('lists/findings'));
   if (!rows.length) return;
   console.log(`Замечания к данным (ошибки — строка не загружена; предупреждения — загружена):`);
   for (const r of rows.slice(0, max)) console.log(`  ${r.level === 'error' ? 'ОШИБКА' : 'предупреждение'}: ${String(r.message)}`);

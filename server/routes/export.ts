@@ -2,6 +2,7 @@
  * `GET /api/export.xlsx?from&to&type&org&metrics=a,b`: the workbook for the regional report —
  * the same rows as the API for the same parameters; `metrics` limits it to a page's indicators.
  */
+import { lastDataRun } from '../sync/state.ts';
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
@@ -38,12 +39,12 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     const sheets = [];
     for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
     const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
-    const [version] = await deps.db.query(`SELECT value FROM meta WHERE key = 'data_version'`);
+    const version = await lastDataRun(deps.db);
     const body = await buildWorkbook(sheets, {
       params,
       generatedAt: deps.now(),
       appVersion: APP_VERSION,
-      dataVersion: version ? String(version.value) : null,
+      dataVersion: version,
       freshness,
     });
     res

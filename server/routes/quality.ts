@@ -10,7 +10,7 @@ import { requireRole, scopeOrgs } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
-import { registryHold } from '../sync/state.ts';
+import { lastRunSource, registryCode, registryHold } from '../sync/state.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
 
@@ -49,13 +49,11 @@ export function qualityRouter(deps: { db: Db }): Router {
     const org = p.role === 'school' ? scopeOrgs(p, parsed.data.org === undefined ? [] : [parsed.data.org])[0] : parsed.data.org;
     const { db } = deps;
     if (org !== undefined) {
-      const known = await db.query(`SELECT 1 FROM orgs WHERE code = $org`, { org });
-      if (!known.length) throw notFound(`нет организации с кодом «${org}» в реестре`);
+      if ((await registryCode(db, org)) !== org) throw notFound(`нет организации с кодом «${org}» в реестре`);
     }
 
     // Sheet links only make sense when the data comes from Google Sheets (the last run's source).
-    const [last] = await db.query(`SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1`);
-    const google = typeof last?.source === 'string' && last.source.startsWith('Google Sheets');
+    const google = (await lastRunSource(db))?.startsWith('Google Sheets') ?? false;
 
     const orgs = await db.query(sqlOf('lists/quality_orgs'), { org: org ?? null });
     const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));

@@ -402,3 +402,23 @@ export async function registryHold(db: Db): Promise<string | null> {
   const [r] = await db.query(`SELECT value FROM meta WHERE key = 'registry_hold'`);
   return r ? String(r.value) : null;
 }
+
+// ---- what other modules read of the sync's records ---------------------------------------------
+
+/** How many syncs have finished (any outcome). */
+export async function finishedRuns(db: Db): Promise<number> {
+  const [r] = await db.query(`SELECT count(*)::INTEGER AS n FROM sync_runs WHERE status <> 'running'`);
+  return Number(r?.n ?? 0);
+}
+
+/** The description of the last run's source ("Google Sheets …", a folder, the demo), or null. */
+export async function lastRunSource(db: Db): Promise<string | null> {
+  const [r] = await db.query(`SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1`);
+  return typeof r?.source === 'string' ? r.source : null;
+}
+
+/** The run whose data the database holds (`meta.data_version`, written at a run's end), or null. */
+export async function lastDataRun(db: Db): Promise<string | null> {
+  const [r] = await db.query(`SELECT value FROM meta WHERE key = 'data_version'`);
+  return r ? String(r.value) : null;
+}
