@@ -16,6 +16,7 @@
  * An account whose password was set by somebody else (`mustChangePassword`) reaches only the
  * session endpoints and `POST /api/session/password` until it sets its own.
  */
+import { registryName } from '../sync/state.ts';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/db.ts';
@@ -238,8 +239,7 @@ export function clientIp(req: Request): string {
  */
 export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
   const r = Router();
-  const orgName = async (org: string | null) =>
-    org ? ((await deps.db.query(`SELECT name FROM orgs WHERE code = $org`, { org }))[0]?.name as string | undefined) ?? null : null;
+  const orgName = async (org: string | null) => (org ? registryName(deps.db, org) : null);
 
   const floodNoted = new Map<string, number>();
   /** Audits a refused login; a refusal for too much in flight only once a minute per address. */

@@ -381,6 +381,12 @@ export async function realDataSince(db: Db): Promise<string | null> {
 
 // ---- holds: the coordinator's acceptances (sync/holds.ts) --------------------------------------
 
+/** The name of an organization as the registry gives it, or null. */
+export async function registryName(db: Db, code: string): Promise<string | null> {
+  const [r] = await db.query(`SELECT name FROM orgs WHERE code = $org`, { org: code });
+  return typeof r?.name === 'string' ? r.name : null;
+}
+
 /** The registry's code as stored for what was typed (exact first, else ignoring case), or null. */
 export async function registryCode(db: Db, typed: string): Promise<string | null> {
   const [org] = await db.query(`SELECT code FROM orgs WHERE code = $code OR lower(code) = lower($code) ORDER BY code = $code DESC LIMIT 1`, { code: typed });
