@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
-import { DEFAULT_LOAD_LIMIT, DEFAULT_TOP, MAX_LOAD_LIMIT, MAX_TOP, mentorLoad, suggestMentors } from '../matching.ts';
+import { DEFAULT_LOAD_LIMIT, DEFAULT_TOP, MAX_LOAD_LIMIT, MAX_TOP, mentorLoad, suggestMentors } from '../matching/index.ts';
 import { isoDate, one, orgCodes } from '../metrics/params.ts';
 import { isoDay } from '../metrics/period.ts';
 

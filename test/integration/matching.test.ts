@@ -32,7 +32,7 @@
  * being mentored. Tuples (subject, same org, directions, category rank, trained, load) below.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mentorLoad, rankMentors, suggestMentors, type MenteeSuggestions, type Person } from '../../server/matching.ts';
+import { mentorLoad, rankMentors, suggestMentors, type MenteeSuggestions, type Person } from '../../server/matching/index.ts';
 import type { RawTab } from '../../server/sources/types.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { createMemorySource } from '../support/memorySource.ts';

@@ -24,7 +24,7 @@ const LAYERS: [string, number][] = [
   ['server/export/', 2],
   ['client/', 2],
   ['server/metrics/', 3],
-  ['server/matching.ts', 3],
+  ['server/matching/', 3],
   ['server/sync/', 3],
   ['server/sources/', 4],
   ['server/google/', 4],
