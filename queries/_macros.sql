@@ -1,6 +1,6 @@
 -- Shared building blocks of the queries over the loaded rows, created at start-up
 -- (server/db/schema.ts): the derived facts (queries/_facts.sql), the registers (queries/registry/)
--- and mentor matching (server/matching.ts) read them. Each macro states one rule of docs/spec/METRICS.md so
+-- and mentor matching (server/matching/) read them. Each macro states one rule of docs/spec/METRICS.md so
 -- that every query applies it the same way; the metrics read the facts (queries/_facts_macros.sql).
 
 -- The organizations a metric reports on: listed in the registry and active (an inactive one

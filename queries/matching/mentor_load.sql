@@ -1,7 +1,7 @@
 -- Нагрузка наставников (п. 2.1 распоряжения): the mentors of the requested active organizations,
 -- employed on $on, whose load (macro mentor_load: distinct mentees of the pairs active on $on, any
 -- organization's sheet) is at least $limit; most loaded first, then organization order. The
--- final order by name (ё/е, case) is in TypeScript (server/matching.ts).
+-- final order by name (ё/е, case) is in TypeScript (server/matching/).
 -- Parameters: $on (date), $orgs (VARCHAR[], empty = all), $limit (integer).
 SELECT t.org, s.name AS org_name, s.type_rank, s.code_prefix, s.code_number, t.fio, t.position, t.subject,
   coalesce(c.category, 'Без категории') AS category, l.n AS load_now

@@ -2,7 +2,7 @@
 -- on $on who can be a mentee (young, not matched) or a candidate (not young, not matched, load
 -- under $limit; load = macro mentor_load). Directions come as bit masks: bit i = the topic of
 -- rank i + 1 in enum_order, which is TOPICS[i] (server/db/schema.ts writes them in that order).
--- The ranking is in TypeScript (server/matching.ts).
+-- The ranking is in TypeScript (server/matching/).
 -- Parameters: $on (date), $all (VARCHAR[], empty = all), $limit (integer).
 WITH org_sel AS (
   SELECT s.code

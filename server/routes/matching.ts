@@ -1,6 +1,6 @@
 /**
  * `GET /api/matching?date=&org=&limit=&top=`: mentor suggestions for every young specialist
- * without a mentor (server/matching.ts states the rules), and `GET /api/mentor-load?date=&org=&limit=`:
+ * without a mentor (server/matching/ states the rules), and `GET /api/mentor-load?date=&org=&limit=`:
  * the mentors at or over the load limit. Both name teachers: a coordinator, or a school for its
  * own organization (whose mentees may be offered mentors of other organizations of its type,
  * shown without a name, with the few details item 2.1 needs); a regional account gets 403. Parameters are

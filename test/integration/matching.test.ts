@@ -1,5 +1,5 @@
 /**
- * Matching suggestions (server/matching.ts) on a hand-built municipality synced into a real
+ * Matching suggestions (server/matching/) on a hand-built municipality synced into a real
  * DuckDB: `suggestMentors`, `mentorLoad` and the HTTP routes. Day of the answer: 15.03.2024.
  *
  * СОШ-1 (Школа) teachers — position, subject, category, training; notes:
