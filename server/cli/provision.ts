@@ -12,7 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from '../config.ts';
-import { provision, ProvisionError, type ProvisionResult } from '../google/provision.ts';
+import { provision, ProvisionError, type ProvisionResult } from '../google/provision/index.ts';
 import { GoogleWriteError, type WriterOptions } from '../google/write.ts';
 import { writerFromConfig } from '../startup.ts';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProvisionCli } from '../../server/cli/provision.ts';
 import { CATEGORIES, FORMS, ORDER_ITEMS, REGISTRY_TAB, TABS, type ColumnDecl } from '../../server/contract/index.ts';
-import { provision } from '../../server/google/provision.ts';
+import { provision } from '../../server/google/provision/index.ts';
 import { createSheetsWriter } from '../../server/google/write.ts';
 import type { Cell } from '../../server/sources/types.ts';
 import { startFakeSheets, type FakeRequest, type FakeSheets } from '../../fakes/googleSheets.ts';
