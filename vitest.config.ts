@@ -8,6 +8,10 @@ export default defineConfig({
     // The JSON report feeds .ci/run's closing line "N passed, N failed".
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     hookTimeout: 60_000,
+    // Two files at once on the 2-core machine: most integration files wait on DuckDB, child
+    // processes and the fake Google rather than compute (162 s → 117 s); the browser files stay
+    // one at a time (their own project below).
+    maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { TZ: 'UTC' } } },
       { extends: true, test: { name: 'unit-irkutsk', include: ['test/unit/values.test.ts', 'test/unit/layout.test.ts'], env: { TZ: 'Asia/Irkutsk' } } },
