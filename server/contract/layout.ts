@@ -81,7 +81,8 @@ export type Layout =
       notices: Omit<DataIssue, 'org' | 'tab'>[];
     };
 
-function headerIndex(columns: readonly ColumnDecl[]): Map<string, string> {
+/** Header text (and every alias) → column key, by the contract's matching rule: how a header row is read, here and in provisioning. */
+export function headerIndex(columns: readonly ColumnDecl[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const c of columns) {
     m.set(matchKey(c.header), c.key);

@@ -1,5 +1,5 @@
 /** Provisioning (server/google/provision/): pure builders — the declaration → Sheets API requests. */
-import { type ColumnDecl, HEADER_SEARCH_ROWS, ORDER_ITEMS, TABS, type TabDecl, matchKey, ruDate } from '../../contract/index.ts';
+import { type ColumnDecl, HEADER_SEARCH_ROWS, ORDER_ITEMS, headerIndex, TABS, type TabDecl, matchKey, ruDate } from '../../contract/index.ts';
 import { TEMPLATE_ROWS, columnLetter, headerNote, listOf, widthOf } from '../../template/xlsx.ts';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 
@@ -214,15 +214,6 @@ export interface Plan {
   problems: string[];
 }
 
-function headerKeys(columns: readonly ColumnDecl[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const c of columns) {
-    m.set(matchKey(c.header), c.key);
-    for (const a of c.aliases) m.set(matchKey(a), c.key);
-  }
-  return m;
-}
-
 /** The missing parts of an existing spreadsheet as requests; an empty plan when nothing is missing. */
 export function planMissing(existing: ExistingSpreadsheet): Plan {
   const plan: Plan = { requests: [], changes: [], problems: [] };
@@ -254,7 +245,7 @@ export function planMissing(existing: ExistingSpreadsheet): Plan {
 }
 
 function planTab(tab: TabDecl, ex: ExistingTab, plan: Plan): void {
-  const keys = headerKeys(tab.columns);
+  const keys = headerIndex(tab.columns);
   const at = `листа «${ex.title}»`;
   // The header row: the first of the top rows naming the most declared columns.
   let best = { row: -1, found: 0 };
