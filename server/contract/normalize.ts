@@ -6,18 +6,19 @@
 import { plural } from '../../shared/plural.ts';
 
 /**
- * A bounded memo of a pure string function: the sync applies these to every cell of a region
- * (~260,000 rows), where the same values recur (enum values, dates, names of the same
- * teachers); forgotten wholesale when full, so it never grows with the input.
+ * A bounded memo of a pure function (its results never undefined, never changed by callers):
+ * the sync applies these to every cell of a region (~260,000 rows), where the same values
+ * recur (enum values, dates, names of the same teachers); forgotten wholesale when full, so it
+ * never grows with the input.
  */
-function memo(fn: (s: string) => string, max = 10_000): (s: string) => string {
-  let cache = new Map<string, string>();
-  return (s) => {
-    let out = cache.get(s);
+export function memo<K, V>(fn: (k: K) => V, max = 10_000): (k: K) => V {
+  let cache = new Map<K, V>();
+  return (k) => {
+    let out = cache.get(k);
     if (out === undefined) {
-      out = fn(s);
+      out = fn(k);
       if (cache.size >= max) cache = new Map();
-      cache.set(s, out);
+      cache.set(k, out);
     }
     return out;
   };

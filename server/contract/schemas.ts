@@ -25,7 +25,7 @@ import {
   parseYesNo,
   type Parsed,
 } from './values.ts';
-import { countOf, tidy } from './normalize.ts';
+import { countOf, memo, tidy } from './normalize.ts';
 
 /** A person reference as typed: a name, possibly with an organization code in parentheses. */
 export interface PersonRef {
@@ -131,19 +131,10 @@ function columnParser(c: ColumnDecl): (cell: Cell | undefined) => Parsed<unknown
   // keep them alive), and a list value is an array each row would share.
   if (!MEMO_KINDS.has(c.type.kind)) return direct;
   // The same cells recur down a column (dates, enum values, categories, hours): each distinct
-  // cell is parsed once per run of up to CELL_MEMO values (results are never changed).
-  let memo = new Map<Cell, Parsed<unknown>>();
-  return (cell) => {
-    if (cell === undefined || cell === null) return empty;
-    if (Object.is(cell, -0)) return direct(cell);
-    let out = memo.get(cell);
-    if (out === undefined) {
-      out = direct(cell);
-      if (memo.size >= CELL_MEMO) memo = new Map();
-      memo.set(cell, out);
-    }
-    return out;
-  };
+  // cell is parsed once per run of up to CELL_MEMO values (results are never changed). -0 is
+  // parsed every time: a Map would take it for 0.
+  const cached = memo(direct, CELL_MEMO);
+  return (cell) => (cell === undefined || cell === null ? empty : Object.is(cell, -0) ? direct(cell) : cached(cell));
 }
 
 /** Distinct cells remembered per column parser (then forgotten wholesale). */
