@@ -17,8 +17,11 @@
  * (`users.must_change_password`): such a session reaches only the session endpoints and the
  * password change (server/auth/http.ts). `housekeeping` keeps the tables small: the audit log
  * for `auditRetentionDays` (365 by default), expired sessions, forgotten throttle rows.
+ *
+ * Every statement is a named one of queries/auth/store.sql (the throttle's: queries/auth/throttle.sql).
  */
 import type { Db, Row } from '../db/db.ts';
+import { sqlOf } from '../db/queries.ts';
 import { holdsOnlyDemoData } from '../sync/state.ts';
 import { dummyHash, generatePassword, hashPassword, newSecret, passwordProblem, sha256, verifyPassword } from './secrets.ts';
 import { LoginThrottle, type Refusal, type ThrottlePolicy } from './throttle.ts';
@@ -139,6 +142,9 @@ const SEEN_EVERY_MS = 60_000;
 
 const loginKey = (login: string) => login.trim().toLowerCase();
 
+/** A statement of queries/auth/store.sql. */
+const q = (name: string) => sqlOf(`auth/store#${name}`);
+
 const BAD_CREDENTIALS: LoginRefusal = { ok: false, status: 401, code: 'bad_credentials', message: 'Неверный логин или пароль.' };
 const WRONG_CURRENT: LoginRefusal = { ok: false, status: 403, code: 'wrong_password', message: 'Текущий пароль введён неверно.' };
 
@@ -173,7 +179,7 @@ export class AuthStore {
   // ---- accounts ------------------------------------------------------------------------------
 
   async countUsers(): Promise<number> {
-    const [r] = await this.db.query(`SELECT count(*)::INTEGER AS n FROM users`);
+    const [r] = await this.db.query(q('count_users'));
     return Number(r?.n ?? 0);
   }
 
@@ -193,36 +199,23 @@ export class AuthStore {
     const org = await this.orgFor(role, u.org ?? null);
     const problem = passwordProblem(u.password, login);
     if (problem) throw new AuthError(problem);
-    if ((await this.db.query(`SELECT 1 FROM users WHERE login = $login`, { login })).length) {
+    if ((await this.db.query(q('login_taken'), { login })).length) {
       throw new AuthError(`учётная запись «${login}» уже есть`);
     }
     const hash = await hashPassword(u.password);
     await this.db.write((w) =>
-      w.run(
-        `INSERT INTO users (id, login, role, org, full_name, password_hash, created_at, password_changed_at, must_change_password)
-         VALUES (nextval('user_seq'), $login, $role, $org, $name, $hash, now()::TIMESTAMP, now()::TIMESTAMP, $must)`,
-        { login, role, org, name: u.fullName?.trim() || null, hash, must: u.mustChangePassword === true },
-      ),
+      w.run(q('insert_user'), { login, role, org, name: u.fullName?.trim() || null, hash, must: u.mustChangePassword === true }),
     );
     return (await this.user(login))!;
   }
 
   async user(login: string): Promise<UserInfo | null> {
-    const [r] = await this.db.query(
-      `SELECT id, login, role, org, full_name, created_at::VARCHAR AS created_at, password_changed_at::VARCHAR AS password_changed_at,
-         coalesce(must_change_password, false) AS must_change_password
-       FROM users WHERE login = $login`,
-      { login: loginKey(login) },
-    );
+    const [r] = await this.db.query(q('user_by_login'), { login: loginKey(login) });
     return r ? (r as unknown as UserInfo) : null;
   }
 
   async listUsers(): Promise<UserInfo[]> {
-    const rows = await this.db.query(
-      `SELECT id, login, role, org, full_name, created_at::VARCHAR AS created_at, password_changed_at::VARCHAR AS password_changed_at,
-         coalesce(must_change_password, false) AS must_change_password
-       FROM users ORDER BY CASE role WHEN 'coordinator' THEN 1 WHEN 'region' THEN 2 ELSE 3 END, org NULLS FIRST, login`,
-    );
+    const rows = await this.db.query(q('list_users'));
     return rows as unknown as UserInfo[];
   }
 
@@ -231,12 +224,12 @@ export class AuthStore {
     const u = await this.user(login);
     if (!u) throw new AuthError(`нет учётной записи «${loginKey(login)}»`);
     if (u.role === 'coordinator') {
-      const [r] = await this.db.query(`SELECT count(*)::INTEGER AS n FROM users WHERE role = 'coordinator'`);
+      const [r] = await this.db.query(q('count_coordinators'));
       if (Number(r?.n) <= 1) throw new AuthError('это единственный координатор: сначала создайте другого');
     }
     await this.db.write(async (w) => {
-      await w.run(`DELETE FROM sessions WHERE user_id = $id`, { id: u.id });
-      await w.run(`DELETE FROM users WHERE id = $id`, { id: u.id });
+      await w.run(q('delete_user_sessions'), { id: u.id });
+      await w.run(q('delete_user'), { id: u.id });
     });
   }
 
@@ -252,12 +245,8 @@ export class AuthStore {
     if (problem) throw new AuthError(problem);
     const hash = await hashPassword(password);
     await this.db.write(async (w) => {
-      await w.run(`UPDATE users SET password_hash = $hash, password_changed_at = now()::TIMESTAMP, must_change_password = $must WHERE id = $id`, {
-        hash,
-        id: u.id,
-        must: opts.mustChange === true,
-      });
-      await w.run(`DELETE FROM sessions WHERE user_id = $id`, { id: u.id });
+      await w.run(q('set_password'), { hash, id: u.id, must: opts.mustChange === true });
+      await w.run(q('delete_user_sessions'), { id: u.id });
     });
     await this.throttle.forget(u.login);
   }
@@ -269,7 +258,7 @@ export class AuthStore {
    * a new session is returned in its place. Clears `must_change_password`.
    */
   async changeOwnPassword(userId: number, current: string, password: string, ip: string): Promise<LoginResult> {
-    const [u] = await this.db.query(`SELECT id, login, password_hash FROM users WHERE id = $id`, { id: userId });
+    const [u] = await this.db.query(q('user_password_by_id'), { id: userId });
     if (!u) throw new AuthError('учётная запись не найдена');
     const login = String(u.login);
     const problem = passwordProblem(password, login);
@@ -286,11 +275,8 @@ export class AuthStore {
     }
     const hash = await hashPassword(password);
     await this.db.write(async (w) => {
-      await w.run(
-        `UPDATE users SET password_hash = $hash, password_changed_at = now()::TIMESTAMP, must_change_password = false WHERE id = $id`,
-        { hash, id: userId },
-      );
-      await w.run(`DELETE FROM sessions WHERE user_id = $id`, { id: userId });
+      await w.run(q('set_own_password'), { hash, id: userId });
+      await w.run(q('delete_user_sessions'), { id: userId });
     });
     return this.openSession(userId, false);
   }
@@ -320,7 +306,7 @@ export class AuthStore {
     }
     if (!code) throw new AuthError('для роли school укажите код организации (--org)');
     // Organizations of the current registry (one that left it has no data to look at).
-    const known = (await this.db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
+    const known = (await this.db.query(q('registry_org_codes'))).map((r) => String(r.code));
     // Before the first sync the registry is empty: the code cannot be checked yet.
     if (known.length && !known.includes(code)) {
       const near = known.filter((k) => k.toLowerCase() === code.toLowerCase());
@@ -340,7 +326,7 @@ export class AuthStore {
     const dummy = dummyHash();
     let userId: number;
     try {
-      const [u] = await this.db.query(`SELECT id, password_hash FROM users WHERE login = $key`, { key });
+      const [u] = await this.db.query(q('login_password_hash'), { key });
       // Unknown logins cost the same scrypt as known ones: the time does not tell them apart.
       const ok = await this.verify(password, u ? String(u.password_hash) : await dummy);
       if (!u || !ok) return (await attempt.fail()) ?? BAD_CREDENTIALS;
@@ -380,8 +366,8 @@ export class AuthStore {
     const csrf = newSecret('csrf');
     await this.db.write(async (w) => {
       // Expired sessions are swept here: a login is rare enough to pay for it.
-      await w.run(`DELETE FROM sessions WHERE expires_ms <= $now OR seen_ms <= $idle`, { now, idle: now - this.policy.idleMs });
-      await w.run(`INSERT INTO sessions VALUES ($hash, $user, $demo, $csrf, $now, $expires, $now)`, {
+      await w.run(q('delete_expired_sessions'), { now, idle: now - this.policy.idleMs });
+      await w.run(q('insert_session'), {
         hash: sha256(cookie),
         user: userId,
         demo,
@@ -416,19 +402,15 @@ export class AuthStore {
     if (!cookie.startsWith(`${SESSION_PREFIX}_`) || cookie.length > 200) return null;
     const now = this.clock();
     const hash = sha256(cookie);
-    const [s] = await this.db.query(
-      `SELECT s.user_id, s.demo, s.csrf, s.expires_ms, s.seen_ms, u.login, u.role, u.org, u.must_change_password
-       FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_hash = $hash`,
-      { hash },
-    );
+    const [s] = await this.db.query(q('session_by_hash'), { hash });
     if (!s) return null;
     const demo = s.demo === true;
     if (Number(s.expires_ms) <= now || Number(s.seen_ms) <= now - this.policy.idleMs || (!demo && s.login === null)) {
-      await this.db.write((w) => w.run(`DELETE FROM sessions WHERE token_hash = $hash`, { hash }));
+      await this.db.write((w) => w.run(q('delete_session'), { hash }));
       return null;
     }
     if (now - Number(s.seen_ms) > SEEN_EVERY_MS) {
-      await this.db.write((w) => w.run(`UPDATE sessions SET seen_ms = $now WHERE token_hash = $hash`, { now, hash }));
+      await this.db.write((w) => w.run(q('touch_session'), { now, hash }));
     }
     return demo
       ? { kind: 'session', id: null, login: 'демо', role: 'coordinator', org: null, readOnly: true, demo: true, csrf: String(s.csrf) }
@@ -436,7 +418,7 @@ export class AuthStore {
   }
 
   async logout(cookie: string): Promise<void> {
-    await this.db.write((w) => w.run(`DELETE FROM sessions WHERE token_hash = $hash`, { hash: sha256(cookie) }));
+    await this.db.write((w) => w.run(q('delete_session'), { hash: sha256(cookie) }));
   }
 
   // ---- API tokens ----------------------------------------------------------------------------
@@ -450,21 +432,13 @@ export class AuthStore {
     const role = this.role(t.role);
     const org = await this.orgFor(role, t.org ?? null);
     const token = newSecret(TOKEN_PREFIX);
-    const [r] = await this.db.write((w) =>
-      w.query(
-        `INSERT INTO api_tokens VALUES (nextval('token_seq'), $name, $role, $org, $hash, now()::TIMESTAMP, NULL, NULL) RETURNING id`,
-        { name, role, org, hash: sha256(token) },
-      ),
-    );
+    const [r] = await this.db.write((w) => w.query(q('insert_token'), { name, role, org, hash: sha256(token) }));
     const info = (await this.listTokens()).find((x) => x.id === Number(r?.id));
     return { info: info!, token };
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    const rows = await this.db.query(
-      `SELECT id, name, role, org, created_at::VARCHAR AS created_at, revoked_at::VARCHAR AS revoked_at, last_used_at::VARCHAR AS last_used_at
-       FROM api_tokens ORDER BY id`,
-    );
+    const rows = await this.db.query(q('list_tokens'));
     return rows as unknown as TokenInfo[];
   }
 
@@ -472,13 +446,7 @@ export class AuthStore {
   async revokeToken(idOrName: string): Promise<number> {
     const key = idOrName.trim();
     const id = /^\d+$/.test(key) ? Number(key) : null;
-    const rows = await this.db.write((w) =>
-      w.query(
-        `UPDATE api_tokens SET revoked_at = now()::TIMESTAMP
-         WHERE revoked_at IS NULL AND (CASE WHEN $id IS NULL THEN name = $name ELSE id = $id END) RETURNING id`,
-        { id, name: key },
-      ),
-    );
+    const rows = await this.db.write((w) => w.query(q('revoke_tokens'), { id, name: key }));
     if (!rows.length) throw new AuthError(`нет действующего токена «${idOrName}»`);
     return rows.length;
   }
@@ -486,17 +454,14 @@ export class AuthStore {
   async tokenFor(bearer: string): Promise<Principal | null> {
     if (!bearer.startsWith(`${TOKEN_PREFIX}_`) || bearer.length > 200) return null;
     const hash = sha256(bearer);
-    const [t] = await this.db.query(
-      `SELECT id, name AS login, role, org, last_used_at FROM api_tokens WHERE token_hash = $hash AND revoked_at IS NULL`,
-      { hash },
-    );
+    const [t] = await this.db.query(q('token_by_hash'), { hash });
     if (!t) return null;
     // "Last used" to the minute: not a write transaction on every request a script makes.
     const id = Number(t.id);
     const now = this.clock();
     if (now - (this.tokenSeen.get(id) ?? 0) > SEEN_EVERY_MS) {
       this.tokenSeen.set(id, now);
-      await this.db.write((w) => w.run(`UPDATE api_tokens SET last_used_at = now()::TIMESTAMP WHERE id = $id`, { id }));
+      await this.db.write((w) => w.run(q('touch_token'), { id }));
     }
     return principalOf('token', t, null);
   }
@@ -505,7 +470,7 @@ export class AuthStore {
 
   async audit(e: AuditEntry): Promise<void> {
     await this.db.write((w) =>
-      w.run(`INSERT INTO audit_log VALUES (nextval('audit_seq'), now()::TIMESTAMP, $actor, $role, $action, $target, $detail, $ip)`, {
+      w.run(q('insert_audit'), {
         actor: e.actor.slice(0, 200),
         role: e.role ?? null,
         action: e.action,
@@ -517,10 +482,7 @@ export class AuthStore {
   }
 
   async auditLog(limit = 100): Promise<Row[]> {
-    return this.db.query(
-      `SELECT id, ts::VARCHAR AS ts, actor, role, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT $limit`,
-      { limit },
-    );
+    return this.db.query(q('latest_audit'), { limit });
   }
 
   // ---- housekeeping --------------------------------------------------------------------------
@@ -532,14 +494,15 @@ export class AuthStore {
    * it at start and every hour; it is cheap when there is nothing to delete.
    */
   async housekeeping(nowMs: number = this.clock()): Promise<HousekeepingResult> {
-    // `ts` is written as now()::TIMESTAMP; to_timestamp()::TIMESTAMP is the same conversion.
+    // `ts` is written as now()::TIMESTAMP; to_timestamp()::TIMESTAMP is the same conversion
+    // (queries/auth/store.sql, count_old_audit and delete_old_audit).
     const cutoffSec = (nowMs - this.auditRetentionDays * 24 * 3600_000) / 1000;
     const idle = nowMs - this.policy.idleMs;
     const [auditDeleted, sessionsDeleted] = await this.db.write(async (w) => {
-      const [a] = await w.query(`SELECT count(*)::INTEGER AS n FROM audit_log WHERE ts < to_timestamp($cutoff)::TIMESTAMP`, { cutoff: cutoffSec });
-      await w.run(`DELETE FROM audit_log WHERE ts < to_timestamp($cutoff)::TIMESTAMP`, { cutoff: cutoffSec });
-      const [s] = await w.query(`SELECT count(*)::INTEGER AS n FROM sessions WHERE expires_ms <= $now OR seen_ms <= $idle`, { now: nowMs, idle });
-      await w.run(`DELETE FROM sessions WHERE expires_ms <= $now OR seen_ms <= $idle`, { now: nowMs, idle });
+      const [a] = await w.query(q('count_old_audit'), { cutoff: cutoffSec });
+      await w.run(q('delete_old_audit'), { cutoff: cutoffSec });
+      const [s] = await w.query(q('count_expired_sessions'), { now: nowMs, idle });
+      await w.run(q('delete_expired_sessions'), { now: nowMs, idle });
       return [Number(a?.n ?? 0), Number(s?.n ?? 0)];
     });
     const throttleDeleted = await this.throttle.sweep(nowMs);

@@ -18,9 +18,11 @@
  * One process owns the database, so the state in memory is authoritative for every decision;
  * each outcome is written to `login_throttle` (a restart keeps the locks). Both maps in memory
  * are bounded: an entry with nothing in flight can be dropped at any time (the table holds
- * what matters of it; the address memory is short-lived by design).
+ * what matters of it; the address memory is short-lived by design). The table's statements are
+ * the named ones of queries/auth/throttle.sql.
  */
 import type { Db } from '../db/db.ts';
+import { sqlOf } from '../db/queries.ts';
 import { HASH_QUEUE, type TaskQueue } from './secrets.ts';
 
 export interface ThrottlePolicy {
@@ -75,6 +77,9 @@ interface AddressState {
   failures: number[];
   pending: number;
 }
+
+/** A statement of queries/auth/throttle.sql. */
+const q = (name: string) => sqlOf(`auth/throttle#${name}`);
 
 /** Entries kept in memory, per map. */
 export const MAX_TRACKED = 10_000;
@@ -216,7 +221,7 @@ export class LoginThrottle {
       a.lockedUntil = 0;
       a.lastFailure = 0;
     }
-    await this.db.write((w) => w.run(`DELETE FROM login_throttle WHERE login_key = $key`, { key }));
+    await this.db.write((w) => w.run(q('forget_login'), { key }));
   }
 
   /**
@@ -227,9 +232,9 @@ export class LoginThrottle {
   async sweep(now: number): Promise<number> {
     const forgottenBefore = now - this.policy.failureMemoryMs;
     const deleted = await this.db.write(async (w) => {
-      const where = `login_key NOT IN (SELECT login FROM users) AND coalesce(locked_until_ms, 0) <= $now AND last_failure_ms <= $before`;
-      const [r] = await w.query(`SELECT count(*)::INTEGER AS n FROM login_throttle WHERE ${where}`, { now, before: forgottenBefore });
-      await w.run(`DELETE FROM login_throttle WHERE ${where}`, { now, before: forgottenBefore });
+      // Two statements with the same condition: the rows counted are the rows deleted.
+      const [r] = await w.query(q('count_forgotten'), { now, before: forgottenBefore });
+      await w.run(q('delete_forgotten'), { now, before: forgottenBefore });
       return Number(r?.n ?? 0);
     });
     for (const [key, a] of this.accounts) {
@@ -298,7 +303,7 @@ export class LoginThrottle {
     let loading = this.loading.get(key);
     if (!loading) {
       loading = this.db
-        .query(`SELECT failures, locks, locked_until_ms, last_failure_ms FROM login_throttle WHERE login_key = $key`, { key })
+        .query(q('login_state'), { key })
         .then(([t]) => ({
           failures: t ? Number(t.failures) : 0,
           locks: t ? Number(t.locks) : 0,
@@ -331,8 +336,8 @@ export class LoginThrottle {
       // The write queue is first in, first out: the last state written is the last decided.
       await this.db.write((w) =>
         clean
-          ? w.run(`DELETE FROM login_throttle WHERE login_key = $key`, { key })
-          : w.run(`INSERT OR REPLACE INTO login_throttle VALUES ($key, $failures, $locks, $until, $last)`, row),
+          ? w.run(q('forget_login'), { key })
+          : w.run(q('save_login_state'), row),
       );
     } finally {
       a.writes--;

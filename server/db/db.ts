@@ -231,6 +231,9 @@ export interface DbOptions {
   memoryLimit?: string;
 }
 
+/** A moment as the text a TIMESTAMP column takes (UTC, `YYYY-MM-DD HH:MM:SS.mmm`). */
+export const isoTs = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');
+
 export class Db {
   /** Short queries every request needs (session lookups, lists, registers): never waits behind a metric. */
   private readonly light: Lane;

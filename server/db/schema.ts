@@ -12,7 +12,7 @@ import { ensureFacts } from './facts.ts';
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -165,6 +165,15 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
       `CREATE TABLE IF NOT EXISTS shrink_acceptances (
         org VARCHAR PRIMARY KEY, accepted_at TIMESTAMP NOT NULL, accepted_by VARCHAR NOT NULL
       )`,
+    ],
+  },
+  {
+    // Issue #19: the write-back's hash of the findings last written per organization
+    // (server/google/writeback.ts), created by the write-back itself at run time before; IF NOT
+    // EXISTS, so a database where it already made the table migrates too.
+    version: 3,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS writeback_state (org VARCHAR PRIMARY KEY, hash VARCHAR NOT NULL, written_at TIMESTAMP NOT NULL)`,
     ],
   },
 ];

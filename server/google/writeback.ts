@@ -8,7 +8,8 @@
  * when the tab is missing, then one `updateCells` over the whole tab, which writes the rows and
  * clears everything else (clear and write in one atomic request). Whether the findings changed
  * is decided by a hash of the findings (not of the time of the check), kept per organization
- * in `writeback_state`; an unchanged organization costs no request at all.
+ * in `writeback_state` (a table of the schema: server/db/schema.ts, migration 3); an unchanged
+ * organization costs no request at all. Its statements: queries/google/writeback.sql.
  *
  * An organization whose write fails is logged (in Russian) and left for the next sync (its
  * hash is not stored); the others are written. Nothing here throws into the sync.
@@ -16,7 +17,8 @@
 import { createHash } from 'node:crypto';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import { TABS, matchKey } from '../contract/index.ts';
-import type { Db } from '../db/db.ts';
+import { isoTs, type Db } from '../db/db.ts';
+import { sqlOf } from '../db/queries.ts';
 import { extractSpreadsheetId } from './sheetId.ts';
 import { GoogleWriteError, spreadsheetUrl, type SheetsWriter } from './write.ts';
 
@@ -30,7 +32,8 @@ const LEVEL_TEXT = { error: 'Ошибка', warning: 'Предупреждени
 const HEADER_ROWS = 2;
 const WIDTHS = [120, 200, 70, 200, 220, 520, 200];
 
-const STATE_DDL = `CREATE TABLE IF NOT EXISTS writeback_state (org VARCHAR PRIMARY KEY, hash VARCHAR NOT NULL, written_at TIMESTAMP NOT NULL)`;
+/** A statement of queries/google/writeback.sql. */
+const q = (name: string) => sqlOf(`google/writeback#${name}`);
 
 export interface Finding {
   level: 'error' | 'warning';
@@ -43,11 +46,7 @@ export interface Finding {
 
 /** An organization's current errors and warnings from `issues`, in a stable order. */
 export async function orgFindings(db: Db, org: string): Promise<Finding[]> {
-  const rows = await db.query(
-    `SELECT level, tab, row_no, column_name, value, problem FROM issues
-     WHERE scope IN ('sheet', 'hold') AND org = $org AND level IN ('error', 'warning')`,
-    { org },
-  );
+  const rows = await db.query(q('org_findings'), { org });
   const findings: Finding[] = rows.map((r) => ({
     level: r.level === 'error' ? 'error' : 'warning',
     tab: String(r.tab),
@@ -211,10 +210,6 @@ export interface WritebackResult {
   failed: { org: string; message: string }[];
 }
 
-async function ensureState(db: Db): Promise<void> {
-  await db.write((w) => w.run(STATE_DDL));
-}
-
 let inFlight: Promise<WritebackResult> | null = null;
 
 /**
@@ -234,12 +229,11 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
   const now = opts.now ?? (() => new Date());
   const result: WritebackResult = { written: [], unchanged: [], failed: [] };
   try {
-    await ensureState(db);
     const read = opts.summary ? new Set(opts.summary.orgs.filter((o) => o.status === 'ok' || o.status === 'unchanged' || o.status === 'held').map((o) => o.org)) : null;
-    const orgs = (await db.query(`SELECT code, sheet FROM orgs WHERE in_registry AND active ORDER BY registry_row, code`))
+    const orgs = (await db.query(q('active_orgs')))
       .map((r) => ({ code: String(r.code), sheet: r.sheet === null ? null : String(r.sheet) }))
       .filter((o) => read === null || read.has(o.code));
-    const states = new Map((await db.query(`SELECT org, hash FROM writeback_state`)).map((r) => [String(r.org), String(r.hash)]));
+    const states = new Map((await db.query(q('written_hashes'))).map((r) => [String(r.org), String(r.hash)]));
     for (const org of orgs) {
       const id = org.sheet === null ? null : extractSpreadsheetId(org.sheet);
       if (id === null) continue;
@@ -251,13 +245,7 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
           continue;
         }
         await writeOrg(opts.writer, org.code, id, findings, now());
-        await db.write((w) =>
-          w.run(
-            `INSERT INTO writeback_state VALUES ($org, $hash, $ts::TIMESTAMP)
-             ON CONFLICT (org) DO UPDATE SET hash = excluded.hash, written_at = excluded.written_at`,
-            { org: org.code, hash, ts: now().toISOString().replace('T', ' ').replace('Z', '') },
-          ),
-        );
+        await db.write((w) => w.run(q('save_written_hash'), { org: org.code, hash, ts: isoTs(now()) }));
         result.written.push(org.code);
       } catch (e) {
         const message = e instanceof GoogleWriteError ? e.message : `внутренняя ошибка: ${(e as Error).message}`;

@@ -16,10 +16,21 @@
  * organization waits for the second phase as JSON text in `stg_pending`, a TEMP table of the
  * write connection (`createStaging`), not in memory.
  */
-import { DuckDBDateValue, LIST, VARCHAR, listValue, type DuckDBAppender } from '@duckdb/node-api';
-import { TABS, formatIssue, matchKey, type DataIssue, type TabKey } from '../contract/index.ts';
+import { DuckDBDateValue, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import { TABS, matchKey, type DataIssue, type TabKey } from '../contract/index.ts';
 import type { Writer } from '../db/db.ts';
 import { dbColumns, type DbColumn } from '../db/schema.ts';
+import {
+  clearHolds,
+  clearSheetFindings,
+  clearSheetQuarantine,
+  clearShrinkAcceptances,
+  deleteOrgRows,
+  insertIssues,
+  insertQuarantineRows,
+  quarantinedTabs,
+  saveLoadedStates,
+} from './state.ts';
 import type { QuarantinedRow, TabOutcome, ValidatedOrg } from './validate.ts';
 
 const VARCHAR_LIST = LIST(VARCHAR);
@@ -177,9 +188,6 @@ async function appendTab(w: Writer, key: TabKey, runId: number, parts: readonly 
   }
 }
 
-const nullableVarchar = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-const nullableInteger = (a: DuckDBAppender, v: number | null) => (v === null ? a.appendNull() : a.appendInteger(v));
-
 export interface LoadCounts {
   rowsLoaded: number;
   rowsQuarantined: number;
@@ -187,48 +195,6 @@ export interface LoadCounts {
   errors: number;
   /** Per tab: rows loaded, or the tab's status when it did not load. */
   tabs: Record<string, number | 'ошибка листа' | 'нет листа' | 'сохранены прежние строки'>;
-}
-
-/** Appends findings to `issues` (one appender; inside the caller's transaction when there is one). */
-export async function insertIssues(w: Writer, runId: number, scope: 'registry' | 'sheet' | 'hold', issues: readonly DataIssue[]): Promise<void> {
-  if (!issues.length) return;
-  await w.appendRows('issues', issues, (a, i) => {
-    a.appendInteger(runId);
-    a.appendVarchar(scope);
-    nullableVarchar(a, i.org);
-    a.appendVarchar(i.tab);
-    nullableInteger(a, i.row);
-    nullableVarchar(a, i.column);
-    nullableVarchar(a, i.value);
-    a.appendVarchar(i.level);
-    a.appendVarchar(i.problem);
-    a.appendVarchar(formatIssue(i));
-  });
-}
-
-export interface QuarantineEntry {
-  tab: string;
-  row: number;
-  raw: Record<string, string>;
-  problems: DataIssue[];
-}
-
-/** Appends rejected rows to `quarantine`, with their raw values and error messages. */
-export async function insertQuarantine(w: Writer, runId: number, scope: 'registry' | 'sheet', org: string | null, rows: readonly QuarantineEntry[]): Promise<void> {
-  await insertQuarantineRows(w, runId, scope, rows.map((q) => ({ org, q })));
-}
-
-export async function insertQuarantineRows(w: Writer, runId: number, scope: 'registry' | 'sheet', rows: readonly { org: string | null; q: QuarantineEntry }[]): Promise<void> {
-  if (!rows.length) return;
-  await w.appendRows('quarantine', rows, (a, { org, q }) => {
-    a.appendInteger(runId);
-    a.appendVarchar(scope);
-    nullableVarchar(a, org);
-    a.appendVarchar(q.tab);
-    a.appendInteger(q.row);
-    a.appendVarchar(JSON.stringify(q.raw));
-    a.appendVarchar(q.problems.filter((p) => p.level === 'error').map(formatIssue).join('\n'));
-  });
 }
 
 // ---- tallies -------------------------------------------------------------------------
@@ -285,29 +251,10 @@ export function countsOf(t: OrgTally): LoadCounts {
 
 // ---- staging -------------------------------------------------------------------------
 
-/**
- * (Re)creates the TEMP table of the write connection where organizations wait for the second
- * phase (validate.ts `freezeOrg`: one JSON text per organization).
- */
-export async function createStaging(w: Writer): Promise<void> {
-  await w.run(`CREATE OR REPLACE TEMP TABLE stg_pending (org VARCHAR NOT NULL, body VARCHAR NOT NULL)`);
-}
-
-/** Drops the staging table (its memory goes back to DuckDB). */
-export async function dropStaging(w: Writer): Promise<void> {
-  await w.run(`DROP TABLE IF EXISTS temp.main.stg_pending`);
-}
-
-/** An organization waiting for the second phase, as JSON text. */
+/** An organization waiting for the second phase, as JSON text (stg_pending, sync/state.ts). */
 export interface OrgStage {
   org: string;
   body: string;
-}
-
-/** The waiting organizations' JSON, by organization. */
-export async function readPending(w: Writer, orgs: readonly string[]): Promise<Map<string, string>> {
-  const rows = await w.query(`SELECT org, body FROM stg_pending WHERE org IN (SELECT unnest($orgs))`, { orgs });
-  return new Map(rows.map((r) => [String(r.org), String(r.body)]));
 }
 
 // ---- loads ---------------------------------------------------------------------------
@@ -397,7 +344,7 @@ export async function loadOrgs(
       }
       if (!parts.length) continue;
       const old = withRows(stored, tab.key, parts.map((p) => p.org));
-      if (old.length) await w.run(`DELETE FROM "${tab.key}" WHERE org IN (SELECT unnest($orgs))`, { orgs: old });
+      if (old.length) await deleteOrgRows(w, tab.key, old);
       if (parts.some((p) => p.tab.count)) await appendTab(w, tab.key, runId, parts);
     }
     const quarantined = withRows(stored, 'quarantine', orgs);
@@ -406,45 +353,29 @@ export async function loadOrgs(
       const failed = new Map(
         loads.map((l, i) => [l.v.org, new Set(TABS.filter((t) => !replaces(tallies[i]!.tabs.get(t.key)?.status)).map((t) => matchKey(t.title)))]),
       );
-      const before = await w.query(`SELECT DISTINCT org, tab FROM quarantine WHERE scope = 'sheet' AND org IN (SELECT unnest($orgs))`, { orgs: quarantined });
+      const before = await quarantinedTabs(w, quarantined);
       // (organization, title as stored — the sheet's spelling) of the tabs that failed now.
-      keep = before.filter((r) => failed.get(String(r.org))?.has(matchKey(String(r.tab)))).map((r) => `${String(r.org)}${SEP}${String(r.tab)}`);
-      await w.run(
-        `DELETE FROM quarantine WHERE scope = 'sheet' AND org IN (SELECT unnest($orgs)) AND NOT list_contains($keep, org || chr(31) || tab)`,
-        { orgs: quarantined, keep },
-      );
+      keep = before.filter((r) => failed.get(r.org)?.has(matchKey(r.tab))).map((r) => `${r.org}${SEP}${r.tab}`);
+      await clearSheetQuarantine(w, quarantined, keep);
     }
     const findings = withRows(stored, 'issues', orgs);
     if (findings.length) {
-      await w.run(
-        `DELETE FROM issues WHERE scope = 'sheet' AND org IN (SELECT unnest($orgs))
-           AND NOT (row_no IS NOT NULL AND list_contains($keep, org || chr(31) || tab))`,
-        { orgs: findings, keep },
-      );
+      await clearSheetFindings(w, findings, keep);
     }
     // A load that went ahead ends an earlier hold of the organization (sync/guard.ts).
     const held = withRows(stored, 'hold_issues', orgs);
-    if (held.length) await w.run(`DELETE FROM issues WHERE scope = 'hold' AND org IN (SELECT unnest($orgs))`, { orgs: held });
-    await w.run(`DELETE FROM shrink_acceptances WHERE org IN (SELECT unnest($orgs))`, { orgs });
+    if (held.length) await clearHolds(w, held);
+    await clearShrinkAcceptances(w, orgs);
     await insertQuarantineRows(w, runId, 'sheet', loads.flatMap(({ v }) => v.quarantine.map((q) => ({ org: v.org, q }))));
     await insertIssues(w, runId, 'sheet', loads.flatMap(({ v }) => v.issues));
     // One statement for the batch's states (list parameters, in the order of `loads`).
-    await w.run(
-      `INSERT INTO org_state (org, last_success, last_attempt, last_status, last_message, stale, version, compliance_first_seen)
-       SELECT org, now::TIMESTAMP, now::TIMESTAMP, 'ok', message, false, version, CASE WHEN has_compliance THEN today::DATE END
-       FROM (SELECT unnest($orgs) AS org, unnest($nows) AS now, unnest($todays) AS today, unnest($messages) AS message,
-               unnest($versions) AS version, unnest($compliance)::BOOLEAN AS has_compliance)
-       ON CONFLICT (org) DO UPDATE SET last_success = excluded.last_success, last_attempt = excluded.last_attempt,
-         last_status = 'ok', last_message = excluded.last_message, stale = false, version = excluded.version,
-         compliance_first_seen = coalesce(org_state.compliance_first_seen, excluded.compliance_first_seen)`,
-      {
-        orgs,
-        nows: loads.map((l) => l.state.now),
-        todays: loads.map((l) => l.state.today),
-        messages: loads.map((l) => l.state.message ?? null),
-        versions: loads.map((l) => l.state.version),
-        compliance: tallies.map((t) => String(t.tabs.get('compliance')?.status === 'ok')),
-      },
-    );
+    await saveLoadedStates(w, {
+      orgs,
+      nows: loads.map((l) => l.state.now),
+      todays: loads.map((l) => l.state.today),
+      messages: loads.map((l) => l.state.message ?? null),
+      versions: loads.map((l) => l.state.version),
+      compliance: tallies.map((t) => String(t.tabs.get('compliance')?.status === 'ok')),
+    });
   }
 }

@@ -16,13 +16,10 @@ import type { Db, Writer } from '../db/db.ts';
 import { SourceError, type FetchResult, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
 import {
   countsOf,
-  createStaging,
-  dropStaging,
   loadOrg,
   loadOrgs,
   pack,
   packedRows,
-  readPending,
   tallyOf,
   type LoadCounts,
   type OrgLoad,
@@ -45,6 +42,9 @@ import {
 import { parseRegistry } from './registry.ts';
 import {
   BROKEN_ROW_MESSAGE,
+  createStaging,
+  dropStaging,
+  readPending,
   DEFAULT_STALE_AFTER_HOURS,
   finishRun,
   holdsOnlyDemoData,

@@ -5,16 +5,17 @@
  * (rows per tab, stored pairs) that the guard and the loader compare with. The rows themselves
  * are written by load.ts.
  */
-import { TABS, type DataIssue, type TabKey } from '../contract/index.ts';
-import type { Db, Writer } from '../db/db.ts';
+import type { DuckDBAppender } from '@duckdb/node-api';
+import { TABS, formatIssue, type DataIssue, type TabKey } from '../contract/index.ts';
+import { isoTs, type Db, type Writer } from '../db/db.ts';
 import { rebuildFacts } from '../db/facts.ts';
 import type { OrgEntry, Source } from '../sources/types.ts';
 import { REGISTRY_ACCEPT_KEY, type StoredCounts } from './guard.ts';
-import { insertIssues, insertQuarantineRows, type LoadCounts, type StoredRows } from './load.ts';
+import type { LoadCounts, StoredRows } from './load.ts';
 import type { RegistryResult } from './registry.ts';
 import type { OrgOutcome, SyncSummary } from './run.ts';
 
-export const isoTs = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+export { isoTs };
 
 /** A new run: the one cut short before it marked interrupted, its row `running`, the database marked with its source. Returns its id. */
 export async function startRun(w: Writer, r: { started: string; source: Pick<Source, 'description' | 'kind'>; trigger: string; demoOnly: boolean }): Promise<number> {
@@ -318,6 +319,123 @@ export async function markUnchangedOrgs(w: Writer, orgs: readonly string[], ts: 
     `UPDATE org_state SET last_attempt = $ts::TIMESTAMP, last_success = $ts::TIMESTAMP, last_status = 'unchanged',
        last_message = NULL, stale = false WHERE org IN (SELECT unnest($orgs))`,
     { ts, orgs: [...orgs] },
+  );
+}
+
+// ---- the loads' writes (sync/load.ts): findings, quarantine, staging, replaced rows -----------
+
+const nullableVarchar = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
+const nullableInteger = (a: DuckDBAppender, v: number | null) => (v === null ? a.appendNull() : a.appendInteger(v));
+
+/** Appends findings to `issues` (one appender; inside the caller's transaction when there is one). */
+export async function insertIssues(w: Writer, runId: number, scope: 'registry' | 'sheet' | 'hold', issues: readonly DataIssue[]): Promise<void> {
+  if (!issues.length) return;
+  await w.appendRows('issues', issues, (a, i) => {
+    a.appendInteger(runId);
+    a.appendVarchar(scope);
+    nullableVarchar(a, i.org);
+    a.appendVarchar(i.tab);
+    nullableInteger(a, i.row);
+    nullableVarchar(a, i.column);
+    nullableVarchar(a, i.value);
+    a.appendVarchar(i.level);
+    a.appendVarchar(i.problem);
+    a.appendVarchar(formatIssue(i));
+  });
+}
+
+export interface QuarantineEntry {
+  tab: string;
+  row: number;
+  raw: Record<string, string>;
+  problems: DataIssue[];
+}
+
+/** Appends rejected rows to `quarantine`, with their raw values and error messages. */
+export async function insertQuarantineRows(w: Writer, runId: number, scope: 'registry' | 'sheet', rows: readonly { org: string | null; q: QuarantineEntry }[]): Promise<void> {
+  if (!rows.length) return;
+  await w.appendRows('quarantine', rows, (a, { org, q }) => {
+    a.appendInteger(runId);
+    a.appendVarchar(scope);
+    nullableVarchar(a, org);
+    a.appendVarchar(q.tab);
+    a.appendInteger(q.row);
+    a.appendVarchar(JSON.stringify(q.raw));
+    a.appendVarchar(q.problems.filter((p) => p.level === 'error').map(formatIssue).join('\n'));
+  });
+}
+
+/**
+ * (Re)creates the TEMP table of the write connection where organizations wait for the second
+ * phase (validate.ts `freezeOrg`: one JSON text per organization).
+ */
+export async function createStaging(w: Writer): Promise<void> {
+  await w.run(`CREATE OR REPLACE TEMP TABLE stg_pending (org VARCHAR NOT NULL, body VARCHAR NOT NULL)`);
+}
+
+/** Drops the staging table (its memory goes back to DuckDB). */
+export async function dropStaging(w: Writer): Promise<void> {
+  await w.run(`DROP TABLE IF EXISTS temp.main.stg_pending`);
+}
+
+/** The waiting organizations' JSON, by organization. */
+export async function readPending(w: Writer, orgs: readonly string[]): Promise<Map<string, string>> {
+  const rows = await w.query(`SELECT org, body FROM stg_pending WHERE org IN (SELECT unnest($orgs))`, { orgs });
+  return new Map(rows.map((r) => [String(r.org), String(r.body)]));
+}
+
+/** Deletes the organizations' rows of one data table (`table` is a tab key of the contract, never input). */
+export async function deleteOrgRows(w: Writer, table: TabKey, orgs: readonly string[]): Promise<void> {
+  await w.run(`DELETE FROM "${table}" WHERE org IN (SELECT unnest($orgs))`, { orgs });
+}
+
+/** The (organization, tab title as stored) pairs with quarantined sheet rows. */
+export async function quarantinedTabs(w: Writer, orgs: readonly string[]): Promise<{ org: string; tab: string }[]> {
+  const rows = await w.query(`SELECT DISTINCT org, tab FROM quarantine WHERE scope = 'sheet' AND org IN (SELECT unnest($orgs))`, { orgs });
+  return rows.map((r) => ({ org: String(r.org), tab: String(r.tab) }));
+}
+
+/** Drops the organizations' quarantined sheet rows except those of `keep` (`org U+001F tab`: tabs that failed now). */
+export async function clearSheetQuarantine(w: Writer, orgs: readonly string[], keep: readonly string[]): Promise<void> {
+  await w.run(`DELETE FROM quarantine WHERE scope = 'sheet' AND org IN (SELECT unnest($orgs)) AND NOT list_contains($keep, org || chr(31) || tab)`, {
+    orgs,
+    keep,
+  });
+}
+
+/** Drops the organizations' sheet findings except the row findings of the tabs in `keep`. */
+export async function clearSheetFindings(w: Writer, orgs: readonly string[], keep: readonly string[]): Promise<void> {
+  await w.run(
+    `DELETE FROM issues WHERE scope = 'sheet' AND org IN (SELECT unnest($orgs))
+       AND NOT (row_no IS NOT NULL AND list_contains($keep, org || chr(31) || tab))`,
+    { orgs, keep },
+  );
+}
+
+/** A load that went ahead ends an earlier hold of the organization (sync/guard.ts). */
+export async function clearHolds(w: Writer, orgs: readonly string[]): Promise<void> {
+  await w.run(`DELETE FROM issues WHERE scope = 'hold' AND org IN (SELECT unnest($orgs))`, { orgs });
+}
+
+/** An acceptance of a shrink is used up by the load it let through. */
+export async function clearShrinkAcceptances(w: Writer, orgs: readonly string[]): Promise<void> {
+  await w.run(`DELETE FROM shrink_acceptances WHERE org IN (SELECT unnest($orgs))`, { orgs });
+}
+
+/** The loaded organizations' states, one statement for a batch (lists in the same order). */
+export async function saveLoadedStates(
+  w: Writer,
+  p: { orgs: string[]; nows: string[]; todays: string[]; messages: (string | null)[]; versions: (string | null)[]; compliance: string[] },
+): Promise<void> {
+  await w.run(
+    `INSERT INTO org_state (org, last_success, last_attempt, last_status, last_message, stale, version, compliance_first_seen)
+     SELECT org, now::TIMESTAMP, now::TIMESTAMP, 'ok', message, false, version, CASE WHEN has_compliance THEN today::DATE END
+     FROM (SELECT unnest($orgs) AS org, unnest($nows) AS now, unnest($todays) AS today, unnest($messages) AS message,
+             unnest($versions) AS version, unnest($compliance)::BOOLEAN AS has_compliance)
+     ON CONFLICT (org) DO UPDATE SET last_success = excluded.last_success, last_attempt = excluded.last_attempt,
+       last_status = 'ok', last_message = excluded.last_message, stale = false, version = excluded.version,
+       compliance_first_seen = coalesce(org_state.compliance_first_seen, excluded.compliance_first_seen)`,
+    p,
   );
 }
 

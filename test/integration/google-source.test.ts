@@ -9,14 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { createFolderSource } from '../../server/sources/folder.ts';
-import {
-  backoffDelay,
-  createGoogleSource,
-  extractSpreadsheetId,
-  quoteSheetTitle,
-  RateLimiter,
-  type GoogleSourceOptions,
-} from '../../server/sources/google.ts';
+import { createGoogleSource, type GoogleSourceOptions } from '../../server/sources/google.ts';
+import { RateLimiter, backoffDelay } from '../../server/google/budget.ts';
+import { extractSpreadsheetId, quoteSheetTitle } from '../../server/google/sheetId.ts';
 import { SourceError, type OrgEntry } from '../../server/sources/types.ts';
 import { parseRetryAfter } from '../../server/google/failure.ts';
 import { writeServiceAccountKey } from '../support/serviceAccount.ts';

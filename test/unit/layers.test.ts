@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-/** Path prefix → layer, top (1) to bottom (7); the longest matching prefix wins. */
+/** Path prefix → layer, top (1) to bottom (8); the longest matching prefix wins. */
 const LAYERS: [string, number][] = [
   ['server/main.ts', 1],
   ['server/startup.ts', 1],
@@ -27,15 +27,15 @@ const LAYERS: [string, number][] = [
   ['server/matching/', 3],
   ['server/sync/', 3],
   ['server/sources/', 4],
-  ['server/google/', 4],
-  ['server/db/', 5],
-  ['server/contract/', 6],
-  ['server/template/', 6],
-  ['server/http/errors.ts', 6],
-  ['server/http/html.ts', 6],
-  ['server/metrics/params.ts', 6],
-  ['server/metrics/period.ts', 6],
-  ['shared/', 7],
+  ['server/google/', 5],
+  ['server/db/', 6],
+  ['server/contract/', 7],
+  ['server/template/', 7],
+  ['server/http/errors.ts', 7],
+  ['server/http/html.ts', 7],
+  ['server/metrics/params.ts', 7],
+  ['server/metrics/period.ts', 7],
+  ['shared/', 8],
 ];
 
 function layerOf(path: string): number | undefined {
@@ -71,5 +71,23 @@ describe('layers', () => {
     }
     expect(unplaced).toEqual([]);
     expect(upward).toEqual([]);
+  });
+
+  it('no SQL text outside queries/, the schema and database module (server/db/) and the sync state module', () => {
+    // Code only: comments may name statements. A statement in a string is what is looked for.
+    const SQL = /\b(SELECT\s+[\w*"(]|INSERT INTO|DELETE FROM|UPDATE\s+\w+\s+SET|CREATE (OR REPLACE )?(TEMP )?TABLE|DROP TABLE|ALTER TABLE)/;
+    const allowed = (p: string) => p.startsWith('server/db/') || p === 'server/sync/state.ts';
+    const found: string[] = [];
+    for (const file of walk(join(ROOT, 'server'))) {
+      const path = relative(ROOT, file);
+      if (allowed(path)) continue;
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))
+        .replace(/^\s*\/\/.*$/gm, '');
+      code.split('\n').forEach((line, i) => {
+        if (SQL.test(line)) found.push(`${path}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(found).toEqual([]);
   });
 });

@@ -1,0 +1,26 @@
+-- Write-back of the tab «Проверка данных» (server/google/writeback.ts): the organizations to
+-- write, their findings, and the hash of the findings last written per organization
+-- (`writeback_state`, schema migration 3). Every statement binds its parameters by name, never
+-- pasted.
+
+-- name: org_findings
+-- An organization's errors and warnings from its spreadsheet (scope sheet or hold); the caller orders them.
+-- Parameters: $org (VARCHAR).
+SELECT level, tab, row_no, column_name, value, problem FROM issues
+WHERE scope IN ('sheet', 'hold') AND org = $org AND level IN ('error', 'warning');
+
+-- name: active_orgs
+-- The active organizations of the current registry and their spreadsheet (may be NULL), in registry order.
+-- Parameters: none.
+SELECT code, sheet FROM orgs WHERE in_registry AND active ORDER BY registry_row, code;
+
+-- name: written_hashes
+-- The hash of the findings last written, per organization.
+-- Parameters: none.
+SELECT org, hash FROM writeback_state;
+
+-- name: save_written_hash
+-- Records that an organization's tab was written: the hash of its findings and when.
+-- Parameters: $org, $hash (VARCHAR), $ts (VARCHAR, 'YYYY-MM-DD HH:MM:SS.sss', UTC).
+INSERT INTO writeback_state VALUES ($org, $hash, $ts::TIMESTAMP)
+ON CONFLICT (org) DO UPDATE SET hash = excluded.hash, written_at = excluded.written_at;

@@ -1,0 +1,73 @@
+/**
+ * Every query of `queries/` against the schema this program creates (issue #19): each file, and
+ * each named statement of a file of statements (`-- name: x`, read by `sqlOf('file#x')`),
+ * prepares on a new database — a column renamed in the schema, or a typo in a statement that
+ * only an unusual request would run, fails here. The shared macro and fact files (`_*.sql`) run
+ * at every start already.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlOf, statementsOf } from '../../server/db/queries.ts';
+import { openTempDb, type TempDb } from '../support/server.ts';
+
+const QUERIES = fileURLToPath(new URL('../../queries/', import.meta.url));
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.sql') && !n.startsWith('_') ? [p] : [];
+  });
+}
+
+/** [name as sqlOf takes it, text] of every query and named statement. */
+function everyQuery(): [string, string][] {
+  return walk(QUERIES).flatMap((file) => {
+    const name = relative(QUERIES, file).replace(/\.sql$/, '');
+    const named = statementsOf(readFileSync(file, 'utf8'));
+    return named.size ? [...named.keys()].map((k): [string, string] => [`${name}#${k}`, sqlOf(`${name}#${k}`)]) : [[name, sqlOf(name)]];
+  });
+}
+
+describe('queries/', () => {
+  let tmp: TempDb;
+  beforeAll(async () => {
+    tmp = await openTempDb();
+    tmp.db.close();
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('every query and named statement prepares against the schema, and says what it does', async () => {
+    const all = everyQuery();
+    // The statement files of auth/ (28 and 5 statements) and google/ (4) at least.
+    expect(all.filter(([n]) => n.includes('#')).length).toBeGreaterThanOrEqual(28 + 5 + 4);
+    const instance = await DuckDBInstance.create(tmp.path);
+    const c = await instance.connect();
+    const failed: string[] = [];
+    const silent: string[] = [];
+    try {
+      for (const [name, sql] of all) {
+        if (!/^--\s*\S/.test(sql)) silent.push(name);
+        await c.prepare(sql).catch((e: Error) => failed.push(`${name}: ${e.message.split('\n')[0]}`));
+      }
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+    expect(failed).toEqual([]);
+    expect(silent).toEqual([]);
+  });
+
+  it('named statements: one text per name, up to the next name; unknown names and twice-named statements are errors', () => {
+    const text = ['-- Header of the file.', '', '-- name: first', '-- The first.', 'SELECT 1;', '', '-- name: second_2', '-- The second.', 'SELECT 2', '  + 3;', ''].join('\n');
+    const m = statementsOf(text);
+    expect([...m.keys()]).toEqual(['first', 'second_2']);
+    expect(m.get('first')).toBe('-- The first.\nSELECT 1;');
+    expect(m.get('second_2')).toBe('-- The second.\nSELECT 2\n  + 3;');
+    expect(() => statementsOf('-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;')).toThrow(/named twice/);
+    expect(() => sqlOf('auth/store#no_such_statement')).toThrow(/no statement no_such_statement/);
+    expect(() => sqlOf('../etc/passwd')).toThrow(/not a query name/);
+  });
+});
