@@ -36,21 +36,9 @@ export interface AuthDeps {
 }
 
 /** The demo login is offered, accepted and honoured: switched on, and demo data only in the database. */
-export async function demoLoginOpen(auth: AuthDeps | null): Promise<boolean> {
-  return auth !== null && auth.demoLogin && (await auth.store.holdsOnlyDemoData());
+export async function demoLoginOpen(auth: AuthDeps): Promise<boolean> {
+  return auth.demoLogin && (await auth.store.holdsOnlyDemoData());
 }
-
-/** Access is open (no accounts): API-only tests of the metrics, nothing that listens on a network. */
-export const OPEN_ACCESS: Principal = {
-  kind: 'token',
-  id: null,
-  login: 'open',
-  role: 'coordinator',
-  org: null,
-  readOnly: false,
-  demo: false,
-  csrf: null,
-};
 
 export const unauthenticated = () => new HttpError(401, 'unauthenticated', 'Требуется вход: откройте страницу входа и введите логин и пароль.');
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', `Нет доступа: ${message}`);
@@ -126,13 +114,8 @@ function cookieValue(req: Request, name: string): string | null {
 }
 
 /** Sets `res.locals.principal` from a bearer token or the session cookie. An unknown bearer token is a 401. */
-export function authenticate(deps: AuthDeps | null): RequestHandler {
+export function authenticate(deps: AuthDeps): RequestHandler {
   return (req, res, next) => {
-    if (!deps) {
-      res.locals.principal = OPEN_ACCESS;
-      next();
-      return;
-    }
     void (async () => {
       const auth = req.headers.authorization;
       if (auth !== undefined) {
@@ -237,14 +220,13 @@ export function clientIp(req: Request): string {
  * `POST /api/session/logout`, `POST /api/session/password` (change one's own password),
  * `GET /api/session/options`, `POST /api/session/demo`, `GET /api/audit`.
  */
-export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
+export function sessionRouter(deps: { db: Db; auth: AuthDeps }): Router {
   const r = Router();
   const orgName = async (org: string | null) => (org ? registryName(deps.db, org) : null);
 
   const floodNoted = new Map<string, number>();
   /** Audits a refused login; a refusal for too much in flight only once a minute per address. */
   const auditRefusal = async (login: string, ip: string, status: number, code: string, message: string) => {
-    if (!deps.auth) return;
     if (code === 'too_many_attempts' || code === 'busy') {
       const now = Date.now();
       if (now - (floodNoted.get(ip) ?? 0) < FLOOD_NOTE_MS) return;
@@ -258,7 +240,7 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
   };
 
   r.get('/session/options', async (_req, res) => {
-    res.json({ auth: deps.auth !== null, demo_login: await demoLoginOpen(deps.auth) });
+    res.json({ auth: true, demo_login: await demoLoginOpen(deps.auth) });
   });
 
   r.get('/session', async (_req, res) => {
@@ -267,7 +249,6 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
   });
 
   r.post('/session', async (req, res) => {
-    if (!deps.auth) throw new HttpError(404, 'not_found', 'вход не требуется: учётные записи отключены');
     const parsed = loginSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, 'bad_request', parsed.error.issues[0]!.message);
     const { login, password } = parsed.data;
@@ -284,7 +265,7 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
   });
 
   r.post('/session/demo', async (req, res) => {
-    if (!deps.auth?.demoLogin) throw new HttpError(404, 'not_found', 'демонстрационный вход выключен');
+    if (!deps.auth.demoLogin) throw new HttpError(404, 'not_found', 'демонстрационный вход выключен');
     if (!(await demoLoginOpen(deps.auth))) {
       throw new HttpError(404, 'not_found', 'демонстрационный вход недоступен: в базе данные организаций, а не демонстрационные');
     }
@@ -298,7 +279,7 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
   r.post('/session/logout', async (req, res) => {
     const p = who(res);
     const cookie = cookieValue(req, SESSION_COOKIE);
-    if (deps.auth && cookie) {
+    if (cookie) {
       await deps.auth.store.logout(cookie);
       await deps.auth.store.audit({ actor: p.login, role: p.role, action: 'logout', ip: clientIp(req) });
     }
@@ -309,7 +290,6 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
   r.post('/session/password', async (req, res) => {
     const p = who(res);
     const auth = deps.auth;
-    if (!auth) throw new HttpError(404, 'not_found', 'учётные записи отключены');
     if (p.kind !== 'session' || p.id === null || p.demo || p.readOnly) {
       throw forbidden('пароль меняется только у своей учётной записи после входа по логину и паролю.');
     }
@@ -336,7 +316,6 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps | null }): Router {
 
   r.get('/audit', async (req, res) => {
     requireCoordinatorAccount(res, 'журнал действий');
-    if (!deps.auth) return void res.json({ entries: [] });
     const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
     res.json({ entries: await deps.auth.store.auditLog(limit) });
   });
@@ -348,10 +327,9 @@ function setSessionCookie(req: Request, res: Response, cookie: string): void {
   res.cookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.secure });
 }
 
-/** Writes an audit entry for this request's principal (nothing when access is open). */
-export function auditor(auth: AuthDeps | null) {
+/** Writes an audit entry for this request's principal. */
+export function auditor(auth: AuthDeps) {
   return async (req: Request, res: Response, action: string, target: string | null, detail: string | null = null): Promise<void> => {
-    if (!auth) return;
     const p = principal(res);
     await auth.store.audit({ actor: p?.login ?? '—', role: p?.role ?? null, action, target, detail, ip: clientIp(req) });
   };

@@ -47,7 +47,7 @@ export interface AppDeps {
    * Accounts and sessions. Required, so that every caller decides: null opens every route to
    * everyone as a coordinator — only for API tests of the metrics, never for a server.
    */
-  auth: AuthDeps | null;
+  auth: AuthDeps;
   /** `trust proxy` of Express (TRUST_PROXY): behind a reverse proxy, `req.secure` and `req.ip` come from it. */
   trustProxy?: string | number | boolean;
 }

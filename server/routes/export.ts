@@ -19,7 +19,7 @@ const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', impor
 /** The indicators of a regional workbook, in report order (the overview tiles repeat them). */
 const DEFAULT_SHEETS: readonly string[] = SECTION_METRICS;
 
-export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps | null }): Router {
+export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
   r.get('/export.xlsx', async (req, res) => {

@@ -17,7 +17,7 @@ import { badRequest, notFound } from '../http/errors.ts';
 import { AcceptError, REGISTRY_WORD, acceptShrink } from '../sync/holds.ts';
 import { syncInProgress, type SyncSummary } from '../sync/run.ts';
 
-export function holdsRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary>) | null; auth: AuthDeps | null }): Router {
+export function holdsRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary>) | null; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
 

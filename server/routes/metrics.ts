@@ -9,7 +9,7 @@ import { principalKey } from '../metrics/limits.ts';
 import { METRICS, allColumns, metricDef, metricInfo, parseParams } from '../metrics/metrics.ts';
 import type { MetricCache } from '../metrics/cache.ts';
 
-export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps | null }): Router {
+export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
 

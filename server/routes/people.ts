@@ -81,7 +81,7 @@ function forCsv(rows: readonly Row[]): Row[] {
   );
 }
 
-export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps | null }): Router {
+export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
 

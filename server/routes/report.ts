@@ -38,7 +38,7 @@ function selfOrigin(socket: Socket): string {
   return `http://${host}:${socket.localPort}`;
 }
 
-export function reportRouter(deps: { now: () => Date; auth: AuthDeps | null }): Router {
+export function reportRouter(deps: { now: () => Date; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
   let busy = false;
@@ -77,7 +77,7 @@ export function reportRouter(deps: { now: () => Date; auth: AuthDeps | null }): 
         const origin = selfOrigin(req.socket);
         const context = await browser.newContext({ viewport: { width: 720, height: 1000 }, locale: 'ru-RU' });
         // The browser sees the report with the rights of whoever asked for it, for two minutes at most.
-        pass = deps.auth?.store.issueEphemeral(principal, 120_000) ?? null;
+        pass = deps.auth.store.issueEphemeral(principal, 120_000);
         if (pass) await context.addCookies([{ name: SESSION_COOKIE, value: pass.cookie, url: origin, httpOnly: true, sameSite: 'Lax' }]);
         await audit(req, res, 'export_pdf', 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
         const page = await context.newPage();

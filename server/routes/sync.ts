@@ -7,7 +7,7 @@ import { HttpError } from '../http/errors.ts';
 import type { SyncSummary } from '../sync/run.ts';
 import { syncInProgress } from '../sync/run.ts';
 
-export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary>) | null; auth: AuthDeps | null }): Router {
+export function syncRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary>) | null; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
 

@@ -87,7 +87,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
   let consoleWatch: ConsoleWatch;
 
   async function api<T>(path: string): Promise<T> {
-    const response = await fetch(`${server.url}${path}`);
+    const response = await server.fetch(path);
     expect(response.status, path).toBe(200);
     return (await response.json()) as T;
   }
@@ -107,6 +107,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     requireBrowser();
     [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
     desktop = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1440, height: 900 } });
+    await server.signIn(desktop);
     page = await desktop.newPage();
     await page.clock.setFixedTime(DEMO_NOW);
     consoleWatch = watchConsole(page);
@@ -145,6 +146,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
   it('draws every page with its charts and no console errors, on a desktop and on a phone', async () => {
     const phone = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     try {
+      await server.signIn(phone);
       const small = await phone.newPage();
       await small.clock.setFixedTime(DEMO_NOW);
       const smallConsole = watchConsole(small);

@@ -10,6 +10,8 @@
  * Run it to look at the pages: `npx tsx test/support/demoServer.ts` (prints the address).
  */
 import { pathToFileURL } from 'node:url';
+import type { BrowserContext } from 'playwright-core';
+import { AuthStore } from '../../server/auth/store.ts';
 import { createClientRouter } from '../../server/routes/client.ts';
 import { createDemoSource } from '../../server/sources/demo/index.ts';
 import { SourceError, type Source } from '../../server/sources/types.ts';
@@ -27,8 +29,17 @@ export interface DemoServerOptions {
   staleOrgs?: readonly string[];
 }
 
+/** The coordinator account of the demo server (a real account in its DuckDB). */
+export const DEMO_COORDINATOR = { login: 'koordinator', password: 'Проверка-демо-2025' };
+
 export interface DemoServer extends RunningServer {
   staleOrgs: readonly string[];
+  /**
+   * Logs the browser context in as the coordinator, through the real login (`POST
+   * /api/session`): the session cookie is the context's from then on, and the pages send its
+   * CSRF token as they do for a person.
+   */
+  signIn(context: BrowserContext): Promise<void>;
 }
 
 /** The demo source, except that `failing` organizations' sheets answer 403. */
@@ -54,12 +65,18 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     await runSync({ db: tmp.db, source: withFailures(source, new Set(staleOrgs)), trigger: 'test', now: () => new Date('2025-05-15T02:00:00Z') });
   }
   const client = await createClientRouter();
-  // Open as to a coordinator (auth null): the browser tests of the pages look at charts and
-  // tables; logging in is tested on its own (security.test.ts, hold.test.ts, access.test.ts).
-  const server = await startServer({ db: tmp.db, now: () => DEMO_NOW, client, auth: null });
+  // Access control on, as in production: `server.fetch` sends a coordinator's API token, and a
+  // browser logs in as the coordinator account (`signIn`).
+  await new AuthStore(tmp.db).addUser({ ...DEMO_COORDINATOR, role: 'coordinator', fullName: 'Координатор (тест)' });
+  const server = await startServer({ db: tmp.db, now: () => DEMO_NOW, client });
+  async function signIn(context: BrowserContext): Promise<void> {
+    const res = await context.request.post(`${server.url}/api/session`, { data: DEMO_COORDINATOR });
+    if (res.status() !== 200) throw new Error(`вход координатора: HTTP ${res.status()} ${await res.text()}`);
+  }
   return {
     ...server,
     staleOrgs,
+    signIn,
     close: async () => {
       await server.close();
       tmp.cleanup();
@@ -69,5 +86,5 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const running = await startDemoServer();
-  console.log(`Demo server: ${running.url}/`);
+  console.log(`Demo server: ${running.url}/ (вход: ${DEMO_COORDINATOR.login} / ${DEMO_COORDINATOR.password})`);
 }
