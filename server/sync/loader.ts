@@ -1,0 +1,492 @@
+/**
+ * The loader of a sync run (run.ts keeps the orchestration): organizations arrive as they are
+ * read and validated; their rows go to DuckDB in batches of about LOAD_BATCH_ROWS validated rows
+ * (one transaction each, retried one organization per transaction when a batch fails), so memory
+ * holds a batch or two, not the region (issue #18). An organization that names teachers of an
+ * organization not read yet waits in the database (`stg_pending`) for phase 2. The people
+ * directory answers references across organizations.
+ */
+import { isoDay } from '../metrics/period.ts';
+import type { Db, Writer } from '../db/db.ts';
+import { SourceError, type FetchResult, type OrgEntry } from '../sources/types.ts';
+import {
+  countsOf,
+  loadOrg,
+  loadOrgs,
+  pack,
+  packedRows,
+  tallyOf,
+  type LoadCounts,
+  type OrgLoad,
+  type OrgStage,
+  type OrgTally,
+  type PackedOrg,
+  type StoredRows,
+} from './load.ts';
+import { OrgPeople } from './people.ts';
+import {
+  holdIssues,
+  holdMessage,
+  tabShrinks,
+  type StoredCounts,
+} from './guard.ts';
+import {
+  readPending,
+  holdOrg,
+  insertRecords,
+  isoTs,
+  markUnchangedOrgs,
+  markFailed,
+  recordOrgs,
+  storedPairs,
+  storedTeachers,
+  type Recorded,
+} from './state.ts';
+
+import {
+  foreignCodes,
+  freezeOrg,
+  mergeValidated,
+  resolveOrg,
+  splitOrg,
+  thawOrg,
+  type Directory,
+  type ParsedOrg,
+} from './validate.ts';
+import type { OrgOutcome, OrgStatus } from './run.ts';
+
+/** Rows of validated organizations per load transaction (issue #18: what the sync holds in memory at most, twice: one batch written, one filling). */
+export const LOAD_BATCH_ROWS = 16_000;
+/** Organizations per load transaction at most: big enough to amortize DuckDB's per-statement cost. */
+const LOAD_BATCH = 100;
+
+export interface Fetched {
+  entry: OrgEntry;
+  /** What the source answered; an `ok` result without its raw tabs (already parsed). */
+  res: FetchResult | null;
+  parsed: ParsedOrg | null;
+  /** Optional tabs kept because they went missing (for the outcome's message). */
+  notes: string[];
+  /** The teachers tab would lose more than half of its rows: the organization will be held. */
+  heldTeachers: boolean;
+  t0: number;
+  error: unknown;
+}
+
+/** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */
+export interface LoadBatchStats {
+  /** 1 or 2: during phase 1 (as organizations are read) or phase 2 (organizations that name others). */
+  phase: 1 | 2;
+  orgs: number;
+  /** Validated rows of the batch, in memory until it is written. */
+  rows: number;
+  /**
+   * The most validated rows held in memory at once since the previous batch started: the
+   * batch being written and the one filling behind it (rows of organizations being parsed
+   * at that moment, at most `concurrency` of them, come on top).
+   */
+  peakRows: number;
+}
+
+/**
+ * The teachers of every organization, for references: this run's where the teachers tab
+ * loaded (and the organization is not held for losing them), else as last loaded — read from
+ * the database only for the organizations that need it (`ensure`), as they were before this
+ * run: an organization's stored teachers change in this run only when its tab loaded, and then
+ * this run's are used.
+ */
+export class PeopleDirectory {
+  private readonly parsed = new Map<string, OrgPeople>();
+  private readonly stored = new Map<string, OrgPeople | null>();
+
+  /** Organizations of this run not read yet: their entry may still change. */
+  private readonly unread: Set<string>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly counts: StoredCounts,
+    /** Organizations loaded at least once before this run. */
+    private readonly everLoaded: ReadonlySet<string>,
+    active: Iterable<string>,
+  ) {
+    this.unread = new Set(active);
+  }
+
+  /** This run's teachers of an organization (its tab loaded and it is not held for losing them). */
+  add(org: string, p: OrgPeople): void {
+    this.parsed.set(org, p);
+  }
+
+  /** The organization has been read (or failed to be): its entry is final. */
+  settle(org: string): void {
+    this.unread.delete(org);
+  }
+
+  /** Whether the organization's entry is final: read in this run, or not read in it at all. */
+  settled(org: string): boolean {
+    return !this.unread.has(org);
+  }
+
+  /** Reads the stored teachers of the organizations among `orgs` that have no teachers of this run. */
+  async ensure(orgs: Iterable<string>): Promise<void> {
+    const need = [...new Set(orgs)].filter((o) => !this.parsed.has(o) && !this.stored.has(o));
+    if (!need.length) return;
+    const withRows = need.filter((o) => (this.counts.get(o)?.teachers ?? 0) > 0);
+    const found = new Map<string, OrgPeople>();
+    if (withRows.length) {
+      const rows = await storedTeachers(this.db, withRows);
+      for (const r of rows) {
+        const org = String(r.org);
+        let p = found.get(org);
+        if (!p) found.set(org, (p = new OrgPeople(org)));
+        p.add({ key: String(r.person_key), fio: String(r.fio), code: (r.code as string | null) ?? null });
+      }
+    }
+    // An organization that loaded once but whose teacher tab is empty still counts as loaded.
+    for (const o of need) this.stored.set(o, found.get(o) ?? (this.everLoaded.has(o) ? new OrgPeople(o) : null));
+  }
+
+  people(org: string): OrgPeople | null {
+    if (this.unread.has(org)) throw new Error(`внутренняя ошибка: организация ${org} ещё не прочитана`);
+    const p = this.parsed.get(org);
+    if (p) return p;
+    if (!this.stored.has(org)) throw new Error(`внутренняя ошибка: педагоги организации ${org} не прочитаны`);
+    return this.stored.get(org)!;
+  }
+}
+
+export interface LoaderContext {
+  db: Db;
+  runId: number;
+  now: () => Date;
+  stored: StoredCounts;
+  accepted: ReadonlySet<string>;
+  people: PeopleDirectory;
+  orgCode: (typed: string) => string | null;
+  /** What each organization had stored when the sync started (load.ts: deletes only where there is something). */
+  present: StoredRows;
+  batchRows: number;
+  /** An organization's outcome; `index` is its place among the active organizations. */
+  report: (index: number, o: OrgOutcome) => void;
+  onBatch?: ((s: LoadBatchStats) => void) | undefined;
+}
+
+/** An organization validated in part in phase 1, waiting in `stg_pending` for phase 2. */
+interface Deferred {
+  index: number;
+  f: Fetched;
+  /** Its rows (phase 2 batches by them). */
+  rows: number;
+}
+
+type Item =
+  | { kind: 'load'; index: number; f: Fetched; v: PackedOrg; rows: number }
+  | { kind: 'stage'; index: number; f: Fetched; stage: OrgStage; rows: number };
+
+/**
+ * Phases 1 and 2 of a sync after the fetch. Each organization is validated as soon as it is
+ * read. One whose references stay inside it (the common case), or name only organizations
+ * read already (their teachers are final), is finished at once and joins the current load
+ * batch, packed (load.ts `pack`). One that names an organization not read yet (`ФИО (КОД-ОО)`)
+ * has its other tabs validated and waits, with its pairs and programs still to resolve, as
+ * JSON text in the database (validate.ts `freezeOrg`, load.ts `stg_pending`) until phase 2,
+ * when every organization's teachers are known. A batch is written (one transaction, load.ts)
+ * when it reaches `batchRows` rows, while the next fills; a reader waits while both are full.
+ * So the sync holds at most two batches of validated rows and the organizations being parsed,
+ * never every organization's rows; and its results do not depend on the order in which the
+ * sheets arrive: an organization is finished with teachers that no longer change. Outcomes
+ * are reported as they come; run.ts lists them in registry order.
+ */
+export class Loader {
+  private buffer: Item[] = [];
+  private bufferRows = 0;
+  private inflightRows = 0;
+  /** See LoadBatchStats.peakRows. */
+  private peakRows = 0;
+  private unchanged: { index: number; f: Fetched }[] = [];
+  /** sync_run_orgs rows not written yet (written after each batch). */
+  private records: Recorded[] = [];
+  private readonly deferred: Deferred[] = [];
+  private writing: Promise<void> | null = null;
+  private failure: unknown = null;
+  private phase: 1 | 2 = 1;
+
+  constructor(private readonly ctx: LoaderContext) {}
+
+  /** Phase 1 for one fetched organization: fail, unchanged, held, load or stage. */
+  async take(index: number, f: Fetched): Promise<void> {
+    const { ctx } = this;
+    // A source that answers at once (memory, files) would chain every organization in
+    // microtasks: yield to the event loop, so that the batch being written (DuckDB answers
+    // through it) goes on while the next organizations are validated.
+    await yieldToLoop();
+    if (f.error || !f.res) {
+      const err = f.error;
+      const message = err instanceof SourceError ? err.message : `ошибка чтения таблицы: ${(err as Error).message}`;
+      await this.fail(index, f, message, err instanceof SourceError ? err.requests : 0, err instanceof SourceError ? err.retries : 0);
+      return;
+    }
+    if (f.res.status === 'unchanged') {
+      this.unchanged.push({ index, f });
+      return;
+    }
+    const parsed = f.parsed as ParsedOrg;
+    f.parsed = null;
+    const code = f.entry.code;
+    try {
+      const foreign = foreignCodes(parsed, ctx.orgCode);
+      // Resolved now when its references stay inside it, or when every organization they
+      // name has been read already (their teachers are final); else it waits for phase 2.
+      if ([...foreign].every((c) => ctx.people.settled(c))) {
+        await ctx.people.ensure([code, ...foreign]);
+        const v = pack(await resolveOrg(parsed, foreign.size ? this.fullDirectory() : this.directory(code)));
+        if (await this.holdIfShrinking(index, f, tallyOf(v))) return;
+        await this.push({ kind: 'load', index, f, v, rows: packedRows(v) });
+      } else {
+        await ctx.people.ensure([code]);
+        const { local, cross } = splitOrg(parsed);
+        const v = await resolveOrg(local, this.directory(code));
+        const rows = [...v.tabs.values(), ...cross.tabs.values()].reduce((n, t) => n + t.rows.length, v.quarantine.length);
+        await this.push({ kind: 'stage', index, f, stage: { org: code, body: freezeOrg(v, cross) }, rows });
+      }
+    } catch (e) {
+      await this.fail(index, f, `ошибка загрузки в базу: ${(e as Error).message}`, f.res.requests, f.res.retries);
+    }
+  }
+
+  /** Writes what is buffered and waits for every write. */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.writing) {
+        await this.writing;
+        continue;
+      }
+      if (!this.buffer.length && !this.unchanged.length && !this.records.length) return;
+      this.startWrite();
+    }
+  }
+
+  /** Phase 2: the deferred organizations, in registry order, in batches. */
+  async finishDeferred(): Promise<void> {
+    this.phase = 2;
+    const { ctx } = this;
+    const list = [...this.deferred].sort((a, b) => a.index - b.index);
+    for (let i = 0; i < list.length; ) {
+      const batch: Deferred[] = [];
+      let rows = 0;
+      while (i < list.length && batch.length < LOAD_BATCH && (batch.length === 0 || rows + list[i]!.rows <= ctx.batchRows)) {
+        rows += list[i]!.rows;
+        batch.push(list[i++]!);
+      }
+      const pending = await ctx.db.write((w) => readPending(w, batch.map((d) => d.f.entry.code)));
+      for (const d of batch) {
+        const { f, index } = d;
+        const code = f.entry.code;
+        try {
+          const { done, todo } = thawOrg(code, pending.get(code)!);
+          await ctx.people.ensure([code, ...foreignCodes(todo, ctx.orgCode)]);
+          const v = pack(mergeValidated(done, await resolveOrg(todo, this.fullDirectory())));
+          if (await this.holdIfShrinking(index, f, tallyOf(v))) continue;
+          await this.push({ kind: 'load', index, f, v, rows: packedRows(v) });
+        } catch (e) {
+          await this.fail(index, f, `ошибка загрузки в базу: ${(e as Error).message}`, f.res!.requests, f.res!.retries);
+        }
+      }
+      await this.drain();
+    }
+  }
+
+  /** Whatever is left: buffered writes and outcomes not recorded yet. */
+  async settle(): Promise<void> {
+    await this.drain().catch(() => undefined);
+    while (this.writing) await this.writing;
+    await this.flushRecords().catch(() => undefined);
+  }
+
+  /** Phase 1 resolves an organization with its own teachers only (validate.ts `foreignCodes`). */
+  private directory(code: string): Directory {
+    const { ctx } = this;
+    return {
+      orgCode: ctx.orgCode,
+      people: (org) => {
+        if (org !== code) throw new Error(`внутренняя ошибка: ссылка на педагогов организации ${org} в первой фазе`);
+        return ctx.people.people(org);
+      },
+      storedPairs: (org) => storedPairs(ctx.db, org),
+    };
+  }
+
+  private fullDirectory(): Directory {
+    const { ctx } = this;
+    return { orgCode: ctx.orgCode, people: (org) => ctx.people.people(org), storedPairs: (org) => storedPairs(ctx.db, org) };
+  }
+
+  /**
+   * Adds a validated organization to the batch. A full batch is written at once when no other
+   * is being written (the caller goes on reading); otherwise the caller waits for that write:
+   * at most one batch is written while the next fills.
+   */
+  private async push(item: Item): Promise<void> {
+    this.buffer.push(item);
+    this.bufferRows += item.rows;
+    this.peakRows = Math.max(this.peakRows, this.heldRows);
+    while (this.bufferRows >= this.ctx.batchRows || this.buffer.length >= LOAD_BATCH) {
+      if (this.failure) throw this.failure;
+      if (this.writing) await this.writing;
+      else this.startWrite();
+    }
+  }
+
+  private startWrite(): void {
+    const batch = this.buffer;
+    const rows = this.bufferRows;
+    const unchanged = this.unchanged;
+    this.buffer = [];
+    this.bufferRows = 0;
+    this.unchanged = [];
+    this.inflightRows = rows;
+    this.ctx.onBatch?.({ phase: this.phase, orgs: batch.length, rows, peakRows: Math.max(this.peakRows, rows) });
+    this.peakRows = rows;
+    const writing: Promise<void> = this.write(batch, unchanged)
+      // Nobody may be waiting for this write: a failure (the database itself) is kept for the next caller.
+      .catch((e: unknown) => {
+        this.failure ??= e;
+      })
+      .finally(() => {
+        this.inflightRows = 0;
+        if (this.writing === writing) this.writing = null;
+      });
+    this.writing = writing;
+  }
+
+  /** Validated rows held in memory now: the batch being written and the one filling. */
+  get heldRows(): number {
+    return this.inflightRows + this.bufferRows;
+  }
+
+  /**
+   * One batch in one transaction (or, when that fails, one transaction per organization, so
+   * that one bad organization cannot stop the others); then the unchanged organizations with
+   * one update, and the outcomes.
+   */
+  private async write(batch: readonly Item[], unchanged: readonly { index: number; f: Fetched }[]): Promise<void> {
+    const { ctx } = this;
+    // One instant for the whole batch: its organizations are committed together. (Distinct
+    // last_success values per organization also cost queries that decorrelate on them.)
+    const ts = ctx.now();
+    const loads: { item: Extract<Item, { kind: 'load' }>; load: OrgLoad; o: OrgOutcome; counts: LoadCounts }[] = [];
+    const stages: Extract<Item, { kind: 'stage' }>[] = [];
+    for (const item of batch) {
+      if (item.kind === 'stage') {
+        stages.push(item);
+        continue;
+      }
+      const tally = tallyOf(item.v);
+      const counts = countsOf(tally);
+      const message = [failedTabsMessage(tally), ...item.f.notes].filter((x) => x !== null).join('; ') || null;
+      const res = item.f.res!;
+      const o: OrgOutcome = {
+        ...outcome(item.f.entry.code, 'ok', message, Date.now() - item.f.t0, res.requests, res.retries),
+        rowsLoaded: counts.rowsLoaded,
+        rowsQuarantined: counts.rowsQuarantined,
+        warnings: counts.warnings,
+      };
+      loads.push({ item, load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message } }, o, counts });
+    }
+    const still = unchanged.map(({ index, f }) => ({ index, o: outcome(f.entry.code, 'unchanged', null, Date.now() - f.t0, f.res!.requests, f.res!.retries) }));
+    const markUnchanged = async (w: Writer) => {
+      if (!unchanged.length) return;
+      await markUnchangedOrgs(w, unchanged.map((u) => u.f.entry.code), isoTs(ctx.now()));
+    };
+    // Everything of the batch in one transaction, with the outcomes recorded so far: one
+    // commit per batch (DuckDB checkpoints at a commit, off the JavaScript thread).
+    const waiting = this.records;
+    this.records = [];
+    const recorded = [...waiting, ...loads.map(({ o, counts }) => ({ o, counts })), ...still.map(({ o }) => ({ o, counts: null }))];
+    let written = false;
+    try {
+      await ctx.db.write((w) =>
+        loadOrgs(w, ctx.runId, loads.map((l) => l.load), stages.map((s) => s.stage), ctx.present, async () => {
+          await markUnchanged(w);
+          await insertRecords(w, ctx.runId, recorded);
+        }),
+      );
+      written = true;
+    } catch {
+      // retried one by one below, where the failing organization is found and named
+    }
+    if (written) {
+      if (loads.length) ctx.db.bumpDataVersion();
+      for (const { item, o } of loads) ctx.report(item.index, o);
+      for (const s of stages) this.deferred.push({ index: s.index, f: s.f, rows: s.rows });
+      for (const { index, o } of still) ctx.report(index, o);
+      return;
+    }
+    this.records.unshift(...waiting);
+    for (const { item, load, o } of loads) {
+      try {
+        const c = await ctx.db.write((w) => loadOrg(w, ctx.runId, load.v, load.state, ctx.present));
+        ctx.db.bumpDataVersion();
+        this.done(item.index, o, c);
+      } catch (e) {
+        await this.fail(item.index, item.f, `ошибка загрузки в базу: ${(e as Error).message}`, o.requests, o.retries);
+      }
+    }
+    for (const s of stages) {
+      try {
+        await ctx.db.write((w) => loadOrgs(w, ctx.runId, [], [s.stage]));
+        this.deferred.push({ index: s.index, f: s.f, rows: s.rows });
+      } catch (e) {
+        await this.fail(s.index, s.f, `ошибка загрузки в базу: ${(e as Error).message}`, s.f.res!.requests, s.f.res!.retries);
+      }
+    }
+    await ctx.db.write((w) => markUnchanged(w));
+    for (const { index, o } of still) this.done(index, o, null);
+    await this.flushRecords();
+  }
+
+  private async flushRecords(): Promise<void> {
+    const records = this.records;
+    this.records = [];
+    await recordOrgs(this.ctx.db, this.ctx.runId, records);
+  }
+
+  private done(index: number, o: OrgOutcome, counts: LoadCounts | null): void {
+    this.records.push({ o, counts });
+    this.ctx.report(index, o);
+  }
+
+  private async fail(index: number, f: Fetched, message: string, requests: number, retries: number): Promise<void> {
+    await markFailed(this.ctx.db, this.ctx.runId, f.entry.code, message, this.ctx.now());
+    this.done(index, outcome(f.entry.code, 'failed', message, Date.now() - f.t0, requests, retries), null);
+  }
+
+  /** The shrink guard (sync/guard.ts): holds the organization and reports it when a tab would lose more than half of its rows. */
+  private async holdIfShrinking(index: number, f: Fetched, t: OrgTally): Promise<boolean> {
+    const { ctx } = this;
+    const code = f.entry.code;
+    const shrinking = ctx.accepted.has(code) ? [] : tabShrinks(t, ctx.stored.get(code));
+    if (shrinking.length === 0 && !f.heldTeachers) return false;
+    const message = holdMessage(code, shrinking);
+    await holdOrg(ctx.db, ctx.runId, code, message, holdIssues(code, shrinking), ctx.now());
+    this.done(index, outcome(code, 'held', message, Date.now() - f.t0, f.res!.requests, f.res!.retries), null);
+    return true;
+  }
+}
+
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The organization's state message when some tabs failed as a whole (their stored rows are kept). */
+export function failedTabsMessage(v: OrgTally): string | null {
+  const failed = [...v.tabs.values()].filter((t) => t.status === 'error').map((t) => `«${t.title}»`);
+  if (!failed.length) return null;
+  return failed.length === 1
+    ? `лист ${failed[0]} не загружен из-за ошибки листа; для него сохранены данные прошлой загрузки`
+    : `листы ${failed.join(', ')} не загружены из-за ошибок листов; для них сохранены данные прошлой загрузки`;
+}
+
+export function outcome(org: string, status: OrgStatus, message: string | null, durationMs: number, requests = 0, retries = 0): OrgOutcome {
+  return { org, status, message, rowsLoaded: 0, rowsQuarantined: 0, warnings: 0, requests, retries, durationMs };
+}
+
