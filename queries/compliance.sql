@@ -9,8 +9,9 @@
 --   (org, item)  per active organization and item: deadline, done_date (NULL when not done as of
 --                $to), the three 0/1 flags, on_time_share = done_on_time / 1
 --   (org, NULL)  per organization: the counts over the six items, on_time_share = on time / 6,
---                missing = the items not done («3.5, 3.7»), report_date = the day the tab first
---                arrived in a sync (item 4: report due 06.03.2023)
+--                missing = the items not done («3.5, 3.7»), report_date = the day of the first
+--                sync whose tab held a filled «Дата исполнения» (item 4: report due 06.03.2023;
+--                a template with the items listed but no date is no report)
 --   (NULL, item) per item over the active organizations: counts, on_time_share = the share of
 --                active organizations that did it on time
 --   (NULL, NULL) all items of all active organizations: on_time_share = on time / (orgs × 6)

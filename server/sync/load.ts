@@ -129,6 +129,24 @@ export function pack(v: ValidatedOrg): PackedOrg {
   return { org: v.org, tabs, issues: v.issues, quarantine: v.quarantine };
 }
 
+/** Where «Дата исполнения» sits in a packed row of «Исполнение распоряжения» (after the row number). */
+const DONE_DATE_AT = 1 + COLUMNS.get('compliance')!.names.indexOf('done_date');
+
+/**
+ * Whether the organization has reported on item 3 (item 4 of the order): its «Исполнение
+ * распоряжения» loaded now with at least one filled «Дата исполнения».
+ */
+export function reportsCompliance(v: PackedOrg): boolean {
+  const t = v.tabs.get('compliance');
+  if (t === undefined || t.status !== 'ok' || DONE_DATE_AT < 1) return false;
+  const stride = COLUMNS.get('compliance')!.names.length + 1;
+  for (let j = 0; j < t.data.length; j += stride) {
+    const d = t.data[j + DONE_DATE_AT];
+    if (d !== null && d !== undefined) return true;
+  }
+  return false;
+}
+
 /** Rows an organization holds in memory (loaded and quarantined): what it weighs in a batch. */
 export function packedRows(v: PackedOrg): number {
   let n = v.quarantine.length;
@@ -375,7 +393,9 @@ export async function loadOrgs(
       todays: loads.map((l) => l.state.today),
       messages: loads.map((l) => l.state.message ?? null),
       versions: loads.map((l) => l.state.version),
-      compliance: tallies.map((t) => String(t.tabs.get('compliance')?.status === 'ok')),
+      // Item 4 of the order (the report on item 3): the first sync whose «Исполнение распоряжения»
+      // has a filled «Дата исполнения», not the first one of a template with the items listed.
+      compliance: loads.map((l) => String(reportsCompliance(l.v))),
     });
   }
 }
