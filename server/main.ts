@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const opened = await openConfigured('Если запущен другой экземпляр сервера или `npm run sync` с этой базой, дождитесь его окончания.');
   if (!opened) process.exit(2);
   const { config, db } = opened;
+  if (opened.envFile) log(`Настройки: переменные окружения и файл ${opened.envFile} (заданные в окружении важнее файла).`);
   const source = createSource(config);
   const metricCache = new MetricCache(db, { timeoutMs: config.METRIC_TIMEOUT_SECONDS * 1000 });
   // The dashboard's first screen is computed after every sync, so the coordinator's first view is instant.

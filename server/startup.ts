@@ -1,8 +1,10 @@
 /**
- * What every entry point (`npm start`, `npm run sync`) does first: read the configuration once
- * and open the database, explaining in Russian what went wrong. Null means "exit with code 2".
+ * What every entry point (`npm start`, `npm run sync`) does first: read the settings file (`.env`,
+ * server/env.ts) and the configuration once, and open the database, explaining in Russian what
+ * went wrong. Null means "exit with code 2".
  */
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { EnvFileError, loadEnvFile } from './env.ts';
 import { Db } from './db/db.ts';
 import { openDatabase } from './db/schema.ts';
 import { GoogleWriteError, createSheetsWriter, type SheetsWriter, type WriterOptions } from './google/write.ts';
@@ -12,19 +14,21 @@ import { createFolderSource } from './sources/folder.ts';
 import { createGoogleSource } from './sources/google.ts';
 import type { Source } from './sources/types.ts';
 
-export async function openConfigured(lockedHint: string): Promise<{ config: Config; db: Db } | null> {
+export async function openConfigured(lockedHint: string): Promise<{ config: Config; db: Db; envFile: string | null } | null> {
   let config: Config;
+  let envFile: string | null;
   try {
+    envFile = loadEnvFile();
     config = loadConfig();
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof EnvFileError) {
       console.error(e.message);
       return null;
     }
     throw e;
   }
   try {
-    return { config, db: await openDatabase(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT }) };
+    return { config, envFile, db: await openDatabase(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT }) };
   } catch (e) {
     console.error(`Не удалось открыть базу ${config.MONITOR_DB}: ${(e as Error).message}`);
     console.error(lockedHint);

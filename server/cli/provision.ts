@@ -12,6 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from '../config.ts';
+import { EnvFileError, loadEnvFile } from '../env.ts';
 import { provision, ProvisionError, type ProvisionResult } from '../google/provision/index.ts';
 import { GoogleWriteError, type WriterOptions } from '../google/write.ts';
 import { writerFromConfig } from '../startup.ts';
@@ -135,9 +136,10 @@ export async function runProvisionCli(
   }
   let config;
   try {
+    loadEnvFile(env);
     config = loadConfig(env);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof EnvFileError) {
       io.err(e.message);
       return 2;
     }

@@ -61,7 +61,7 @@ async function inProcess(tool: 'user' | 'token', args: string[]): Promise<Outcom
 function spawned(tool: 'user' | 'token', args: string[], opts: { stdin?: string; db?: string }): Promise<Outcome> {
   const proc = spawn(TSX, [`server/cli/${tool}.ts`, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', MONITOR_DB: opts.db ?? dbPath },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ENV_FILE: '', MONITOR_DB: opts.db ?? dbPath },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -417,6 +417,7 @@ describe('a sync killed mid-way', () => {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       TZ: 'UTC',
+      ENV_FILE: '',
       MONITOR_DB: join(dir, 'kill.duckdb'),
       SHEETS_REGISTRY_ID: REG,
       GOOGLE_API_KEY: KEY,

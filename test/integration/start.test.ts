@@ -4,7 +4,7 @@
  * refuses a second concurrent sync with 409, and reports a bad configuration in Russian.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,8 @@ function run(env: Record<string, string>): { proc: ChildProcess; output: () => s
   let out = '';
   const proc = spawn(TSX, ['server/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ...env },
+    // ENV_FILE='': a developer's .env in the checkout never leaks into these runs.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ENV_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = new Promise<string>((resolve, reject) => {
@@ -141,7 +142,7 @@ describe('npm start with a Google registry', () => {
     appendFileSync(join(src, 'СОШ-1', 'Педагоги.csv'), 'Григорьева Юлия Антоновна;учитель;география;01.02.2024;;3;;вторая;;\n');
     const proc = spawn(TSX, ['server/cli/sync.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', SOURCE_DIR: src, MONITOR_DB: join(dir, 'cli.duckdb') },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ENV_FILE: '', SOURCE_DIR: src, MONITOR_DB: join(dir, 'cli.duckdb') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -155,4 +156,41 @@ describe('npm start with a Google registry', () => {
     );
     expect(out).toMatch(/Синхронизация завершена: организаций загружено 2, без изменений 0, с ошибкой 0; строк загружено 38, в карантине 1/);
   });
+
+  it('reads the settings from .env in the working directory; a variable set in the environment wins over the file', async () => {
+    const src = join(dir, 'env-src');
+    cpSync(new URL('../fixtures/two-orgs/', import.meta.url).pathname, src, { recursive: true });
+    const work = join(dir, 'env-work');
+    mkdirSync(work);
+    // The file as a coordinator writes it from .env.example: comments, quotes, an empty value.
+    writeFileSync(
+      join(work, '.env'),
+      ['# настройки', `SOURCE_DIR="${src}"`, `MONITOR_DB=${join(dir, 'from-file.duckdb')}`, 'SHEETS_REGISTRY_ID=', 'STALE_AFTER_HOURS=72', ''].join('\n'),
+    );
+    const sync = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const proc = spawn(TSX, [join(ROOT, 'server/cli/sync.ts')], {
+          cwd: work,
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+        proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+        proc.on('exit', (code) => resolve({ code, out }));
+      });
+    // Nothing in the environment: everything from the file — the folder source, the database.
+    const fromFile = await sync({});
+    expect(fromFile.out).toMatch(/Синхронизация завершена: организаций загружено 2/);
+    expect(fromFile.code).toBe(0);
+    expect(existsSync(join(dir, 'from-file.duckdb'))).toBe(true);
+    // MONITOR_DB set in the environment: the file's value is not used.
+    const fromEnv = await sync({ MONITOR_DB: join(dir, 'from-env.duckdb') });
+    expect(fromEnv.code).toBe(0);
+    expect(existsSync(join(dir, 'from-env.duckdb'))).toBe(true);
+    // ENV_FILE names a file that is not there: said in Russian, exit 2.
+    const missing = await sync({ ENV_FILE: 'нет-такого.env' });
+    expect(missing.code).toBe(2);
+    expect(missing.out).toContain(`файл настроек ${join(work, 'нет-такого.env')} (ENV_FILE) не найден`);
+  }, 60_000);
 });

@@ -15,6 +15,7 @@ const LAYERS: [string, number][] = [
   ['server/main.ts', 1],
   ['server/startup.ts', 1],
   ['server/config.ts', 1],
+  ['server/env.ts', 1],
   ['server/threadpool.ts', 1],
   ['server/cli/', 1],
   ['client/main.ts', 1],
