@@ -7,7 +7,7 @@
  * session's CSRF token. An account whose password was given to it by somebody else is sent to
  * «Сменить пароль» until it sets its own (the server refuses everything else to it).
  */
-import { LOGIN_PATH, PASSWORD_PATH, safeNextPath } from '../shared/routes.ts';
+import { HELP_PATH, LOGIN_PATH, PASSWORD_PATH, safeNextPath } from '../shared/routes.ts';
 
 export type Role = 'coordinator' | 'school' | 'region';
 
@@ -165,7 +165,7 @@ export async function showLogin(host: HTMLElement): Promise<void> {
   help.className = 'login-help';
   help.textContent = 'Учётные записи выдаёт муниципальный координатор. Забыли пароль — обратитесь к нему. ';
   const guide = document.createElement('a');
-  guide.href = '/help';
+  guide.href = HELP_PATH;
   guide.textContent = 'Как заполнять таблицу наставничества (справка и шаблон для школ)';
   help.append(guide);
   host.replaceChildren(form, help);
@@ -267,7 +267,7 @@ export function showPasswordChange(host: HTMLElement): void {
   currentPassword.focus();
 }
 
-/** The account box: who is logged in, in which role, and «Выйти». */
+/** The account box: who is logged in, in which role, «Справка», «Сменить пароль» and «Выйти». */
 export function renderAccount(box: HTMLElement, banner: HTMLElement): void {
   const s = current;
   box.hidden = !s || s.via !== 'session';
@@ -289,6 +289,12 @@ export function renderAccount(box: HTMLElement, banner: HTMLElement): void {
   change.addEventListener('click', () => {
     change.href = passwordHref();
   });
+  // «Справка»: how to fill the spreadsheet, with the template (the page the schools' staff read).
+  const help = document.createElement('a');
+  help.className = 'account__help';
+  help.href = HELP_PATH;
+  help.textContent = 'Справка';
+  help.title = 'Как заполнять таблицу наставничества: листы, столбцы, значения; шаблон для школ';
   const logout = document.createElement('button');
   logout.type = 'button';
   logout.className = 'account__logout';
@@ -299,5 +305,5 @@ export function renderAccount(box: HTMLElement, banner: HTMLElement): void {
       location.assign(LOGIN_PATH);
     })();
   });
-  box.replaceChildren(who, role, change, logout);
+  box.replaceChildren(who, role, help, change, logout);
 }

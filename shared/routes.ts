@@ -31,6 +31,10 @@ export const COORDINATOR_PAGES: readonly string[] = ['/users'];
 /** The printable report (no navigation, no filters): `/report?from&to&type&org`; `GET /api/report.pdf` prints it. */
 export const REPORT_PATH = '/report';
 
+/** How to fill the spreadsheet (public: the schools' staff need no account), and the template: served by the server itself. */
+export const HELP_PATH = '/help';
+export const TEMPLATE_PATH = '/template.xlsx';
+
 /** The login form (public; every other page sends an anonymous visitor here with `?next=`). */
 export const LOGIN_PATH = '/login';
 

@@ -8,8 +8,7 @@ import { Router, type Response } from 'express';
 import { schoolDocsHtml } from '../contract/schoolDocs.ts';
 import { buildTemplate } from '../template/xlsx.ts';
 
-export const HELP_PATH = '/help';
-export const TEMPLATE_PATH = '/template.xlsx';
+import { HELP_PATH, TEMPLATE_PATH } from '../../shared/routes.ts';
 
 function sendOnce(res: Response, body: Buffer, type: string): void {
   res.set({ ETag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, 'Cache-Control': 'no-cache' }).type(type).send(body);

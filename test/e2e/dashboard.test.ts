@@ -410,4 +410,18 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(readable(await page.locator('#freshness-table tr[data-org="СОШ-5"]').textContent())).toContain(DEMO_STALE_MESSAGE);
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
+
+  it('offers «Справка» in the account box after login: the page for the schools with the template', async () => {
+    await page.goto(`${server.url}/?${query(YEAR_2024)}`);
+    await ready(page);
+    const help = page.locator('#account .account__help');
+    await expect(help.isVisible()).resolves.toBe(true);
+    await expect(help.getAttribute('href')).resolves.toBe('/help');
+    await help.click();
+    await page.waitForURL((url) => url.pathname === '/help');
+    await expect(page.locator('h1').textContent()).resolves.toContain('таблиц');
+    await expect(page.locator('a[href="/template.xlsx"]').count()).resolves.toBe(1);
+    await page.goBack();
+    await ready(page);
+  }, 30_000);
 });
