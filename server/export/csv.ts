@@ -1,5 +1,6 @@
 /**
- * CSV for Russian Excel: UTF-8 with BOM, `;` separator, CRLF, RFC 4180 quoting; text that a
+ * CSV for Russian Excel: UTF-8 with BOM, `;` separator, decimal comma (unless asked for a point),
+ * CRLF, RFC 4180 quoting; text that a
  * spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) is neutralized with a quote.
  */
 import { csvField } from '../sources/csv.ts';
@@ -11,7 +12,7 @@ export function neutralizeFormula(s: string): string {
 }
 
 export interface CsvOptions {
-  /** `comma`: decimal comma for Russian Excel; default a point. */
+  /** Default `comma`: the decimal comma Russian Excel reads as a number; `point` for programs. */
   decimal?: 'point' | 'comma';
   /** `names`: machine column names in the header; default the Russian titles. */
   header?: 'titles' | 'names';
@@ -23,7 +24,7 @@ export function toCsv(columns: readonly MetricColumn[], rows: readonly Row[], op
     if (v === null || v === undefined) return '';
     if (typeof v === 'number') {
       const s = String(v);
-      return opts.decimal === 'comma' ? s.replace('.', ',') : s;
+      return opts.decimal === 'point' ? s : s.replace('.', ',');
     }
     if (typeof v === 'boolean') return v ? 'да' : 'нет';
     return csvField(neutralizeFormula(String(v)), sep);

@@ -35,11 +35,14 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
       return;
     }
     if (format !== 'csv') throw badRequest('неверный параметр format: допустимы json и csv');
+    // For Russian Excel by default (decimal comma, Russian titles); `decimal=point&header=names` for programs.
+    if (decimal !== undefined && decimal !== 'comma' && decimal !== 'point') throw badRequest('неверный параметр decimal: допустимы comma (по умолчанию, для Excel) и point');
+    if (header !== undefined && header !== 'titles' && header !== 'names') throw badRequest('неверный параметр header: допустимы titles (по умолчанию) и names');
     const result = await deps.cache.rows(m.name, params, work);
     const columns = [...(params.grain === 'month' ? [{ name: 'month', title: 'Месяц (конец)', unit: 'текст' as const }] : []), ...allColumns(m)];
     await audit(req, res, 'export_csv', m.name, `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
     const csv = toCsv(columns, result.rows, {
-      decimal: decimal === 'comma' ? 'comma' : 'point',
+      decimal: decimal === 'point' ? 'point' : 'comma',
       header: header === 'names' ? 'names' : 'titles',
     });
     res

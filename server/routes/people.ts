@@ -69,7 +69,7 @@ const query = z.object({
   org: z.union([z.string().max(60), z.array(z.string().max(60)).max(200)]).optional(),
   type: z.string().max(100).optional(),
   format: z.enum(['json', 'csv'], { error: 'неверный параметр format: допустимы json и csv' }).optional(),
-  decimal: z.enum(['point', 'comma']).optional(),
+  decimal: z.enum(['point', 'comma'], { error: 'неверный параметр decimal: допустимы comma (по умолчанию, для Excel) и point' }).optional(),
 });
 
 /** Lists as text for CSV cells: «a; b». Booleans as Да/Нет. */
@@ -107,7 +107,7 @@ export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
         res
           .type('text/csv; charset=utf-8')
           .attachment(`${title}_${on}.csv`)
-          .send(toCsv(columns, forCsv(rows), { decimal: q.decimal === 'comma' ? 'comma' : 'point', header: 'titles' }));
+          .send(toCsv(columns, forCsv(rows), { decimal: q.decimal === 'point' ? 'point' : 'comma', header: 'titles' }));
         return;
       }
       res.set('Cache-Control', 'no-store').json({ date: on, orgs, columns, rows });

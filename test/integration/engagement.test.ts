@@ -140,7 +140,8 @@ describe('engagement from the folder fixture', () => {
   });
 
   it('exports the same rows as CSV for Russian Excel', async () => {
-    const res = await server.fetch(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&format=csv&decimal=comma`);
+    // Russian Excel by default: `;`, decimal comma, Russian titles — no parameter needed.
+    const res = await server.fetch(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&format=csv`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
     const buf = Buffer.from(await res.arrayBuffer());
@@ -154,6 +155,16 @@ describe('engagement from the folder fixture', () => {
       'ДОУ-1;МДОУ «Детский сад № 1 «Ромашка»»;Детский сад;8;2;3;5;0,625',
       'Итого;;;16;6;7;12;0,75',
     ]);
+    // `decimal=point` for a program; a wrong value is refused, not guessed.
+    const point = (await (await server.fetch(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&format=csv&decimal=point`)).text()).trimEnd().split('\r\n');
+    expect(point.slice(1)).toEqual([
+      'СОШ-1;МОУ «Средняя общеобразовательная школа № 1»;Школа;8;4;4;7;0.875',
+      'ДОУ-1;МДОУ «Детский сад № 1 «Ромашка»»;Детский сад;8;2;3;5;0.625',
+      'Итого;;;16;6;7;12;0.75',
+    ]);
+    const wrong = await server.getJson(`/api/metrics/engagement?from=2023-09-01&to=2024-08-31&format=csv&decimal=dot`);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toBe('неверный параметр decimal: допустимы comma (по умолчанию, для Excel) и point');
   });
 
   it('answers errors in one JSON shape', async () => {

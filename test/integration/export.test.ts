@@ -106,7 +106,8 @@ describe('XLSX export', () => {
 describe('CSV export', () => {
   it('parses back to the API rows', async () => {
     const { body } = await server.getJson(`/api/metrics/professional_development?${PERIOD}`);
-    const res = await server.fetch(`/api/metrics/professional_development?${PERIOD}&format=csv&header=names`);
+    // For a program: names in the header and a decimal point (the default is for Russian Excel).
+    const res = await server.fetch(`/api/metrics/professional_development?${PERIOD}&format=csv&header=names&decimal=point`);
     const [head, ...lines] = parseCsv(await res.text()).filter((l) => l.length > 1);
     expect(head![0]).toBe('org');
     const back = lines.map((l) => Object.fromEntries(head!.map((h, i) => [h, l[i]])));
