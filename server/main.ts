@@ -31,8 +31,8 @@ async function main(): Promise<void> {
   const writer = config.SHEETS_WRITEBACK === '1' ? writerFromConfig(config) : null;
   // A sync that was running when the process last stopped is marked interrupted (not running forever).
   await db.write((w) => markInterrupted(w));
-  const sync = (trigger: 'start' | 'schedule' | 'api') =>
-    runSync({ db, source, trigger, staleAfterHours: config.STALE_AFTER_HOURS }).then((s) => {
+  const sync = (trigger: 'start' | 'schedule' | 'api' | 'school', org?: string) =>
+    runSync({ db, source, trigger, staleAfterHours: config.STALE_AFTER_HOURS, ...(org !== undefined ? { only: [org], full: true } : {}) }).then((s) => {
       log(summaryLine(s));
       warm();
       if (writer) void writeBack(db, { writer, summary: s, log }).catch(() => undefined);
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const app = createApp({
     db,
     // No source over real data: nothing to sync from (the demo is never loaded into it).
-    startSync: realSince !== null ? null : () => sync('api'),
+    startSync: realSince !== null ? null : (request) => sync(request?.trigger ?? 'api', request?.org),
     client: await createClientRouter(),
     log,
     metricCache,

@@ -134,6 +134,28 @@ INSERT INTO audit_log VALUES (nextval('audit_seq'), now()::TIMESTAMP, $actor, $r
 -- Parameters: $limit (INTEGER).
 SELECT id, ts::VARCHAR AS ts, actor, role, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT $limit;
 
+-- name: audit_filtered
+-- The audit entries matching the filters (each NULL = any), newest first: the operations page.
+-- $actor matches a part of the login, case-insensitive (no pattern characters: `contains`).
+-- Parameters: $action (VARCHAR), $actor (VARCHAR), $from, $to (DATE, both ends inclusive), $limit (INTEGER).
+SELECT id, ts::VARCHAR AS ts, actor, role, action, target, detail, ip FROM audit_log
+WHERE ($action IS NULL OR action = $action)
+  AND ($actor IS NULL OR contains(lower(actor), lower($actor)))
+  AND ($from IS NULL OR ts >= CAST($from AS DATE))
+  AND ($to IS NULL OR ts < CAST($to AS DATE) + INTERVAL 1 DAY)
+ORDER BY id DESC LIMIT $limit;
+
+-- name: audit_actions
+-- The actions the audit log holds (for the filter), alphabetically.
+-- Parameters: none.
+SELECT DISTINCT action FROM audit_log ORDER BY action;
+
+-- name: last_audit_of
+-- When the action was last recorded for the target, and how many seconds ago (both NULL: never),
+-- on the database's clock, as the entries are written: the school's re-read limit.
+-- Parameters: $action, $target (VARCHAR).
+SELECT max(ts)::VARCHAR AS ts, epoch(now()::TIMESTAMP - max(ts))::DOUBLE AS age_s FROM audit_log WHERE action = $action AND target = $target;
+
 -- name: count_old_audit
 -- How many audit entries are older than the cutoff: n (INTEGER).
 -- Parameters: $cutoff (DOUBLE, seconds since the epoch).

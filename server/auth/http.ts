@@ -19,6 +19,7 @@
 import { registryName } from '../sync/state.ts';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import { isoDate } from '../metrics/params.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http/errors.ts';
 import { sameSecret } from './secrets.ts';
@@ -220,6 +221,15 @@ export function clientIp(req: Request): string {
  * `POST /api/session/logout`, `POST /api/session/password` (change one's own password),
  * `GET /api/session/options`, `POST /api/session/demo`, `GET /api/audit`.
  */
+/** `GET /api/audit` filters: each optional; days both inclusive. */
+const auditQuery = z.object({
+  action: z.string({ error: 'неверный параметр action: одно действие' }).trim().min(1).max(60, 'неверный параметр action').optional(),
+  actor: z.string({ error: 'неверный параметр actor: одна строка' }).trim().min(1).max(100, 'неверный параметр actor: длиннее 100 знаков').optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  limit: z.string({ error: 'неверный параметр limit: число' }).regex(/^\d{1,4}$/, 'неверный параметр limit: число от 1 до 1000').optional(),
+});
+
 export function sessionRouter(deps: { db: Db; auth: AuthDeps }): Router {
   const r = Router();
   const orgName = async (org: string | null) => (org ? registryName(deps.db, org) : null);
@@ -316,8 +326,13 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps }): Router {
 
   r.get('/audit', async (req, res) => {
     requireCoordinatorAccount(res, 'журнал действий');
-    const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
-    res.json({ entries: await deps.auth.store.auditLog(limit) });
+    const parsed = auditQuery.safeParse(req.query);
+    if (!parsed.success) throw new HttpError(400, 'bad_request', parsed.error.issues[0]!.message);
+    const f = parsed.data;
+    if (f.from && f.to && f.from > f.to) throw new HttpError(400, 'bad_request', `конец периода (${f.to}) раньше его начала (${f.from})`);
+    const limit = Math.min(Math.max(Number(f.limit ?? 100) || 100, 1), 1000);
+    const { entries, actions } = await deps.auth.store.auditSearch({ action: f.action, actor: f.actor, from: f.from, to: f.to, limit });
+    res.set('Cache-Control', 'no-store').json({ entries, actions });
   });
 
   return r;

@@ -104,6 +104,17 @@ export interface UserInfo {
   must_change_password: boolean;
 }
 
+/** Filters of the audit log (the operations page): each absent means any. */
+export interface AuditFilter {
+  action?: string | undefined;
+  /** A part of the login, case-insensitive. */
+  actor?: string | undefined;
+  /** Days, both inclusive (YYYY-MM-DD). */
+  from?: string | undefined;
+  to?: string | undefined;
+  limit: number;
+}
+
 export interface TokenInfo {
   id: number;
   name: string;
@@ -483,6 +494,21 @@ export class AuthStore {
 
   async auditLog(limit = 100): Promise<Row[]> {
     return this.db.query(q('latest_audit'), { limit });
+  }
+
+  /** The audit entries matching the filters (absent = any), newest first, and every action there is. */
+  async auditSearch(f: AuditFilter): Promise<{ entries: Row[]; actions: string[] }> {
+    const [entries, actions] = await Promise.all([
+      this.db.query(q('audit_filtered'), { action: f.action ?? null, actor: f.actor ?? null, from: f.from ?? null, to: f.to ?? null, limit: f.limit }),
+      this.db.query(q('audit_actions')),
+    ]);
+    return { entries, actions: actions.map((r) => String(r.action)) };
+  }
+
+  /** How many seconds ago `action` was last recorded for `target`, or null when never. */
+  async secondsSinceAudit(action: string, target: string): Promise<number | null> {
+    const [r] = await this.db.query(q('last_audit_of'), { action, target });
+    return r?.age_s == null ? null : Number(r.age_s);
   }
 
   // ---- housekeeping --------------------------------------------------------------------------

@@ -27,26 +27,22 @@ import { practicesRouter } from '../routes/practices.ts';
 import { qualityRouter } from '../routes/quality.ts';
 import { reportRouter } from '../routes/report.ts';
 import { helpRouter } from '../routes/help.ts';
-import { syncRouter } from '../routes/sync.ts';
+import { syncRouter, type StartSync } from '../routes/sync.ts';
 import { holdsRouter } from '../routes/holds.ts';
 import { usersRouter } from '../routes/users.ts';
-import type { SyncSummary } from '../sync/run.ts';
 
 export interface AppDeps {
   db: Db;
   /** The clock (tests pin it). */
   now?: () => Date;
   /** Starts a sync in the background; null when no source is configured. */
-  startSync?: (() => Promise<SyncSummary>) | null;
+  startSync?: StartSync | null;
   /** The client (dashboard pages); omitted in API-only tests. */
   client?: Router;
   log?: (line: string) => void;
   /** Cached metric answers; main.ts passes its own to warm it after each sync. */
   metricCache?: MetricCache;
-  /**
-   * Accounts and sessions. Required, so that every caller decides: null opens every route to
-   * everyone as a coordinator — only for API tests of the metrics, never for a server.
-   */
+  /** Accounts and sessions: every route but the public ones needs a session or an API token. */
   auth: AuthDeps;
   /** `trust proxy` of Express (TRUST_PROXY): behind a reverse proxy, `req.secure` and `req.ip` come from it. */
   trustProxy?: string | number | boolean;

@@ -12,12 +12,13 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { auditor, requireWriter, type AuthDeps } from '../auth/http.ts';
+import type { StartSync } from './sync.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { AcceptError, REGISTRY_WORD, acceptShrink } from '../sync/holds.ts';
-import { syncInProgress, type SyncSummary } from '../sync/run.ts';
+import { syncInProgress } from '../sync/run.ts';
 
-export function holdsRouter(deps: { db: Db; startSync: (() => Promise<SyncSummary>) | null; auth: AuthDeps }): Router {
+export function holdsRouter(deps: { db: Db; startSync: StartSync | null; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
 

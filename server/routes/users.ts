@@ -11,6 +11,12 @@
  * login (`must_change_password`; until then the account reaches only «Сменить пароль»).
  *   DELETE /api/users/:login               (not the last coordinator)
  *
+ * API tokens for scripts, made and revoked while the server runs (`npm run token` does the same
+ * with the server stopped): the token is shown once, only its hash is kept.
+ *   GET    /api/tokens                     every token (never the secret), revoked ones too
+ *   POST   /api/tokens                     { name, role, org? } → the token, shown once
+ *   POST   /api/tokens/:id/revoke          revokes it: its next request is refused
+ *
  * Coordinator only, not the demo session; CSRF-checked like every POST; every change audited.
  */
 import { Router } from 'express';
@@ -32,6 +38,12 @@ function asHttp(e: unknown): never {
   if (e instanceof AuthError) throw new HttpError(/уже есть/.test(e.message) ? 409 : 400, 'bad_request', e.message);
   throw e;
 }
+
+const newToken = z.object({
+  name: z.string({ error: 'укажите название токена' }).trim().min(1, 'укажите название токена').max(100, 'название длиннее 100 знаков'),
+  role: z.enum(['coordinator', 'school', 'region'], { error: 'роль: coordinator, school или region' }),
+  org: z.string().trim().max(60).nullish(),
+});
 
 export function usersRouter(deps: { auth: AuthDeps }): Router {
   const r = Router();
@@ -71,6 +83,30 @@ export function usersRouter(deps: { auth: AuthDeps }): Router {
     await store().removeUser(req.params.login).catch(asHttp);
     await audit(req, res, 'user_remove', req.params.login.toLowerCase());
     res.json({ ok: true });
+  });
+
+  r.get('/tokens', async (_req, res) => {
+    requireWriter(res, 'список API-токенов');
+    res.set('Cache-Control', 'no-store').json({ tokens: await store().listTokens() });
+  });
+
+  r.post('/tokens', async (req, res) => {
+    requireWriter(res, 'создание API-токенов');
+    const parsed = newToken.safeParse(req.body ?? {});
+    if (!parsed.success) throw badRequest(parsed.error.issues[0]!.message);
+    const { name, role, org } = parsed.data;
+    const made = await store().createToken({ name, role, org: org ?? null }).catch(asHttp);
+    await audit(req, res, 'token_add', `${made.info.id} ${made.info.name}`, `${role}${made.info.org ? ` ${made.info.org}` : ''}`);
+    res.status(201).set('Cache-Control', 'no-store').json({ token: made.info, secret: made.token });
+  });
+
+  r.post('/tokens/:id/revoke', async (req, res) => {
+    requireWriter(res, 'отзыв API-токенов');
+    const id = String(req.params.id);
+    if (!/^\d{1,9}$/.test(id)) throw badRequest('номер токена — число');
+    await store().revokeToken(id).catch(asHttp);
+    await audit(req, res, 'token_revoke', id);
+    res.set('Cache-Control', 'no-store').json({ revoked: Number(id) });
   });
 
   return r;

@@ -43,6 +43,7 @@ import {
 } from './state.ts';
 
 export { markInterrupted, markStale } from './state.ts';
+import { progressFetched, progressFinished, progressOrg, progressStarted } from './progress.ts';
 import { LOAD_BATCH_ROWS, Loader, PeopleDirectory, outcome, type Fetched, type LoadBatchStats } from './loader.ts';
 export type { LoadBatchStats } from './loader.ts';
 import {
@@ -94,7 +95,13 @@ export interface SyncOptions {
   limits?: Partial<SyncLimits>;
   now?: () => Date;
   full?: boolean;
-  trigger?: 'cli' | 'start' | 'schedule' | 'api' | 'test';
+  trigger?: 'cli' | 'start' | 'schedule' | 'api' | 'school' | 'test';
+  /**
+   * Read only these organizations (codes from the registry): a school's re-read of its own sheet,
+   * a coordinator's re-read of one organization. The registry is read whole as always; the
+   * others are left as they are (not read, not in the summary).
+   */
+  only?: readonly string[];
   /** An organization not read successfully for longer than this is flagged stale (STALE_AFTER_HOURS). Default 48. */
   staleAfterHours?: number;
   concurrency?: number;
@@ -147,6 +154,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   const demoOnly = await holdsOnlyDemoData(db);
   const demoOverReal = source.kind === 'demo' && !demoOnly;
   const runId = await db.write((w) => startRun(w, { started: isoTs(started), source, trigger: opts.trigger ?? 'cli', demoOnly }));
+  progressStarted(runId, opts.trigger ?? 'cli', opts.only?.length === 1 ? opts.only[0]! : null, started.toISOString());
   const summary: SyncSummary = {
     runId,
     status: 'ok',
@@ -170,9 +178,14 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   if (summary.status !== 'failed' && t.failed + t.held > 0) summary.status = t.ok + t.unchanged > 0 ? 'partial' : 'failed';
   // Also when the registry could not be read: an organization not read for too long is stale.
   await markStale(db, now(), opts.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS).catch(() => undefined);
-  await db.write((w) => finishRun(w, summary, isoTs(now())));
-  // Statuses, registry and quality counts changed too, even when no rows did.
-  db.bumpDataVersion();
+  try {
+    await db.write((w) => finishRun(w, summary, isoTs(now())));
+    // Statuses, registry and quality counts changed too, even when no rows did.
+    db.bumpDataVersion();
+  } finally {
+    // After the data version: a page that reloads on «finished» reads the new data.
+    progressFinished(summary, summaryLine(summary), now().toISOString());
+  }
   return summary;
 }
 
@@ -204,13 +217,16 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   if (stop !== null) throw new SourceError(stop, 'bad_shape');
 
   const states = await storedVersions(db);
-  const active = registry.entries.filter((e) => e.active);
-  for (const e of registry.entries.filter((x) => !x.active)) {
+  const only = opts.only ? new Set(opts.only) : null;
+  const chosen = only ? registry.entries.filter((e) => only.has(e.code)) : registry.entries;
+  if (only && chosen.length === 0) throw new SourceError(`организации ${[...only].join(', ')} нет в реестре организаций`, 'not_found');
+  const active = chosen.filter((e) => e.active);
+  for (const e of chosen.filter((x) => !x.active)) {
     summary.orgs.push(outcome(e.code, 'inactive', 'организация отмечена в реестре как неактивная', 0));
   }
   // A code whose registry row is broken is not synced this time (its stored data is kept).
   const entryCodes = new Set(registry.entries.map((e) => e.code));
-  const broken = [...new Set(registry.brokenCodes)].filter((c) => !entryCodes.has(c));
+  const broken = [...new Set(registry.brokenCodes)].filter((c) => !entryCodes.has(c) && (only === null || only.has(c)));
   const total = active.length + broken.length;
   let done = 0;
   const report = (o: OrgOutcome) => {
@@ -227,6 +243,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     t.retries += o.retries;
     done++;
     opts.onProgress?.(o, done, total);
+    progressOrg(o, done, total);
   };
 
   for (const code of broken) {
@@ -293,7 +310,9 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
             f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, t0, error: e };
           }
           people.settle(entry.code);
-          opts.onFetched?.(++fetchedCount, active.length);
+          fetchedCount++;
+          opts.onFetched?.(fetchedCount, active.length);
+          progressFetched(fetchedCount, active.length);
           await loader.take(index, f);
         }),
       ),
