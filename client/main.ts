@@ -28,6 +28,7 @@ import { exportHref, NAV_ITEMS, pageHref, REPORT_PATH, routeOf, sameRoute, type 
 import { createProfessionalDevelopmentPage } from './pages/professionalDevelopment.ts';
 import { createProgramsPage } from './pages/programs.ts';
 import { createUsersPage } from './pages/users.ts';
+import { createOperationsPage } from './pages/operations.ts';
 import { createPeoplePage } from './pages/people.ts';
 import { createPracticesPage } from './pages/practices.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
@@ -149,6 +150,8 @@ function createPage(target: Route, ctx: PageContext): Page {
       return createDataQualityPage(ui.content, ctx);
     case '/users':
       return createUsersPage(ui.content, ctx);
+    case '/operations':
+      return createOperationsPage(ui.content, ctx);
     case '/people':
       return createPeoplePage(ui.content, ctx);
     case '/practices':

@@ -19,6 +19,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/people', title: 'Наставники и наставляемые' },
   { path: '/practices', title: 'Практики и мероприятия' },
   { path: '/data-quality', title: 'Качество данных' },
+  { path: '/operations', title: 'Синхронизация' },
   { path: '/users', title: 'Пользователи' },
 ];
 
@@ -26,7 +27,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
 export const NAMED_PAGES: readonly string[] = ['/people', '/data-quality'];
 
 /** Pages only a coordinator's account sees (the server refuses them to the others). */
-export const COORDINATOR_PAGES: readonly string[] = ['/users'];
+export const COORDINATOR_PAGES: readonly string[] = ['/operations', '/users'];
 
 /** The printable report (no navigation, no filters): `/report?from&to&type&org`; `GET /api/report.pdf` prints it. */
 export const REPORT_PATH = '/report';

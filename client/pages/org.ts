@@ -24,6 +24,7 @@ import { orgProfileSpec, type ProfileItem } from '../charts/orgProfile.ts';
 import { pairsByFormSpec, pairsByTopicSpec, totalPairs } from '../charts/pairs.ts';
 import { h, staleMark } from '../dom.ts';
 import { holdBox } from '../holds.ts';
+import { canReread, rereadBox } from '../reread.ts';
 import { session } from '../session.ts';
 import { EMPTY, formatDate, formatDateTime, formatHours, formatInteger, formatOutOf, formatPercent, formatPoints } from '../format.ts';
 import { orderItem } from '../orderItems.ts';
@@ -293,6 +294,8 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
               // A held load's reason is the box below: not twice.
               if (own.last_message && own.last_status !== 'held') facts.push([catalog.columnTitle('data_quality', 'last_message'), own.last_message]);
               const nodes: HTMLElement[] = [h('dl', { className: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]))];
+              // The school that fixed its errors asks for a re-read itself (the coordinator too).
+              if (canReread(code)) nodes.push(rereadBox(code, signal));
               // A held load: the previous data stays until the coordinator accepts the shrink.
               if (own.last_status === 'held' && session()?.role !== 'region') {
                 nodes.unshift(holdBox(own.last_message ?? 'Загрузка задержана.', `/api/orgs/${encodeURIComponent(code)}/accept-shrink`, 'Принять уменьшение и загрузить'));

@@ -96,7 +96,7 @@ export function usersRouter(deps: { auth: AuthDeps }): Router {
     if (!parsed.success) throw badRequest(parsed.error.issues[0]!.message);
     const { name, role, org } = parsed.data;
     const made = await store().createToken({ name, role, org: org ?? null }).catch(asHttp);
-    await audit(req, res, 'token_add', `${made.info.id} ${made.info.name}`, `${role}${made.info.org ? ` ${made.info.org}` : ''}`);
+    await audit(req, res, 'token_create', `${made.info.id} ${made.info.name}`, `${role}${made.info.org ? ` ${made.info.org}` : ''}`);
     res.status(201).set('Cache-Control', 'no-store').json({ token: made.info, secret: made.token });
   });
 

@@ -1,0 +1,103 @@
+/**
+ * «Перечитать таблицу сейчас» on an organization's page (issue #20): when its sheet was last
+ * read, and a re-read of it — a school account its own sheet, at most once in 10 minutes (the
+ * server keeps the limit and says when the next one is possible); a coordinator any
+ * organization. `POST /api/sync/org` answers with the outcome once the sheet is read.
+ */
+import { h } from './dom.ts';
+import { formatDateTime, formatInteger } from './format.ts';
+import { errorText, send, session } from './session.ts';
+
+interface ReadState {
+  org: string;
+  last_success: string | null;
+  last_attempt: string | null;
+  last_status: string | null;
+  configured: boolean;
+  running: boolean;
+  /** Seconds until a school may ask again (0: now). */
+  wait_s: number;
+}
+
+interface Outcome {
+  status: string;
+  message: string | null;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+}
+
+/** Whether the session may ask for a re-read of `code`: its own school account, or a coordinator's (not the demo). */
+export function canReread(code: string): boolean {
+  const s = session();
+  if (!s || s.read_only) return false;
+  return s.role === 'coordinator' || (s.role === 'school' && s.org === code);
+}
+
+/** «в 14:35 (через 7 мин)» for a wait of `seconds` from now. */
+function whenText(seconds: number, now = new Date()): string {
+  const at = new Date(now.getTime() + seconds * 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `в ${pad(at.getHours())}:${pad(at.getMinutes())} (через ${Math.max(1, Math.ceil(seconds / 60))} мин)`;
+}
+
+export function rereadBox(code: string, signal: AbortSignal): HTMLElement {
+  const school = session()?.role === 'school';
+  const query = school ? '' : `?org=${encodeURIComponent(code)}`;
+  const last = h('p', { className: 'reread__last' });
+  const button = h('button', { className: 'action-button action-button--secondary', id: 'reread', attrs: { type: 'button' } }, 'Перечитать таблицу сейчас');
+  const result = h('p', { className: 'reread__result', id: 'reread-result', attrs: { role: 'status', 'aria-live': 'polite' } });
+  const box = h('div', { className: 'reread', id: 'reread-box' }, last, h('div', { className: 'reread__actions' }, button, result));
+
+  const draw = (s: ReadState) => {
+    last.textContent = s.last_success
+      ? `Таблица последний раз прочитана ${formatDateTime(s.last_success)}${s.last_attempt && s.last_attempt !== s.last_success ? `; последняя попытка — ${formatDateTime(s.last_attempt)}` : ''}.`
+      : 'Таблица ещё ни разу не была прочитана успешно.';
+    button.hidden = !s.configured;
+    button.disabled = s.wait_s > 0 || s.running;
+    box.dataset.wait = String(s.wait_s);
+    if (!s.configured) result.textContent = 'Синхронизация на сервере не настроена.';
+    else if (s.wait_s > 0) result.textContent = `Перечитать таблицу снова можно будет ${whenText(s.wait_s)}.`;
+  };
+
+  void (async () => {
+    try {
+      const response = await fetch(`/api/sync/org${query}`, { headers: { Accept: 'application/json' }, signal, cache: 'no-store' });
+      if (!response.ok) {
+        box.hidden = true;
+        return;
+      }
+      draw((await response.json()) as ReadState);
+    } catch {
+      box.hidden = true;
+    }
+  })();
+
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    result.textContent = 'Читаю таблицу…';
+    void (async () => {
+      try {
+        const response = await send('POST', '/api/sync/org', school ? {} : { org: code });
+        if (!response.ok) {
+          result.textContent = await errorText(response);
+          const wait = Number(response.headers.get('Retry-After') ?? 0);
+          button.disabled = wait > 0;
+          return;
+        }
+        const body = (await response.json()) as { status?: string; outcome?: Outcome | null; message?: string | null; state: ReadState; started?: boolean };
+        draw(body.state);
+        const o = body.outcome;
+        const said = body.started
+          ? 'Таблица читается; результат появится на этой странице после обновления.'
+          : o && (o.status === 'ok' || o.status === 'unchanged')
+            ? `Таблица прочитана: загружено строк ${formatInteger(o.rowsLoaded)}, в карантине ${formatInteger(o.rowsQuarantined)}${o.message ? `; ${o.message}` : ''}. Обновите страницу, чтобы увидеть новые данные.`
+            : `Таблицу прочитать не удалось: ${o?.message ?? body.message ?? 'причина не указана'}.`;
+        result.textContent = body.state.wait_s > 0 ? `${said} Перечитать снова можно будет ${whenText(body.state.wait_s)}.` : said;
+      } catch {
+        result.textContent = 'Сервер недоступен. Проверьте подключение к сети и повторите.';
+        button.disabled = false;
+      }
+    })();
+  });
+  return box;
+}
