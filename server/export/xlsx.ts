@@ -10,6 +10,7 @@ import { ruDate, serialFromIso } from '../contract/index.ts';
 import type { Row } from '../db/db.ts';
 import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
 import { neutralizeFormula } from './csv.ts';
+import { comparedColumns, type ComparedRow, type Period } from '../../shared/compare.ts';
 
 const NUMBER_FORMAT: Partial<Record<MetricColumn['unit'], string>> = {
   'доля': '0.0%',
@@ -51,6 +52,8 @@ export interface WorkbookMeta {
   dataVersion: string | null;
   /** Freshness per organization (from data_quality). */
   freshness: Row[];
+  /** Period against period: the base period, and per metric its rows joined (sheets «Сравн. …»). */
+  comparison?: { base: Period; sheets: { def: MetricDef; rows: ComparedRow[] }[] } | undefined;
 }
 
 function fitWidths(ws: ExcelJS.Worksheet): void {
@@ -94,6 +97,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   ws.addRow([]);
   const rows: [string, string][] = [
     ['Период', `с ${ruDate(p.from)} по ${ruDate(p.to)}`],
+    ...(meta.comparison ? ([['Период сравнения', `с ${ruDate(meta.comparison.base.from)} по ${ruDate(meta.comparison.base.to)} (листы «Сравн. …»: значения за оба периода и изменение)`]] as [string, string][]) : []),
     ['Тип организаций', p.type ?? 'все'],
     ['Организации', p.org.length ? p.org.map(neutralizeFormula).join(', ') : 'все'],
     ['Сформировано', meta.generatedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
@@ -122,11 +126,58 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   fitWidths(ws);
 }
 
+/**
+ * A comparison sheet: per organization (and key), for every count, share and measure, its value
+ * in the base period, in the current one, and the change (a share's in percentage points).
+ */
+function addComparisonSheet(wb: ExcelJS.Workbook, def: MetricDef, rows: readonly ComparedRow[], base: Period, current: Period, used: Set<string>): void {
+  let name = `Сравн. ${def.short}`.slice(0, 31);
+  for (let i = 2; used.has(name); i++) name = `${`Сравн. ${def.short}`.slice(0, 31 - String(i).length - 1)} ${i}`;
+  used.add(name);
+  const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1, xSplit: 2 }] });
+  const period = (x: Period) => `${ruDate(x.from)}–${ruDate(x.to)}`;
+  const cols = comparedColumns(def);
+  const head: string[] = ['Код организации', 'Организация', 'Тип', ...def.keys.map((k) => k.title)];
+  for (const c of cols) {
+    const unit = UNIT_SUFFIX[c.unit] ?? '';
+    head.push(`${c.title}${unit}: ${period(base)}`, `${c.title}${unit}: ${period(current)}`, `${c.title}: изменение${c.unit === 'доля' ? ', п.п.' : unit}`);
+  }
+  const header = ws.addRow(head);
+  header.font = { bold: true };
+  header.alignment = { wrapText: true, vertical: 'top' };
+  for (const r of rows) {
+    const values: ExcelJS.CellValue[] = [
+      r.org === null ? 'Итого' : neutralizeFormula(r.org),
+      r.org_name === null ? null : neutralizeFormula(r.org_name),
+      r.org_type === null ? null : neutralizeFormula(r.org_type),
+      ...def.keys.map((k) => (r.keys[k.name] === null || r.keys[k.name] === undefined ? null : neutralizeFormula(String(r.keys[k.name])))),
+    ];
+    const formats: (string | undefined)[] = values.map(() => undefined);
+    for (const c of cols) {
+      const v = r.values[c.name]!;
+      const f = NUMBER_FORMAT[c.unit];
+      values.push(v.base, v.current, v.delta === null ? null : c.unit === 'доля' ? Number((v.delta * 100).toPrecision(12)) : v.delta);
+      formats.push(f, f, c.unit === 'доля' ? '+0.0;-0.0;0.0' : c.unit === 'ч' || c.unit === 'п.п.' ? '+0.0;-0.0;0.0' : '+0;-0;0');
+    }
+    const row = ws.addRow(values);
+    formats.forEach((f, i) => {
+      if (f) row.getCell(i + 1).numFmt = f;
+    });
+    if (r.org === null) row.font = { bold: true };
+  }
+  fitWidths(ws);
+  ws.getRow(1).height = 48;
+}
+
 export async function buildWorkbook(sheets: SheetData[], meta: WorkbookMeta): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Наставничество: мониторинг';
   wb.created = meta.generatedAt;
   addParamsSheet(wb, meta);
   for (const s of sheets) addMetricSheet(wb, s);
+  if (meta.comparison) {
+    const used = new Set(sheets.map((s) => s.def.short));
+    for (const c of meta.comparison.sheets) addComparisonSheet(wb, c.def, c.rows, meta.comparison.base, meta.params, used);
+  }
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

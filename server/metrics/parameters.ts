@@ -88,3 +88,23 @@ export function parseParams(query: Record<string, unknown>, now: Date): MetricPa
   }
   return { from, to, org: res.data.org, type: res.data.type, grain };
 }
+
+/**
+ * The base period of a comparison (`cmp_from`, `cmp_to`, issue #20), or null when none is asked
+ * for. Both dates, a real period of at most MAX_PERIOD_YEARS, like the main one.
+ */
+export function parseComparison(query: Record<string, unknown>, now: Date): { from: string; to: string } | null {
+  const from = one(query.cmp_from);
+  const to = one(query.cmp_to);
+  if ((from === undefined || from === '') && (to === undefined || to === '')) return null;
+  if (typeof from !== 'string' || typeof to !== 'string' || from === '' || to === '') {
+    throw badRequest('для сравнения нужны оба параметра: cmp_from и cmp_to (начало и конец периода сравнения)');
+  }
+  try {
+    const p = parseParams({ from, to }, now);
+    return { from: p.from, to: p.to };
+  } catch (e) {
+    // The same checks as the main period, named for the comparison.
+    throw badRequest(`период сравнения: ${(e as Error).message.replace(/^неверный параметр from \(начало периода\)/, 'cmp_from').replace(/^неверный параметр to \(конец периода\)/, 'cmp_to')}`);
+  }
+}

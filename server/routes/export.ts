@@ -1,6 +1,7 @@
 /**
- * `GET /api/export.xlsx?from&to&type&org&metrics=a,b`: the workbook for the regional report —
- * the same rows as the API for the same parameters; `metrics` limits it to a page's indicators.
+ * `GET /api/export.xlsx?from&to&type&org&metrics=a,b[&cmp_from&cmp_to]`: the workbook for the
+ * regional report — the same rows as the API for the same parameters; `metrics` limits it to a
+ * page's indicators; with a comparison period, a sheet per indicator against that period.
  */
 import { lastDataRun } from '../sync/state.ts';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
 import { principalKey } from '../metrics/limits.ts';
-import { METRICS, metricDef, parseParams } from '../metrics/metrics.ts';
+import { METRICS, metricDef, parseComparison, parseParams } from '../metrics/metrics.ts';
+import { COMPARABLE_METRICS, compareRows } from '../../shared/compare.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
 import type { MetricCache } from '../metrics/cache.ts';
 
@@ -31,6 +33,8 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     if (names.length > METRICS.length) throw badRequest('слишком много показателей в параметре metrics');
     const defs = names.map(metricDef);
     const parsed = parseParams(query, deps.now());
+    // cmp_from…cmp_to: each indicator also against that period (sheets «Сравн. …»).
+    const base = parseComparison(query, deps.now());
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
     await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
@@ -39,6 +43,18 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     const sheets = [];
     for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
     const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
+    const comparison = base
+      ? {
+          base,
+          sheets: await (async () => {
+            const out = [];
+            for (const s of sheets.filter((x) => COMPARABLE_METRICS.includes(x.def.name))) {
+              out.push({ def: s.def, rows: compareRows(s.def, s.rows, (await deps.cache.rows(s.def.name, { ...params, ...base }, work)).rows) });
+            }
+            return out;
+          })(),
+        }
+      : undefined;
     const version = await lastDataRun(deps.db);
     const body = await buildWorkbook(sheets, {
       params,
@@ -46,6 +62,7 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
       appVersion: APP_VERSION,
       dataVersion: version,
       freshness,
+      comparison,
     });
     res
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

@@ -1,4 +1,7 @@
-/** `GET /api/metrics`, `GET /api/metrics/:name` (JSON or `?format=csv`), `GET /api/orgs`. */
+/**
+ * `GET /api/metrics`, `GET /api/metrics/:name` (JSON or `?format=csv`), `GET /api/metrics/:name/compare`
+ * (the period against the one of `cmp_from`…`cmp_to`), `GET /api/orgs`.
+ */
 import { Router } from 'express';
 import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
@@ -6,7 +9,8 @@ import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { toCsv } from '../export/csv.ts';
 import { principalKey } from '../metrics/limits.ts';
-import { METRICS, allColumns, metricDef, metricInfo, parseParams } from '../metrics/metrics.ts';
+import { METRICS, allColumns, metricDef, metricInfo, parseComparison, parseParams } from '../metrics/metrics.ts';
+import { COMPARABLE_METRICS, compareRows, comparedColumns } from '../../shared/compare.ts';
 import type { MetricCache } from '../metrics/cache.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
@@ -16,6 +20,28 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
   r.get('/metrics', (_req, res) => {
     res.json({
       metrics: METRICS.map(metricInfo),
+    });
+  });
+
+  r.get('/metrics/:name/compare', async (req, res) => {
+    const m = metricDef(req.params.name);
+    if (!COMPARABLE_METRICS.includes(m.name)) throw badRequest(`показатель «${m.name}» не сравнивается по периодам: он описывает последние загрузки, а не период`);
+    const query = req.query as Record<string, unknown>;
+    const parsed = parseParams(query, deps.now());
+    if (parsed.grain === 'month') throw badRequest('сравнение периодов — по периодам целиком, без grain=month');
+    const base = parseComparison(query, deps.now());
+    if (base === null) throw badRequest('укажите период сравнения: cmp_from и cmp_to');
+    const p = who(res);
+    const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
+    const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
+    const current = await deps.cache.rows(m.name, params, work);
+    const old = await deps.cache.rows(m.name, { ...params, ...base }, work);
+    res.set('Cache-Control', 'private, no-cache').json({
+      metric: m.name,
+      current: { from: params.from, to: params.to },
+      base,
+      columns: comparedColumns(m),
+      rows: compareRows(m, current.rows, old.rows),
     });
   });
 

@@ -1,0 +1,132 @@
+/**
+ * Period against period (issue #20, part 4): `GET /api/metrics/:name/compare` and the comparison
+ * sheets of the workbook, on the fixture municipality whose numbers metrics.test.ts works out
+ * by hand. Current period P1 = 2023-09-01…2024-08-31, base period P2 = 2024-01-01…2024-12-31:
+ *
+ *   engagement (metrics.test.ts):  P1 (current)            P2 (base)
+ *     СОШ-7   teachers 14, engaged 10 → 10/14     15, 9 → 9/15
+ *     ДОУ-5   10, 6 → 6/10                        10, 7 → 7/10
+ *     ДДТ-1    9, 6 → 6/9                          9, 5 → 5/9
+ *     total   33, 22 → 22/33                      34, 21 → 21/34
+ *   so the changes (current − base): СОШ-7 teachers −1, engaged +1, share 10/14 − 9/15;
+ *   ДОУ-5 0, −1, 6/10 − 7/10 = −0.1; ДДТ-1 0, +1, 6/9 − 5/9 = 1/9; total −1, +1, 22/33 − 21/34.
+ */
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareRows } from '../../shared/compare.ts';
+import { createFolderSource } from '../../server/sources/folder.ts';
+import { runSync } from '../../server/sync/run.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+
+const FIXTURE = new URL('../fixtures/municipality/', import.meta.url).pathname;
+const P1 = { from: '2023-09-01', to: '2024-08-31' };
+const P2 = { from: '2024-01-01', to: '2024-12-31' };
+const Q = `from=${P1.from}&to=${P1.to}&cmp_from=${P2.from}&cmp_to=${P2.to}`;
+const r = (x: number) => expect.closeTo(x, 11);
+
+let tmp: TempDb;
+let server: RunningServer;
+
+beforeAll(async () => {
+  tmp = await openTempDb();
+  await runSync({ db: tmp.db, source: createFolderSource(FIXTURE), trigger: 'test', now: () => new Date('2025-01-20T09:00:00Z') });
+  server = await startServer({ db: tmp.db, now: () => new Date('2024-06-15T10:00:00Z') });
+});
+afterAll(async () => {
+  await server?.close();
+  tmp?.cleanup();
+});
+
+describe('GET /api/metrics/:name/compare', () => {
+  it('joins the two periods per organization and in total, with the change', async () => {
+    const { status, body } = await server.getJson(`/api/metrics/engagement/compare?${Q}`);
+    expect(status).toBe(200);
+    expect(body.current).toEqual(P1);
+    expect(body.base).toEqual(P2);
+    expect(body.columns.map((c: any) => c.name)).toEqual(['teachers', 'mentors', 'mentees', 'engaged', 'engagement_rate']);
+    const pick = (row: any) => [row.org, row.values.teachers.base, row.values.teachers.current, row.values.teachers.delta, row.values.engaged.base, row.values.engaged.current, row.values.engaged.delta, row.values.engagement_rate.base, row.values.engagement_rate.current, row.values.engagement_rate.delta];
+    expect(body.rows.map(pick)).toEqual([
+      ['СОШ-7', 15, 14, -1, 9, 10, 1, r(9 / 15), r(10 / 14), r(10 / 14 - 9 / 15)],
+      ['ДОУ-5', 10, 10, 0, 7, 6, -1, r(7 / 10), r(6 / 10), r(-0.1)],
+      ['ДДТ-1', 9, 9, 0, 5, 6, 1, r(5 / 9), r(6 / 9), r(1 / 9)],
+      [null, 34, 33, -1, 21, 22, 1, r(21 / 34), r(22 / 33), r(22 / 33 - 21 / 34)],
+    ]);
+    // The difference of two shares that differ by exactly 0.1 is 0.1 (not 0.09999999999999998).
+    expect(body.rows[1].values.engagement_rate.delta).toBe(-0.1);
+    // Each side is the metric's own answer for its period.
+    const base = (await server.getJson(`/api/metrics/engagement?from=${P2.from}&to=${P2.to}`)).body.rows;
+    expect(body.rows.map((x: any) => x.values.mentees.base)).toEqual(base.map((x: any) => x.mentees));
+  });
+
+  it('refuses a half-given period, a period that is not one, and «Качество данных», in Russian', async () => {
+    const half = await server.getJson(`/api/metrics/engagement/compare?from=${P1.from}&to=${P1.to}&cmp_from=${P2.from}`);
+    expect(half.status).toBe(400);
+    expect(half.body.error.message).toBe('для сравнения нужны оба параметра: cmp_from и cmp_to (начало и конец периода сравнения)');
+    const none = await server.getJson(`/api/metrics/engagement/compare?from=${P1.from}&to=${P1.to}`);
+    expect(none.body.error.message).toBe('укажите период сравнения: cmp_from и cmp_to');
+    const bad = await server.getJson(`/api/metrics/engagement/compare?${Q.replace(P2.to, '2024-02-30')}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^период сравнения: cmp_to: такой даты нет в календаре/);
+    const reversed = await server.getJson(`/api/metrics/engagement/compare?from=${P1.from}&to=${P1.to}&cmp_from=2024-12-31&cmp_to=2024-01-01`);
+    expect(reversed.body.error.message).toBe('период сравнения: конец периода (2024-01-01) раньше его начала (2024-12-31)');
+    const quality = await server.getJson(`/api/metrics/data_quality/compare?${Q}`);
+    expect(quality.status).toBe(400);
+    // The metric's own answer ignores the comparison parameters.
+    expect((await server.getJson(`/api/metrics/engagement?${Q}`)).status).toBe(200);
+  });
+});
+
+describe('the workbook with a comparison period', () => {
+  it('adds a sheet per indicator with both periods and the change; «Параметры» names the base period', async () => {
+    const res = await server.fetch(`/api/export.xlsx?${Q}&metrics=engagement,data_quality`);
+    expect(res.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Параметры', 'Вовлечённость', 'Качество данных', 'Сравн. Вовлечённость']);
+    const params = wb.getWorksheet('Параметры')!;
+    const base = params.getColumn(1).values.findIndex((v) => v === 'Период сравнения');
+    expect(String(params.getRow(base).getCell(2).value)).toMatch(/^с 01\.01\.2024 по 31\.12\.2024/);
+    const ws = wb.getWorksheet('Сравн. Вовлечённость')!;
+    const head = (ws.getRow(1).values as unknown[]).slice(1);
+    expect(head.slice(0, 6)).toEqual([
+      'Код организации',
+      'Организация',
+      'Тип',
+      'Педагогов на конец периода, чел.: 01.01.2024–31.12.2024',
+      'Педагогов на конец периода, чел.: 01.09.2023–31.08.2024',
+      'Педагогов на конец периода: изменение, чел.',
+    ]);
+    expect(head.slice(-3)).toEqual(['Доля вовлечённых, %: 01.01.2024–31.12.2024', 'Доля вовлечённых, %: 01.09.2023–31.08.2024', 'Доля вовлечённых: изменение, п.п.']);
+    // The total row: teachers 34 → 33 (−1); share 21/34 → 22/33, change in percentage points.
+    const total = (ws.getRow(5).values as unknown[]).slice(1);
+    expect(total[0]).toBe('Итого');
+    expect(total.slice(3, 6)).toEqual([34, 33, -1]);
+    expect(total.at(-3)).toBeCloseTo(21 / 34, 11);
+    expect(total.at(-1)).toBeCloseTo((22 / 33 - 21 / 34) * 100, 9);
+    // ДОУ-5's share: 0.7 → 0.6 is −10 percentage points.
+    expect((ws.getRow(3).values as unknown[]).at(-1)).toBe(-10);
+  });
+});
+
+describe('compareRows', () => {
+  it('joins rows by organization and keys; a row of one period only has nulls in the other', () => {
+    const decl = {
+      keys: [{ name: 'form', title: 'Форма', unit: 'текст', kind: 'key' }],
+      columns: [{ name: 'pairs', title: 'Пар', unit: 'шт.', kind: 'count' }, { name: 'note', title: 'Примечание', unit: 'текст', kind: 'text' }],
+    } as const;
+    const current = [
+      { org: 'А', org_name: 'Школа А', org_type: 'Школа', form: 'Групповая', pairs: 3, note: 'x' },
+      { org: null, org_name: null, org_type: null, form: 'Групповая', pairs: 3 },
+    ];
+    const base = [
+      { org: 'А', org_name: 'Школа А', org_type: 'Школа', form: 'Групповая', pairs: 1 },
+      { org: 'А', org_name: 'Школа А', org_type: 'Школа', form: 'Виртуальная', pairs: 2 },
+      { org: null, org_name: null, org_type: null, form: 'Групповая', pairs: 1 },
+    ];
+    expect(compareRows(decl, current, base)).toEqual([
+      { org: 'А', org_name: 'Школа А', org_type: 'Школа', keys: { form: 'Групповая' }, values: { pairs: { base: 1, current: 3, delta: 2 } } },
+      { org: null, org_name: null, org_type: null, keys: { form: 'Групповая' }, values: { pairs: { base: 1, current: 3, delta: 2 } } },
+      { org: 'А', org_name: 'Школа А', org_type: 'Школа', keys: { form: 'Виртуальная' }, values: { pairs: { base: 2, current: null, delta: null } } },
+    ]);
+  });
+});
