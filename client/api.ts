@@ -4,6 +4,7 @@
  * (the session ended) leads to the login page, a 403 `password_change_required` to «Сменить пароль».
  */
 import type { MetricRow, OrgRow, SYNC_STATUSES } from '../shared/metrics.ts';
+import type { ComparedRow, Period } from '../shared/compare.ts';
 import { onPasswordChangeRequired, onUnauthenticated } from './session.ts';
 
 export interface MetricColumn {
@@ -242,4 +243,19 @@ export async function getQuality(query: URLSearchParams, signal?: AbortSignal): 
 export async function getList<T>(path: string, key: string, query: URLSearchParams, signal?: AbortSignal): Promise<T[]> {
   const search = query.toString();
   return arrayField(await getJson(`${path}${search ? `?${search}` : ''}`, signal), key) as T[];
+}
+
+/** `GET /api/metrics/:name/compare`: the metric for the period and for `cmp_from…cmp_to`, row by row (shared/compare.ts). */
+export async function getComparison(name: string, query: URLSearchParams, signal?: AbortSignal): Promise<ComparisonResponse> {
+  const body = await getJson(`/api/metrics/${encodeURIComponent(name)}/compare?${query.toString()}`, signal);
+  arrayField(body, 'rows');
+  return body as ComparisonResponse;
+}
+
+export interface ComparisonResponse {
+  metric: string;
+  current: Period;
+  base: Period;
+  columns: MetricColumn[];
+  rows: ComparedRow[];
 }

@@ -12,6 +12,8 @@ export interface Filters {
   type: string | null;
   /** Organization codes; empty = all organizations. */
   orgs: string[];
+  /** Period against period (`cmp_from`, `cmp_to`): the base period the page compares with; null = none. */
+  compare?: { from: string; to: string } | null;
 }
 
 export interface AcademicYear {
@@ -91,12 +93,26 @@ export function filtersFromQuery(search: string, today: Date): Filters {
   const to = query.get('to');
   const type = query.get('type');
   const orgs = [...new Set(query.getAll('org').filter((code) => code !== ''))];
+  const cmpFrom = query.get('cmp_from');
+  const cmpTo = query.get('cmp_to');
   return {
     from: isIsoDate(from) ? from : defaults.from,
     to: isIsoDate(to) ? to : defaults.to,
     type: type ? type : null,
     orgs,
+    // A comparison needs both ends, in order; a mangled one is dropped, not guessed.
+    compare: isIsoDate(cmpFrom) && isIsoDate(cmpTo) && cmpFrom <= cmpTo ? { from: cmpFrom, to: cmpTo } : null,
   };
+}
+
+/** The same period a year earlier (29 February → 28 February): the usual base of a comparison. */
+export function yearEarlier(period: { from: string; to: string }): { from: string; to: string } {
+  const back = (iso: string) => {
+    const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+    const last = new Date(Date.UTC(y - 1, m, 0)).getUTCDate();
+    return `${String(y - 1).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+  };
+  return { from: back(period.from), to: back(period.to) };
 }
 
 /** The URL query (and the API query) for `filters`; the period is always written out so a shared link means the same dates later. */
@@ -106,6 +122,10 @@ export function filtersToQuery(filters: Filters): URLSearchParams {
   query.set('to', filters.to);
   if (filters.type) query.set('type', filters.type);
   for (const org of filters.orgs) query.append('org', org);
+  if (filters.compare) {
+    query.set('cmp_from', filters.compare.from);
+    query.set('cmp_to', filters.compare.to);
+  }
   return query;
 }
 

@@ -13,6 +13,7 @@ import {
   filtersFromQuery,
   filtersToQuery,
   sameFilters,
+  yearEarlier,
   type AcademicYear,
   type Filters,
 } from './filters.ts';
@@ -29,6 +30,7 @@ import { createProfessionalDevelopmentPage } from './pages/professionalDevelopme
 import { createProgramsPage } from './pages/programs.ts';
 import { createUsersPage } from './pages/users.ts';
 import { createOperationsPage } from './pages/operations.ts';
+import { ComparePanel, comparableOf } from './compare.ts';
 import { createPeoplePage } from './pages/people.ts';
 import { createPracticesPage } from './pages/practices.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
@@ -69,6 +71,12 @@ const ui = {
   status: element('status', HTMLParagraphElement),
   content: element('page-content', HTMLDivElement),
   account: element('account', HTMLDivElement),
+  compareFilter: element('compare-filter', HTMLDivElement),
+  compare: element('filter-compare', HTMLSelectElement),
+  compareDates: element('compare-dates', HTMLDivElement),
+  compareFrom: element('compare-from', HTMLInputElement),
+  compareTo: element('compare-to', HTMLInputElement),
+  compareBox: element('compare-box', HTMLDivElement),
   demoBanner: element('demo-banner', HTMLParagraphElement),
   typeGroup: element('filter-type', HTMLSelectElement).closest('.filters__group') as HTMLElement,
 };
@@ -296,10 +304,12 @@ function filtersSummaryText(): string {
     : calendar
       ? `${calendar.label} год`
       : `${formatDate(filters.from)} — ${formatDate(filters.to)}`;
-  if (page?.scope === 'period') return period;
+  const compare = filters.compare ? `сравнение с ${formatDate(filters.compare.from)} — ${formatDate(filters.compare.to)}` : null;
+  if (page?.scope === 'period') return [period, compare].filter(Boolean).join(' · ');
   const parts = [period];
   if (filters.type) parts.push(filters.type);
   parts.push(orgSummaryText());
+  if (compare) parts.push(compare);
   return parts.join(' · ');
 }
 
@@ -316,6 +326,7 @@ function syncInputs(): void {
   }
   renderTypeOptions();
   ui.type.value = filters.type ?? '';
+  syncCompare();
   renderOrgList();
   ui.orgSummary.textContent = orgSummaryText();
   ui.orgClear.hidden = filters.orgs.length === 0;
@@ -346,6 +357,35 @@ function onTypeChange(): void {
   changeFilters({ ...filters, type, orgs: filters.orgs.filter((code) => keep.has(code)) });
 }
 
+/** The comparison control from `filters.compare`: none, a year earlier, or other dates. */
+function syncCompare(): void {
+  const c = filters.compare ?? null;
+  const earlier = yearEarlier(filters);
+  const mode = c === null ? '' : c.from === earlier.from && c.to === earlier.to && ui.compare.value !== 'custom' ? 'year' : 'custom';
+  ui.compare.value = mode;
+  ui.compareDates.hidden = mode !== 'custom';
+  ui.compareFrom.value = c?.from ?? '';
+  ui.compareTo.value = c?.to ?? '';
+  ui.compareFrom.max = ui.compareTo.value;
+  ui.compareTo.min = ui.compareFrom.value;
+  // Only where there is an indicator to compare.
+  ui.compareFilter.hidden = comparableOf(page?.metrics ?? []).length === 0;
+}
+
+function onCompareChange(): void {
+  const mode = ui.compare.value;
+  if (mode === '') return changeFilters({ ...filters, compare: null });
+  if (mode === 'year') return changeFilters({ ...filters, compare: yearEarlier(filters) });
+  // Other dates: start from a year earlier, the user edits them.
+  ui.compareDates.hidden = false;
+  changeFilters({ ...filters, compare: filters.compare ?? yearEarlier(filters) });
+}
+
+function onCompareDates(): void {
+  if (!ui.compareFrom.value || !ui.compareTo.value || ui.compareFrom.value > ui.compareTo.value) return;
+  changeFilters({ ...filters, compare: { from: ui.compareFrom.value, to: ui.compareTo.value } });
+}
+
 function onOrgToggle(): void {
   const checked = [...ui.orgList.querySelectorAll<HTMLInputElement>('input[type=checkbox]:checked')].map(
     (checkbox) => checkbox.value,
@@ -372,12 +412,30 @@ async function load(): Promise<void> {
   inFlight = controller;
   setState('loading');
   try {
-    await current.show(filters, controller.signal);
+    await Promise.all([current.show(filters, controller.signal), showComparison(current, controller.signal)]);
     if (inFlight === controller) setState('ready');
   } catch (error) {
     if (isAbortError(error) || controller.signal.aborted) return;
     current.clear();
     setState('error', messageOf(error));
+  }
+}
+
+let comparison: ComparePanel | null = null;
+
+/** «Сравнение периодов» above the page when the filters name a base period; its failure is its own panel's. */
+async function showComparison(current: Page, signal: AbortSignal): Promise<void> {
+  if (!context) return;
+  if (!comparison) {
+    comparison = new ComparePanel(context.catalog);
+    ui.compareBox.replaceChildren(comparison.panel.element);
+  }
+  const forPage: Filters = route?.kind === 'org' ? { ...filters, type: null, orgs: [route.code] } : filters;
+  try {
+    await comparison.show(forPage, current.metrics, signal);
+  } catch (error) {
+    if (isAbortError(error) || signal.aborted) throw error;
+    comparison.panel.error(messageOf(error));
   }
 }
 
@@ -447,6 +505,9 @@ async function start(): Promise<void> {
   ui.from.addEventListener('change', onPeriodInput);
   ui.to.addEventListener('change', onPeriodInput);
   ui.type.addEventListener('change', onTypeChange);
+  ui.compare.addEventListener('change', onCompareChange);
+  ui.compareFrom.addEventListener('change', onCompareDates);
+  ui.compareTo.addEventListener('change', onCompareDates);
   ui.orgClear.addEventListener('click', () => {
     changeFilters({ ...filters, orgs: [] });
     ui.orgPicker.open = false;

@@ -77,7 +77,8 @@ export class Loader {
 
   query(request: MetricRequest = {}): URLSearchParams {
     const filters: Filters = request.allOrgs ? { ...this.filters, type: null, orgs: [] } : this.filters;
-    const query = filtersToQuery({ ...filters, to: request.to ?? filters.to });
+    // The comparison period is the shell's comparison panel's (client/compare.ts), not the metrics'.
+    const query = filtersToQuery({ ...filters, compare: null, to: request.to ?? filters.to });
     if (request.grain) query.set('grain', request.grain);
     return query;
   }

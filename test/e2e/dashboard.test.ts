@@ -411,6 +411,43 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
 
+  it('compares two periods side by side: both periods in the chart, the change in the table, in the workbook too', async () => {
+    const cmp = { cmp_from: YEAR_2023.from, cmp_to: YEAR_2023.to };
+    await page.goto(`${server.url}/engagement?${query({ ...YEAR_2024, ...cmp })}`);
+    await ready(page);
+    const panel = page.locator('#compare-panel');
+    await expect(panel.isVisible()).resolves.toBe(true);
+    await expect(page.locator('#filter-compare').inputValue()).resolves.toBe('year');
+    const answer = await api<{ rows: Array<{ org: string | null; values: Record<string, { base: number | null; current: number | null; delta: number | null }> }> }>(
+      `/api/metrics/engagement/compare?${query({ ...YEAR_2024, ...cmp })}`,
+    );
+    // One bar per period for every organization and the total.
+    await expect(panel.locator('svg.marks g.bars_marks path').count()).resolves.toBe(2 * answer.rows.length);
+    const legend = (await panel.locator('svg.marks g.role-legend text').allTextContents()).map(readable);
+    expect(legend).toEqual(expect.arrayContaining(['01.09.2023 — 31.08.2024', '01.09.2024 — 31.08.2025']));
+    // The table: the share in both periods and the change in percentage points, as the API says.
+    const total = answer.rows.find((row) => row.org === null)!.values.engagement_rate!;
+    const pct = (x: number) => `${(Math.round(x * 1000) / 10).toFixed(1).replace('.', ',')} %`;
+    const totalRow = (await panel.locator('#compare-table tbody tr.total > *').allTextContents()).map(readable);
+    expect(totalRow.slice(0, 3)).toEqual(['Итого', pct(total.base!), pct(total.current!)]);
+    expect(totalRow[3]).toMatch(/^[−+]?\d+,\d п\.п\.$/);
+    await expect(panel.locator('#compare-table tbody tr').count()).resolves.toBe(answer.rows.length);
+    // «Выгрузить» carries the comparison to the workbook.
+    const href = new URL((await page.locator('#export-link').getAttribute('href'))!, server.url);
+    expect([href.searchParams.get('cmp_from'), href.searchParams.get('cmp_to')]).toEqual([YEAR_2023.from, YEAR_2023.to]);
+    await takeScreenshot(page, 'compare-engagement');
+    // «не сравнивать» removes it from the page and the address; «годом раньше» brings it back.
+    await page.selectOption('#filter-compare', '');
+    await ready(page);
+    await expect(panel.isVisible()).resolves.toBe(false);
+    expect(new URL(page.url()).searchParams.get('cmp_from')).toBeNull();
+    await page.selectOption('#filter-compare', 'year');
+    await ready(page);
+    expect(new URL(page.url()).searchParams.get('cmp_from')).toBe(YEAR_2023.from);
+    await expect(panel.isVisible()).resolves.toBe(true);
+    expect(consoleWatch.problems).toEqual([]);
+  }, 60_000);
+
   it('offers «Справка» in the account box after login: the page for the schools with the template', async () => {
     await page.goto(`${server.url}/?${query(YEAR_2024)}`);
     await ready(page);
