@@ -361,8 +361,10 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await expect(page.locator('.panel__error').count()).resolves.toBe(0);
 
     // One failing metric: its panel says so, the other panels draw.
+    // One matcher, so that `unroute` removes this very route (it compares the matcher itself).
+    const pairsByTopic = (url: URL) => url.pathname === '/api/metrics/pairs_by_topic';
     await page.route(
-      (url) => url.pathname === '/api/metrics/pairs_by_topic',
+      pairsByTopic,
       (route) => route.fulfill({ status: 500, json: { error: { code: 'internal', message: 'внутренняя ошибка сервера; подробности — в журнале сервера' } } }),
     );
     try {
@@ -375,7 +377,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
       await expect(page.locator('#pairs-form-chart svg.marks').count()).resolves.toBe(1);
       await expect(page.isVisible('#error')).resolves.toBe(false);
     } finally {
-      await page.unroute((url) => url.pathname === '/api/metrics/pairs_by_topic');
+      await page.unroute(pairsByTopic);
       // The browser reports the 500 it was given: expected here, not a fault of the page.
       consoleWatch.clear();
     }

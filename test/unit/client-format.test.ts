@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EMPTY, formatDate, formatInteger, formatNumber, formatPercent } from '../../client/format.ts';
-import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery } from '../../client/filters.ts';
+import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery, yearEarlier } from '../../client/filters.ts';
 
 /** Output uses no-break spaces; compare as the user reads it. */
 const plain = (text: string) => text.replace(/\u00a0/g, ' ');
@@ -66,12 +66,28 @@ describe('filters in the URL', () => {
   it('reads and writes the same query, with repeated org', () => {
     const search = '?from=2023-09-01&to=2024-08-31&type=%D0%A8%D0%BA%D0%BE%D0%BB%D0%B0&org=%D0%A1%D0%9E%D0%A8-2&org=%D0%94%D0%9E%D0%A3-1';
     const filters = filtersFromQuery(search, today);
-    expect(filters).toEqual({ from: '2023-09-01', to: '2024-08-31', type: 'Школа', orgs: ['СОШ-2', 'ДОУ-1'] });
+    expect(filters).toEqual({ from: '2023-09-01', to: '2024-08-31', type: 'Школа', orgs: ['СОШ-2', 'ДОУ-1'], compare: null });
     expect(`?${filtersToQuery(filters).toString()}`).toBe(search);
+  });
+
+  it('keeps a comparison period in the query; drops one that is half given, impossible or reversed', () => {
+    const search = '?from=2024-09-01&to=2025-08-31&cmp_from=2023-09-01&cmp_to=2024-08-31';
+    const filters = filtersFromQuery(search, today);
+    expect(filters.compare).toEqual({ from: '2023-09-01', to: '2024-08-31' });
+    expect(`?${filtersToQuery(filters).toString()}`).toBe(search);
+    expect(filtersFromQuery('?cmp_from=2023-09-01', today).compare).toBeNull();
+    expect(filtersFromQuery('?cmp_from=2023-02-30&cmp_to=2024-08-31', today).compare).toBeNull();
+    expect(filtersFromQuery('?cmp_from=2024-08-31&cmp_to=2023-09-01', today).compare).toBeNull();
+  });
+
+  it('a year earlier: the same days, 29 February → 28 February', () => {
+    expect(yearEarlier({ from: '2024-09-01', to: '2025-08-31' })).toEqual({ from: '2023-09-01', to: '2024-08-31' });
+    expect(yearEarlier({ from: '2024-02-29', to: '2024-12-31' })).toEqual({ from: '2023-02-28', to: '2023-12-31' });
+    expect(yearEarlier({ from: '2025-01-01', to: '2025-03-31' })).toEqual({ from: '2024-01-01', to: '2024-03-31' });
   });
 
   it('replaces a malformed or impossible date by the default, keeps the rest', () => {
     const filters = filtersFromQuery('?from=2023-02-30&to=31.08.2024&org=СОШ-2', today);
-    expect(filters).toEqual({ from: '2024-09-01', to: '2025-08-31', type: null, orgs: ['СОШ-2'] });
+    expect(filters).toEqual({ from: '2024-09-01', to: '2025-08-31', type: null, orgs: ['СОШ-2'], compare: null });
   });
 });
