@@ -13,21 +13,8 @@ import { h } from '../dom.ts';
 import { formatDateTime, formatInteger } from '../format.ts';
 import { errorText, send } from '../session.ts';
 import type { Page, PageContext } from './page.ts';
+import type { SyncProgress as Progress } from '../../shared/progress.ts';
 
-/** The live progress (server/sync/progress.ts). */
-interface Progress {
-  running: boolean;
-  runId: number | null;
-  trigger: string | null;
-  org: string | null;
-  startedAt: string | null;
-  total: number;
-  fetched: number;
-  done: number;
-  counts: { ok: number; unchanged: number; failed: number; held: number };
-  problems: { org: string; status: string; message: string | null }[];
-  finished: { status: 'ok' | 'partial' | 'failed'; line: string; at: string } | null;
-}
 
 interface RunOrg {
   org: string;

@@ -4,27 +4,11 @@
  * into it as organizations are read and finished; listeners get every change. Counts and the
  * organizations that failed, never row data.
  */
-import type { OrgOutcome, OrgStatus, SyncSummary } from './run.ts';
+import type { SyncProgress } from '../../shared/progress.ts';
+import type { OrgOutcome, SyncSummary } from './run.ts';
 
-export interface SyncProgress {
-  running: boolean;
-  /** sync_runs.id of the running (or last) sync of this process; null before the first. */
-  runId: number | null;
-  /** 'start' | 'schedule' | 'api' | 'school' | 'cli' | 'test'. */
-  trigger: string | null;
-  /** The organization of a one-organization re-read, else null. */
-  org: string | null;
-  startedAt: string | null;
-  /** Organizations to read, read so far, finished (loaded, unchanged, failed, held). */
-  total: number;
-  fetched: number;
-  done: number;
-  counts: Record<'ok' | 'unchanged' | 'failed' | 'held', number>;
-  /** The last organizations that failed or were held, newest last (at most 20). */
-  problems: { org: string; status: OrgStatus; message: string | null }[];
-  /** Set when the sync has finished: its status and the one-line summary. */
-  finished: { status: SyncSummary['status']; line: string; at: string } | null;
-}
+export type { SyncProgress };
+
 
 const IDLE: SyncProgress = {
   running: false,

@@ -13,6 +13,7 @@
  * other write of the sync state.ts.
  */
 import pLimit from 'p-limit';
+import type { SyncOrgStatus } from '../../shared/progress.ts';
 import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { SourceError, type RawTab, type Source } from '../sources/types.ts';
@@ -56,7 +57,7 @@ import {
  * kept); held: read, but it would lose more than half of a tab's rows, so not loaded until
  * the coordinator accepts it (sync/guard.ts); inactive: «Активна» = Нет in the registry.
  */
-export type OrgStatus = 'ok' | 'unchanged' | 'failed' | 'held' | 'inactive' | 'skipped';
+export type OrgStatus = SyncOrgStatus;
 
 export interface OrgOutcome {
   org: string;
