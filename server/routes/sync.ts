@@ -72,7 +72,7 @@ export function syncRouter(deps: { db: Db; startSync: StartSync | null; auth: Au
     res.set('Cache-Control', 'no-store').json({ configured: deps.startSync !== null, progress: syncProgress() });
   });
 
-  r.get('/sync/events', (req, res) => {
+  r.get('/sync/events', (_req, res) => {
     requireCoordinatorAccount(res, 'ход синхронизации');
     if (streams >= MAX_STREAMS) throw new HttpError(503, 'busy', 'слишком много открытых страниц с ходом синхронизации; закройте лишние вкладки и обновите страницу');
     streams++;
@@ -111,7 +111,8 @@ export function syncRouter(deps: { db: Db; startSync: StartSync | null; auth: Au
     write(syncProgress());
     const off = onSyncProgress(onChange);
     const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
-    req.on('close', () => {
+    // The response closes when the browser goes away (the request itself "closes" once read).
+    res.on('close', () => {
       off();
       clearInterval(ping);
       if (timer) clearTimeout(timer);

@@ -97,6 +97,29 @@ describe('sync from the browser', () => {
     }
   }, 30_000);
 
+  it('keeps at most 20 live progress streams; a closed page frees its place', async () => {
+    const open = async () => {
+      const controller = new AbortController();
+      const res = await fetch(`${server.url}/api/sync/events`, { headers: server.headers('koord'), signal: controller.signal });
+      return { res, close: () => controller.abort() };
+    };
+    const streams = [];
+    for (let i = 0; i < 20; i++) streams.push(await open());
+    expect(streams.every((s) => s.res.status === 200)).toBe(true);
+    const extra = await fetch(`${server.url}/api/sync/events`, { headers: server.headers('koord') });
+    expect(extra.status).toBe(503);
+    expect((await extra.json()).error.message).toMatch(/слишком много открытых страниц с ходом синхронизации/);
+    streams.pop()!.close();
+    // The server notices the closed connection, then the place is free again.
+    await expect.poll(async () => {
+      const again = await open();
+      const status = again.res.status;
+      again.close();
+      return status;
+    }).toBe(200);
+    for (const s of streams) s.close();
+  });
+
   it('lets a school re-read its own sheet once in 10 minutes, and says when it last was read', async () => {
     const before = source.fetched.length;
     const first = await post('/api/sync/org', 'sosh1');
