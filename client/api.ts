@@ -172,7 +172,8 @@ async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
   return body;
 }
 
-async function fetchJson(path: string, signal?: AbortSignal): Promise<unknown> {
+/** A GET of JSON, not cached: errors as ApiError with the server's Russian message (401 sends to the login). */
+export async function fetchJson(path: string, signal?: AbortSignal): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(path, { headers: { Accept: 'application/json' }, signal });

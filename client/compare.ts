@@ -11,7 +11,8 @@ import type { MetricCatalog } from './catalog.ts';
 import { groupedOrgBarsSpec, PRIMARY, type GroupedValue } from './charts/templates/index.ts';
 import { h } from './dom.ts';
 import { filtersToQuery, type Filters } from './filters.ts';
-import { EMPTY, formatDate, formatNumber, formatPercent } from './format.ts';
+import { EMPTY, formatDate, formatNumber } from './format.ts';
+import { formatValue, isRatio } from './table.ts';
 import { Panel } from './panel.ts';
 import { COMPARABLE_METRICS } from '../shared/compare.ts';
 
@@ -27,19 +28,13 @@ export function comparableOf(metrics: readonly string[]): string[] {
   return metrics.filter((m) => COMPARABLE_METRICS.includes(m));
 }
 
-function valueText(column: MetricColumn, v: number | null): string {
-  if (v === null) return EMPTY;
-  if (column.unit === 'доля') return formatPercent(v);
-  if (column.unit === 'ч' || column.unit === 'п.п.') return formatNumber(v);
-  return formatNumber(v, 0);
-}
 
 /** The change: a share's in percentage points, signed. */
 function deltaText(column: MetricColumn, d: number | null): string {
   if (d === null) return EMPTY;
   const sign = d > 0 ? '+' : d < 0 ? '−' : '';
   const abs = Math.abs(d);
-  if (column.unit === 'доля') return `${sign}${formatNumber(abs * 100)} п.п.`;
+  if (isRatio(column)) return `${sign}${formatNumber(abs * 100)} п.п.`;
   if (column.unit === 'ч' || column.unit === 'п.п.') return `${sign}${formatNumber(abs)}`;
   return `${sign}${formatNumber(abs, 0)}`;
 }
@@ -76,7 +71,7 @@ export class ComparePanel {
     const query = filtersToQuery(this.filters);
     this.answer = await getComparison(this.metricSelect.value, query, this.signal);
     const columns = this.answer.columns;
-    const keep = columns.some((c) => c.name === this.columnSelect.value) ? this.columnSelect.value : (columns.find((c) => c.unit === 'доля') ?? columns[0])?.name;
+    const keep = columns.some((c) => c.name === this.columnSelect.value) ? this.columnSelect.value : (columns.find(isRatio) ?? columns[0])?.name;
     this.columnSelect.replaceChildren(...columns.map((c) => h('option', { attrs: { value: c.name } }, c.title)));
     if (keep) this.columnSelect.value = keep;
     await this.draw();
@@ -98,17 +93,17 @@ export class ComparePanel {
     const base = periodLabel(a.base);
     const current = periodLabel(a.current);
     this.panel.setTitle(`Сравнение периодов: ${this.catalog.title(a.metric)}`);
-    this.panel.setNote(`${column.title}: ${current} против ${base}. Изменение — текущий период минус период сравнения${column.unit === 'доля' ? ' (в процентных пунктах)' : ''}.`);
+    this.panel.setNote(`${column.title}: ${current} против ${base}. Изменение — текущий период минус период сравнения${isRatio(column) ? ' (в процентных пунктах)' : ''}.`);
     this.panel.setContent(
       h('div', { className: 'compare-controls' }, this.metricSelect, this.columnSelect),
     );
     const values: GroupedValue[] = rows.flatMap((r, i) => {
       const v = r.values[column.name]!;
       const title = name(r);
-      const tip = { [keyName !== null ? this.catalog.columnTitle(a.metric, keyName) : 'Организация']: title, [base]: valueText(column, v.base), [current]: valueText(column, v.current), Изменение: deltaText(column, v.delta) };
+      const tip = { [keyName !== null ? this.catalog.columnTitle(a.metric, keyName) : 'Организация']: title, [base]: formatValue(column, v.base), [current]: formatValue(column, v.current), Изменение: deltaText(column, v.delta) };
       return [
-        { code: code(r, i), series: 'base', value: v.base, valueText: valueText(column, v.base), tip, aria: `${title}, ${base}: ${valueText(column, v.base)}` },
-        { code: code(r, i), series: 'current', value: v.current, valueText: valueText(column, v.current), tip, aria: `${title}, ${current}: ${valueText(column, v.current)}` },
+        { code: code(r, i), series: 'base', value: v.base, valueText: formatValue(column, v.base), tip, aria: `${title}, ${base}: ${formatValue(column, v.base)}` },
+        { code: code(r, i), series: 'current', value: v.current, valueText: formatValue(column, v.current), tip, aria: `${title}, ${current}: ${formatValue(column, v.current)}` },
       ];
     });
     await this.panel.chart(
@@ -119,7 +114,7 @@ export class ComparePanel {
           { key: 'current', title: current, color: PRIMARY },
         ],
         values,
-        percent: column.unit === 'доля',
+        percent: isRatio(column),
         axisTitle: column.title,
         description: `${column.title} за два периода по ${keyName !== null ? 'значениям' : 'организациям'}`,
       }),
@@ -133,8 +128,8 @@ export class ComparePanel {
           'tr',
           { className: r.org === null && keyName === null ? 'total' : '' },
           h('th', { className: 'text', attrs: { scope: 'row' } }, name(r)),
-          h('td', { className: 'num' }, valueText(column, v.base)),
-          h('td', { className: 'num' }, valueText(column, v.current)),
+          h('td', { className: 'num' }, formatValue(column, v.base)),
+          h('td', { className: 'num' }, formatValue(column, v.current)),
           h('td', { className: `num delta${v.delta !== null && v.delta > 0 ? ' delta--up' : v.delta !== null && v.delta < 0 ? ' delta--down' : ''}` }, deltaText(column, v.delta)),
         );
       });

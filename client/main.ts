@@ -335,9 +335,14 @@ function syncInputs(): void {
   renderActions();
 }
 
+/** The filters as the current page applies them: an organization's page is that organization's. */
+function pageFilters(): Filters {
+  return route?.kind === 'org' ? { ...filters, type: null, orgs: [route.code] } : filters;
+}
+
 /** «Выгрузить» and «Отчёт для печати» follow the filters; an organization's page exports that organization. */
 function renderActions(): void {
-  const scoped: Filters = route?.kind === 'org' ? { ...filters, type: null, orgs: [route.code] } : filters;
+  const scoped = pageFilters();
   ui.exportLink.href = exportHref(scoped, page?.metrics ?? []);
   // A page without indicators (the registers export their own CSV) has nothing for the workbook.
   ui.exportLink.hidden = (page?.metrics.length ?? 0) === 0;
@@ -430,7 +435,7 @@ async function showComparison(current: Page, signal: AbortSignal): Promise<void>
     comparison = new ComparePanel(context.catalog);
     ui.compareBox.replaceChildren(comparison.panel.element);
   }
-  const forPage: Filters = route?.kind === 'org' ? { ...filters, type: null, orgs: [route.code] } : filters;
+  const forPage = pageFilters();
   try {
     await comparison.show(forPage, current.metrics, signal);
   } catch (error) {

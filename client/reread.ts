@@ -4,6 +4,7 @@
  * server keeps the limit and says when the next one is possible); a coordinator any
  * organization. `POST /api/sync/org` answers with the outcome once the sheet is read.
  */
+import { fetchJson } from './api.ts';
 import { h } from './dom.ts';
 import { formatDateTime, formatInteger } from './format.ts';
 import { errorText, send, session } from './session.ts';
@@ -61,12 +62,7 @@ export function rereadBox(code: string, signal: AbortSignal): HTMLElement {
 
   void (async () => {
     try {
-      const response = await fetch(`/api/sync/org${query}`, { headers: { Accept: 'application/json' }, signal, cache: 'no-store' });
-      if (!response.ok) {
-        box.hidden = true;
-        return;
-      }
-      draw((await response.json()) as ReadState);
+      draw((await fetchJson(`/api/sync/org${query}`, signal)) as ReadState);
     } catch {
       box.hidden = true;
     }

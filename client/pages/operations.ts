@@ -8,7 +8,8 @@
  *  - API tokens for scripts, made (shown once) and revoked while the server runs.
  * The server checks every right; this page shows its Russian answers as they are.
  */
-import { getOrgs, type Org } from '../api.ts';
+import { ROLE_LABELS, orgName, roleFields, stackedField } from '../accountForm.ts';
+import { fetchJson, getOrgs, type Org } from '../api.ts';
 import { h } from '../dom.ts';
 import { formatDateTime, formatInteger } from '../format.ts';
 import { errorText, send } from '../session.ts';
@@ -110,16 +111,9 @@ export const ACTIONS: Record<string, string> = {
   deny: 'отказ в доступе',
 };
 
-const ROLE_LABELS: Record<Token['role'], string> = {
-  coordinator: 'Координатор',
-  school: 'Организация',
-  region: 'Регион (сводные данные)',
-};
 
 async function getJson<T>(path: string, signal: AbortSignal): Promise<T> {
-  const response = await fetch(path, { headers: { Accept: 'application/json' }, signal, cache: 'no-store' });
-  if (!response.ok) throw new Error(await errorText(response));
-  return (await response.json()) as T;
+  return (await fetchJson(path, signal)) as T;
 }
 
 const cell = (text: string | number | null | undefined, className?: string) =>
@@ -283,10 +277,10 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
   const fromInput = h('input', { attrs: { name: 'from', type: 'date' } });
   const toInput = h('input', { attrs: { name: 'to', type: 'date' } });
   auditForm.replaceChildren(
-    h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Действие'), actionSelect),
-    h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Кто'), actorInput),
-    h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'С'), fromInput),
-    h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'По'), toInput),
+    stackedField('Действие', actionSelect),
+    stackedField('Кто', actorInput),
+    stackedField('С', fromInput),
+    stackedField('По', toInput),
     h('button', { className: 'action-button', attrs: { type: 'submit' } }, 'Показать'),
   );
   auditForm.addEventListener('submit', (event) => {
@@ -330,14 +324,13 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
           await refreshTokens();
         })();
       });
-      const org = t.org ? (orgs.find((o) => o.code === t.org)?.name ?? t.org) : '—';
       return h(
         'tr',
         { attrs: { 'data-token': String(t.id) } },
         cell(t.id, 'num'),
         cell(t.name),
         cell(ROLE_LABELS[t.role] ?? t.role),
-        cell(org),
+        cell(orgName(orgs, t.org)),
         cell(formatDateTime(t.created_at)),
         cell(t.last_used_at ? formatDateTime(t.last_used_at) : 'не использовался'),
         t.revoked_at ? cell(`отозван ${formatDateTime(t.revoked_at)}`) : h('td', {}, revoke),
@@ -355,20 +348,11 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
 
   function renderTokenForm(): void {
     const name = h('input', { attrs: { name: 'name', required: '', autocomplete: 'off', spellcheck: 'false', placeholder: 'например, отчёт-для-региона' } });
-    const role = h('select', { attrs: { name: 'role' } }, ...Object.entries(ROLE_LABELS).map(([value, label]) => h('option', { attrs: { value } }, label)));
-    role.value = 'region';
-    const org = h('select', { attrs: { name: 'org' } }, ...orgs.map((o) => h('option', { attrs: { value: o.code } }, `${o.code} — ${o.name}`)));
-    const orgField = h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Организация'), org);
-    const sync = () => {
-      orgField.hidden = role.value !== 'school';
-    };
-    role.addEventListener('change', sync);
-    sync();
+    const access = roleFields(orgs, 'region');
     const submit = h('button', { className: 'action-button', attrs: { type: 'submit' } }, 'Создать токен');
     tokenForm.replaceChildren(
-      h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Название'), name),
-      h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Роль'), role),
-      orgField,
+      stackedField('Название', name),
+      ...access.fields,
       submit,
     );
     tokenForm.onsubmit = (event) => {
@@ -376,7 +360,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
       submit.disabled = true;
       void (async () => {
         try {
-          const response = await send('POST', '/api/tokens', { name: name.value, role: role.value, org: role.value === 'school' ? org.value : null });
+          const response = await send('POST', '/api/tokens', { name: name.value, role: access.role(), org: access.org() });
           if (!response.ok) return sayToken(await errorText(response), true);
           const body = (await response.json()) as { token: Token; secret: string };
           sayToken(`Токен «${body.token.name}» (№ ${body.token.id}) создан.`, false, body.secret);

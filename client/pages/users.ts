@@ -4,7 +4,8 @@
  * keeps only its hash. The server checks every rule (roles, organization codes, the last
  * coordinator); this page shows its Russian answers as they are.
  */
-import { getOrgs, type Org } from '../api.ts';
+import { ROLE_LABELS, orgName, roleFields, stackedField } from '../accountForm.ts';
+import { fetchJson, getOrgs, type Org } from '../api.ts';
 import { h } from '../dom.ts';
 import { formatDateTime } from '../format.ts';
 import { errorText, send, session } from '../session.ts';
@@ -21,16 +22,8 @@ interface UserRow {
   must_change_password?: boolean;
 }
 
-const ROLE_LABELS: Record<UserRow['role'], string> = {
-  coordinator: 'Координатор',
-  school: 'Организация',
-  region: 'Регион (сводные данные)',
-};
-
 async function listUsers(signal: AbortSignal): Promise<UserRow[]> {
-  const response = await fetch('/api/users', { headers: { Accept: 'application/json' }, signal, cache: 'no-store' });
-  if (!response.ok) throw new Error(await errorText(response));
-  return ((await response.json()) as { users: UserRow[] }).users;
+  return ((await fetchJson('/api/users', signal)) as { users: UserRow[] }).users;
 }
 
 export function createUsersPage(container: HTMLElement, _ctx: PageContext): Page {
@@ -84,7 +77,7 @@ export function createUsersPage(container: HTMLElement, _ctx: PageContext): Page
           await refresh();
         })();
       });
-      const org = u.org ? (orgs.find((o) => o.code === u.org)?.name ?? u.org) : '—';
+      const org = orgName(orgs, u.org);
       return h(
         'tr',
         {},
@@ -108,22 +101,13 @@ export function createUsersPage(container: HTMLElement, _ctx: PageContext): Page
 
   function renderForm(): void {
     const login = h('input', { attrs: { name: 'login', required: '', autocomplete: 'off', spellcheck: 'false' } });
-    const role = h('select', { attrs: { name: 'role' } }, ...Object.entries(ROLE_LABELS).map(([value, label]) => h('option', { attrs: { value } }, label)));
-    role.value = 'school';
-    const org = h('select', { attrs: { name: 'org' } }, ...orgs.map((o) => h('option', { attrs: { value: o.code } }, `${o.code} — ${o.name}`)));
     const fullName = h('input', { attrs: { name: 'full_name', autocomplete: 'off' } });
-    const orgField = h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Организация'), org);
-    const sync = () => {
-      orgField.hidden = role.value !== 'school';
-    };
-    role.addEventListener('change', sync);
-    sync();
+    const access = roleFields(orgs, 'school');
     const submit = h('button', { className: 'action-button', attrs: { type: 'submit' } }, 'Создать');
     form.replaceChildren(
-      h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Логин'), login),
-      h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'Роль'), role),
-      orgField,
-      h('label', { className: 'field field--stacked' }, h('span', { className: 'field__label' }, 'ФИО (необязательно)'), fullName),
+      stackedField('Логин', login),
+      ...access.fields,
+      stackedField('ФИО (необязательно)', fullName),
       submit,
     );
     form.onsubmit = (event) => {
@@ -133,8 +117,8 @@ export function createUsersPage(container: HTMLElement, _ctx: PageContext): Page
         try {
           const response = await send('POST', '/api/users', {
             login: login.value,
-            role: role.value,
-            org: role.value === 'school' ? org.value : null,
+            role: access.role(),
+            org: access.org(),
             full_name: fullName.value || null,
           });
           if (!response.ok) return fail(await errorText(response));

@@ -70,13 +70,8 @@ export function parseParams(query: Record<string, unknown>, now: Date): MetricPa
   const year = academicYear(isoDay(now));
   const from = res.data.from ?? (res.data.to ? academicYear(res.data.to).from : year.from);
   const to = res.data.to ?? (res.data.from ? academicYear(res.data.from).to : year.to);
-  if (to < from) throw badRequest(`конец периода (${to}) раньше его начала (${from})`);
-  const last = lastDayOfYears(from, MAX_PERIOD_YEARS);
-  if (to > last) {
-    throw badRequest(
-      `период ${from}…${to} длиннее ${MAX_PERIOD_YEARS} лет: при начале ${from} конец периода — не позже ${last} (например, 2015-09-01…2025-08-31 — десять учебных лет)`,
-    );
-  }
+  const problem = periodProblem(from, to);
+  if (problem !== null) throw badRequest(problem);
   const grain = res.data.grain === 'month' ? 'month' : null;
   if (grain === 'month') {
     const months = monthEnds(from, to).length;
@@ -89,22 +84,32 @@ export function parseParams(query: Record<string, unknown>, now: Date): MetricPa
   return { from, to, org: res.data.org, type: res.data.type, grain };
 }
 
+/** Why `from`…`to` is not a period a metric is computed for (reversed, longer than MAX_PERIOD_YEARS), or null. */
+function periodProblem(from: string, to: string): string | null {
+  if (to < from) return `конец периода (${to}) раньше его начала (${from})`;
+  const last = lastDayOfYears(from, MAX_PERIOD_YEARS);
+  if (to > last) {
+    return `период ${from}…${to} длиннее ${MAX_PERIOD_YEARS} лет: при начале ${from} конец периода — не позже ${last} (например, 2015-09-01…2025-08-31 — десять учебных лет)`;
+  }
+  return null;
+}
+
 /**
  * The base period of a comparison (`cmp_from`, `cmp_to`, issue #20), or null when none is asked
  * for. Both dates, a real period of at most MAX_PERIOD_YEARS, like the main one.
  */
-export function parseComparison(query: Record<string, unknown>, now: Date): { from: string; to: string } | null {
+export function parseComparison(query: Record<string, unknown>): { from: string; to: string } | null {
   const from = one(query.cmp_from);
   const to = one(query.cmp_to);
   if ((from === undefined || from === '') && (to === undefined || to === '')) return null;
   if (typeof from !== 'string' || typeof to !== 'string' || from === '' || to === '') {
     throw badRequest('для сравнения нужны оба параметра: cmp_from и cmp_to (начало и конец периода сравнения)');
   }
-  try {
-    const p = parseParams({ from, to }, now);
-    return { from: p.from, to: p.to };
-  } catch (e) {
-    // The same checks as the main period, named for the comparison.
-    throw badRequest(`период сравнения: ${(e as Error).message.replace(/^неверный параметр from \(начало периода\)/, 'cmp_from').replace(/^неверный параметр to \(конец периода\)/, 'cmp_to')}`);
+  for (const [name, value] of [['cmp_from', from], ['cmp_to', to]] as const) {
+    const date = isoDate.safeParse(value);
+    if (!date.success) throw badRequest(`период сравнения: ${name}: ${date.error.issues[0]!.message}`);
   }
+  const problem = periodProblem(from, to);
+  if (problem !== null) throw badRequest(`период сравнения: ${problem}`);
+  return { from, to };
 }

@@ -12,7 +12,8 @@ import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
 import { principalKey } from '../metrics/limits.ts';
 import { METRICS, metricDef, parseComparison, parseParams } from '../metrics/metrics.ts';
-import { COMPARABLE_METRICS, compareRows } from '../../shared/compare.ts';
+import { COMPARABLE_METRICS, type ComparedRow } from '../../shared/compare.ts';
+import { compareMetric } from '../metrics/compare.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
 import type { MetricCache } from '../metrics/cache.ts';
 
@@ -34,7 +35,7 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     const defs = names.map(metricDef);
     const parsed = parseParams(query, deps.now());
     // cmp_from…cmp_to: each indicator also against that period (sheets «Сравн. …»).
-    const base = parseComparison(query, deps.now());
+    const base = parseComparison(query);
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
     await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
@@ -43,18 +44,13 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     const sheets = [];
     for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
     const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
-    const comparison = base
-      ? {
-          base,
-          sheets: await (async () => {
-            const out = [];
-            for (const s of sheets.filter((x) => COMPARABLE_METRICS.includes(x.def.name))) {
-              out.push({ def: s.def, rows: compareRows(s.def, s.rows, (await deps.cache.rows(s.def.name, { ...params, ...base }, work)).rows) });
-            }
-            return out;
-          })(),
-        }
-      : undefined;
+    let comparison;
+    if (base) {
+      comparison = { base, sheets: [] as { def: (typeof defs)[number]; rows: ComparedRow[] }[] };
+      for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
+        comparison.sheets.push({ def, rows: await compareMetric(deps.cache, def, params, base, work) });
+      }
+    }
     const version = await lastDataRun(deps.db);
     const body = await buildWorkbook(sheets, {
       params,

@@ -10,7 +10,8 @@ import { badRequest } from '../http/errors.ts';
 import { toCsv } from '../export/csv.ts';
 import { principalKey } from '../metrics/limits.ts';
 import { METRICS, allColumns, metricDef, metricInfo, parseComparison, parseParams } from '../metrics/metrics.ts';
-import { COMPARABLE_METRICS, compareRows, comparedColumns } from '../../shared/compare.ts';
+import { COMPARABLE_METRICS, comparedColumns } from '../../shared/compare.ts';
+import { compareMetric } from '../metrics/compare.ts';
 import type { MetricCache } from '../metrics/cache.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
@@ -29,19 +30,17 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const query = req.query as Record<string, unknown>;
     const parsed = parseParams(query, deps.now());
     if (parsed.grain === 'month') throw badRequest('сравнение периодов — по периодам целиком, без grain=month');
-    const base = parseComparison(query, deps.now());
+    const base = parseComparison(query);
     if (base === null) throw badRequest('укажите период сравнения: cmp_from и cmp_to');
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
-    const current = await deps.cache.rows(m.name, params, work);
-    const old = await deps.cache.rows(m.name, { ...params, ...base }, work);
     res.set('Cache-Control', 'private, no-cache').json({
       metric: m.name,
       current: { from: params.from, to: params.to },
       base,
       columns: comparedColumns(m),
-      rows: compareRows(m, current.rows, old.rows),
+      rows: await compareMetric(deps.cache, m, params, base, work),
     });
   });
 

@@ -38,7 +38,7 @@ function emit(next: SyncProgress): void {
   }
 }
 
-/** The progress as it stands (a copy: listeners and callers cannot change it). */
+/** The progress as it stands (each step replaces the object; none is changed in place). */
 export function syncProgress(): SyncProgress {
   return state;
 }
