@@ -71,7 +71,7 @@ function querySets(orgs: readonly string[]): { query: Record<string, string>; mo
 
 async function record(dbPath: string, outDir: string): Promise<void> {
   const { METRICS, parseParams, runMetric } = await import('../server/metrics/metrics.ts');
-  const { MetricCache } = await import('../server/metrics/cache.ts');
+  const { MetricCache, answerJson } = await import('../server/metrics/cache.ts');
   mkdirSync(outDir, { recursive: true });
   const db = await openDatabase(dbPath);
   const orgs = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
@@ -93,7 +93,7 @@ async function record(dbPath: string, outDir: string): Promise<void> {
       if (m.name === 'overview' && params.grain === null) {
         // What HTTP sends: overview reads its parts through the cache.
         const cache = new MetricCache(db, { timeoutMs: 600_000 });
-        save(m.name, 'cache', query, (await cache.get(m.name, params)).json);
+        save(m.name, 'cache', query, await answerJson(await cache.get(m.name, params)));
       }
     }
     process.stdout.write(`  ${m.name}: ${Math.round(performance.now() - t1)} мс\n`);

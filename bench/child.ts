@@ -6,6 +6,7 @@
  *            and the same SQL on raw DuckDB (bench/rawSql.ts)
  * Started by bench/run.ts with fork(); arguments come as JSON in argv[2], results go back by IPC.
  */
+import { statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Db } from '../server/db/db.ts';
@@ -51,6 +52,8 @@ export interface SyncResult {
   totals: SyncSummary['totals'];
   failures: string[];
   tables: Record<string, number>;
+  /** The database file after the run, MB. */
+  fileMb: number;
   memory: Memory;
 }
 
@@ -87,7 +90,7 @@ const send = (msg: unknown) => process.send!(msg);
 
 async function tableCounts(db: Db): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of ['teachers', 'pairs', 'programs', 'courses', 'attestations', 'compliance', 'practices', 'events', 'quarantine', 'issues']) {
+  for (const t of ['teachers', 'pairs', 'programs', 'courses', 'attestations', 'compliance', 'practices', 'events', 'quarantine', 'issues', 'row_versions', 'row_version_ends']) {
     const [r] = await db.query(`SELECT count(*)::INTEGER AS n FROM "${t}"`);
     out[t] = Number(r?.n ?? 0);
   }
@@ -112,7 +115,9 @@ async function syncPhase(a: Extract<ChildArgs, { phase: 'sync' }>): Promise<Sync
   const failures = s.orgs.filter((o) => o.status === 'failed').map((o) => `${o.org}: ${o.message ?? ''}`);
   const tables = await tableCounts(db);
   db.close();
-  return { wallMs, status: s.status, message: s.message, totals: s.totals, failures: failures.slice(0, 5), tables, memory: memory() };
+  // The file as closed (checkpointed: no WAL left), for the history's growth.
+  const fileMb = statSync(a.dbPath).size / 1048576;
+  return { wallMs, status: s.status, message: s.message, totals: s.totals, failures: failures.slice(0, 5), tables, fileMb, memory: memory() };
 }
 
 

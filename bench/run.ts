@@ -109,6 +109,7 @@ interface RequestRun {
   status: string;
   failures: string[];
   tables: Record<string, number>;
+  fileMb: number;
   memory: Memory;
 }
 
@@ -176,6 +177,7 @@ async function syncRun(
     status: r.status,
     failures: r.failures,
     tables: r.tables,
+    fileMb: r.fileMb,
     memory: r.memory,
   };
   log(
@@ -361,6 +363,8 @@ interface QueryRun {
   cached: Record<string, Percentiles>;
   /** Median answer size per metric, KB. */
   kilobytes: Record<string, number>;
+  /** The same answers as they crossed the socket (gzip), KB. */
+  wireKilobytes: Record<string, number>;
   concurrentMixed: HttpLoad | null;
   concurrentCold: HttpLoad | null;
   serverMemory: Memory;
@@ -390,15 +394,18 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
     const uncached: Record<string, Percentiles> = {};
     const cached: Record<string, Percentiles> = {};
     const kilobytes: Record<string, number> = {};
+    const wireKilobytes: Record<string, number> = {};
     for (const m of metrics) {
       const urls = Array.from({ length: sets }, (_, i) => `${url}/api/metrics/${m}?${queryString(paramSet(1000 + i, orgs))}`);
       const miss: number[] = [];
       const sizes: number[] = [];
+      const wire: number[] = [];
       for (const u of urls) {
         const s = await get(u, agent);
         if (s.status !== 200) errors++;
         miss.push(s.ms);
         sizes.push(s.bytes);
+        wire.push(s.wireBytes);
       }
       const hit: number[] = [];
       for (let round = 0; round < CACHED_ROUNDS; round++) {
@@ -411,6 +418,7 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
       uncached[m] = percentiles(miss);
       cached[m] = percentiles(hit);
       kilobytes[m] = percentiles(sizes).p50 / 1024;
+      wireKilobytes[m] = percentiles(wire).p50 / 1024;
     }
     agent.destroy();
     log(`  ${size} орг.: один клиент, ${sets} разных наборов параметров на показатель, ошибок ${errors}`);
@@ -433,7 +441,7 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
     }
     child.send({ kind: 'memory' });
     const serverMemory = (await nextMessage<{ memory: Memory }>(child, 'memory')).memory;
-    return { size, metrics, sets, direct, raw, uncached, cached, kilobytes, concurrentMixed, concurrentCold, serverMemory, errors };
+    return { size, metrics, sets, direct, raw, uncached, cached, kilobytes, wireKilobytes, concurrentMixed, concurrentCold, serverMemory, errors };
   } finally {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.send({ kind: 'exit' });
@@ -443,6 +451,9 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
 }
 
 // ---- tables --------------------------------------------------------------------------------------
+
+/** The data tables counted after a sync (bench/child.ts tableCounts), without the history and findings. */
+const TABLE_KEYS = ['teachers', 'pairs', 'programs', 'courses', 'attestations', 'compliance', 'practices', 'events'];
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)));
@@ -532,6 +543,17 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
       `и в ${fmt(first.bytesDownGzip / batch.bytesDownGzip, 1)} раза со сжатием gzip; во всех режимах загружены ${big.gridDataSameRows ? 'одни и те же строки' : 'РАЗНЫЕ строки (ошибка!)'}. ` +
       `Счётчик запросов синхронизации (sync_runs.requests) ${first.counted === first.requests ? 'совпадает с сервером' : `показывает ${fmt(first.counted)} — на ${fmt(first.requests - first.counted)} меньше: два запроса чтения реестра не учитываются`}.\n`,
   );
+  // The history (issue #20): what each of the first three runs added to it.
+  const [h1, h2, h3] = big.requestRuns.slice(0, 3);
+  const versions = (r: RequestRun) => r.tables.row_versions ?? 0;
+  const ends = (r: RequestRun) => r.tables.row_version_ends ?? 0;
+  const loaded = TABLE_KEYS.reduce((n, t) => n + (h1!.tables[t] ?? 0), 0);
+  out.push(
+    `История строк (row_versions / row_version_ends): первая синхронизация — ${fmt(versions(h1!))} версий при ${fmt(loaded)} загруженных строках, ` +
+      `файл базы ${fmt(h1!.fileMb, 1)} МБ; повторная без изменений — +${fmt(versions(h2!) - versions(h1!))} версий, +${fmt(ends(h2!) - ends(h1!))} окончаний, ` +
+      `файл ${fmt(h2!.fileMb, 1)} МБ; изменены ${fmt(h3!.changed)} таблиц (в каждой — часы одного курса): +${fmt(versions(h3!) - versions(h2!))} версий, ` +
+      `+${fmt(ends(h3!) - ends(h2!))} окончаний, файл ${fmt(h3!.fileMb, 1)} МБ — история растёт на изменённые строки, неизменённые не копируются.\n`,
+  );
 
   // 2. latency and quota
   if (latency) {
@@ -597,7 +619,7 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
   const ratio = (a: Percentiles | undefined, b: Percentiles | undefined) => (a && b ? fmt(a.p95 / b.p95, 2) : '—');
   out.push(
     table(
-      ['показатель', 'сырой DuckDB', 'runMetric напрямую', 'HTTP, без кэша', 'HTTP, из кэша', 'p95 ÷ сырой: runMetric / HTTP', 'ответ, КБ'],
+      ['показатель', 'сырой DuckDB', 'runMetric напрямую', 'HTTP, без кэша', 'HTTP, из кэша', 'p95 ÷ сырой: runMetric / HTTP', 'ответ, КБ: JSON / gzip'],
       q.metrics.map((m) => [
         m,
         pp(q.raw[m]),
@@ -605,7 +627,7 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
         pp(q.uncached[m]),
         pp(q.cached[m]),
         `${ratio(q.direct[m], q.raw[m])} / ${ratio(q.uncached[m], q.raw[m])}`,
-        fmt(q.kilobytes[m] ?? NaN),
+        `${fmt(q.kilobytes[m] ?? NaN)} / ${fmt(q.wireKilobytes?.[m] ?? NaN)}`,
       ]),
     ),
   );
@@ -613,7 +635,7 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
     `\nСырой DuckDB — тот же SQL с теми же параметрами на отдельном соединении \`@duckdb/node-api\` того же экземпляра (без Db, пула, кэша и JSON; ` +
       `bench/rawSql.ts), вперемежку с runMetric на тех же наборах; у \`overview\` своего SQL нет: сырой — шесть его частей и список активных ` +
       `организаций подряд на одном соединении (runMetric считает части параллельно на двух соединениях). HTTP без кэша — другие наборы того же вида; ` +
-      `\`overview\` по HTTP берёт части из кэша.`,
+      `\`overview\` по HTTP берёт части из кэша. Клиент HTTP, как браузер, принимает gzip (\`Accept-Encoding\`) и распаковывает ответ: время — до последнего распакованного байта.`,
   );
   for (const [name, r] of [['смешанная нагрузка (10 наборов на показатель, повторы — из кэша)', q.concurrentMixed], ['все запросы — промахи кэша', q.concurrentCold]] as const) {
     if (!r) continue;

@@ -78,6 +78,8 @@ const schema = z
       .optional(),
     /** An organization not read successfully for longer than this is flagged stale (hours). */
     STALE_AFTER_HOURS: wholeNumber(1, 8760, 'часов').default(48),
+    /** Row history (issue #20): versions that ended more than this many days ago keep one per month; unset = forever. */
+    HISTORY_KEEP_DAYS: wholeNumber(1, 36500, 'дней').optional(),
     /** The audit log keeps entries this many days. */
     AUDIT_RETENTION_DAYS: wholeNumber(1, 36500, 'дней').default(365),
     /** The longest a metric request may compute before it is interrupted (503), seconds. */

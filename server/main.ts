@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   // A sync that was running when the process last stopped is marked interrupted (not running forever).
   await db.write((w) => markInterrupted(w));
   const sync = (trigger: 'start' | 'schedule' | 'api' | 'school', org?: string) =>
-    runSync({ db, source, trigger, staleAfterHours: config.STALE_AFTER_HOURS, ...(org !== undefined ? { only: [org], full: true } : {}) }).then((s) => {
+    runSync({ db, source, trigger, staleAfterHours: config.STALE_AFTER_HOURS, historyKeepDays: config.HISTORY_KEEP_DAYS ?? null, ...(org !== undefined ? { only: [org], full: true } : {}) }).then((s) => {
       log(summaryLine(s));
       warm();
       if (writer) void writeBack(db, { writer, summary: s, log }).catch(() => undefined);

@@ -20,7 +20,7 @@
  *
  * Every statement is a named one of queries/auth/store.sql (the throttle's: queries/auth/throttle.sql).
  */
-import type { Db, Row } from '../db/db.ts';
+import type { Db, Row, Writer } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
 import { holdsOnlyDemoData } from '../sync/state.ts';
 import { dummyHash, generatePassword, hashPassword, newSecret, passwordProblem, sha256, verifyPassword } from './secrets.ts';
@@ -151,6 +151,23 @@ const TOKEN_PREFIX = 'nmt';
 const EPHEMERAL_PREFIX = 'nme';
 const SEEN_EVERY_MS = 60_000;
 
+/**
+ * Session and token rows by hash, as read last (issue #18: the lookup was a DuckDB query on
+ * every request, 1–4 ms of a cached answer's 3). Kept for LOOKUP_MS at most, and only while no
+ * account, session or token was written: every write of the store clears them, and a lookup
+ * that overlapped a write is not kept (`generation`), so a revoked token, a logout, a removed
+ * account or a changed role counts from the next request. Expiry and idle time are checked on
+ * every request against the row, as before. Shared by every store of one database (a WeakMap
+ * on the Db): the server is the only process writing it (DuckDB's file lock).
+ */
+const LOOKUP_MS = 2000;
+const LOOKUP_MAX = 1000;
+interface Lookups {
+  generation: number;
+  rows: Map<string, { row: Row; at: number }>;
+}
+const lookupsOf = new WeakMap<Db, Lookups>();
+
 const loginKey = (login: string) => login.trim().toLowerCase();
 
 /** A statement of queries/auth/store.sql. */
@@ -171,6 +188,7 @@ export class AuthStore {
   private realData = false;
   /** Counters for tests and diagnostics: password verifications done (logins and password changes). */
   readonly stats = { verifications: 0 };
+  private readonly lookups: Lookups;
 
   /** `new AuthStore(db)`, `new AuthStore(db, clock, policy)` or `new AuthStore(db, { clock, policy, auditRetentionDays })`. */
   constructor(
@@ -185,6 +203,41 @@ export class AuthStore {
     if (!Number.isInteger(days) || days < 1) throw new RangeError('auditRetentionDays must be a whole number of days, at least 1');
     this.auditRetentionDays = days;
     this.throttle = new LoginThrottle(db, this.clock, this.policy);
+    let lookups = lookupsOf.get(db);
+    if (!lookups) lookupsOf.set(db, (lookups = { generation: 0, rows: new Map() }));
+    this.lookups = lookups;
+  }
+
+  /** Every write of accounts, sessions and tokens: the lookups kept are dropped before and after it. */
+  private async write<T>(fn: (w: Writer) => Promise<T>): Promise<T> {
+    this.forget();
+    try {
+      return await this.db.write(fn);
+    } finally {
+      this.forget();
+    }
+  }
+
+  private forget(): void {
+    this.lookups.generation++;
+    this.lookups.rows.clear();
+  }
+
+  /** The row of a session or token hash (`session_by_hash`, `token_by_hash`), kept as `Lookups` says. */
+  private async lookup(query: 'session_by_hash' | 'token_by_hash', hash: string): Promise<Row | undefined> {
+    const key = `${query}:${hash}`;
+    const now = performance.now();
+    const kept = this.lookups.rows.get(key);
+    if (kept && now - kept.at < LOOKUP_MS) return kept.row;
+    const generation = this.lookups.generation;
+    const [row] = await this.db.query(q(query), { hash });
+    // Unknown hashes are not kept (guessing cannot fill the memory); nor is a row read while a
+    // write ran, nor a demo session (a sync from a real source ends those outside this store).
+    if (row && row.demo !== true && generation === this.lookups.generation) {
+      if (this.lookups.rows.size >= LOOKUP_MAX) this.lookups.rows.clear();
+      this.lookups.rows.set(key, { row, at: now });
+    }
+    return row;
   }
 
   // ---- accounts ------------------------------------------------------------------------------
@@ -214,7 +267,7 @@ export class AuthStore {
       throw new AuthError(`учётная запись «${login}» уже есть`);
     }
     const hash = await hashPassword(u.password);
-    await this.db.write((w) =>
+    await this.write((w) =>
       w.run(q('insert_user'), { login, role, org, name: u.fullName?.trim() || null, hash, must: u.mustChangePassword === true }),
     );
     return (await this.user(login))!;
@@ -238,7 +291,7 @@ export class AuthStore {
       const [r] = await this.db.query(q('count_coordinators'));
       if (Number(r?.n) <= 1) throw new AuthError('это единственный координатор: сначала создайте другого');
     }
-    await this.db.write(async (w) => {
+    await this.write(async (w) => {
       await w.run(q('delete_user_sessions'), { id: u.id });
       await w.run(q('delete_user'), { id: u.id });
     });
@@ -255,7 +308,7 @@ export class AuthStore {
     const problem = passwordProblem(password, u.login);
     if (problem) throw new AuthError(problem);
     const hash = await hashPassword(password);
-    await this.db.write(async (w) => {
+    await this.write(async (w) => {
       await w.run(q('set_password'), { hash, id: u.id, must: opts.mustChange === true });
       await w.run(q('delete_user_sessions'), { id: u.id });
     });
@@ -285,7 +338,7 @@ export class AuthStore {
       attempt.release();
     }
     const hash = await hashPassword(password);
-    await this.db.write(async (w) => {
+    await this.write(async (w) => {
       await w.run(q('set_own_password'), { hash, id: userId });
       await w.run(q('delete_user_sessions'), { id: userId });
     });
@@ -375,7 +428,7 @@ export class AuthStore {
     const now = this.clock();
     const cookie = newSecret(SESSION_PREFIX);
     const csrf = newSecret('csrf');
-    await this.db.write(async (w) => {
+    await this.write(async (w) => {
       // Expired sessions are swept here: a login is rare enough to pay for it.
       await w.run(q('delete_expired_sessions'), { now, idle: now - this.policy.idleMs });
       await w.run(q('insert_session'), {
@@ -413,15 +466,15 @@ export class AuthStore {
     if (!cookie.startsWith(`${SESSION_PREFIX}_`) || cookie.length > 200) return null;
     const now = this.clock();
     const hash = sha256(cookie);
-    const [s] = await this.db.query(q('session_by_hash'), { hash });
+    const s = await this.lookup('session_by_hash', hash);
     if (!s) return null;
     const demo = s.demo === true;
     if (Number(s.expires_ms) <= now || Number(s.seen_ms) <= now - this.policy.idleMs || (!demo && s.login === null)) {
-      await this.db.write((w) => w.run(q('delete_session'), { hash }));
+      await this.write((w) => w.run(q('delete_session'), { hash }));
       return null;
     }
     if (now - Number(s.seen_ms) > SEEN_EVERY_MS) {
-      await this.db.write((w) => w.run(q('touch_session'), { now, hash }));
+      await this.write((w) => w.run(q('touch_session'), { now, hash }));
     }
     return demo
       ? { kind: 'session', id: null, login: 'демо', role: 'coordinator', org: null, readOnly: true, demo: true, csrf: String(s.csrf) }
@@ -429,7 +482,7 @@ export class AuthStore {
   }
 
   async logout(cookie: string): Promise<void> {
-    await this.db.write((w) => w.run(q('delete_session'), { hash: sha256(cookie) }));
+    await this.write((w) => w.run(q('delete_session'), { hash: sha256(cookie) }));
   }
 
   // ---- API tokens ----------------------------------------------------------------------------
@@ -443,7 +496,7 @@ export class AuthStore {
     const role = this.role(t.role);
     const org = await this.orgFor(role, t.org ?? null);
     const token = newSecret(TOKEN_PREFIX);
-    const [r] = await this.db.write((w) => w.query(q('insert_token'), { name, role, org, hash: sha256(token) }));
+    const [r] = await this.write((w) => w.query(q('insert_token'), { name, role, org, hash: sha256(token) }));
     const info = (await this.listTokens()).find((x) => x.id === Number(r?.id));
     return { info: info!, token };
   }
@@ -457,7 +510,7 @@ export class AuthStore {
   async revokeToken(idOrName: string): Promise<number> {
     const key = idOrName.trim();
     const id = /^\d+$/.test(key) ? Number(key) : null;
-    const rows = await this.db.write((w) => w.query(q('revoke_tokens'), { id, name: key }));
+    const rows = await this.write((w) => w.query(q('revoke_tokens'), { id, name: key }));
     if (!rows.length) throw new AuthError(`нет действующего токена «${idOrName}»`);
     return rows.length;
   }
@@ -465,14 +518,14 @@ export class AuthStore {
   async tokenFor(bearer: string): Promise<Principal | null> {
     if (!bearer.startsWith(`${TOKEN_PREFIX}_`) || bearer.length > 200) return null;
     const hash = sha256(bearer);
-    const [t] = await this.db.query(q('token_by_hash'), { hash });
+    const t = await this.lookup('token_by_hash', hash);
     if (!t) return null;
     // "Last used" to the minute: not a write transaction on every request a script makes.
     const id = Number(t.id);
     const now = this.clock();
     if (now - (this.tokenSeen.get(id) ?? 0) > SEEN_EVERY_MS) {
       this.tokenSeen.set(id, now);
-      await this.db.write((w) => w.run(q('touch_token'), { id }));
+      await this.write((w) => w.run(q('touch_token'), { id }));
     }
     return principalOf('token', t, null);
   }
@@ -480,7 +533,7 @@ export class AuthStore {
   // ---- audit ---------------------------------------------------------------------------------
 
   async audit(e: AuditEntry): Promise<void> {
-    await this.db.write((w) =>
+    await this.write((w) =>
       w.run(q('insert_audit'), {
         actor: e.actor.slice(0, 200),
         role: e.role ?? null,
@@ -524,7 +577,7 @@ export class AuthStore {
     // (queries/auth/store.sql, count_old_audit and delete_old_audit).
     const cutoffSec = (nowMs - this.auditRetentionDays * 24 * 3600_000) / 1000;
     const idle = nowMs - this.policy.idleMs;
-    const [auditDeleted, sessionsDeleted] = await this.db.write(async (w) => {
+    const [auditDeleted, sessionsDeleted] = await this.write(async (w) => {
       const [a] = await w.query(q('count_old_audit'), { cutoff: cutoffSec });
       await w.run(q('delete_old_audit'), { cutoff: cutoffSec });
       const [s] = await w.query(q('count_expired_sessions'), { now: nowMs, idle });

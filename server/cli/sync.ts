@@ -71,6 +71,7 @@ async function main(): Promise<number> {
     full,
     trigger: 'cli',
     staleAfterHours: config.STALE_AFTER_HOURS,
+    historyKeepDays: config.HISTORY_KEEP_DAYS ?? null,
     onFetched: (read, total) => {
       Object.assign(line, { read, total });
       if (tty) draw();

@@ -107,7 +107,7 @@ function rowObjects(reader: DuckDBResultReader): Row[] {
   return rows;
 }
 
-/** The DuckDB memory bound unless configured (DUCKDB_MEMORY_LIMIT): the region fits well under it. */
+/** The DuckDB memory bound unless configured (DUCKDB_MEMORY_LIMIT): the region fits well under it (128MB saved the sync ~60 MB of RSS but ran the dashboard's burst of queries out of memory: issue #18). */
 export const DEFAULT_MEMORY_LIMIT = '256MB';
 
 /** What a lane holds at a moment (tests and diagnostics). */

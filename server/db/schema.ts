@@ -7,12 +7,13 @@ import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS
 import { readFileSync } from 'node:fs';
 import { Db, type DbOptions, type Writer } from './db.ts';
 import { ensureFacts } from './facts.ts';
+import { seedTabHistory, type HistoryTab } from './history.ts';
 
 /**
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -176,7 +177,25 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
       `CREATE TABLE IF NOT EXISTS writeback_state (org VARCHAR PRIMARY KEY, hash VARCHAR NOT NULL, written_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    // Issue #20: the history of the loaded rows (server/db/history.ts); migrate() then seeds it
+    // with the rows the database holds.
+    version: 4,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS row_versions (
+        tab VARCHAR NOT NULL, org VARCHAR NOT NULL, row_hash VARCHAR NOT NULL, copy INTEGER NOT NULL,
+        from_run INTEGER NOT NULL, row_no INTEGER NOT NULL, data VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE IF NOT EXISTS row_version_ends (
+        tab VARCHAR NOT NULL, org VARCHAR NOT NULL, row_hash VARCHAR NOT NULL, copy INTEGER NOT NULL,
+        from_run INTEGER NOT NULL, to_run INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];
+
+/** A tab's table for the history (history.ts): its key and content columns. */
+export const historyTab = (tab: TabDecl): HistoryTab => ({ key: tab.key, columns: dbColumns(tab).map((c) => c.name) });
 
 /**
  * The application's database: connected, then the migration step — a new file gets the whole
@@ -223,6 +242,8 @@ export async function migrate(w: Writer): Promise<void> {
   for (const m of MIGRATIONS) {
     if (current !== null && current >= m.version) continue;
     for (const sql of m.statements) await w.run(sql);
+    // The rows a database holds when it gets the history are its first versions.
+    if (m.version === 4) for (const tab of TABS) await seedTabHistory(w, historyTab(tab));
   }
   await w.conn.run(readFileSync(new URL('../../queries/_macros.sql', import.meta.url), 'utf8'));
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)`, { v: String(SCHEMA_VERSION) });

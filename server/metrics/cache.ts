@@ -3,9 +3,12 @@
  *
  * DESIGN: at region scale a query alone cannot hold the 50 ms p95, so answers are kept until
  * the data changes (every swap bumps the version, so an answer is never older than the data).
- * The JSON is serialized once, when the answer is computed: a regional `compliance` answer is
- * about 2 MB, and serializing it again for every client cost more than the lookup (benchmark).
- * Bounded by entries and by bytes, least recently used out first. Concurrent identical
+ * The JSON is serialized once, when the answer is computed, and kept gzip-compressed (issue
+ * #18): a regional `compliance` answer is about 2 MB of JSON and 75 KB compressed, which every
+ * browser (and `fetch`, Python's requests) takes as it is; sending the 2 MB again for every
+ * client cost more than the lookup, and holding it cost the server's memory. A client that does
+ * not accept gzip gets the JSON inflated for it (off the JavaScript thread). Bounded by entries
+ * and by (compressed) bytes, least recently used out first. Concurrent identical
  * requests share one query; failures are not cached. `overview` reads its component metrics
  * through the same cache, so the dashboard's tiles cost nothing once its charts are loaded.
  *
@@ -19,6 +22,8 @@
  * not in the cache yet, so no computation ever waits for one that waits for a slot.
  */
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import type { Db } from '../db/db.ts';
 import {
   DEFAULT_METRIC_TIMEOUT_MS,
@@ -30,17 +35,35 @@ import {
 } from './limits.ts';
 import { METRICS, parseParams, runMetric, type MetricParams, type MetricResult } from './metrics.ts';
 
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+/**
+ * zlib's fastest level: 2 MB of `compliance` JSON in ~3 ms (75 KB; level 6 — 6.5 ms, 53 KB).
+ * On a two-core server the CPU matters more than the last 20 KB on a school's network.
+ */
+const GZIP_LEVEL = 1;
+
 export interface CachedMetric {
-  /** `JSON.stringify(result)` as UTF-8, what `GET /api/metrics/:name` sends. Only the bytes are
-   *  kept (the rows as objects would take several times their size); `rows()` parses them. */
-  json: Buffer;
-  /** Strong validator of `json`: a hash of the bytes, so an answer a sync left unchanged keeps it. */
+  /**
+   * `JSON.stringify(result)` as UTF-8 — what `GET /api/metrics/:name` sends — gzip-compressed.
+   * Only these bytes are kept (the rows as objects would take several times their size, the
+   * JSON itself some thirty times more); `json()` inflates them, `rows()` parses them.
+   */
+  gzip: Buffer;
+  /** Strong validator of the JSON: a hash of its bytes, so an answer a sync left unchanged keeps it. */
   etag: string;
+  /** Length of the JSON, bytes. */
+  size: number;
+}
+
+/** The JSON bytes of a cached answer (inflated off the JavaScript thread). */
+export function answerJson(answer: CachedMetric): Promise<Buffer> {
+  return gunzipAsync(answer.gzip);
 }
 
 export interface MetricCacheOptions {
   maxEntries?: number;
-  /** Total size of the cached JSON bodies. */
+  /** Total size of the cached bodies (compressed). */
   maxBytes?: number;
   /** The deadline of a request's metric computations (METRIC_TIMEOUT_SECONDS × 1000); default 60 000. */
   timeoutMs?: number;
@@ -126,7 +149,7 @@ export class MetricCache {
 
   /** The answer as objects (CSV, exports, overview's parts): the cached bytes, parsed. */
   async rows(name: string, params: MetricParams, req?: MetricRequest): Promise<MetricResult> {
-    return JSON.parse((await this.get(name, params, req)).json.toString('utf8')) as MetricResult;
+    return JSON.parse((await answerJson(await this.get(name, params, req))).toString('utf8')) as MetricResult;
   }
 
   /** Whether an answer for these parameters is cached (or being computed) at the current data version. */
@@ -158,7 +181,7 @@ export class MetricCache {
       (c) => {
         if (owner !== null) this.slots.give(owner);
         if (this.map.get(key) !== entry) return;
-        entry.bytes = c.json.length;
+        entry.bytes = c.gzip.length;
         this.bytes += entry.bytes;
         this.evict();
       },
@@ -200,7 +223,7 @@ export class MetricCache {
     const result = await runMetric(this.db, name, params, (n, p) => this.rows(n, p, part), { signal: deadline.signal });
     const json = Buffer.from(JSON.stringify(result), 'utf8');
     const etag = `"${createHash('sha1').update(json).digest('base64url')}"`;
-    return { json, etag };
+    return { gzip: await gzipAsync(json, { level: GZIP_LEVEL }), etag, size: json.length };
   }
 
   private evict(): void {

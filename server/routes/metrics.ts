@@ -12,7 +12,7 @@ import { principalKey } from '../metrics/limits.ts';
 import { METRICS, allColumns, metricDef, metricInfo, parseComparison, parseParams } from '../metrics/metrics.ts';
 import { COMPARABLE_METRICS, comparedColumns } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
-import type { MetricCache } from '../metrics/cache.ts';
+import { answerJson, type MetricCache } from '../metrics/cache.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
   const r = Router();
@@ -55,8 +55,12 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     if (format === undefined || format === 'json') {
       const answer = await deps.cache.get(m.name, params, work);
-      // The bytes serialized once; with the ETag, Express answers a matching If-None-Match with 304.
-      res.set({ ETag: answer.etag, 'Cache-Control': 'private, no-cache' }).type('application/json').send(answer.json);
+      // The bytes serialized and compressed once; the compressed bytes are another representation,
+      // with a validator of their own. With the ETag, Express answers a matching If-None-Match with 304.
+      const gzip = req.acceptsEncodings('gzip') === 'gzip';
+      res.set({ ETag: gzip ? `${answer.etag.slice(0, -1)}-gz"` : answer.etag, 'Cache-Control': 'private, no-cache', Vary: 'Accept-Encoding' }).type('application/json');
+      if (gzip) res.set('Content-Encoding', 'gzip').send(answer.gzip);
+      else res.send(await answerJson(answer));
       return;
     }
     if (format !== 'csv') throw badRequest('неверный параметр format: допустимы json и csv');

@@ -16,6 +16,7 @@ import pLimit from 'p-limit';
 import type { SyncOrgStatus } from '../../shared/progress.ts';
 import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
+import { compactHistory } from '../db/history.ts';
 import { SourceError, type RawTab, type Source } from '../sources/types.ts';
 import {
   keepMissingTabs,
@@ -103,6 +104,11 @@ export interface SyncOptions {
    * others are left as they are (not read, not in the summary).
    */
   only?: readonly string[];
+  /**
+   * History retention (HISTORY_KEEP_DAYS): versions of rows that ended more than this many days
+   * ago keep one per month (db/history.ts `compactHistory`). Default: kept forever.
+   */
+  historyKeepDays?: number | null;
   /** An organization not read successfully for longer than this is flagged stale (STALE_AFTER_HOURS). Default 48. */
   staleAfterHours?: number;
   concurrency?: number;
@@ -183,6 +189,13 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
     await db.write((w) => finishRun(w, summary, isoTs(now())));
     // Statuses, registry and quality counts changed too, even when no rows did.
     db.bumpDataVersion();
+    if (opts.historyKeepDays) {
+      const cutoff = isoTs(new Date(now().getTime() - opts.historyKeepDays * 86_400_000));
+      // The history's retention never fails a sync that loaded: it is tried again after the next one.
+      await db.write((w) => compactHistory(w, cutoff)).catch((e: unknown) => {
+        console.error(`Сжатие истории строк не удалось (повторится после следующей синхронизации): ${(e as Error).message}`);
+      });
+    }
   } finally {
     // After the data version: a page that reloads on «finished» reads the new data.
     progressFinished(summary, summaryLine(summary), now().toISOString());

@@ -9,6 +9,7 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { TABS, formatIssue, type DataIssue, type TabKey } from '../contract/index.ts';
 import { isoTs, type Db, type Writer } from '../db/db.ts';
 import { rebuildFacts } from '../db/facts.ts';
+import { clearHistory } from '../db/history.ts';
 import type { OrgEntry, Source } from '../sources/types.ts';
 import { REGISTRY_ACCEPT_KEY, type StoredCounts } from './guard.ts';
 import type { LoadCounts, StoredRows } from './load.ts';
@@ -471,6 +472,8 @@ async function clearDemoData(w: Writer): Promise<void> {
   // Table names come from the contract declaration, never from input.
   for (const t of TABS) await w.run(`DELETE FROM "${t.key}"`);
   for (const table of ['orgs', 'org_state', 'issues', 'quarantine', 'shrink_acceptances']) await w.run(`DELETE FROM ${table}`);
+  // The demo municipality's history is no history of the real one.
+  await clearHistory(w);
   await w.run(`DELETE FROM meta WHERE key = 'registry_hold'`);
 }
 

@@ -370,6 +370,40 @@ describe('API tokens', () => {
   });
 });
 
+describe('session and token lookups', () => {
+  it('are read once for a burst of requests, and a password reset, a logout or a removal counts from the very next request', async () => {
+    await store.addUser({ login: 'burst', role: 'school', org: 'СОШ-1', password: 'Пароль-для-серии-1' });
+    let sessionReads = 0;
+    const query = tmp.db.query.bind(tmp.db);
+    tmp.db.query = (sql, params) => {
+      if (sql.includes('FROM sessions s LEFT JOIN users')) sessionReads++;
+      return query(sql, params);
+    };
+    try {
+      const b = await as2('burst', 'Пароль-для-серии-1');
+      const before = sessionReads;
+      // Five requests in a row: the session is read from the database once (kept for 2 s).
+      for (let i = 0; i < 5; i++) expect((await get(`/api/metrics/engagement?${YEAR}`, b)).status).toBe(200);
+      expect(sessionReads - before).toBe(1);
+      // The coordinator resets the password (it ends the account's sessions): refused at once.
+      await store.setPassword('burst', 'Новый-пароль-серии-2');
+      expect((await get(`/api/metrics/engagement?${YEAR}`, b)).status).toBe(401);
+      // A logout ends its session for the next request too.
+      const c = await as2('burst', 'Новый-пароль-серии-2');
+      expect((await get(`/api/metrics/engagement?${YEAR}`, c)).status).toBe(200);
+      expect((await post('/api/session/logout', c, { 'X-CSRF-Token': c.csrf })).status).toBe(200);
+      expect((await get(`/api/metrics/engagement?${YEAR}`, c)).status).toBe(401);
+      // Removed: a live session ends with the next request, not 2 s later.
+      const d = await as2('burst', 'Новый-пароль-серии-2');
+      expect((await get(`/api/metrics/engagement?${YEAR}`, d)).status).toBe(200);
+      await store.removeUser('burst');
+      expect((await get(`/api/metrics/engagement?${YEAR}`, d)).status).toBe(401);
+    } finally {
+      tmp.db.query = query;
+    }
+  });
+});
+
 describe('the first coordinator', () => {
   it('is created only while there is no account at all', async () => {
     // Accounts exist (beforeAll): a restart of `npm start` creates nothing and prints no password.

@@ -8,8 +8,9 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MetricCache } from '../../server/metrics/cache.ts';
+import { MetricCache, answerJson } from '../../server/metrics/cache.ts';
 import { parseParams } from '../../server/metrics/metrics.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
@@ -45,13 +46,17 @@ const total = (body: any) => body.rows.find((r: any) => r.org === null);
  * standard a request with a hand-set If-None-Match also gets `Cache-Control: no-cache`, which
  * a server must treat as "send it all".
  */
-function revalidate(url: string, etag: string): Promise<{ status: number; etag: string | undefined; body: string }> {
+function revalidate(url: string, etag: string | null, encoding = 'gzip, deflate'): Promise<{ status: number; etag: string | undefined; encoding: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers: { 'If-None-Match': etag, ...server.authHeaders } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag, body }));
+      .get(url, { headers: { ...(etag ? { 'If-None-Match': etag } : {}), 'Accept-Encoding': encoding, ...server.authHeaders } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          const gz = res.headers['content-encoding'] === 'gzip' && raw.length > 0;
+          resolve({ status: res.statusCode ?? 0, etag: res.headers.etag, encoding: res.headers['content-encoding'], body: (gz ? gunzipSync(raw) : raw).toString('utf8') });
+        });
       })
       .on('error', reject);
   });
@@ -66,7 +71,7 @@ describe('metric cache', () => {
     const body1 = await first.json();
     // 16 teachers in the population, 12 engaged (engagement.test.ts).
     expect([total(body1).teachers, total(body1).engaged]).toEqual([16, 12]);
-    expect(etag).toMatch(/^"[\w-]{27}"$/); // sha1 of the body, base64url
+    expect(etag).toMatch(/^"[\w-]{27}-gz"$/); // sha1 of the JSON, base64url; fetch takes it gzip-compressed
     expect(first.headers.get('cache-control')).toBe('private, no-cache');
 
     const again = await revalidate(url, etag!);
@@ -92,6 +97,24 @@ describe('metric cache', () => {
     expect(cache.size.entries).toBe(1);
   });
 
+  it('sends the answer gzip-compressed to a client that accepts it, and the same JSON plain to one that does not', async () => {
+    const url = `${server.url}/api/metrics/engagement?${YEAR}`;
+    const zipped = await revalidate(url, null, 'gzip, deflate, br');
+    const plain = await revalidate(url, null, 'identity');
+    expect([zipped.status, plain.status]).toEqual([200, 200]);
+    expect([zipped.encoding, plain.encoding]).toEqual(['gzip', undefined]);
+    // One computation, two representations: the same JSON, each with its own validator.
+    expect(cache.size.entries).toBe(1);
+    expect(zipped.body).toBe(plain.body);
+    expect([total(JSON.parse(plain.body)).teachers, total(JSON.parse(plain.body)).engaged]).toEqual([16, 12]);
+    expect(plain.etag).toMatch(/^"[\w-]{27}"$/);
+    expect(zipped.etag).toBe(`${plain.etag!.slice(0, -1)}-gz"`);
+    // Each validator revalidates its own representation only.
+    expect((await revalidate(url, plain.etag!, 'identity')).status).toBe(304);
+    expect((await revalidate(url, zipped.etag!, 'gzip')).status).toBe(304);
+    expect((await revalidate(url, plain.etag!, 'gzip')).status).toBe(200);
+  });
+
   it('serves the same bytes as a fresh computation, and overview reads its parts through the cache', async () => {
     const overview = await (await server.fetch(`/api/metrics/overview?${YEAR}`)).json();
     // overview + the six metrics its tiles come from.
@@ -105,7 +128,7 @@ describe('metric cache', () => {
     const fresh = new MetricCache(tmp.db);
     const p = parseParams({ from: '2023-09-01', to: '2024-08-31' }, NOW);
     const direct = await fresh.get('overview', p);
-    expect(JSON.parse(direct.json.toString('utf8'))).toEqual(overview);
+    expect(JSON.parse((await answerJson(direct)).toString('utf8'))).toEqual(overview);
   });
 
   it('keeps its size under the byte bound, dropping the least recently used', async () => {
@@ -113,7 +136,7 @@ describe('metric cache', () => {
     const p = parseParams({ from: '2023-09-01', to: '2024-08-31' }, NOW);
     const unbounded = new MetricCache(tmp.db);
     const sizes: number[] = [];
-    for (const name of names) sizes.push((await unbounded.get(name, p)).json.length);
+    for (const name of names) sizes.push((await unbounded.get(name, p)).gzip.length);
     // A bound of half their sum: all five cannot fit, the largest one alone does.
     const bound = Math.floor(sizes.reduce((a, b) => a + b, 0) / 2);
     expect(Math.max(...sizes)).toBeLessThan(bound);

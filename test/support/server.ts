@@ -60,7 +60,8 @@ export async function startServer(deps: Omit<AppDeps, 'auth'> & { auth?: AppDeps
     token = (await store.createToken({ name: 'test-coordinator', role: 'coordinator' })).token;
     auth = { store, demoLogin: false };
   }
-  const app = createApp({ ...deps, auth });
+  // TEST_SERVER_LOG=1: the server's own log (its 500s with their stack) on the test's stderr.
+  const app = createApp({ ...deps, auth, ...(process.env.TEST_SERVER_LOG ? { log: (m: string) => console.error(m) } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
