@@ -90,10 +90,14 @@ const send = (msg: unknown) => process.send!(msg);
 
 async function tableCounts(db: Db): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of ['teachers', 'pairs', 'programs', 'courses', 'attestations', 'compliance', 'practices', 'events', 'quarantine', 'issues', 'row_versions', 'row_version_ends']) {
+  const tabs = ['teachers', 'pairs', 'programs', 'courses', 'attestations', 'compliance', 'practices', 'events'];
+  for (const t of [...tabs, 'quarantine', 'issues', 'row_version_ends']) {
     const [r] = await db.query(`SELECT count(*)::INTEGER AS n FROM "${t}"`);
     out[t] = Number(r?.n ?? 0);
   }
+  // The history's versions, every tab's table together (server/db/history.ts).
+  const [v] = await db.query(`SELECT sum(n)::INTEGER AS n FROM (${tabs.map((t) => `SELECT count(*) AS n FROM "${t}_versions"`).join(' UNION ALL ')})`);
+  out.row_versions = Number(v?.n ?? 0);
   return out;
 }
 

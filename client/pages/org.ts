@@ -2,7 +2,8 @@
  * The page of one organization (`/org/<code>`): its headline indicators next to the
  * municipality's, its pairs by form and by direction, its programs, the items of the order,
  * and whether its data can be trusted (freshness, problems found in its sheet). The type and
- * organization filters do not apply here; the period does.
+ * organization filters do not apply here; the period does. Its change log lists what the last
+ * syncs changed in the sheet (client/changes.ts).
  */
 import {
   ApiError,
@@ -25,6 +26,7 @@ import { pairsByFormSpec, pairsByTopicSpec, totalPairs } from '../charts/pairs.t
 import { h, staleMark } from '../dom.ts';
 import { holdBox } from '../holds.ts';
 import { canReread, rereadBox } from '../reread.ts';
+import { changesBox, getChanges } from '../changes.ts';
 import { session } from '../session.ts';
 import { EMPTY, formatDate, formatDateTime, formatHours, formatInteger, formatOutOf, formatPercent, formatPoints } from '../format.ts';
 import { orderItem } from '../orderItems.ts';
@@ -49,7 +51,8 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
   const programs = new Panel({ id: 'org-programs', title: catalog.title('program_completion'), chart: false, table: 'open' });
   const compliance = new Panel({ id: 'org-compliance', title: 'Исполнение распоряжения (п. 3)', chart: false, table: 'open' });
   const quality = new Panel({ id: 'org-quality', title: 'Качество данных', wide: true, chart: false, table: false });
-  const panels = [profile, forms, topics, programs, compliance, quality];
+  const changes = new Panel({ id: 'org-changes', title: 'Журнал изменений', wide: true, chart: false, table: false });
+  const panels = [profile, forms, topics, programs, compliance, quality, changes];
   const header = h('div', { className: 'org-header' });
   container.replaceChildren(header, h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
@@ -323,6 +326,15 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                 h('p', {}, h('a', { attrs: { href: pageHref('/data-quality', { ...filters, type: null, orgs: [code] }) } }, 'Все ошибки организации на странице «Качество данных» →')),
               );
               quality.setContent(...nodes);
+            },
+          },
+          {
+            panel: changes,
+            run: async () => {
+              // The rows name people: a regional account has the counts above only.
+              if (session()?.role === 'region') return changes.empty('Журнал изменений с ФИО доступен координатору и самой организации.');
+              changes.setNote('Что менялось в таблице организации при последних синхронизациях: добавленные, изменённые и удалённые строки по листам.');
+              changes.setContent(changesBox(await getChanges(code, signal)));
             },
           },
         ],

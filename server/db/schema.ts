@@ -7,7 +7,7 @@ import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS
 import { readFileSync } from 'node:fs';
 import { Db, type DbOptions, type Writer } from './db.ts';
 import { ensureFacts } from './facts.ts';
-import { seedTabHistory, type HistoryTab } from './history.ts';
+import { ENDS_DDL, seedTabHistory, versionsDdl, versionsTable, type HistoryTab } from './history.ts';
 
 /**
  * The schema version this program writes. A database of an older version is brought up to it
@@ -178,24 +178,18 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     ],
   },
   {
-    // Issue #20: the history of the loaded rows (server/db/history.ts); migrate() then seeds it
-    // with the rows the database holds.
+    // Issue #20: the history of the loaded rows (server/db/history.ts). Its tables are created
+    // with the others (migrate); a database that had none gets the rows it holds as their first
+    // versions (migrate, when it passes version 4).
     version: 4,
-    statements: [
-      `CREATE TABLE IF NOT EXISTS row_versions (
-        tab VARCHAR NOT NULL, org VARCHAR NOT NULL, row_hash VARCHAR NOT NULL, copy INTEGER NOT NULL,
-        from_run INTEGER NOT NULL, row_no INTEGER NOT NULL, data VARCHAR NOT NULL
-      )`,
-      `CREATE TABLE IF NOT EXISTS row_version_ends (
-        tab VARCHAR NOT NULL, org VARCHAR NOT NULL, row_hash VARCHAR NOT NULL, copy INTEGER NOT NULL,
-        from_run INTEGER NOT NULL, to_run INTEGER NOT NULL
-      )`,
-    ],
+    statements: [],
   },
 ];
 
 /** A tab's table for the history (history.ts): its key and content columns. */
 export const historyTab = (tab: TabDecl): HistoryTab => ({ key: tab.key, columns: dbColumns(tab).map((c) => c.name) });
+/** Every tab's, in contract order. */
+export const HISTORY_TABS: readonly HistoryTab[] = TABS.map(historyTab);
 
 /**
  * The application's database: connected, then the migration step — a new file gets the whole
@@ -217,6 +211,9 @@ export async function openDatabase(path: string, opts: DbOptions = {}): Promise<
 export async function migrate(w: Writer): Promise<void> {
   for (const ddl of SERVICE_DDL) await w.run(ddl);
   for (const tab of TABS) await w.run(tableDdl(tab));
+  // The history of the rows (history.ts): a versions table per tab, with the tab's columns.
+  for (const tab of TABS) for (const sql of versionsDdl(tableDdl(tab, versionsTable(tab.key)))) await w.run(sql);
+  await w.run(ENDS_DDL);
   await w.run('DELETE FROM categories');
   for (const c of CATEGORIES) {
     await w.run('INSERT INTO categories VALUES ($name, $rank)', { name: c.value, rank: c.rank });

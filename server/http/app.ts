@@ -25,6 +25,7 @@ import { metricsRouter } from '../routes/metrics.ts';
 import { peopleRouter } from '../routes/people.ts';
 import { practicesRouter } from '../routes/practices.ts';
 import { qualityRouter } from '../routes/quality.ts';
+import { changesRouter } from '../routes/changes.ts';
 import { reportRouter } from '../routes/report.ts';
 import { helpRouter } from '../routes/help.ts';
 import { syncRouter, type StartSync } from '../routes/sync.ts';
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(holdsRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(qualityRouter({ db: deps.db }));
+  api.use(changesRouter({ db: deps.db }));
   api.use(usersRouter({ auth }));
   api.use(peopleRouter({ db: deps.db, now, auth }));
   api.use(practicesRouter({ db: deps.db, now }));

@@ -19,8 +19,7 @@
 import { DuckDBDateValue, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { TABS, matchKey, type DataIssue, type TabKey } from '../contract/index.ts';
 import type { Writer } from '../db/db.ts';
-import { dbColumns, historyTab, type DbColumn } from '../db/schema.ts';
-import { recordTabHistory } from '../db/history.ts';
+import { dbColumns, type DbColumn } from '../db/schema.ts';
 import {
   clearHolds,
   clearSheetFindings,
@@ -86,9 +85,6 @@ const COLUMNS = new Map(
     return [t.key, { names: cols.map((c) => c.name), kinds: cols.map(kindOf) }] as const;
   }),
 );
-
-/** Each tab's table as the history reads it (db/history.ts). */
-const HISTORY_TABS = new Map(TABS.map((t) => [t.key, historyTab(t)] as const));
 
 /** One reused date value (the binding reads its `days`): no object per date cell. */
 const DATE = new DuckDBDateValue(0) as { days: number };
@@ -368,10 +364,6 @@ export async function loadOrgs(
       const old = withRows(stored, tab.key, parts.map((p) => p.org));
       if (old.length) await deleteOrgRows(w, tab.key, old);
       if (parts.some((p) => p.tab.count)) await appendTab(w, tab.key, runId, parts);
-      // What the load changed, kept (issue #20): versions that appeared, versions that ended.
-      // Only where there was or is something: a tab empty before and after has no history.
-      const changed = parts.filter((p) => p.tab.count || old.includes(p.org)).map((p) => p.org);
-      if (changed.length) await recordTabHistory(w, HISTORY_TABS.get(tab.key)!, runId, changed);
     }
     const quarantined = withRows(stored, 'quarantine', orgs);
     let keep: string[] = [];

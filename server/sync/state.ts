@@ -9,7 +9,8 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { TABS, formatIssue, type DataIssue, type TabKey } from '../contract/index.ts';
 import { isoTs, type Db, type Writer } from '../db/db.ts';
 import { rebuildFacts } from '../db/facts.ts';
-import { clearHistory } from '../db/history.ts';
+import { clearHistory, recordHistory } from '../db/history.ts';
+import { HISTORY_TABS } from '../db/schema.ts';
 import type { OrgEntry, Source } from '../sources/types.ts';
 import { REGISTRY_ACCEPT_KEY, type StoredCounts } from './guard.ts';
 import type { LoadCounts, StoredRows } from './load.ts';
@@ -34,6 +35,8 @@ export async function startRun(w: Writer, r: { started: string; source: Pick<Sou
 /** The run's end: the facts the metrics read rebuilt as of its rows (server/db/facts.ts), its counts and status, the data version. */
 export async function finishRun(w: Writer, summary: SyncSummary, finished: string): Promise<void> {
   const t = summary.totals;
+  // The history takes in what the run's loads changed (db/history.ts), before the facts.
+  await recordHistory(w, HISTORY_TABS, summary.runId);
   await rebuildFacts(w);
   await w.run(
     `UPDATE sync_runs SET finished_at = $ts::TIMESTAMP, status = $status, orgs_total = $total, orgs_ok = $ok,

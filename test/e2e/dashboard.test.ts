@@ -297,6 +297,14 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(readable(await page.textContent('#page-title'))).toBe('МОУ «Средняя общеобразовательная школа № 5»');
     expect(readable(await page.locator('.org-header .stale-box').textContent())).toContain(DEMO_STALE_MESSAGE);
     await expect(page.locator('#org-profile-chart svg.marks').count()).resolves.toBe(1);
+    // Its change log: the demo's one load of it (the second sync failed to read it) is each tab's
+    // first load, shown as a count per tab — the counts the API gives.
+    const log = (await (await server.fetch(`/api/orgs/${encodeURIComponent('СОШ-5')}/changes`)).json()).syncs;
+    expect(log.length).toBe(1);
+    await page.locator('#org-changes-panel .changes__tab').first().waitFor();
+    const shown = (await page.locator('#org-changes-panel .changes__tab p').allTextContents()).map(readable);
+    expect(shown.length).toBe(log[0].tabs.length);
+    for (const [i, t] of log[0].tabs.entries()) expect(shown[i]).toMatch(new RegExp(`^«${t.title}» — первая загрузка листа: ${t.first_load} строк`));
     // Only the period applies on an organization's page.
     await expect(page.isVisible('#filter-type')).resolves.toBe(false);
 

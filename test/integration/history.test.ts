@@ -12,7 +12,7 @@ import { TABS } from '../../server/contract/index.ts';
 import { dbColumns, openDatabase } from '../../server/db/schema.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
-import { openTempDb, type TempDb } from '../support/server.ts';
+import { openTempDb, startServerAs, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
 
@@ -60,16 +60,24 @@ async function currentRows(): Promise<string[]> {
   return out.sort();
 }
 
-/** The rows as they stood after run `run`, read from the history alone. */
+/** The rows as they stood after run `run`, read from the history alone (the versions tables). */
 async function rowsAsOf(run: number): Promise<string[]> {
-  const rows = await tmp.db.query(
-    `SELECT v.tab, v.org, v.data FROM row_versions v
-     WHERE v.from_run <= $run AND NOT EXISTS (SELECT 1 FROM row_version_ends e WHERE e.tab = v.tab AND e.org = v.org
-       AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.from_run AND e.to_run <= $run)`,
-    { run },
-  );
-  return rows.map((r) => `${r.tab}|${r.org}|${r.data}`).sort();
+  const out: string[] = [];
+  for (const tab of TABS) {
+    const fields = dbColumns(tab).map((c) => `"${c.name}" := v."${c.name}"`).join(', ');
+    const rows = await tmp.db.query(
+      `SELECT v.org, to_json(struct_pack(${fields}))::VARCHAR AS data FROM "${tab.key}_versions" v
+       WHERE v.run_id <= $run AND NOT EXISTS (SELECT 1 FROM row_version_ends e WHERE e.tab = '${tab.key}' AND e.org = v.org
+         AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id AND e.to_run <= $run)`,
+      { run },
+    );
+    for (const r of rows) out.push(`${tab.key}|${r.org}|${r.data}`);
+  }
+  return out.sort();
 }
+
+/** Versions kept, all tabs together. */
+const versionCount = () => count(`SELECT sum(n)::INTEGER AS n FROM (${TABS.map((t) => `SELECT count(*) AS n FROM "${t.key}_versions"`).join(' UNION ALL ')})`);
 
 describe('row history', () => {
   it('keeps what each sync changed, copies nothing unchanged, and gives back the rows of any sync', async () => {
@@ -78,12 +86,12 @@ describe('row history', () => {
     // The first sync: every loaded row is a version (the fixture's 51 lines less headers, titles
     // and quarantined rows — counted from the tables themselves), none ended.
     expect(first.length).toBeGreaterThan(20);
-    expect(await count(`SELECT count(*) AS n FROM row_versions`)).toBe(first.length);
+    expect(await versionCount()).toBe(first.length);
     expect(await count(`SELECT count(*) AS n FROM row_version_ends`)).toBe(0);
 
     // Read again, nothing changed: not one row copied.
     await sync('2024-01-11T08:00:00Z');
-    expect(await count(`SELECT count(*) AS n FROM row_versions`)).toBe(first.length);
+    expect(await versionCount()).toBe(first.length);
     expect(await count(`SELECT count(*) AS n FROM row_version_ends`)).toBe(0);
 
     // СОШ-1 edits its teachers: Петров's category Первая → Высшая (a changed row), Белова
@@ -97,20 +105,19 @@ describe('row history', () => {
 
     // New versions: Петров (Высшая) and Григорьева — 2; ended: Петров (Первая) and Белова — 2.
     // Иванова, moved from the first row to the last, is the same version; no other tab changed.
-    expect(await count(`SELECT count(*) AS n FROM row_versions`)).toBe(first.length + 2);
+    expect(await versionCount()).toBe(first.length + 2);
     const ended = await tmp.db.query(
-      `SELECT e.tab, e.org, json_extract_string(v.data, '$.fio') AS fio, json_extract_string(v.data, '$.category') AS category, e.to_run
-       FROM row_version_ends e JOIN row_versions v USING (tab, org, row_hash, copy, from_run) ORDER BY fio`,
+      `SELECT e.tab, e.org, v.fio, v.category, e.to_run
+       FROM row_version_ends e JOIN teachers_versions v ON v.org = e.org AND v.row_hash = e.row_hash AND v.copy = e.copy AND v.run_id = e.from_run
+       ORDER BY v.fio`,
     );
     expect(ended).toEqual([
       { tab: 'teachers', org: 'СОШ-1', fio: 'Белова Яна Романовна', category: 'Первая', to_run: r3 },
       { tab: 'teachers', org: 'СОШ-1', fio: 'Петров Борис Ильич', category: 'Первая', to_run: r3 },
     ]);
-    const started = await tmp.db.query(
-      `SELECT tab, org, json_extract_string(data, '$.fio') AS fio, json_extract_string(data, '$.category') AS category
-       FROM row_versions WHERE from_run = $r3 ORDER BY fio`,
-      { r3 },
-    );
+    const started = (
+      await Promise.all(TABS.map((t) => tmp.db.query(`SELECT '${t.key}' AS tab, org${t.key === 'teachers' ? ', fio, category' : ''} FROM "${t.key}_versions" WHERE run_id = $r3`, { r3 })))
+    ).flat().sort((a, b) => String(a.fio).localeCompare(String(b.fio)));
     expect(started).toEqual([
       { tab: 'teachers', org: 'СОШ-1', fio: 'Григорьева Юлия Антоновна', category: 'Первая' },
       { tab: 'teachers', org: 'СОШ-1', fio: 'Петров Борис Ильич', category: 'Высшая' },
@@ -119,6 +126,52 @@ describe('row history', () => {
     // The history gives back the rows of each sync exactly: the first as they were, the last as they are.
     expect(await rowsAsOf(r1)).toEqual(first);
     expect(await rowsAsOf(r3)).toEqual(await currentRows());
+
+    // The organization's change log: the edit sync lists exactly the three edits; the sync with
+    // nothing changed is not listed; the first one lists each tab's first load as a count.
+    const server = await startServerAs({ db: tmp.db, now: () => new Date('2024-01-21T08:00:00Z') }, {
+      coordinator: { role: 'coordinator' },
+      sosh1: { role: 'school', org: 'СОШ-1' },
+      dou1: { role: 'school', org: 'ДОУ-1' },
+      region: { role: 'region' },
+    });
+    try {
+      const log = await server.get<any>(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes`);
+      expect(log.status).toBe(200);
+      expect(log.body.syncs.map((s: any) => s.run_id)).toEqual([r3, r1]);
+      expect(log.body.syncs[0]).toEqual({
+        run_id: r3,
+        at: '2024-01-20 08:00:00',
+        tabs: [
+          {
+            tab: 'teachers',
+            title: 'Педагоги',
+            first_load: null,
+            // Григорьева took Иванова's line (row 4: title, blank, header, then data); Белова was the last line (row 14).
+            added: [{ name: 'Григорьева Юлия Антоновна', row_no: 4 }],
+            changed: [{ name: 'Петров Борис Ильич', row_no: 5, columns: [{ column: 'category', title: 'Категория', old: 'Первая', new: 'Высшая' }] }],
+            removed: [{ name: 'Белова Яна Романовна', row_no: 14 }],
+          },
+        ],
+      });
+      // First loads: one count per tab, equal to the rows loaded then.
+      const firstLoads = log.body.syncs[1].tabs.map((t: any) => [t.tab, t.first_load]);
+      const loaded: [string, number][] = [];
+      for (const t of TABS) {
+        const n = await count(`SELECT count(*)::INTEGER AS n FROM "${t.key}_versions" WHERE org = 'СОШ-1' AND run_id = ${r1}`);
+        if (n > 0) loaded.push([t.key, n]);
+      }
+      expect(Object.fromEntries(firstLoads)).toEqual(Object.fromEntries(loaded));
+      // Its own school reads it; another school and the region do not (names); an unknown code is a 404.
+      expect((await server.get(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes`, 'sosh1')).status).toBe(200);
+      expect((await server.get(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes`, 'dou1')).status).toBe(403);
+      expect((await server.get(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes`, 'region')).status).toBe(403);
+      expect((await server.get(`/api/orgs/${encodeURIComponent('НЕТ-1')}/changes`)).status).toBe(404);
+      expect((await server.get(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes?limit=1`)).body.syncs.map((s: any) => s.run_id)).toEqual([r3]);
+      expect((await server.get(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes?limit=0`)).status).toBe(400);
+    } finally {
+      await server.close();
+    }
   });
 
   it('starts on an older database (schema 3) with the rows it holds, once', async () => {
@@ -127,7 +180,7 @@ describe('row history', () => {
     // The file as a version-3 program left it: no history tables.
     await tmp.db.write(async (w) => {
       await w.run(`DROP TABLE row_version_ends`);
-      await w.run(`DROP TABLE row_versions`);
+      for (const t of TABS) await w.run(`DROP TABLE "${t.key}_versions"`);
       await w.run(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
     });
     tmp.db.close();
@@ -135,35 +188,34 @@ describe('row history', () => {
       // Opened by this program (twice: the second start adds nothing).
       tmp.db = await openDatabase(tmp.path);
       expect(await rowsAsOf(r1)).toEqual(rows);
-      expect(await count(`SELECT count(*) AS n FROM row_versions WHERE from_run = ${r1}`)).toBe(rows.length);
+      expect(await versionCount()).toBe(rows.length);
       if (start === 0) tmp.db.close();
     }
     // And it goes on from there: a sync with nothing changed adds nothing.
     await sync('2024-01-11T08:00:00Z');
-    expect(await count(`SELECT count(*) AS n FROM row_versions`)).toBe(rows.length);
+    expect(await versionCount()).toBe(rows.length);
     tmp.db.close(); // the reopened file (afterEach closes the first connection again: a no-op)
   });
 
   it('beyond HISTORY_KEEP_DAYS keeps only the versions that stood at the end of a month', async () => {
     await sync('2024-01-10T08:00:00Z');
-    const all = await count(`SELECT count(*) AS n FROM row_versions`);
+    const all = await versionCount();
     // 20.01: Петров Первая → Высшая; 05.03: Высшая → Первая again.
     editTeacher('Петров Борис Ильич;', 'Петров Борис Ильич;учитель;физика;2015-09-01;;9;;Высшая;да;нет');
     await sync('2024-01-20T08:00:00Z');
     editTeacher('Петров Борис Ильич;', 'Петров Борис Ильич;учитель;физика;2015-09-01;;9;;Первая;да;нет');
     // Kept forever by default: three versions of Петров.
     await sync('2024-03-05T08:00:00Z');
-    const petrov = `SELECT json_extract_string(data, '$.category') AS category, from_run FROM row_versions
-      WHERE tab = 'teachers' AND json_extract_string(data, '$.fio') = 'Петров Борис Ильич' ORDER BY from_run`;
+    const petrov = `SELECT category FROM teachers_versions WHERE fio = 'Петров Борис Ильич' ORDER BY run_id`;
     expect((await tmp.db.query(petrov)).map((r) => r.category)).toEqual(['Первая', 'Высшая', 'Первая']);
-    expect(await count(`SELECT count(*) AS n FROM row_versions`)).toBe(all + 2);
+    expect(await versionCount()).toBe(all + 2);
 
     // Keep 20 days on 06.03 (cutoff 15.02): the version of 10.01–20.01 began and ended in January
     // and ended before the cutoff — dropped with its end; the one of 20.01–05.03 stood at the end
     // of January and of February — kept; the current one — kept.
     await sync('2024-03-06T08:00:00Z', 20);
     expect((await tmp.db.query(petrov)).map((r) => r.category)).toEqual(['Высшая', 'Первая']);
-    expect(await count(`SELECT count(*) AS n FROM row_versions`)).toBe(all + 1);
+    expect(await versionCount()).toBe(all + 1);
     expect(await count(`SELECT count(*) AS n FROM row_version_ends`)).toBe(1);
   });
 });

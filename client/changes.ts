@@ -1,0 +1,71 @@
+/**
+ * «Журнал изменений» on an organization's page (issue #20, part 3): what each of its last syncs
+ * changed in its sheet — per tab, rows added, removed, changed (which cells, old → new) — from
+ * `GET /api/orgs/:code/changes`. Not for a regional account (the rows name people).
+ */
+import type { CellValue, SyncChanges, TabChanges } from '../shared/changes.ts';
+import { fetchJson } from './api.ts';
+import { h } from './dom.ts';
+import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, plural } from './format.ts';
+
+const ROWS = ['строка', 'строки', 'строк'] as const;
+
+/** The organization's change log (the API checks who may read it). */
+export async function getChanges(code: string, signal?: AbortSignal): Promise<SyncChanges[]> {
+  const body = (await fetchJson(`/api/orgs/${encodeURIComponent(code)}/changes`, signal)) as { syncs?: unknown };
+  return Array.isArray(body.syncs) ? (body.syncs as SyncChanges[]) : [];
+}
+
+/** A cell as the school typed it: dates дд.мм.гггг, Да/Нет, lists with «;», an empty cell as a dash. */
+export function cellText(value: CellValue): string {
+  if (value === null || value === '') return EMPTY;
+  if (typeof value === 'boolean') return value ? 'Да' : 'Нет';
+  if (typeof value === 'number') return Number.isInteger(value) ? formatInteger(value) : formatNumber(value, 2);
+  if (Array.isArray(value)) return value.join('; ');
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? formatDate(value) : value;
+}
+
+function tabSummary(t: TabChanges): string {
+  if (t.first_load !== null) return `первая загрузка листа: ${formatInteger(t.first_load)} ${plural(t.first_load, ROWS)}`;
+  const parts = [
+    t.added.length ? `добавлено ${t.added.length}` : null,
+    t.changed.length ? `изменено ${t.changed.length}` : null,
+    t.removed.length ? `удалено ${t.removed.length}` : null,
+  ].filter(Boolean);
+  return parts.join(', ');
+}
+
+function tabBlock(t: TabChanges): HTMLElement {
+  const items: HTMLElement[] = [];
+  for (const r of t.added) items.push(h('li', { className: 'change change--added' }, h('strong', {}, 'Добавлена: '), `${r.name} (строка ${r.row_no})`));
+  for (const r of t.changed) {
+    const cells = r.columns.map((c) => `${c.title}: ${cellText(c.old)} → ${cellText(c.new)}`);
+    items.push(
+      h('li', { className: 'change change--changed' }, h('strong', {}, 'Изменена: '), `${r.name} (строка ${r.row_no})`, cells.length ? `: ${cells.join('; ')}` : ''),
+    );
+  }
+  for (const r of t.removed) items.push(h('li', { className: 'change change--removed' }, h('strong', {}, 'Удалена: '), `${r.name} (была строка ${r.row_no})`));
+  return h(
+    'div',
+    { className: 'changes__tab' },
+    h('p', {}, h('strong', {}, `«${t.title}»`), ` — ${tabSummary(t)}`),
+    ...(items.length ? [h('ul', { className: 'issue-list' }, ...items)] : []),
+  );
+}
+
+/** The log, newest sync first. */
+export function changesBox(syncs: readonly SyncChanges[]): HTMLElement {
+  if (!syncs.length) return h('p', { className: 'changes__empty' }, 'Изменений пока нет: история строк ведётся с первой загрузки организации.');
+  return h(
+    'div',
+    { className: 'changes', id: 'changes' },
+    ...syncs.map((s) =>
+      h(
+        'section',
+        { className: 'changes__sync', attrs: { 'data-run': String(s.run_id) } },
+        h('h3', { className: 'changes__when' }, `Синхронизация ${formatDateTime(s.at)}`),
+        ...s.tabs.map(tabBlock),
+      ),
+    ),
+  );
+}

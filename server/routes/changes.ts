@@ -1,0 +1,43 @@
+/**
+ * `GET /api/orgs/:code/changes?limit=10` (issue #20, part 3): what the organization's last syncs
+ * that changed anything changed — per sync and tab, rows added, removed and changed (which
+ * columns, old → new) — read from the row history (db/history.ts). It quotes the rows (names):
+ * a coordinator's or the organization's own account only, never a regional one.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireRole, scopeOrgs } from '../auth/http.ts';
+import type { Db } from '../db/db.ts';
+import { orgChanges } from '../db/history.ts';
+import { HISTORY_TABS } from '../db/schema.ts';
+import { badRequest, notFound } from '../http/errors.ts';
+import { registryCode } from '../sync/state.ts';
+
+/** Syncs listed by default, and at most. */
+export const CHANGES_DEFAULT = 10;
+const CHANGES_MAX = 100;
+
+const limitSchema = z.coerce
+  .number({ error: 'неверный параметр limit: число синхронизаций от 1 до 100' })
+  .int({ error: 'неверный параметр limit: целое число от 1 до 100' })
+  .min(1, { error: 'неверный параметр limit: число от 1 до 100' })
+  .max(CHANGES_MAX, { error: 'неверный параметр limit: не больше 100' });
+
+export function changesRouter(deps: { db: Db }): Router {
+  const r = Router();
+  r.get('/orgs/:code/changes', async (req, res) => {
+    const p = requireRole(res, ['coordinator', 'school'], 'журнал изменений организации (в нём ФИО)');
+    const code = await registryCode(deps.db, req.params.code);
+    if (code === null) throw notFound(`нет организации с кодом «${req.params.code}» в реестре`);
+    // A school account reads its own organization only (another code is a 403).
+    scopeOrgs(p, [code]);
+    let limit = CHANGES_DEFAULT;
+    if (req.query.limit !== undefined) {
+      const parsed = limitSchema.safeParse(req.query.limit);
+      if (!parsed.success) throw badRequest(parsed.error.issues[0]?.message ?? 'неверный параметр limit');
+      limit = parsed.data;
+    }
+    res.set('Cache-Control', 'no-store').json({ org: code, syncs: await orgChanges(deps.db, code, limit, HISTORY_TABS) });
+  });
+  return r;
+}
