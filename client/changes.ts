@@ -69,3 +69,44 @@ export function changesBox(syncs: readonly SyncChanges[]): HTMLElement {
     ),
   );
 }
+
+/** `GET /api/changes`: the organizations whose data changed since the last report (or a day). */
+export interface ChangedSince {
+  since: string | null;
+  basis: 'report' | 'date' | 'all';
+  report: { at: string; action: string } | null;
+  orgs: { org: string; name: string | null; added: number; changed: number; removed: number; last_change: string }[];
+}
+
+export async function getChangedSince(signal?: AbortSignal): Promise<ChangedSince> {
+  return (await fetchJson('/api/changes', signal)) as ChangedSince;
+}
+
+const REPORT_TITLES: Record<string, string> = { export_xlsx: 'выгрузки XLSX', export_pdf: 'печатного отчёта' };
+
+/** The overview's list: which organizations changed their data since the last report, with links to their change logs. */
+export function changedSinceBox(c: ChangedSince, orgHref: (code: string) => string): HTMLElement[] {
+  const basis =
+    c.basis === 'report' && c.report
+      ? `после последнего отчёта в регион (${REPORT_TITLES[c.report.action] ?? 'отчёта'} ${formatDateTime(c.report.at)})`
+      : c.basis === 'date' && c.since
+        ? `с ${formatDate(c.since)}`
+        : 'за всё время (отчётов в регион ещё не выгружали)';
+  if (!c.orgs.length) return [h('p', {}, `Данные организаций не менялись ${basis}.`)];
+  const count = (n: number, what: string) => (n ? `${what} ${formatInteger(n)}` : null);
+  return [
+    h('p', {}, `Изменили данные ${basis}: ${formatInteger(c.orgs.length)} ${plural(c.orgs.length, ['организация', 'организации', 'организаций'])}.`),
+    h(
+      'ul',
+      { className: 'issue-list', id: 'changed-orgs' },
+      ...c.orgs.map((o) =>
+        h(
+          'li',
+          { attrs: { 'data-org': o.org } },
+          h('a', { attrs: { href: orgHref(o.org) } }, o.name ?? o.org),
+          ` (${o.org}): строк ${[count(o.added, 'добавлено'), count(o.changed, 'изменено'), count(o.removed, 'удалено')].filter(Boolean).join(', ')}; последнее изменение ${formatDateTime(o.last_change)}`,
+        ),
+      ),
+    ),
+  ];
+}

@@ -20,6 +20,7 @@ import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
 import { h } from '../dom.ts';
 import { currentMonthEnd, type Filters } from '../filters.ts';
 import { session } from '../session.ts';
+import { changedSinceBox, getChangedSince } from '../changes.ts';
 import { LOAD_LIMIT, asOf, registerQuery } from './people.ts';
 import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
@@ -28,6 +29,7 @@ import {
   isFiltered,
   Loader,
   NO_ORGS_MESSAGE,
+  orgPageHref,
   pageHref,
   periodText,
   totalChartLabel,
@@ -108,7 +110,9 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
   const lagging = new Panel({ id: 'lagging', title: 'Отстают по вовлечённости', table: false });
   // Names: not for a regional account (its server answers 403 for the registers anyway).
   const attention = session()?.role === 'region' ? null : new Panel({ id: 'attention', title: 'Требует внимания', wide: true, chart: false, table: false });
-  const panels = [tiles, trend, lagging, ...(attention ? [attention] : [])];
+  // Counts only (no names of people): the coordinator and the region; a school has its own change log.
+  const changed = session()?.role === 'school' ? null : new Panel({ id: 'changed', title: 'Изменения с последнего отчёта', wide: true, chart: false, table: false });
+  const panels = [tiles, trend, lagging, ...(attention ? [attention] : []), ...(changed ? [changed] : [])];
   tiles.element.classList.add('panel--plain');
   container.replaceChildren(h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
@@ -129,6 +133,17 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
       await runPanelTasks(
         [
           ...(attention ? [{ panel: attention, run: () => showAttention(attention, filters, ctx.today, signal) }] : []),
+          ...(changed
+            ? [
+                {
+                  panel: changed,
+                  run: async () => {
+                    const since = await getChangedSince(signal);
+                    changed.setContent(...changedSinceBox(since, (code) => orgPageHref(code, filters)));
+                  },
+                },
+              ]
+            : []),
           {
             panel: tiles,
             run: async () => {

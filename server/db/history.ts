@@ -66,40 +66,54 @@ const THROUGH_KEY = 'history_through_run';
  * region's first sync ~3 s).
  */
 export async function recordHistory(w: Writer, tabs: readonly HistoryTab[], run: number): Promise<void> {
+  // A handful of statements for all tabs together (one hash-and-copy pass, one window): a small
+  // sync pays a few milliseconds, a region's first sync one pass over its rows.
+  const through = `coalesce((SELECT max(value::INTEGER) FROM meta WHERE key = '${THROUGH_KEY}'), 0)`;
   await w.transaction(async () => {
-    const [through] = await w.query(`SELECT coalesce(max(value::INTEGER), 0) AS n FROM meta WHERE key = '${THROUGH_KEY}'`);
     await w.run(
       `CREATE OR REPLACE TEMP TABLE hist_orgs AS SELECT org, max(run_id) AS run FROM sync_run_orgs
-       WHERE status = 'ok' AND run_id > $through AND run_id <= $run GROUP BY org`,
-      { through: Number(through?.n ?? 0), run },
+       WHERE status = 'ok' AND run_id > ${through} AND run_id <= $run GROUP BY org`,
+      { run },
     );
     await w.run(`INSERT OR REPLACE INTO meta VALUES ('${THROUGH_KEY}', $run)`, { run: String(run) });
     const [loaded] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_orgs`);
     if (!Number(loaded?.n ?? 0)) return;
-    for (const tab of tabs) {
-      const versions = quote(versionsTable(tab.key));
-      const [known] = await w.query(`SELECT EXISTS (SELECT 1 FROM ${versions} WHERE org IN (SELECT org FROM hist_orgs)) AS any`);
-      if (known?.any !== true) {
-        // Organizations with no version yet (a first load): their rows are their versions, copied in one pass.
-        await w.run(`INSERT INTO ${versions} (${rowColumns(tab)}, row_hash, copy) ${versionsOf(tab, 'org IN (SELECT org FROM hist_orgs)')}`);
-        continue;
-      }
-      await w.run(`CREATE OR REPLACE TEMP TABLE hist_loaded AS ${versionsOf(tab, 'org IN (SELECT org FROM hist_orgs)')}`);
-      await w.run(
-        `CREATE OR REPLACE TEMP TABLE hist_open AS
-         SELECT v.org, v.row_hash, v.copy, v.run_id AS from_run FROM ${versions} v
+    // The current rows of the loaded organizations, every tab: their content hash and copy.
+    await w.run(
+      `CREATE OR REPLACE TEMP TABLE hist_rows AS
+       SELECT tab, org, row_no, row_hash, row_number() OVER (PARTITION BY tab, org, row_hash ORDER BY row_no)::INTEGER AS copy FROM (
+         ${tabs.map((t) => `SELECT '${t.key}' AS tab, org, row_no, hash(${t.columns.map(quote).join(', ')}) AS row_hash FROM ${quote(t.key)} WHERE org IN (SELECT org FROM hist_orgs)`).join('\n         UNION ALL ')}
+       )`,
+    );
+    // Their open versions (no end yet), every tab.
+    await w.run(
+      `CREATE OR REPLACE TEMP TABLE hist_open AS
+       ${tabs
+         .map(
+           (t) => `SELECT '${t.key}' AS tab, v.org, v.row_hash, v.copy, v.run_id AS from_run FROM ${quote(versionsTable(t.key))} v
          WHERE v.org IN (SELECT org FROM hist_orgs) AND NOT EXISTS (SELECT 1 FROM row_version_ends e
-           WHERE e.tab = $tab AND e.org = v.org AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id)`,
-        { tab: tab.key },
-      );
+           WHERE e.tab = '${t.key}' AND e.org = v.org AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id)`,
+         )
+         .join('\n       UNION ALL ')}`,
+    );
+    // Ends: an open version with no current row of its content and copy, in the run that loaded its organization.
+    await w.run(
+      `INSERT INTO row_version_ends SELECT o.tab, o.org, o.row_hash, o.copy, o.from_run, p.run FROM hist_open o JOIN hist_orgs p USING (org)
+       WHERE NOT EXISTS (SELECT 1 FROM hist_rows r WHERE r.tab = o.tab AND r.org = o.org AND r.row_hash = o.row_hash AND r.copy = o.copy)`,
+    );
+    // Beginnings: a current row with no open version of its content and copy (the versions ended
+    // just now match no current row, so the order does not matter) — only the tabs that have any.
+    await w.run(
+      `CREATE OR REPLACE TEMP TABLE hist_new AS SELECT r.tab, r.org, r.row_no, r.row_hash, r.copy FROM hist_rows r
+       WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.tab = r.tab AND o.org = r.org AND o.row_hash = r.row_hash AND o.copy = r.copy)`,
+    );
+    const begun = new Set((await w.query(`SELECT DISTINCT tab FROM hist_new`)).map((r) => String(r.tab)));
+    for (const tab of tabs) {
+      if (!begun.has(tab.key)) continue;
       await w.run(
-        `INSERT INTO row_version_ends SELECT $tab, o.org, o.row_hash, o.copy, o.from_run, p.run FROM hist_open o JOIN hist_orgs p USING (org)
-         WHERE NOT EXISTS (SELECT 1 FROM hist_loaded l WHERE l.org = o.org AND l.row_hash = o.row_hash AND l.copy = o.copy)`,
-        { tab: tab.key },
-      );
-      await w.run(
-        `INSERT INTO ${versions} (${rowColumns(tab)}, row_hash, copy) SELECT ${rowColumns(tab)}, row_hash, copy FROM hist_loaded l
-         WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.org = l.org AND o.row_hash = l.row_hash AND o.copy = l.copy)`,
+        `INSERT INTO ${quote(versionsTable(tab.key))} (${rowColumns(tab)}, row_hash, copy)
+         SELECT ${['org', 'row_no', 'run_id', ...tab.columns].map((c) => `t.${quote(c)}`).join(', ')}, n.row_hash, n.copy
+         FROM hist_new n JOIN ${quote(tab.key)} t ON t.org = n.org AND t.row_no = n.row_no WHERE n.tab = '${tab.key}'`,
       );
     }
   });
@@ -270,4 +284,64 @@ function tabChanges(tab: TabDecl, list: readonly Event[], first: boolean): TabCh
   }
   for (const rest of ends.values()) for (const e of rest) out.removed.push({ name: rowName(tab, e.data), row_no: e.row_no });
   return out;
+}
+
+// ---- organizations changed since a moment (issue #20, part 3: the coordinator's overview) ----------
+
+/** How much of one organization's data changed since a moment: rows, counted as the change log pairs them. */
+export interface OrgChangeCount {
+  org: string;
+  /** Its name in the registry (null when it left the registry's rows). */
+  name: string | null;
+  added: number;
+  changed: number;
+  removed: number;
+  /** The last sync that changed something, `YYYY-MM-DD HH:MM:SS`. */
+  last_change: string;
+}
+
+/**
+ * Per organization, the rows added, changed and removed by the syncs finished after `since`
+ * (every sync when null), first loads of a tab left out — the change log's counts (`orgChanges`:
+ * an ended and a begun version of one sync with the same ROW_NAME values are one row changed),
+ * for every organization at once. Organizations with no change are not listed.
+ */
+export async function changesSince(db: Db, tabs: readonly HistoryTab[], since: string | null): Promise<OrgChangeCount[]> {
+  const name = (t: HistoryTab) => `to_json([${ROW_NAME[t.key as TabKey].map((c) => `v.${quote(c)}::VARCHAR`).join(', ')}])::VARCHAR`;
+  const perTab = tabs
+    .map((t) => {
+      const versions = quote(versionsTable(t.key));
+      return `SELECT org, run, ident, count(*) FILTER (WHERE kind = 's') AS sn, count(*) FILTER (WHERE kind = 'e') AS en FROM (
+          SELECT v.org, v.run_id AS run, ${name(t)} AS ident, 's' AS kind FROM ${versions} v
+          WHERE v.run_id IN (SELECT id FROM runs) AND v.run_id > (SELECT min(x.run_id) FROM ${versions} x WHERE x.org = v.org)
+          UNION ALL
+          SELECT e.org, e.to_run, ${name(t)}, 'e' FROM row_version_ends e
+            JOIN ${versions} v ON v.org = e.org AND v.row_hash = e.row_hash AND v.copy = e.copy AND v.run_id = e.from_run
+          WHERE e.tab = '${t.key}' AND e.to_run IN (SELECT id FROM runs)
+        ) GROUP BY org, run, ident`;
+    })
+    .join('\n        UNION ALL\n        ');
+  const rows = await db.query(
+    `WITH runs AS (SELECT id FROM sync_runs WHERE $since::TIMESTAMP IS NULL OR finished_at > $since::TIMESTAMP),
+     pairs AS (${perTab})
+     SELECT p.org, any_value(o.name) AS name, sum(least(sn, en))::INTEGER AS changed, sum(sn - least(sn, en))::INTEGER AS added, sum(en - least(sn, en))::INTEGER AS removed,
+       strftime(max(r.finished_at), '%Y-%m-%d %H:%M:%S') AS last_change
+     FROM pairs p JOIN sync_runs r ON r.id = p.run LEFT JOIN orgs o ON o.code = p.org
+     GROUP BY p.org ORDER BY changed + added + removed DESC, p.org`,
+    { since },
+  );
+  return rows.map((r) => ({ org: String(r.org), name: r.name === null ? null : String(r.name), added: Number(r.added), changed: Number(r.changed), removed: Number(r.removed), last_change: String(r.last_change) }));
+}
+
+/** Audit actions that send a report to the region: the regional workbook and the printed report. */
+const REPORT_ACTIONS = ['export_xlsx', 'export_pdf'];
+
+/** The last report sent (its audit entry): when, what and by whom; null when none was. */
+export async function lastReport(db: Db): Promise<{ at: string; action: string; actor: string } | null> {
+  const [r] = await db.query(
+    `SELECT strftime(ts, '%Y-%m-%d %H:%M:%S') AS at, action, actor FROM audit_log
+     WHERE action IN (SELECT unnest($actions)) ORDER BY ts DESC, id DESC LIMIT 1`,
+    { actions: REPORT_ACTIONS },
+  );
+  return r ? { at: String(r.at), action: String(r.action), actor: String(r.actor) } : null;
 }

@@ -3,14 +3,20 @@
  * that changed anything changed — per sync and tab, rows added, removed and changed (which
  * columns, old → new) — read from the row history (db/history.ts). It quotes the rows (names):
  * a coordinator's or the organization's own account only, never a regional one.
+ *
+ * `GET /api/changes?since=YYYY-MM-DD`: the organizations whose data changed since the last report
+ * sent to the region (the last XLSX or PDF export in the audit log), or since the start of that
+ * day, or ever: per organization, rows added, changed and removed. Counts only, no names of
+ * people: every role (a school its own organization).
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireRole, scopeOrgs } from '../auth/http.ts';
+import { requireRole, scopeOrgs, who } from '../auth/http.ts';
 import type { Db } from '../db/db.ts';
-import { orgChanges } from '../db/history.ts';
+import { changesSince, lastReport, orgChanges } from '../db/history.ts';
 import { HISTORY_TABS } from '../db/schema.ts';
 import { badRequest, notFound } from '../http/errors.ts';
+import { isoDate } from '../metrics/params.ts';
 import { registryCode } from '../sync/state.ts';
 
 /** Syncs listed by default, and at most. */
@@ -38,6 +44,24 @@ export function changesRouter(deps: { db: Db }): Router {
       limit = parsed.data;
     }
     res.set('Cache-Control', 'no-store').json({ org: code, syncs: await orgChanges(deps.db, code, limit, HISTORY_TABS) });
+  });
+  r.get('/changes', async (req, res) => {
+    const p = who(res);
+    let since: string | null = null;
+    let basis: 'report' | 'date' | 'all' = 'all';
+    const report = await lastReport(deps.db);
+    if (req.query.since !== undefined) {
+      const parsed = isoDate.safeParse(req.query.since);
+      if (!parsed.success) throw badRequest('неверный параметр since: дата в виде ГГГГ-ММ-ДД');
+      since = `${parsed.data} 00:00:00`;
+      basis = 'date';
+    } else if (report) {
+      since = report.at;
+      basis = 'report';
+    }
+    let orgs = await changesSince(deps.db, HISTORY_TABS, since);
+    if (p.role === 'school') orgs = orgs.filter((o) => o.org === p.org);
+    res.set('Cache-Control', 'no-store').json({ since, basis, report: report ? { at: report.at, action: report.action } : null, orgs });
   });
   return r;
 }

@@ -177,6 +177,10 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(await tileText('pd_coverage')).toBe(readable(formatPercent(current.pd_coverage)));
     expect(await tileText('growth_pp')).toBe(readable(formatPoints(current.growth_pp)));
     expect(await tileText('completion_rate')).toBe(readable(formatPercent(current.completion_rate)));
+    // «Изменения с последнего отчёта»: the demo was loaded once (its second sync changed nothing)
+    // and no report has been exported — the API lists no organization, the panel says so.
+    expect((await (await server.fetch('/api/changes')).json()).orgs).toEqual([]);
+    expect(readable(await page.locator('#changed-panel').textContent())).toContain('Данные организаций не менялись за всё время (отчётов в регион ещё не выгружали).');
     // 24 active organizations, two of them (СОШ-5, ДОУ-7) failed at the last sync.
     expect(await tileText('orgs_fresh')).toBe('22 из 24');
     expect(await tileText('orgs_fresh')).toBe(readable(formatOutOf(current.orgs_fresh, current.orgs_active)));

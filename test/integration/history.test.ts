@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthStore } from '../../server/auth/store.ts';
 import { TABS } from '../../server/contract/index.ts';
 import { dbColumns, openDatabase } from '../../server/db/schema.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
@@ -169,6 +170,26 @@ describe('row history', () => {
       expect((await server.get(`/api/orgs/${encodeURIComponent('НЕТ-1')}/changes`)).status).toBe(404);
       expect((await server.get(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes?limit=1`)).body.syncs.map((s: any) => s.run_id)).toEqual([r3]);
       expect((await server.get(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes?limit=0`)).status).toBe(400);
+
+      // The overview's «changed since the last report»: no report yet — every sync counts; first
+      // loads do not. СОШ-1: 1 added, 1 changed, 1 removed (the edits above); ДОУ-1 changed nothing.
+      const all = await server.get<any>('/api/changes', 'region');
+      expect(all.status).toBe(200);
+      expect(all.body).toMatchObject({ since: null, basis: 'all', report: null });
+      expect(all.body.orgs).toEqual([{ org: 'СОШ-1', name: expect.any(String), added: 1, changed: 1, removed: 1, last_change: '2024-01-20 08:00:00' }]);
+      // Since a day: the edit of 20.01 is after 15.01, not after 21.01.
+      expect((await server.get<any>('/api/changes?since=2024-01-15')).body.orgs.map((o: any) => o.org)).toEqual(['СОШ-1']);
+      expect((await server.get<any>('/api/changes?since=2024-01-21')).body.orgs).toEqual([]);
+      expect((await server.get('/api/changes?since=15.01.2024')).status).toBe(400);
+      // A school sees its own organization only.
+      expect((await server.get<any>('/api/changes', 'dou1')).body.orgs).toEqual([]);
+      // A report sent to the region (the XLSX export, audited now — after every sync above):
+      // nothing has changed since.
+      await new AuthStore(tmp.db).audit({ actor: 'koord', role: 'coordinator', action: 'export_xlsx', target: 'отчёт', detail: null, ip: null });
+      const after = (await server.get<any>('/api/changes')).body;
+      expect(after.basis).toBe('report');
+      expect(after.report.action).toBe('export_xlsx');
+      expect(after.orgs).toEqual([]);
     } finally {
       await server.close();
     }
