@@ -214,20 +214,27 @@ export async function migrate(w: Writer): Promise<void> {
   // The history of the rows (history.ts): a versions table per tab, with the tab's columns.
   for (const tab of TABS) for (const sql of versionsDdl(tableDdl(tab, versionsTable(tab.key)))) await w.run(sql);
   await w.run(ENDS_DDL);
+  // The contract's lists, one statement each (list parameters): a database opens in fewer round trips.
   await w.run('DELETE FROM categories');
-  for (const c of CATEGORIES) {
-    await w.run('INSERT INTO categories VALUES ($name, $rank)', { name: c.value, rank: c.rank });
-  }
+  await w.run('INSERT INTO categories SELECT unnest($names), unnest($ranks)::INTEGER', {
+    names: CATEGORIES.map((c) => c.value),
+    ranks: CATEGORIES.map((c) => String(c.rank)),
+  });
   await w.run('DELETE FROM enum_order');
-  for (const [kind, list] of [['form', FORMS], ['topic', TOPICS], ['event_kind', EVENT_KINDS], ['event_level', EVENT_LEVELS]] as const) {
-    for (const [i, v] of list.entries()) {
-      await w.run('INSERT INTO enum_order VALUES ($kind, $value, $rank)', { kind, value: v.value, rank: i + 1 });
-    }
-  }
+  const enums = (
+    [['form', FORMS], ['topic', TOPICS], ['event_kind', EVENT_KINDS], ['event_level', EVENT_LEVELS]] as const
+  ).flatMap(([kind, list]) => list.map((v, i) => ({ kind, value: v.value, rank: i + 1 })));
+  await w.run('INSERT INTO enum_order SELECT unnest($kinds), unnest($values), unnest($ranks)::INTEGER', {
+    kinds: enums.map((e) => e.kind),
+    values: enums.map((e) => e.value),
+    ranks: enums.map((e) => String(e.rank)),
+  });
   await w.run('DELETE FROM order_items');
-  for (const [i, it] of ORDER_ITEMS.entries()) {
-    await w.run('INSERT INTO order_items VALUES ($item, $rank, CAST($deadline AS DATE))', { item: it.item, rank: i + 1, deadline: it.deadline });
-  }
+  await w.run('INSERT INTO order_items SELECT unnest($items), unnest($ranks)::INTEGER, unnest($deadlines)::DATE', {
+    items: ORDER_ITEMS.map((it) => it.item),
+    ranks: ORDER_ITEMS.map((_, i) => String(i + 1)),
+    deadlines: ORDER_ITEMS.map((it) => it.deadline ?? null),
+  });
   const rows = await w.query(`SELECT value FROM meta WHERE key = 'schema_version'`);
   const current = rows[0] ? Number(rows[0].value) : null;
   if (current !== null && current > SCHEMA_VERSION) {
@@ -239,8 +246,8 @@ export async function migrate(w: Writer): Promise<void> {
   for (const m of MIGRATIONS) {
     if (current !== null && current >= m.version) continue;
     for (const sql of m.statements) await w.run(sql);
-    // The rows a database holds when it gets the history are its first versions.
-    if (m.version === 4) for (const tab of TABS) await seedTabHistory(w, historyTab(tab));
+    // The rows a database holds when it gets the history are its first versions (a new one holds none).
+    if (m.version === 4 && current !== null) for (const tab of TABS) await seedTabHistory(w, historyTab(tab));
   }
   await w.conn.run(readFileSync(new URL('../../queries/_macros.sql', import.meta.url), 'utf8'));
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)`, { v: String(SCHEMA_VERSION) });
