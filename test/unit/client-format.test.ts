@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EMPTY, formatDate, formatInteger, formatNumber, formatPercent } from '../../client/format.ts';
+import { cellText } from '../../client/changes.ts';
 import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery, yearEarlier } from '../../client/filters.ts';
 
 /** Output uses no-break spaces; compare as the user reads it. */
@@ -89,5 +90,20 @@ describe('filters in the URL', () => {
   it('replaces a malformed or impossible date by the default, keeps the rest', () => {
     const filters = filtersFromQuery('?from=2023-02-30&to=31.08.2024&org=СОШ-2', today);
     expect(filters).toEqual({ from: '2024-09-01', to: '2025-08-31', type: null, orgs: ['СОШ-2'], compare: null });
+  });
+});
+
+describe('a cell in the change log', () => {
+  it('reads as the school typed it: dates дд.мм.гггг, Да/Нет, lists with «;», numbers with a comma, an empty cell as a dash', () => {
+    expect(cellText('2024-02-01')).toBe('01.02.2024');
+    expect([cellText(true), cellText(false)]).toEqual(['Да', 'Нет']);
+    expect(cellText(['Предметное содержание', 'Методика обучения и преподавания'])).toBe('Предметное содержание; Методика обучения и преподавания');
+    // 1,5 years of experience; 1234 hours grouped as the tables group thousands.
+    expect(cellText(1.5)).toBe(formatNumber(1.5, 2));
+    expect(cellText(1.5)).toContain(',');
+    expect(cellText(1234)).toBe(formatInteger(1234));
+    expect([cellText(null), cellText('')]).toEqual([EMPTY, EMPTY]);
+    // Text that only looks like a date in part stays as typed.
+    expect(cellText('Приказ № 12 от 2024-02-01 г.')).toBe('Приказ № 12 от 2024-02-01 г.');
   });
 });
