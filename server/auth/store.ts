@@ -564,6 +564,12 @@ export class AuthStore {
     return r?.age_s == null ? null : Number(r.age_s);
   }
 
+  /** The latest audit entry of any of `actions`: when (`YYYY-MM-DD HH:MM:SS`), which and by whom; null when none. */
+  async lastAuditAmong(actions: readonly string[]): Promise<{ at: string; action: string; actor: string } | null> {
+    const [r] = await this.db.query(q('last_audit_among'), { actions: [...actions] });
+    return r ? { at: String(r.at), action: String(r.action), actor: String(r.actor) } : null;
+  }
+
   // ---- housekeeping --------------------------------------------------------------------------
 
   /**

@@ -34,8 +34,9 @@ export interface HistoryTab {
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** The versions table of a tab: its columns, then `row_hash` and `copy`. */
+/** The versions table of a tab: its columns (schema.ts `tableDdl`), then these. */
 export const versionsTable = (key: string) => `${key}_versions`;
+export const VERSION_COLUMNS = ['"row_hash" UBIGINT NOT NULL', '"copy" INTEGER NOT NULL'];
 
 export const ENDS_DDL = `CREATE TABLE IF NOT EXISTS row_version_ends (
   tab VARCHAR NOT NULL, org VARCHAR NOT NULL, row_hash UBIGINT NOT NULL, copy INTEGER NOT NULL,
@@ -45,9 +46,12 @@ export const ENDS_DDL = `CREATE TABLE IF NOT EXISTS row_version_ends (
 /** The columns a version copies from its tab row, quoted, in table order. */
 const rowColumns = (tab: HistoryTab) => ['org', 'row_no', 'run_id', ...tab.columns].map(quote).join(', ');
 
+/** A row's content hash: every column of the tab but its place (org, row_no, run_id). */
+const contentHash = (tab: HistoryTab) => `hash(${tab.columns.map(quote).join(', ')})`;
+
 /** The rows of the tab that match `where`, with the hash and copy that name their version. */
 function versionsOf(tab: HistoryTab, where: string): string {
-  const hash = `hash(${tab.columns.map(quote).join(', ')})`;
+  const hash = contentHash(tab);
   return `SELECT ${rowColumns(tab)}, ${hash} AS row_hash, row_number() OVER (PARTITION BY org, ${hash} ORDER BY row_no)::INTEGER AS copy
     FROM ${quote(tab.key)} WHERE ${where}`;
 }
@@ -82,7 +86,7 @@ export async function recordHistory(w: Writer, tabs: readonly HistoryTab[], run:
     await w.run(
       `CREATE OR REPLACE TEMP TABLE hist_rows AS
        SELECT tab, org, row_no, row_hash, row_number() OVER (PARTITION BY tab, org, row_hash ORDER BY row_no)::INTEGER AS copy FROM (
-         ${tabs.map((t) => `SELECT '${t.key}' AS tab, org, row_no, hash(${t.columns.map(quote).join(', ')}) AS row_hash FROM ${quote(t.key)} WHERE org IN (SELECT org FROM hist_orgs)`).join('\n         UNION ALL ')}
+         ${tabs.map((t) => `SELECT '${t.key}' AS tab, org, row_no, ${contentHash(t)} AS row_hash FROM ${quote(t.key)} WHERE org IN (SELECT org FROM hist_orgs)`).join('\n         UNION ALL ')}
        )`,
     );
     // Their open versions (no end yet), every tab.
@@ -117,11 +121,6 @@ export async function recordHistory(w: Writer, tabs: readonly HistoryTab[], run:
       );
     }
   });
-}
-
-/** The versions table of a tab (schema.ts builds its columns from the tab's DDL). */
-export function versionsDdl(tabDdl: string): string[] {
-  return [tabDdl, ...['row_hash UBIGINT', 'copy INTEGER'].map((c) => tabDdl.replace(/^CREATE TABLE IF NOT EXISTS ("[^"]+").*$/s, `ALTER TABLE $1 ADD COLUMN IF NOT EXISTS ${c}`))];
 }
 
 /**
@@ -331,17 +330,4 @@ export async function changesSince(db: Db, tabs: readonly HistoryTab[], since: s
     { since },
   );
   return rows.map((r) => ({ org: String(r.org), name: r.name === null ? null : String(r.name), added: Number(r.added), changed: Number(r.changed), removed: Number(r.removed), last_change: String(r.last_change) }));
-}
-
-/** Audit actions that send a report to the region: the regional workbook and the printed report. */
-const REPORT_ACTIONS = ['export_xlsx', 'export_pdf'];
-
-/** The last report sent (its audit entry): when, what and by whom; null when none was. */
-export async function lastReport(db: Db): Promise<{ at: string; action: string; actor: string } | null> {
-  const [r] = await db.query(
-    `SELECT strftime(ts, '%Y-%m-%d %H:%M:%S') AS at, action, actor FROM audit_log
-     WHERE action IN (SELECT unnest($actions)) ORDER BY ts DESC, id DESC LIMIT 1`,
-    { actions: REPORT_ACTIONS },
-  );
-  return r ? { at: String(r.at), action: String(r.action), actor: String(r.actor) } : null;
 }

@@ -7,7 +7,7 @@ import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS
 import { readFileSync } from 'node:fs';
 import { Db, type DbOptions, type Writer } from './db.ts';
 import { ensureFacts } from './facts.ts';
-import { ENDS_DDL, seedTabHistory, versionsDdl, versionsTable, type HistoryTab } from './history.ts';
+import { ENDS_DDL, VERSION_COLUMNS, seedTabHistory, versionsTable, type HistoryTab } from './history.ts';
 
 /**
  * The schema version this program writes. A database of an older version is brought up to it
@@ -63,12 +63,13 @@ export function dbColumns(tab: TabDecl): DbColumn[] {
   return out;
 }
 
-export function tableDdl(tab: TabDecl, name: string = tab.key, temp = false): string {
+export function tableDdl(tab: TabDecl, name: string = tab.key, temp = false, extra: readonly string[] = []): string {
   const cols = [
     '"org" VARCHAR NOT NULL',
     '"row_no" INTEGER NOT NULL',
     '"run_id" INTEGER NOT NULL',
     ...dbColumns(tab).map((c) => `"${c.name}" ${c.sqlType}`),
+    ...extra,
   ];
   return `CREATE ${temp ? 'TEMP ' : ''}TABLE IF NOT EXISTS "${name}" (\n  ${cols.join(',\n  ')}\n)`;
 }
@@ -212,7 +213,7 @@ export async function migrate(w: Writer): Promise<void> {
   for (const ddl of SERVICE_DDL) await w.run(ddl);
   for (const tab of TABS) await w.run(tableDdl(tab));
   // The history of the rows (history.ts): a versions table per tab, with the tab's columns.
-  for (const tab of TABS) for (const sql of versionsDdl(tableDdl(tab, versionsTable(tab.key)))) await w.run(sql);
+  for (const tab of TABS) await w.run(tableDdl(tab, versionsTable(tab.key), false, VERSION_COLUMNS));
   await w.run(ENDS_DDL);
   // The contract's lists, one statement each (list parameters): a database opens in fewer round trips.
   await w.run('DELETE FROM categories');

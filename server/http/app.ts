@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(holdsRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(qualityRouter({ db: deps.db }));
-  api.use(changesRouter({ db: deps.db }));
+  api.use(changesRouter({ db: deps.db, auth }));
   api.use(usersRouter({ auth }));
   api.use(peopleRouter({ db: deps.db, now, auth }));
   api.use(practicesRouter({ db: deps.db, now }));

@@ -47,13 +47,11 @@ export interface CachedMetric {
   /**
    * `JSON.stringify(result)` as UTF-8 — what `GET /api/metrics/:name` sends — gzip-compressed.
    * Only these bytes are kept (the rows as objects would take several times their size, the
-   * JSON itself some thirty times more); `json()` inflates them, `rows()` parses them.
+   * JSON itself some thirty times more); `answerJson()` inflates them, `rows()` parses them.
    */
   gzip: Buffer;
   /** Strong validator of the JSON: a hash of its bytes, so an answer a sync left unchanged keeps it. */
   etag: string;
-  /** Length of the JSON, bytes. */
-  size: number;
 }
 
 /** The JSON bytes of a cached answer (inflated off the JavaScript thread). */
@@ -223,7 +221,7 @@ export class MetricCache {
     const result = await runMetric(this.db, name, params, (n, p) => this.rows(n, p, part), { signal: deadline.signal });
     const json = Buffer.from(JSON.stringify(result), 'utf8');
     const etag = `"${createHash('sha1').update(json).digest('base64url')}"`;
-    return { gzip: await gzipAsync(json, { level: GZIP_LEVEL }), etag, size: json.length };
+    return { gzip: await gzipAsync(json, { level: GZIP_LEVEL }), etag };
   }
 
   private evict(): void {

@@ -11,9 +11,9 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireRole, scopeOrgs, who } from '../auth/http.ts';
+import { requireRole, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db/db.ts';
-import { changesSince, lastReport, orgChanges } from '../db/history.ts';
+import { changesSince, orgChanges } from '../db/history.ts';
 import { HISTORY_TABS } from '../db/schema.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { isoDate } from '../metrics/params.ts';
@@ -29,7 +29,10 @@ const limitSchema = z.coerce
   .min(1, { error: 'неверный параметр limit: число от 1 до 100' })
   .max(CHANGES_MAX, { error: 'неверный параметр limit: не больше 100' });
 
-export function changesRouter(deps: { db: Db }): Router {
+/** Audit actions that send a report to the region: the regional workbook and the printed report. */
+const REPORT_ACTIONS = ['export_xlsx', 'export_pdf'];
+
+export function changesRouter(deps: { db: Db; auth: AuthDeps }): Router {
   const r = Router();
   r.get('/orgs/:code/changes', async (req, res) => {
     const p = requireRole(res, ['coordinator', 'school'], 'журнал изменений организации (в нём ФИО)');
@@ -49,7 +52,7 @@ export function changesRouter(deps: { db: Db }): Router {
     const p = who(res);
     let since: string | null = null;
     let basis: 'report' | 'date' | 'all' = 'all';
-    const report = await lastReport(deps.db);
+    const report = await deps.auth.store.lastAuditAmong(REPORT_ACTIONS);
     if (req.query.since !== undefined) {
       const parsed = isoDate.safeParse(req.query.since);
       if (!parsed.success) throw badRequest('неверный параметр since: дата в виде ГГГГ-ММ-ДД');

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { Router, type Request, type Response } from 'express';
+import { acceptsGzip, gzipEtag } from '../http/gzip.ts';
 import { LOGIN_PATH, NAV_ITEMS, ORG_PAGE_PREFIX, PASSWORD_PATH, REPORT_PATH } from '../../shared/routes.ts';
 
 export interface ClientRouterOptions {
@@ -59,10 +60,6 @@ async function bundleClient(clientDir: string, sourcemap: boolean): Promise<Buff
   return Buffer.from(output.contents);
 }
 
-function acceptsGzip(request: Request): boolean {
-  return request.acceptsEncodings('gzip') === 'gzip';
-}
-
 function send(request: Request, response: Response, file: Asset, store = true): void {
   const gzip = acceptsGzip(request);
   response.set({
@@ -72,7 +69,7 @@ function send(request: Request, response: Response, file: Asset, store = true): 
     Vary: 'Accept-Encoding',
   });
   // The compressed bytes are a different representation: a different validator.
-  if (store) response.set('ETag', gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag);
+  if (store) response.set('ETag', gzip ? gzipEtag(file.etag) : file.etag);
   if (gzip) response.set('Content-Encoding', 'gzip');
   // `send` answers 304 by itself when If-None-Match matches the ETag set above.
   response.send(gzip ? file.gzipped : file.body);

@@ -7,6 +7,7 @@ import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
+import { acceptsGzip, gzipEtag } from '../http/gzip.ts';
 import { toCsv } from '../export/csv.ts';
 import { principalKey } from '../metrics/limits.ts';
 import { METRICS, allColumns, metricDef, metricInfo, parseComparison, parseParams } from '../metrics/metrics.ts';
@@ -57,8 +58,8 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
       const answer = await deps.cache.get(m.name, params, work);
       // The bytes serialized and compressed once; the compressed bytes are another representation,
       // with a validator of their own. With the ETag, Express answers a matching If-None-Match with 304.
-      const gzip = req.acceptsEncodings('gzip') === 'gzip';
-      res.set({ ETag: gzip ? `${answer.etag.slice(0, -1)}-gz"` : answer.etag, 'Cache-Control': 'private, no-cache', Vary: 'Accept-Encoding' }).type('application/json');
+      const gzip = acceptsGzip(req);
+      res.set({ ETag: gzip ? gzipEtag(answer.etag) : answer.etag, 'Cache-Control': 'private, no-cache', Vary: 'Accept-Encoding' }).type('application/json');
       if (gzip) res.set('Content-Encoding', 'gzip').send(answer.gzip);
       else res.send(await answerJson(answer));
       return;
