@@ -6,6 +6,7 @@
  *            and the same SQL on raw DuckDB (bench/rawSql.ts)
  * Started by bench/run.ts with fork(); arguments come as JSON in argv[2], results go back by IPC.
  */
+import { STATE_TABLES } from '../server/db/history.ts';
 import { statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -98,6 +99,11 @@ async function tableCounts(db: Db): Promise<Record<string, number>> {
   // The history's versions, every tab's table together (server/db/history.ts).
   const [v] = await db.query(`SELECT sum(n)::INTEGER AS n FROM (${tabs.map((t) => `SELECT count(*) AS n FROM "${t}_versions"`).join(' UNION ALL ')})`);
   out.row_versions = Number(v?.n ?? 0);
+  // The service tables' history (registry, states, findings, quarantine: as_of), together.
+  const [sv] = await db.query(`SELECT sum(n)::INTEGER AS n FROM (${STATE_TABLES.map((t) => `SELECT count(*) AS n FROM ${t}_history`).join(' UNION ALL ')})`);
+  out.state_versions = Number(sv?.n ?? 0);
+  const [se] = await db.query(`SELECT count(*)::INTEGER AS n FROM state_version_ends`);
+  out.state_version_ends = Number(se?.n ?? 0);
   return out;
 }
 
@@ -170,7 +176,12 @@ async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<vo
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const orgs = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
-  send({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, orgs, token });
+  // The finished syncs, as `as_of` moments (the API's ISO 8601, UTC, milliseconds as stored).
+  const runs = (await db.query(`SELECT id, strftime(finished_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS at FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY id`)).map((r) => ({
+    id: Number(r.id),
+    at: String(r.at),
+  }));
+  send({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, orgs, token, runs });
   process.on('message', (msg: { kind: string; count?: number; offset?: number }) => {
     void (async () => {
       if (msg.kind === 'direct') {

@@ -367,6 +367,8 @@ interface QueryRun {
   wireKilobytes: Record<string, number>;
   concurrentMixed: HttpLoad | null;
   concurrentCold: HttpLoad | null;
+  /** `as_of` the first sync (issue #20): the first answer (the snapshot built from the history), then every metric's first answer over it. */
+  asOf: { run: number; firstMs: number; perMetric: Record<string, number> } | null;
   serverMemory: Memory;
   errors: number;
 }
@@ -374,7 +376,7 @@ interface QueryRun {
 async function queryRun(size: number, dbPath: string, concurrent: boolean): Promise<QueryRun> {
   const child = startChild({ phase: 'serve', dbPath });
   try {
-    const ready = await nextMessage<{ url: string; orgs: string[]; token: string }>(child, 'ready');
+    const ready = await nextMessage<{ url: string; orgs: string[]; token: string; runs: { id: number; at: string }[] }>(child, 'ready');
     const { url, orgs } = ready;
     DEFAULT_HEADERS.Authorization = `Bearer ${ready.token}`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -420,6 +422,21 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
       kilobytes[m] = percentiles(sizes).p50 / 1024;
       wireKilobytes[m] = percentiles(wire).p50 / 1024;
     }
+    // As of the first sync (when a later one exists): the first request builds the snapshot.
+    let asOf: QueryRun['asOf'] = null;
+    const past = ready.runs.length > 1 ? ready.runs[0]! : null;
+    if (past) {
+      const perMetric: Record<string, number> = {};
+      let firstMs = NaN;
+      for (const m of metrics) {
+        const s = await get(`${url}/api/metrics/${m}?${queryString(paramSet(1000, orgs))}&as_of=${encodeURIComponent(past.at)}`, agent);
+        if (s.status !== 200) errors++;
+        if (Number.isNaN(firstMs)) firstMs = s.ms;
+        else perMetric[m] = s.ms;
+      }
+      asOf = { run: past.id, firstMs, perMetric };
+      log(`  as_of синхронизации № ${past.id}: первый ответ (со сборкой снимка) ${fmt(firstMs)} мс`);
+    }
     agent.destroy();
     log(`  ${size} орг.: один клиент, ${sets} разных наборов параметров на показатель, ошибок ${errors}`);
 
@@ -441,7 +458,7 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
     }
     child.send({ kind: 'memory' });
     const serverMemory = (await nextMessage<{ memory: Memory }>(child, 'memory')).memory;
-    return { size, metrics, sets, direct, raw, uncached, cached, kilobytes, wireKilobytes, concurrentMixed, concurrentCold, serverMemory, errors };
+    return { size, metrics, sets, direct, raw, uncached, cached, kilobytes, wireKilobytes, concurrentMixed, concurrentCold, asOf, serverMemory, errors };
   } finally {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.send({ kind: 'exit' });
@@ -554,7 +571,10 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
       `файл ${fmt(h2!.fileMb, 1)} МБ; изменены ${fmt(h3!.changed)} таблиц (в каждой — часы одного курса): +${fmt(versions(h3!) - versions(h2!))} версий, ` +
       `+${fmt(ends(h3!) - ends(h2!))} окончаний, файл ${fmt(h3!.fileMb, 1)} МБ — история растёт на изменённые строки, неизменённые не копируются ` +
       `(рост файла — в основном перезапись строк листов перезагруженных организаций, как и без истории: DuckDB занимает новые блоки ` +
-      `и освобождает старые).\n`,
+      `и освобождает старые). ` +
+      `Служебные таблицы (реестр, состояние чтения организаций, замечания, карантин — для показателей «на дату»): первая — ${fmt(h1!.tables.state_versions ?? 0)} версий; ` +
+      `повторная без изменений — +${fmt((h2!.tables.state_versions ?? 0) - (h1!.tables.state_versions ?? 0))} версий, +${fmt((h2!.tables.state_version_ends ?? 0) - (h1!.tables.state_version_ends ?? 0))} окончаний ` +
+      `(время чтения каждой организации — новая версия её состояния); изменённые — +${fmt((h3!.tables.state_versions ?? 0) - (h2!.tables.state_versions ?? 0))} версий.\n`,
   );
 
   // 2. latency and quota
@@ -639,6 +659,16 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
       `организаций подряд на одном соединении (runMetric считает части параллельно на двух соединениях). HTTP без кэша — другие наборы того же вида; ` +
       `\`overview\` по HTTP берёт части из кэша. Клиент HTTP, как браузер, принимает gzip (\`Accept-Encoding\`) и распаковывает ответ: время — до последнего распакованного байта.`,
   );
+  if (q.asOf) {
+    const rest = Object.values(q.asOf.perMetric).sort((a, b) => a - b);
+    const [slowest, slowMs] = Object.entries(q.asOf.perMetric).sort((a, b) => b[1] - a[1])[0] ?? ['—', NaN];
+    out.push(
+      `
+Показатели на дату (\`as_of\` первой синхронизации, issue #20): первый запрос — ${fmt(q.asOf.firstMs)} мс (в том числе сборка снимка ` +
+        `синхронизации № ${q.asOf.run} из истории: строки листов и служебные таблицы на тот момент, затем производные таблицы); ` +
+        `остальные показатели над тем же снимком без кэша: медиана ${fmt(rest[Math.floor(rest.length / 2)] ?? NaN, 1)} мс, худший ${slowest} ${fmt(slowMs, 1)} мс.`,
+    );
+  }
   for (const [name, r] of [['смешанная нагрузка (10 наборов на показатель, повторы — из кэша)', q.concurrentMixed], ['все запросы — промахи кэша', q.concurrentCold]] as const) {
     if (!r) continue;
     out.push(

@@ -19,8 +19,12 @@ import { COMPARABLE_METRICS } from '../shared/compare.ts';
 const BASE_COLOR = '#9aa5b1';
 
 /** «01.09.2023 — 31.08.2024». */
-export function periodLabel(p: { from: string; to: string }): string {
-  return `${formatDate(p.from)} — ${formatDate(p.to)}`;
+export function periodLabel(p: { from: string; to: string; as_of?: { asked: string } }, other?: { as_of?: { asked: string } }): string {
+  const period = `${formatDate(p.from)} — ${formatDate(p.to)}`;
+  // Two dates of the data (the periods may be the same): each names its date, «now» included.
+  if (!other || p.as_of?.asked === other.as_of?.asked) return period;
+  const on = p.as_of ? (p.as_of.asked.length === 10 ? formatDate(p.as_of.asked) : `${formatDate(p.as_of.asked.slice(0, 10))} ${p.as_of.asked.slice(11, 16)}`) : 'сейчас';
+  return `${period}, данные на ${on}`;
 }
 
 /** The indicators of a page that can be compared. */
@@ -90,8 +94,8 @@ export class ComparePanel {
     const label = (r: (typeof rows)[number]) => (keyName !== null ? String(r.keys[keyName] ?? EMPTY) : r.org === null ? 'Итого' : r.org);
     const name = (r: (typeof rows)[number]) => (keyName !== null || r.org === null ? label(r) : (r.org_name ?? r.org));
     const code = (r: (typeof rows)[number], i: number) => (keyName !== null ? `k${i}` : (r.org ?? '__total'));
-    const base = periodLabel(a.base);
-    const current = periodLabel(a.current);
+    const base = periodLabel(a.base, a.current);
+    const current = periodLabel(a.current, a.base);
     this.panel.setTitle(`Сравнение периодов: ${this.catalog.title(a.metric)}`);
     this.panel.setNote(`${column.title}: ${current} против ${base}. Изменение — текущий период минус период сравнения${isRatio(column) ? ' (в процентных пунктах)' : ''}.`);
     this.panel.setContent(

@@ -13,7 +13,9 @@ export interface Filters {
   /** Organization codes; empty = all organizations. */
   orgs: string[];
   /** Period against period (`cmp_from`, `cmp_to`): the base period the page compares with; null = none. */
-  compare?: { from: string; to: string } | null;
+  compare?: { from: string; to: string; asOf?: string | null } | null;
+  /** `as_of`: the data as after the last sync finished by the end of this day (`YYYY-MM-DD`); null = now. */
+  asOf?: string | null;
 }
 
 export interface AcademicYear {
@@ -82,6 +84,13 @@ function isIsoDate(value: string | null): value is string {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/** `as_of` as the API takes it: a day, or a moment (a link from a report); anything else is dropped. */
+function validAsOf(value: string | null): string | null {
+  if (value === null) return null;
+  const moment = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})?$/i.test(value);
+  return isIsoDate(value.slice(0, 10)) && (value.length === 10 || moment) ? value : null;
+}
+
 /**
  * Filters from a URL query. A missing or malformed date falls back to the default period so
  * a mangled shared link still opens a page; whether `to < from` is for the server to say.
@@ -95,13 +104,16 @@ export function filtersFromQuery(search: string, today: Date): Filters {
   const orgs = [...new Set(query.getAll('org').filter((code) => code !== ''))];
   const cmpFrom = query.get('cmp_from');
   const cmpTo = query.get('cmp_to');
+  const asOf = query.get('as_of');
   return {
     from: isIsoDate(from) ? from : defaults.from,
     to: isIsoDate(to) ? to : defaults.to,
     type: type ? type : null,
     orgs,
     // A comparison needs both ends, in order; a mangled one is dropped, not guessed.
-    compare: isIsoDate(cmpFrom) && isIsoDate(cmpTo) && cmpFrom <= cmpTo ? { from: cmpFrom, to: cmpTo } : null,
+    compare: isIsoDate(cmpFrom) && isIsoDate(cmpTo) && cmpFrom <= cmpTo ? { from: cmpFrom, to: cmpTo, ...(validAsOf(query.get('cmp_as_of')) ? { asOf: validAsOf(query.get('cmp_as_of')) } : {}) } : null,
+    // A day, or a moment as the API takes it (a shared link from a report); anything else is dropped.
+    asOf: validAsOf(asOf),
   };
 }
 
@@ -125,7 +137,10 @@ export function filtersToQuery(filters: Filters): URLSearchParams {
   if (filters.compare) {
     query.set('cmp_from', filters.compare.from);
     query.set('cmp_to', filters.compare.to);
+    // Two dates of the data side by side (the same period, or another).
+    if (filters.compare.asOf) query.set('cmp_as_of', filters.compare.asOf);
   }
+  if (filters.asOf) query.set('as_of', filters.asOf);
   return query;
 }
 

@@ -64,6 +64,10 @@ const ui = {
   orgList: element('org-list', HTMLDivElement),
   orgClear: element('org-clear', HTMLButtonElement),
   filtersNote: element('filters-note', HTMLParagraphElement),
+  asOf: element('filter-as-of', HTMLInputElement),
+  asOfBanner: element('as-of-banner', HTMLDivElement),
+  asOfText: element('as-of-text', HTMLSpanElement),
+  asOfClear: element('as-of-clear', HTMLButtonElement),
   exportLink: element('export-link', HTMLAnchorElement),
   reportLink: element('report-link', HTMLAnchorElement),
   error: element('error', HTMLDivElement),
@@ -76,6 +80,8 @@ const ui = {
   compareDates: element('compare-dates', HTMLDivElement),
   compareFrom: element('compare-from', HTMLInputElement),
   compareTo: element('compare-to', HTMLInputElement),
+  compareAsOfBox: element('compare-as-of-box', HTMLLabelElement),
+  compareAsOf: element('compare-as-of', HTMLInputElement),
   compareBox: element('compare-box', HTMLDivElement),
   demoBanner: element('demo-banner', HTMLParagraphElement),
   typeGroup: element('filter-type', HTMLSelectElement).closest('.filters__group') as HTMLElement,
@@ -304,9 +310,13 @@ function filtersSummaryText(): string {
     : calendar
       ? `${calendar.label} год`
       : `${formatDate(filters.from)} — ${formatDate(filters.to)}`;
-  const compare = filters.compare ? `сравнение с ${formatDate(filters.compare.from)} — ${formatDate(filters.compare.to)}` : null;
-  if (page?.scope === 'period') return [period, compare].filter(Boolean).join(' · ');
+  const compare = filters.compare
+    ? `сравнение с ${formatDate(filters.compare.from)} — ${formatDate(filters.compare.to)}${filters.compare.asOf ? ` (данные на ${asOfText(filters.compare.asOf)})` : ''}`
+    : null;
+  const asOf = filters.asOf ? `данные на ${asOfText(filters.asOf)}` : null;
+  if (page?.scope === 'period') return [period, compare, asOf].filter(Boolean).join(' · ');
   const parts = [period];
+  if (asOf) parts.push(asOf);
   if (filters.type) parts.push(filters.type);
   parts.push(orgSummaryText());
   if (compare) parts.push(compare);
@@ -327,6 +337,7 @@ function syncInputs(): void {
   renderTypeOptions();
   ui.type.value = filters.type ?? '';
   syncCompare();
+  syncAsOf();
   renderOrgList();
   ui.orgSummary.textContent = orgSummaryText();
   ui.orgClear.hidden = filters.orgs.length === 0;
@@ -366,9 +377,19 @@ function onTypeChange(): void {
 function syncCompare(): void {
   const c = filters.compare ?? null;
   const earlier = yearEarlier(filters);
-  const mode = c === null ? '' : c.from === earlier.from && c.to === earlier.to && ui.compare.value !== 'custom' ? 'year' : 'custom';
+  const mode =
+    c === null
+      ? ''
+      : c.asOf && c.from === filters.from && c.to === filters.to
+        ? 'asof'
+        : c.from === earlier.from && c.to === earlier.to && !c.asOf && ui.compare.value !== 'custom'
+          ? 'year'
+          : 'custom';
   ui.compare.value = mode;
   ui.compareDates.hidden = mode !== 'custom';
+  ui.compareAsOfBox.hidden = mode !== 'asof' && !(mode === 'custom' && c?.asOf);
+  ui.compareAsOf.value = c?.asOf?.slice(0, 10) ?? '';
+  ui.compareAsOf.max = (context?.today ?? new Date()).toISOString().slice(0, 10);
   ui.compareFrom.value = c?.from ?? '';
   ui.compareTo.value = c?.to ?? '';
   ui.compareFrom.max = ui.compareTo.value;
@@ -381,6 +402,14 @@ function onCompareChange(): void {
   const mode = ui.compare.value;
   if (mode === '') return changeFilters({ ...filters, compare: null });
   if (mode === 'year') return changeFilters({ ...filters, compare: yearEarlier(filters) });
+  if (mode === 'asof') {
+    // The same period, as the data stood on another date: the user picks the date.
+    ui.compareDates.hidden = true;
+    ui.compareAsOfBox.hidden = false;
+    if (filters.compare?.asOf) return changeFilters({ ...filters, compare: { from: filters.from, to: filters.to, asOf: filters.compare.asOf } });
+    ui.compareAsOf.focus();
+    return;
+  }
   // Other dates: start from a year earlier, the user edits them.
   ui.compareDates.hidden = false;
   changeFilters({ ...filters, compare: filters.compare ?? yearEarlier(filters) });
@@ -389,6 +418,33 @@ function onCompareChange(): void {
 function onCompareDates(): void {
   if (!ui.compareFrom.value || !ui.compareTo.value || ui.compareFrom.value > ui.compareTo.value) return;
   changeFilters({ ...filters, compare: { from: ui.compareFrom.value, to: ui.compareTo.value } });
+}
+
+/** `as_of` as a reader reads it: a day «01.03.2024», a moment «01.03.2024 10:00 (UTC)». */
+function asOfText(asOf: string): string {
+  return asOf.length === 10 ? formatDate(asOf) : `${formatDate(asOf.slice(0, 10))} ${asOf.slice(11, 16)}${/[zZ]$|[+-]\d{2}:?\d{2}$/.test(asOf) ? '' : ' (UTC)'}`;
+}
+
+/** «Данные на дату» and the banner over the page: past data is never shown without saying so. */
+function syncAsOf(): void {
+  ui.asOf.value = filters.asOf && filters.asOf.length === 10 ? filters.asOf : (filters.asOf?.slice(0, 10) ?? '');
+  ui.asOf.max = (context?.today ?? new Date()).toISOString().slice(0, 10);
+  ui.asOfBanner.hidden = !filters.asOf;
+  ui.asOfText.textContent = filters.asOf
+    ? `Показаны данные на ${asOfText(filters.asOf)}: как после последней синхронизации, завершённой к ${filters.asOf.length === 10 ? 'концу этого дня' : 'этому моменту'} (UTC), — с тогдашними статусами пар и программ.`
+    : '';
+}
+
+function onAsOfInput(): void {
+  const value = ui.asOf.value;
+  // Cleared: the data now. An incomplete date (while typing) is empty too, so only a change event comes here.
+  changeFilters({ ...filters, asOf: value === '' ? null : value });
+}
+
+function onCompareAsOf(): void {
+  if (!ui.compareAsOf.value) return;
+  const period = filters.compare && ui.compare.value === 'custom' ? { from: filters.compare.from, to: filters.compare.to } : { from: filters.from, to: filters.to };
+  changeFilters({ ...filters, compare: { ...period, asOf: ui.compareAsOf.value } });
 }
 
 function onOrgToggle(): void {
@@ -513,6 +569,9 @@ async function start(): Promise<void> {
   ui.compare.addEventListener('change', onCompareChange);
   ui.compareFrom.addEventListener('change', onCompareDates);
   ui.compareTo.addEventListener('change', onCompareDates);
+  ui.asOf.addEventListener('change', onAsOfInput);
+  ui.compareAsOf.addEventListener('change', onCompareAsOf);
+  ui.asOfClear.addEventListener('click', () => changeFilters({ ...filters, asOf: null }));
   ui.orgClear.addEventListener('click', () => {
     changeFilters({ ...filters, orgs: [] });
     ui.orgPicker.open = false;

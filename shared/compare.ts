@@ -10,6 +10,8 @@ import { METRICS, type MetricColumn, type MetricDecl } from './metrics.ts';
 export interface Period {
   from: string;
   to: string;
+  /** The data as of a past sync (the server's `as_of` answer: as asked, the sync, when it finished); absent: now. */
+  as_of?: { asked: string; run: number; finished_at: string };
 }
 
 export interface ComparedValue {

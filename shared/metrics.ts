@@ -26,7 +26,7 @@ export interface MetricColumn {
   readonly values?: readonly string[];
 }
 
-export type MetricParamName = 'from' | 'to' | 'org' | 'type' | 'grain';
+export type MetricParamName = 'from' | 'to' | 'org' | 'type' | 'grain' | 'as_of';
 
 export interface MetricDecl {
   readonly name: string;
@@ -51,7 +51,7 @@ export const ORG_COLUMNS = [
   { name: 'org_type', title: 'Тип', unit: 'текст', kind: 'text' },
 ] as const satisfies readonly MetricColumn[];
 
-const COMMON_PARAMS = ['from', 'to', 'org', 'type', 'grain'] as const;
+const COMMON_PARAMS = ['from', 'to', 'org', 'type', 'grain', 'as_of'] as const;
 
 const col = <N extends string, U extends Unit, K extends ColumnKind>(name: N, title: string, unit: U, kind: K) => ({ name, title, unit, kind }) as const;
 const people = <N extends string>(name: N, title: string) => col(name, title, 'чел.', 'count');
@@ -279,7 +279,7 @@ export const METRICS = [
       count('warnings', 'Предупреждений'),
       count('category_mismatches', 'Категория в «Педагогах» не совпадает с «Аттестацией»'),
     ],
-    params: ['org', 'type'],
+    params: ['org', 'type', 'as_of'],
   },
   {
     name: 'overview',

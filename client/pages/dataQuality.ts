@@ -26,9 +26,11 @@ function statusText(status: SyncStatus | null): string {
 }
 
 /** `/api/quality` takes one organization; several are filtered here. */
-function qualityQuery(orgs: readonly string[]): URLSearchParams {
+function qualityQuery(orgs: readonly string[], asOf: string | null | undefined): URLSearchParams {
   const query = new URLSearchParams();
   if (orgs.length === 1 && orgs[0]) query.set('org', orgs[0]);
+  // The findings as a past sync left them, like the figures above.
+  if (asOf) query.set('as_of', asOf);
   return query;
 }
 
@@ -197,7 +199,7 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
             run: async () => {
               let response: { orgs: QualityOrg[]; issues: QualityIssue[]; registry_hold?: string | null };
               try {
-                response = await getQuality(qualityQuery(filters.orgs), signal);
+                response = await getQuality(qualityQuery(filters.orgs, filters.asOf), signal);
               } catch (error) {
                 if (error instanceof ApiError && error.status === 404) {
                   return issues.empty(

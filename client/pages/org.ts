@@ -306,7 +306,7 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
               // The findings quote the cells (names): a regional account has the counts above only.
               if (session()?.role === 'region') return quality.setContent(...nodes);
               try {
-                const response = await getQuality(new URLSearchParams({ org: code }), signal);
+                const response = await getQuality(new URLSearchParams({ org: code, ...(filters.asOf ? { as_of: filters.asOf } : {}) }), signal);
                 const list = response.issues.filter((issue) => issue.org === code);
                 if (list.length > 0) {
                   const items = h(

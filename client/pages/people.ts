@@ -66,9 +66,9 @@ interface Suggested {
 /** Mentors at or over this many current mentees are marked (the default limit of the matching). */
 export const LOAD_LIMIT = 3;
 
-/** The day the lists are "as of": the end of the period, or today if the period ends later. */
+/** The day the lists are "as of": the end of the period, or today (the `as_of` day) if the period ends later. */
 export function asOf(filters: Filters, today: Date): string {
-  const t = today.toISOString().slice(0, 10);
+  const t = filters.asOf ? filters.asOf.slice(0, 10) : today.toISOString().slice(0, 10);
   return filters.to < t ? filters.to : t;
 }
 
@@ -77,6 +77,8 @@ export function registerQuery(filters: Filters, today: Date, csv = false): URLSe
   const q = new URLSearchParams({ date: asOf(filters, today) });
   if (filters.type) q.set('type', filters.type);
   for (const org of filters.orgs) q.append('org', org);
+  // The rows as of a past sync (the registers read its data; the matching below is for now).
+  if (filters.asOf) q.set('as_of', filters.asOf);
   if (csv) q.set('format', 'csv');
   return q;
 }
@@ -201,6 +203,8 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
   onlyEmployed.addEventListener('change', redraw);
 
   async function showMatching(f: Filters, signal: AbortSignal): Promise<void> {
+    // A suggestion is for today's staff: over a past sync's data it would suggest the past.
+    if (f.asOf) return matching.empty('Подбор наставников — только по текущим данным: очистите поле «Данные на дату», чтобы увидеть предложения.');
     const q = new URLSearchParams({ date: asOf(f, ctx.today) });
     for (const org of f.orgs) q.append('org', org);
     // The matching has no type filter: the organizations of another type are left out here.

@@ -33,6 +33,7 @@ export async function getPractices(filters: Filters, signal?: AbortSignal): Prom
   const query = new URLSearchParams();
   if (filters.type) query.set('type', filters.type);
   for (const org of filters.orgs) query.append('org', org);
+  if (filters.asOf) query.set('as_of', filters.asOf);
   return { practices: await getList<Practice>('/api/practices', 'practices', query, signal) };
 }
 

@@ -23,7 +23,7 @@ import { categoryShareSpec } from '../charts/qualification.ts';
 import { youngSpecialistsSpec } from '../charts/youngSpecialists.ts';
 import { h } from '../dom.ts';
 import { filtersToQuery, type Filters } from '../filters.ts';
-import { formatDateTime, ruFormatLocale, ruTimeFormatLocale } from '../format.ts';
+import { formatDate, formatDateTime, ruFormatLocale, ruTimeFormatLocale } from '../format.ts';
 import { messageOf } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
 import { isFiltered, periodText, totalChartLabel, totalRowLabel, type PageContext } from './page.ts';
@@ -116,6 +116,9 @@ export async function showReport(container: HTMLElement, ctx: PageContext, filte
       h('dd', { id: 'report-period' }, period),
       h('dt', {}, 'Организации'),
       h('dd', {}, filtersText(filters, ctx)),
+      ...(filters.asOf
+        ? [h('dt', {}, 'Данные на'), h('dd', { id: 'report-as-of' }, `${formatDate(filters.asOf.slice(0, 10))}${filters.asOf.length > 10 ? ` ${filters.asOf.slice(11, 16)}` : ''} — как после последней синхронизации, завершённой к ${filters.asOf.length > 10 ? 'этому моменту' : 'концу этого дня'} (UTC)`)]
+        : []),
       h('dt', {}, 'Сформирован'),
       h('dd', {}, formatDateTime(new Date().toISOString())),
     ),

@@ -231,6 +231,9 @@ export interface DbOptions {
   memoryLimit?: string;
 }
 
+/** A catalog's name quoted for SQL (the names are the program's own: the file's, a snapshot's). */
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
 /** A moment as the text a TIMESTAMP column takes (UTC, `YYYY-MM-DD HH:MM:SS.mmm`). */
 export const isoTs = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');
 
@@ -242,10 +245,14 @@ export class Db {
   private writeQueue: Promise<unknown> = Promise.resolve();
   private version = 0;
 
+  private readonly closers: (() => void)[] = [];
+
   private constructor(
     readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     lanes: { readers: number; metricReaders: number },
+    /** The name DuckDB gives the database file's catalog (its file name without the extension; `memory`). */
+    readonly catalog: string,
   ) {
     this.light = new Lane(instance, lanes.readers);
     this.metric = new Lane(instance, lanes.metricReaders);
@@ -263,7 +270,8 @@ export class Db {
     // cache; a server sharing a small machine wants a bound (operators spill to disk past it).
     const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
     const writer = await instance.connect();
-    return new Db(instance, writer, { readers: opts.readers ?? 2, metricReaders: opts.metricReaders ?? 2 });
+    const [row] = (await writer.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJson();
+    return new Db(instance, writer, { readers: opts.readers ?? 2, metricReaders: opts.metricReaders ?? 2 }, String(row!.name));
   }
 
   /** A read query on the light lane: short queries only (metrics go through `metricQuery`). */
@@ -281,19 +289,20 @@ export class Db {
    * connection or while DuckDB runs it — the query is interrupted and the promise rejects with
    * `signal.reason`; the connection is checked (`SELECT 1`) before it goes back to the lane,
    * and closed instead if it does not answer.
+   *
+   * `catalog`: another database attached to this instance (a snapshot of the data as of a past
+   * sync, snapshot.ts) that the query's unqualified names read instead of the file's; the
+   * connection reads the file's again before it goes back to the lane.
    */
-  async metricQuery(sql: string, params: Record<string, SqlParam> = {}, signal?: AbortSignal): Promise<Row[]> {
+  async metricQuery(sql: string, params: Record<string, SqlParam> = {}, signal?: AbortSignal, catalog?: string): Promise<Row[]> {
     const c = await this.metric.acquire(signal);
-    if (!signal) {
+    if (catalog !== undefined) {
       try {
-        return await readRows(c, sql, params);
-      } finally {
+        await c.run(`USE ${ident(catalog)}`);
+      } catch (e) {
         this.metric.release(c);
+        throw e;
       }
-    }
-    if (signal.aborted) {
-      this.metric.release(c);
-      throw signal.reason;
     }
     let interrupted = false;
     let again: ReturnType<typeof setInterval> | undefined;
@@ -303,28 +312,38 @@ export class Db {
       c.interrupt();
       again = setInterval(() => c.interrupt(), REINTERRUPT_MS);
     };
-    signal.addEventListener('abort', interrupt, { once: true });
+    signal?.addEventListener('abort', interrupt, { once: true });
     try {
+      signal?.throwIfAborted();
       const rows = await readRows(c, sql, params);
       // Aborted while the last rows were read: the answer is late, and the caller has gone.
-      signal.throwIfAborted();
+      signal?.throwIfAborted();
       return rows;
     } catch (e) {
-      if (signal.aborted) throw signal.reason;
+      if (signal?.aborted) throw signal.reason;
       throw e;
     } finally {
-      signal.removeEventListener('abort', interrupt);
+      signal?.removeEventListener('abort', interrupt);
       clearInterval(again);
-      if (interrupted) await this.recover(c);
+      if (interrupted || catalog !== undefined) await this.recover(c, catalog !== undefined);
       else this.metric.release(c);
     }
   }
 
-  /** An interrupted connection back into the metric lane once it answers again; closed otherwise. */
-  private async recover(c: DuckDBConnection): Promise<void> {
+  /** Runs `fn` when the database closes (before its connections do): what was attached to it goes with it. */
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
+  /**
+   * A connection back into the metric lane once it answers again (after an interrupt) and reads
+   * the file's catalog (after a query in another one); closed otherwise.
+   */
+  private async recover(c: DuckDBConnection, switched: boolean): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await readRows(c, 'SELECT 1 AS ok');
+        if (switched) await c.run(`USE ${ident(this.catalog)}`);
+        else await readRows(c, 'SELECT 1 AS ok');
         this.metric.release(c);
         return;
       } catch {
@@ -362,6 +381,13 @@ export class Db {
   }
 
   close(): void {
+    for (const fn of this.closers.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // closing what was attached: nothing more to do
+      }
+    }
     this.light.close();
     this.metric.close();
     this.writer.closeSync();

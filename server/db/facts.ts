@@ -123,6 +123,16 @@ export async function rebuildFacts(w: Writer, opts: { force?: boolean } = {}): P
 }
 
 /**
+ * Builds every fact and the macros over them on `conn` as it is (snapshot.ts: in a snapshot's
+ * catalog, over the rows as of a past sync): `_macros.sql`, the facts in order, `_facts_macros.sql`.
+ */
+export async function buildFactsOn(conn: Writer['conn']): Promise<void> {
+  await conn.run(read('_macros.sql'));
+  for (const f of FACTS) await conn.run(f.sql);
+  await conn.run(MACROS_SQL);
+}
+
+/**
  * At start (the migration step of openDatabase, schema.ts, after queries/_macros.sql): builds the facts when a table is
  * missing or they are older than the rows, then (re)creates the macros over them.
  */

@@ -123,6 +123,109 @@ export async function recordHistory(w: Writer, tabs: readonly HistoryTab[], run:
   });
 }
 
+// ---- the history of the service tables the metrics read (issue #20, part 2) ------------------
+
+/**
+ * The registry as read (`orgs`), each organization's last read (`org_state`: when, outcome,
+ * message, stale) and the findings and quarantine of the latest loads — what `data_quality`,
+ * `compliance` and the facts of organizations read besides the tabs. They change without a load
+ * (an organization unchanged, failed or held; the registry), so their diff is taken over the
+ * whole table at every run's end: small tables (one row per organization, one per finding).
+ * Versions as for the rows — content hash and copy, the run it appeared in — in
+ * `<table>_history` (the table's columns, then h_hash, h_copy, h_from), their ends in
+ * `state_version_ends`; every column counts, so a read's time is a new version of its state.
+ */
+export const STATE_TABLES = ['orgs', 'org_state', 'issues', 'quarantine'] as const;
+export type StateTable = (typeof STATE_TABLES)[number];
+export const stateHistoryTable = (t: StateTable) => `${t}_history`;
+
+/** The history tables of the service tables (migrate): each table's columns, no constraint, then the version's. */
+export const STATE_HISTORY_DDL: readonly string[] = [
+  ...STATE_TABLES.map(
+    (t) =>
+      `CREATE TABLE IF NOT EXISTS ${stateHistoryTable(t)} AS SELECT *, 0::UBIGINT AS h_hash, 0::INTEGER AS h_copy, 0::INTEGER AS h_from FROM ${t} WITH NO DATA`,
+  ),
+  `CREATE TABLE IF NOT EXISTS state_version_ends (
+    tbl VARCHAR NOT NULL, h_hash UBIGINT NOT NULL, h_copy INTEGER NOT NULL, from_run INTEGER NOT NULL, to_run INTEGER NOT NULL
+  )`,
+];
+
+/** A service table's columns, quoted, in table order (from the catalog: the schema's own names; the same in every database this program opens). */
+const columnsCache = new Map<StateTable, string[]>();
+async function stateColumns(w: Writer, t: StateTable): Promise<string[]> {
+  let cols = columnsCache.get(t);
+  if (!cols) {
+    const rows = await w.query(
+      `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $t ORDER BY column_index`,
+      { t },
+    );
+    cols = rows.map((r) => quote(String(r.column_name)));
+    columnsCache.set(t, cols);
+  }
+  return cols;
+}
+
+/** The meta key of each service table's content stamp as its history last took it in. */
+const stampKey = (t: StateTable) => `history_stamp_${t}`;
+
+/**
+ * Takes the service tables as they stand at the end of run `run` into their history (the
+ * caller's transaction): open versions with no current row of their content and copy end in
+ * this run; current rows with no open version begin in it. A table whose content stamp (count
+ * and hashed sum of its rows' hashes, as facts.ts) is the one taken in last time is skipped: a
+ * sync usually changes the states only.
+ */
+export async function recordStateHistory(w: Writer, run: number): Promise<void> {
+  const cols = new Map<StateTable, string[]>();
+  for (const t of STATE_TABLES) cols.set(t, await stateColumns(w, t));
+  const stampOf = (t: StateTable) => `(SELECT count(*) || ':' || coalesce(sum(hash(hash(${cols.get(t)!.join(', ')}))::HUGEINT), 0) FROM ${t})`;
+  const [now] = await w.query(
+    `SELECT ${STATE_TABLES.map((t) => `${stampOf(t)} AS ${t}, (SELECT value FROM meta WHERE key = '${stampKey(t)}') AS ${t}_was`).join(', ')}`,
+  );
+  for (const t of STATE_TABLES) {
+    const stamp = String(now![t]);
+    if (now![`${t}_was`] === stamp) continue;
+    const list = cols.get(t)!.join(', ');
+    const hist = stateHistoryTable(t);
+    const cur = `SELECT *, row_number() OVER (PARTITION BY h_hash)::INTEGER AS h_copy FROM (SELECT ${list}, hash(${list}) AS h_hash FROM ${t})`;
+    const open = `SELECT v.h_hash, v.h_copy, v.h_from FROM ${hist} v
+       WHERE NOT EXISTS (SELECT 1 FROM state_version_ends e WHERE e.tbl = '${t}' AND e.h_hash = v.h_hash AND e.h_copy = v.h_copy AND e.from_run = v.h_from)`;
+    // Ends first, then beginnings: the versions ended just now match no current row, so they begin nothing.
+    await w.run(
+      `INSERT INTO state_version_ends WITH cur AS (${cur}), open AS (${open})
+       SELECT '${t}', o.h_hash, o.h_copy, o.h_from, $run FROM open o WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.h_hash = o.h_hash AND c.h_copy = o.h_copy)`,
+      { run },
+    );
+    await w.run(
+      `INSERT INTO ${hist} (${list}, h_hash, h_copy, h_from) WITH cur AS (${cur}), open AS (${open})
+       SELECT ${list}, h_hash, h_copy, $run FROM cur c WHERE NOT EXISTS (SELECT 1 FROM open o WHERE o.h_hash = c.h_hash AND o.h_copy = c.h_copy)`,
+      { run },
+    );
+    await w.run(`INSERT OR REPLACE INTO meta VALUES ('${stampKey(t)}', $stamp)`, { stamp });
+  }
+}
+
+/** The meta key of the first run the history holds whole (tabs and service tables): an `as_of` before it has no data. */
+export const HISTORY_FROM_KEY = 'history_from_run';
+
+/**
+ * The SELECT of a tab's rows as they stood after run `run` (`db`: the catalog the history is in,
+ * quoted): the versions that began by then and had not ended — in the sheet's order.
+ */
+export function tabAsOf(tab: HistoryTab, db: string, run: number): string {
+  const v = `${db}.main.${quote(versionsTable(tab.key))}`;
+  return `SELECT ${rowColumns(tab)} FROM ${v} v WHERE v.run_id <= ${run} AND NOT EXISTS (SELECT 1 FROM ${db}.main.row_version_ends e
+    WHERE e.tab = '${tab.key}' AND e.org = v.org AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id AND e.to_run <= ${run})
+    ORDER BY v.org, v.row_no`;
+}
+
+/** The SELECT of a service table as it stood after run `run` (columns: the table's; `db` quoted). */
+export function stateAsOf(t: StateTable, db: string, run: number): string {
+  return `SELECT * EXCLUDE (h_hash, h_copy, h_from) FROM ${db}.main.${stateHistoryTable(t)} v WHERE v.h_from <= ${run}
+    AND NOT EXISTS (SELECT 1 FROM ${db}.main.state_version_ends e
+      WHERE e.tbl = '${t}' AND e.h_hash = v.h_hash AND e.h_copy = v.h_copy AND e.from_run = v.h_from AND e.to_run <= ${run})`;
+}
+
 /**
  * The rows of a tab as they are now, as versions that began in the run that loaded them (migration
  * 4: a database that had no history starts it with what it holds). Only while the tab has no
@@ -140,6 +243,11 @@ export async function seedTabHistory(w: Writer, tab: HistoryTab): Promise<void> 
 export async function clearHistory(w: Writer): Promise<void> {
   await w.run(`DELETE FROM row_version_ends`);
   for (const tab of TABS) await w.run(`DELETE FROM ${quote(versionsTable(tab.key))}`);
+  await w.run(`DELETE FROM state_version_ends`);
+  for (const t of STATE_TABLES) await w.run(`DELETE FROM ${stateHistoryTable(t)}`);
+  await w.run(`DELETE FROM meta WHERE key LIKE 'history_stamp_%'`);
+  // What the demo held is no past of this database: the history starts with the run now going on.
+  await w.run(`INSERT OR REPLACE INTO meta SELECT '${HISTORY_FROM_KEY}', coalesce(max(id), 0)::VARCHAR FROM sync_runs`);
 }
 
 /**
@@ -155,6 +263,25 @@ export async function compactHistory(w: Writer, cutoff: string): Promise<number>
      WHERE x.finished_at < $cutoff::TIMESTAMP
        AND date_trunc('month', coalesce(b.finished_at, b.started_at)) = date_trunc('month', x.finished_at)`,
     { cutoff },
+  );
+  // The service tables' versions by the same rule (their reads' times change at every run).
+  await w.run(
+    `CREATE OR REPLACE TEMP TABLE st_doomed AS
+     SELECT e.tbl, e.h_hash, e.h_copy, e.from_run FROM state_version_ends e
+       JOIN sync_runs b ON b.id = e.from_run JOIN sync_runs x ON x.id = e.to_run
+     WHERE x.finished_at < $cutoff::TIMESTAMP
+       AND date_trunc('month', coalesce(b.finished_at, b.started_at)) = date_trunc('month', x.finished_at)`,
+    { cutoff },
+  );
+  for (const t of STATE_TABLES) {
+    await w.run(
+      `DELETE FROM ${stateHistoryTable(t)} v WHERE EXISTS (SELECT 1 FROM st_doomed d
+         WHERE d.tbl = '${t}' AND d.h_hash = v.h_hash AND d.h_copy = v.h_copy AND d.from_run = v.h_from)`,
+    );
+  }
+  await w.run(
+    `DELETE FROM state_version_ends e WHERE EXISTS (SELECT 1 FROM st_doomed d
+       WHERE d.tbl = e.tbl AND d.h_hash = e.h_hash AND d.h_copy = e.h_copy AND d.from_run = e.from_run)`,
   );
   const [n] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_doomed`);
   const count = Number(n?.n ?? 0);

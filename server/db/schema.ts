@@ -7,13 +7,13 @@ import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS
 import { readFileSync } from 'node:fs';
 import { Db, type DbOptions, type Writer } from './db.ts';
 import { ensureFacts } from './facts.ts';
-import { ENDS_DDL, VERSION_COLUMNS, seedTabHistory, versionsTable, type HistoryTab } from './history.ts';
+import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordStateHistory, seedTabHistory, versionsTable, type HistoryTab } from './history.ts';
 
 /**
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -185,6 +185,14 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     version: 4,
     statements: [],
   },
+  {
+    // Issue #20, part 2: the history of the registry, the organizations' states, findings and
+    // quarantine (history.ts STATE_TABLES), so figures can be read as of a past sync. Created with
+    // the others (migrate); a database that had none starts it with what it holds, and its
+    // history is whole from its last run on (HISTORY_FROM_KEY).
+    version: 5,
+    statements: [],
+  },
 ];
 
 /** A tab's table for the history (history.ts): its key and content columns. */
@@ -215,6 +223,7 @@ export async function migrate(w: Writer): Promise<void> {
   // The history of the rows (history.ts): a versions table per tab, with the tab's columns.
   for (const tab of TABS) await w.run(tableDdl(tab, versionsTable(tab.key), false, VERSION_COLUMNS));
   await w.run(ENDS_DDL);
+  for (const ddl of STATE_HISTORY_DDL) await w.run(ddl);
   // The contract's lists, one statement each (list parameters): a database opens in fewer round trips.
   await w.run('DELETE FROM categories');
   await w.run('INSERT INTO categories SELECT unnest($names), unnest($ranks)::INTEGER', {
@@ -249,6 +258,14 @@ export async function migrate(w: Writer): Promise<void> {
     for (const sql of m.statements) await w.run(sql);
     // The rows a database holds when it gets the history are its first versions (a new one holds none).
     if (m.version === 4 && current !== null) for (const tab of TABS) await seedTabHistory(w, historyTab(tab));
+    if (m.version === 5 && current !== null) {
+      const [last] = await w.query(`SELECT coalesce(max(id), 0)::INTEGER AS id FROM sync_runs`);
+      const run = Number(last?.id ?? 0);
+      // A diff: a start interrupted half-way takes in nothing twice; the tables' stamps are taken again.
+      await w.run(`DELETE FROM meta WHERE key LIKE 'history_stamp_%'`);
+      await recordStateHistory(w, run);
+      await w.run(`INSERT OR REPLACE INTO meta VALUES ('${HISTORY_FROM_KEY}', $run)`, { run: String(run) });
+    }
   }
   await w.conn.run(readFileSync(new URL('../../queries/_macros.sql', import.meta.url), 'utf8'));
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)`, { v: String(SCHEMA_VERSION) });

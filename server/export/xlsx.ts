@@ -97,12 +97,25 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   ws.addRow([]);
   const rows: [string, string][] = [
     ['Период', `с ${ruDate(p.from)} по ${ruDate(p.to)}`],
-    ...(meta.comparison ? ([['Период сравнения', `с ${ruDate(meta.comparison.base.from)} по ${ruDate(meta.comparison.base.to)} (листы «Сравн. …»: значения за оба периода и изменение)`]] as [string, string][]) : []),
+    ...(meta.comparison
+      ? ([
+          [
+            'Период сравнения',
+            `с ${ruDate(meta.comparison.base.from)} по ${ruDate(meta.comparison.base.to)}${meta.comparison.base.as_of && meta.comparison.base.as_of.run !== p.as_of?.run ? `, данные на ${meta.comparison.base.as_of.asked} (синхронизация № ${meta.comparison.base.as_of.run}, завершена ${meta.comparison.base.as_of.finished_at} UTC)` : ''} (листы «Сравн. …»: значения за оба периода и изменение)`,
+          ],
+        ] as [string, string][])
+      : []),
+    [
+      'Данные на',
+      p.as_of
+        ? `${p.as_of.asked} (as_of): данные синхронизации № ${p.as_of.run}, завершённой ${p.as_of.finished_at} UTC — та же выгрузка с этим as_of даст те же числа`
+        : 'текущие: последняя синхронизация (чтобы повторить выгрузку позже с теми же числами, укажите as_of — дату или момент этой выгрузки)',
+    ],
     ['Тип организаций', p.type ?? 'все'],
     ['Организации', p.org.length ? p.org.map(neutralizeFormula).join(', ') : 'все'],
     ['Сформировано', meta.generatedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
     ['Версия программы', meta.appVersion],
-    ['Версия данных (номер синхронизации)', meta.dataVersion ?? '—'],
+    ['Версия данных (номер синхронизации)', p.as_of ? String(p.as_of.run) : (meta.dataVersion ?? '—')],
     ['Содержание', 'только сводные показатели по организациям, без персональных данных педагогов'],
   ];
   for (const [k, v] of rows) {
@@ -135,7 +148,8 @@ function addComparisonSheet(wb: ExcelJS.Workbook, def: MetricDef, rows: readonly
   for (let i = 2; used.has(name); i++) name = `${`Сравн. ${def.short}`.slice(0, 31 - String(i).length - 1)} ${i}`;
   used.add(name);
   const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1, xSplit: 2 }] });
-  const period = (x: Period) => `${ruDate(x.from)}–${ruDate(x.to)}`;
+  // Two dates of the same data name their dates (the periods may be one and the same).
+  const period = (x: Period) => `${ruDate(x.from)}–${ruDate(x.to)}${base.as_of?.run !== current.as_of?.run ? `, на ${x.as_of ? x.as_of.asked : 'сейчас'}` : ''}`;
   const cols = comparedColumns(def);
   const head: string[] = ['Код организации', 'Организация', 'Тип', ...def.keys.map((k) => k.title)];
   for (const c of cols) {

@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps): express.Express {
   const cache = deps.metricCache ?? new MetricCache(deps.db);
   api.use(metricsRouter({ db: deps.db, now, cache, auth }));
   api.use(exportRouter({ db: deps.db, now, cache, auth }));
-  api.use(reportRouter({ now, auth }));
+  api.use(reportRouter({ db: deps.db, now, auth }));
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(holdsRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(qualityRouter({ db: deps.db }));

@@ -25,6 +25,8 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Db } from '../db/db.ts';
+import { snapshotsOf } from '../db/snapshot.ts';
+import { lastRunId } from '../sync/state.ts';
 import {
   DEFAULT_METRIC_TIMEOUT_MS,
   DEFAULT_PER_OWNER,
@@ -218,10 +220,27 @@ export class MetricCache {
   private async compute(name: string, params: MetricParams, deadline: Deadline): Promise<CachedMetric> {
     // The parts (overview's metrics) run under the same deadline and inside this computation's slot.
     const part: MetricRequest = { deadline, owner: null };
-    const result = await runMetric(this.db, name, params, (n, p) => this.rows(n, p, part), { signal: deadline.signal });
+    const via = (n: string, p: MetricParams) => this.rows(n, p, part);
+    const result = await this.computeAsOf(params, (catalog) => runMetric(this.db, name, params, via, { signal: deadline.signal, catalog }));
     const json = Buffer.from(JSON.stringify(result), 'utf8');
     const etag = `"${createHash('sha1').update(json).digest('base64url')}"`;
     return { gzip: await gzipAsync(json, { level: GZIP_LEVEL }), etag };
+  }
+
+  /**
+   * Runs a computation over the data its parameters ask for: the live tables, or — `as_of` a
+   * sync some other has started since — the snapshot of that sync's data (db/snapshot.ts). When
+   * a sync changed the live tables during a live computation, it runs again over the snapshot.
+   */
+  private async computeAsOf<T>(params: MetricParams, run: (catalog: string | undefined) => Promise<T>): Promise<T> {
+    const asOf = params.as_of;
+    if (!asOf) return run(undefined);
+    const version = this.db.dataVersion;
+    if ((await lastRunId(this.db)) === asOf.run) {
+      const out = await run(undefined);
+      if (this.db.dataVersion === version) return out;
+    }
+    return snapshotsOf(this.db).use(asOf.run, (catalog) => run(catalog));
   }
 
   private evict(): void {

@@ -8,6 +8,7 @@ import type { MetricDef, MetricParams } from './metrics.ts';
 
 export async function compareMetric(cache: MetricCache, def: MetricDef, params: MetricParams, base: Period, work: MetricRequest): Promise<ComparedRow[]> {
   const current = await cache.rows(def.name, params, work);
-  const old = await cache.rows(def.name, { ...params, ...base }, work);
+  // The base keeps the current `as_of` unless it names its own (two dates side by side).
+  const old = await cache.rows(def.name, { ...params, from: base.from, to: base.to, ...(base.as_of ? { as_of: base.as_of } : {}) }, work);
   return compareRows(def, current.rows, old.rows);
 }

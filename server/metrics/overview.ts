@@ -8,19 +8,19 @@ export /**
  * `overview` has no SQL of its own: its tiles are the totals of other metrics, so it reads
  * them (one formula per number, nowhere copied) and adds the freshness of the data.
  */
-async function runOverview(db: Db, p: Period, via: Components | undefined, signal: AbortSignal | undefined): Promise<Row[]> {
+async function runOverview(db: Db, p: Period, via: Components | undefined, signal: AbortSignal | undefined, catalog?: string): Promise<Row[]> {
   // All six settle before a failure is passed on: after a timeout, every interrupted query is
   // back in its lane by the time the request is answered.
   const parts = await Promise.allSettled(
     (metricDef('overview').parts ?? []).map(
-      async (name) => (via ? (await via(name, { ...p, grain: null })).rows : runOnce(db, metricDef(name), p, undefined, signal)),
+      async (name) => (via ? (await via(name, { ...p, grain: null })).rows : runOnce(db, metricDef(name), p, undefined, signal, catalog)),
     ),
   );
   const failed = parts.find((x) => x.status === 'rejected');
   if (failed) throw failed.reason;
   const [eng, young, pd, growth, prog, quality] = parts.map((x) => (x as PromiseFulfilledResult<Row[]>).value);
   const active = new Set(
-    (await db.metricQuery(sqlOf('lists/active_orgs'), {}, signal)).map((r) => String(r.code)),
+    (await db.metricQuery(sqlOf('lists/active_orgs'), {}, signal, catalog)).map((r) => String(r.code)),
   );
   const byOrg = (rows: Row[] | undefined) => new Map((rows ?? []).map((r) => [r.org as string | null, r]));
   const [y, d, g, c, q] = [young, pd, growth, prog, quality].map(byOrg) as Map<string | null, Row>[];

@@ -4,6 +4,7 @@ import { ORG_TYPES, enumMatcher } from '../contract/index.ts';
 import { badRequest } from '../http/errors.ts';
 import { isoDate, one, orgCodes } from './params.ts';
 import { academicYear, isoDay, lastDayOfYears, monthEnds } from './period.ts';
+import type { AsOf } from './asof.ts';
 
 const matchType = enumMatcher(ORG_TYPES);
 
@@ -38,6 +39,8 @@ export interface MetricParams {
   org: string[];
   type: string | null;
   grain: 'month' | null;
+  /** The figures as of a past sync (asof.ts); absent: now. Part of the answer and of its cache key. */
+  as_of?: AsOf;
 }
 
 const PARAM_TITLES: Record<string, string> = { from: 'from (начало периода)', to: 'to (конец периода)', org: 'org', type: 'type', grain: 'grain' };

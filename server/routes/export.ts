@@ -11,7 +11,8 @@ import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
 import { principalKey } from '../metrics/limits.ts';
-import { METRICS, metricDef, parseComparison, parseParams } from '../metrics/metrics.ts';
+import { METRICS, metricDef, parseComparison } from '../metrics/metrics.ts';
+import { parseBaseAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 import { COMPARABLE_METRICS, type ComparedRow } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
@@ -33,12 +34,17 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
         : DEFAULT_SHEETS;
     if (names.length > METRICS.length) throw badRequest('слишком много показателей в параметре metrics');
     const defs = names.map(metricDef);
-    const parsed = parseParams(query, deps.now());
+    const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     // cmp_from…cmp_to: each indicator also against that period (sheets «Сравн. …»).
-    const base = parseComparison(query);
+    const period = parseComparison(query);
+    const baseAsOf = await parseBaseAsOf(deps.db, query);
+    const base =
+      period === null && baseAsOf === null
+        ? null
+        : { ...(period ?? { from: parsed.from, to: parsed.to }), ...(baseAsOf ? { as_of: baseAsOf } : parsed.as_of ? { as_of: parsed.as_of } : {}) };
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
-    await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
+    await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
     // One deadline for the whole workbook (every sheet), not one per sheet (limits.ts).
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     const sheets = [];
@@ -62,7 +68,7 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     });
     res
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      .attachment(`nastavnichestvo_${params.from}_${params.to}.xlsx`)
+      .attachment(`nastavnichestvo_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.xlsx`)
       .send(body);
   });
   return r;

@@ -10,10 +10,11 @@ import { badRequest } from '../http/errors.ts';
 import { acceptsGzip, gzipEtag } from '../http/gzip.ts';
 import { toCsv } from '../export/csv.ts';
 import { principalKey } from '../metrics/limits.ts';
-import { METRICS, allColumns, metricDef, metricInfo, parseComparison, parseParams } from '../metrics/metrics.ts';
+import { METRICS, allColumns, metricDef, metricInfo, parseComparison } from '../metrics/metrics.ts';
 import { COMPARABLE_METRICS, comparedColumns } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { answerJson, type MetricCache } from '../metrics/cache.ts';
+import { parseBaseAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
   const r = Router();
@@ -29,16 +30,19 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const m = metricDef(req.params.name);
     if (!COMPARABLE_METRICS.includes(m.name)) throw badRequest(`показатель «${m.name}» не сравнивается по периодам: он описывает последние загрузки, а не период`);
     const query = req.query as Record<string, unknown>;
-    const parsed = parseParams(query, deps.now());
+    const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     if (parsed.grain === 'month') throw badRequest('сравнение периодов — по периодам целиком, без grain=month');
-    const base = parseComparison(query);
-    if (base === null) throw badRequest('укажите период сравнения: cmp_from и cmp_to');
+    const period = parseComparison(query);
+    const baseAsOf = await parseBaseAsOf(deps.db, query);
+    if (period === null && baseAsOf === null) throw badRequest('укажите период сравнения (cmp_from и cmp_to) или дату данных для сравнения (cmp_as_of)');
+    // Two dates of the same period: only cmp_as_of; two periods: cmp_from…cmp_to (as of the same date, or cmp_as_of).
+    const base = { ...(period ?? { from: parsed.from, to: parsed.to }), ...(baseAsOf ? { as_of: baseAsOf } : parsed.as_of ? { as_of: parsed.as_of } : {}) };
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     res.set('Cache-Control', 'private, no-cache').json({
       metric: m.name,
-      current: { from: params.from, to: params.to },
+      current: { from: params.from, to: params.to, ...(params.as_of ? { as_of: params.as_of } : {}) },
       base,
       columns: comparedColumns(m),
       rows: await compareMetric(deps.cache, m, params, base, work),
@@ -48,7 +52,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
   r.get('/metrics/:name', async (req, res) => {
     const m = metricDef(req.params.name);
     const { format, decimal, header, ...query } = req.query as Record<string, unknown>;
-    const parsed = parseParams(query, deps.now());
+    const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     const p = who(res);
     // A school account reads its own organization only (another code in `org` is a 403).
     const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
@@ -70,14 +74,14 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     if (header !== undefined && header !== 'titles' && header !== 'names') throw badRequest('неверный параметр header: допустимы titles (по умолчанию) и names');
     const result = await deps.cache.rows(m.name, params, work);
     const columns = [...(params.grain === 'month' ? [{ name: 'month', title: 'Месяц (конец)', unit: 'текст' as const }] : []), ...allColumns(m)];
-    await audit(req, res, 'export_csv', m.name, `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
+    await audit(req, res, 'export_csv', m.name, `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
     const csv = toCsv(columns, result.rows, {
       decimal: decimal === 'point' ? 'point' : 'comma',
       header: header === 'names' ? 'names' : 'titles',
     });
     res
       .type('text/csv; charset=utf-8')
-      .attachment(`${m.name}_${params.from}_${params.to}.csv`)
+      .attachment(`${m.name}_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.csv`)
       .send(csv);
   });
 

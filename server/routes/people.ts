@@ -18,6 +18,7 @@ import type { MetricColumn, Unit } from '../metrics/metrics.ts';
 import { isoDate } from '../metrics/params.ts';
 import { isoDay } from '../metrics/period.ts';
 import { sqlOf } from '../db/queries.ts';
+import { asOfMoment, asOfParam, queryAsOf } from '../metrics/asof.ts';
 
 const sql = (name: string) => sqlOf(`registry/${name}`);
 
@@ -70,6 +71,7 @@ const query = z.object({
   type: z.string().max(100).optional(),
   format: z.enum(['json', 'csv'], { error: 'неверный параметр format: допустимы json и csv' }).optional(),
   decimal: z.enum(['point', 'comma'], { error: 'неверный параметр decimal: допустимы comma (по умолчанию, для Excel) и point' }).optional(),
+  as_of: z.unknown().optional(),
 });
 
 /** Lists as text for CSV cells: «a; b». Booleans as Да/Нет. */
@@ -99,18 +101,20 @@ export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
       }
       const q = parsed.data;
       const requested = q.org === undefined ? [] : Array.isArray(q.org) ? q.org : [q.org];
-      const on = q.date ?? isoDay(deps.now());
+      const asOf = asOfParam(req.query as Record<string, unknown>);
+      // As of a past sync: its rows, on its day unless another day is asked for.
+      const on = q.date ?? (asOf === null ? isoDay(deps.now()) : asOfMoment(asOf).day);
       const orgs = scopeOrgs(p, requested.map((o) => o.trim()).filter(Boolean));
-      const rows = await deps.db.query(text, { on, orgs, type: q.type?.trim() || null });
+      const { rows, as_of } = await queryAsOf(deps.db, asOf, text, { on, orgs, type: q.type?.trim() || null });
       if (q.format === 'csv') {
-        await audit(req, res, 'export_csv', file, `${on}${orgs.length ? `; ${orgs.join(', ')}` : ''}`);
+        await audit(req, res, 'export_csv', file, `${on}${orgs.length ? `; ${orgs.join(', ')}` : ''}${as_of ? `; на ${as_of.asked}` : ''}`);
         res
           .type('text/csv; charset=utf-8')
           .attachment(`${title}_${on}.csv`)
           .send(toCsv(columns, forCsv(rows), { decimal: q.decimal === 'point' ? 'point' : 'comma', header: 'titles' }));
         return;
       }
-      res.set('Cache-Control', 'no-store').json({ date: on, orgs, columns, rows });
+      res.set('Cache-Control', 'no-store').json({ date: on, orgs, ...(as_of ? { as_of } : {}), columns, rows });
     });
   }
   return r;

@@ -19,6 +19,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
+import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
@@ -116,8 +117,9 @@ export function splitLink(value: unknown): { link: string | null; link_text: str
 }
 
 
-export async function listPractices(db: Db, q: PracticeQuery): Promise<Practice[]> {
-  const rows = await db.query(sqlOf('lists/practices'), { orgs: q.org, type: q.type, topic: q.topic, from: q.from, to: q.to });
+/** The practices of the query, from the data now or as of a past sync (`asOf`: asof.ts asOfParam's text). */
+export async function listPractices(db: Db, q: PracticeQuery, asOf: string | null = null): Promise<Practice[]> {
+  const { rows } = await queryAsOf(db, asOf, sqlOf('lists/practices'), { orgs: q.org, type: q.type, topic: q.topic, from: q.from, to: q.to });
   return rows.map((r) => ({
     title: String(r.title),
     author: String(r.author),
@@ -139,7 +141,7 @@ export function practicesRouter(deps: { db: Db; now: () => Date }): Router {
     const q = parsePracticeQuery(req.query as Record<string, unknown>);
     // A school account reads its own organization only (another code in `org` is a 403).
     const scoped = { ...q, org: scopeOrgs(p, q.org) };
-    const practices = await listPractices(deps.db, scoped);
+    const practices = await listPractices(deps.db, scoped, asOfParam(req.query as Record<string, unknown>));
     res.set('Cache-Control', 'no-store').json({
       params: scoped,
       generated_at: deps.now().toISOString(),

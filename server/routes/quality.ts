@@ -8,6 +8,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
+import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { lastRunSource, registryCode, registryHold } from '../sync/state.ts';
@@ -55,13 +56,16 @@ export function qualityRouter(deps: { db: Db }): Router {
     // Sheet links only make sense when the data comes from Google Sheets (the last run's source).
     const google = (await lastRunSource(db))?.startsWith('Google Sheets') ?? false;
 
-    const orgs = await db.query(sqlOf('lists/quality_orgs'), { org: org ?? null });
+    // As of a past sync: the states and findings it left (asof.ts); the registry hold below is now.
+    const asOf = asOfParam(req.query as Record<string, unknown>);
+    const { rows: orgs, as_of } = await queryAsOf(db, asOf, sqlOf('lists/quality_orgs'), { org: org ?? null });
     const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));
 
     // Registry-wide findings (no organization) belong to the whole list, not to one organization.
-    const issues = await db.query(sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null });
+    const { rows: issues } = await queryAsOf(db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null });
 
     res.json({
+      ...(as_of ? { as_of } : {}),
       // The registry held for dropping more than half of its organizations (sync/guard.ts).
       registry_hold: p.role === 'coordinator' ? await registryHold(db) : null,
       orgs: orgs.map((o) => ({

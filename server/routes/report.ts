@@ -10,7 +10,8 @@ import { Router } from 'express';
 import { REPORT_PATH } from '../../shared/routes.ts';
 import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
 import { HttpError } from '../http/errors.ts';
-import { parseParams } from '../metrics/metrics.ts';
+import { parseParamsAsOf } from '../metrics/asof.ts';
+import type { Db } from '../db/db.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** Flags that keep Debian's Chromium offline and quiet (no sync, updates or background requests); the browser tests use them too. */
@@ -38,13 +39,13 @@ function selfOrigin(socket: Socket): string {
   return `http://${host}:${socket.localPort}`;
 }
 
-export function reportRouter(deps: { now: () => Date; auth: AuthDeps }): Router {
+export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
   let busy = false;
   r.get('/report.pdf', async (req, res) => {
     // Wrong parameters are a 400 before any browser starts.
-    const parsed = parseParams(req.query as Record<string, unknown>, deps.now());
+    const parsed = await parseParamsAsOf(deps.db, req.query as Record<string, unknown>, deps.now());
     const principal = who(res);
     const params = { ...parsed, org: scopeOrgs(principal, parsed.org) };
     if (!existsSync(CHROMIUM_PATH)) {
@@ -73,13 +74,14 @@ export function reportRouter(deps: { now: () => Date; auth: AuthDeps }): Router 
         const query = new URLSearchParams({ from: params.from, to: params.to });
         if (params.type) query.set('type', params.type);
         for (const org of params.org) query.append('org', org);
+        if (params.as_of) query.set('as_of', params.as_of.asked);
         // The printable width of A4 with the margins below, so the charts are laid out for the paper.
         const origin = selfOrigin(req.socket);
         const context = await browser.newContext({ viewport: { width: 720, height: 1000 }, locale: 'ru-RU' });
         // The browser sees the report with the rights of whoever asked for it, for two minutes at most.
         pass = deps.auth.store.issueEphemeral(principal, 120_000);
         if (pass) await context.addCookies([{ name: SESSION_COOKIE, value: pass.cookie, url: origin, httpOnly: true, sameSite: 'Lax' }]);
-        await audit(req, res, 'export_pdf', 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}`);
+        await audit(req, res, 'export_pdf', 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
         const page = await context.newPage();
         const response = await page.goto(`${origin}${REPORT_PATH}?${query.toString()}`, { waitUntil: 'load' });
         if (!response || !response.ok()) throw unavailable('PDF-отчёт недоступен: страница отчёта не открылась (сервер запущен без веб-интерфейса).');
@@ -100,7 +102,7 @@ export function reportRouter(deps: { now: () => Date; auth: AuthDeps }): Router 
         });
         res
           .type('application/pdf')
-          .attachment(`nastavnichestvo_otchet_${params.from}_${params.to}.pdf`)
+          .attachment(`nastavnichestvo_otchet_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.pdf`)
           .send(Buffer.from(pdf));
       } finally {
         pass?.revoke();

@@ -9,7 +9,7 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { TABS, formatIssue, type DataIssue, type TabKey } from '../contract/index.ts';
 import { isoTs, type Db, type Writer } from '../db/db.ts';
 import { rebuildFacts } from '../db/facts.ts';
-import { clearHistory, recordHistory } from '../db/history.ts';
+import { clearHistory, recordHistory, recordStateHistory } from '../db/history.ts';
 import { HISTORY_TABS } from '../db/schema.ts';
 import type { OrgEntry, Source } from '../sources/types.ts';
 import { REGISTRY_ACCEPT_KEY, type StoredCounts } from './guard.ts';
@@ -37,6 +37,8 @@ export async function finishRun(w: Writer, summary: SyncSummary, finished: strin
   const t = summary.totals;
   // The history takes in what the run's loads changed (db/history.ts), before the facts.
   await recordHistory(w, HISTORY_TABS, summary.runId);
+  // And the registry, states, findings and quarantine as the run leaves them (`as_of`).
+  await w.transaction(() => recordStateHistory(w, summary.runId));
   await rebuildFacts(w);
   await w.run(
     `UPDATE sync_runs SET finished_at = $ts::TIMESTAMP, status = $status, orgs_total = $total, orgs_ok = $ok,
@@ -545,6 +547,12 @@ export async function finishedRuns(db: Db): Promise<number> {
 export async function lastRunSource(db: Db): Promise<string | null> {
   const [r] = await db.query(`SELECT source FROM sync_runs ORDER BY id DESC LIMIT 1`);
   return typeof r?.source === 'string' ? r.source : null;
+}
+
+/** The newest sync run started (finished or not), or null: `as_of` of it reads the live tables when it is the one asked for. */
+export async function lastRunId(db: Db): Promise<number | null> {
+  const [r] = await db.query(`SELECT max(id) AS id FROM sync_runs`);
+  return r?.id === null || r?.id === undefined ? null : Number(r.id);
 }
 
 /** The run whose data the database holds (`meta.data_version`, written at a run's end), or null. */

@@ -63,7 +63,7 @@ describe('GET /api/metrics/:name/compare', () => {
     expect(half.status).toBe(400);
     expect(half.body.error.message).toBe('для сравнения нужны оба параметра: cmp_from и cmp_to (начало и конец периода сравнения)');
     const none = await server.getJson(`/api/metrics/engagement/compare?from=${P1.from}&to=${P1.to}`);
-    expect(none.body.error.message).toBe('укажите период сравнения: cmp_from и cmp_to');
+    expect(none.body.error.message).toBe('укажите период сравнения (cmp_from и cmp_to) или дату данных для сравнения (cmp_as_of)');
     const bad = await server.getJson(`/api/metrics/engagement/compare?${Q.replace(P2.to, '2024-02-30')}`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^период сравнения: cmp_to: такой даты нет в календаре/);

@@ -4,15 +4,19 @@
  * they stood after any sync can be read back from the history; retention keeps one version per
  * month beyond HISTORY_KEEP_DAYS. Real DuckDB, the real sync from a folder of CSV sheets.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { TABS } from '../../server/contract/index.ts';
 import { dbColumns, openDatabase } from '../../server/db/schema.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
+import { STATE_TABLES } from '../../server/db/history.ts';
+import { snapshotsOf } from '../../server/db/snapshot.ts';
+import { resolveAsOf } from '../../server/metrics/asof.ts';
+import { MetricCache } from '../../server/metrics/cache.ts';
 import { openTempDb, startServerAs, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
@@ -216,6 +220,54 @@ describe('row history', () => {
     await sync('2024-01-11T08:00:00Z');
     expect(await versionCount()).toBe(rows.length);
     tmp.db.close(); // the reopened file (afterEach closes the first connection again: a no-op)
+  });
+
+  it('an older database (schema 4) gets the history of its states from its last sync on: as_of before it is refused, at it equals the live figures', async () => {
+    await sync('2024-01-10T08:00:00Z');
+    const r2 = await sync('2024-01-11T08:00:00Z');
+    // The file as a version-4 program left it: row history, no history of the service tables.
+    await tmp.db.write(async (w) => {
+      await w.run(`DROP TABLE state_version_ends`);
+      for (const t of STATE_TABLES) await w.run(`DROP TABLE ${t}_history`);
+      await w.run(`DELETE FROM meta WHERE key = 'history_from_run'`);
+      await w.run(`UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
+    });
+    tmp.db.close();
+    tmp.db = await openDatabase(tmp.path);
+    await expect(resolveAsOf(tmp.db, '2024-01-10')).rejects.toThrow(
+      'данные на 10.01.2024 не сохранились: история данных ведётся с синхронизации № 2 (11.01.2024 08:00 UTC); выберите более позднюю дату',
+    );
+    const at = await resolveAsOf(tmp.db, '2024-01-11');
+    expect([at.run, at.latest]).toEqual([r2, true]);
+    // A later sync: run 2 is in the past now, read from the history — the same figures as live then.
+    const params = { from: '2023-09-01', to: '2024-08-31', org: [], type: null, grain: null } as const;
+    const cache = new MetricCache(tmp.db);
+    const live = await cache.rows('data_quality', { ...params, org: [] });
+    await sync('2024-01-12T08:00:00Z');
+    const past = await new MetricCache(tmp.db).rows('data_quality', { ...params, org: [], as_of: { asked: '2024-01-11', run: r2, finished_at: '2024-01-11 08:00:00' } });
+    expect(past.rows).toEqual(live.rows);
+    expect(snapshotsOf(tmp.db).built).toBe(1);
+    tmp.db.close();
+  });
+
+  it('keeps at most three snapshots of past syncs, and removes the files of the ones it drops', async () => {
+    const runs: number[] = [];
+    for (let day = 10; day <= 14; day++) runs.push(await sync(`2024-01-${day}T08:00:00Z`));
+    const snapshots = snapshotsOf(tmp.db);
+    const files = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`snap_${process.pid}_`) && f.endsWith('.duckdb'));
+    const before = files().length;
+    const params = { from: '2023-09-01', to: '2024-08-31', org: [], type: null, grain: null } as const;
+    const cache = new MetricCache(tmp.db);
+    // Runs 1–4 are in the past (run 5 is the live data): four snapshots built, the oldest dropped.
+    for (const [i, run] of runs.slice(0, 4).entries()) {
+      await cache.rows('engagement', { ...params, org: [], as_of: { asked: `2024-01-${10 + i}`, run, finished_at: `2024-01-${10 + i} 08:00:00` } });
+    }
+    expect(snapshots.built).toBe(4);
+    expect(snapshots.size).toBe(3);
+    await vi.waitFor(() => expect(files().length - before).toBe(3));
+    tmp.db.close();
+    // Closing the database removes the rest.
+    expect(files().length).toBe(before);
   });
 
   it('beyond HISTORY_KEEP_DAYS keeps only the versions that stood at the end of a month', async () => {

@@ -67,7 +67,7 @@ describe('filters in the URL', () => {
   it('reads and writes the same query, with repeated org', () => {
     const search = '?from=2023-09-01&to=2024-08-31&type=%D0%A8%D0%BA%D0%BE%D0%BB%D0%B0&org=%D0%A1%D0%9E%D0%A8-2&org=%D0%94%D0%9E%D0%A3-1';
     const filters = filtersFromQuery(search, today);
-    expect(filters).toEqual({ from: '2023-09-01', to: '2024-08-31', type: 'Школа', orgs: ['СОШ-2', 'ДОУ-1'], compare: null });
+    expect(filters).toEqual({ from: '2023-09-01', to: '2024-08-31', type: 'Школа', orgs: ['СОШ-2', 'ДОУ-1'], compare: null, asOf: null });
     expect(`?${filtersToQuery(filters).toString()}`).toBe(search);
   });
 
@@ -81,6 +81,18 @@ describe('filters in the URL', () => {
     expect(filtersFromQuery('?cmp_from=2024-08-31&cmp_to=2023-09-01', today).compare).toBeNull();
   });
 
+  it('keeps «Данные на дату» (as_of) and the comparison’s date (cmp_as_of) in the query; drops one that is no date', () => {
+    const search = '?from=2024-09-01&to=2025-08-31&cmp_from=2024-09-01&cmp_to=2025-08-31&cmp_as_of=2025-01-31&as_of=2025-05-14';
+    const filters = filtersFromQuery(search, today);
+    expect(filters.asOf).toBe('2025-05-14');
+    expect(filters.compare).toEqual({ from: '2024-09-01', to: '2025-08-31', asOf: '2025-01-31' });
+    expect(`?${filtersToQuery(filters).toString()}`).toBe(search);
+    // A moment (a link from a report) is kept as the API takes it; no date, or no such day, is dropped.
+    expect(filtersFromQuery('?as_of=2025-05-14T18:00:00%2B08:00', today).asOf).toBe('2025-05-14T18:00:00+08:00');
+    expect(filtersFromQuery('?as_of=2025-02-30', today).asOf).toBeNull();
+    expect(filtersFromQuery('?as_of=вчера', today).asOf).toBeNull();
+  });
+
   it('a year earlier: the same days, 29 February → 28 February', () => {
     expect(yearEarlier({ from: '2024-09-01', to: '2025-08-31' })).toEqual({ from: '2023-09-01', to: '2024-08-31' });
     expect(yearEarlier({ from: '2024-02-29', to: '2024-12-31' })).toEqual({ from: '2023-02-28', to: '2023-12-31' });
@@ -89,7 +101,7 @@ describe('filters in the URL', () => {
 
   it('replaces a malformed or impossible date by the default, keeps the rest', () => {
     const filters = filtersFromQuery('?from=2023-02-30&to=31.08.2024&org=СОШ-2', today);
-    expect(filters).toEqual({ from: '2024-09-01', to: '2025-08-31', type: null, orgs: ['СОШ-2'], compare: null });
+    expect(filters).toEqual({ from: '2024-09-01', to: '2025-08-31', type: null, orgs: ['СОШ-2'], compare: null, asOf: null });
   });
 });
 

@@ -1,0 +1,173 @@
+/**
+ * The data as it stood after a past sync (issue #20, part 2: `as_of`): a snapshot database
+ * attached to the process's DuckDB instance, holding every table a metric reads — the tabs'
+ * rows and the service tables as of that run, from the history (history.ts), the contract's
+ * lists — and the facts and macros built over them by the same SQL as the live ones
+ * (facts.ts `buildFactsOn`). A metric's SQL runs there unchanged (Db.metricQuery with the
+ * snapshot's catalog), so a figure as of a run is computed by the very formula that gave it then.
+ *
+ * DESIGN: a snapshot of a finished run never changes (the history is append-only; compaction
+ * keeps what was current at each month's end), so it is built once, on first use, and kept
+ * while used: a file in the system's temporary folder (DuckDB can evict its pages, unlike an
+ * in-memory database under the memory limit), at most KEEP of them, the least recently used
+ * dropped (detached, deleted) once no query reads it. Built on a connection of its own, so a
+ * sync's writes never wait for it. Nothing in the names comes from input: the run is an integer.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TABS } from '../contract/index.ts';
+import type { Db } from './db.ts';
+import { buildFactsOn } from './facts.ts';
+import { STATE_TABLES, stateAsOf, tabAsOf } from './history.ts';
+import { historyTab } from './schema.ts';
+
+/** Snapshots kept at once: a comparison of two dates and a report need two or three. */
+export const KEEP = 3;
+
+interface Entry {
+  run: number;
+  catalog: string;
+  file: string;
+  ready: Promise<void>;
+  users: number;
+  lastUsed: number;
+}
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+let sequence = 0;
+
+export class Snapshots {
+  private readonly entries = new Map<number, Entry>();
+  private closed = false;
+  /** Snapshots built so far (tests). */
+  built = 0;
+
+  constructor(private readonly db: Db) {
+    db.onClose(() => this.close());
+    removeOrphans();
+  }
+
+  /** Runs `fn` with the catalog of the snapshot of run `run`, built first when needed; kept while `fn` runs. */
+  async use<T>(run: number, fn: (catalog: string) => Promise<T>): Promise<T> {
+    if (!Number.isInteger(run) || run < 0) throw new Error(`snapshot: bad run ${run}`);
+    let e = this.entries.get(run);
+    if (!e) {
+      const catalog = `snap_${process.pid}_${++sequence}_r${run}`;
+      const file = join(tmpdir(), `${catalog}.duckdb`);
+      const entry: Entry = { run, catalog, file, users: 0, lastUsed: Date.now(), ready: Promise.resolve() };
+      entry.ready = this.build(entry);
+      this.entries.set(run, entry);
+      e = entry;
+      // A build that failed is not kept: the next request builds again.
+      entry.ready.catch(() => {
+        if (this.entries.get(run) === entry) this.entries.delete(run);
+        this.drop(entry);
+      });
+    }
+    e.users++;
+    e.lastUsed = Date.now();
+    try {
+      await e.ready;
+      return await fn(e.catalog);
+    } finally {
+      e.users--;
+      this.evict();
+    }
+  }
+
+  private async build(e: Entry): Promise<void> {
+    const conn = await this.db.instance.connect();
+    try {
+      const main = quote(this.db.catalog);
+      await conn.run(`ATTACH '${e.file.replaceAll("'", "''")}' AS ${quote(e.catalog)}`);
+      await conn.run(`USE ${quote(e.catalog)}`);
+      await conn.run('BEGIN TRANSACTION');
+      // The history as one consistent read (a sync may be adding to it meanwhile).
+      for (const tab of TABS) await conn.run(`CREATE TABLE ${quote(tab.key)} AS ${tabAsOf(historyTab(tab), main, e.run)}`);
+      for (const t of STATE_TABLES) await conn.run(`CREATE TABLE ${t} AS ${stateAsOf(t, main, e.run)}`);
+      for (const t of ['categories', 'enum_order', 'order_items']) await conn.run(`CREATE TABLE ${t} AS SELECT * FROM ${main}.main.${t}`);
+      // Committed before the facts: fact_people keys teachers by rowid, which is final only then.
+      await conn.run('COMMIT');
+      await buildFactsOn(conn);
+      this.built++;
+    } finally {
+      try {
+        await conn.run(`USE ${quote(this.db.catalog)}`);
+      } catch {
+        // the connection is closed below anyway
+      }
+      conn.closeSync();
+    }
+  }
+
+  /** Drops the least recently used snapshots beyond KEEP that nobody reads. */
+  private evict(): void {
+    if (this.entries.size <= KEEP) return;
+    const idle = [...this.entries.values()].filter((e) => e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const e of idle) {
+      if (this.entries.size <= KEEP) break;
+      this.entries.delete(e.run);
+      void e.ready.then(() => this.drop(e), () => undefined);
+    }
+  }
+
+  private async drop(e: Entry): Promise<void> {
+    if (this.closed) return;
+    try {
+      const conn = await this.db.instance.connect();
+      try {
+        await conn.run(`DETACH DATABASE IF EXISTS ${quote(e.catalog)}`);
+      } finally {
+        conn.closeSync();
+      }
+    } catch {
+      // the database is closing: the files go below
+    }
+    removeFiles(e.file);
+  }
+
+  /** How many snapshots are kept now (tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private close(): void {
+    this.closed = true;
+    for (const e of this.entries.values()) removeFiles(e.file);
+    this.entries.clear();
+  }
+}
+
+/** Snapshot files a process that is gone left behind (killed before it could remove them). */
+function removeOrphans(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^snap_(\d+)_\d+_r\d+\.duckdb(\.wal)?$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      // ESRCH: no such process — its file is nobody's; EPERM: another user's live process.
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { force: true });
+    }
+  }
+}
+
+function removeFiles(file: string): void {
+  for (const f of [file, `${file}.wal`]) rmSync(f, { force: true });
+}
+
+const perDb = new WeakMap<Db, Snapshots>();
+
+/** The snapshots of this database (one manager per Db). */
+export function snapshotsOf(db: Db): Snapshots {
+  let s = perDb.get(db);
+  if (!s) perDb.set(db, (s = new Snapshots(db)));
+  return s;
+}

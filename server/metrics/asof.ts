@@ -1,0 +1,144 @@
+/**
+ * `as_of` (issue #20, part 2): figures as they stood at a past moment — the data after the last
+ * sync that finished at or before it, statuses included. A day `YYYY-MM-DD` stands for its end;
+ * a moment is ISO 8601 (`2026-06-15T18:00`, with `Z` or an offset; without one it is UTC, as
+ * every time the dashboard shows). Resolved to that sync here; the figures are computed over the
+ * snapshot of its data (db/snapshot.ts) — or over the live tables when no sync has started since.
+ */
+import type { Db, Row, SqlParam } from '../db/db.ts';
+import { snapshotsOf } from '../db/snapshot.ts';
+import { HISTORY_FROM_KEY } from '../db/history.ts';
+import { sqlOf } from '../db/queries.ts';
+import { badRequest } from '../http/errors.ts';
+import { one } from './params.ts';
+import { parseParams, type MetricParams } from './parameters.ts';
+import { addDays } from './period.ts';
+
+export interface AsOf {
+  /** As asked (`YYYY-MM-DD` or an ISO moment). */
+  asked: string;
+  /** The sync whose data the figures are: the last one finished at or before the moment. */
+  run: number;
+  /** When it finished, `YYYY-MM-DD HH:MM:SS` (UTC). */
+  finished_at: string;
+}
+
+export interface ResolvedAsOf extends AsOf {
+  /** No sync has started since: the live tables hold exactly its data. */
+  latest: boolean;
+  /** The day the figures stand at (`YYYY-MM-DD`): the default period is the academic year containing it. */
+  day: string;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const MOMENT = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?$/i;
+const FORMAT = 'ожидается дата ГГГГ-ММ-ДД или момент ГГГГ-ММ-ДДTЧЧ:ММ[:СС][Z или ±ЧЧ:ММ]';
+
+/** How a parameter is named in messages: `as_of`, or the comparison's `cmp_as_of`. */
+interface AsOfName {
+  name: string;
+  /** Put before a message about the data of that date. */
+  prefix: string;
+}
+const AS_OF: AsOfName = { name: 'as_of (на дату)', prefix: '' };
+const CMP_AS_OF: AsOfName = { name: 'cmp_as_of (данные сравнения на дату)', prefix: 'сравнение: ' };
+
+const ru = (day: string) => day.split('-').reverse().join('.');
+const ruMoment = (ts: string) => `${ru(ts.slice(0, 10))} ${ts.slice(11, 16)} UTC`;
+
+/** The instant `as_of` stands for, as a TIMESTAMP text (UTC), and its day; a 400 in Russian when it is none. */
+export function asOfMoment(text: string, param = AS_OF): { until: string; inclusive: boolean; day: string } {
+  const bad = () => badRequest(`неверный параметр ${param.name}: ${FORMAT}; получено «${text.slice(0, 40)}»`);
+  if (DAY.test(text)) {
+    const t = Date.parse(`${text}T00:00:00Z`);
+    if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== text) throw bad();
+    // The day's end: before the next day begins.
+    return { until: `${addDays(text, 1)} 00:00:00`, inclusive: false, day: text };
+  }
+  const m = MOMENT.exec(text);
+  if (!m) throw bad();
+  const [, date, time, zone] = m as unknown as [string, string, string, string | undefined];
+  const [hms, frac = ''] = time.split('.');
+  const iso = `${date}T${hms!.length === 5 ? `${hms}:00` : hms}.${frac.padEnd(3, '0').slice(0, 3)}${zone ? (zone.toUpperCase() === 'Z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`) : 'Z'}`;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t) || new Date(Date.parse(`${date}T00:00:00Z`)).toISOString().slice(0, 10) !== date) throw bad();
+  const at = new Date(t).toISOString();
+  return { until: at.replace('T', ' ').replace('Z', ''), inclusive: true, day: at.slice(0, 10) };
+}
+
+/** `as_of` of a query string (the last one counts), or null when none is given. */
+export function asOfParam(query: Record<string, unknown>): string | null {
+  const v = one(query.as_of);
+  if (v === undefined || v === '') return null;
+  if (typeof v !== 'string') throw badRequest(`неверный параметр ${AS_OF.name}: ${FORMAT}`);
+  return v.trim();
+}
+
+/**
+ * The sync `as_of` stands for. 400 when the text is no date or moment, when no sync had finished
+ * by then, or when the history does not reach that far back (it begins with the first sync of
+ * this version of the program, or of real data after the demo).
+ */
+export async function resolveAsOf(db: Db, text: string, param = AS_OF): Promise<ResolvedAsOf> {
+  const { until, inclusive, day } = asOfMoment(text, param);
+  const [row] = await db.query(sqlOf('lists/as_of'), { until, inclusive, key: HISTORY_FROM_KEY });
+  const shown = DAY.test(text) ? ru(text) : ruMoment(until);
+  if (row?.run === null || row?.run === undefined) {
+    throw badRequest(
+      param.prefix +
+        (row?.first_finished
+          ? `на ${shown} данных ещё нет: первая синхронизация завершилась ${ruMoment(String(row.first_finished))}`
+          : `на ${shown} данных нет: ни одна синхронизация ещё не завершилась`),
+    );
+  }
+  const run = Number(row.run);
+  const from = row.history_from === null ? 0 : Number(row.history_from);
+  if (run < from) {
+    throw badRequest(
+      `${param.prefix}данные на ${shown} не сохранились: история данных ведётся с синхронизации № ${from}${row.from_finished ? ` (${ruMoment(String(row.from_finished))})` : ''}; выберите более позднюю дату`,
+    );
+  }
+  return { asked: text, run, finished_at: String(row.run_finished), latest: Number(row.last_run) === run, day };
+}
+
+/**
+ * A metric's parameters from a query string with `as_of` resolved (parameters.ts parseParams):
+ * the default period is the academic year containing the `as_of` day rather than today's.
+ */
+export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, now: Date): Promise<MetricParams> {
+  const text = asOfParam(query);
+  if (text === null) return parseParams(query, now);
+  asOfMoment(text);
+  const r = await resolveAsOf(db, text);
+  const params = parseParams(query, new Date(`${r.day}T12:00:00Z`));
+  return { ...params, as_of: { asked: r.asked, run: r.run, finished_at: r.finished_at } };
+}
+
+/**
+ * A list's query (registers, findings, practices) over the data as of `asOf` (asOfParam's text;
+ * null: now) — the live tables, or the snapshot of the sync it stands for (db/snapshot.ts).
+ * Returns the rows and the sync resolved (null: now).
+ */
+export async function queryAsOf(db: Db, asOf: string | null, sql: string, params: Record<string, SqlParam>): Promise<{ rows: Row[]; as_of: AsOf | null }> {
+  if (asOf === null) return { rows: await db.query(sql, params), as_of: null };
+  const r = await resolveAsOf(db, asOf);
+  const as_of = { asked: r.asked, run: r.run, finished_at: r.finished_at };
+  if (r.latest) {
+    const version = db.dataVersion;
+    const rows = await db.query(sql, params);
+    if (db.dataVersion === version) return { rows, as_of };
+  }
+  return { rows: await snapshotsOf(db).use(r.run, (catalog) => db.metricQuery(sql, params, undefined, catalog)), as_of };
+}
+
+/**
+ * The base of a comparison as of another date (`cmp_as_of`, issue #20 part 4: two `as_of`
+ * dates side by side), resolved; null when none is asked for.
+ */
+export async function parseBaseAsOf(db: Db, query: Record<string, unknown>): Promise<AsOf | null> {
+  const v = one(query.cmp_as_of);
+  if (v === undefined || v === '') return null;
+  if (typeof v !== 'string') throw badRequest(`неверный параметр ${CMP_AS_OF.name}: ${FORMAT}`);
+  const r = await resolveAsOf(db, v.trim(), CMP_AS_OF);
+  return { asked: r.asked, run: r.run, finished_at: r.finished_at };
+}
