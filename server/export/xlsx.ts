@@ -5,7 +5,10 @@
  * total row in bold. Aggregates only: no teacher names exist in these rows, and any text that a
  * spreadsheet could run as a formula is neutralized.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs is loaded when a workbook is first made or read (it costs a server's start ~0.3 s otherwise). */
+const excel = async () => (await import('exceljs')).default;
 import { ruDate, serialFromIso } from '../contract/index.ts';
 import type { Row } from '../db/db.ts';
 import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
@@ -184,7 +187,7 @@ function addComparisonSheet(wb: ExcelJS.Workbook, def: MetricDef, rows: readonly
 }
 
 export async function buildWorkbook(sheets: SheetData[], meta: WorkbookMeta): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   wb.creator = 'Наставничество: мониторинг';
   wb.created = meta.generatedAt;
   addParamsSheet(wb, meta);

@@ -16,9 +16,8 @@
  *    failures back off with full jitter (up to `maxRetries`). What is retryable and how a
  *    failure is worded belong to the caller, which knows what it was doing.
  */
-import { GoogleAuth } from 'google-auth-library';
-import { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
-import { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
+import type { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
+import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
 import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
@@ -128,6 +127,12 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
   }
 
   async function buildClients(): Promise<GoogleClients> {
+    // Loaded when a Google source first calls (a server on a folder or the demo never does: its start is shorter).
+    const [{ GoogleAuth }, { drive_v3 }, { sheets_v4 }] = await Promise.all([
+      import('google-auth-library'),
+      import('googleapis/build/src/apis/drive/v3.js'),
+      import('googleapis/build/src/apis/sheets/v4.js'),
+    ]);
     const common = {
       retry: false,
       timeout: timeoutMs,

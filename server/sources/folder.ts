@@ -8,7 +8,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs is loaded when a workbook is first made or read (it costs a server's start ~0.3 s otherwise). */
+const excel = async () => (await import('exceljs')).default;
 import { REGISTRY_TAB, findTab, serialFromIso } from '../contract/index.ts';
 import { parseCsv } from './csv.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
@@ -32,7 +35,7 @@ function toCell(v: ExcelJS.CellValue): Cell {
 }
 
 export async function readXlsx(path: string): Promise<RawTab[]> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   await wb.xlsx.readFile(path);
   return wb.worksheets.map((ws) => {
     const grid: Grid = [];

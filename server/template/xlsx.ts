@@ -12,7 +12,10 @@
  * `fill` writes rows under the headers (by header text): the same workbook filled with an
  * organization's data, e.g. the demo's, loads exactly as that data does.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs is loaded when a workbook is first made or read (it costs a server's start ~0.3 s otherwise). */
+const excel = async () => (await import('exceljs')).default;
 import {
   CATEGORIES,
   ORDER_ITEMS,
@@ -95,7 +98,7 @@ interface ListPlace {
 }
 
 export async function buildTemplate(opts: TemplateOptions = {}): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   wb.creator = 'Наставничество: мониторинг';
   wb.title = opts.orgName ? `Наставничество — ${opts.orgName}` : 'Наставничество — шаблон таблицы организации';
   wb.created = new Date(0); // deterministic bytes for the same declaration
