@@ -12,7 +12,7 @@ import { sqlOf } from '../db/queries.ts';
 import { badRequest } from '../http/errors.ts';
 import { one } from './params.ts';
 import { parseParams, type MetricParams } from './parameters.ts';
-import { addDays } from './period.ts';
+import { addDays, isoDay } from './period.ts';
 
 export interface AsOf {
   /** As asked (`YYYY-MM-DD` or an ISO moment). */
@@ -69,9 +69,10 @@ export function asOfMoment(text: string, param = AS_OF): { until: string; inclus
 /** `as_of` of a query string (the last one counts), or null when none is given. */
 export function asOfParam(query: Record<string, unknown>): string | null {
   const v = one(query.as_of);
-  if (v === undefined || v === '') return null;
+  if (v === undefined) return null;
   if (typeof v !== 'string') throw badRequest(`неверный параметр ${AS_OF.name}: ${FORMAT}`);
-  return v.trim();
+  // Empty (a cleared field of a form) is now.
+  return v.trim() === '' ? null : v.trim();
 }
 
 /**
@@ -110,7 +111,9 @@ export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, no
   if (text === null) return parseParams(query, now);
   asOfMoment(text);
   const r = await resolveAsOf(db, text);
-  const params = parseParams(query, new Date(`${r.day}T12:00:00Z`));
+  // A day in the future stands for now: its default period is today's academic year.
+  const day = r.day < isoDay(now) ? r.day : isoDay(now);
+  const params = parseParams(query, new Date(`${day}T12:00:00Z`));
   return { ...params, as_of: { asked: r.asked, run: r.run, finished_at: r.finished_at } };
 }
 

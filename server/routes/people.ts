@@ -103,7 +103,8 @@ export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
       const requested = q.org === undefined ? [] : Array.isArray(q.org) ? q.org : [q.org];
       const asOf = asOfParam(req.query as Record<string, unknown>);
       // As of a past sync: its rows, on its day unless another day is asked for.
-      const on = q.date ?? (asOf === null ? isoDay(deps.now()) : asOfMoment(asOf).day);
+      const today = isoDay(deps.now());
+      const on = q.date ?? (asOf === null ? today : [asOfMoment(asOf).day, today].sort()[0]!);
       const orgs = scopeOrgs(p, requested.map((o) => o.trim()).filter(Boolean));
       const { rows, as_of } = await queryAsOf(deps.db, asOf, text, { on, orgs, type: q.type?.trim() || null });
       if (q.format === 'csv') {

@@ -158,6 +158,11 @@ describe('as_of', () => {
     const before = await server.get(`/api/metrics/engagement?${PERIOD}&as_of=2024-02-29`);
     expect(before.status).toBe(400);
     expect(before.body.error.message).toBe('на 29.02.2024 данных ещё нет: первая синхронизация завершилась 01.03.2024 10:00 UTC');
+    // A day in the future is now (the last sync; the default period: the server's academic year, 2023/24 on 01.06.2024);
+    // an empty field is now too.
+    const future = await server.get(`/api/metrics/engagement?as_of=9999-12-31`);
+    expect([future.status, future.body.params.as_of.run, future.body.params.from, future.body.params.to]).toEqual([200, syncs[2]!.summary.runId, '2023-09-01', '2024-08-31']);
+    expect((await server.get(`/api/metrics/engagement?${PERIOD}&as_of=`)).body.params.as_of).toBeUndefined();
     const bad = await server.get(`/api/metrics/engagement?${PERIOD}&as_of=2024-02-30`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^неверный параметр as_of \(на дату\): ожидается дата ГГГГ-ММ-ДД или момент/);
