@@ -84,6 +84,15 @@ const schema = z
     AUDIT_RETENTION_DAYS: wholeNumber(1, 36500, 'дней').default(365),
     /** The longest a metric request may compute before it is interrupted (503), seconds. */
     METRIC_TIMEOUT_SECONDS: wholeNumber(1, 600, 'секунд').default(60),
+    /** Mail (issue #21): the SMTP server, `smtp://user:password@host:587` or `smtps://…:465`; unset = mail off. */
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s]+$/, 'ожидается адрес вида smtp://пользователь:пароль@сервер:587 или smtps://…:465')
+      .optional(),
+    /** The sender of every message, e.g. `Мониторинг наставничества <monitor@edu.example.ru>`. */
+    MAIL_FROM: z.string().min(3).max(200).optional(),
+    /** The dashboard's address as recipients reach it (links in messages), e.g. `https://monitor.edu.example.ru`. */
+    PUBLIC_URL: z.url({ error: 'ожидается адрес вида https://monitor.example.ru' }).optional(),
     /** The demo municipality's reference date (YYYY-MM-DD); default: today. */
     DEMO_DATE: z
       .string()
@@ -122,6 +131,8 @@ function crossChecks(c: Record<string, string | undefined>): string[] {
       '  TRUST_PROXY: значение true доверяет заголовку X-Forwarded-For от кого угодно — адрес клиента в ограничении попыток входа и в журнале можно подделать; укажите, сколько прокси стоит перед сервером (например, 1), или их адреса (loopback — прокси на этой же машине)',
     );
   }
+  if (c.SMTP_URL && !c.MAIL_FROM) out.push('  MAIL_FROM: для отправки писем (SMTP_URL задан) нужен адрес отправителя, например Мониторинг <monitor@edu.example.ru>');
+  if (c.MAIL_FROM && !/@[^@\s>]+\.[^@\s>]+>?\s*$/.test(c.MAIL_FROM)) out.push(`  MAIL_FROM: «${c.MAIL_FROM}» — не адрес электронной почты; пример: Мониторинг <monitor@edu.example.ru>`);
   if (c.SYNC_CRON) {
     try {
       new Cron(c.SYNC_CRON, { paused: true }).stop();

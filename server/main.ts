@@ -14,6 +14,8 @@ import { writeBack } from './google/writeback.ts';
 import { createSource, openConfigured, writerFromConfig } from './startup.ts';
 import { finishedRuns, realDataSince } from './sync/state.ts';
 import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from './sync/run.ts';
+import { Mailer } from './mail/mailer.ts';
+import { Subscriptions } from './mail/subscriptions.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
@@ -90,6 +92,22 @@ async function main(): Promise<void> {
         : `Создана учётная запись координатора «${first.login}» с паролем из ADMIN_PASSWORD.`,
     );
   }
+  // Mail (issue #21): the deliveries of reports on their schedules, checked every half minute.
+  const mailer = new Mailer(db, store, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, log });
+  const subscriptions = new Subscriptions({ db, cache: metricCache, mailer, store, publicUrl: config.PUBLIC_URL ?? null });
+  log(mailer.status.enabled ? `Почта: отправитель ${config.MAIL_FROM}` : 'Почта выключена (нет SMTP_URL и MAIL_FROM): рассылки отчётов не отправляются.');
+  let ticking = false;
+  setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    void subscriptions
+      .tick()
+      .then((sent) => {
+        if (sent.length) log(`Рассылки отправлены по расписанию: ${sent.map((id) => `№ ${id}`).join(', ')}`);
+      })
+      .catch((e) => log(`Рассылки: ${(e as Error).message}`))
+      .finally(() => (ticking = false));
+  }, 30_000).unref();
   const app = createApp({
     db,
     // No source over real data: nothing to sync from (the demo is never loaded into it).
@@ -99,10 +117,13 @@ async function main(): Promise<void> {
     metricCache,
     auth: { store, demoLogin: demoLoginEnabled(config) },
     trustProxy: trustProxySetting(config),
+    subscriptions,
   });
   const server = app.listen(config.PORT, config.HOST, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+    // Chromium prints a delivery's PDF from this server's own `/report`.
+    subscriptions.setOrigin(`http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`);
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
     const from = realSince !== null ? 'не настроен, показаны сохранённые данные' : source.description;
     log(`Наставничество: мониторинг — http://${host}:${port}/ (источник данных: ${from})`);

@@ -6,13 +6,33 @@
  *  - The journal of syncs: each run with its counts, and each organization's outcome and message.
  *  - The audit log with filters (action, who, days).
  *  - API tokens for scripts, made (shown once) and revoked while the server runs.
+ *  - «Рассылки отчётов»: reports e-mailed on a schedule (cron, previewed in words as it is
+ *    typed), made, changed, sent at once and removed; the mail outbox below them. When the
+ *    server has no mail set up its reason is shown and nothing can be sent, but subscriptions
+ *    can still be made and changed.
  * The server checks every right; this page shows its Russian answers as they are.
  */
 import { ROLE_LABELS, orgName, roleFields, stackedField } from '../accountForm.ts';
-import { fetchJson, getOrgs, type Org } from '../api.ts';
+import { fetchJson, getOrgs, isAbortError, type Org } from '../api.ts';
 import { h } from '../dom.ts';
 import { formatDateTime, formatInteger } from '../format.ts';
 import { errorText, send } from '../session.ts';
+import {
+  AUDIENCES,
+  DEFAULT_CRON,
+  OUTBOX_STATUS,
+  formatMoment,
+  lastRunText,
+  splitAddresses,
+  splitCodes,
+  whatText,
+  type CronPreview,
+  type OutboxMessage,
+  type SendResult,
+  type Subscription,
+  type SubscriptionInput,
+  type SubscriptionList,
+} from '../subscriptions.ts';
 import type { Page, PageContext } from './page.ts';
 import type { SyncProgress as Progress } from '../../shared/progress.ts';
 
@@ -108,6 +128,12 @@ export const ACTIONS: Record<string, string> = {
   export_csv: 'выгрузка CSV',
   export_xlsx: 'выгрузка XLSX',
   export_pdf: 'отчёт PDF',
+  subscription_add: 'рассылка создана',
+  subscription_edit: 'рассылка изменена',
+  subscription_remove: 'рассылка удалена',
+  subscription_send: 'рассылка отправлена вручную',
+  mail_sent: 'письмо отправлено',
+  mail_failed: 'письмо не отправлено',
   deny: 'отказ в доступе',
 };
 
@@ -119,12 +145,14 @@ async function getJson<T>(path: string, signal: AbortSignal): Promise<T> {
 const cell = (text: string | number | null | undefined, className?: string) =>
   h('td', className ? { className } : {}, text === null || text === undefined || text === '' ? '—' : String(text));
 
-function table(headers: readonly string[], rows: HTMLTableRowElement[], empty: string, className = 'ops-table'): HTMLElement {
+const NETWORK_MESSAGE = 'Сервер недоступен. Проверьте подключение к сети и повторите.';
+
+function table(headers: readonly string[], rows: HTMLTableRowElement[], empty: string, className = 'ops-table', id?: string): HTMLElement {
   if (rows.length === 0) return h('p', { className: 'ops-empty' }, empty);
   return h(
     'div',
     { className: 'table-wrap' },
-    h('table', { className }, h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { attrs: { scope: 'col' } }, t)))), h('tbody', {}, ...rows)),
+    h('table', { className, id }, h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { attrs: { scope: 'col' } }, t)))), h('tbody', {}, ...rows)),
   );
 }
 
@@ -145,6 +173,18 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
   const tokensHost = h('div', { id: 'tokens' });
   const tokenForm = h('form', { className: 'users-form', id: 'token-form', attrs: { 'aria-label': 'Новый API-токен', novalidate: '' } });
   const tokenNotice = h('div', { className: 'users-notice', attrs: { role: 'status' }, hidden: true });
+  // ---- report subscriptions and the mail outbox
+  const mailOff = h('p', { className: 'ops-notice sub-mail-off', id: 'mail-off', hidden: true });
+  const mailFrom = h('p', { className: 'ops-hint', id: 'mail-from', hidden: true });
+  const subscriptionsState = h('p', { className: 'ops-state sub-state', id: 'subscriptions-state', attrs: { role: 'status', 'aria-live': 'polite' } });
+  const subscriptionsHost = h('div', { id: 'subscriptions' });
+  const subscriptionFormTitle = h('h3', { className: 'ops-subtitle', id: 'subscription-form-title' }, 'Новая рассылка');
+  const subscriptionForm = h('form', {
+    className: 'sub-form',
+    id: 'subscription-form',
+    attrs: { 'aria-labelledby': 'subscription-form-title', novalidate: '', 'data-mode': 'create' },
+  });
+  const outboxHost = h('div', { id: 'outbox' });
 
   container.replaceChildren(
     h(
@@ -161,6 +201,23 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         tokensHost,
         h('h3', { className: 'ops-subtitle' }, 'Новый токен'),
         tokenForm,
+      ),
+      section(
+        'subscriptions-panel',
+        'Рассылки отчётов',
+        h(
+          'p',
+          { className: 'ops-hint' },
+          'Отчёт за выбранный период уходит письмом по расписанию: таблицы XLSX, PDF или оба файла. Региону — только сводные цифры, без ФИО.',
+        ),
+        mailOff,
+        mailFrom,
+        subscriptionsState,
+        subscriptionsHost,
+        subscriptionFormTitle,
+        subscriptionForm,
+        h('h3', { className: 'ops-subtitle' }, 'Отправленные письма'),
+        outboxHost,
       ),
     ),
   );
@@ -373,9 +430,353 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
     };
   }
 
+  // ------------------------------------------------------------------ report subscriptions
+
+  /** Mail is set up on the server: «Отправить сейчас» can send. */
+  let mailEnabled = false;
+  /** The subscription the form changes; null while it makes a new one. */
+  let editingId: number | null = null;
+  /** The form drawn last: fills it with a subscription («Изменить»), or empties it for a new one. */
+  let editSubscription: (s: Subscription) => void = () => undefined;
+  let resetSubscriptionForm: () => void = () => undefined;
+  let previewTimer: ReturnType<typeof setTimeout> | undefined;
+  let previewAbort: AbortController | null = null;
+
+  function saySubscriptions(text: string, failed = false): void {
+    subscriptionsState.textContent = text;
+    subscriptionsState.dataset.state = failed ? 'failed' : 'done';
+  }
+
+  /** The focus went with a redrawn (or disabled) button: it is on nothing now. */
+  const focusLost = () => {
+    const active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+  };
+
+  /** The list (and the outbox) again after an action; then the focus to `focus()` if the action's button went with the redraw. */
+  async function reloadSubscriptions(outbox: boolean, focus?: () => HTMLElement | null | undefined): Promise<void> {
+    try {
+      await Promise.all([refreshSubscriptions(), outbox ? refreshOutbox() : undefined]);
+    } catch (error) {
+      if (isAbortError(error)) return;
+      const message = error instanceof Error ? error.message : String(error);
+      saySubscriptions(`${subscriptionsState.textContent ?? ''} Список не удалось обновить: ${message}`.trim(), true);
+    }
+    if (focus && focusLost()) focus()?.focus();
+  }
+
+  async function refreshSubscriptions(withForm = false): Promise<void> {
+    const data = await getJson<SubscriptionList>('/api/subscriptions', signal);
+    mailEnabled = data.mail.enabled;
+    mailOff.textContent = data.mail.enabled ? '' : (data.mail.reason ?? 'Отправка писем выключена.');
+    mailOff.hidden = data.mail.enabled;
+    mailFrom.textContent = data.mail.from ? `Письма уходят с адреса ${data.mail.from}.` : '';
+    mailFrom.hidden = !data.mail.enabled || !data.mail.from;
+    if (withForm) renderSubscriptionForm(data);
+    subscriptionsHost.replaceChildren(
+      table(
+        ['Название', 'Что', 'Получатели', 'Расписание', 'Последняя отправка', 'Действия'],
+        data.subscriptions.map((s) => subscriptionRow(s, data)),
+        'Рассылок пока нет: создайте первую в форме ниже.',
+        'ops-table sub-table',
+        'subscriptions-table',
+      ),
+    );
+  }
+
+  function subscriptionRow(s: Subscription, data: SubscriptionList): HTMLTableRowElement {
+    const id = String(s.id);
+    const nameId = `sub-name-${id}`;
+    // The buttons' names stay short («Изменить»); the subscription's name describes them to screen readers.
+    const button = (label: string, className: string) =>
+      h('button', { className, attrs: { type: 'button', 'data-id': id, 'aria-describedby': nameId } }, label);
+    const edit = button('Изменить', 'button-link sub-edit');
+    const sendNow = button('Отправить сейчас', 'button-link sub-send');
+    const remove = button('Удалить', 'button-link button-link--danger sub-delete');
+    sendNow.disabled = !mailEnabled;
+    if (!mailEnabled) sendNow.title = 'Почта не настроена: письма не отправляются.';
+
+    const metricTitles = s.metrics.map((name) => data.metrics.find((m) => m.name === name)?.title ?? name);
+    const scope = [s.type ? `тип «${s.type}»` : null, s.orgs.length ? `организации: ${s.orgs.join(', ')}` : null].filter(Boolean).join('; ');
+    const last = lastRunText(s.last_run);
+    const row = h(
+      'tr',
+      { attrs: { 'data-subscription': id } },
+      h('td', { id: nameId }, s.name),
+      h(
+        'td',
+        {},
+        whatText(s, data.periods, data.formats),
+        h('span', { className: 'sub-detail' }, metricTitles.length ? `показатели: ${metricTitles.join(', ')}` : 'стандартный набор показателей'),
+        h('span', { className: 'sub-detail' }, scope || 'все организации'),
+      ),
+      h('td', { className: 'sub-recipients' }, s.recipients.join(', ') || '—'),
+      h(
+        'td',
+        {},
+        s.cron_text,
+        h('span', { className: 'sub-detail' }, s.next_run ? `следующая: ${formatMoment(s.next_run)}` : 'больше не запланирована'),
+      ),
+      s.last_run
+        ? h('td', { className: s.last_run.status === 'failed' ? 'sub-failed' : '' }, formatMoment(s.last_run.at), h('span', { className: 'sub-detail' }, last))
+        : cell('ещё не отправлялась'),
+      h('td', { className: 'sub-actions' }, edit, sendNow, remove),
+    );
+
+    edit.addEventListener('click', () => editSubscription(s));
+
+    sendNow.addEventListener('click', () => {
+      sendNow.disabled = true;
+      saySubscriptions(`Отправляю рассылку «${s.name}»…`);
+      void (async () => {
+        try {
+          const response = await send('POST', `/api/subscriptions/${id}/send`);
+          if (!response.ok) {
+            saySubscriptions(await errorText(response), true);
+          } else {
+            const result = (await response.json()) as SendResult;
+            if (result.status === 'sent') saySubscriptions(`Рассылка «${s.name}» отправлена: отчёт по данным на ${formatMoment(result.as_of)}.`);
+            else saySubscriptions(`Рассылка «${s.name}» не отправлена${result.message ? `: ${result.message}` : '.'}`, true);
+          }
+        } catch {
+          saySubscriptions(NETWORK_MESSAGE, true);
+        }
+        await reloadSubscriptions(true, () =>
+          subscriptionsHost.querySelector<HTMLButtonElement>(`.sub-send[data-id="${id}"]:not(:disabled)`) ??
+          subscriptionsHost.querySelector<HTMLButtonElement>(`.sub-edit[data-id="${id}"]`),
+        );
+      })();
+    });
+
+    remove.addEventListener('click', () => {
+      if (!confirm(`Удалить рассылку «${s.name}»? Письма по ней больше не будут отправляться.`)) return;
+      // Where the focus goes after the row is gone: the next row, else the previous, else the form.
+      const neighbour = (row.nextElementSibling ?? row.previousElementSibling)?.getAttribute('data-subscription');
+      remove.disabled = true;
+      void (async () => {
+        try {
+          const response = await send('DELETE', `/api/subscriptions/${id}`);
+          if (!response.ok) {
+            saySubscriptions(await errorText(response), true);
+          } else {
+            saySubscriptions(`Рассылка «${s.name}» удалена.`);
+            if (editingId === s.id) resetSubscriptionForm();
+          }
+        } catch {
+          saySubscriptions(NETWORK_MESSAGE, true);
+        }
+        await reloadSubscriptions(false, () =>
+          subscriptionsHost.querySelector<HTMLButtonElement>(`.sub-delete[data-id="${id}"]`) ??
+          (neighbour ? subscriptionsHost.querySelector<HTMLButtonElement>(`.sub-edit[data-id="${neighbour}"]`) : null) ??
+          subscriptionForm.querySelector<HTMLInputElement>('input[name="name"]'),
+        );
+      })();
+    });
+    return row;
+  }
+
+  function renderSubscriptionForm(data: SubscriptionList): void {
+    const option = (value: string, label: string) => h('option', { attrs: { value } }, label);
+    const name = h('input', {
+      attrs: { name: 'name', required: '', autocomplete: 'off', placeholder: 'например, Еженедельный отчёт для управления образования' },
+    });
+    const period = h('select', { attrs: { name: 'period' } }, ...data.periods.map((p) => option(p.key, p.title)));
+    const format = h('select', { attrs: { name: 'format' } }, ...data.formats.map((f) => option(f.key, f.title)));
+    const audience = h('select', { attrs: { name: 'audience' } }, ...Object.entries(AUDIENCES).map(([key, title]) => option(key, title)));
+    const recipients = h('textarea', {
+      attrs: { name: 'recipients', rows: '3', autocomplete: 'off', spellcheck: 'false', placeholder: 'ivanova@example.ru\npetrov@example.ru' },
+    });
+    // `value` as an attribute: the form's reset brings the default schedule back.
+    const cron = h('input', {
+      attrs: { name: 'cron', value: DEFAULT_CRON, required: '', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'cron-hint cron-preview' },
+    });
+    const preview = h('p', { className: 'sub-preview', id: 'cron-preview', attrs: { 'aria-live': 'polite' } });
+
+    const boxes = data.metrics.map((m) => h('input', { attrs: { type: 'checkbox', name: 'metrics', value: m.name } }));
+    const metricsHint = h('p', { className: 'sub-detail', id: 'sub-metrics-hint' });
+    const updateMetricsHint = () => {
+      const checked = boxes.filter((box) => box.checked).length;
+      metricsHint.textContent =
+        checked === 0
+          ? 'Ничего не отмечено — в отчёт войдёт его стандартный набор показателей.'
+          : `Отмечено: ${formatInteger(checked)}. Снимите все отметки, чтобы отправлять стандартный набор показателей.`;
+    };
+    const metrics = h(
+      'fieldset',
+      { className: 'sub-metrics', attrs: { 'aria-describedby': 'sub-metrics-hint' } },
+      h('legend', {}, 'Показатели'),
+      metricsHint,
+      h('div', { className: 'sub-metrics__list' }, ...data.metrics.map((m, i) => h('label', { className: 'sub-check' }, boxes[i], m.title))),
+    );
+    metrics.addEventListener('change', updateMetricsHint);
+
+    const types = [...new Set(orgs.map((o) => o.type))].sort((a, b) => a.localeCompare(b, 'ru'));
+    const type = h('select', { attrs: { name: 'type' } }, option('', 'Все типы'), ...types.map((t) => option(t, t)));
+    const orgCodes = h('input', { attrs: { name: 'orgs', autocomplete: 'off', spellcheck: 'false', placeholder: 'например, СОШ-1, ДОУ-3' } });
+
+    const error = h('p', { className: 'error-box', id: 'subscription-error', attrs: { role: 'alert' }, hidden: true });
+    const submit = h('button', { className: 'action-button', attrs: { type: 'submit' } }, 'Сохранить');
+    const cancel = h('button', { className: 'action-button action-button--secondary', attrs: { type: 'button' } }, 'Отмена');
+
+    const row = (...fields: HTMLElement[]) => h('div', { className: 'sub-row' }, ...fields);
+    subscriptionForm.replaceChildren(
+      row(stackedField('Название', name), stackedField('Период', period), stackedField('Формат', format)),
+      row(
+        stackedField('Получатель', audience),
+        h('div', { className: 'sub-field' }, stackedField('Адреса получателей', recipients), h('span', { className: 'sub-detail' }, 'По одному в строке или через запятую.')),
+      ),
+      row(
+        h(
+          'div',
+          { className: 'sub-field' },
+          stackedField('Расписание (cron)', cron),
+          h('span', { className: 'sub-detail', id: 'cron-hint' }, 'Минуты, часы, день месяца, месяц, день недели: «0 8 * * 1» — в 08:00 по понедельникам.'),
+        ),
+        preview,
+      ),
+      metrics,
+      row(stackedField('Тип организаций', type), stackedField('Организации (коды через запятую; пусто — все)', orgCodes)),
+      error,
+      h('div', { className: 'sub-form__actions' }, submit, cancel),
+    );
+
+    // ---- the schedule in words, as it is typed
+    async function showPreview(): Promise<void> {
+      previewAbort?.abort();
+      const expression = cron.value.trim();
+      if (!expression) {
+        preview.dataset.state = 'failed';
+        preview.textContent = 'Расписание не задано.';
+        return;
+      }
+      const controller = new AbortController();
+      previewAbort = controller;
+      try {
+        const answer = await getJson<CronPreview>(`/api/subscriptions/preview?cron=${encodeURIComponent(expression)}`, controller.signal);
+        preview.dataset.state = 'ok';
+        preview.replaceChildren(
+          h('span', { className: 'sub-preview__text' }, answer.text),
+          h('span', { className: 'sub-detail' }, answer.next.length ? `Ближайшие отправки: ${answer.next.map(formatMoment).join('; ')}.` : 'По этому расписанию отправок больше не будет.'),
+        );
+      } catch (e) {
+        if (isAbortError(e)) return;
+        preview.dataset.state = 'failed';
+        preview.textContent = e instanceof Error ? e.message : String(e);
+      }
+    }
+    const previewNow = () => {
+      clearTimeout(previewTimer);
+      void showPreview();
+    };
+    cron.addEventListener('input', () => {
+      clearTimeout(previewTimer);
+      previewTimer = setTimeout(() => void showPreview(), 300);
+    });
+
+    // ---- create and edit modes
+    const setMode = (s: Subscription | null) => {
+      editingId = s?.id ?? null;
+      subscriptionForm.dataset.mode = s ? 'edit' : 'create';
+      if (s) subscriptionForm.dataset.id = String(s.id);
+      else delete subscriptionForm.dataset.id;
+      subscriptionFormTitle.textContent = s ? `Изменение рассылки «${s.name}»` : 'Новая рассылка';
+      error.hidden = true;
+      updateMetricsHint();
+      previewNow();
+    };
+    resetSubscriptionForm = () => {
+      subscriptionForm.reset();
+      setMode(null);
+    };
+    editSubscription = (s) => {
+      // A value the lists no longer have stays selectable, so saving does not change it unnoticed.
+      const ensure = (select: HTMLSelectElement, value: string) => {
+        if (value && ![...select.options].some((o) => o.value === value)) select.append(option(value, value));
+        select.value = value;
+      };
+      name.value = s.name;
+      ensure(period, s.period);
+      ensure(format, s.format);
+      ensure(audience, s.audience);
+      ensure(type, s.type ?? '');
+      recipients.value = s.recipients.join('\n');
+      cron.value = s.cron;
+      for (const box of boxes) box.checked = s.metrics.includes(box.value);
+      orgCodes.value = s.orgs.join(', ');
+      setMode(s);
+      name.focus();
+    };
+    cancel.addEventListener('click', () => resetSubscriptionForm());
+
+    subscriptionForm.onsubmit = (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const id = editingId;
+      const body: SubscriptionInput = {
+        name: name.value.trim(),
+        metrics: boxes.filter((box) => box.checked).map((box) => box.value),
+        orgs: splitCodes(orgCodes.value),
+        type: type.value || null,
+        period: period.value,
+        format: format.value,
+        audience: audience.value,
+        recipients: splitAddresses(recipients.value),
+        cron: cron.value.trim(),
+      };
+      submit.disabled = true;
+      void (async () => {
+        try {
+          const response = await send('POST', id === null ? '/api/subscriptions' : `/api/subscriptions/${id}`, body);
+          if (!response.ok) {
+            error.textContent = await errorText(response);
+            error.hidden = false;
+            return;
+          }
+          const { subscription } = (await response.json()) as { subscription: Subscription };
+          resetSubscriptionForm();
+          saySubscriptions(id === null ? `Рассылка «${subscription.name}» создана.` : `Рассылка «${subscription.name}» сохранена.`);
+          await reloadSubscriptions(false);
+        } catch {
+          error.textContent = NETWORK_MESSAGE;
+          error.hidden = false;
+        } finally {
+          submit.disabled = false;
+        }
+      })();
+    };
+
+    setMode(null);
+  }
+
+  // ------------------------------------------------------------------ mail outbox
+
+  async function refreshOutbox(): Promise<void> {
+    const { messages } = await getJson<{ messages: OutboxMessage[] }>('/api/mail/outbox?limit=50', signal);
+    outboxHost.replaceChildren(
+      table(
+        ['Время', 'Кому', 'Тема', 'Состояние', 'Попыток', 'Ошибка'],
+        messages.map((m) =>
+          h(
+            'tr',
+            { attrs: { 'data-mail': String(m.id), 'data-kind': m.kind } },
+            cell(formatMoment(m.at)),
+            h('td', { className: 'sub-recipients' }, m.to.join(', ') || '—'),
+            cell(m.subject),
+            cell(OUTBOX_STATUS[m.status] ?? m.status, m.status === 'failed' ? 'sub-failed' : undefined),
+            cell(m.attempts, 'num'),
+            cell(m.error),
+          ),
+        ),
+        'Писем ещё не было.',
+        'ops-table sub-table',
+        'outbox-table',
+      ),
+    );
+  }
+
   return {
     title: 'Синхронизация',
-    description: 'Запуск синхронизации и её ход, журнал синхронизаций с итогом каждой организации, журнал действий и API-токены.',
+    description: 'Запуск синхронизации и её ход, журнал синхронизаций с итогом каждой организации, журнал действий, API-токены и рассылки отчётов по почте.',
     scope: 'none',
     navPath: '/operations',
     metrics: [],
@@ -386,17 +787,21 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
       drawProgress(status.progress);
       orgs = await getOrgs(s);
       renderTokenForm();
-      await Promise.all([refreshRuns(), refreshAudit(), refreshTokens()]);
+      await Promise.all([refreshRuns(), refreshAudit(), refreshTokens(), refreshSubscriptions(true), refreshOutbox()]);
       listen();
     },
     clear() {
       runsHost.replaceChildren();
       auditHost.replaceChildren();
       tokensHost.replaceChildren();
+      subscriptionsHost.replaceChildren();
+      outboxHost.replaceChildren();
     },
     dispose() {
       events?.close();
       events = null;
+      clearTimeout(previewTimer);
+      previewAbort?.abort();
     },
   };
 }

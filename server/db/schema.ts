@@ -13,7 +13,7 @@ import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordS
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -192,6 +192,25 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     // history is whole from its last run on (HISTORY_FROM_KEY).
     version: 5,
     statements: [],
+  },
+  {
+    // Issue #21: scheduled deliveries of reports by e-mail and every message sent (server/mail/).
+    version: 6,
+    statements: [
+      `CREATE SEQUENCE IF NOT EXISTS subscription_seq START 1`,
+      `CREATE TABLE IF NOT EXISTS subscriptions (
+        id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, metrics VARCHAR NOT NULL, orgs VARCHAR NOT NULL, type VARCHAR,
+        period VARCHAR NOT NULL, format VARCHAR NOT NULL, audience VARCHAR NOT NULL, recipients VARCHAR NOT NULL,
+        cron VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, created_by VARCHAR NOT NULL, last_fired_at TIMESTAMP,
+        last_sent_at TIMESTAMP, last_status VARCHAR, last_message VARCHAR
+      )`,
+      `CREATE SEQUENCE IF NOT EXISTS mail_seq START 1`,
+      `CREATE TABLE IF NOT EXISTS mail_outbox (
+        id INTEGER PRIMARY KEY, created_at TIMESTAMP NOT NULL, kind VARCHAR NOT NULL, subscription_id INTEGER,
+        recipients VARCHAR NOT NULL, subject VARCHAR NOT NULL, status VARCHAR NOT NULL, attempts INTEGER NOT NULL,
+        last_error VARCHAR, sent_at TIMESTAMP
+      )`,
+    ],
   },
 ];
 

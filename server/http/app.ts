@@ -31,6 +31,9 @@ import { helpRouter } from '../routes/help.ts';
 import { syncRouter, type StartSync } from '../routes/sync.ts';
 import { holdsRouter } from '../routes/holds.ts';
 import { usersRouter } from '../routes/users.ts';
+import { subscriptionsRouter } from '../routes/subscriptions.ts';
+import { Mailer } from '../mail/mailer.ts';
+import { Subscriptions } from '../mail/subscriptions.ts';
 
 export interface AppDeps {
   db: Db;
@@ -47,6 +50,8 @@ export interface AppDeps {
   auth: AuthDeps;
   /** `trust proxy` of Express (TRUST_PROXY): behind a reverse proxy, `req.secure` and `req.ip` come from it. */
   trustProxy?: string | number | boolean;
+  /** Scheduled deliveries by e-mail (issue #21); main.ts passes its own (its scheduler ticks it). Default: mail off. */
+  subscriptions?: Subscriptions;
 }
 
 /**
@@ -112,6 +117,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(peopleRouter({ db: deps.db, now, auth }));
   api.use(practicesRouter({ db: deps.db, now }));
   api.use(matchingRouter({ db: deps.db, now }));
+  const subscriptions = deps.subscriptions ?? new Subscriptions({ db: deps.db, cache, mailer: new Mailer(deps.db, auth.store), store: auth.store, now });
+  api.use(subscriptionsRouter({ subscriptions, auth, now }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);
 

@@ -11,17 +11,40 @@ import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
 import { principalKey } from '../metrics/limits.ts';
-import { METRICS, metricDef, parseComparison } from '../metrics/metrics.ts';
+import { METRICS, metricDef, parseComparison, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
 import { parseBaseAsOf, parseParamsAsOf } from '../metrics/asof.ts';
-import { COMPARABLE_METRICS, type ComparedRow } from '../../shared/compare.ts';
+import { COMPARABLE_METRICS, type ComparedRow, type Period } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
-import type { MetricCache } from '../metrics/cache.ts';
+import type { MetricCache, MetricRequest } from '../metrics/cache.ts';
 
 const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The indicators of a regional workbook, in report order (the overview tiles repeat them). */
 const DEFAULT_SHEETS: readonly string[] = SECTION_METRICS;
+
+/**
+ * The regional workbook of these indicators and parameters (and comparison base): the same
+ * rows as the API for the same parameters. The export route and the mailed deliveries (issue #21).
+ */
+export async function exportWorkbook(
+  deps: { db: Db; now: () => Date; cache: MetricCache },
+  o: { defs: readonly MetricDef[]; params: MetricParams; base: Period | null; work: MetricRequest },
+): Promise<Buffer> {
+  const { defs, params, base, work } = o;
+  const sheets = [];
+  for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
+  const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
+  let comparison;
+  if (base) {
+    comparison = { base, sheets: [] as { def: MetricDef; rows: ComparedRow[] }[] };
+    for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
+      comparison.sheets.push({ def, rows: await compareMetric(deps.cache, def, params, base, work) });
+    }
+  }
+  const version = await lastDataRun(deps.db);
+  return buildWorkbook(sheets, { params, generatedAt: deps.now(), appVersion: APP_VERSION, dataVersion: version, freshness, comparison });
+}
 
 export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
   const r = Router();
@@ -47,25 +70,7 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
     // One deadline for the whole workbook (every sheet), not one per sheet (limits.ts).
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
-    const sheets = [];
-    for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
-    const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
-    let comparison;
-    if (base) {
-      comparison = { base, sheets: [] as { def: (typeof defs)[number]; rows: ComparedRow[] }[] };
-      for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
-        comparison.sheets.push({ def, rows: await compareMetric(deps.cache, def, params, base, work) });
-      }
-    }
-    const version = await lastDataRun(deps.db);
-    const body = await buildWorkbook(sheets, {
-      params,
-      generatedAt: deps.now(),
-      appVersion: APP_VERSION,
-      dataVersion: version,
-      freshness,
-      comparison,
-    });
+    const body = await exportWorkbook(deps, { defs, params, base, work });
     res
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .attachment(`nastavnichestvo_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.xlsx`)

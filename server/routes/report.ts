@@ -11,6 +11,8 @@ import { REPORT_PATH } from '../../shared/routes.ts';
 import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseParamsAsOf } from '../metrics/asof.ts';
+import type { MetricParams } from '../metrics/metrics.ts';
+import type { Principal } from '../auth/store.ts';
 import type { Db } from '../db/db.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -31,7 +33,7 @@ const READY_TIMEOUT_MS = 60_000;
 const unavailable = (message: string) => new HttpError(503, 'pdf_unavailable', message);
 
 /** The address this request came in on, so the browser asks this very server for `/report`. */
-function selfOrigin(socket: Socket): string {
+export function selfOrigin(socket: Socket): string {
   let address = socket.localAddress ?? '127.0.0.1';
   if (address.startsWith('::ffff:')) address = address.slice('::ffff:'.length);
   if (address === '0.0.0.0' || address === '::') address = '127.0.0.1';
@@ -39,10 +41,85 @@ function selfOrigin(socket: Socket): string {
   return `http://${host}:${socket.localPort}`;
 }
 
+/** One PDF at a time in the process (the report route and the mailed deliveries): a Chromium is heavy. */
+let printing: Promise<unknown> | null = null;
+
+/** Whether a PDF is being printed now (the route answers 503 then; a delivery waits its turn). */
+export const printingNow = () => printing !== null;
+
+/**
+ * The printed report (`/report` drawn by the client, printed to A4 by headless Chromium) for
+ * these parameters, seen with `principal`'s rights, from the server at `origin`. Waits for a
+ * print in progress. HttpError 503 when Chromium or playwright-core is missing, 504 when the
+ * page does not finish drawing.
+ */
+export async function printReportPdf(o: { origin: string; principal: Principal; store: AuthDeps['store']; params: MetricParams }): Promise<Buffer> {
+  while (printing) await printing.catch(() => undefined);
+  const run = printOnce(o);
+  printing = run;
+  try {
+    return await run;
+  } finally {
+    printing = null;
+  }
+}
+
+async function printOnce(o: { origin: string; principal: Principal; store: AuthDeps['store']; params: MetricParams }): Promise<Buffer> {
+  const { origin, principal, params } = o;
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw unavailable('PDF-отчёт недоступен: на сервере не установлен Chromium (/usr/bin/chromium). Откройте «Отчёт для печати» и распечатайте его из браузера.');
+  }
+  let playwright: typeof import('playwright-core');
+  try {
+    playwright = await import('playwright-core');
+  } catch {
+    throw unavailable('PDF-отчёт недоступен: на сервере не установлен пакет playwright-core. Откройте «Отчёт для печати» и распечатайте его из браузера.');
+  }
+  let browser: import('playwright-core').Browser;
+  try {
+    browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  } catch (error) {
+    throw unavailable(`PDF-отчёт недоступен: не удалось запустить Chromium (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);
+  }
+  let pass: { cookie: string; revoke: () => void } | null = null;
+  try {
+    const query = new URLSearchParams({ from: params.from, to: params.to });
+    if (params.type) query.set('type', params.type);
+    for (const org of params.org) query.append('org', org);
+    if (params.as_of) query.set('as_of', params.as_of.asked);
+    // The printable width of A4 with the margins below, so the charts are laid out for the paper.
+    const context = await browser.newContext({ viewport: { width: 720, height: 1000 }, locale: 'ru-RU' });
+    // The browser sees the report with the rights of whoever asked for it, for two minutes at most.
+    pass = o.store.issueEphemeral(principal, 120_000);
+    if (pass) await context.addCookies([{ name: SESSION_COOKIE, value: pass.cookie, url: origin, httpOnly: true, sameSite: 'Lax' }]);
+    const page = await context.newPage();
+    const response = await page.goto(`${origin}${REPORT_PATH}?${query.toString()}`, { waitUntil: 'load' });
+    if (!response || !response.ok()) throw unavailable('PDF-отчёт недоступен: страница отчёта не открылась (сервер запущен без веб-интерфейса).');
+    try {
+      await page.waitForSelector('html[data-ready]', { timeout: READY_TIMEOUT_MS });
+    } catch {
+      throw new HttpError(504, 'timeout', 'Отчёт не успел построиться за отведённое время; повторите запрос позже.');
+    }
+    await page.emulateMedia({ media: 'print' });
+    const pdf = await page.pdf({
+      format: 'A4',
+      printBackground: true,
+      margin: { top: '12mm', bottom: '14mm', left: '10mm', right: '10mm' },
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate:
+        '<div style="width:100%;font-size:8px;color:#555;text-align:center;font-family:sans-serif"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+    });
+    return Buffer.from(pdf);
+  } finally {
+    pass?.revoke();
+    await browser.close();
+  }
+}
+
 export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
-  let busy = false;
   r.get('/report.pdf', async (req, res) => {
     // Wrong parameters are a 400 before any browser starts.
     const parsed = await parseParamsAsOf(deps.db, req.query as Record<string, unknown>, deps.now());
@@ -51,66 +128,16 @@ export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
     if (!existsSync(CHROMIUM_PATH)) {
       throw unavailable('PDF-отчёт недоступен: на сервере не установлен Chromium (/usr/bin/chromium). Откройте «Отчёт для печати» и распечатайте его из браузера.');
     }
-    if (busy) {
+    if (printingNow()) {
       res.set('Retry-After', '10');
       throw new HttpError(503, 'busy', 'Сервер уже готовит другой PDF-отчёт; повторите запрос через несколько секунд.');
     }
-    busy = true;
-    try {
-      let playwright: typeof import('playwright-core');
-      try {
-        playwright = await import('playwright-core');
-      } catch {
-        throw unavailable('PDF-отчёт недоступен: на сервере не установлен пакет playwright-core. Откройте «Отчёт для печати» и распечатайте его из браузера.');
-      }
-      let browser: import('playwright-core').Browser;
-      try {
-        browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-      } catch (error) {
-        throw unavailable(`PDF-отчёт недоступен: не удалось запустить Chromium (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);
-      }
-      let pass: { cookie: string; revoke: () => void } | null = null;
-      try {
-        const query = new URLSearchParams({ from: params.from, to: params.to });
-        if (params.type) query.set('type', params.type);
-        for (const org of params.org) query.append('org', org);
-        if (params.as_of) query.set('as_of', params.as_of.asked);
-        // The printable width of A4 with the margins below, so the charts are laid out for the paper.
-        const origin = selfOrigin(req.socket);
-        const context = await browser.newContext({ viewport: { width: 720, height: 1000 }, locale: 'ru-RU' });
-        // The browser sees the report with the rights of whoever asked for it, for two minutes at most.
-        pass = deps.auth.store.issueEphemeral(principal, 120_000);
-        if (pass) await context.addCookies([{ name: SESSION_COOKIE, value: pass.cookie, url: origin, httpOnly: true, sameSite: 'Lax' }]);
-        await audit(req, res, 'export_pdf', 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
-        const page = await context.newPage();
-        const response = await page.goto(`${origin}${REPORT_PATH}?${query.toString()}`, { waitUntil: 'load' });
-        if (!response || !response.ok()) throw unavailable('PDF-отчёт недоступен: страница отчёта не открылась (сервер запущен без веб-интерфейса).');
-        try {
-          await page.waitForSelector('html[data-ready]', { timeout: READY_TIMEOUT_MS });
-        } catch {
-          throw new HttpError(504, 'timeout', 'Отчёт не успел построиться за отведённое время; повторите запрос позже.');
-        }
-        await page.emulateMedia({ media: 'print' });
-        const pdf = await page.pdf({
-          format: 'A4',
-          printBackground: true,
-          margin: { top: '12mm', bottom: '14mm', left: '10mm', right: '10mm' },
-          displayHeaderFooter: true,
-          headerTemplate: '<span></span>',
-          footerTemplate:
-            '<div style="width:100%;font-size:8px;color:#555;text-align:center;font-family:sans-serif"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
-        });
-        res
-          .type('application/pdf')
-          .attachment(`nastavnichestvo_otchet_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.pdf`)
-          .send(Buffer.from(pdf));
-      } finally {
-        pass?.revoke();
-        await browser.close();
-      }
-    } finally {
-      busy = false;
-    }
+    await audit(req, res, 'export_pdf', 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
+    const pdf = await printReportPdf({ origin: selfOrigin(req.socket), principal, store: deps.auth.store, params });
+    res
+      .type('application/pdf')
+      .attachment(`nastavnichestvo_otchet_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.pdf`)
+      .send(pdf);
   });
   return r;
 }

@@ -17,6 +17,9 @@ import { addRow, baseMunicipality } from '../fixtures/bad/base.ts';
 import { launchBrowser, requireBrowser, takeScreenshot, watchConsole } from '../support/browser.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { Mailer, type SendFn } from '../../server/mail/mailer.ts';
+import { Subscriptions } from '../../server/mail/subscriptions.ts';
+import { MetricCache } from '../../server/metrics/cache.ts';
 
 const KOORD = { login: 'koordinator', password: 'Надёжный-пароль-2025' };
 const SCHOOL = { login: 'sosh1', password: 'Пароль-школы-2025' };
@@ -27,6 +30,8 @@ let browser: Browser;
 const m = baseMunicipality();
 /** Each sheet takes this long to read: long enough to see the progress. */
 let readDelayMs = 0;
+/** The mail that left (the SMTP boundary: tests/integration/mail.test.ts talks to a real SMTP server). */
+const mailed: Parameters<SendFn>[0][] = [];
 
 beforeAll(async () => {
   requireBrowser();
@@ -44,10 +49,14 @@ beforeAll(async () => {
   const store = new AuthStore(tmp.db);
   await store.addUser({ login: KOORD.login, role: 'coordinator', password: KOORD.password });
   await store.addUser({ login: SCHOOL.login, role: 'school', org: 'СОШ-1', password: SCHOOL.password });
+  const cache = new MetricCache(tmp.db);
+  const mailer = new Mailer(tmp.db, store, { from: 'monitor@edu.example.ru', send: async (msg) => void mailed.push(msg), retryDelaysMs: [0] });
   server = await startServer({
     db: tmp.db,
     client: await createClientRouter(),
     auth: { store, demoLogin: false },
+    metricCache: cache,
+    subscriptions: new Subscriptions({ db: tmp.db, cache, mailer, store }),
     startSync: (r) => runSync({ db: tmp.db, source, trigger: r?.trigger ?? 'api', ...(r?.org !== undefined ? { only: [r.org], full: true } : {}) }),
   });
   browser = await launchBrowser();
@@ -131,6 +140,43 @@ describe('the operations page', () => {
     expect((await fetch(`${server.url}/api/metrics/engagement`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(401);
     await context.close();
   }, 30_000);
+
+  it('creates, edits, sends now and deletes a report delivery', async () => {
+    const context = await signedIn(KOORD);
+    const page = await context.newPage();
+    const console = watchConsole(page);
+    await page.goto(`${server.url}/operations`);
+    await page.waitForSelector('main[data-state="ready"]');
+    await page.fill('#subscription-form [name=name]', 'Еженедельно координатору');
+    await page.fill('#subscription-form [name=recipients]', 'koord@edu.example.ru');
+    await page.fill('#subscription-form [name=cron]', '0 8 * * 1');
+    await expect.poll(() => page.locator('#cron-preview').textContent()).toContain('В 08:00, только в понедельник');
+    await page.click('#subscription-form button[type=submit]');
+    const row = page.locator('#subscriptions-table tbody tr', { hasText: 'Еженедельно координатору' });
+    await expect.poll(() => row.count()).toBe(1);
+    // Edited: another schedule and a second address.
+    await row.locator('.sub-edit').click();
+    await expect(page.locator('#subscription-form').getAttribute('data-mode')).resolves.toBe('edit');
+    await page.fill('#subscription-form [name=recipients]', 'koord@edu.example.ru, zam@edu.example.ru');
+    await page.fill('#subscription-form [name=cron]', '0 9 1 * *');
+    await page.click('#subscription-form button[type=submit]');
+    await expect.poll(() => row.innerText()).toContain('zam@edu.example.ru');
+    await expect(row.innerText()).resolves.toMatch(/В 09:00, в 1 число месяца/);
+    // Sent now: one message to both addresses, with the workbook.
+    await row.locator('.sub-send').click();
+    await expect.poll(() => page.locator('#subscriptions-state').textContent(), { timeout: 20_000 }).toMatch(/^Рассылка «Еженедельно координатору» отправлена/);
+    expect(mailed).toHaveLength(1);
+    expect(mailed[0]!.to).toEqual(['koord@edu.example.ru', 'zam@edu.example.ru']);
+    expect(mailed[0]!.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/^nastavnichestvo_\d{4}-09-01_\d{4}-\d{2}-\d{2}\.xlsx$/)]);
+    await expect.poll(() => page.locator('#outbox-table tbody tr').count()).toBe(1);
+    await takeScreenshot(page, 'operations-subscriptions');
+    // Deleted, after the confirmation.
+    page.once('dialog', (d) => void d.accept());
+    await row.locator('.sub-delete').click();
+    await expect.poll(() => page.locator('#subscriptions-table tbody tr', { hasText: 'Еженедельно координатору' }).count()).toBe(0);
+    expect(console.problems).toEqual([]);
+    await context.close();
+  }, 40_000);
 
   it('is not for a school: its own page has the re-read button, which works once and then says when', async () => {
     const context = await signedIn(SCHOOL);

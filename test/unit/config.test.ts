@@ -35,6 +35,15 @@ describe('configuration', () => {
     expect(loadConfig({ TRUST_PROXY: 'loopback' }).TRUST_PROXY).toBe('loopback');
   });
 
+  it('mail: SMTP_URL needs MAIL_FROM, an address; the password of SMTP_URL is never in a message', () => {
+    expect(refusal({ SMTP_URL: 'smtp://monitor:Секрет-123@smtp.example.ru:587' })).toContain('MAIL_FROM: для отправки писем (SMTP_URL задан) нужен адрес отправителя');
+    expect(refusal({ SMTP_URL: 'smtp://monitor:Секрет-123@smtp.example.ru:587' })).not.toContain('Секрет-123');
+    expect(refusal({ SMTP_URL: 'http://smtp.example.ru', MAIL_FROM: 'monitor@edu.example.ru' })).toContain('SMTP_URL: ожидается адрес вида smtp://');
+    expect(refusal({ SMTP_URL: 'smtp://smtp.example.ru', MAIL_FROM: 'мониторинг' })).toContain('MAIL_FROM: «мониторинг» — не адрес электронной почты');
+    const c = loadConfig({ SMTP_URL: 'smtps://monitor:x@smtp.example.ru:465', MAIL_FROM: 'Мониторинг <monitor@edu.example.ru>' });
+    expect(c.MAIL_FROM).toBe('Мониторинг <monitor@edu.example.ru>');
+  });
+
   it('says what a number setting expects', () => {
     expect(refusal({ STALE_AFTER_HOURS: 'двое суток' })).toContain('STALE_AFTER_HOURS: ожидается целое число часов от 1 до 8760');
     expect(refusal({ GOOGLE_SHEETS_RPM: '0' })).toContain('GOOGLE_SHEETS_RPM: ожидается целое число от 1 до 100000');

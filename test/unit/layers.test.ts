@@ -23,6 +23,7 @@ const LAYERS: [string, number][] = [
   ['server/routes/', 2],
   ['server/auth/', 2],
   ['server/export/', 2],
+  ['server/mail/', 2],
   ['client/', 2],
   ['server/metrics/', 3],
   ['server/matching/', 3],

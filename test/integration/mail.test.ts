@@ -1,0 +1,222 @@
+/**
+ * Reports by e-mail (issue #21, parts 1–2) against a real SMTP server started here
+ * (`smtp-server`), messages parsed with `mailparser`: a scheduled delivery fires at its time
+ * (injected clock) and carries a workbook whose figures equal the API's for the same parameters
+ * and `as_of`; a region delivery names no teacher anywhere; an SMTP server that refuses is tried
+ * again, and every attempt is in the outbox and the audit log; without mail settings the
+ * feature says it is off.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthStore } from '../../server/auth/store.ts';
+import { Mailer } from '../../server/mail/mailer.ts';
+import { Subscriptions, periodOf } from '../../server/mail/subscriptions.ts';
+import { MetricCache } from '../../server/metrics/cache.ts';
+import { createFolderSource } from '../../server/sources/folder.ts';
+import { runSync } from '../../server/sync/run.ts';
+import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+
+const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
+
+let smtp: SMTPServer;
+let smtpPort: number;
+const inbox: ParsedMail[] = [];
+/** The SMTP server refuses this many messages (451, temporary) before it accepts. */
+let refuse = 0;
+
+let tmp: TempDb;
+let dir: string;
+let server: RunningServer;
+let mailer: Mailer;
+let subs: Subscriptions;
+let store: AuthStore;
+let token: string;
+/** The injected clock of the scheduler and the deliveries. */
+let now = new Date('2024-03-03T10:00:00Z');
+
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+const post = (path: string, body: unknown) => api(path, { method: 'POST', body: JSON.stringify(body) });
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (refuse > 0) {
+          refuse--;
+          const e = new Error('Почтовый ящик временно недоступен') as Error & { responseCode: number };
+          e.responseCode = 451;
+          return callback(e);
+        }
+        void simpleParser(Buffer.concat(chunks)).then((m) => {
+          inbox.push(m);
+          callback();
+        }, callback);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+  smtpPort = (smtp.server.address() as AddressInfo).port;
+
+  dir = mkdtempSync(join(tmpdir(), 'monitor-mail-'));
+  cpSync(FIXTURE, dir, { recursive: true });
+  tmp = await openTempDb();
+  await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test', now: () => new Date('2024-03-01T06:00:00Z') });
+  store = new AuthStore(tmp.db);
+  token = (await store.createToken({ name: 'test-coordinator', role: 'coordinator' })).token;
+  const cache = new MetricCache(tmp.db);
+  mailer = new Mailer(tmp.db, store, { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: 'Мониторинг <monitor@edu.example.ru>', retryDelaysMs: [0, 0, 0], now: () => now });
+  subs = new Subscriptions({ db: tmp.db, cache, mailer, store, now: () => now, timezone: 'UTC', publicUrl: 'https://monitor.example.ru' });
+  server = await startServer({ db: tmp.db, now: () => now, metricCache: cache, subscriptions: subs, auth: { store, demoLogin: false } });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  tmp?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every string of every cell of a workbook. */
+async function workbookText(content: Buffer): Promise<{ wb: ExcelJS.Workbook; text: string }> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(content as never);
+  const parts: string[] = [];
+  wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => parts.push(String(c.text ?? c.value)))));
+  return { wb, text: parts.join('\n') };
+}
+
+describe('reports by e-mail', () => {
+  let weekly: number;
+
+  it('a delivery fires at its scheduled time, once, with the workbook of the API’s figures as of that moment', async () => {
+    const res = await post('/api/subscriptions', {
+      name: 'Еженедельно координатору',
+      metrics: ['engagement', 'program_completion'],
+      period: 'year_to_date',
+      format: 'xlsx',
+      audience: 'coordinator',
+      recipients: 'koord@edu.example.ru, zam@edu.example.ru',
+      cron: '0 8 * * 1',
+    });
+    expect(res.status).toBe(201);
+    const { subscription } = (await res.json()) as any;
+    weekly = subscription.id;
+    expect(subscription.cron_text).toBe('В 08:00, только в понедельник');
+    // Created on Sunday 03.03.2024 10:00 UTC: first due on Monday 04.03 at 08:00.
+    expect(subscription.next_run).toBe('2024-03-04T08:00:00.000Z');
+
+    now = new Date('2024-03-04T07:59:00Z');
+    expect(await subs.tick()).toEqual([]);
+    now = new Date('2024-03-04T08:00:30Z');
+    expect(await subs.tick()).toEqual([weekly]);
+    // The same moment again, and a minute later: nothing more until next Monday.
+    expect(await subs.tick()).toEqual([]);
+    now = new Date('2024-03-04T08:01:30Z');
+    expect(await subs.tick()).toEqual([]);
+    expect(inbox).toHaveLength(1);
+
+    const m = inbox[0]!;
+    expect(m.subject).toBe('Наставничество: Еженедельно координатору — 04.03.2024');
+    expect((Array.isArray(m.to) ? m.to : [m.to]).flatMap((a) => a!.value.map((v) => v.address))).toEqual(['koord@edu.example.ru', 'zam@edu.example.ru']);
+    // The period rule on 04.03.2024: the academic year so far.
+    expect(periodOf('year_to_date', '2024-03-04')).toEqual({ from: '2023-09-01', to: '2024-03-04' });
+    expect(m.text).toContain('Период: с 01.09.2023 по 04.03.2024');
+    expect(m.text).toContain('синхронизация № 1, завершена 2024-03-01 06:00:00 UTC');
+    expect(m.text).toContain('as_of=2024-03-04T08:00:30.000Z');
+    expect(m.attachments.map((a) => a.filename)).toEqual(['nastavnichestvo_2023-09-01_2024-03-04.xlsx']);
+
+    // Its figures are the API's for the same parameters and as_of, row by row.
+    const { wb } = await workbookText(m.attachments[0]!.content);
+    const apiRows = ((await (await api('/api/metrics/engagement?from=2023-09-01&to=2024-03-04&as_of=2024-03-04T08:00:30.000Z')).json()) as any).rows as any[];
+    const ws = wb.getWorksheet('Вовлечённость')!;
+    const head = Array.from(ws.getRow(1).values as unknown[], (v) => String(v ?? ''));
+    const rateCol = head.findIndex((h) => h.startsWith('Доля вовлечённых'));
+    const teachersCol = head.findIndex((h) => h.startsWith('Педагогов'));
+    expect(Math.min(rateCol, teachersCol)).toBeGreaterThan(0);
+    apiRows.forEach((r, i) => {
+      const row = ws.getRow(i + 2);
+      expect(row.getCell(rateCol).value).toBe(r.engagement_rate);
+      expect(row.getCell(teachersCol).value).toBe(r.teachers);
+    });
+    const paramsText = (await workbookText(m.attachments[0]!.content)).text;
+    expect(paramsText).toContain('данные синхронизации № 1');
+
+    const list = ((await (await api('/api/subscriptions')).json()) as any).subscriptions;
+    expect(list[0].last_run).toMatchObject({ status: 'sent', message: null });
+    expect(list[0].next_run).toBe('2024-03-11T08:00:00.000Z');
+  });
+
+  it('a region delivery has no teacher’s name in any part of the message', async () => {
+    const teachers = (await tmp.db.query(`SELECT fio FROM teachers`)).map((r) => String(r.fio));
+    // 11 in СОШ-1's sheet and 10 in ДОУ-1's.
+    expect(teachers.length).toBe(21);
+    const res = await post('/api/subscriptions', {
+      name: 'В регион, ежемесячно',
+      period: 'last_month',
+      format: 'xlsx',
+      audience: 'region',
+      recipients: ['region@edu.example.ru'],
+      cron: '0 9 1 * *',
+    });
+    expect(res.status).toBe(201);
+    const id = ((await res.json()) as any).subscription.id;
+    const sent = (await (await post(`/api/subscriptions/${id}/send`, {})).json()) as any;
+    expect(sent).toMatchObject({ status: 'sent', message: null });
+    const m = inbox.at(-1)!;
+    // Last month on 04.03.2024: February.
+    expect(m.text).toContain('Период: с 01.02.2024 по 29.02.2024');
+    const { text: cells } = await workbookText(m.attachments[0]!.content);
+    const everything = [m.subject, m.text, m.html || '', cells].join('\n');
+    for (const fio of teachers) {
+      expect(everything).not.toContain(fio);
+      expect(everything).not.toContain(fio.split(' ')[0]!);
+    }
+  });
+
+  it('an SMTP server that refuses is tried again; every attempt is in the outbox and the audit log', async () => {
+    refuse = 2;
+    const before = inbox.length;
+    const res = await post(`/api/subscriptions/${weekly}/send`, {});
+    const out = (await res.json()) as any;
+    expect(out.status).toBe('failed');
+    expect(out.message).toMatch(/451.*будет отправлено повторно$/s);
+    await mailer.idle();
+    // Attempts 2 (refused) and 3 (accepted) followed in the background.
+    expect(inbox.length).toBe(before + 1);
+    const { messages } = (await (await api('/api/mail/outbox?limit=1')).json()) as any;
+    expect(messages[0]).toMatchObject({ status: 'sent', attempts: 3, error: null });
+    const audit = (await tmp.db.query(`SELECT action, detail FROM audit_log WHERE action LIKE 'mail_%' ORDER BY id DESC LIMIT 3`)).map((r) => `${r.action}: ${String(r.detail).replace(/^.*; /, '')}`);
+    expect(audit.map((a) => a.split(':')[0])).toEqual(['mail_sent', 'mail_failed', 'mail_failed']);
+    expect(audit[2]).toContain('попытка 1 из 4');
+  });
+
+  it('refuses a bad schedule or address in Russian, and says when mail is off', async () => {
+    const bad = await post('/api/subscriptions', { name: 'x', period: 'last_month', format: 'xlsx', audience: 'coordinator', recipients: ['koord@edu.example.ru'], cron: 'каждый понедельник' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toBe('расписание «каждый понедельник» — не выражение cron; пример: 0 8 * * 1 (по понедельникам в 08:00)');
+    const addr = await post('/api/subscriptions', { name: 'x', period: 'last_month', format: 'xlsx', audience: 'coordinator', recipients: ['koord(at)edu.ru'], cron: '0 8 * * 1' });
+    expect(((await addr.json()) as any).error.message).toBe('адреса: «koord(at)edu.ru» — не адрес электронной почты');
+
+    const off = new Mailer(tmp.db, store, {});
+    expect(off.status.enabled).toBe(false);
+    expect(off.status.reason).toMatch(/^Почта не настроена: задайте SMTP_URL/);
+    const offSubs = new Subscriptions({ db: tmp.db, cache: new MetricCache(tmp.db), mailer: off, store, now: () => now });
+    const outcome = await offSubs.deliver(weekly);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.message).toMatch(/^Почта не настроена/);
+    // Recorded with the subscription: not dropped silently.
+    expect((await offSubs.get(weekly)).last_run).toMatchObject({ status: 'failed' });
+  });
+});
