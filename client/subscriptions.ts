@@ -44,6 +44,8 @@ export interface Subscription {
 /** `GET /api/subscriptions`. */
 export interface SubscriptionList {
   mail: { enabled: boolean; reason: string | null; from: string | null };
+  /** The coordinator's alerts after each sync (ALERT_EMAILS). */
+  alerts?: { enabled: boolean; reason: string | null; recipients: string[] };
   periods: Choice[];
   formats: Choice[];
   metrics: { name: string; title: string }[];

@@ -91,6 +91,12 @@ const schema = z
       .optional(),
     /** The sender of every message, e.g. `Мониторинг наставничества <monitor@edu.example.ru>`. */
     MAIL_FROM: z.string().min(3).max(200).optional(),
+    /** The coordinator's alerts (issue #21): addresses, comma-separated; unset = no alerts. */
+    ALERT_EMAILS: z
+      .string()
+      .transform((s) => s.split(/[,;\s]+/).filter(Boolean))
+      .refine((a) => a.every((x) => /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/.test(x)), { error: 'ожидаются адреса электронной почты через запятую' })
+      .optional(),
     /** The dashboard's address as recipients reach it (links in messages), e.g. `https://monitor.edu.example.ru`. */
     PUBLIC_URL: z.url({ error: 'ожидается адрес вида https://monitor.example.ru' }).optional(),
     /** The demo municipality's reference date (YYYY-MM-DD); default: today. */

@@ -16,6 +16,7 @@ import { finishedRuns, realDataSince } from './sync/state.ts';
 import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from './sync/run.ts';
 import { Mailer } from './mail/mailer.ts';
 import { Subscriptions } from './mail/subscriptions.ts';
+import { Alerts } from './mail/alerts.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
@@ -33,11 +34,14 @@ async function main(): Promise<void> {
   const writer = config.SHEETS_WRITEBACK === '1' ? writerFromConfig(config) : null;
   // A sync that was running when the process last stopped is marked interrupted (not running forever).
   await db.write((w) => markInterrupted(w));
+  // The coordinator's alerts after each sync (set up with the mail below).
+  let alerts: Alerts | null = null;
   const sync = (trigger: 'start' | 'schedule' | 'api' | 'school', org?: string) =>
     runSync({ db, source, trigger, staleAfterHours: config.STALE_AFTER_HOURS, historyKeepDays: config.HISTORY_KEEP_DAYS ?? null, ...(org !== undefined ? { only: [org], full: true } : {}) }).then((s) => {
       log(summaryLine(s));
       warm();
       if (writer) void writeBack(db, { writer, summary: s, log }).catch(() => undefined);
+      void alerts?.afterSync(s.runId).catch((e: unknown) => log(`Оповещения координатору: ${(e as Error).message}`));
       return s;
     });
 
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
   const mailer = new Mailer(db, store, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, log });
   const subscriptions = new Subscriptions({ db, cache: metricCache, mailer, store, publicUrl: config.PUBLIC_URL ?? null });
   log(mailer.status.enabled ? `Почта: отправитель ${config.MAIL_FROM}` : 'Почта выключена (нет SMTP_URL и MAIL_FROM): рассылки отчётов не отправляются.');
+  alerts = new Alerts({ db, cache: metricCache, mailer, recipients: config.ALERT_EMAILS ?? [], publicUrl: config.PUBLIC_URL ?? null });
   let ticking = false;
   setInterval(() => {
     if (ticking) return;
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
     auth: { store, demoLogin: demoLoginEnabled(config) },
     trustProxy: trustProxySetting(config),
     subscriptions,
+    alerts,
   });
   const server = app.listen(config.PORT, config.HOST, () => {
     const addr = server.address();

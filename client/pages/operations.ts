@@ -176,6 +176,8 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
   // ---- report subscriptions and the mail outbox
   const mailOff = h('p', { className: 'ops-notice sub-mail-off', id: 'mail-off', hidden: true });
   const mailFrom = h('p', { className: 'ops-hint', id: 'mail-from', hidden: true });
+  // The coordinator's alerts (stale data, held loads, newly overdue programs): on or off, and why.
+  const alertsState = h('p', { className: 'ops-hint', id: 'alerts-state' });
   const subscriptionsState = h('p', { className: 'ops-state sub-state', id: 'subscriptions-state', attrs: { role: 'status', 'aria-live': 'polite' } });
   const subscriptionsHost = h('div', { id: 'subscriptions' });
   const subscriptionFormTitle = h('h3', { className: 'ops-subtitle', id: 'subscription-form-title' }, 'Новая рассылка');
@@ -212,6 +214,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         ),
         mailOff,
         mailFrom,
+        alertsState,
         subscriptionsState,
         subscriptionsHost,
         subscriptionFormTitle,
@@ -472,6 +475,11 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
     mailOff.hidden = data.mail.enabled;
     mailFrom.textContent = data.mail.from ? `Письма уходят с адреса ${data.mail.from}.` : '';
     mailFrom.hidden = !data.mail.enabled || !data.mail.from;
+    alertsState.textContent = data.alerts
+      ? data.alerts.enabled
+        ? `Оповещения координатору (данные устарели, загрузка задержана, новые просроченные программы) — не чаще раза в день на ${data.alerts.recipients.join(', ')}.`
+        : (data.alerts.reason ?? 'Оповещения координатору выключены.')
+      : '';
     if (withForm) renderSubscriptionForm(data);
     subscriptionsHost.replaceChildren(
       table(

@@ -66,3 +66,18 @@ WHERE id = $id;
 SELECT id, created_at::VARCHAR AS created_at, kind, subscription_id, recipients, subject, status, attempts, last_error,
   sent_at::VARCHAR AS sent_at
 FROM mail_outbox ORDER BY id DESC LIMIT $limit;
+
+-- name: alerts_state
+-- The coordinator's alerts: the run the last digest was measured against and the day it was sent (meta).
+-- Parameters: none.
+SELECT (SELECT value FROM meta WHERE key = 'alerts_through_run') AS through_run,
+  (SELECT value FROM meta WHERE key = 'alerts_sent_day') AS sent_day,
+  (SELECT strftime(finished_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM sync_runs WHERE id = (SELECT value::INTEGER FROM meta WHERE key = 'alerts_through_run')) AS through_finished;
+
+-- name: alerts_set
+-- Records the alerts' baseline run and, when a digest went, its day.
+-- Parameters: $run (VARCHAR), $day (VARCHAR or NULL: unchanged).
+INSERT OR REPLACE INTO meta
+SELECT 'alerts_through_run', $run
+UNION ALL SELECT 'alerts_sent_day', coalesce($day, (SELECT value FROM meta WHERE key = 'alerts_sent_day'))
+  WHERE coalesce($day, (SELECT value FROM meta WHERE key = 'alerts_sent_day')) IS NOT NULL;

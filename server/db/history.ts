@@ -458,3 +458,31 @@ export async function changesSince(db: Db, tabs: readonly HistoryTab[], since: s
   );
   return rows.map((r) => ({ org: String(r.org), name: r.name === null ? null : String(r.name), added: Number(r.added), changed: Number(r.changed), removed: Number(r.removed), last_change: String(r.last_change) }));
 }
+
+// ---- organizations that went stale or were held since a run (issue #21: the coordinator's alerts) ----
+
+/** An organization whose data went stale (its sheet not read) or whose load was held since a run. */
+export interface StateAlert {
+  org: string;
+  name: string | null;
+  status: string | null;
+  message: string | null;
+  held: boolean;
+}
+
+/**
+ * The organizations stale or held now (active in the registry) that were neither after run `run`
+ * (read from the history of `org_state`): what the coordinator has not been told yet.
+ */
+export async function staleSince(db: Db, run: number): Promise<StateAlert[]> {
+  const main = `"${db.catalog.replaceAll('"', '""')}"`;
+  const rows = await db.query(
+    `WITH before AS (${stateAsOf('org_state', main, run)})
+     SELECT s.org, o.name, s.last_status AS status, s.last_message AS message, s.last_status = 'held' AS held
+     FROM org_state s JOIN orgs o ON o.code = s.org AND o.in_registry AND o.active
+     WHERE (s.stale OR s.last_status = 'held')
+       AND NOT EXISTS (SELECT 1 FROM before b WHERE b.org = s.org AND (b.stale OR b.last_status = 'held'))
+     ORDER BY s.org`,
+  );
+  return rows.map((r) => ({ org: String(r.org), name: r.name === null ? null : String(r.name), status: r.status === null ? null : String(r.status), message: r.message === null ? null : String(r.message), held: r.held === true }));
+}

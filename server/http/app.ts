@@ -34,6 +34,7 @@ import { usersRouter } from '../routes/users.ts';
 import { subscriptionsRouter } from '../routes/subscriptions.ts';
 import { Mailer } from '../mail/mailer.ts';
 import { Subscriptions } from '../mail/subscriptions.ts';
+import type { Alerts } from '../mail/alerts.ts';
 
 export interface AppDeps {
   db: Db;
@@ -52,6 +53,8 @@ export interface AppDeps {
   trustProxy?: string | number | boolean;
   /** Scheduled deliveries by e-mail (issue #21); main.ts passes its own (its scheduler ticks it). Default: mail off. */
   subscriptions?: Subscriptions;
+  /** The coordinator's alerts (issue #21), for the operations page to say whether they are on. */
+  alerts?: Alerts | null;
 }
 
 /**
@@ -118,7 +121,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(practicesRouter({ db: deps.db, now }));
   api.use(matchingRouter({ db: deps.db, now }));
   const subscriptions = deps.subscriptions ?? new Subscriptions({ db: deps.db, cache, mailer: new Mailer(deps.db, auth.store), store: auth.store, now });
-  api.use(subscriptionsRouter({ subscriptions, auth, now }));
+  api.use(subscriptionsRouter({ subscriptions, alerts: deps.alerts ?? null, auth, now }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);
 

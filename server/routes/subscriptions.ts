@@ -17,6 +17,7 @@ import { auditor, requireRole, requireWriter, type AuthDeps } from '../auth/http
 import { HttpError, badRequest } from '../http/errors.ts';
 import { FORMATS, PERIODS, parseSubscription, type Subscriptions } from '../mail/subscriptions.ts';
 import { METRICS } from '../metrics/metrics.ts';
+import type { Alerts } from '../mail/alerts.ts';
 import { selfOrigin } from './report.ts';
 
 const WHAT = 'рассылки отчётов';
@@ -27,7 +28,7 @@ function idOf(req: Request): number {
   return id;
 }
 
-export function subscriptionsRouter(deps: { subscriptions: Subscriptions; auth: AuthDeps; now: () => Date }): Router {
+export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts?: Alerts | null; auth: AuthDeps; now: () => Date }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
   const subs = deps.subscriptions;
@@ -36,6 +37,7 @@ export function subscriptionsRouter(deps: { subscriptions: Subscriptions; auth: 
     requireRole(res, ['coordinator'], WHAT);
     res.set('Cache-Control', 'no-store').json({
       mail: subs.mailer.status,
+      alerts: deps.alerts?.status ?? { enabled: false, reason: 'Оповещения координатору выключены: задайте ALERT_EMAILS (адреса через запятую) и перезапустите сервер.', recipients: [] },
       periods: PERIODS,
       formats: FORMATS,
       metrics: METRICS.filter((m) => !m.parts).map((m) => ({ name: m.name, title: m.title })),

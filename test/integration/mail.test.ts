@@ -6,7 +6,7 @@
  * again, and every attempt is in the outbox and the audit log; without mail settings the
  * feature says it is off.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
+import { Alerts } from '../../server/mail/alerts.ts';
 import { Mailer } from '../../server/mail/mailer.ts';
 import { Subscriptions, periodOf } from '../../server/mail/subscriptions.ts';
 import { MetricCache } from '../../server/metrics/cache.ts';
@@ -218,5 +219,37 @@ describe('reports by e-mail', () => {
     expect(outcome.message).toMatch(/^Почта не настроена/);
     // Recorded with the subscription: not dropped silently.
     expect((await offSubs.get(weekly)).last_run).toMatchObject({ status: 'failed' });
+  });
+
+  it('alerts the coordinator once a day with what went stale, was held or became overdue since the last digest', async () => {
+    const alerts = new Alerts({ db: tmp.db, cache: new MetricCache(tmp.db), mailer, recipients: ['koord@edu.example.ru'], now: () => now });
+    const sync = async (at: string) => {
+      now = new Date(at);
+      const s = await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test', full: true, now: () => now });
+      return alerts.afterSync(s.runId);
+    };
+    // The first call only sets the baseline (sync 1's data).
+    expect(await alerts.afterSync(1)).toBeNull();
+    // ДОУ-1's sheet disappears: its data goes stale — told the same day.
+    renameSync(join(dir, 'ДОУ-1'), join(dir, 'ДОУ-1-убрана'));
+    const before = inbox.length;
+    const first = await sync('2024-03-05T06:00:00Z');
+    expect(first?.stale.map((x) => x.org)).toEqual(['ДОУ-1']);
+    expect(inbox.length).toBe(before + 1);
+    const m = inbox.at(-1)!;
+    expect(m.subject).toBe('Наставничество: требует внимания — 05.03.2024');
+    expect(m.text).toMatch(/Данные устарели — таблица не прочитана, показываются прежние данные \(1\):\n— ДОУ-1 \(МДОУ «Детский сад № 1 «Ромашка»»\): /);
+    // СОШ-1 adds a program under way (planned end 30.06.2024, in 2023/24): overdue 1 → 2 — but a
+    // digest went today already, so it waits for tomorrow's.
+    appendFileSync(join(dir, 'СОШ-1', 'Программы наставничества.csv'), 'Лебедева Ксения Юрьевна;Смирнова Дарья Сергеевна;Программа 2;15.01.2024;30.06.2024;;5;1;Реализуется;Нет\n');
+    expect(await sync('2024-03-05T12:00:00Z')).toBeNull();
+    expect(inbox.length).toBe(before + 1);
+    const next = await sync('2024-03-06T06:00:00Z');
+    // ДОУ-1 was told yesterday: only the new overdue program now.
+    expect(next).toMatchObject({ stale: [], held: [], overdue: [{ org: 'СОШ-1', before: 1, now: 2 }] });
+    expect(inbox.at(-1)!.text).toContain('Новые просроченные программы наставничества (учебный год):\n— СОШ-1 (МОУ «Средняя общеобразовательная школа № 1»): было 1, стало 2');
+    // Nothing new: no digest.
+    expect(await sync('2024-03-07T06:00:00Z')).toBeNull();
+    expect(inbox.length).toBe(before + 2);
   });
 });
