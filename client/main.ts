@@ -34,7 +34,8 @@ import { ComparePanel, comparableOf } from './compare.ts';
 import { createPeoplePage } from './pages/people.ts';
 import { createPracticesPage } from './pages/practices.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
-import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH } from '../shared/routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, SUMMARY_PATH } from '../shared/routes.ts';
+import { SUMMARY_TITLE, showSummary } from './pages/summary.ts';
 import { loadSession, onPasswordChangeRequired, onUnauthenticated, renderAccount, session, showLogin, showPasswordChange } from './session.ts';
 
 const SITE_TITLE = 'Наставничество: мониторинг';
@@ -70,6 +71,7 @@ const ui = {
   asOfClear: element('as-of-clear', HTMLButtonElement),
   exportLink: element('export-link', HTMLAnchorElement),
   reportLink: element('report-link', HTMLAnchorElement),
+  summaryLink: element('summary-link', HTMLAnchorElement),
   error: element('error', HTMLDivElement),
   results: element('results', HTMLElement),
   status: element('status', HTMLParagraphElement),
@@ -358,6 +360,7 @@ function renderActions(): void {
   // A page without indicators (the registers export their own CSV) has nothing for the workbook.
   ui.exportLink.hidden = (page?.metrics.length ?? 0) === 0;
   ui.reportLink.href = pageHref(REPORT_PATH, scoped);
+  ui.summaryLink.href = pageHref(SUMMARY_PATH, scoped);
 }
 
 function onPeriodInput(): void {
@@ -623,20 +626,24 @@ async function start(): Promise<void> {
     await startReport(context);
     return;
   }
+  if (location.pathname.replace(/\/+$/, '') === SUMMARY_PATH) {
+    await startReport(context, SUMMARY_TITLE, showSummary);
+    return;
+  }
   applyRoute(context);
   syncInputs();
   await load();
 }
 
 /** `/report`: the printable report, without navigation and filters; `data-ready` on `<html>` once drawn. */
-async function startReport(ctx: PageContext): Promise<void> {
+async function startReport(ctx: PageContext, title = REPORT_TITLE, show = showReport): Promise<void> {
   document.body.dataset.view = 'report';
-  ui.title.textContent = REPORT_TITLE;
-  document.title = `${REPORT_TITLE} — ${SITE_TITLE}`;
+  ui.title.textContent = title;
+  document.title = `${title} — ${SITE_TITLE}`;
   ui.description.hidden = true;
   setState('loading');
   try {
-    await showReport(ui.content, ctx, filters);
+    await show(ui.content, ctx, filters);
     setState('ready');
     document.documentElement.dataset.ready = 'true';
   } catch (error) {

@@ -11,7 +11,7 @@ export interface Choice {
 }
 
 export type Audience = 'coordinator' | 'region';
-export type ReportFormat = 'xlsx' | 'pdf' | 'both';
+export type ReportFormat = 'summary' | 'summary_xlsx' | 'xlsx' | 'pdf' | 'both';
 
 export interface LastRun {
   at: string;

@@ -32,6 +32,9 @@ export const COORDINATOR_PAGES: readonly string[] = ['/operations', '/users'];
 /** The printable report (no navigation, no filters): `/report?from&to&type&org`; `GET /api/report.pdf` prints it. */
 export const REPORT_PATH = '/report';
 
+/** The summary report (issue #21: at most three printed pages), like the report: `GET /api/report.pdf?kind=summary` prints it. */
+export const SUMMARY_PATH = '/summary';
+
 /** How to fill the spreadsheet (public: the schools' staff need no account), and the template: served by the server itself. */
 export const HELP_PATH = '/help';
 export const TEMPLATE_PATH = '/template.xlsx';

@@ -7,7 +7,7 @@
  */
 import { escapeHtml } from '../http/html.ts';
 import type { RequestHandler, Response } from 'express';
-import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, REPORT_PATH, routeOf } from '../../shared/routes.ts';
+import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, REPORT_PATH, SUMMARY_PATH, routeOf } from '../../shared/routes.ts';
 import { principal } from './http.ts';
 
 
@@ -42,7 +42,7 @@ export function pageGuard(): RequestHandler {
       res.set('Cache-Control', 'no-store').redirect(302, `${PASSWORD_PATH}?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
-    if (route.kind === 'unknown' && path !== REPORT_PATH) return next();
+    if (route.kind === 'unknown' && path !== REPORT_PATH && path !== SUMMARY_PATH) return next();
     if (p.role === 'school' && route.kind === 'org' && route.code !== p.org) {
       return deny(res, `страница организации «${route.code}» недоступна учётной записи организации ${p.org ?? ''}.`);
     }

@@ -43,7 +43,10 @@ export class Snapshots {
   /** Snapshots built so far (tests). */
   built = 0;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly keep = KEEP,
+  ) {
     db.onClose(() => this.close());
     removeOrphans();
   }
@@ -101,12 +104,12 @@ export class Snapshots {
     }
   }
 
-  /** Drops the least recently used snapshots beyond KEEP that nobody reads. */
+  /** Drops the least recently used snapshots beyond `keep` that nobody reads. */
   private evict(): void {
-    if (this.entries.size <= KEEP) return;
+    if (this.entries.size <= this.keep) return;
     const idle = [...this.entries.values()].filter((e) => e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const e of idle) {
-      if (this.entries.size <= KEEP) break;
+      if (this.entries.size <= this.keep) break;
       this.entries.delete(e.run);
       void e.ready.then(() => this.drop(e), () => undefined);
     }
@@ -165,9 +168,9 @@ function removeFiles(file: string): void {
 
 const perDb = new WeakMap<Db, Snapshots>();
 
-/** The snapshots of this database (one manager per Db). */
-export function snapshotsOf(db: Db): Snapshots {
+/** The snapshots of this database (one manager per Db; `keep` counts when it is made: tests keep fewer). */
+export function snapshotsOf(db: Db, keep = KEEP): Snapshots {
   let s = perDb.get(db);
-  if (!s) perDb.set(db, (s = new Snapshots(db)));
+  if (!s) perDb.set(db, (s = new Snapshots(db, keep)));
   return s;
 }

@@ -39,11 +39,15 @@ export const PERIODS = [
 ] as const;
 export type PeriodRule = (typeof PERIODS)[number]['key'];
 
+/** What a delivery attaches; the first is the default: the summary a reader finishes (at most three pages). */
 export const FORMATS = [
+  { key: 'summary', title: 'сводка на 3 страницы (PDF)' },
+  { key: 'summary_xlsx', title: 'сводка (PDF) и книга Excel (XLSX)' },
   { key: 'xlsx', title: 'книга Excel (XLSX)' },
-  { key: 'pdf', title: 'печатный отчёт (PDF)' },
-  { key: 'both', title: 'XLSX и PDF' },
+  { key: 'pdf', title: 'полный отчёт для печати (PDF)' },
+  { key: 'both', title: 'книга Excel (XLSX) и полный отчёт (PDF)' },
 ] as const;
+type Format = (typeof FORMATS)[number]['key'];
 
 /** The period a rule gives on `day` (`YYYY-MM-DD`). */
 export function periodOf(rule: PeriodRule, day: string): { from: string; to: string } {
@@ -102,7 +106,7 @@ const bodySchema = z.object({
   orgs: listOf('организации', 2000).default([]),
   type: z.string().trim().max(100).nullable().optional(),
   period: z.enum(PERIODS.map((p) => p.key) as [PeriodRule, ...PeriodRule[]], { error: `период: допустимые значения — ${PERIODS.map((p) => p.key).join(', ')}` }),
-  format: z.enum(['xlsx', 'pdf', 'both'], { error: 'формат: допустимые значения — xlsx, pdf, both' }),
+  format: z.enum(FORMATS.map((f) => f.key) as [Format, ...Format[]], { error: `формат: допустимые значения — ${FORMATS.map((f) => f.key).join(', ')}` }).default('summary'),
   audience: z.enum(['coordinator', 'region'], { error: 'получатель: допустимые значения — coordinator (координатор), region (регион)' }),
   recipients: listOf('адреса', 50),
   cron: z.string({ error: 'расписание: ожидается выражение cron' }).trim().min(1, 'расписание: укажите, когда отправлять (cron, например 0 8 * * 1)').max(100),
@@ -297,15 +301,17 @@ export class Subscriptions {
     const names = sub.metrics.length ? sub.metrics : DEFAULT_METRICS;
     const attachments: Attachment[] = [];
     const stem = `nastavnichestvo_${params.from}_${params.to}`;
-    if (sub.format !== 'pdf') {
+    if (sub.format === 'xlsx' || sub.format === 'both' || sub.format === 'summary_xlsx') {
       const work = this.deps.cache.request(null);
       const xlsx = await exportWorkbook({ db: this.deps.db, now: () => at, cache: this.deps.cache }, { defs: names.map(metricDef), params, base: null, work });
       attachments.push({ filename: `${stem}.xlsx`, content: xlsx, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
     }
-    if (sub.format !== 'xlsx') {
+    for (const summary of [true, false]) {
+      const wanted = summary ? sub.format === 'summary' || sub.format === 'summary_xlsx' : sub.format === 'pdf' || sub.format === 'both';
+      if (!wanted) continue;
       if (!this.origin) throw new Error('PDF-отчёт недоступен: сервер ещё не принимает запросы');
-      const pdf = await printReportPdf({ origin: this.origin, principal, store: this.deps.store, params });
-      attachments.push({ filename: `${stem}_otchet.pdf`, content: pdf, contentType: 'application/pdf' });
+      const pdf = await printReportPdf({ origin: this.origin, principal, store: this.deps.store, params, summary });
+      attachments.push({ filename: `${stem}_${summary ? 'svodka' : 'otchet'}.pdf`, content: pdf, contentType: 'application/pdf' });
     }
     const link = this.deps.publicUrl ? `\n\nПанель мониторинга: ${this.deps.publicUrl.replace(/\/$/, '')}/?from=${params.from}&to=${params.to}&as_of=${encodeURIComponent(at.toISOString())}` : '';
     const text =

@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { Router, type Request, type Response } from 'express';
 import { acceptsGzip, gzipEtag } from '../http/gzip.ts';
-import { LOGIN_PATH, NAV_ITEMS, ORG_PAGE_PREFIX, PASSWORD_PATH, REPORT_PATH } from '../../shared/routes.ts';
+import { LOGIN_PATH, NAV_ITEMS, ORG_PAGE_PREFIX, PASSWORD_PATH, REPORT_PATH, SUMMARY_PATH } from '../../shared/routes.ts';
 
 export interface ClientRouterOptions {
   /** Folder with `index.html`, `main.ts` and `style.css`; default: the repository's `client/`. */
@@ -93,7 +93,7 @@ export async function createClientRouter(opts: ClientRouterOptions = {}): Promis
   const router = Router();
   // Every page of the navigation, and every organization's page, is the same document; the
   // script draws the page its path names.
-  const pagePaths = [...new Set(['/', ...NAV_ITEMS.map((item) => item.path), `${ORG_PAGE_PREFIX}:code`, REPORT_PATH, LOGIN_PATH, PASSWORD_PATH])];
+  const pagePaths = [...new Set(['/', ...NAV_ITEMS.map((item) => item.path), `${ORG_PAGE_PREFIX}:code`, REPORT_PATH, SUMMARY_PATH, LOGIN_PATH, PASSWORD_PATH])];
   router.get(pagePaths, (request, response) => send(request, response, page, false));
   router.get('/app.js', (request, response) => send(request, response, app));
   router.get('/style.css', (request, response) => send(request, response, style));

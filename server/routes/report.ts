@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Router } from 'express';
-import { REPORT_PATH } from '../../shared/routes.ts';
+import { REPORT_PATH, SUMMARY_PATH } from '../../shared/routes.ts';
 import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseParamsAsOf } from '../metrics/asof.ts';
@@ -53,7 +53,7 @@ export const printingNow = () => printing !== null;
  * print in progress. HttpError 503 when Chromium or playwright-core is missing, 504 when the
  * page does not finish drawing.
  */
-export async function printReportPdf(o: { origin: string; principal: Principal; store: AuthDeps['store']; params: MetricParams }): Promise<Buffer> {
+export async function printReportPdf(o: { origin: string; principal: Principal; store: AuthDeps['store']; params: MetricParams; summary?: boolean }): Promise<Buffer> {
   while (printing) await printing.catch(() => undefined);
   const run = printOnce(o);
   printing = run;
@@ -64,7 +64,7 @@ export async function printReportPdf(o: { origin: string; principal: Principal; 
   }
 }
 
-async function printOnce(o: { origin: string; principal: Principal; store: AuthDeps['store']; params: MetricParams }): Promise<Buffer> {
+async function printOnce(o: { origin: string; principal: Principal; store: AuthDeps['store']; params: MetricParams; summary?: boolean }): Promise<Buffer> {
   const { origin, principal, params } = o;
   if (!existsSync(CHROMIUM_PATH)) {
     throw unavailable('PDF-отчёт недоступен: на сервере не установлен Chromium (/usr/bin/chromium). Откройте «Отчёт для печати» и распечатайте его из браузера.');
@@ -93,7 +93,7 @@ async function printOnce(o: { origin: string; principal: Principal; store: AuthD
     pass = o.store.issueEphemeral(principal, 120_000);
     if (pass) await context.addCookies([{ name: SESSION_COOKIE, value: pass.cookie, url: origin, httpOnly: true, sameSite: 'Lax' }]);
     const page = await context.newPage();
-    const response = await page.goto(`${origin}${REPORT_PATH}?${query.toString()}`, { waitUntil: 'load' });
+    const response = await page.goto(`${origin}${o.summary ? SUMMARY_PATH : REPORT_PATH}?${query.toString()}`, { waitUntil: 'load' });
     if (!response || !response.ok()) throw unavailable('PDF-отчёт недоступен: страница отчёта не открылась (сервер запущен без веб-интерфейса).');
     try {
       await page.waitForSelector('html[data-ready]', { timeout: READY_TIMEOUT_MS });
@@ -122,7 +122,10 @@ export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
   const audit = auditor(deps.auth);
   r.get('/report.pdf', async (req, res) => {
     // Wrong parameters are a 400 before any browser starts.
-    const parsed = await parseParamsAsOf(deps.db, req.query as Record<string, unknown>, deps.now());
+    const { kind, ...query } = req.query as Record<string, unknown>;
+    if (kind !== undefined && kind !== 'full' && kind !== 'summary') throw new HttpError(400, 'bad_request', 'неверный параметр kind: допустимы full (полный отчёт, по умолчанию) и summary (сводка на три страницы)');
+    const summary = kind === 'summary';
+    const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     const principal = who(res);
     const params = { ...parsed, org: scopeOrgs(principal, parsed.org) };
     if (!existsSync(CHROMIUM_PATH)) {
@@ -132,11 +135,11 @@ export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
       res.set('Retry-After', '10');
       throw new HttpError(503, 'busy', 'Сервер уже готовит другой PDF-отчёт; повторите запрос через несколько секунд.');
     }
-    await audit(req, res, 'export_pdf', 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
-    const pdf = await printReportPdf({ origin: selfOrigin(req.socket), principal, store: deps.auth.store, params });
+    await audit(req, res, 'export_pdf', summary ? 'summary' : 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
+    const pdf = await printReportPdf({ origin: selfOrigin(req.socket), principal, store: deps.auth.store, params, summary });
     res
       .type('application/pdf')
-      .attachment(`nastavnichestvo_otchet_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.pdf`)
+      .attachment(`nastavnichestvo_${summary ? 'svodka' : 'otchet'}_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.pdf`)
       .send(pdf);
   });
   return r;

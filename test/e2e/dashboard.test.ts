@@ -221,12 +221,12 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
   }, 60_000);
 
   it('shows the figures as of a past sync: the control, the banner, the tiles, and a date before any sync', async () => {
-    await page.goto(`${server.url}/?${query(YEAR_2024)}`);
+    // The demo's two syncs: 14.05.2025 20:00 UTC, every organization read; 15.05.2025 02:00,
+    // СОШ-5 and ДОУ-7 failed. Now 22 of 24 active organizations are fresh (the test above); as of
+    // 14.05 all 24 were.
+    await page.goto(`${server.url}/engagement?${query(YEAR_2024)}`);
     await ready(page);
     await expect(page.isVisible('#as-of-banner')).resolves.toBe(false);
-    // The demo's two syncs: 14.05.2025 20:00 UTC, every organization read; 15.05.2025 02:00,
-    // СОШ-5 and ДОУ-7 failed. As of 14.05 all 24 active organizations were fresh; now 22.
-    expect(await tileText('orgs_fresh')).toBe('22 из 24');
     await page.fill('#filter-as-of', '2025-05-14');
     await page.dispatchEvent('#filter-as-of', 'change');
     await ready(page);
@@ -234,32 +234,30 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(readable(await page.textContent('#as-of-text'))).toBe(
       'Показаны данные на 14.05.2025: как после последней синхронизации, завершённой к концу этого дня (UTC), — с тогдашними статусами пар и программ.',
     );
-    const then = await overviewTotal({ ...YEAR_2024, as_of: '2025-05-14' });
-    expect([then.orgs_fresh, then.orgs_active]).toEqual([24, 24]);
-    expect(await tileText('orgs_fresh')).toBe('24 из 24');
     // The links of the page keep the date: the workbook and the printed report are of that data.
     expect(new URL(await page.getAttribute('#export-link', 'href') ?? '', server.url).searchParams.get('as_of')).toBe('2025-05-14');
     expect(new URL(await page.getAttribute('#report-link', 'href') ?? '', server.url).searchParams.get('as_of')).toBe('2025-05-14');
+    // The overview keeps the date: its tile counts the organizations fresh then, as the API does.
+    await page.click('#nav a[href^="/?"]');
+    await ready(page);
+    const then = await overviewTotal({ ...YEAR_2024, as_of: '2025-05-14' });
+    expect([then.orgs_fresh, then.orgs_active]).toEqual([24, 24]);
+    expect(await tileText('orgs_fresh')).toBe('24 из 24');
 
     // Before the first sync there is no data: the server says so, in the page's error box.
     await page.click('#nav a[href^="/engagement?"]');
     await ready(page);
-    expect(new URL(page.url()).searchParams.get('as_of')).toBe('2025-05-14');
     await page.fill('#filter-as-of', '2025-05-01');
     await page.dispatchEvent('#filter-as-of', 'change');
     await page.waitForSelector('main[data-state="error"]');
     expect(readable(await page.textContent('#error'))).toBe('На 01.05.2025 данных ещё нет: первая синхронизация завершилась 14.05.2025 20:00 UTC');
     consoleWatch.clear();
 
-    // «Показать текущие данные»: the date goes, the figures are today's again.
+    // «Показать текущие данные»: the date goes, the page shows today's data again.
     await page.click('#as-of-clear');
-    await ready(page);
-    await page.click('#nav a[href^="/?"]');
     await ready(page);
     expect(new URL(page.url()).searchParams.has('as_of')).toBe(false);
     await expect(page.isVisible('#as-of-banner')).resolves.toBe(false);
-    expect(await tileText('orgs_fresh')).toBe('22 из 24');
-    await takeScreenshot(page, 'as-of-cleared');
   }, 60_000);
 
   it('restores a shared link, and Back/Forward walk through the filters', async () => {

@@ -150,6 +150,9 @@ describe('the operations page', () => {
     await page.fill('#subscription-form [name=name]', 'Еженедельно координатору');
     await page.fill('#subscription-form [name=recipients]', 'koord@edu.example.ru');
     await page.fill('#subscription-form [name=cron]', '0 8 * * 1');
+    // The summary PDF is the default; the workbook here (Chromium prints the PDF in report.test.ts).
+    await expect(page.inputValue('#subscription-form [name=format]')).resolves.toBe('summary');
+    await page.selectOption('#subscription-form [name=format]', 'xlsx');
     await expect.poll(() => page.locator('#cron-preview').textContent()).toContain('В 08:00, только в понедельник');
     await page.click('#subscription-form button[type=submit]');
     const row = page.locator('#subscriptions-table tbody tr', { hasText: 'Еженедельно координатору' });

@@ -13,6 +13,7 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser, requireBrowser, SCREENSHOT_DIR, skipBrowserSuite, watchConsole } from '../support/browser.ts';
 import { startDemoServer, type DemoServer } from '../support/demoServer.ts';
 import { METRICS } from '../../server/metrics/metrics.ts';
+import { formatOutOf, formatPercent } from '../../client/format.ts';
 
 const skip = skipBrowserSuite();
 
@@ -37,6 +38,33 @@ describe.skipIf(skip)('printable report', () => {
     await browser?.close();
     await server?.close();
   });
+
+  it('the summary report: at most three pages, its figures the API’s, who lags and what needs attention', async () => {
+    const response = await server.fetch('/api/report.pdf?kind=summary&from=2024-09-01&to=2025-08-31');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toContain('nastavnichestvo_svodka_2024-09-01_2025-08-31.pdf');
+    const file = path.join(SCREENSHOT_DIR, 'summary.pdf');
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await writeFile(file, Buffer.from(await response.arrayBuffer()));
+    const pages = Number(/^Pages:\s+(\d+)/m.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
+    expect(pages).toBeGreaterThanOrEqual(1);
+    expect(pages).toBeLessThanOrEqual(3);
+    const text = flat(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }));
+    const total = async (from: string, to: string) => ((await (await server.fetch(`/api/metrics/overview?from=${from}&to=${to}`)).json()) as any).rows.find((r: any) => r.org === null);
+    const now = await total('2024-09-01', '2025-08-31');
+    const then = await total('2023-09-01', '2024-08-31');
+    // Each key figure's value now and a year earlier, as the API computes them (pdftotext keeps
+    // the table's words, not always their order when a title wraps in its cell).
+    for (const key of ['engagement_rate', 'coverage', 'pd_coverage', 'completion_rate']) {
+      for (const v of [now[key], then[key]]) expect(text, key).toContain(flat(formatPercent(v)));
+    }
+    expect(text).toContain(flat(formatOutOf(now.orgs_fresh, now.orgs_active)));
+    expect(text).toContain('Вовлечённость педагогов в наставничество');
+    expect(text).toContain('Кто отстаёт');
+    // The demo's two stale schools (СОШ-5, ДОУ-7) are named with the reason.
+    expect(text).toContain('Данные устарели (2)');
+    expect(text).toMatch(/СОШ[- ]?5|Средняя общеобразовательная школа № 5/);
+  }, 60_000);
 
   it('GET /api/report.pdf prints every indicator, one section per page at least', async () => {
     const response = await server.fetch('/api/report.pdf?from=2024-09-01&to=2025-08-31');

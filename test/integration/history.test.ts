@@ -250,21 +250,21 @@ describe('row history', () => {
     tmp.db.close();
   });
 
-  it('keeps at most three snapshots of past syncs, and removes the files of the ones it drops', async () => {
+  it('keeps at most `keep` snapshots of past syncs (3 in the server, 1 here), and removes the files of the ones it drops', async () => {
+    const snapshots = snapshotsOf(tmp.db, 1);
     const runs: number[] = [];
-    for (let day = 10; day <= 14; day++) runs.push(await sync(`2024-01-${day}T08:00:00Z`));
-    const snapshots = snapshotsOf(tmp.db);
+    for (let day = 10; day <= 12; day++) runs.push(await sync(`2024-01-${day}T08:00:00Z`));
     const files = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`snap_${process.pid}_`) && f.endsWith('.duckdb'));
     const before = files().length;
     const params = { from: '2023-09-01', to: '2024-08-31', org: [], type: null, grain: null } as const;
     const cache = new MetricCache(tmp.db);
-    // Runs 1–4 are in the past (run 5 is the live data): four snapshots built, the oldest dropped.
-    for (const [i, run] of runs.slice(0, 4).entries()) {
+    // Runs 1 and 2 are in the past (run 3 is the live data): two snapshots built, the older dropped.
+    for (const [i, run] of runs.slice(0, 2).entries()) {
       await cache.rows('engagement', { ...params, org: [], as_of: { asked: `2024-01-${10 + i}`, run, finished_at: `2024-01-${10 + i} 08:00:00` } });
     }
-    expect(snapshots.built).toBe(4);
-    expect(snapshots.size).toBe(3);
-    await vi.waitFor(() => expect(files().length - before).toBe(3));
+    expect(snapshots.built).toBe(2);
+    expect(snapshots.size).toBe(1);
+    await vi.waitFor(() => expect(files().length - before).toBe(1));
     tmp.db.close();
     // Closing the database removes the rest.
     expect(files().length).toBe(before);
