@@ -100,6 +100,30 @@ function filtersText(filters: Filters, ctx: PageContext): string {
   return parts.join('; ');
 }
 
+/** The parameters of a printed report (the full one and the summary): period, organizations, `as_of`, when made. */
+export function reportParams(filters: Filters, ctx: PageContext, idPrefix: string): HTMLElement {
+  return h(
+    'dl',
+    { className: 'report-params' },
+    h('dt', {}, 'Период'),
+    h('dd', { id: `${idPrefix}-period` }, periodText(filters)),
+    h('dt', {}, 'Организации'),
+    h('dd', {}, filtersText(filters, ctx)),
+    ...(filters.asOf
+      ? [
+          h('dt', {}, 'Данные на'),
+          h(
+            'dd',
+            { id: `${idPrefix}-as-of` },
+            `${formatDate(filters.asOf.slice(0, 10))}${filters.asOf.length > 10 ? ` ${filters.asOf.slice(11, 16)}` : ''} — как после последней синхронизации, завершённой к ${filters.asOf.length > 10 ? 'этому моменту' : 'концу этого дня'} (UTC)`,
+          ),
+        ]
+      : []),
+    h('dt', {}, 'Сформирован'),
+    h('dd', {}, formatDateTime(new Date().toISOString())),
+  );
+}
+
 /** Draws the report into `container`; resolves when every section is drawn or has failed. */
 export async function showReport(container: HTMLElement, ctx: PageContext, filters: Filters): Promise<void> {
   const { catalog, directory } = ctx;
@@ -109,19 +133,7 @@ export async function showReport(container: HTMLElement, ctx: PageContext, filte
     'header',
     { className: 'report-header' },
     h('p', { className: 'report-order' }, ORDER_REFERENCE),
-    h(
-      'dl',
-      { className: 'report-params' },
-      h('dt', {}, 'Период'),
-      h('dd', { id: 'report-period' }, period),
-      h('dt', {}, 'Организации'),
-      h('dd', {}, filtersText(filters, ctx)),
-      ...(filters.asOf
-        ? [h('dt', {}, 'Данные на'), h('dd', { id: 'report-as-of' }, `${formatDate(filters.asOf.slice(0, 10))}${filters.asOf.length > 10 ? ` ${filters.asOf.slice(11, 16)}` : ''} — как после последней синхронизации, завершённой к ${filters.asOf.length > 10 ? 'этому моменту' : 'концу этого дня'} (UTC)`)]
-        : []),
-      h('dt', {}, 'Сформирован'),
-      h('dd', {}, formatDateTime(new Date().toISOString())),
-    ),
+    reportParams(filters, ctx, 'report'),
     h(
       'ol',
       { className: 'report-toc' },

@@ -11,9 +11,9 @@
 import { getMetric, type DataQualityRow, type OrgRow, type ProgramCompletionRow } from '../api.ts';
 import { h } from '../dom.ts';
 import { filtersToQuery, yearEarlier, type Filters } from '../filters.ts';
-import { formatDate, formatDateTime, formatInteger, formatOutOf, formatPercent, formatPoints } from '../format.ts';
+import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints } from '../format.ts';
 import { periodText, type PageContext } from './page.ts';
-import { ORDER_REFERENCE } from './report.ts';
+import { ORDER_REFERENCE, reportParams } from './report.ts';
 
 export const SUMMARY_TITLE = 'Сводка мониторинга наставничества';
 
@@ -147,15 +147,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
       'header',
       { className: 'report-header' },
       h('p', { className: 'report-order' }, ORDER_REFERENCE),
-      h(
-        'dl',
-        { className: 'report-params' },
-        h('dt', {}, 'Период'),
-        h('dd', { id: 'summary-period' }, periodText(filters)),
-        ...(filters.asOf ? [h('dt', {}, 'Данные на'), h('dd', {}, formatDate(filters.asOf.slice(0, 10)))] : []),
-        h('dt', {}, 'Сформирован'),
-        h('dd', {}, formatDateTime(new Date().toISOString())),
-      ),
+      reportParams(filters, ctx, 'summary'),
     ),
     h('section', { className: 'summary-section' }, figures),
     h('section', { className: 'summary-section' }, h('h2', {}, 'Кто отстаёт'), lagging),
