@@ -98,6 +98,8 @@ async function main(): Promise<void> {
   }
   // Mail (issue #21): the deliveries of reports on their schedules, checked every half minute.
   const mailer = new Mailer(db, store, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, log });
+  const abandoned = await mailer.abandonPending();
+  if (abandoned) log(`Журнал писем: ${abandoned} писем ждали повтора, когда сервер остановился, — отмечены как неотправленные.`);
   const subscriptions = new Subscriptions({ db, cache: metricCache, mailer, store, publicUrl: config.PUBLIC_URL ?? null });
   log(mailer.status.enabled ? `Почта: отправитель ${config.MAIL_FROM}` : 'Почта выключена (нет SMTP_URL и MAIL_FROM): рассылки отчётов не отправляются.');
   alerts = new Alerts({ db, cache: metricCache, mailer, recipients: config.ALERT_EMAILS ?? [], publicUrl: config.PUBLIC_URL ?? null });

@@ -60,6 +60,12 @@ UPDATE mail_outbox SET attempts = attempts + 1, status = $status, last_error = $
   sent_at = CASE WHEN $status = 'sent' THEN $now::TIMESTAMP ELSE sent_at END
 WHERE id = $id;
 
+-- name: outbox_abandoned
+-- Messages whose retries a stopped server never made: failed, saying why (at start).
+-- Parameters: none.
+UPDATE mail_outbox SET status = 'failed', last_error = coalesce(last_error || '; ', '') || 'сервер остановлен до повторной попытки'
+WHERE status = 'pending' RETURNING id;
+
 -- name: list_outbox
 -- The last $limit messages, newest first.
 -- Parameters: $limit (INTEGER).

@@ -179,30 +179,48 @@ export async function recordStateHistory(w: Writer, run: number): Promise<void> 
   const cols = new Map<StateTable, string[]>();
   for (const t of STATE_TABLES) cols.set(t, await stateColumns(w, t));
   const stampOf = (t: StateTable) => `(SELECT count(*) || ':' || coalesce(sum(hash(hash(${cols.get(t)!.join(', ')}))::HUGEINT), 0) FROM ${t})`;
+  // One read for every table: its stamp now, the stamp taken in last, whether it has a history yet.
   const [now] = await w.query(
-    `SELECT ${STATE_TABLES.map((t) => `${stampOf(t)} AS ${t}, (SELECT value FROM meta WHERE key = '${stampKey(t)}') AS ${t}_was`).join(', ')}`,
+    `SELECT ${STATE_TABLES.map(
+      (t) => `${stampOf(t)} AS ${t}, (SELECT value FROM meta WHERE key = '${stampKey(t)}') AS ${t}_was, EXISTS (SELECT 1 FROM ${stateHistoryTable(t)}) AS ${t}_has`,
+    ).join(', ')}`,
   );
-  for (const t of STATE_TABLES) {
-    const stamp = String(now![t]);
-    if (now![`${t}_was`] === stamp) continue;
+  const changed = STATE_TABLES.filter((t) => now![`${t}_was`] !== String(now![t]));
+  if (!changed.length) return;
+  const cur = (t: StateTable) => {
     const list = cols.get(t)!.join(', ');
-    const hist = stateHistoryTable(t);
-    const cur = `SELECT *, row_number() OVER (PARTITION BY h_hash)::INTEGER AS h_copy FROM (SELECT ${list}, hash(${list}) AS h_hash FROM ${t})`;
-    const open = `SELECT v.h_hash, v.h_copy, v.h_from FROM ${hist} v
+    return `SELECT *, row_number() OVER (PARTITION BY h_hash)::INTEGER AS h_copy FROM (SELECT ${list}, hash(${list}) AS h_hash FROM ${t})`;
+  };
+  const open = (t: StateTable) => `SELECT v.h_hash, v.h_copy, v.h_from FROM ${stateHistoryTable(t)} v
        WHERE NOT EXISTS (SELECT 1 FROM state_version_ends e WHERE e.tbl = '${t}' AND e.h_hash = v.h_hash AND e.h_copy = v.h_copy AND e.from_run = v.h_from)`;
-    // Ends first, then beginnings: the versions ended just now match no current row, so they begin nothing.
+  // Ends first (one statement for the tables that have a history), then beginnings: the versions
+  // ended just now match no current row, so they begin nothing.
+  const withHistory = changed.filter((t) => now![`${t}_has`] === true);
+  if (withHistory.length) {
     await w.run(
-      `INSERT INTO state_version_ends WITH cur AS (${cur}), open AS (${open})
-       SELECT '${t}', o.h_hash, o.h_copy, o.h_from, $run FROM open o WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.h_hash = o.h_hash AND c.h_copy = o.h_copy)`,
+      `INSERT INTO state_version_ends ${withHistory
+        .map(
+          (t) => `SELECT '${t}', o.h_hash, o.h_copy, o.h_from, $run FROM (${open(t)}) o
+         WHERE NOT EXISTS (SELECT 1 FROM (${cur(t)}) c WHERE c.h_hash = o.h_hash AND c.h_copy = o.h_copy)`,
+        )
+        .join('\n       UNION ALL ')}`,
       { run },
     );
-    await w.run(
-      `INSERT INTO ${hist} (${list}, h_hash, h_copy, h_from) WITH cur AS (${cur}), open AS (${open})
-       SELECT ${list}, h_hash, h_copy, $run FROM cur c WHERE NOT EXISTS (SELECT 1 FROM open o WHERE o.h_hash = c.h_hash AND o.h_copy = c.h_copy)`,
-      { run },
-    );
-    await w.run(`INSERT OR REPLACE INTO meta VALUES ('${stampKey(t)}', $stamp)`, { stamp });
   }
+  for (const t of changed) {
+    const list = cols.get(t)!.join(', ');
+    // A table without a history yet (a new database, the first sync after the demo) takes in all its rows.
+    const fresh = now![`${t}_has`] !== true;
+    await w.run(
+      `INSERT INTO ${stateHistoryTable(t)} (${list}, h_hash, h_copy, h_from) SELECT ${list}, h_hash, h_copy, $run FROM (${cur(t)}) c
+       ${fresh ? '' : `WHERE NOT EXISTS (SELECT 1 FROM (${open(t)}) o WHERE o.h_hash = c.h_hash AND o.h_copy = c.h_copy)`}`,
+      { run },
+    );
+  }
+  await w.run(`INSERT OR REPLACE INTO meta SELECT unnest($keys), unnest($stamps)`, {
+    keys: changed.map(stampKey),
+    stamps: changed.map((t) => String(now![t])),
+  });
 }
 
 /** The meta key of the first run the history holds whole (tabs and service tables): an `as_of` before it has no data. */

@@ -140,6 +140,14 @@ export class Mailer {
     return error;
   }
 
+  /**
+   * At start: messages a stopped server left waiting for a retry (retries live in the process)
+   * are marked failed with the reason, never left «pending» for ever. Returns how many.
+   */
+  async abandonPending(): Promise<number> {
+    return (await this.db.write((w) => w.query(q('outbox_abandoned')))).length;
+  }
+
   /** Resolves when no retry is waiting (tests; a server that stops). */
   async idle(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);

@@ -219,6 +219,14 @@ describe('reports by e-mail', () => {
     expect(outcome.message).toMatch(/^Почта не настроена/);
     // Recorded with the subscription: not dropped silently.
     expect((await offSubs.get(weekly)).last_run).toMatchObject({ status: 'failed' });
+
+    // A message waiting for its retry when the server stops is marked failed at the next start, with why.
+    const down = new Mailer(tmp.db, store, { from: 'monitor@edu.example.ru', send: () => Promise.reject(new Error('421 сервер перегружен')), retryDelaysMs: [3_600_000] });
+    const sent = await down.send({ kind: 'test', to: ['koord@edu.example.ru'], subject: 'Проверка', text: '—' });
+    expect(sent.status).toBe('failed');
+    expect(await down.abandonPending()).toBe(1);
+    const [row] = (await down.outbox(1));
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, error: '421 сервер перегружен; сервер остановлен до повторной попытки' });
   });
 
   it('alerts the coordinator once a day with what went stale, was held or became overdue since the last digest', async () => {
