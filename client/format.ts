@@ -119,6 +119,11 @@ export function formatOutOf(part: number | null | undefined, whole: number | nul
  */
 export function formatDateTime(timestamp: string | null | undefined): string {
   if (!timestamp) return EMPTY;
+  // A moment with an offset of its own («…+03:00») is brought to UTC first; the rest are UTC wall clocks.
+  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?[+-]\d{2}:?\d{2}$/.test(timestamp)) {
+    const moment = new Date(timestamp);
+    if (!Number.isNaN(moment.getTime())) timestamp = moment.toISOString();
+  }
   const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(timestamp);
   if (!match) return formatDate(timestamp);
   const [, year, month, day, hour, minute, second = '0'] = match;

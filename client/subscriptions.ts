@@ -3,43 +3,10 @@
  * `/api/mail/outbox`, and how their values read in Russian. No DOM here: the section itself is
  * drawn by client/pages/operations.ts like the page's other sections.
  */
-import { formatDateTime } from './format.ts';
 
-export interface Choice {
-  key: string;
-  title: string;
-}
+import type { Audience, Choice, LastRun, Subscription } from '../shared/subscriptions.ts';
 
-export type Audience = 'coordinator' | 'region';
-export type ReportFormat = 'summary' | 'summary_xlsx' | 'xlsx' | 'pdf' | 'both';
-
-export interface LastRun {
-  at: string;
-  status: 'sent' | 'failed';
-  message: string | null;
-}
-
-export interface Subscription {
-  id: number;
-  name: string;
-  /** Empty: the report's standard set of indicators. */
-  metrics: string[];
-  /** Empty: all organizations. */
-  orgs: string[];
-  type: string | null;
-  /** A key of `periods`. */
-  period: string;
-  format: ReportFormat;
-  audience: Audience;
-  recipients: string[];
-  cron: string;
-  /** The schedule in Russian words («В 08:00, только в понедельник»). */
-  cron_text: string;
-  /** ISO moment of the next delivery; null when the schedule never fires again. */
-  next_run: string | null;
-  last_run: LastRun | null;
-  created_at: string;
-}
+export type { Audience, Choice, LastRun, ReportFormat, SendResult, Subscription } from '../shared/subscriptions.ts';
 
 /** `GET /api/subscriptions`. */
 export interface SubscriptionList {
@@ -70,14 +37,6 @@ export interface CronPreview {
   text: string;
   /** The next runs (ISO moments). */
   next: string[];
-}
-
-/** `POST /api/subscriptions/:id/send`. */
-export interface SendResult {
-  status: 'sent' | 'failed';
-  message: string | null;
-  /** The moment the report's figures are of. */
-  as_of: string;
 }
 
 export interface OutboxMessage {
@@ -120,19 +79,6 @@ export function splitAddresses(text: string): string[] {
 /** Organization codes separated by commas, semicolons or new lines (a code may hold a space) — without blanks and repeats. */
 export function splitCodes(text: string): string[] {
   return splitBy(text, /[\n,;]+/);
-}
-
-/**
- * A moment of the API → "дд.мм.гггг чч:мм" in the browser's time zone. `formatDateTime` reads
- * the wall clock as UTC (right for "…Z" and DuckDB's timestamps); a moment with another offset
- * ("…+03:00") is brought to UTC first.
- */
-export function formatMoment(moment: string | null | undefined): string {
-  if (moment && /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?[+-]\d{2}:?\d{2}$/.test(moment)) {
-    const date = new Date(moment);
-    if (!Number.isNaN(date.getTime())) return formatDateTime(date.toISOString());
-  }
-  return formatDateTime(moment);
 }
 
 /** «Учебный год по день отправки, книга Excel (XLSX), для региона»: what a subscription sends (the lists' titles, first letter capital). */

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
 import { passwordProblem } from './auth/secrets.ts';
+import { isEmail } from './mail/address.ts';
 import { z } from 'zod';
 
 /** A whole number in [min, max] read from the environment, with one Russian message for every way it can be wrong. */
@@ -95,7 +96,7 @@ const schema = z
     ALERT_EMAILS: z
       .string()
       .transform((s) => s.split(/[,;\s]+/).filter(Boolean))
-      .refine((a) => a.every((x) => /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/.test(x)), { error: 'ожидаются адреса электронной почты через запятую' })
+      .refine((a) => a.every(isEmail), { error: 'ожидаются адреса электронной почты через запятую' })
       .optional(),
     /** The dashboard's address as recipients reach it (links in messages), e.g. `https://monitor.edu.example.ru`. */
     PUBLIC_URL: z.url({ error: 'ожидается адрес вида https://monitor.example.ru' }).optional(),

@@ -10,6 +10,7 @@ import { AuthStore } from './auth/store.ts';
 import { demoLoginEnabled, trustProxySetting } from './config.ts';
 import { MetricCache } from './metrics/cache.ts';
 import { createClientRouter } from './routes/client.ts';
+import { localOrigin } from './routes/report.ts';
 import { writeBack } from './google/writeback.ts';
 import { createSource, openConfigured, writerFromConfig } from './startup.ts';
 import { finishedRuns, realDataSince } from './sync/state.ts';
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
     // Chromium prints a delivery's PDF from this server's own `/report`.
-    subscriptions.setOrigin(`http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`);
+    subscriptions.setOrigin(localOrigin(config.HOST, port));
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
     const from = realSince !== null ? 'не настроен, показаны сохранённые данные' : source.description;
     log(`Наставничество: мониторинг — http://${host}:${port}/ (источник данных: ${from})`);

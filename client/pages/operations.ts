@@ -21,7 +21,6 @@ import {
   AUDIENCES,
   DEFAULT_CRON,
   OUTBOX_STATUS,
-  formatMoment,
   lastRunText,
   splitAddresses,
   splitCodes,
@@ -523,10 +522,10 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         'td',
         {},
         s.cron_text,
-        h('span', { className: 'sub-detail' }, s.next_run ? `следующая: ${formatMoment(s.next_run)}` : 'больше не запланирована'),
+        h('span', { className: 'sub-detail' }, s.next_run ? `следующая: ${formatDateTime(s.next_run)}` : 'больше не запланирована'),
       ),
       s.last_run
-        ? h('td', { className: s.last_run.status === 'failed' ? 'sub-failed' : '' }, formatMoment(s.last_run.at), h('span', { className: 'sub-detail' }, last))
+        ? h('td', { className: s.last_run.status === 'failed' ? 'sub-failed' : '' }, formatDateTime(s.last_run.at), h('span', { className: 'sub-detail' }, last))
         : cell('ещё не отправлялась'),
       h('td', { className: 'sub-actions' }, edit, sendNow, remove),
     );
@@ -543,7 +542,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
             saySubscriptions(await errorText(response), true);
           } else {
             const result = (await response.json()) as SendResult;
-            if (result.status === 'sent') saySubscriptions(`Рассылка «${s.name}» отправлена: отчёт по данным на ${formatMoment(result.as_of)}.`);
+            if (result.status === 'sent') saySubscriptions(`Рассылка «${s.name}» отправлена: отчёт по данным на ${formatDateTime(result.as_of)}.`);
             else saySubscriptions(`Рассылка «${s.name}» не отправлена${result.message ? `: ${result.message}` : '.'}`, true);
           }
         } catch {
@@ -664,7 +663,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         preview.dataset.state = 'ok';
         preview.replaceChildren(
           h('span', { className: 'sub-preview__text' }, answer.text),
-          h('span', { className: 'sub-detail' }, answer.next.length ? `Ближайшие отправки: ${answer.next.map(formatMoment).join('; ')}.` : 'По этому расписанию отправок больше не будет.'),
+          h('span', { className: 'sub-detail' }, answer.next.length ? `Ближайшие отправки: ${answer.next.map(formatDateTime).join('; ')}.` : 'По этому расписанию отправок больше не будет.'),
         );
       } catch (e) {
         if (isAbortError(e)) return;
@@ -767,7 +766,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
           h(
             'tr',
             { attrs: { 'data-mail': String(m.id), 'data-kind': m.kind } },
-            cell(formatMoment(m.at)),
+            cell(formatDateTime(m.at)),
             h('td', { className: 'sub-recipients' }, m.to.join(', ') || '—'),
             cell(m.subject),
             cell(OUTBOX_STATUS[m.status] ?? m.status, m.status === 'failed' ? 'sub-failed' : undefined),

@@ -231,8 +231,8 @@ export interface DbOptions {
   memoryLimit?: string;
 }
 
-/** A catalog's name quoted for SQL (the names are the program's own: the file's, a snapshot's). */
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+/** A name (table, column, catalog) quoted for SQL: the names are the program's own, never input. */
+export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** A moment as the text a TIMESTAMP column takes (UTC, `YYYY-MM-DD HH:MM:SS.mmm`). */
 export const isoTs = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');
@@ -298,7 +298,7 @@ export class Db {
     const c = await this.metric.acquire(signal);
     if (catalog !== undefined) {
       try {
-        await c.run(`USE ${ident(catalog)}`);
+        await c.run(`USE ${quoteIdent(catalog)}`);
       } catch (e) {
         this.metric.release(c);
         throw e;
@@ -342,7 +342,7 @@ export class Db {
   private async recover(c: DuckDBConnection, switched: boolean): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        if (switched) await c.run(`USE ${ident(this.catalog)}`);
+        if (switched) await c.run(`USE ${quoteIdent(this.catalog)}`);
         else await readRows(c, 'SELECT 1 AS ok');
         this.metric.release(c);
         return;

@@ -24,7 +24,7 @@
  */
 import { TABS, type TabDecl, type TabKey } from '../contract/index.ts';
 import type { CellValue, SyncChanges, TabChanges } from '../../shared/changes.ts';
-import type { Db, Writer } from './db.ts';
+import { quoteIdent, type Db, type Writer } from './db.ts';
 
 /** A tab's table and its content columns (schema.ts `dbColumns`: all but org, row_no, run_id). */
 export interface HistoryTab {
@@ -32,7 +32,7 @@ export interface HistoryTab {
   columns: readonly string[];
 }
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quote = quoteIdent;
 
 /** The versions table of a tab: its columns (schema.ts `tableDdl`), then these. */
 export const versionsTable = (key: string) => `${key}_versions`;
@@ -493,7 +493,7 @@ export interface StateAlert {
  * (read from the history of `org_state`): what the coordinator has not been told yet.
  */
 export async function staleSince(db: Db, run: number): Promise<StateAlert[]> {
-  const main = `"${db.catalog.replaceAll('"', '""')}"`;
+  const main = quote(db.catalog);
   const rows = await db.query(
     `WITH before AS (${stateAsOf('org_state', main, run)})
      SELECT s.org, o.name, s.last_status AS status, s.last_message AS message, s.last_status = 'held' AS held

@@ -17,7 +17,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TABS } from '../contract/index.ts';
-import type { Db } from './db.ts';
+import { quoteIdent, type Db } from './db.ts';
 import { buildFactsOn } from './facts.ts';
 import { STATE_TABLES, stateAsOf, tabAsOf } from './history.ts';
 import { historyTab } from './schema.ts';
@@ -34,7 +34,7 @@ interface Entry {
   lastUsed: number;
 }
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quote = quoteIdent;
 let sequence = 0;
 
 export class Snapshots {

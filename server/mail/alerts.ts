@@ -8,6 +8,7 @@
  * always against the sync the last digest was measured at). ALERT_EMAILS names the recipients;
  * without them (or without mail) alerts are off, and the operations page says so.
  */
+import { ruDate } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { staleSince, type StateAlert } from '../db/history.ts';
 import { sqlOf } from '../db/queries.ts';
@@ -88,7 +89,7 @@ export class Alerts {
       await this.deps.db.write((w) => w.run(q('alerts_set'), { run: String(run), day: null }));
       return null;
     }
-    await this.deps.mailer.send({ kind: 'alert', to: [...this.deps.recipients], subject: `Наставничество: требует внимания — ${today.split('-').reverse().join('.')}`, text: this.text(d, run) });
+    await this.deps.mailer.send({ kind: 'alert', to: [...this.deps.recipients], subject: `Наставничество: требует внимания — ${ruDate(today)}`, text: this.text(d, run) });
     await this.deps.db.write((w) => w.run(q('alerts_set'), { run: String(run), day: today }));
     return d;
   }

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { AuthStore, Principal } from '../auth/store.ts';
 import { isoTs, type Db, type Row } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
+import { ruDate } from '../contract/index.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { resolveAsOf } from '../metrics/asof.ts';
 import type { MetricCache } from '../metrics/cache.ts';
@@ -25,6 +26,8 @@ import { METRICS, metricDef, parseParams, type MetricParams } from '../metrics/m
 import { exportWorkbook } from '../routes/export.ts';
 import { printReportPdf } from '../routes/report.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
+import { isEmail } from './address.ts';
+import type { ReportFormat, SendResult, Subscription } from '../../shared/subscriptions.ts';
 import type { Attachment, Mailer } from './mailer.ts';
 
 const q = (name: string) => sqlOf(`mail/store#${name}`);
@@ -46,8 +49,7 @@ export const FORMATS = [
   { key: 'xlsx', title: 'книга Excel (XLSX)' },
   { key: 'pdf', title: 'полный отчёт для печати (PDF)' },
   { key: 'both', title: 'книга Excel (XLSX) и полный отчёт (PDF)' },
-] as const;
-type Format = (typeof FORMATS)[number]['key'];
+] as const satisfies readonly { key: ReportFormat; title: string }[];
 
 /** The period a rule gives on `day` (`YYYY-MM-DD`). */
 export function periodOf(rule: PeriodRule, day: string): { from: string; to: string } {
@@ -69,7 +71,6 @@ export function periodOf(rule: PeriodRule, day: string): { from: string; to: str
   }
 }
 
-const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 
 /** A cron schedule's Russian reading and its next times after `from`; a 400 in Russian when it is none. */
 export async function cronPreview(expr: string, from: Date, count = 3, timezone?: string): Promise<{ text: string; next: string[] }> {
@@ -106,24 +107,13 @@ const bodySchema = z.object({
   orgs: listOf('организации', 2000).default([]),
   type: z.string().trim().max(100).nullable().optional(),
   period: z.enum(PERIODS.map((p) => p.key) as [PeriodRule, ...PeriodRule[]], { error: `период: допустимые значения — ${PERIODS.map((p) => p.key).join(', ')}` }),
-  format: z.enum(FORMATS.map((f) => f.key) as [Format, ...Format[]], { error: `формат: допустимые значения — ${FORMATS.map((f) => f.key).join(', ')}` }).default('summary'),
+  format: z.enum(FORMATS.map((f) => f.key) as [ReportFormat, ...ReportFormat[]], { error: `формат: допустимые значения — ${FORMATS.map((f) => f.key).join(', ')}` }).default('summary'),
   audience: z.enum(['coordinator', 'region'], { error: 'получатель: допустимые значения — coordinator (координатор), region (регион)' }),
   recipients: listOf('адреса', 50),
   cron: z.string({ error: 'расписание: ожидается выражение cron' }).trim().min(1, 'расписание: укажите, когда отправлять (cron, например 0 8 * * 1)').max(100),
 });
 
 export type SubscriptionInput = z.infer<typeof bodySchema>;
-
-/** A subscription as the API shows it. */
-export interface Subscription extends SubscriptionInput {
-  id: number;
-  type: string | null;
-  cron_text: string;
-  next_run: string | null;
-  last_run: { at: string; status: 'sent' | 'failed'; message: string | null } | null;
-  created_at: string;
-  created_by: string;
-}
 
 /** Validates a subscription's body: Russian 400 naming the field. */
 export async function parseSubscription(body: unknown): Promise<SubscriptionInput> {
@@ -134,7 +124,7 @@ export async function parseSubscription(body: unknown): Promise<SubscriptionInpu
     if (!METRICS.some((x) => x.name === m)) throw badRequest(`показатели: «${m}» — нет такого показателя; доступны: ${METRICS.map((x) => x.name).join(', ')}`);
   }
   if (s.recipients.length === 0) throw badRequest('адреса: укажите хотя бы один адрес электронной почты');
-  for (const a of s.recipients) if (!EMAIL.test(a)) throw badRequest(`адреса: «${a.slice(0, 80)}» — не адрес электронной почты`);
+  for (const a of s.recipients) if (!isEmail(a)) throw badRequest(`адреса: «${a.slice(0, 80)}» — не адрес электронной почты`);
   await cronPreview(s.cron, new Date(), 1);
   // The same checks as a metric's own parameters (type, organization codes).
   parseParams({ org: s.orgs, ...(s.type ? { type: s.type } : {}) }, new Date());
@@ -143,15 +133,6 @@ export async function parseSubscription(body: unknown): Promise<SubscriptionInpu
 
 /** What a delivery sends when it names no indicators: the report's sections. */
 const DEFAULT_METRICS: readonly string[] = SECTION_METRICS;
-
-const ru = (day: string) => day.split('-').reverse().join('.');
-
-export interface DeliveryOutcome {
-  status: 'sent' | 'failed';
-  message: string | null;
-  /** The moment the figures stand at (the `as_of` of the attachments). */
-  as_of: string;
-}
 
 export interface SubscriptionDeps {
   db: Db;
@@ -209,9 +190,9 @@ export class Subscriptions {
       metrics: JSON.parse(String(r.metrics)) as string[],
       orgs: JSON.parse(String(r.orgs)) as string[],
       type: r.type === null ? null : String(r.type),
-      period: String(r.period) as PeriodRule,
-      format: String(r.format) as SubscriptionInput['format'],
-      audience: String(r.audience) as SubscriptionInput['audience'],
+      period: String(r.period),
+      format: String(r.format) as ReportFormat,
+      audience: String(r.audience) as Subscription['audience'],
       recipients: JSON.parse(String(r.recipients)) as string[],
       cron,
       cron_text: cronText,
@@ -268,11 +249,11 @@ export class Subscriptions {
    * finished sync), attachments as its format says. The outcome is stored with it; the message
    * goes through the outbox (retried in the background when the first attempt fails).
    */
-  async deliver(id: number): Promise<DeliveryOutcome> {
+  async deliver(id: number): Promise<SendResult> {
     const sub = await this.get(id);
     const at = this.now();
     const moment = at.toISOString();
-    let outcome: DeliveryOutcome;
+    let outcome: SendResult;
     try {
       if (!this.deps.mailer.status.enabled) throw new Error(this.deps.mailer.status.reason ?? 'почта выключена');
       const { attachments, text, subject } = await this.compose(sub, at);
@@ -293,7 +274,7 @@ export class Subscriptions {
   private async compose(sub: Subscription, at: Date): Promise<{ attachments: Attachment[]; text: string; subject: string }> {
     const day = isoDay(at);
     const asOf = await resolveAsOf(this.deps.db, at.toISOString());
-    const period = periodOf(sub.period, day);
+    const period = periodOf(sub.period as PeriodRule, day);
     const base = parseParams({ from: period.from, to: period.to, org: sub.orgs, ...(sub.type ? { type: sub.type } : {}) }, at);
     const params: MetricParams = { ...base, grain: null, as_of: { asked: at.toISOString(), run: asOf.run, finished_at: asOf.finished_at } };
     // Who the figures are for: a region delivery has the region's rights (aggregates only).
@@ -316,14 +297,14 @@ export class Subscriptions {
     const link = this.deps.publicUrl ? `\n\nПанель мониторинга: ${this.deps.publicUrl.replace(/\/$/, '')}/?from=${params.from}&to=${params.to}&as_of=${encodeURIComponent(at.toISOString())}` : '';
     const text =
       `Рассылка «${sub.name}» (№ ${sub.id}).\n\n` +
-      `Период: с ${ru(params.from)} по ${ru(params.to)} (${PERIODS.find((p) => p.key === sub.period)!.title}).\n` +
+      `Период: с ${ruDate(params.from)} по ${ruDate(params.to)} (${PERIODS.find((p) => p.key === sub.period)!.title}).\n` +
       `Данные на ${at.toISOString().replace('T', ' ').slice(0, 16)} UTC: синхронизация № ${asOf.run}, завершена ${asOf.finished_at} UTC; ` +
       `те же числа даёт выгрузка с параметром as_of=${at.toISOString()}.\n` +
       `Организации: ${sub.orgs.length ? sub.orgs.join(', ') : 'все'}${sub.type ? ` (тип: ${sub.type})` : ''}.\n` +
       `${sub.audience === 'region' ? 'Для региона: только сводные показатели, без персональных данных.\n' : ''}` +
       `Во вложении: ${attachments.map((a) => a.filename).join(', ')}.${link}\n\n` +
       `Письмо отправлено автоматически системой «Наставничество: мониторинг». Изменить или отключить рассылку может координатор на странице «Синхронизация» → «Рассылки отчётов».`;
-    return { attachments, text, subject: `Наставничество: ${sub.name} — ${ru(day)}` };
+    return { attachments, text, subject: `Наставничество: ${sub.name} — ${ruDate(day)}` };
   }
 
   /**

@@ -9,9 +9,12 @@ import type { Db, Row, SqlParam } from '../db/db.ts';
 import { snapshotsOf } from '../db/snapshot.ts';
 import { HISTORY_FROM_KEY } from '../db/history.ts';
 import { sqlOf } from '../db/queries.ts';
+import { lastRunId } from '../sync/state.ts';
+import { ruDate } from '../contract/index.ts';
 import { badRequest } from '../http/errors.ts';
 import { one } from './params.ts';
-import { parseParams, type MetricParams } from './parameters.ts';
+import { parseComparison, parseParams, type MetricParams } from './parameters.ts';
+import type { Period } from '../../shared/compare.ts';
 import { addDays, isoDay } from './period.ts';
 
 export interface AsOf {
@@ -26,8 +29,6 @@ export interface AsOf {
 export interface ResolvedAsOf extends AsOf {
   /** No sync has started since: the live tables hold exactly its data. */
   latest: boolean;
-  /** The day the figures stand at (`YYYY-MM-DD`): the default period is the academic year containing it. */
-  day: string;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -43,8 +44,7 @@ interface AsOfName {
 const AS_OF: AsOfName = { name: 'as_of (на дату)', prefix: '' };
 const CMP_AS_OF: AsOfName = { name: 'cmp_as_of (данные сравнения на дату)', prefix: 'сравнение: ' };
 
-const ru = (day: string) => day.split('-').reverse().join('.');
-const ruMoment = (ts: string) => `${ru(ts.slice(0, 10))} ${ts.slice(11, 16)} UTC`;
+const ruMoment = (ts: string) => `${ruDate(ts.slice(0, 10))} ${ts.slice(11, 16)} UTC`;
 
 /** The instant `as_of` stands for, as a TIMESTAMP text (UTC), and its day; a 400 in Russian when it is none. */
 export function asOfMoment(text: string, param = AS_OF): { until: string; inclusive: boolean; day: string } {
@@ -66,6 +66,16 @@ export function asOfMoment(text: string, param = AS_OF): { until: string; inclus
   return { until: at.replace('T', ' ').replace('Z', ''), inclusive: true, day: at.slice(0, 10) };
 }
 
+/**
+ * The day the figures of `as_of` stand at, for a default period or a register's day: its own
+ * day, or today when it lies in the future (a day in the future stands for now).
+ */
+export function asOfDay(text: string, now: Date): string {
+  const day = asOfMoment(text).day;
+  const today = isoDay(now);
+  return day < today ? day : today;
+}
+
 /** `as_of` of a query string (the last one counts), or null when none is given. */
 export function asOfParam(query: Record<string, unknown>): string | null {
   const v = one(query.as_of);
@@ -81,9 +91,9 @@ export function asOfParam(query: Record<string, unknown>): string | null {
  * this version of the program, or of real data after the demo).
  */
 export async function resolveAsOf(db: Db, text: string, param = AS_OF): Promise<ResolvedAsOf> {
-  const { until, inclusive, day } = asOfMoment(text, param);
+  const { until, inclusive } = asOfMoment(text, param);
   const [row] = await db.query(sqlOf('lists/as_of'), { until, inclusive, key: HISTORY_FROM_KEY });
-  const shown = DAY.test(text) ? ru(text) : ruMoment(until);
+  const shown = DAY.test(text) ? ruDate(text) : ruMoment(until);
   if (row?.run === null || row?.run === undefined) {
     throw badRequest(
       param.prefix +
@@ -99,7 +109,7 @@ export async function resolveAsOf(db: Db, text: string, param = AS_OF): Promise<
       `${param.prefix}данные на ${shown} не сохранились: история данных ведётся с синхронизации № ${from}${row.from_finished ? ` (${ruMoment(String(row.from_finished))})` : ''}; выберите более позднюю дату`,
     );
   }
-  return { asked: text, run, finished_at: String(row.run_finished), latest: Number(row.last_run) === run, day };
+  return { asked: text, run, finished_at: String(row.run_finished), latest: Number(row.last_run) === run };
 }
 
 /**
@@ -109,11 +119,8 @@ export async function resolveAsOf(db: Db, text: string, param = AS_OF): Promise<
 export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, now: Date): Promise<MetricParams> {
   const text = asOfParam(query);
   if (text === null) return parseParams(query, now);
-  asOfMoment(text);
   const r = await resolveAsOf(db, text);
-  // A day in the future stands for now: its default period is today's academic year.
-  const day = r.day < isoDay(now) ? r.day : isoDay(now);
-  const params = parseParams(query, new Date(`${day}T12:00:00Z`));
+  const params = parseParams(query, new Date(`${asOfDay(text, now)}T12:00:00Z`));
   return { ...params, as_of: { asked: r.asked, run: r.run, finished_at: r.finished_at } };
 }
 
@@ -125,20 +132,40 @@ export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, no
 export async function queryAsOf(db: Db, asOf: string | null, sql: string, params: Record<string, SqlParam>): Promise<{ rows: Row[]; as_of: AsOf | null }> {
   if (asOf === null) return { rows: await db.query(sql, params), as_of: null };
   const r = await resolveAsOf(db, asOf);
-  const as_of = { asked: r.asked, run: r.run, finished_at: r.finished_at };
-  if (r.latest) {
-    const version = db.dataVersion;
-    const rows = await db.query(sql, params);
-    if (db.dataVersion === version) return { rows, as_of };
-  }
-  return { rows: await snapshotsOf(db).use(r.run, (catalog) => db.metricQuery(sql, params, undefined, catalog)), as_of };
+  const rows = await atRun(db, r.run, (catalog) => (catalog === undefined ? db.query(sql, params) : db.metricQuery(sql, params, undefined, catalog)), r.latest);
+  return { rows, as_of: { asked: r.asked, run: r.run, finished_at: r.finished_at } };
 }
 
 /**
- * The base of a comparison as of another date (`cmp_as_of`, issue #20 part 4: two `as_of`
- * dates side by side), resolved; null when none is asked for.
+ * Runs `read` over the data of sync `run`: the live tables when no sync has started since
+ * (`latest`, when the caller knows it; else asked now) — read again over the snapshot when a
+ * sync changed them meanwhile — otherwise the snapshot of that sync (db/snapshot.ts). The one
+ * way the metrics (cache.ts) and the lists (queryAsOf) read a past sync's data.
  */
-export async function parseBaseAsOf(db: Db, query: Record<string, unknown>): Promise<AsOf | null> {
+export async function atRun<T>(db: Db, run: number, read: (catalog: string | undefined) => Promise<T>, latest?: boolean): Promise<T> {
+  const version = db.dataVersion;
+  if (latest ?? (await lastRunId(db)) === run) {
+    const out = await read(undefined);
+    if (db.dataVersion === version) return out;
+  }
+  return snapshotsOf(db).use(run, read);
+}
+
+/**
+ * The base of a comparison (issue #20, part 4), or null when none is asked for: another period
+ * (`cmp_from`…`cmp_to`) as of the same date as `current`, the same period as of another date
+ * (`cmp_as_of`: two `as_of` dates side by side), or both.
+ */
+export async function parseComparisonAsOf(db: Db, query: Record<string, unknown>, current: MetricParams): Promise<Period | null> {
+  const period = parseComparison(query);
+  const other = await parseBaseAsOf(db, query);
+  if (period === null && other === null) return null;
+  const asOf = other ?? current.as_of;
+  return { ...(period ?? { from: current.from, to: current.to }), ...(asOf ? { as_of: asOf } : {}) };
+}
+
+/** `cmp_as_of` resolved; null when none is asked for. */
+async function parseBaseAsOf(db: Db, query: Record<string, unknown>): Promise<AsOf | null> {
   const v = one(query.cmp_as_of);
   if (v === undefined || v === '') return null;
   if (typeof v !== 'string') throw badRequest(`неверный параметр ${CMP_AS_OF.name}: ${FORMAT}`);

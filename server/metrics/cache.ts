@@ -25,8 +25,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Db } from '../db/db.ts';
-import { snapshotsOf } from '../db/snapshot.ts';
-import { lastRunId } from '../sync/state.ts';
+import { atRun } from './asof.ts';
 import {
   DEFAULT_METRIC_TIMEOUT_MS,
   DEFAULT_PER_OWNER,
@@ -221,26 +220,12 @@ export class MetricCache {
     // The parts (overview's metrics) run under the same deadline and inside this computation's slot.
     const part: MetricRequest = { deadline, owner: null };
     const via = (n: string, p: MetricParams) => this.rows(n, p, part);
-    const result = await this.computeAsOf(params, (catalog) => runMetric(this.db, name, params, via, { signal: deadline.signal, catalog }));
+    const run = (catalog: string | undefined) => runMetric(this.db, name, params, via, { signal: deadline.signal, catalog });
+    // As of a past sync: its data (the live tables, or its snapshot: asof.ts atRun).
+    const result = params.as_of ? await atRun(this.db, params.as_of.run, run) : await run(undefined);
     const json = Buffer.from(JSON.stringify(result), 'utf8');
     const etag = `"${createHash('sha1').update(json).digest('base64url')}"`;
     return { gzip: await gzipAsync(json, { level: GZIP_LEVEL }), etag };
-  }
-
-  /**
-   * Runs a computation over the data its parameters ask for: the live tables, or — `as_of` a
-   * sync some other has started since — the snapshot of that sync's data (db/snapshot.ts). When
-   * a sync changed the live tables during a live computation, it runs again over the snapshot.
-   */
-  private async computeAsOf<T>(params: MetricParams, run: (catalog: string | undefined) => Promise<T>): Promise<T> {
-    const asOf = params.as_of;
-    if (!asOf) return run(undefined);
-    const version = this.db.dataVersion;
-    if ((await lastRunId(this.db)) === asOf.run) {
-      const out = await run(undefined);
-      if (this.db.dataVersion === version) return out;
-    }
-    return snapshotsOf(this.db).use(asOf.run, (catalog) => run(catalog));
   }
 
   private evict(): void {

@@ -11,8 +11,8 @@ import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
 import { principalKey } from '../metrics/limits.ts';
-import { METRICS, metricDef, parseComparison, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
-import { parseBaseAsOf, parseParamsAsOf } from '../metrics/asof.ts';
+import { METRICS, metricDef, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
+import { parseComparisonAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 import { COMPARABLE_METRICS, type ComparedRow, type Period } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
@@ -59,12 +59,7 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     const defs = names.map(metricDef);
     const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     // cmp_from…cmp_to: each indicator also against that period (sheets «Сравн. …»).
-    const period = parseComparison(query);
-    const baseAsOf = await parseBaseAsOf(deps.db, query);
-    const base =
-      period === null && baseAsOf === null
-        ? null
-        : { ...(period ?? { from: parsed.from, to: parsed.to }), ...(baseAsOf ? { as_of: baseAsOf } : parsed.as_of ? { as_of: parsed.as_of } : {}) };
+    const base = await parseComparisonAsOf(deps.db, query, parsed);
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
     await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);

@@ -10,11 +10,11 @@ import { badRequest } from '../http/errors.ts';
 import { acceptsGzip, gzipEtag } from '../http/gzip.ts';
 import { toCsv } from '../export/csv.ts';
 import { principalKey } from '../metrics/limits.ts';
-import { METRICS, allColumns, metricDef, metricInfo, parseComparison } from '../metrics/metrics.ts';
+import { METRICS, allColumns, metricDef, metricInfo } from '../metrics/metrics.ts';
 import { COMPARABLE_METRICS, comparedColumns } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { answerJson, type MetricCache } from '../metrics/cache.ts';
-import { parseBaseAsOf, parseParamsAsOf } from '../metrics/asof.ts';
+import { parseComparisonAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
   const r = Router();
@@ -32,11 +32,9 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const query = req.query as Record<string, unknown>;
     const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     if (parsed.grain === 'month') throw badRequest('сравнение периодов — по периодам целиком, без grain=month');
-    const period = parseComparison(query);
-    const baseAsOf = await parseBaseAsOf(deps.db, query);
-    if (period === null && baseAsOf === null) throw badRequest('укажите период сравнения (cmp_from и cmp_to) или дату данных для сравнения (cmp_as_of)');
     // Two dates of the same period: only cmp_as_of; two periods: cmp_from…cmp_to (as of the same date, or cmp_as_of).
-    const base = { ...(period ?? { from: parsed.from, to: parsed.to }), ...(baseAsOf ? { as_of: baseAsOf } : parsed.as_of ? { as_of: parsed.as_of } : {}) };
+    const base = await parseComparisonAsOf(deps.db, query, parsed);
+    if (base === null) throw badRequest('укажите период сравнения (cmp_from и cmp_to) или дату данных для сравнения (cmp_as_of)');
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));

@@ -18,7 +18,7 @@ import type { MetricColumn, Unit } from '../metrics/metrics.ts';
 import { isoDate } from '../metrics/params.ts';
 import { isoDay } from '../metrics/period.ts';
 import { sqlOf } from '../db/queries.ts';
-import { asOfMoment, asOfParam, queryAsOf } from '../metrics/asof.ts';
+import { asOfDay, asOfParam, queryAsOf } from '../metrics/asof.ts';
 
 const sql = (name: string) => sqlOf(`registry/${name}`);
 
@@ -103,8 +103,7 @@ export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
       const requested = q.org === undefined ? [] : Array.isArray(q.org) ? q.org : [q.org];
       const asOf = asOfParam(req.query as Record<string, unknown>);
       // As of a past sync: its rows, on its day unless another day is asked for.
-      const today = isoDay(deps.now());
-      const on = q.date ?? (asOf === null ? today : [asOfMoment(asOf).day, today].sort()[0]!);
+      const on = q.date ?? (asOf === null ? isoDay(deps.now()) : asOfDay(asOf, deps.now()));
       const orgs = scopeOrgs(p, requested.map((o) => o.trim()).filter(Boolean));
       const { rows, as_of } = await queryAsOf(deps.db, asOf, text, { on, orgs, type: q.type?.trim() || null });
       if (q.format === 'csv') {

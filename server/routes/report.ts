@@ -31,14 +31,21 @@ export const CHROMIUM_ARGS = [
 const READY_TIMEOUT_MS = 60_000;
 
 const unavailable = (message: string) => new HttpError(503, 'pdf_unavailable', message);
+const noChromium = () =>
+  unavailable('PDF-отчёт недоступен: на сервере не установлен Chromium (/usr/bin/chromium). Откройте «Отчёт для печати» и распечатайте его из браузера.');
 
 /** The address this request came in on, so the browser asks this very server for `/report`. */
 export function selfOrigin(socket: Socket): string {
-  let address = socket.localAddress ?? '127.0.0.1';
+  return localOrigin(socket.localAddress ?? '127.0.0.1', socket.localPort ?? 0);
+}
+
+/** The address this server answers on for a browser on the same machine (a wildcard listen address is the loopback). */
+export function localOrigin(listenAddress: string, port: number): string {
+  let address = listenAddress;
   if (address.startsWith('::ffff:')) address = address.slice('::ffff:'.length);
   if (address === '0.0.0.0' || address === '::') address = '127.0.0.1';
   const host = address.includes(':') ? `[${address}]` : address;
-  return `http://${host}:${socket.localPort}`;
+  return `http://${host}:${port}`;
 }
 
 /** One PDF at a time in the process (the report route and the mailed deliveries): a Chromium is heavy. */
@@ -66,9 +73,7 @@ export async function printReportPdf(o: { origin: string; principal: Principal; 
 
 async function printOnce(o: { origin: string; principal: Principal; store: AuthDeps['store']; params: MetricParams; summary?: boolean }): Promise<Buffer> {
   const { origin, principal, params } = o;
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw unavailable('PDF-отчёт недоступен: на сервере не установлен Chromium (/usr/bin/chromium). Откройте «Отчёт для печати» и распечатайте его из браузера.');
-  }
+  if (!existsSync(CHROMIUM_PATH)) throw noChromium();
   let playwright: typeof import('playwright-core');
   try {
     playwright = await import('playwright-core');
@@ -128,9 +133,7 @@ export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
     const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     const principal = who(res);
     const params = { ...parsed, org: scopeOrgs(principal, parsed.org) };
-    if (!existsSync(CHROMIUM_PATH)) {
-      throw unavailable('PDF-отчёт недоступен: на сервере не установлен Chromium (/usr/bin/chromium). Откройте «Отчёт для печати» и распечатайте его из браузера.');
-    }
+    if (!existsSync(CHROMIUM_PATH)) throw noChromium();
     if (printingNow()) {
       res.set('Retry-After', '10');
       throw new HttpError(503, 'busy', 'Сервер уже готовит другой PDF-отчёт; повторите запрос через несколько секунд.');

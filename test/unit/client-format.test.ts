@@ -3,12 +3,22 @@
  * URL. The page itself is tested in Chromium (test/e2e/engagement-page.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { EMPTY, formatDate, formatInteger, formatNumber, formatPercent } from '../../client/format.ts';
+import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, formatPercent } from '../../client/format.ts';
 import { cellText } from '../../client/changes.ts';
 import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery, yearEarlier } from '../../client/filters.ts';
 
 /** Output uses no-break spaces; compare as the user reads it. */
 const plain = (text: string) => text.replace(/\u00a0/g, ' ');
+
+describe('times', () => {
+  it('reads a UTC wall clock (DuckDB, «Z») and brings a moment with its own offset to UTC (this project runs in UTC)', () => {
+    expect(formatDateTime('2025-05-14 20:00:00')).toBe('14.05.2025 20:00');
+    expect(formatDateTime('2025-05-14T20:00:00.000Z')).toBe('14.05.2025 20:00');
+    // 20:00 at +03:00 is 17:00 UTC.
+    expect(formatDateTime('2025-05-14T20:00:00+03:00')).toBe('14.05.2025 17:00');
+    expect(formatDateTime(null)).toBe(EMPTY);
+  });
+});
 
 describe('Russian formatting', () => {
   it('prints a ratio as a percent with one decimal and a space before the sign', () => {
