@@ -4,19 +4,34 @@
  * drawn by client/pages/operations.ts like the page's other sections.
  */
 
-import type { Audience, Choice, LastRun, Subscription } from '../shared/subscriptions.ts';
+import type { Audience, Choice, LastRun, RemindersStatus, Subscription } from '../shared/subscriptions.ts';
+import { plural } from './format.ts';
 
-export type { Audience, Choice, LastRun, ReportFormat, SendResult, Subscription } from '../shared/subscriptions.ts';
+export type { Audience, Choice, LastRun, RemindersStatus, ReportFormat, SendResult, Subscription } from '../shared/subscriptions.ts';
 
 /** `GET /api/subscriptions`. */
 export interface SubscriptionList {
   mail: { enabled: boolean; reason: string | null; from: string | null };
   /** The coordinator's alerts after each sync (ALERT_EMAILS). */
   alerts?: { enabled: boolean; reason: string | null; recipients: string[] };
+  /** Reminders to schools after each sync (the registry's «E-mail ответственного»). */
+  reminders?: RemindersStatus | null;
   periods: Choice[];
   formats: Choice[];
   metrics: { name: string; title: string }[];
   subscriptions: Subscription[];
+}
+
+
+/** One line on the reminders to schools: on or off and why, how many organizations, the reporting dates. */
+export function remindersText(r: RemindersStatus): string {
+  const orgs = `${r.orgs} ${plural(r.orgs, ['организации', 'организаций', 'организаций'])}`;
+  if (!r.enabled) return `${r.reason ?? 'Напоминания школам выключены.'} Адрес для напоминаний указан у ${orgs} (столбец «E-mail ответственного» реестра).`;
+  const dates = r.reportDates.length
+    ? ` и за ${r.unchangedDays} ${plural(r.unchangedDays, ['день', 'дня', 'дней'])} до отчётной даты (${r.reportDates.map((d) => `${d.slice(3)}.${d.slice(0, 2)}`).join(', ')}), если таблица столько не менялась`
+    : '; напоминаний перед отчётной датой нет (REMINDER_REPORT_DATES не задан)';
+  const out = r.optouts ? `; отписались: ${r.optouts} ${plural(r.optouts, ['адрес', 'адреса', 'адресов'])}` : '';
+  return `Напоминания школам — после синхронизации, не чаще раза в день, на адреса из столбца «E-mail ответственного» реестра (указан у ${orgs}): о новых ошибках в таблице${dates}${out}.`;
 }
 
 /** The body of `POST /api/subscriptions` (a new one) and `POST /api/subscriptions/:id` (a change). */

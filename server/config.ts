@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
 import { passwordProblem } from './auth/secrets.ts';
-import { isEmail } from './mail/address.ts';
+import { isEmail } from './contract/values.ts';
 import { z } from 'zod';
 
 /** A whole number in [min, max] read from the environment, with one Russian message for every way it can be wrong. */
@@ -98,6 +98,32 @@ const schema = z
       .transform((s) => s.split(/[,;\s]+/).filter(Boolean))
       .refine((a) => a.every(isEmail), { error: 'ожидаются адреса электронной почты через запятую' })
       .optional(),
+    /** Reminders to schools (issue #21) at the registry's «E-mail ответственного»: on unless `off` (they also need mail and PUBLIC_URL). */
+    REMINDERS: z.enum(['on', 'off'], { error: 'допустимые значения: on, off' }).default('on'),
+    /**
+     * Reporting dates, day and month, every year (e.g. `20.12, 25.05`): a school whose sheet has not
+     * changed for REMINDER_UNCHANGED_DAYS when one is that near is reminded once; unset = no such reminders.
+     */
+    REMINDER_REPORT_DATES: z
+      .string()
+      .transform((s, ctx) => {
+        const out: string[] = [];
+        for (const part of s.split(/[,;\s]+/).filter(Boolean)) {
+          const m = /^(\d{1,2})\.(\d{1,2})\.?$/.exec(part);
+          const day = Number(m?.[1]);
+          const month = Number(m?.[2]);
+          const last = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+          if (!m || last === undefined || day < 1 || day > last) {
+            ctx.addIssue({ code: 'custom', message: `«${part}» — не день и месяц; ожидаются даты вида 20.12, 25.05 через запятую` });
+            return z.NEVER;
+          }
+          out.push(`${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`);
+        }
+        return [...new Set(out)];
+      })
+      .optional(),
+    /** How long a sheet unchanged before a reporting date earns a reminder, and how near the date must be (days). */
+    REMINDER_UNCHANGED_DAYS: wholeNumber(1, 365, 'дней').default(14),
     /** The dashboard's address as recipients reach it (links in messages), e.g. `https://monitor.edu.example.ru`. */
     PUBLIC_URL: z.url({ error: 'ожидается адрес вида https://monitor.example.ru' }).optional(),
     /** The demo municipality's reference date (YYYY-MM-DD); default: today. */

@@ -18,6 +18,7 @@ import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from
 import { Mailer } from './mail/mailer.ts';
 import { Subscriptions } from './mail/subscriptions.ts';
 import { Alerts } from './mail/alerts.ts';
+import { Reminders } from './mail/reminders.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
@@ -37,12 +38,19 @@ async function main(): Promise<void> {
   await db.write((w) => markInterrupted(w));
   // The coordinator's alerts after each sync (set up with the mail below).
   let alerts: Alerts | null = null;
+  let reminders: Reminders | null = null;
   const sync = (trigger: 'start' | 'schedule' | 'api' | 'school', org?: string) =>
     runSync({ db, source, trigger, staleAfterHours: config.STALE_AFTER_HOURS, historyKeepDays: config.HISTORY_KEEP_DAYS ?? null, ...(org !== undefined ? { only: [org], full: true } : {}) }).then((s) => {
       log(summaryLine(s));
       warm();
       if (writer) void writeBack(db, { writer, summary: s, log }).catch(() => undefined);
       void alerts?.afterSync(s.runId).catch((e: unknown) => log(`Оповещения координатору: ${(e as Error).message}`));
+      void reminders
+        ?.afterSync()
+        .then((sent) => {
+          if (sent.length) log(`Напоминания школам: ${sent.map((r) => r.org).join(', ')}`);
+        })
+        .catch((e: unknown) => log(`Напоминания школам: ${(e as Error).message}`));
       return s;
     });
 
@@ -104,6 +112,16 @@ async function main(): Promise<void> {
   const subscriptions = new Subscriptions({ db, cache: metricCache, mailer, store, publicUrl: config.PUBLIC_URL ?? null });
   log(mailer.status.enabled ? `Почта: отправитель ${config.MAIL_FROM}` : 'Почта выключена (нет SMTP_URL и MAIL_FROM): рассылки отчётов не отправляются.');
   alerts = new Alerts({ db, cache: metricCache, mailer, recipients: config.ALERT_EMAILS ?? [], publicUrl: config.PUBLIC_URL ?? null });
+  reminders = new Reminders({
+    db,
+    mailer,
+    publicUrl: config.PUBLIC_URL ?? null,
+    enabled: config.REMINDERS === 'on',
+    reportDates: config.REMINDER_REPORT_DATES ?? [],
+    unchangedDays: config.REMINDER_UNCHANGED_DAYS,
+    googleSource: config.sourceKind === 'google',
+  });
+  if (reminders.reason === null) log('Напоминания школам: включены (адреса — в столбце «E-mail ответственного» реестра).');
   let ticking = false;
   setInterval(() => {
     if (ticking) return;
@@ -127,6 +145,7 @@ async function main(): Promise<void> {
     trustProxy: trustProxySetting(config),
     subscriptions,
     alerts,
+    reminders,
   });
   const server = app.listen(config.PORT, config.HOST, () => {
     const addr = server.address();

@@ -39,6 +39,9 @@ export const SUMMARY_PATH = '/summary';
 export const HELP_PATH = '/help';
 export const TEMPLATE_PATH = '/template.xlsx';
 
+/** A reminder's «Отписаться» (public: the school's address signs it, issue #21): `?org&email&t`; POST does it (also RFC 8058 one-click). */
+export const UNSUBSCRIBE_PATH = '/unsubscribe';
+
 /** The login form (public; every other page sends an anonymous visitor here with `?next=`). */
 export const LOGIN_PATH = '/login';
 

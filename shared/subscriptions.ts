@@ -48,3 +48,16 @@ export interface SendResult {
   /** The moment the report's figures are of. */
   as_of: string;
 }
+
+/** Reminders to schools (issue #21), as `GET /api/subscriptions` tells them: on or off and why, and their settings. */
+export interface RemindersStatus {
+  enabled: boolean;
+  /** Why they are off (Russian), or null. */
+  reason: string | null;
+  /** Organizations with an address in the registry, and addresses that unsubscribed. */
+  orgs: number;
+  optouts: number;
+  /** Reporting dates, `MM-DD`. */
+  reportDates: string[];
+  unchangedDays: number;
+}

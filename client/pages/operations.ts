@@ -22,6 +22,7 @@ import {
   DEFAULT_CRON,
   OUTBOX_STATUS,
   lastRunText,
+  remindersText,
   splitAddresses,
   splitCodes,
   whatText,
@@ -177,6 +178,8 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
   const mailFrom = h('p', { className: 'ops-hint', id: 'mail-from', hidden: true });
   // The coordinator's alerts (stale data, held loads, newly overdue programs): on or off, and why.
   const alertsState = h('p', { className: 'ops-hint', id: 'alerts-state' });
+  // Reminders to schools (the registry's «E-mail ответственного»): on or off, and why.
+  const remindersState = h('p', { className: 'ops-hint', id: 'reminders-state' });
   const subscriptionsState = h('p', { className: 'ops-state sub-state', id: 'subscriptions-state', attrs: { role: 'status', 'aria-live': 'polite' } });
   const subscriptionsHost = h('div', { id: 'subscriptions' });
   const subscriptionFormTitle = h('h3', { className: 'ops-subtitle', id: 'subscription-form-title' }, 'Новая рассылка');
@@ -214,6 +217,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         mailOff,
         mailFrom,
         alertsState,
+        remindersState,
         subscriptionsState,
         subscriptionsHost,
         subscriptionFormTitle,
@@ -479,6 +483,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         ? `Оповещения координатору (данные устарели, загрузка задержана, новые просроченные программы) — не чаще раза в день на ${data.alerts.recipients.join(', ')}.`
         : (data.alerts.reason ?? 'Оповещения координатору выключены.')
       : '';
+    remindersState.textContent = data.reminders ? remindersText(data.reminders) : '';
     if (withForm) renderSubscriptionForm(data);
     subscriptionsHost.replaceChildren(
       table(

@@ -24,6 +24,7 @@ import type { Db } from '../db/db.ts';
 import { HttpError } from '../http/errors.ts';
 import { sameSecret } from './secrets.ts';
 import { AuthError, ROLE_TITLES, type AuthStore, type Principal, type Role } from './store.ts';
+import { UNSUBSCRIBE_PATH } from '../../shared/routes.ts';
 
 export const SESSION_COOKIE = 'nm_session';
 
@@ -159,7 +160,9 @@ export function csrfGuard(): RequestHandler {
       return next(forbidden('запрос с другого сайта отклонён (защита от подделки запросов).'));
     }
     const p = principal(res);
-    if (p?.kind === 'session') {
+    // «Отписаться» is authorized by its signed link, not by the session (a plain form, or a
+    // mail client's one-click POST): a coordinator logged in in the same browser must not break it.
+    if (p?.kind === 'session' && req.path !== UNSUBSCRIBE_PATH) {
       const sent = req.headers['x-csrf-token'];
       if (typeof sent !== 'string' || !p.csrf || !sameSecret(sent, p.csrf)) {
         return next(new HttpError(403, 'csrf', 'Запрос отклонён: нет или неверен токен защиты от подделки запросов (X-CSRF-Token). Обновите страницу и повторите.'));

@@ -253,3 +253,14 @@ export function parseText(cell: Cell, maxLength: number): Parsed<string> {
   if (s.length > maxLength) return bad(`слишком длинный текст (${countOf(s.length, 'знак', 'знака', 'знаков')}, допустимо не больше ${maxLength})`);
   return ok(s);
 }
+
+// ---- e-mail ------------------------------------------------------------------------------
+
+/** An e-mail address as a recipient list takes it (no display name, no brackets): settings, deliveries, the registry. */
+export const isEmail = (s: string): boolean => /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/.test(s);
+
+/** Addresses typed in one cell or setting — separated by commas, semicolons or spaces — split into the valid ones and the rest, without repeats. */
+export function splitEmails(text: string): { ok: string[]; bad: string[] } {
+  const all = [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
+  return { ok: all.filter(isEmail), bad: all.filter((a) => !isEmail(a)) };
+}

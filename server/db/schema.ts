@@ -13,7 +13,7 @@ import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordS
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -209,6 +209,23 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
         id INTEGER PRIMARY KEY, created_at TIMESTAMP NOT NULL, kind VARCHAR NOT NULL, subscription_id INTEGER,
         recipients VARCHAR NOT NULL, subject VARCHAR NOT NULL, status VARCHAR NOT NULL, attempts INTEGER NOT NULL,
         last_error VARCHAR, sent_at TIMESTAMP
+      )`,
+    ],
+  },
+  {
+    // Issue #21, part 3: reminders to schools. The registry's «E-mail ответственного» (JSON list
+    // of addresses, per organization), what each organization was last told (the fingerprints of
+    // its errors, the day, the reporting date it was reminded of, since when its sheet is
+    // unchanged) and the addresses that unsubscribed (server/mail/reminders.ts).
+    version: 7,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS org_contacts (org VARCHAR PRIMARY KEY, emails VARCHAR NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS reminder_state (
+        org VARCHAR PRIMARY KEY, told VARCHAR NOT NULL, sent_day DATE, version VARCHAR, unchanged_since TIMESTAMP,
+        deadline_told DATE
+      )`,
+      `CREATE TABLE IF NOT EXISTS reminder_optouts (
+        org VARCHAR NOT NULL, email VARCHAR NOT NULL, since TIMESTAMP NOT NULL, PRIMARY KEY (org, email)
       )`,
     ],
   },

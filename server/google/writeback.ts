@@ -47,14 +47,23 @@ export interface Finding {
 /** An organization's current errors and warnings from `issues`, in a stable order. */
 export async function orgFindings(db: Db, org: string): Promise<Finding[]> {
   const rows = await db.query(q('org_findings'), { org });
-  const findings: Finding[] = rows.map((r) => ({
+  return sortFindings(rows.map(findingOf));
+}
+
+/** A row of `issues` (level, tab, row_no, column_name, value, problem) as a finding. */
+export function findingOf(r: Record<string, unknown>): Finding {
+  return {
     level: r.level === 'error' ? 'error' : 'warning',
     tab: String(r.tab),
     row: r.row_no === null || r.row_no === undefined ? null : Number(r.row_no),
     column: r.column_name === null || r.column_name === undefined ? null : String(r.column_name),
     value: r.value === null || r.value === undefined ? null : String(r.value),
     problem: String(r.problem),
-  }));
+  };
+}
+
+/** Findings in the order a school reads them: the contract's tabs in order, then row, errors first. */
+export function sortFindings(findings: Finding[]): Finding[] {
   const tabRank = (t: string) => {
     const i = TABS.findIndex((d) => matchKey(d.title) === matchKey(t));
     return i < 0 ? TABS.length : i;

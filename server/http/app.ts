@@ -35,6 +35,8 @@ import { subscriptionsRouter } from '../routes/subscriptions.ts';
 import { Mailer } from '../mail/mailer.ts';
 import { Subscriptions } from '../mail/subscriptions.ts';
 import type { Alerts } from '../mail/alerts.ts';
+import { Reminders } from '../mail/reminders.ts';
+import { unsubscribeRouter } from '../routes/unsubscribe.ts';
 
 export interface AppDeps {
   db: Db;
@@ -55,6 +57,8 @@ export interface AppDeps {
   subscriptions?: Subscriptions;
   /** The coordinator's alerts (issue #21), for the operations page to say whether they are on. */
   alerts?: Alerts | null;
+  /** Reminders to schools (issue #21): their status, and the unsubscribe link they carry. Default: off. */
+  reminders?: Reminders;
 }
 
 /**
@@ -121,11 +125,13 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(practicesRouter({ db: deps.db, now }));
   api.use(matchingRouter({ db: deps.db, now }));
   const subscriptions = deps.subscriptions ?? new Subscriptions({ db: deps.db, cache, mailer: new Mailer(deps.db, auth.store), store: auth.store, now });
-  api.use(subscriptionsRouter({ subscriptions, alerts: deps.alerts ?? null, auth, now }));
+  const reminders = deps.reminders ?? new Reminders({ db: deps.db, mailer: subscriptions.mailer, publicUrl: null, now });
+  api.use(subscriptionsRouter({ subscriptions, alerts: deps.alerts ?? null, reminders, auth, now }));
   api.use((req, _res, next) => next(notFound(`нет такого адреса API: ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api', api);
 
   app.use(helpRouter());
+  app.use(unsubscribeRouter({ reminders, store: auth.store }));
   if (deps.client) {
     app.use(pageGuard());
     app.use(deps.client);

@@ -26,11 +26,13 @@ export interface Message {
   subject: string;
   text: string;
   attachments?: Attachment[];
+  /** Extra headers (a reminder's List-Unsubscribe). */
+  headers?: Record<string, string>;
   subscriptionId?: number | null;
 }
 
 /** Sends one message; rejects with the server's reason. */
-export type SendFn = (m: { from: string; to: string[]; subject: string; text: string; attachments: Attachment[] }) => Promise<void>;
+export type SendFn = (m: { from: string; to: string[]; subject: string; text: string; attachments: Attachment[]; headers: Record<string, string> }) => Promise<void>;
 
 export interface MailStatus {
   enabled: boolean;
@@ -92,10 +94,11 @@ export class Mailer {
 
   private async sendOnce(m: Message): Promise<void> {
     const attachments = m.attachments ?? [];
-    if (this.opts.send) return this.opts.send({ from: this.opts.from!, to: m.to, subject: m.subject, text: m.text, attachments });
+    const headers = m.headers ?? {};
+    if (this.opts.send) return this.opts.send({ from: this.opts.from!, to: m.to, subject: m.subject, text: m.text, attachments, headers });
     this.transporter ??= import('nodemailer').then((n) => n.default.createTransport(this.opts.smtpUrl!));
     const t = await this.transporter;
-    await t.sendMail({ from: this.opts.from!, to: m.to, subject: m.subject, text: m.text, attachments });
+    await t.sendMail({ from: this.opts.from!, to: m.to, subject: m.subject, text: m.text, attachments, headers });
   }
 
   /**

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { AuthStore, Principal } from '../auth/store.ts';
 import { isoTs, type Db, type Row } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
-import { ruDate } from '../contract/index.ts';
+import { isEmail, ruDate } from '../contract/index.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { resolveAsOf } from '../metrics/asof.ts';
 import type { MetricCache } from '../metrics/cache.ts';
@@ -26,7 +26,6 @@ import { METRICS, metricDef, parseParams, type MetricParams } from '../metrics/m
 import { exportWorkbook } from '../routes/export.ts';
 import { printReportPdf } from '../routes/report.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
-import { isEmail } from './address.ts';
 import type { ReportFormat, SendResult, Subscription } from '../../shared/subscriptions.ts';
 import type { Attachment, Mailer } from './mailer.ts';
 

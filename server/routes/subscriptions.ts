@@ -1,7 +1,7 @@
 /**
  * Scheduled deliveries of reports by e-mail (issue #21), coordinator only:
  *
- *   GET    /api/subscriptions                 the deliveries, whether mail is on (and why not), the choices
+ *   GET    /api/subscriptions                 the deliveries, whether mail, alerts and reminders are on (and why not), the choices
  *   GET    /api/subscriptions/preview?cron=   a schedule's Russian reading and next times
  *   POST   /api/subscriptions                 a new delivery (201)
  *   POST   /api/subscriptions/:id             a delivery edited
@@ -18,6 +18,7 @@ import { HttpError, badRequest } from '../http/errors.ts';
 import { FORMATS, PERIODS, parseSubscription, type Subscriptions } from '../mail/subscriptions.ts';
 import { METRICS } from '../metrics/metrics.ts';
 import type { Alerts } from '../mail/alerts.ts';
+import type { Reminders } from '../mail/reminders.ts';
 import { selfOrigin } from './report.ts';
 
 const WHAT = 'рассылки отчётов';
@@ -28,7 +29,7 @@ function idOf(req: Request): number {
   return id;
 }
 
-export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts?: Alerts | null; auth: AuthDeps; now: () => Date }): Router {
+export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts?: Alerts | null; reminders?: Reminders; auth: AuthDeps; now: () => Date }): Router {
   const r = Router();
   const audit = auditor(deps.auth);
   const subs = deps.subscriptions;
@@ -38,6 +39,7 @@ export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts
     res.set('Cache-Control', 'no-store').json({
       mail: subs.mailer.status,
       alerts: deps.alerts?.status ?? { enabled: false, reason: 'Оповещения координатору выключены: задайте ALERT_EMAILS (адреса через запятую) и перезапустите сервер.', recipients: [] },
+      reminders: deps.reminders ? await deps.reminders.status() : null,
       periods: PERIODS,
       formats: FORMATS,
       metrics: METRICS.filter((m) => !m.parts).map((m) => ({ name: m.name, title: m.title })),

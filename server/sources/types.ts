@@ -16,6 +16,8 @@ export interface OrgEntry {
   /** Spreadsheet ID (google), file or folder name (folder), or the demo key. */
   sheet: string;
   curator: string | null;
+  /** «E-mail ответственного»: where the school's reminders go (issue #21); empty = none. */
+  contacts: string[];
   active: boolean;
   /** Row number of the registry tab as the coordinator sees it (1-based). */
   registryRow: number;

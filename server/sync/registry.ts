@@ -10,6 +10,7 @@ import {
   layoutGrid,
   rawText,
   matchKey,
+  splitEmails,
   type DataIssue,
 } from '../contract/index.ts';
 import { extractSpreadsheetId } from '../google/sheetId.ts';
@@ -63,6 +64,20 @@ export function parseRegistry(tab: RawTab): RegistryResult {
     } else {
       const v = res.data as Record<string, unknown>;
       const sheet = sheetRef(String(v.sheet));
+      // A wrong address does not stop the organization's sync: it is a warning, and no reminder
+      // goes to it (the valid addresses of the cell still get them).
+      const contacts = splitEmails(typeof v.contact === 'string' ? v.contact : '');
+      if (contacts.bad.length) {
+        out.issues.push({
+          level: 'warning',
+          org: codeText,
+          tab: title,
+          row: r.row,
+          column: header('contact'),
+          value: rawText(r.cells.contact),
+          problem: `${contacts.bad.map((a) => `«${a.slice(0, 80)}»`).join(', ')} — не адрес электронной почты (пример: zavuch@school1.ru); напоминания на ${contacts.bad.length === 1 ? 'него' : 'них'} не отправляются`,
+        });
+      }
       if (sheet === null) {
         add('sheet', String(v.sheet), 'в ссылке нет ID таблицы; вставьте полный адрес вида https://docs.google.com/spreadsheets/d/<ID>/edit или сам ID');
       } else {
@@ -76,6 +91,7 @@ export function parseRegistry(tab: RawTab): RegistryResult {
             type: String(v.type),
             sheet,
             curator: (v.curator as string | null) ?? null,
+            contacts: contacts.ok,
             active: v.active === null ? true : Boolean(v.active),
             registryRow: r.row,
           },

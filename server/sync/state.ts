@@ -290,6 +290,16 @@ export async function saveRegistry(w: Writer, entries: readonly OrgEntry[], brok
          curator = excluded.curator, active = excluded.active, registry_row = excluded.registry_row, in_registry = true`,
     );
   }
+  // Where each listed organization's reminders go (issue #21): replaced for the rows read; a
+  // broken row keeps the addresses of its last good reading.
+  await w.run(`DELETE FROM org_contacts WHERE org IN (SELECT unnest($codes))`, { codes: last.map((e) => e.code) });
+  const contacts = last.filter((e) => e.contacts.length);
+  if (contacts.length) {
+    await w.run(`INSERT INTO org_contacts SELECT unnest($orgs), unnest($emails)`, {
+      orgs: contacts.map((e) => e.code),
+      emails: contacts.map((e) => JSON.stringify(e.contacts)),
+    });
+  }
   const broken = [...new Set(brokenCodes)];
   if (broken.length) {
     await w.run(

@@ -26,7 +26,7 @@ let tmp: string;
 const messages: string[] = [];
 
 function org(code: string, sheet: string): OrgEntry {
-  return { code, name: `Организация ${code}`, type: 'Школа', sheet, curator: null, active: true, registryRow: 2 };
+  return { code, name: `Организация ${code}`, type: 'Школа', sheet, curator: null, contacts: [], active: true, registryRow: 2 };
 }
 
 function source(extra: Partial<GoogleSourceOptions> = {}) {

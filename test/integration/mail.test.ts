@@ -7,12 +7,10 @@
  * feature says it is off.
  */
 import { appendFileSync, cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { Alerts } from '../../server/mail/alerts.ts';
@@ -22,14 +20,12 @@ import { MetricCache } from '../../server/metrics/cache.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { recipientsOf, startSmtp, type TestSmtp } from '../support/smtp.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
 
-let smtp: SMTPServer;
-let smtpPort: number;
-const inbox: ParsedMail[] = [];
-/** The SMTP server refuses this many messages (451, temporary) before it accepts. */
-let refuse = 0;
+let smtp: TestSmtp;
+let inbox: ParsedMail[];
 
 let tmp: TempDb;
 let dir: string;
@@ -46,29 +42,8 @@ const api = (path: string, init: RequestInit = {}) =>
 const post = (path: string, body: unknown) => api(path, { method: 'POST', body: JSON.stringify(body) });
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (refuse > 0) {
-          refuse--;
-          const e = new Error('Почтовый ящик временно недоступен') as Error & { responseCode: number };
-          e.responseCode = 451;
-          return callback(e);
-        }
-        void simpleParser(Buffer.concat(chunks)).then((m) => {
-          inbox.push(m);
-          callback();
-        }, callback);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
-  smtpPort = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtp();
+  inbox = smtp.inbox;
 
   dir = mkdtempSync(join(tmpdir(), 'monitor-mail-'));
   cpSync(FIXTURE, dir, { recursive: true });
@@ -77,14 +52,14 @@ beforeAll(async () => {
   store = new AuthStore(tmp.db);
   token = (await store.createToken({ name: 'test-coordinator', role: 'coordinator' })).token;
   const cache = new MetricCache(tmp.db);
-  mailer = new Mailer(tmp.db, store, { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: 'Мониторинг <monitor@edu.example.ru>', retryDelaysMs: [0, 0, 0], now: () => now });
+  mailer = new Mailer(tmp.db, store, { smtpUrl: smtp.url, from: 'Мониторинг <monitor@edu.example.ru>', retryDelaysMs: [0, 0, 0], now: () => now });
   subs = new Subscriptions({ db: tmp.db, cache, mailer, store, now: () => now, timezone: 'UTC', publicUrl: 'https://monitor.example.ru' });
   server = await startServer({ db: tmp.db, now: () => now, metricCache: cache, subscriptions: subs, auth: { store, demoLogin: false } });
 });
 
 afterAll(async () => {
   await server?.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
   tmp?.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -130,7 +105,7 @@ describe('reports by e-mail', () => {
 
     const m = inbox[0]!;
     expect(m.subject).toBe('Наставничество: Еженедельно координатору — 04.03.2024');
-    expect((Array.isArray(m.to) ? m.to : [m.to]).flatMap((a) => a!.value.map((v) => v.address))).toEqual(['koord@edu.example.ru', 'zam@edu.example.ru']);
+    expect(recipientsOf(m)).toEqual(['koord@edu.example.ru', 'zam@edu.example.ru']);
     // The period rule on 04.03.2024: the academic year so far.
     expect(periodOf('year_to_date', '2024-03-04')).toEqual({ from: '2023-09-01', to: '2024-03-04' });
     expect(m.text).toContain('Период: с 01.09.2023 по 04.03.2024');
@@ -187,7 +162,7 @@ describe('reports by e-mail', () => {
   });
 
   it('an SMTP server that refuses is tried again; every attempt is in the outbox and the audit log', async () => {
-    refuse = 2;
+    smtp.refuse(2);
     const before = inbox.length;
     const res = await post(`/api/subscriptions/${weekly}/send`, {});
     const out = (await res.json()) as any;

@@ -133,7 +133,7 @@ describe('the XLSX template', () => {
     // СОШ-1: the first school of the demo registry (code in column A, sheet in column D).
     const header = registry.grid.findIndex((r) => r[0] === 'Код');
     const row = registry.grid.slice(header + 1).find((r) => r[0] === 'СОШ-1')!;
-    const entry = { code: 'СОШ-1', name: String(row[1]), type: String(row[2]), sheet: String(row[3]), curator: null, active: true, registryRow: 2 };
+    const entry = { code: 'СОШ-1', name: String(row[1]), type: String(row[2]), sheet: String(row[3]), curator: null, contacts: [], active: true, registryRow: 2 };
     const fetched = await demo.fetchOrg(entry, { lastVersion: null, full: true });
     if (fetched.status !== 'ok') throw new Error('demo fetch failed');
     const tabs: RawTab[] = fetched.tabs;

@@ -54,8 +54,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves a full-page PNG as `test/e2e/screenshots/<name>.png` and returns its path. */
-export async function takeScreenshot(page: Page, name: string): Promise<string> {
+/**
+ * With SCREENSHOTS=1 (`SCREENSHOTS=1 npm test`: to look at the pages), saves a full-page PNG as
+ * `test/e2e/screenshots/<name>.png` and returns its path; otherwise returns null. A full-page
+ * PNG of every page at two sizes cost the suite ~15 s of a two-core machine, and no test reads them.
+ */
+export async function takeScreenshot(page: Page, name: string): Promise<string | null> {
+  if (process.env.SCREENSHOTS !== '1') return null;
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });

@@ -224,7 +224,7 @@ describe('determinism', () => {
 describe('the registry', () => {
   it('lists 8 schools, 14 kindergartens, 2 additional-education organizations and one inactive', () => {
     expect(muni.registry.title).toBe('Организации');
-    expect(muni.registry.grid[0]).toEqual(['Код', 'Наименование', 'Тип', 'Таблица', 'Куратор', 'Активна']);
+    expect(muni.registry.grid[0]).toEqual(['Код', 'Наименование', 'Тип', 'Таблица', 'Куратор', 'Активна', 'E-mail ответственного']);
     const count = (type: string) => active.filter((o) => o.type === type).length;
     expect(count('Школа')).toBe(8);
     expect(count('Детский сад')).toBe(14);
@@ -587,7 +587,7 @@ describe('deliberate errors', () => {
 
 describe('createDemoSource', () => {
   const entry = (code: string, sheet = `demo-${code}`): OrgEntry => ({
-    code, name: code, type: 'Школа', sheet, curator: null, active: true, registryRow: 2,
+    code, name: code, type: 'Школа', sheet, curator: null, contacts: [], active: true, registryRow: 2,
   });
 
   it('reads the registry and the organizations, with a stable version', async () => {

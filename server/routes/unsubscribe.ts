@@ -1,0 +1,76 @@
+/**
+ * «Отписаться» from a school's reminders (issue #21, part 3), without a login — the link in
+ * the message is signed for the organization and the address (server/mail/reminders.ts):
+ *
+ *   GET  /unsubscribe?org&email&t   a page with the button (a GET changes nothing: mail scanners open links)
+ *   POST /unsubscribe               unsubscribes (the form, or a mail client's one-click: RFC 8058,
+ *                                   body `List-Unsubscribe=One-Click`, the parameters in the address);
+ *                                   `action=subscribe` undoes it
+ *
+ * A wrong or altered link gets 400 and changes nothing. Each change goes to the audit log.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import type { AuthStore } from '../auth/store.ts';
+import { escapeHtml } from '../http/html.ts';
+import type { Reminders } from '../mail/reminders.ts';
+import { UNSUBSCRIBE_PATH } from '../../shared/routes.ts';
+
+function page(res: Response, status: number, title: string, body: string): void {
+  res
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .set('Cache-Control', 'no-store')
+    .send(
+      `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+        `<meta name="robots" content="noindex"><title>${escapeHtml(title)} — Наставничество: мониторинг</title>` +
+        `<link rel="icon" href="data:,"><link rel="stylesheet" href="/style.css"></head><body><main class="page"><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
+    );
+}
+
+const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v.at(-1) === 'string' ? String(v.at(-1)) : '');
+
+/** The link's parameters, from the address or (a form) the body. */
+function linkOf(req: Request): { org: string; email: string; t: string } {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const pick = (k: string) => (one(req.query[k]) || one(body[k])).slice(0, 320);
+  return { org: pick('org'), email: pick('email').toLowerCase(), t: pick('t') };
+}
+
+function form(link: { org: string; email: string; t: string }, action: 'unsubscribe' | 'subscribe', label: string): string {
+  const hidden = (k: string, v: string) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`;
+  return `<form method="post" action="${UNSUBSCRIBE_PATH}" class="login-form">${hidden('org', link.org)}${hidden('email', link.email)}${hidden('t', link.t)}${hidden('action', action)}<button type="submit" class="action-button">${escapeHtml(label)}</button></form>`;
+}
+
+export function unsubscribeRouter(deps: { reminders: Reminders; store: AuthStore | null }): Router {
+  const r = Router();
+  const bad = (res: Response) =>
+    page(res, 400, 'Ссылка не действует', `<p>Ссылка для отписки неполная или изменена. Откройте её из письма целиком или попросите муниципального координатора убрать адрес из реестра организаций.</p>`);
+
+  r.get(UNSUBSCRIBE_PATH, async (req, res) => {
+    const link = linkOf(req);
+    if (!link.org || !link.email || !(await deps.reminders.verify(link.org, link.email, link.t))) return bad(res);
+    const { name, out } = await deps.reminders.optedOut(link.org, link.email);
+    const who = `${escapeHtml(link.email)} (${escapeHtml(name ?? link.org)})`;
+    if (out) return page(res, 200, 'Вы уже отписаны', `<p>Напоминания об ошибках в таблице на адрес ${who} не отправляются.</p>${form(link, 'subscribe', 'Подписаться снова')}`);
+    page(
+      res,
+      200,
+      'Отписаться от напоминаний',
+      `<p>Адрес ${who} получает напоминания системы «Наставничество: мониторинг»: об ошибках в таблице организации и о приближении отчётной даты.</p>${form(link, 'unsubscribe', 'Отписаться')}`,
+    );
+  });
+
+  r.post(UNSUBSCRIBE_PATH, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const link = linkOf(req);
+    if (!link.org || !link.email || !(await deps.reminders.verify(link.org, link.email, link.t))) return bad(res);
+    const subscribe = one((req.body as Record<string, unknown> | undefined)?.action) === 'subscribe';
+    await deps.reminders.setOptOut(link.org, link.email, !subscribe);
+    await deps.store?.audit({ actor: link.email, action: subscribe ? 'reminder_subscribe' : 'reminder_unsubscribe', target: link.org, detail: null, ip: req.ip ?? null }).catch(() => undefined);
+    const { name } = await deps.reminders.optedOut(link.org, link.email);
+    const who = `${escapeHtml(link.email)} (${escapeHtml(name ?? link.org)})`;
+    if (subscribe) return page(res, 200, 'Вы снова подписаны', `<p>Напоминания на адрес ${who} будут приходить снова — не чаще раза в день.</p>`);
+    page(res, 200, 'Вы отписаны', `<p>Напоминания на адрес ${who} больше не отправляются.</p>${form(link, 'subscribe', 'Подписаться снова')}`);
+  });
+
+  return r;
+}
