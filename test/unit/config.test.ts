@@ -50,3 +50,17 @@ describe('configuration', () => {
     expect(refusal({ GOOGLE_SELF_SIGNED_JWT: 'yes' })).toContain('GOOGLE_SELF_SIGNED_JWT: допустимые значения: 0 и 1');
   });
 });
+
+describe('reminders to schools', () => {
+  it('are on by default, with no reporting date and 14 days', () => {
+    const c = loadConfig({});
+    expect([c.REMINDERS, c.REMINDER_REPORT_DATES, c.REMINDER_UNCHANGED_DAYS]).toEqual(['on', undefined, 14]);
+  });
+
+  it('read reporting dates as day and month, and refuse what is not one', () => {
+    // «20.12, 5.5; 20.12» → 12-20 and 05-05, the repeat dropped; 29.02 is a date (leap years).
+    expect(loadConfig({ REMINDER_REPORT_DATES: '20.12, 5.5; 20.12 29.02' }).REMINDER_REPORT_DATES).toEqual(['12-20', '05-05', '02-29']);
+    expect(refusal({ REMINDER_REPORT_DATES: '20.12, 31.04' })).toContain('REMINDER_REPORT_DATES: «31.04» — не день и месяц; ожидаются даты вида 20.12, 25.05 через запятую');
+    expect(refusal({ REMINDERS: 'да' })).toContain('REMINDERS: допустимые значения: on, off');
+  });
+});
