@@ -152,11 +152,9 @@ export class Reminders {
 
   /** The unsubscribe link of an organization's address. */
   async unsubscribeUrl(org: string, email: string): Promise<string> {
-    const u = new URL(UNSUBSCRIBE_PATH, `${this.deps.publicUrl!.replace(/\/$/, '')}/`);
-    u.searchParams.set('org', org);
-    u.searchParams.set('email', email.toLowerCase());
-    u.searchParams.set('t', await this.sign(org, email));
-    return u.toString();
+    // Appended, not resolved: a PUBLIC_URL with a path (https://host/monitor) keeps it.
+    const query = new URLSearchParams({ org, email: email.toLowerCase(), t: await this.sign(org, email) });
+    return `${this.deps.publicUrl!.replace(/\/+$/, '')}${UNSUBSCRIBE_PATH}?${query.toString()}`;
   }
 
   /** Whether the address is unsubscribed, and the organization's name (null: no such organization). */
