@@ -120,6 +120,7 @@ async function main(): Promise<void> {
     reportDates: config.REMINDER_REPORT_DATES ?? [],
     unchangedDays: config.REMINDER_UNCHANGED_DAYS,
     googleSource: config.sourceKind === 'google',
+    log,
   });
   if (reminders.reason === null) log('Напоминания школам: включены (адреса — в столбце «E-mail ответственного» реестра).');
   let ticking = false;

@@ -48,6 +48,8 @@ export interface RemindersDeps {
   /** Whether the registry's «Таблица» holds Google spreadsheet IDs (a link to the sheet) or file names. */
   googleSource?: boolean;
   now?: () => Date;
+  /** Where a message that could not be sent is told (the server's log). */
+  log?: (line: string) => void;
 }
 
 export interface ReminderSent {
@@ -174,6 +176,16 @@ export class Reminders {
    */
   async afterSync(): Promise<ReminderSent[]> {
     if (this.reason !== null) return [];
+    // One pass at a time, in order: a sync that ends while the last one's messages are still
+    // going out is looked at after that pass has saved what it told (never told twice).
+    const next = this.queue.catch(() => undefined).then(() => this.pass());
+    this.queue = next;
+    return next;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private async pass(): Promise<ReminderSent[]> {
     const { db } = this.deps;
     const now = this.now();
     const today = isoDay(now);
@@ -210,11 +222,19 @@ export class Reminders {
       };
       if ((fresh.size || deadlineDue) && ts(o.sent_day) !== today && to.length) {
         const what = { org, name: String(o.name), sheet: ts(o.sheet), found, fresh: prints.map((p) => fresh.has(p)), deadline: deadlineDue ? deadline : null, since, unchangedFor };
-        // One message per address: each carries its own unsubscribe link.
+        // One message per address: each carries its own unsubscribe link. A message that could
+        // not even be recorded leaves the organization untold (tried again after the next sync);
+        // the others go on.
         const outbox: number[] = [];
-        for (const email of to) outbox.push((await this.deps.mailer.send({ kind: 'reminder', to: [email], ...(await this.compose(what, email)) })).id);
-        sent.push({ org, to, errors: found.length, newErrors: fresh.size, deadline: what.deadline, outbox });
-        state = { ...state, told: JSON.stringify(prints), sent_day: today, deadline: deadlineDue ? deadline : state.deadline };
+        try {
+          for (const email of to) outbox.push((await this.deps.mailer.send({ kind: 'reminder', to: [email], ...(await this.compose(what, email)) })).id);
+        } catch (e) {
+          this.deps.log?.(`Напоминание ${org} не отправлено: ${(e as Error).message}`);
+        }
+        if (outbox.length) {
+          sent.push({ org, to, errors: found.length, newErrors: fresh.size, deadline: what.deadline, outbox });
+          state = { ...state, told: JSON.stringify(prints), sent_day: today, deadline: deadlineDue ? deadline : state.deadline };
+        }
       }
       const changed =
         !o.known ||
