@@ -12,13 +12,12 @@ import { MetricCache } from './metrics/cache.ts';
 import { createClientRouter } from './routes/client.ts';
 import { localOrigin } from './routes/report.ts';
 import { writeBack } from './google/writeback.ts';
-import { createSource, openConfigured, writerFromConfig } from './startup.ts';
+import { createSource, mailFromConfig, openConfigured, writerFromConfig } from './startup.ts';
 import { finishedRuns, realDataSince } from './sync/state.ts';
 import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from './sync/run.ts';
-import { Mailer } from './mail/mailer.ts';
 import { Subscriptions } from './mail/subscriptions.ts';
-import { Alerts } from './mail/alerts.ts';
-import { Reminders } from './mail/reminders.ts';
+import type { Alerts } from './mail/alerts.ts';
+import type { Reminders } from './mail/reminders.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
@@ -106,22 +105,14 @@ async function main(): Promise<void> {
     );
   }
   // Mail (issue #21): the deliveries of reports on their schedules, checked every half minute.
-  const mailer = new Mailer(db, store, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, log });
+  const mail = mailFromConfig(config, { db, store, cache: metricCache, log });
+  const mailer = mail.mailer;
   const abandoned = await mailer.abandonPending();
   if (abandoned) log(`Журнал писем: ${abandoned} писем ждали повтора, когда сервер остановился, — отмечены как неотправленные.`);
   const subscriptions = new Subscriptions({ db, cache: metricCache, mailer, store, publicUrl: config.PUBLIC_URL ?? null });
   log(mailer.status.enabled ? `Почта: отправитель ${config.MAIL_FROM}` : 'Почта выключена (нет SMTP_URL и MAIL_FROM): рассылки отчётов не отправляются.');
-  alerts = new Alerts({ db, cache: metricCache, mailer, recipients: config.ALERT_EMAILS ?? [], publicUrl: config.PUBLIC_URL ?? null });
-  reminders = new Reminders({
-    db,
-    mailer,
-    publicUrl: config.PUBLIC_URL ?? null,
-    enabled: config.REMINDERS === 'on',
-    reportDates: config.REMINDER_REPORT_DATES ?? [],
-    unchangedDays: config.REMINDER_UNCHANGED_DAYS,
-    googleSource: config.sourceKind === 'google',
-    log,
-  });
+  alerts = mail.alerts;
+  reminders = mail.reminders;
   if (reminders.reason === null) log('Напоминания школам: включены (адреса — в столбце «E-mail ответственного» реестра).');
   let ticking = false;
   setInterval(() => {

@@ -13,6 +13,11 @@ import { createDemoSource } from './sources/demo/index.ts';
 import { createFolderSource } from './sources/folder.ts';
 import { createGoogleSource } from './sources/google.ts';
 import type { Source } from './sources/types.ts';
+import type { AuthStore } from './auth/store.ts';
+import { Alerts } from './mail/alerts.ts';
+import { Mailer } from './mail/mailer.ts';
+import { Reminders } from './mail/reminders.ts';
+import type { MetricCache } from './metrics/cache.ts';
 
 export async function openConfigured(lockedHint: string): Promise<{ config: Config; db: Db; envFile: string | null } | null> {
   let config: Config;
@@ -72,4 +77,29 @@ export function writerFromConfig(config: Config, extra: Partial<WriterOptions> =
     concurrency: config.GOOGLE_CONCURRENCY,
     ...extra,
   });
+}
+
+/**
+ * The mail of the settings (issue #21): the transport, the coordinator's alerts and the
+ * reminders to schools — the same for the server and for `npm run sync`, so a sync run from
+ * the command line tells what a scheduled one tells.
+ */
+export function mailFromConfig(config: Config, deps: { db: Db; store: AuthStore; cache: MetricCache; log: (line: string) => void }): { mailer: Mailer; alerts: Alerts; reminders: Reminders } {
+  const { db, store, cache, log } = deps;
+  const mailer = new Mailer(db, store, { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, log });
+  const publicUrl = config.PUBLIC_URL ?? null;
+  return {
+    mailer,
+    alerts: new Alerts({ db, cache, mailer, recipients: config.ALERT_EMAILS ?? [], publicUrl }),
+    reminders: new Reminders({
+      db,
+      mailer,
+      publicUrl,
+      enabled: config.REMINDERS === 'on',
+      reportDates: config.REMINDER_REPORT_DATES ?? [],
+      unchangedDays: config.REMINDER_UNCHANGED_DAYS,
+      googleSource: config.sourceKind === 'google',
+      log,
+    }),
+  };
 }

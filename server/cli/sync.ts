@@ -10,7 +10,8 @@
 import { sqlOf } from '../db/queries.ts';
 import type { Db } from '../db/db.ts';
 import { writeBack } from '../google/writeback.ts';
-import { createSource, openConfigured, writerFromConfig } from '../startup.ts';
+import { MetricCache } from '../metrics/cache.ts';
+import { createSource, mailFromConfig, openConfigured, writerFromConfig } from '../startup.ts';
 import { AuthStore } from '../auth/store.ts';
 import { AcceptError, REGISTRY_WORD, acceptArgs, acceptShrink } from '../sync/holds.ts';
 import { runSync, summaryLine, type OrgOutcome } from '../sync/run.ts';
@@ -95,8 +96,29 @@ async function main(): Promise<number> {
   console.log(summaryLine(summary));
   // SHEETS_WRITEBACK=1: «Проверка данных» into each sheet; never changes the exit code.
   if (config.SHEETS_WRITEBACK === '1') await writeBack(db, { writer: writerFromConfig(config), summary, log: (l) => console.log(l) });
+  await tellByMail(config, db, store, summary.runId);
   db.close();
   return summary.status === 'ok' ? 0 : 1;
+}
+
+/**
+ * What a sync run by the server tells by mail after it (issue #21), told after this one too:
+ * the coordinator's digest and the reminders to schools. A message the mail server refused is
+ * tried again before the command exits (retries take up to six minutes; the outbox keeps all).
+ */
+async function tellByMail(config: Parameters<typeof mailFromConfig>[0], db: Db, store: AuthStore, runId: number): Promise<void> {
+  const log = (line: string) => console.log(line);
+  const { mailer, alerts, reminders } = mailFromConfig(config, { db, store, cache: new MetricCache(db), log });
+  if (!mailer.status.enabled) return;
+  try {
+    const digest = await alerts.afterSync(runId);
+    if (digest) console.log(`Оповещение координатору отправлено: ${config.ALERT_EMAILS?.join(', ')}`);
+    const sent = await reminders.afterSync();
+    if (sent.length) console.log(`Напоминания школам: ${sent.map((r) => `${r.org} (${r.to.join(', ')})`).join('; ')}`);
+  } catch (e) {
+    console.log(`Письма после синхронизации: ${(e as Error).message}`);
+  }
+  await mailer.idle();
 }
 
 /** ", осталось ≈ 3 мин" when the budget's wait is worth saying (over 10 seconds), else nothing. */

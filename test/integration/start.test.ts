@@ -4,11 +4,12 @@
  * refuses a second concurrent sync with 409, and reports a bad configuration in Russian.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
+import { startSmtp } from '../support/smtp.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -135,14 +136,33 @@ describe('npm start with a Google registry', () => {
     expect(bad.output()).toMatch(/PORT: /);
   });
 
-  it('npm run sync lists every rejected row with its reason, and exits 0 when every organization loaded', async () => {
+  it('npm run sync lists every rejected row with its reason, exits 0 when every organization loaded, and reminds the school by mail', async () => {
     const src = join(dir, 'src');
     cpSync(new URL('../fixtures/two-orgs/', import.meta.url).pathname, src, { recursive: true });
     // Row 15 of СОШ-1's teachers (header on row 3, 11 teachers on rows 4–14).
     appendFileSync(join(src, 'СОШ-1', 'Педагоги.csv'), 'Григорьева Юлия Антоновна;учитель;география;01.02.2024;;3;;вторая;;\n');
+    // СОШ-1's «E-mail ответственного» in the registry: the command tells the school as the server would.
+    const registry = join(src, 'registry.csv');
+    writeFileSync(
+      registry,
+      readFileSync(registry, 'utf8')
+        .replace('Активна\n', 'Активна;E-mail ответственного\n')
+        .replace('Иванова А. П.;Да\n', 'Иванова А. П.;Да;zavuch@school1.example.ru\n'),
+    );
+    const smtp = await startSmtp();
     const proc = spawn(TSX, ['server/cli/sync.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ENV_FILE: '', SOURCE_DIR: src, MONITOR_DB: join(dir, 'cli.duckdb') },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        TZ: 'UTC',
+        ENV_FILE: '',
+        SOURCE_DIR: src,
+        MONITOR_DB: join(dir, 'cli.duckdb'),
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'monitor@edu.example.ru',
+        PUBLIC_URL: 'https://monitor.example.ru',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -155,6 +175,10 @@ describe('npm start with a Google registry', () => {
       'ОШИБКА: СОШ-1, лист «Педагоги», строка 15, столбец «Категория»: значение «вторая» — неизвестное значение; допустимые: «Без категории»',
     );
     expect(out).toMatch(/Синхронизация завершена: организаций загружено 2, без изменений 0, с ошибкой 0; строк загружено 38, в карантине 1/);
+    expect(out).toContain('Напоминания школам: СОШ-1 (zavuch@school1.example.ru)');
+    await smtp.close();
+    expect(smtp.inbox.map((m) => m.subject)).toEqual(['Наставничество: ошибки в таблице СОШ-1']);
+    expect(smtp.inbox[0]!.text).toContain('1. Лист «Педагоги», строка 15, столбец «Категория»: «вторая» — неизвестное значение');
   });
 
   it('reads the settings from .env in the working directory; a variable set in the environment wins over the file', async () => {
