@@ -259,8 +259,16 @@ export function parseText(cell: Cell, maxLength: number): Parsed<string> {
 /** An e-mail address as a recipient list takes it (no display name, no brackets): settings, deliveries, the registry. */
 export const isEmail = (s: string): boolean => /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/.test(s);
 
-/** Addresses typed in one cell or setting — separated by commas, semicolons or spaces — split into the valid ones and the rest, without repeats. */
+/**
+ * The addresses of a cell as people type them — separated by commas, semicolons or spaces, with a
+ * name beside them («Иванова А. П. <zavuch@school1.ru>»), as a `mailto:` link — split into the
+ * valid ones (lower case, no repeats) and the words with an «@» that are not addresses. A filled
+ * cell without any «@» is wrong as a whole.
+ */
 export function splitEmails(text: string): { ok: string[]; bad: string[] } {
-  const all = [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
-  return { ok: all.filter(isEmail), bad: all.filter((a) => !isEmail(a)) };
+  const words = text.split(/[\s,;]+/).filter(Boolean);
+  const candidates = words.map((w) => w.replace(/^<|>$/g, '').replace(/^mailto:/i, '').replace(/^<|>$/g, '')).filter((w) => w.includes('@'));
+  if (!candidates.length) return { ok: [], bad: text.trim() ? [text.trim()] : [] };
+  const ok = [...new Set(candidates.filter(isEmail).map((a) => a.toLowerCase()))];
+  return { ok, bad: [...new Set(candidates.filter((a) => !isEmail(a)))] };
 }

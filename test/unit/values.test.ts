@@ -19,6 +19,7 @@ import {
   formulaError,
   displayCell,
   countOf,
+  splitEmails,
 } from '../../server/contract/index.ts';
 
 const value = <T>(r: { ok: true; value: T } | { ok: false; problem: string }) => (r.ok ? r.value : `ERR: ${r.problem}`);
@@ -161,5 +162,19 @@ describe('cells shown in messages', () => {
     expect([1, 2, 5, 11, 21, 22, 112, 602, 1234].map((n) => countOf(n, 'знак', 'знака', 'знаков'))).toEqual([
       '1 знак', '2 знака', '5 знаков', '11 знаков', '21 знак', '22 знака', '112 знаков', '602 знака', '1\u00a0234 знака',
     ]);
+  });
+});
+
+describe('e-mail addresses of a cell', () => {
+  it('finds the addresses among names, brackets and mailto: links, and names what is not one', () => {
+    expect(splitEmails('Иванова А. П. <Zavuch@School1.ru>; mailto:metodist@school1.ru, zavuch@school1.ru')).toEqual({
+      ok: ['zavuch@school1.ru', 'metodist@school1.ru'],
+      bad: [],
+    });
+    // A word with «@» that is not an address is named; a name beside a good address is not.
+    expect(splitEmails('Петрова zav@school1, zam@school1.ru')).toEqual({ ok: ['zam@school1.ru'], bad: ['zav@school1'] });
+    // A filled cell without any address is wrong as a whole; an empty one is nothing.
+    expect(splitEmails('спросить у директора')).toEqual({ ok: [], bad: ['спросить у директора'] });
+    expect(splitEmails('  ')).toEqual({ ok: [], bad: [] });
   });
 });
