@@ -4,12 +4,10 @@
 
 -- name: candidates
 -- The active organizations of the current registry that have an «E-mail ответственного»: their
--- addresses (JSON list), sheet, the version of their last load and what they were last told.
+-- addresses (JSON list), sheet, how their last read ended and what they were last told.
 -- Parameters: none.
-SELECT o.code, o.name, o.sheet, c.emails, s.version,
-  strftime(s.last_success, '%Y-%m-%dT%H:%M:%S.%gZ') AS last_success,
-  r.org IS NOT NULL AS known, r.told, r.sent_day::VARCHAR AS sent_day, r.version AS told_version,
-  strftime(r.unchanged_since, '%Y-%m-%dT%H:%M:%S.%gZ') AS unchanged_since, r.deadline_told::VARCHAR AS deadline_told
+SELECT o.code, o.name, o.sheet, c.emails, s.last_status,
+  r.org IS NOT NULL AS known, r.told, r.sent_day::VARCHAR AS sent_day, r.deadline_told::VARCHAR AS deadline_told
 FROM orgs o JOIN org_contacts c ON c.org = o.code
 LEFT JOIN org_state s ON s.org = o.code
 LEFT JOIN reminder_state r ON r.org = o.code
@@ -28,10 +26,9 @@ WHERE scope IN ('sheet', 'hold') AND level = 'error' AND org IN (SELECT unnest($
 SELECT org, email FROM reminder_optouts;
 
 -- name: save_state
--- What an organization was told, and since when its sheet is unchanged.
--- Parameters: $org, $told (JSON list), $sent_day (DATE text or NULL), $version (VARCHAR or NULL),
--- $since (TIMESTAMP text or NULL), $deadline (DATE text or NULL).
-INSERT OR REPLACE INTO reminder_state VALUES ($org, $told, $sent_day::DATE, $version, $since::TIMESTAMP, $deadline::DATE);
+-- What an organization was told.
+-- Parameters: $org, $told (JSON list), $sent_day (DATE text or NULL), $deadline (DATE text or NULL).
+INSERT OR REPLACE INTO reminder_state VALUES ($org, $told, $sent_day::DATE, $deadline::DATE);
 
 -- name: optout
 -- An address unsubscribes from its organization's reminders (again: no change).

@@ -256,18 +256,24 @@ export function parseText(cell: Cell, maxLength: number): Parsed<string> {
 
 // ---- e-mail ------------------------------------------------------------------------------
 
-/** An e-mail address as a recipient list takes it (no display name, no brackets): settings, deliveries, the registry. */
-export const isEmail = (s: string): boolean => /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/.test(s);
-
 /**
- * The addresses of a cell as people type them — separated by commas, semicolons or spaces, with a
- * name beside them («Иванова А. П. <zavuch@school1.ru>»), as a `mailto:` link — split into the
- * valid ones (lower case, no repeats) and the words with an «@» that are not addresses. A filled
- * cell without any «@» is wrong as a whole.
+ * An e-mail address as a recipient list takes it (no display name, no brackets): settings,
+ * deliveries, the registry. Letters of any script (почта@школа.рф), no empty label, no dot at
+ * either end of the name, a domain of at least two labels.
  */
+export const isEmail = (s: string): boolean =>
+  s.length <= 254 && /^[\p{L}\p{N}!#$%&'*+/=^_`{|}~-]+(\.[\p{L}\p{N}!#$%&'*+/=^_`{|}~-]+)*@[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)+$/u.test(s);
+
 export function splitEmails(text: string): { ok: string[]; bad: string[] } {
   const words = text.split(/[\s,;]+/).filter(Boolean);
-  const candidates = words.map((w) => w.replace(/^<|>$/g, '').replace(/^mailto:/i, '').replace(/^<|>$/g, '')).filter((w) => w.includes('@'));
+  // «<a@b.ru>», «mailto:a@b.ru?subject=…», «(a@b.ru)», «пишите на a@b.ru.»: the address itself.
+  const clean = (w: string) =>
+    w
+      .replace(/^[<(«"']+|[>)»"']+$/g, '')
+      .replace(/^mailto:/i, '')
+      .replace(/\?.*$/, '')
+      .replace(/[.,;:!)»"'>]+$/, '');
+  const candidates = words.map(clean).filter((w) => w.includes('@'));
   if (!candidates.length) return { ok: [], bad: text.trim() ? [text.trim()] : [] };
   const ok = [...new Set(candidates.filter(isEmail).map((a) => a.toLowerCase()))];
   return { ok, bad: [...new Set(candidates.filter((a) => !isEmail(a)))] };

@@ -504,3 +504,23 @@ export async function staleSince(db: Db, run: number): Promise<StateAlert[]> {
   );
   return rows.map((r) => ({ org: String(r.org), name: r.name === null ? null : String(r.name), status: r.status === null ? null : String(r.status), message: r.message === null ? null : String(r.message), held: r.held === true }));
 }
+
+// ---- when an organization's data last changed (issue #21: the reminders before a reporting date) ----
+
+/**
+ * When each of the organizations' loaded rows last changed — a row added, changed or removed:
+ * the end of that sync (ISO moment, UTC), from the row history. Organizations whose rows were
+ * never loaded are absent. A sheet edited without changing its data has not changed here.
+ */
+export async function lastDataChange(db: Db, orgs: readonly string[]): Promise<Map<string, string>> {
+  if (!orgs.length) return new Map();
+  const started = TABS.map((t) => `SELECT org, max(run_id) AS run FROM ${quote(versionsTable(t.key))} WHERE org IN (SELECT unnest($orgs)) GROUP BY org`);
+  const ended = `SELECT org, max(to_run) AS run FROM row_version_ends WHERE org IN (SELECT unnest($orgs)) GROUP BY org`;
+  const rows = await db.query(
+    `SELECT c.org, strftime(r.finished_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS at
+     FROM (SELECT org, max(run) AS run FROM (${[...started, ended].join(' UNION ALL ')}) GROUP BY org) c
+     JOIN sync_runs r ON r.id = c.run WHERE r.finished_at IS NOT NULL`,
+    { orgs: [...orgs] },
+  );
+  return new Map(rows.map((r) => [String(r.org), String(r.at)]));
+}

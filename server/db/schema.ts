@@ -220,10 +220,7 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     version: 7,
     statements: [
       `CREATE TABLE IF NOT EXISTS org_contacts (org VARCHAR PRIMARY KEY, emails VARCHAR NOT NULL)`,
-      `CREATE TABLE IF NOT EXISTS reminder_state (
-        org VARCHAR PRIMARY KEY, told VARCHAR NOT NULL, sent_day DATE, version VARCHAR, unchanged_since TIMESTAMP,
-        deadline_told DATE
-      )`,
+      `CREATE TABLE IF NOT EXISTS reminder_state (org VARCHAR PRIMARY KEY, told VARCHAR NOT NULL, sent_day DATE, deadline_told DATE)`,
       `CREATE TABLE IF NOT EXISTS reminder_optouts (
         org VARCHAR NOT NULL, email VARCHAR NOT NULL, since TIMESTAMP NOT NULL, PRIMARY KEY (org, email)
       )`,

@@ -96,22 +96,28 @@ export class Mailer {
     const attachments = m.attachments ?? [];
     const headers = m.headers ?? {};
     if (this.opts.send) return this.opts.send({ from: this.opts.from!, to: m.to, subject: m.subject, text: m.text, attachments, headers });
-    this.transporter ??= import('nodemailer').then((n) => n.default.createTransport(this.opts.smtpUrl!));
+    // Bounded waits: a mail server that does not answer fails the attempt (then retried) instead
+    // of holding the deliveries for nodemailer's default minutes.
+    this.transporter ??= import('nodemailer').then((n) =>
+      n.default.createTransport({ url: this.opts.smtpUrl!, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 }),
+    );
     const t = await this.transporter;
     await t.sendMail({ from: this.opts.from!, to: m.to, subject: m.subject, text: m.text, attachments, headers });
   }
 
   /**
    * Records the message and makes the first attempt; when it fails, the next ones follow in the
-   * background (RETRY_DELAYS_MS). Resolves with the first attempt's outcome and the outbox number.
+   * background (RETRY_DELAYS_MS; none with `retry: false`). Resolves with the first attempt's
+   * outcome and the outbox number.
    */
-  async send(m: Message): Promise<{ id: number; status: 'sent' | 'failed'; error: string | null }> {
+  async send(m: Message, opts: { retry?: boolean } = {}): Promise<{ id: number; status: 'sent' | 'failed'; error: string | null }> {
     if (!this.status.enabled) throw new Error(this.status.reason ?? 'почта выключена');
     const [row] = await this.db.write((w) =>
       w.query(q('insert_outbox'), { kind: m.kind, recipients: JSON.stringify(m.to), subject: m.subject, subscription: m.subscriptionId ?? null, now: isoTs(this.now()) }),
     );
     const id = Number(row!.id);
-    const delays = this.opts.retryDelaysMs ?? RETRY_DELAYS_MS;
+    // `retry: false`: one attempt, its outcome final (a reminder is tried again by the next sync instead).
+    const delays = opts.retry === false ? [] : (this.opts.retryDelaysMs ?? RETRY_DELAYS_MS);
     const first = await this.attempt(id, m, 1, delays.length + 1);
     if (first === null) return { id, status: 'sent', error: null };
     // The rest in the background; `idle()` waits for them (tests, shutdown).

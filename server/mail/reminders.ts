@@ -7,12 +7,14 @@
  *   tab, row, column, the value and what is expected — the new ones marked, with the link to
  *   its sheet; an error fixed and made again is new again;
  * - when a **reporting date** (REMINDER_REPORT_DATES, day and month, every year) is at most
- *   REMINDER_UNCHANGED_DAYS days away and its sheet has not changed for that many days (the
- *   version of its last load — Drive's modification time, a file's content hash — is the same
- *   since then): once per reporting date.
+ *   REMINDER_UNCHANGED_DAYS days away and its data has not changed for that many days (no row
+ *   added, changed or removed: the row history, db/history.ts lastDataChange), its last read
+ *   having worked: once per reporting date.
  *
  * At most one message a day per organization: what comes up after it waits for the next day's
- * (an error not told stays «new», nothing is dropped). Each message carries an unsubscribe link
+ * (an error not told stays «new», nothing is dropped). A message is tried once: refused by the
+ * mail server, it stays untold and the pass stops — the next sync tries again (a pass never
+ * waits out an outage organization by organization); what was told is saved as it goes. Each message carries an unsubscribe link
  * (and the List-Unsubscribe headers of RFC 2369/8058, so a mail client offers one click): the
  * link is signed for the organization and the address (HMAC, a key kept in the database), and
  * works without a login (server/routes/unsubscribe.ts). Off without mail, without PUBLIC_URL
@@ -23,6 +25,7 @@ import { countOf, ruDate } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { isoTs } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
+import { lastDataChange } from '../db/history.ts';
 import { findingOf, sortFindings, type Finding } from '../google/writeback.ts';
 import { isoDay } from '../metrics/period.ts';
 import { HELP_PATH, UNSUBSCRIBE_PATH } from '../../shared/routes.ts';
@@ -96,6 +99,16 @@ export function findingLine(f: Finding): string {
 }
 
 const ts = (s: unknown) => (s === null || s === undefined ? null : String(s));
+
+/** What an organization was last told (reminder_state). */
+interface ReminderState {
+  org: string;
+  /** JSON list of the fingerprints of the errors it was told of (and still has). */
+  told: string;
+  sent_day: string | null;
+  /** The reporting date it was last reminded of. */
+  deadline: string | null;
+}
 
 export class Reminders {
   private key: Promise<Buffer> | null = null;
@@ -199,55 +212,58 @@ export class Reminders {
     const optouts = new Set((await db.query(q('optouts'))).map((r) => `${String(r.org)}\n${String(r.email)}`));
     const deadline = nextDeadline(today, this.deps.reportDates ?? [], this.unchangedDays);
     const sent: ReminderSent[] = [];
-    const states: { org: string; told: string; sent_day: string | null; version: string | null; since: string; deadline: string | null }[] = [];
+    const changedAt = deadline === null ? new Map<string, string>() : await lastDataChange(db, orgs.map((o) => String(o.code)));
+    const save = (states: ReminderState[]) =>
+      states.length
+        ? db.write(async (w) => {
+            for (const st of states) await w.run(q('save_state'), { ...st });
+          })
+        : Promise.resolve();
+    const quiet: ReminderState[] = [];
+    /** Set when the mail server refused: the rest wait for the next sync (not one refusal per organization). */
+    let refused: string | null = null;
     for (const o of orgs) {
       const org = String(o.code);
       const found = sortFindings(errors.get(org) ?? []);
       const prints = found.map(fingerprint);
       const told = new Set<string>(o.told === null || o.told === undefined ? [] : (JSON.parse(String(o.told)) as string[]));
       const fresh = new Set(prints.filter((p) => !told.has(p)));
-      const version = ts(o.version);
-      // Since when the sheet is unchanged: the load that brought this version (first seen: its last load).
-      const since = !o.known ? (ts(o.last_success) ?? now.toISOString()) : version !== ts(o.told_version) ? now.toISOString() : (ts(o.unchanged_since) ?? now.toISOString());
-      const unchangedFor = Math.floor((now.getTime() - Date.parse(since)) / DAY_MS);
-      const deadlineDue = deadline !== null && ts(o.deadline_told) !== deadline && unchangedFor >= this.unchangedDays;
+      // «Unchanged» is about the data as loaded: only when the last read of the sheet worked
+      // (a sheet that cannot be read, or a held load, may well have changed).
+      const since = changedAt.get(org) ?? null;
+      const readOk = o.last_status === 'ok' || o.last_status === 'unchanged';
+      const unchangedFor = since === null ? 0 : Math.floor((now.getTime() - Date.parse(since)) / DAY_MS);
+      const deadlineDue = deadline !== null && readOk && since !== null && ts(o.deadline_told) !== deadline && unchangedFor >= this.unchangedDays;
       const to = (JSON.parse(String(o.emails)) as string[]).map((e) => e.toLowerCase()).filter((e) => !optouts.has(`${org}\n${e}`));
-      let state = {
-        org,
-        told: JSON.stringify(prints.filter((p) => told.has(p))),
-        sent_day: ts(o.sent_day),
-        version,
-        since,
-        deadline: ts(o.deadline_told),
-      };
-      if ((fresh.size || deadlineDue) && ts(o.sent_day) !== today && to.length) {
-        const what = { org, name: String(o.name), sheet: ts(o.sheet), found, fresh: prints.map((p) => fresh.has(p)), deadline: deadlineDue ? deadline : null, since, unchangedFor };
-        // One message per address: each carries its own unsubscribe link. A message that could
-        // not even be recorded leaves the organization untold (tried again after the next sync);
-        // the others go on.
+      // Errors fixed since are forgotten (made again, they are new again); new ones stay new until told.
+      const kept: ReminderState = { org, told: JSON.stringify(prints.filter((p) => told.has(p))), sent_day: ts(o.sent_day), deadline: ts(o.deadline_told) };
+      if ((fresh.size || deadlineDue) && ts(o.sent_day) !== today && to.length && refused === null) {
+        const what = { org, name: String(o.name), sheet: ts(o.sheet), found, fresh: prints.map((p) => fresh.has(p)), deadline: deadlineDue ? deadline : null, since: since ?? '', unchangedFor };
+        // One message per address: each carries its own unsubscribe link. Told when at least one
+        // address received it; a refusal leaves it untold — tried again after the next sync.
         const outbox: number[] = [];
+        const delivered: string[] = [];
         try {
-          for (const email of to) outbox.push((await this.deps.mailer.send({ kind: 'reminder', to: [email], ...(await this.compose(what, email)) })).id);
+          for (const email of to) {
+            const r = await this.deps.mailer.send({ kind: 'reminder', to: [email], ...(await this.compose(what, email)) }, { retry: false });
+            outbox.push(r.id);
+            if (r.status === 'sent') delivered.push(email);
+            else refused = r.error;
+          }
         } catch (e) {
-          this.deps.log?.(`Напоминание ${org} не отправлено: ${(e as Error).message}`);
+          refused = (e as Error).message;
         }
-        if (outbox.length) {
-          sent.push({ org, to, errors: found.length, newErrors: fresh.size, deadline: what.deadline, outbox });
-          state = { ...state, told: JSON.stringify(prints), sent_day: today, deadline: deadlineDue ? deadline : state.deadline };
+        if (delivered.length) {
+          sent.push({ org, to: delivered, errors: found.length, newErrors: fresh.size, deadline: what.deadline, outbox });
+          // Saved at once: a pass that stops half-way never tells these again.
+          await save([{ org, told: JSON.stringify(prints), sent_day: today, deadline: deadlineDue ? deadline : kept.deadline }]);
+          continue;
         }
       }
-      const changed =
-        !o.known ||
-        state.told !== (o.told === null ? null : String(o.told)) ||
-        state.sent_day !== ts(o.sent_day) ||
-        state.version !== ts(o.told_version) ||
-        state.since !== ts(o.unchanged_since) ||
-        state.deadline !== ts(o.deadline_told);
-      if (changed) states.push(state);
+      if (!o.known || kept.told !== String(o.told)) quiet.push(kept);
     }
-    if (states.length) await db.write(async (w) => {
-      for (const s of states) await w.run(q('save_state'), { ...s, since: isoTs(new Date(s.since)) });
-    });
+    await save(quiet);
+    if (refused !== null) this.deps.log?.(`Напоминания школам: почтовый сервер не принял письмо (${refused}); неотправленные — после следующей синхронизации.`);
     return sent;
   }
 
@@ -270,7 +286,7 @@ export class Reminders {
     }
     if (o.deadline) {
       parts.push(
-        `Ближайшая отчётная дата — ${ruDate(o.deadline)}. Таблица вашей организации не менялась с ${ruDate(o.since.slice(0, 10))} (${countOf(o.unchangedFor, 'день', 'дня', 'дней')}). ` +
+        `Ближайшая отчётная дата — ${ruDate(o.deadline)}. Данные в таблице вашей организации не менялись с ${ruDate(o.since.slice(0, 10))} (${countOf(o.unchangedFor, 'день', 'дня', 'дней')}). ` +
           `Проверьте, что в ней отражено всё, что произошло с тех пор: новые наставнические пары и программы, их окончание, курсы повышения квалификации, аттестации.`,
       );
     }

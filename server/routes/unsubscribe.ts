@@ -23,7 +23,7 @@ function page(res: Response, status: number, title: string, body: string): void 
     .send(
       `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
         `<meta name="robots" content="noindex"><title>${escapeHtml(title)} — Наставничество: мониторинг</title>` +
-        `<link rel="icon" href="data:,"><link rel="stylesheet" href="/style.css"></head><body><main class="page"><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
+        `<link rel="icon" href="data:,"><link rel="stylesheet" href="style.css"></head><body><main class="page"><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
     );
 }
 
@@ -38,7 +38,8 @@ function linkOf(req: Request): { org: string; email: string; t: string } {
 
 function form(link: { org: string; email: string; t: string }, action: 'unsubscribe' | 'subscribe', label: string): string {
   const hidden = (k: string, v: string) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`;
-  return `<form method="post" action="${UNSUBSCRIBE_PATH}" class="login-form">${hidden('org', link.org)}${hidden('email', link.email)}${hidden('t', link.t)}${hidden('action', action)}<button type="submit" class="action-button">${escapeHtml(label)}</button></form>`;
+  // Posted back to the page's own address (a PUBLIC_URL with a path keeps it).
+  return `<form method="post" action="" class="login-form">${hidden('org', link.org)}${hidden('email', link.email)}${hidden('t', link.t)}${hidden('action', action)}<button type="submit" class="action-button">${escapeHtml(label)}</button></form>`;
 }
 
 export function unsubscribeRouter(deps: { reminders: Reminders; store: AuthStore | null }): Router {

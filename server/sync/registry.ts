@@ -66,7 +66,8 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       const sheet = sheetRef(String(v.sheet));
       // A wrong address does not stop the organization's sync: it is a warning, and no reminder
       // goes to it (the valid addresses of the cell still get them).
-      const contacts = splitEmails(typeof v.contact === 'string' ? v.contact : '');
+      const cell = r.cells.contact;
+      const contacts = splitEmails(cell === undefined || isBlank(cell) ? '' : rawText(cell));
       if (contacts.bad.length) {
         out.issues.push({
           level: 'warning',
@@ -74,7 +75,7 @@ export function parseRegistry(tab: RawTab): RegistryResult {
           tab: title,
           row: r.row,
           column: header('contact'),
-          value: rawText(r.cells.contact),
+          value: rawText(cell).slice(0, 500),
           problem: `${contacts.bad.map((a) => `«${a.slice(0, 80)}»`).join(', ')} — не адрес электронной почты (пример: zavuch@school1.ru); напоминания на ${contacts.bad.length === 1 ? 'него' : 'них'} не отправляются`,
         });
       }

@@ -8,7 +8,7 @@
  * client's one-click POST, and a forged one changes nothing; a sheet unchanged before a
  * reporting date is reminded once.
  */
-import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
@@ -33,13 +33,13 @@ let reminders: Reminders;
 let store: AuthStore;
 let now = new Date('2024-03-04T06:00:00Z');
 
-/** A sync of the folder at `at`, then the reminders (twice at once); the messages they sent. */
-async function syncAt(at: string, r: Reminders = reminders): Promise<{ sent: Awaited<ReturnType<Reminders['afterSync']>>; mail: ParsedMail[] }> {
+/** A sync of the folder at `at`, then the reminders (two passes at once, or one); the messages they sent. */
+async function syncAt(at: string, r: Reminders = reminders, passes: 1 | 2 = 2): Promise<{ sent: Awaited<ReturnType<Reminders['afterSync']>>; mail: ParsedMail[] }> {
   now = new Date(at);
   const before = smtp.inbox.length;
   await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test', now: () => now });
   // Two syncs ending close together: their passes run one after the other, nothing told twice.
-  const [sent, again] = await Promise.all([r.afterSync(), r.afterSync()]);
+  const [sent, again] = await Promise.all([r.afterSync(), passes === 2 ? r.afterSync() : Promise.resolve([])]);
   expect(again).toEqual([]);
   await mailer.idle();
   return { sent, mail: smtp.inbox.slice(before) };
@@ -176,12 +176,17 @@ describe('reminders to schools', () => {
     // Subscribed again (the button on the «Вы отписаны» page): the errors not told come the next day.
     fields.set('action', 'subscribe');
     expect(await (await fetch(`${server.url}/unsubscribe`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: fields.toString() })).text()).toContain('Вы снова подписаны');
-    // The mail server refuses the first attempt (451): tried again, delivered, in the outbox.
+    // The mail server refuses (451): the refusal is in the outbox, the school stays untold…
     smtp.refuse(1);
-    const back = await syncAt('2024-03-08T06:00:00Z');
+    const refusedPass = await syncAt('2024-03-08T06:00:00Z', reminders, 1);
+    expect(refusedPass.sent).toEqual([]);
+    expect(refusedPass.mail).toEqual([]);
+    expect((await mailer.outbox(1))[0]).toMatchObject({ kind: 'reminder', status: 'failed', attempts: 1, to: ['zavuch@school1.example.ru'] });
+    // …and is told after the next sync, the same day.
+    const back = await syncAt('2024-03-08T07:00:00Z');
     expect(back.sent.map((s) => [s.org, s.errors, s.newErrors])).toEqual([['СОШ-1', 3, 1]]);
     expect(back.mail).toHaveLength(1);
-    expect((await mailer.outbox(1))[0]).toMatchObject({ kind: 'reminder', status: 'sent', attempts: 2, to: ['zavuch@school1.example.ru'] });
+    expect((await mailer.outbox(1))[0]).toMatchObject({ kind: 'reminder', status: 'sent', attempts: 1, to: ['zavuch@school1.example.ru'] });
     expect(numbered(back.mail[0]!.text!)[2]).toMatch(/^3\. \[новая\] Лист «Повышение квалификации», строка 3, столбец «Часов»: «много» — /);
 
     // A mail client's one-click (RFC 8058): POST to the link itself, no page, no session.
@@ -199,8 +204,9 @@ describe('reminders to schools', () => {
     expect(nextDeadline('2024-12-28', ['01-03'], 7)).toBe('2025-01-03');
     expect(nextDeadline('2025-02-25', ['02-29'], 7)).toBeNull();
     const dated = new Reminders({ db: tmp.db, mailer, publicUrl: PUBLIC, now: () => now, reportDates: ['03-20'], unchangedDays: 7 });
-    // 14.03.2024: 20.03 is 6 days away. ДОУ-1's sheet is as loaded on 04.03 (10 days); СОШ-1's
-    // changed on 07.03 (7 days, not less than 7: reminded too). Both have errors already told.
+    // 14.03.2024: 20.03 is 6 days away. Neither organization's data changed since the first
+    // sync on 04.03 (10 days): every row added to СОШ-1 since had an error and was quarantined,
+    // not loaded. Both have errors already told.
     const first = await syncAt('2024-03-14T06:00:00Z', dated);
     expect(first.sent.map((s) => [s.org, s.newErrors, s.deadline])).toEqual([
       ['СОШ-1', 0, '2024-03-20'],
@@ -208,16 +214,22 @@ describe('reminders to schools', () => {
     ]);
     const kg = first.mail.find((m) => recipientsOf(m)[0] === 'metodist@dou1.example.ru')!;
     expect(kg.subject).toBe('Наставничество: обновите таблицу ДОУ-1 к 20.03.2024');
-    expect(kg.text).toContain('Ближайшая отчётная дата — 20.03.2024. Таблица вашей организации не менялась с 04.03.2024 (10 дней).');
+    expect(kg.text).toContain('Ближайшая отчётная дата — 20.03.2024. Данные в таблице вашей организации не менялись с 04.03.2024 (10 дней).');
     // Its error is listed again (the whole current list), not marked new.
     expect(numbered(kg.text!)).toEqual([expect.stringMatching(/^1\. Лист «Наставнические пары», строка 7, .*«В работе» — /)]);
     // Once per reporting date.
     expect((await syncAt('2024-03-15T06:00:00Z', dated)).sent).toEqual([]);
-    // A sheet changed within the days: not reminded (a new reporting date, СОШ-1 edited today).
+    // Data changed within the days: not reminded (a new reporting date, an attestation of СОШ-1 loaded today).
     appendFileSync(join(dir, 'СОШ-1', 'Аттестация.csv'), 'Сидорова Вера Олеговна;01.03.2024;Первая;Без категории\n');
     const later = new Reminders({ db: tmp.db, mailer, publicUrl: PUBLIC, now: () => now, reportDates: ['03-20', '03-25'], unchangedDays: 7 });
     const after = await syncAt('2024-03-21T06:00:00Z', later);
     expect(after.sent.map((s) => [s.org, s.deadline])).toEqual([['ДОУ-1', '2024-03-25']]);
+    // A sheet that cannot be read may well have changed: no «unchanged» reminder (ДОУ-1's data is
+    // as of 04.03, 18 days, but its folder is gone; the coordinator's alerts tell of that).
+    renameSync(join(dir, 'ДОУ-1'), join(dir, 'ДОУ-1-нет'));
+    const unread = new Reminders({ db: tmp.db, mailer, publicUrl: PUBLIC, now: () => now, reportDates: ['03-28'], unchangedDays: 7 });
+    expect((await syncAt('2024-03-22T06:00:00Z', unread)).sent).toEqual([]);
+    renameSync(join(dir, 'ДОУ-1-нет'), join(dir, 'ДОУ-1'));
   });
 
   it('links a Google sheet, and lists at most 50 errors with the count of the rest', async () => {
