@@ -76,7 +76,10 @@ export function parseRegistry(tab: RawTab): RegistryResult {
           row: r.row,
           column: header('contact'),
           value: rawText(cell).slice(0, 500),
-          problem: `${contacts.bad.map((a) => `«${a.slice(0, 80)}»`).join(', ')} — не адрес электронной почты (пример: zavuch@school1.ru); напоминания на ${contacts.bad.length === 1 ? 'него' : 'них'} не отправляются`,
+          problem: `${contacts.bad
+            .slice(0, 5)
+            .map((a) => `«${a.slice(0, 80)}»`)
+            .join(', ')}${contacts.bad.length > 5 ? ` и ещё ${contacts.bad.length - 5}` : ''} — не адрес электронной почты (пример: zavuch@school1.ru); напоминания на ${contacts.bad.length === 1 ? 'него' : 'них'} не отправляются`,
         });
       }
       if (sheet === null) {

@@ -27,6 +27,11 @@ describe('registry addresses', () => {
       ['СОШ-4', 0],
     ]);
     expect(res.entries[2]!.contacts).toEqual(['zavuch@school3.ru']);
+    // A flood of wrong words with «@» is named five at a time, the rest counted.
+    const flood = parseRegistry({ title: 'Организации', grid: [HEADER, row('СОШ-5', Array.from({ length: 12 }, (_, i) => `x${i}@`).join(' '))] });
+    expect(flood.issues.find((i) => i.level === 'warning')?.problem).toBe(
+      '«x0@», «x1@», «x2@», «x3@», «x4@» и ещё 7 — не адрес электронной почты (пример: zavuch@school1.ru); напоминания на них не отправляются',
+    );
     expect(res.issues.filter((i) => i.level !== 'notice').map((i) => [i.level, i.org, i.row, i.column, i.value])).toEqual([
       ['warning', 'СОШ-1', 2, 'E-mail ответственного', '#N/A'],
       ['warning', 'СОШ-4', 5, 'E-mail ответственного', 'директор'],
