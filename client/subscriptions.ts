@@ -7,7 +7,7 @@
 import type { Audience, Choice, LastRun, RemindersStatus, Subscription } from '../shared/subscriptions.ts';
 import { plural } from './format.ts';
 
-export type { Audience, Choice, LastRun, RemindersStatus, ReportFormat, SendResult, Subscription } from '../shared/subscriptions.ts';
+export type { Audience, Choice, LastRun, ReminderContact, RemindersStatus, ReportFormat, SendResult, Subscription } from '../shared/subscriptions.ts';
 
 /** `GET /api/subscriptions`. */
 export interface SubscriptionList {

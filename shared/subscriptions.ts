@@ -61,3 +61,15 @@ export interface RemindersStatus {
   reportDates: string[];
   unchangedDays: number;
 }
+
+/** `GET /api/reminders`: where each organization's reminders go (coordinator only). */
+export interface ReminderContact {
+  org: string;
+  name: string;
+  active: boolean;
+  emails: string[];
+  /** The day of its last reminder (YYYY-MM-DD), or null. */
+  sent_day: string | null;
+  /** Its addresses that unsubscribed. */
+  optouts: string[];
+}

@@ -15,7 +15,7 @@
 import { ROLE_LABELS, orgName, roleFields, stackedField } from '../accountForm.ts';
 import { fetchJson, getOrgs, isAbortError, type Org } from '../api.ts';
 import { h } from '../dom.ts';
-import { formatDateTime, formatInteger } from '../format.ts';
+import { formatDate, formatDateTime, formatInteger } from '../format.ts';
 import { errorText, send } from '../session.ts';
 import {
   AUDIENCES,
@@ -28,6 +28,7 @@ import {
   whatText,
   type CronPreview,
   type OutboxMessage,
+  type ReminderContact,
   type SendResult,
   type Subscription,
   type SubscriptionInput,
@@ -134,6 +135,8 @@ export const ACTIONS: Record<string, string> = {
   subscription_send: 'рассылка отправлена вручную',
   mail_sent: 'письмо отправлено',
   mail_failed: 'письмо не отправлено',
+  reminder_unsubscribe: 'отписка от напоминаний',
+  reminder_subscribe: 'подписка на напоминания снова',
   deny: 'отказ в доступе',
 };
 
@@ -180,6 +183,8 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
   const alertsState = h('p', { className: 'ops-hint', id: 'alerts-state' });
   // Reminders to schools (the registry's «E-mail ответственного»): on or off, and why.
   const remindersState = h('p', { className: 'ops-hint', id: 'reminders-state' });
+  // …and where each school's go: addresses, the last reminder, who unsubscribed.
+  const remindersHost = h('div', { id: 'reminders' });
   const subscriptionsState = h('p', { className: 'ops-state sub-state', id: 'subscriptions-state', attrs: { role: 'status', 'aria-live': 'polite' } });
   const subscriptionsHost = h('div', { id: 'subscriptions' });
   const subscriptionFormTitle = h('h3', { className: 'ops-subtitle', id: 'subscription-form-title' }, 'Новая рассылка');
@@ -218,6 +223,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         mailFrom,
         alertsState,
         remindersState,
+        remindersHost,
         subscriptionsState,
         subscriptionsHost,
         subscriptionFormTitle,
@@ -484,6 +490,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         : (data.alerts.reason ?? 'Оповещения координатору выключены.')
       : '';
     remindersState.textContent = data.reminders ? remindersText(data.reminders) : '';
+    void refreshReminders(data.reminders?.orgs ?? 0);
     if (withForm) renderSubscriptionForm(data);
     subscriptionsHost.replaceChildren(
       table(
@@ -758,6 +765,39 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
     };
 
     setMode(null);
+  }
+
+  // ------------------------------------------------------------------ reminders to schools
+
+  async function refreshReminders(withAddress: number): Promise<void> {
+    if (!withAddress) {
+      remindersHost.replaceChildren();
+      return;
+    }
+    const { orgs } = await getJson<{ orgs: ReminderContact[] }>('/api/reminders', signal);
+    remindersHost.replaceChildren(
+      h(
+        'details',
+        { className: 'ops-details', attrs: { 'data-count': String(orgs.length) } },
+        h('summary', {}, `Адреса напоминаний школам (${orgs.length})`),
+        table(
+          ['Организация', 'Адреса', 'Последнее напоминание', 'Отписались'],
+          orgs.map((o) =>
+            h(
+              'tr',
+              { attrs: { 'data-org': o.org } },
+              cell(`${o.org} — ${o.name}${o.active ? '' : ' (не активна)'}`),
+              h('td', { className: 'sub-recipients' }, o.emails.join(', ')),
+              cell(o.sent_day ? formatDate(o.sent_day) : '—'),
+              h('td', { className: 'sub-recipients' }, o.optouts.join(', ') || '—'),
+            ),
+          ),
+          'Ни у одной организации нет адреса.',
+          'ops-table sub-table',
+          'reminders-table',
+        ),
+      ),
+    );
   }
 
   // ------------------------------------------------------------------ mail outbox

@@ -56,3 +56,14 @@ SELECT (SELECT count(*) FROM orgs o JOIN org_contacts c ON c.org = o.code WHERE 
 -- The key of the unsubscribe links, made once (random, 256 bits) and kept in meta.
 -- Parameters: $fresh (VARCHAR: used only when there is none yet).
 INSERT INTO meta VALUES ('reminder_link_key', $fresh) ON CONFLICT (key) DO UPDATE SET value = meta.value RETURNING value;
+
+-- name: contacts
+-- For the coordinator (operations page): each organization of the registry with an address, the
+-- addresses, the day of its last reminder and the addresses that unsubscribed (JSON list), in registry order.
+-- Parameters: none.
+SELECT o.code, o.name, o.active, c.emails, r.sent_day::VARCHAR AS sent_day,
+  (SELECT to_json(list(x.email ORDER BY x.email)) FROM reminder_optouts x WHERE x.org = o.code)::VARCHAR AS optouts
+FROM orgs o JOIN org_contacts c ON c.org = o.code
+LEFT JOIN reminder_state r ON r.org = o.code
+WHERE o.in_registry
+ORDER BY o.registry_row, o.code;

@@ -29,7 +29,7 @@ import { lastDataChange } from '../db/history.ts';
 import { findingOf, sortFindings, type Finding } from '../google/writeback.ts';
 import { isoDay } from '../metrics/period.ts';
 import { HELP_PATH, UNSUBSCRIBE_PATH } from '../../shared/routes.ts';
-import type { RemindersStatus } from '../../shared/subscriptions.ts';
+import type { ReminderContact, RemindersStatus } from '../../shared/subscriptions.ts';
 import type { Mailer } from './mailer.ts';
 
 const q = (name: string) => sqlOf(`mail/reminders#${name}`);
@@ -181,6 +181,18 @@ export class Reminders {
   async setOptOut(org: string, email: string, out: boolean): Promise<void> {
     const e = email.toLowerCase();
     await this.deps.db.write((w) => (out ? w.run(q('optout'), { org, email: e, now: isoTs(this.now()) }) : w.run(q('optin'), { org, email: e })));
+  }
+
+  /** Where each organization's reminders go, its last one and who unsubscribed (the operations page). */
+  async contacts(): Promise<ReminderContact[]> {
+    return (await this.deps.db.query(q('contacts'))).map((r) => ({
+      org: String(r.code),
+      name: String(r.name),
+      active: r.active === true,
+      emails: JSON.parse(String(r.emails)) as string[],
+      sent_day: ts(r.sent_day),
+      optouts: r.optouts === null || r.optouts === undefined ? [] : (JSON.parse(String(r.optouts)) as string[]),
+    }));
   }
 
   /**

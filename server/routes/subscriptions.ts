@@ -8,6 +8,7 @@
  *   DELETE /api/subscriptions/:id             a delivery removed (204)
  *   POST   /api/subscriptions/:id/send        «Отправить сейчас»: the outcome of the first attempt
  *   GET    /api/mail/outbox?limit=            the last messages and their attempts
+ *   GET    /api/reminders                     where each school's reminders go, its last one, who unsubscribed
  *
  * Changes need a coordinator who may write (not the read-only demo session), are CSRF-checked
  * like every POST, and go to the audit log.
@@ -89,6 +90,13 @@ export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts
     subs.setOrigin(selfOrigin(req.socket));
     await audit(req, res, 'subscription_send', `№ ${id}`, null);
     res.json(await subs.deliver(id));
+  });
+
+  r.get('/reminders', async (_req, res) => {
+    // Addresses of the schools' staff: the coordinator only.
+    requireRole(res, ['coordinator'], 'адреса напоминаний школам');
+    const reminders = deps.reminders;
+    res.set('Cache-Control', 'no-store').json({ status: reminders ? await reminders.status() : null, orgs: reminders ? await reminders.contacts() : [] });
   });
 
   r.get('/mail/outbox', async (req, res) => {

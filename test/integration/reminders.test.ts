@@ -246,6 +246,24 @@ describe('reminders to schools', () => {
     expect(m.text).toContain('… и ещё 3 ошибки: полный список');
   });
 
+  it('shows the coordinator where each school’s reminders go, the last one and who unsubscribed; nobody else', async () => {
+    const koord = (await store.createToken({ name: 'k', role: 'coordinator' })).token;
+    const region = (await store.createToken({ name: 'r', role: 'region' })).token;
+    const get = (token: string) => fetch(`${server.url}/api/reminders`, { headers: { Authorization: `Bearer ${token}` } });
+    const body = (await (await get(koord)).json()) as any;
+    // Last reminders: СОШ-1 on 14.03 (the reporting date 20.03), ДОУ-1 on 21.03 (25.03); ДОУ-9 is
+    // not active and never written to; both unsubscribed addresses subscribed again above.
+    expect(body.orgs).toEqual([
+      { org: 'СОШ-1', name: 'МОУ «Средняя общеобразовательная школа № 1»', active: true, emails: ['zavuch@school1.example.ru'], sent_day: '2024-03-14', optouts: [] },
+      { org: 'ДОУ-1', name: 'МДОУ «Детский сад № 1 «Ромашка»»', active: true, emails: ['metodist@dou1.example.ru'], sent_day: '2024-03-21', optouts: [] },
+      { org: 'ДОУ-9', name: 'МДОУ «Детский сад № 9» (закрыт)', active: false, emails: ['closed@dou9.example.ru'], sent_day: null, optouts: [] },
+    ]);
+    await reminders.setOptOut('ДОУ-1', 'metodist@dou1.example.ru', true);
+    expect(((await (await get(koord)).json()) as any).orgs[1].optouts).toEqual(['metodist@dou1.example.ru']);
+    await reminders.setOptOut('ДОУ-1', 'metodist@dou1.example.ru', false);
+    expect((await get(region)).status).toBe(403);
+  });
+
   it('says why reminders are off', async () => {
     const noUrl = new Reminders({ db: tmp.db, mailer, publicUrl: null });
     expect(noUrl.reason).toMatch(/^Напоминания школам выключены: задайте PUBLIC_URL/);
