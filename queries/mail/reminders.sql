@@ -28,7 +28,7 @@ SELECT org, email FROM reminder_optouts;
 -- name: save_state
 -- What an organization was told.
 -- Parameters: $org, $told (JSON list), $sent_day (DATE text or NULL), $deadline (DATE text or NULL).
-INSERT OR REPLACE INTO reminder_state VALUES ($org, $told, $sent_day::DATE, $deadline::DATE);
+INSERT OR REPLACE INTO reminder_state (org, told, sent_day, deadline_told) VALUES ($org, $told, $sent_day::DATE, $deadline::DATE);
 
 -- name: optout
 -- An address unsubscribes from its organization's reminders (again: no change).

@@ -261,20 +261,46 @@ export function parseText(cell: Cell, maxLength: number): Parsed<string> {
  * deliveries, the registry. Letters of any script (почта@школа.рф), no empty label, no dot at
  * either end of the name, a domain of at least two labels.
  */
-export const isEmail = (s: string): boolean =>
-  s.length <= 254 && /^[\p{L}\p{N}!#$%&'*+/=^_`{|}~-]+(\.[\p{L}\p{N}!#$%&'*+/=^_`{|}~-]+)*@[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)+$/u.test(s);
+export const isEmail = (raw: string): boolean => {
+  // Composed letters (й typed as и + ◌̆ is one letter).
+  const s = raw.normalize('NFC');
+  return s.length <= 254 && /^[\p{L}\p{N}!#$%&'*+/=^_`{|}~-]+(\.[\p{L}\p{N}!#$%&'*+/=^_`{|}~-]+)*@[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)+$/u.test(s);
+};
 
+/** Longest cell read for addresses: twenty addresses and then some (a longer cell is read up to here). */
+const EMAIL_CELL_MAX = 2000;
+const OPENERS = new Set(['<', '(', '«', '"', "'"]);
+const CLOSERS = new Set(['>', ')', '»', '"', "'", '.', ',', ';', ':', '!']);
+
+/** A word as typed around an address: «<a@b.ru>», «mailto:a@b.ru?subject=…», «(a@b.ru)», «a@b.ru.». */
+function addressOf(word: string): string {
+  let start = 0;
+  let end = word.length;
+  while (start < end && OPENERS.has(word[start]!)) start++;
+  let w = word.slice(start, end);
+  if (/^mailto:/i.test(w)) w = w.slice(7);
+  const query = w.indexOf('?');
+  if (query >= 0) w = w.slice(0, query);
+  end = w.length;
+  while (end > 0 && CLOSERS.has(w[end - 1]!)) end--;
+  return w.slice(0, end);
+}
+
+/**
+ * The addresses of a cell as people type them — separated by commas, semicolons or spaces, with a
+ * name beside them («Иванова А. П. <zavuch@school1.ru>»), as a `mailto:` link — split into the
+ * valid ones (lower case, no repeats) and the words with an «@» that are not addresses. A filled
+ * cell without any «@» is wrong as a whole. Read up to EMAIL_CELL_MAX characters, and the edges of
+ * a word trimmed by a loop, not by a pattern that backtracks: no cell makes a sync slow.
+ */
 export function splitEmails(text: string): { ok: string[]; bad: string[] } {
-  const words = text.split(/[\s,;]+/).filter(Boolean);
-  // «<a@b.ru>», «mailto:a@b.ru?subject=…», «(a@b.ru)», «пишите на a@b.ru.»: the address itself.
-  const clean = (w: string) =>
-    w
-      .replace(/^[<(«"']+|[>)»"']+$/g, '')
-      .replace(/^mailto:/i, '')
-      .replace(/\?.*$/, '')
-      .replace(/[.,;:!)»"'>]+$/, '');
-  const candidates = words.map(clean).filter((w) => w.includes('@'));
-  if (!candidates.length) return { ok: [], bad: text.trim() ? [text.trim()] : [] };
+  const cell = text.normalize('NFC').slice(0, EMAIL_CELL_MAX);
+  const candidates = cell
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .map(addressOf)
+    .filter((w) => w.includes('@'));
+  if (!candidates.length) return { ok: [], bad: cell.trim() ? [cell.trim()] : [] };
   const ok = [...new Set(candidates.filter(isEmail).map((a) => a.toLowerCase()))];
   return { ok, bad: [...new Set(candidates.filter((a) => !isEmail(a)))] };
 }

@@ -509,17 +509,22 @@ export async function staleSince(db: Db, run: number): Promise<StateAlert[]> {
 
 /**
  * When each of the organizations' loaded rows last changed — a row added, changed or removed:
- * the end of that sync (ISO moment, UTC), from the row history. Organizations whose rows were
- * never loaded are absent. A sheet edited without changing its data has not changed here.
+ * the end of that sync (ISO moment, UTC), from the row history. An organization none of whose rows
+ * was ever loaded (an empty sheet, every row refused) has had the same data since it entered the
+ * registry as the history knows it (its first version of `orgs`). A sheet edited without changing
+ * its data has not changed here.
  */
 export async function lastDataChange(db: Db, orgs: readonly string[]): Promise<Map<string, string>> {
   if (!orgs.length) return new Map();
   const started = TABS.map((t) => `SELECT org, max(run_id) AS run FROM ${quote(versionsTable(t.key))} WHERE org IN (SELECT unnest($orgs)) GROUP BY org`);
   const ended = `SELECT org, max(to_run) AS run FROM row_version_ends WHERE org IN (SELECT unnest($orgs)) GROUP BY org`;
+  const listed = `SELECT code AS org, min(h_from) AS run FROM ${stateHistoryTable('orgs')} WHERE code IN (SELECT unnest($orgs)) GROUP BY code`;
   const rows = await db.query(
-    `SELECT c.org, strftime(r.finished_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS at
-     FROM (SELECT org, max(run) AS run FROM (${[...started, ended].join(' UNION ALL ')}) GROUP BY org) c
-     JOIN sync_runs r ON r.id = c.run WHERE r.finished_at IS NOT NULL`,
+    `WITH data AS (SELECT org, max(run) AS run FROM (${[...started, ended].join(' UNION ALL ')}) GROUP BY org),
+       listed AS (${listed})
+     SELECT coalesce(d.org, l.org) AS org, strftime(r.finished_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS at
+     FROM data d FULL JOIN listed l ON d.org = l.org
+     JOIN sync_runs r ON r.id = coalesce(d.run, l.run) WHERE r.finished_at IS NOT NULL`,
     { orgs: [...orgs] },
   );
   return new Map(rows.map((r) => [String(r.org), String(r.at)]));

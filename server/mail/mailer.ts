@@ -142,7 +142,13 @@ export class Mailer {
     }
     const last = n >= of;
     const status = error === null ? 'sent' : last ? 'failed' : 'pending';
-    await this.db.write((w) => w.run(q('outbox_attempt'), { id, status, error, now: isoTs(this.now()) }));
+    // The mail server's answer is the outcome: a message it took stays sent even when recording
+    // the attempt fails (told in the log), so nothing is sent twice for a full disk.
+    try {
+      await this.db.write((w) => w.run(q('outbox_attempt'), { id, status, error, now: isoTs(this.now()) }));
+    } catch (e) {
+      this.opts.log?.(`Журнал писем: попытка ${n} письма № ${id} не записана: ${(e as Error).message}`);
+    }
     const detail = `${m.subject}; попытка ${n} из ${of}: ${error === null ? 'отправлено' : `не отправлено (${error})${last ? '' : ', будет повтор'}`}`;
     await this.store?.audit({ actor: 'сервер', action: error === null ? 'mail_sent' : 'mail_failed', target: m.to.join(', ').slice(0, 300), detail }).catch(() => undefined);
     if (error !== null) this.opts.log?.(`Письмо «${m.subject}» (${m.to.join(', ')}) не отправлено, попытка ${n} из ${of}: ${error}`);

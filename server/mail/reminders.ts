@@ -225,12 +225,18 @@ export class Reminders {
     const deadline = nextDeadline(today, this.deps.reportDates ?? [], this.unchangedDays);
     const sent: ReminderSent[] = [];
     const changedAt = deadline === null ? new Map<string, string>() : await lastDataChange(db, orgs.map((o) => String(o.code)));
-    const save = (states: ReminderState[]) =>
-      states.length
-        ? db.write(async (w) => {
-            for (const st of states) await w.run(q('save_state'), { ...st });
-          })
-        : Promise.resolve();
+    // A state that cannot be saved is told in the log; the pass goes on (that organization may be
+    // told again after the next sync — the only way not to lose it).
+    const save = async (states: ReminderState[]) => {
+      if (!states.length) return;
+      try {
+        await db.write(async (w) => {
+          for (const st of states) await w.run(q('save_state'), { ...st });
+        });
+      } catch (e) {
+        this.deps.log?.(`Напоминания школам: не записано, о чём сказано (${states.map((st) => st.org).join(', ')}): ${(e as Error).message}`);
+      }
+    };
     const quiet: ReminderState[] = [];
     /** Set when the mail server refused: the rest wait for the next sync (not one refusal per organization). */
     let refused: string | null = null;

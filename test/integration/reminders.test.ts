@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
+import { lastDataChange } from '../../server/db/history.ts';
 import { Mailer } from '../../server/mail/mailer.ts';
 import { Reminders, nextDeadline } from '../../server/mail/reminders.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
@@ -262,6 +263,16 @@ describe('reminders to schools', () => {
     expect(((await (await get(koord)).json()) as any).orgs[1].optouts).toEqual(['metodist@dou1.example.ru']);
     await reminders.setOptOut('ДОУ-1', 'metodist@dou1.example.ru', false);
     expect((await get(region)).status).toBe(403);
+  });
+
+  it('dates «data unchanged» from the last row added, changed or removed, or from the listing of an organization that never had rows', async () => {
+    // СОШ-1: an attestation loaded by the sync of 21.03; ДОУ-1: nothing since its first load on
+    // 04.03; ДОУ-9 (not active, no rows ever): listed since the first sync, 04.03.
+    expect(Object.fromEntries(await lastDataChange(tmp.db, ['СОШ-1', 'ДОУ-1', 'ДОУ-9']))).toEqual({
+      'СОШ-1': '2024-03-21T06:00:00.000Z',
+      'ДОУ-1': '2024-03-04T06:00:00.000Z',
+      'ДОУ-9': '2024-03-04T06:00:00.000Z',
+    });
   });
 
   it('says why reminders are off', async () => {

@@ -176,5 +176,11 @@ describe('e-mail addresses of a cell', () => {
     // A filled cell without any address is wrong as a whole; an empty one is nothing.
     expect(splitEmails('спросить у директора')).toEqual({ ok: [], bad: ['спросить у директора'] });
     expect(splitEmails('  ')).toEqual({ ok: [], bad: [] });
+    // «й» typed as «и» + a combining breve is the same letter.
+    expect(splitEmails('и\u0306@почта.рф')).toEqual({ ok: ['й@почта.рф'], bad: [] });
+    // A cell is read up to 2,000 characters: the address after 5,000 others is not reached.
+    expect(splitEmails(`x@y.ru ${'z'.repeat(5000)} w@v.ru`)).toEqual({ ok: ['x@y.ru'], bad: [] });
+    // Hostile edges are trimmed, not backtracked over.
+    expect(splitEmails(`a@${'>'.repeat(50_000)}x`).ok).toEqual([]);
   });
 });
