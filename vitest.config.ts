@@ -59,7 +59,10 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { TZ: 'UTC' } } },
       { extends: true, test: { name: 'unit-irkutsk', include: ['test/unit/values.test.ts', 'test/unit/layout.test.ts'], env: { TZ: 'Asia/Irkutsk' } } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      // The integration files share their worker's modules (isolate: false): each one opens its own
+      // database, server and fakes, and no test depends on a fresh module; evaluating the server's
+      // modules once per worker instead of once per file took the project 167 s → 135 s (import 36 → 7 s).
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'UTC' }, isolate: false } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: { TZ: 'UTC' } } },
     ],
   },
