@@ -125,7 +125,11 @@ const schema = z
     /** How long a sheet unchanged before a reporting date earns a reminder, and how near the date must be (days). */
     REMINDER_UNCHANGED_DAYS: wholeNumber(1, 365, 'дней').default(14),
     /** The dashboard's address as recipients reach it (links in messages), e.g. `https://monitor.edu.example.ru`. */
-    PUBLIC_URL: z.url({ error: 'ожидается адрес вида https://monitor.example.ru' }).optional(),
+    PUBLIC_URL: z
+      .url({ error: 'ожидается адрес вида https://monitor.example.ru' })
+      // Without a trailing slash, once: every link in a message appends its path to it.
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
     /** The demo municipality's reference date (YYYY-MM-DD); default: today. */
     DEMO_DATE: z
       .string()

@@ -8,6 +8,7 @@
  * the audit log, and this sync loads that organization as its sheet is now.
  */
 import { sqlOf } from '../db/queries.ts';
+import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { writeBack } from '../google/writeback.ts';
 import { MetricCache } from '../metrics/cache.ts';
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
  * the coordinator's digest and the reminders to schools. A message the mail server refused is
  * tried again before the command exits (retries take up to six minutes; the outbox keeps all).
  */
-async function tellByMail(config: Parameters<typeof mailFromConfig>[0], db: Db, store: AuthStore, runId: number): Promise<void> {
+async function tellByMail(config: Config, db: Db, store: AuthStore, runId: number): Promise<void> {
   const log = (line: string) => console.log(line);
   const { mailer, alerts, reminders } = mailFromConfig(config, { db, store, cache: new MetricCache(db), log });
   if (!mailer.status.enabled) return;

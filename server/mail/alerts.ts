@@ -39,6 +39,7 @@ export interface AlertsDeps {
   /** ALERT_EMAILS. */
   recipients: readonly string[];
   now?: () => Date;
+  /** PUBLIC_URL, without a trailing slash (config.ts). */
   publicUrl?: string | null;
 }
 
@@ -100,7 +101,7 @@ export class Alerts {
     if (d.stale.length) parts.push(`Данные устарели — таблица не прочитана, показываются прежние данные (${d.stale.length}):\n${d.stale.map((s) => `— ${name(s)}: ${s.message ?? 'причина не указана'}`).join('\n')}`);
     if (d.held.length) parts.push(`Загрузка задержана — данных стало резко меньше, нужна ваша проверка и подтверждение на странице организации (${d.held.length}):\n${d.held.map((s) => `— ${name(s)}: ${s.message ?? ''}`).join('\n')}`);
     if (d.overdue.length) parts.push(`Новые просроченные программы наставничества (учебный год):\n${d.overdue.map((o) => `— ${name(o)}: было ${o.before}, стало ${o.now}`).join('\n')}`);
-    const link = this.deps.publicUrl ? `\n\nПанель мониторинга: ${this.deps.publicUrl.replace(/\/$/, '')}/data-quality` : '';
+    const link = this.deps.publicUrl ? `\n\nПанель мониторинга: ${this.deps.publicUrl}/data-quality` : '';
     return `${parts.join('\n\n')}${link}\n\nПисьмо отправлено автоматически, не чаще раза в день. Отключить оповещения — убрать ALERT_EMAILS из настроек сервера.`;
   }
 }

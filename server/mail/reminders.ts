@@ -21,13 +21,14 @@
  * (the link must reach the school) or with REMINDERS=off; the operations page says which.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { countOf, ruDate } from '../contract/index.ts';
+import { countOf, daysFromIso, isoFromDays, ruDate } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { isoTs } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
 import { lastDataChange } from '../db/history.ts';
 import { findingOf, sortFindings, type Finding } from '../google/writeback.ts';
 import { isoDay } from '../metrics/period.ts';
+import { sheetUrl } from '../routes/quality.ts';
 import { HELP_PATH, UNSUBSCRIBE_PATH } from '../../shared/routes.ts';
 import type { ReminderContact, RemindersStatus } from '../../shared/subscriptions.ts';
 import type { Mailer } from './mailer.ts';
@@ -40,7 +41,7 @@ export const MAX_LISTED = 50;
 export interface RemindersDeps {
   db: Db;
   mailer: Mailer;
-  /** The dashboard's address as schools reach it (PUBLIC_URL): the unsubscribe link needs it. */
+  /** The dashboard's address as schools reach it (PUBLIC_URL, without a trailing slash: config.ts): the unsubscribe link needs it. */
   publicUrl: string | null;
   /** REMINDERS=off turns them off. */
   enabled?: boolean;
@@ -78,15 +79,12 @@ export function fingerprint(f: Finding): string {
 /** The nearest reporting date on or after `today` (YYYY-MM-DD) no more than `days` away, or null. */
 export function nextDeadline(today: string, dates: readonly string[], days: number): string | null {
   const year = Number(today.slice(0, 4));
-  const t = Date.parse(`${today}T00:00:00Z`);
+  const t = daysFromIso(today);
   const near = dates
     .flatMap((md) => [`${year}-${md}`, `${year + 1}-${md}`])
-    // 29.02 in a year without it is not a date.
-    .filter((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d))
-    .filter((d) => {
-      const ms = Date.parse(`${d}T00:00:00Z`) - t;
-      return ms >= 0 && ms <= days * DAY_MS;
-    })
+    // 29.02 in a year without it is not a date (the calendar makes it 01.03).
+    .filter((d) => isoFromDays(daysFromIso(d)) === d)
+    .filter((d) => daysFromIso(d) - t >= 0 && daysFromIso(d) - t <= days)
     .sort();
   return near[0] ?? null;
 }
@@ -169,7 +167,7 @@ export class Reminders {
   async unsubscribeUrl(org: string, email: string): Promise<string> {
     // Appended, not resolved: a PUBLIC_URL with a path (https://host/monitor) keeps it.
     const query = new URLSearchParams({ org, email: email.toLowerCase(), t: await this.sign(org, email) });
-    return `${this.deps.publicUrl!.replace(/\/+$/, '')}${UNSUBSCRIBE_PATH}?${query.toString()}`;
+    return `${this.deps.publicUrl!}${UNSUBSCRIBE_PATH}?${query.toString()}`;
   }
 
   /** Whether the address is unsubscribed, and the organization's name (null: no such organization). */
@@ -216,15 +214,16 @@ export class Reminders {
     const today = isoDay(now);
     const orgs = await db.query(q('candidates'));
     if (!orgs.length) return [];
+    const codes = orgs.map((o) => String(o.code));
     const errors = new Map<string, Finding[]>();
-    for (const r of await db.query(q('org_errors'), { orgs: orgs.map((o) => String(o.code)) })) {
+    for (const r of await db.query(q('org_errors'), { orgs: codes })) {
       const org = String(r.org);
       errors.set(org, [...(errors.get(org) ?? []), findingOf(r)]);
     }
     const optouts = new Set((await db.query(q('optouts'))).map((r) => `${String(r.org)}\n${String(r.email)}`));
     const deadline = nextDeadline(today, this.deps.reportDates ?? [], this.unchangedDays);
     const sent: ReminderSent[] = [];
-    const changedAt = deadline === null ? new Map<string, string>() : await lastDataChange(db, orgs.map((o) => String(o.code)));
+    const changedAt = deadline === null ? new Map<string, string>() : await lastDataChange(db, codes);
     // A state that cannot be saved is told in the log; the pass goes on (that organization may be
     // told again after the next sync — the only way not to lose it).
     const save = async (states: ReminderState[]) => {
@@ -289,7 +288,6 @@ export class Reminders {
     o: { org: string; name: string; sheet: string | null; found: Finding[]; fresh: boolean[]; deadline: string | null; since: string; unchangedFor: number },
     email: string,
   ): Promise<{ subject: string; text: string; headers: Record<string, string> }> {
-    const base = this.deps.publicUrl!.replace(/\/$/, '');
     const parts: string[] = [`Здравствуйте!`, `Это автоматическое письмо системы «Наставничество: мониторинг» для ${o.name} (код ${o.org}).`];
     const newCount = o.fresh.filter(Boolean).length;
     if (o.found.length) {
@@ -308,9 +306,9 @@ export class Reminders {
           `Проверьте, что в ней отражено всё, что произошло с тех пор: новые наставнические пары и программы, их окончание, курсы повышения квалификации, аттестации.`,
       );
     }
-    const googleId = this.deps.googleSource !== false && o.sheet && /^[A-Za-z0-9_-]{20,}$/.test(o.sheet) ? o.sheet : null;
-    if (googleId) parts.push(`Таблица организации: https://docs.google.com/spreadsheets/d/${googleId}/edit`);
-    parts.push(`Как заполнять таблицу: ${base}${HELP_PATH}`);
+    const sheet = sheetUrl(o.sheet, this.deps.googleSource !== false);
+    if (sheet) parts.push(`Таблица организации: ${sheet}`);
+    parts.push(`Как заполнять таблицу: ${this.deps.publicUrl!}${HELP_PATH}`);
     const unsubscribe = await this.unsubscribeUrl(o.org, email);
     parts.push(
       `Письмо отправлено автоматически, не чаще одного раза в день, на адрес ${email} из реестра организаций (столбец «E-mail ответственного»). ` +

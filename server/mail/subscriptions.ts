@@ -142,6 +142,7 @@ export interface SubscriptionDeps {
   /** The server's own address, for the PDF (Chromium opens `/report` there); known once it listens (setOrigin). */
   origin?: string | null;
   /** The dashboard's public address for links in messages (PUBLIC_URL). */
+  /** PUBLIC_URL, without a trailing slash (config.ts). */
   publicUrl?: string | null;
   /** The time zone schedules are read in (IANA name); default: the server's own (its TZ). */
   timezone?: string;
@@ -293,7 +294,7 @@ export class Subscriptions {
       const pdf = await printReportPdf({ origin: this.origin, principal, store: this.deps.store, params, summary });
       attachments.push({ filename: `${stem}_${summary ? 'svodka' : 'otchet'}.pdf`, content: pdf, contentType: 'application/pdf' });
     }
-    const link = this.deps.publicUrl ? `\n\nПанель мониторинга: ${this.deps.publicUrl.replace(/\/$/, '')}/?from=${params.from}&to=${params.to}&as_of=${encodeURIComponent(at.toISOString())}` : '';
+    const link = this.deps.publicUrl ? `\n\nПанель мониторинга: ${this.deps.publicUrl}/?from=${params.from}&to=${params.to}&as_of=${encodeURIComponent(at.toISOString())}` : '';
     const text =
       `Рассылка «${sub.name}» (№ ${sub.id}).\n\n` +
       `Период: с ${ruDate(params.from)} по ${ruDate(params.to)} (${PERIODS.find((p) => p.key === sub.period)!.title}).\n` +

@@ -62,5 +62,7 @@ describe('reminders to schools', () => {
     expect(loadConfig({ REMINDER_REPORT_DATES: '20.12, 5.5; 20.12 29.02' }).REMINDER_REPORT_DATES).toEqual(['12-20', '05-05', '02-29']);
     expect(refusal({ REMINDER_REPORT_DATES: '20.12, 31.04' })).toContain('REMINDER_REPORT_DATES: «31.04» — не день и месяц; ожидаются даты вида 20.12, 25.05 через запятую');
     expect(refusal({ REMINDERS: 'да' })).toContain('REMINDERS: допустимые значения: on, off');
+    // The links in messages append their paths to PUBLIC_URL: read without its trailing slashes.
+    expect(loadConfig({ PUBLIC_URL: 'https://monitor.example.ru/nastavnik//' }).PUBLIC_URL).toBe('https://monitor.example.ru/nastavnik');
   });
 });
