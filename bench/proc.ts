@@ -1,5 +1,6 @@
 /** Starting benchmark phases in child processes (bench/child.ts) and talking to them over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChildArgs } from './child.ts';
 
@@ -12,10 +13,25 @@ export interface ChildOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The node flags the product's own command gives its process (package.json: `tsx <flags> <file>`
+ * — the JavaScript heap's bound): the sync phase runs as `npm run sync` does, the serve phase as
+ * `npm start` does, so their memory is the product's.
+ */
+export function productNodeFlags(script: 'start' | 'sync'): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  const [runner, ...words] = pkg.scripts[script]!.trim().split(/\s+/);
+  if (runner !== 'tsx') throw new Error(`package.json: scripts.${script} no longer starts with tsx — bench/proc.ts must follow it`);
+  return words.filter((w) => w.startsWith('--'));
+}
+
+const PHASE_SCRIPT: Partial<Record<ChildArgs['phase'], 'start' | 'sync'>> = { sync: 'sync', serve: 'start' };
+
 /** The child inherits the tsx loader through process.execArgv, and runs in UTC like the tests. */
 export function startChild(args: ChildArgs, opts: ChildOptions = {}): ChildProcess {
+  const script = PHASE_SCRIPT[args.phase];
   return fork(CHILD, [JSON.stringify(args)], {
-    execArgv: [...process.execArgv, ...(opts.nodeFlags ?? [])],
+    execArgv: [...process.execArgv, ...(script ? productNodeFlags(script) : []), ...(opts.nodeFlags ?? [])],
     env: { ...process.env, TZ: 'UTC' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

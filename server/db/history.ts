@@ -61,7 +61,7 @@ const THROUGH_KEY = 'history_through_run';
 
 /**
  * Takes into the history what the loads of run `run` (and of earlier runs cut short before
- * their end) changed, one transaction. The organizations loaded are those recorded `ok` in
+ * their end) changed, one transaction per tab. The organizations loaded are those recorded `ok` in
  * `sync_run_orgs` since the last run taken in — recorded in the load's own transaction, so no
  * note per batch is needed. Per tab: their open versions with no current row of the same
  * content and copy end in the run that loaded them; their current rows with no open version
@@ -70,57 +70,51 @@ const THROUGH_KEY = 'history_through_run';
  * region's first sync ~3 s).
  */
 export async function recordHistory(w: Writer, tabs: readonly HistoryTab[], run: number): Promise<void> {
-  // A handful of statements for all tabs together (one hash-and-copy pass, one window): a small
-  // sync pays a few milliseconds, a region's first sync one pass over its rows.
+  // A handful of statements per tab (one hash-and-copy pass, one window): a small sync pays a
+  // few milliseconds, a region's first sync one pass over its rows. One transaction per tab, so
+  // the versions not yet committed are one tab's, not the region's (issue #18: the whole
+  // region's copy in one transaction took ~230 MB of DuckDB's memory at the first sync); the
+  // run is marked taken in last. Taking a run in again is harmless — a tab already taken in has
+  // an open version for each current row and an end for each version gone — so a process stopped
+  // between the tabs leaves the rest to the next run.
   const through = `coalesce((SELECT max(value::INTEGER) FROM meta WHERE key = '${THROUGH_KEY}'), 0)`;
-  await w.transaction(async () => {
-    await w.run(
-      `CREATE OR REPLACE TEMP TABLE hist_orgs AS SELECT org, max(run_id) AS run FROM sync_run_orgs
-       WHERE status = 'ok' AND run_id > ${through} AND run_id <= $run GROUP BY org`,
-      { run },
-    );
-    await w.run(`INSERT OR REPLACE INTO meta VALUES ('${THROUGH_KEY}', $run)`, { run: String(run) });
-    const [loaded] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_orgs`);
-    if (!Number(loaded?.n ?? 0)) return;
-    // The current rows of the loaded organizations, every tab: their content hash and copy.
-    await w.run(
-      `CREATE OR REPLACE TEMP TABLE hist_rows AS
-       SELECT tab, org, row_no, row_hash, row_number() OVER (PARTITION BY tab, org, row_hash ORDER BY row_no)::INTEGER AS copy FROM (
-         ${tabs.map((t) => `SELECT '${t.key}' AS tab, org, row_no, ${contentHash(t)} AS row_hash FROM ${quote(t.key)} WHERE org IN (SELECT org FROM hist_orgs)`).join('\n         UNION ALL ')}
-       )`,
-    );
-    // Their open versions (no end yet), every tab.
-    await w.run(
-      `CREATE OR REPLACE TEMP TABLE hist_open AS
-       ${tabs
-         .map(
-           (t) => `SELECT '${t.key}' AS tab, v.org, v.row_hash, v.copy, v.run_id AS from_run FROM ${quote(versionsTable(t.key))} v
-         WHERE v.org IN (SELECT org FROM hist_orgs) AND NOT EXISTS (SELECT 1 FROM row_version_ends e
-           WHERE e.tab = '${t.key}' AND e.org = v.org AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id)`,
-         )
-         .join('\n       UNION ALL ')}`,
-    );
+  await w.run(
+    `CREATE OR REPLACE TEMP TABLE hist_orgs AS SELECT org, max(run_id) AS run FROM sync_run_orgs
+     WHERE status = 'ok' AND run_id > ${through} AND run_id <= $run GROUP BY org`,
+    { run },
+  );
+  const [loaded] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_orgs`);
+  if (Number(loaded?.n ?? 0)) for (const tab of tabs) await w.transaction(() => recordTabHistory(w, tab));
+  await w.run(`INSERT OR REPLACE INTO meta VALUES ('${THROUGH_KEY}', $run)`, { run: String(run) });
+}
+
+/** One tab's diff for the organizations in `hist_orgs` (recordHistory). */
+async function recordTabHistory(w: Writer, tab: HistoryTab): Promise<void> {
+  const key = `'${tab.key}'`;
+  const loaded = `org IN (SELECT org FROM hist_orgs)`;
+  // Their open versions (no end yet).
+  await w.run(
+    `CREATE OR REPLACE TEMP TABLE hist_open AS
+     SELECT v.org, v.row_hash, v.copy, v.run_id AS from_run FROM ${quote(versionsTable(tab.key))} v
+     WHERE v.${loaded} AND NOT EXISTS (SELECT 1 FROM row_version_ends e
+       WHERE e.tab = ${key} AND e.org = v.org AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id)`,
+  );
+  const [open] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_open`);
+  if (Number(open?.n ?? 0) > 0) {
     // Ends: an open version with no current row of its content and copy, in the run that loaded its organization.
     await w.run(
-      `INSERT INTO row_version_ends SELECT o.tab, o.org, o.row_hash, o.copy, o.from_run, p.run FROM hist_open o JOIN hist_orgs p USING (org)
-       WHERE NOT EXISTS (SELECT 1 FROM hist_rows r WHERE r.tab = o.tab AND r.org = o.org AND r.row_hash = o.row_hash AND r.copy = o.copy)`,
+      `INSERT INTO row_version_ends SELECT ${key}, o.org, o.row_hash, o.copy, o.from_run, p.run FROM hist_open o JOIN hist_orgs p USING (org)
+       WHERE NOT EXISTS (SELECT 1 FROM (${versionsOf(tab, loaded)}) r WHERE r.org = o.org AND r.row_hash = o.row_hash AND r.copy = o.copy)`,
     );
-    // Beginnings: a current row with no open version of its content and copy (the versions ended
-    // just now match no current row, so the order does not matter) — only the tabs that have any.
-    await w.run(
-      `CREATE OR REPLACE TEMP TABLE hist_new AS SELECT r.tab, r.org, r.row_no, r.row_hash, r.copy FROM hist_rows r
-       WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.tab = r.tab AND o.org = r.org AND o.row_hash = r.row_hash AND o.copy = r.copy)`,
-    );
-    const begun = new Set((await w.query(`SELECT DISTINCT tab FROM hist_new`)).map((r) => String(r.tab)));
-    for (const tab of tabs) {
-      if (!begun.has(tab.key)) continue;
-      await w.run(
-        `INSERT INTO ${quote(versionsTable(tab.key))} (${rowColumns(tab)}, row_hash, copy)
-         SELECT ${['org', 'row_no', 'run_id', ...tab.columns].map((c) => `t.${quote(c)}`).join(', ')}, n.row_hash, n.copy
-         FROM hist_new n JOIN ${quote(tab.key)} t ON t.org = n.org AND t.row_no = n.row_no WHERE n.tab = '${tab.key}'`,
-      );
-    }
-  });
+  }
+  // Beginnings: a current row with no open version of its content and copy (the versions ended
+  // just now match no current row, so the order does not matter) — one pass over the tab's rows
+  // (a first load has no open version: every row begins).
+  await w.run(
+    `INSERT INTO ${quote(versionsTable(tab.key))} (${rowColumns(tab)}, row_hash, copy)
+     SELECT * FROM (${versionsOf(tab, loaded)}) n
+     WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.org = n.org AND o.row_hash = n.row_hash AND o.copy = n.copy)`,
+  );
 }
 
 // ---- the history of the service tables the metrics read (issue #20, part 2) ------------------
@@ -257,8 +251,23 @@ export async function seedTabHistory(w: Writer, tab: HistoryTab): Promise<void> 
   );
 }
 
+/**
+ * Counts the changes of the history that are not appends — compaction and clearing (meta): a
+ * reader of a past run that reads the history in several transactions (snapshot.ts) compares
+ * it before and after, since only appends leave what stood after a finished run as it was.
+ */
+export const HISTORY_GENERATION_KEY = 'history_generation';
+
+async function bumpGeneration(w: Writer): Promise<void> {
+  await w.run(
+    `INSERT OR REPLACE INTO meta SELECT '${HISTORY_GENERATION_KEY}',
+       (coalesce((SELECT max(value::BIGINT) FROM meta WHERE key = '${HISTORY_GENERATION_KEY}'), 0) + 1)::VARCHAR`,
+  );
+}
+
 /** Forgets every version (the demo municipality's rows, when real data replaces them). */
 export async function clearHistory(w: Writer): Promise<void> {
+  await bumpGeneration(w);
   await w.run(`DELETE FROM row_version_ends`);
   for (const tab of TABS) await w.run(`DELETE FROM ${quote(versionsTable(tab.key))}`);
   await w.run(`DELETE FROM state_version_ends`);
@@ -270,10 +279,15 @@ export async function clearHistory(w: Writer): Promise<void> {
 
 /**
  * Retention: drops the versions that ended in a run finished before `cutoff` and were current at
- * no month's end (they began and ended within one calendar month), with their ends. Returns how
- * many versions were dropped.
+ * no month's end (they began and ended within one calendar month), with their ends, in one
+ * transaction (the history's generation counted when anything goes). Returns how many versions
+ * of the tabs were dropped.
  */
 export async function compactHistory(w: Writer, cutoff: string): Promise<number> {
+  return w.transaction(() => compactInTransaction(w, cutoff));
+}
+
+async function compactInTransaction(w: Writer, cutoff: string): Promise<number> {
   await w.run(
     `CREATE OR REPLACE TEMP TABLE hist_doomed AS
      SELECT e.tab, e.org, e.row_hash, e.copy, e.from_run FROM row_version_ends e
@@ -291,6 +305,11 @@ export async function compactHistory(w: Writer, cutoff: string): Promise<number>
        AND date_trunc('month', coalesce(b.finished_at, b.started_at)) = date_trunc('month', x.finished_at)`,
     { cutoff },
   );
+  const [st] = await w.query(`SELECT count(*)::INTEGER AS n FROM st_doomed`);
+  const [n] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_doomed`);
+  const count = Number(n?.n ?? 0);
+  if (count === 0 && Number(st?.n ?? 0) === 0) return 0;
+  await bumpGeneration(w);
   for (const t of STATE_TABLES) {
     await w.run(
       `DELETE FROM ${stateHistoryTable(t)} v WHERE EXISTS (SELECT 1 FROM st_doomed d
@@ -301,8 +320,6 @@ export async function compactHistory(w: Writer, cutoff: string): Promise<number>
     `DELETE FROM state_version_ends e WHERE EXISTS (SELECT 1 FROM st_doomed d
        WHERE d.tbl = e.tbl AND d.h_hash = e.h_hash AND d.h_copy = e.h_copy AND d.from_run = e.from_run)`,
   );
-  const [n] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_doomed`);
-  const count = Number(n?.n ?? 0);
   if (count === 0) return 0;
   for (const tab of TABS) {
     await w.run(

@@ -19,8 +19,17 @@ import { join } from 'node:path';
 import { TABS } from '../contract/index.ts';
 import { quoteIdent, type Db } from './db.ts';
 import { buildFactsOn } from './facts.ts';
-import { STATE_TABLES, stateAsOf, tabAsOf } from './history.ts';
+import { HISTORY_GENERATION_KEY, STATE_TABLES, stateAsOf, tabAsOf } from './history.ts';
 import { historyTab } from './schema.ts';
+
+/** Builds of one snapshot tried while the history keeps being compacted under them. */
+const BUILD_ATTEMPTS = 3;
+
+/** The history's generation (history.ts HISTORY_GENERATION_KEY) in the file's catalog. */
+async function generation(conn: Awaited<ReturnType<Db['instance']['connect']>>, main: string): Promise<string> {
+  const reader = await conn.runAndReadAll(`SELECT coalesce(max(value), '0') AS g FROM ${main}.main.meta WHERE key = '${HISTORY_GENERATION_KEY}'`);
+  return String(reader.getRowObjectsJson()[0]?.g ?? '0');
+}
 
 /** Snapshots kept at once: a comparison of two dates and a report need two or three. */
 export const KEEP = 3;
@@ -85,13 +94,20 @@ export class Snapshots {
       const main = quote(this.db.catalog);
       await conn.run(`ATTACH '${e.file.replaceAll("'", "''")}' AS ${quote(e.catalog)}`);
       await conn.run(`USE ${quote(e.catalog)}`);
-      await conn.run('BEGIN TRANSACTION');
-      // The history as one consistent read (a sync may be adding to it meanwhile).
-      for (const tab of TABS) await conn.run(`CREATE TABLE ${quote(tab.key)} AS ${tabAsOf(historyTab(tab), main, e.run)}`);
-      for (const t of STATE_TABLES) await conn.run(`CREATE TABLE ${t} AS ${stateAsOf(t, main, e.run)}`);
-      for (const t of ['categories', 'enum_order', 'order_items']) await conn.run(`CREATE TABLE ${t} AS SELECT * FROM ${main}.main.${t}`);
-      // Committed before the facts: fact_people keys teachers by rowid, which is final only then.
-      await conn.run('COMMIT');
+      // Each table in a transaction of its own (issue #18: the whole copy in one transaction
+      // held it all in DuckDB's memory until the commit — ~230 MB at region scale; one table's
+      // now). What stood after a finished run is what its history says whatever a sync appends
+      // meanwhile; only a compaction or a clearing (history.ts) changes it, and they count
+      // themselves: the tables are read again when one happened during the build.
+      for (let attempt = 1; ; attempt++) {
+        const before = await generation(conn, main);
+        for (const tab of TABS) await conn.run(`CREATE OR REPLACE TABLE ${quote(tab.key)} AS ${tabAsOf(historyTab(tab), main, e.run)}`);
+        for (const t of STATE_TABLES) await conn.run(`CREATE OR REPLACE TABLE ${t} AS ${stateAsOf(t, main, e.run)}`);
+        for (const t of ['categories', 'enum_order', 'order_items']) await conn.run(`CREATE OR REPLACE TABLE ${t} AS SELECT * FROM ${main}.main.${t}`);
+        if ((await generation(conn, main)) === before) break;
+        if (attempt === BUILD_ATTEMPTS) throw new Error(`снимок синхронизации № ${e.run}: история строк менялась во время сборки (${BUILD_ATTEMPTS} попытки)`);
+      }
+      // The tables committed before the facts: fact_people keys teachers by rowid, final only then.
       await buildFactsOn(conn);
       this.built++;
     } finally {

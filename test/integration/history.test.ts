@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { TABS } from '../../server/contract/index.ts';
-import { dbColumns, openDatabase } from '../../server/db/schema.ts';
+import { HISTORY_TABS, dbColumns, openDatabase } from '../../server/db/schema.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
-import { STATE_TABLES } from '../../server/db/history.ts';
+import { STATE_TABLES, recordHistory } from '../../server/db/history.ts';
 import { snapshotsOf } from '../../server/db/snapshot.ts';
 import { resolveAsOf } from '../../server/metrics/asof.ts';
 import { MetricCache } from '../../server/metrics/cache.ts';
@@ -196,6 +196,36 @@ describe('row history', () => {
       expect(after.orgs).toEqual([]);
     } finally {
       await server.close();
+    }
+  });
+
+  it('a run taken in per tab: stopped after some tabs, the next take-in finishes it and copies nothing twice', async () => {
+    await sync('2024-01-10T08:00:00Z');
+    const first = await currentRows();
+    editTeacher('Петров Борис Ильич;', 'Петров Борис Ильич;учитель;физика;2015-09-01;;9;;Высшая;да;нет');
+    editTeacher('Белова Яна Романовна;', null);
+    const r2 = await sync('2024-01-20T08:00:00Z');
+    // The edit: Петров's new version begins, his old one and Белова's end — first.length + 1
+    // versions, 2 ends.
+    expect(await versionCount()).toBe(first.length + 1);
+    expect(await count(`SELECT count(*) AS n FROM row_version_ends`)).toBe(2);
+    const ends = await tmp.db.query(`SELECT tab, org, row_hash, copy, from_run, to_run FROM row_version_ends ORDER BY ALL`);
+
+    // As if the process stopped after the other tabs and before the teachers' transaction and
+    // the run's mark: the teachers' part of run r2 undone, the mark back at r2 − 1.
+    await tmp.db.write(async (w) => {
+      await w.run(`DELETE FROM teachers_versions WHERE run_id = $r2`, { r2 });
+      await w.run(`DELETE FROM row_version_ends WHERE to_run = $r2`, { r2 });
+      await w.run(`UPDATE meta SET value = $v WHERE key = 'history_through_run'`, { v: String(r2 - 1) });
+    });
+    expect(await versionCount()).toBe(first.length);
+    // The next take-in (the same run again, as the next sync's would) restores exactly what was
+    // missing; a second one changes nothing.
+    for (let i = 0; i < 2; i++) {
+      await tmp.db.write((w) => recordHistory(w, HISTORY_TABS, r2));
+      expect(await versionCount()).toBe(first.length + 1);
+      expect(await tmp.db.query(`SELECT tab, org, row_hash, copy, from_run, to_run FROM row_version_ends ORDER BY ALL`)).toEqual(ends);
+      expect(await rowsAsOf(r2)).toEqual(await currentRows());
     }
   });
 
