@@ -13,7 +13,7 @@ import { TABS } from '../../server/contract/index.ts';
 import { HISTORY_TABS, dbColumns, openDatabase } from '../../server/db/schema.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
-import { STATE_TABLES, recordHistory } from '../../server/db/history.ts';
+import { STATE_TABLES, compactHistory, recordHistory } from '../../server/db/history.ts';
 import { snapshotsOf } from '../../server/db/snapshot.ts';
 import { resolveAsOf } from '../../server/metrics/asof.ts';
 import { MetricCache } from '../../server/metrics/cache.ts';
@@ -54,12 +54,12 @@ function editTeacher(from: string, to: string | null): void {
 
 const count = async (sql: string) => Number((await tmp.db.query(sql))[0]!.n);
 
-/** Every tab's rows now, as (tab, org, content) strings, sorted: what the history must give back. */
-async function currentRows(): Promise<string[]> {
+/** Every tab's rows now (or in a snapshot's catalog), as (tab, org, content) strings, sorted: what the history must give back. */
+async function currentRows(catalog?: string): Promise<string[]> {
   const out: string[] = [];
   for (const tab of TABS) {
     const fields = dbColumns(tab).map((c) => `"${c.name}" := "${c.name}"`).join(', ');
-    const rows = await tmp.db.query(`SELECT org, to_json(struct_pack(${fields}))::VARCHAR AS data FROM "${tab.key}"`);
+    const rows = await tmp.db.query(`SELECT org, to_json(struct_pack(${fields}))::VARCHAR AS data FROM ${catalog ? `"${catalog}".main.` : ''}"${tab.key}"`);
     for (const r of rows) out.push(`${tab.key}|${r.org}|${r.data}`);
   }
   return out.sort();
@@ -298,6 +298,53 @@ describe('row history', () => {
     tmp.db.close();
     // Closing the database removes the rest.
     expect(files().length).toBe(before);
+  });
+
+  it('a snapshot is read a table at a time: a compaction during its build has it read again, and one that never settles is refused by name', async () => {
+    const r1 = await sync('2024-01-10T08:00:00Z');
+    editTeacher('Петров Борис Ильич;', 'Петров Борис Ильич;учитель;физика;2015-09-01;;9;;Высшая;да;нет');
+    const r2 = await sync('2024-01-20T08:00:00Z');
+    // Every statement of the snapshots' own connections seen; `after` runs once the teachers' copy is made.
+    const instance = tmp.db.instance;
+    const connect = instance.connect.bind(instance);
+    let teachersCopies = 0;
+    let after: () => Promise<void> = async () => undefined;
+    vi.spyOn(instance, 'connect').mockImplementation(async () => {
+      const c = await connect();
+      const run = c.run.bind(c);
+      c.run = (async (sql: string, ...rest: unknown[]) => {
+        const out = await (run as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
+        if (sql.startsWith('CREATE OR REPLACE TABLE "teachers"')) {
+          teachersCopies++;
+          await after();
+        }
+        return out;
+      }) as typeof c.run;
+      return c;
+    });
+    const snapshots = snapshotsOf(tmp.db, 3);
+
+    // Run 1 as of now: Петров «Первая», which run 2 replaced. A compaction with the cutoff
+    // 01.02.2024 drops his «Первая» (it began and ended in January) — and it runs right after the
+    // teachers are copied, while the other tables are not yet: the build reads them all again.
+    let compacted = 0;
+    after = async () => {
+      if (compacted++ === 0) expect(await tmp.db.write((w) => compactHistory(w, '2024-02-01 00:00:00'))).toBe(1);
+    };
+    const built = await snapshots.use(r1, (catalog) => currentRows(catalog));
+    expect(teachersCopies).toBe(2);
+    // The snapshot is the history after the compaction, every table of it: run 1 without Петров's dropped version.
+    expect(built).toEqual(await rowsAsOf(r1));
+    expect(built.filter((r) => r.startsWith('teachers|') && r.includes('Петров Борис Ильич'))).toEqual([]);
+
+    // A history changed under every attempt (a generation counted each time): refused, named; not kept.
+    after = () => tmp.db.write((w) => w.run(`UPDATE meta SET value = (value::BIGINT + 1)::VARCHAR WHERE key = 'history_generation'`));
+    teachersCopies = 0;
+    await expect(snapshots.use(r2, async () => 'unused')).rejects.toThrow(`снимок синхронизации № ${r2}: история строк менялась во время сборки (3 попытки)`);
+    expect(teachersCopies).toBe(3);
+    // Once it settles, the next request builds it: run 2's rows are the rows now.
+    after = async () => undefined;
+    expect(await snapshots.use(r2, (catalog) => currentRows(catalog))).toEqual(await currentRows());
   });
 
   it('beyond HISTORY_KEEP_DAYS keeps only the versions that stood at the end of a month', async () => {
