@@ -61,7 +61,7 @@ const THROUGH_KEY = 'history_through_run';
 
 /**
  * Takes into the history what the loads of run `run` (and of earlier runs cut short before
- * their end) changed, one transaction per tab. The organizations loaded are those recorded `ok` in
+ * their end) changed: one transaction, or one per tab for a large load. The organizations loaded are those recorded `ok` in
  * `sync_run_orgs` since the last run taken in — recorded in the load's own transaction, so no
  * note per batch is needed. Per tab: their open versions with no current row of the same
  * content and copy end in the run that loaded them; their current rows with no open version
@@ -69,12 +69,18 @@ const THROUGH_KEY = 'history_through_run';
  * changes. One set-based diff per tab per run (issue #18: a diff per load batch cost the
  * region's first sync ~3 s).
  */
-export async function recordHistory(w: Writer, tabs: readonly HistoryTab[], run: number): Promise<void> {
+export async function recordHistory(
+  w: Writer,
+  tabs: readonly HistoryTab[],
+  run: number,
+  /** Rows loaded up to which one transaction takes the run in (tests set it to take each tab apart). */
+  oneTransactionRows = ONE_TRANSACTION_ROWS,
+): Promise<void> {
   // A handful of statements per tab (one hash-and-copy pass, one window): a small sync pays a
-  // few milliseconds, a region's first sync one pass over its rows. One transaction per tab, so
-  // the versions not yet committed are one tab's, not the region's (issue #18: the whole
-  // region's copy in one transaction took ~230 MB of DuckDB's memory at the first sync); the
-  // run is marked taken in last. Taking a run in again is harmless — a tab already taken in has
+  // few milliseconds, a region's first sync one pass over its rows. One transaction per tab
+  // beyond ONE_TRANSACTION_ROWS, so the versions not yet committed are one tab's, not the
+  // region's (issue #18: the whole region's copy in one transaction took ~230 MB of DuckDB's
+  // memory at the first sync); the run is marked taken in last. Taking a run in again is harmless — a tab already taken in has
   // an open version for each current row and an end for each version gone — so a process stopped
   // between the tabs leaves the rest to the next run.
   const through = `coalesce((SELECT max(value::INTEGER) FROM meta WHERE key = '${THROUGH_KEY}'), 0)`;
@@ -83,38 +89,69 @@ export async function recordHistory(w: Writer, tabs: readonly HistoryTab[], run:
      WHERE status = 'ok' AND run_id > ${through} AND run_id <= $run GROUP BY org`,
     { run },
   );
-  const [loaded] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_orgs`);
-  if (Number(loaded?.n ?? 0)) for (const tab of tabs) await w.transaction(() => recordTabHistory(w, tab));
+  const [loaded] = await w.query(
+    `SELECT (SELECT count(*) FROM hist_orgs)::INTEGER AS orgs, coalesce(sum(rows_loaded), 0)::BIGINT AS rows FROM sync_run_orgs
+     WHERE status = 'ok' AND run_id > ${through} AND run_id <= $run`,
+    { run },
+  );
+  if (Number(loaded?.orgs ?? 0)) {
+    // A small sync in one transaction, its tabs together (a statement and a commit per tab would
+    // cost it more than the diff); a large one a tab at a time.
+    if (Number(loaded?.rows ?? 0) <= oneTransactionRows) await w.transaction(() => recordTabsHistory(w, tabs));
+    else for (const tab of tabs) await w.transaction(() => recordTabsHistory(w, [tab]));
+  }
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('${THROUGH_KEY}', $run)`, { run: String(run) });
 }
 
-/** One tab's diff for the organizations in `hist_orgs` (recordHistory). */
-async function recordTabHistory(w: Writer, tab: HistoryTab): Promise<void> {
-  const key = `'${tab.key}'`;
+/** Rows loaded up to which a run's history is taken in one transaction (about a load batch's: what the load held anyway). */
+const ONE_TRANSACTION_ROWS = 20_000;
+
+/** The diff of `tabs` for the organizations in `hist_orgs` (recordHistory). */
+async function recordTabsHistory(w: Writer, tabs: readonly HistoryTab[]): Promise<void> {
   const loaded = `org IN (SELECT org FROM hist_orgs)`;
   // Their open versions (no end yet).
   await w.run(
     `CREATE OR REPLACE TEMP TABLE hist_open AS
-     SELECT v.org, v.row_hash, v.copy, v.run_id AS from_run FROM ${quote(versionsTable(tab.key))} v
-     WHERE v.${loaded} AND NOT EXISTS (SELECT 1 FROM row_version_ends e
-       WHERE e.tab = ${key} AND e.org = v.org AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id)`,
+     ${tabs
+       .map(
+         (t) => `SELECT '${t.key}' AS tab, v.org, v.row_hash, v.copy, v.run_id AS from_run FROM ${quote(versionsTable(t.key))} v
+       WHERE v.${loaded} AND NOT EXISTS (SELECT 1 FROM row_version_ends e
+         WHERE e.tab = '${t.key}' AND e.org = v.org AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id)`,
+       )
+       .join('\n     UNION ALL ')}`,
   );
   const [open] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_open`);
+  const current = tabs.map((t) => `SELECT '${t.key}' AS tab, org, row_hash, copy FROM (${versionsOf(t, loaded)})`).join(' UNION ALL ');
   if (Number(open?.n ?? 0) > 0) {
     // Ends: an open version with no current row of its content and copy, in the run that loaded its organization.
     await w.run(
-      `INSERT INTO row_version_ends SELECT ${key}, o.org, o.row_hash, o.copy, o.from_run, p.run FROM hist_open o JOIN hist_orgs p USING (org)
-       WHERE NOT EXISTS (SELECT 1 FROM (${versionsOf(tab, loaded)}) r WHERE r.org = o.org AND r.row_hash = o.row_hash AND r.copy = o.copy)`,
+      `INSERT INTO row_version_ends SELECT o.tab, o.org, o.row_hash, o.copy, o.from_run, p.run FROM hist_open o JOIN hist_orgs p USING (org)
+       WHERE NOT EXISTS (SELECT 1 FROM (${current}) r WHERE r.tab = o.tab AND r.org = o.org AND r.row_hash = o.row_hash AND r.copy = o.copy)`,
     );
   }
   // Beginnings: a current row with no open version of its content and copy (the versions ended
-  // just now match no current row, so the order does not matter) — one pass over the tab's rows
-  // (a first load has no open version: every row begins).
-  await w.run(
-    `INSERT INTO ${quote(versionsTable(tab.key))} (${rowColumns(tab)}, row_hash, copy)
-     SELECT * FROM (${versionsOf(tab, loaded)}) n
-     WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.org = n.org AND o.row_hash = n.row_hash AND o.copy = n.copy)`,
-  );
+  // just now match no current row, so the order does not matter) — one pass over each tab's rows
+  // (a first load has no open version: every row begins). Several tabs: first which of them have
+  // any, one statement for all (a small sync changes a tab or two).
+  const begun =
+    tabs.length > 1
+      ? new Set(
+          (
+            await w.query(
+              `SELECT DISTINCT tab FROM (${current}) r
+               WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.tab = r.tab AND o.org = r.org AND o.row_hash = r.row_hash AND o.copy = r.copy)`,
+            )
+          ).map((r) => String(r.tab)),
+        )
+      : null;
+  for (const t of tabs) {
+    if (begun && !begun.has(t.key)) continue;
+    await w.run(
+      `INSERT INTO ${quote(versionsTable(t.key))} (${rowColumns(t)}, row_hash, copy)
+       SELECT * FROM (${versionsOf(t, loaded)}) n
+       WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.tab = '${t.key}' AND o.org = n.org AND o.row_hash = n.row_hash AND o.copy = n.copy)`,
+    );
+  }
 }
 
 // ---- the history of the service tables the metrics read (issue #20, part 2) ------------------

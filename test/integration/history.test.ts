@@ -220,9 +220,10 @@ describe('row history', () => {
     });
     expect(await versionCount()).toBe(first.length);
     // The next take-in (the same run again, as the next sync's would) restores exactly what was
-    // missing; a second one changes nothing.
-    for (let i = 0; i < 2; i++) {
-      await tmp.db.write((w) => recordHistory(w, HISTORY_TABS, r2));
+    // missing; a second one changes nothing — a tab at a time (as a large load is taken in), then
+    // all tabs in one transaction (as a small one).
+    for (const oneTransactionRows of [0, 20_000]) {
+      await tmp.db.write((w) => recordHistory(w, HISTORY_TABS, r2, oneTransactionRows));
       expect(await versionCount()).toBe(first.length + 1);
       expect(await tmp.db.query(`SELECT tab, org, row_hash, copy, from_run, to_run FROM row_version_ends ORDER BY ALL`)).toEqual(ends);
       expect(await rowsAsOf(r2)).toEqual(await currentRows());
