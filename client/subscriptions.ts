@@ -22,7 +22,6 @@ export interface SubscriptionList {
   subscriptions: Subscription[];
 }
 
-
 /** One line on the reminders to schools: on or off and why, how many organizations, the reporting dates. */
 export function remindersText(r: RemindersStatus): string {
   const orgs = `${r.orgs} ${plural(r.orgs, ['организации', 'организаций', 'организаций'])}`;

@@ -61,9 +61,9 @@ const THROUGH_KEY = 'history_through_run';
 
 /**
  * Takes into the history what the loads of run `run` (and of earlier runs cut short before
- * their end) changed: one transaction, or one per tab for a large load. The organizations loaded are those recorded `ok` in
- * `sync_run_orgs` since the last run taken in — recorded in the load's own transaction, so no
- * note per batch is needed. Per tab: their open versions with no current row of the same
+ * their end) changed: one transaction, or one per tab for a large load. The organizations
+ * loaded are those recorded `ok` in `sync_run_orgs` since the last run taken in — recorded in
+ * the load's own transaction, so no note per batch is needed. Per tab: their open versions with no current row of the same
  * content and copy end in the run that loaded them; their current rows with no open version
  * begin (in the run that loaded them). A tab that did not load keeps its rows, so nothing of it
  * changes. One set-based diff per tab per run (issue #18: a diff per load batch cost the
@@ -76,24 +76,20 @@ export async function recordHistory(
   /** Rows loaded up to which one transaction takes the run in (tests set it to take each tab apart). */
   oneTransactionRows = ONE_TRANSACTION_ROWS,
 ): Promise<void> {
-  // A handful of statements per tab (one hash-and-copy pass, one window): a small sync pays a
-  // few milliseconds, a region's first sync one pass over its rows. One transaction per tab
-  // beyond ONE_TRANSACTION_ROWS, so the versions not yet committed are one tab's, not the
-  // region's (issue #18: the whole region's copy in one transaction took ~230 MB of DuckDB's
-  // memory at the first sync); the run is marked taken in last. Taking a run in again is harmless — a tab already taken in has
-  // an open version for each current row and an end for each version gone — so a process stopped
-  // between the tabs leaves the rest to the next run.
+  // A handful of statements (one hash-and-copy pass, one window): a small sync pays a few
+  // milliseconds, a region's first sync one pass over its rows. One transaction per tab beyond
+  // ONE_TRANSACTION_ROWS, so the versions not yet committed are one tab's, not the region's
+  // (issue #18: the whole region's copy in one transaction took ~230 MB of DuckDB's memory at the
+  // first sync); the run is marked taken in last. Taking a run in again is harmless — a tab
+  // already taken in has an open version for each current row and an end for each version gone —
+  // so a process stopped between the tabs leaves the rest to the next run.
   const through = `coalesce((SELECT max(value::INTEGER) FROM meta WHERE key = '${THROUGH_KEY}'), 0)`;
   await w.run(
-    `CREATE OR REPLACE TEMP TABLE hist_orgs AS SELECT org, max(run_id) AS run FROM sync_run_orgs
+    `CREATE OR REPLACE TEMP TABLE hist_orgs AS SELECT org, max(run_id) AS run, sum(rows_loaded) AS rows FROM sync_run_orgs
      WHERE status = 'ok' AND run_id > ${through} AND run_id <= $run GROUP BY org`,
     { run },
   );
-  const [loaded] = await w.query(
-    `SELECT (SELECT count(*) FROM hist_orgs)::INTEGER AS orgs, coalesce(sum(rows_loaded), 0)::BIGINT AS rows FROM sync_run_orgs
-     WHERE status = 'ok' AND run_id > ${through} AND run_id <= $run`,
-    { run },
-  );
+  const [loaded] = await w.query(`SELECT count(*)::INTEGER AS orgs, coalesce(sum(rows), 0)::BIGINT AS rows FROM hist_orgs`);
   if (Number(loaded?.orgs ?? 0)) {
     // A small sync in one transaction, its tabs together (a statement and a commit per tab would
     // cost it more than the diff); a large one a tab at a time.

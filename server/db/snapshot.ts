@@ -16,6 +16,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { TABS } from '../contract/index.ts';
 import { quoteIdent, type Db } from './db.ts';
 import { buildFactsOn } from './facts.ts';
@@ -26,7 +27,7 @@ import { historyTab } from './schema.ts';
 const BUILD_ATTEMPTS = 3;
 
 /** The history's generation (history.ts HISTORY_GENERATION_KEY) in the file's catalog. */
-async function generation(conn: Awaited<ReturnType<Db['instance']['connect']>>, main: string): Promise<string> {
+async function generation(conn: DuckDBConnection, main: string): Promise<string> {
   const reader = await conn.runAndReadAll(`SELECT coalesce(max(value), '0') AS g FROM ${main}.main.meta WHERE key = '${HISTORY_GENERATION_KEY}'`);
   return String(reader.getRowObjectsJson()[0]?.g ?? '0');
 }

@@ -218,7 +218,9 @@ export class Reminders {
     const errors = new Map<string, Finding[]>();
     for (const r of await db.query(q('org_errors'), { orgs: codes })) {
       const org = String(r.org);
-      errors.set(org, [...(errors.get(org) ?? []), findingOf(r)]);
+      const list = errors.get(org);
+      if (list) list.push(findingOf(r));
+      else errors.set(org, [findingOf(r)]);
     }
     const optouts = new Set((await db.query(q('optouts'))).map((r) => `${String(r.org)}\n${String(r.email)}`));
     const deadline = nextDeadline(today, this.deps.reportDates ?? [], this.unchangedDays);

@@ -141,8 +141,7 @@ export interface SubscriptionDeps {
   now?: () => Date;
   /** The server's own address, for the PDF (Chromium opens `/report` there); known once it listens (setOrigin). */
   origin?: string | null;
-  /** The dashboard's public address for links in messages (PUBLIC_URL). */
-  /** PUBLIC_URL, without a trailing slash (config.ts). */
+  /** The dashboard's public address for links in messages (PUBLIC_URL, without a trailing slash: config.ts). */
   publicUrl?: string | null;
   /** The time zone schedules are read in (IANA name); default: the server's own (its TZ). */
   timezone?: string;
