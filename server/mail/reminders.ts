@@ -273,7 +273,7 @@ export class Reminders {
           refused = (e as Error).message;
         }
         if (delivered.length) {
-          sent.push({ org, to: delivered, errors: found.length, newErrors: fresh.size, deadline: what.deadline, outbox });
+          sent.push({ org, to: delivered, errors: found.length, newErrors: what.fresh.filter(Boolean).length, deadline: what.deadline, outbox });
           // Saved at once: a pass that stops half-way never tells these again.
           await save([{ org, told: JSON.stringify(prints), sent_day: today, deadline: deadlineDue ? deadline : kept.deadline }]);
           continue;
