@@ -24,13 +24,33 @@ export function memo<K, V>(fn: (k: K) => V, max = 10_000): (k: K) => V {
   };
 }
 
-/** Whitespace tidy() would change: other than single spaces between words (JS `\s` covers the no-break spaces). */
-const UNTIDY = /[^\S ]| {2}|^ | $/;
+/**
+ * Characters that show nothing: soft hyphen, zero-width space and joiners, word joiner, BOM.
+ * Pasted from Word or a web page they make «Петров» and «Петров\u200b» two people, and a date
+ * that looks right «not a date»: text is read without them.
+ */
+export const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 
-/** Lower case, ё→е, whitespace collapsed, trimmed: identity of a person by name (CONTRACT 2.1). */
+/** Whitespace tidy() would change: other than single spaces between words (JS `\s` covers the no-break spaces), or an invisible character. */
+const UNTIDY = /[^\S ]| {2}|^ | $|[\u00ad\u200b-\u200d\u2060\ufeff]/;
+
+/** Latin letters drawn like Russian ones (lower case), as the Russian letter. */
+const LOOKALIKE: Record<string, string> = { a: 'а', b: 'в', c: 'с', e: 'е', h: 'н', k: 'к', m: 'м', o: 'о', p: 'р', t: 'т', x: 'х', y: 'у' };
+
+/**
+ * Lower case, ё→е, whitespace collapsed, trimmed (CONTRACT 2.1), and — beyond the contract's
+ * list — invisible characters dropped (tidy) and, inside a word written in Russian letters, a
+ * Latin letter drawn like a Russian one read as that letter («Белoва» with a Latin «o» is
+ * «Белова»): a typo no school can see must not make one teacher two people, or a reference
+ * «not found» next to the name it quotes. Words wholly in Latin letters are kept as they are.
+ */
 export const normalizePersonName: (s: string) => string = memo((s) => {
-  const t = tidy(s).toLowerCase();
-  return t.includes('ё') ? t.replace(/ё/g, 'е') : t;
+  let t = tidy(s).toLowerCase();
+  if (t.includes('ё')) t = t.replace(/ё/g, 'е');
+  if (/[a-z]/.test(t) && /[а-я]/.test(t)) {
+    t = t.replace(/[\p{L}]+/gu, (word) => (/[а-я]/.test(word) ? word.replace(/[abcehkmoptxy]/g, (ch) => LOOKALIKE[ch]!) : word));
+  }
+  return t;
 });
 
 /**
@@ -45,11 +65,21 @@ export const matchKey: (s: string) => string = memo((s) =>
     .replace(/[^\p{L}\p{N}]+/gu, ''),
 );
 
-/** Collapse whitespace and trim, keep case: how we display a value a school typed. */
+/**
+ * The key of an organization's code: matchKey, and a Latin letter drawn like a Russian one read
+ * as that letter when the code has Russian letters («COШ-7» typed with a Latin C and O is
+ * «СОШ-7»). Codes wholly in Latin letters are kept as they are.
+ */
+export const codeKey: (s: string) => string = memo((s) => {
+  const k = matchKey(s);
+  return /[a-z]/.test(k) && /[а-я]/.test(k) ? k.replace(/[abcehkmoptxy]/g, (ch) => LOOKALIKE[ch]!) : k;
+});
+
+/** Collapse whitespace, drop invisible characters and trim, keep case: how we display a value a school typed. */
 export function tidy(s: string): string {
   // Most cells are tidy already: one test instead of two replacements and a trim.
   if (!UNTIDY.test(s)) return s;
-  return s.replace(/[\u00a0\u2007\u202f]/g, ' ').replace(/\s+/g, ' ').trim();
+  return s.replace(INVISIBLE, '').replace(/[\u00a0\u2007\u202f]/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /** Levenshtein distance, bounded work for short strings (names, titles). */

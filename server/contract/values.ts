@@ -15,8 +15,9 @@ const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
 
 /** A cell with nothing in it: null, empty or whitespace-only text. */
 export function isBlank(cell: Cell | undefined): boolean {
-  // JS `\s` covers the no-break spaces tidy() folds, so this is tidy(cell) === '' without copying.
-  return cell === null || cell === undefined || (typeof cell === 'string' && !/\S/.test(cell));
+  // JS `\s` covers the no-break spaces tidy() folds and the class adds the invisible characters
+  // it drops, so this is tidy(cell) === '' without copying.
+  return cell === null || cell === undefined || (typeof cell === 'string' && !/[^\s\u00ad\u200b-\u200d\u2060\ufeff]/.test(cell));
 }
 
 /** A cell as text, as typed: the text a value is parsed from (numbers as JS writes them). */
@@ -36,13 +37,20 @@ export function displayCell(cell: Cell | undefined, type?: ColumnType): string {
   return rawText(cell);
 }
 
-const FORMULA_ERROR = /^#(REF!|N\/A|VALUE!|DIV\/0!|NAME\?|NUM!|NULL!|ERROR!|SPILL!|CALC!)/i;
+/**
+ * Formula errors as text: Google Sheets and English Excel (`#REF!`), and Russian Excel, whose
+ * files and CSV carry them translated (`#ССЫЛКА!`, `#Н/Д`, …).
+ */
+const FORMULA_ERROR = /^#(REF!|N\/A|VALUE!|DIV\/0!|NAME\?|NUM!|NULL!|ERROR!|SPILL!|CALC!|GETTING_DATA|ССЫЛКА!|Н\/Д|ЗНАЧ!|ДЕЛ\/0!|ИМЯ\?|ЧИСЛО!|ПУСТО!|ПЕРЕНОС!|ВЫЧИСЛ!|ОШИБКА!)/i;
+/** A formula still being computed (IMPORTRANGE, a lookup): Google's LOADING value, as `values.*` shows it. */
+const STILL_LOADING = /^(Loading\.\.\.|Загрузка\.\.\.)$/;
 
 /** Spreadsheet formula errors arrive as text (`#REF!`); they are never data. */
 export function formulaError(cell: Cell): Parsed<never> | null {
-  if (typeof cell === 'string' && FORMULA_ERROR.test(cell.trim())) {
-    return bad('в ячейке ошибка формулы — исправьте формулу или введите значение');
-  }
+  if (typeof cell !== 'string' || !/^\s*[#LЗ]/.test(cell)) return null;
+  const s = cell.trim();
+  if (FORMULA_ERROR.test(s)) return bad('в ячейке ошибка формулы — исправьте формулу или введите значение');
+  if (STILL_LOADING.test(s)) return bad('формула в ячейке ещё не вычислена (Loading…) — откройте таблицу, дождитесь значения и повторите синхронизацию');
   return null;
 }
 

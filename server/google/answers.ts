@@ -77,6 +77,64 @@ export function checkSpreadsheet(data: unknown): string | null {
   return null;
 }
 
+/** What an effectiveValue holds: exactly one of these, of its type (an ExtendedValue). */
+const VALUE_TYPES: Record<string, string> = { numberValue: 'number', stringValue: 'string', boolValue: 'boolean', errorValue: 'object' };
+
+/** Why a cell of a gridData answer is not one Google sends, or null. */
+function badCell(cell: unknown): string | null {
+  if (!isObject(cell)) return 'ячейка — не объект';
+  const v = cell['effectiveValue'];
+  if (v === undefined) {
+    // The field mask asks for effectiveValue alone: a cell with a value and no effectiveValue
+    // is not Google's answer to it (an empty cell is `{}`).
+    return cell['formattedValue'] !== undefined || cell['userEnteredValue'] !== undefined ? 'у ячейки со значением нет effectiveValue' : null;
+  }
+  if (!isObject(v)) return 'effectiveValue ячейки — не объект';
+  let kinds = 0;
+  for (const k in v) {
+    const want = VALUE_TYPES[k];
+    if (want === undefined) continue;
+    const x = v[k];
+    if (typeof x !== want || x === null || (want === 'number' && !Number.isFinite(x))) return `значение ячейки ${k} — не ${want === 'number' ? 'число' : want === 'string' ? 'текст' : want === 'boolean' ? 'логическое значение' : 'объект'}`;
+    kinds++;
+  }
+  return kinds === 1 ? null : kinds === 0 ? 'у effectiveValue ячейки нет значения' : 'у effectiveValue ячейки несколько значений';
+}
+
+/**
+ * `spreadsheets.get` with grid data (GRID_DATA_FIELDS): besides the tabs, each grid tab's
+ * `data` is the one block Google sends for a sheet read whole (`[{}]` for an empty tab), its
+ * rows objects, their cells objects with at most one value of the right type. An answer that
+ * breaks this — cut, rewritten by a proxy, or never Google's — fails the read: read as it is,
+ * it would load a school's rows as empty cells and blame the school for errors it never made.
+ */
+export function checkGridSpreadsheet(data: unknown): string | null {
+  const bad = checkSpreadsheet(data);
+  if (bad !== null) return bad;
+  for (const s of (data as { sheets: Record<string, unknown>[] }).sheets) {
+    const props = s['properties'] as Record<string, unknown>;
+    if (!isGridSheet(props['sheetType'] as string | undefined)) continue;
+    const where = `лист «${String(props['title'])}»`;
+    const blocks = s['data'];
+    if (!Array.isArray(blocks) || blocks.length !== 1 || !isObject(blocks[0])) return `${where}: нет данных листа (data)`;
+    const rows = blocks[0]['rowData'];
+    if (rows === undefined) continue;
+    if (!Array.isArray(rows)) return `${where}: строки листа (rowData) — не список`;
+    for (let r = 0; r < rows.length; r++) {
+      const row: unknown = rows[r];
+      if (!isObject(row)) return `${where}, строка ${r + 1}: строка — не объект`;
+      const cells = row['values'];
+      if (cells === undefined) continue;
+      if (!Array.isArray(cells)) return `${where}, строка ${r + 1}: ячейки строки — не список`;
+      for (let c = 0; c < cells.length; c++) {
+        const why = badCell(cells[c]);
+        if (why !== null) return `${where}, строка ${r + 1}, столбец ${c + 1}: ${why}`;
+      }
+    }
+  }
+  return null;
+}
+
 function checkRows(values: unknown): boolean {
   return values === undefined || (Array.isArray(values) && values.every((r) => Array.isArray(r)));
 }

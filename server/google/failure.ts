@@ -71,22 +71,44 @@ export function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-/** Messages of errors raised below the HTTP layer (undici puts the code in `cause`). */
+/** What a network error code means, in words a coordinator (or the school's IT) can act on. */
+const NETWORK_WORDS: [RegExp, string][] = [
+  [/^(ECONNREFUSED)$/, 'сервер отказал в соединении'],
+  [/^(ECONNRESET|EPIPE|UND_ERR_SOCKET|ECONNABORTED)$/, 'соединение разорвано'],
+  [/^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)$/, 'адрес сервера не найден (DNS)'],
+  [/^(EHOSTUNREACH|ENETUNREACH|ENETDOWN|EHOSTDOWN)$/, 'сеть или сервер недоступны'],
+  [/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO/, 'защищённое соединение не установлено (сертификат сервера не принят; возможно, прокси-сервер сети подменяет HTTPS)'],
+];
+
+/**
+ * Messages of errors raised below the HTTP layer (undici puts the code in `cause`): in Russian,
+ * with the error codes for an administrator; never the request's address or the library's
+ * English text.
+ */
 export function networkDescription(err: Record<string, unknown>, timeoutMs: number): string {
-  const parts: string[] = [];
+  const codes: string[] = [];
+  const messages: string[] = [];
   let cur: unknown = err;
   for (let i = 0; i < 4 && isObject(cur); i++) {
     const name = typeof cur['name'] === 'string' ? cur['name'] : '';
     const code = typeof cur['code'] === 'string' ? cur['code'] : '';
     // We never abort requests ourselves, so an AbortError is gaxios' per-request timeout firing.
     if (name === 'TimeoutError' || name === 'AbortError' || code === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return `превышено время ожидания ответа (${timeoutMs < 1000 ? `${timeoutMs} мс` : `${Math.round(timeoutMs / 100) / 10} с`})`;
+      return `превышено время ожидания ответа (${timeoutMs < 1000 ? `${timeoutMs} мс` : `${String(Math.round(timeoutMs / 100) / 10).replace('.', ',')} с`})`;
     }
-    if (code !== '' && !parts.includes(code)) parts.push(code);
+    if (code !== '' && !codes.includes(code)) codes.push(code);
+    if (typeof cur['message'] === 'string') messages.push(cur['message']);
     cur = cur['cause'];
   }
-  const message = typeof err['message'] === 'string' ? err['message'] : 'сетевая ошибка';
-  return parts.length > 0 ? `${message} (${parts.join(', ')})` : message;
+  const said = messages.join(' ');
+  const words =
+    codes.map((c) => NETWORK_WORDS.find(([re]) => re.test(c))?.[1]).find((w) => w !== undefined) ??
+    (/invalid response body|premature close|aborted|terminated|other side closed/i.test(said)
+      ? 'ответ оборван на середине'
+      : /redirect/i.test(said)
+        ? 'вместо ответа — перенаправление на другой адрес (возможно, страница входа в сеть)'
+        : 'сетевая ошибка');
+  return codes.length > 0 ? `${words} (${codes.join(', ')})` : words;
 }
 
 /**

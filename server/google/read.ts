@@ -33,6 +33,7 @@ import {
   TITLE_FIELDS,
   TOO_BIG,
   checkBatch,
+  checkGridSpreadsheet,
   checkDriveFile,
   checkFileList,
   checkSpreadsheet,
@@ -205,18 +206,20 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
   }
 
   /** The ReadError the coordinator sees, in Russian, naming the organization (or the registry) and what to do. */
-  function toReadError(f: Failure, t: Target, c: Counters, exhausted: boolean): ReadError {
+  function toReadError(f: Failure, t: Target, c: Counters, exhausted: boolean, api: 'sheets' | 'drive' = 'sheets'): ReadError {
     const w = who(t);
+    // Which service failed: a sheet's change check asks Drive, its read asks Sheets.
+    const service = api === 'drive' ? 'Google Drive' : 'Google Sheets';
     const mk = (message: string, code: ReadErrorCode) => new ReadError(sanitize(message), code, c.requests, c.retries);
     if (f.local) return mk(t.kind === 'org' ? `не удалось прочитать таблицу ${w.of}: ${f.detail}` : `не удалось прочитать реестр организаций (таблица ${t.id}): ${f.detail}`, 'other');
     const tries = `${c.requests} ${plural(c.requests, 'запрос', 'запроса', 'запросов')}`;
     if (exhausted && isRateLimit(f)) {
-      return mk(`превышена квота Google Sheets при чтении ${w.of} (${tries}): попробуйте позже или уменьшите частоту синхронизации`, 'quota');
+      return mk(`превышена квота ${service} при чтении ${w.of} (${tries}): попробуйте позже или уменьшите частоту синхронизации`, 'quota');
     }
-    if (f.network) return mk(`Google Sheets недоступен: ${f.detail} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
+    if (f.network) return mk(`${service} недоступен: ${f.detail} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
     const status = f.status ?? 0;
     if (exhausted || RETRYABLE_STATUS.has(status)) {
-      return mk(`Google Sheets недоступен: HTTP ${status} ${f.detail} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
+      return mk(`${service} недоступен: HTTP ${status} ${f.detail} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
     }
     if (f.reasons.includes('SERVICE_DISABLED') || f.reasons.includes('accessNotConfigured')) {
       return mk(`Google Sheets API не включён в проекте Google Cloud, которому принадлежит ключ (чтение ${w.of}): включите «Google Sheets API» в консоли Google Cloud`, 'forbidden');
@@ -283,7 +286,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             },
           }
         : {}),
-      fail: (f, exhausted) => toReadError(f, t, c, exhausted),
+      fail: (f, exhausted) => toReadError(f, t, c, exhausted, o.api === 'drive' ? 'drive' : 'sheets'),
     });
     // A 200 whose body is not what Google sends (a proxy's page, a captive portal, a cut answer:
     // gaxios hands those over as a string) is a failure of this read, never "no tabs".
@@ -418,7 +421,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
                 if (isOverSizeLimit(err)) return { data: TOO_BIG };
                 throw err;
               }),
-          { check: (d) => (d === TOO_BIG ? null : checkSpreadsheet(d)) },
+          { check: (d) => (d === TOO_BIG ? null : checkGridSpreadsheet(d)) },
         );
         // Over the size limit: read it the batchGet way below (two requests, a compact answer).
         if (whole !== TOO_BIG) {

@@ -100,6 +100,9 @@ export function isRetryable(f: Failure): boolean {
   return (f.status !== undefined && RETRYABLE_STATUS.has(f.status)) || isRateLimit(f);
 }
 
+/** The least a rate-limited request waits before it is sent again. */
+export const MIN_QUOTA_WAIT_MS = 1_000;
+
 export function createGoogleTransport<B extends string>(opts: TransportOptions<B>): GoogleTransport<B> {
   const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
@@ -188,8 +191,10 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       }
       if (isRateLimit(failure)) {
         // The quota refills: wait for Retry-After, else for the window, and try again; given up
-        // only after maxQuotaWaitMs of such waiting.
-        const wait = failure.retryAfterMs ?? budget.windowWaitMs();
+        // only after maxQuotaWaitMs of such waiting. A Retry-After of nothing («0», a past date)
+        // on a quota refusal means no wait, and endless retries: the window then. Never less
+        // than a second, so that a refusing server gives up after a bounded number of tries.
+        const wait = Math.max(MIN_QUOTA_WAIT_MS, failure.retryAfterMs !== null && failure.retryAfterMs > 0 ? failure.retryAfterMs : budget.windowWaitMs());
         if (quotaWaited + wait > maxQuotaWaitMs) throw hooks.fail(failure, true);
         quotaWaited += wait;
         hooks.counters.retries++;

@@ -42,7 +42,11 @@ export async function readXlsx(path: string): Promise<RawTab[]> {
     ws.eachRow({ includeEmpty: true }, (row, rowNumber) => {
       const cells: Cell[] = [];
       row.eachCell({ includeEmpty: true }, (cell, col) => {
-        cells[col - 1] = toCell(cell.value);
+        // exceljs gives every cell of a merged range the range's value. Down a column (a
+        // group's mentor merged over its pairs' rows) that is what the school means; across
+        // columns it would copy a value into the next column (a merged header «ФИО» over A:B
+        // read as «ФИО» twice): there, as in Google Sheets, only the first column holds it.
+        cells[col - 1] = cell.isMerged && cell.master !== cell && Number(cell.master.col) !== Number(cell.col) ? null : toCell(cell.value);
       });
       for (let i = 0; i < cells.length; i++) if (cells[i] === undefined) cells[i] = null;
       grid[rowNumber - 1] = cells;

@@ -9,7 +9,7 @@ import {
   isBlank,
   layoutGrid,
   rawText,
-  matchKey,
+  codeKey,
   splitEmails,
   type DataIssue,
 } from '../contract/index.ts';
@@ -21,6 +21,8 @@ export interface RegistryResult {
   issues: DataIssue[];
   /** Codes named by broken rows: their stored data is kept and marked stale. */
   brokenCodes: string[];
+  /** The title of the code column as the registry spells it (for findings about a code). */
+  codeColumn: string;
   /** Rows rejected, with raw values, for quarantine. */
   rejected: { row: number; raw: Record<string, string>; problems: DataIssue[] }[];
   /** The whole registry tab could not be read (no header row, missing columns). */
@@ -39,7 +41,7 @@ export function sheetRef(s: string): string | null {
 
 export function parseRegistry(tab: RawTab): RegistryResult {
   const title = tab.title;
-  const out: RegistryResult = { entries: [], issues: [], brokenCodes: [], rejected: [], fatal: null };
+  const out: RegistryResult = { entries: [], issues: [], brokenCodes: [], codeColumn: 'Код', rejected: [], fatal: null };
   const layout = layoutGrid(tab.grid, REGISTRY_TAB.columns);
   for (const n of layout.notices) out.issues.push({ ...n, org: null, tab: title });
   if (!layout.ok) {
@@ -48,6 +50,7 @@ export function parseRegistry(tab: RawTab): RegistryResult {
     return out;
   }
   const header = (k: string) => layout.headers[k] ?? k;
+  out.codeColumn = header('code');
   const candidates: { entry: OrgEntry; raw: Record<string, string>; row: number; typedSheet: string }[] = [];
   for (const r of layout.rows) {
     const problems: DataIssue[] = [];
@@ -110,7 +113,7 @@ export function parseRegistry(tab: RawTab): RegistryResult {
   }
   const byCode = new Map<string, typeof candidates>();
   for (const c of candidates) {
-    const k = matchKey(c.entry.code);
+    const k = codeKey(c.entry.code);
     byCode.set(k, [...(byCode.get(k) ?? []), c]);
   }
   const unique: typeof candidates = [];
@@ -149,4 +152,39 @@ export function parseRegistry(tab: RawTab): RegistryResult {
   out.entries.sort((a, b) => a.registryRow - b.registryRow);
   out.rejected.sort((a, b) => a.row - b.row);
   return out;
+}
+
+/**
+ * An organization known from earlier syncs whose code the registry now spells differently —
+ * another case, Latin letters drawn like Russian ones («сош-7», «COШ-7» for «СОШ-7») — is the
+ * same organization: its entry takes the known code, so that its data and history stay its
+ * own (read as a new organization, the old one would silently leave every figure), and a
+ * warning names the registry row. Only when exactly one known code matches and that code is
+ * not itself listed. Changes `registry` in place; returns the codes adopted (typed → known).
+ */
+export function adoptKnownCodes(registry: RegistryResult, known: readonly string[], title: string): Map<string, string> {
+  const adopted = new Map<string, string>();
+  const listed = new Set(registry.entries.map((e) => e.code));
+  const byKey = new Map<string, string[]>();
+  for (const code of known) byKey.set(codeKey(code), [...(byKey.get(codeKey(code)) ?? []), code]);
+  const knownSet = new Set(known);
+  for (const e of registry.entries) {
+    if (knownSet.has(e.code)) continue;
+    const match = byKey.get(codeKey(e.code));
+    if (match === undefined || match.length !== 1 || listed.has(match[0]!)) continue;
+    const was = match[0]!;
+    registry.issues.push({
+      level: 'warning',
+      org: was,
+      tab: title,
+      row: e.registryRow,
+      column: registry.codeColumn,
+      value: e.code,
+      problem: `код записан иначе, чем в прошлых синхронизациях («${was}»: другой регистр или латинские буквы вместо русских); это та же организация — её данные и история сохранены под кодом «${was}»; исправьте код в реестре`,
+    });
+    adopted.set(e.code, was);
+    listed.add(was);
+    e.code = was;
+  }
+  return adopted;
 }

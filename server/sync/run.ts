@@ -24,7 +24,7 @@ import {
   registryShrink,
   teachersShrink,
 } from './guard.ts';
-import { parseRegistry } from './registry.ts';
+import { adoptKnownCodes, parseRegistry } from './registry.ts';
 import {
   BROKEN_ROW_MESSAGE,
   createStaging,
@@ -33,6 +33,7 @@ import {
   finishRun,
   holdsOnlyDemoData,
   isoTs,
+  knownOrgCodes,
   markStale,
   recordOrg,
   registryBefore,
@@ -207,6 +208,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const { db, source } = opts;
   const registryTab = await source.readRegistry();
   const registry = parseRegistry(registryTab);
+  // A known organization's code spelt another way is that organization (a warning says so).
+  adoptKnownCodes(registry, await knownOrgCodes(db), registryTab.title);
   // Nothing is lost silently: a registry that lists no organization, or that would drop more
   // than half of those it listed (not accepted by the coordinator), stops the sync whole.
   const listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);

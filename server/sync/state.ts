@@ -64,6 +64,11 @@ export async function finishRun(w: Writer, summary: SyncSummary, finished: strin
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('data_version', $v)`, { v: String(summary.runId) });
 }
 
+/** Every organization's code the database knows (listed in the registry now or before). */
+export async function knownOrgCodes(db: Db): Promise<string[]> {
+  return (await db.query(`SELECT code FROM orgs ORDER BY code`)).map((r) => String(r.code));
+}
+
 /** The registry as the last sync left it (the codes listed), and whether the coordinator accepted its shrinking. */
 export async function registryBefore(db: Db): Promise<{ before: string[]; accepted: boolean }> {
   const before = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));

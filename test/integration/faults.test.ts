@@ -154,6 +154,18 @@ describe('a sync never loses data silently', () => {
     { what: 'a list instead of an object', answer: { kind: 'batchGet', body: '[]', contentType: 'application/json' }, named: 'список вместо объекта' },
     { what: 'a Drive answer that is a page', answer: { kind: 'drive.files.get', body: html }, named: `Google Drive: текст вместо JSON: «${html.slice(0, 60)}…»` },
     { what: 'an empty body', answer: { kind: 'get', body: '', contentType: 'application/json' }, named: 'пустой ответ' },
+    // JSON of the right outline whose cells are not Google's: read as they are, the school's
+    // rows would load as empty cells, blamed on the school («обязательное поле не заполнено»).
+    {
+      what: 'a number sent as text in a cell',
+      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [{ values: [{ effectiveValue: { stringValue: 'ФИО' } }, { effectiveValue: { numberValue: '12' } }] }] }] }] }) },
+      named: 'лист «Педагоги», строка 1, столбец 2: значение ячейки numberValue — не число',
+    },
+    {
+      what: 'tabs without their cells',
+      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' } }] }) },
+      named: 'лист «Педагоги»: нет данных листа (data)',
+    },
   ];
   for (const c of cases) {
     it(`a 200 that is not what Google sends — ${c.what}: the organization fails, keeps its data, is read again next time`, async () => {

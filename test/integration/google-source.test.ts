@@ -13,7 +13,7 @@ import { createGoogleSource, type GoogleSourceOptions } from '../../server/sourc
 import { RateLimiter, backoffDelay } from '../../server/google/budget.ts';
 import { extractSpreadsheetId, quoteSheetTitle } from '../../server/google/sheetId.ts';
 import { SourceError, type OrgEntry } from '../../server/sources/types.ts';
-import { parseRetryAfter } from '../../server/google/failure.ts';
+import { networkDescription, parseRetryAfter } from '../../server/google/failure.ts';
 import { writeServiceAccountKey } from '../support/serviceAccount.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab } from '../../fakes/googleSheets.ts';
 
@@ -132,6 +132,26 @@ describe('pure helpers', () => {
   });
 });
 
+describe('network failures in words', () => {
+  // What undici and gaxios throw, reduced to their shape: a message with the address, and codes down the causes.
+  const wrapped = (message: string, cause: Record<string, unknown>) => ({ name: 'FetchError', message, config: {}, cause });
+  it('names the failure in Russian with its codes, never the address or the library\'s text', () => {
+    expect(networkDescription(wrapped('request to http://10.0.0.1/v4/x?key=1 failed, reason: connect ECONNREFUSED', { code: 'ECONNREFUSED' }), 30_000)).toBe(
+      'сервер отказал в соединении (ECONNREFUSED)',
+    );
+    expect(networkDescription(wrapped('Invalid response body while trying to fetch http://h/v4/x: aborted', { code: 'ECONNRESET' }), 30_000)).toBe('соединение разорвано (ECONNRESET)');
+    expect(networkDescription(wrapped('getaddrinfo ENOTFOUND sheets.googleapis.com', { code: 'ENOTFOUND' }), 30_000)).toBe('адрес сервера не найден (DNS) (ENOTFOUND)');
+    expect(networkDescription(wrapped('self-signed certificate in certificate chain', { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), 30_000)).toBe(
+      'защищённое соединение не установлено (сертификат сервера не принят; возможно, прокси-сервер сети подменяет HTTPS) (SELF_SIGNED_CERT_IN_CHAIN)',
+    );
+    expect(networkDescription(wrapped('Invalid response body while trying to fetch http://h/v4/x: premature close', {}), 30_000)).toBe('ответ оборван на середине');
+    expect(networkDescription(wrapped('something else entirely', {}), 30_000)).toBe('сетевая ошибка');
+    // 1500 ms → «1,5 с» (a decimal comma); under a second in ms.
+    expect(networkDescription({ name: 'AbortError', message: 'aborted' }, 1500)).toBe('превышено время ожидания ответа (1,5 с)');
+    expect(networkDescription({ name: 'AbortError', message: 'aborted' }, 800)).toBe('превышено время ожидания ответа (800 мс)');
+  });
+});
+
 describe('RateLimiter (injected clock)', () => {
   function clock() {
     const c = { t: 0, slept: [] as number[] };
@@ -213,6 +233,27 @@ describe('google source against the fake Sheets server', () => {
     const fromFolder = await createFolderSource(dir).readRegistry();
     expect(fromFolder.title).toBe('Организации!');
     expect(fromFolder.grid).toEqual(rows);
+  });
+
+  it('reads merged cells of an .xlsx as Google Sheets shows them across columns, and fills them down a column', async () => {
+    // A header «ФИО» merged over A1:B1 was read as «ФИО» twice («столбец «ФИО» встречается
+    // дважды»: the whole tab refused). A mentor merged down A3:A4 (a group) is the mentor of both rows.
+    const dir = mkdtempSync(join(tmp, 'merged-'));
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Организации');
+    ws.addRow(['Код', '', 'Таблица']);
+    ws.addRow(['СОШ-7', 'МБОУ «СОШ № 7»', 'sosh7']);
+    ws.addRow(['ДОУ-5', 'МБДОУ № 5', 'dou5']);
+    ws.addRow(['', 'МБДОУ № 6', 'dou6']);
+    ws.mergeCells('A1:B1');
+    ws.mergeCells('A3:A4');
+    await wb.xlsx.writeFile(join(dir, 'registry.xlsx'));
+    expect((await createFolderSource(dir).readRegistry()).grid).toEqual([
+      ['Код', null, 'Таблица'],
+      ['СОШ-7', 'МБОУ «СОШ № 7»', 'sosh7'],
+      ['ДОУ-5', 'МБДОУ № 5', 'dou5'],
+      ['ДОУ-5', 'МБДОУ № 6', 'dou6'],
+    ]);
   });
 
   it('a registry without the tab, or missing, is a SourceError naming the registry', async () => {
@@ -352,6 +393,35 @@ describe('google source against the fake Sheets server', () => {
     expect(s2.delays).toEqual([4000]);
   });
 
+  it('a 429 whose Retry-After asks for no wait («0», a date gone by) waits for the window, and gives up after maxQuotaWaitMs', async () => {
+    // Retried at once, a proxy answering «429, Retry-After: 0» forever kept a sync running
+    // forever. Now each refusal waits the window (61 s: the budget is not full): 9 × 61 s =
+    // 549 s; a tenth would pass the 600 s allowed → given up after 1 Drive + 10 reads.
+    const now = Date.UTC(2030, 0, 1, 0, 0, 0);
+    for (const [id, retryAfter] of [
+      ['1RetryAfterZero_01', 0],
+      ['1RetryAfterPast_01', new Date(now - 60_000).toUTCString()],
+    ] as const) {
+      fake.setSpreadsheet(id, { tabs: ORG_TABS });
+      fake.failNext(id, 429, 50, { kind: 'get', retryAfter });
+      const { src, delays } = source({ now: () => now });
+      const e = await sourceError(src.fetchOrg(org('СОШ-5', id), { lastVersion: null, full: false }));
+      expect([e.code, e.message]).toEqual(['quota', 'превышена квота Google Sheets при чтении организации СОШ-5 (11 запросов): попробуйте позже или уменьшите частоту синхронизации']);
+      expect(delays).toEqual(Array(9).fill(61_000));
+      expect(fake.count({ spreadsheetId: id, kind: 'get' })).toBe(10);
+    }
+  });
+
+  it('a failing Drive is named as Drive, not Sheets', async () => {
+    const id = '1DriveDown_0001';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    fake.failNext(id, 500, 10, { kind: 'drive.files.get' });
+    const { src } = source({ maxRetries: 2 });
+    const e = await sourceError(src.fetchOrg(org('СОШ-6', id), { lastVersion: '2024-01-01T00:00:00.000Z', full: false }));
+    expect(e.message).toMatch(/^Google Drive недоступен: HTTP 500 .* \(чтение организации СОШ-6, 3 запроса\); попробуйте позже$/);
+    expect(fake.count({ spreadsheetId: id, kind: 'get' })).toBe(0);
+  });
+
   it('403 and 404 are SourceErrors in Russian with a code, and are not retried', async () => {
     const denied = '1Denied_403_01';
     fake.setSpreadsheet(denied, { tabs: ORG_TABS });
@@ -383,7 +453,8 @@ describe('google source against the fake Sheets server', () => {
     const { src, delays } = source({ maxRetries: 3 });
     const e = await sourceError(src.fetchOrg(org('СОШ-7', id), { lastVersion: null, full: false }));
     expect(e.code).toBe('unavailable');
-    expect(e.message).toMatch(/^Google Sheets недоступен: HTTP 500/);
+    // The storm hits the read's first request, Drive's change check: named as Drive.
+    expect(e.message).toMatch(/^Google Drive недоступен: HTTP 500/);
     expect(e.message).toContain('организации СОШ-7');
     expect(e.requests).toBe(4);
     expect(e.retries).toBe(3);
@@ -397,7 +468,7 @@ describe('google source against the fake Sheets server', () => {
     fake.failNext(q, 429, 100);
     const eq = await sourceError(source({ maxRetries: 2, maxQuotaWaitMs: 200_000 }).src.fetchOrg(org('СОШ-8', q), { lastVersion: null, full: false }));
     expect(eq.code).toBe('quota');
-    expect(eq.message).toMatch(/^превышена квота Google Sheets при чтении организации СОШ-8.*попробуйте позже/);
+    expect(eq.message).toMatch(/^превышена квота Google Drive при чтении организации СОШ-8.*попробуйте позже/); // Drive's change check again
     expect(eq.requests).toBe(4);
   });
 
@@ -416,7 +487,8 @@ describe('google source against the fake Sheets server', () => {
       const s = createGoogleSource({ registryId: REGISTRY_ID, apiKey: KEY, rootUrl: slow.url, timeoutMs: 40, maxRetries: 1, sleep: async () => undefined });
       const e = await sourceError(s.fetchOrg(org('СОШ-9', id), { lastVersion: null, full: false }));
       expect(e.code).toBe('unavailable');
-      expect(e.message).toMatch(/^Google Sheets недоступен: превышено время ожидания/);
+      // Every request is slow: the first one, Drive's change check, times out.
+      expect(e.message).toMatch(/^Google Drive недоступен: превышено время ожидания/);
       expect(e.requests).toBe(2);
     } finally {
       await slow.close();

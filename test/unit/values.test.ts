@@ -20,6 +20,10 @@ import {
   displayCell,
   countOf,
   splitEmails,
+  tidy,
+  isBlank,
+  normalizePersonName,
+  codeKey,
 } from '../../server/contract/index.ts';
 
 const value = <T>(r: { ok: true; value: T } | { ok: false; problem: string }) => (r.ok ? r.value : `ERR: ${r.problem}`);
@@ -143,6 +147,29 @@ describe('items and formula errors', () => {
     expect(formulaError('#REF!')).not.toBeNull();
     expect(formulaError('#N/A')).not.toBeNull();
     expect(formulaError('Иванова')).toBeNull();
+  });
+  it('treats Russian Excel\'s formula errors and a formula still loading as errors; text that only starts alike is text', () => {
+    for (const e of ['#Н/Д', '#ССЫЛКА!', '#ДЕЛ/0!', '#ИМЯ?', '#ЗНАЧ!', '#ЧИСЛО!', '#ПУСТО!', ' #н/д ']) expect(formulaError(e), e).not.toBeNull();
+    expect(problem(formulaError('Loading...')!)).toMatch(/^формула в ячейке ещё не вычислена/);
+    for (const t of ['#1 в рейтинге', 'Loading', 'Загрузка данных', 'Лицей']) expect(formulaError(t), t).toBeNull();
+  });
+});
+
+describe('text as the school sees it', () => {
+  it('drops invisible characters (zero-width space, soft hyphen, BOM) from text and from blankness', () => {
+    expect(tidy('Белова\u200b Яна\u00ad  Романовна\ufeff')).toBe('Белова Яна Романовна');
+    expect(isBlank('\u200b \u00a0')).toBe(true);
+    expect(value(parseDate('20.11.2023\u200b'))).toBe('2023-11-20');
+  });
+  it('reads a Latin letter drawn like a Russian one as Russian inside a Russian word, in names and codes only', () => {
+    expect(normalizePersonName('Белoва Яна Рoмановна')).toBe(normalizePersonName('Белова Яна Романовна'));
+    expect(normalizePersonName('ПETPOB Борис')).toBe('петров борис');
+    // A word wholly in Latin letters is a Latin word: not changed (nor is a name wholly in Latin).
+    expect(normalizePersonName('Иванова Anna')).toBe('иванова anna');
+    expect(normalizePersonName('John Smith')).toBe('john smith');
+    expect(codeKey('COШ-7')).toBe(codeKey('СОШ-7'));
+    expect(codeKey('сош 7')).toBe(codeKey('СОШ-7'));
+    expect(codeKey('MBOU-7')).toBe('mbou7');
   });
 });
 
