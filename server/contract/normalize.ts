@@ -31,6 +31,38 @@ export function memo<K, V>(fn: (k: K) => V, max = 10_000): (k: K) => V {
  */
 export const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 
+const INVISIBLE_NAMES: Record<string, string> = {
+  '\u00ad': 'мягкий перенос',
+  '\u200b': 'пробел нулевой ширины',
+  '\u200c': 'разделитель нулевой ширины',
+  '\u200d': 'соединитель нулевой ширины',
+  '\u2060': 'неразрывный соединитель',
+  '\ufeff': 'метка порядка байтов (BOM)',
+};
+
+/**
+ * What a school should be told about a text it cannot see is odd, or null: the invisible
+ * characters in it (read without them), and — in a name (`name`) — Latin letters drawn like
+ * Russian ones inside a Russian word (read as the Russian letter). Either is read as the
+ * school meant it; the message asks to correct the cell, so that others reading it see it so too.
+ */
+export function hiddenOddities(text: string, name: boolean): string | null {
+  const parts: string[] = [];
+  const invisible = [...new Set(text.match(INVISIBLE) ?? [])];
+  if (invisible.length) {
+    const one = invisible.length === 1;
+    parts.push(`в тексте ${one ? 'невидимый символ' : 'невидимые символы'} (${invisible.map((c) => INVISIBLE_NAMES[c]).join(', ')}): при чтении ${one ? 'он не учитывается; удалите его' : 'они не учитываются; удалите их'}`);
+  }
+  if (name && /[a-z]/i.test(text) && /[а-яё]/i.test(text)) {
+    const words = (tidy(text).match(/\p{L}+/gu) ?? []).filter((w) => /[а-яё]/i.test(w) && /[a-z]/i.test(w));
+    if (words.length) {
+      const latin = [...new Set(words.join('').match(/[a-z]/gi) ?? [])].map((c) => `«${c}»`).join(', ');
+      parts.push(`в ${words.length === 1 ? 'слове' : 'словах'} ${words.map((w) => `«${w}»`).join(', ')} латинские буквы вместо русских (${latin}): при сверке педагогов они читаются как русские; исправьте их`);
+    }
+  }
+  return parts.length ? parts.join('; ') : null;
+}
+
 /** Whitespace tidy() would change: other than single spaces between words (JS `\s` covers the no-break spaces), or an invisible character. */
 const UNTIDY = /[^\S ]| {2}|^ | $|[\u00ad\u200b-\u200d\u2060\ufeff]/;
 

@@ -12,6 +12,8 @@ import {
   displayCell,
   isBlank,
   layoutGrid,
+  codeKey,
+  hiddenOddities,
   matchKey,
   normalizePersonName,
   parsePersonRef,
@@ -173,6 +175,13 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
       if (result.success) applyRowRules(decl.key, pending, (level, key, problem) => {
         pending.problems.push(issue(org, raw.title, level, r.row, header(key), shown(decl, r.cells, key), problem));
       });
+      // Read as the school meant it, and told: invisible characters, Latin look-alikes in names.
+      for (const c of decl.columns) {
+        const cell = r.cells[c.key];
+        if (typeof cell !== 'string' || !ODD.test(cell)) continue;
+        const odd = hiddenOddities(cell, c.key === 'fio' || c.type.kind === 'person');
+        if (odd !== null && !problems.some((p) => p.column === header(c.key))) problems.push(issue(org, raw.title, 'warning', r.row, header(c.key), cell, odd));
+      }
       return pending;
     });
     tabs.set(decl.key, { decl, status: 'ok', title: raw.title, rows, headers: layout.headers });
@@ -207,6 +216,9 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
   }
   return { org, tabs, issues, people };
 }
+
+/** A cell worth a look by hiddenOddities: an invisible character, or a Latin letter (most cells have neither). */
+const ODD = /[\u00ad\u200b-\u200d\u2060\ufeffA-Za-z]/;
 
 type Report = (level: Level, key: string, problem: string) => void;
 
@@ -456,8 +468,8 @@ function uniqueBy(
 /** Tolerant lookup of registry codes as typed in `ФИО (КОД-ОО)`. */
 export function codeMatcher(codes: Iterable<string>): (typed: string) => string | null {
   const m = new Map<string, string>();
-  for (const c of codes) m.set(matchKey(c), c);
-  return (typed) => m.get(matchKey(typed)) ?? null;
+  for (const c of codes) m.set(codeKey(c), c);
+  return (typed) => m.get(codeKey(typed)) ?? null;
 }
 
 // ---- between the phases (sync/run.ts) ---------------------------------------------------
