@@ -317,7 +317,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
               const problem = sizeProblem(entry.code, res.tabs, limits);
               if (problem) throw new SourceError(problem, 'bad_shape', res.requests, res.retries);
             }
-            const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs) : null;
+            const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs, isoTs(now()).slice(0, 10)) : null;
             const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
             const heldTeachers = parsed !== null && !accepted.has(entry.code) && teachersShrink(parsed, stored.get(entry.code));
             if (parsed?.people && !heldTeachers) people.add(entry.code, parsed.people);

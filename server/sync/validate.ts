@@ -13,7 +13,9 @@ import {
   isBlank,
   layoutGrid,
   codeKey,
+  daysFromIso,
   hiddenOddities,
+  isoFromDays,
   matchKey,
   normalizePersonName,
   parsePersonRef,
@@ -120,7 +122,17 @@ function missingTabProblem(decl: TabDecl, tabs: readonly RawTab[]): string {
 
 // ---- phase 1 ---------------------------------------------------------------------------
 
-export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
+/** Dates of what has happened (not plans) more than this far after the sync's day are told. */
+const FAR_FUTURE_DAYS = 366;
+
+/**
+ * `today` (YYYY-MM-DD, the sync's day): a date of something that has happened — hired, a
+ * course ended, an order signed — more than a year after it is loaded as typed and told as a
+ * warning: usually a mistyped year (`01.09.85` is 2085 by the contract's `дд.мм.гг`), which
+ * would quietly take the row out of every period. Plans (`… (план)`) may be far ahead.
+ */
+export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string | null = null): ParsedOrg {
+  const farFuture = today === null ? null : isoFromDays(daysFromIso(today) + FAR_FUTURE_DAYS);
   const tabs = new Map<TabKey, TabOutcome>();
   const issues: DataIssue[] = [];
   for (const decl of TABS) {
@@ -175,6 +187,16 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[]): ParsedOrg {
       if (result.success) applyRowRules(decl.key, pending, (level, key, problem) => {
         pending.problems.push(issue(org, raw.title, level, r.row, header(key), shown(decl, r.cells, key), problem));
       });
+      if (farFuture !== null && result.success) {
+        for (const c of decl.columns) {
+          const v = values[c.key];
+          if (c.type.kind !== 'date' || c.key === 'end_plan' || typeof v !== 'string' || v <= farFuture) continue;
+          problems.push(
+            issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key),
+              `дата ${ruDate(v)} позже сегодняшнего дня больше чем на год — проверьте год (две цифры года читаются как 20гг); до этой даты строка не входит ни в один период`),
+          );
+        }
+      }
       // Read as the school meant it, and told: invisible characters, Latin look-alikes in names.
       for (const c of decl.columns) {
         const cell = r.cells[c.key];
