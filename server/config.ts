@@ -2,6 +2,7 @@
  * Configuration, read once from the environment and validated (zod); every setting is
  * documented here and in `.env.example`. Nothing else in the code reads process.env.
  */
+import './contract/zodRu.ts';
 import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
 import { passwordProblem } from './auth/secrets.ts';

@@ -35,10 +35,26 @@ export async function openConfigured(lockedHint: string): Promise<{ config: Conf
   try {
     return { config, envFile, db: await openDatabase(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT }) };
   } catch (e) {
-    console.error(`Не удалось открыть базу ${config.MONITOR_DB}: ${(e as Error).message}`);
-    console.error(lockedHint);
+    console.error(openFailure(config.MONITOR_DB, (e as Error).message, lockedHint));
     return null;
   }
+}
+
+/**
+ * Why the database file could not be opened, in Russian, with what to do: another process
+ * holds it (DuckDB allows one writer: the server or a sync), no rights to it, or — otherwise —
+ * DuckDB's own words.
+ */
+export function openFailure(path: string, message: string, lockedHint: string): string {
+  const lead = `Не удалось открыть базу ${path}`;
+  if (/could not set lock/i.test(message)) {
+    const pid = /\(PID (\d+)\)/.exec(message)?.[1];
+    return `${lead}: её уже открыл другой процесс${pid ? ` (PID ${pid})` : ''} — сервер (npm start) или другая синхронизация (npm run sync). ${lockedHint}`;
+  }
+  if (/permission denied|read-only file system/i.test(message)) {
+    return `${lead}: нет прав на запись в файл базы или в его папку (либо диск доступен только для чтения). Проверьте права пользователя, от имени которого запускается программа, или укажите другой путь в MONITOR_DB.`;
+  }
+  return `${lead}: ${message}`;
 }
 
 /** The source the configuration picks: Google when a registry is set, a folder, or the demo. */

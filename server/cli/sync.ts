@@ -8,6 +8,7 @@
  * the audit log, and this sync loads that organization as its sheet is now.
  */
 import { sqlOf } from '../db/queries.ts';
+import { exitAfterOutput } from './exit.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { writeBack } from '../google/writeback.ts';
@@ -147,9 +148,9 @@ async function printFindings(db: Db, max: number): Promise<void> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterOutput(code),
   (e) => {
     console.error(`Синхронизация не удалась: ${(e as Error).message}`);
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );

@@ -5,6 +5,7 @@
  * or the database could not be opened (the server holds its lock).
  */
 import { pathToFileURL } from 'node:url';
+import { exitAfterOutput } from './exit.ts';
 import { AuthStore, ROLES, ROLE_TITLES } from '../auth/store.ts';
 import { ACTOR, UsageError, parseArgs, roleText, runCommand, table, when, withStore } from './accounts.ts';
 
@@ -100,5 +101,5 @@ export function runTokenCli(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exit(await runTokenCli(process.argv.slice(2)));
+  exitAfterOutput(await runTokenCli(process.argv.slice(2)));
 }

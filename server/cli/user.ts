@@ -7,6 +7,7 @@
  * 2 wrong usage or the database could not be opened (the server holds its lock).
  */
 import { pathToFileURL } from 'node:url';
+import { exitAfterOutput } from './exit.ts';
 import { generatePassword } from '../auth/secrets.ts';
 import { AuthError, AuthStore, ROLES, ROLE_TITLES } from '../auth/store.ts';
 import { ACTOR, UsageError, onePositional, parseArgs, roleText, runCommand, table, when, withStore } from './accounts.ts';
@@ -194,5 +195,5 @@ export function runUserCli(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exit(await runUserCli(process.argv.slice(2)));
+  exitAfterOutput(await runUserCli(process.argv.slice(2)));
 }

@@ -3,6 +3,7 @@
  * Each field takes a raw cell and yields the typed value, or an issue whose message is the
  * Russian problem text (the location is added by the caller from the issue path).
  */
+import './zodRu.ts';
 import { z } from 'zod';
 import type { Cell } from './grid.ts';
 import { CATEGORIES, REGISTRY_TAB, TABS, type ColumnDecl, type TabKey } from './declaration.ts';

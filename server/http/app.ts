@@ -12,12 +12,14 @@
  * the help page and the template (`no-cache` + ETag), and a metric's JSON (aggregate numbers
  * and organization names: `private, no-cache` + ETag, revalidated cheaply).
  */
+import '../contract/zodRu.ts';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import { authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps } from '../auth/http.ts';
 import { pageGuard } from '../auth/pages.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError, notFound } from './errors.ts';
+import { escapeHtml } from './html.ts';
 import { exportRouter } from '../routes/export.ts';
 import { MetricCache } from '../metrics/cache.ts';
 import { matchingRouter } from '../routes/matching.ts';
@@ -136,6 +138,13 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(pageGuard());
     app.use(deps.client);
   }
+  // Anything else (a mistyped address, a method no page takes): said in Russian, not Express's «Cannot GET».
+  app.use((req, res) => {
+    const text = `Нет такой страницы: ${req.method} ${req.path}`;
+    if (req.accepts(['html', 'json']) === 'html') {
+      res.status(404).type('html').send(`<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Страница не найдена</title></head><body><p>${escapeHtml(text)}.</p><p><a href="/">На главную</a></p></body></html>`);
+    } else res.status(404).json({ error: { code: 'not_found', message: text } });
+  });
 
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     if (err instanceof HttpError) {
@@ -148,7 +157,14 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(status).json({
       error: {
         code: status === 500 ? 'internal' : 'bad_request',
-        message: status === 500 ? 'внутренняя ошибка сервера; подробности — в журнале сервера' : 'неверный запрос',
+        message:
+          status === 500
+            ? 'внутренняя ошибка сервера; подробности — в журнале сервера'
+            : status === 413
+              ? 'слишком большой запрос: тело запроса — не больше 100 КБ'
+              : err?.type === 'entity.parse.failed'
+                ? 'неверный запрос: тело — не JSON'
+                : 'неверный запрос',
       },
     });
   };

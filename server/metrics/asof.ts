@@ -63,6 +63,13 @@ export function asOfMoment(text: string, param = AS_OF): { until: string; inclus
   const t = Date.parse(iso);
   if (Number.isNaN(t) || new Date(Date.parse(`${date}T00:00:00Z`)).toISOString().slice(0, 10) !== date) throw bad();
   const at = new Date(t).toISOString();
+  // A moment whose zone moves it past 9999 (or before year 0) in UTC: JavaScript writes the year
+  // with six digits, which no database reads. Past the calendar's end it stands for now, as any
+  // moment in the future does; before its start there is nothing to show.
+  if (!/^\d{4}-/.test(at)) {
+    if (t > 0) return { until: '9999-12-31 23:59:59.999', inclusive: true, day: '9999-12-31' };
+    throw bad();
+  }
   return { until: at.replace('T', ' ').replace('Z', ''), inclusive: true, day: at.slice(0, 10) };
 }
 

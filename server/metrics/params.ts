@@ -7,12 +7,22 @@ import { z } from 'zod';
 /** A repeated single-valued parameter counts with its last value. */
 export const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
 
-/** `YYYY-MM-DD` of a day that exists in the calendar (no 30 February). */
+/** The years a date of a query may have: enough for any period of this work, and no year JavaScript or DuckDB write otherwise. */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2999;
+
+/** `YYYY-MM-DD` of a day that exists in the calendar (no 30 February), of a year MIN_YEAR…MAX_YEAR. */
 export const isoDate = z
   .string({ message: 'ожидается дата в виде ГГГГ-ММ-ДД' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата в виде ГГГГ-ММ-ДД')
   .refine((s) => {
+    const y = Number(s.slice(0, 4));
+    return y >= MIN_YEAR && y <= MAX_YEAR;
+  }, `год — от ${MIN_YEAR} до ${MAX_YEAR}`)
+  .refine((s) => {
     const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+    // Out of the years above the message is theirs (Date.UTC reads years 0–99 as 1900–1999).
+    if (y < MIN_YEAR || y > MAX_YEAR) return true;
     const dt = new Date(Date.UTC(y, m - 1, d));
     return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
   }, 'такой даты нет в календаре');

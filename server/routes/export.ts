@@ -55,14 +55,15 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
       typeof metrics === 'string' && metrics.trim() !== ''
         ? metrics.split(',').map((s) => s.trim()).filter(Boolean)
         : DEFAULT_SHEETS;
-    if (names.length > METRICS.length) throw badRequest('слишком много показателей в параметре metrics');
-    const defs = names.map(metricDef);
+    if (names.length > METRICS.length * 2) throw badRequest('слишком много показателей в параметре metrics');
+    // An indicator named twice is one sheet (a workbook cannot hold two sheets of one name).
+    const defs = [...new Map(names.map(metricDef).map((d) => [d.name, d])).values()];
     const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     // cmp_from…cmp_to: each indicator also against that period (sheets «Сравн. …»).
     const base = await parseComparisonAsOf(deps.db, query, parsed);
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
-    await audit(req, res, 'export_xlsx', names.join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
+    await audit(req, res, 'export_xlsx', defs.map((d) => d.name).join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
     // One deadline for the whole workbook (every sheet), not one per sheet (limits.ts).
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     const body = await exportWorkbook(deps, { defs, params, base, work });

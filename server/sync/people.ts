@@ -52,7 +52,11 @@ export class OrgPeople {
   }
 
   /** Resolves a name (or a code) to one person, or explains in Russian why not. */
-  find(name: string): { ok: true; person: Person } | { ok: false; problem: string } {
+  /**
+   * `hints`: name the closest teachers when none matches — only to this organization's own
+   * sheet: a school reads its findings, and must not learn another organization's staff from them.
+   */
+  find(name: string, hints = true): { ok: true; person: Person } | { ok: false; problem: string } {
     const n = normalizePersonName(name);
     const byCode = this.byCode.get(n);
     if (byCode) return { ok: true, person: byCode };
@@ -76,6 +80,7 @@ export class OrgPeople {
         problem: `педагог указан на листе «Педагоги» организации ${this.org} в строке ${rejectedRow}, но та строка не загружена из-за ошибки; исправьте её`,
       };
     }
+    if (!hints) return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}; проверьте ФИО — полностью, как в таблице организации ${this.org}` };
     const near = closest(name, this.names());
     const hint = near.length ? `; возможно, имелся в виду: ${near.map((x) => `«${x}»`).join(', ')}` : '';
     return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}${hint}` };

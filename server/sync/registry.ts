@@ -122,7 +122,8 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       unique.push(group[0]!);
       continue;
     }
-    const rows = group.map((g) => g.row).join(', ');
+    // Rows listed up to ten (3,000 copies of a row made each finding 17,000 characters long).
+    const rows = group.length <= 10 ? group.map((g) => g.row).join(', ') : `${group.slice(0, 10).map((g) => g.row).join(', ')} и ещё ${group.length - 10} (всего ${group.length})`;
     for (const g of group) {
       const problem = `код «${g.entry.code}» повторяется в строках ${rows}; у каждой организации должен быть свой код — организация не синхронизируется, пока код не станет уникальным`;
       const p: DataIssue = { level: 'error', org: g.entry.code, tab: title, row: g.row, column: header('code'), value: g.entry.code, problem };
@@ -142,7 +143,8 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       continue;
     }
     const others = group.filter((g) => g !== c);
-    const where = `${others.length === 1 ? 'строке' : 'строках'} ${others.map((g) => `${g.row} (${g.entry.code})`).join(', ')}`;
+    const listed = others.slice(0, 10).map((g) => `${g.row} (${g.entry.code})`).join(', ');
+    const where = `${others.length === 1 ? 'строке' : 'строках'} ${listed}${others.length > 10 ? ` и ещё ${others.length - 10}` : ''}`;
     const problem = `та же таблица указана в ${where}; у каждой организации должна быть своя таблица — организация не синхронизируется, пока таблица не станет своей`;
     const p: DataIssue = { level: 'error', org: c.entry.code, tab: title, row: c.row, column: header('sheet'), value: c.typedSheet, problem };
     out.rejected.push({ row: c.row, raw: c.raw, problems: [p] });

@@ -25,6 +25,7 @@ import {
   teachersShrink,
 } from './guard.ts';
 import { adoptKnownCodes, parseRegistry } from './registry.ts';
+import { plural } from '../../shared/plural.ts';
 import {
   BROKEN_ROW_MESSAGE,
   createStaging,
@@ -210,6 +211,20 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const registry = parseRegistry(registryTab);
   // A known organization's code spelt another way is that organization (a warning says so).
   adoptKnownCodes(registry, await knownOrgCodes(db), registryTab.title);
+  // Every organization «Активна = Нет» reads nothing: allowed (a holiday), but said — it is
+  // more often a column filled down by mistake.
+  const n = registry.entries.length;
+  if (n > 0 && registry.entries.every((e) => !e.active)) {
+    registry.issues.push({
+      level: 'warning',
+      org: null,
+      tab: registryTab.title,
+      row: null,
+      column: null,
+      value: null,
+      problem: `${n === 1 ? 'единственная организация реестра отмечена неактивной' : `все ${n} ${plural(n, 'организация', 'организации', 'организаций')} реестра отмечены неактивными`} («Активна» — «Нет»): ни одна таблица не прочитана, показатели — по данным прошлых загрузок; если это ошибка, верните «Да» в столбце «Активна»`,
+    });
+  }
   // Nothing is lost silently: a registry that lists no organization, or that would drop more
   // than half of those it listed (not accepted by the coordinator), stops the sync whole.
   const listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);

@@ -348,6 +348,14 @@ export async function markUnchangedOrgs(w: Writer, orgs: readonly string[], ts: 
 const nullableVarchar = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
 const nullableInteger = (a: DuckDBAppender, v: number | null) => (v === null ? a.appendNull() : a.appendInteger(v));
 
+/**
+ * The value a finding quotes is kept up to this many characters: it is for reading (the
+ * message quotes 80); the cell whole stays in the quarantine's raw values. A 5 MB cell made one
+ * finding 5 MB, and `GET /api/quality` with it.
+ */
+const MAX_FINDING_VALUE = 1000;
+const findingValue = (v: string | null) => (v === null || v.length <= MAX_FINDING_VALUE ? v : `${v.slice(0, MAX_FINDING_VALUE)}… (всего ${v.length} знаков)`);
+
 /** Appends findings to `issues` (one appender; inside the caller's transaction when there is one). */
 export async function insertIssues(w: Writer, runId: number, scope: 'registry' | 'sheet' | 'hold', issues: readonly DataIssue[]): Promise<void> {
   if (!issues.length) return;
@@ -358,7 +366,7 @@ export async function insertIssues(w: Writer, runId: number, scope: 'registry' |
     a.appendVarchar(i.tab);
     nullableInteger(a, i.row);
     nullableVarchar(a, i.column);
-    nullableVarchar(a, i.value);
+    nullableVarchar(a, findingValue(i.value));
     a.appendVarchar(i.level);
     a.appendVarchar(i.problem);
     a.appendVarchar(formatIssue(i));

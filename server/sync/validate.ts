@@ -354,7 +354,8 @@ function resolveRef(org: string, ref: PersonRef, crossOrg: boolean, dir: Directo
           : `данные организации ${target} ещё ни разу не загружены, сверить педагога не с чем`,
     };
   }
-  const found = people.find(name);
+  // Another organization's staff are never suggested by name (people.ts find).
+  const found = people.find(name, target === org);
   return found.ok ? { ok: true, value: { org: target, person: found.person } } : found;
 }
 

@@ -124,6 +124,24 @@ describe('without logging in', () => {
   });
 });
 
+describe('addresses nothing answers', () => {
+  it('are a 404 in Russian — a page for a browser, JSON for a program — not Express\'s «Cannot POST /»', async () => {
+    const koord = await as('koord');
+    const page = await post('/', koord, { Accept: 'text/html', 'X-CSRF-Token': koord.csrf });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('Нет такой страницы: POST /');
+    const json = await fetch(`${server.url}/app.js`, { method: 'PUT', headers: { Cookie: koord.cookie, 'X-CSRF-Token': koord.csrf, Accept: 'application/json' } });
+    expect([json.status, (await json.json()).error]).toEqual([404, { code: 'not_found', message: 'Нет такой страницы: PUT /app.js' }]);
+    // A body over the limit names the limit.
+    const big = await fetch(`${server.url}/api/sync/org`, {
+      method: 'POST',
+      headers: { Cookie: koord.cookie, 'X-CSRF-Token': koord.csrf, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ org: 'x'.repeat(200_000) }),
+    });
+    expect([big.status, (await big.json()).error.message]).toEqual([413, 'слишком большой запрос: тело запроса — не больше 100 КБ']);
+  });
+});
+
 describe('a school account', () => {
   it('sees its own organization only, and gets 403 for any other, on every route', async () => {
     const a = await as('sosh1');

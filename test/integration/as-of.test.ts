@@ -163,6 +163,9 @@ describe('as_of', () => {
     const future = await server.get(`/api/metrics/engagement?as_of=9999-12-31`);
     expect([future.status, future.body.params.as_of.run, future.body.params.from, future.body.params.to]).toEqual([200, syncs[2]!.summary.runId, '2023-09-01', '2024-08-31']);
     expect((await server.get(`/api/metrics/engagement?${PERIOD}&as_of=`)).body.params.as_of).toBeUndefined();
+    // 31.12.9999 23:00 at UTC−14 is 10000-01-01 13:00 UTC: past the calendar's end, still «now» (it was a 500).
+    const past9999 = await server.get(`/api/metrics/engagement?as_of=${encodeURIComponent('9999-12-31T23:00-14:00')}`);
+    expect([past9999.status, past9999.body.params.as_of.run]).toEqual([200, syncs[2]!.summary.runId]);
     const bad = await server.get(`/api/metrics/engagement?${PERIOD}&as_of=2024-02-30`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^неверный параметр as_of \(на дату\): ожидается дата ГГГГ-ММ-ДД или момент/);

@@ -261,7 +261,7 @@ describe('wrong usage and a busy database', () => {
     expect(unknown.stderr).toContain('Ошибка: неизвестная команда «frobnicate»');
     expect(unknown.stderr).toContain('Использование: npm run user -- <команда>');
     expect(locked.code).toBe(2);
-    expect(locked.stderr).toContain('Не удалось открыть базу');
+    expect(locked.stderr).toMatch(/Не удалось открыть базу .*: её уже открыл другой процесс \(PID \d+\) — сервер \(npm start\) или другая синхронизация \(npm run sync\)/);
     expect(locked.stderr).toContain('Остановите сервер (npm start), выполните команду и запустите сервер снова.');
   });
 });

@@ -56,6 +56,14 @@ describe('XLSX export', () => {
     expect(values).toContain('2024-09-02 08:00:00 UTC');
   });
 
+  it('an indicator named twice in `metrics` is one sheet (it was a 500: two sheets of one name)', async () => {
+    const res = await server.fetch(`/api/export.xlsx?${PERIOD}&metrics=engagement,%20engagement,pairs_by_form`);
+    expect(res.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Параметры', 'Вовлечённость', METRICS.find((m) => m.name === 'pairs_by_form')!.short]);
+  });
+
   it('holds the same numbers as the API, cell by cell, with the total row in bold', async () => {
     for (const m of METRICS.filter((x) => !x.parts)) {
       const { body } = await server.getJson(`/api/metrics/${m.name}?${PERIOD}`);

@@ -131,6 +131,20 @@ describe('period limits (400, in parseParams: every route that takes a period)',
     }
   });
 
+  it('names a year out of range and a parameter of the wrong shape in Russian (a year ≥ 9990 was «longer than 10 years», 0050 «no such date»)', async () => {
+    const { url } = await serve();
+    const cases: [string, string][] = [
+      ['from=9999-01-01&to=9999-12-31', 'неверный параметр from (начало периода): год — от 1900 до 2999'],
+      ['from=0050-01-01&to=0050-12-31', 'неверный параметр from (начало периода): год — от 1900 до 2999'],
+      ['from=2024-01-01&to=2024-02-30', 'неверный параметр to (конец периода): такой даты нет в календаре'],
+      ['from=2024-01-01&to=2024-12-31&type[a]=1', 'неверный параметр type: ожидается текст, получено: объект'],
+    ];
+    for (const [q, message] of cases) {
+      const r = await get(`${url}/api/metrics/engagement?${q}`);
+      expect([q, r.status, r.body.error?.message]).toEqual([q, 400, message]);
+    }
+  });
+
   it('counts 10 years from any day, 29 February included', () => {
     expect(parseParams({ from: '2020-02-29', to: '2030-02-28' }, NOW)).toMatchObject({ from: '2020-02-29', to: '2030-02-28' });
     expect(() => parseParams({ from: '2020-02-29', to: '2030-03-01' }, NOW)).toThrow(/не позже 2030-02-28/);
