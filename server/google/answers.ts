@@ -158,6 +158,8 @@ export function checkBatch(data: unknown, expected: number): string | null {
   if (ranges.length !== expected) return `диапазонов в ответе ${ranges.length} вместо ${expected}`;
   for (const r of ranges) {
     if (!isObject(r) || !checkRows(r['values'])) return 'диапазон в ответе — не строки ячеек';
+    // Google names every range it answers, an empty one too (`'Педагоги'!A1:Z1000`).
+    if (typeof r['range'] !== 'string') return 'у диапазона в ответе нет адреса (range)';
   }
   return null;
 }

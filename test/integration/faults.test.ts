@@ -152,6 +152,8 @@ describe('a sync never loses data silently', () => {
     { what: 'an answer cut off in the middle', answer: { kind: 'batchGet', body: '{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [["ФИО"', contentType: 'application/json' }, named: 'текст вместо JSON: «{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [[…»' },
     { what: 'fewer value ranges than asked for', answer: { kind: 'batchGet', body: '{"spreadsheetId": "x", "valueRanges": []}', contentType: 'application/json' }, named: 'диапазонов в ответе 0 вместо 6' },
     { what: 'a list instead of an object', answer: { kind: 'batchGet', body: '[]', contentType: 'application/json' }, named: 'список вместо объекта' },
+    // Six empty tabs would look just so, but Google names every range it answers.
+    { what: 'value ranges without their addresses', answer: { kind: 'batchGet', body: JSON.stringify({ valueRanges: Array.from({ length: 6 }, () => ({})) }), contentType: 'application/json' }, named: 'у диапазона в ответе нет адреса (range)' },
     { what: 'a Drive answer that is a page', answer: { kind: 'drive.files.get', body: html }, named: `Google Drive: текст вместо JSON: «${html.slice(0, 60)}…»` },
     { what: 'an empty body', answer: { kind: 'get', body: '', contentType: 'application/json' }, named: 'пустой ответ' },
     // JSON of the right outline whose cells are not Google's: read as they are, the school's
