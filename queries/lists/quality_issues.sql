@@ -1,8 +1,29 @@
 -- Качество данных: the findings of the last loads (errors and warnings naming organization, tab,
 -- row, column and value), of all organizations or one, of one level or both; the registry's own
 -- findings (no organization) first.
+-- Also, as warnings, the teachers whose category held on the day of the last successful load
+-- («category at a date», terms included; data_quality.sql counts them as category_mismatches)
+-- differs from their row's «Категория» (docs/spec/METRICS.md: «a warning on the data quality
+-- page»): the school sees which row to check, not only how many.
 -- Parameters: $org (code, or NULL = all), $level ('error', 'warning' or NULL = both).
-SELECT org, tab, row_no AS row, column_name AS "column", value, level, message
-FROM issues
-WHERE ($org IS NULL OR org = $org) AND ($level IS NULL OR level = $level)
-ORDER BY scope <> 'registry', org NULLS FIRST, tab, row_no NULLS FIRST, column_name NULLS FIRST, message;
+SELECT org, tab, "row", "column", value, level, message
+FROM (
+  SELECT org, tab, row_no AS "row", column_name AS "column", value, level, message, scope <> 'registry' AS by_org
+  FROM issues
+  WHERE ($org IS NULL OR org = $org) AND ($level IS NULL OR level = $level)
+  UNION ALL
+  SELECT t.org, 'Педагоги', t.row_no, 'Категория', t.category, 'warning',
+    t.org || ', лист «Педагоги», строка ' || t.row_no || ', столбец «Категория»: значение «' || t.category ||
+      '» — по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки у педагога другая категория; исправьте категорию на листе «Педагоги» или строки аттестации',
+    true
+  FROM fact_category_spans s
+  JOIN org_state st ON st.org = s.org
+  -- By the person's key, not the fact's pid: a pid is the teachers' rowid when the facts were
+  -- built, and DuckDB may renumber rows when it compacts the table.
+  JOIN fact_people p ON p.pid = s.pid
+  JOIN teachers t ON t.org = p.org AND t.person_key = p.person_key
+  WHERE s.differs
+    AND s.valid_from <= CAST(st.last_success AS DATE) AND CAST(st.last_success AS DATE) < s.valid_until
+    AND ($org IS NULL OR s.org = $org) AND ($level IS NULL OR $level = 'warning')
+)
+ORDER BY by_org, org NULLS FIRST, tab, "row" NULLS FIRST, "column" NULLS FIRST, message;

@@ -1,13 +1,18 @@
 -- Качество данных: each organization of the registry (or one, $org) with the state of its last
 -- loads — last success and attempt, status and message, stale or not — and the counts of its
--- quarantined rows, errors and warnings; registry order.
+-- quarantined rows, errors and warnings, and its teachers whose category disagrees with the
+-- «Аттестация» rows on the day of the last successful load; registry order.
 -- Parameters: $org (code, or NULL = all).
 SELECT o.code AS org, o.name AS org_name, o.sheet,
   s.last_success::VARCHAR AS last_success, s.last_attempt::VARCHAR AS last_attempt,
   s.last_status, s.last_message, coalesce(s.stale, false) AS stale,
   (SELECT count(*) FROM quarantine q WHERE q.org = o.code)::INTEGER AS quarantined,
   (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'error')::INTEGER AS errors,
-  (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'warning')::INTEGER AS warnings
+  (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'warning')::INTEGER AS warnings,
+  -- Listed as warnings by quality_issues.sql, counted apart as data_quality.sql counts them.
+  (SELECT count(*) FROM fact_category_spans c
+    WHERE c.org = o.code AND c.differs
+      AND c.valid_from <= CAST(s.last_success AS DATE) AND CAST(s.last_success AS DATE) < c.valid_until)::INTEGER AS category_mismatches
 FROM orgs o LEFT JOIN org_state s ON s.org = o.code
 WHERE $org IS NULL OR o.code = $org
 ORDER BY o.in_registry DESC, o.registry_row NULLS LAST, o.code;

@@ -80,6 +80,7 @@ export function qualityRouter(deps: { db: Db }): Router {
         quarantined: o.quarantined,
         errors: o.errors,
         warnings: o.warnings,
+        category_mismatches: o.category_mismatches,
       })),
       // No tab id (gid) is stored, so a cell cannot be addressed: the link opens the spreadsheet.
       issues: issues.map((i) => ({ ...i, cell_url: i.org === null ? null : (links.get(String(i.org)) ?? null) })),

@@ -116,6 +116,19 @@ const PROGRAM_WARNING = {
   message: 'СОШ-1, лист «Программы наставничества», строка 2, столбец «Мероприятий выполнено»: значение «12» — выполнено мероприятий больше, чем запланировано (10)',
   cell_url: SCHOOL_URL,
 };
+// Петров (row 3 of «Педагоги»): «Первая» there, but his Первая of 15.03.2019 lapsed on 15.03.2024
+// (5 years): on 16.05.2024, the day of the last load, he holds «Без категории».
+const CATEGORY_WARNING = {
+  org: 'СОШ-1',
+  tab: 'Педагоги',
+  row: 3,
+  column: 'Категория',
+  value: 'Первая',
+  level: 'warning',
+  message:
+    'СОШ-1, лист «Педагоги», строка 3, столбец «Категория»: значение «Первая» — по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки у педагога другая категория; исправьте категорию на листе «Педагоги» или строки аттестации',
+  cell_url: SCHOOL_URL,
+};
 const SCHOOL = {
   org: 'СОШ-1',
   org_name: 'МОУ «Средняя общеобразовательная школа № 1»',
@@ -128,6 +141,7 @@ const SCHOOL = {
   quarantined: 2, // the course row of sync 2 and the attestation row kept from sync 1
   errors: 3, // those two rows and the «Аттестация» tab
   warnings: 1,
+  category_mismatches: 1, // Петров (CATEGORY_WARNING)
 };
 const KINDER = {
   org: 'ДОУ-1',
@@ -142,6 +156,7 @@ const KINDER = {
   quarantined: 0,
   errors: 0,
   warnings: 0,
+  category_mismatches: 0,
 };
 
 describe('GET /api/quality', () => {
@@ -151,7 +166,7 @@ describe('GET /api/quality', () => {
     expect(body).toEqual({
       registry_hold: null,
       orgs: [SCHOOL, KINDER],
-      issues: [REGISTRY_NOTICE, ATTESTATION_TAB, ATTESTATION_ROW, COURSE_ROW, PROGRAM_WARNING],
+      issues: [REGISTRY_NOTICE, ATTESTATION_TAB, ATTESTATION_ROW, CATEGORY_WARNING, COURSE_ROW, PROGRAM_WARNING],
     });
   });
 
@@ -171,7 +186,7 @@ describe('GET /api/quality', () => {
     expect(status).toBe(200);
     expect(body).toEqual({ registry_hold: null, orgs: [SCHOOL], issues: [ATTESTATION_TAB, ATTESTATION_ROW, COURSE_ROW] });
     const warnings = await server.getJson(`/api/quality?level=warning`);
-    expect(warnings.body.issues).toEqual([PROGRAM_WARNING]);
+    expect(warnings.body.issues).toEqual([CATEGORY_WARNING, PROGRAM_WARNING]);
     const kinder = await server.getJson(`/api/quality?org=${encodeURIComponent('ДОУ-1')}`);
     expect(kinder.body).toEqual({ registry_hold: null, orgs: [KINDER], issues: [] });
   });
@@ -202,10 +217,15 @@ describe('GET /api/quality without Google Sheets', () => {
     try {
       const m = baseMunicipality();
       setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '-72');
-      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test' });
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-15T10:00:00Z') });
       const { body } = await local.getJson(`/api/quality?org=${encodeURIComponent('СОШ-1')}`);
-      expect(body.orgs).toMatchObject([{ org: 'СОШ-1', sheet_url: null, quarantined: 1, errors: 1, warnings: 0 }]);
-      expect(body.issues).toMatchObject([{ row: 3, column: 'Часов', value: '-72', cell_url: null }]);
+      expect(body.orgs).toMatchObject([{ org: 'СОШ-1', sheet_url: null, quarantined: 1, errors: 1, warnings: 0, category_mismatches: 1 }]);
+      expect(body.issues).toMatchObject([
+        // Петров: «Первая» in «Педагоги», but his Первая of 15.03.2019 lapsed on 15.03.2024 (5 years):
+        // on 15.05.2024 he holds «Без категории» — the category mismatch data_quality counts, listed.
+        { row: 3, column: 'Категория', value: 'Первая', level: 'warning', cell_url: null },
+        { row: 3, column: 'Часов', value: '-72', level: 'error', cell_url: null },
+      ]);
     } finally {
       await local.close();
       db.cleanup();
