@@ -334,11 +334,16 @@ export async function storedTeachers(db: Db, orgs: readonly string[]) {
   return db.query(`SELECT org, person_key, fio, code FROM teachers WHERE org IN (SELECT unnest($orgs)) ORDER BY org, row_no`, { orgs: [...orgs] });
 }
 
-/** Organizations read and found unchanged: their state says so (a successful read now), in the caller's transaction. */
+/**
+ * Organizations read and found unchanged: their state says so (a successful read now), in the
+ * caller's transaction. What the last load said (tabs not loaded, a tab kept from before) still
+ * holds for an unchanged sheet and is kept; a failure or staleness message is over.
+ */
 export async function markUnchangedOrgs(w: Writer, orgs: readonly string[], ts: string): Promise<void> {
   await w.run(
     `UPDATE org_state SET last_attempt = $ts::TIMESTAMP, last_success = $ts::TIMESTAMP, last_status = 'unchanged',
-       last_message = NULL, stale = false WHERE org IN (SELECT unnest($orgs))`,
+       last_message = CASE WHEN NOT coalesce(stale, false) AND last_status IN ('ok', 'unchanged') THEN last_message END,
+       stale = false WHERE org IN (SELECT unnest($orgs))`,
     { ts, orgs: [...orgs] },
   );
 }

@@ -211,6 +211,10 @@ describe('a sync never loses data silently', () => {
     const deleted = await sync();
     expect(outcomeOf(deleted, 'СОШ-7').message).toBe('лист «Исполнение распоряжения» не найден — сохранены 6 строк прошлой загрузки');
     expect(await figures()).toEqual(baseline);
+    // Read again unchanged: what the last load said still holds, and the organization's line keeps saying it.
+    const same = await sync();
+    expect(outcomeOf(same, 'СОШ-7').status).toBe('unchanged');
+    expect(await state('СОШ-7')).toMatchObject({ last_status: 'unchanged', stale: false, last_message: 'лист «Исполнение распоряжения» не найден — сохранены 6 строк прошлой загрузки' });
 
     // Restored: it loads again, and the warning is gone.
     fake.setSpreadsheet(S7, { tabs: tabsOf('СОШ-7') });
