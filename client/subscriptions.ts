@@ -48,9 +48,12 @@ export interface SubscriptionInput {
 
 /** `GET /api/subscriptions/preview?cron=…`. */
 export interface CronPreview {
+  /** The schedule in words, its hours on the server's clock. */
   text: string;
   /** The next runs (ISO moments). */
   next: string[];
+  /** The server's time zone (IANA), the clock of `text`. */
+  zone?: string;
 }
 
 export interface OutboxMessage {

@@ -487,7 +487,10 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
     alertsState.textContent = data.alerts
       ? data.alerts.enabled
         ? `Оповещения координатору (данные устарели, загрузка задержана, новые просроченные программы) — не чаще раза в день на ${data.alerts.recipients.join(', ')}.`
-        : (data.alerts.reason ?? 'Оповещения координатору выключены.')
+        : // Mail off: the alerts' reason is the mail's, already shown above.
+          !data.mail.enabled && data.alerts.reason === data.mail.reason
+          ? 'Оповещения координатору не отправляются, пока не настроена почта (см. выше).'
+          : (data.alerts.reason ?? 'Оповещения координатору выключены.')
       : '';
     remindersState.textContent = data.reminders ? remindersText(data.reminders) : '';
     void refreshReminders(data.reminders?.orgs ?? 0);
@@ -674,8 +677,10 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
         const answer = await getJson<CronPreview>(`/api/subscriptions/preview?cron=${encodeURIComponent(expression)}`, controller.signal);
         preview.dataset.state = 'ok';
         preview.replaceChildren(
-          h('span', { className: 'sub-preview__text' }, answer.text),
-          h('span', { className: 'sub-detail' }, answer.next.length ? `Ближайшие отправки: ${answer.next.map(formatDateTime).join('; ')}.` : 'По этому расписанию отправок больше не будет.'),
+          // The words are the server's clock, the list is this computer's: both said, so a
+          // coordinator in another zone than the server sees why «08:00» sends at 16:00.
+          h('span', { className: 'sub-preview__text' }, answer.zone ? `${answer.text} (по времени сервера, ${answer.zone})` : answer.text),
+          h('span', { className: 'sub-detail' }, answer.next.length ? `Ближайшие отправки (по времени этого компьютера): ${answer.next.map(formatDateTime).join('; ')}.` : 'По этому расписанию отправок больше не будет.'),
         );
       } catch (e) {
         if (isAbortError(e)) return;

@@ -72,7 +72,7 @@ export function periodOf(rule: PeriodRule, day: string): { from: string; to: str
 
 
 /** A cron schedule's Russian reading and its next times after `from`; a 400 in Russian when it is none. */
-export async function cronPreview(expr: string, from: Date, count = 3, timezone?: string): Promise<{ text: string; next: string[] }> {
+export async function cronPreview(expr: string, from: Date, count = 3, timezone?: string): Promise<{ text: string; next: string[]; zone: string }> {
   let job: Cron;
   try {
     job = new Cron(expr, { paused: true, ...(timezone ? { timezone } : {}) });
@@ -91,7 +91,8 @@ export async function cronPreview(expr: string, from: Date, count = 3, timezone?
   } catch {
     text = expr;
   }
-  return { text, next };
+  // The hours of `text` are the server's clock (the schedule runs there); `next` are moments.
+  return { text, next, zone: timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone };
 }
 
 const listOf = (what: string, max: number) =>

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, formatPercent } from '../../client/format.ts';
 import { cellText } from '../../client/changes.ts';
+import { formatValue } from '../../client/table.ts';
+import { METRICS } from '../../shared/metrics.ts';
 import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery, yearEarlier } from '../../client/filters.ts';
 
 /** Output uses no-break spaces; compare as the user reads it. */
@@ -17,6 +19,17 @@ describe('times', () => {
     // 20:00 at +03:00 is 17:00 UTC.
     expect(formatDateTime('2025-05-14T20:00:00+03:00')).toBe('14.05.2025 17:00');
     expect(formatDateTime(null)).toBe(EMPTY);
+  });
+});
+
+describe('table cells of the data_quality metric (the printed report)', () => {
+  it('show the last load as a moment in the reader\'s zone and its outcome in words, as the dashboard does', () => {
+    const quality = METRICS.find((m) => m.name === 'data_quality')!;
+    const column = (name: string) => quality.columns.find((c) => c.name === name)!;
+    // The report printed «14.05.2025» and «unchanged» where the dashboard said «15.05.2025 04:00» (at UTC+8) and «без изменений».
+    expect(formatValue(column('last_success'), '2025-05-14 20:00:00')).toBe('14.05.2025 20:00'); // this project runs in UTC
+    expect(formatValue(column('last_status'), 'unchanged')).toBe('без изменений');
+    expect(formatValue(column('last_status'), 'failed')).toBe('не удалось');
   });
 });
 
