@@ -51,7 +51,14 @@ export class ComparePanel {
   private filters: Filters | null = null;
   private signal: AbortSignal | null = null;
 
-  constructor(private readonly catalog: MetricCatalog) {
+  /**
+   * `orgLabel`: how a chart axis names an organization — its code, with ⚠ when its data is stale
+   * (OrgDirectory.label), as on the page's own charts.
+   */
+  constructor(
+    private readonly catalog: MetricCatalog,
+    private readonly orgLabel: (code: string) => string = (code) => code,
+  ) {
     this.metricSelect.addEventListener('change', () => void this.load().catch((e: Error) => this.panel.error(e.message)));
     this.columnSelect.addEventListener('change', () => void this.draw());
   }
@@ -91,7 +98,7 @@ export class ComparePanel {
     const rows = keyName === null ? a.rows : a.rows.filter((r) => r.org === null);
     if (rows.length === 0) return this.panel.empty('Нет данных ни за один из периодов.');
     // The chart names organizations by code (as the page's own charts), the table by name.
-    const label = (r: (typeof rows)[number]) => (keyName !== null ? String(r.keys[keyName] ?? EMPTY) : r.org === null ? 'Итого' : r.org);
+    const label = (r: (typeof rows)[number]) => (keyName !== null ? String(r.keys[keyName] ?? EMPTY) : r.org === null ? 'Итого' : this.orgLabel(r.org));
     const name = (r: (typeof rows)[number]) => (keyName !== null || r.org === null ? label(r) : (r.org_name ?? r.org));
     const code = (r: (typeof rows)[number], i: number) => (keyName !== null ? `k${i}` : (r.org ?? '__total'));
     const base = periodLabel(a.base, a.current);

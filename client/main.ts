@@ -491,7 +491,7 @@ let comparison: ComparePanel | null = null;
 async function showComparison(current: Page, signal: AbortSignal): Promise<void> {
   if (!context) return;
   if (!comparison) {
-    comparison = new ComparePanel(context.catalog);
+    comparison = new ComparePanel(context.catalog, (code) => context?.directory.label(code) ?? code);
     ui.compareBox.replaceChildren(comparison.panel.element);
   }
   const forPage = pageFilters();

@@ -475,8 +475,10 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     const answer = await api<{ rows: Array<{ org: string | null; values: Record<string, { base: number | null; current: number | null; delta: number | null }> }> }>(
       `/api/metrics/engagement/compare?${query({ ...YEAR_2024, ...cmp })}`,
     );
-    // One bar per period for every organization and the total.
+    // One bar per period for every organization and the total; a stale organization carries its ⚠ here too.
     await expect(panel.locator('svg.marks g.bars_marks path').count()).resolves.toBe(2 * answer.rows.length);
+    const axis = (await panel.locator('svg.marks g.role-axis-label text').allTextContents()).map(readable);
+    expect(axis).toEqual(expect.arrayContaining(['СОШ-2', '⚠ СОШ-5', '⚠ ДОУ-7', 'Итого']));
     const legend = (await panel.locator('svg.marks g.role-legend text').allTextContents()).map(readable);
     expect(legend).toEqual(expect.arrayContaining(['01.09.2023 — 31.08.2024', '01.09.2024 — 31.08.2025']));
     // The table: the share in both periods and the change in percentage points, as the API says.
