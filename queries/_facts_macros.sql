@@ -36,3 +36,14 @@ CREATE OR REPLACE MACRO roles_in(d_from, d_to) AS TABLE
 -- category lapses, when it does) and lapsed_on (the day a lapse took effect: Без категории since).
 CREATE OR REPLACE MACRO category_spans_on(d) AS TABLE
   SELECT * FROM fact_category_spans WHERE valid_from <= d AND d < valid_until;
+
+-- The teachers whose category held on the day of their organization's last successful load
+-- ("Category at a date", terms included) differs from Педагоги.Категория — «a warning on the
+-- data quality page»: counted by data_quality.sql and lists/quality_orgs.sql, listed by
+-- lists/quality_issues.sql. One row per teacher: pid, org.
+CREATE OR REPLACE MACRO category_mismatches() AS TABLE
+  SELECT s.pid, s.org
+  FROM fact_category_spans s
+  JOIN org_state st ON st.org = s.org
+  WHERE s.differs
+    AND s.valid_from <= CAST(st.last_success AS DATE) AND CAST(st.last_success AS DATE) < s.valid_until;

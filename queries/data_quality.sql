@@ -15,15 +15,10 @@
 WITH sel AS (
   SELECT * FROM metric_orgs($orgs, $type)
 ),
--- The «category at a date» rule on the date of each organization's last successful load: the
--- span of fact_category_spans holding that day, counted where it is not Педагоги.Категория.
+-- The «category at a date» rule on the date of each organization's last successful load
+-- (_facts_macros.sql category_mismatches), counted.
 mismatch AS (
-  SELECT s.org, count(*) AS n
-  FROM fact_category_spans s
-  JOIN org_state st ON st.org = s.org
-  WHERE s.differs
-    AND s.valid_from <= CAST(st.last_success AS DATE) AND CAST(st.last_success AS DATE) < s.valid_until
-  GROUP BY s.org
+  SELECT org, count(*) AS n FROM category_mismatches() GROUP BY org
 ),
 per_org AS (
   SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank,

@@ -16,14 +16,11 @@ FROM (
     t.org || ', лист «Педагоги», строка ' || t.row_no || ', столбец «Категория»: значение «' || t.category ||
       '» — по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки у педагога другая категория; исправьте категорию на листе «Педагоги» или строки аттестации',
     true
-  FROM fact_category_spans s
-  JOIN org_state st ON st.org = s.org
+  FROM category_mismatches() m
   -- By the person's key, not the fact's pid: a pid is the teachers' rowid when the facts were
   -- built, and DuckDB may renumber rows when it compacts the table.
-  JOIN fact_people p ON p.pid = s.pid
+  JOIN fact_people p ON p.pid = m.pid
   JOIN teachers t ON t.org = p.org AND t.person_key = p.person_key
-  WHERE s.differs
-    AND s.valid_from <= CAST(st.last_success AS DATE) AND CAST(st.last_success AS DATE) < s.valid_until
-    AND ($org IS NULL OR s.org = $org) AND ($level IS NULL OR $level = 'warning')
+  WHERE ($org IS NULL OR m.org = $org) AND ($level IS NULL OR $level = 'warning')
 )
 ORDER BY by_org, org NULLS FIRST, tab, "row" NULLS FIRST, "column" NULLS FIRST, message;

@@ -10,9 +10,7 @@ SELECT o.code AS org, o.name AS org_name, o.sheet,
   (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'error')::INTEGER AS errors,
   (SELECT count(*) FROM issues i WHERE i.org = o.code AND i.level = 'warning')::INTEGER AS warnings,
   -- Listed as warnings by quality_issues.sql, counted apart as data_quality.sql counts them.
-  (SELECT count(*) FROM fact_category_spans c
-    WHERE c.org = o.code AND c.differs
-      AND c.valid_from <= CAST(s.last_success AS DATE) AND CAST(s.last_success AS DATE) < c.valid_until)::INTEGER AS category_mismatches
+  (SELECT count(*) FROM category_mismatches() c WHERE c.org = o.code)::INTEGER AS category_mismatches
 FROM orgs o LEFT JOIN org_state s ON s.org = o.code
 WHERE $org IS NULL OR o.code = $org
 ORDER BY o.in_registry DESC, o.registry_row NULLS LAST, o.code;
