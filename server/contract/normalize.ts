@@ -29,7 +29,9 @@ export function memo<K, V>(fn: (k: K) => V, max = 10_000): (k: K) => V {
  * Pasted from Word or a web page they make «Петров» and «Петров\u200b» two people, and a date
  * that looks right «not a date»: text is read without them.
  */
-export const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
+/** Their character class (the body of `[…]`): one list for every pattern that reads past them. */
+export const INVISIBLE_CLASS = '\\u00ad\\u200b-\\u200d\\u2060\\ufeff';
+export const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]`, 'g');
 
 const INVISIBLE_NAMES: Record<string, string> = {
   '\u00ad': 'мягкий перенос',
@@ -64,10 +66,14 @@ export function hiddenOddities(text: string, name: boolean): string | null {
 }
 
 /** Whitespace tidy() would change: other than single spaces between words (JS `\s` covers the no-break spaces), or an invisible character. */
-const UNTIDY = /[^\S ]| {2}|^ | $|[\u00ad\u200b-\u200d\u2060\ufeff]/;
+const UNTIDY = new RegExp(`[^\\S ]| {2}|^ | $|[${INVISIBLE_CLASS}]`);
 
 /** Latin letters drawn like Russian ones (lower case), as the Russian letter. */
 const LOOKALIKE: Record<string, string> = { a: 'а', b: 'в', c: 'с', e: 'е', h: 'н', k: 'к', m: 'м', o: 'о', p: 'р', t: 'т', x: 'х', y: 'у' };
+const LOOKALIKE_LETTERS = new RegExp(`[${Object.keys(LOOKALIKE).join('')}]`, 'g');
+
+/** Lower-case text whose Latin look-alike letters are read as the Russian ones. */
+const asCyrillic = (s: string) => s.replace(LOOKALIKE_LETTERS, (ch) => LOOKALIKE[ch]!);
 
 /**
  * Lower case, ё→е, whitespace collapsed, trimmed (CONTRACT 2.1), and — beyond the contract's
@@ -80,7 +86,7 @@ export const normalizePersonName: (s: string) => string = memo((s) => {
   let t = tidy(s).toLowerCase();
   if (t.includes('ё')) t = t.replace(/ё/g, 'е');
   if (/[a-z]/.test(t) && /[а-я]/.test(t)) {
-    t = t.replace(/[\p{L}]+/gu, (word) => (/[а-я]/.test(word) ? word.replace(/[abcehkmoptxy]/g, (ch) => LOOKALIKE[ch]!) : word));
+    t = t.replace(/\p{L}+/gu, (word) => (/[а-я]/.test(word) ? asCyrillic(word) : word));
   }
   return t;
 });
@@ -104,7 +110,7 @@ export const matchKey: (s: string) => string = memo((s) =>
  */
 export const codeKey: (s: string) => string = memo((s) => {
   const k = matchKey(s);
-  return /[a-z]/.test(k) && /[а-я]/.test(k) ? k.replace(/[abcehkmoptxy]/g, (ch) => LOOKALIKE[ch]!) : k;
+  return /[a-z]/.test(k) && /[а-я]/.test(k) ? asCyrillic(k) : k;
 });
 
 /** Collapse whitespace, drop invisible characters and trim, keep case: how we display a value a school typed. */

@@ -6,7 +6,7 @@
  */
 import type { Cell } from './grid.ts';
 import { CATEGORIES, type ColumnType, type EnumValue } from './declaration.ts';
-import { countOf, matchKey, tidy } from './normalize.ts';
+import { INVISIBLE_CLASS, countOf, matchKey, tidy } from './normalize.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -17,8 +17,10 @@ const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
 export function isBlank(cell: Cell | undefined): boolean {
   // JS `\s` covers the no-break spaces tidy() folds and the class adds the invisible characters
   // it drops, so this is tidy(cell) === '' without copying.
-  return cell === null || cell === undefined || (typeof cell === 'string' && !/[^\s\u00ad\u200b-\u200d\u2060\ufeff]/.test(cell));
+  return cell === null || cell === undefined || (typeof cell === 'string' && !VISIBLE.test(cell));
 }
+
+const VISIBLE = new RegExp(`[^\\s${INVISIBLE_CLASS}]`);
 
 /** A cell as text, as typed: the text a value is parsed from (numbers as JS writes them). */
 export function rawText(cell: Cell | undefined): string {

@@ -15,6 +15,7 @@ import {
   codeKey,
   daysFromIso,
   hiddenOddities,
+  INVISIBLE_CLASS,
   isoFromDays,
   matchKey,
   normalizePersonName,
@@ -240,7 +241,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
 }
 
 /** A cell worth a look by hiddenOddities: an invisible character, or a Latin letter (most cells have neither). */
-const ODD = /[\u00ad\u200b-\u200d\u2060\ufeffA-Za-z]/;
+const ODD = new RegExp(`[${INVISIBLE_CLASS}A-Za-z]`);
 
 type Report = (level: Level, key: string, problem: string) => void;
 
