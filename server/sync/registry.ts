@@ -39,6 +39,14 @@ export function sheetRef(s: string): string | null {
   return t;
 }
 
+/** Rows a finding lists by number (3,000 copies of a row made each finding 17,000 characters long). */
+const LISTED = 10;
+
+/** The first LISTED items, and how many more: «2, 3, …, 11 и ещё 2». */
+function someOf(items: readonly string[]): string {
+  return `${items.slice(0, LISTED).join(', ')}${items.length > LISTED ? ` и ещё ${items.length - LISTED}` : ''}`;
+}
+
 export function parseRegistry(tab: RawTab): RegistryResult {
   const title = tab.title;
   const out: RegistryResult = { entries: [], issues: [], brokenCodes: [], codeColumn: 'Код', rejected: [], fatal: null };
@@ -122,8 +130,7 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       unique.push(group[0]!);
       continue;
     }
-    // Rows listed up to ten (3,000 copies of a row made each finding 17,000 characters long).
-    const rows = group.length <= 10 ? group.map((g) => g.row).join(', ') : `${group.slice(0, 10).map((g) => g.row).join(', ')} и ещё ${group.length - 10} (всего ${group.length})`;
+    const rows = `${someOf(group.map((g) => String(g.row)))}${group.length > LISTED ? ` (всего ${group.length})` : ''}`;
     for (const g of group) {
       const problem = `код «${g.entry.code}» повторяется в строках ${rows}; у каждой организации должен быть свой код — организация не синхронизируется, пока код не станет уникальным`;
       const p: DataIssue = { level: 'error', org: g.entry.code, tab: title, row: g.row, column: header('code'), value: g.entry.code, problem };
@@ -143,8 +150,7 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       continue;
     }
     const others = group.filter((g) => g !== c);
-    const listed = others.slice(0, 10).map((g) => `${g.row} (${g.entry.code})`).join(', ');
-    const where = `${others.length === 1 ? 'строке' : 'строках'} ${listed}${others.length > 10 ? ` и ещё ${others.length - 10}` : ''}`;
+    const where = `${others.length === 1 ? 'строке' : 'строках'} ${someOf(others.map((g) => `${g.row} (${g.entry.code})`))}`;
     const problem = `та же таблица указана в ${where}; у каждой организации должна быть своя таблица — организация не синхронизируется, пока таблица не станет своей`;
     const p: DataIssue = { level: 'error', org: c.entry.code, tab: title, row: c.row, column: header('sheet'), value: c.typedSheet, problem };
     out.rejected.push({ row: c.row, raw: c.raw, problems: [p] });
@@ -162,13 +168,15 @@ export function parseRegistry(tab: RawTab): RegistryResult {
  * same organization: its entry takes the known code, so that its data and history stay its
  * own (read as a new organization, the old one would silently leave every figure), and a
  * warning names the registry row. Only when exactly one known code matches and that code is
- * not itself listed. Changes `registry` in place; returns the codes adopted (typed → known).
+ * not itself listed. Changes `registry` in place.
  */
-export function adoptKnownCodes(registry: RegistryResult, known: readonly string[], title: string): Map<string, string> {
-  const adopted = new Map<string, string>();
+export function adoptKnownCodes(registry: RegistryResult, known: readonly string[], title: string): void {
   const listed = new Set(registry.entries.map((e) => e.code));
   const byKey = new Map<string, string[]>();
-  for (const code of known) byKey.set(codeKey(code), [...(byKey.get(codeKey(code)) ?? []), code]);
+  for (const code of known) {
+    const k = codeKey(code);
+    byKey.set(k, [...(byKey.get(k) ?? []), code]);
+  }
   const knownSet = new Set(known);
   for (const e of registry.entries) {
     if (knownSet.has(e.code)) continue;
@@ -184,9 +192,7 @@ export function adoptKnownCodes(registry: RegistryResult, known: readonly string
       value: e.code,
       problem: `код записан иначе, чем в прошлых синхронизациях («${was}»: другой регистр или латинские буквы вместо русских); это та же организация — её данные и история сохранены под кодом «${was}»; исправьте код в реестре`,
     });
-    adopted.set(e.code, was);
     listed.add(was);
     e.code = was;
   }
-  return adopted;
 }
