@@ -5,22 +5,14 @@
  * organization's page, or a regional account asking for the data-quality page (it lists
  * teachers' names), → 403. The API checks the same rules on every request.
  */
-import { escapeHtml } from '../http/html.ts';
+import { escapeHtml, sendPage } from '../http/html.ts';
 import type { RequestHandler, Response } from 'express';
 import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, REPORT_PATH, SUMMARY_PATH, routeOf } from '../../shared/routes.ts';
 import { principal } from './http.ts';
 
 
 function deny(res: Response, message: string): void {
-  res
-    .status(403)
-    .type('text/html; charset=utf-8')
-    .set('Cache-Control', 'no-store')
-    .send(
-      `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Нет доступа — Наставничество: мониторинг</title>` +
-        `<link rel="icon" href="data:,"><link rel="stylesheet" href="/style.css"></head><body><main class="page"><h1>Нет доступа</h1>` +
-        `<p>${escapeHtml(message)}</p><p><a href="/">На главную</a></p></main></body></html>`,
-    );
+  sendPage(res, 403, 'Нет доступа', `<p>${escapeHtml(message)}</p><p><a href="/">На главную</a></p>`);
 }
 
 /** What an anonymous visitor may load: the login form and what it needs. */

@@ -19,7 +19,7 @@ import { authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps }
 import { pageGuard } from '../auth/pages.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError, notFound } from './errors.ts';
-import { escapeHtml } from './html.ts';
+import { escapeHtml, sendPage } from './html.ts';
 import { exportRouter } from '../routes/export.ts';
 import { MetricCache } from '../metrics/cache.ts';
 import { matchingRouter } from '../routes/matching.ts';
@@ -81,6 +81,9 @@ export const CSP_DIRECTIVES = {
   frameAncestors: ["'none'"],
 };
 
+/** The largest JSON body a request may send (the 413 names it). */
+const BODY_LIMIT_KB = 100;
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const now = deps.now ?? (() => new Date());
@@ -101,7 +104,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  app.use(express.json({ limit: '100kb' }));
+  app.use(express.json({ limit: `${BODY_LIMIT_KB}kb` }));
   app.use(authenticate(deps.auth));
   app.use(csrfGuard());
 
@@ -141,9 +144,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Anything else (a mistyped address, a method no page takes): said in Russian, not Express's «Cannot GET».
   app.use((req, res) => {
     const text = `Нет такой страницы: ${req.method} ${req.path}`;
-    if (req.accepts(['html', 'json']) === 'html') {
-      res.status(404).type('html').send(`<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Страница не найдена</title></head><body><p>${escapeHtml(text)}.</p><p><a href="/">На главную</a></p></body></html>`);
-    } else res.status(404).json({ error: { code: 'not_found', message: text } });
+    if (req.accepts(['html', 'json']) === 'html') sendPage(res, 404, 'Страница не найдена', `<p>${escapeHtml(text)}.</p><p><a href="/">На главную</a></p>`);
+    else res.status(404).json({ error: { code: 'not_found', message: text } });
   });
 
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
@@ -161,7 +163,7 @@ export function createApp(deps: AppDeps): express.Express {
           status === 500
             ? 'внутренняя ошибка сервера; подробности — в журнале сервера'
             : status === 413
-              ? 'слишком большой запрос: тело запроса — не больше 100 КБ'
+              ? `слишком большой запрос: тело запроса — не больше ${BODY_LIMIT_KB} КБ`
               : err?.type === 'entity.parse.failed'
                 ? 'неверный запрос: тело — не JSON'
                 : 'неверный запрос',

@@ -11,21 +11,9 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AuthStore } from '../auth/store.ts';
-import { escapeHtml } from '../http/html.ts';
+import { escapeHtml, sendPage } from '../http/html.ts';
 import type { Reminders } from '../mail/reminders.ts';
 import { UNSUBSCRIBE_PATH } from '../../shared/routes.ts';
-
-function page(res: Response, status: number, title: string, body: string): void {
-  res
-    .status(status)
-    .type('text/html; charset=utf-8')
-    .set('Cache-Control', 'no-store')
-    .send(
-      `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-        `<meta name="robots" content="noindex"><title>${escapeHtml(title)} — Наставничество: мониторинг</title>` +
-        `<link rel="icon" href="data:,"><link rel="stylesheet" href="style.css"></head><body><main class="page"><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
-    );
-}
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v.at(-1) === 'string' ? String(v.at(-1)) : '');
 
@@ -45,15 +33,15 @@ function form(link: { org: string; email: string; t: string }, action: 'unsubscr
 export function unsubscribeRouter(deps: { reminders: Reminders; store: AuthStore | null }): Router {
   const r = Router();
   const bad = (res: Response) =>
-    page(res, 400, 'Ссылка не действует', `<p>Ссылка для отписки неполная или изменена. Откройте её из письма целиком или попросите муниципального координатора убрать адрес из реестра организаций.</p>`);
+    sendPage(res, 400, 'Ссылка не действует', `<p>Ссылка для отписки неполная или изменена. Откройте её из письма целиком или попросите муниципального координатора убрать адрес из реестра организаций.</p>`);
 
   r.get(UNSUBSCRIBE_PATH, async (req, res) => {
     const link = linkOf(req);
     if (!link.org || !link.email || !(await deps.reminders.verify(link.org, link.email, link.t))) return bad(res);
     const { name, out } = await deps.reminders.optedOut(link.org, link.email);
     const who = `${escapeHtml(link.email)} (${escapeHtml(name ?? link.org)})`;
-    if (out) return page(res, 200, 'Вы уже отписаны', `<p>Напоминания об ошибках в таблице на адрес ${who} не отправляются.</p>${form(link, 'subscribe', 'Подписаться снова')}`);
-    page(
+    if (out) return sendPage(res, 200, 'Вы уже отписаны', `<p>Напоминания об ошибках в таблице на адрес ${who} не отправляются.</p>${form(link, 'subscribe', 'Подписаться снова')}`);
+    sendPage(
       res,
       200,
       'Отписаться от напоминаний',
@@ -69,8 +57,8 @@ export function unsubscribeRouter(deps: { reminders: Reminders; store: AuthStore
     await deps.store?.audit({ actor: link.email, action: subscribe ? 'reminder_subscribe' : 'reminder_unsubscribe', target: link.org, detail: null, ip: req.ip ?? null }).catch(() => undefined);
     const { name } = await deps.reminders.optedOut(link.org, link.email);
     const who = `${escapeHtml(link.email)} (${escapeHtml(name ?? link.org)})`;
-    if (subscribe) return page(res, 200, 'Вы снова подписаны', `<p>Напоминания на адрес ${who} будут приходить снова — не чаще раза в день.</p>`);
-    page(res, 200, 'Вы отписаны', `<p>Напоминания на адрес ${who} больше не отправляются.</p>${form(link, 'subscribe', 'Подписаться снова')}`);
+    if (subscribe) return sendPage(res, 200, 'Вы снова подписаны', `<p>Напоминания на адрес ${who} будут приходить снова — не чаще раза в день.</p>`);
+    sendPage(res, 200, 'Вы отписаны', `<p>Напоминания на адрес ${who} больше не отправляются.</p>${form(link, 'subscribe', 'Подписаться снова')}`);
   });
 
   return r;
