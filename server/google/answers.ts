@@ -77,8 +77,13 @@ export function checkSpreadsheet(data: unknown): string | null {
   return null;
 }
 
-/** What an effectiveValue holds: exactly one of these, of its type (an ExtendedValue). */
-const VALUE_TYPES: Record<string, string> = { numberValue: 'number', stringValue: 'string', boolValue: 'boolean', errorValue: 'object' };
+/** What an effectiveValue holds: exactly one of these, of its type (an ExtendedValue), and the type's name in a message. */
+const VALUE_TYPES: Record<string, [type: string, name: string]> = {
+  numberValue: ['number', 'число'],
+  stringValue: ['string', 'текст'],
+  boolValue: ['boolean', 'логическое значение'],
+  errorValue: ['object', 'объект'],
+};
 
 /** Why a cell of a gridData answer is not one Google sends, or null. */
 function badCell(cell: unknown): string | null {
@@ -95,7 +100,7 @@ function badCell(cell: unknown): string | null {
     const want = VALUE_TYPES[k];
     if (want === undefined) continue;
     const x = v[k];
-    if (typeof x !== want || x === null || (want === 'number' && !Number.isFinite(x))) return `значение ячейки ${k} — не ${want === 'number' ? 'число' : want === 'string' ? 'текст' : want === 'boolean' ? 'логическое значение' : 'объект'}`;
+    if (typeof x !== want[0] || x === null || (want[0] === 'number' && !Number.isFinite(x))) return `значение ячейки ${k} — не ${want[1]}`;
     kinds++;
   }
   return kinds === 1 ? null : kinds === 0 ? 'у effectiveValue ячейки нет значения' : 'у effectiveValue ячейки несколько значений';
