@@ -12,6 +12,8 @@ export interface MetricColumn {
   title: string;
   /** "чел.", "ч", "п.п.", "шт.", "текст", "дата", or "доля" for a share 0…1 (shown as a percent). */
   unit?: string | null;
+  /** A status column's codes in words (`unchanged` → «без изменений»): shared/metrics.ts `status`. */
+  labels?: Readonly<Record<string, string>> | null;
 }
 
 export interface MetricInfo {

@@ -145,10 +145,3 @@ export function plural(count: number, forms: readonly [one: string, few: string,
   return ruPlural(count, forms[0], forms[1], forms[2]);
 }
 
-/** How the last read of an organization ended, in the coordinator's words (shared/metrics.ts SYNC_STATUSES). */
-export const SYNC_STATUS_TEXT: Readonly<Record<string, string>> = {
-  ok: 'загружены',
-  unchanged: 'без изменений',
-  failed: 'не удалось',
-  held: 'задержаны до подтверждения',
-};

@@ -6,7 +6,7 @@
 import type { MetricColumn, OrgRow } from './api.ts';
 import type { OrgDirectory } from './directory.ts';
 import { h, staleMark } from './dom.ts';
-import { EMPTY, SYNC_STATUS_TEXT, formatDate, formatDateTime, formatInteger, formatNumber, formatPercent, formatPoints } from './format.ts';
+import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, formatPercent, formatPoints } from './format.ts';
 
 /** Units that mean a share 0…1, shown as a percent: the server says "доля" ("ratio" is accepted too). */
 const RATIO_UNITS = new Set(['доля', 'ratio']);
@@ -39,8 +39,7 @@ export function formatValue(column: MetricColumn, value: unknown): string {
     // time zone, as the dashboard shows it; a date as it is.
     if (column.unit === 'дата') return value.length > 10 ? formatDateTime(value) : formatDate(value);
     // A status of a fixed list (`unchanged`) in words.
-    if (column.name === 'last_status') return SYNC_STATUS_TEXT[value] ?? value;
-    return value;
+    return column.labels?.[value] ?? value;
   }
   return EMPTY;
 }

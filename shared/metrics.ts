@@ -24,6 +24,8 @@ export interface MetricColumn {
   readonly kind?: ColumnKind;
   /** The values a text column can hold (its type in the client is their union). */
   readonly values?: readonly string[];
+  /** Each of `values` in the coordinator's words: what the dashboard, XLSX and titled CSV show instead of the code. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export type MetricParamName = 'from' | 'to' | 'org' | 'type' | 'grain' | 'as_of';
@@ -64,11 +66,23 @@ const date = <N extends string>(name: N, title: string) => col(name, title, 'д�
 const flag = <N extends string>(name: N, title: string) => col(name, title, 'текст', 'flag');
 /** A key that every row has (a total row per key value keeps it): never null. */
 const key = <N extends string>(name: N, title: string) => col(name, title, 'текст', 'key');
-/** Text from a fixed list of values (or null). */
-const status = <N extends string, V extends string>(name: N, title: string, values: readonly V[]) => ({ ...col(name, title, 'текст', 'text'), values }) as const;
+/** Text from a fixed list of values (or null): the API sends the code, people read its label. */
+const status = <N extends string, V extends string>(name: N, title: string, labels: Readonly<Record<V, string>>) =>
+  ({ ...col(name, title, 'текст', 'text'), values: Object.keys(labels) as V[], labels }) as const;
 
-/** How the last read of an organization ended (`held`: kept back by the shrink guard, awaits the coordinator). */
-export const SYNC_STATUSES = ['ok', 'unchanged', 'failed', 'held'] as const;
+/** How the last read of an organization ended (`held`: kept back by the shrink guard, awaits the coordinator), in the coordinator's words. */
+export const SYNC_STATUS_LABELS = {
+  ok: 'загружены',
+  unchanged: 'без изменений',
+  failed: 'не удалось',
+  held: 'задержаны до подтверждения',
+} as const satisfies Record<string, string>;
+export const SYNC_STATUSES = Object.keys(SYNC_STATUS_LABELS) as (keyof typeof SYNC_STATUS_LABELS)[];
+
+/** A value of a column as people read it: a status code in words, anything else as it is. */
+export function columnLabel(column: MetricColumn, value: string): string {
+  return column.labels?.[value] ?? value;
+}
 
 export const METRICS = [
   {
@@ -265,7 +279,7 @@ export const METRICS = [
     columns: [
       date('last_success', 'Последняя успешная загрузка'),
       date('last_attempt', 'Последняя попытка'),
-      status('last_status', 'Итог последней попытки', SYNC_STATUSES),
+      status('last_status', 'Итог последней попытки', SYNC_STATUS_LABELS),
       text('last_message', 'Причина'),
       flag('stale', 'Данные устарели'),
       count('teachers_rows', 'Строк «Педагоги»'),

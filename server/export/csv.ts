@@ -5,6 +5,7 @@
  */
 import { csvField } from '../sources/csv.ts';
 import type { MetricColumn } from '../metrics/metrics.ts';
+import { columnLabel } from '../../shared/metrics.ts';
 import type { Row } from '../db/db.ts';
 
 export function neutralizeFormula(s: string): string {
@@ -20,16 +21,18 @@ export interface CsvOptions {
 
 export function toCsv(columns: readonly MetricColumn[], rows: readonly Row[], opts: CsvOptions = {}): string {
   const sep = ';';
-  const cell = (v: unknown): string => {
+  // Russian titles are for people: a status in words (`header=names`, for programs, keeps the code).
+  const words = opts.header !== 'names';
+  const cell = (c: MetricColumn, v: unknown): string => {
     if (v === null || v === undefined) return '';
     if (typeof v === 'number') {
       const s = String(v);
       return opts.decimal === 'point' ? s : s.replace('.', ',');
     }
     if (typeof v === 'boolean') return v ? 'да' : 'нет';
-    return csvField(neutralizeFormula(String(v)), sep);
+    return csvField(neutralizeFormula(words ? columnLabel(c, String(v)) : String(v)), sep);
   };
   const head = columns.map((c) => csvField(opts.header === 'names' ? c.name : c.title, sep)).join(sep);
-  const body = rows.map((r) => columns.map((c) => (c.name === 'org' && r.org === null ? 'Итого' : cell(r[c.name]))).join(sep));
+  const body = rows.map((r) => columns.map((c) => (c.name === 'org' && r.org === null ? 'Итого' : cell(c, r[c.name]))).join(sep));
   return '\uFEFF' + [head, ...body].join('\r\n') + '\r\n';
 }

@@ -12,6 +12,7 @@ const excel = async () => (await import('exceljs')).default;
 import { ruDate, serialFromIso } from '../contract/index.ts';
 import type { Row } from '../db/db.ts';
 import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
+import { SYNC_STATUS_LABELS, columnLabel } from '../../shared/metrics.ts';
 import { neutralizeFormula } from './csv.ts';
 import { comparedColumns, type ComparedRow, type Period } from '../../shared/compare.ts';
 
@@ -39,7 +40,7 @@ function cellValue(col: MetricColumn, v: unknown): ExcelJS.CellValue {
   }
   if (typeof v === 'boolean') return v ? 'да' : 'нет';
   if (typeof v === 'number') return v;
-  return neutralizeFormula(String(v));
+  return neutralizeFormula(columnLabel(col, String(v)));
 }
 
 
@@ -135,7 +136,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
       neutralizeFormula(String(f.org)),
       neutralizeFormula(String(f.org_name ?? '')),
       f.last_success ? String(f.last_success) : 'не загружалась',
-      f.last_status === 'ok' ? 'загружена' : f.last_status === 'unchanged' ? 'без изменений' : f.last_status === 'failed' ? 'ошибка' : f.last_status === 'held' ? 'задержана (ждёт подтверждения)' : '—',
+      f.last_status ? (SYNC_STATUS_LABELS[String(f.last_status) as keyof typeof SYNC_STATUS_LABELS] ?? String(f.last_status)) : '—',
       f.stale ? 'да' : 'нет',
     ]);
   }

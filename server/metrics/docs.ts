@@ -42,7 +42,7 @@ function columnTable(columns: readonly MetricColumn[]): string[] {
   return [
     '| столбец | название | единица | значение |',
     '|---|---|---|---|',
-    ...columns.map((c) => `| \`${c.name}\` | ${cell(c.title)} | ${c.unit} | ${KIND_TITLES[c.kind ?? 'text']}${c.values ? `: ${c.values.map((v) => `\`${v}\``).join(', ')}` : ''} |`),
+    ...columns.map((c) => `| \`${c.name}\` | ${cell(c.title)} | ${c.unit} | ${KIND_TITLES[c.kind ?? 'text']}${c.values ? `: ${c.values.map((v) => `\`${v}\`${c.labels?.[v] ? ` («${c.labels[v]}»)` : ''}`).join(', ')}` : ''} |`),
   ];
 }
 

@@ -85,12 +85,36 @@ describe('XLSX export', () => {
             expect(cell.numFmt).toBe('dd.mm.yyyy');
           }
           else if (typeof v === 'boolean') expect(cell.value).toBe(v ? 'да' : 'нет');
+          // A status code in the words of its column (data_quality: `ok` → «загружены»).
+          else if (c.labels) expect(cell.value).toBe(c.labels[String(v)]);
           else expect(String(cell.value).replace(/^'/, '')).toBe(String(v));
           if (c.unit === 'доля') expect(cell.numFmt).toBe('0.0%');
         });
         expect(Boolean(row.font?.bold)).toBe(apiRow.org === null);
       });
     }
+  });
+
+  it('says how the last read of each organization ended in words, on the parameters sheet as on data_quality\'s', async () => {
+    // Both organizations of two-orgs loaded in the one sync: status `ok` in the API, «загружены» for a person
+    // (the parameters sheet said «загружена», the data_quality sheet `ok`, the dashboard «загружены»).
+    const { body } = await server.getJson(`/api/metrics/data_quality?${PERIOD}`);
+    expect(body.rows.filter((r: { org: string | null }) => r.org !== null).map((r: { last_status: string }) => r.last_status)).toEqual(['ok', 'ok']);
+    const quality = workbook.getWorksheet(METRICS.find((m) => m.name === 'data_quality')!.short)!;
+    const at = allColumns(METRICS.find((m) => m.name === 'data_quality')!).findIndex((c) => c.name === 'last_status') + 1;
+    expect([2, 3].map((r) => quality.getRow(r).getCell(at).value)).toEqual(['загружены', 'загружены']);
+    const params = workbook.getWorksheet('Параметры')!;
+    const freshness: unknown[] = [];
+    params.eachRow((row) => {
+      if (row.getCell(1).value === 'СОШ-1' || row.getCell(1).value === 'ДОУ-1') freshness.push(row.getCell(4).value);
+    });
+    expect(freshness).toEqual(['загружены', 'загружены']);
+    // CSV: words under the Russian titles (for Excel), the code under the column names (for programs).
+    const titled = parseCsv(await (await server.fetch(`/api/metrics/data_quality?${PERIOD}&format=csv`)).text());
+    const named = parseCsv(await (await server.fetch(`/api/metrics/data_quality?${PERIOD}&format=csv&header=names`)).text());
+    const statusOf = (table: string[][], head: string) => table.slice(1).filter((l) => l.length > 1 && l[0] !== 'Итого').map((l) => l[table[0]!.indexOf(head)]);
+    expect(statusOf(titled, 'Итог последней попытки')).toEqual(['загружены', 'загружены']);
+    expect(statusOf(named, 'last_status')).toEqual(['ok', 'ok']);
   });
 
   it('neutralizes formulas and carries no teacher names', async () => {
