@@ -235,33 +235,46 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
                     .filter(Boolean)
                     .join(', ')}`,
                 );
+                // The rows of an organization are drawn when its list is opened: a region's 24,000
+                // findings drawn at once were 270,000 elements and 9 s before the page answered.
+                const fill = (body: HTMLElement) => {
+                  if (sheet) body.append(h('p', {}, externalLink(sheet, 'Открыть таблицу организации ↗')));
+                  for (const [tab, tabIssues] of tabs) {
+                    const table = h('table', { className: 'metric-table issues-table' });
+                    renderTable(
+                      table,
+                      `Лист «${tab}»`,
+                      'Строка',
+                      [{ header: 'Столбец' }, { header: 'Значение' }, { header: 'Уровень' }, { header: 'Что не так' }, { header: '' }],
+                      tabIssues.map((issue) => {
+                        const cellUrl = safeUrl(issue.cell_url);
+                        return {
+                          head: [issue.row === null ? EMPTY : String(issue.row)],
+                          cells: [
+                            issue.column ?? EMPTY,
+                            issueValue(issue.value),
+                            LEVEL_TEXT[issue.level] ?? issue.level,
+                            messageWithoutPlace(issue),
+                            cellUrl ? externalLink(cellUrl, 'ячейка ↗') : '',
+                          ],
+                        };
+                      }),
+                    );
+                    body.append(h('div', { className: 'table-wrap' }, table));
+                  }
+                };
                 const body = h('div', { className: 'issues__body' });
-                if (sheet) body.append(h('p', {}, externalLink(sheet, 'Открыть таблицу организации ↗')));
-                for (const [tab, tabIssues] of tabs) {
-                  const table = h('table', { className: 'metric-table issues-table' });
-                  renderTable(
-                    table,
-                    `Лист «${tab}»`,
-                    'Строка',
-                    [{ header: 'Столбец' }, { header: 'Значение' }, { header: 'Уровень' }, { header: 'Что не так' }, { header: '' }],
-                    tabIssues.map((issue) => {
-                      const cellUrl = safeUrl(issue.cell_url);
-                      return {
-                        head: [issue.row === null ? EMPTY : String(issue.row)],
-                        cells: [
-                          issue.column ?? EMPTY,
-                          issueValue(issue.value),
-                          LEVEL_TEXT[issue.level] ?? issue.level,
-                          messageWithoutPlace(issue),
-                          cellUrl ? externalLink(cellUrl, 'ячейка ↗') : '',
-                        ],
-                      };
-                    }),
-                  );
-                  body.append(h('div', { className: 'table-wrap' }, table));
+                const open = groups.size <= 6;
+                if (open) fill(body);
+                const details = h('details', { className: 'issues', attrs: { 'data-org': org, open: open ? '' : null } }, summary, body);
+                if (!open) {
+                  details.addEventListener('toggle', function first() {
+                    if (!details.open) return;
+                    details.removeEventListener('toggle', first);
+                    fill(body);
+                  });
                 }
-                // A few organizations: all open; many: folded, the summary lines are the list.
-                nodes.push(h('details', { className: 'issues', attrs: { 'data-org': org, open: groups.size <= 6 ? '' : null } }, summary, body));
+                nodes.push(details);
               }
               issues.setContent(...nodes);
             },

@@ -20,6 +20,7 @@ import { pageGuard } from '../auth/pages.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError, notFound } from './errors.ts';
 import { escapeHtml, sendPage } from './html.ts';
+import { gzipLargeJson } from './gzip.ts';
 import { exportRouter } from '../routes/export.ts';
 import { MetricCache } from '../metrics/cache.ts';
 import { matchingRouter } from '../routes/matching.ts';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   app.use(express.json({ limit: `${BODY_LIMIT_KB}kb` }));
+  app.use(gzipLargeJson());
   app.use(authenticate(deps.auth));
   app.use(csrfGuard());
 
