@@ -5,17 +5,27 @@
 -- run: the last sync finished at or before the moment (NULL: none); last_run: the newest run
 -- started (when it is `run`, the live tables hold exactly its data); first_finished: when the
 -- first sync finished; history_from: the first run the history holds whole (NULL: all);
--- run_finished, from_finished: when `run` and `history_from` finished, 'YYYY-MM-DD HH:MM:SS'.
+-- run_finished, from_finished: when `run` and `history_from` finished.
+-- The finish times are shown 'YYYY-MM-DD HH:MM:SS', rounded UP to the second (a sync finished at
+-- 05:03:37.251 is shown 05:03:38): a moment typed as shown then stands for that sync; rounded
+-- down, it stood for the sync before.
 WITH r AS (
   SELECT
     (SELECT id FROM sync_runs
       WHERE finished_at IS NOT NULL AND (CASE WHEN $inclusive THEN finished_at <= $until::TIMESTAMP ELSE finished_at < $until::TIMESTAMP END)
       ORDER BY finished_at DESC, id DESC LIMIT 1) AS run,
     (SELECT max(id) FROM sync_runs) AS last_run,
-    (SELECT strftime(min(finished_at), '%Y-%m-%d %H:%M:%S') FROM sync_runs WHERE finished_at IS NOT NULL) AS first_finished,
+    (SELECT min(finished_at) FROM sync_runs WHERE finished_at IS NOT NULL) AS first_at,
     (SELECT max(value::INTEGER) FROM meta WHERE key = $key) AS history_from
+),
+t AS (
+  SELECT r.*,
+    (SELECT finished_at FROM sync_runs WHERE id = r.run) AS run_at,
+    (SELECT finished_at FROM sync_runs WHERE id = r.history_from) AS from_at
+  FROM r
 )
-SELECT r.*,
-  (SELECT strftime(finished_at, '%Y-%m-%d %H:%M:%S') FROM sync_runs WHERE id = r.run) AS run_finished,
-  (SELECT strftime(finished_at, '%Y-%m-%d %H:%M:%S') FROM sync_runs WHERE id = r.history_from) AS from_finished
-FROM r;
+SELECT run, last_run, history_from,
+  strftime(date_trunc('second', first_at) + CASE WHEN first_at > date_trunc('second', first_at) THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END, '%Y-%m-%d %H:%M:%S') AS first_finished,
+  strftime(date_trunc('second', run_at) + CASE WHEN run_at > date_trunc('second', run_at) THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END, '%Y-%m-%d %H:%M:%S') AS run_finished,
+  strftime(date_trunc('second', from_at) + CASE WHEN from_at > date_trunc('second', from_at) THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END, '%Y-%m-%d %H:%M:%S') AS from_finished
+FROM t;

@@ -368,6 +368,31 @@ export class Db {
     return this.version;
   }
 
+  /** A sync run's end while it is being committed: readers of `as_of` wait for it (`ending`). */
+  private runEnding: Promise<void> | null = null;
+
+  /**
+   * Commits the end of a sync run (`commit`, on the write connection) and, until it is visible
+   * to readers, has `runEndVisible` wait for it: a moment at or after the run's finish time then
+   * always stands for that run — never the run before it for as long as the commit takes, and
+   * that run again later (issue #20: a report made with `as_of` must be reproducible).
+   */
+  async endingRun<T>(commit: () => Promise<T>): Promise<T> {
+    let visible!: () => void;
+    this.runEnding = new Promise<void>((done) => (visible = done));
+    try {
+      return await commit();
+    } finally {
+      this.runEnding = null;
+      visible();
+    }
+  }
+
+  /** Resolves once the end of a sync run being committed now, if any, is visible to readers. */
+  runEndVisible(): Promise<void> {
+    return this.runEnding ?? Promise.resolve();
+  }
+
   /** A write changed the data: answers cached before it are old from now on. Returns the new version. */
   bumpDataVersion(): number {
     return ++this.version;

@@ -44,7 +44,8 @@ interface AsOfName {
 const AS_OF: AsOfName = { name: 'as_of (на дату)', prefix: '' };
 const CMP_AS_OF: AsOfName = { name: 'cmp_as_of (данные сравнения на дату)', prefix: 'сравнение: ' };
 
-const ruMoment = (ts: string) => `${ruDate(ts.slice(0, 10))} ${ts.slice(11, 16)} UTC`;
+/** A moment as people read it, to the second (a sync's finish time is stored to the second). */
+const ruMoment = (ts: string) => `${ruDate(ts.slice(0, 10))} ${ts.slice(11, 19)} UTC`;
 
 /** The instant `as_of` stands for, as a TIMESTAMP text (UTC), and its day; a 400 in Russian when it is none. */
 export function asOfMoment(text: string, param = AS_OF): { until: string; inclusive: boolean; day: string } {
@@ -99,6 +100,8 @@ export function asOfParam(query: Record<string, unknown>): string | null {
  */
 export async function resolveAsOf(db: Db, text: string, param = AS_OF): Promise<ResolvedAsOf> {
   const { until, inclusive } = asOfMoment(text, param);
+  // A run whose end is being committed finished before now: the moment may stand for it.
+  await db.runEndVisible();
   const [row] = await db.query(sqlOf('lists/as_of'), { until, inclusive, key: HISTORY_FROM_KEY });
   const shown = DAY.test(text) ? ruDate(text) : ruMoment(until);
   if (row?.run === null || row?.run === undefined) {

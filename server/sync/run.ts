@@ -188,7 +188,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   // Also when the registry could not be read: an organization not read for too long is stale.
   await markStale(db, now(), opts.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS).catch(() => undefined);
   try {
-    await db.write((w) => finishRun(w, summary, isoTs(now())));
+    await db.write((w) => finishRun(db, w, summary, now));
     // Statuses, registry and quality counts changed too, even when no rows did.
     db.bumpDataVersion();
     if (opts.historyKeepDays) {

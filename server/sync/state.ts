@@ -32,36 +32,48 @@ export async function startRun(w: Writer, r: { started: string; source: Pick<Sou
   return id;
 }
 
-/** The run's end: the facts the metrics read rebuilt as of its rows (server/db/facts.ts), its counts and status, the data version. */
-export async function finishRun(w: Writer, summary: SyncSummary, finished: string): Promise<void> {
+/**
+ * The run's end: the history and the facts the metrics read rebuilt as of its rows
+ * (server/db/facts.ts), then its counts, status and finish time with the data version, in one
+ * transaction. The finish time is taken last, as that transaction begins (`finished`): readers
+ * of `as_of` wait for its commit (`Db.endingRun`), so a moment at or after it stands for this
+ * run, now and later. Taken before the history and the facts, it was seconds earlier than the
+ * run became visible: a moment in between stood for the run before until the end was committed,
+ * and for this run afterwards — a report made with that `as_of` could not be made again.
+ */
+export async function finishRun(db: Db, w: Writer, summary: SyncSummary, finished: () => Date): Promise<void> {
   const t = summary.totals;
   // The history takes in what the run's loads changed (db/history.ts), before the facts.
   await recordHistory(w, HISTORY_TABS, summary.runId);
   // And the registry, states, findings and quarantine as the run leaves them (`as_of`).
   await w.transaction(() => recordStateHistory(w, summary.runId));
   await rebuildFacts(w);
-  await w.run(
-    `UPDATE sync_runs SET finished_at = $ts::TIMESTAMP, status = $status, orgs_total = $total, orgs_ok = $ok,
+  await db.endingRun(() =>
+    w.transaction(async () => {
+      await w.run(
+        `UPDATE sync_runs SET finished_at = $ts::TIMESTAMP, status = $status, orgs_total = $total, orgs_ok = $ok,
        orgs_unchanged = $unchanged, orgs_failed = $failed, orgs_held = $held, rows_loaded = $rows, rows_quarantined = $q,
        warnings = $warn, requests = $req, retries = $ret, message = $msg WHERE id = $id`,
-    {
-      id: summary.runId,
-      ts: finished,
-      status: summary.status,
-      total: summary.orgs.filter((o) => o.status !== 'inactive').length,
-      ok: t.ok,
-      unchanged: t.unchanged,
-      failed: t.failed,
-      held: t.held,
-      rows: t.rowsLoaded,
-      q: t.rowsQuarantined,
-      warn: t.warnings,
-      req: t.requests,
-      ret: t.retries,
-      msg: summary.message,
-    },
+        {
+          id: summary.runId,
+          ts: isoTs(finished()),
+          status: summary.status,
+          total: summary.orgs.filter((o) => o.status !== 'inactive').length,
+          ok: t.ok,
+          unchanged: t.unchanged,
+          failed: t.failed,
+          held: t.held,
+          rows: t.rowsLoaded,
+          q: t.rowsQuarantined,
+          warn: t.warnings,
+          req: t.requests,
+          ret: t.retries,
+          msg: summary.message,
+        },
+      );
+      await w.run(`INSERT OR REPLACE INTO meta VALUES ('data_version', $v)`, { v: String(summary.runId) });
+    }),
   );
-  await w.run(`INSERT OR REPLACE INTO meta VALUES ('data_version', $v)`, { v: String(summary.runId) });
 }
 
 /** Every organization's code the database knows (listed in the registry now or before). */
