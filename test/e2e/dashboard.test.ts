@@ -250,7 +250,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await page.fill('#filter-as-of', '2025-05-01');
     await page.dispatchEvent('#filter-as-of', 'change');
     await page.waitForSelector('main[data-state="error"]');
-    expect(readable(await page.textContent('#error'))).toBe('На 01.05.2025 данных ещё нет: первая синхронизация завершилась 14.05.2025 20:00 UTC');
+    expect(readable(await page.textContent('#error'))).toBe('На 01.05.2025 данных ещё нет: первая синхронизация завершилась 14.05.2025 20:00:00 UTC');
     consoleWatch.clear();
 
     // «Показать текущие данные»: the date goes, the page shows today's data again.
