@@ -15,6 +15,8 @@
 import '../contract/zodRu.ts';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
+import qs from 'qs';
+import { QUERY_LIST_LIMIT } from '../metrics/params.ts';
 import { authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps } from '../auth/http.ts';
 import { pageGuard } from '../auth/pages.ts';
 import type { Db } from '../db/db.ts';
@@ -89,7 +91,10 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const now = deps.now ?? (() => new Date());
   app.disable('x-powered-by');
-  app.set('query parser', 'extended');
+  // Express's `extended` parser (qs) with room for a list per organization: past qs's 20 items a
+  // repeated `org=` became an object, read as the code «[object Object]» — 21 organizations ticked
+  // gave an empty report with 200. Past QUERY_LIST_LIMIT a list is still an object: refused (400).
+  app.set('query parser', (query: string) => qs.parse(query, { allowPrototypes: true, arrayLimit: QUERY_LIST_LIMIT }));
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(
     helmet({

@@ -27,6 +27,17 @@ export const isoDate = z
     return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
   }, 'такой даты нет в календаре');
 
-/** `org` as a list: repeated and/or comma-separated codes, trimmed, empty ones dropped. */
-export const orgCodes = (v: unknown): string[] =>
-  v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+/** Values one parameter may list (`org=` repeated or comma-separated): the query parser keeps that many as a list. */
+export const QUERY_LIST_LIMIT = 2000;
+
+/**
+ * `org` as a list: repeated and/or comma-separated codes, trimmed, empty ones dropped. Anything
+ * but text and lists of text (an object: `org[a]=`, or a list past QUERY_LIST_LIMIT) is left as
+ * it is for the schema to refuse — as text it was the code «[object Object]».
+ */
+export const orgCodes = (v: unknown): unknown => {
+  if (v === undefined) return [];
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every((s) => typeof s === 'string')) return v;
+  return list.flatMap((s: string) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+};

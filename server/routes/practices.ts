@@ -23,7 +23,7 @@ import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
-import { isoDate, one } from '../metrics/params.ts';
+import { QUERY_LIST_LIMIT, isoDate, one, orgCodes } from '../metrics/params.ts';
 
 /** An empty value is no filter. */
 const blank = (v: unknown) => {
@@ -52,18 +52,12 @@ function enumParam(values: Parameters<typeof enumMatcher>[0], what: string) {
 
 const querySchema = z.object({
   org: z.preprocess(
-    (v) =>
-      v === undefined
-        ? []
-        : (Array.isArray(v) ? v : [v])
-            .flatMap((s) => (typeof s === 'string' ? s.split(',') : [s]))
-            .map((s) => (typeof s === 'string' ? s.trim() : s))
-            .filter((s) => s !== ''),
+    orgCodes,
     z
       .array(z.string({ message: 'ожидается код организации' }).max(60, 'слишком длинный код организации'), {
         message: 'ожидается код организации',
       })
-      .max(2000, 'слишком много организаций'),
+      .max(QUERY_LIST_LIMIT, `не больше ${QUERY_LIST_LIMIT} организаций`),
   ),
   type: enumParam(ORG_TYPES, 'типы'),
   topic: enumParam(TOPICS, 'направления'),

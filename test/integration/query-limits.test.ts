@@ -145,6 +145,22 @@ describe('period limits (400, in parseParams: every route that takes a period)',
     }
   });
 
+  it('reads 21 and more repeated `org=` as the organizations they name (past 20 they were «[object Object]»: an empty report with 200)', async () => {
+    const { url } = await serve();
+    // СОШ-1 and ДОУ-1, then 19 codes no organization has: the total is the two organizations'.
+    const codes = ['СОШ-1', 'ДОУ-1', ...Array.from({ length: 19 }, (_, i) => `НЕТ-${i + 1}`)];
+    const repeated = await get(`${url}/api/metrics/engagement?${codes.map((c) => `org=${encodeURIComponent(c)}`).join('&')}`);
+    const two = await get(`${url}/api/metrics/engagement?org=${encodeURIComponent('СОШ-1')}&org=${encodeURIComponent('ДОУ-1')}`);
+    expect(repeated.status).toBe(200);
+    expect(repeated.body.params.org).toEqual(codes);
+    const total = (b: any) => b.rows.find((r: any) => r.org === null);
+    expect(total(two.body).teachers).toBeGreaterThan(0);
+    expect(total(repeated.body)).toEqual(total(two.body));
+    // An object is no list of codes: refused, not read as the code «[object Object]».
+    const object = await get(`${url}/api/metrics/engagement?org[a]=x`);
+    expect([object.status, object.body.error?.message]).toEqual([400, expect.stringContaining('неверный параметр org')]);
+  });
+
   it('counts 10 years from any day, 29 February included', () => {
     expect(parseParams({ from: '2020-02-29', to: '2030-02-28' }, NOW)).toMatchObject({ from: '2020-02-29', to: '2030-02-28' });
     expect(() => parseParams({ from: '2020-02-29', to: '2030-03-01' }, NOW)).toThrow(/не позже 2030-02-28/);
