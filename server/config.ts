@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
 import { passwordProblem } from './auth/secrets.ts';
 import { isEmail } from './contract/values.ts';
+import { smtpUrlParts } from './mail/smtpUrl.ts';
 import { z } from 'zod';
 
 /** A whole number in [min, max] read from the environment, with one Russian message for every way it can be wrong. */
@@ -90,6 +91,11 @@ const schema = z
     SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\/[^\s]+$/, 'ожидается адрес вида smtp://пользователь:пароль@сервер:587 или smtps://…:465')
+      // The value is never repeated in the message: it holds the password.
+      .refine((s) => smtpUrlParts(s) !== null, {
+        error:
+          'адрес не разбирается: символы # / ? @ : % в имени пользователя или пароле запишите кодами (# — %23, / — %2F, ? — %3F, @ — %40, : — %3A, % — %25), например smtp://user:pa%23ss@smtp.example.ru:587',
+      })
       .optional(),
     /** The sender of every message, e.g. `Мониторинг наставничества <monitor@edu.example.ru>`. */
     MAIL_FROM: z.string().min(3).max(200).optional(),

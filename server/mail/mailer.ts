@@ -10,6 +10,7 @@ import type { AuthStore } from '../auth/store.ts';
 import type { Db } from '../db/db.ts';
 import { isoTs } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
+import { smtpUrlParts } from './smtpUrl.ts';
 
 const q = (name: string) => sqlOf(`mail/store#${name}`);
 
@@ -98,9 +99,13 @@ export class Mailer {
     if (this.opts.send) return this.opts.send({ from: this.opts.from!, to: m.to, subject: m.subject, text: m.text, attachments, headers });
     // Bounded waits: a mail server that does not answer fails the attempt (then retried) instead
     // of holding the deliveries for nodemailer's default minutes.
-    this.transporter ??= import('nodemailer').then((n) =>
-      n.default.createTransport({ url: this.opts.smtpUrl!, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 }),
-    );
+    this.transporter ??= import('nodemailer').then((n) => {
+      // Parts, never the URL itself (smtpUrl.ts: nodemailer's URL parsing could print it).
+      const parts = smtpUrlParts(this.opts.smtpUrl!);
+      if (parts === null) throw new Error('SMTP_URL не разбирается как адрес сервера почты');
+      const { options, ...server } = parts;
+      return n.default.createTransport({ ...options, ...server, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 });
+    });
     const t = await this.transporter;
     await t.sendMail({ from: this.opts.from!, to: m.to, subject: m.subject, text: m.text, attachments, headers });
   }

@@ -178,6 +178,32 @@ describe('reports by e-mail', () => {
     expect(audit[2]).toContain('попытка 1 из 4');
   });
 
+  it('logs in with a password of # / ? @ written as codes in SMTP_URL, and never prints it (nodemailer\'s URL parsing printed such a URL)', async () => {
+    const pass = 'Pa#ss/9?x@y';
+    const secured = await startSmtp({ auth: { user: 'monitor', pass } });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const url = secured.url.replace('smtp://', `smtp://monitor:${encodeURIComponent(pass)}@`);
+      expect(url).toContain('Pa%23ss%2F9%3Fx%40y');
+      const m = new Mailer(tmp.db, store, { smtpUrl: url, from: 'monitor@edu.example.ru', retryDelaysMs: [] });
+      const sent = await m.send({ kind: 'test', to: ['koord@edu.example.ru'], subject: 'Проверка пароля', text: '—' });
+      expect(sent).toMatchObject({ status: 'sent', error: null });
+      expect(secured.inbox.map((x) => x.subject)).toEqual(['Проверка пароля']);
+      // A wrong password is refused by the server, and the message does not carry the password.
+      const wrong = new Mailer(tmp.db, store, { smtpUrl: url.replace('Pa%23ss', 'Pb%23ss'), from: 'monitor@edu.example.ru', retryDelaysMs: [] });
+      const refused = await wrong.send({ kind: 'test', to: ['koord@edu.example.ru'], subject: 'Неверный пароль', text: '—' });
+      expect(refused.status).toBe('failed');
+      expect(refused.error).not.toContain('Pb#ss');
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.includes('ss/9') || w.includes('ss%2F9'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await secured.close();
+    }
+  });
+
   it('refuses a bad schedule or address in Russian, and says when mail is off', async () => {
     const bad = await post('/api/subscriptions', { name: 'x', period: 'last_month', format: 'xlsx', audience: 'coordinator', recipients: ['koord@edu.example.ru'], cron: 'каждый понедельник' });
     expect(bad.status).toBe(400);

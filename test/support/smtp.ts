@@ -14,11 +14,17 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<TestSmtp> {
+/** `auth`: the server takes only this user name and password (AUTH PLAIN/LOGIN, no TLS). */
+export async function startSmtp(opts: { auth?: { user: string; pass: string } } = {}): Promise<TestSmtp> {
   const inbox: ParsedMail[] = [];
   let refusals = 0;
   const smtp = new SMTPServer({
-    authOptional: true,
+    authOptional: opts.auth === undefined,
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      const ok = opts.auth !== undefined && auth.username === opts.auth.user && auth.password === opts.auth.pass;
+      callback(ok ? null : new Error('неверный логин или пароль'), ok ? { user: auth.username } : undefined);
+    },
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData(stream, _session, callback) {

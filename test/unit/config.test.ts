@@ -40,6 +40,13 @@ describe('configuration', () => {
     expect(refusal({ SMTP_URL: 'smtp://monitor:Секрет-123@smtp.example.ru:587' })).not.toContain('Секрет-123');
     expect(refusal({ SMTP_URL: 'http://smtp.example.ru', MAIL_FROM: 'monitor@edu.example.ru' })).toContain('SMTP_URL: ожидается адрес вида smtp://');
     expect(refusal({ SMTP_URL: 'smtp://smtp.example.ru', MAIL_FROM: 'мониторинг' })).toContain('MAIL_FROM: «мониторинг» — не адрес электронной почты');
+    // A password with # written as it is: the address cannot be read (Node printed such a URL, password
+    // and all, when nodemailer parsed it); the message says how to write it and repeats nothing of it.
+    const hash = refusal({ SMTP_URL: 'smtp://mailuser:Pa#ss9secret@smtp.example.ru:587', MAIL_FROM: 'monitor@edu.example.ru' });
+    expect(hash).toContain('SMTP_URL: адрес не разбирается: символы # / ? @ : % в имени пользователя или пароле запишите кодами (# — %23');
+    expect(hash).not.toContain('ss9secret');
+    expect(refusal({ SMTP_URL: 'smtp://mailuser:pa/ss@smtp.example.ru:587', MAIL_FROM: 'monitor@edu.example.ru' })).toContain('SMTP_URL: адрес не разбирается');
+    expect(loadConfig({ SMTP_URL: 'smtp://mailuser:Pa%23ss9secret@smtp.example.ru:587', MAIL_FROM: 'monitor@edu.example.ru' }).SMTP_URL).toContain('%23');
     const c = loadConfig({ SMTP_URL: 'smtps://monitor:x@smtp.example.ru:465', MAIL_FROM: 'Мониторинг <monitor@edu.example.ru>' });
     expect(c.MAIL_FROM).toBe('Мониторинг <monitor@edu.example.ru>');
   });
