@@ -14,7 +14,7 @@
  * like every POST, and go to the audit log.
  */
 import { Router, type Request } from 'express';
-import { auditor, requireRole, requireWriter, type AuthDeps } from '../auth/http.ts';
+import { auditor, requireCoordinatorAccount, requireRole, requireWriter, type AuthDeps } from '../auth/http.ts';
 import { HttpError, badRequest } from '../http/errors.ts';
 import { FORMATS, PERIODS, parseSubscription, type Subscriptions } from '../mail/subscriptions.ts';
 import { METRICS } from '../metrics/metrics.ts';
@@ -36,7 +36,8 @@ export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts
   const subs = deps.subscriptions;
 
   r.get('/subscriptions', async (_req, res) => {
-    requireRole(res, ['coordinator'], WHAT);
+    // Recipients' addresses and who made each delivery: real people, never the demo login's.
+    requireCoordinatorAccount(res, WHAT);
     res.set('Cache-Control', 'no-store').json({
       mail: subs.mailer.status,
       alerts: deps.alerts?.status ?? { enabled: false, reason: 'Оповещения координатору выключены: задайте ALERT_EMAILS (адреса через запятую) и перезапустите сервер.', recipients: [] },
@@ -94,13 +95,13 @@ export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts
 
   r.get('/reminders', async (_req, res) => {
     // Addresses of the schools' staff: the coordinator only.
-    requireRole(res, ['coordinator'], 'адреса напоминаний школам');
+    requireCoordinatorAccount(res, 'адреса напоминаний школам');
     const reminders = deps.reminders;
     res.set('Cache-Control', 'no-store').json({ status: reminders ? await reminders.status() : null, orgs: reminders ? await reminders.contacts() : [] });
   });
 
   r.get('/mail/outbox', async (req, res) => {
-    requireRole(res, ['coordinator'], 'журнал писем');
+    requireCoordinatorAccount(res, 'журнал писем');
     const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
     res.set('Cache-Control', 'no-store').json({ mail: subs.mailer.status, messages: await subs.mailer.outbox(limit) });
   });

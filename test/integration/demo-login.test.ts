@@ -106,8 +106,9 @@ describe('the demo login over demo data', () => {
     expect(mentors.status).toBe(200);
     expect((await mentors.json()).rows).toEqual([]);
     expect((await get('/', demoCookie)).status).toBe(200);
-    // The journals and the accounts name real people (operators, logins, addresses): never.
-    for (const path of ['/api/audit', '/api/sync/runs', '/api/users']) {
+    // The journals, the accounts and the mail name real people (operators, logins, addresses): never.
+    // (The deliveries, the outbox and the schools' reminder addresses were readable: a security review.)
+    for (const path of ['/api/audit', '/api/sync/runs', '/api/users', '/api/subscriptions', '/api/mail/outbox', '/api/reminders']) {
       const r = await get(path, demoCookie);
       expect(r.status, path).toBe(403);
       expect((await r.json()).error.code, path).toBe('forbidden');
