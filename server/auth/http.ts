@@ -23,7 +23,7 @@ import { isoDate } from '../metrics/params.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http/errors.ts';
 import { sameSecret } from './secrets.ts';
-import { AuthError, ROLE_TITLES, type AuthStore, type Principal, type Role } from './store.ts';
+import { AuthError, DEMO_LOGIN, ROLE_TITLES, type AuthStore, type Principal, type Role } from './store.ts';
 import { UNSUBSCRIBE_PATH } from '../../shared/routes.ts';
 
 export const SESSION_COOKIE = 'nm_session';
@@ -284,7 +284,7 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps }): Router {
     }
     const result = await deps.auth.store.demoLogin();
     if (!result.ok) throw new HttpError(500, 'internal', 'не удалось открыть демонстрационный вход');
-    await deps.auth.store.audit({ actor: 'демо', role: 'coordinator', action: 'login_demo', ip: clientIp(req) });
+    await deps.auth.store.audit({ actor: DEMO_LOGIN, role: 'coordinator', action: 'login_demo', ip: clientIp(req) });
     setSessionCookie(req, res, result.cookie);
     res.set('Cache-Control', 'no-store').json(sessionBody(result.principal, null));
   });

@@ -146,6 +146,8 @@ export interface AuditEntry {
 }
 
 const LOGIN_RE = /^[\p{L}\p{N}._@-]{2,60}$/u;
+/** Who the demo login is in sessions and the audit log: no account may take this login. */
+export const DEMO_LOGIN = 'демо';
 const SESSION_PREFIX = 'nms';
 const TOKEN_PREFIX = 'nmt';
 const EPHEMERAL_PREFIX = 'nme';
@@ -259,6 +261,7 @@ export class AuthStore {
   }): Promise<UserInfo> {
     const login = loginKey(u.login);
     if (!LOGIN_RE.test(login)) throw new AuthError('логин: от 2 до 60 букв, цифр или знаков . _ @ -, без пробелов');
+    if (loginKey(login) === DEMO_LOGIN) throw new AuthError(`логин «${login}» занят демонстрационным входом; выберите другой`);
     const role = this.role(u.role);
     const org = await this.orgFor(role, u.org ?? null);
     const problem = passwordProblem(u.password, login);
@@ -477,7 +480,7 @@ export class AuthStore {
       await this.write((w) => w.run(q('touch_session'), { now, hash }));
     }
     return demo
-      ? { kind: 'session', id: null, login: 'демо', role: 'coordinator', org: null, readOnly: true, demo: true, csrf: String(s.csrf) }
+      ? { kind: 'session', id: null, login: DEMO_LOGIN, role: 'coordinator', org: null, readOnly: true, demo: true, csrf: String(s.csrf) }
       : principalOf('session', s, String(s.csrf));
   }
 
@@ -565,8 +568,9 @@ export class AuthStore {
   }
 
   /** The latest audit entry of any of `actions`: when (`YYYY-MM-DD HH:MM:SS`), which and by whom; null when none. */
+  /** The latest of these actions by a coordinator or the region — not a school, not the demo login. */
   async lastAuditAmong(actions: readonly string[]): Promise<{ at: string; action: string; actor: string } | null> {
-    const [r] = await this.db.query(q('last_audit_among'), { actions: [...actions] });
+    const [r] = await this.db.query(q('last_audit_among'), { actions: [...actions], roles: ['coordinator', 'region'], demo: DEMO_LOGIN });
     return r ? { at: String(r.at), action: String(r.action), actor: String(r.actor) } : null;
   }
 

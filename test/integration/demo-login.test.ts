@@ -106,6 +106,8 @@ describe('the demo login over demo data', () => {
     expect(mentors.status).toBe(200);
     expect((await mentors.json()).rows).toEqual([]);
     expect((await get('/', demoCookie)).status).toBe(200);
+    // Its name is its own: no account may take it (the audit log tells its entries by it).
+    await expect(store.addUser({ login: 'Демо', role: 'coordinator', password: COORDINATOR.password })).rejects.toThrow('логин «демо» занят демонстрационным входом; выберите другой');
     // The journals, the accounts and the mail name real people (operators, logins, addresses): never.
     // (The deliveries, the outbox and the schools' reminder addresses were readable: a security review.)
     for (const path of ['/api/audit', '/api/sync/runs', '/api/users', '/api/subscriptions', '/api/mail/outbox', '/api/reminders']) {

@@ -187,6 +187,12 @@ describe('row history', () => {
       expect((await server.get('/api/changes?since=15.01.2024')).status).toBe(400);
       // A school sees its own organization only.
       expect((await server.get<any>('/api/changes', 'dou1')).body.orgs).toEqual([]);
+      // A school's own export is no report to the region (it reset the coordinator's basis: a security review).
+      const schoolExport = await fetch(`${server.url}/api/export.xlsx`, { headers: server.headers('dou1') });
+      expect(schoolExport.status).toBe(200);
+      await schoolExport.arrayBuffer();
+      expect((await tmp.db.query(`SELECT role FROM audit_log WHERE action = 'export_xlsx'`)).map((r) => r.role)).toEqual(['school']);
+      expect((await server.get<any>('/api/changes')).body).toMatchObject({ basis: 'all', report: null });
       // A report sent to the region (the XLSX export, audited now — after every sync above):
       // nothing has changed since.
       await new AuthStore(tmp.db).audit({ actor: 'koord', role: 'coordinator', action: 'export_xlsx', target: 'отчёт', detail: null, ip: null });
