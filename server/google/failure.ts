@@ -64,6 +64,9 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   s = s.replace(/([?&](?:key|access_token|token|api_key)=)[^&\s#"']*/gi, '$1***');
   s = s.replace(/((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***');
   s = s.replace(/(x-goog-api-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
+  // A signed token on its own (a JWT: base64url header `{"…` . payload . signature), e.g. the
+  // self-signed one echoed back in an error body without the word Bearer (a security review).
+  s = s.replace(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '***');
   return s;
 }
 

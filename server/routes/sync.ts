@@ -19,7 +19,7 @@ import type { Db } from '../db/db.ts';
 import { HttpError, badRequest, notFound } from '../http/errors.ts';
 import { onSyncProgress, syncProgress, type SyncProgress } from '../sync/progress.ts';
 import type { SyncSummary } from '../sync/run.ts';
-import { syncInProgress } from '../sync/run.ts';
+import { SyncBusyError, syncInProgress } from '../sync/run.ts';
 
 /** What the server may be asked to sync: everything (default) or one organization. */
 export interface SyncRequest {
@@ -124,9 +124,10 @@ export function syncRouter(deps: { db: Db; startSync: StartSync | null; auth: Au
     requireWriter(res, 'запуск синхронизации');
     if (!deps.startSync) throw new HttpError(503, 'sync_unavailable', NOT_CONFIGURED);
     if (syncInProgress()) throw new HttpError(409, 'sync_running', RUNNING);
-    await audit(req, res, 'sync_start', null);
-    const done = deps.startSync({ trigger: 'api' });
+    // Started before anything is awaited: two requests at once cannot both pass the check above.
+    const done = begin({ trigger: 'api' }, RUNNING);
     done.catch(() => undefined);
+    await audit(req, res, 'sync_start', null);
     res.status(202).json({ started: true });
   });
 
@@ -151,9 +152,11 @@ export function syncRouter(deps: { db: Db; startSync: StartSync | null; auth: Au
         throw new HttpError(429, 'too_soon', `Таблицу можно перечитывать не чаще раза в 10 минут: следующий раз — через ${minutesText(wait)}.`);
       }
     }
-    await audit(req, res, 'sync_org', org);
-    const done = deps.startSync({ org, trigger: p.role === 'school' ? 'school' : 'api' });
+    // Started before anything is awaited: eight requests at once passed the checks above while the
+    // first one's audit was written, and the others' start failed as a 500 (a security review).
+    const done = begin({ org, trigger: p.role === 'school' ? 'school' : 'api' }, `${RUNNING}: таблица организации будет прочитана в ней, если изменилась`);
     done.catch(() => undefined);
+    await audit(req, res, 'sync_org', org);
     const summary = await Promise.race([done.catch(() => null), new Promise<'later'>((resolve) => setTimeout(() => resolve('later'), REREAD_WAIT_MS).unref())]);
     if (summary === 'later') return void res.status(202).json({ started: true, state: await readState(org, p.role === 'school') });
     const outcome = summary?.orgs.find((o) => o.org === org) ?? null;
@@ -164,6 +167,16 @@ export function syncRouter(deps: { db: Db; startSync: StartSync | null; auth: Au
       state: await readState(org, p.role === 'school'),
     });
   });
+
+  /** Starts a sync now; one already running is a 409 with `busy`. */
+  function begin(request: Parameters<StartSync>[0], busy: string): ReturnType<StartSync> {
+    try {
+      return deps.startSync!(request);
+    } catch (e) {
+      if (e instanceof SyncBusyError) throw new HttpError(409, 'sync_running', busy);
+      throw e;
+    }
+  }
 
   /** The organization a request is about: a school's own; a coordinator's `org`. */
   async function orgOf(res: Response, asked: string | undefined, what: string): Promise<string> {

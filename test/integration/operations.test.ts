@@ -196,3 +196,16 @@ describe('the audit log and API tokens from the operations page', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('re-reads at once', () => {
+  it('start one sync; the others are told it runs (409), none fails (it was a 500), one is audited', async () => {
+    const audited = async () => (await server.get('/api/audit?action=sync_org', 'koord')).body.entries.length;
+    const before = await audited();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post('/api/sync/org', 'koord', { org: 'ДОУ-1' })));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    const busy = await answers.find((a) => a.status === 409)!.json();
+    expect(busy.error.message).toBe('синхронизация уже идёт; дождитесь её окончания: таблица организации будет прочитана в ней, если изменилась');
+    expect(await audited()).toBe(before + 1);
+  });
+});
