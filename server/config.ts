@@ -4,6 +4,7 @@
  */
 import './contract/zodRu.ts';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Cron } from 'croner';
 import { passwordProblem } from './auth/secrets.ts';
 import { isEmail } from './contract/values.ts';
@@ -75,7 +76,7 @@ const schema = z
      */
     TRUST_PROXY: z
       .string()
-      .regex(/^(true|false|\d+|loopback|linklocal|uniquelocal|[0-9a-fA-F.:/, ]+)$/, {
+      .regex(/^[0-9A-Za-z.:/, ]+$/, {
         error: 'ожидается loopback, адрес прокси или число звеньев прокси (например, 1)',
       })
       .optional(),
@@ -174,6 +175,9 @@ function crossChecks(c: Record<string, string | undefined>): string[] {
     out.push(
       '  TRUST_PROXY: значение true доверяет заголовку X-Forwarded-For от кого угодно — адрес клиента в ограничении попыток входа и в журнале можно подделать; укажите, сколько прокси стоит перед сервером (например, 1), или их адреса (loopback — прокси на этой же машине)',
     );
+  } else if (c.TRUST_PROXY !== undefined) {
+    const problem = trustProxyProblem(c.TRUST_PROXY);
+    if (problem) out.push(`  TRUST_PROXY: ${problem}`);
   }
   if (c.SMTP_URL && !c.MAIL_FROM) out.push('  MAIL_FROM: для отправки писем (SMTP_URL задан) нужен адрес отправителя, например Мониторинг <monitor@edu.example.ru>');
   if (c.MAIL_FROM && !/@[^@\s>]+\.[^@\s>]+>?\s*$/.test(c.MAIL_FROM)) out.push(`  MAIL_FROM: «${c.MAIL_FROM}» — не адрес электронной почты; пример: Мониторинг <monitor@edu.example.ru>`);
@@ -201,6 +205,43 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const c = res.data;
   const sourceKind = c.SHEETS_REGISTRY_ID ? 'google' : c.SOURCE_DIR ? 'folder' : 'demo';
   return { ...c, sourceKind };
+}
+
+/**
+ * What is wrong with a TRUST_PROXY list of addresses, or null. Every item must be a name Express
+ * knows (loopback, linklocal, uniquelocal) or an address, with a network prefix of at least /8
+ * (IPv4) or /16 (IPv6): `0.0.0.0/1, 128.0.0.0/1` is `true` in disguise — anyone's
+ * X-Forwarded-For believed, the login limit per address bypassed (a security review) — and
+ * `0.0.0.0/0` stopped the server at start with a stack trace.
+ */
+export function trustProxyProblem(value: string): string | null {
+  const v = value.trim();
+  if (v === 'false' || /^\d+$/.test(v)) return null;
+  for (const raw of v.split(',')) {
+    const item = raw.trim();
+    if (item === 'loopback' || item === 'linklocal' || item === 'uniquelocal') continue;
+    const [address = '', prefix, ...rest] = item.split('/');
+    const family = isIP(address);
+    const widest = family === 4 ? 8 : 16;
+    const bits = family === 4 ? 32 : 128;
+    let ok = family !== 0 && rest.length === 0;
+    if (ok && prefix !== undefined) {
+      if (/^\d+$/.test(prefix)) ok = Number(prefix) >= widest && Number(prefix) <= bits;
+      // A netmask (255.255.255.0) for IPv4: as wide as its number of leading ones.
+      else ok = family === 4 && isIP(prefix) === 4 && maskBits(prefix) !== null && maskBits(prefix)! >= widest;
+    }
+    if (!ok) {
+      return `«${item}» — не адрес прокси: ожидается адрес (127.0.0.1, 10.0.0.5), сеть не шире /${widest} (10.0.0.0/24) или loopback; сеть шире доверяла бы X-Forwarded-For почти от кого угодно`;
+    }
+  }
+  return null;
+}
+
+/** The number of leading ones of an IPv4 netmask, or null when it is no netmask. */
+function maskBits(mask: string): number | null {
+  const n = mask.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+  const bits = n.toString(2).padStart(32, '0');
+  return /^1*0*$/.test(bits) ? bits.indexOf('0') === -1 ? 32 : bits.indexOf('0') : null;
 }
 
 /** TRUST_PROXY as Express wants it: true/false, a hop count, or the text (addresses, names). */

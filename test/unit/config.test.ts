@@ -33,6 +33,13 @@ describe('configuration', () => {
     expect(refusal({ TRUST_PROXY: 'true' })).toContain('TRUST_PROXY: значение true доверяет заголовку X-Forwarded-For от кого угодно');
     expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
     expect(loadConfig({ TRUST_PROXY: 'loopback' }).TRUST_PROXY).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.5, 192.168.1.0/24, 172.16.0.0/255.255.0.0, fd00::/64' }).TRUST_PROXY).toContain('10.0.0.5');
+    // `true` in disguise (two halves of every address), and everything: refused, by name (0.0.0.0/0 crashed the start).
+    expect(refusal({ TRUST_PROXY: '0.0.0.0/1, 128.0.0.0/1' })).toContain('TRUST_PROXY: «0.0.0.0/1» — не адрес прокси: ожидается адрес (127.0.0.1, 10.0.0.5), сеть не шире /8');
+    expect(refusal({ TRUST_PROXY: '0.0.0.0/0' })).toContain('TRUST_PROXY: «0.0.0.0/0» — не адрес прокси');
+    expect(refusal({ TRUST_PROXY: '::/0' })).toContain('TRUST_PROXY: «::/0» — не адрес прокси');
+    expect(refusal({ TRUST_PROXY: '10.0.0.0/0.0.0.0' })).toContain('TRUST_PROXY: «10.0.0.0/0.0.0.0» — не адрес прокси');
+    expect(refusal({ TRUST_PROXY: '10.0.0.300' })).toContain('TRUST_PROXY: «10.0.0.300» — не адрес прокси');
   });
 
   it('mail: SMTP_URL needs MAIL_FROM, an address; the password of SMTP_URL is never in a message', () => {
