@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ORG_TYPES, enumMatcher } from '../contract/index.ts';
 import { badRequest } from '../http/errors.ts';
-import { QUERY_LIST_LIMIT, isoDate, one, orgCodes } from './params.ts';
+import { QUERY_LIST_LIMIT, isoDate, one, listParam } from './params.ts';
 import { academicYear, isoDay, lastDayOfYears, monthEnds } from './period.ts';
 import type { AsOf } from './asof.ts';
 
@@ -12,7 +12,7 @@ const paramsSchema = z.object({
   from: z.preprocess(one, isoDate.optional()),
   to: z.preprocess(one, isoDate.optional()),
   org: z.preprocess(
-    orgCodes,
+    listParam,
     z.array(z.string().max(60, 'слишком длинный код организации')).max(QUERY_LIST_LIMIT, `не больше ${QUERY_LIST_LIMIT} организаций`),
   ),
   type: z.preprocess(

@@ -31,11 +31,11 @@ export const isoDate = z
 export const QUERY_LIST_LIMIT = 2000;
 
 /**
- * `org` as a list: repeated and/or comma-separated codes, trimmed, empty ones dropped. Anything
- * but text and lists of text (an object: `org[a]=`, or a list past QUERY_LIST_LIMIT) is left as
- * it is for the schema to refuse — as text it was the code «[object Object]».
+ * A parameter as a list (`org`, `metrics`): repeated and/or comma-separated values, trimmed,
+ * empty ones dropped. Anything but text and lists of text (an object: `org[a]=`, or a list past
+ * QUERY_LIST_LIMIT) is left as it is for the schema to refuse — as text it was «[object Object]».
  */
-export const orgCodes = (v: unknown): unknown => {
+export const listParam = (v: unknown): unknown => {
   if (v === undefined) return [];
   const list = Array.isArray(v) ? v : [v];
   if (!list.every((s) => typeof s === 'string')) return v;

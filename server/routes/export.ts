@@ -12,6 +12,7 @@ import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
 import { principalKey } from '../metrics/limits.ts';
 import { METRICS, metricDef, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
+import { listParam } from '../metrics/params.ts';
 import { parseComparisonAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 import { COMPARABLE_METRICS, type ComparedRow, type Period } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
@@ -51,10 +52,13 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
   const audit = auditor(deps.auth);
   r.get('/export.xlsx', async (req, res) => {
     const { metrics, ...query } = req.query as Record<string, unknown>;
-    const names =
-      typeof metrics === 'string' && metrics.trim() !== ''
-        ? metrics.split(',').map((s) => s.trim()).filter(Boolean)
-        : DEFAULT_SHEETS;
+    // Repeated and/or comma-separated, as `org` (a repeated one was ignored: the default sheets came).
+    const listed = listParam(metrics);
+    if (!Array.isArray(listed)) throw badRequest('неверный параметр metrics: ожидаются имена показателей через запятую');
+    const given = metrics !== undefined && !(typeof metrics === 'string' && metrics.trim() === '');
+    // Given but naming nothing (`metrics=,,,`) is a mistake, not a workbook without indicators.
+    if (given && listed.length === 0) throw badRequest(`неверный параметр metrics: не назван ни один показатель; допустимые: ${METRICS.filter((m) => !m.parts).map((m) => m.name).join(', ')}`);
+    const names = given ? (listed as string[]) : DEFAULT_SHEETS;
     if (names.length > METRICS.length * 2) throw badRequest('слишком много показателей в параметре metrics');
     // An indicator named twice is one sheet (a workbook cannot hold two sheets of one name).
     const defs = [...new Map(names.map(metricDef).map((d) => [d.name, d])).values()];
@@ -63,14 +67,16 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     const base = await parseComparisonAsOf(deps.db, query, parsed);
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
+    const fileName = `nastavnichestvo_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.xlsx`;
+    // Headers of the file only with the file (an error after this point is JSON, not a download).
+    const asFile = () => res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').attachment(fileName);
+    // HEAD: what the export would be, checked as GET is — not made, not recorded as a report.
+    if (req.method === 'HEAD') return void asFile().status(200).end();
     await audit(req, res, 'export_xlsx', defs.map((d) => d.name).join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
     // One deadline for the whole workbook (every sheet), not one per sheet (limits.ts).
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     const body = await exportWorkbook(deps, { defs, params, base, work });
-    res
-      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      .attachment(`nastavnichestvo_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.xlsx`)
-      .send(body);
+    asFile().send(body);
   });
   return r;
 }

@@ -12,7 +12,7 @@ import { requireRole, scopeOrgs } from '../auth/http.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { DEFAULT_LOAD_LIMIT, DEFAULT_TOP, MAX_LOAD_LIMIT, MAX_TOP, mentorLoad, suggestMentors } from '../matching/index.ts';
-import { QUERY_LIST_LIMIT, isoDate, one, orgCodes } from '../metrics/params.ts';
+import { QUERY_LIST_LIMIT, isoDate, one, listParam } from '../metrics/params.ts';
 import { isoDay } from '../metrics/period.ts';
 
 const wholeNumber = (min: number, max: number) =>
@@ -27,7 +27,7 @@ const wholeNumber = (min: number, max: number) =>
   );
 
 const orgList = z.preprocess(
-  orgCodes,
+  listParam,
   z.array(z.string().max(60, 'слишком длинный код организации')).max(QUERY_LIST_LIMIT, `не больше ${QUERY_LIST_LIMIT} организаций`),
 );
 

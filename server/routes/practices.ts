@@ -23,7 +23,7 @@ import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
-import { QUERY_LIST_LIMIT, isoDate, one, orgCodes } from '../metrics/params.ts';
+import { QUERY_LIST_LIMIT, isoDate, one, listParam } from '../metrics/params.ts';
 
 /** An empty value is no filter. */
 const blank = (v: unknown) => {
@@ -52,7 +52,7 @@ function enumParam(values: Parameters<typeof enumMatcher>[0], what: string) {
 
 const querySchema = z.object({
   org: z.preprocess(
-    orgCodes,
+    listParam,
     z
       .array(z.string({ message: 'ожидается код организации' }).max(60, 'слишком длинный код организации'), {
         message: 'ожидается код организации',

@@ -67,6 +67,12 @@ describe.skipIf(skip)('printable report', () => {
   }, 60_000);
 
   it('GET /api/report.pdf prints every indicator, one section per page at least', async () => {
+    // HEAD first: the headers, no browser started, no audit entry (it counted as a report to the region).
+    const pdfs = async () => (await server.fetch('/api/audit?action=export_pdf').then((r) => r.json()) as { entries: unknown[] }).entries.length;
+    const before = await pdfs();
+    const head = await server.fetch('/api/report.pdf?from=2024-09-01&to=2025-08-31', { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type'), head.headers.get('content-disposition')]).toEqual([200, 'application/pdf', 'attachment; filename=nastavnichestvo_otchet_2024-09-01_2025-08-31.pdf']);
+    expect(await pdfs()).toBe(before);
     const response = await server.fetch('/api/report.pdf?from=2024-09-01&to=2025-08-31');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/pdf');

@@ -64,6 +64,29 @@ describe('XLSX export', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Параметры', 'Вовлечённость', METRICS.find((m) => m.name === 'pairs_by_form')!.short]);
   });
 
+  it('reads metrics= repeated as a list, refuses one naming nothing, and answers HEAD without making or recording an export', async () => {
+    // Repeated (it was ignored: the eleven default sheets came).
+    const repeated = await server.fetch(`/api/export.xlsx?${PERIOD}&metrics=engagement&metrics=pairs_by_form`);
+    expect(repeated.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await repeated.arrayBuffer()) as never);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Параметры', 'Вовлечённость', METRICS.find((m) => m.name === 'pairs_by_form')!.short]);
+    // Commas only: no indicator named (it was a workbook of the parameters sheet alone).
+    const none = await server.fetch(`/api/export.xlsx?${PERIOD}&metrics=,,,`);
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as any).error.message).toMatch(/^неверный параметр metrics: не назван ни один показатель; допустимые: engagement, /);
+    // HEAD: the headers of the workbook; nothing computed, no audit entry (it counted as a report to the region).
+    const exports = async () => (await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM audit_log WHERE action = 'export_xlsx'`))[0]!.n;
+    const before = await exports();
+    const head = await server.fetch(`/api/export.xlsx?${PERIOD}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(head.headers.get('content-disposition')).toBe('attachment; filename=nastavnichestvo_2023-09-01_2024-08-31.xlsx');
+    expect(await exports()).toBe(before);
+    // And checked as GET is.
+    expect((await server.fetch(`/api/export.xlsx?from=2024-02-30`, { method: 'HEAD' })).status).toBe(400);
+  });
+
   it('holds the same numbers as the API, cell by cell, with the total row in bold', async () => {
     for (const m of METRICS.filter((x) => !x.parts)) {
       const { body } = await server.getJson(`/api/metrics/${m.name}?${PERIOD}`);
