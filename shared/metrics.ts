@@ -15,7 +15,7 @@ export type Unit = 'чел.' | 'доля' | 'ч' | 'п.п.' | 'шт.' | 'тек�
  * or null (a share or an average whose denominator is 0); `text` and `date` (`YYYY-MM-DD`) a string
  * or null; `flag` true, false or null; `key` a string that is never null (a key column every row has).
  */
-export type ColumnKind = 'count' | 'ratio' | 'measure' | 'text' | 'date' | 'flag' | 'key';
+export type ColumnKind = 'count' | 'ratio' | 'measure' | 'text' | 'date' | 'moment' | 'flag' | 'key';
 
 export interface MetricColumn {
   readonly name: string;
@@ -63,6 +63,8 @@ const hours = <N extends string>(name: N, title: string) => col(name, title, 'ч
 const points = <N extends string>(name: N, title: string) => col(name, title, 'п.п.', 'measure');
 const text = <N extends string>(name: N, title: string) => col(name, title, 'текст', 'text');
 const date = <N extends string>(name: N, title: string) => col(name, title, 'дата', 'date');
+/** A moment, `YYYY-MM-DD HH:MM:SS` in UTC (an organization's last load). */
+const moment = <N extends string>(name: N, title: string) => col(name, title, 'дата', 'moment');
 const flag = <N extends string>(name: N, title: string) => col(name, title, 'текст', 'flag');
 /** A key that every row has (a total row per key value keeps it): never null. */
 const key = <N extends string>(name: N, title: string) => col(name, title, 'текст', 'key');
@@ -277,8 +279,8 @@ export const METRICS = [
     orderItem: '2.4',
     keys: [],
     columns: [
-      date('last_success', 'Последняя успешная загрузка'),
-      date('last_attempt', 'Последняя попытка'),
+      moment('last_success', 'Последняя успешная загрузка'),
+      moment('last_attempt', 'Последняя попытка'),
       status('last_status', 'Итог последней попытки', SYNC_STATUS_LABELS),
       text('last_message', 'Причина'),
       flag('stale', 'Данные устарели'),
@@ -327,7 +329,7 @@ type ValueOf<C> = C extends { values: readonly (infer V)[] } ? V | null
   : C extends { kind: 'count' } ? number
   : C extends { kind: 'key' } ? string
   : C extends { kind: 'flag' } ? boolean | null
-  : C extends { kind: 'text' | 'date' } ? string | null
+  : C extends { kind: 'text' | 'date' | 'moment' } ? string | null
   : number | null;
 
 /** Every metric row names its organization; the total row has `org: null`. */

@@ -38,6 +38,11 @@ function cellValue(col: MetricColumn, v: unknown): ExcelJS.CellValue {
     // A calendar date as an Excel serial (no JS Date, so no time zone can shift it).
     return serialFromIso(v);
   }
+  const at = col.unit === 'дата' && typeof v === 'string' ? /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(v) : null;
+  if (at) {
+    // A moment (UTC, as the API gives it): the day's serial and the time as its fraction (it was text).
+    return serialFromIso(at[1]!) + (Number(at[2]) * 3600 + Number(at[3]) * 60 + Number(at[4])) / 86_400;
+  }
   if (typeof v === 'boolean') return v ? 'да' : 'нет';
   if (typeof v === 'number') return v;
   return neutralizeFormula(columnLabel(col, String(v)));
@@ -75,7 +80,7 @@ function fitWidths(ws: ExcelJS.Worksheet): void {
 function addMetricSheet(wb: ExcelJS.Workbook, { def, rows }: SheetData): void {
   const ws = wb.addWorksheet(def.short, { views: [{ state: 'frozen', ySplit: 1 }] });
   const cols = allColumns(def);
-  const header = ws.addRow(cols.map((c) => `${c.title}${UNIT_SUFFIX[c.unit] ?? ''}`));
+  const header = ws.addRow(cols.map((c) => `${c.title}${c.kind === 'moment' ? ', UTC' : (UNIT_SUFFIX[c.unit] ?? '')}`));
   header.font = { bold: true };
   header.alignment = { wrapText: true, vertical: 'top' };
   for (const r of rows) {
@@ -84,7 +89,7 @@ function addMetricSheet(wb: ExcelJS.Workbook, { def, rows }: SheetData): void {
       cols.map((c) => (c.name === 'org' && isTotal ? 'Итого' : cellValue(c, r[c.name]))),
     );
     cols.forEach((c, i) => {
-      const f = NUMBER_FORMAT[c.unit];
+      const f = c.kind === 'moment' ? 'dd.mm.yyyy hh:mm' : NUMBER_FORMAT[c.unit];
       if (f) row.getCell(i + 1).numFmt = f;
     });
     if (isTotal) row.font = { bold: true };

@@ -22,6 +22,7 @@ const KIND_TITLES: Record<string, string> = {
   measure: 'число или пусто',
   text: 'текст или пусто',
   date: 'дата `YYYY-MM-DD` или пусто',
+  moment: 'дата и время `YYYY-MM-DD HH:MM:SS` (UTC) или пусто',
   flag: 'да / нет / пусто',
   key: 'текст (есть в каждой строке)',
 };

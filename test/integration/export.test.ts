@@ -106,6 +106,10 @@ describe('XLSX export', () => {
             // A real date cell: exceljs reads it back as the UTC midnight of that day.
             expect((cell.value as Date).toISOString().slice(0, 10)).toBe(v);
             expect(cell.numFmt).toBe('dd.mm.yyyy');
+          } else if (c.kind === 'moment') {
+            // A moment (an organization's last load, UTC) is a date cell with its time (it was text).
+            expect((cell.value as Date).toISOString()).toBe(`${String(v).replace(' ', 'T')}.000Z`);
+            expect(cell.numFmt).toBe('dd.mm.yyyy hh:mm');
           }
           else if (typeof v === 'boolean') expect(cell.value).toBe(v ? 'да' : 'нет');
           // A status code in the words of its column (data_quality: `ok` → «загружены»).
