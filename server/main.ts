@@ -4,6 +4,7 @@
  * source at start), start the schedule and listen.
  */
 import './threadpool.ts';
+import { PER_ADDRESS_CONNECTIONS, limitedServer } from './http/connections.ts';
 import { Cron } from 'croner';
 import { createApp } from './http/app.ts';
 import { AuthStore } from './auth/store.ts';
@@ -139,7 +140,8 @@ async function main(): Promise<void> {
     alerts,
     reminders,
   });
-  const server = app.listen(config.PORT, config.HOST, () => {
+  const server = limitedServer(app, { perAddress: config.TRUST_PROXY === undefined ? PER_ADDRESS_CONNECTIONS : null });
+  server.listen(config.PORT, config.HOST, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
     // Chromium prints a delivery's PDF from this server's own `/report`.

@@ -1,0 +1,54 @@
+/**
+ * Limits on connections, for a server on a school network without a proxy in front (issue #17,
+ * a security review): slow clients whose request trickles in are cut after HEADERS_TIMEOUT_MS, at
+ * most MAX_CONNECTIONS are open at once and at most PER_ADDRESS_CONNECTIONS from one address.
+ * 1,100 idle connections from one machine used up the 1,024 file descriptors a service gets by
+ * default — DuckDB's files and Chromium's pipes need them too — and every other client was reset.
+ * Behind a proxy (TRUST_PROXY) every connection comes from the proxy: no limit per address then.
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export const HEADERS_TIMEOUT_MS = 20_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+export const MAX_CONNECTIONS = 800;
+export const PER_ADDRESS_CONNECTIONS = 256;
+
+/** How often Node looks for requests past their timeouts (its default, 30 s, let a slow client hold on that long past them). */
+const CHECK_EVERY_MS = 2_000;
+
+export interface ConnectionLimits {
+  max?: number;
+  /** null: no limit per address (behind a proxy). */
+  perAddress?: number | null;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/** The HTTP server of `app` with these limits (listen on it as on `app.listen`). */
+export function limitedServer(app: RequestListener, limits: ConnectionLimits = {}): Server {
+  const requestTimeout = limits.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    { headersTimeout: Math.min(limits.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout), requestTimeout, connectionsCheckingInterval: CHECK_EVERY_MS },
+    app,
+  );
+  server.maxConnections = limits.max ?? MAX_CONNECTIONS;
+  const perAddress = limits.perAddress === undefined ? PER_ADDRESS_CONNECTIONS : limits.perAddress;
+  if (perAddress === null) return server;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const n = (open.get(address) ?? 0) + 1;
+    if (n > perAddress) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, n);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+  return server;
+}

@@ -1,0 +1,59 @@
+/**
+ * Connection limits (server/http/connections.ts), on a real Express server on port 0: past the
+ * limit per address a new connection is closed at once and the server still answers once some
+ * close; a client that never finishes its request's headers is cut off. Small limits here, the
+ * same code as the server's (256 per address, 800 in all, 20 s for the headers).
+ */
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitedServer } from '../../server/http/connections.ts';
+
+let server: Server;
+let port: number;
+beforeAll(async () => {
+  const app = express();
+  app.get('/ok', (_req, res) => void res.json({ ok: true }));
+  server = limitedServer(app, { max: 50, perAddress: 5, headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+/** A connection that sends half a request and waits (slowloris). */
+async function slow(): Promise<Socket> {
+  const s = connect(port, '127.0.0.1');
+  await once(s, 'connect');
+  s.write('GET /ok HTTP/1.1\r\nHost: x\r\n');
+  // Reads what the server sends (its 408), so that its close is seen.
+  s.resume();
+  return s;
+}
+
+const closed = (s: Socket) => (s.destroyed || s.readableEnded ? Promise.resolve() : once(s, 'close').then(() => undefined));
+
+describe('connection limits', () => {
+  it('close a sixth connection from one address at once, and answer again once one closes', async () => {
+    const five = await Promise.all(Array.from({ length: 5 }, slow));
+    const sixth = connect(port, '127.0.0.1');
+    await closed(sixth);
+    expect(sixth.destroyed).toBe(true);
+    five[0]!.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    const res = await fetch(`http://127.0.0.1:${port}/ok`, { headers: { Connection: 'close' } });
+    expect(await res.json()).toEqual({ ok: true });
+    for (const s of five) s.destroy();
+  });
+
+  it('cut off a client whose request headers never end', async () => {
+    const s = await slow();
+    const t0 = Date.now();
+    await closed(s);
+    // headersTimeout 500 ms here (20 s on the server); checked every 2 s (Node's default: every 30 s).
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+});
