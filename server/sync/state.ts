@@ -218,11 +218,22 @@ export async function markStale(db: Db, at: Date, hours: number): Promise<number
  * marked running was cut short (the process was killed). Called when a sync or the server starts.
  */
 export async function markInterrupted(w: Writer): Promise<void> {
+  const cut = (await w.query(`SELECT id FROM sync_runs WHERE status = 'running' ORDER BY id`)).map((r) => Number(r.id));
+  if (!cut.length) return;
   await w.run(
     `UPDATE sync_runs SET status = 'interrupted', finished_at = coalesce(finished_at, started_at),
        message = coalesce(message, 'синхронизация прервана: процесс был остановлен до её окончания; организации, загруженные до остановки, сохранены, остальные — с прежними данными')
      WHERE status = 'running'`,
   );
+  // The organizations it loaded before it stopped are the data now: the history and the derived
+  // facts take them in, as a run's end does (finishRun). Else the metrics (facts) showed their old
+  // rows beside the lists (tables) showing the new ones, and `as_of` the run stood for it without
+  // them — until the next sync ended, and with them from then on.
+  for (const id of cut) {
+    await recordHistory(w, HISTORY_TABS, id);
+    await w.transaction(() => recordStateHistory(w, id));
+  }
+  await rebuildFacts(w);
 }
 
 export async function recordOrg(db: Db, runId: number, o: OrgOutcome, counts: LoadCounts | null): Promise<void> {
