@@ -23,6 +23,8 @@ import { extractSpreadsheetId } from './sheetId.ts';
 import { GoogleWriteError, spreadsheetUrl, type SheetsWriter } from './write.ts';
 
 export const CHECK_TAB = 'Проверка данных';
+/** The description of the protection the tab gets when it is made here: how it is told from a school's own tab of that name. */
+export const CHECK_TAB_MARK = 'Лист заполняется мониторингом автоматически';
 /** Bump when the layout of the tab changes: every organization is then written again. */
 const LAYOUT_VERSION = 1;
 /** Findings written per organization; the rest are counted in a last line. */
@@ -171,7 +173,7 @@ export function checkTabRequests(rows: readonly string[][], tab: { sheetId: numb
     });
     requests.push({
       addProtectedRange: {
-        protectedRange: { range: { sheetId }, description: 'Лист заполняется мониторингом автоматически', warningOnly: true },
+        protectedRange: { range: { sheetId }, description: CHECK_TAB_MARK, warningOnly: true },
       },
     });
     WIDTHS.forEach((px, i) =>
@@ -280,7 +282,11 @@ async function writeOrg(writer: SheetsWriter, org: string, id: string, findings:
   };
   const meta = await writer.call<sheets_v4.Schema$Spreadsheet>(
     what,
-    (c) => c.sheets.spreadsheets.get({ spreadsheetId: id, fields: 'properties.timeZone,sheets.properties(sheetId,title,gridProperties(rowCount,columnCount))' }),
+    (c) =>
+      c.sheets.spreadsheets.get({
+        spreadsheetId: id,
+        fields: 'properties.timeZone,sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),protectedRanges(description))',
+      }),
     { ...hints, budget: 'read' },
   );
   const sheets = (meta.sheets ?? []).map((s) => s.properties ?? {});
@@ -290,7 +296,17 @@ async function writeOrg(writer: SheetsWriter, org: string, id: string, findings:
   };
   const linkOf = (f: Finding) => spreadsheetUrl(id, gidOf(f.tab), f.row);
   const rows = checkTabRows(findings, checkTime(at, meta.properties?.timeZone), linkOf);
-  const own = sheets.find((p) => p.title === CHECK_TAB);
+  // Google takes tab titles regardless of case: «проверка данных» is the same title (an addSheet
+  // of ours beside it would fail on every sync). Ours carries our protection; a school's own tab
+  // of that name is never overwritten (it was, whole, without a word: an acceptance run).
+  const same = (meta.sheets ?? []).find((s) => matchKey(s.properties?.title ?? '') === matchKey(CHECK_TAB));
+  if (same && !(same.protectedRanges ?? []).some((p) => p.description === CHECK_TAB_MARK)) {
+    throw new GoogleWriteError(
+      `в таблице уже есть лист «${same.properties?.title ?? CHECK_TAB}», который ведёт не мониторинг: он не перезаписывается; переименуйте его (или удалите, если он не нужен) — тогда при следующей синхронизации появится лист «${CHECK_TAB}» с ошибками и предупреждениями`,
+      'rejected',
+    );
+  }
+  const own = same?.properties;
   const target = own
     ? { sheetId: own.sheetId ?? 0, rowCount: own.gridProperties?.rowCount ?? 0, columnCount: own.gridProperties?.columnCount ?? 0 }
     : { newSheetId: freeSheetId(sheets.map((p) => p.sheetId ?? 0)) };

@@ -210,4 +210,31 @@ describe('write-back of «Проверка данных»', () => {
     const fixed = await back(summary);
     expect(fixed.written).toEqual(['ДОУ-1']);
   });
+
+  it('never overwrites a school\'s own tab of that name, in any case: it says so, and writes its own tab once that one is renamed', async () => {
+    // СОШ-4 keeps its own «проверка данных» (lower case: the same title for Google) with its notes.
+    const id = '1WbSchoolFourAbCdEfGhIjK';
+    const notes: Cell[][] = [['Наши заметки'], ['позвонить в ЦРО 12.03']];
+    fake.setSpreadsheet(id, { tabs: [...orgTabs(true), { title: 'проверка данных', rows: notes }] });
+    const registry = fake.spreadsheet(REGISTRY_ID)!.tabs[0]!.rows;
+    fake.setTabRows(REGISTRY_ID, 'Организации', [...registry, ['СОШ-4', 'МОУ СОШ № 4', 'Школа', id, 'Да']]);
+    const summary = await sync();
+    fake.clearRequests();
+    const r = await back(summary);
+    expect(r.failed).toEqual([
+      {
+        org: 'СОШ-4',
+        message:
+          'в таблице уже есть лист «проверка данных», который ведёт не мониторинг: он не перезаписывается; переименуйте его (или удалите, если он не нужен) — тогда при следующей синхронизации появится лист «Проверка данных» с ошибками и предупреждениями',
+      },
+    ]);
+    expect(writes().filter((q) => q.spreadsheetId === id)).toEqual([]);
+    expect(fake.spreadsheet(id)!.tabs.find((t) => t.title === 'проверка данных')!.rows).toEqual(notes);
+    // Renamed by the school: our tab is made beside it, and its notes stay.
+    fake.renameTab(id, 'проверка данных', 'Наши заметки');
+    const again = await back(summary);
+    expect(again.written).toEqual(['СОШ-4']);
+    expect(checkTab(id)!.rows[1]).toEqual(HEADERS);
+    expect(fake.spreadsheet(id)!.tabs.find((t) => t.title === 'Наши заметки')!.rows).toEqual(notes);
+  });
 });
