@@ -91,7 +91,8 @@ beforeAll(async () => {
           ['Список педагогов МДОУ № 21'],
           [],
           ['ФИО', 'Должность', 'Квалификационная категория', 'Стаж'],
-          ['Ершова Ольга Петровна', 'воспитатель', 'первая', 12],
+          // Column E: the school's own notes, with no header (a template header went over it).
+          ['Ершова Ольга Петровна', 'воспитатель', 'первая', 12, 'в декрете с марта'],
         ],
       },
       { title: 'Заметки', rows: [['свои записи школы']] },
@@ -279,13 +280,16 @@ describe('a spreadsheet the school made', () => {
     expect(ofKind('batchUpdate')).toHaveLength(1);
     const tId = sheetIdOf(SCHOOL_MADE, 'педагоги');
     const onTeachers = requests.filter((q) => sheetIdIn(q) === tId);
-    // The header row is row 3 (index 2): missing columns go after «Стаж» (D), each once, in declared order.
+    // The header row is row 3 (index 2): missing columns go after «Стаж» (D) and the school's notes
+    // without a header (E), each once, in declared order; the notes are named as left alone.
     const writes = onTeachers.filter((q) => q.updateCells).map((q) => q.updateCells);
     const present = new Set(['fio', 'position', 'category', 'experience']);
     const missing = teachers.columns.filter((c) => !present.has(c.key));
     expect(writes.map((w) => [w.start.rowIndex, w.start.columnIndex, w.rows[0].values[0].userEnteredValue.stringValue])).toEqual(
-      missing.map((c, k) => [2, 4 + k, c.header]),
+      missing.map((c, k) => [2, 5 + k, c.header]),
     );
+    expect(r.changes).toContain('на листе «педагоги» в столбце E есть значения без заголовка: не тронуты, новые столбцы — правее');
+    expect(r.changes).toContain(`столбец «${missing[0]!.header}» на листе «педагоги» (F3)`);
     // «Квалификационная категория» is the school's alias of «Категория»: kept, and given the list of categories under row 3.
     const cat = onTeachers.find((q) => q.setDataValidation?.range.startColumnIndex === 2)!.setDataValidation;
     expect(cat.range.startRowIndex).toBe(3);

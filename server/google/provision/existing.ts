@@ -1,11 +1,11 @@
 /** Provisioning (server/google/provision/): reading what a spreadsheet already has (two reads). */
-import { HEADER_SEARCH_ROWS, REGISTRY_TAB, TABS, isBlank, layoutGrid, matchKey, rawText, toGrid } from '../../contract/index.ts';
+import { REGISTRY_TAB, TABS, isBlank, layoutGrid, matchKey, rawText, toGrid } from '../../contract/index.ts';
 import { quoteSheetTitle } from '../sheetId.ts';
 import type { SheetsWriter } from '../write.ts';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import { type ExistingSpreadsheet, type ExistingTab, ProvisionError } from './requests.ts';
 
-/** The spreadsheet as provisioning sees it: two reads (tabs, then the top rows of the declared tabs). */
+/** The spreadsheet as provisioning sees it: two reads (tabs, then the cells of the declared tabs). */
 export async function readExisting(writer: SheetsWriter, id: string, what: string, hints: { notFound: string; forbidden: string }): Promise<ExistingSpreadsheet> {
   const meta = await writer.call<sheets_v4.Schema$Spreadsheet>(
     what,
@@ -39,7 +39,9 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
     (c) =>
       c.sheets.spreadsheets.get({
         spreadsheetId: id,
-        ranges: declared.map((t) => `${quoteSheetTitle(t.title)}!1:${HEADER_SEARCH_ROWS + 1}`),
+        // Whole tabs: a column is new only where nothing is, header or rows below (a column of
+        // the school's notes without a header got a template header over it).
+        ranges: declared.map((t) => quoteSheetTitle(t.title)),
         includeGridData: true,
         fields: 'sheets(properties(sheetId,title),data(startRow,rowData(values(formattedValue,dataValidation))))',
       }),

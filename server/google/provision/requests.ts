@@ -195,7 +195,7 @@ export interface ExistingTab {
   frozenRowCount: number;
   /** Row spans covered by protected ranges: 0-based, `end` exclusive (Infinity = unbounded). */
   protectedRows: { start: number; end: number }[];
-  /** The first rows (up to HEADER_SEARCH_ROWS + 1) as displayed; '' for an empty cell. */
+  /** The rows as displayed (all of them: the header is looked for in the first HEADER_SEARCH_ROWS); '' for an empty cell. */
   rows: string[][];
   /** Same shape: whether a cell has a data validation. */
   validated: boolean[][];
@@ -272,7 +272,23 @@ function planTab(tab: TabDecl, ex: ExistingTab, plan: Plan): void {
     if (key !== undefined && !positions.has(key)) positions.set(key, i);
   });
 
+  // New columns go after the last column with anything in it — a header, or a value in any row
+  // (the school's own column without a header stays as it is).
+  const lastHeader = lastUsed;
+  for (const row of ex.rows) {
+    for (let i = row.length - 1; i > lastUsed; i--) {
+      if ((row[i] ?? '').trim() !== '') {
+        lastUsed = i;
+        break;
+      }
+    }
+  }
   const missing = tab.columns.filter((c) => !positions.has(c.key));
+  if (missing.length && lastUsed > lastHeader) {
+    plan.changes.push(
+      `на листе «${ex.title}» в ${lastUsed === lastHeader + 1 ? `столбце ${columnLetter(lastUsed + 1)}` : `столбцах ${columnLetter(lastHeader + 2)}–${columnLetter(lastUsed + 1)}`} есть значения без заголовка: не тронуты, новые столбцы — правее`,
+    );
+  }
   const needed = lastUsed + 1 + missing.length;
   if (missing.length && needed > ex.columnCount) {
     plan.requests.push({ appendDimension: { sheetId: ex.sheetId, dimension: 'COLUMNS', length: needed - ex.columnCount } });
