@@ -272,6 +272,24 @@ describe('a spreadsheet the school made', () => {
     expect(r.dryRun).toBe(true);
   });
 
+  it('says what the sync will refuse in the organization\'s registry row, and finds a code typed with Latin look-alikes', async () => {
+    // It answered «всё на месте» for a row the sync refuses (one spreadsheet for two organizations),
+    // and did not find «COШ-40» (Latin C and O) when asked for СОШ-40.
+    const rows = fake.spreadsheet(REGISTRY_ID)!.tabs[0]!.rows;
+    fake.setTabRows(REGISTRY_ID, 'Организации', [...rows, ['СОШ-31', 'МОУ СОШ № 31', 'Школа', SCHOOL_MADE], ['COШ-40', 'МОУ СОШ № 40', 'Школа', null]]);
+    try {
+      const shared = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'ДОУ-21', dryRun: true });
+      expect(shared.notes).toEqual([
+        'синхронизация не примет эту строку реестра (строка 3, столбец «Таблица»): та же таблица указана в строке 6 (СОШ-31); у каждой организации должна быть своя таблица — организация не синхронизируется, пока таблица не станет своей',
+      ]);
+      const latin = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'СОШ-40', dryRun: true });
+      expect(latin.org).toBe('COШ-40');
+      expect(latin.notes).toEqual(['код «COШ-40» в строке 7 реестра набран с латинскими буквами, похожими на русские; синхронизация читает его как «СОШ-40», но лучше исправить его в реестре']);
+    } finally {
+      fake.setTabRows(REGISTRY_ID, 'Организации', rows);
+    }
+  });
+
   it('keeps its headers (found under a title block, aliases too) and data; adds the missing columns, checks and tabs', async () => {
     const before = fake.spreadsheet(SCHOOL_MADE)!;
     fake.clearRequests();

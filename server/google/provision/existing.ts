@@ -1,5 +1,6 @@
 /** Provisioning (server/google/provision/): reading what a spreadsheet already has (two reads). */
-import { REGISTRY_TAB, TABS, isBlank, layoutGrid, matchKey, rawText, toGrid } from '../../contract/index.ts';
+import { REGISTRY_TAB, TABS, codeKey, isBlank, layoutGrid, matchKey, rawText, toGrid } from '../../contract/index.ts';
+import { parseRegistry } from '../../sync/registry.ts';
 import { quoteSheetTitle } from '../sheetId.ts';
 import type { SheetsWriter } from '../write.ts';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
@@ -68,6 +69,8 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
 
 /** An organization's row of the registry tab. */
 export interface RegistryRow {
+  /** What the sync will find wrong with the row, or how it reads it, in Russian (shown as notes). */
+  notes: string[];
   code: string;
   name: string;
   active: boolean;
@@ -103,7 +106,15 @@ export async function readRegistryRow(writer: SheetsWriter, registryId: string, 
   const sheetDecl = REGISTRY_TAB.columns.find((c) => c.key === 'sheet')!;
   const sheetKeys = new Set([sheetDecl.header, ...sheetDecl.aliases].map(matchKey));
   const sheetColumn = (grid[layout.headerRow - 1] ?? []).findIndex((cell) => typeof cell === 'string' && sheetKeys.has(matchKey(cell)));
-  const rows = layout.rows.filter((r) => !isBlank(r.cells.code ?? null) && matchKey(rawText(r.cells.code ?? null)) === matchKey(code));
+  let rows = layout.rows.filter((r) => !isBlank(r.cells.code ?? null) && matchKey(rawText(r.cells.code ?? null)) === matchKey(code));
+  const notes: string[] = [];
+  if (rows.length === 0) {
+    // A code typed with Latin look-alike letters («COШ-2»): the same organization, as the sync reads it.
+    rows = layout.rows.filter((r) => !isBlank(r.cells.code ?? null) && codeKey(rawText(r.cells.code ?? null)) === codeKey(code));
+    for (const r of rows) {
+      notes.push(`код «${rawText(r.cells.code ?? null).trim()}» в строке ${r.row} реестра набран с латинскими буквами, похожими на русские; синхронизация читает его как «${code.trim()}», но лучше исправить его в реестре`);
+    }
+  }
   if (rows.length === 0) {
     const codes = layout.rows.map((r) => rawText(r.cells.code ?? null).trim()).filter((c) => c !== '');
     const listed = codes.length > 0 ? `коды в реестре: ${codes.slice(0, 20).join(', ')}${codes.length > 20 ? ` и ещё ${codes.length - 20}` : ''}` : 'в реестре нет ни одной организации';
@@ -114,7 +125,17 @@ export async function readRegistryRow(writer: SheetsWriter, registryId: string, 
   }
   const r = rows[0]!;
   const active = r.cells.active;
+  // What the sync will say about this row (the same spreadsheet for two organizations, a bad
+  // value): provisioning did not say it, and answered «всё на месте» for a row the sync refuses.
+  const sheetHeader = sheetColumn >= 0 ? rawText(grid[layout.headerRow - 1]?.[sheetColumn] ?? null).trim() : null;
+  const sheetBlank = isBlank(r.cells.sheet ?? null);
+  for (const issue of parseRegistry({ title: tabTitle, grid }).issues) {
+    // An empty «Таблица» is what provisioning fills.
+    if (sheetBlank && issue.column !== null && issue.column === sheetHeader) continue;
+    if (issue.row === r.row && issue.level === 'error') notes.push(`синхронизация не примет эту строку реестра (строка ${r.row}, столбец «${issue.column ?? ''}»): ${issue.problem}`);
+  }
   return {
+    notes,
     code: rawText(r.cells.code ?? null).trim(),
     name: rawText(r.cells.name ?? null).trim() || code,
     active: !(active === false || (typeof active === 'string' && matchKey(active) === matchKey('Нет'))),

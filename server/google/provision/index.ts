@@ -78,7 +78,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     registryCell: null,
     shared: null,
     dryRun,
-    notes: reg.active ? [] : [`организация ${reg.code} отмечена в реестре как неактивная: её таблица не синхронизируется, пока в столбце «Активна» не будет «Да»`],
+    notes: [...reg.notes, ...(reg.active ? [] : [`организация ${reg.code} отмечена в реестре как неактивная: её таблица не синхронизируется, пока в столбце «Активна» не будет «Да»`])],
   };
   const cell = `${quoteSheetTitle(reg.tabTitle)}!${columnLetter(reg.sheetColumn + 1)}${reg.row}`;
   const who = `организации ${reg.code}`;
