@@ -116,7 +116,9 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
               const stale = orgRows.filter((row) => row.stale === true);
               state.setNote(
                 stale.length === 0
-                  ? `Данные всех ${formatInteger(orgRows.length)} организаций загружены при последней синхронизации.`
+                  ? orgRows.length === 1
+                    ? 'Данные организации загружены при последней синхронизации.'
+                    : `Данные всех ${formatInteger(orgRows.length)} ${plural(orgRows.length, ['организации', 'организаций', 'организаций'])} загружены при последней синхронизации.`
                   : `⚠ У ${formatInteger(stale.length)} из ${formatInteger(orgRows.length)} ${plural(orgRows.length, ['организации', 'организаций', 'организаций'])} данные устарели (загрузка не удалась, задержана или давно не обновлялась): показаны их данные из прошлой загрузки.`,
               );
               state.fillTable((table) => {
@@ -171,7 +173,10 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
               const { rows } = await quality;
               if (!rows.some((row) => row.org !== null)) return loaded.empty(NO_ORGS_MESSAGE);
               const total = rows.find((row) => row.org === null);
-              if (total) loaded.setNote(`Всего ${formatInteger(rowsLoaded(total))} строк прошли проверку и учтены в показателях.`);
+              if (total) {
+                const n = rowsLoaded(total);
+                loaded.setNote(`Всего ${formatInteger(n)} ${plural(n, ['строка прошла', 'строки прошли', 'строк прошли'])} проверку и ${plural(n, ['учтена', 'учтены', 'учтены'])} в показателях.`);
+              }
               await loaded.chart(rowsLoadedSpec(rows, options), 'zagruzheno-strok');
             },
           },

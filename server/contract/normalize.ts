@@ -145,15 +145,28 @@ function initialsForm(name: string): string {
   return [surname, ...rest.map((p) => p[0])].join(' ');
 }
 
+/** The words of a name, in order of the alphabet: «Андрей Петрович Борисов» and «Борисов Андрей Петрович» are alike. */
+function wordSet(name: string): string[] {
+  return normalizePersonName(name).split(/[\s.]+/).filter(Boolean).sort();
+}
+
 export function closest(target: string, candidates: Iterable<string>, limit = 3): string[] {
   const t = normalizePersonName(target);
   const ti = initialsForm(target);
+  const tw = wordSet(target);
   const scored: { c: string; d: number }[] = [];
   for (const c of candidates) {
     const d = editDistance(t, normalizePersonName(c));
     if (d <= Math.max(3, Math.floor(t.length / 3))) scored.push({ c, d });
     // «Иванова А.П.» for «Иванова Анна Петровна»: a sure suggestion, first in the list.
     else if (initialsForm(c) === ti && ti.includes(' ')) scored.push({ c, d: 0 });
+    else if (tw.length >= 2) {
+      const cw = wordSet(c);
+      // The same words in another order (name first): as sure.
+      if (cw.join(' ') === tw.join(' ')) scored.push({ c, d: 0 });
+      // Surname and name without the patronymic («Борисов Андрей»): every word typed is a word of the name.
+      else if (tw.length < cw.length && tw.every((w) => cw.includes(w))) scored.push({ c, d: 1 });
+    }
   }
   scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c, 'ru'));
   return [...new Set(scored.map((s) => s.c))].slice(0, limit);

@@ -27,4 +27,15 @@ describe('person references', () => {
       'нет такого педагога на листе «Педагоги» организации СОШ-1; возможно, имелся в виду: «Иванова Анна Петровна»',
     );
   });
+  it('suggest the name for another word order and for a name without the patronymic (no suggestion was made: an acceptance run)', () => {
+    // Name first: the same three words.
+    const order = school.find('Вера Олеговна Сидорова');
+    expect(!order.ok && order.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1; возможно, имелся в виду: «Сидорова Вера Олеговна»');
+    // Surname and name, «ё» for «е»: every word typed is a word of one name (not of «Иванов Андрей Павлович»).
+    const short = school.find('Сидорова Вёра');
+    expect(!short.ok && short.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1; возможно, имелся в виду: «Сидорова Вера Олеговна»');
+    // One word alone is no name to guess from.
+    const one = school.find('Олеговна');
+    expect(!one.ok && one.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1');
+  });
 });
