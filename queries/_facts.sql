@@ -121,10 +121,10 @@ CREATE OR REPLACE TABLE fact_category_spans AS
     FROM fact_attestations WHERE lapses < next_date
   )
   SELECT p.pid, p.org, p.employed_from, p.employed_until, s.valid_from, s.valid_until, s.rank, s.lapses, s.lapsed_on,
-    coalesce(s.cat <> p.cat, false) AS differs
+    coalesce(s.cat <> p.cat, false) AS differs, s.cat
   FROM spans s JOIN fact_people p ON p.pid = s.pid
   UNION ALL
-  SELECT p.pid, p.org, p.employed_from, p.employed_until, DATE '-infinity', DATE 'infinity', c.rank, NULL, NULL, false
+  SELECT p.pid, p.org, p.employed_from, p.employed_until, DATE '-infinity', DATE 'infinity', c.rank, NULL, NULL, false, p.cat
   FROM fact_people p
   LEFT JOIN fact_categories c ON c.cat = p.cat
   WHERE p.pid NOT IN (SELECT pid FROM fact_attestations);

@@ -14,9 +14,12 @@ FROM (
   UNION ALL
   SELECT t.org, 'Педагоги', t.row_no, 'Категория', t.category, 'warning',
     t.org || ', лист «Педагоги», строка ' || t.row_no || ', столбец «Категория»: значение «' || t.category ||
-      '» — по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки у педагога другая категория; исправьте категорию на листе «Педагоги» или строки аттестации',
+      '» — по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки категория педагога — «' || c.name || '»' ||
+      CASE WHEN m.lapsed_on IS NOT NULL THEN ' (срок прежней категории истёк ' || strftime(m.lapsed_on, '%d.%m.%Y') || ')' ELSE '' END ||
+      '; исправьте категорию на листе «Педагоги» или строки аттестации',
     true
   FROM category_mismatches() m
+  JOIN fact_categories c ON c.cat = m.cat
   -- By the person's key, not the fact's pid: a pid is the teachers' rowid when the facts were
   -- built, and DuckDB may renumber rows when it compacts the table.
   JOIN fact_people p ON p.pid = m.pid
