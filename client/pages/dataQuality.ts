@@ -186,9 +186,11 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
               const { rows } = await quality;
               const total = rows.find((row) => row.org === null);
               if (!total) return problems.empty(NO_ORGS_MESSAGE);
-              if (total.errors + total.warnings + total.rows_quarantined === 0) return problems.empty('Ошибок и предупреждений нет.');
+              if (total.errors + total.warnings + total.rows_quarantined + total.category_mismatches === 0) return problems.empty('Ошибок и предупреждений нет.');
+              // Category mismatches are warnings of the list below as well: named here, not left out of the count.
+              const mismatches = total.category_mismatches > 0 ? `, из них о категории, не совпадающей с «Аттестацией», — ${formatInteger(total.category_mismatches)}` : '';
               problems.setNote(
-                `Строки с ошибками не учитываются в показателях (карантин), пока школа их не исправит. Ошибок: ${formatInteger(total.errors)}, предупреждений: ${formatInteger(total.warnings)}.`,
+                `Строки с ошибками не учитываются в показателях (карантин), пока школа их не исправит. Ошибок: ${formatInteger(total.errors)}, предупреждений: ${formatInteger(total.warnings + total.category_mismatches)}${mismatches}.`,
               );
               await problems.chart(issuesSpec(rows, options), 'oshibki-i-preduprezhdeniya');
             },

@@ -293,6 +293,8 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                 [catalog.columnTitle('data_quality', 'rows_quarantined'), formatInteger(own.rows_quarantined)],
                 [catalog.columnTitle('data_quality', 'errors'), formatInteger(own.errors)],
                 [catalog.columnTitle('data_quality', 'warnings'), formatInteger(own.warnings)],
+                // Listed with the findings below as warnings: counted here too (the page said «Предупреждений 0» above one).
+                ...(own.category_mismatches > 0 ? [[catalog.columnTitle('data_quality', 'category_mismatches'), formatInteger(own.category_mismatches)] as [string, string]] : []),
               ];
               // A held load's reason is the box below: not twice.
               if (own.last_message && own.last_status !== 'held') facts.push([catalog.columnTitle('data_quality', 'last_message'), own.last_message]);

@@ -16,6 +16,7 @@ import { EnvFileError, loadEnvFile } from '../env.ts';
 import { provision, ProvisionError, type ProvisionResult } from '../google/provision/index.ts';
 import { GoogleWriteError, type WriterOptions } from '../google/write.ts';
 import { writerFromConfig } from '../startup.ts';
+import { parseRegistry } from '../sync/registry.ts';
 
 export const USAGE = `Создание и проверка Google Таблицы организации по шаблону мониторинга.
 
@@ -160,6 +161,8 @@ export async function runProvisionCli(
       org: args.org,
       share: args.share,
       dryRun: args.dryRun,
+      // What the sync would refuse in the organization's registry row, said before anything is made.
+      registryFindings: (tab) => parseRegistry(tab).issues,
     });
     report(result, io);
     return 0;

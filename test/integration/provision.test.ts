@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProvisionCli } from '../../server/cli/provision.ts';
-import { CATEGORIES, FORMS, ORDER_ITEMS, REGISTRY_TAB, TABS, type ColumnDecl } from '../../server/contract/index.ts';
+import { CATEGORIES, FORMS, ORDER_ITEMS, REGISTRY_TAB, TABS, type ColumnDecl, type RawTab } from '../../server/contract/index.ts';
 import { provision } from '../../server/google/provision/index.ts';
+import { parseRegistry } from '../../server/sync/registry.ts';
 import { createSheetsWriter } from '../../server/google/write.ts';
 import type { Cell } from '../../server/sources/types.ts';
 import { startFakeSheets, type FakeRequest, type FakeSheets } from '../../fakes/googleSheets.ts';
@@ -278,11 +279,12 @@ describe('a spreadsheet the school made', () => {
     const rows = fake.spreadsheet(REGISTRY_ID)!.tabs[0]!.rows;
     fake.setTabRows(REGISTRY_ID, 'Организации', [...rows, ['СОШ-31', 'МОУ СОШ № 31', 'Школа', SCHOOL_MADE], ['COШ-40', 'МОУ СОШ № 40', 'Школа', null]]);
     try {
-      const shared = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'ДОУ-21', dryRun: true });
+      const registryFindings = (tab: RawTab) => parseRegistry(tab).issues;
+      const shared = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'ДОУ-21', dryRun: true, registryFindings });
       expect(shared.notes).toEqual([
         'синхронизация не примет эту строку реестра (строка 3, столбец «Таблица»): та же таблица указана в строке 6 (СОШ-31); у каждой организации должна быть своя таблица — организация не синхронизируется, пока таблица не станет своей',
       ]);
-      const latin = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'СОШ-40', dryRun: true });
+      const latin = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'СОШ-40', dryRun: true, registryFindings });
       expect(latin.org).toBe('COШ-40');
       expect(latin.notes).toEqual(['код «COШ-40» в строке 7 реестра набран с латинскими буквами, похожими на русские; синхронизация читает его как «СОШ-40», но лучше исправить его в реестре']);
     } finally {

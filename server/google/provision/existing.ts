@@ -1,6 +1,5 @@
 /** Provisioning (server/google/provision/): reading what a spreadsheet already has (two reads). */
-import { REGISTRY_TAB, TABS, codeKey, isBlank, layoutGrid, matchKey, rawText, toGrid } from '../../contract/index.ts';
-import { parseRegistry } from '../../sync/registry.ts';
+import { REGISTRY_TAB, TABS, codeKey, isBlank, layoutGrid, matchKey, rawText, toGrid, type DataIssue, type RawTab } from '../../contract/index.ts';
 import { quoteSheetTitle } from '../sheetId.ts';
 import type { SheetsWriter } from '../write.ts';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
@@ -83,7 +82,12 @@ export interface RegistryRow {
   sheetColumn: number;
 }
 
-export async function readRegistryRow(writer: SheetsWriter, registryId: string, code: string): Promise<RegistryRow> {
+export async function readRegistryRow(
+  writer: SheetsWriter,
+  registryId: string,
+  code: string,
+  findings: (tab: RawTab) => readonly DataIssue[] = () => [],
+): Promise<RegistryRow> {
   const what = `чтение реестра организаций (таблица ${registryId})`;
   const hints = {
     notFound: 'реестр не найден: проверьте SHEETS_REGISTRY_ID',
@@ -129,7 +133,7 @@ export async function readRegistryRow(writer: SheetsWriter, registryId: string, 
   // value): provisioning did not say it, and answered «всё на месте» for a row the sync refuses.
   const sheetHeader = sheetColumn >= 0 ? rawText(grid[layout.headerRow - 1]?.[sheetColumn] ?? null).trim() : null;
   const sheetBlank = isBlank(r.cells.sheet ?? null);
-  for (const issue of parseRegistry({ title: tabTitle, grid }).issues) {
+  for (const issue of findings({ title: tabTitle, grid })) {
     // An empty «Таблица» is what provisioning fills.
     if (sheetBlank && issue.column !== null && issue.column === sheetHeader) continue;
     if (issue.row === r.row && issue.level === 'error') notes.push(`синхронизация не примет эту строку реестра (строка ${r.row}, столбец «${issue.column ?? ''}»): ${issue.problem}`);

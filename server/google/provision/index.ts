@@ -18,6 +18,7 @@
  *
  * The request builders are pure (declaration + what exists → requests); `provision` runs them.
  */
+import type { DataIssue, RawTab } from '../../contract/index.ts';
 import { columnLetter } from '../../template/xlsx.ts';
 import { extractSpreadsheetId, quoteSheetTitle } from '../sheetId.ts';
 import { type SheetsWriter, spreadsheetUrl } from '../write.ts';
@@ -35,6 +36,11 @@ export interface ProvisionOptions {
   share?: string | null | undefined;
   /** Read what exists, send no change. */
   dryRun?: boolean | undefined;
+  /**
+   * The sync's findings on the registry tab (server/sync/registry.ts `parseRegistry`, given by
+   * the caller: the sync is a layer above): the organization's row's errors are shown as notes.
+   */
+  registryFindings?: ((tab: RawTab) => readonly DataIssue[]) | undefined;
 }
 
 export interface ProvisionResult {
@@ -62,7 +68,7 @@ export interface ProvisionResult {
 export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   const { writer } = o;
   const registryId = extractSpreadsheetId(o.registryId) ?? o.registryId.trim();
-  const reg = await readRegistryRow(writer, registryId, o.org);
+  const reg = await readRegistryRow(writer, registryId, o.org, o.registryFindings);
   const email = await writer.serviceEmail();
   const dryRun = o.dryRun === true;
   const result: ProvisionResult = {
