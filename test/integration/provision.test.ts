@@ -194,7 +194,7 @@ describe('a new spreadsheet from the declaration', () => {
   it('a second run reads and sends no batchUpdate at all', async () => {
     fake.clearRequests();
     const r = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'СОШ-2' });
-    expect(kinds()).toEqual(['get', 'values.get', 'get', 'get']);
+    expect(kinds()).toEqual(['get', 'values.get', 'get', 'get', 'batchGet']);
     expect(r).toMatchObject({ created: false, spreadsheetId: id, requests: [], changes: [], problems: [] });
   });
 
@@ -212,7 +212,7 @@ describe('a new spreadsheet from the declaration', () => {
 
     fake.clearRequests();
     const r = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'СОШ-2' });
-    expect(kinds()).toEqual(['get', 'values.get', 'get', 'get', 'batchUpdate']);
+    expect(kinds()).toEqual(['get', 'values.get', 'get', 'get', 'batchGet', 'batchUpdate']);
     const requests = batchRequests();
 
     const added = requests.filter((q) => q.addSheet);
@@ -268,7 +268,7 @@ describe('a spreadsheet the school made', () => {
   it('--dry-run reads and sends nothing', async () => {
     fake.clearRequests();
     const r = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'ДОУ-21', dryRun: true, share: 'dou21@example.org' });
-    expect(kinds().every((k) => k === 'get' || k === 'values.get')).toBe(true);
+    expect(kinds().every((k) => k === 'get' || k === 'values.get' || k === 'batchGet')).toBe(true);
     expect(r.requests.length).toBeGreaterThan(0);
     expect(r.dryRun).toBe(true);
   });
@@ -403,7 +403,7 @@ describe('npm run provision', () => {
     fake.clearRequests();
     const dry = await cli(['--org', 'ДОУ-21', '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(kinds().every((k) => k === 'get' || k === 'values.get')).toBe(true);
+    expect(kinds().every((k) => k === 'get' || k === 'values.get' || k === 'batchGet')).toBe(true);
     expect(dry.out).toContain('Проверка без изменений (--dry-run)');
     expect(dry.out).toContain('"addSheet"');
     expect(dry.out).toContain('Будет добавлено при запуске без --dry-run:\n  — лист «Мероприятия»');

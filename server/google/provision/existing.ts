@@ -1,11 +1,11 @@
 /** Provisioning (server/google/provision/): reading what a spreadsheet already has (two reads). */
-import { REGISTRY_TAB, TABS, codeKey, isBlank, layoutGrid, matchKey, rawText, toGrid, type DataIssue, type RawTab } from '../../contract/index.ts';
+import { HEADER_SEARCH_ROWS, REGISTRY_TAB, TABS, codeKey, isBlank, layoutGrid, matchKey, rawText, toGrid, type DataIssue, type RawTab } from '../../contract/index.ts';
 import { quoteSheetTitle } from '../sheetId.ts';
 import type { SheetsWriter } from '../write.ts';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import { type ExistingSpreadsheet, type ExistingTab, ProvisionError } from './requests.ts';
 
-/** The spreadsheet as provisioning sees it: two reads (tabs, then the cells of the declared tabs). */
+/** The spreadsheet as provisioning sees it: three reads (tabs; the top rows of the declared tabs with their checks; their values). */
 export async function readExisting(writer: SheetsWriter, id: string, what: string, hints: { notFound: string; forbidden: string }): Promise<ExistingSpreadsheet> {
   const meta = await writer.call<sheets_v4.Schema$Spreadsheet>(
     what,
@@ -39,9 +39,7 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
     (c) =>
       c.sheets.spreadsheets.get({
         spreadsheetId: id,
-        // Whole tabs: a column is new only where nothing is, header or rows below (a column of
-        // the school's notes without a header got a template header over it).
-        ranges: declared.map((t) => quoteSheetTitle(t.title)),
+        ranges: declared.map((t) => `${quoteSheetTitle(t.title)}!1:${HEADER_SEARCH_ROWS + 1}`),
         includeGridData: true,
         fields: 'sheets(properties(sheetId,title),data(startRow,rowData(values(formattedValue,dataValidation))))',
       }),
@@ -58,6 +56,24 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
         t.validated[start + i] = cells.map((v) => v.dataValidation !== undefined && v.dataValidation !== null);
       });
     }
+  }
+  // Every row's values (Google leaves out the empty ones at the end): a column is new only where
+  // nothing is, header or rows below — a column of the school's notes without a header got a
+  // template header over it. Values only: the grid data of whole tabs weighs ten times more.
+  const values = await writer.call<sheets_v4.Schema$BatchGetValuesResponse>(
+    what,
+    (c) => c.sheets.spreadsheets.values.batchGet({ spreadsheetId: id, ranges: declared.map((t) => quoteSheetTitle(t.title)), valueRenderOption: 'FORMATTED_VALUE' }),
+    { ...hints, budget: 'read' },
+  );
+  (values.valueRanges ?? []).forEach((range, k) => {
+    const t = declared[k];
+    if (!t) return;
+    (range.values ?? []).forEach((row, i) => {
+      if (i < t.rows.length) return;
+      t.rows[i] = (row as unknown[]).map((v) => (v === null || v === undefined ? '' : String(v)));
+    });
+  });
+  for (const t of declared) {
     for (let i = 0; i < t.rows.length; i++) {
       t.rows[i] ??= [];
       t.validated[i] ??= [];
