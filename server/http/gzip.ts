@@ -30,14 +30,16 @@ export function gzipLargeJson(): RequestHandler {
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       if (!acceptsGzip(req)) return json(body);
+      // Serialized once, as res.json would (the app sets no replacer or spacing).
       const text = JSON.stringify(body);
-      if (text === undefined || Buffer.byteLength(text) < GZIP_JSON_MIN_BYTES) return json(body);
+      if (text === undefined) return json(body);
+      if (!res.get('Content-Type')) res.type('application/json');
+      if (Buffer.byteLength(text) < GZIP_JSON_MIN_BYTES) return res.send(text);
       gzip(text, { level: 1 }, (error, bytes) => {
         if (error) return next(error);
         if (res.headersSent) return;
         res.vary('Accept-Encoding');
         res.set('Content-Encoding', 'gzip');
-        if (!res.get('Content-Type')) res.type('application/json');
         res.send(bytes);
       });
       return res;

@@ -59,6 +59,7 @@ describe('large JSON answers', () => {
   it('leave small answers and clients that refuse gzip as they were', async () => {
     const small = await get('/small', { 'Accept-Encoding': 'gzip' });
     expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(small.body.toString('utf8')).toBe('{"ok":true}');
     const refused = await get('/big', { 'Accept-Encoding': 'gzip;q=0, identity' });
     expect(refused.headers['content-encoding']).toBeUndefined();
