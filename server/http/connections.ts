@@ -13,6 +13,7 @@ export const HEADERS_TIMEOUT_MS = 20_000;
 export const REQUEST_TIMEOUT_MS = 60_000;
 export const MAX_CONNECTIONS = 800;
 export const PER_ADDRESS_CONNECTIONS = 256;
+export const KEEP_ALIVE_MS = 65_000;
 
 /** How often Node looks for requests past their timeouts (its default, 30 s, let a slow client hold on that long past them). */
 const CHECK_EVERY_MS = 2_000;
@@ -33,6 +34,10 @@ export function limitedServer(app: RequestListener, limits: ConnectionLimits = {
     app,
   );
   server.maxConnections = limits.max ?? MAX_CONNECTIONS;
+  // An idle kept-alive connection is closed after KEEP_ALIVE_MS, longer than a proxy keeps its own
+  // (nginx: 60 s): Node's 5 s had it close a connection as the client (a proxy, or fetch under
+  // load) sent the next request on it — «other side closed».
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   const perAddress = limits.perAddress === undefined ? PER_ADDRESS_CONNECTIONS : limits.perAddress;
   if (perAddress === null) return server;
   const open = new Map<string, number>();

@@ -1,4 +1,5 @@
 /** The real app on 127.0.0.1 port 0, with a real DuckDB in a temporary folder. */
+import { limitedServer } from '../../server/http/connections.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,9 +63,9 @@ export async function startServer(deps: Omit<AppDeps, 'auth'> & { auth?: AppDeps
   }
   // TEST_SERVER_LOG=1: the server's own log (its 500s with their stack) on the test's stderr.
   const app = createApp({ ...deps, auth, ...(process.env.TEST_SERVER_LOG ? { log: (m: string) => console.error(m) } : {}) });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  // The server's own HTTP server, with its limits (no limit per address: every test client is 127.0.0.1).
+  const server: Server = limitedServer(app, { perAddress: null });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const authHeaders: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };
