@@ -46,6 +46,9 @@ class LongestFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     testTimeout: 30_000,
+    // A page's answer under load (two browser files and the server on two cores) can take more than
+    // expect.poll's default second: a delivery deleted in the browser was still listed after 1 s.
+    expect: { poll: { timeout: 10_000 } },
     // The JSON report feeds .ci/run's closing line "N passed, N failed".
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     hookTimeout: 60_000,
