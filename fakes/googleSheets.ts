@@ -967,7 +967,7 @@ function createSpreadsheet(body: unknown, ids: IdSource, modifiedTime: string): 
   for (const s of sheets) {
     const sp = isRecord(s) && isRecord(s['properties']) ? s['properties'] : {};
     const title = typeof sp['title'] === 'string' ? sp['title'] : `Лист${sheet.tabs.length + 1}`;
-    if (sheet.tabs.some((t) => t.title === title)) throw new HttpError(400, `Invalid requests: A sheet with the name "${title}" already exists. Please enter another name.`);
+    if (sheet.tabs.some((t) => sameTitle(t.title, title))) throw new HttpError(400, `Invalid requests: A sheet with the name "${title}" already exists. Please enter another name.`);
     const sheetId = num(sp['sheetId']) ?? ids.nextSheetId();
     if (sheet.tabs.some((t) => t.sheetId === sheetId)) throw new HttpError(400, `Invalid value: duplicate sheet ID ${sheetId}`);
     const tab = newTab(title, sheetId);
@@ -995,6 +995,11 @@ function createSpreadsheet(body: unknown, ids: IdSource, modifiedTime: string): 
   return sheet;
 }
 
+/** Tab titles as Google compares them: regardless of case («Лист» and «лист» are one title). */
+function sameTitle(a: string, b: string): boolean {
+  return a.toLocaleLowerCase('ru') === b.toLocaleLowerCase('ru');
+}
+
 /** Applies a batchUpdate to a copy: all requests or none (Google's batchUpdate is atomic). */
 function applyBatchUpdate(original: StoredSpreadsheet, body: unknown, ids: IdSource): { next: StoredSpreadsheet; replies: unknown[] } {
   const sheet = structuredClone(original);
@@ -1012,7 +1017,7 @@ function applyBatchUpdate(original: StoredSpreadsheet, body: unknown, ids: IdSou
       case 'addSheet': {
         const sp = isRecord(q['properties']) ? q['properties'] : {};
         const title = typeof sp['title'] === 'string' ? sp['title'] : `Лист${sheet.tabs.length + 1}`;
-        if (sheet.tabs.some((t) => t.title === title)) {
+        if (sheet.tabs.some((t) => sameTitle(t.title, title))) {
           throw new HttpError(400, `Invalid ${where}: A sheet with the name "${title}" already exists. Please enter another name.`);
         }
         const sheetId = num(sp['sheetId']) ?? ids.nextSheetId();
@@ -1042,7 +1047,13 @@ function applyBatchUpdate(original: StoredSpreadsheet, body: unknown, ids: IdSou
         const tab = sheet.tabs.find((t) => t.sheetId === sheetId);
         if (!tab) throw new HttpError(400, `Invalid ${where}: No grid with id: ${sheetId}`);
         const has = fieldSet(q['fields']);
-        if (has('title') && typeof sp['title'] === 'string') tab.title = sp['title'];
+        if (has('title') && typeof sp['title'] === 'string') {
+          const title = sp['title'];
+          if (sheet.tabs.some((t) => t !== tab && sameTitle(t.title, title))) {
+            throw new HttpError(400, `Invalid ${where}: A sheet with the name "${title}" already exists. Please enter another name.`);
+          }
+          tab.title = title;
+        }
         if (has('hidden')) tab.hidden = sp['hidden'] === true;
         applyGridProperties(tab, sp['gridProperties'], has);
         replies.push({});

@@ -230,6 +230,14 @@ describe('write-back of «Проверка данных»', () => {
     ]);
     expect(writes().filter((q) => q.spreadsheetId === id)).toEqual([]);
     expect(fake.spreadsheet(id)!.tabs.find((t) => t.title === 'проверка данных')!.rows).toEqual(notes);
+    // As Google, the fake takes titles regardless of case: our addSheet beside it would be refused.
+    const add = await fetch(`${fake.url}v4/spreadsheets/${id}:batchUpdate?key=${KEY}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ requests: [{ addSheet: { properties: { title: TAB } } }] }),
+    });
+    expect(add.status).toBe(400);
+    expect(((await add.json()) as { error: { message: string } }).error.message).toContain(`A sheet with the name "${TAB}" already exists`);
     // Renamed by the school: our tab is made beside it, and its notes stay.
     fake.renameTab(id, 'проверка данных', 'Наши заметки');
     const again = await back(summary);
