@@ -20,7 +20,7 @@
  * as serial numbers). Answers follow Google's habits: trailing empty cells and rows omitted,
  * `values` omitted for an empty range, `range` echoed in A1 with the sheet's grid extent,
  * errors as `{"error":{"code","message","status"}}`. batchUpdate is atomic (all requests or
- * none) and refuses, like Google, a duplicate tab title or sheetId and cells beyond the grid.
+ * none) and refuses, like Google, a duplicate tab title (regardless of case) or sheetId and cells beyond the grid.
  * Besides values the fake keeps per tab: grid size, frozen rows, protected ranges, data
  * validations, notes and column widths; `spreadsheets.get` returns them (gridProperties,
  * protectedRanges, and `dataValidation`/`note` of cells with includeGridData). Every write
