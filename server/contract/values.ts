@@ -36,6 +36,8 @@ export function rawText(cell: Cell | undefined): string {
  */
 export function displayCell(cell: Cell | undefined, type?: ColumnType): string {
   if (typeof cell === 'number' && type?.kind === 'date' && isDateSerial(cell)) return ruDate(isoFromSerial(cell));
+  // «3.10» that the spreadsheet turned into 3 October: shown as the school sees it (not 45933).
+  if (typeof cell === 'number' && type?.kind === 'item' && itemAsDate(cell) !== null) return ruDate(isoFromSerial(cell));
   return rawText(cell);
 }
 
@@ -248,7 +250,22 @@ export function parseCategory(cell: Cell): Parsed<string> {
 
 export const ITEM_EXPECTED = 'ожидается номер пункта распоряжения от 3.1 до 3.13';
 
+/**
+ * The item a date stands for, when a spreadsheet in the Russian locale turned a typed item number
+ * into a date: «3.10» is 3 October (day 3, month 10), «3.1» 3 January; null for any other number.
+ */
+function itemAsDate(cell: number): string | null {
+  if (!Number.isInteger(cell) || !isDateSerial(cell)) return null;
+  const [, m, d] = isoFromSerial(cell).split('-').map(Number);
+  return d === 3 && m! >= 1 && m! <= 12 ? `3.${m}` : null;
+}
+
 export function parseItem(cell: Cell): Parsed<string> {
+  if (typeof cell === 'number') {
+    const item = itemAsDate(cell);
+    // Not read as the item (a guess): named, with how to keep it from happening again.
+    if (item !== null) return bad(`таблица превратила номер пункта в дату — видимо, это пункт ${item}; задайте столбцу «Пункт» формат «Текст» (Формат → Число → Текст) и введите номер пункта заново`);
+  }
   const s = tidy(String(cell)).replace(/^(п\.|пункт)\s*/i, '').replace(/\.$/, '');
   const mt = s.match(/^3\.(\d{1,2})$/);
   const n = mt ? Number(mt[1]) : NaN;

@@ -143,6 +143,17 @@ describe('items and formula errors', () => {
     expect(problem(parseItem('3.14'))).toMatch(/от 3.1 до 3.13/);
     expect(problem(parseItem('4'))).toMatch(/от 3.1 до 3.13/);
   });
+  it('names an item the spreadsheet turned into a date (3.10 typed in the Russian locale is 3 October), shown as a date, not a serial', () => {
+    const october3 = serialFromIso('2025-10-03'); // 45933: «3.10» as Excel or Sheets stored it
+    expect(october3).toBe(45933);
+    expect(problem(parseItem(october3))).toBe(
+      'таблица превратила номер пункта в дату — видимо, это пункт 3.10; задайте столбцу «Пункт» формат «Текст» (Формат → Число → Текст) и введите номер пункта заново',
+    );
+    expect(displayCell(october3, { kind: 'item' })).toBe('03.10.2025');
+    // Any other date is no item: the usual answer, the value as typed.
+    expect(problem(parseItem(serialFromIso('2025-10-04')))).toMatch(/от 3.1 до 3.13/);
+    expect(displayCell(serialFromIso('2025-10-04'), { kind: 'item' })).toBe('45934');
+  });
   it('treats #REF!, #N/A as errors, not text', () => {
     expect(formulaError('#REF!')).not.toBeNull();
     expect(formulaError('#N/A')).not.toBeNull();
