@@ -144,4 +144,3 @@ export function formatMonth(isoDate: string): string {
 export function plural(count: number, forms: readonly [one: string, few: string, many: string]): string {
   return ruPlural(count, forms[0], forms[1], forms[2]);
 }
-

@@ -228,7 +228,7 @@ export function trustProxyProblem(value: string): string | null {
     if (ok && prefix !== undefined) {
       if (/^\d+$/.test(prefix)) ok = Number(prefix) >= widest && Number(prefix) <= bits;
       // A netmask (255.255.255.0) for IPv4: as wide as its number of leading ones.
-      else ok = family === 4 && isIP(prefix) === 4 && maskBits(prefix) !== null && maskBits(prefix)! >= widest;
+      else ok = family === 4 && isIP(prefix) === 4 && (maskBits(prefix) ?? -1) >= widest;
     }
     if (!ok) {
       return `«${item}» — не адрес прокси: ожидается адрес (127.0.0.1, 10.0.0.5), сеть не шире /${widest} (10.0.0.0/24) или loopback; сеть шире доверяла бы X-Forwarded-For почти от кого угодно`;

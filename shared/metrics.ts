@@ -86,6 +86,11 @@ export function columnLabel(column: MetricColumn, value: string): string {
   return column.labels?.[value] ?? value;
 }
 
+/** How the last read of an organization ended, in words (a code not in the list as it is). */
+export function syncStatusText(status: string): string {
+  return (SYNC_STATUS_LABELS as Readonly<Record<string, string>>)[status] ?? status;
+}
+
 export const METRICS = [
   {
     name: 'engagement',

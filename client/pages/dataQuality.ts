@@ -10,13 +10,13 @@ import { issuesSpec, rowsLoaded, rowsLoadedSpec } from '../charts/dataQuality.ts
 import { h, staleMark } from '../dom.ts';
 import { holdBox } from '../holds.ts';
 import { EMPTY, formatDateTime, formatInteger, plural } from '../format.ts';
-import { SYNC_STATUS_LABELS } from '../../shared/metrics.ts';
+import { syncStatusText } from '../../shared/metrics.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { orgCell, renderTable, type TableRow } from '../table.ts';
 import { Loader, NO_ORGS_MESSAGE, orgPageHref, totalRowLabel, type Page, type PageContext } from './page.ts';
 
 function statusText(status: SyncStatus | null): string {
-  return status ? (SYNC_STATUS_LABELS[status] ?? status) : 'не загружались';
+  return status ? syncStatusText(status) : 'не загружались';
 }
 
 /** `/api/quality` takes one organization; several are filtered here. */

@@ -23,9 +23,12 @@ t AS (
     (SELECT finished_at FROM sync_runs WHERE id = r.run) AS run_at,
     (SELECT finished_at FROM sync_runs WHERE id = r.history_from) AS from_at
   FROM r
+),
+shown AS (
+  SELECT run, last_run, history_from,
+    list_transform([first_at, run_at, from_at], lambda x:
+      strftime(date_trunc('second', x) + CASE WHEN x > date_trunc('second', x) THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END, '%Y-%m-%d %H:%M:%S')) AS ends
+  FROM t
 )
-SELECT run, last_run, history_from,
-  strftime(date_trunc('second', first_at) + CASE WHEN first_at > date_trunc('second', first_at) THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END, '%Y-%m-%d %H:%M:%S') AS first_finished,
-  strftime(date_trunc('second', run_at) + CASE WHEN run_at > date_trunc('second', run_at) THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END, '%Y-%m-%d %H:%M:%S') AS run_finished,
-  strftime(date_trunc('second', from_at) + CASE WHEN from_at > date_trunc('second', from_at) THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END, '%Y-%m-%d %H:%M:%S') AS from_finished
-FROM t;
+SELECT run, last_run, history_from, ends[1] AS first_finished, ends[2] AS run_finished, ends[3] AS from_finished
+FROM shown;

@@ -12,7 +12,7 @@ const excel = async () => (await import('exceljs')).default;
 import { ruDate, serialFromIso } from '../contract/index.ts';
 import type { Row } from '../db/db.ts';
 import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
-import { SYNC_STATUS_LABELS, columnLabel } from '../../shared/metrics.ts';
+import { columnLabel, syncStatusText } from '../../shared/metrics.ts';
 import { neutralizeFormula } from './csv.ts';
 import { comparedColumns, type ComparedRow, type Period } from '../../shared/compare.ts';
 
@@ -141,7 +141,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
       neutralizeFormula(String(f.org)),
       neutralizeFormula(String(f.org_name ?? '')),
       f.last_success ? String(f.last_success) : 'не загружалась',
-      f.last_status ? (SYNC_STATUS_LABELS[String(f.last_status) as keyof typeof SYNC_STATUS_LABELS] ?? String(f.last_status)) : '—',
+      f.last_status ? syncStatusText(String(f.last_status)) : '—',
       f.stale ? 'да' : 'нет',
     ]);
   }

@@ -14,6 +14,9 @@ export interface SmtpParts {
   options: Record<string, unknown>;
 }
 
+/** Names that would reach an object's prototype: a query naming one is no address. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** The parts of an SMTP URL, or null when it is none (or its user name or password would be misread). */
 export function smtpUrlParts(text: string): SmtpParts | null {
   let u: URL;
@@ -37,14 +40,10 @@ export function smtpUrlParts(text: string): SmtpParts | null {
   for (const [key, raw] of u.searchParams) {
     const value = raw === 'true' ? true : raw === 'false' ? false : /^\d+$/.test(raw) ? Number(raw) : raw;
     const path = key.split('.');
+    if (path.some((p) => UNSAFE_KEYS.has(p))) return null;
     let at = options;
-    for (const p of path.slice(0, -1)) {
-      if (p === '__proto__' || p === 'constructor' || p === 'prototype') return null;
-      at = (at[p] ??= {}) as Record<string, unknown>;
-    }
-    const last = path.at(-1)!;
-    if (last === '__proto__' || last === 'constructor' || last === 'prototype') return null;
-    at[last] = value;
+    for (const p of path.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>;
+    at[path.at(-1)!] = value;
   }
   return {
     host: u.hostname,

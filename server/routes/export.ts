@@ -10,6 +10,7 @@ import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
+import { exportAuditDetail, exportFileName } from '../export/names.ts';
 import { principalKey } from '../metrics/limits.ts';
 import { METRICS, metricDef, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
 import { listParam } from '../metrics/params.ts';
@@ -67,12 +68,12 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     const base = await parseComparisonAsOf(deps.db, query, parsed);
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
-    const fileName = `nastavnichestvo_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.xlsx`;
+    const fileName = exportFileName('nastavnichestvo', params, 'xlsx');
     // Headers of the file only with the file (an error after this point is JSON, not a download).
     const asFile = () => res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').attachment(fileName);
     // HEAD: what the export would be, checked as GET is — not made, not recorded as a report.
     if (req.method === 'HEAD') return void asFile().status(200).end();
-    await audit(req, res, 'export_xlsx', defs.map((d) => d.name).join(','), `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
+    await audit(req, res, 'export_xlsx', defs.map((d) => d.name).join(','), exportAuditDetail(params));
     // One deadline for the whole workbook (every sheet), not one per sheet (limits.ts).
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     const body = await exportWorkbook(deps, { defs, params, base, work });

@@ -9,6 +9,7 @@ import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { acceptsGzip, gzipEtag } from '../http/gzip.ts';
 import { toCsv } from '../export/csv.ts';
+import { exportAuditDetail, exportFileName } from '../export/names.ts';
 import { principalKey } from '../metrics/limits.ts';
 import { METRICS, allColumns, metricDef, metricInfo } from '../metrics/metrics.ts';
 import { COMPARABLE_METRICS, comparedColumns } from '../../shared/compare.ts';
@@ -72,14 +73,14 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     if (header !== undefined && header !== 'titles' && header !== 'names') throw badRequest('неверный параметр header: допустимы titles (по умолчанию) и names');
     const result = await deps.cache.rows(m.name, params, work);
     const columns = [...(params.grain === 'month' ? [{ name: 'month', title: 'Месяц (конец)', unit: 'текст' as const }] : []), ...allColumns(m)];
-    await audit(req, res, 'export_csv', m.name, `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
+    await audit(req, res, 'export_csv', m.name, exportAuditDetail(params));
     const csv = toCsv(columns, result.rows, {
       decimal: decimal === 'point' ? 'point' : 'comma',
       header: header === 'names' ? 'names' : 'titles',
     });
     res
       .type('text/csv; charset=utf-8')
-      .attachment(`${m.name}_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.csv`)
+      .attachment(exportFileName(m.name, params, 'csv'))
       .send(csv);
   });
 

@@ -10,6 +10,7 @@ import { Router } from 'express';
 import { REPORT_PATH, SUMMARY_PATH } from '../../shared/routes.ts';
 import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
 import { HttpError } from '../http/errors.ts';
+import { exportAuditDetail, exportFileName } from '../export/names.ts';
 import { parseParamsAsOf } from '../metrics/asof.ts';
 import type { MetricParams } from '../metrics/metrics.ts';
 import type { Principal } from '../auth/store.ts';
@@ -134,14 +135,14 @@ export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
     const principal = who(res);
     const params = { ...parsed, org: scopeOrgs(principal, parsed.org) };
     if (!existsSync(CHROMIUM_PATH)) throw noChromium();
-    const file = `nastavnichestvo_${summary ? 'svodka' : 'otchet'}_${params.from}_${params.to}${params.as_of ? `_na_${params.as_of.asked.replace(/[^0-9T-]/g, '')}` : ''}.pdf`;
+    const file = exportFileName(`nastavnichestvo_${summary ? 'svodka' : 'otchet'}`, params, 'pdf');
     // HEAD: what the report would be, checked as GET is — no browser started, not recorded as a report.
     if (req.method === 'HEAD') return void res.type('application/pdf').attachment(file).status(200).end();
     if (printingNow()) {
       res.set('Retry-After', '10');
       throw new HttpError(503, 'busy', 'Сервер уже готовит другой PDF-отчёт; повторите запрос через несколько секунд.');
     }
-    await audit(req, res, 'export_pdf', summary ? 'summary' : 'report', `${params.from}…${params.to}${params.org.length ? `; ${params.org.join(', ')}` : ''}${params.as_of ? `; на ${params.as_of.asked}` : ''}`);
+    await audit(req, res, 'export_pdf', summary ? 'summary' : 'report', exportAuditDetail(params));
     const pdf = await printReportPdf({ origin: selfOrigin(req.socket), principal, store: deps.auth.store, params, summary });
     res.type('application/pdf').attachment(file).send(pdf);
   });

@@ -43,11 +43,7 @@ export async function startRun(w: Writer, r: { started: string; source: Pick<Sou
  */
 export async function finishRun(db: Db, w: Writer, summary: SyncSummary, finished: () => Date): Promise<void> {
   const t = summary.totals;
-  // The history takes in what the run's loads changed (db/history.ts), before the facts.
-  await recordHistory(w, HISTORY_TABS, summary.runId);
-  // And the registry, states, findings and quarantine as the run leaves them (`as_of`).
-  await w.transaction(() => recordStateHistory(w, summary.runId));
-  await rebuildFacts(w);
+  await takeIn(w, [summary.runId]);
   await db.endingRun(() =>
     w.transaction(async () => {
       await w.run(
@@ -229,7 +225,17 @@ export async function markInterrupted(w: Writer): Promise<void> {
   // facts take them in, as a run's end does (finishRun). Else the metrics (facts) showed their old
   // rows beside the lists (tables) showing the new ones, and `as_of` the run stood for it without
   // them — until the next sync ended, and with them from then on.
-  for (const id of cut) {
+  await takeIn(w, cut);
+}
+
+/**
+ * What runs leave behind, taken in: per run, the history of what its loads changed
+ * (db/history.ts) and the registry, states, findings and quarantine as it leaves them (`as_of`);
+ * then the facts the metrics read, rebuilt as of the rows now. The end of a run (finishRun) and
+ * of runs cut short (markInterrupted).
+ */
+async function takeIn(w: Writer, runs: readonly number[]): Promise<void> {
+  for (const id of runs) {
     await recordHistory(w, HISTORY_TABS, id);
     await w.transaction(() => recordStateHistory(w, id));
   }

@@ -34,6 +34,7 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
   });
   const declared = tabs.filter((t) => TABS.some((d) => matchKey(d.title) === matchKey(t.title)));
   if (declared.length === 0) return { id, tabs };
+  // The checks (data validation) of the top rows, where the header is looked for.
   const data = await writer.call<sheets_v4.Schema$Spreadsheet>(
     what,
     (c) =>
@@ -41,7 +42,7 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
         spreadsheetId: id,
         ranges: declared.map((t) => `${quoteSheetTitle(t.title)}!1:${HEADER_SEARCH_ROWS + 1}`),
         includeGridData: true,
-        fields: 'sheets(properties(sheetId,title),data(startRow,rowData(values(formattedValue,dataValidation))))',
+        fields: 'sheets(properties(sheetId,title),data(startRow,rowData(values(dataValidation))))',
       }),
     { ...hints, budget: 'read' },
   );
@@ -51,15 +52,13 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
     for (const block of s.data ?? []) {
       const start = block.startRow ?? 0;
       (block.rowData ?? []).forEach((r, i) => {
-        const cells = r.values ?? [];
-        t.rows[start + i] = cells.map((v) => v.formattedValue ?? '');
-        t.validated[start + i] = cells.map((v) => v.dataValidation !== undefined && v.dataValidation !== null);
+        t.validated[start + i] = (r.values ?? []).map((v) => v.dataValidation !== undefined && v.dataValidation !== null);
       });
     }
   }
-  // Every row's values (Google leaves out the empty ones at the end): a column is new only where
-  // nothing is, header or rows below — a column of the school's notes without a header got a
-  // template header over it. Values only: the grid data of whole tabs weighs ten times more.
+  // Every row's values as displayed (Google leaves out the empty ones at the end): a column is new
+  // only where nothing is, header or rows below — a column of the school's notes without a header
+  // got a template header over it. Values only: the grid data of whole tabs weighs ten times more.
   const values = await writer.call<sheets_v4.Schema$BatchGetValuesResponse>(
     what,
     (c) => c.sheets.spreadsheets.values.batchGet({ spreadsheetId: id, ranges: declared.map((t) => quoteSheetTitle(t.title)), valueRenderOption: 'FORMATTED_VALUE' }),
@@ -67,11 +66,7 @@ export async function readExisting(writer: SheetsWriter, id: string, what: strin
   );
   (values.valueRanges ?? []).forEach((range, k) => {
     const t = declared[k];
-    if (!t) return;
-    (range.values ?? []).forEach((row, i) => {
-      if (i < t.rows.length) return;
-      t.rows[i] = (row as unknown[]).map((v) => (v === null || v === undefined ? '' : String(v)));
-    });
+    if (t) t.rows = (range.values ?? []).map((row) => (row as unknown[]).map((v) => (v === null || v === undefined ? '' : String(v))));
   });
   for (const t of declared) {
     for (let i = 0; i < t.rows.length; i++) {
