@@ -60,7 +60,8 @@ export default defineConfig({
     maxWorkers: 2,
     sequence: { sequencer: LongestFirst },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      // Unit files share their worker's modules too (none depends on a fresh one): 20 → 13 CPU-s.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { TZ: 'UTC' }, isolate: false } },
       { extends: true, test: { name: 'unit-irkutsk', include: ['test/unit/values.test.ts', 'test/unit/layout.test.ts'], env: { TZ: 'Asia/Irkutsk' } } },
       // The integration files share their worker's modules (isolate: false): each one opens its own
       // database, server and fakes, and no test depends on a fresh module; evaluating the server's

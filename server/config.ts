@@ -26,6 +26,8 @@ const schema = z
       .string()
       .regex(/^\s*\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)\s*$/i, { error: 'ожидается объём памяти, например 256MB или 1GB' })
       .default('256MB'),
+    /** DuckDB's threads inside one query (requests run side by side anyway): db.ts DEFAULT_THREADS. */
+    DUCKDB_THREADS: wholeNumber(1, 256).default(1),
     /** HTTP port; 0 = any free port. */
     PORT: z.coerce.number({ error: 'ожидается номер порта (число от 0 до 65535)' }).int({ error: 'ожидается целое число' }).min(0, { error: 'ожидается число от 0 до 65535' }).max(65535, { error: 'ожидается число от 0 до 65535' }).default(3000),
     /** Address to listen on: 127.0.0.1 by default, 0.0.0.0 to serve the school network. */

@@ -33,7 +33,7 @@ export async function openConfigured(lockedHint: string): Promise<{ config: Conf
     throw e;
   }
   try {
-    return { config, envFile, db: await openDatabase(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT }) };
+    return { config, envFile, db: await openDatabase(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT, threads: config.DUCKDB_THREADS }) };
   } catch (e) {
     console.error(openFailure(config.MONITOR_DB, (e as Error).message, lockedHint));
     return null;

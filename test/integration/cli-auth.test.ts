@@ -17,7 +17,6 @@ import { Db } from '../../server/db/db.ts';
 import { openDatabase } from '../../server/db/schema.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const IP = '127.0.0.1';
 
 let dir: string;
@@ -59,7 +58,8 @@ async function inProcess(tool: 'user' | 'token', args: string[]): Promise<Outcom
 }
 
 function spawned(tool: 'user' | 'token', args: string[], opts: { stdin?: string; db?: string }): Promise<Outcome> {
-  const proc = spawn(TSX, [`server/cli/${tool}.ts`, ...args], {
+  // One process (the tsx binary would start a second Node to run the file in): ~0.3 s less a run.
+  const proc = spawn(process.execPath, ['--import', 'tsx', `server/cli/${tool}.ts`, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ENV_FILE: '', MONITOR_DB: opts.db ?? dbPath },
     stdio: ['pipe', 'pipe', 'pipe'],

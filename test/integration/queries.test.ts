@@ -5,12 +5,13 @@
  * only an unusual request would run, fails here. The shared macro and fact files (`_*.sql`) run
  * at every start already.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlOf, statementsOf } from '../../server/db/queries.ts';
+import { openConfigured } from '../../server/startup.ts';
 import { openTempDb, type TempDb } from '../support/server.ts';
 
 const QUERIES = fileURLToPath(new URL('../../queries/', import.meta.url));
@@ -69,5 +70,32 @@ describe('queries/', () => {
     expect(() => statementsOf('-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;')).toThrow(/named twice/);
     expect(() => sqlOf('auth/store#no_such_statement')).toThrow(/no statement no_such_statement/);
     expect(() => sqlOf('../etc/passwd')).toThrow(/not a query name/);
+  });
+});
+
+describe('DuckDB threads (DUCKDB_THREADS)', () => {
+  it('one per query by default; the setting reaches the database an entry point opens', async () => {
+    const tmp = await openTempDb();
+    const threads = async (db: { query: TempDb['db']['query'] }) => Number((await db.query(`SELECT current_setting('threads') AS n`))[0]!.n);
+    try {
+      expect(await threads(tmp.db)).toBe(1);
+      tmp.db.close();
+      // As `npm start` opens it: the settings from the environment (no settings file).
+      const saved = { ...process.env };
+      Object.assign(process.env, { ENV_FILE: '', MONITOR_DB: tmp.path, DUCKDB_THREADS: '3' });
+      try {
+        const opened = await openConfigured('');
+        expect(opened).not.toBeNull();
+        expect(await threads(opened!.db)).toBe(3);
+        opened!.db.close();
+      } finally {
+        for (const k of ['ENV_FILE', 'MONITOR_DB', 'DUCKDB_THREADS']) {
+          if (saved[k] === undefined) delete process.env[k];
+          else process.env[k] = saved[k];
+        }
+      }
+    } finally {
+      rmSync(tmp.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,6 +62,12 @@ describe('configuration', () => {
     expect(refusal({ STALE_AFTER_HOURS: 'двое суток' })).toContain('STALE_AFTER_HOURS: ожидается целое число часов от 1 до 8760');
     expect(refusal({ GOOGLE_SHEETS_RPM: '0' })).toContain('GOOGLE_SHEETS_RPM: ожидается целое число от 1 до 100000');
     expect(refusal({ GOOGLE_SELF_SIGNED_JWT: 'yes' })).toContain('GOOGLE_SELF_SIGNED_JWT: допустимые значения: 0 и 1');
+    expect(refusal({ DUCKDB_THREADS: '0' })).toContain('DUCKDB_THREADS: ожидается целое число от 1 до 256');
+  });
+
+  it('gives DuckDB one thread per query unless told otherwise', () => {
+    expect(loadConfig({}).DUCKDB_THREADS).toBe(1);
+    expect(loadConfig({ DUCKDB_THREADS: '4' }).DUCKDB_THREADS).toBe(4);
   });
 });
 
