@@ -14,9 +14,11 @@ import { isObject } from './failure.ts';
  * with SERIAL_NUMBER dates returns through `values.*`. `formattedValue` would roughly double
  * the answer and is not needed: error cells are rebuilt from `errorValue.type`.
  */
-export const GRID_DATA_FIELDS = 'sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))';
+export const GRID_DATA_FIELDS = 'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))';
 /** The titles call: tab titles, types and grid sizes (the size check happens before any cell is read). */
-export const TITLE_FIELDS = 'sheets.properties(title,sheetType,gridProperties(rowCount,columnCount))';
+export const TITLE_FIELDS = 'spreadsheetId,sheets.properties(title,sheetType,gridProperties(rowCount,columnCount))';
+/** The tab list alone (the folder-like reading of one tab at a time). */
+export const TAB_LIST_FIELDS = 'spreadsheetId,sheets.properties.title';
 
 /** A tab of cells (not a chart sheet or a data-source sheet). */
 export function isGridSheet(sheetType: string | null | undefined): boolean {
@@ -64,8 +66,20 @@ function notAnObject(data: unknown): string | null {
   return null;
 }
 
-/** `spreadsheets.get`: Google always lists at least one tab, each with a title. */
-export function checkSpreadsheet(data: unknown): string | null {
+/**
+ * The spreadsheet an answer is about is the one asked for: Google names it in every answer
+ * (`spreadsheetId`, in the field masks above). A cache or proxy that answers with another
+ * school's spreadsheet would otherwise load that school's teachers as this one's.
+ */
+function otherSpreadsheet(data: Record<string, unknown>, spreadsheetId: string): string | null {
+  const id = data['spreadsheetId'];
+  if (id === spreadsheetId) return null;
+  if (typeof id !== 'string') return 'в ответе нет ID таблицы (spreadsheetId)';
+  return `ответ о другой таблице (${id.length > 60 ? `${id.slice(0, 60)}…` : id})`;
+}
+
+/** `spreadsheets.get` of `spreadsheetId`: that spreadsheet; Google always lists at least one tab, each with a title. */
+export function checkSpreadsheet(data: unknown, spreadsheetId: string): string | null {
   const bad = notAnObject(data);
   if (bad !== null) return bad;
   const sheets = (data as Record<string, unknown>)['sheets'];
@@ -74,7 +88,7 @@ export function checkSpreadsheet(data: unknown): string | null {
     const p = isObject(s) ? s['properties'] : undefined;
     if (!isObject(p) || typeof p['title'] !== 'string') return 'у листа в ответе нет названия';
   }
-  return null;
+  return otherSpreadsheet(data as Record<string, unknown>, spreadsheetId);
 }
 
 /** What an effectiveValue holds: exactly one of these, of its type (an ExtendedValue), and the type's name in a message. */
@@ -113,8 +127,8 @@ function badCell(cell: unknown): string | null {
  * breaks this — cut, rewritten by a proxy, or never Google's — fails the read: read as it is,
  * it would load a school's rows as empty cells and blame the school for errors it never made.
  */
-export function checkGridSpreadsheet(data: unknown): string | null {
-  const bad = checkSpreadsheet(data);
+export function checkGridSpreadsheet(data: unknown, spreadsheetId: string): string | null {
+  const bad = checkSpreadsheet(data, spreadsheetId);
   if (bad !== null) return bad;
   for (const s of (data as { sheets: Record<string, unknown>[] }).sheets) {
     const props = s['properties'] as Record<string, unknown>;
@@ -140,31 +154,81 @@ export function checkGridSpreadsheet(data: unknown): string | null {
   return null;
 }
 
-function checkRows(values: unknown): boolean {
-  return values === undefined || (Array.isArray(values) && values.every((r) => Array.isArray(r)));
+/**
+ * The title of the tab an A1 range names, as Google writes it in an answer: `'Повышение
+ * квалификации'!A1:Z1000` (quoted, a quote doubled), `Педагоги!A1:H40`, or the title alone.
+ */
+export function rangeTabTitle(range: string): string {
+  if (!range.startsWith("'")) {
+    const bang = range.lastIndexOf('!');
+    return bang < 0 ? range : range.slice(0, bang);
+  }
+  let title = '';
+  for (let i = 1; i < range.length; i++) {
+    const ch = range[i]!;
+    if (ch !== "'") title += ch;
+    else if (range[i + 1] === "'") title += range[++i]!;
+    else break;
+  }
+  return title;
 }
 
-/** `values.get`: an object naming its range; `values` absent (an empty tab) or rows of cells. */
-export function checkValueRange(data: unknown): string | null {
-  const bad = notAnObject(data);
-  if (bad !== null) return bad;
-  const d = data as Record<string, unknown>;
-  if (typeof d['range'] !== 'string') return 'в ответе нет диапазона';
-  if (!checkRows(d['values'])) return 'значения в ответе — не строки ячеек';
+/**
+ * Why the rows of a value range are not what `values.*` with UNFORMATTED_VALUE sends — rows
+ * of cells, each a text, a number or a logical value ("" for an empty cell inside a row) — or
+ * null. Anything else (an object, null) would load as "[object Object]" or an empty cell, and
+ * blame the school for a value it never typed.
+ */
+function badRows(values: unknown): string | null {
+  if (values === undefined) return null;
+  if (!Array.isArray(values)) return 'значения — не список строк';
+  for (let r = 0; r < values.length; r++) {
+    const row: unknown = values[r];
+    if (!Array.isArray(row)) return `строка ${r + 1} — не список ячеек`;
+    for (let c = 0; c < row.length; c++) {
+      const v: unknown = row[c];
+      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) continue;
+      return `строка ${r + 1}, столбец ${c + 1}: значение ячейки — не текст, не число и не логическое значение (${v === null ? 'null' : Array.isArray(v) ? 'список' : typeof v === 'object' ? 'объект' : String(v)})`;
+    }
+  }
   return null;
 }
 
-/** `values.batchGet`: one value range per requested range, in order. */
-export function checkBatch(data: unknown, expected: number): string | null {
+/** A value range answered for `title`: named (`range`) as that tab, its rows cells of Google's kinds. */
+function badValueRange(r: unknown, title: string): string | null {
+  if (!isObject(r)) return 'диапазон — не объект';
+  // Google names every range it answers, an empty one too (`'Педагоги'!A1:Z1000`).
+  if (typeof r['range'] !== 'string') return 'у диапазона нет адреса (range)';
+  const named = rangeTabTitle(r['range']);
+  if (named !== title && named.toLowerCase() !== title.toLowerCase()) return `диапазон листа «${named.slice(0, 100)}» вместо запрошенного «${title}»`;
+  const rows = badRows(r['values']);
+  return rows === null ? null : `лист «${title}», ${rows}`;
+}
+
+/** `values.get` of tab `title`: an object naming that tab's range; `values` absent (an empty tab) or rows of cells. */
+export function checkValueRange(data: unknown, title: string): string | null {
   const bad = notAnObject(data);
   if (bad !== null) return bad;
+  const why = badValueRange(data, title);
+  return why === null ? null : `в ответе ${why}`;
+}
+
+/**
+ * `values.batchGet` of `spreadsheetId`, tabs `titles`: that spreadsheet, one value range per
+ * requested range, in order — each named as the tab asked for (a range answered for another
+ * tab, or out of order, would put one tab's rows under another's headers).
+ */
+export function checkBatch(data: unknown, spreadsheetId: string, titles: readonly string[]): string | null {
+  const bad = notAnObject(data);
+  if (bad !== null) return bad;
+  const other = otherSpreadsheet(data as Record<string, unknown>, spreadsheetId);
+  if (other !== null) return other;
   const ranges = (data as Record<string, unknown>)['valueRanges'];
   if (!Array.isArray(ranges)) return 'в ответе нет диапазонов значений';
-  if (ranges.length !== expected) return `диапазонов в ответе ${ranges.length} вместо ${expected}`;
-  for (const r of ranges) {
-    if (!isObject(r) || !checkRows(r['values'])) return 'диапазон в ответе — не строки ячеек';
-    // Google names every range it answers, an empty one too (`'Педагоги'!A1:Z1000`).
-    if (typeof r['range'] !== 'string') return 'у диапазона в ответе нет адреса (range)';
+  if (ranges.length !== titles.length) return `диапазонов в ответе ${ranges.length} вместо ${titles.length}`;
+  for (let k = 0; k < ranges.length; k++) {
+    const why = badValueRange(ranges[k], titles[k]!);
+    if (why !== null) return `в ответе ${why}`;
   }
   return null;
 }

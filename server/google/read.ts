@@ -30,6 +30,7 @@ import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import { plural, toGrid, type RawTab } from '../contract/index.ts';
 import {
   GRID_DATA_FIELDS,
+  TAB_LIST_FIELDS,
   TITLE_FIELDS,
   TOO_BIG,
   checkBatch,
@@ -349,8 +350,8 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       const meta = await call<sheets_v4.Schema$Spreadsheet>(
         t,
         c,
-        (cl) => cl.sheets.spreadsheets.get({ spreadsheetId: t.id, fields: 'sheets.properties.title' }, bounded),
-        { check: checkSpreadsheet },
+        (cl) => cl.sheets.spreadsheets.get({ spreadsheetId: t.id, fields: TAB_LIST_FIELDS }, bounded),
+        { check: (d) => checkSpreadsheet(d, t.id) },
       );
       return (meta.sheets ?? []).map((s) => s.properties?.title).filter((x): x is string => typeof x === 'string');
     },
@@ -370,7 +371,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             },
             bounded,
           ),
-        { check: checkValueRange },
+        { check: (d) => checkValueRange(d, title) },
       );
       return { title, grid: toGrid(range.values) };
     },
@@ -421,7 +422,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
                 if (isOverSizeLimit(err)) return { data: TOO_BIG };
                 throw err;
               }),
-          { check: (d) => (d === TOO_BIG ? null : checkGridSpreadsheet(d)) },
+          { check: (d) => (d === TOO_BIG ? null : checkGridSpreadsheet(d, t.id)) },
         );
         // Over the size limit: read it the batchGet way below (two requests, a compact answer).
         if (whole !== TOO_BIG) {
@@ -440,7 +441,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
         t,
         c,
         (cl) => cl.sheets.spreadsheets.get({ spreadsheetId: t.id, fields: TITLE_FIELDS }, bounded),
-        { check: checkSpreadsheet },
+        { check: (d) => checkSpreadsheet(d, t.id) },
       );
       // Chart sheets (OBJECT) have no cells and make values.* fail: only grid tabs are read, and
       // of them only the wanted tabs whose grid is inside the limits.
@@ -466,9 +467,9 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             },
             bounded,
           ),
-        { check: (d) => checkBatch(d, read.length) },
+        { check: (d) => checkBatch(d, t.id, read.map(({ g }) => g.title)) },
       );
-      // batchGet answers in the order of `ranges`.
+      // batchGet answers in the order of `ranges` (checked: each range names its tab).
       const ranges = batch.valueRanges!;
       read.forEach(({ i }, k) => {
         tabs[i]!.grid = toGrid(ranges[k]?.values);

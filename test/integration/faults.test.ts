@@ -110,6 +110,20 @@ async function findings(code?: string): Promise<any> {
 
 const outcomeOf = (s: SyncSummary, code: string) => s.orgs.find((o) => o.org === code)!;
 
+/**
+ * СОШ-7's value ranges as values.batchGet answers them (each named as its tab, rows as stored):
+ * the first two swapped (`swap`), or in order with the first data cell replaced by `cell`.
+ */
+/** СОШ-7's tabs in the order its spreadsheet lists them (and batchGet is asked for them). */
+const S7_TABS = tabsOf('СОШ-7').map((t) => t.title);
+
+function swappedRanges(swap = true, cell?: unknown): { range: string; values: unknown[][] }[] {
+  const ranges = tabsOf('СОШ-7').map((t) => ({ range: `'${t.title}'!A1:Z1000`, values: t.rows.map((r) => [...r]) as unknown[][] }));
+  if (cell !== undefined) ranges[0]!.values[1]![0] = cell;
+  if (swap) [ranges[0], ranges[1]] = [ranges[1]!, ranges[0]!];
+  return ranges;
+}
+
 let baseline: Record<string, unknown>;
 
 beforeAll(async () => {
@@ -150,22 +164,47 @@ describe('a sync never loses data silently', () => {
     { what: 'an empty JSON object instead of the tab list', answer: { kind: 'get', body: '{}', contentType: 'application/json' }, named: 'в ответе нет списка листов' },
     // Cut after 60 characters in the message: `{"valueRanges": [{"range": "'Педагоги'!A1:J19", "values": [[` is 60.
     { what: 'an answer cut off in the middle', answer: { kind: 'batchGet', body: '{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [["ФИО"', contentType: 'application/json' }, named: 'текст вместо JSON: «{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [[…»' },
-    { what: 'fewer value ranges than asked for', answer: { kind: 'batchGet', body: '{"spreadsheetId": "x", "valueRanges": []}', contentType: 'application/json' }, named: 'диапазонов в ответе 0 вместо 6' },
+    { what: 'fewer value ranges than asked for', answer: { kind: 'batchGet', body: JSON.stringify({ spreadsheetId: S7, valueRanges: [] }), contentType: 'application/json' }, named: 'диапазонов в ответе 0 вместо 6' },
     { what: 'a list instead of an object', answer: { kind: 'batchGet', body: '[]', contentType: 'application/json' }, named: 'список вместо объекта' },
     // Six empty tabs would look just so, but Google names every range it answers.
-    { what: 'value ranges without their addresses', answer: { kind: 'batchGet', body: JSON.stringify({ valueRanges: Array.from({ length: 6 }, () => ({})) }), contentType: 'application/json' }, named: 'у диапазона в ответе нет адреса (range)' },
+    { what: 'value ranges without their addresses', answer: { kind: 'batchGet', body: JSON.stringify({ spreadsheetId: S7, valueRanges: Array.from({ length: 6 }, () => ({})) }), contentType: 'application/json' }, named: 'в ответе у диапазона нет адреса (range)' },
+    // A cache or proxy that answers with another school's spreadsheet: its teachers would load as
+    // СОШ-7's (and count twice in the municipality's totals).
+    {
+      what: 'another spreadsheet answered',
+      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: ID['ДДТ-1'], sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [] }] }] }) },
+      named: `ответ о другой таблице (${ID['ДДТ-1']})`,
+    },
+    {
+      what: 'a spreadsheet answer that does not name its spreadsheet',
+      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [] }] }] }) },
+      named: 'в ответе нет ID таблицы (spreadsheetId)',
+    },
+    // Value ranges out of order (each named truthfully): by position, one tab's rows would be read
+    // under another's headers and the school blamed for missing columns.
+    {
+      what: 'value ranges answered out of order',
+      answer: { kind: 'batchGet', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: S7, valueRanges: swappedRanges() }) },
+      named: `в ответе диапазон листа «${S7_TABS[1]}» вместо запрошенного «${S7_TABS[0]}»`,
+    },
+    // A cell that is not a value (`values.*` sends text, numbers and logical values only): read as it is, "[object Object]".
+    {
+      what: 'a cell that is an object in a value range',
+      answer: { kind: 'batchGet', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: S7, valueRanges: swappedRanges(false, { stringValue: 'Власова Дарья Игоревна' }) }) },
+      named: `в ответе лист «${S7_TABS[0]}», строка 2, столбец 1: значение ячейки — не текст, не число и не логическое значение (объект)`,
+    },
     { what: 'a Drive answer that is a page', answer: { kind: 'drive.files.get', body: html }, named: `Google Drive: текст вместо JSON: «${html.slice(0, 60)}…»` },
     { what: 'an empty body', answer: { kind: 'get', body: '', contentType: 'application/json' }, named: 'пустой ответ' },
     // JSON of the right outline whose cells are not Google's: read as they are, the school's
     // rows would load as empty cells, blamed on the school («обязательное поле не заполнено»).
     {
       what: 'a number sent as text in a cell',
-      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [{ values: [{ effectiveValue: { stringValue: 'ФИО' } }, { effectiveValue: { numberValue: '12' } }] }] }] }] }) },
+      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [{ values: [{ effectiveValue: { stringValue: 'ФИО' } }, { effectiveValue: { numberValue: '12' } }] }] }] }] }) },
       named: 'лист «Педагоги», строка 1, столбец 2: значение ячейки numberValue — не число',
     },
     {
       what: 'tabs without their cells',
-      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' } }] }) },
+      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' } }] }) },
       named: 'лист «Педагоги»: нет данных листа (data)',
     },
   ];

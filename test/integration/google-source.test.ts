@@ -278,7 +278,7 @@ describe('google source against the fake Sheets server', () => {
     expect([r.requests, fake.requests.map((x) => x.kind)]).toEqual([2, ['drive.files.get', 'get']]);
     expect(fake.requests[1]!.params).toMatchObject({
       includeGridData: 'true',
-      fields: 'sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))',
+      fields: 'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))',
     });
     const byTitle = new Map(r.tabs.map((t) => [t.title, t.grid]));
     expect(byTitle.get('Педагоги')).toEqual([
