@@ -272,7 +272,7 @@ export const TABS: readonly TabDecl[] = [
     columns: [
       col('person', 'ФИО', person(), true, ['Педагог']),
       col('program', 'Программа', text(500), true, ['Название программы', 'Курс']),
-      col('hours', 'Часов', int(1, 2000), true, ['Объём, часов', 'Объем, часов']),
+      col('hours', 'Часов', int(1, 2000), true, ['Объём, часов', 'Объем, часов', 'Объём', 'Объем']),
       col('end_date', 'Дата окончания', date(), true, ['Дата']),
       col('mentoring_topic', 'Тема наставничества', yesno, false, ['По теме наставничества'], 'по умолчанию «Нет»'),
       col('organizer', 'Организатор', text(300), false),

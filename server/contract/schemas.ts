@@ -59,11 +59,14 @@ export function parsePersonRef(cell: Cell): Parsed<PersonRef> {
   return { ok: true, value: m ? { text, name: tidy(m[1]!), orgHint: tidy(m[2]!) } : { text, name: text, orgHint: null } };
 }
 
-function cellParser(c: ColumnDecl): (cell: Cell) => Parsed<unknown> {
+/** `cutLongText`: an optional text column's too long text is cut (the rows of the tabs), not an error (the registry). */
+function cellParser(c: ColumnDecl, cutLongText: boolean): (cell: Cell) => Parsed<unknown> {
   const t = c.type;
   switch (t.kind) {
-    case 'text':
-      return (cell) => parseText(cell, t.maxLength);
+    case 'text': {
+      const cut = cutLongText && !c.required;
+      return (cell) => parseText(cell, t.maxLength, cut);
+    }
     case 'date':
       return (cell) => parseDate(cell, t.minYear);
     case 'number':
@@ -123,8 +126,8 @@ export function requiredProblem(c: ColumnDecl): string {
  * One column, whole: blank → null (or the "required" problem), a formula error, else the
  * parsed value. The zod schema and the fast row parser below are both this function.
  */
-function columnParser(c: ColumnDecl): (cell: Cell | undefined) => Parsed<unknown> {
-  const parse = cellParser(c);
+function columnParser(c: ColumnDecl, cutLongText = false): (cell: Cell | undefined) => Parsed<unknown> {
+  const parse = cellParser(c, cutLongText);
   const missing = requiredProblem(c);
   const empty: Parsed<unknown> = c.required ? { ok: false, problem: missing } : { ok: true, value: null };
   const direct = (cell: Cell | undefined) => (cell === undefined || isBlank(cell) ? empty : (formulaError(cell) ?? parse(cell)));
@@ -180,7 +183,7 @@ export type RowParse =
  * as fast at region scale (`npm run bench`).
  */
 function rowParser(columns: readonly ColumnDecl[]): (cells: Record<string, Cell>) => RowParse {
-  const cols = columns.map((c) => ({ key: c.key, parse: columnParser(c) }));
+  const cols = columns.map((c) => ({ key: c.key, parse: columnParser(c, true) }));
   return (cells) => {
     const data: ParsedRow = {};
     let issues: { path: string[]; message: string }[] | null = null;

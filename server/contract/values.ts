@@ -275,10 +275,25 @@ export function parseItem(cell: Cell): Parsed<string> {
 
 // ---- text ------------------------------------------------------------------------------
 
-export function parseText(cell: Cell, maxLength: number): Parsed<string> {
+/**
+ * A text cell. Longer than `maxLength`: an error — or, with `cut` (an optional descriptive
+ * column: a program's theme, a course's organizer), the first `maxLength - 1` characters and
+ * «…», so that a long description never costs the row its figures (the sync warns: longTextWarning).
+ */
+export function parseText(cell: Cell, maxLength: number, cut = false): Parsed<string> {
   const s = tidy(rawText(cell));
-  if (s.length > maxLength) return bad(`слишком длинный текст (${countOf(s.length, 'знак', 'знака', 'знаков')}, допустимо не больше ${maxLength})`);
-  return ok(s);
+  if (s.length <= maxLength) return ok(s);
+  if (cut) return ok(`${s.slice(0, maxLength - 1)}…`);
+  return bad(`слишком длинный текст (${countOf(s.length, 'знак', 'знака', 'знаков')}, допустимо не больше ${maxLength})`);
+}
+
+/** The warning for an optional text cut by parseText, or null when `cell` fits `maxLength`. */
+export function longTextWarning(cell: Cell | undefined, maxLength: number): string | null {
+  // tidy only shortens a text: most cells are decided by their raw length alone.
+  if (typeof cell !== 'string' || cell.length <= maxLength) return null;
+  const length = tidy(cell).length;
+  if (length <= maxLength) return null;
+  return `текст длиннее допустимого (${countOf(length, 'знак', 'знака', 'знаков')}, допустимо не больше ${maxLength}): загружено начало текста с «…»; сократите текст в ячейке`;
 }
 
 // ---- e-mail ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   displayCell,
   isBlank,
   layoutGrid,
+  longTextWarning,
   codeKey,
   daysFromIso,
   hiddenOddities,
@@ -197,6 +198,12 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
               `дата ${ruDate(v)} позже сегодняшнего дня больше чем на год — проверьте год (две цифры года читаются как 20гг); до этой даты строка не входит ни в один период`),
           );
         }
+      }
+      // An optional description longer than its limit: loaded cut (parseText), and told.
+      for (const c of decl.columns) {
+        if (c.type.kind !== 'text' || c.required) continue;
+        const long = longTextWarning(r.cells[c.key], c.type.maxLength);
+        if (long !== null) problems.push(issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key), long));
       }
       // Read as the school meant it, and told: invisible characters, Latin look-alikes in names.
       for (const c of decl.columns) {

@@ -49,6 +49,14 @@ describe('headers', () => {
     ]);
   });
 
+  it('take each alias CONTRACT.md lists, comma-separated: «Объём, часов» is «Объём» and «часов» (and the full phrase too)', () => {
+    const courses = tabDecl('courses').columns;
+    for (const hours of ['Объём', 'Объем', 'часов', 'Объём, часов', 'Объем (часов)']) {
+      const l = layoutGrid([['ФИО', 'Программа', hours, 'Дата окончания']], courses);
+      expect(l.ok && l.headers.hours).toBe(hours);
+    }
+  });
+
   it('name the missing required columns', () => {
     const l = layoutGrid([['ФИО', 'Должность', 'Стаж']], teachers);
     expect(l).toMatchObject({ ok: false, problem: 'нет обязательных столбцов: «Категория» (строка заголовков — 1); проверьте названия столбцов' });
