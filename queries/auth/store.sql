@@ -151,10 +151,11 @@ ORDER BY id DESC LIMIT $limit;
 SELECT DISTINCT action FROM audit_log ORDER BY action;
 
 -- name: last_audit_of
--- When the action was last recorded for the target, and how many seconds ago (both NULL: never),
--- on the database's clock, as the entries are written: the school's re-read limit.
--- Parameters: $action, $target (VARCHAR).
-SELECT max(ts)::VARCHAR AS ts, epoch(now()::TIMESTAMP - max(ts))::DOUBLE AS age_s FROM audit_log WHERE action = $action AND target = $target;
+-- When the action was last recorded for the target by an account of this role, and how many
+-- seconds ago (both NULL: never), on the database's clock, as the entries are written: the
+-- school's re-read limit (a coordinator's re-read of the same table does not count against it).
+-- Parameters: $action, $target, $role (VARCHAR).
+SELECT max(ts)::VARCHAR AS ts, epoch(now()::TIMESTAMP - max(ts))::DOUBLE AS age_s FROM audit_log WHERE action = $action AND target = $target AND role = $role;
 
 -- name: last_audit_among
 -- The latest entry of any of these actions by an account of these roles (when, which, by whom),

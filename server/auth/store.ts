@@ -562,8 +562,9 @@ export class AuthStore {
   }
 
   /** How many seconds ago `action` was last recorded for `target`, or null when never. */
-  async secondsSinceAudit(action: string, target: string): Promise<number | null> {
-    const [r] = await this.db.query(q('last_audit_of'), { action, target });
+  /** Seconds since `action` on `target` was last recorded by an account of `role`; null: never. */
+  async secondsSinceAudit(action: string, target: string, role: string): Promise<number | null> {
+    const [r] = await this.db.query(q('last_audit_of'), { action, target, role });
     return r?.age_s == null ? null : Number(r.age_s);
   }
 

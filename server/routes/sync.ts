@@ -196,7 +196,8 @@ export function syncRouter(deps: { db: Db; startSync: StartSync | null; auth: Au
   }
 
   async function waitSeconds(org: string): Promise<number> {
-    const age = await deps.auth.store.secondsSinceAudit('sync_org', org);
+    // The school's own presses: the coordinator re-reads any table without a limit, and that does not use up the school's.
+    const age = await deps.auth.store.secondsSinceAudit('sync_org', org, 'school');
     return age === null ? 0 : Math.max(0, Math.ceil(REREAD_INTERVAL_S - age));
   }
 

@@ -140,6 +140,8 @@ describe('sync from the browser', () => {
     // Not another organization's sheet; not for the region; the other school has its own limit.
     expect((await post('/api/sync/org', 'sosh1', { org: 'ДОУ-1' })).status).toBe(403);
     expect((await post('/api/sync/org', 'region')).status).toBe(403);
+    // The coordinator's re-read of ДОУ-1 does not use up the school's own (it blocked the school's button for 10 minutes).
+    expect((await post('/api/sync/org', 'koord', { org: 'ДОУ-1' })).status).toBe(200);
     expect((await post('/api/sync/org', 'dou1')).status).toBe(200);
     // The coordinator names the organization and has no limit.
     expect((await post('/api/sync/org', 'koord', { org: 'СОШ-1' })).status).toBe(200);
@@ -156,15 +158,15 @@ describe('sync from the browser', () => {
 
 describe('the audit log and API tokens from the operations page', () => {
   it('filters the audit log by action, person and days', async () => {
-    // The re-reads above, newest first: koord twice, dou1, sosh1 (the refused ones are not recorded).
+    // The re-reads above, newest first: koord twice, dou1, koord, sosh1 (the refused ones are not recorded).
     const all = (await server.get('/api/audit?action=sync_org', 'koord')).body;
-    expect(all.entries.map((e: any) => e.target)).toEqual(['СОШ-1', 'СОШ-1', 'ДОУ-1', 'СОШ-1']);
+    expect(all.entries.map((e: any) => e.target)).toEqual(['СОШ-1', 'СОШ-1', 'ДОУ-1', 'ДОУ-1', 'СОШ-1']);
     expect(all.actions).toEqual(expect.arrayContaining(['sync_org', 'sync_start']));
     // A part of the name, any case: the two school tokens' names are test-2 and test-3 (startServerAs).
     const schools = (await server.get('/api/audit?action=sync_org&actor=TEST-2', 'koord')).body.entries;
     expect(schools.map((e: any) => e.target)).toEqual(['СОШ-1']);
     const today = new Date().toISOString().slice(0, 10);
-    expect((await server.get(`/api/audit?action=sync_org&from=${today}&to=${today}`, 'koord')).body.entries).toHaveLength(4);
+    expect((await server.get(`/api/audit?action=sync_org&from=${today}&to=${today}`, 'koord')).body.entries).toHaveLength(5);
     expect((await server.get('/api/audit?action=sync_org&to=2020-01-01', 'koord')).body.entries).toEqual([]);
     const bad = await server.get('/api/audit?from=2024-02-30', 'koord');
     expect(bad.status).toBe(400);
