@@ -5,7 +5,9 @@
  *   POST /api/orgs/:code/accept-shrink   the organization's next load goes ahead as its sheet is now
  *   POST /api/registry/accept-shrink     the registry's next read goes ahead as it is now
  *
- * Coordinator only (not the read-only demo session), CSRF-checked like every POST, audited. A
+ * Only a held load can be accepted (409 otherwise: an acceptance waiting for a future load would
+ * let an unrelated mistake through unasked). Coordinator only (not the read-only demo session),
+ * CSRF-checked like every POST, audited. A
  * sync is started at once when one can be (a source is configured and none is running);
  * otherwise the acceptance waits for the next one. `npm run sync -- --accept-shrink КОД` does
  * the same from a terminal.
@@ -14,8 +16,8 @@ import { Router, type Request, type Response } from 'express';
 import { auditor, requireWriter, type AuthDeps } from '../auth/http.ts';
 import type { StartSync } from './sync.ts';
 import type { Db } from '../db/db.ts';
-import { badRequest, notFound } from '../http/errors.ts';
-import { AcceptError, REGISTRY_WORD, acceptShrink } from '../sync/holds.ts';
+import { HttpError, badRequest, notFound } from '../http/errors.ts';
+import { AcceptError, NotHeldError, REGISTRY_WORD, acceptShrink } from '../sync/holds.ts';
 import { syncInProgress } from '../sync/run.ts';
 
 export function holdsRouter(deps: { db: Db; startSync: StartSync | null; auth: AuthDeps }): Router {
@@ -28,6 +30,7 @@ export function holdsRouter(deps: { db: Db; startSync: StartSync | null; auth: A
     try {
       ({ what } = await acceptShrink(deps.db, code, p.login));
     } catch (e) {
+      if (e instanceof NotHeldError) throw new HttpError(409, 'not_held', e.message);
       if (e instanceof AcceptError) throw notFound(e.message);
       throw e;
     }

@@ -12,6 +12,8 @@ import { acceptanceRecorded, recordAcceptance, registryCode } from './state.ts';
 export const REGISTRY_WORD = 'реестр';
 
 export class AcceptError extends Error {}
+/** The load named is not held: there is nothing to accept (an acceptance kept for later would let a future mistake through unasked). */
+export class NotHeldError extends AcceptError {}
 
 /**
  * Records the acceptance of `code` (an organization of the registry, or REGISTRY_WORD for the
@@ -23,12 +25,20 @@ export async function acceptShrink(db: Db, code: string, by: string): Promise<{ 
   let key: string;
   if (typed.toLowerCase() === REGISTRY_WORD) {
     key = REGISTRY_ACCEPT_KEY;
+    if ((await db.query(`SELECT 1 FROM meta WHERE key = 'registry_hold'`)).length === 0) {
+      throw new NotHeldError('реестр не задержан — подтверждать нечего: подтверждение даётся задержанной загрузке («задержан до подтверждения») и действует на одну загрузку');
+    }
   } else {
     const org = await registryCode(db, typed);
     if (org === null) {
       throw new AcceptError(`нет организации с кодом «${typed}» в реестре; для реестра организаций укажите «${REGISTRY_WORD}»`);
     }
     key = org;
+    // Only a held load: an acceptance given in advance stayed pending through unchanged syncs and
+    // let a later, unrelated emptying of the sheet load silently (found by an acceptance run).
+    if ((await db.query(`SELECT 1 FROM org_state WHERE org = $org AND last_status = 'held'`, { org })).length === 0) {
+      throw new NotHeldError(`загрузка ${org} не задержана — подтверждать нечего: подтверждение даётся задержанной загрузке («задержана до подтверждения») и действует на одну загрузку`);
+    }
   }
   await recordAcceptance(db, key, by);
   return { key, what: key === REGISTRY_ACCEPT_KEY ? REGISTRY_WORD : key };

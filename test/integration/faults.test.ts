@@ -298,6 +298,15 @@ describe('a sync never loses data silently', () => {
     // Not accepted: the next sync holds it again (one hold finding, not two).
     const again = await sync();
     expect(outcomeOf(again, 'СОШ-7').status).toBe('held');
+    // Another organization's load is not held: nothing to accept (an acceptance kept waiting for a
+    // later load let an unrelated emptying of the sheet load unasked), nothing recorded.
+    const notHeld = await api(`/api/orgs/${encodeURIComponent('ДОУ-5')}/accept-shrink`, { method: 'POST' });
+    expect(notHeld).toEqual({
+      status: 409,
+      body: { error: { code: 'not_held', message: 'загрузка ДОУ-5 не задержана — подтверждать нечего: подтверждение даётся задержанной загрузке («задержана до подтверждения») и действует на одну загрузку' } },
+    });
+    expect(await tmp.db.query(`SELECT * FROM shrink_acceptances`)).toEqual([]);
+    expect((await api('/api/registry/accept-shrink', { method: 'POST' })).status).toBe(409);
     expect((await findings('СОШ-7')).issues.filter((i: any) => i.level === 'error')).toHaveLength(1);
 
     // The coordinator accepts on the organization's page: audited, a sync starts and loads it as it is.
@@ -468,7 +477,7 @@ describe('the first real sync after the demo', () => {
 });
 
 describe('a sync killed mid-way', () => {
-  it('is marked interrupted by the next one, which accepts a shrink from the command line (audited)', async () => {
+  it('is marked interrupted by the next one; a shrink that is not held is not accepted from the command line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faults-kill-'));
     const env = {
       PATH: process.env.PATH ?? '',
@@ -492,13 +501,19 @@ describe('a sync killed mid-way', () => {
       await exited;
       fake.latencyMs = 0;
 
+      // Accepting a registry that is not held: refused before anything runs (exit 2), nothing recorded.
       const second = cli(['--accept-shrink', 'Реестр']);
       let out = '';
       second.stdout!.on('data', (b: Buffer) => (out += b.toString()));
       second.stderr!.on('data', (b: Buffer) => (out += b.toString()));
       const code = await new Promise((resolve) => second.on('exit', resolve));
-      expect(code, out).toBe(0);
-      expect(out).toContain('Изменение реестра принято: он будет загружен как есть.');
+      expect(code, out).toBe(2);
+      expect(out).toContain('реестр не задержан — подтверждать нечего');
+      const third = cli([]);
+      out = '';
+      third.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+      third.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+      expect(await new Promise((resolve) => third.on('exit', resolve)), out).toBe(0);
 
       const db = await openDatabase(env.MONITOR_DB);
       try {
@@ -510,8 +525,7 @@ describe('a sync killed mid-way', () => {
           },
           { id: 2, status: 'ok', message: null },
         ]);
-        expect(await db.query(`SELECT actor, action, target FROM audit_log`)).toEqual([{ actor: 'терминал', action: 'accept_shrink', target: 'реестр' }]);
-        // Used by the load that went ahead.
+        expect(await db.query(`SELECT actor, action, target FROM audit_log`)).toEqual([]);
         expect(await db.query(`SELECT * FROM shrink_acceptances`)).toEqual([]);
       } finally {
         db.close();
