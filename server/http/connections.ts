@@ -26,6 +26,27 @@ export interface ConnectionLimits {
   requestTimeoutMs?: number;
 }
 
+/**
+ * A request Node refuses before the application sees it — headers over Node's 16 KB (an address
+ * with some 600 `org=` codes), a request that is not HTTP, headers too slow — answered as every
+ * error of this API is: JSON `{ error: { code, message } }` in Russian (Node's own answer is an
+ * empty 431 or 400). A connection already answering, or gone, is just closed.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'too_large', 'адрес запроса или заголовки слишком длинные (больше 16 КБ): выберите меньше организаций — или все сразу, без списка, — или возьмите выгрузку']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'timeout', 'запрос передавался слишком долго и прерван; повторите его']
+        : [400, 'Bad Request', 'bad_request', 'запрос не разобран: это не запрос HTTP или он повреждён'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** The HTTP server of `app` with these limits (listen on it as on `app.listen`). */
 export function limitedServer(app: RequestListener, limits: ConnectionLimits = {}): Server {
   const requestTimeout = limits.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -38,6 +59,7 @@ export function limitedServer(app: RequestListener, limits: ConnectionLimits = {
   // (nginx: 60 s): Node's 5 s had it close a connection as the client (a proxy, or fetch under
   // load) sent the next request on it — «other side closed».
   server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.on('clientError', answerClientError);
   const perAddress = limits.perAddress === undefined ? PER_ADDRESS_CONNECTIONS : limits.perAddress;
   if (perAddress === null) return server;
   const open = new Map<string, number>();

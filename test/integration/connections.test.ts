@@ -56,4 +56,23 @@ describe('connection limits', () => {
     // headersTimeout 500 ms here (20 s on the server); checked every 2 s (Node's default: every 30 s).
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
+
+  it('answer what Node refuses before the application in JSON, in Russian: an address over 16 KB, a request that is not HTTP', async () => {
+    // 800 codes of ~27 bytes each: about 21.5 KB of address (Node's limit: 16 KB of headers). Node's own answer had no body.
+    const many = Array.from({ length: 800 }, (_, i) => `org=${encodeURIComponent(`СОШ-${i}`)}`).join('&');
+    const res = await fetch(`http://127.0.0.1:${port}/ok?${many}`);
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({
+      error: { code: 'too_large', message: 'адрес запроса или заголовки слишком длинные (больше 16 КБ): выберите меньше организаций — или все сразу, без списка, — или возьмите выгрузку' },
+    });
+    const s = connect(port, '127.0.0.1');
+    await once(s, 'connect');
+    let answer = '';
+    s.on('data', (b: Buffer) => (answer += b.toString()));
+    s.write('HELLO\r\n\r\n');
+    await closed(s);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'bad_request', message: 'запрос не разобран: это не запрос HTTP или он повреждён' } });
+  });
 });
