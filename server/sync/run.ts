@@ -211,20 +211,6 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const registry = parseRegistry(registryTab);
   // A known organization's code spelt another way is that organization (a warning says so).
   adoptKnownCodes(registry, await knownOrgCodes(db), registryTab.title);
-  // Every organization «Активна = Нет» reads nothing: allowed (a holiday), but said — it is
-  // more often a column filled down by mistake.
-  const n = registry.entries.length;
-  if (n > 0 && registry.entries.every((e) => !e.active)) {
-    registry.issues.push({
-      level: 'warning',
-      org: null,
-      tab: registryTab.title,
-      row: null,
-      column: null,
-      value: null,
-      problem: `${n === 1 ? 'единственная организация реестра отмечена неактивной' : `все ${n} ${plural(n, 'организация', 'организации', 'организаций')} реестра отмечены неактивными`} («Активна» — «Нет»): ни одна таблица не прочитана, показатели — по данным прошлых загрузок; если это ошибка, верните «Да» в столбце «Активна»`,
-    });
-  }
   // Nothing is lost silently: a registry that lists no organization, or that would drop more
   // than half of those it listed (not accepted by the coordinator), stops the sync whole.
   const listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
@@ -232,6 +218,15 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const stopIssues: DataIssue[] = [];
   if (stop === null && listed.size === 0) {
     const problem = `в реестре нет ни одной организации (на листе только заголовок или пустые строки); синхронизация остановлена, данные не изменены — верните строки организаций`;
+    stop = `реестр организаций (лист «${registryTab.title}»): ${problem}`;
+    stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem });
+  }
+  // Every organization «Активна = Нет»: almost always a column filled down by mistake, and saved it
+  // would take every organization out of the figures that count active ones (compliance, the
+  // overview's «активных»). Stopped like an emptied registry: nothing changes.
+  const n = registry.entries.length;
+  if (stop === null && n > 0 && registry.entries.every((e) => !e.active)) {
+    const problem = `${n === 1 ? 'единственная организация реестра отмечена неактивной' : `все ${n} ${plural(n, 'организация', 'организации', 'организаций')} реестра отмечены неактивными`} («Активна» — «Нет»); синхронизация остановлена, данные не изменены — верните «Да» в столбце «Активна» у действующих организаций`;
     stop = `реестр организаций (лист «${registryTab.title}»): ${problem}`;
     stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem });
   }
