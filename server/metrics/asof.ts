@@ -139,10 +139,18 @@ export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, no
  * null: now) — the live tables, or the snapshot of the sync it stands for (db/snapshot.ts).
  * Returns the rows and the sync resolved (null: now).
  */
-export async function queryAsOf(db: Db, asOf: string | null, sql: string, params: Record<string, SqlParam>): Promise<{ rows: Row[]; as_of: AsOf | null }> {
-  if (asOf === null) return { rows: await db.query(sql, params), as_of: null };
+export async function queryAsOf(
+  db: Db,
+  asOf: string | null,
+  sql: string,
+  params: Record<string, SqlParam>,
+  /** A list that can be long (every finding of a region): on the metric lane, so that logins and short lists never wait for it. */
+  heavy = false,
+): Promise<{ rows: Row[]; as_of: AsOf | null }> {
+  const live = () => (heavy ? db.metricQuery(sql, params) : db.query(sql, params));
+  if (asOf === null) return { rows: await live(), as_of: null };
   const r = await resolveAsOf(db, asOf);
-  const rows = await atRun(db, r.run, (catalog) => (catalog === undefined ? db.query(sql, params) : db.metricQuery(sql, params, undefined, catalog)), r.latest);
+  const rows = await atRun(db, r.run, (catalog) => (catalog === undefined ? live() : db.metricQuery(sql, params, undefined, catalog)), r.latest);
   return { rows, as_of: { asked: r.asked, run: r.run, finished_at: r.finished_at } };
 }
 

@@ -4,6 +4,8 @@
  * finding (`issues`) with a link to the spreadsheet. Parameters are validated with zod and
  * bound, never pasted into SQL; an unknown organization is a JSON 404.
  */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
@@ -11,6 +13,7 @@ import { sqlOf } from '../db/queries.ts';
 import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
+import { acceptsGzip } from '../http/gzip.ts';
 import { lastRunSource, registryCode, registryHold } from '../sync/state.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
@@ -34,8 +37,42 @@ export function sheetUrl(sheet: unknown, googleSource: boolean): string | null {
   return googleSource && typeof sheet === 'string' && GOOGLE_ID.test(sheet) ? `https://docs.google.com/spreadsheets/d/${sheet}/edit` : null;
 }
 
+const gzipAsync = promisify(gzip);
+
+/** Answers kept per data version: a few views (all, one organization, a level) at a time. */
+const KEPT_ANSWERS = 16;
+
+/** An answer as sent: its JSON, serialized once, and that JSON gzip-compressed (zlib's fastest level). */
+interface Answer {
+  json: Buffer;
+  gzip: Buffer;
+}
+
 export function qualityRouter(deps: { db: Db }): Router {
   const r = Router();
+  /**
+   * The answers of the current data version, shared: a school whose sheet has 50,000 bad rows
+   * makes its list 35 MB of JSON, and 20 people refreshing the page at once built it 20 times —
+   * on the connections logins and short lists use, so those waited 25 s. Now it is read once per
+   * sync on the metric lane (queryAsOf `heavy`), serialized and compressed once, and sent as bytes.
+   */
+  const answers = new Map<string, Promise<Answer>>();
+  const shared = (key: string, build: () => Promise<unknown>): Promise<Answer> => {
+    const version = `${deps.db.dataVersion}|`;
+    for (const k of answers.keys()) if (!k.startsWith(version) || answers.size >= KEPT_ANSWERS) answers.delete(k);
+    const full = version + key;
+    let answer = answers.get(full);
+    if (!answer) {
+      answer = build().then(async (body) => {
+        const json = Buffer.from(JSON.stringify(body), 'utf8');
+        return { json, gzip: await gzipAsync(json, { level: 1 }) };
+      });
+      answers.set(full, answer);
+      // A failure is not kept: the next request builds it again.
+      answer.catch(() => answers.delete(full));
+    }
+    return answer;
+  };
 
   r.get('/quality', async (req, res) => {
     const parsed = querySchema.safeParse({ org: req.query.org, level: req.query.level });
@@ -53,38 +90,45 @@ export function qualityRouter(deps: { db: Db }): Router {
       if ((await registryCode(db, org)) !== org) throw notFound(`нет организации с кодом «${org}» в реестре`);
     }
 
-    // Sheet links only make sense when the data comes from Google Sheets (the last run's source).
-    const google = (await lastRunSource(db))?.startsWith('Google Sheets') ?? false;
-
-    // As of a past sync: the states and findings it left (asof.ts); the registry hold below is now.
     const asOf = asOfParam(req.query as Record<string, unknown>);
-    const { rows: orgs, as_of } = await queryAsOf(db, asOf, sqlOf('lists/quality_orgs'), { org: org ?? null });
-    const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));
+    // The registry hold is the coordinator's (a school sees null): part of who is asking.
+    const coordinator = p.role === 'coordinator';
+    const answer = await shared(JSON.stringify([coordinator, org ?? null, level ?? null, asOf]), async () => {
+      // Sheet links only make sense when the data comes from Google Sheets (the last run's source).
+      const google = (await lastRunSource(db))?.startsWith('Google Sheets') ?? false;
 
-    // Registry-wide findings (no organization) belong to the whole list, not to one organization.
-    const { rows: issues } = await queryAsOf(db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null });
+      // As of a past sync: the states and findings it left (asof.ts); the registry hold below is now.
+      const { rows: orgs, as_of } = await queryAsOf(db, asOf, sqlOf('lists/quality_orgs'), { org: org ?? null }, true);
+      const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));
 
-    res.json({
-      ...(as_of ? { as_of } : {}),
-      // The registry held for dropping more than half of its organizations (sync/guard.ts).
-      registry_hold: p.role === 'coordinator' ? await registryHold(db) : null,
-      orgs: orgs.map((o) => ({
-        org: o.org,
-        org_name: o.org_name,
-        last_success: o.last_success,
-        last_attempt: o.last_attempt,
-        last_status: o.last_status,
-        last_message: o.last_message,
-        stale: o.stale,
-        sheet_url: links.get(String(o.org)) ?? null,
-        quarantined: o.quarantined,
-        errors: o.errors,
-        warnings: o.warnings,
-        category_mismatches: o.category_mismatches,
-      })),
-      // No tab id (gid) is stored, so a cell cannot be addressed: the link opens the spreadsheet.
-      issues: issues.map((i) => ({ ...i, cell_url: i.org === null ? null : (links.get(String(i.org)) ?? null) })),
+      // Registry-wide findings (no organization) belong to the whole list, not to one organization.
+      const { rows: issues } = await queryAsOf(db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null }, true);
+
+      return {
+        ...(as_of ? { as_of } : {}),
+        // The registry held for dropping more than half of its organizations (sync/guard.ts).
+        registry_hold: coordinator ? await registryHold(db) : null,
+        orgs: orgs.map((o) => ({
+          org: o.org,
+          org_name: o.org_name,
+          last_success: o.last_success,
+          last_attempt: o.last_attempt,
+          last_status: o.last_status,
+          last_message: o.last_message,
+          stale: o.stale,
+          sheet_url: links.get(String(o.org)) ?? null,
+          quarantined: o.quarantined,
+          errors: o.errors,
+          warnings: o.warnings,
+          category_mismatches: o.category_mismatches,
+        })),
+        // No tab id (gid) is stored, so a cell cannot be addressed: the link opens the spreadsheet.
+        issues: issues.map((i) => ({ ...i, cell_url: i.org === null ? null : (links.get(String(i.org)) ?? null) })),
+      };
     });
+    res.type('application/json').vary('Accept-Encoding');
+    if (acceptsGzip(req)) res.set('Content-Encoding', 'gzip').send(answer.gzip);
+    else res.send(answer.json);
   });
 
   return r;

@@ -233,3 +233,47 @@ describe('GET /api/quality without Google Sheets', () => {
     }
   });
 });
+
+describe('many people on «Качество данных» at once', () => {
+  it('read the findings once per sync, on the metric lane — not on the connections logins and short lists use', async () => {
+    const db = await openTempDb();
+    const local = await startServer({ db: db.db });
+    // Every read of the page's two lists (organizations, findings), by lane: their SQL is told by its leading comment.
+    const reads = { light: 0, metric: 0 };
+    const isQuality = (sql: string) => sql.includes('Качество данных');
+    const light = db.db.query.bind(db.db);
+    const metric = db.db.metricQuery.bind(db.db);
+    db.db.query = (sql, params) => {
+      if (isQuality(sql)) reads.light++;
+      return light(sql, params);
+    };
+    db.db.metricQuery = (sql, params, signal, catalog) => {
+      if (isQuality(sql)) reads.metric++;
+      return metric(sql, params, signal, catalog);
+    };
+    try {
+      const m = baseMunicipality();
+      setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '-72');
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-15T10:00:00Z') });
+      // Ten people open the page at once, then one more: one read of the findings, the same answer to all.
+      const bodies = await Promise.all(Array.from({ length: 10 }, () => local.getJson('/api/quality')));
+      const again = await local.getJson('/api/quality');
+      expect(new Set([...bodies, again].map((b) => JSON.stringify(b)))).toEqual(new Set([JSON.stringify(again)]));
+      expect(again.body.issues.map((i: any) => [i.row, i.column, i.value])).toEqual([
+        [3, 'Категория', 'Первая'],
+        [3, 'Часов', '-72'],
+      ]);
+      expect(reads).toEqual({ light: 0, metric: 2 });
+      // A sync changes the data: read again, once.
+      setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '72');
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-16T10:00:00Z') });
+      await Promise.all(Array.from({ length: 3 }, () => local.getJson('/api/quality')));
+      const after = await local.getJson('/api/quality');
+      expect(after.body.issues.map((i: any) => [i.row, i.column, i.value])).toEqual([[3, 'Категория', 'Первая']]);
+      expect(reads).toEqual({ light: 0, metric: 4 });
+    } finally {
+      await local.close();
+      db.cleanup();
+    }
+  });
+});
