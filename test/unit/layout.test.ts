@@ -49,7 +49,7 @@ describe('headers', () => {
     ]);
   });
 
-  it('take each alias CONTRACT.md lists, comma-separated: «Объём, часов» is «Объём» and «часов» (and the full phrase too)', () => {
+  it('take each alias docs/spec/CONTRACT.md lists, comma-separated: «Объём, часов» is «Объём» and «часов» (and the full phrase too)', () => {
     const courses = tabDecl('courses').columns;
     for (const hours of ['Объём', 'Объем', 'часов', 'Объём, часов', 'Объем (часов)']) {
       const l = layoutGrid([['ФИО', 'Программа', hours, 'Дата окончания']], courses);
