@@ -5,7 +5,7 @@
  * bound, never pasted into SQL; an unknown organization is a JSON 404.
  */
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gunzip, gzip } from 'node:zlib';
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
@@ -38,15 +38,11 @@ export function sheetUrl(sheet: unknown, googleSource: boolean): string | null {
 }
 
 const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
-/** Answers kept per data version: a few views (all, one organization, a level) at a time. */
+/** Answers kept per data version: a few views (all, one organization, a level) at a time, and their (compressed) bytes bounded. */
 const KEPT_ANSWERS = 16;
-
-/** An answer as sent: its JSON, serialized once, and that JSON gzip-compressed (zlib's fastest level). */
-interface Answer {
-  json: Buffer;
-  gzip: Buffer;
-}
+const KEPT_BYTES = 32 * 1024 * 1024;
 
 export function qualityRouter(deps: { db: Db }): Router {
   const r = Router();
@@ -54,24 +50,37 @@ export function qualityRouter(deps: { db: Db }): Router {
    * The answers of the current data version, shared: a school whose sheet has 50,000 bad rows
    * makes its list 35 MB of JSON, and 20 people refreshing the page at once built it 20 times —
    * on the connections logins and short lists use, so those waited 25 s. Now it is read once per
-   * sync on the metric lane (queryAsOf `heavy`), serialized and compressed once, and sent as bytes.
+   * sync on the metric lane (queryAsOf `heavy`), serialized and compressed once (zlib's fastest
+   * level: ~3 MB), and sent as those bytes; only the compressed bytes are kept.
    */
-  const answers = new Map<string, Promise<Answer>>();
-  const shared = (key: string, build: () => Promise<unknown>): Promise<Answer> => {
+  const answers = new Map<string, { gzip: Promise<Buffer>; bytes: number }>();
+  const shared = (key: string, build: () => Promise<unknown>): Promise<Buffer> => {
     const version = `${deps.db.dataVersion}|`;
-    for (const k of answers.keys()) if (!k.startsWith(version) || answers.size >= KEPT_ANSWERS) answers.delete(k);
     const full = version + key;
-    let answer = answers.get(full);
-    if (!answer) {
-      answer = build().then(async (body) => {
-        const json = Buffer.from(JSON.stringify(body), 'utf8');
-        return { json, gzip: await gzipAsync(json, { level: 1 }) };
-      });
-      answers.set(full, answer);
+    const kept = answers.get(full);
+    if (kept) return kept.gzip;
+    const entry = {
+      gzip: build().then((body) => gzipAsync(Buffer.from(JSON.stringify(body), 'utf8'), { level: 1 })),
+      bytes: 0,
+    };
+    answers.set(full, entry);
+    entry.gzip.then(
+      (b) => {
+        entry.bytes = b.length;
+        let total = 0;
+        for (const e of answers.values()) total += e.bytes;
+        // Old versions first (they are never asked for again), then the oldest views.
+        for (const [k, e] of answers) {
+          if (k.startsWith(version) && answers.size <= KEPT_ANSWERS && total <= KEPT_BYTES) continue;
+          if (k === full) continue;
+          answers.delete(k);
+          total -= e.bytes;
+        }
+      },
       // A failure is not kept: the next request builds it again.
-      answer.catch(() => answers.delete(full));
-    }
-    return answer;
+      () => answers.delete(full),
+    );
+    return entry.gzip;
   };
 
   r.get('/quality', async (req, res) => {
@@ -127,8 +136,8 @@ export function qualityRouter(deps: { db: Db }): Router {
       };
     });
     res.type('application/json').vary('Accept-Encoding');
-    if (acceptsGzip(req)) res.set('Content-Encoding', 'gzip').send(answer.gzip);
-    else res.send(answer.json);
+    if (acceptsGzip(req)) res.set('Content-Encoding', 'gzip').send(answer);
+    else res.send(await gunzipAsync(answer));
   });
 
   return r;

@@ -264,6 +264,10 @@ describe('many people on «Качество данных» at once', () => {
         [3, 'Часов', '-72'],
       ]);
       expect(reads).toEqual({ light: 0, metric: 2 });
+      // A client that takes no gzip (curl without --compressed): the same JSON, inflated for it.
+      const plain = await local.fetch('/api/quality', { headers: { 'Accept-Encoding': 'identity' } });
+      expect([plain.headers.get('content-encoding'), await plain.json()]).toEqual([null, again.body]);
+      expect(reads).toEqual({ light: 0, metric: 2 });
       // A sync changes the data: read again, once.
       setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '72');
       await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-16T10:00:00Z') });
