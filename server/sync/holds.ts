@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/db.ts';
 import { REGISTRY_ACCEPT_KEY } from './guard.ts';
-import { acceptanceRecorded, loadHeld, recordAcceptance, registryCode } from './state.ts';
+import { acceptanceRecorded, orgHeld, recordAcceptance, registryCode, registryHold } from './state.ts';
 
 /** The word that names the registry in `--accept-shrink` (any case). */
 export const REGISTRY_WORD = 'реестр';
@@ -25,7 +25,7 @@ export async function acceptShrink(db: Db, code: string, by: string): Promise<{ 
   let key: string;
   if (typed.toLowerCase() === REGISTRY_WORD) {
     key = REGISTRY_ACCEPT_KEY;
-    if (!(await loadHeld(db, null))) {
+    if ((await registryHold(db)) === null) {
       throw new NotHeldError('реестр не задержан — подтверждать нечего: подтверждение даётся задержанной загрузке («задержан до подтверждения») и действует на одну загрузку');
     }
   } else {
@@ -36,7 +36,7 @@ export async function acceptShrink(db: Db, code: string, by: string): Promise<{ 
     key = org;
     // Only a held load: an acceptance given in advance stayed pending through unchanged syncs and
     // let a later, unrelated emptying of the sheet load silently (found by an acceptance run).
-    if (!(await loadHeld(db, org))) {
+    if (!(await orgHeld(db, org))) {
       throw new NotHeldError(`загрузка ${org} не задержана — подтверждать нечего: подтверждение даётся задержанной загрузке («задержана до подтверждения») и действует на одну загрузку`);
     }
   }

@@ -216,19 +216,19 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
   let stop: string | null = registry.fatal ? `реестр организаций (лист «${REGISTRY_TAB.title}»): ${registry.fatal}` : null;
   const stopIssues: DataIssue[] = [];
-  if (stop === null && listed.size === 0) {
-    const problem = `в реестре нет ни одной организации (на листе только заголовок или пустые строки); синхронизация остановлена, данные не изменены — верните строки организаций`;
-    stop = `реестр организаций (лист «${registryTab.title}»): ${problem}`;
-    stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem });
-  }
-  // Every organization «Активна = Нет»: almost always a column filled down by mistake, and saved it
-  // would take every organization out of the figures that count active ones (compliance, the
-  // overview's «активных»). Stopped like an emptied registry: nothing changes.
+  // Every organization «Активна = Нет» is almost always a column filled down by mistake, and saved
+  // it would take every organization out of the figures that count active ones (compliance, the
+  // overview's «активных»): stopped like an emptied registry, nothing changes.
   const n = registry.entries.length;
-  if (stop === null && n > 0 && registry.entries.every((e) => !e.active)) {
-    const problem = `${n === 1 ? 'единственная организация реестра отмечена неактивной' : `все ${n} ${plural(n, 'организация', 'организации', 'организаций')} реестра отмечены неактивными`} («Активна» — «Нет»); синхронизация остановлена, данные не изменены — верните «Да» в столбце «Активна» у действующих организаций`;
-    stop = `реестр организаций (лист «${registryTab.title}»): ${problem}`;
-    stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem });
+  const empty =
+    listed.size === 0
+      ? 'в реестре нет ни одной организации (на листе только заголовок или пустые строки); синхронизация остановлена, данные не изменены — верните строки организаций'
+      : n > 0 && registry.entries.every((e) => !e.active)
+        ? `${n === 1 ? 'единственная организация реестра отмечена неактивной' : `все ${n} ${plural(n, 'организация', 'организации', 'организаций')} реестра отмечены неактивными`} («Активна» — «Нет»); синхронизация остановлена, данные не изменены — верните «Да» в столбце «Активна» у действующих организаций`
+        : null;
+  if (stop === null && empty !== null) {
+    stop = `реестр организаций (лист «${registryTab.title}»): ${empty}`;
+    stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem: empty });
   }
   let held = false;
   if (stop === null) {

@@ -77,13 +77,9 @@ export async function knownOrgCodes(db: Db): Promise<string[]> {
   return (await db.query(`SELECT code FROM orgs ORDER BY code`)).map((r) => String(r.code));
 }
 
-/** Whether the last sync held the load of `org` (null: the registry) until the coordinator accepts it. */
-export async function loadHeld(db: Db, org: string | null): Promise<boolean> {
-  const rows =
-    org === null
-      ? await db.query(`SELECT 1 FROM meta WHERE key = 'registry_hold'`)
-      : await db.query(`SELECT 1 FROM org_state WHERE org = $org AND last_status = 'held'`, { org });
-  return rows.length > 0;
+/** Whether the last sync held the load of `org` until the coordinator accepts it (the registry's: registryHold). */
+export async function orgHeld(db: Db, org: string): Promise<boolean> {
+  return (await db.query(`SELECT 1 FROM org_state WHERE org = $org AND last_status = 'held'`, { org })).length > 0;
 }
 
 /** The registry as the last sync left it (the codes listed), and whether the coordinator accepted its shrinking. */
