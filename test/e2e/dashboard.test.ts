@@ -462,7 +462,8 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
       await expect(group.locator('table').count()).resolves.toBe(0);
       await group.locator('summary').click();
     }
-    await expect(group.locator('caption', { hasText: `Лист «${first.tab}»` }).count()).resolves.toBe(1);
+    // Drawn on the `toggle` event, which the browser fires in a task after the click: waited for.
+    await expect.poll(() => group.locator('caption', { hasText: `Лист «${first.tab}»` }).count()).toBe(1);
     const rowNumbers = (await group.locator('tbody th').allTextContents()).map(readable);
     expect(rowNumbers).toContain(String(first.row));
     // The stale organizations are named with their reason in the status table.
