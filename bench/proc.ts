@@ -1,10 +1,20 @@
 /** Starting benchmark phases in child processes (bench/child.ts) and talking to them over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { ChildArgs } from './child.ts';
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const require = createRequire(import.meta.url);
+const { SERVER_THREADPOOL_SIZE, bundle } = require('../scripts/bundle.cjs') as {
+  SERVER_THREADPOOL_SIZE: string;
+  bundle: (entry: string, folder: string, name: string) => Promise<string>;
+};
+
+/**
+ * The child runs as the product's commands do (scripts/launch.cjs): bundled, under plain Node —
+ * no tsx loader in it, so its memory is what the product's own process would hold.
+ */
+const CHILD = await bundle('bench/child.ts', 'bench', 'child');
 
 export interface ChildOptions {
   /** Extra node flags, e.g. `--cpu-prof`. */
@@ -14,25 +24,28 @@ export interface ChildOptions {
 }
 
 /**
- * The node flags the product's own command gives its process (package.json: `tsx <flags> <file>`
- * — the JavaScript heap's bound): the sync phase runs as `npm run sync` does, the serve phase as
- * `npm start` does, so their memory is the product's.
+ * The node flags the product's own command gives its process (package.json:
+ * `node <flags> scripts/launch.cjs <command>` — the JavaScript heap's bound): the sync phase runs
+ * as `npm run sync` does, the serve phase as `npm start` does, so their memory is the product's.
  */
 export function productNodeFlags(script: 'start' | 'sync'): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-  const [runner, ...words] = pkg.scripts[script]!.trim().split(/\s+/);
-  if (runner !== 'tsx') throw new Error(`package.json: scripts.${script} no longer starts with tsx — bench/proc.ts must follow it`);
-  return words.filter((w) => w.startsWith('--'));
+  const words = pkg.scripts[script]!.trim().split(/\s+/);
+  const at = words.indexOf('scripts/launch.cjs');
+  if (words[0] !== 'node' || at < 0) throw new Error(`package.json: scripts.${script} no longer runs node scripts/launch.cjs — bench/proc.ts must follow it`);
+  return words.slice(1, at).filter((w) => w.startsWith('--'));
 }
 
 const PHASE_SCRIPT: Partial<Record<ChildArgs['phase'], 'start' | 'sync'>> = { sync: 'sync', serve: 'start' };
 
-/** The child inherits the tsx loader through process.execArgv, and runs in UTC like the tests. */
+/** The child runs in UTC like the tests; the serve phase with the server's thread pool (scripts/launch.cjs). */
 export function startChild(args: ChildArgs, opts: ChildOptions = {}): ChildProcess {
   const script = PHASE_SCRIPT[args.phase];
+  const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
+  if (script === 'start') env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
   return fork(CHILD, [JSON.stringify(args)], {
-    execArgv: [...process.execArgv, ...(script ? productNodeFlags(script) : []), ...(opts.nodeFlags ?? [])],
-    env: { ...process.env, TZ: 'UTC' },
+    execArgv: [...(script ? productNodeFlags(script) : []), ...(opts.nodeFlags ?? [])],
+    env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

@@ -83,7 +83,8 @@ export async function rawLoad(syncedPath: string): Promise<RawLoadResult> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Standalone only when started on this file (bundled into the bench child, it is not: bench/proc.ts).
+if (/[\\/]rawLoad\.ts$/.test(process.argv[1] ?? '')) {
   const r = await rawLoad(process.argv[2]!);
   console.log(`${r.rows} строк: ${Math.round(r.ms)} мс (${Math.round(r.rows / (r.ms / 1000))} строк/с), контрольная точка ${Math.round(r.checkpointMs)} мс`);
 }

@@ -14,8 +14,8 @@
  *
  *   npx tsx bench/rawSql.ts <db> [--sets=10] [--offset=0]
  */
-import { readFileSync } from 'node:fs';
 import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { sqlOf } from '../server/db/queries.ts';
 import type { MetricParams } from '../server/metrics/metrics.ts';
 
 /** The parts `overview` is made of (server/metrics/metrics.ts runOverview), in its order. */
@@ -32,7 +32,7 @@ const sqlFiles = new Map<string, Prepared>();
 function metricSql(name: string): Prepared {
   let p = sqlFiles.get(name);
   if (!p) {
-    const sql = readFileSync(new URL(`../queries/${name}.sql`, import.meta.url), 'utf8');
+    const sql = sqlOf(name);
     const code = sql.replace(/--.*$/gm, '');
     p = { sql, names: ['from', 'to', 'orgs', 'type'].filter((k) => new RegExp(`\\$${k}\\b`).test(code)) };
     sqlFiles.set(name, p);
@@ -143,7 +143,8 @@ async function main(): Promise<void> {
   db.close();
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, '/'))) {
+// Standalone only when started on this file (bundled into the bench child, it is not: bench/proc.ts).
+if (/[\\/]rawSql\.ts$/.test(process.argv[1] ?? '')) {
   main().catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;

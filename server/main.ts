@@ -3,7 +3,6 @@
  * municipality when nothing is configured and the database is empty (or sync the configured
  * source at start), start the schedule and listen.
  */
-import './threadpool.ts';
 import { PER_ADDRESS_CONNECTIONS, limitedServer } from './http/connections.ts';
 import { Cron } from 'croner';
 import { createApp } from './http/app.ts';

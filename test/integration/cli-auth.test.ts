@@ -5,7 +5,6 @@
  * is listed, refusals are in Russian with exit code 1, wrong usage and a locked database
  * with exit code 2, and every change is in the audit log.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { runTokenCli } from '../../server/cli/token.ts';
 import { runUserCli } from '../../server/cli/user.ts';
 import { Db } from '../../server/db/db.ts';
 import { openDatabase } from '../../server/db/schema.ts';
+import { launch } from '../support/launch.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const IP = '127.0.0.1';
@@ -31,8 +31,8 @@ interface Outcome {
 /**
  * Runs a CLI. With standard input (a password) or another database file: as a child process,
  * exactly as `npm run` starts it. Otherwise in this process through the same entry function
- * (`runUserCli`/`runTokenCli`, what the script runs), output captured: a `tsx` child costs
- * ~1.5 s of CPU, and the suite has a time budget.
+ * (`runUserCli`/`runTokenCli`, what the script runs), output captured: a child costs
+ * ~1 s of CPU, and the suite has a time budget.
  */
 async function cli(tool: 'user' | 'token', args: string[], opts: { stdin?: string; db?: string } = {}): Promise<Outcome> {
   if (opts.stdin === undefined && opts.db === undefined) return inProcess(tool, args);
@@ -58,17 +58,16 @@ async function inProcess(tool: 'user' | 'token', args: string[]): Promise<Outcom
 }
 
 function spawned(tool: 'user' | 'token', args: string[], opts: { stdin?: string; db?: string }): Promise<Outcome> {
-  // One process (the tsx binary would start a second Node to run the file in): ~0.3 s less a run.
-  const proc = spawn(process.execPath, ['--import', 'tsx', `server/cli/${tool}.ts`, ...args], {
+  const proc = launch(tool, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ENV_FILE: '', MONITOR_DB: opts.db ?? dbPath },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  proc.stdin.end(opts.stdin ?? '');
+  proc.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  proc.stdin!.end(opts.stdin ?? '');
   return new Promise((resolve, reject) => {
     proc.on('error', reject);
     proc.on('close', (code) => resolve({ code, stdout, stderr }));

@@ -15,7 +15,6 @@
  *     findings of GET /api/quality;
  *   - the fault is repaired and the next sync loads again.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ import { startFakeSheets, type FakeSheets, type FakeTab, type RawAnswer } from '
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { asFakeTabs } from '../support/sheetsGrid.ts';
+import { launch } from '../support/launch.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FIXTURE = join(ROOT, 'test/fixtures/municipality');
@@ -489,7 +489,7 @@ describe('a sync killed mid-way', () => {
       GOOGLE_API_KEY: KEY,
       GOOGLE_API_ROOT: fake.url,
     };
-    const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'server/cli/sync.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = (args: string[]) => launch('sync', args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       // The first run hangs on Google (10 s per answer) and is killed once it has asked.
       fake.latencyMs = 10_000;

@@ -1,18 +1,18 @@
 /**
- * `npm start` as a user runs it: the real entry point in a child process, configured only by
+ * `npm start` as a user runs it (`node scripts/launch.cjs main`, package.json): the real entry point in a child process, configured only by
  * environment variables, against the fake Sheets server — it syncs at start, serves the API,
  * refuses a second concurrent sync with 409, and reports a bad configuration in Russian.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { startSmtp } from '../support/smtp.ts';
+import { launch } from '../support/launch.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const REGISTRY = '1StartRegistryAbCdEfGhIj';
 const SHEET = '1StartSchoolAbCdEfGhIjKl';
 
@@ -22,7 +22,7 @@ let child: ChildProcess | null = null;
 
 function run(env: Record<string, string>): { proc: ChildProcess; output: () => string; url: Promise<string> } {
   let out = '';
-  const proc = spawn(TSX, ['server/main.ts'], {
+  const proc = launch('main', [], {
     cwd: ROOT,
     // ENV_FILE='': a developer's .env in the checkout never leaks into these runs.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ENV_FILE: '', ...env },
@@ -75,6 +75,14 @@ describe('npm start with a Google registry', () => {
     });
     child = started.proc;
     const url = await started.url;
+    // libuv's pool has the 10 threads the launcher sets before anything uses it (scripts/launch.cjs),
+    // not Node's default 4: the server has at least 6 threads more than a bare Node process that
+    // has used its pool (the main thread, V8's 4 and the pool's 4).
+    const bare = execFileSync(process.execPath, ['-e', "require('fs').readFile('/proc/self/status', () => console.log(require('fs').readdirSync('/proc/self/task').length))"], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    expect(readdirSync(`/proc/${started.proc.pid}/task`).length).toBeGreaterThanOrEqual(Number(bare) + 6);
     // No account yet: the first start creates the coordinator «admin» and prints its password once.
     const printed = /логин «admin», пароль (\S+) — он показан один раз/.exec(started.output());
     expect(printed).not.toBeNull();
@@ -150,7 +158,7 @@ describe('npm start with a Google registry', () => {
         .replace('Иванова А. П.;Да\n', 'Иванова А. П.;Да;zavuch@school1.example.ru\n'),
     );
     const smtp = await startSmtp();
-    const proc = spawn(TSX, ['server/cli/sync.ts'], {
+    const proc = launch('sync', [], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -193,7 +201,7 @@ describe('npm start with a Google registry', () => {
     );
     const sync = (env: Record<string, string>) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const proc = spawn(TSX, [join(ROOT, 'server/cli/sync.ts')], {
+        const proc = launch('sync', [], {
           cwd: work,
           env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ...env },
           stdio: ['ignore', 'pipe', 'pipe'],

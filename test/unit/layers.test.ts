@@ -16,7 +16,6 @@ const LAYERS: [string, number][] = [
   ['server/startup.ts', 1],
   ['server/config.ts', 1],
   ['server/env.ts', 1],
-  ['server/threadpool.ts', 1],
   ['server/cli/', 1],
   ['client/main.ts', 1],
   ['server/http/', 2],

@@ -1,0 +1,54 @@
+/**
+ * `node [node flags] scripts/launch.cjs <command> [arguments…]` — what `npm start` and the
+ * `npm run` commands call: bundles the command (scripts/bundle.cjs) and runs the bundle in this
+ * same process, as if Node had been started on it with the same arguments.
+ *
+ * CommonJS on purpose: Node reads a CommonJS entry synchronously, so the lines below run before
+ * anything has used libuv's thread pool, which is created — with the size UV_THREADPOOL_SIZE has
+ * at that moment — on first use. An ES module entry is itself read through the pool, so setting
+ * the size from one (as server/threadpool.ts did) came too late: the server ran with Node's
+ * default of 4 threads, not 10.
+ */
+'use strict';
+
+/** The commands and the entry module of each. */
+const COMMANDS = {
+  main: 'server/main.ts',
+  sync: 'server/cli/sync.ts',
+  user: 'server/cli/user.ts',
+  token: 'server/cli/token.ts',
+  template: 'server/cli/template.ts',
+  provision: 'server/cli/provision.ts',
+  docs: 'server/cli/docs.ts',
+};
+
+const [command, ...args] = process.argv.slice(2);
+const entry = Object.hasOwn(COMMANDS, command ?? '') ? COMMANDS[command] : undefined;
+if (!entry) {
+  console.error(`scripts/launch.cjs: неизвестная команда «${command ?? ''}»; есть: ${Object.keys(COMMANDS).join(', ')}`);
+  process.exit(2);
+}
+
+// Requiring it reads files synchronously and runs nothing: nothing has used the pool yet.
+const { SERVER_THREADPOOL_SIZE, bundle } = require('./bundle.cjs');
+
+// The server's pool (bundle.cjs). An operator's own UV_THREADPOOL_SIZE wins.
+if (command === 'main') process.env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
+
+const { pathToFileURL } = require('node:url');
+const { stop } = require('esbuild');
+
+bundle(entry, 'server', command).then(
+  async (file) => {
+    // esbuild's helper process is not needed any more (the server starts its own for the client).
+    await stop();
+    // The command sees the arguments it would see as `node <bundle> …`: a CLI checks that it is
+    // the main module by comparing its own URL with process.argv[1].
+    process.argv = [process.argv[0], file, ...args];
+    await import(pathToFileURL(file).href);
+  },
+  (e) => {
+    console.error(`Не удалось собрать ${entry}:\n${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
