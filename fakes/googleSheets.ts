@@ -44,6 +44,8 @@ export interface FakeTab {
   /** Grid size; default: at least 1000 × 26, and always enough for `rows`. */
   rowCount?: number;
   columnCount?: number;
+  /** Merged ranges (a tab's `merges`): as in Google, `rows` holds a merged range's value in its top-left cell only. */
+  merges?: FakeGridRange[];
 }
 
 export interface FakeSpreadsheetInput {
@@ -230,6 +232,7 @@ interface StoredTab {
   frozenRowCount: number;
   hidden: boolean;
   protectedRanges: FakeProtectedRange[];
+  merges: FakeGridRange[];
   validations: { range: FakeGridRange; rule: Record<string, unknown> | null }[];
   notes: Map<string, string>;
   columnWidths: Map<number, number>;
@@ -288,6 +291,7 @@ function newTab(title: string, sheetId: number, rows: Cell[][] = [], sheetType: 
     frozenRowCount: 0,
     hidden: false,
     protectedRanges: [],
+    merges: [],
     validations: [],
     notes: new Map(),
     columnWidths: new Map(),
@@ -592,6 +596,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
           // Keep a tab's sheetId across updates, like Sheets does.
           const tab = newTab(t.title, prev?.tabs.find((p) => p.title === t.title)?.sheetId ?? nextSheetId++, t.rows.map((r) => [...r]), t.sheetType ?? 'GRID');
           tab.frozenRowCount = t.frozenRowCount ?? 0;
+          tab.merges = (t.merges ?? []).map((m) => ({ sheetId: tab.sheetId, ...m }));
           tab.rowCount = t.rowCount ?? null;
           tab.columnCount = t.columnCount ?? null;
           return tab;
@@ -1247,6 +1252,7 @@ function spreadsheetGet(id: string, sheet: StoredSpreadsheet, params: URLSearchP
     sheets: tabs.map((tab) => ({
       properties: sheetProperties(tab, sheet.tabs.indexOf(tab)),
       ...(tab.protectedRanges.length > 0 ? { protectedRanges: tab.protectedRanges } : {}),
+      ...(tab.merges.length > 0 ? { merges: tab.merges } : {}),
       ...(withData && tab.sheetType === 'GRID'
         ? { data: ranges.length > 0 ? (blocks.get(tab) ?? []).map((p) => gridBlock(tab, p.r0, p.c0, p.r1, p.c1, true)) : [gridBlock(tab, 0, 0, Infinity, Infinity, false)] }
         : {}),

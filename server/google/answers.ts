@@ -14,11 +14,12 @@ import { isObject } from './failure.ts';
  * with SERIAL_NUMBER dates returns through `values.*`. `formattedValue` would roughly double
  * the answer and is not needed: error cells are rebuilt from `errorValue.type`.
  */
-export const GRID_DATA_FIELDS = 'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))';
-/** The titles call: tab titles, types and grid sizes (the size check happens before any cell is read). */
-export const TITLE_FIELDS = 'spreadsheetId,sheets.properties(title,sheetType,gridProperties(rowCount,columnCount))';
-/** The tab list alone (the folder-like reading of one tab at a time). */
-export const TAB_LIST_FIELDS = 'spreadsheetId,sheets.properties.title';
+export const GRID_DATA_FIELDS =
+  'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))';
+/** The titles call: tab titles, types, grid sizes (the size check happens before any cell is read) and merged cells. */
+export const TITLE_FIELDS = 'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),merges)';
+/** The tab list (the folder-like reading of one tab at a time: the registry), with merged cells. */
+export const TAB_LIST_FIELDS = 'spreadsheetId,sheets(properties(title,gridProperties(rowCount,columnCount)),merges)';
 
 /** A tab of cells (not a chart sheet or a data-source sheet). */
 export function isGridSheet(sheetType: string | null | undefined): boolean {
@@ -87,8 +88,55 @@ export function checkSpreadsheet(data: unknown, spreadsheetId: string): string |
   for (const s of sheets) {
     const p = isObject(s) ? s['properties'] : undefined;
     if (!isObject(p) || typeof p['title'] !== 'string') return 'у листа в ответе нет названия';
+    const merges = badMerges((s as Record<string, unknown>)['merges']);
+    if (merges !== null) return `лист «${p['title']}»: объединённые ячейки (merges) — ${merges}`;
   }
   return otherSpreadsheet(data as Record<string, unknown>, spreadsheetId);
+}
+
+/** Why a tab's `merges` is not what Google sends (a list of GridRanges, each of more than one cell), or null. */
+function badMerges(merges: unknown): string | null {
+  if (merges === undefined) return null;
+  if (!Array.isArray(merges)) return 'не список';
+  for (const m of merges) {
+    if (!isObject(m)) return 'диапазон — не объект';
+    for (const k of ['startRowIndex', 'endRowIndex', 'startColumnIndex', 'endColumnIndex']) {
+      const x = m[k];
+      if (x !== undefined && !(Number.isSafeInteger(x) && (x as number) >= 0)) return `${k} — не целое неотрицательное число`;
+    }
+    const rows = ((m['endRowIndex'] as number | undefined) ?? 0) - ((m['startRowIndex'] as number | undefined) ?? 0);
+    const cols = ((m['endColumnIndex'] as number | undefined) ?? 0) - ((m['startColumnIndex'] as number | undefined) ?? 0);
+    if (!(rows >= 1 && cols >= 1)) return 'пустой диапазон';
+  }
+  return null;
+}
+
+/**
+ * Merged cells as the school sees them. Google sends a merged range's value only in its top-left
+ * cell (the others come empty) and the range itself in the tab's `merges`: a mentoring group
+ * written as several rows of «Наставнические пары» with the mentor, the form or the date merged
+ * down the group would otherwise load as rows with those cells empty, and blame the school for
+ * cells it sees filled. The value is repeated down the merged rows, in the range's first column
+ * only: a range merged across columns shows one value, which belongs to its first column (the
+ * columns to its right come empty, as the sheet shows them). Rows beyond `rowCount` (the tab's
+ * size) are never made.
+ */
+export function fillMerges(grid: Grid, merges: readonly sheets_v4.Schema$GridRange[] | null | undefined, rowCount: number): Grid {
+  if (!merges || merges.length === 0) return grid;
+  for (const m of merges) {
+    const top = m.startRowIndex ?? 0;
+    const col = m.startColumnIndex ?? 0;
+    const end = Math.min(m.endRowIndex ?? top + 1, rowCount);
+    const value = grid[top]?.[col];
+    if (value === undefined || value === null || value === '') continue;
+    for (let r = top + 1; r < end; r++) {
+      while (grid.length <= r) grid.push([]);
+      const row = grid[r]!;
+      while (row.length <= col) row.push('');
+      if (row[col] === '' || row[col] === null) row[col] = value;
+    }
+  }
+  return grid;
 }
 
 /** What an effectiveValue holds: exactly one of these, of its type (an ExtendedValue), and the type's name in a message. */
@@ -279,4 +327,9 @@ export function gridFromData(data: sheets_v4.Schema$GridData[] | undefined): Gri
   });
   while (grid.length > 0 && grid[grid.length - 1]!.length === 0) grid.pop();
   return grid;
+}
+
+/** A tab of a checked `spreadsheets.get` answer: its cells with merged cells filled (fillMerges). */
+export function sheetGrid(sheet: sheets_v4.Schema$Sheet, grid: Grid): Grid {
+  return fillMerges(grid, sheet.merges, sheet.properties?.gridProperties?.rowCount ?? grid.length);
 }

@@ -41,6 +41,7 @@ import {
   checkValueRange,
   gridFromData,
   isGridSheet,
+  sheetGrid,
   isOverSizeLimit,
 } from './answers.ts';
 import { RETRYABLE_STATUS, type Failure } from './failure.ts';
@@ -190,6 +191,8 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
   const listsChanges = auth.kind === 'service' && (opts.changeDetection ?? 'auto') === 'auto';
   /** Organizations whose sheet got a Sheets read in this sync (for the remaining time). */
   const orgsRead = new Set<string>();
+  /** The tabs of the last `tabTitles` answer (spreadsheet ID + U+001F + title): `tabValues` fills their merged cells. */
+  const tabSheets = new Map<string, sheets_v4.Schema$Sheet>();
 
   function who(t: Target): { of: string; table: string } {
     return t.kind === 'org'
@@ -303,6 +306,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
    */
   async function listSpreadsheets(t: Target, c: Counters): Promise<Map<string, string> | null> {
     const out = new Map<string, string>();
+    const conflicting = new Set<string>();
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const res = await call<drive_v3.Schema$FileList>(
@@ -323,10 +327,18 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
           ),
         { api: 'drive', check: checkFileList },
       );
-      for (const f of res.files ?? []) if (typeof f.id === 'string' && typeof f.modifiedTime === 'string') out.set(f.id, f.modifiedTime);
+      for (const f of res.files ?? []) {
+        if (typeof f.id !== 'string' || typeof f.modifiedTime !== 'string') continue;
+        const seen = out.get(f.id);
+        // Listed twice with different times (pages that shifted while they were read, a proxy
+        // replaying an old page): which one is current is unknown — the file is asked for on its own.
+        if (conflicting.has(f.id) || (seen !== undefined && seen !== f.modifiedTime)) conflicting.add(f.id);
+        else out.set(f.id, f.modifiedTime);
+      }
       pageToken = res.nextPageToken ?? undefined;
-      if (pageToken === undefined) return out;
+      if (pageToken === undefined) break;
     }
+    for (const id of conflicting) out.delete(id);
     return out;
   }
 
@@ -353,7 +365,9 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
         (cl) => cl.sheets.spreadsheets.get({ spreadsheetId: t.id, fields: TAB_LIST_FIELDS }, bounded),
         { check: (d) => checkSpreadsheet(d, t.id) },
       );
-      return (meta.sheets ?? []).map((s) => s.properties?.title).filter((x): x is string => typeof x === 'string');
+      tabSheets.clear();
+      for (const s of meta.sheets ?? []) tabSheets.set(`${t.id}\u001f${s.properties!.title!}`, s);
+      return (meta.sheets ?? []).map((s) => s.properties!.title!);
     },
 
     async tabValues(t, c, title) {
@@ -373,7 +387,9 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
           ),
         { check: (d) => checkValueRange(d, title) },
       );
-      return { title, grid: toGrid(range.values) };
+      const sheet = tabSheets.get(`${t.id}\u001f${title}`);
+      const grid = toGrid(range.values);
+      return { title, grid: sheet ? sheetGrid(sheet, grid) : grid };
     },
 
     async version(t, c) {
@@ -432,7 +448,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             .map((s) => {
               const title = s.properties!.title!;
               const refused = want(title) ? refusal(sizes.get(title)!) : null;
-              return refused !== null ? { title, grid: [], refused } : { title, grid: want(title) ? gridFromData(s.data) : [] };
+              return refused !== null ? { title, grid: [], refused } : { title, grid: want(title) ? sheetGrid(s, gridFromData(s.data)) : [] };
             });
         }
       }
@@ -471,8 +487,9 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       );
       // batchGet answers in the order of `ranges` (checked: each range names its tab).
       const ranges = batch.valueRanges!;
-      read.forEach(({ i }, k) => {
-        tabs[i]!.grid = toGrid(ranges[k]?.values);
+      const sheetOf = new Map((meta.sheets ?? []).map((s) => [s.properties!.title!, s]));
+      read.forEach(({ g, i }, k) => {
+        tabs[i]!.grid = sheetGrid(sheetOf.get(g.title)!, toGrid(ranges[k]?.values));
       });
       return tabs;
     },

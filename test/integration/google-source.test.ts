@@ -256,6 +256,59 @@ describe('google source against the fake Sheets server', () => {
     ]);
   });
 
+  it('reads merged cells as the school sees them, in every way it reads: a value merged down a column fills it, across columns only the first', async () => {
+    // Google sends a merged range's value in its top-left cell only, the range in the tab's
+    // `merges`. A mentoring group of three rows with the mentor merged down A2:A4 and the form
+    // merged down C2:C4; «Направление» merged across D2:E2 (one value: column D's; E stays empty).
+    const pairs: FakeTab = {
+      title: 'Наставнические пары',
+      rows: [
+        ['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Примечание'],
+        ['Иванова Анна Петровна', 'Петров Пётр', 'Групповая', 'Предметное содержание'],
+        [null, 'Сидорова Ольга'],
+        [null, 'Козлов Илья'],
+      ],
+      merges: [
+        { startRowIndex: 1, endRowIndex: 4, startColumnIndex: 0, endColumnIndex: 1 },
+        { startRowIndex: 1, endRowIndex: 4, startColumnIndex: 2, endColumnIndex: 3 },
+        { startRowIndex: 1, endRowIndex: 2, startColumnIndex: 3, endColumnIndex: 5 },
+      ],
+    };
+    const filled = [
+      ['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Примечание'],
+      ['Иванова Анна Петровна', 'Петров Пётр', 'Групповая', 'Предметное содержание'],
+      ['Иванова Анна Петровна', 'Сидорова Ольга', 'Групповая'],
+      ['Иванова Анна Петровна', 'Козлов Илья', 'Групповая'],
+    ];
+    const id = '1Merged_grid_01';
+    fake.setSpreadsheet(id, { tabs: [pairs] });
+    for (const readMode of ['gridData', 'batchGet'] as const) {
+      const r = await source({ readMode }).src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: true });
+      if (r.status !== 'ok') throw new Error('expected ok');
+      expect([readMode, r.tabs.find((t) => t.title === 'Наставнические пары')!.grid]).toEqual([readMode, filled]);
+    }
+    // The registry (read a tab at a time): «Тип» merged down the two schools.
+    const reg = '1Merged_registry_01';
+    fake.setSpreadsheet(reg, {
+      tabs: [
+        {
+          title: 'Организации',
+          rows: [['Код', 'Наименование', 'Тип', 'Таблица'], ['СОШ-1', 'МОУ СОШ № 1', 'Школа', 's1'], ['СОШ-2', 'МОУ СОШ № 2', null, 's2']],
+          merges: [{ startRowIndex: 1, endRowIndex: 3, startColumnIndex: 2, endColumnIndex: 3 }],
+        },
+      ],
+    });
+    expect((await source({ registryId: reg }).src.readRegistry()).grid).toEqual([
+      ['Код', 'Наименование', 'Тип', 'Таблица'],
+      ['СОШ-1', 'МОУ СОШ № 1', 'Школа', 's1'],
+      ['СОШ-2', 'МОУ СОШ № 2', 'Школа', 's2'],
+    ]);
+    // Merges of a shape Google never sends fail the read rather than guess.
+    fake.answerNext(id, { body: JSON.stringify({ spreadsheetId: id, sheets: [{ properties: { title: 'Пары' }, merges: [{ startRowIndex: -1 }], data: [{}] }] }), contentType: 'application/json', kind: 'get' });
+    const e = await sourceError(source().src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: true }));
+    expect(e.message).toContain('лист «Пары»: объединённые ячейки (merges) — startRowIndex — не целое неотрицательное число');
+  });
+
   it('a registry without the tab, or missing, is a SourceError naming the registry', async () => {
     fake.setSpreadsheet('1RegNoTab_000', { tabs: [{ title: 'Лист1', rows: [['x']] }] });
     const e1 = await sourceError(source({ registryId: '1RegNoTab_000' }).src.readRegistry());
@@ -278,7 +331,7 @@ describe('google source against the fake Sheets server', () => {
     expect([r.requests, fake.requests.map((x) => x.kind)]).toEqual([2, ['drive.files.get', 'get']]);
     expect(fake.requests[1]!.params).toMatchObject({
       includeGridData: 'true',
-      fields: 'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),data(rowData(values(effectiveValue))))',
+      fields: 'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))',
     });
     const byTitle = new Map(r.tabs.map((t) => [t.title, t.grid]));
     expect(byTitle.get('Педагоги')).toEqual([
@@ -643,6 +696,26 @@ describe('the fewest requests Google allows (issue #18)', () => {
     const third = await fetchAll(first.map((r) => r.version));
     expect(third.map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
     expect(fake.count({ kind: 'drive.files.get' })).toBe(3);
+
+    // A listing that names a sheet twice with different times (pages that shifted, a proxy
+    // replaying an old page): that sheet is asked for on its own, whichever entry came last.
+    // Sheet A was edited (its new time on page 1), page 2 repeats its old time.
+    fake.setSpreadsheet(ids[0]!, { tabs: [...ORG_TABS.slice(0, 1), { title: 'Наставнические пары', rows: [['Наставник', 'Наставляемый']] }] });
+    const edited = fake.modifiedTime(ids[0]!)!;
+    expect(edited).not.toBe(first[0]!.version);
+    const page = (files: { id: string; modifiedTime: string }[], next?: string) => ({
+      body: JSON.stringify({ ...(next ? { nextPageToken: next } : {}), files }),
+      contentType: 'application/json',
+      kind: 'drive.files.list' as const,
+    });
+    fake.answerNext('*', page([{ id: ids[0]!, modifiedTime: edited }, { id: ids[1]!, modifiedTime: first[1]!.version! }], 'p2'));
+    fake.answerNext('*', page([{ id: ids[2]!, modifiedTime: first[2]!.version! }, { id: ids[0]!, modifiedTime: first[0]!.version! }]));
+    fake.clearRequests();
+    await src.readRegistry();
+    const fourth = await fetchAll(first.map((r) => r.version));
+    expect(fourth.map((r) => r.status)).toEqual(['ok', 'unchanged', 'unchanged']);
+    expect(fourth[0]!.version).toBe(edited);
+    expect(fake.requests.filter((r) => r.kind === 'drive.files.get').map((r) => r.spreadsheetId)).toEqual([ids[0]]);
   });
 });
 
