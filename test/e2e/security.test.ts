@@ -54,7 +54,8 @@ const COORDINATOR = { login: 'koordinator', password: 'Проверка-безо
 
 /** What goes into the cells. Each sets `window.__xss` to its own number if it ever runs. */
 const P = {
-  schoolName: `<img src=x onerror="window.__xss=1">Школа <b>№1</b>`,
+  // …and a word of 150 letters with no place to break (the registry allows it): it wraps in its box, never widening the page.
+  schoolName: `<img src=x onerror="window.__xss=1">Школа <b>№1</b> ${'Наставничество'.repeat(10)}инфо`,
   kindergartenName: `Сад " onmouseover="window.__xss=4" x=" {{constructor.constructor('window.__xss=5')()}} datum.x`,
   curator: `<script>window.__xss=7</script>Иванова`,
   teacher: `Сидорова <script>window.__xss=2</script> Вера`,
@@ -528,6 +529,7 @@ describe.skipIf(skip)('security: hostile sheet cells and parameters stay inert, 
       }
       await expect(page.locator('.panel__error').allTextContents(), where).resolves.toEqual([]);
       await expectInert(page, where);
+      await expect(page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${where}: wider than the window`).resolves.toBeLessThanOrEqual(0);
       if (pageCase.screenshot) await takeScreenshot(page, pageCase.screenshot);
     }
 
