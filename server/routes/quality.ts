@@ -4,12 +4,11 @@
  * finding (`issues`) with a link to the spreadsheet. Parameters are validated with zod and
  * bound, never pasted into SQL; an unknown organization is a JSON 404.
  */
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
+import { AnswerStore, answerJson, compressAnswer } from '../metrics/answers.ts';
 import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
@@ -37,9 +36,6 @@ export function sheetUrl(sheet: unknown, googleSource: boolean): string | null {
   return googleSource && typeof sheet === 'string' && GOOGLE_ID.test(sheet) ? `https://docs.google.com/spreadsheets/d/${sheet}/edit` : null;
 }
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
-
 /** Answers kept per data version: a few views (all, one organization, a level) at a time, and their (compressed) bytes bounded. */
 const KEPT_ANSWERS = 16;
 const KEPT_BYTES = 32 * 1024 * 1024;
@@ -51,37 +47,9 @@ export function qualityRouter(deps: { db: Db }): Router {
    * makes its list 35 MB of JSON, and 20 people refreshing the page at once built it 20 times —
    * on the connections logins and short lists use, so those waited 25 s. Now it is read once per
    * sync on the metric lane (queryAsOf `heavy`), serialized and compressed once (zlib's fastest
-   * level: ~3 MB), and sent as those bytes; only the compressed bytes are kept.
+   * level: ~3 MB), and sent as those bytes; only the compressed bytes are kept (metrics/answers.ts).
    */
-  const answers = new Map<string, { gzip: Promise<Buffer>; bytes: number }>();
-  const shared = (key: string, build: () => Promise<unknown>): Promise<Buffer> => {
-    const version = `${deps.db.dataVersion}|`;
-    const full = version + key;
-    const kept = answers.get(full);
-    if (kept) return kept.gzip;
-    const entry = {
-      gzip: build().then((body) => gzipAsync(Buffer.from(JSON.stringify(body), 'utf8'), { level: 1 })),
-      bytes: 0,
-    };
-    answers.set(full, entry);
-    entry.gzip.then(
-      (b) => {
-        entry.bytes = b.length;
-        let total = 0;
-        for (const e of answers.values()) total += e.bytes;
-        // Old versions first (they are never asked for again), then the oldest views.
-        for (const [k, e] of answers) {
-          if (k.startsWith(version) && answers.size <= KEPT_ANSWERS && total <= KEPT_BYTES) continue;
-          if (k === full) continue;
-          answers.delete(k);
-          total -= e.bytes;
-        }
-      },
-      // A failure is not kept: the next request builds it again.
-      () => answers.delete(full),
-    );
-    return entry.gzip;
-  };
+  const answers = new AnswerStore(() => deps.db.dataVersion, KEPT_ANSWERS, KEPT_BYTES);
 
   r.get('/quality', async (req, res) => {
     const parsed = querySchema.safeParse({ org: req.query.org, level: req.query.level });
@@ -102,7 +70,7 @@ export function qualityRouter(deps: { db: Db }): Router {
     const asOf = asOfParam(req.query as Record<string, unknown>);
     // The registry hold is the coordinator's (a school sees null): part of who is asking.
     const coordinator = p.role === 'coordinator';
-    const answer = await shared(JSON.stringify([coordinator, org ?? null, level ?? null, asOf]), async () => {
+    const answer = await answers.shared(JSON.stringify([coordinator, org ?? null, level ?? null, asOf]), async () => {
       // Sheet links only make sense when the data comes from Google Sheets (the last run's source).
       const google = (await lastRunSource(db))?.startsWith('Google Sheets') ?? false;
 
@@ -113,7 +81,7 @@ export function qualityRouter(deps: { db: Db }): Router {
       // Registry-wide findings (no organization) belong to the whole list, not to one organization.
       const { rows: issues } = await queryAsOf(db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null }, true);
 
-      return {
+      return compressAnswer({
         ...(as_of ? { as_of } : {}),
         // The registry held for dropping more than half of its organizations (sync/guard.ts).
         registry_hold: coordinator ? await registryHold(db) : null,
@@ -133,11 +101,11 @@ export function qualityRouter(deps: { db: Db }): Router {
         })),
         // No tab id (gid) is stored, so a cell cannot be addressed: the link opens the spreadsheet.
         issues: issues.map((i) => ({ ...i, cell_url: i.org === null ? null : (links.get(String(i.org)) ?? null) })),
-      };
+      });
     });
     res.type('application/json').vary('Accept-Encoding');
-    if (acceptsGzip(req)) res.set('Content-Encoding', 'gzip').send(answer);
-    else res.send(await gunzipAsync(answer));
+    if (acceptsGzip(req)) res.set('Content-Encoding', 'gzip').send(answer.gzip);
+    else res.send(await answerJson(answer));
   });
 
   return r;
