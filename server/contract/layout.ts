@@ -8,7 +8,11 @@ import type { ColumnDecl, DataIssue } from './index.ts';
 import { matchKey } from './normalize.ts';
 import { displayCell, isBlank, rawText } from './values.ts';
 
-/** How far down a title block may push the header row. */
+/**
+ * How far down provisioning looks for the header row of a sheet it completes (it reads only the
+ * top rows of an existing sheet). A sync looks through the whole tab: the contract's header row
+ * is the first row that holds the tab's required headers, however far down it is.
+ */
 export const HEADER_SEARCH_ROWS = 30;
 
 export function findTab(tabs: readonly RawTab[], title: string): RawTab | undefined {
@@ -91,17 +95,38 @@ export function headerIndex(columns: readonly ColumnDecl[]): Map<string, string>
   return m;
 }
 
+/**
+ * The column a header cell names (headerIndex), or undefined. A hint in brackets after a header
+ * the template knows — a unit, a format («Часов (ак. ч.)», «Дата приёма (дд.мм.гггг)», on a
+ * second line of the cell or not) — names the same column: a school that adds one should not
+ * lose the column. A header listed with its brackets («Стаж (лет)») matches as it is first.
+ */
+export function headerKey(index: ReadonlyMap<string, string>, cell: Cell): string | undefined {
+  if (typeof cell !== 'string') return undefined;
+  const key = index.get(matchKey(cell));
+  if (key !== undefined) return key;
+  let bare = cell.trim();
+  for (let stripped = bare.replace(BRACKET_HINT, ''); stripped !== bare && stripped !== ''; stripped = bare.replace(BRACKET_HINT, '')) {
+    bare = stripped;
+    const k = index.get(matchKey(bare));
+    if (k !== undefined) return k;
+  }
+  return undefined;
+}
+
+/** A hint in brackets at the end of a header cell. */
+const BRACKET_HINT = /\s*\([^()]*\)\s*$/u;
+
 /** Lay a grid out as data rows keyed by the declared columns. */
 export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const index = headerIndex(columns);
   const required = columns.filter((c) => c.required).map((c) => c.key);
   let best = { row: -1, found: new Set<string>() };
   let headerRow = -1;
-  for (let r = 0; r < Math.min(grid.length, HEADER_SEARCH_ROWS); r++) {
+  for (let r = 0; r < grid.length; r++) {
     const found = new Set<string>();
     for (const cell of grid[r] ?? []) {
-      if (typeof cell !== 'string') continue;
-      const key = index.get(matchKey(cell));
+      const key = headerKey(index, cell);
       if (key) found.add(key);
     }
     if (required.every((k) => found.has(k)) && found.size > 0) {
@@ -119,7 +144,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
         notices: [],
         problem: empty
           ? `лист пуст: нет строки заголовков; ожидаются столбцы ${requiredList(columns)}`
-          : `не найдена строка заголовков${grid.length > HEADER_SEARCH_ROWS ? ` в первых ${HEADER_SEARCH_ROWS} строках` : ''}; ожидаются столбцы ${requiredList(columns)}`,
+          : `не найдена строка заголовков; ожидаются столбцы ${requiredList(columns)}`,
       };
     }
     const missing = columns.filter((c) => c.required && !best.found.has(c.key)).map((c) => `«${c.header}»`);
@@ -134,15 +159,16 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const notices: Omit<DataIssue, 'org' | 'tab'>[] = [];
   const header = grid[headerRow] ?? [];
   const positions = new Map<string, number>();
-  const headers: Record<string, string> = {};
-  const unknown: string[] = [];
+  const texts = new Map<string, string>();
+  /** Header cells that name no column of the template: column → text. */
+  const unknown = new Map<number, string>();
   for (let i = 0; i < header.length; i++) {
     const cell = header[i];
     if (isBlank(cell ?? null)) continue;
     const text = rawText(cell ?? null).trim();
-    const key = typeof cell === 'string' ? index.get(matchKey(cell)) : undefined;
+    const key = headerKey(index, cell ?? null);
     if (!key) {
-      unknown.push(`«${text}»`);
+      unknown.set(i, text);
       continue;
     }
     const prev = positions.get(key);
@@ -151,12 +177,32 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
         ok: false,
         empty: false,
         notices,
-        problem: `столбец «${headers[key]}» встречается дважды (столбцы ${columnLetter(prev + 1)} и ${columnLetter(i + 1)}); оставьте один`,
+        problem: `столбец «${texts.get(key)}» встречается дважды (столбцы ${columnLetter(prev + 1)} и ${columnLetter(i + 1)}); оставьте один`,
       };
     }
     positions.set(key, i);
-    headers[key] = text;
+    texts.set(key, text);
   }
+  // A header of two rows: the columns its second row names join those of the first.
+  const second = headerContinuation(header, grid[headerRow + 1] ?? [], index, positions);
+  if (second) {
+    for (const [i, key] of second) {
+      positions.set(key, i);
+      texts.set(key, rawText(grid[headerRow + 1]![i] ?? null).trim());
+      unknown.delete(i); // a group's title («Наставничество» over «Наставник», «Обучение наставников»)
+    }
+    notices.push({
+      level: 'notice',
+      row: headerRow + 2,
+      column: null,
+      value: null,
+      problem: `строка ${headerRow + 2} прочитана как вторая строка заголовка (объединённые ячейки заголовка или подзаголовки столбцов), а не как данные`,
+    });
+  }
+  const dataFrom = headerRow + (second ? 2 : 1);
+  // Column key → header text, in sheet order.
+  const headers: Record<string, string> = {};
+  for (const [key] of [...positions].sort((a, b) => a[1] - b[1])) headers[key] = texts.get(key)!;
   if (headerRow > 0) {
     notices.push({
       level: 'notice',
@@ -169,13 +215,13 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
           : `строки 1–${headerRow} над заголовками пропущены; заголовки найдены в строке ${headerRow + 1}`,
     });
   }
-  if (unknown.length) {
+  if (unknown.size) {
     notices.push({
       level: 'notice',
       row: null,
       column: null,
       value: null,
-      problem: `столбцы не из шаблона не загружаются: ${unknown.join(', ')}`,
+      problem: `столбцы не из шаблона не загружаются: ${[...unknown.values()].map((t) => `«${t}»`).join(', ')}`,
     });
   }
 
@@ -188,7 +234,8 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const keys = [...positions.keys()];
   const at = [...positions.values()];
   const headed = header.map((h) => !isBlank(h ?? null));
-  for (let r = headerRow + 1; r < grid.length; r++) {
+  for (const i of positions.values()) headed[i] = true;
+  for (let r = dataFrom; r < grid.length; r++) {
     const line = grid[r] ?? [];
     // Every declared column is present; a column missing from the sheet reads as empty.
     const cells: Record<string, Cell> = { ...empty };
@@ -214,6 +261,37 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     });
   }
   return { ok: true, headerRow: headerRow + 1, headers, rows, notices };
+}
+
+/**
+ * Whether the row under the header row is a second row of the header, and the columns it names
+ * (column → key) — then it is not data. It is when it repeats a header of the first row in the
+ * same column (a header cell merged down two rows reads the same in both: Google's merged cells
+ * are filled down, as an .xlsx's are), or when every cell of it names a column of the template
+ * not named above (sub-headers under a group's title). A data row does neither.
+ */
+function headerContinuation(
+  header: readonly Cell[],
+  next: readonly Cell[],
+  index: ReadonlyMap<string, string>,
+  positions: ReadonlyMap<string, number>,
+): Map<number, string> | null {
+  let repeats = false;
+  let others = false;
+  const named = new Map<number, string>();
+  for (let i = 0; i < next.length; i++) {
+    const cell = next[i] ?? null;
+    if (isBlank(cell)) continue;
+    const above = header[i] ?? null;
+    if (typeof cell === 'string' && typeof above === 'string' && matchKey(cell) !== '' && matchKey(cell) === matchKey(above)) {
+      repeats = true;
+      continue;
+    }
+    const key = headerKey(index, cell);
+    if (key !== undefined && !positions.has(key) && ![...named.values()].includes(key)) named.set(i, key);
+    else others = true;
+  }
+  return repeats || (named.size > 0 && !others) ? named : null;
 }
 
 function requiredList(columns: readonly ColumnDecl[]): string {

@@ -85,6 +85,60 @@ describe('headers', () => {
     ]);
   });
 
+  it('are found however far down the tab (docs/spec/CONTRACT.md: the first row that holds the required headers)', () => {
+    // A tab pasted at C40 under 39 rows of instructions: it was refused («в первых 30 строках»).
+    const grid = [...Array.from({ length: 39 }, (_, i) => (i % 3 === 0 ? ['', '', `Пояснение ${i + 1}`] : [])), ['', '', 'ФИО', 'Должность', 'Категория'], ['', '', 'Иванова Анна', 'учитель', 'Первая']];
+    const l = layoutGrid(grid, teachers);
+    expect(l.ok && [l.headerRow, l.rows.map((r) => r.row)]).toEqual([40, [41]]);
+  });
+
+  it('read a header with a hint in brackets as the column it names: a unit, a format, on a second line or not', () => {
+    const courses = tabDecl('courses').columns;
+    const l = layoutGrid([['ФИО', 'Программа', 'Часов (ак. ч.)', 'Дата окончания\n(дд.мм.гггг)'], ['Иванова Анна', 'Курс', 36, '01.09.2023']], courses);
+    expect(l.ok && l.headers).toEqual({ person: 'ФИО', program: 'Программа', hours: 'Часов (ак. ч.)', end_date: 'Дата окончания\n(дд.мм.гггг)' });
+    const t = layoutGrid([['ФИО', 'Должность', 'Категория', 'Дата приёма (дд.мм.гггг)', 'Стаж (лет)']], teachers);
+    expect(t.ok && t.headers).toMatchObject({ hired: 'Дата приёма (дд.мм.гггг)', experience: 'Стаж (лет)' });
+    // A header of the template with its own brackets is that column, not its bracket-less neighbour.
+    const pairs = tabDecl('pairs').columns;
+    const p = layoutGrid([['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Дата начала', 'Статус', 'Дата окончания (факт) (дд.мм.гггг)', 'Дата окончания (дд.мм.гггг)']], pairs);
+    expect(p.ok && [p.headers.end_fact, p.headers.end_plan]).toEqual(['Дата окончания (факт) (дд.мм.гггг)', undefined]);
+  });
+
+  it('read a header of two rows as one: cells merged down both rows, sub-headers under a group title', () => {
+    // Row 1: ФИО, Должность, Категория merged down to row 2 (the value in both rows, as Google
+    // Sheets and .xlsx merged cells are read); «Наставничество» over two sub-headers in row 2.
+    const grid = [
+      ['ФИО', 'Должность', 'Категория', 'Наставничество', ''],
+      ['ФИО', 'Должность', 'Категория', 'Наставник', 'Обучение наставников'],
+      ['Иванова Анна', 'учитель', 'Первая', 'да', 'да'],
+    ];
+    const l = layoutGrid(grid, teachers);
+    expect(l.ok).toBe(true);
+    if (!l.ok) return;
+    expect(l.headers).toEqual({ fio: 'ФИО', position: 'Должность', category: 'Категория', is_mentor: 'Наставник', mentor_trained: 'Обучение наставников' });
+    // Row 2 is not data (it was quarantined: «значение «Категория» — неизвестное значение»).
+    expect(l.rows.map((r) => [r.row, r.cells.is_mentor, r.cells.mentor_trained])).toEqual([[3, 'да', 'да']]);
+    expect(l.notices.map((n) => n.problem)).toEqual(['строка 2 прочитана как вторая строка заголовка (объединённые ячейки заголовка или подзаголовки столбцов), а не как данные']);
+    // Sub-headers alone (no merged cell): every cell of row 2 names a column of the template.
+    const sub = layoutGrid([['ФИО', 'Должность', 'Категория', 'Наставничество'], ['', '', '', 'Наставник', 'Обучение наставников'], ['Петров Пётр', 'учитель', 'Высшая', 'нет', 'нет']], teachers);
+    expect(sub.ok && [Object.keys(sub.headers), sub.rows.map((r) => r.row)]).toEqual([['fio', 'position', 'category', 'is_mentor', 'mentor_trained'], [3]]);
+    // Groups over the pairs' people: «Наставник» over ФИО and Должность — the first column is the
+    // person; the rest of row 2 repeats the merged headers. Row 2 is the header's, row 3 data.
+    const pairs = tabDecl('pairs').columns;
+    const p = layoutGrid(
+      [
+        ['Наставник', '', 'Наставляемый', '', 'Форма', 'Направление', 'Дата начала', 'Статус'],
+        ['ФИО', 'Должность', 'ФИО', 'Должность', 'Форма', 'Направление', 'Дата начала', 'Статус'],
+        ['Иванова Анна', 'учитель', 'Петров Пётр', 'учитель', 'Традиционная (один на один)', 'Предметное содержание', '01.09.2023', 'Действует'],
+      ],
+      pairs,
+    );
+    expect(p.ok && p.rows.map((r) => [r.row, r.cells.mentor, r.cells.mentee])).toEqual([[3, 'Иванова Анна', 'Петров Пётр']]);
+    // A row of data under the header stays data, even when a cell of it reads like a header of another column.
+    const data = layoutGrid([['ФИО', 'Должность', 'Категория', 'Наставник'], ['Иванова Анна', 'учитель', 'Первая', 'да']], teachers);
+    expect(data.ok && data.rows.map((r) => r.row)).toEqual([2]);
+  });
+
   it('tell an empty tab from a tab without a header row', () => {
     expect(layoutGrid([], teachers)).toMatchObject({ ok: false, empty: true });
     expect(layoutGrid([['Список педагогов']], teachers)).toMatchObject({

@@ -1,5 +1,5 @@
 /** Provisioning (server/google/provision/): pure builders — the declaration → Sheets API requests. */
-import { type ColumnDecl, HEADER_SEARCH_ROWS, ORDER_ITEMS, headerIndex, TABS, type TabDecl, matchKey, ruDate } from '../../contract/index.ts';
+import { type ColumnDecl, HEADER_SEARCH_ROWS, ORDER_ITEMS, headerIndex, headerKey, TABS, type TabDecl, matchKey, ruDate } from '../../contract/index.ts';
 import { TEMPLATE_ROWS, columnLetter, headerNote, listOf, widthOf } from '../../template/xlsx.ts';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 
@@ -250,7 +250,7 @@ function planTab(tab: TabDecl, ex: ExistingTab, plan: Plan): void {
   // The header row: the first of the top rows naming the most declared columns.
   let best = { row: -1, found: 0 };
   for (let r = 0; r < Math.min(ex.rows.length, HEADER_SEARCH_ROWS); r++) {
-    const found = new Set((ex.rows[r] ?? []).map((cell) => keys.get(matchKey(cell))).filter((k) => k !== undefined)).size;
+    const found = new Set((ex.rows[r] ?? []).map((cell) => headerKey(keys, cell)).filter((k) => k !== undefined)).size;
     if (found > best.found) best = { row: r, found };
   }
   let h: number;
@@ -268,7 +268,7 @@ function planTab(tab: TabDecl, ex: ExistingTab, plan: Plan): void {
   header.forEach((cell, i) => {
     if (cell.trim() === '') return;
     lastUsed = i;
-    const key = keys.get(matchKey(cell));
+    const key = headerKey(keys, cell);
     if (key !== undefined && !positions.has(key)) positions.set(key, i);
   });
 
