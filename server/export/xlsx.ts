@@ -32,8 +32,20 @@ const UNIT_SUFFIX: Partial<Record<MetricColumn['unit'], string>> = {
   'п.п.': ', п.п.',
 };
 
+/** A column's title with its unit, once: «Прирост, п.п.» already says it. */
+function unitTitle(title: string, unit: MetricColumn['unit']): string {
+  const suffix = UNIT_SUFFIX[unit] ?? '';
+  return title.endsWith(suffix) ? title : `${title}${suffix}`;
+}
+
+/** What stands for no value in a number or date column: a share with nobody to count is «—» (docs/spec/METRICS.md), as on the page and in the PDF. */
+const NO_VALUE = '—';
+
+/** Said on a metric sheet with no organization in it, as the printable report says it. */
+export const NO_DATA = 'Нет данных для выбранных организаций и периода.';
+
 function cellValue(col: MetricColumn, v: unknown): ExcelJS.CellValue {
-  if (v === null || v === undefined) return null;
+  if (v === null || v === undefined) return NUMBER_FORMAT[col.unit] !== undefined || col.kind === 'moment' ? NO_VALUE : null;
   if (col.unit === 'дата' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
     // A calendar date as an Excel serial (no JS Date, so no time zone can shift it).
     return serialFromIso(v);
@@ -80,9 +92,16 @@ function fitWidths(ws: ExcelJS.Worksheet): void {
 function addMetricSheet(wb: ExcelJS.Workbook, { def, rows }: SheetData): void {
   const ws = wb.addWorksheet(def.short, { views: [{ state: 'frozen', ySplit: 1 }] });
   const cols = allColumns(def);
-  const header = ws.addRow(cols.map((c) => `${c.title}${c.kind === 'moment' ? ', UTC' : (UNIT_SUFFIX[c.unit] ?? '')}`));
+  const header = ws.addRow(cols.map((c) => (c.kind === 'moment' ? `${c.title}, UTC` : unitTitle(c.title, c.unit))));
   header.font = { bold: true };
   header.alignment = { wrapText: true, vertical: 'top' };
+  // No organization matched (a filter, a period with nothing): said, not a row of zeros «Итого».
+  if (!rows.some((r) => r.org !== null)) {
+    ws.addRow([NO_DATA]);
+    fitWidths(ws);
+    ws.getRow(1).height = 32;
+    return;
+  }
   for (const r of rows) {
     const isTotal = r.org === null;
     const row = ws.addRow(
@@ -162,8 +181,8 @@ function addComparisonSheet(wb: ExcelJS.Workbook, def: MetricDef, rows: readonly
   const cols = comparedColumns(def);
   const head: string[] = ['Код организации', 'Организация', 'Тип', ...def.keys.map((k) => k.title)];
   for (const c of cols) {
-    const unit = UNIT_SUFFIX[c.unit] ?? '';
-    head.push(`${c.title}${unit}: ${period(base)}`, `${c.title}${unit}: ${period(current)}`, `${c.title}: изменение${c.unit === 'доля' ? ', п.п.' : unit}`);
+    const titled = unitTitle(c.title, c.unit);
+    head.push(`${titled}: ${period(base)}`, `${titled}: ${period(current)}`, `${c.unit === 'доля' ? unitTitle(`${c.title}: изменение`, 'п.п.') : unitTitle(`${c.title}: изменение`, c.unit)}`);
   }
   const header = ws.addRow(head);
   header.font = { bold: true };
@@ -179,7 +198,8 @@ function addComparisonSheet(wb: ExcelJS.Workbook, def: MetricDef, rows: readonly
     for (const c of cols) {
       const v = r.values[c.name]!;
       const f = NUMBER_FORMAT[c.unit];
-      values.push(v.base, v.current, v.delta === null ? null : c.unit === 'доля' ? Number((v.delta * 100).toPrecision(12)) : v.delta);
+      const none = (x: number | null) => (x === null ? NO_VALUE : x);
+      values.push(none(v.base), none(v.current), v.delta === null ? NO_VALUE : c.unit === 'доля' ? Number((v.delta * 100).toPrecision(12)) : v.delta);
       formats.push(f, f, c.unit === 'доля' ? '+0.0;-0.0;0.0' : c.unit === 'ч' || c.unit === 'п.п.' ? '+0.0;-0.0;0.0' : '+0;-0;0');
     }
     const row = ws.addRow(values);

@@ -128,10 +128,42 @@ export async function resolveAsOf(db: Db, text: string, param = AS_OF): Promise<
  */
 export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, now: Date): Promise<MetricParams> {
   const text = asOfParam(query);
-  if (text === null) return parseParams(query, now);
+  if (text === null) {
+    const params = parseParams(query, now);
+    await requireKnownOrgs(db, params.org);
+    return params;
+  }
   const r = await resolveAsOf(db, text);
   const params = parseParams(query, new Date(`${asOfDay(text, now)}T12:00:00Z`));
+  await requireKnownOrgs(db, params.org);
   return { ...params, as_of: { asked: r.asked, run: r.run, finished_at: r.finished_at } };
+}
+
+/** The codes of every organization ever loaded (the registry's, and those it no longer lists), per data version. */
+const knownCodes = new WeakMap<Db, { version: number; codes: Promise<Set<string>> }>();
+
+function orgCodes(db: Db): Promise<Set<string>> {
+  const kept = knownCodes.get(db);
+  if (kept && kept.version === db.dataVersion) return kept.codes;
+  const codes = db.query(sqlOf('lists/org_codes')).then((rows) => new Set(rows.map((r) => String(r.code))));
+  knownCodes.set(db, { version: db.dataVersion, codes });
+  codes.catch(() => knownCodes.delete(db));
+  return codes;
+}
+
+/**
+ * An `org` filter names organizations the data knows (now or in a past sync): a code typed
+ * wrong would otherwise give a table of zeros — «Итого 0» in an export for the region — as if
+ * the organization had nobody. A 400 names the code, and the registry's spelling when only the
+ * case differs.
+ */
+export async function requireKnownOrgs(db: Db, orgs: readonly string[]): Promise<void> {
+  if (orgs.length === 0) return;
+  const known = await orgCodes(db);
+  const unknown = orgs.find((o) => !known.has(o));
+  if (unknown === undefined) return;
+  const near = [...known].find((k) => k.toLowerCase() === unknown.toLowerCase());
+  throw badRequest(`неверный параметр org (код организации): нет организации с кодом «${unknown}»${near ? `; возможно, «${near}»` : ''}`);
 }
 
 /**

@@ -92,6 +92,11 @@ describe('XLSX export', () => {
       const { body } = await server.getJson(`/api/metrics/${m.name}?${PERIOD}`);
       const ws = workbook.getWorksheet(m.short)!;
       const cols = allColumns(m);
+      if (!body.rows.some((r: { org: string | null }) => r.org !== null)) {
+        // Nothing of any organization (the fixture has no «Мероприятия»): said, as the printable report says it.
+        expect([m.name, ws.rowCount, ws.getRow(2).getCell(1).value]).toEqual([m.name, 2, 'Нет данных для выбранных организаций и периода.']);
+        continue;
+      }
       expect(ws.rowCount).toBe(body.rows.length + 1);
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
       body.rows.forEach((apiRow: Record<string, unknown>, i: number) => {
@@ -100,7 +105,8 @@ describe('XLSX export', () => {
           const cell = row.getCell(j + 1);
           const v = apiRow[c.name];
           if (c.name === 'org' && v === null) expect(cell.value).toBe('Итого');
-          else if (v === null || v === undefined) expect(cell.value).toBeNull();
+          // No value: «—» in a column of numbers, shares or dates (docs/spec/METRICS.md: a share with nobody to count is shown as «—»), empty in a text column.
+          else if (v === null || v === undefined) expect(cell.value).toBe(c.unit === 'текст' && c.kind !== 'moment' ? null : '—');
           else if (typeof v === 'number') expect(cell.value).toBe(v);
           else if (c.unit === 'дата' && /^\d{4}-\d{2}-\d{2}$/.test(String(v))) {
             // A real date cell: exceljs reads it back as the UTC midnight of that day.
@@ -120,6 +126,31 @@ describe('XLSX export', () => {
         expect(Boolean(row.font?.bold)).toBe(apiRow.org === null);
       });
     }
+  });
+
+  it('says «нет данных» on a sheet no organization matched, refuses a code it does not know, and writes a unit once', async () => {
+    // No organization of the fixture is «Другое»: every sheet says so in the printable report's
+    // words — not a row «Итого» of zeros, as if the organizations had nobody.
+    const res = await server.fetch(`/api/export.xlsx?${PERIOD}&type=${encodeURIComponent('Другое')}`);
+    expect(res.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
+    for (const m of METRICS.filter((x) => !x.parts)) {
+      const ws = wb.getWorksheet(m.short)!;
+      expect([m.name, ws.rowCount, ws.getRow(2).getCell(1).value]).toEqual([m.name, 2, 'Нет данных для выбранных организаций и периода.']);
+    }
+    // A code typed wrong is a 400 naming it (the registry's spelling when only the case differs),
+    // in the export as in the API — never a table of zeros.
+    const wrong = await server.fetch(`/api/export.xlsx?${PERIOD}&org=${encodeURIComponent('СОШ-9')}`);
+    expect(wrong.status).toBe(400);
+    expect((await wrong.json()).error.message).toBe('неверный параметр org (код организации): нет организации с кодом «СОШ-9»');
+    const cased = await server.getJson(`/api/metrics/engagement?${PERIOD}&org=${encodeURIComponent('сош-1')}`);
+    expect([cased.status, cased.body.error.message]).toEqual([400, 'неверный параметр org (код организации): нет организации с кодом «сош-1»; возможно, «СОШ-1»']);
+    // «Прирост, п.п.» carries its unit already: not «Прирост, п.п., п.п.».
+    const growth = workbook.getWorksheet(METRICS.find((m) => m.name === 'qualification_growth')!.short)!;
+    const titles = (growth.getRow(1).values as unknown[]).filter((v) => typeof v === 'string') as string[];
+    expect(titles).toContain('Прирост, п.п.');
+    expect(titles.filter((t) => t.includes('п.п., п.п.'))).toEqual([]);
   });
 
   it('says how the last read of each organization ended in words, on the parameters sheet as on data_quality\'s', async () => {
