@@ -3,9 +3,10 @@
  * municipality when nothing is configured and the database is empty (or sync the configured
  * source at start), start the schedule and listen.
  */
-import { PER_ADDRESS_CONNECTIONS, limitedServer } from './http/connections.ts';
+import { PER_ADDRESS_CONNECTIONS, limitedServer, listenProblem, portProblem } from './http/connections.ts';
 import { Cron } from 'croner';
 import { createApp } from './http/app.ts';
+import { storageProblem } from './db/db.ts';
 import { AuthStore } from './auth/store.ts';
 import { demoLoginEnabled, trustProxySetting } from './config.ts';
 import { MetricCache } from './metrics/cache.ts';
@@ -25,6 +26,12 @@ async function main(): Promise<void> {
   const opened = await openConfigured('Если запущен другой экземпляр сервера или `npm run sync` с этой базой, дождитесь его окончания.');
   if (!opened) process.exit(2);
   const { config, db } = opened;
+  const busy = await portProblem(config.PORT, config.HOST);
+  if (busy !== null) {
+    log(`Сервер не запущен: ${busy}.`);
+    db.close();
+    process.exit(2);
+  }
   if (opened.envFile) log(`Настройки: переменные окружения и файл ${opened.envFile} (заданные в окружении важнее файла).`);
   const source = createSource(config);
   const metricCache = new MetricCache(db, { timeoutMs: config.METRIC_TIMEOUT_SECONDS * 1000 });
@@ -67,7 +74,7 @@ async function main(): Promise<void> {
     log(config.sourceKind === 'demo' ? 'Загружаю демонстрационный муниципалитет…' : `Синхронизация: ${source.description}…`);
     // The first load of the demo is awaited so the first page shows data; a real sync runs in the background.
     if (config.sourceKind === 'demo') await sync('start');
-    else void sync('start').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
+    else void sync('start').catch((e) => log(`Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`));
   } else warm();
   // Staleness is a matter of time too: flagged even when no sync runs or the registry cannot be
   // read. (Not for the demo municipality: it is generated, not read from anybody's sheet.)
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
   }
   if (config.SYNC_CRON && realSince === null) {
     new Cron(config.SYNC_CRON, { protect: true }, () => {
-      if (!syncInProgress()) void sync('schedule').catch((e) => log(`Синхронизация не удалась: ${(e as Error).message}`));
+      if (!syncInProgress()) void sync('schedule').catch((e) => log(`Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`));
     });
     log(`Расписание синхронизации: ${config.SYNC_CRON}`);
   }
@@ -140,7 +147,15 @@ async function main(): Promise<void> {
     reminders,
   });
   const server = limitedServer(app, { perAddress: config.TRUST_PROXY === undefined ? PER_ADDRESS_CONNECTIONS : null });
+  // Taken meanwhile (the check above was at the start): said, not Node's stack trace.
+  const notListening = (e: NodeJS.ErrnoException) => {
+    log(`Сервер не запущен: ${listenProblem(e, config.PORT, config.HOST)}.`);
+    db.close();
+    process.exit(2);
+  };
+  server.once('error', notListening);
   server.listen(config.PORT, config.HOST, () => {
+    server.off('error', notListening);
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
     // Chromium prints a delivery's PDF from this server's own `/report`.

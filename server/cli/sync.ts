@@ -10,7 +10,7 @@
 import { sqlOf } from '../db/queries.ts';
 import { exitAfterOutput } from './exit.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/db.ts';
+import { storageProblem, type Db } from '../db/db.ts';
 import { writeBack } from '../google/writeback.ts';
 import { MetricCache } from '../metrics/cache.ts';
 import { createSource, mailFromConfig, openConfigured, writerFromConfig } from '../startup.ts';
@@ -150,7 +150,7 @@ async function printFindings(db: Db, max: number): Promise<void> {
 main().then(
   (code) => exitAfterOutput(code),
   (e) => {
-    console.error(`Синхронизация не удалась: ${(e as Error).message}`);
+    console.error(`Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`);
     exitAfterOutput(1);
   },
 );

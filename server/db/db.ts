@@ -107,6 +107,20 @@ function rowObjects(reader: DuckDBResultReader): Row[] {
   return rows;
 }
 
+/**
+ * A failed write of the database file in words a coordinator can act on (DuckDB says it in
+ * English, inside its own text: «Failed to commit: … No space left on device»); null when the
+ * error is something else. What was committed before stays.
+ */
+export function storageProblem(e: unknown): string | null {
+  const m = e instanceof Error ? e.message : String(e);
+  if (/No space left on device|Disk full|ENOSPC/i.test(m)) return 'на диске нет места для файла базы данных (MONITOR_DB): освободите место и повторите — уже записанные данные не потеряны';
+  if (/Permission denied|Operation not permitted|Read-only file system|EACCES|EPERM|EROFS/i.test(m)) {
+    return 'нет прав на запись в файл базы данных (MONITOR_DB) или в его папку: проверьте права — уже записанные данные не потеряны';
+  }
+  return null;
+}
+
 /** The DuckDB memory bound unless configured (DUCKDB_MEMORY_LIMIT): the region fits well under it (128MB saved the sync ~60 MB of RSS but ran the dashboard's burst of queries out of memory: issue #18). */
 export const DEFAULT_MEMORY_LIMIT = '256MB';
 
@@ -478,7 +492,12 @@ export class Writer {
       await this.conn.run('COMMIT');
       return out;
     } catch (e) {
-      await this.conn.run('ROLLBACK');
+      try {
+        await this.conn.run('ROLLBACK');
+      } catch {
+        // No transaction left to roll back (a COMMIT that failed — a full disk — ends it): the
+        // first error is the one that says what happened, not «no transaction is active».
+      }
       throw e;
     }
   }

@@ -19,7 +19,7 @@ import qs from 'qs';
 import { QUERY_LIST_LIMIT } from '../metrics/params.ts';
 import { authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps } from '../auth/http.ts';
 import { pageGuard } from '../auth/pages.ts';
-import type { Db } from '../db/db.ts';
+import { storageProblem, type Db } from '../db/db.ts';
 import { HttpError, notFound } from './errors.ts';
 import { escapeHtml, sendPage } from './html.ts';
 import { gzipLargeJson } from './gzip.ts';
@@ -158,6 +158,13 @@ export function createApp(deps: AppDeps): express.Express {
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     if (err instanceof HttpError) {
       res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    // The database file cannot be written (a full disk, no rights): 503 in words, not «internal».
+    const storage = storageProblem(err);
+    if (storage !== null) {
+      deps.log?.(`Ошибка записи в базу: ${err instanceof Error ? err.message : String(err)}`);
+      res.status(503).json({ error: { code: 'storage', message: storage } });
       return;
     }
     // Body parser errors carry a status; anything else is ours: log it, never send a stack trace.

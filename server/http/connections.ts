@@ -7,7 +7,7 @@
  * Behind a proxy (TRUST_PROXY) every connection comes from the proxy: no limit per address then.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 
 export const HEADERS_TIMEOUT_MS = 20_000;
 export const REQUEST_TIMEOUT_MS = 60_000;
@@ -78,4 +78,31 @@ export function limitedServer(app: RequestListener, limits: ConnectionLimits = {
     });
   });
   return server;
+}
+
+/** Why the server cannot listen on `port` of `host`, in words a coordinator can act on. */
+export function listenProblem(e: NodeJS.ErrnoException, port: number, host: string): string {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return `порт ${port} (адрес ${host}) уже занят другой программой — возможно, сервер уже запущен; остановите её или укажите другой порт в PORT, например PORT=${port === 3000 ? 3001 : 3000}`;
+    case 'EACCES':
+      return `нет прав открыть порт ${port}: порты ниже 1024 открывает только администратор; укажите, например, PORT=3000`;
+    case 'EADDRNOTAVAIL':
+      return `адреса ${host} (HOST) нет у этой машины; укажите HOST=127.0.0.1 или HOST=0.0.0.0`;
+    default:
+      return `не удалось открыть порт ${port} (адрес ${host}): ${e.code ?? e.message}`;
+  }
+}
+
+/**
+ * Whether `port` of `host` can be listened on, asked before the start-up's work (the demo's
+ * load, the first sync): a port taken by another program is said at once, not after it.
+ * Null when it can (port 0 always can).
+ */
+export function portProblem(port: number, host: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => resolve(listenProblem(e, port, host)));
+    probe.listen(port, host, () => probe.close(() => resolve(null)));
+  });
 }

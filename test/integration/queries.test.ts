@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageProblem } from '../../server/db/db.ts';
 import { sqlOf, statementsOf } from '../../server/db/queries.ts';
 import { openConfigured } from '../../server/startup.ts';
 import { openTempDb, type TempDb } from '../support/server.ts';
@@ -96,6 +97,33 @@ describe('DuckDB threads (DUCKDB_THREADS)', () => {
       }
     } finally {
       rmSync(tmp.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a write that fails', () => {
+  it('tells its own error, not the rollback that had nothing left to roll back; a full disk or no rights is said in Russian', async () => {
+    const tmp = await openTempDb();
+    try {
+      // The transaction ends inside (as a COMMIT that fails on a full disk ends it), then the
+      // work fails: the error is the work's — it was «cannot rollback - no transaction is active».
+      const failed = tmp.db.write((w) =>
+        w.transaction(async () => {
+          await w.run('COMMIT');
+          throw new Error('Failed to commit: IO Error: Could not write file "m.duckdb.wal": No space left on device');
+        }),
+      );
+      await expect(failed).rejects.toThrow('No space left on device');
+      expect(storageProblem(await failed.catch((e: unknown) => e))).toBe(
+        'на диске нет места для файла базы данных (MONITOR_DB): освободите место и повторите — уже записанные данные не потеряны',
+      );
+      expect(storageProblem(new Error('Failed to commit: Could not write file "/srv/m.duckdb.wal": Operation not permitted'))).toMatch(/^нет прав на запись в файл базы данных/);
+      expect(storageProblem(new Error('Binder Error: column x not found'))).toBeNull();
+      // The connection goes on: the next transaction commits.
+      await tmp.db.write((w) => w.transaction(() => w.run(`CREATE TABLE after_failure AS SELECT 1 AS x`)));
+      expect(await tmp.db.query(`SELECT x FROM after_failure`)).toEqual([{ x: 1 }]);
+    } finally {
+      tmp.cleanup();
     }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +135,21 @@ describe('npm start with a Google registry', () => {
     fake.latencyMs = 0;
     expect(started.output()).not.toContain('start-key');
   }, 90_000);
+
+  it('says at once, in Russian, that its port is taken, and exits 2 (it was a stack trace after the start-up sync)', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const busy = run({ PORT: String(port), HOST: '127.0.0.1', MONITOR_DB: join(dir, 'port.duckdb') });
+      const code = await new Promise<number | null>((resolve) => busy.proc.on('exit', resolve));
+      expect(code).toBe(2);
+      expect(busy.output()).toContain(`Сервер не запущен: порт ${port} (адрес 127.0.0.1) уже занят другой программой — возможно, сервер уже запущен; остановите её или укажите другой порт в PORT`);
+      expect(busy.output()).not.toMatch(/EADDRINUSE|at Server|Загружаю демонстрационный/);
+    } finally {
+      taken.close();
+    }
+  });
 
   it('explains a bad configuration in Russian and exits', async () => {
     const bad = run({ PORT: 'восемь', MONITOR_DB: join(dir, 'x.duckdb'), SHEETS_REGISTRY_ID: REGISTRY });
