@@ -127,6 +127,9 @@ export function ruDate(iso: string): string {
   return `${d}.${m}.${y}`;
 }
 
+/** A time of day after a written date: « 0:00», « 14:30:05», «T00:00:00», «T00:00:00.000Z». */
+const TIME_AFTER_DATE = /(?<=\d)(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+
 export function parseDate(cell: Cell, minYear = 2000, maxYear = 2100): Parsed<string> {
   let y: number, m: number, d: number;
   if (typeof cell === 'number') {
@@ -134,7 +137,10 @@ export function parseDate(cell: Cell, minYear = 2000, maxYear = 2100): Parsed<st
     const iso = isoFromSerial(cell);
     [y, m, d] = iso.split('-').map(Number) as [number, number, number];
   } else if (typeof cell === 'string') {
-    const s = tidy(cell);
+    // A time after the date — a cell pasted from a program that writes moments («01.09.2003
+    // 0:00:00», «2023-09-01T00:00:00») — is no part of the day: the date is read, as from a serial
+    // number with a fraction of a day.
+    const s = tidy(cell).replace(TIME_AFTER_DATE, '');
     let mt: RegExpMatchArray | null;
     if ((mt = s.match(/^(\d{1,2})\.(\d{1,2})\.(\d{4})$/))) {
       [d, m, y] = [Number(mt[1]), Number(mt[2]), Number(mt[3])];

@@ -51,6 +51,16 @@ describe('dates', () => {
     expect(value(parseDate('01.09.23'))).toBe('2023-09-01');
     expect(value(parseDate('2024-02-29'))).toBe('2024-02-29');
   });
+  it('reads a date written with a time after it as that date, as a serial number with a fraction of a day', () => {
+    expect(value(parseDate('01.09.2003 0:00:00', 1940))).toBe('2003-09-01');
+    expect(value(parseDate('01.09.2023 14:30'))).toBe('2023-09-01');
+    expect(value(parseDate('2023-09-01T00:00:00'))).toBe('2023-09-01');
+    expect(value(parseDate('2023-09-01T00:00:00.000Z'))).toBe('2023-09-01');
+    // Still a date first: a time alone, or after something that is not one, is no date.
+    expect(problem(parseDate('14:30'))).toMatch(/это не дата/);
+    expect(problem(parseDate('31.02.2023 0:00:00'))).toMatch(/такой даты нет/);
+    expect(problem(parseDate('03/04/2023 0:00'))).toMatch(/неоднозначно/);
+  });
   it('rejects impossible, ambiguous and other forms with a Russian explanation', () => {
     expect(problem(parseDate('31.02.2023'))).toMatch(/такой даты нет/);
     expect(problem(parseDate('29.02.2023'))).toMatch(/такой даты нет/);
