@@ -6,7 +6,7 @@
  * connections a login or a page needs (issue #17). Parameters are always bound (`$name`),
  * never pasted into SQL text.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   DuckDBConnection,
@@ -107,12 +107,16 @@ function rowObjects(reader: DuckDBResultReader): Row[] {
   return rows;
 }
 
+/** The database file cannot take writes (Db.write): its message is for the coordinator. */
+export class StorageError extends Error {}
+
 /**
  * A failed write of the database file in words a coordinator can act on (DuckDB says it in
  * English, inside its own text: «Failed to commit: … No space left on device»); null when the
  * error is something else. What was committed before stays.
  */
 export function storageProblem(e: unknown): string | null {
+  if (e instanceof StorageError) return e.message;
   const m = e instanceof Error ? e.message : String(e);
   if (/No space left on device|Disk full|ENOSPC/i.test(m)) return 'на диске нет места для файла базы данных (MONITOR_DB): освободите место и повторите — уже записанные данные не потеряны';
   if (/Permission denied|Operation not permitted|Read-only file system|EACCES|EPERM|EROFS/i.test(m)) {
@@ -281,6 +285,8 @@ export class Db {
     lanes: { readers: number; metricReaders: number },
     /** The name DuckDB gives the database file's catalog (its file name without the extension; `memory`). */
     readonly catalog: string,
+    /** The database file and its identity when opened (null: in memory): see `write`. */
+    private readonly file: { path: string; dev: number; ino: number } | null = null,
   ) {
     this.light = new Lane(instance, lanes.readers);
     this.metric = new Lane(instance, lanes.metricReaders);
@@ -299,7 +305,8 @@ export class Db {
     const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: String(opts.threads ?? DEFAULT_THREADS) });
     const writer = await instance.connect();
     const [row] = (await writer.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJson();
-    return new Db(instance, writer, { readers: opts.readers ?? 2, metricReaders: opts.metricReaders ?? 2 }, String(row!.name));
+    const st = path === ':memory:' ? null : statSync(path);
+    return new Db(instance, writer, { readers: opts.readers ?? 2, metricReaders: opts.metricReaders ?? 2 }, String(row!.name), st ? { path, dev: st.dev, ino: st.ino } : null);
   }
 
   /** A read query on the light lane: short queries only (metrics go through `metricQuery`). */
@@ -426,11 +433,32 @@ export class Db {
     return ++this.version;
   }
 
-  /** Exclusive use of the write connection; calls are serialized. */
+  /**
+   * Exclusive use of the write connection; calls are serialized. The database file must still be
+   * the one opened: removed or replaced under a running process (its folder deleted, a backup
+   * copied over it), DuckDB would go on writing into the file it holds open — which nobody will
+   * ever read again — and every write would look saved.
+   */
   write<T>(fn: (w: Writer) => Promise<T>): Promise<T> {
-    const run = this.writeQueue.then(() => fn(new Writer(this.writer)));
+    const run = this.writeQueue.then(() => {
+      this.checkFile();
+      return fn(new Writer(this.writer));
+    });
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+
+  private checkFile(): void {
+    if (this.file === null) return;
+    let st: { dev: number; ino: number };
+    try {
+      st = statSync(this.file.path);
+    } catch {
+      throw new StorageError(`файл базы данных ${this.file.path} (MONITOR_DB) удалён, пока программа работала: записи в него не сохраняются — перезапустите сервер`);
+    }
+    if (st.dev !== this.file.dev || st.ino !== this.file.ino) {
+      throw new StorageError(`файл базы данных ${this.file.path} (MONITOR_DB) заменён другим, пока программа работала: записи не сохраняются — перезапустите сервер`);
+    }
   }
 
   close(): void {

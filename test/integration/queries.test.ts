@@ -5,7 +5,7 @@
  * only an unusual request would run, fails here. The shared macro and fact files (`_*.sql`) run
  * at every start already.
  */
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageProblem } from '../../server/db/db.ts';
 import { sqlOf, statementsOf } from '../../server/db/queries.ts';
 import { openConfigured } from '../../server/startup.ts';
-import { openTempDb, type TempDb } from '../support/server.ts';
+import { openTempDb, startServer, type TempDb } from '../support/server.ts';
 
 const QUERIES = fileURLToPath(new URL('../../queries/', import.meta.url));
 
@@ -123,6 +123,31 @@ describe('a write that fails', () => {
       await tmp.db.write((w) => w.transaction(() => w.run(`CREATE TABLE after_failure AS SELECT 1 AS x`)));
       expect(await tmp.db.query(`SELECT x FROM after_failure`)).toEqual([{ x: 1 }]);
     } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('refuses, in words, to write into a database file removed or replaced under the running process (the writes looked saved)', async () => {
+    const tmp = await openTempDb();
+    await tmp.db.write((w) => w.run(`CREATE TABLE kept AS SELECT 1 AS x`));
+    const server = await startServer({ db: tmp.db });
+    try {
+      // Replaced: a copy put in its place (another file, another inode).
+      renameSync(tmp.path, `${tmp.path}.moved`);
+      copyFileSync(`${tmp.path}.moved`, tmp.path);
+      const replaced = await tmp.db.write((w) => w.run(`INSERT INTO kept VALUES (2)`)).catch((e: unknown) => e);
+      expect(storageProblem(replaced)).toBe(`файл базы данных ${tmp.path} (MONITOR_DB) заменён другим, пока программа работала: записи не сохраняются — перезапустите сервер`);
+      // Removed.
+      rmSync(tmp.path);
+      const removed = await tmp.db.write((w) => w.run(`INSERT INTO kept VALUES (3)`)).catch((e: unknown) => e);
+      expect(storageProblem(removed)).toBe(`файл базы данных ${tmp.path} (MONITOR_DB) удалён, пока программа работала: записи в него не сохраняются — перезапустите сервер`);
+      // Nothing was written after the file went; reads go on from what DuckDB holds.
+      expect(await tmp.db.query(`SELECT x FROM kept`)).toEqual([{ x: 1 }]);
+      // The API says so: 503 in words, not «создана» (it answered 201 with a password never saved).
+      const res = await server.fetch('/api/users', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'novaya', role: 'coordinator' }) });
+      expect([res.status, (await res.json()).error]).toEqual([503, { code: 'storage', message: storageProblem(removed) }]);
+    } finally {
+      await server.close();
       tmp.cleanup();
     }
   });
