@@ -46,6 +46,8 @@ export interface FakeTab {
   columnCount?: number;
   /** Merged ranges (a tab's `merges`): as in Google, `rows` holds a merged range's value in its top-left cell only. */
   merges?: FakeGridRange[];
+  /** Hidden from the sheet's tab bar (`properties.hidden`). */
+  hidden?: boolean;
 }
 
 export interface FakeSpreadsheetInput {
@@ -597,6 +599,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
           const tab = newTab(t.title, prev?.tabs.find((p) => p.title === t.title)?.sheetId ?? nextSheetId++, t.rows.map((r) => [...r]), t.sheetType ?? 'GRID');
           tab.frozenRowCount = t.frozenRowCount ?? 0;
           tab.merges = (t.merges ?? []).map((m) => ({ sheetId: tab.sheetId, ...m }));
+          tab.hidden = t.hidden ?? false;
           tab.rowCount = t.rowCount ?? null;
           tab.columnCount = t.columnCount ?? null;
           return tab;

@@ -19,6 +19,8 @@ export interface RawTab {
    * are kept.
    */
   refused?: string;
+  /** The tab is hidden in the spreadsheet (Google's `properties.hidden`, an .xlsx sheet's state): its rows load, with a warning. */
+  hidden?: boolean;
 }
 
 /** A value of the Sheets API as a cell: strings, numbers and booleans as they are, null for nothing, anything else as text. */

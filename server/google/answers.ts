@@ -15,9 +15,9 @@ import { isObject } from './failure.ts';
  * the answer and is not needed: error cells are rebuilt from `errorValue.type`.
  */
 export const GRID_DATA_FIELDS =
-  'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))';
-/** The titles call: tab titles, types, grid sizes (the size check happens before any cell is read) and merged cells. */
-export const TITLE_FIELDS = 'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),merges)';
+  'spreadsheetId,sheets(properties(title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))';
+/** The titles call: tab titles, types, whether hidden, grid sizes (the size check happens before any cell is read) and merged cells. */
+export const TITLE_FIELDS = 'spreadsheetId,sheets(properties(title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges)';
 /** The tab list (the folder-like reading of one tab at a time: the registry), with merged cells. */
 export const TAB_LIST_FIELDS = 'spreadsheetId,sheets(properties(title,gridProperties(rowCount,columnCount)),merges)';
 

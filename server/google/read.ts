@@ -448,7 +448,9 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             .map((s) => {
               const title = s.properties!.title!;
               const refused = want(title) ? refusal(sizes.get(title)!) : null;
-              return refused !== null ? { title, grid: [], refused } : { title, grid: want(title) ? sheetGrid(s, gridFromData(s.data)) : [] };
+              const tab: RawTab = refused !== null ? { title, grid: [], refused } : { title, grid: want(title) ? sheetGrid(s, gridFromData(s.data)) : [] };
+              if (s.properties?.hidden === true) tab.hidden = true;
+              return tab;
             });
         }
       }
@@ -462,9 +464,12 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       // Chart sheets (OBJECT) have no cells and make values.* fail: only grid tabs are read, and
       // of them only the wanted tabs whose grid is inside the limits.
       const grid = gridTabs(meta);
+      const hidden = new Set((meta.sheets ?? []).filter((s) => s.properties?.hidden === true).map((s) => s.properties!.title!));
       const tabs: RawTab[] = grid.map((g) => {
         const refused = want(g.title) ? refusal(g) : null;
-        return refused !== null ? { title: g.title, grid: [], refused } : { title: g.title, grid: [] };
+        const tab: RawTab = refused !== null ? { title: g.title, grid: [], refused } : { title: g.title, grid: [] };
+        if (hidden.has(g.title)) tab.hidden = true;
+        return tab;
       });
       const read = grid.map((g, i) => ({ g, i })).filter(({ g, i }) => want(g.title) && tabs[i]!.refused === undefined);
       if (read.length === 0) return tabs;

@@ -52,7 +52,7 @@ export async function readXlsx(path: string): Promise<RawTab[]> {
       grid[rowNumber - 1] = cells;
     });
     for (let i = 0; i < grid.length; i++) if (grid[i] === undefined) grid[i] = [];
-    return { title: ws.name, grid };
+    return ws.state === 'hidden' || ws.state === 'veryHidden' ? { title: ws.name, grid, hidden: true } : { title: ws.name, grid };
   });
 }
 

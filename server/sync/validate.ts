@@ -158,6 +158,13 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
       tabs.set(decl.key, { decl, status: 'error', title: raw.title, rows: [], headers: {} });
       continue;
     }
+    if (raw.hidden) {
+      // Its rows load — it is the tab of that title — but nobody sees them: a school may be filling a visible copy instead.
+      issues.push(
+        issue(org, raw.title, 'warning', null, null, null,
+          `лист «${raw.title}» скрыт в таблице, а загружаются его строки: если данные вносят на другом листе (копии), перенесите их на этот лист и покажите его, а копию удалите`),
+      );
+    }
     const layout = layoutGrid(raw.grid, decl.columns);
     for (const n of layout.notices) issues.push({ ...n, org, tab: raw.title });
     if (!layout.ok && layout.empty && !decl.required) {

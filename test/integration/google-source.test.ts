@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { createFolderSource } from '../../server/sources/folder.ts';
+import { parseOrg } from '../../server/sync/validate.ts';
 import { createGoogleSource, type GoogleSourceOptions } from '../../server/sources/google.ts';
 import { RateLimiter, backoffDelay } from '../../server/google/budget.ts';
 import { extractSpreadsheetId, quoteSheetTitle } from '../../server/google/sheetId.ts';
@@ -309,6 +310,25 @@ describe('google source against the fake Sheets server', () => {
     expect(e.message).toContain('лист «Пары»: объединённые ячейки (merges) — startRowIndex — не целое неотрицательное число');
   });
 
+  it('tells a hidden tab: its rows load, with a warning — a school may be filling a visible copy', async () => {
+    const id = '1Hidden_tab_0001';
+    fake.setSpreadsheet(id, {
+      tabs: [
+        { title: 'Педагоги', rows: [['ФИО', 'Должность', 'Категория'], ['Иванова Анна Петровна', 'учитель', 'Первая']], hidden: true },
+        { title: 'Педагоги (копия)', rows: [['ФИО', 'Должность', 'Категория'], ['Петров Пётр', 'учитель', 'Высшая']] },
+      ],
+    });
+    for (const readMode of ['gridData', 'batchGet'] as const) {
+      const r = await source({ readMode }).src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: true });
+      if (r.status !== 'ok') throw new Error('expected ok');
+      expect([readMode, r.tabs.map((t) => [t.title, t.hidden ?? false])]).toEqual([readMode, [['Педагоги', true], ['Педагоги (копия)', false]]]);
+      const parsed = parseOrg('СОШ-2', r.tabs);
+      expect(parsed.issues.filter((i) => i.tab === 'Педагоги' && i.level === 'warning').map((i) => i.problem)).toEqual([
+        'лист «Педагоги» скрыт в таблице, а загружаются его строки: если данные вносят на другом листе (копии), перенесите их на этот лист и покажите его, а копию удалите',
+      ]);
+    }
+  });
+
   it('a registry without the tab, or missing, is a SourceError naming the registry', async () => {
     fake.setSpreadsheet('1RegNoTab_000', { tabs: [{ title: 'Лист1', rows: [['x']] }] });
     const e1 = await sourceError(source({ registryId: '1RegNoTab_000' }).src.readRegistry());
@@ -331,7 +351,7 @@ describe('google source against the fake Sheets server', () => {
     expect([r.requests, fake.requests.map((x) => x.kind)]).toEqual([2, ['drive.files.get', 'get']]);
     expect(fake.requests[1]!.params).toMatchObject({
       includeGridData: 'true',
-      fields: 'spreadsheetId,sheets(properties(title,sheetType,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))',
+      fields: 'spreadsheetId,sheets(properties(title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))',
     });
     const byTitle = new Map(r.tabs.map((t) => [t.title, t.grid]));
     expect(byTitle.get('Педагоги')).toEqual([
