@@ -201,13 +201,19 @@ export const DEFAULT_STALE_AFTER_HOURS = 48;
 export async function markStale(db: Db, at: Date, hours: number): Promise<number> {
   const cutoff = isoTs(new Date(at.getTime() - hours * 3_600_000));
   const note = `таблица не читалась успешно дольше ${hours} ч`;
+  // A last success more than a day ahead of now was stamped by a clock that ran ahead (set
+  // wrong, then put right): how old the data is cannot be told, so it is not taken for fresh —
+  // it was never stale at all, however long nothing was read.
+  const ahead = isoTs(new Date(at.getTime() + 24 * 3_600_000));
+  const future = 'время последней успешной загрузки позже текущего времени больше чем на сутки — часы сервера сбивались; проверьте их: насколько стары данные, неизвестно';
   const rows = await db.write((w) =>
     w.query(
-      `UPDATE org_state SET stale = true, last_message = coalesce(last_message || '; ', '') || $note
-       WHERE NOT stale AND (last_success IS NULL OR last_success < $cutoff::TIMESTAMP)
+      `UPDATE org_state SET stale = true,
+         last_message = coalesce(last_message || '; ', '') || CASE WHEN last_success > $ahead::TIMESTAMP THEN $future ELSE $note END
+       WHERE NOT stale AND (last_success IS NULL OR last_success < $cutoff::TIMESTAMP OR last_success > $ahead::TIMESTAMP)
          AND org IN (SELECT code FROM orgs WHERE in_registry AND active)
        RETURNING org`,
-      { cutoff, note },
+      { cutoff, note, ahead, future },
     ),
   );
   if (rows.length > 0) db.bumpDataVersion();

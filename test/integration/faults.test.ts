@@ -436,6 +436,24 @@ describe('a sync never loses data silently', () => {
     expect((await sync({ at: later })).status).toBe('ok');
     for (const code of ALL) expect(await state(code)).toMatchObject({ stale: false, last_message: null });
   });
+
+  it('a last load stamped by a clock that ran ahead is never taken for fresh: stale, naming the clock', async () => {
+    // The registry unreadable from here on: only the clock decides. The last success is `later`
+    // (the test above); put back 20 years, the server's clock finds it 20 years ahead.
+    fake.setStatus(REG, 403);
+    const before = new Date(NOW.getTime() - 20 * 365 * 24 * 3_600_000);
+    expect((await sync({ at: before })).status).toBe('failed');
+    expect(await figures()).toEqual(baseline);
+    for (const code of ALL) {
+      expect(await state(code)).toMatchObject({
+        stale: true,
+        last_message: 'время последней успешной загрузки позже текущего времени больше чем на сутки — часы сервера сбивались; проверьте их: насколько стары данные, неизвестно',
+      });
+    }
+    fake.setStatus(REG, null);
+    expect((await sync({ at: new Date(NOW.getTime() + 50 * 3_600_000) })).status).toBe('ok');
+    for (const code of ALL) expect(await state(code)).toMatchObject({ stale: false, last_message: null });
+  });
 });
 
 describe('the first real sync after the demo', () => {
