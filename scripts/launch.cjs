@@ -30,18 +30,17 @@ if (!entry) {
 }
 
 // Requiring it reads files synchronously and runs nothing: nothing has used the pool yet.
-const { SERVER_THREADPOOL_SIZE, bundle } = require('./bundle.cjs');
+const { SERVER_THREADPOOL_SIZE, bundle, stopBundler } = require('./bundle.cjs');
 
 // The server's pool (bundle.cjs). An operator's own UV_THREADPOOL_SIZE wins.
 if (command === 'main') process.env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
 
 const { pathToFileURL } = require('node:url');
-const { stop } = require('esbuild');
 
 bundle(entry, 'server', command).then(
   async (file) => {
     // esbuild's helper process is not needed any more (the server starts its own for the client).
-    await stop();
+    await stopBundler();
     // The command sees the arguments it would see as `node <bundle> …`: a CLI checks that it is
     // the main module by comparing its own URL with process.argv[1].
     process.argv = [process.argv[0], file, ...args];
