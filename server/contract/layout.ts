@@ -5,6 +5,7 @@
  */
 import { columnLetter, type Cell, type Grid, type RawTab } from './grid.ts';
 import type { ColumnDecl, DataIssue } from './index.ts';
+import { REGISTRY_TAB, TABS } from './declaration.ts';
 import { matchKey } from './normalize.ts';
 import { displayCell, isBlank, rawText } from './values.ts';
 
@@ -97,25 +98,60 @@ export function headerIndex(columns: readonly ColumnDecl[]): Map<string, string>
 
 /**
  * The column a header cell names (headerIndex), or undefined. A hint in brackets after a header
- * the template knows — a unit, a format («Часов (ак. ч.)», «Дата приёма (дд.мм.гггг)», on a
- * second line of the cell or not) — names the same column: a school that adds one should not
- * lose the column. A header listed with its brackets («Стаж (лет)») matches as it is first.
+ * the template knows that only says how to write the value — a unit or a format («Часов (ак.
+ * ч.)», «Дата приёма (дд.мм.гггг)», on a second line of the cell or not) — names the same column:
+ * a school that adds one should not lose the column. Any other bracket qualifies the meaning
+ * («Категория (предыдущая)», «Стаж (общий)»: another figure), and the header is not the
+ * template's. A header listed with its brackets («Стаж (лет)») matches as it is, first.
  */
 export function headerKey(index: ReadonlyMap<string, string>, cell: Cell): string | undefined {
+  return headerMatch(index, cell)?.key;
+}
+
+/** headerKey, and whether the match needed a hint dropped (a weaker match: it gives way to the plain header). */
+function headerMatch(index: ReadonlyMap<string, string>, cell: Cell): { key: string; hinted: boolean } | undefined {
   if (typeof cell !== 'string') return undefined;
   const key = index.get(matchKey(cell));
-  if (key !== undefined) return key;
+  if (key !== undefined) return { key, hinted: false };
   let bare = cell.trim();
-  for (let stripped = bare.replace(BRACKET_HINT, ''); stripped !== bare && stripped !== ''; stripped = bare.replace(BRACKET_HINT, '')) {
-    bare = stripped;
+  for (let m = BRACKET_HINT.exec(bare); m !== null && WRITING_HINT.test(m[1]!.trim()); m = BRACKET_HINT.exec(bare)) {
+    bare = bare.slice(0, m.index);
+    if (bare === '') return undefined;
     const k = index.get(matchKey(bare));
-    if (k !== undefined) return k;
+    if (k !== undefined) return { key: k, hinted: true };
   }
   return undefined;
 }
 
-/** A hint in brackets at the end of a header cell. */
-const BRACKET_HINT = /\s*\([^()]*\)\s*$/u;
+/** A hint in brackets at the end of a header cell (its text in group 1). */
+const BRACKET_HINT = /\s*\(([^()]*)\)\s*$/u;
+
+/**
+ * What a hint that only says how to write the value reads like: a date format (дд.мм.гггг,
+ * dd.mm.yyyy), a unit (ч, ак. ч., часов, лет, %, чел.), «да/нет», «при наличии».
+ */
+const WRITING_HINT = new RegExp(
+  [
+    '^[дмг]{1,4}(?:[.\\-/ ][дмг]{1,4}){2}$',
+    '^[dmy]{1,4}(?:[.\\-/ ][dmy]{1,4}){2}$',
+    '^(?:ак(?:адем\\S*)?\\.?\\s*)?ч(?:ас(?:ов|а)?)?\\.?$',
+    '^(?:ак(?:адем\\S*)?\\.?\\s*)?час(?:ов|а)?$',
+    '^(?:полных\\s+)?(?:лет|года?|годов)$',
+    '^(?:%|чел\\.?|человек|шт\\.?)$',
+    '^(?:да\\s*/\\s*нет|\\+\\s*/\\s*-)$',
+    '^(?:при наличии|если есть|если имеется|не ?обязательно|обязательно)$',
+  ].join('|'),
+  'iu',
+);
+
+/** Every header and alias of every tab of the template, as matchKey writes them: words a header row holds, never a person's name or a value. */
+let templateHeaders: Set<string> | null = null;
+
+function isTemplateHeader(cell: Cell): boolean {
+  if (typeof cell !== 'string') return false;
+  templateHeaders ??= new Set([...TABS, REGISTRY_TAB].flatMap((t) => t.columns.flatMap((c) => [c.header, ...c.aliases])).map(matchKey));
+  return templateHeaders.has(matchKey(cell));
+}
 
 /** Lay a grid out as data rows keyed by the declared columns. */
 export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
@@ -162,17 +198,28 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const texts = new Map<string, string>();
   /** Header cells that name no column of the template: column → text. */
   const unknown = new Map<number, string>();
+  /** Columns found through a hint in brackets (headerMatch). */
+  const hinted = new Set<string>();
   for (let i = 0; i < header.length; i++) {
     const cell = header[i];
     if (isBlank(cell ?? null)) continue;
     const text = rawText(cell ?? null).trim();
-    const key = headerKey(index, cell ?? null);
-    if (!key) {
+    const match = headerMatch(index, cell ?? null);
+    if (!match) {
       unknown.set(i, text);
       continue;
     }
+    const key = match.key;
     const prev = positions.get(key);
-    if (prev !== undefined) {
+    // A header read through a hint («Часов (ак. ч.)») gives way to the plain one beside it: another column, not a duplicate.
+    if (prev !== undefined && match.hinted) {
+      unknown.set(i, text);
+      continue;
+    }
+    if (prev !== undefined && hinted.has(key)) {
+      unknown.set(prev, texts.get(key)!);
+      hinted.delete(key);
+    } else if (prev !== undefined) {
       return {
         ok: false,
         empty: false,
@@ -182,9 +229,10 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     }
     positions.set(key, i);
     texts.set(key, text);
+    if (match.hinted) hinted.add(key);
   }
   // A header of two rows: the columns its second row names join those of the first.
-  const second = headerContinuation(header, grid[headerRow + 1] ?? [], index, positions);
+  const second = headerContinuation(header, grid[headerRow + 1] ?? [], index, positions, required);
   if (second) {
     for (const [i, key] of second) {
       positions.set(key, i);
@@ -265,33 +313,48 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
 
 /**
  * Whether the row under the header row is a second row of the header, and the columns it names
- * (column → key) — then it is not data. It is when it repeats a header of the first row in the
- * same column (a header cell merged down two rows reads the same in both: Google's merged cells
- * are filled down, as an .xlsx's are), or when every cell of it names a column of the template
- * not named above (sub-headers under a group's title). A data row does neither.
+ * (column → key) — then it is not data. It is when no required column of it holds data — each is
+ * empty, repeats its header above (a header cell merged down two rows reads the same in both:
+ * Google's merged cells are filled down, as an .xlsx's are) or holds a header of the template
+ * («ФИО» under a group «Наставник») — and something in it is a header: a repeat, or a column of
+ * the template not named above (sub-headers under a group's title). A row of data has its
+ * required cells filled with values: a teacher's name is never a header.
  */
 function headerContinuation(
   header: readonly Cell[],
   next: readonly Cell[],
   index: ReadonlyMap<string, string>,
   positions: ReadonlyMap<string, number>,
+  required: readonly string[],
 ): Map<number, string> | null {
-  let repeats = false;
-  let others = false;
+  const repeats = (i: number) => {
+    const cell = next[i] ?? null;
+    const above = header[i] ?? null;
+    return typeof cell === 'string' && typeof above === 'string' && matchKey(cell) !== '' && matchKey(cell) === matchKey(above);
+  };
+  let signal = false;
+  for (const key of required) {
+    const i = positions.get(key)!;
+    const cell = next[i] ?? null;
+    if (isBlank(cell)) continue;
+    if (!repeats(i) && !isTemplateHeader(cell)) return null;
+    signal = true;
+  }
   const named = new Map<number, string>();
   for (let i = 0; i < next.length; i++) {
     const cell = next[i] ?? null;
     if (isBlank(cell)) continue;
-    const above = header[i] ?? null;
-    if (typeof cell === 'string' && typeof above === 'string' && matchKey(cell) !== '' && matchKey(cell) === matchKey(above)) {
-      repeats = true;
+    if (repeats(i)) {
+      signal = true;
       continue;
     }
     const key = headerKey(index, cell);
-    if (key !== undefined && !positions.has(key) && ![...named.values()].includes(key)) named.set(i, key);
-    else others = true;
+    if (key !== undefined && !positions.has(key) && ![...named.values()].includes(key)) {
+      named.set(i, key);
+      signal = true;
+    }
   }
-  return repeats || (named.size > 0 && !others) ? named : null;
+  return signal ? named : null;
 }
 
 function requiredList(columns: readonly ColumnDecl[]): string {

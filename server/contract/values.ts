@@ -127,8 +127,11 @@ export function ruDate(iso: string): string {
   return `${d}.${m}.${y}`;
 }
 
-/** A time of day after a written date: « 0:00», « 14:30:05», «T00:00:00», «T00:00:00.000Z». */
-const TIME_AFTER_DATE = /(?<=\d)(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+/**
+ * A time of day after a written date: « 0:00», « 14:30:05», «T00:00:00.000». Not one with a time
+ * zone («…T21:00:00Z» is the next day in Moscow: which day is meant cannot be told).
+ */
+const TIME_AFTER_DATE = /(?<=\d)(?:\s+|T)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d{1,6})?)?$/;
 
 export function parseDate(cell: Cell, minYear = 2000, maxYear = 2100): Parsed<string> {
   let y: number, m: number, d: number;

@@ -435,9 +435,11 @@ export class Db {
 
   /**
    * Exclusive use of the write connection; calls are serialized. The database file must still be
-   * the one opened: removed or replaced under a running process (its folder deleted, a backup
-   * copied over it), DuckDB would go on writing into the file it holds open — which nobody will
-   * ever read again — and every write would look saved.
+   * the one opened: removed or replaced under a running process (its folder deleted, another
+   * file moved in its place), DuckDB would go on writing into the file it holds open — which
+   * nobody will ever read again — and every write would look saved. (A backup copied over it
+   * with `cp` is the same file, rewritten: that cannot be told from here — stop the server
+   * before restoring one.)
    */
   write<T>(fn: (w: Writer) => Promise<T>): Promise<T> {
     const run = this.writeQueue.then(() => {

@@ -19,7 +19,7 @@ import { isoTs, type Db, type Row } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
 import { isEmail, ruDate } from '../contract/index.ts';
 import { badRequest, notFound } from '../http/errors.ts';
-import { resolveAsOf } from '../metrics/asof.ts';
+import { requireKnownOrgs, resolveAsOf } from '../metrics/asof.ts';
 import type { MetricCache } from '../metrics/cache.ts';
 import { academicYear, addDays, isoDay } from '../metrics/period.ts';
 import { METRICS, metricDef, parseParams, type MetricParams } from '../metrics/metrics.ts';
@@ -116,7 +116,7 @@ const bodySchema = z.object({
 export type SubscriptionInput = z.infer<typeof bodySchema>;
 
 /** Validates a subscription's body: Russian 400 naming the field. */
-export async function parseSubscription(body: unknown): Promise<SubscriptionInput> {
+export async function parseSubscription(body: unknown, db: Db): Promise<SubscriptionInput> {
   const r = bodySchema.safeParse(body ?? {});
   if (!r.success) throw badRequest(r.error.issues[0]!.message);
   const s = r.data;
@@ -126,8 +126,10 @@ export async function parseSubscription(body: unknown): Promise<SubscriptionInpu
   if (s.recipients.length === 0) throw badRequest('адреса: укажите хотя бы один адрес электронной почты');
   for (const a of s.recipients) if (!isEmail(a)) throw badRequest(`адреса: «${a.slice(0, 80)}» — не адрес электронной почты`);
   await cronPreview(s.cron, new Date(), 1);
-  // The same checks as a metric's own parameters (type, organization codes).
-  parseParams({ org: s.orgs, ...(s.type ? { type: s.type } : {}) }, new Date());
+  // The same checks as a metric's own parameters (type, organization codes — known to the data:
+  // a code typed wrong would send a report of nobody, every time).
+  const params = parseParams({ org: s.orgs, ...(s.type ? { type: s.type } : {}) }, new Date());
+  await requireKnownOrgs(db, params.org);
   return { ...s, type: s.type ? s.type : null };
 }
 
@@ -153,6 +155,11 @@ export class Subscriptions {
 
   constructor(private readonly deps: SubscriptionDeps) {
     this.origin = deps.origin ?? null;
+  }
+
+  /** A subscription's body, checked (parseSubscription) against this database's organizations. */
+  parse(body: unknown): Promise<SubscriptionInput> {
+    return parseSubscription(body, this.deps.db);
   }
 
   /** The server's own address (`http://127.0.0.1:3000`), once it listens: the PDF is printed from its `/report`. */

@@ -16,7 +16,7 @@
 import { Router, type Request } from 'express';
 import { auditor, requireCoordinatorAccount, requireRole, requireWriter, type AuthDeps } from '../auth/http.ts';
 import { HttpError, badRequest } from '../http/errors.ts';
-import { FORMATS, PERIODS, parseSubscription, type Subscriptions } from '../mail/subscriptions.ts';
+import { FORMATS, PERIODS, type Subscriptions } from '../mail/subscriptions.ts';
 import { METRICS } from '../metrics/metrics.ts';
 import type { Alerts } from '../mail/alerts.ts';
 import type { Reminders } from '../mail/reminders.ts';
@@ -58,7 +58,7 @@ export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts
 
   r.post('/subscriptions', async (req, res) => {
     const p = requireWriter(res, WHAT);
-    const s = await parseSubscription(req.body);
+    const s = await subs.parse(req.body);
     const created = await subs.create(s, p.login);
     await audit(req, res, 'subscription_add', `№ ${created.id} «${created.name}»`, `${created.recipients.join(', ')}; ${created.cron}`);
     res.status(201).json({ subscription: created });
@@ -67,7 +67,7 @@ export function subscriptionsRouter(deps: { subscriptions: Subscriptions; alerts
   r.post('/subscriptions/:id', async (req, res) => {
     requireWriter(res, WHAT);
     const id = idOf(req);
-    const s = await parseSubscription(req.body);
+    const s = await subs.parse(req.body);
     const updated = await subs.update(id, s);
     await audit(req, res, 'subscription_edit', `№ ${id} «${updated.name}»`, `${updated.recipients.join(', ')}; ${updated.cron}`);
     res.json({ subscription: updated });

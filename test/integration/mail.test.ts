@@ -210,6 +210,9 @@ describe('reports by e-mail', () => {
     expect(((await bad.json()) as any).error.message).toBe('расписание «каждый понедельник» — не выражение cron; пример: 0 8 * * 1 (по понедельникам в 08:00)');
     const addr = await post('/api/subscriptions', { name: 'x', period: 'last_month', format: 'xlsx', audience: 'coordinator', recipients: ['koord(at)edu.ru'], cron: '0 8 * * 1' });
     expect(((await addr.json()) as any).error.message).toBe('адреса: «koord(at)edu.ru» — не адрес электронной почты');
+    // A code the data does not know: refused, as the export refuses it — not a report of nobody, every week.
+    const org = await post('/api/subscriptions', { name: 'x', orgs: ['НЕТ-ТАКОЙ'], period: 'last_month', format: 'xlsx', audience: 'coordinator', recipients: ['koord@edu.example.ru'], cron: '0 8 * * 1' });
+    expect([org.status, ((await org.json()) as any).error.message]).toEqual([400, 'неверный параметр org (код организации): нет организации с кодом «НЕТ-ТАКОЙ»']);
 
     const off = new Mailer(tmp.db, store, {});
     expect(off.status.enabled).toBe(false);

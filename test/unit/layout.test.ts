@@ -139,6 +139,29 @@ describe('headers', () => {
     expect(data.ok && data.rows.map((r) => r.row)).toEqual([2]);
   });
 
+  it('never take a row of data for a second header row: its required cells hold values, whatever its other cells repeat', () => {
+    // An extra column «Совместитель» whose first teacher is «совместитель»; «Наставник» written as
+    // the word; an extra column's header merged down over the data (Google fills it in every row).
+    for (const [extra, value] of [['Совместитель', 'совместитель'], ['Наставник', 'наставник'], ['Примечание', 'Примечание']] as const) {
+      const l = layoutGrid([['ФИО', 'Должность', 'Категория', extra], ['Иванова Анна Петровна', 'учитель', 'Первая', value], ['Петров Пётр', 'учитель', 'Высшая', value]], teachers);
+      expect([extra, l.ok && l.rows.map((r) => r.row)]).toEqual([extra, [2, 3]]);
+    }
+  });
+
+  it('take a bracket only for how to write the value: «Стаж (общий)», «Категория (предыдущая)» are other figures, and a plain header wins over a hinted one', () => {
+    const l = layoutGrid([['ФИО', 'Должность', 'Категория', 'Категория (предыдущая)', 'Педагогический стаж', 'Стаж (общий)'], ['Иванова Анна', 'учитель', 'Первая', 'Вторая', 12, 20]], teachers);
+    expect(l.ok && [l.headers, l.notices.map((n) => n.problem)]).toEqual([
+      { fio: 'ФИО', position: 'Должность', category: 'Категория', experience: 'Педагогический стаж' },
+      ['столбцы не из шаблона не загружаются: «Категория (предыдущая)», «Стаж (общий)»'],
+    ]);
+    expect(layoutGrid([['ФИО', 'Должность', 'Категория (предыдущая)']], teachers)).toMatchObject({ ok: false, problem: expect.stringMatching(/^нет обязательных столбцов: «Категория»/) });
+    const courses = tabDecl('courses').columns;
+    for (const row of [['ФИО', 'Программа', 'Часов (ак. ч.)', 'Часов', 'Дата окончания'], ['ФИО', 'Программа', 'Часов', 'Часов (ак. ч.)', 'Дата окончания']]) {
+      const c = layoutGrid([row], courses);
+      expect(c.ok && [c.headers.hours, c.notices.map((n) => n.problem)]).toEqual(['Часов', ['столбцы не из шаблона не загружаются: «Часов (ак. ч.)»']]);
+    }
+  });
+
   it('tell an empty tab from a tab without a header row', () => {
     expect(layoutGrid([], teachers)).toMatchObject({ ok: false, empty: true });
     expect(layoutGrid([['Список педагогов']], teachers)).toMatchObject({

@@ -55,7 +55,10 @@ describe('dates', () => {
     expect(value(parseDate('01.09.2003 0:00:00', 1940))).toBe('2003-09-01');
     expect(value(parseDate('01.09.2023 14:30'))).toBe('2023-09-01');
     expect(value(parseDate('2023-09-01T00:00:00'))).toBe('2023-09-01');
-    expect(value(parseDate('2023-09-01T00:00:00.000Z'))).toBe('2023-09-01');
+    expect(value(parseDate('2023-09-01T00:00:00.000'))).toBe('2023-09-01');
+    // A moment with a time zone is not read: «…T21:00:00.000Z» is 1 September in Moscow, 31 August in UTC.
+    expect(problem(parseDate('2023-08-31T21:00:00.000Z'))).toMatch(/это не дата/);
+    expect(problem(parseDate('01.09.2023 99:99'))).toMatch(/это не дата/);
     // Still a date first: a time alone, or after something that is not one, is no date.
     expect(problem(parseDate('14:30'))).toMatch(/это не дата/);
     expect(problem(parseDate('31.02.2023 0:00:00'))).toMatch(/такой даты нет/);
