@@ -30,11 +30,12 @@ if (!entry) {
 }
 
 // Requiring it reads files synchronously and runs nothing: nothing has used the pool yet.
-const { SERVER_THREADPOOL_SIZE, bundle, stopBundler } = require('./bundle.cjs');
+const { ROOT, SERVER_THREADPOOL_SIZE, bundle, stopBundler } = require('./bundle.cjs');
 
 // The server's pool (bundle.cjs). An operator's own UV_THREADPOOL_SIZE wins.
 if (command === 'main') process.env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
 
+const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 bundle(entry, 'server', command).then(
@@ -47,7 +48,13 @@ bundle(entry, 'server', command).then(
     await import(pathToFileURL(file).href);
   },
   (e) => {
-    console.error(`Не удалось собрать ${entry}:\n${e instanceof Error ? e.message : String(e)}`);
+    // The checkout is not writable for this user (a service account running a copy installed by
+    // another): said so. A bundle built once by the folder's owner is used without writing.
+    const code = e !== null && typeof e === 'object' ? e.code : undefined;
+    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? `нет прав на запись в папку ${join(ROOT, '.build')}: команда собирается туда при запуске, когда изменился её код — дайте права на запись пользователю, от имени которого запускается программа, или запустите команду один раз от владельца папки`
+      : e instanceof Error ? e.message : String(e);
+    console.error(`Не удалось собрать ${entry}: ${why}`);
     process.exit(1);
   },
 );
