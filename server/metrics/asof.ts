@@ -10,7 +10,7 @@ import { snapshotsOf } from '../db/snapshot.ts';
 import { HISTORY_FROM_KEY } from '../db/history.ts';
 import { sqlOf } from '../db/queries.ts';
 import { lastRunId } from '../sync/state.ts';
-import { ruDate } from '../contract/index.ts';
+import { codeKey, ruDate } from '../contract/index.ts';
 import { badRequest } from '../http/errors.ts';
 import { one } from './params.ts';
 import { parseComparison, parseParams, type MetricParams } from './parameters.ts';
@@ -155,14 +155,15 @@ function orgCodes(db: Db): Promise<Set<string>> {
  * An `org` filter names organizations the data knows (now or in a past sync): a code typed
  * wrong would otherwise give a table of zeros — «Итого 0» in an export for the region — as if
  * the organization had nobody. A 400 names the code, and the registry's spelling when only the
- * case differs.
+ * case, spaces or look-alike Latin letters differ.
  */
 export async function requireKnownOrgs(db: Db, orgs: readonly string[]): Promise<void> {
   if (orgs.length === 0) return;
   const known = await orgCodes(db);
   const unknown = orgs.find((o) => !known.has(o));
   if (unknown === undefined) return;
-  const near = [...known].find((k) => k.toLowerCase() === unknown.toLowerCase());
+  // The case, spaces or a Latin letter drawn like a Russian one («COШ-1») differ: the registry's spelling is offered.
+  const near = [...known].find((k) => codeKey(k) === codeKey(unknown));
   throw badRequest(`неверный параметр org (код организации): нет организации с кодом «${unknown}»${near ? `; возможно, «${near}»` : ''}`);
 }
 

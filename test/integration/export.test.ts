@@ -146,6 +146,9 @@ describe('XLSX export', () => {
     expect((await wrong.json()).error.message).toBe('неверный параметр org (код организации): нет организации с кодом «СОШ-9»');
     const cased = await server.getJson(`/api/metrics/engagement?${PERIOD}&org=${encodeURIComponent('сош-1')}`);
     expect([cased.status, cased.body.error.message]).toEqual([400, 'неверный параметр org (код организации): нет организации с кодом «сош-1»; возможно, «СОШ-1»']);
+    // «COШ-1» typed with a Latin C and O: the same hint.
+    const latin = await server.getJson(`/api/metrics/engagement?${PERIOD}&org=${encodeURIComponent('COШ-1')}`);
+    expect([latin.status, latin.body.error.message]).toEqual([400, 'неверный параметр org (код организации): нет организации с кодом «COШ-1»; возможно, «СОШ-1»']);
     // «Прирост, п.п.» carries its unit already: not «Прирост, п.п., п.п.».
     const growth = workbook.getWorksheet(METRICS.find((m) => m.name === 'qualification_growth')!.short)!;
     const titles = (growth.getRow(1).values as unknown[]).filter((v) => typeof v === 'string') as string[];
