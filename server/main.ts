@@ -21,6 +21,8 @@ import type { Alerts } from './mail/alerts.ts';
 import type { Reminders } from './mail/reminders.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+/** A sync that failed as a whole, in the log: a full disk or a file without rights in words (storageProblem). */
+const syncFailed = (e: unknown) => log(`Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`);
 
 async function main(): Promise<void> {
   const opened = await openConfigured('Если запущен другой экземпляр сервера или `npm run sync` с этой базой, дождитесь его окончания.');
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     log(config.sourceKind === 'demo' ? 'Загружаю демонстрационный муниципалитет…' : `Синхронизация: ${source.description}…`);
     // The first load of the demo is awaited so the first page shows data; a real sync runs in the background.
     if (config.sourceKind === 'demo') await sync('start');
-    else void sync('start').catch((e) => log(`Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`));
+    else void sync('start').catch(syncFailed);
   } else warm();
   // Staleness is a matter of time too: flagged even when no sync runs or the registry cannot be
   // read. (Not for the demo municipality: it is generated, not read from anybody's sheet.)
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   }
   if (config.SYNC_CRON && realSince === null) {
     new Cron(config.SYNC_CRON, { protect: true }, () => {
-      if (!syncInProgress()) void sync('schedule').catch((e) => log(`Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`));
+      if (!syncInProgress()) void sync('schedule').catch(syncFailed);
     });
     log(`Расписание синхронизации: ${config.SYNC_CRON}`);
   }

@@ -561,7 +561,6 @@ export class AuthStore {
     return { entries, actions: actions.map((r) => String(r.action)) };
   }
 
-  /** How many seconds ago `action` was last recorded for `target`, or null when never. */
   /** Seconds since `action` on `target` was last recorded by an account of `role`; null: never. */
   async secondsSinceAudit(action: string, target: string, role: string): Promise<number | null> {
     const [r] = await this.db.query(q('last_audit_of'), { action, target, role });

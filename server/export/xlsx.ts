@@ -182,7 +182,8 @@ function addComparisonSheet(wb: ExcelJS.Workbook, def: MetricDef, rows: readonly
   const head: string[] = ['Код организации', 'Организация', 'Тип', ...def.keys.map((k) => k.title)];
   for (const c of cols) {
     const titled = unitTitle(c.title, c.unit);
-    head.push(`${titled}: ${period(base)}`, `${titled}: ${period(current)}`, `${c.unit === 'доля' ? unitTitle(`${c.title}: изменение`, 'п.п.') : unitTitle(`${c.title}: изменение`, c.unit)}`);
+    // A share changes by percentage points.
+    head.push(`${titled}: ${period(base)}`, `${titled}: ${period(current)}`, unitTitle(`${c.title}: изменение`, c.unit === 'доля' ? 'п.п.' : c.unit));
   }
   const header = ws.addRow(head);
   header.font = { bold: true };

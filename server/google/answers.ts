@@ -94,7 +94,7 @@ export function checkSpreadsheet(data: unknown, spreadsheetId: string): string |
   return otherSpreadsheet(data as Record<string, unknown>, spreadsheetId);
 }
 
-/** Why a tab's `merges` is not what Google sends (a list of GridRanges, each of more than one cell), or null. */
+/** Why a tab's `merges` is not what Google sends (a list of GridRanges of non-negative indices, none empty), or null. */
 function badMerges(merges: unknown): string | null {
   if (merges === undefined) return null;
   if (!Array.isArray(merges)) return 'не список';

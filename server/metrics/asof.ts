@@ -9,7 +9,7 @@ import type { Db, Row, SqlParam } from '../db/db.ts';
 import { snapshotsOf } from '../db/snapshot.ts';
 import { HISTORY_FROM_KEY } from '../db/history.ts';
 import { sqlOf } from '../db/queries.ts';
-import { lastRunId } from '../sync/state.ts';
+import { knownOrgCodes, lastRunId } from '../sync/state.ts';
 import { codeKey, ruDate } from '../contract/index.ts';
 import { badRequest } from '../http/errors.ts';
 import { one } from './params.ts';
@@ -145,7 +145,7 @@ const knownCodes = new WeakMap<Db, { version: number; codes: Promise<Set<string>
 function orgCodes(db: Db): Promise<Set<string>> {
   const kept = knownCodes.get(db);
   if (kept && kept.version === db.dataVersion) return kept.codes;
-  const codes = db.query(sqlOf('lists/org_codes')).then((rows) => new Set(rows.map((r) => String(r.code))));
+  const codes = knownOrgCodes(db).then((list) => new Set(list));
   knownCodes.set(db, { version: db.dataVersion, codes });
   codes.catch(() => knownCodes.delete(db));
   return codes;
