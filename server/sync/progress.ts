@@ -53,6 +53,11 @@ export function progressStarted(runId: number, trigger: string, org: string | nu
   emit({ ...IDLE, counts: { ...IDLE.counts }, running: true, runId, trigger, org, startedAt: at });
 }
 
+/** A sync that could not even begin (its run not recorded: the database file takes no writes). */
+export function progressNotStarted(trigger: string, org: string | null, line: string, at: string): void {
+  emit({ ...IDLE, counts: { ...IDLE.counts }, trigger, org, startedAt: at, finished: { status: 'failed', line, at } });
+}
+
 export function progressFetched(fetched: number, total: number): void {
   emit({ ...state, fetched, total });
 }

@@ -15,7 +15,7 @@
 import pLimit from 'p-limit';
 import type { SyncOrgStatus } from '../../shared/progress.ts';
 import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue } from '../contract/index.ts';
-import type { Db } from '../db/db.ts';
+import { storageProblem, type Db } from '../db/db.ts';
 import { compactHistory } from '../db/history.ts';
 import { SourceError, type RawTab, type Source } from '../sources/types.ts';
 import {
@@ -47,7 +47,7 @@ import {
 } from './state.ts';
 
 export { markInterrupted, markStale } from './state.ts';
-import { progressFetched, progressFinished, progressOrg, progressStarted } from './progress.ts';
+import { progressFetched, progressFinished, progressNotStarted, progressOrg, progressStarted } from './progress.ts';
 import { LOAD_BATCH_ROWS, Loader, PeopleDirectory, outcome, type Fetched, type LoadBatchStats } from './loader.ts';
 export type { LoadBatchStats } from './loader.ts';
 import {
@@ -162,7 +162,14 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   // Only demo data so far? Asked before this run marks the database (a real run marks it for good).
   const demoOnly = await holdsOnlyDemoData(db);
   const demoOverReal = source.kind === 'demo' && !demoOnly;
-  const runId = await db.write((w) => startRun(w, { started: isoTs(started), source, trigger: opts.trigger ?? 'cli', demoOnly }));
+  let runId: number;
+  try {
+    runId = await db.write((w) => startRun(w, { started: isoTs(started), source, trigger: opts.trigger ?? 'cli', demoOnly }));
+  } catch (e) {
+    // Not even begun (the database file takes no writes): the operations page says so too.
+    progressNotStarted(opts.trigger ?? 'cli', opts.only?.length === 1 ? opts.only[0]! : null, `Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`, now().toISOString());
+    throw e;
+  }
   progressStarted(runId, opts.trigger ?? 'cli', opts.only?.length === 1 ? opts.only[0]! : null, started.toISOString());
   const summary: SyncSummary = {
     runId,
@@ -188,7 +195,12 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   // Also when the registry could not be read: an organization not read for too long is stale.
   await markStale(db, now(), opts.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS).catch(() => undefined);
   try {
-    await db.write((w) => finishRun(db, w, summary, now));
+    await db.write((w) => finishRun(db, w, summary, now)).catch((e: unknown) => {
+      // What was loaded stays, but the run is not recorded as finished: the progress says failed, not «завершена».
+      summary.status = 'failed';
+      summary.message = `итог синхронизации не записан: ${storageProblem(e) ?? (e as Error).message}`;
+      throw e;
+    });
     // Statuses, registry and quality counts changed too, even when no rows did.
     db.bumpDataVersion();
     if (opts.historyKeepDays) {

@@ -13,6 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageProblem } from '../../server/db/db.ts';
 import { sqlOf, statementsOf } from '../../server/db/queries.ts';
 import { openConfigured } from '../../server/startup.ts';
+import { syncProgress, type SyncProgress } from '../../server/sync/progress.ts';
+import { runSync } from '../../server/sync/run.ts';
+import { baseMunicipality } from '../fixtures/bad/base.ts';
+import { createMemorySource } from '../support/memorySource.ts';
 import { openTempDb, startServer, type TempDb } from '../support/server.ts';
 
 const QUERIES = fileURLToPath(new URL('../../queries/', import.meta.url));
@@ -146,6 +150,44 @@ describe('a write that fails', () => {
       // The API says so: 503 in words, not «создана» (it answered 201 with a password never saved).
       const res = await server.fetch('/api/users', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'novaya', role: 'coordinator' }) });
       expect([res.status, (await res.json()).error]).toEqual([503, { code: 'storage', message: storageProblem(removed) }]);
+    } finally {
+      await server.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('a sync that cannot begin, or cannot record its end, on a file that takes no writes says so on the operations page (it said nothing, or «завершена»)', async () => {
+    const tmp = await openTempDb();
+    const base = createMemorySource(baseMunicipality());
+    await runSync({ db: tmp.db, source: base, trigger: 'test' });
+    // The file goes while the sync reads the registry: the run has begun, nothing after it is written.
+    let removeAtRegistry = false;
+    const source = { ...base, readRegistry: async () => (removeAtRegistry && rmSync(tmp.path), base.readRegistry()) };
+    const server = await startServer({ db: tmp.db, startSync: () => runSync({ db: tmp.db, source, trigger: 'api' }) });
+    const status = async (): Promise<SyncProgress> => ((await (await server.fetch('/api/sync/status')).json()) as { progress: SyncProgress }).progress;
+    const finishedAfter = async (before: string | undefined): Promise<SyncProgress> => {
+      for (let i = 0; i < 200; i++) {
+        const p = await status();
+        if (!p.running && p.finished && p.finished.at !== before) return p;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('no finished sync');
+    };
+    try {
+      removeAtRegistry = true;
+      const before = syncProgress().finished?.at;
+      await server.fetch('/api/sync', { method: 'POST' });
+      const gone = `файл базы данных ${tmp.path} (MONITOR_DB) удалён, пока программа работала: записи в него не сохраняются — перезапустите сервер`;
+      const ended = await finishedAfter(before);
+      expect(ended.finished!.status).toBe('failed');
+      expect(ended.finished!.line).toMatch(/^Синхронизация не удалась: /);
+      expect(ended.finished!.line).toContain(`итог синхронизации не записан: ${gone}`);
+      // Now it cannot even begin: the page says why instead of showing the last one.
+      removeAtRegistry = false;
+      const refused = await server.fetch('/api/sync', { method: 'POST' });
+      expect(refused.status).toBe(503); // the audit of the start cannot be written either
+      const notBegun = await finishedAfter(ended.finished!.at);
+      expect(notBegun).toMatchObject({ running: false, runId: null, trigger: 'api', finished: { status: 'failed', line: `Синхронизация не удалась: ${gone}` } });
     } finally {
       await server.close();
       tmp.cleanup();
