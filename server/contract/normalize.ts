@@ -25,12 +25,15 @@ export function memo<K, V>(fn: (k: K) => V, max = 10_000): (k: K) => V {
 }
 
 /**
- * Characters that show nothing: soft hyphen, zero-width space and joiners, word joiner, BOM.
- * Pasted from Word or a web page they make «Петров» and «Петров\u200b» two people, and a date
- * that looks right «not a date»: text is read without them.
+ * Characters that show nothing: soft hyphen, zero-width space and joiners, word joiner, BOM,
+ * and the marks and overrides of writing direction (LRM, RLM, ALM, LRE…RLO, LRI…PDI). Pasted
+ * from Word or a web page they make «Петров» and «Петров\u200b» two people, and a date that
+ * looks right «not a date»; a direction override shows a name or a code reversed on the
+ * dashboard and in exports («\u202e1-ШОС» is drawn as «СОШ-1»). Russian text has no use for any of
+ * them: text is read without them.
  */
 /** Their character class (the body of `[…]`): one list for every pattern that reads past them. */
-export const INVISIBLE_CLASS = '\\u00ad\\u200b-\\u200d\\u2060\\ufeff';
+export const INVISIBLE_CLASS = '\\u00ad\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2060\\u2066-\\u2069\\ufeff';
 export const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}]`, 'g');
 
 const INVISIBLE_NAMES: Record<string, string> = {
@@ -39,6 +42,18 @@ const INVISIBLE_NAMES: Record<string, string> = {
   '\u200c': 'разделитель нулевой ширины',
   '\u200d': 'соединитель нулевой ширины',
   '\u2060': 'неразрывный соединитель',
+  '\u200e': 'знак направления письма слева направо',
+  '\u200f': 'знак направления письма справа налево',
+  '\u061c': 'арабский знак направления письма',
+  '\u202a': 'управляющий символ направления письма',
+  '\u202b': 'управляющий символ направления письма',
+  '\u202c': 'управляющий символ направления письма',
+  '\u202d': 'управляющий символ направления письма',
+  '\u202e': 'управляющий символ направления письма',
+  '\u2066': 'управляющий символ направления письма',
+  '\u2067': 'управляющий символ направления письма',
+  '\u2068': 'управляющий символ направления письма',
+  '\u2069': 'управляющий символ направления письма',
   '\ufeff': 'метка порядка байтов (BOM)',
 };
 
@@ -53,7 +68,7 @@ export function hiddenOddities(text: string, name: boolean): string | null {
   const invisible = [...new Set(text.match(INVISIBLE) ?? [])];
   if (invisible.length) {
     const one = invisible.length === 1;
-    parts.push(`в тексте ${one ? 'невидимый символ' : 'невидимые символы'} (${invisible.map((c) => INVISIBLE_NAMES[c]).join(', ')}): при чтении ${one ? 'он не учитывается; удалите его' : 'они не учитываются; удалите их'}`);
+    parts.push(`в тексте ${one ? 'невидимый символ' : 'невидимые символы'} (${[...new Set(invisible.map((c) => INVISIBLE_NAMES[c]))].join(', ')}): при чтении ${one ? 'он не учитывается; удалите его' : 'они не учитываются; удалите их'}`);
   }
   if (name && /[a-z]/i.test(text) && /[а-яё]/i.test(text)) {
     const words = (tidy(text).match(/\p{L}+/gu) ?? []).filter((w) => /[а-яё]/i.test(w) && /[a-z]/i.test(w));
