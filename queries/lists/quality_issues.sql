@@ -5,12 +5,15 @@
 -- («category at a date», terms included; data_quality.sql counts them as category_mismatches)
 -- differs from their row's «Категория» (docs/spec/METRICS.md: «a warning on the data quality
 -- page»): the school sees which row to check, not only how many.
+-- The findings of organizations no longer in the registry are left out, as quality_orgs.sql
+-- leaves them out (the registry's own findings stay: they may name a code its broken row typed).
 -- Parameters: $org (code, or NULL = all), $level ('error', 'warning' or NULL = both).
 SELECT org, tab, "row", "column", value, level, message
 FROM (
   SELECT org, tab, row_no AS "row", column_name AS "column", value, level, message, scope <> 'registry' AS by_org
   FROM issues
   WHERE ($org IS NULL OR org = $org) AND ($level IS NULL OR level = $level)
+    AND (org IS NULL OR scope = 'registry' OR org IN (SELECT code FROM orgs WHERE in_registry))
   UNION ALL
   SELECT t.org, 'Педагоги', t.row_no, 'Категория', t.category, 'warning',
     t.org || ', лист «Педагоги», строка ' || t.row_no || ', столбец «Категория»: значение «' || t.category ||
@@ -25,5 +28,6 @@ FROM (
   JOIN fact_people p ON p.pid = m.pid
   JOIN teachers t ON t.org = p.org AND t.person_key = p.person_key
   WHERE ($org IS NULL OR m.org = $org) AND ($level IS NULL OR $level = 'warning')
+    AND m.org IN (SELECT code FROM orgs WHERE in_registry)
 )
 ORDER BY by_org, org NULLS FIRST, tab, "row" NULLS FIRST, "column" NULLS FIRST, message;

@@ -234,6 +234,36 @@ describe('GET /api/quality without Google Sheets', () => {
   });
 });
 
+describe('an organization taken out of the registry', () => {
+  it('leaves «Качество данных» as it leaves the data_quality metric — listed as of a sync when it was in the registry', async () => {
+    const db = await openTempDb();
+    const local = await startServer({ db: db.db });
+    try {
+      const m = baseMunicipality();
+      setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '-72');
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-15T10:00:00Z') });
+      const first = await local.getJson('/api/quality');
+      expect(first.body.orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-1']);
+      // СОШ-1's bad row (an error) and its category mismatch (a warning) are listed.
+      expect(first.body.issues.filter((i: { org: string }) => i.org === 'СОШ-1')).toHaveLength(2);
+      // The registry's row of СОШ-1 (row 2) deleted: it was listed as «ok», with its old findings.
+      grid(m, 'registry', 'Организации').splice(1, 1);
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-16T10:00:00Z') });
+      const now = await local.getJson('/api/quality');
+      expect(now.body.orgs.map((o: { org: string }) => o.org)).toEqual(['ДОУ-1']);
+      expect(now.body.issues.filter((i: { org: string | null }) => i.org === 'СОШ-1')).toEqual([]);
+      const metric = await local.getJson('/api/metrics/data_quality');
+      expect(metric.body.rows.map((r: { org: string | null }) => r.org)).toEqual(['ДОУ-1', null]);
+      // As of the first sync: as it was then.
+      const then = await local.getJson(`/api/quality?as_of=${encodeURIComponent('2024-05-15T10:00:00Z')}`);
+      expect(then.body.orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-1']);
+    } finally {
+      await local.close();
+      db.cleanup();
+    }
+  });
+});
+
 describe('many people on «Качество данных» at once', () => {
   it('read the findings once per sync, on the metric lane — not on the connections logins and short lists use', async () => {
     const db = await openTempDb();
