@@ -27,24 +27,40 @@ export function cellText(value: CellValue): string {
 
 function tabSummary(t: TabChanges): string {
   if (t.first_load !== null) return `первая загрузка листа: ${formatInteger(t.first_load)} ${plural(t.first_load, ROWS)}`;
+  const corrected = t.added.filter((r) => r.corrected).length;
+  const held = t.removed.filter((r) => r.quarantined).length;
   const parts = [
-    t.added.length ? `добавлено ${t.added.length}` : null,
+    t.added.length > corrected ? `добавлено ${t.added.length - corrected}` : null,
+    corrected ? `исправлено после ошибок ${corrected}` : null,
     t.changed.length ? `изменено ${t.changed.length}` : null,
-    t.removed.length ? `удалено ${t.removed.length}` : null,
+    t.removed.length > held ? `удалено ${t.removed.length - held}` : null,
+    held ? `не прошло проверку ${held}` : null,
   ].filter(Boolean);
   return parts.join(', ');
 }
 
 function tabBlock(t: TabChanges): HTMLElement {
   const items: HTMLElement[] = [];
-  for (const r of t.added) items.push(h('li', { className: 'change change--added' }, h('strong', {}, 'Добавлена: '), `${r.name} (строка ${r.row_no})`));
+  for (const r of t.added) {
+    items.push(
+      r.corrected
+        ? h('li', { className: 'change change--added' }, h('strong', {}, 'Исправлена и загружена: '), `${r.name} (строка ${r.row_no}; до этого не проходила проверку)`)
+        : h('li', { className: 'change change--added' }, h('strong', {}, 'Добавлена: '), `${r.name} (строка ${r.row_no})`),
+    );
+  }
   for (const r of t.changed) {
     const cells = r.columns.map((c) => `${c.title}: ${cellText(c.old)} → ${cellText(c.new)}`);
     items.push(
       h('li', { className: 'change change--changed' }, h('strong', {}, 'Изменена: '), `${r.name} (строка ${r.row_no})`, cells.length ? `: ${cells.join('; ')}` : ''),
     );
   }
-  for (const r of t.removed) items.push(h('li', { className: 'change change--removed' }, h('strong', {}, 'Удалена: '), `${r.name} (была строка ${r.row_no})`));
+  for (const r of t.removed) {
+    items.push(
+      r.quarantined
+        ? h('li', { className: 'change change--held' }, h('strong', {}, 'Не прошла проверку: '), `${r.name} (была строка ${r.row_no}) — строка есть в таблице, но не загружена; причина — в «Качестве данных»`)
+        : h('li', { className: 'change change--removed' }, h('strong', {}, 'Удалена: '), `${r.name} (была строка ${r.row_no})`),
+    );
+  }
   return h(
     'div',
     { className: 'changes__tab' },

@@ -20,8 +20,10 @@ export interface TabChanges {
   title: string;
   /** The tab's first load for this organization: only its row count, not every row as «added». */
   first_load: number | null;
-  added: RowRef[];
-  removed: RowRef[];
+  /** `corrected`: the row failed the checks at the load before (quarantined) and loads now — corrected, not new to the sheet. */
+  added: (RowRef & { corrected?: true })[];
+  /** `quarantined`: the row failed the checks at this load — still in the sheet, left out of the data (see «Качество данных»). */
+  removed: (RowRef & { quarantined?: true })[];
   changed: (RowRef & { columns: { column: string; title: string; old: CellValue; new: CellValue }[] })[];
 }
 

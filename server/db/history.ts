@@ -22,7 +22,12 @@
  * the end of a month are dropped with their ends; so beyond `HISTORY_KEEP_DAYS` one version per
  * month remains — the one as it stood at the month's end. Without a cutoff nothing is dropped.
  */
-import { TABS, type TabDecl, type TabKey } from '../contract/index.ts';
+import { TABS, matchKey, type TabDecl, type TabKey } from '../contract/index.ts';
+import { headerIndex, headerKey } from '../contract/layout.ts';
+import { normalizePersonName } from '../contract/normalize.ts';
+import type { Cell } from '../contract/grid.ts';
+import { isBlank, parseDate, rawText } from '../contract/values.ts';
+import { sqlOf } from './queries.ts';
 import type { CellValue, SyncChanges, TabChanges } from '../../shared/changes.ts';
 import { quoteIdent, type Db, type Writer } from './db.ts';
 
@@ -423,6 +428,7 @@ export async function orgChanges(db: Db, org: string, limit: number, tabs: reado
      ORDER BY ev.run DESC, ev.tab, ev.row_no`,
     { org, limit },
   );
+  const held = await heldRows(db, org);
   const events: Event[] = rows.map((r) => ({
     run: Number(r.run),
     at: String(r.at ?? ''),
@@ -439,7 +445,7 @@ export async function orgChanges(db: Db, org: string, limit: number, tabs: reado
     for (const decl of TABS) {
       const list = ofRun.filter((e) => e.tab === decl.key);
       if (!list.length) continue;
-      tabs.push(tabChanges(decl, list, run === list[0]!.first_run));
+      tabs.push(tabChanges(decl, list, run === list[0]!.first_run, held.get(`${run}|${decl.key}`)));
     }
     out.push({ run_id: run, at: ofRun[0]!.at, tabs });
   }
@@ -456,7 +462,69 @@ function rowName(tab: TabDecl, data: Record<string, CellValue>): string {
   return parts.length ? parts.map((v) => (Array.isArray(v) ? v.join('; ') : String(v))).join(' — ') : '(без названия)';
 }
 
-function tabChanges(tab: TabDecl, list: readonly Event[], first: boolean): TabChanges {
+/**
+ * The rows of an organization's sheet that failed its checks, by sync and tab (`run|tab`), as
+ * row-name keys (nameKey): quarantined at that sync's load (`now`: a row gone from the loaded
+ * data is not removed from the sheet), and quarantined before it and loaded again (`before`: a
+ * row that comes back was corrected, not added). Read from the quarantine's history.
+ */
+async function heldRows(db: Db, org: string): Promise<Map<string, Held>> {
+  const out = new Map<string, Held>();
+  for (const r of await db.query(sqlOf('lists/quarantined_rows'), { org })) {
+    const decl = TABS.find((t) => matchKey(t.title) === matchKey(String(r.tab)));
+    if (!decl) continue;
+    let raw: Record<string, Cell>;
+    try {
+      raw = JSON.parse(String(r.raw)) as Record<string, Cell>;
+    } catch {
+      continue;
+    }
+    const k = `${Number(r.run)}|${decl.key}`;
+    let h = out.get(k);
+    if (!h) out.set(k, (h = { now: new Set(), before: new Set() }));
+    h[r.kind === 'now' ? 'now' : 'before'].add(rawNameKey(decl, raw));
+  }
+  return out;
+}
+
+interface Held {
+  now: Set<string>;
+  before: Set<string>;
+}
+
+/** A row-name value compared loosely: case, ё/е, spaces and punctuation aside; a date as its ISO day. */
+function nameValue(v: CellValue | undefined): string {
+  if (v === null || v === undefined) return '';
+  return matchKey(normalizePersonName(Array.isArray(v) ? v.join('; ') : String(v)));
+}
+
+/** The row-name key of a version's data (ROW_NAME). */
+function dataNameKey(tab: TabKey, data: Record<string, CellValue>): string {
+  return JSON.stringify(ROW_NAME[tab].map((k) => nameValue(data[k])));
+}
+
+/** The row-name key of a quarantined row's cells as typed (header → text): dates read as the sheet's reader reads them. */
+function rawNameKey(decl: TabDecl, raw: Record<string, Cell>): string {
+  const index = headerIndex(decl.columns);
+  const byKey = new Map<string, Cell>();
+  for (const [header, cell] of Object.entries(raw)) {
+    const k = headerKey(index, header);
+    if (k !== undefined && !byKey.has(k)) byKey.set(k, cell);
+  }
+  return JSON.stringify(
+    ROW_NAME[decl.key].map((k) => {
+      const cell = byKey.get(k);
+      if (cell === undefined || isBlank(cell)) return '';
+      if (decl.columns.find((c) => c.key === k)?.type.kind === 'date') {
+        const d = parseDate(cell);
+        if (d.ok) return nameValue(d.value);
+      }
+      return nameValue(typeof cell === 'string' || typeof cell === 'number' ? String(cell) : rawText(cell));
+    }),
+  );
+}
+
+function tabChanges(tab: TabDecl, list: readonly Event[], first: boolean, held?: Held): TabChanges {
   const base = { tab: tab.key, title: tab.title, added: [], removed: [], changed: [] };
   if (first) return { ...base, first_load: list.filter((e) => e.kind === 'start').length };
   const key = (e: Event) => JSON.stringify(ROW_NAME[tab.key].map((k) => e.data[k] ?? null));
@@ -468,7 +536,7 @@ function tabChanges(tab: TabDecl, list: readonly Event[], first: boolean): TabCh
     if (s.kind !== 'start') continue;
     const old = ends.get(key(s))?.shift();
     if (!old) {
-      out.added.push({ name: rowName(tab, s.data), row_no: s.row_no });
+      out.added.push({ name: rowName(tab, s.data), row_no: s.row_no, ...(held?.before.has(dataNameKey(tab.key, s.data)) ? { corrected: true } : {}) });
       continue;
     }
     const diff = columns
@@ -476,7 +544,9 @@ function tabChanges(tab: TabDecl, list: readonly Event[], first: boolean): TabCh
       .map((c) => ({ column: c.key, title: c.title, old: old.data[c.key] ?? null, new: s.data[c.key] ?? null }));
     out.changed.push({ name: rowName(tab, s.data), row_no: s.row_no, columns: diff });
   }
-  for (const rest of ends.values()) for (const e of rest) out.removed.push({ name: rowName(tab, e.data), row_no: e.row_no });
+  for (const rest of ends.values()) {
+    for (const e of rest) out.removed.push({ name: rowName(tab, e.data), row_no: e.row_no, ...(held?.now.has(dataNameKey(tab.key, e.data)) ? { quarantined: true } : {}) });
+  }
   return out;
 }
 

@@ -17,6 +17,8 @@ import { STATE_TABLES, compactHistory, recordHistory } from '../../server/db/his
 import { snapshotsOf } from '../../server/db/snapshot.ts';
 import { resolveAsOf } from '../../server/metrics/asof.ts';
 import { MetricCache } from '../../server/metrics/cache.ts';
+import { baseMunicipality, grid, setCell } from '../fixtures/bad/base.ts';
+import { createMemorySource } from '../support/memorySource.ts';
 import { openTempDb, startServerAs, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
@@ -200,6 +202,43 @@ describe('row history', () => {
       expect(after.basis).toBe('report');
       expect(after.report.action).toBe('export_xlsx');
       expect(after.orgs).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the change log tells a row that failed its checks from a row deleted, and a corrected row from a new one', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    const at = (iso: string) => runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date(iso) });
+    await at('2024-05-15T10:00:00Z');
+    // «Повышение квалификации» of СОШ-1: Иванова's hours made negative (an error: the row is
+    // quarantined, still in the sheet), Петров's course deleted from the sheet.
+    const C = 'Повышение квалификации';
+    setCell(m, 'СОШ-1', C, 2, 'Часов', '-36');
+    grid(m, 'СОШ-1', C).splice(2, 1);
+    const r2 = (await at('2024-05-16T10:00:00Z')).runId;
+    // Corrected: Иванова's row loads again.
+    setCell(m, 'СОШ-1', C, 2, 'Часов', '36');
+    const r3 = (await at('2024-05-17T10:00:00Z')).runId;
+    const server = await startServerAs({ db: tmp.db }, { coordinator: { role: 'coordinator' } });
+    try {
+      const log = (await server.get<any>(`/api/orgs/${encodeURIComponent('СОШ-1')}/changes`)).body;
+      const courses = (run: number) => log.syncs.find((s: any) => s.run_id === run).tabs.find((t: any) => t.tab === 'courses');
+      expect(courses(r2)).toMatchObject({
+        added: [],
+        changed: [],
+        removed: [
+          { name: 'Иванова Анна Петровна — Наставничество в образовательной организации', row_no: 2, quarantined: true },
+          { name: 'Петров Борис Ильич — Цифровые инструменты учителя', row_no: 3 },
+        ],
+      });
+      expect(courses(r2).removed[1].quarantined).toBeUndefined();
+      expect(courses(r3)).toMatchObject({
+        added: [{ name: 'Иванова Анна Петровна — Наставничество в образовательной организации', row_no: 2, corrected: true }],
+        changed: [],
+        removed: [],
+      });
     } finally {
       await server.close();
     }
