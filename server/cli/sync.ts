@@ -134,13 +134,16 @@ function remainingText(ms: number): string {
 const MAX_FINDINGS = 300;
 
 /**
- * Every current error and warning (registry first, then by organization, tab and row), so
- * whoever runs the sync sees each rejected row with its reason, not only the counts.
+ * Every current error and warning (registry first, then by organization, tab and row) — as
+ * «Качество данных» lists them, the teachers whose category disagrees with «Аттестация» among
+ * the warnings — so whoever runs the sync sees each rejected row with its reason, not only the counts.
  */
 async function printFindings(db: Db, max: number): Promise<void> {
-  const rows = await db.query(sqlOf('lists/findings'));
+  const rows = (await db.query(sqlOf('lists/quality_issues'), { org: null, level: null })).filter((r) => r.level === 'error' || r.level === 'warning');
   if (!rows.length) return;
-  console.log(`Замечания к данным (ошибки — строка не загружена; предупреждения — загружена):`);
+  const errors = rows.filter((r) => r.level === 'error').length;
+  // The load's own count (the summary line) leaves out the category checks done after it: said here.
+  console.log(`Замечания к данным — ошибок ${errors}, предупреждений ${rows.length - errors} (ошибки — строка не загружена; предупреждения — загружена):`);
   for (const r of rows.slice(0, max)) console.log(`  ${r.level === 'error' ? 'ОШИБКА' : 'предупреждение'}: ${String(r.message)}`);
   if (rows.length > max) {
     console.log(`  … и ещё ${rows.length - max}; все — на странице «Качество данных», в GET /api/quality или с ключом --all-findings`);
