@@ -70,6 +70,12 @@ export function currentMonthEnd(today: Date): string {
   return `${end.getFullYear()}-${pad(end.getMonth() + 1)}-${pad(end.getDate())}`;
 }
 
+/** The last day of the month of an ISO day (`2026-07-15` → `2026-07-31`), as the server's monthly trend counts month ends. */
+export function monthEndOf(iso: string): string {
+  const [y, m] = iso.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
 /** No query in the URL: the current academic year, all organizations (the server's default too). */
 export function defaultFilters(today: Date): Filters {
   const { from, to } = academicYear(academicYearStart(today));

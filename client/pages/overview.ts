@@ -18,7 +18,7 @@ import {
 import { ratioBarsSpec } from '../charts/templates/index.ts';
 import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
 import { h } from '../dom.ts';
-import { currentMonthEnd, type Filters } from '../filters.ts';
+import { currentMonthEnd, monthEndOf, type Filters } from '../filters.ts';
 import { session } from '../session.ts';
 import { changedSinceBox, getChangedSince } from '../changes.ts';
 import { LOAD_LIMIT, asOf, registerQuery } from './people.ts';
@@ -236,6 +236,10 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
               const monthEnd = currentMonthEnd(ctx.today);
               if (filters.from > monthEnd) return trend.empty('Период ещё не начался: помесячных данных пока нет.');
               const to = filters.to < monthEnd ? filters.to : monthEnd;
+              // The trend's points are month ends inside the period (METRICS.md): a period within one month has none.
+              if (monthEndOf(filters.from) > to) {
+                return trend.empty('В выбранном периоде нет конца месяца, а помесячная динамика строится на последний день каждого месяца: выберите период, в который входит конец хотя бы одного месяца.');
+              }
               const { rows } = await load.metric<EngagementRow>('engagement', { grain: 'month', to });
               const points = trendRows(rows);
               if (points.length === 0) return trend.empty(NO_ORGS_MESSAGE);

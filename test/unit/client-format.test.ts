@@ -7,7 +7,7 @@ import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, formatP
 import { cellText } from '../../client/changes.ts';
 import { formatValue } from '../../client/table.ts';
 import { METRICS } from '../../shared/metrics.ts';
-import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery, yearEarlier } from '../../client/filters.ts';
+import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery, monthEndOf, yearEarlier } from '../../client/filters.ts';
 
 /** Output uses no-break spaces; compare as the user reads it. */
 const plain = (text: string) => text.replace(/\u00a0/g, ' ');
@@ -140,5 +140,16 @@ describe('a cell in the change log', () => {
     expect([cellText(null), cellText('')]).toEqual([EMPTY, EMPTY]);
     // Text that only looks like a date in part stays as typed.
     expect(cellText('Приказ № 12 от 2024-02-01 г.')).toBe('Приказ № 12 от 2024-02-01 г.');
+  });
+});
+
+describe('monthEndOf', () => {
+  it('gives the last day of the month of a day, as the monthly trend counts month ends (leap February, December, whatever the time zone)', () => {
+    expect(monthEndOf('2024-02-10')).toBe('2024-02-29');
+    expect(monthEndOf('2025-02-01')).toBe('2025-02-28');
+    expect(monthEndOf('2026-07-15')).toBe('2026-07-31');
+    expect(monthEndOf('2026-12-31')).toBe('2026-12-31');
+    // 15.07–20.07: no month end inside the period — the overview says so instead of «no organizations».
+    expect(monthEndOf('2026-07-15') > '2026-07-20').toBe(true);
   });
 });
