@@ -131,12 +131,31 @@ export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, no
   if (text === null) {
     const params = parseParams(query, now);
     await requireKnownOrgs(db, params.org);
+    await requireListedOrgs(db, params.org, null);
     return params;
   }
   const r = await resolveAsOf(db, text);
   const params = parseParams(query, new Date(`${asOfDay(text, now)}T12:00:00Z`));
   await requireKnownOrgs(db, params.org);
+  await requireListedOrgs(db, params.org, { run: r.run, finished_at: r.finished_at });
   return { ...params, as_of: { asked: r.asked, run: r.run, finished_at: r.finished_at } };
+}
+
+/**
+ * An `org` filter names organizations of the registry the answer reads — now, or as the sync of
+ * `as_of` left it: one out of it (taken out since, or listed only later) is in no figure, and
+ * the answer was a table of zeros with nothing to say why.
+ */
+async function requireListedOrgs(db: Db, orgs: readonly string[], at: { run: number; finished_at: string } | null): Promise<void> {
+  if (orgs.length === 0) return;
+  const listed = new Set((await db.query(sqlOf('lists/registry_codes'), { run: at?.run ?? null })).map((r) => String(r.code)));
+  const out = orgs.find((o) => !listed.has(o));
+  if (out === undefined) return;
+  throw badRequest(
+    at === null
+      ? `неверный параметр org (код организации): организации «${out}» нет в реестре сейчас — её данные не входят в показатели; чтобы посмотреть их, выберите дату (as_of), когда она была в реестре`
+      : `неверный параметр org (код организации): организации «${out}» не было в реестре на момент синхронизации № ${at.run} (${ruMoment(at.finished_at)}) — её данных в показателях на эту дату нет`,
+  );
 }
 
 /** The codes of every organization ever loaded (the registry's, and those it no longer lists), per data version. */

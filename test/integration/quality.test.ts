@@ -257,6 +257,20 @@ describe('an organization taken out of the registry', () => {
       // As of the first sync: as it was then.
       const then = await local.getJson(`/api/quality?as_of=${encodeURIComponent('2024-05-15T10:00:00Z')}`);
       expect(then.body.orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-1']);
+      // A metric filtered on it: now, and as of the second sync, a 400 that says why (it was a
+      // table of zeros); as of the first sync, its figures — 6 teachers (base.ts).
+      const sosh = encodeURIComponent('СОШ-1');
+      const nowAnswer = await local.getJson(`/api/metrics/engagement?org=${sosh}`);
+      expect([nowAnswer.status, nowAnswer.body.error.message]).toEqual([
+        400,
+        'неверный параметр org (код организации): организации «СОШ-1» нет в реестре сейчас — её данные не входят в показатели; чтобы посмотреть их, выберите дату (as_of), когда она была в реестре',
+      ]);
+      const second = await local.getJson(`/api/metrics/engagement?org=${sosh}&as_of=${encodeURIComponent('2024-05-16T10:00:00Z')}`);
+      expect(second.status).toBe(400);
+      expect(second.body.error.message).toMatch(/^неверный параметр org \(код организации\): организации «СОШ-1» не было в реестре на момент синхронизации № \d+ \(16\.05\.2024 10:00:00 UTC\) — её данных в показателях на эту дату нет$/);
+      const atFirst = await local.getJson(`/api/metrics/engagement?org=${sosh}&as_of=${encodeURIComponent('2024-05-15T10:00:00Z')}`);
+      expect(atFirst.status).toBe(200);
+      expect(atFirst.body.rows.find((r: { org: string | null }) => r.org === 'СОШ-1').teachers).toBe(6);
     } finally {
       await local.close();
       db.cleanup();
