@@ -35,6 +35,7 @@ import {
   holdsOnlyDemoData,
   isoTs,
   knownOrgCodes,
+  markSourceOfRun,
   markStale,
   recordOrg,
   registryBefore,
@@ -164,7 +165,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   const demoOverReal = source.kind === 'demo' && !demoOnly;
   let runId: number;
   try {
-    runId = await db.write((w) => startRun(w, { started: isoTs(started), source, trigger: opts.trigger ?? 'cli', demoOnly }));
+    runId = await db.write((w) => startRun(w, { started: isoTs(started), source, trigger: opts.trigger ?? 'cli' }));
   } catch (e) {
     // Not even begun (the database file takes no writes): the operations page says so too.
     progressNotStarted(opts.trigger ?? 'cli', opts.only?.length === 1 ? opts.only[0]! : null, `Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`, now().toISOString());
@@ -185,7 +186,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
         'other',
       );
     }
-    await syncAll(opts, runId, summary, now);
+    await syncAll(opts, runId, summary, now, { started: isoTs(started), demoOnly });
   } catch (e) {
     summary.status = 'failed';
     summary.message = e instanceof SourceError ? e.message : `внутренняя ошибка: ${(e as Error).message}`;
@@ -217,15 +218,13 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   return summary;
 }
 
-async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, now: () => Date): Promise<void> {
+async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, now: () => Date, run: { started: string; demoOnly: boolean }): Promise<void> {
   const { db, source } = opts;
   const registryTab = await source.readRegistry();
   const registry = parseRegistry(registryTab);
-  // A known organization's code spelt another way is that organization (a warning says so).
-  adoptKnownCodes(registry, await knownOrgCodes(db), registryTab.title);
   // Nothing is lost silently: a registry that lists no organization, or that would drop more
   // than half of those it listed (not accepted by the coordinator), stops the sync whole.
-  const listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
+  let listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
   let stop: string | null = registry.fatal ? `реестр организаций (лист «${REGISTRY_TAB.title}»): ${registry.fatal}` : null;
   const stopIssues: DataIssue[] = [];
   // Every organization «Активна = Нет» is almost always a column filled down by mistake, and saved
@@ -241,6 +240,14 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   if (stop === null && empty !== null) {
     stop = `реестр организаций (лист «${registryTab.title}»): ${empty}`;
     stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem: empty });
+  }
+  if (stop === null) {
+    // A registry that lists organizations: the data from a real source starts here (the demo's
+    // is cleared on a database that held only it) — not before, so a run that reads nothing changes nothing.
+    await db.write((w) => w.transaction(() => markSourceOfRun(w, source.kind, run.started, run.demoOnly)));
+    // A known organization's code spelt another way is that organization (a warning says so).
+    adoptKnownCodes(registry, await knownOrgCodes(db), registryTab.title);
+    listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
   }
   let held = false;
   if (stop === null) {

@@ -19,8 +19,8 @@ import type { OrgOutcome, SyncSummary } from './run.ts';
 
 export { isoTs };
 
-/** A new run: the one cut short before it marked interrupted, its row `running`, the database marked with its source. Returns its id. */
-export async function startRun(w: Writer, r: { started: string; source: Pick<Source, 'description' | 'kind'>; trigger: string; demoOnly: boolean }): Promise<number> {
+/** A new run: the one cut short before it marked interrupted, its row `running`. Returns its id. */
+export async function startRun(w: Writer, r: { started: string; source: Pick<Source, 'description' | 'kind'>; trigger: string }): Promise<number> {
   await markInterrupted(w);
   const [row] = await w.query(`SELECT nextval('sync_run_seq')::INTEGER AS id`);
   const id = Number(row!.id);
@@ -28,7 +28,6 @@ export async function startRun(w: Writer, r: { started: string; source: Pick<Sou
     `INSERT INTO sync_runs (id, started_at, source, source_kind, trigger, status) VALUES ($id, $ts::TIMESTAMP, $source, $kind, $trigger, 'running')`,
     { id, ts: r.started, source: r.source.description, kind: r.source.kind, trigger: r.trigger },
   );
-  await w.transaction(() => markSourceOfRun(w, r.source.kind, r.started, r.demoOnly));
   return id;
 }
 
@@ -517,12 +516,15 @@ export async function saveLoadedStates(
 
 /*
  * Where the database's data came from. Every sync run records its source kind (`demo`,
- * `folder`, `google`); the first run from anything but the demo marks the database as holding
- * real data, for good (`meta.real_data_since`): from then on the read-only demo login is never
- * offered on it, demo sessions are refused, and the demo municipality is never loaded into it.
- * That first real run starts from a clean slate: the demo municipality's rows are removed, so a
- * real organization that happens to share a demo code (СОШ-1) never shows demo figures, and
- * the demo registry does not count as the registry the real one "shrinks" from.
+ * `folder`, `google`); the first run from anything but the demo that has read a registry
+ * listing organizations marks the database as holding real data, for good
+ * (`meta.real_data_since`): from then on the read-only demo login is never offered on it, demo
+ * sessions are refused, and the demo municipality is never loaded into it. That first real run
+ * starts from a clean slate: the demo municipality's rows are removed, so a real organization
+ * that happens to share a demo code (СОШ-1) never shows demo figures, and the demo registry
+ * does not count as the registry the real one "shrinks" from. A real run that never got that
+ * far — a wrong registry ID, a wrong key, no network, an empty registry — changes nothing: the
+ * demo and its login stay (it wiped them, and said the database held real data).
  */
 
 export type SourceKind = 'demo' | 'folder' | 'google';
@@ -530,8 +532,9 @@ export type SourceKind = 'demo' | 'folder' | 'google';
 const REAL_DATA_KEY = 'real_data_since';
 
 /**
- * Called when a run starts, before it loads anything: a run from a real source marks the
- * database and ends every demo session at once (they could otherwise read what it loads).
+ * Called once a run has read a registry that lists organizations, before it loads or records
+ * anything of them: a run from a real source marks the database and ends every demo session at
+ * once (they could otherwise read what it loads).
  */
 export async function markSourceOfRun(w: Writer, kind: SourceKind, startedAt: string, demoDataOnly: boolean): Promise<void> {
   if (kind === 'demo') return;
@@ -551,14 +554,16 @@ async function clearDemoData(w: Writer): Promise<void> {
 }
 
 /**
- * True while every sync run in the database came from the demo source (and nothing marked it
- * as holding real data). A run whose source is unknown (recorded by an older version under a
- * description no longer recognised) counts as real data.
+ * Runs recorded by a version before the mark that count as real data: from a source other than
+ * the demo (an unknown one — recorded under a description no longer recognised — included) and
+ * loaded (a failed one may never have read anything).
  */
+const REAL_RUNS = `SELECT started_at FROM sync_runs WHERE source_kind IS DISTINCT FROM 'demo' AND status IN ('ok', 'partial')`;
+
+/** True while nothing marked the database as holding real data (markSourceOfRun), nor did a run of an older version. */
 export async function holdsOnlyDemoData(db: Db): Promise<boolean> {
   const [r] = await db.query(
-    `SELECT (SELECT count(*) FROM meta WHERE key = '${REAL_DATA_KEY}')
-          + (SELECT count(*) FROM sync_runs WHERE source_kind IS DISTINCT FROM 'demo') AS real`,
+    `SELECT (SELECT count(*) FROM meta WHERE key = '${REAL_DATA_KEY}') + (SELECT count(*) FROM (${REAL_RUNS})) AS real`,
   );
   return Number(r?.real ?? 0) === 0;
 }
@@ -567,9 +572,7 @@ export async function holdsOnlyDemoData(db: Db): Promise<boolean> {
 export async function realDataSince(db: Db): Promise<string | null> {
   const [r] = await db.query(`SELECT value FROM meta WHERE key = '${REAL_DATA_KEY}'`);
   if (r) return String(r.value);
-  const [run] = await db.query(
-    `SELECT min(started_at)::VARCHAR AS ts FROM sync_runs WHERE source_kind IS DISTINCT FROM 'demo'`,
-  );
+  const [run] = await db.query(`SELECT min(started_at)::VARCHAR AS ts FROM (${REAL_RUNS})`);
   return run?.ts === null || run?.ts === undefined ? null : String(run.ts);
 }
 

@@ -25,6 +25,7 @@ import { openTempDb, startServer, type RunningServer, type TempDb } from '../sup
 const KEY = 'demo-login-test-key';
 const REGISTRY_ID = '1DemoLoginRegistryAbCdEfGh';
 const SCHOOL_ID = '1DemoLoginSchoolAbCdEfGhIj';
+const EMPTY_REGISTRY_ID = '1DemoLoginEmptyRegistryAbCd';
 const NOW = new Date('2025-05-15T09:00:00Z');
 const COORDINATOR = { login: 'koord', password: 'Координатор-настоящий-1' };
 /** The real school's teachers: the names no anonymous answer may carry. */
@@ -74,6 +75,7 @@ beforeAll(async () => {
     tabs: [{ title: 'Организации', rows: [['Код', 'Наименование', 'Тип', 'Таблица', 'Активна'], ['СОШ-7', 'МОУ СОШ № 7', 'Школа', SCHOOL_ID, 'Да']] }],
   });
   fake.setSpreadsheet(SCHOOL_ID, { tabs: schoolTabs() });
+  fake.setSpreadsheet(EMPTY_REGISTRY_ID, { tabs: [{ title: 'Организации', rows: [['Код', 'Наименование', 'Тип', 'Таблица', 'Активна']] }] });
   tmp = await openTempDb();
   // What `npm start` leaves with no source configured: a run of the demo source.
   await tmp.db.write((w) =>
@@ -135,6 +137,28 @@ describe('the demo login over demo data', () => {
   });
 });
 
+describe('a sync from a real source that reads no registry', () => {
+  it('changes nothing: the demo data, its login and its sessions stay (it wiped them and said the database held real data)', async () => {
+    // A demo organization (as the demo sync leaves them): still there after the failed runs.
+    await tmp.db.write((w) => w.run(`INSERT INTO orgs VALUES ('ДЕМО-1', 'Демо-школа', 'Школа', 'demo', NULL, true, 2, true)`));
+    const wrong = [
+      // A registry ID Google does not know (404), a registry of no organization, and no network.
+      createGoogleSource({ registryId: '1NoSuchRegistryAbCdEfGhIjK', apiKey: KEY, rootUrl: fake.url, sleep: async () => {}, random: () => 0.5 }),
+      createGoogleSource({ registryId: EMPTY_REGISTRY_ID, apiKey: KEY, rootUrl: fake.url, sleep: async () => {}, random: () => 0.5 }),
+      createGoogleSource({ registryId: REGISTRY_ID, apiKey: KEY, rootUrl: 'http://127.0.0.1:9', sleep: async () => {}, random: () => 0.5 }),
+    ];
+    for (const source of wrong) {
+      const summary = await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-05-15T08:20:00Z') });
+      expect(summary.status).toBe('failed');
+    }
+    expect(await holdsOnlyDemoData(tmp.db)).toBe(true);
+    expect(await tmp.db.query(`SELECT code FROM orgs`)).toEqual([{ code: 'ДЕМО-1' }]);
+    expect(await tmp.db.query(`SELECT value FROM meta WHERE key = 'real_data_since'`)).toEqual([]);
+    expect(await (await get('/api/session/options')).json()).toEqual({ auth: true, demo_login: true });
+    expect((await get('/api/session', demoCookie)).status).toBe(200);
+  });
+});
+
 describe('after a sync from the real source', () => {
   it('is gone: not offered, refused, and the demo session opened before no longer works', async () => {
     const summary = await runSync({
@@ -146,6 +170,8 @@ describe('after a sync from the real source', () => {
     expect(summary.status, JSON.stringify(summary).slice(0, 2000)).toBe('ok');
     expect(summary.totals).toMatchObject({ ok: 1, failed: 0 });
     expect(await holdsOnlyDemoData(tmp.db)).toBe(false);
+    // The demo's organization went with the first real registry.
+    expect(await tmp.db.query(`SELECT code FROM orgs ORDER BY code`)).toEqual([{ code: 'СОШ-7' }]);
 
     expect(await (await get('/api/session/options')).json()).toEqual({ auth: true, demo_login: false });
     const refused = await openDemo();
