@@ -50,12 +50,12 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
 
     etaMs: (orgs) => reader.etaMs(orgs),
 
-    readRegistry: () =>
+    readRegistry: (counts) =>
       asSourceError(async () => {
         // A sync starts by reading the registry: what the last one learned about Drive is forgotten.
         reader.startSync();
         const t = { kind: 'registry', id: registryId } as const;
-        const c: Counters = { requests: 0, retries: 0 };
+        const c: Counters = counts ?? { requests: 0, retries: 0 };
         if (!ID_RE.test(registryId)) {
           throw new SourceError(`ID реестра организаций «${reader.sanitize(opts.registryId)}» не похож на ID Google Таблицы: укажите в SHEETS_REGISTRY_ID ID или ссылку на таблицу`, 'not_found');
         }

@@ -65,8 +65,11 @@ export interface Source {
   readonly kind: 'demo' | 'folder' | 'google';
   /** A short human description for logs and sync_runs (never a secret). */
   readonly description: string;
-  /** The registry tab (`Организации`) as a grid, header row included. */
-  readRegistry(): Promise<RawTab>;
+  /**
+   * The registry tab (`Организации`) as a grid, header row included. `counts`, when given, is
+   * added the requests the read made and the retries among them (a failed read's too).
+   */
+  readRegistry(counts?: { requests: number; retries: number }): Promise<RawTab>;
   /** One organization's tabs. Throws SourceError when the spreadsheet cannot be read. */
   fetchOrg(org: OrgEntry, ctx: FetchContext): Promise<FetchResult>;
   /**

@@ -39,6 +39,7 @@ import {
   markStale,
   recordOrg,
   registryBefore,
+  saveRegistryFailure,
   saveRegistryOutcome,
   startRun,
   storedCounts,
@@ -220,7 +221,25 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
 
 async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, now: () => Date, run: { started: string; demoOnly: boolean }): Promise<void> {
   const { db, source } = opts;
-  const registryTab = await source.readRegistry();
+  // The registry's requests count with the organizations' (the summary's «запросов», sync_runs.requests).
+  const registryCounts = { requests: 0, retries: 0 };
+  const counted = () => {
+    summary.totals.requests += registryCounts.requests;
+    summary.totals.retries += registryCounts.retries;
+  };
+  // A real source over the demo's data leaves it as it was until a registry is read (markSourceOfRun).
+  const demoBelow = run.demoOnly && source.kind !== 'demo';
+  let registryTab: RawTab;
+  try {
+    registryTab = await source.readRegistry(registryCounts);
+  } catch (e) {
+    counted();
+    // Said where the coordinator looks («Качество данных», the CLI's findings) instead of the last
+    // registry finding, which may be another, older reason.
+    if (e instanceof SourceError && !demoBelow) await db.write((w) => saveRegistryFailure(w, runId, e.message)).catch(() => undefined);
+    throw e;
+  }
+  counted();
   const registry = parseRegistry(registryTab);
   // Nothing is lost silently: a registry that lists no organization, or that would drop more
   // than half of those it listed (not accepted by the coordinator), stops the sync whole.
@@ -259,7 +278,10 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem: stop });
     }
   }
-  await db.write((w) => saveRegistryOutcome(w, runId, { registry, title: registryTab.title, stopIssues, held, stop, ts: isoTs(now()) }));
+  // (A real registry that stops the sync leaves a demo database as it was: its findings are in the summary.)
+  if (!(demoBelow && stop !== null)) {
+    await db.write((w) => saveRegistryOutcome(w, runId, { registry, title: registryTab.title, stopIssues, held, stop, ts: isoTs(now()) }));
+  }
   if (stop !== null) throw new SourceError(stop, 'bad_shape');
 
   const states = await storedVersions(db);

@@ -6,7 +6,7 @@
  * are written by load.ts.
  */
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { TABS, formatIssue, type DataIssue, type TabKey } from '../contract/index.ts';
+import { REGISTRY_TAB, TABS, formatIssue, type DataIssue, type TabKey } from '../contract/index.ts';
 import { isoTs, type Db, type Writer } from '../db/db.ts';
 import { rebuildFacts } from '../db/facts.ts';
 import { clearHistory, recordHistory, recordStateHistory } from '../db/history.ts';
@@ -113,6 +113,20 @@ export async function saveRegistryOutcome(
     await w.run(`DELETE FROM meta WHERE key = 'registry_hold'`);
     await w.run(`DELETE FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY });
     await saveRegistry(w, r.registry.entries, r.registry.brokenCodes, r.ts);
+  });
+}
+
+/**
+ * The registry could not be read (no such spreadsheet or tab, no access, no network): that is
+ * its finding now — the registry's earlier findings (another, older reason) go; the rows it
+ * rejected before stay, as the registry they belong to does.
+ */
+export async function saveRegistryFailure(w: Writer, runId: number, message: string): Promise<void> {
+  await w.transaction(async () => {
+    await w.run(`DELETE FROM issues WHERE scope = 'registry'`);
+    await insertIssues(w, runId, 'registry', [
+      { level: 'error', org: null, tab: REGISTRY_TAB.title, row: null, column: null, value: null, problem: `реестр организаций не прочитан: ${message}; данные не изменены` },
+    ]);
   });
 }
 

@@ -234,6 +234,62 @@ describe('GET /api/quality without Google Sheets', () => {
   });
 });
 
+describe('a registry that cannot be read', () => {
+  it('replaces the registry’s last finding with its reason (it showed an older one); its requests count with the sync’s', async () => {
+    const f = await startFakeSheets({ requireKey: 'quality-key' });
+    const db = await openTempDb();
+    const local = await startServer({ db: db.db });
+    try {
+      const m = baseMunicipality();
+      f.setSpreadsheet(REGISTRY_ID, { tabs: asFakeTabs(m.registry) });
+      for (const id of Object.keys(m.sheets)) f.setSpreadsheet(id, { tabs: asFakeTabs(m.sheets[id]!) });
+      const run = async (iso: string) => {
+        const before = f.requests.length;
+        const summary = await runSync({
+          db: db.db,
+          source: createGoogleSource({ registryId: REGISTRY_ID, apiKey: 'quality-key', rootUrl: f.url, sleep: async () => undefined }),
+          now: () => new Date(iso),
+          trigger: 'test',
+        });
+        return { summary, seen: f.requests.length - before };
+      };
+      // Every request the fake Google answered is in the sync's count — the registry's two
+      // (its tabs, its values) with the organizations' (with an API key: Drive, then the sheet, each).
+      const first = await run('2024-05-15T10:00:00Z');
+      expect(first.summary.status).toBe('ok');
+      expect(first.seen).toBe(2 + 2 * 2);
+      expect(first.summary.totals.requests).toBe(first.seen);
+      const registryIssues = async () => ((await local.getJson('/api/quality')).body.issues as { org: string | null; message: string }[]).filter((i) => i.org === null).map((i) => i.message);
+      // The registry emptied (its header only): the sync stops, and says so.
+      const rows = grid(m, 'registry', 'Организации').splice(1);
+      f.setSpreadsheet(REGISTRY_ID, { tabs: asFakeTabs(m.registry) });
+      const emptied = await run('2024-05-16T10:00:00Z');
+      expect(emptied.summary.status).toBe('failed');
+      expect(emptied.summary.totals.requests).toBe(emptied.seen);
+      expect(await registryIssues()).toEqual([
+        'лист «Организации»: в реестре нет ни одной организации (на листе только заголовок или пустые строки); синхронизация остановлена, данные не изменены — верните строки организаций',
+      ]);
+      // Its rows back, but its tab renamed: not read at all — that reason replaces the one above.
+      grid(m, 'registry', 'Организации').push(...rows);
+      m.registry[0]!.title = 'Организации (старый)';
+      f.setSpreadsheet(REGISTRY_ID, { tabs: asFakeTabs(m.registry) });
+      const renamed = await run('2024-05-17T10:00:00Z');
+      expect(renamed.summary.status).toBe('failed');
+      expect(renamed.seen).toBe(1); // the tab titles only
+      expect(renamed.summary.totals.requests).toBe(1);
+      expect(await registryIssues()).toEqual([
+        `лист «Организации»: реестр организаций не прочитан: в реестре организаций (таблица ${REGISTRY_ID}) нет листа «Организации»; листы: «Организации (старый)»; данные не изменены`,
+      ]);
+      // The organizations' data is as the first sync left it.
+      expect((await local.getJson('/api/quality')).body.orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-1']);
+    } finally {
+      await local.close();
+      db.cleanup();
+      await f.close();
+    }
+  });
+});
+
 describe('an organization taken out of the registry', () => {
   it('leaves «Качество данных» as it leaves the data_quality metric — listed as of a sync when it was in the registry', async () => {
     const db = await openTempDb();
