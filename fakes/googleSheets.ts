@@ -406,7 +406,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
 
       const fields = url.searchParams.get('fields');
       if (route.kind === 'drive.files.list') {
-        answer(200, driveList(store, url.searchParams, fields));
+        answer(200, driveList(store, permanent, url.searchParams, fields));
         return;
       }
       if (route.kind === 'create') {
@@ -1219,10 +1219,14 @@ function driveFile(id: string, sheet: StoredSpreadsheet, fields: string | null):
  * remain, `pageSize` up to 1,000, 100 by default; the page token is opaque to the client).
  * Only `trashed` and the spreadsheet MIME type of `q` mean anything here: every stored file is one.
  */
-function driveList(store: Map<string, StoredSpreadsheet>, params: URLSearchParams, fields: string | null): unknown {
+/**
+ * Drive's `files.list`: the spreadsheets the caller can see — as Drive does, not one whose
+ * access was taken away or that was deleted (setStatus 403/404): it is simply not listed.
+ */
+function driveList(store: Map<string, StoredSpreadsheet>, hidden: ReadonlyMap<string, number>, params: URLSearchParams, fields: string | null): unknown {
   const size = Math.min(1000, Math.max(1, Number(params.get('pageSize') ?? 100) || 100));
   const start = Number(params.get('pageToken') ?? 0) || 0;
-  const ids = [...store.keys()].sort();
+  const ids = [...store.keys()].filter((id) => !hidden.has(id)).sort();
   const page = ids.slice(start, start + size).map((id) => {
     const sheet = store.get(id)!;
     return { kind: 'drive#file', id, name: sheet.title, mimeType: 'application/vnd.google-apps.spreadsheet', modifiedTime: sheet.modifiedTime };

@@ -631,7 +631,13 @@ describe('google source against the fake Sheets server', () => {
     expect(e3.message).toBe(
       'нет доступа к таблице организации СОШ-2: откройте доступ на чтение для сервисного аккаунта monitor@test-project.iam.gserviceaccount.com или «всем, у кого есть ссылка»',
     );
-    expect(fake.requests.map((r) => r.auth)).toEqual(['bearer', 'bearer']);
+    // Drive's list does not show a spreadsheet the account cannot open; asked for it by ID, Drive
+    // and Sheets answer 403 — every request with the signed token.
+    expect(fake.requests.map((r) => [r.kind, r.auth])).toEqual([
+      ['drive.files.list', 'bearer'],
+      ['drive.files.get', 'bearer'],
+      ['get', 'bearer'],
+    ]);
 
     fake.setStatus(id, null);
     const ok = await sa.src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: false });
