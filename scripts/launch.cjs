@@ -32,8 +32,14 @@ if (!entry) {
 // Requiring it reads files synchronously and runs nothing: nothing has used the pool yet.
 const { ROOT, SERVER_THREADPOOL_SIZE, bundle, stopBundler } = require('./bundle.cjs');
 
-// The server's pool (bundle.cjs). An operator's own UV_THREADPOOL_SIZE wins.
-if (command === 'main') process.env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
+// The server's pool (bundle.cjs). An operator's own UV_THREADPOOL_SIZE wins — when libuv can
+// take it: anything else it would quietly read as 1 thread (every query and file read in one queue).
+const pool = process.env.UV_THREADPOOL_SIZE;
+if (pool !== undefined && pool !== '' && !(/^\d+$/.test(pool.trim()) && Number(pool) >= 1 && Number(pool) <= 1024)) {
+  console.error(`Ошибка в настройках: UV_THREADPOOL_SIZE: «${pool}» — ожидается целое число потоков от 1 до 1024 (по умолчанию у сервера ${SERVER_THREADPOOL_SIZE}); уберите переменную, чтобы взять значение по умолчанию`);
+  process.exit(2);
+}
+if (command === 'main' && !pool) process.env.UV_THREADPOOL_SIZE = SERVER_THREADPOOL_SIZE;
 
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');

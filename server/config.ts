@@ -39,7 +39,7 @@ const schema = z
     /** API key, for sheets shared by link. */
     GOOGLE_API_KEY: z.string().optional(),
     /** Another root URL for the Google APIs (tests, proxies). */
-    GOOGLE_API_ROOT: z.url({ error: 'ожидается адрес вида http://127.0.0.1:8080/' }).optional(),
+    GOOGLE_API_ROOT: z.url({ protocol: /^https?$/, error: 'ожидается адрес http:// или https:// вида http://127.0.0.1:8080/' }).optional(),
     /**
      * Sheets reads a minute: Google's quota is 60 a minute per user (a service account is one
      * user) and 300 per project; raise it only together with the project's quota.
@@ -144,6 +144,11 @@ const schema = z
     DEMO_DATE: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата ГГГГ-ММ-ДД')
+      .refine((d) => {
+        const [y, m, day] = d.split('-').map(Number) as [number, number, number];
+        const t = new Date(Date.UTC(y, m - 1, day));
+        return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === day;
+      }, 'такой даты нет в календаре')
       .optional(),
   });
 
@@ -233,7 +238,8 @@ export function trustProxyProblem(value: string): string | null {
       else ok = family === 4 && isIP(prefix) === 4 && (maskBits(prefix) ?? -1) >= widest;
     }
     if (!ok) {
-      return `«${item}» — не адрес прокси: ожидается адрес (127.0.0.1, 10.0.0.5), сеть не шире /${widest} (10.0.0.0/24) или loopback; сеть шире доверяла бы X-Forwarded-For почти от кого угодно`;
+      const width = family === 0 ? '/8 для IPv4 или /16 для IPv6' : `/${widest}`;
+      return `«${item}» — не адрес прокси: ожидается адрес (127.0.0.1, 10.0.0.5), сеть не шире ${width} (10.0.0.0/24), loopback, linklocal или uniquelocal; сеть шире доверяла бы X-Forwarded-For почти от кого угодно`;
     }
   }
   return null;

@@ -27,9 +27,29 @@ const STATUS: Record<OrgOutcome['status'], string> = {
   skipped: 'пропущена',
 };
 
+/** The arguments the command takes (a misspelt one ran a plain sync: `--accept-shrnk СОШ-2` left the load held). */
+function unknownArg(argv: readonly string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--' || a === '--full' || a === '--all-findings' || a.startsWith('--accept-shrink=')) continue;
+    if (a === '--accept-shrink') {
+      i++;
+      continue;
+    }
+    return a;
+  }
+  return null;
+}
+
 async function main(): Promise<number> {
-  const full = process.argv.includes('--full');
-  const accepts = acceptArgs(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const unknown = unknownArg(args);
+  if (unknown !== null) {
+    console.error(`Неизвестный параметр «${unknown}». Использование: npm run sync [-- --full] [--all-findings] [--accept-shrink КОД]`);
+    return 2;
+  }
+  const full = args.includes('--full');
+  const accepts = acceptArgs(args);
   if (accepts === null) {
     console.error('После --accept-shrink укажите код организации (например, --accept-shrink СОШ-2) или «реестр».');
     return 2;
@@ -94,7 +114,7 @@ async function main(): Promise<number> {
   });
   if (timer) clearInterval(timer);
   if (tty) process.stdout.write('\n');
-  await printFindings(db, process.argv.includes('--all-findings') ? Infinity : MAX_FINDINGS);
+  await printFindings(db, args.includes('--all-findings') ? Infinity : MAX_FINDINGS);
   console.log(summaryLine(summary));
   // SHEETS_WRITEBACK=1: «Проверка данных» into each sheet; never changes the exit code.
   if (config.SHEETS_WRITEBACK === '1') await writeBack(db, { writer: writerFromConfig(config), summary, log: (l) => console.log(l) });

@@ -158,6 +158,10 @@ describe('npm start with a Google registry', () => {
     expect(bad.output()).toContain('Ошибка в настройках');
     expect(bad.output()).toContain('SHEETS_REGISTRY_ID: для Google Таблиц нужен GOOGLE_APPLICATION_CREDENTIALS');
     expect(bad.output()).toMatch(/PORT: /);
+    // A thread pool size libuv cannot take (it would run one thread): refused before anything starts.
+    const pool = run({ UV_THREADPOOL_SIZE: 'abc', MONITOR_DB: join(dir, 'y.duckdb') });
+    expect(await new Promise<number | null>((resolve) => pool.proc.on('exit', resolve))).toBe(2);
+    expect(pool.output()).toContain('Ошибка в настройках: UV_THREADPOOL_SIZE: «abc» — ожидается целое число потоков от 1 до 1024 (по умолчанию у сервера 10)');
   });
 
   it('npm run sync lists every rejected row with its reason, exits 0 when every organization loaded, and reminds the school by mail', async () => {
@@ -242,6 +246,14 @@ describe('npm start with a Google registry', () => {
     const fromEnv = await sync({ MONITOR_DB: join(dir, 'from-env.duckdb') });
     expect(fromEnv.code).toBe(0);
     expect(existsSync(join(dir, 'from-env.duckdb'))).toBe(true);
+    // A misspelt option: refused by name, nothing synced (it ran a plain sync, exit 0).
+    const misspelt = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const proc = launch('sync', ['--accept-shrnk', 'СОШ-2'], { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+      proc.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(misspelt).toEqual({ code: 2, out: 'Неизвестный параметр «--accept-shrnk». Использование: npm run sync [-- --full] [--all-findings] [--accept-shrink КОД]\n' });
     // ENV_FILE names a file that is not there: said in Russian, exit 2.
     const missing = await sync({ ENV_FILE: 'нет-такого.env' });
     expect(missing.code).toBe(2);

@@ -40,6 +40,16 @@ describe('configuration', () => {
     expect(refusal({ TRUST_PROXY: '::/0' })).toContain('TRUST_PROXY: «::/0» — не адрес прокси');
     expect(refusal({ TRUST_PROXY: '10.0.0.0/0.0.0.0' })).toContain('TRUST_PROXY: «10.0.0.0/0.0.0.0» — не адрес прокси');
     expect(refusal({ TRUST_PROXY: '10.0.0.300' })).toContain('TRUST_PROXY: «10.0.0.300» — не адрес прокси');
+    // Not an address at all: both families' limits, and the names it takes.
+    expect(refusal({ TRUST_PROXY: 'garbage' })).toContain('сеть не шире /8 для IPv4 или /16 для IPv6 (10.0.0.0/24), loopback, linklocal или uniquelocal');
+  });
+
+  it('refuses a demo date that is not in the calendar, and a Google API root that is not HTTP', () => {
+    expect(refusal({ DEMO_DATE: '2025-02-30' })).toContain('DEMO_DATE: такой даты нет в календаре');
+    expect(refusal({ DEMO_DATE: '2025-13-01' })).toContain('DEMO_DATE: такой даты нет в календаре');
+    expect(loadConfig({ DEMO_DATE: '2024-02-29' }).DEMO_DATE).toBe('2024-02-29');
+    expect(refusal({ GOOGLE_API_ROOT: 'ftp://x' })).toContain('GOOGLE_API_ROOT: ожидается адрес http:// или https://');
+    expect(loadConfig({ GOOGLE_API_ROOT: 'http://127.0.0.1:8080/' }).GOOGLE_API_ROOT).toBe('http://127.0.0.1:8080/');
   });
 
   it('mail: SMTP_URL needs MAIL_FROM, an address; the password of SMTP_URL is never in a message', () => {
