@@ -70,6 +70,12 @@ export function currentMonthEnd(today: Date): string {
   return `${end.getFullYear()}-${pad(end.getMonth() + 1)}-${pad(end.getDate())}`;
 }
 
+/** `today` as `YYYY-MM-DD` (local calendar date). */
+export function isoToday(today: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
+}
+
 /** The last day of the month of an ISO day (`2026-07-15` → `2026-07-31`), as the server's monthly trend counts month ends. */
 export function monthEndOf(iso: string): string {
   const [y, m] = iso.split('-').map(Number) as [number, number];

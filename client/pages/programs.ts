@@ -5,7 +5,8 @@
 import type { ProgramCompletionRow } from '../api.ts';
 import { programCoverageSpec, programOutcomesSpec, programProgressSpec } from '../charts/programs.ts';
 import { h } from '../dom.ts';
-import { formatInteger, formatOutOf, formatPercent } from '../format.ts';
+import { formatDate, formatInteger, formatOutOf, formatPercent } from '../format.ts';
+import { isoToday } from '../filters.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
 import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, periodText, totalChartLabel, totalRowLabel, type Page, type PageContext } from './page.ts';
@@ -27,8 +28,12 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);
-      const period = periodText(filters);
-      const programs = load.metric<ProgramCompletionRow>('program_completion');
+      // A period that has begun but not ended: as of today, not of its last day — a program due
+      // in March is not «просрочена» in December (it was counted so: 35 «overdue», 2 really).
+      const today = isoToday(ctx.today);
+      const upToToday = filters.from <= today && today < filters.to;
+      const period = upToToday ? `${periodText({ ...filters, to: today })} (период ещё не закончился: на сегодня)` : periodText(filters);
+      const programs = load.metric<ProgramCompletionRow>('program_completion', upToToday ? { to: today } : {});
       const options = { labels: directory, titles: (c: string) => catalog.columnTitle('program_completion', c), totalLabel: totalChartLabel(filters) };
 
       await runPanelTasks(
@@ -47,9 +52,9 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
                   orgHref: (code) => orgPageHref(code, filters),
                 }),
               );
-              if (total.due === 0) return outcomes.setNote('В выбранном периоде нет программ со сроком завершения.');
+              if (total.due === 0) return outcomes.setNote(upToToday ? `С начала периода по сегодня (${formatDate(today)}) сроки завершения программ не наступали.` : 'В выбранном периоде нет программ со сроком завершения.');
               outcomes.setNote(
-                `Всего ${formatInteger(total.due)}: завершены ${formatOutOf(total.completed, total.due)} (${formatPercent(total.completion_rate)}), из них в срок ${formatInteger(total.completed_on_time)}; прекращены ${formatInteger(total.terminated)}; просрочены ${formatInteger(total.overdue)}.`,
+                `${upToToday ? `Период ещё не закончился — программы со сроком завершения с ${formatDate(filters.from)} по сегодня (${formatDate(today)}). ` : ''}Всего ${formatInteger(total.due)}: завершены ${formatOutOf(total.completed, total.due)} (${formatPercent(total.completion_rate)}), из них в срок ${formatInteger(total.completed_on_time)}; прекращены ${formatInteger(total.terminated)}; просрочены ${formatInteger(total.overdue)}.`,
               );
               await outcomes.chart(programOutcomesSpec(rows, options), chartFileName('ppn-itogi', filters));
             },

@@ -10,8 +10,8 @@
  */
 import { getMetric, type DataQualityRow, type OrgRow, type ProgramCompletionRow } from '../api.ts';
 import { h } from '../dom.ts';
-import { filtersToQuery, yearEarlier, type Filters } from '../filters.ts';
-import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints } from '../format.ts';
+import { filtersToQuery, isoToday, yearEarlier, type Filters } from '../filters.ts';
+import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
 import { periodText, type PageContext } from './page.ts';
 import { ORDER_REFERENCE, reportParams } from './report.ts';
 
@@ -62,8 +62,17 @@ function list(items: readonly string[], none: string): HTMLElement {
   );
 }
 
+/** «5 программ», «1 234 организации». */
+const countOf = (n: number, one: string, few: string, many: string) => `${formatInteger(n)} ${plural(n, [one, few, many])}`;
+
 /** Draws the summary into `container`; resolves when drawn (a failure is thrown: the page says it). */
-export async function showSummary(container: HTMLElement, ctx: PageContext, filters: Filters): Promise<void> {
+export async function showSummary(container: HTMLElement, ctx: PageContext, asked: Filters): Promise<void> {
+  // A period that has begun and not ended (the default academic year): its figures as of today,
+  // compared with the same stretch of the year before — as of its last day, programs due months
+  // ahead were «просрочены» and categories lapsing next summer a fall, against a whole past year.
+  const today = isoToday(ctx.today);
+  const ongoing = asked.compare === null && asked.from <= today && today < asked.to;
+  const filters: Filters = ongoing ? { ...asked, to: today } : asked;
   const base = filters.compare ?? yearEarlier(filters);
   const query = filtersToQuery({ ...filters, compare: null });
   const baseQuery = filtersToQuery({ ...filters, from: base.from, to: base.to, compare: null, ...(filters.compare?.asOf ? { asOf: filters.compare.asOf } : {}) });
@@ -80,7 +89,11 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
   const figures = h(
     'table',
     { className: 'summary-figures', id: 'summary-figures' },
-    h('caption', {}, `Ключевые показатели: ${periodText(filters)} и ${formatDate(base.from)} — ${formatDate(base.to)}`),
+    h(
+      'caption',
+      {},
+      `Ключевые показатели: ${periodText(filters)} и ${formatDate(base.from)} — ${formatDate(base.to)}${ongoing ? ` (период ${periodText(asked)} ещё не закончился: на сегодня и тот же отрезок прошлого года)` : ''}`,
+    ),
     h(
       'thead',
       {},
@@ -130,16 +143,22 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
     .filter((r) => (r.errors ?? 0) > 0)
     .sort((a, b) => (b.errors ?? 0) - (a.errors ?? 0))
     .map((r) => `${name(r)}: ошибок ${formatInteger(r.errors)}, строк в карантине ${formatInteger(r.rows_quarantined)}`);
-  const overdue = programs.rows
-    .filter((r) => r.org !== null && (r.overdue ?? 0) > 0)
+  const overdueRows = programs.rows.filter((r) => r.org !== null && (r.overdue ?? 0) > 0);
+  const overdueTotal = overdueRows.reduce((n, r) => n + (r.overdue ?? 0), 0);
+  const overdue = overdueRows
     .sort((a, b) => (b.overdue ?? 0) - (a.overdue ?? 0))
-    .map((r) => `${name(r)}: просрочено программ ${formatInteger(r.overdue)}`);
+    .map((r) => `${name(r)}: просрочено программ — ${formatInteger(r.overdue)}`);
   const attention = h(
     'div',
     { className: 'summary-attention', id: 'summary-attention' },
     h('section', { className: 'summary-block' }, h('h3', {}, `Данные устарели (${formatInteger(stale.length)})`), list(stale, 'Нет: данные всех организаций свежие.')),
     h('section', { className: 'summary-block' }, h('h3', {}, `Ошибки в таблицах (${formatInteger(errors.length)})`), list(errors, 'Нет ошибок в таблицах.')),
-    h('section', { className: 'summary-block' }, h('h3', {}, `Просроченные программы (${formatInteger(overdue.length)})`), list(overdue, 'Просроченных программ нет.')),
+    h(
+      'section',
+      { className: 'summary-block' },
+      h('h3', {}, overdue.length ? `Просроченные программы: ${countOf(overdueTotal, 'программа', 'программы', 'программ')} в ${countOf(overdue.length, 'организации', 'организациях', 'организациях')}` : 'Просроченные программы'),
+      list(overdue, 'Просроченных программ нет.'),
+    ),
   );
 
   container.replaceChildren(
