@@ -200,6 +200,50 @@ export async function fetchJson(path: string, signal?: AbortSignal): Promise<unk
   return body;
 }
 
+/** The file name a download's Content-Disposition gives (`filename*=UTF-8''…` first), else `fallback`. */
+function dispositionName(header: string | null, fallback: string): string {
+  if (!header) return fallback;
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1]!.trim());
+    } catch {
+      // a malformed encoding: the plain name below
+    }
+  }
+  const plain = /filename="?([^";]+)"?/i.exec(header);
+  return plain ? plain[1]!.trim() : fallback;
+}
+
+/**
+ * A file from the API (a workbook, a CSV) as the browser should save it. A refusal — a bad
+ * period, no rights, the server down — throws the ApiError with the server's Russian message
+ * instead of being saved as a file (the browser saved `export.json`, or cancelled it, and the
+ * page said nothing).
+ */
+export async function downloadFile(path: string): Promise<{ blob: Blob; name: string }> {
+  let response: Response;
+  try {
+    response = await fetch(path);
+  } catch {
+    throw new ApiError(0, 'network', NETWORK_MESSAGE);
+  }
+  if (!response.ok) {
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      body = undefined;
+    }
+    if (response.status === 401) onUnauthenticated();
+    const error = errorFromBody(response.status, body) ?? new ApiError(response.status, 'http', statusMessage(response.status));
+    if (error.code === 'password_change_required') onPasswordChangeRequired();
+    throw error;
+  }
+  const fallback = new URL(path, location.href).pathname.split('/').pop() || 'file';
+  return { blob: await response.blob(), name: dispositionName(response.headers.get('content-disposition'), fallback) };
+}
+
 /** Reads `body[key]` as an array or fails with a Russian message: a wrong shape must not look like "no data". */
 function arrayField(body: unknown, key: string): unknown[] {
   const value = isRecord(body) ? body[key] : undefined;

@@ -4,7 +4,8 @@
  * Every filter change and every page change pushes a history entry, so the browser's Back
  * returns to the previous view, and a reload or a shared link restores it.
  */
-import { getMetric, getMetrics, getOrgs, isAbortError, type DataQualityRow, type MetricInfo, type Org } from './api.ts';
+import { downloadFile, getMetric, getMetrics, getOrgs, isAbortError, type DataQualityRow, type MetricInfo, type Org } from './api.ts';
+import { h } from './dom.ts';
 import { MetricCatalog } from './catalog.ts';
 import { OrgDirectory } from './directory.ts';
 import {
@@ -70,6 +71,7 @@ const ui = {
   asOfText: element('as-of-text', HTMLSpanElement),
   asOfClear: element('as-of-clear', HTMLButtonElement),
   exportLink: element('export-link', HTMLAnchorElement),
+  downloadError: element('download-error', HTMLParagraphElement),
   reportLink: element('report-link', HTMLAnchorElement),
   summaryLink: element('summary-link', HTMLAnchorElement),
   error: element('error', HTMLDivElement),
@@ -199,6 +201,11 @@ function applyRoute(ctx: PageContext): boolean {
 function onDocumentClick(event: MouseEvent): void {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const link = event.target instanceof Element ? event.target.closest('a') : null;
+  if (link?.hasAttribute('download') && new URL(link.href, location.href).pathname.startsWith('/api/')) {
+    event.preventDefault();
+    void download(link);
+    return;
+  }
   if (!link || link.target || link.hasAttribute('download')) return;
   const url = new URL(link.href, location.href);
   if (url.origin !== location.origin || routeOf(url.pathname).kind === 'unknown') return;
@@ -206,6 +213,31 @@ function onDocumentClick(event: MouseEvent): void {
   if (url.pathname === location.pathname && url.search === location.search) return;
   history.pushState(null, '', `${url.pathname}${url.search}`);
   onLocationChange(true);
+}
+
+/**
+ * A file link of the API (the workbook, a register's CSV): fetched first, saved when it comes,
+ * and a refusal said next to the page's actions in the server's words (a bad period or an
+ * error was a cancelled `export.json` and nothing on the page).
+ */
+async function download(link: HTMLAnchorElement): Promise<void> {
+  if (link.getAttribute('aria-busy') === 'true') return;
+  link.setAttribute('aria-busy', 'true');
+  ui.downloadError.hidden = true;
+  try {
+    const { blob, name } = await downloadFile(link.href);
+    const url = URL.createObjectURL(blob);
+    const save = h('a', { attrs: { href: url, download: name }, hidden: true });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    ui.downloadError.textContent = `Файл не выгружен. ${error instanceof Error ? error.message : String(error)}`;
+    ui.downloadError.hidden = false;
+  } finally {
+    link.removeAttribute('aria-busy');
+  }
 }
 
 /** The URL changed (a link, Back/Forward): filters and page from it, then the data. */

@@ -20,6 +20,7 @@ import { registryName } from '../sync/state.ts';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { isoDate } from '../metrics/params.ts';
+import { ruDate } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http/errors.ts';
 import { sameSecret } from './secrets.ts';
@@ -332,7 +333,7 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps }): Router {
     const parsed = auditQuery.safeParse(req.query);
     if (!parsed.success) throw new HttpError(400, 'bad_request', parsed.error.issues[0]!.message);
     const f = parsed.data;
-    if (f.from && f.to && f.from > f.to) throw new HttpError(400, 'bad_request', `конец периода (${f.to}) раньше его начала (${f.from})`);
+    if (f.from && f.to && f.from > f.to) throw new HttpError(400, 'bad_request', `конец периода (${ruDate(f.to)}) раньше его начала (${ruDate(f.from)})`);
     const limit = Math.min(Math.max(Number(f.limit ?? 100) || 100, 1), 1000);
     const { entries, actions } = await deps.auth.store.auditSearch({ action: f.action, actor: f.actor, from: f.from, to: f.to, limit });
     res.set('Cache-Control', 'no-store').json({ entries, actions });

@@ -1,6 +1,6 @@
 /** A metric's parameters from a query string: validated with zod, worded in Russian, the period bounded. */
 import { z } from 'zod';
-import { ORG_TYPES, enumMatcher } from '../contract/index.ts';
+import { ORG_TYPES, enumMatcher, ruDate } from '../contract/index.ts';
 import { badRequest } from '../http/errors.ts';
 import { QUERY_LIST_LIMIT, isoDate, one, listParam } from './params.ts';
 import { academicYear, isoDay, lastDayOfYears, monthEnds } from './period.ts';
@@ -89,10 +89,10 @@ export function parseParams(query: Record<string, unknown>, now: Date): MetricPa
 
 /** Why `from`…`to` is not a period a metric is computed for (reversed, longer than MAX_PERIOD_YEARS), or null. */
 function periodProblem(from: string, to: string): string | null {
-  if (to < from) return `конец периода (${to}) раньше его начала (${from})`;
+  if (to < from) return `конец периода (${ruDate(to)}) раньше его начала (${ruDate(from)})`;
   const last = lastDayOfYears(from, MAX_PERIOD_YEARS);
   if (to > last) {
-    return `период ${from}…${to} длиннее ${MAX_PERIOD_YEARS} лет: при начале ${from} конец периода — не позже ${last} (например, 2015-09-01…2025-08-31 — десять учебных лет)`;
+    return `период ${ruDate(from)}–${ruDate(to)} длиннее ${MAX_PERIOD_YEARS} лет: при начале ${ruDate(from)} конец периода — не позже ${ruDate(last)} (например, 01.09.2015–31.08.2025 — десять учебных лет)`;
   }
   return null;
 }

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
 import { asOfParam, queryAsOf } from '../metrics/asof.ts';
-import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
+import { ORG_TYPES, TOPICS, allowed, enumMatcher, ruDate } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { QUERY_LIST_LIMIT, isoDate, one, listParam } from '../metrics/params.ts';
@@ -90,7 +90,7 @@ export function parsePracticeQuery(query: Record<string, unknown>): PracticeQuer
     throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
   }
   const { org, type, topic, from, to } = res.data;
-  if (from !== undefined && to !== undefined && to < from) throw badRequest(`конец периода (${to}) раньше его начала (${from})`);
+  if (from !== undefined && to !== undefined && to < from) throw badRequest(`конец периода (${ruDate(to)}) раньше его начала (${ruDate(from)})`);
   return { org, type, topic, from: from ?? null, to: to ?? null };
 }
 

@@ -12,6 +12,7 @@
  * phone page for the screenshots. Screenshots of every page at 1440×900 and 390×844 go to
  * test/e2e/screenshots/ (git-ignored) for people to look at.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { formatOutOf, formatPercent, formatPoints } from '../../client/format.ts';
@@ -435,6 +436,31 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
 
+  it('«Выгрузить» saves the server’s workbook, and says in the server’s words why it refused one (it saved a cancelled export.json, silently)', async () => {
+    await page.goto(`${server.url}/engagement?${query(YEAR_2024)}`);
+    await ready(page);
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
+    expect(saved.suggestedFilename()).toMatch(/\.xlsx$/);
+    const bytes = await readFile((await saved.path())!);
+    expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK'); // a workbook (a zip), not an error's JSON
+    await expect(page.locator('#download-error').isHidden()).resolves.toBe(true);
+
+    // The end of the period before its start: the server refuses the workbook with a 400.
+    const bad = { from: '2025-05-01', to: '2025-01-01' };
+    const refusal = await server.fetch(`/api/export.xlsx?${query(bad)}&metrics=engagement`);
+    expect(refusal.status).toBe(400);
+    const message = ((await refusal.json()) as { error: { message: string } }).error.message;
+    await page.goto(`${server.url}/engagement?${query(bad)}`);
+    await page.waitForFunction(() => document.querySelector('main')?.dataset.state !== 'loading');
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    await page.click('#export-link');
+    await page.locator('#download-error').waitFor({ state: 'visible' });
+    expect(readable(await page.textContent('#download-error'))).toBe('Файл не выгружен. Конец периода (01.01.2025) раньше его начала (01.05.2025)');
+    expect(message).toBe('конец периода (01.01.2025) раньше его начала (01.05.2025)');
+    expect(downloads).toBe(0);
+  }, 60_000);
+
   it('says when a period has no data, and keeps the page when one metric fails', async () => {
     // A period before any mentoring: teachers exist, pairs do not.
     await page.goto(`${server.url}/engagement?${query({ from: '2015-09-01', to: '2016-08-31' })}`);
@@ -468,7 +494,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     // A period that ends before it starts: one message for the page, from the server.
     await page.fill('#filter-to', '2024-08-01');
     await page.waitForSelector('main[data-state="error"]');
-    expect(readable(await page.textContent('#error'))).toBe('Конец периода (2024-08-01) раньше его начала (2024-09-01)');
+    expect(readable(await page.textContent('#error'))).toBe('Конец периода (01.08.2024) раньше его начала (01.09.2024)');
     await expect(page.locator('#page-content svg.marks').count()).resolves.toBe(0);
     consoleWatch.clear();
   }, 60_000);

@@ -68,7 +68,7 @@ describe('GET /api/metrics/:name/compare', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^период сравнения: cmp_to: такой даты нет в календаре/);
     const reversed = await server.getJson(`/api/metrics/engagement/compare?from=${P1.from}&to=${P1.to}&cmp_from=2024-12-31&cmp_to=2024-01-01`);
-    expect(reversed.body.error.message).toBe('период сравнения: конец периода (2024-01-01) раньше его начала (2024-12-31)');
+    expect(reversed.body.error.message).toBe('период сравнения: конец периода (01.01.2024) раньше его начала (31.12.2024)');
     const quality = await server.getJson(`/api/metrics/data_quality/compare?${Q}`);
     expect(quality.status).toBe(400);
     // The metric's own answer ignores the comparison parameters.

@@ -178,7 +178,7 @@ describe('engagement from the folder fixture', () => {
 
     const reversed = await server.getJson(`/api/metrics/engagement?from=2024-09-01&to=2024-08-31`);
     expect(reversed.status).toBe(400);
-    expect(reversed.body.error.message).toMatch(/конец периода \(2024-08-31\) раньше его начала \(2024-09-01\)/);
+    expect(reversed.body.error.message).toMatch(/конец периода \(31\.08\.2024\) раньше его начала \(01\.09\.2024\)/);
 
     const badType = await server.getJson(`/api/metrics/engagement?type=${encodeURIComponent('Колледж')}`);
     expect(badType.status).toBe(400);
