@@ -122,6 +122,9 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
                   : `⚠ У ${formatInteger(stale.length)} из ${formatInteger(orgRows.length)} ${plural(orgRows.length, ['организации', 'организаций', 'организаций'])} данные устарели (загрузка не удалась, задержана или давно не обновлялась): показаны их данные из прошлой загрузки.`,
               );
               state.fillTable((table) => {
+                // The counts first, the reason last and only when there is one: at 1366 px the
+                // counts were off to the right, behind an empty «Причина».
+                const reasons = rows.some((row) => row.org !== null && (row.last_message ?? '') !== '');
                 const tableRows: TableRow[] = rows.map((row) => {
                   const total = row.org === null;
                   const note = directory.staleNote(row.org);
@@ -138,12 +141,12 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
                       total ? '' : formatDateTime(row.last_success),
                       total ? '' : formatDateTime(row.last_attempt),
                       status,
-                      row.last_message ?? '',
                       formatInteger(rowsLoaded(row)),
                       formatInteger(row.rows_quarantined),
                       formatInteger(row.errors),
                       formatInteger(row.warnings),
                       formatInteger(row.category_mismatches),
+                      ...(reasons ? [row.last_message ?? ''] : []),
                     ],
                   };
                 });
@@ -152,15 +155,15 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
                   `${catalog.title('data_quality')}: состояние на сейчас`,
                   'Организация',
                   [
-                    { header: title('last_success'), numeric: true },
-                    { header: title('last_attempt'), numeric: true },
+                    { header: title('last_success'), numeric: true, className: 'col-when' },
+                    { header: title('last_attempt'), numeric: true, className: 'col-when' },
                     { header: title('last_status') },
-                    { header: title('last_message'), className: 'col-reason' },
                     { header: 'Загружено строк', numeric: true },
                     { header: title('rows_quarantined'), numeric: true },
                     { header: title('errors'), numeric: true },
                     { header: title('warnings'), numeric: true },
                     { header: title('category_mismatches'), numeric: true },
+                    ...(reasons ? [{ header: title('last_message'), className: 'col-reason' }] : []),
                   ],
                   tableRows,
                 );

@@ -75,7 +75,11 @@ async function showAttention(panel: Panel, filters: Filters, today: Date, signal
   const unpaired = mentees.filter((r) => r.employed && r.young && !r.has_pair);
   const overloaded = mentors.filter((r) => r.employed && (r.load ?? 0) >= LOAD_LIMIT);
   if (!unpaired.length && !overloaded.length) {
-    return panel.empty(`На ${formatDate(asOf(filters, today))} у каждого молодого специалиста есть наставник, и ни у одного наставника нет ${LOAD_LIMIT} и больше наставляемых.`);
+    // Nobody to check (a filter that matches no one, a year before any data): not «all is well».
+    if (!mentees.some((r) => r.employed && r.young) && !mentors.some((r) => r.employed)) {
+      return panel.empty(`На ${formatDate(asOf(filters, today))} в выбранных организациях нет ни молодых специалистов, ни наставников — проверять нечего.`);
+    }
+    return panel.empty(`На ${formatDate(asOf(filters, today))} у каждого молодого специалиста есть действующая пара с наставником, и ни у одного наставника нет ${LOAD_LIMIT} и больше наставляемых.`);
   }
   const names = (rows: Person[], extra: (r: Person) => string) => {
     const shown = rows.slice(0, 12).map((r) => `${r.fio} (${r.org}${extra(r)})`);
@@ -87,7 +91,7 @@ async function showAttention(panel: Panel, filters: Filters, today: Date, signal
       'ul',
       { className: 'attention-list' },
       unpaired.length
-        ? h('li', { attrs: { 'data-flag': 'unpaired' } }, h('strong', {}, `Молодых специалистов без наставника: ${formatInteger(unpaired.length)}`), ' — ', names(unpaired, () => ''))
+        ? h('li', { attrs: { 'data-flag': 'unpaired' } }, h('strong', {}, `Молодых специалистов без действующей пары на этот день: ${formatInteger(unpaired.length)}`), ' — ', names(unpaired, () => ''))
         : null,
       overloaded.length
         ? h(
@@ -168,7 +172,7 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
                 {
                   column: 'coverage',
                   value: formatPercent(total.coverage),
-                  hint: young ? `${formatOutOf(young.young_with_mentor, young.young)} молодых специалистов` : null,
+                  hint: young ? `${formatOutOf(young.young_with_mentor, young.young)} молодых специалистов были в паре с наставником в периоде` : null,
                   href: `${pageHref('/engagement', filters)}#young-panel`,
                 },
                 {
@@ -186,7 +190,7 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
                 {
                   column: 'completion_rate',
                   value: formatPercent(total.completion_rate),
-                  hint: programs ? `${formatOutOf(programs.completed, programs.due)} программ со сроком в периоде` : null,
+                  hint: programs ? `${formatOutOf(programs.completed, programs.due)} ${plural(programs.due, ['программы', 'программ', 'программ'])} со сроком в периоде` : null,
                   href: pageHref('/programs', filters),
                 },
                 {

@@ -8,7 +8,7 @@ import { lapsingSpec } from '../charts/attestation.ts';
 import { hoursPerTeacherSpec, pdCoverageSpec } from '../charts/professionalDevelopment.ts';
 import { categoryShareSpec, upgradesSpec } from '../charts/qualification.ts';
 import { h } from '../dom.ts';
-import { formatDate, formatInteger, formatPoints } from '../format.ts';
+import { formatDate, formatInteger, formatPoints, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
 import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, periodText, totalChartLabel, totalRowLabel, type Page, type PageContext } from './page.ts';
@@ -118,7 +118,7 @@ export function createProfessionalDevelopmentPage(container: HTMLElement, ctx: P
               if (!total || total.teachers === 0) return lapsing.empty(NO_ORGS_MESSAGE);
               if (total.lapsing_12m + total.lapsed === 0) return lapsing.empty('Истекающих и истёкших категорий нет.');
               lapsing.setNote(
-                `Истекает до ${yearAfter(filters.to)}: ${formatInteger(total.lapsing_12m)} педагогов — им нужно запланировать аттестацию; истекла в периоде: ${formatInteger(total.lapsed)}.`,
+                `Истекает до ${yearAfter(filters.to)}: ${formatInteger(total.lapsing_12m)} ${plural(total.lapsing_12m, ['педагог', 'педагога', 'педагогов'])} — нужно запланировать аттестацию; истекла в периоде: ${formatInteger(total.lapsed)}.`,
               );
               lapsing.fillTable((table) =>
                 renderMetricTable(table, catalog.columns('attestation_due'), rows, {
