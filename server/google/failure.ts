@@ -4,6 +4,7 @@
  * (status, Google's reasons and message, Retry-After, network or local), secrets redacted;
  * and the service-account key file both read.
  */
+import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 /** A server's Retry-After is honoured up to this long. */
 const RETRY_AFTER_MAX_MS = 5 * 60_000;
@@ -191,6 +192,13 @@ export async function readServiceAccountKey(file: string, fail: (message: string
   for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
   if (out['client_email'] === undefined || out['private_key'] === undefined) {
     throw fail(`в файле ключа ${file} нет client_email или private_key: ${purpose}`);
+  }
+  // A key that is not a private key (cut, edited, another format): said here, not as OpenSSL's
+  // «error:1E08010C:DECODER routines::unsupported» at the first request.
+  try {
+    createPrivateKey(out['private_key']);
+  } catch {
+    throw fail(`закрытый ключ (private_key) в файле ключа сервисного аккаунта ${file} не читается — файл повреждён или изменён: скачайте ключ заново (формат JSON) в консоли Google Cloud`);
   }
   return out;
 }

@@ -606,6 +606,16 @@ describe('google source against the fake Sheets server', () => {
     expect(e2.message).toContain('не JSON');
     expect(e2.message).not.toContain('SECRETSTUFF');
 
+    // JSON, but its private_key cut short: said in Russian before any request (it was OpenSSL's
+    // «error:1E08010C:DECODER routines::unsupported»), and the key never quoted.
+    const cut = join(tmp, 'cut.json');
+    writeFileSync(cut, JSON.stringify({ type: 'service_account', client_email: 'monitor@test-project.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nMIIEvQSECRETSTUFF\n-----END PRIVATE KEY-----\n' }));
+    const e2b = await sourceError(source({ apiKey: undefined, credentialsFile: cut, jwtAccess: true }).src.readRegistry());
+    expect(e2b.message).toBe(
+      `закрытый ключ (private_key) в файле ключа сервисного аккаунта ${cut} не читается — файл повреждён или изменён: скачайте ключ заново (формат JSON) в консоли Google Cloud`,
+    );
+    expect(e2b.message).not.toContain('SECRETSTUFF');
+
     // A real (generated) key, signed locally (jwtAccess): requests reach the fake with a bearer token.
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
