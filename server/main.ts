@@ -19,6 +19,7 @@ import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from
 import { Subscriptions } from './mail/subscriptions.ts';
 import type { Alerts } from './mail/alerts.ts';
 import type { Reminders } from './mail/reminders.ts';
+import { countOf } from './contract/index.ts';
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 /** A sync that failed as a whole, in the log: a full disk or a file without rights in words (storageProblem). */
@@ -117,9 +118,9 @@ async function main(): Promise<void> {
   const mail = mailFromConfig(config, { db, store, cache: metricCache, log });
   const mailer = mail.mailer;
   const abandoned = await mailer.abandonPending();
-  if (abandoned) log(`Журнал писем: ${abandoned} писем ждали повтора, когда сервер остановился, — отмечены как неотправленные.`);
+  if (abandoned) log(`Журнал писем: ${countOf(abandoned, 'письмо ждало', 'письма ждали', 'писем ждали')} повтора, когда сервер остановился, — отмечены как неотправленные.`);
   const subscriptions = new Subscriptions({ db, cache: metricCache, mailer, store, publicUrl: config.PUBLIC_URL ?? null });
-  log(mailer.status.enabled ? `Почта: отправитель ${config.MAIL_FROM}` : 'Почта выключена (нет SMTP_URL и MAIL_FROM): рассылки отчётов не отправляются.');
+  log(mailer.status.enabled ? `Почта: отправитель ${config.MAIL_FROM}` : `Почта выключена (нет ${[config.SMTP_URL ? null : 'SMTP_URL', config.MAIL_FROM ? null : 'MAIL_FROM'].filter(Boolean).join(' и ')}): рассылки отчётов не отправляются.`);
   alerts = mail.alerts;
   reminders = mail.reminders;
   if (reminders.reason === null) log('Напоминания школам: включены (адреса — в столбце «E-mail ответственного» реестра).');

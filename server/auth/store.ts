@@ -371,7 +371,7 @@ export class AuthStore {
       if (code) throw new AuthError(`код организации задаётся только для роли school (у роли ${role} доступ не ограничен одной организацией)`);
       return null;
     }
-    if (!code) throw new AuthError('для роли school укажите код организации (--org)');
+    if (!code) throw new AuthError('для роли school укажите код организации (в командной строке — --org КОД, в API — поле org)');
     // Organizations of the current registry (one that left it has no data to look at).
     const known = (await this.db.query(q('registry_org_codes'))).map((r) => String(r.code));
     // Before the first sync the registry is empty: the code cannot be checked yet.

@@ -35,7 +35,10 @@ const newUser = z.object({
 
 /** AuthError messages are the user's mistakes: a 400 (409 for a duplicate), in Russian. */
 function asHttp(e: unknown): never {
-  if (e instanceof AuthError) throw new HttpError(/уже есть/.test(e.message) ? 409 : 400, 'bad_request', e.message);
+  if (e instanceof AuthError) {
+    if (/^нет учётной записи/.test(e.message)) throw new HttpError(404, 'not_found', e.message);
+    throw new HttpError(/уже есть/.test(e.message) ? 409 : 400, 'bad_request', e.message);
+  }
   throw e;
 }
 

@@ -554,6 +554,9 @@ describe('accounts managed from the dashboard', () => {
     expect([last.status, (await last.json()).error.message]).toEqual([400, 'это единственный координатор: сначала создайте другого']);
     expect((await fetch(`${server.url}/api/users/dou1`, { method: 'DELETE', headers: { Cookie: k.cookie, ...json } })).status).toBe(200);
     expect((await login('dou1', password)).status).toBe(401);
+    // Removed again — an account that is not there: 404, named (it was a 400).
+    const gone = await fetch(`${server.url}/api/users/dou1`, { method: 'DELETE', headers: { Cookie: k.cookie, ...json } });
+    expect([gone.status, (await gone.json()).error]).toEqual([404, { code: 'not_found', message: 'нет учётной записи «dou1»' }]);
     // Without the CSRF token: refused.
     expect((await fetch(`${server.url}/api/users/sosh1`, { method: 'DELETE', headers: { Cookie: k.cookie } })).status).toBe(403);
 
