@@ -95,13 +95,13 @@ const schema = z
       .string()
       .regex(/^smtps?:\/\/[^\s]+$/, 'ожидается адрес вида smtp://пользователь:пароль@сервер:587 или smtps://…:465')
       // The value is never repeated in the message: it holds the password.
-      .refine((s) => smtpUrlParts(s) !== null, {
+      .refine((s) => !/^smtps?:\/\/[^\s]+$/.test(s) || smtpUrlParts(s) !== null, {
         error:
           'адрес не разбирается: символы # / ? @ : % в имени пользователя или пароле запишите кодами (# — %23, / — %2F, ? — %3F, @ — %40, : — %3A, % — %25), например smtp://user:pa%23ss@smtp.example.ru:587',
       })
       .optional(),
     /** The sender of every message, e.g. `Мониторинг наставничества <monitor@edu.example.ru>`. */
-    MAIL_FROM: z.string().min(3).max(200).optional(),
+    MAIL_FROM: z.string().max(200).optional(),
     /** The coordinator's alerts (issue #21): addresses, comma-separated; unset = no alerts. */
     ALERT_EMAILS: z
       .string()

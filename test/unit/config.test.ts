@@ -52,6 +52,14 @@ describe('configuration', () => {
     expect(loadConfig({ GOOGLE_API_ROOT: 'http://127.0.0.1:8080/' }).GOOGLE_API_ROOT).toBe('http://127.0.0.1:8080/');
   });
 
+  it('says one thing per wrong mail setting (a second, wrong line followed: «запишите кодами» for an http:// address)', () => {
+    const wrongScheme = refusal({ SMTP_URL: 'http://x', MAIL_FROM: 'a@b.ru' });
+    expect(wrongScheme).toContain('SMTP_URL: ожидается адрес вида smtp://');
+    expect(wrongScheme).not.toContain('запишите кодами');
+    const shortFrom = refusal({ MAIL_FROM: 'x' });
+    expect(shortFrom.split('\n').filter((l) => l.includes('MAIL_FROM'))).toEqual(['  MAIL_FROM: «x» — не адрес электронной почты; пример: Мониторинг <monitor@edu.example.ru>']);
+  });
+
   it('mail: SMTP_URL needs MAIL_FROM, an address; the password of SMTP_URL is never in a message', () => {
     expect(refusal({ SMTP_URL: 'smtp://monitor:Секрет-123@smtp.example.ru:587' })).toContain('MAIL_FROM: для отправки писем (SMTP_URL задан) нужен адрес отправителя');
     expect(refusal({ SMTP_URL: 'smtp://monitor:Секрет-123@smtp.example.ru:587' })).not.toContain('Секрет-123');
