@@ -42,7 +42,14 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
       ? [431, 'Request Header Fields Too Large', 'too_large', 'адрес запроса или заголовки слишком длинные (больше 16 КБ): выберите меньше организаций — или все сразу, без списка, — или возьмите выгрузку']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'timeout', 'запрос передавался слишком долго и прерван; повторите его']
-        : [400, 'Bad Request', 'bad_request', 'запрос не разобран: это не запрос HTTP или он повреждён'];
+        : err.code === 'HPE_INVALID_URL'
+          ? [
+              400,
+              'Bad Request',
+              'bad_request',
+              'в адресе запроса недопустимые символы: русские буквы и пробелы в параметрах передаются закодированными (браузер кодирует сам; в curl — curl -G --data-urlencode "org=СОШ-1" …, «+» в дате — %2B)',
+            ]
+          : [400, 'Bad Request', 'bad_request', 'запрос не разобран: это не запрос HTTP или он повреждён'];
   const body = JSON.stringify({ error: { code, message } });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -74,5 +74,16 @@ describe('connection limits', () => {
     await closed(s);
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'bad_request', message: 'запрос не разобран: это не запрос HTTP или он повреждён' } });
+    // A README example pasted into curl as it is: Russian letters not encoded — said so, with how (it blamed the protocol).
+    const raw = connect(port, '127.0.0.1');
+    await once(raw, 'connect');
+    let reply = '';
+    raw.on('data', (b: Buffer) => (reply += b.toString()));
+    raw.write('GET /ok?org=СОШ-1&type=Школа HTTP/1.1\r\nHost: x\r\n\r\n');
+    await closed(raw);
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.message).toBe(
+      'в адресе запроса недопустимые символы: русские буквы и пробелы в параметрах передаются закодированными (браузер кодирует сам; в curl — curl -G --data-urlencode "org=СОШ-1" …, «+» в дате — %2B)',
+    );
   });
 });
