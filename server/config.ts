@@ -5,6 +5,7 @@
 import './contract/zodRu.ts';
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { Cron } from 'croner';
 import { passwordProblem } from './auth/secrets.ts';
 import { isEmail } from './contract/values.ts';
@@ -159,7 +160,11 @@ export class ConfigError extends Error {}
 /** Cross-field rules, checked separately so they are reported even when a field is malformed. */
 function crossChecks(c: Record<string, string | undefined>): string[] {
   const out: string[] = [];
-  if (c.SOURCE_DIR && !existsSync(c.SOURCE_DIR)) out.push(`  SOURCE_DIR: папка ${c.SOURCE_DIR} не существует`);
+  if (c.SOURCE_DIR && !existsSync(c.SOURCE_DIR)) {
+    // The folder looked in: a relative path is the program folder's (npm runs commands there).
+    const abs = resolve(c.SOURCE_DIR);
+    out.push(`  SOURCE_DIR: папка ${c.SOURCE_DIR}${abs !== c.SOURCE_DIR ? ` (${abs})` : ''} не существует`);
+  }
   if (c.GOOGLE_APPLICATION_CREDENTIALS && !existsSync(c.GOOGLE_APPLICATION_CREDENTIALS)) {
     out.push('  GOOGLE_APPLICATION_CREDENTIALS: файл ключа сервисного аккаунта не найден');
   }
