@@ -240,7 +240,7 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
               const monthEnd = currentMonthEnd(ctx.today);
               if (filters.from > monthEnd) return trend.empty('Период ещё не начался: помесячных данных пока нет.');
               const to = filters.to < monthEnd ? filters.to : monthEnd;
-              // The trend's points are month ends inside the period (METRICS.md): a period within one month has none.
+              // The trend's points are month ends inside the period (docs/spec/METRICS.md): a period within one month has none.
               if (monthEndOf(filters.from) > to) {
                 return trend.empty('В выбранном периоде нет конца месяца, а помесячная динамика строится на последний день каждого месяца: выберите период, в который входит конец хотя бы одного месяца.');
               }
