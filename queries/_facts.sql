@@ -144,17 +144,20 @@ CREATE OR REPLACE TABLE fact_courses AS
 CREATE OR REPLACE TABLE fact_org_rows AS
   SELECT org, sum(teachers)::INTEGER AS teachers, sum(pairs)::INTEGER AS pairs, sum(programs)::INTEGER AS programs,
     sum(courses)::INTEGER AS courses, sum(attestations)::INTEGER AS attestations, sum(compliance)::INTEGER AS compliance,
+    sum(practices)::INTEGER AS practices, sum(events)::INTEGER AS events,
     sum(quarantined)::INTEGER AS quarantined, sum(errors)::INTEGER AS errors, sum(warnings)::INTEGER AS warnings
   FROM (
     SELECT org, count(*) AS teachers, 0 AS pairs, 0 AS programs, 0 AS courses, 0 AS attestations, 0 AS compliance,
-      0 AS quarantined, 0 AS errors, 0 AS warnings FROM teachers GROUP BY org
-    UNION ALL SELECT org, 0, count(*), 0, 0, 0, 0, 0, 0, 0 FROM pairs GROUP BY org
-    UNION ALL SELECT org, 0, 0, count(*), 0, 0, 0, 0, 0, 0 FROM programs GROUP BY org
-    UNION ALL SELECT org, 0, 0, 0, count(*), 0, 0, 0, 0, 0 FROM courses GROUP BY org
-    UNION ALL SELECT org, 0, 0, 0, 0, count(*), 0, 0, 0, 0 FROM attestations GROUP BY org
-    UNION ALL SELECT org, 0, 0, 0, 0, 0, count(*), 0, 0, 0 FROM compliance GROUP BY org
-    UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, count(*), 0, 0 FROM quarantine WHERE org IS NOT NULL GROUP BY org
-    UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, 0, count(*) FILTER (WHERE level = 'error'), count(*) FILTER (WHERE level = 'warning')
+      0 AS practices, 0 AS events, 0 AS quarantined, 0 AS errors, 0 AS warnings FROM teachers GROUP BY org
+    UNION ALL SELECT org, 0, count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM pairs GROUP BY org
+    UNION ALL SELECT org, 0, 0, count(*), 0, 0, 0, 0, 0, 0, 0, 0 FROM programs GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, count(*), 0, 0, 0, 0, 0, 0, 0 FROM courses GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, 0, count(*), 0, 0, 0, 0, 0, 0 FROM attestations GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, 0, 0, count(*), 0, 0, 0, 0, 0 FROM compliance GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0, 0 FROM practices GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0 FROM events GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0 FROM quarantine WHERE org IS NOT NULL GROUP BY org
+    UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*) FILTER (WHERE level = 'error'), count(*) FILTER (WHERE level = 'warning')
       FROM issues WHERE org IS NOT NULL GROUP BY org
   )
   GROUP BY org;

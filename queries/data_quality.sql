@@ -3,7 +3,7 @@
 -- Per organization of the registry: last successful sync, last attempt and its outcome
 --   ('ok' — loaded, 'unchanged' — nothing changed since, 'failed' — not read, previous data kept),
 --   the reason, the stale flag (the last attempt failed: the numbers are from an older load),
---   rows loaded per tab, rows quarantined, errors and warnings of the latest load, and
+--   rows loaded per tab (the two optional tabs «Лучшие практики» and «Мероприятия» too), rows quarantined, errors and warnings of the latest load, and
 --   category_mismatches: teachers whose category held on the day of the last successful load
 --   (by the «category at a date» rule, terms included) differs from Педагоги.Категория.
 -- Grain: one row per organization plus the total row (org = NULL): sums of the counts; dates,
@@ -32,6 +32,8 @@ per_org AS (
     coalesce(fr.courses, 0)::INTEGER AS courses_rows,
     coalesce(fr.attestations, 0)::INTEGER AS attestations_rows,
     coalesce(fr.compliance, 0)::INTEGER AS compliance_rows,
+    coalesce(fr.practices, 0)::INTEGER AS practices_rows,
+    coalesce(fr.events, 0)::INTEGER AS events_rows,
     coalesce(fr.quarantined, 0)::INTEGER AS rows_quarantined,
     coalesce(fr.errors, 0)::INTEGER AS errors,
     coalesce(fr.warnings, 0)::INTEGER AS warnings,
@@ -43,7 +45,7 @@ per_org AS (
 )
 SELECT org, org_name, org_type, last_success, last_attempt, last_status, last_message, stale,
   teachers_rows, pairs_rows, programs_rows, courses_rows, attestations_rows, compliance_rows,
-  rows_quarantined, errors, warnings, category_mismatches
+  practices_rows, events_rows, rows_quarantined, errors, warnings, category_mismatches
 FROM (
   SELECT *, 0 AS is_total FROM per_org
   UNION ALL BY NAME

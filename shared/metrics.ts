@@ -295,6 +295,8 @@ export const METRICS = [
       count('courses_rows', 'Строк «Повышение квалификации»'),
       count('attestations_rows', 'Строк «Аттестация»'),
       count('compliance_rows', 'Строк «Исполнение распоряжения»'),
+      count('practices_rows', 'Строк «Лучшие практики»'),
+      count('events_rows', 'Строк «Мероприятия»'),
       count('rows_quarantined', 'Строк в карантине'),
       count('errors', 'Ошибок'),
       count('warnings', 'Предупреждений'),

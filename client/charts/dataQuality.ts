@@ -12,8 +12,8 @@ export interface DataQualitySpecOptions {
   titles: Titles;
 }
 
-export const TAB_COLUMNS = ['teachers_rows', 'pairs_rows', 'programs_rows', 'courses_rows', 'attestations_rows', 'compliance_rows'] as const;
-const TAB_COLORS = ['#3566a8', '#e0892b', '#3f9455', '#8c7bb5', '#56b4e9', '#b8c2cc'];
+export const TAB_COLUMNS = ['teachers_rows', 'pairs_rows', 'programs_rows', 'courses_rows', 'attestations_rows', 'compliance_rows', 'practices_rows', 'events_rows'] as const;
+const TAB_COLORS = ['#3566a8', '#e0892b', '#3f9455', '#8c7bb5', '#56b4e9', '#b8c2cc', '#c4668f', '#7a6a3a'];
 
 export function rowsLoaded(row: DataQualityRow): number {
   return TAB_COLUMNS.reduce((sum, column) => sum + row[column], 0);

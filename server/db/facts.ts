@@ -53,7 +53,7 @@ export const FACT_TABLES: readonly string[] = FACTS.map((f) => f.table);
  * organizations read the registry, the other tabs' counts and findings, and the teachers too.
  */
 const PEOPLE_SOURCES = ['teachers', 'pairs', 'programs', 'courses', 'attestations'] as const;
-const ORG_SOURCES = ['orgs', 'compliance', 'quarantine', 'issues'] as const;
+const ORG_SOURCES = ['orgs', 'compliance', 'practices', 'events', 'quarantine', 'issues'] as const;
 const CODE_HASH = createHash('sha1').update(FACTS_SQL).update(read('_macros.sql')).digest('hex');
 const STAMP_KEYS = { people: 'facts_stamp_people', orgs: 'facts_stamp_orgs' } as const;
 

@@ -124,6 +124,20 @@ describe('the fixture', () => {
     expect(summary.totals.warnings).toBe(0);
     expect(summary.totals.rowsLoaded).toBe(41);
   });
+
+  it('«Качество данных» counts the optional tabs’ rows with the others (its «Загружено строк» was 20, the sync’s 41)', async () => {
+    const rows = (await runMetric(tmp.db, 'data_quality', parseParams({ ...P }, NOW))).rows;
+    const counts = (org: string | null) => {
+      const r = rows.find((x) => x.org === org)!;
+      return [r.practices_rows, r.events_rows];
+    };
+    // СОШ-1: practices P1–P4, events E1–E9; ДОУ-1: Q1–Q2, K1–K6; total 6 and 15.
+    expect([counts('СОШ-1'), counts('ДОУ-1'), counts(null)]).toEqual([[4, 9], [2, 6], [6, 15]]);
+    // Every loaded row of every tab: the sync's own count.
+    const total = rows.find((x) => x.org === null)!;
+    const tabs = ['teachers_rows', 'pairs_rows', 'programs_rows', 'courses_rows', 'attestations_rows', 'compliance_rows', 'practices_rows', 'events_rows'];
+    expect(tabs.reduce((n, k) => n + Number(total[k]), 0)).toBe(41);
+  });
 });
 
 describe('metric events', () => {
