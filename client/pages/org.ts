@@ -272,7 +272,7 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                   own.map((row) => {
                     const status = STATUSES.find((candidate) => candidate.key === statusOf(row));
                     return {
-                      head: [h('span', { attrs: { title: orderItem(row.item ?? '').title } }, `${row.item}. ${orderItem(row.item ?? '').short}`)],
+                      head: [`${row.item}. ${orderItem(row.item ?? '').title}`],
                       cells: [formatDate(row.deadline), row.done_date ? formatDate(row.done_date) : 'нет', `${status?.sign ?? ''} ${status?.title.toLowerCase() ?? ''}`],
                     };
                   }),

@@ -28,12 +28,13 @@ interface OverviewRow extends OrgRow {
 }
 
 /** The key figures: the overview's tiles, each with its unit. */
+/** The overview's figures, titled as its tiles are (the catalog's titles, without the unit): one name per indicator everywhere. */
 const FIGURES = [
-  { key: 'engagement_rate', title: 'Вовлечённость педагогов в наставничество', points: false },
-  { key: 'coverage', title: 'Молодые специалисты с наставником', points: false },
-  { key: 'pd_coverage', title: 'Педагоги, прошедшие повышение квалификации', points: false },
-  { key: 'growth_pp', title: 'Рост доли педагогов с категорией', points: true },
-  { key: 'completion_rate', title: 'Программы (ППН), завершённые из подлежащих', points: false },
+  { key: 'engagement_rate', points: false },
+  { key: 'coverage', points: false },
+  { key: 'pd_coverage', points: false },
+  { key: 'growth_pp', points: true },
+  { key: 'completion_rate', points: false },
 ] as const;
 
 /** Organizations named per list at most (a region has a thousand: the rest are counted). */
@@ -82,6 +83,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, aske
     getMetric<DataQualityRow>('data_quality', new URLSearchParams(query)),
     getMetric<ProgramCompletionRow>('program_completion', new URLSearchParams(query)),
   ]);
+  const figureTitle = (key: string) => ctx.catalog.columnTitle('overview', key).replace(/,\s*(п\.п\.|%)$/, '');
   const total = now.rows.find((r) => r.org === null);
   const baseTotal = then.rows.find((r) => r.org === null);
   const name = (r: OrgRow) => ctx.directory.name(r.org ?? '') || (r.org ?? '');
@@ -106,7 +108,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, aske
         h(
           'tr',
           { attrs: { 'data-figure': f.key } },
-          h('th', { className: 'text', attrs: { scope: 'row' } }, f.title),
+          h('th', { className: 'text', attrs: { scope: 'row' } }, figureTitle(f.key)),
           h('td', { className: 'num' }, value(f.points, total?.[f.key])),
           h('td', { className: 'num' }, value(f.points, baseTotal?.[f.key])),
           h('td', { className: 'num' }, change(f.points, total?.[f.key], baseTotal?.[f.key])),
@@ -133,7 +135,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, aske
         .filter((r) => typeof r[f.key] === 'number')
         .sort((a, b) => (a[f.key] as number) - (b[f.key] as number) || String(a.org).localeCompare(String(b.org), 'ru'))
         .slice(0, LAGGING);
-      return h('section', { className: 'summary-block' }, h('h3', {}, f.title), list(low.map((r) => `${name(r)}: ${value(f.points, r[f.key])}`), 'Нет данных.'));
+      return h('section', { className: 'summary-block' }, h('h3', {}, figureTitle(f.key)), list(low.map((r) => `${name(r)}: ${value(f.points, r[f.key])}`), 'Нет данных.'));
     }),
   );
 

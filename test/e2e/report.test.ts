@@ -59,7 +59,7 @@ describe.skipIf(skip)('printable report', () => {
       for (const v of [now[key], then[key]]) expect(text, key).toContain(flat(formatPercent(v)));
     }
     expect(text).toContain(flat(formatOutOf(now.orgs_fresh, now.orgs_active)));
-    expect(text).toContain('Вовлечённость педагогов в наставничество');
+    expect(text).toContain('Вовлечённость в наставничество'); // the tile's title: one name per indicator
     expect(text).toContain('Кто отстаёт');
     // The demo's two stale schools (СОШ-5, ДОУ-7) are named with the reason.
     expect(text).toContain('Данные устарели (2)');
