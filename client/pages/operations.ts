@@ -492,7 +492,12 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
           ? 'Оповещения координатору не отправляются, пока не настроена почта (см. выше).'
           : (data.alerts.reason ?? 'Оповещения координатору выключены.')
       : '';
-    remindersState.textContent = data.reminders ? remindersText(data.reminders) : '';
+    // Mail off: the reminders' reason is the mail's, already shown above — not a second time.
+    remindersState.textContent = data.reminders
+      ? remindersText(!data.mail.enabled && !data.reminders.enabled && data.reminders.reason === data.mail.reason
+          ? { ...data.reminders, reason: 'Напоминания школам не отправляются, пока не настроена почта (см. выше).' }
+          : data.reminders)
+      : '';
     void refreshReminders(data.reminders?.orgs ?? 0);
     if (withForm) renderSubscriptionForm(data);
     subscriptionsHost.replaceChildren(
