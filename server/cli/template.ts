@@ -5,7 +5,7 @@
  * `/template.xlsx`.
  */
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { buildTemplate } from '../template/xlsx.ts';
 
 const USAGE = 'Использование: npm run template -- --xlsx <файл.xlsx>';
@@ -18,7 +18,12 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!target || target.startsWith('--') || args.length !== 2) {
+  const unknown = args.find((_, k) => i < 0 || (k !== i && k !== i + 1));
+  if (unknown !== undefined) {
+    console.error(`Неизвестный параметр «${unknown}».\n${USAGE}`);
+    return 2;
+  }
+  if (!target || target.startsWith('--')) {
     console.error(`Не указан файл.\n${USAGE}`);
     return 2;
   }
@@ -26,7 +31,16 @@ async function main(): Promise<number> {
   try {
     writeFileSync(path, await buildTemplate());
   } catch (e) {
-    console.error(`Не удалось записать ${path}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? `папки ${dirname(path)} нет`
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'нет прав на запись'
+          : code === 'EISDIR'
+            ? 'это папка, а не файл'
+            : (e as Error).message;
+    console.error(`Не удалось записать ${path}: ${why}`);
     return 1;
   }
   console.log(`Шаблон таблицы организации записан: ${path}`);

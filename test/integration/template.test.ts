@@ -19,6 +19,7 @@ import { runSync } from '../../server/sync/run.ts';
 import { LISTS_SHEET, buildTemplate } from '../../server/template/xlsx.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { openTempDb, startServer, type TempDb } from '../support/server.ts';
+import { launch } from '../support/launch.ts';
 
 let dir: string;
 let template: Buffer;
@@ -196,4 +197,28 @@ describe('/template.xlsx and /help', () => {
   it('docs/for-schools.md is generated and current (run `npm run docs` after a change)', () => {
     expect(readFileSync(new URL('../../docs/for-schools.md', import.meta.url), 'utf8')).toBe(schoolDocsMarkdown());
   });
+});
+
+describe('npm run template', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; err: string }>((resolve) => {
+      const proc = launch('template', args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+      proc.on('exit', (code) => resolve({ code, err }));
+    });
+
+  it('names a wrong option and says why a file cannot be written, in Russian (it was «Не указан файл.» and ENOENT)', async () => {
+    const usage = 'Использование: npm run template -- --xlsx <файл.xlsx>';
+    expect(await run(['--csv', 'x.csv'])).toEqual({ code: 2, err: `Неизвестный параметр «--csv».\n${usage}\n` });
+    expect(await run(['--xlsx', 'a.xlsx', '--open'])).toEqual({ code: 2, err: `Неизвестный параметр «--open».\n${usage}\n` });
+    expect(await run(['--xlsx'])).toEqual({ code: 2, err: `Не указан файл.\n${usage}\n` });
+    const dir = mkdtempSync(join(tmpdir(), 'tpl-cli-'));
+    try {
+      expect(await run(['--xlsx', join(dir, 'нет', 'a.xlsx')])).toEqual({ code: 1, err: `Не удалось записать ${join(dir, 'нет', 'a.xlsx')}: папки ${join(dir, 'нет')} нет\n` });
+      expect(await run(['--xlsx', dir])).toEqual({ code: 1, err: `Не удалось записать ${dir}: это папка, а не файл\n` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
