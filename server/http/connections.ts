@@ -96,6 +96,9 @@ export function listenProblem(e: NodeJS.ErrnoException, port: number, host: stri
       return `нет прав открыть порт ${port}: порты ниже 1024 открывает только администратор; укажите, например, PORT=3000`;
     case 'EADDRNOTAVAIL':
       return `адреса ${host} (HOST) нет у этой машины; укажите HOST=127.0.0.1 или HOST=0.0.0.0`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `адрес «${host}» (HOST) не найден — это не IP-адрес и не имя этой машины; укажите HOST=127.0.0.1 (только этот компьютер) или HOST=0.0.0.0 (вся сеть)`;
     default:
       return `не удалось открыть порт ${port} (адрес ${host}): ${e.code ?? e.message}`;
   }

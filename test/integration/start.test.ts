@@ -146,6 +146,11 @@ describe('npm start with a Google registry', () => {
       expect(code).toBe(2);
       expect(busy.output()).toContain(`Сервер не запущен: порт ${port} (адрес 127.0.0.1) уже занят другой программой — возможно, сервер уже запущен; остановите её или укажите другой порт в PORT`);
       expect(busy.output()).not.toMatch(/EADDRINUSE|at Server|Загружаю демонстрационный/);
+      // A HOST that is no address of any machine: said so, not «ENOTFOUND».
+      const nowhere = run({ PORT: '0', HOST: '999.1.1.1', MONITOR_DB: join(dir, 'host.duckdb') });
+      expect(await new Promise<number | null>((resolve) => nowhere.proc.on('exit', resolve))).toBe(2);
+      expect(nowhere.output()).toContain('Сервер не запущен: адрес «999.1.1.1» (HOST) не найден — это не IP-адрес и не имя этой машины');
+      expect(nowhere.output()).not.toContain('ENOTFOUND');
     } finally {
       taken.close();
     }
