@@ -496,6 +496,11 @@ export class AuthStore {
     if (!name || name.length > 100) throw new AuthError('название токена: от 1 до 100 знаков (например, report-bot)');
     // A number names a token by its number in `revoke`: a name must not look like one.
     if (/^\d+$/.test(name)) throw new AuthError('название токена не может состоять из одних цифр (по числу токен отзывается по номеру)');
+    // A name is how `revoke` names a token: two active ones of one name would both go.
+    const twin = (await this.listTokens()).find((x) => !x.revoked_at && x.name.toLowerCase() === name.toLowerCase());
+    if (twin) {
+      throw new AuthError(`токен с названием «${twin.name}» уже есть; выберите другое название или отзовите прежний (npm run token -- revoke ${twin.id})`);
+    }
     const role = this.role(t.role);
     const org = await this.orgFor(role, t.org ?? null);
     const token = newSecret(TOKEN_PREFIX);

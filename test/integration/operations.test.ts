@@ -185,10 +185,18 @@ describe('the audit log and API tokens from the operations page', () => {
     expect((await fetch(`${server.url}/api/mentors`, { headers: asToken })).status).toBe(403);
     const listed = (await server.get('/api/tokens', 'koord')).body.tokens.find((t: any) => t.id === token.id);
     expect(listed).toMatchObject({ name: 'region-report', revoked_at: null });
+    // A second active token of the same name (any case): refused — revoking by name would end both.
+    const twin = await post('/api/tokens', 'koord', { name: 'Region-Report', role: 'coordinator' });
+    expect([twin.status, (await twin.json()).error.message]).toEqual([
+      409,
+      `токен с названием «region-report» уже есть; выберите другое название или отзовите прежний (npm run token -- revoke ${token.id})`,
+    ]);
     expect(JSON.stringify((await server.get('/api/tokens', 'koord')).body)).not.toContain(secret);
     expect((await post(`/api/tokens/${token.id}/revoke`, 'koord')).status).toBe(200);
     expect((await fetch(`${server.url}/api/metrics/engagement`, { headers: asToken })).status).toBe(401);
     expect((await server.get('/api/tokens', 'koord')).body.tokens.find((t: any) => t.id === token.id).revoked_at).not.toBeNull();
+    // Its name is free again once it is revoked.
+    expect((await post('/api/tokens', 'koord', { name: 'region-report', role: 'region' })).status).toBe(201);
     // Revoked twice, an unknown number, a school or the region: refused.
     expect((await post(`/api/tokens/${token.id}/revoke`, 'koord')).status).toBe(400);
     expect((await post('/api/tokens/abc/revoke', 'koord')).status).toBe(400);
