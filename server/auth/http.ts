@@ -188,8 +188,8 @@ export function requireApiAuth(): RequestHandler {
 }
 
 const loginSchema = z.object({
-  login: z.string().trim().min(1, 'введите логин').max(100, 'слишком длинный логин'),
-  password: z.string().min(1, 'введите пароль').max(200, 'слишком длинный пароль'),
+  login: z.string({ error: 'введите логин (поле login, текст)' }).trim().min(1, 'введите логин').max(100, 'слишком длинный логин'),
+  password: z.string({ error: 'введите пароль (поле password, текст)' }).min(1, 'введите пароль').max(200, 'слишком длинный пароль'),
 });
 
 const passwordSchema = z.object({
@@ -331,7 +331,12 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps }): Router {
   r.get('/audit', async (req, res) => {
     requireCoordinatorAccount(res, 'журнал действий');
     const parsed = auditQuery.safeParse(req.query);
-    if (!parsed.success) throw new HttpError(400, 'bad_request', parsed.error.issues[0]!.message);
+    if (!parsed.success) {
+      // The date checks say what is wrong, not with which parameter: named here.
+      const issue = parsed.error.issues[0]!;
+      const key = String(issue.path[0] ?? '');
+      throw new HttpError(400, 'bad_request', key === 'from' || key === 'to' ? `неверный параметр ${key}: ${issue.message}` : issue.message);
+    }
     const f = parsed.data;
     if (f.from && f.to && f.from > f.to) throw new HttpError(400, 'bad_request', `конец периода (${ruDate(f.to)}) раньше его начала (${ruDate(f.from)})`);
     const limit = Math.min(Math.max(Number(f.limit ?? 100) || 100, 1), 1000);

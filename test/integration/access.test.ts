@@ -121,6 +121,9 @@ describe('without logging in', () => {
     for (const path of ['/login', '/app.js', '/style.css', '/api/health', '/api/session/options']) expect((await get(path)).status, path).toBe(200);
     // A token that is not ours is refused, not ignored.
     expect((await get('/api/metrics', undefined, { Authorization: 'Bearer nmt_forged' })).status).toBe(401);
+    // A login without its password field names the field (it was «нужно значение (текст)»).
+    const noPassword = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'koord' }) });
+    expect([noPassword.status, (await noPassword.json()).error.message]).toEqual([400, 'введите пароль (поле password, текст)']);
   });
 });
 
