@@ -68,7 +68,8 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     const base = await parseComparisonAsOf(deps.db, query, parsed);
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
-    const fileName = exportFileName('nastavnichestvo', params, 'xlsx');
+    // One indicator: its name in the file's (two pages' workbooks saved one after the other kept one name).
+    const fileName = exportFileName(defs.length === 1 ? `nastavnichestvo_${defs[0]!.name}` : 'nastavnichestvo', params, 'xlsx');
     // Headers of the file only with the file (an error after this point is JSON, not a download).
     const asFile = () => res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').attachment(fileName);
     // HEAD: what the export would be, checked as GET is — not made, not recorded as a report.

@@ -82,6 +82,10 @@ describe('XLSX export', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(head.headers.get('content-disposition')).toBe('attachment; filename=nastavnichestvo_2023-09-01_2024-08-31.xlsx');
+    // One organization, one indicator: both in the name, in Latin letters (two schools' files saved one after the other kept one name).
+    const named = async (q: string) => (await server.fetch(`/api/export.xlsx?${PERIOD}&${q}`, { method: 'HEAD' })).headers.get('content-disposition');
+    expect(await named(`org=${encodeURIComponent('СОШ-1')}&metrics=engagement`)).toBe('attachment; filename=nastavnichestvo_engagement_SOSh-1_2023-09-01_2024-08-31.xlsx');
+    expect(await named(`org=${encodeURIComponent('СОШ-1')}&org=${encodeURIComponent('ДОУ-1')}`)).toBe('attachment; filename=nastavnichestvo_2org_2023-09-01_2024-08-31.xlsx');
     expect(await exports()).toBe(before);
     // And checked as GET is.
     expect((await server.fetch(`/api/export.xlsx?from=2024-02-30`, { method: 'HEAD' })).status).toBe(400);
