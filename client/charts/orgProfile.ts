@@ -19,11 +19,13 @@ export interface OrgProfileOptions {
   /** The organization's code (legend). */
   code: string;
   name: string;
-  totalLabel: string;
+  /** The municipal bars' series; null: none (a school account's answers hold its own organization only). */
+  totalLabel: string | null;
 }
 
 export function orgProfileSpec(items: readonly ProfileItem[], options: OrgProfileOptions): TopLevelSpec {
-  const series = [options.code, options.totalLabel];
+  const totalLabel = options.totalLabel;
+  const series = totalLabel === null ? [options.code] : [options.code, totalLabel];
   const data = items.flatMap((item) => [
     {
       label: item.label,
@@ -34,15 +36,19 @@ export function orgProfileSpec(items: readonly ProfileItem[], options: OrgProfil
       tip: item.tip,
       aria: `${item.label}: ${options.name} — ${formatPercent(item.org)}`,
     },
-    {
-      label: item.label,
-      series: options.totalLabel,
-      value: item.total,
-      labelPosition: item.total ?? 0,
-      valueText: formatPercent(item.total),
-      tip: item.tip,
-      aria: `${item.label}: ${options.totalLabel.toLowerCase()} — ${formatPercent(item.total)}`,
-    },
+    ...(totalLabel === null
+      ? []
+      : [
+          {
+            label: item.label,
+            series: totalLabel,
+            value: item.total,
+            labelPosition: item.total ?? 0,
+            valueText: formatPercent(item.total),
+            tip: item.tip,
+            aria: `${item.label}: ${totalLabel.toLowerCase()} — ${formatPercent(item.total)}`,
+          },
+        ]),
   ]);
   const y: UnitEncoding['y'] = {
     field: 'label',
@@ -53,7 +59,10 @@ export function orgProfileSpec(items: readonly ProfileItem[], options: OrgProfil
   };
   const yOffset: UnitEncoding['yOffset'] = { field: 'series', type: 'nominal', sort: series };
   return {
-    ...frame(`${options.name}: показатели в сравнении со значениями по муниципалитету`, Math.max(items.length, 1) * BAR_STEP * 1.5),
+    ...frame(
+      totalLabel === null ? `${options.name}: показатели` : `${options.name}: показатели в сравнении со значениями по муниципалитету`,
+      Math.max(items.length, 1) * BAR_STEP * (totalLabel === null ? 1 : 1.5),
+    ),
     data: { values: data },
     layer: [
       {

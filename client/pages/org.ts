@@ -64,7 +64,11 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
     metrics: ['engagement', 'young_specialists', 'pairs_by_form', 'pairs_by_topic', 'professional_development', 'qualification_growth', 'attestation_due', 'program_completion', 'compliance', 'data_quality'],
 
     async show(filters, signal) {
-      // Compared with the whole municipality: the type and organization filters are left out.
+      // Compared with the whole municipality: the type and organization filters are left out. A
+      // school account's answers hold its own organization only (the server scopes them): what
+      // would be the municipality's total is its own, so there is no municipal column for it.
+      const municipal = session()?.role !== 'school';
+      const columnsOf = (code: string) => (municipal ? [{ header: code, numeric: true }, { header: MUNICIPALITY, numeric: true }] : [{ header: code, numeric: true }]);
       const load = new Loader(filters, signal);
       const all = { allOrgs: true } as const;
       const period = periodText(filters);
@@ -189,8 +193,8 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                   table,
                   `${name}: показатели за период ${period}`,
                   'Показатель',
-                  [{ header: code, numeric: true }, { header: MUNICIPALITY, numeric: true }],
-                  lines.map((line) => ({ head: [line.title], cells: [line.own, line.total] })),
+                  columnsOf(code),
+                  lines.map((line) => ({ head: [line.title], cells: municipal ? [line.own, line.total] : [line.own] })),
                 ),
               );
               const items: ProfileItem[] = lines
@@ -199,9 +203,9 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                   label: line.label,
                   org: line.ratio[0],
                   total: line.ratio[1],
-                  tip: { title: line.title, ...(note ? { '⚠ Внимание': note } : {}), [name]: line.own, [MUNICIPALITY]: line.total },
+                  tip: { title: line.title, ...(note ? { '⚠ Внимание': note } : {}), [name]: line.own, ...(municipal ? { [MUNICIPALITY]: line.total } : {}) },
                 }));
-              await profile.chart(orgProfileSpec(items, { code: directory.label(code), name, totalLabel: MUNICIPALITY }), chartFileName(`pokazateli-${code}`, filters));
+              await profile.chart(orgProfileSpec(items, { code: directory.label(code), name, totalLabel: municipal ? MUNICIPALITY : null }), chartFileName(`pokazateli-${code}`, filters));
             },
           },
           {
@@ -241,11 +245,11 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                   table,
                   `Программы наставничества, ${period}`,
                   'Показатель',
-                  [{ header: code, numeric: true }, { header: MUNICIPALITY, numeric: true }],
+                  columnsOf(code),
                   catalog.columns('program_completion').map((column) => {
                     const fmt = (value: unknown) =>
                       typeof value !== 'number' ? EMPTY : column.unit === 'доля' ? formatPercent(value) : formatInteger(value);
-                    return { head: [column.title], cells: [fmt(values[column.name]), fmt(totals[column.name])] };
+                    return { head: [column.title], cells: municipal ? [fmt(values[column.name]), fmt(totals[column.name])] : [fmt(values[column.name])] };
                   }),
                 ),
               );
