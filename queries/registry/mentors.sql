@@ -4,18 +4,24 @@
 --   pairs_active  = pair rows with this mentor active on $on (start ≤ $on, no actual end or end ≥ $on)
 --   load          = distinct mentees of those pairs (a group of three = 3; macro mentor_load)
 --   pairs_total   = every pair row with this mentor, any time
---   mentees_now   = the full names of the current mentees (another organization's: «ФИО (КОД)»)
+--   mentees_now   = the full names of the current mentees (another organization's: «ФИО (КОД)»;
+--                   for a school's own account ($viewer), another school's mentee is «педагог КОД»:
+--                   a school never reads the names of another school's staff)
 --   directions    = the topics of all the mentor's pairs; forms likewise
 --   category      = the category held on $on (macro category_on)
 --   employed      = employed on $on (macro employed_on)
 -- A mentor from another organization is listed in her own organization.
--- Parameters: $on (date), $orgs (VARCHAR[], empty = all), $type (or NULL).
+-- Parameters: $on (date), $orgs (VARCHAR[], empty = all), $type (or NULL), $viewer (the code of the
+--   school whose account asks, or NULL for the coordinator).
 WITH sel AS (
   SELECT * FROM selected_orgs($orgs, $type)
 ),
 mp AS (
   SELECT p.*, pair_active(p.start_date, p.end_fact, CAST($on AS DATE), CAST($on AS DATE)) AS active,
-    tm.fio || CASE WHEN p.mentee_org <> p.mentor_org THEN ' (' || p.mentee_org || ')' ELSE '' END AS mentee_name
+    CASE
+      WHEN p.mentee_org <> p.mentor_org AND $viewer IS NOT NULL AND p.mentee_org <> $viewer THEN 'педагог ' || p.mentee_org
+      ELSE tm.fio || CASE WHEN p.mentee_org <> p.mentor_org THEN ' (' || p.mentee_org || ')' ELSE '' END
+    END AS mentee_name
   FROM pairs p
   LEFT JOIN teachers tm ON tm.org = p.mentee_org AND tm.person_key = p.mentee_key
   WHERE p.mentor_key IS NOT NULL

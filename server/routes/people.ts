@@ -11,7 +11,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { auditor, requireRole, scopeOrgs, type AuthDeps } from '../auth/http.ts';
-import type { Db, Row } from '../db/db.ts';
+import type { Db, Row, SqlParam } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { toCsv } from '../export/csv.ts';
 import type { MetricColumn, Unit } from '../metrics/metrics.ts';
@@ -105,7 +105,10 @@ export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
       // As of a past sync: its rows, on its day unless another day is asked for.
       const on = q.date ?? (asOf === null ? isoDay(deps.now()) : asOfDay(asOf, deps.now()));
       const orgs = scopeOrgs(p, requested.map((o) => o.trim()).filter(Boolean));
-      const { rows, as_of } = await queryAsOf(deps.db, asOf, text, { on, orgs, type: q.type?.trim() || null });
+      // The mentors' register names their mentees of other schools: to a school's account, by school only.
+      const params: Record<string, SqlParam> = { on, orgs, type: q.type?.trim() || null };
+      if (file === 'mentors') params.viewer = p.role === 'school' ? (p.org ?? null) : null;
+      const { rows, as_of } = await queryAsOf(deps.db, asOf, text, params);
       if (q.format === 'csv') {
         await audit(req, res, 'export_csv', file, `${on}${orgs.length ? `; ${orgs.join(', ')}` : ''}${as_of ? `; на ${as_of.asked}` : ''}`);
         res

@@ -64,6 +64,14 @@ describe('the register of mentors', () => {
     const ivanova = body.rows.find((r: any) => r.fio === 'Иванова Анна Петровна');
     expect(ivanova).toMatchObject({ category: 'Высшая', trained: true, employed: true, subject: 'математика' });
     expect(ivanova.directions).toEqual(['Методика обучения и преподавания', 'Предметное содержание']);
+    // To СОШ-1's own account, its mentor's mentee of another school is that school only: a school
+    // never reads another school's staff (it read «Зайцева Мария Игоревна (ДОУ-1)», JSON and CSV).
+    const own = (await (await get(`/api/mentors?${ON}`, 'sosh1')).json()).rows as any[];
+    expect(own.find((r) => r.fio === 'Морозова Зоя Ивановна').mentees_now).toEqual(['педагог ДОУ-1']);
+    expect(own.find((r) => r.fio === 'Иванова Анна Петровна').mentees_now).toEqual(['Сидорова Вера Олеговна']);
+    const csv = await (await get(`/api/mentors?${ON}&format=csv`, 'sosh1')).text();
+    expect(csv).toContain('педагог ДОУ-1');
+    expect(csv).not.toContain('Зайцева');
   });
 
   it('lists mentees and young specialists with their current mentors and programs', async () => {
