@@ -63,6 +63,13 @@ export class OrgPeople {
     const list = this.byName.get(n) ?? [];
     if (list.length === 1) return { ok: true, person: list[0]! };
     if (list.length > 1) {
+      // Another organization's staff (no hints): neither their codes nor an example of them.
+      if (!hints) {
+        return {
+          ok: false,
+          problem: `на листе «Педагоги» организации ${this.org} несколько педагогов с таким ФИО; узнайте в организации ${this.org} код нужного педагога (столбец «Код» её листа «Педагоги») и укажите вместо ФИО этот код с кодом организации: «код (${this.org})»`,
+        };
+      }
       const codes = list.map((p) => p.code ?? '—').join(', ');
       const first = list.find((p) => p.code !== null);
       const how = list.every((p) => p.code !== null)
@@ -77,7 +84,10 @@ export class OrgPeople {
     if (rejectedRow !== undefined) {
       return {
         ok: false,
-        problem: `педагог указан на листе «Педагоги» организации ${this.org} в строке ${rejectedRow}, но та строка не загружена из-за ошибки; исправьте её`,
+        problem: hints
+          ? `педагог указан на листе «Педагоги» организации ${this.org} в строке ${rejectedRow}, но та строка не загружена из-за ошибки; исправьте её`
+          : // Another organization's sheet: not its row numbers; that organization corrects its own row.
+            `педагог указан на листе «Педагоги» организации ${this.org}, но его строка там не загружена из-за ошибки; организация ${this.org} должна её исправить`,
       };
     }
     if (!hints) return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}; проверьте ФИО — полностью, как в таблице организации ${this.org}` };
