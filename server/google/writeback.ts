@@ -208,9 +208,12 @@ export function checkTabRequests(rows: readonly string[][], tab: { sheetId: numb
 
 export interface WritebackOptions {
   writer: SheetsWriter;
-  /** The sync just finished: only organizations whose spreadsheet it read (ok, unchanged) are written. Without it: every active organization. */
-  /** The sync just run (sync/run.ts SyncSummary): which organizations it read. */
-  summary?: { orgs: readonly { org: string; status: string }[] } | undefined;
+  /**
+   * The sync just run (sync/run.ts SyncSummary): only organizations whose spreadsheet it read
+   * (ok, unchanged, held) are written, and those read in full with their tab titles. Without
+   * it: every active organization.
+   */
+  summary?: { orgs: readonly { org: string; status: string; tabTitles?: readonly string[] }[] } | undefined;
   now?: (() => Date) | undefined;
   log?: ((line: string) => void) | undefined;
 }
@@ -241,6 +244,12 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
   const result: WritebackResult = { written: [], unchanged: [], failed: [] };
   try {
     const read = opts.summary ? new Set(opts.summary.orgs.filter((o) => o.status === 'ok' || o.status === 'unchanged' || o.status === 'held').map((o) => o.org)) : null;
+    // Sheets read in full this sync whose tab of ours is gone (deleted, renamed by the school, or
+    // never written — no rights): written again though the findings are unchanged (they were
+    // skipped: the school saw nothing, and the reason — no rights, a tab of its own — was never said).
+    const missingTab = new Set(
+      (opts.summary?.orgs ?? []).filter((o) => o.status === 'ok' && o.tabTitles !== undefined && !o.tabTitles.includes(CHECK_TAB)).map((o) => o.org),
+    );
     const orgs = (await db.query(q('active_orgs')))
       .map((r) => ({ code: String(r.code), sheet: r.sheet === null ? null : String(r.sheet) }))
       .filter((o) => read === null || read.has(o.code));
@@ -251,7 +260,7 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
       try {
         const findings = await orgFindings(db, org.code);
         const hash = findingsHash(id, findings);
-        if (states.get(org.code) === hash) {
+        if (states.get(org.code) === hash && !missingTab.has(org.code)) {
           result.unchanged.push(org.code);
           continue;
         }

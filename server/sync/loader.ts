@@ -71,6 +71,8 @@ export interface Fetched {
   heldTeachers: boolean;
   t0: number;
   error: unknown;
+  /** The titles of every tab the source had (an `ok` read). */
+  titles?: string[];
 }
 
 /** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */
@@ -388,6 +390,7 @@ export class Loader {
       const res = item.f.res!;
       const o: OrgOutcome = {
         ...outcome(item.f.entry.code, 'ok', message, Date.now() - item.f.t0, res.requests, res.retries),
+        ...(item.f.titles ? { tabTitles: item.f.titles } : {}),
         rowsLoaded: counts.rowsLoaded,
         rowsQuarantined: counts.rowsQuarantined,
         warnings: counts.warnings,

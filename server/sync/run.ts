@@ -74,6 +74,8 @@ export interface OrgOutcome {
   requests: number;
   retries: number;
   durationMs: number;
+  /** The titles of the spreadsheet's tabs when it was read (status `ok`): write-back checks its own tab is still there. */
+  tabTitles?: string[];
 }
 
 export interface SyncSummary {
@@ -373,7 +375,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
             const heldTeachers = parsed !== null && !accepted.has(entry.code) && teachersShrink(parsed, stored.get(entry.code));
             if (parsed?.people && !heldTeachers) people.add(entry.code, parsed.people);
             // The raw grids are not needed once parsed.
-            f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, t0, error: null };
+            f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, t0, error: null, titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined };
           } catch (e) {
             f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, t0, error: e };
           }

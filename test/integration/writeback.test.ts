@@ -197,6 +197,24 @@ describe('write-back of «Проверка данных»', () => {
     expect(tab.rows.some((row) => row.includes('Вторая'))).toBe(false);
   });
 
+  it('writes the tab again when the school deleted it, though its findings are unchanged (it stayed gone, and nothing was said)', async () => {
+    fake.deleteTab(ID.dou1, TAB);
+    // The deletion changed the sheet: the sync reads it whole (its tab titles with it).
+    const summary = await sync();
+    expect(summary.orgs.find((o) => o.org === 'ДОУ-1')).toMatchObject({ status: 'ok' });
+    fake.clearRequests();
+    const r = await back(summary);
+    expect(r.written).toEqual(['ДОУ-1']);
+    expect(r.unchanged).toEqual(['СОШ-1', 'СОШ-3']);
+    expect(writes().map((q) => q.spreadsheetId)).toEqual([ID.dou1]);
+    // Its findings as they were: none.
+    expect(checkTab(ID.dou1)!.rows.some((row) => row.includes('Ошибок и предупреждений нет.'))).toBe(true);
+    // Nothing changed since: the next write-back after a sync writes nothing.
+    const next = await sync();
+    fake.clearRequests();
+    expect((await back(next)).written).toEqual([]);
+  });
+
   it('never throws: an unreadable key fails every organization with a logged reason', async () => {
     fake.setTabRows(ID.dou1, 'Педагоги', [TEACHERS_HEADER, ['Ершова Ольга Петровна', 'воспитатель', 'Никакая']]);
     const summary = await sync();
