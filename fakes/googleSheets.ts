@@ -130,6 +130,11 @@ export interface FailOptions {
   retryAfter?: number | string;
   /** Only requests of this kind fail (others pass untouched). */
   kind?: FakeRequestKind;
+  /**
+   * With status 0 (the connection dropped): the request is carried out first, then its answer
+   * lost — a write Google applied whose client never heard so.
+   */
+  applied?: boolean;
 }
 
 /** A Sheets GridRange (0-based, end exclusive; a missing index is unbounded). */
@@ -255,6 +260,7 @@ interface PendingFailure {
   remaining: number;
   retryAfter: number | string | undefined;
   kind: FakeRequestKind | undefined;
+  applied: boolean;
 }
 
 const GOOGLE_ERRORS: Record<number, { status: string; message: string }> = {
@@ -356,7 +362,14 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
 
     if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
 
+    /** A failure carried out before its answer is lost (FailOptions.applied). */
+    let loseAnswer = false;
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
+      if (loseAnswer) {
+        entry.status = 0;
+        req.socket.destroy();
+        return;
+      }
       entry.status = status;
       sendJson(res, status, payload, headers);
     };
@@ -374,13 +387,16 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       if (failure !== undefined) {
         failure.remaining--;
         if (failure.remaining <= 0) pending.splice(i, 1);
-        if (failure.status === 0) {
+        if (failure.status === 0 && failure.applied) {
+          loseAnswer = true;
+        } else if (failure.status === 0) {
           entry.status = 0;
           req.socket.destroy();
           return;
+        } else {
+          const headers: Record<string, string> = failure.retryAfter !== undefined ? { 'Retry-After': String(failure.retryAfter) } : {};
+          throw new HttpError(failure.status, undefined, {}, headers);
         }
-        const headers: Record<string, string> = failure.retryAfter !== undefined ? { 'Retry-After': String(failure.retryAfter) } : {};
-        throw new HttpError(failure.status, undefined, {}, headers);
       }
 
       const r = rawPending.findIndex((p) => (p.id === '*' || p.id === id) && (p.answer.kind === undefined || p.answer.kind === route.kind));
@@ -615,7 +631,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       return store.get(id)?.modifiedTime;
     },
     failNext(id, status, count = 1, o = {}) {
-      pending.push({ id, status, remaining: count, retryAfter: o.retryAfter, kind: o.kind });
+      pending.push({ id, status, remaining: count, retryAfter: o.retryAfter, kind: o.kind, applied: o.applied === true });
     },
     answerNext(id, answer, count = 1) {
       rawPending.push({ id, answer, remaining: count });

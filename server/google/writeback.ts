@@ -282,7 +282,7 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
   return result;
 }
 
-async function writeOrg(writer: SheetsWriter, org: string, id: string, findings: readonly Finding[], at: Date): Promise<void> {
+async function writeOrg(writer: SheetsWriter, org: string, id: string, findings: readonly Finding[], at: Date, again = false): Promise<void> {
   const what = `запись листа «${CHECK_TAB}» в таблицу организации ${org} (ID ${id})`;
   const email = await writer.serviceEmail();
   const hints = {
@@ -320,7 +320,15 @@ async function writeOrg(writer: SheetsWriter, org: string, id: string, findings:
     ? { sheetId: own.sheetId ?? 0, rowCount: own.gridProperties?.rowCount ?? 0, columnCount: own.gridProperties?.columnCount ?? 0 }
     : { newSheetId: freeSheetId(sheets.map((p) => p.sheetId ?? 0)) };
   const requests = checkTabRequests(rows, target);
-  await writer.call(what, (c) => c.sheets.spreadsheets.batchUpdate({ spreadsheetId: id, requestBody: { requests } }), hints);
+  try {
+    await writer.call(what, (c) => c.sheets.spreadsheets.batchUpdate({ spreadsheetId: id, requestBody: { requests } }), hints);
+  } catch (e) {
+    // The tab added by an attempt whose answer was lost (a batchUpdate is all or nothing), and the
+    // retry refused as «already exists»: written once more over the tab that is there now — not
+    // reported as Google's English refusal.
+    if (!own && !again && e instanceof GoogleWriteError && /already exists/i.test(e.message)) return writeOrg(writer, org, id, findings, at, true);
+    throw e;
+  }
 }
 
 /** A sheetId no tab has: a fixed one when free, so the tab keeps a recognizable gid. */

@@ -215,6 +215,22 @@ describe('write-back of «Проверка данных»', () => {
     expect((await back(next)).written).toEqual([]);
   });
 
+  it('a new tab whose answer was lost after Google added it: written over, not reported as Google\'s English «already exists»', async () => {
+    fake.deleteTab(ID.sch1, TAB);
+    const summary = await sync();
+    // The batchUpdate that adds the tab is carried out, then its answer lost: the writer retries it.
+    fake.failNext(ID.sch1, 0, 1, { kind: 'batchUpdate', applied: true });
+    fake.clearRequests();
+    const before = logged.length;
+    const r = await back(summary);
+    expect(r.failed).toEqual([]);
+    expect(r.written).toEqual(['СОШ-1']);
+    expect(logged.slice(before).join('\n')).not.toMatch(/already exists|не записан/);
+    // Added once (the lost answer), refused once (already there), then written over the tab that is there.
+    expect(writes().map((q) => Object.keys((q.body as { requests: object[] }).requests[0]!)[0])).toEqual(['addSheet', 'addSheet', 'updateCells']);
+    expect(fake.spreadsheet(ID.sch1)!.tabs.filter((t) => t.title === TAB)).toHaveLength(1);
+  });
+
   it('never throws: an unreadable key fails every organization with a logged reason', async () => {
     fake.setTabRows(ID.dou1, 'Педагоги', [TEACHERS_HEADER, ['Ершова Ольга Петровна', 'воспитатель', 'Никакая']]);
     const summary = await sync();
