@@ -134,6 +134,10 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
       );
     }
     if (status === 401) return mk('Google не принял учётные данные (HTTP 401): проверьте ключ сервисного аккаунта в GOOGLE_APPLICATION_CREDENTIALS', 'credentials');
+    // A protected range refused: 403, or 400 with Google's «You are trying to edit a protected cell or object».
+    if ((status === 403 || status === 400) && /protected (cell|range|object)|edit a protected/i.test(f.detail)) {
+      return mk(`изменение защищено владельцем таблицы («${f.detail}»): снимите защиту или добавьте ${email ?? 'сервисный аккаунт'} в редакторы защищённого диапазона`, 'forbidden');
+    }
     if (status === 403) {
       if (/protected/i.test(f.detail)) {
         return mk(`изменение защищено владельцем таблицы («${f.detail}»): снимите защиту или добавьте ${email ?? 'сервисный аккаунт'} в редакторы защищённого диапазона`, 'forbidden');

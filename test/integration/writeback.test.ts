@@ -231,6 +231,23 @@ describe('write-back of «Проверка данных»', () => {
     expect(fake.spreadsheet(ID.sch1)!.tabs.filter((t) => t.title === TAB)).toHaveLength(1);
   });
 
+  it('a protected range refused with a 400 is said in Russian, as with a 403 (it was Google\'s English text)', async () => {
+    fake.deleteTab(ID.dou1, TAB);
+    const summary = await sync();
+    const message = 'Invalid requests[0].addSheet: You are trying to edit a protected cell or object. Please contact the spreadsheet owner to remove protection if you need to edit.';
+    fake.answerNext(ID.dou1, {
+      kind: 'batchUpdate',
+      status: 400,
+      contentType: 'application/json; charset=UTF-8',
+      body: JSON.stringify({ error: { code: 400, message, status: 'INVALID_ARGUMENT' } }),
+    });
+    const r = await back(summary);
+    expect(r.failed.map((f) => f.org)).toEqual(['ДОУ-1']);
+    expect(r.failed[0]!.message).toContain(`изменение защищено владельцем таблицы («${message}»): снимите защиту или добавьте ${SA_EMAIL} в редакторы защищённого диапазона`);
+    // Unprotected again: the next write-back writes it.
+    expect((await back(summary)).written).toEqual(['ДОУ-1']);
+  });
+
   it('never throws: an unreadable key fails every organization with a logged reason', async () => {
     fake.setTabRows(ID.dou1, 'Педагоги', [TEACHERS_HEADER, ['Ершова Ольга Петровна', 'воспитатель', 'Никакая']]);
     const summary = await sync();
