@@ -6,7 +6,7 @@
 import { columnLetter, type Cell, type Grid, type RawTab } from './grid.ts';
 import type { ColumnDecl, DataIssue } from './index.ts';
 import { REGISTRY_TAB, TABS } from './declaration.ts';
-import { matchKey } from './normalize.ts';
+import { matchKey, plural } from './normalize.ts';
 import { displayCell, isBlank, rawText } from './values.ts';
 
 /**
@@ -297,6 +297,25 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       if (!headed[i] && !isBlank(line[i])) headless.set(i, (headless.get(i) ?? 0) + 1);
     }
     if (!blank) rows.push(new LaidRow(r + 1, cells, shape));
+  }
+  // A column not of the template whose header, without its words in brackets, is a template
+  // column this tab lacks («Дата увольнения (если уволен)»): its filled cells are not loaded — a
+  // dismissed teacher counts as employed. Said as a warning with the count, not only listed.
+  const headerOf = new Map(columns.map((c) => [c.key, c.header]));
+  for (const [i, text] of unknown) {
+    const bare = text.replace(/\s*\([^()]*\)\s*$/u, '');
+    const key = bare !== text ? index.get(matchKey(bare)) : undefined;
+    if (key === undefined || positions.has(key)) continue;
+    let filled = 0;
+    for (let r = dataFrom; r < grid.length; r++) if (!isBlank(grid[r]?.[i] ?? null)) filled++;
+    if (filled === 0) continue;
+    notices.push({
+      level: 'warning',
+      row: null,
+      column: text,
+      value: null,
+      problem: `столбец не загружен, хотя в нём ${filled} ${plural(filled, 'заполненная ячейка', 'заполненные ячейки', 'заполненных ячеек')}: если это столбец шаблона «${headerOf.get(key)}», уберите из заголовка пояснение в скобках — пока его значения не учитываются`,
+    });
   }
   if (headless.size) {
     const letters = [...headless.keys()].sort((a, b) => a - b).map((i) => columnLetter(i + 1));

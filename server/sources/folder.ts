@@ -27,9 +27,15 @@ function toCell(v: ExcelJS.CellValue): Cell {
   if (typeof v === 'object') {
     if ('richText' in v) return v.richText.map((r) => r.text).join('');
     if ('error' in v) return String(v.error);
-    if ('result' in v) return toCell((v.result ?? null) as ExcelJS.CellValue);
+    // A formula the file holds no computed result of (written by a program, never opened in
+    // Excel): its text, so that the check says what the cell holds — it read as empty, silently
+    // (a hire date lost without a word).
+    const formulaText = (): string =>
+      // A shared formula's other cells name only the cell that holds it: no text of their own.
+      'formula' in v && typeof v.formula === 'string' ? `=${v.formula}` : '(формула без сохранённого значения)';
+    if ('result' in v && v.result !== undefined && v.result !== null) return toCell(v.result as ExcelJS.CellValue);
     if ('text' in v && typeof v.text === 'string') return v.text;
-    if ('formula' in v || 'sharedFormula' in v) return null;
+    if ('formula' in v || 'sharedFormula' in v || 'result' in v) return formulaText();
   }
   return String(v);
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATEGORIES, ORDER_ITEMS, TABS, type ColumnDecl } from '../../server/contract/index.ts';
 import { schoolDocsMarkdown } from '../../server/contract/schoolDocs.ts';
 import { createDemoSource } from '../../server/sources/demo/index.ts';
-import { createFolderSource } from '../../server/sources/folder.ts';
+import { createFolderSource, readXlsx } from '../../server/sources/folder.ts';
 import type { RawTab } from '../../server/sources/types.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { LISTS_SHEET, buildTemplate } from '../../server/template/xlsx.ts';
@@ -221,4 +221,26 @@ describe('npm run template', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('a workbook written by a program, never opened in Excel', () => {
+  it('a formula without a stored result reads as its text, so the check names it (it read as an empty cell, silently)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xlsx-formula-'));
+    try {
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('Педагоги');
+      ws.addRow(['ФИО', 'Должность', 'Дата приёма', 'Категория']);
+      ws.addRow(['Иванова Анна Петровна', 'учитель', { formula: 'DATE(2020,9,1)' }, 'Первая']);
+      // With its result stored (as Excel saves it): the result.
+      ws.addRow(['Петров Борис Ильич', 'учитель', { formula: 'DATE(2015,9,1)', result: new Date(Date.UTC(2015, 8, 1)) }, 'Первая']);
+      const file = join(dir, 'СОШ-1.xlsx');
+      await wb.xlsx.writeFile(file);
+      const [tab] = await readXlsx(file);
+      expect(tab!.grid[1]![2]).toBe('=DATE(2020,9,1)');
+      // 01.09.2015 as a serial: days since 30.12.1899 = 42248.
+      expect(tab!.grid[2]![2]).toBe(42248);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
