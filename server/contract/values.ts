@@ -94,6 +94,9 @@ export function daysFromIso(iso: string): number {
 /** Sheets serial day 0 is 1899-12-30. */
 export const SERIAL_EPOCH = daysFromCivil(1899, 12, 30);
 
+/** Serial numbers of the days 01.01.2000–31.12.2099: a number there may be a date the school sees. */
+const DATE_LIKE_SERIAL = { min: 36526, max: 73050 };
+
 export function isoFromSerial(serial: number): string {
   return isoFromDays(SERIAL_EPOCH + Math.floor(serial));
 }
@@ -189,7 +192,16 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
   }
   if (!Number.isFinite(n)) return bad(`это не число; ${expected}`);
   if (opts.integer && !Number.isInteger(n)) return bad(`нужно целое число; ${expected}`);
-  if (n < opts.min || n > opts.max) return bad(`число вне допустимого диапазона; ${expected}`);
+  if (n < opts.min || n > opts.max) {
+    // A number cell a spreadsheet turned into a date («1.5» typed in Russian Excel is 01.05): the
+    // school sees a date there, not the serial number it holds. Named so, with the date it shows.
+    if (typeof cell === 'number' && Number.isInteger(n) && n > opts.max && n >= DATE_LIKE_SERIAL.min && n <= DATE_LIKE_SERIAL.max) {
+      return bad(
+        `число вне допустимого диапазона; если в ячейке видна дата ${ruDate(isoFromSerial(n))}, таблица превратила число в дату — задайте ячейке формат «Числовой» (Формат → Число) и введите число заново; ${expected}`,
+      );
+    }
+    return bad(`число вне допустимого диапазона; ${expected}`);
+  }
   return ok(n);
 }
 
