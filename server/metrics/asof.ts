@@ -142,13 +142,33 @@ export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, no
 }
 
 /**
+ * The registry's codes now (run null) or as a sync left them, kept per data version (a
+ * request served from the cache costs no query: issue #18's cached p95).
+ */
+const listedKept = new WeakMap<Db, { version: number; byRun: Map<number | null, Promise<Set<string>>> }>();
+
+function listedCodes(db: Db, run: number | null): Promise<Set<string>> {
+  let kept = listedKept.get(db);
+  if (!kept || kept.version !== db.dataVersion) listedKept.set(db, (kept = { version: db.dataVersion, byRun: new Map() }));
+  let codes = kept.byRun.get(run);
+  if (!codes) {
+    if (kept.byRun.size >= 64) kept.byRun.clear();
+    codes = db.query(sqlOf('lists/registry_codes'), { run }).then((rows) => new Set(rows.map((r) => String(r.code))));
+    kept.byRun.set(run, codes);
+    const byRun = kept.byRun;
+    codes.catch(() => byRun.delete(run));
+  }
+  return codes;
+}
+
+/**
  * An `org` filter names organizations of the registry the answer reads — now, or as the sync of
  * `as_of` left it: one out of it (taken out since, or listed only later) is in no figure, and
  * the answer was a table of zeros with nothing to say why.
  */
 async function requireListedOrgs(db: Db, orgs: readonly string[], at: { run: number; finished_at: string } | null): Promise<void> {
   if (orgs.length === 0) return;
-  const listed = new Set((await db.query(sqlOf('lists/registry_codes'), { run: at?.run ?? null })).map((r) => String(r.code)));
+  const listed = await listedCodes(db, at?.run ?? null);
   const out = orgs.find((o) => !listed.has(o));
   if (out === undefined) return;
   throw badRequest(
