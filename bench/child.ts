@@ -176,7 +176,7 @@ async function servePhase(a: Extract<ChildArgs, { phase: 'serve' }>): Promise<vo
   const db = await openDatabase(a.dbPath);
   // Measured as a script would use it: every request carries a coordinator's API token.
   const store = new AuthStore(db);
-  const { token } = await store.createToken({ name: 'bench', role: 'coordinator' });
+  const { token } = await store.createToken({ name: `bench-${process.pid}-${Date.now()}`, role: 'coordinator' });
   const app = createApp({ db, now: () => NOW, auth: { store, demoLogin: false } });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
