@@ -211,14 +211,20 @@ describe('GET /api/quality', () => {
   });
 });
 
+/** The base municipality with one bad course row (СОШ-1, «Часов» −72), synced from memory on 15.05.2024, and a server over it. */
+async function syncedWithBadRow(): Promise<{ db: TempDb; local: RunningServer; m: Municipality }> {
+  const db = await openTempDb();
+  const local = await startServer({ db: db.db });
+  const m = baseMunicipality();
+  setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '-72');
+  await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-15T10:00:00Z') });
+  return { db, local, m };
+}
+
 describe('GET /api/quality without Google Sheets', () => {
   it('gives no sheet links', async () => {
-    const db = await openTempDb();
-    const local = await startServer({ db: db.db });
+    const { db, local } = await syncedWithBadRow();
     try {
-      const m = baseMunicipality();
-      setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '-72');
-      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-15T10:00:00Z') });
       const { body } = await local.getJson(`/api/quality?org=${encodeURIComponent('СОШ-1')}`);
       expect(body.orgs).toMatchObject([{ org: 'СОШ-1', sheet_url: null, quarantined: 1, errors: 1, warnings: 0, category_mismatches: 1 }]);
       expect(body.issues).toMatchObject([
@@ -292,12 +298,8 @@ describe('a registry that cannot be read', () => {
 
 describe('an organization taken out of the registry', () => {
   it('leaves «Качество данных» as it leaves the data_quality metric — listed as of a sync when it was in the registry', async () => {
-    const db = await openTempDb();
-    const local = await startServer({ db: db.db });
+    const { db, local, m } = await syncedWithBadRow();
     try {
-      const m = baseMunicipality();
-      setCell(m, 'СОШ-1', 'Повышение квалификации', 3, 'Часов', '-72');
-      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-15T10:00:00Z') });
       const first = await local.getJson('/api/quality');
       expect(first.body.orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-1']);
       // СОШ-1's bad row (an error) and its category mismatch (a warning) are listed.
