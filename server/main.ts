@@ -14,7 +14,7 @@ import { createClientRouter } from './routes/client.ts';
 import { localOrigin } from './routes/report.ts';
 import { writeBack } from './google/writeback.ts';
 import { createSource, mailFromConfig, openConfigured, writerFromConfig } from './startup.ts';
-import { finishedRuns, realDataSince } from './sync/state.ts';
+import { loadedRuns, realDataSince } from './sync/state.ts';
 import { markInterrupted, markStale, runSync, summaryLine, syncInProgress } from './sync/run.ts';
 import { Subscriptions } from './mail/subscriptions.ts';
 import type { Alerts } from './mail/alerts.ts';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       return s;
     });
 
-  const n = await finishedRuns(db);
+  const n = await loadedRuns(db);
   const realSince = config.sourceKind === 'demo' ? await realDataSince(db) : null;
   if (realSince !== null) {
     // No source configured (a service without its environment, an .env not loaded) over a

@@ -623,8 +623,13 @@ export async function registryHold(db: Db): Promise<string | null> {
 // ---- what other modules read of the sync's records ---------------------------------------------
 
 /** How many syncs have finished (any outcome). */
-export async function finishedRuns(db: Db): Promise<number> {
-  const [r] = await db.query(`SELECT count(*)::INTEGER AS n FROM sync_runs WHERE status <> 'running'`);
+/**
+ * Runs that loaded data (finished `ok` or `partial`): a database with none — new, or with only
+ * failed runs (a first real sync that read no registry leaves the database as it was) — gets the
+ * demo municipality when no source is configured.
+ */
+export async function loadedRuns(db: Db): Promise<number> {
+  const [r] = await db.query(`SELECT count(*)::INTEGER AS n FROM sync_runs WHERE status IN ('ok', 'partial')`);
   return Number(r?.n ?? 0);
 }
 

@@ -156,6 +156,31 @@ describe('npm start with a Google registry', () => {
     }
   });
 
+  it('a first sync from a folder that reads no registry leaves a new database new: the next start without a source loads the demo (it offered the demo login onto nothing)', async () => {
+    const empty = join(dir, 'empty-src');
+    mkdirSync(empty, { recursive: true });
+    const db = join(dir, 'fresh.duckdb');
+    const failed = await new Promise<number | null>((resolve) => {
+      const proc = launch('sync', [], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ENV_FILE: '', SOURCE_DIR: empty, MONITOR_DB: db }, stdio: 'ignore' });
+      proc.on('exit', resolve);
+    });
+    expect(failed).toBe(1);
+    const demo = run({ PORT: '0', MONITOR_DB: db });
+    try {
+      const url = await demo.url;
+      expect(demo.output()).toContain('Загружаю демонстрационный муниципалитет');
+      const options = (await (await fetch(`${url}api/session/options`)).json()) as { demo_login: boolean };
+      expect(options.demo_login).toBe(true);
+      const session = await fetch(`${url}api/session/demo`, { method: 'POST' });
+      const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
+      const orgs = (await (await fetch(`${url}api/orgs`, { headers: { Cookie: cookie } })).json()) as { orgs: unknown[] };
+      expect(orgs.orgs.length).toBeGreaterThan(0);
+    } finally {
+      demo.proc.kill('SIGTERM');
+      await new Promise((resolve) => demo.proc.once('exit', resolve));
+    }
+  }, 90_000);
+
   it('explains a bad configuration in Russian and exits', async () => {
     const bad = run({ PORT: 'восемь', MONITOR_DB: join(dir, 'x.duckdb'), SHEETS_REGISTRY_ID: REGISTRY });
     const code = await new Promise<number | null>((resolve) => bad.proc.on('exit', resolve));
