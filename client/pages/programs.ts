@@ -28,12 +28,14 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
 
     async show(filters, signal) {
       const load = new Loader(filters, signal);
-      // A period that has begun but not ended: as of today, not of its last day — a program due
-      // in March is not «просрочена» in December (it was counted so: 35 «overdue», 2 really).
+      // A period that has begun but not ended (the default academic year): the figures are the
+      // period's, as everywhere else (the tiles, the workbook), and the note says how many of the
+      // «просрочены» are not due yet — 33 of 35 in December were due next spring.
       const today = isoToday(ctx.today);
-      const upToToday = filters.from <= today && today < filters.to;
-      const period = upToToday ? `${periodText({ ...filters, to: today })} (период ещё не закончился: на сегодня)` : periodText(filters);
-      const programs = load.metric<ProgramCompletionRow>('program_completion', upToToday ? { to: today } : {});
+      const ongoing = !filters.asOf && filters.from <= today && today < filters.to;
+      const period = periodText(filters);
+      const programs = load.metric<ProgramCompletionRow>('program_completion');
+      const dueByToday = ongoing ? load.metric<ProgramCompletionRow>('program_completion', { to: today }).catch(() => null) : Promise.resolve(null);
       const options = { labels: directory, titles: (c: string) => catalog.columnTitle('program_completion', c), totalLabel: totalChartLabel(filters) };
 
       await runPanelTasks(
@@ -52,9 +54,14 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
                   orgHref: (code) => orgPageHref(code, filters),
                 }),
               );
-              if (total.due === 0) return outcomes.setNote(upToToday ? `С начала периода по сегодня (${formatDate(today)}) сроки завершения программ не наступали.` : 'В выбранном периоде нет программ со сроком завершения.');
+              if (total.due === 0) return outcomes.setNote('В выбранном периоде нет программ со сроком завершения.');
+              const byToday = (await dueByToday)?.rows.find((row) => row.org === null) ?? null;
+              const notYet =
+                byToday && total.overdue > byToday.overdue
+                  ? ` Период ещё не закончился: у ${formatInteger(total.overdue - byToday.overdue)} из «просроченных» срок завершения позже сегодняшнего дня; на сегодня (${formatDate(today)}) просрочены ${formatInteger(byToday.overdue)}.`
+                  : '';
               outcomes.setNote(
-                `${upToToday ? `Период ещё не закончился — программы со сроком завершения с ${formatDate(filters.from)} по сегодня (${formatDate(today)}). ` : ''}Всего ${formatInteger(total.due)}: завершены ${formatOutOf(total.completed, total.due)} (${formatPercent(total.completion_rate)}), из них в срок ${formatInteger(total.completed_on_time)}; прекращены ${formatInteger(total.terminated)}; просрочены ${formatInteger(total.overdue)}.`,
+                `Всего ${formatInteger(total.due)}: завершены ${formatOutOf(total.completed, total.due)} (${formatPercent(total.completion_rate)}), из них в срок ${formatInteger(total.completed_on_time)}; прекращены ${formatInteger(total.terminated)}; просрочены ${formatInteger(total.overdue)}.${notYet}`,
               );
               await outcomes.chart(programOutcomesSpec(rows, options), chartFileName('ppn-itogi', filters));
             },

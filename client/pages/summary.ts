@@ -67,13 +67,12 @@ function list(items: readonly string[], none: string): HTMLElement {
 const countOf = (n: number, one: string, few: string, many: string) => `${formatInteger(n)} ${plural(n, [one, few, many])}`;
 
 /** Draws the summary into `container`; resolves when drawn (a failure is thrown: the page says it). */
-export async function showSummary(container: HTMLElement, ctx: PageContext, asked: Filters): Promise<void> {
-  // A period that has begun and not ended (the default academic year): its figures as of today,
-  // compared with the same stretch of the year before — as of its last day, programs due months
-  // ahead were «просрочены» and categories lapsing next summer a fall, against a whole past year.
+export async function showSummary(container: HTMLElement, ctx: PageContext, filters: Filters): Promise<void> {
+  // A period that has begun and not ended (the default academic year): the figures are the
+  // period's, as the tiles and the workbook give them, and the table says so; the overdue programs
+  // listed are those overdue today — as of the period's end, programs due next spring were listed.
   const today = isoToday(ctx.today);
-  const ongoing = asked.compare === null && asked.from <= today && today < asked.to;
-  const filters: Filters = ongoing ? { ...asked, to: today } : asked;
+  const ongoing = !filters.asOf && filters.from <= today && today < filters.to;
   const base = filters.compare ?? yearEarlier(filters);
   const query = filtersToQuery({ ...filters, compare: null });
   const baseQuery = filtersToQuery({ ...filters, from: base.from, to: base.to, compare: null, ...(filters.compare?.asOf ? { asOf: filters.compare.asOf } : {}) });
@@ -81,7 +80,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, aske
     getMetric<OverviewRow>('overview', new URLSearchParams(query)),
     getMetric<OverviewRow>('overview', new URLSearchParams(baseQuery)),
     getMetric<DataQualityRow>('data_quality', new URLSearchParams(query)),
-    getMetric<ProgramCompletionRow>('program_completion', new URLSearchParams(query)),
+    getMetric<ProgramCompletionRow>('program_completion', ongoing ? filtersToQuery({ ...filters, to: today, compare: null }) : new URLSearchParams(query)),
   ]);
   const figureTitle = (key: string) => ctx.catalog.columnTitle('overview', key).replace(/,\s*(п\.п\.|%)$/, '');
   const total = now.rows.find((r) => r.org === null);
@@ -94,7 +93,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, aske
     h(
       'caption',
       {},
-      `Ключевые показатели: ${periodText(filters)} и ${formatDate(base.from)} — ${formatDate(base.to)}${ongoing ? ` (период ${periodText(asked)} ещё не закончился: на сегодня и тот же отрезок прошлого года)` : ''}`,
+      `Ключевые показатели: ${periodText(filters)} и ${formatDate(base.from)} — ${formatDate(base.to)}${ongoing ? ` (период ещё не закончился: цифры — на его последний день по данным сегодняшнего дня)` : ''}`,
     ),
     h(
       'thead',
@@ -158,7 +157,11 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, aske
     h(
       'section',
       { className: 'summary-block' },
-      h('h3', {}, overdue.length ? `Просроченные программы: ${countOf(overdueTotal, 'программа', 'программы', 'программ')} в ${countOf(overdue.length, 'организации', 'организациях', 'организациях')}` : 'Просроченные программы'),
+      h(
+        'h3',
+        {},
+        `Просроченные программы${ongoing ? ` на сегодня (${formatDate(today)})` : ''}${overdue.length ? `: ${countOf(overdueTotal, 'программа', 'программы', 'программ')} в ${countOf(overdue.length, 'организации', 'организациях', 'организациях')}` : ''}`,
+      ),
       list(overdue, 'Просроченных программ нет.'),
     ),
   );

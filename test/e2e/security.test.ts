@@ -102,7 +102,6 @@ function hostileFixture(): string {
   // The same teacher twice: the finding quotes the name.
   appendFileSync(join(sosh, 'Педагоги.csv'), csvLine([P.teacher, 'учитель', 'литература', '01.09.2020', '', '3', '', 'Первая', '', '']));
   // The program title again, too long (615 characters): the finding quotes it.
-  // Due (29.02.2024) before the browser’s today (15.03.2024): «Программы (ППН)» draws it — a period not over is shown as of today.
   appendFileSync(
     join(sosh, 'Программы наставничества.csv'),
     csvLine(['Кузнецов Глеб Андреевич', 'Иванова Анна Петровна', `${P.program} ${'очень длинное название '.repeat(25)}`, '15.09.2023', '29.02.2024', '', '10', '7', 'Реализуется', 'Да']),
