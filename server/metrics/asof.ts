@@ -142,6 +142,14 @@ export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, no
 }
 
 /**
+ * requireListedOrgs for parameters already scoped to an account (a school's own organization is
+ * added after parsing): a school taken out of the registry is told so, not given zeros.
+ */
+export async function requireListed(db: Db, params: Pick<MetricParams, 'org' | 'as_of'>): Promise<void> {
+  await requireListedOrgs(db, params.org, params.as_of ? { run: params.as_of.run, finished_at: params.as_of.finished_at } : null);
+}
+
+/**
  * The registry's codes now (run null) or as a sync left them, kept per data version (a
  * request served from the cache costs no query: issue #18's cached p95).
  */

@@ -15,7 +15,7 @@ import { METRICS, allColumns, metricDef, metricInfo } from '../metrics/metrics.t
 import { COMPARABLE_METRICS, comparedColumns } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { answerJson, type MetricCache } from '../metrics/cache.ts';
-import { parseComparisonAsOf, parseParamsAsOf } from '../metrics/asof.ts';
+import { parseComparisonAsOf, parseParamsAsOf, requireListed } from '../metrics/asof.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
   const r = Router();
@@ -38,6 +38,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     if (base === null) throw badRequest('укажите период сравнения (cmp_from и cmp_to) или дату данных для сравнения (cmp_as_of)');
     const p = who(res);
     const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
+    if (p.role === 'school') await requireListed(deps.db, params);
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     res.set('Cache-Control', 'private, no-cache').json({
       metric: m.name,
@@ -55,6 +56,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const p = who(res);
     // A school account reads its own organization only (another code in `org` is a 403).
     const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
+    if (p.role === 'school') await requireListed(deps.db, params);
     // One deadline for the request; the account's computations limited (limits.ts).
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     if (format === undefined || format === 'json') {

@@ -11,7 +11,7 @@ import { REPORT_PATH, SUMMARY_PATH } from '../../shared/routes.ts';
 import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
 import { HttpError } from '../http/errors.ts';
 import { exportAuditDetail, exportFileName } from '../export/names.ts';
-import { parseParamsAsOf } from '../metrics/asof.ts';
+import { parseParamsAsOf, requireListed } from '../metrics/asof.ts';
 import type { MetricParams } from '../metrics/metrics.ts';
 import type { Principal } from '../auth/store.ts';
 import type { Db } from '../db/db.ts';
@@ -134,6 +134,7 @@ export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
     const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     const principal = who(res);
     const params = { ...parsed, org: scopeOrgs(principal, parsed.org) };
+    if (principal.role === 'school') await requireListed(deps.db, params);
     if (!existsSync(CHROMIUM_PATH)) throw noChromium();
     const file = exportFileName(`nastavnichestvo_${summary ? 'svodka' : 'otchet'}`, params, 'pdf');
     // HEAD: what the report would be, checked as GET is — no browser started, not recorded as a report.

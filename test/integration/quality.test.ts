@@ -10,7 +10,7 @@ import { runSync } from '../../server/sync/run.ts';
 import { SHEET, baseMunicipality, grid, setCell, setGrid, type Municipality } from '../fixtures/bad/base.ts';
 import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { createMemorySource } from '../support/memorySource.ts';
-import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { openTempDb, startServer, startServerAs, type RunningServer, type TempDb } from '../support/server.ts';
 import { asFakeTabs } from '../support/sheetsGrid.ts';
 
 const REGISTRY_ID = '1QualityRegistryAbCdEfGhIj';
@@ -299,6 +299,8 @@ describe('a registry that cannot be read', () => {
 describe('an organization taken out of the registry', () => {
   it('leaves «Качество данных» as it leaves the data_quality metric — listed as of a sync when it was in the registry', async () => {
     const { db, local, m } = await syncedWithBadRow();
+    // СОШ-1's own account, made while it is in the registry.
+    const school = await startServerAs({ db: db.db }, { sosh: { role: 'school', org: 'СОШ-1' } });
     try {
       const first = await local.getJson('/api/quality');
       expect(first.body.orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-1']);
@@ -329,7 +331,11 @@ describe('an organization taken out of the registry', () => {
       const atFirst = await local.getJson(`/api/metrics/engagement?org=${sosh}&as_of=${encodeURIComponent('2024-05-15T10:00:00Z')}`);
       expect(atFirst.status).toBe(200);
       expect(atFirst.body.rows.find((r: { org: string | null }) => r.org === 'СОШ-1').teachers).toBe(6);
+      // Its own account, whose answers are scoped to it without an `org`: the same 400, not zeros.
+      const own = await school.get<{ error: { message: string } }>('/api/metrics/engagement', 'sosh');
+      expect([own.status, own.body.error.message]).toEqual([400, nowAnswer.body.error.message]);
     } finally {
+      await school.close();
       await local.close();
       db.cleanup();
     }
