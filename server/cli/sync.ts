@@ -163,7 +163,9 @@ async function printFindings(db: Db, max: number): Promise<void> {
   if (!rows.length) return;
   const errors = rows.filter((r) => r.level === 'error').length;
   // The load's own count (the summary line) leaves out the category checks done after it: said here.
-  console.log(`Замечания к данным — ошибок ${errors}, предупреждений ${rows.length - errors} (ошибки — строка не загружена; предупреждения — загружена):`);
+  const mismatches = rows.filter((r) => r.level === 'warning' && r.tab === 'Педагоги' && r.column === 'Категория' && String(r.message).includes('по листу «Аттестация»')).length;
+  const apart = mismatches ? `, из них о категории, не совпадающей с «Аттестацией», — ${mismatches} (в итоговой строке синхронизации они не считаются)` : '';
+  console.log(`Замечания к данным — ошибок ${errors}, предупреждений ${rows.length - errors}${apart} (ошибки — строка не загружена; предупреждения — загружена):`);
   for (const r of rows.slice(0, max)) console.log(`  ${r.level === 'error' ? 'ОШИБКА' : 'предупреждение'}: ${String(r.message)}`);
   if (rows.length > max) {
     console.log(`  … и ещё ${rows.length - max}; все — на странице «Качество данных», в GET /api/quality или с ключом --all-findings`);

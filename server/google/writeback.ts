@@ -248,7 +248,9 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
     // never written — no rights): written again though the findings are unchanged (they were
     // skipped: the school saw nothing, and the reason — no rights, a tab of its own — was never said).
     const missingTab = new Set(
-      (opts.summary?.orgs ?? []).filter((o) => o.status === 'ok' && o.tabTitles !== undefined && !o.tabTitles.includes(CHECK_TAB)).map((o) => o.org),
+      // Titles compared as Google compares them (regardless of case): a tab of ours the school
+      // renamed in case only is still ours (found so by writeOrg), not written again at every sync.
+      (opts.summary?.orgs ?? []).filter((o) => o.status === 'ok' && o.tabTitles !== undefined && !o.tabTitles.some((t) => matchKey(t) === matchKey(CHECK_TAB))).map((o) => o.org),
     );
     const orgs = (await db.query(q('active_orgs')))
       .map((r) => ({ code: String(r.code), sheet: r.sheet === null ? null : String(r.sheet) }))
