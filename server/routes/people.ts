@@ -18,7 +18,7 @@ import type { MetricColumn, Unit } from '../metrics/metrics.ts';
 import { isoDate } from '../metrics/params.ts';
 import { isoDay } from '../metrics/period.ts';
 import { sqlOf } from '../db/queries.ts';
-import { asOfDay, asOfParam, queryAsOf } from '../metrics/asof.ts';
+import { asOfDay, asOfParam, queryAsOf, requireKnownOrgs } from '../metrics/asof.ts';
 
 const sql = (name: string) => sqlOf(`registry/${name}`);
 
@@ -105,6 +105,8 @@ export function peopleRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
       // As of a past sync: its rows, on its day unless another day is asked for.
       const on = q.date ?? (asOf === null ? isoDay(deps.now()) : asOfDay(asOf, deps.now()));
       const orgs = scopeOrgs(p, requested.map((o) => o.trim()).filter(Boolean));
+      // A code the data never knew is a mistake, said so (it was an empty register, 200).
+      await requireKnownOrgs(deps.db, orgs);
       // The mentors' register names their mentees of other schools: to a school's account, by school only.
       const params: Record<string, SqlParam> = { on, orgs, type: q.type?.trim() || null };
       if (file === 'mentors') params.viewer = p.role === 'school' ? (p.org ?? null) : null;

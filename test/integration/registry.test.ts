@@ -69,6 +69,9 @@ describe('the register of mentors', () => {
     const own = (await (await get(`/api/mentors?${ON}`, 'sosh1')).json()).rows as any[];
     expect(own.find((r) => r.fio === 'Морозова Зоя Ивановна').mentees_now).toEqual(['педагог ДОУ-1']);
     expect(own.find((r) => r.fio === 'Иванова Анна Петровна').mentees_now).toEqual(['Сидорова Вера Олеговна']);
+    // A code the data never knew: said so, not an empty register.
+    const nope = await get(`/api/mentors?${ON}&org=${encodeURIComponent('НЕТ-1')}&format=csv`, 'koord');
+    expect([nope.status, ((await nope.json()) as { error: { message: string } }).error.message]).toEqual([400, 'неверный параметр org (код организации): нет организации с кодом «НЕТ-1»']);
     const csv = await (await get(`/api/mentors?${ON}&format=csv`, 'sosh1')).text();
     expect(csv).toContain('педагог ДОУ-1');
     expect(csv).not.toContain('Зайцева');
