@@ -167,8 +167,18 @@ async function main(): Promise<void> {
     const from = realSince !== null ? 'не настроен, показаны сохранённые данные' : source.description;
     log(`Наставничество: мониторинг — http://${host}:${port}/ (источник данных: ${from})`);
   });
-  const stop = () => {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     server.close();
+    // A sync's writes run on DuckDB's threads: closing the database under them crashed the process
+    // (a segmentation fault) or hung it. The file needs no close to stay whole — what was committed
+    // is in its WAL, read at the next open, where the run is marked interrupted — so it is left open.
+    if (syncInProgress()) {
+      log(`Остановка (${signal}): синхронизация прервана; при следующем запуске она будет отмечена прерванной, загруженное до остановки сохранится, остальное прочитает следующая синхронизация.`);
+      process.exit(0);
+    }
     db.close();
     process.exit(0);
   };

@@ -181,6 +181,40 @@ describe('npm start with a Google registry', () => {
     }
   }, 90_000);
 
+  it('stops on SIGTERM in the middle of a sync: exit 0, said; the next start marks the run interrupted (it crashed with a segfault, or hung)', async () => {
+    const db = join(dir, 'term.duckdb');
+    const env = { PORT: '0', MONITOR_DB: db, SHEETS_REGISTRY_ID: REGISTRY, GOOGLE_API_KEY: 'start-key', GOOGLE_API_ROOT: fake.url, ADMIN_PASSWORD: 'Пароль-для-остановки-1' };
+    fake.latencyMs = 1500; // every Google answer slow: the start-up sync is still running when the signal comes
+    try {
+      const first = run(env);
+      await first.url;
+      await new Promise((r) => setTimeout(r, 300));
+      const exited = new Promise<number | null>((resolve) => first.proc.on('exit', resolve));
+      first.proc.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
+      expect(code).toBe(0);
+      expect(first.output()).toContain('Остановка (SIGTERM): синхронизация прервана');
+    } finally {
+      fake.latencyMs = 0;
+    }
+    // The next start: the run is recorded as interrupted, and its own sync finishes the load.
+    const second = run(env);
+    try {
+      const url = await second.url;
+      const login = await fetch(`${url}api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'admin', password: 'Пароль-для-остановки-1' }) });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const runs = async () => {
+        const r = await fetch(`${url}api/sync/runs`, { headers: { Cookie: cookie } });
+        return ((await r.json()) as { runs: { status: string }[] }).runs.map((x) => x.status);
+      };
+      for (let i = 0; i < 100 && (await runs()).includes('running'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await runs()).toEqual(['ok', 'interrupted']);
+    } finally {
+      second.proc.kill('SIGTERM');
+      await new Promise((resolve) => second.proc.once('exit', resolve));
+    }
+  }, 90_000);
+
   it('explains a bad configuration in Russian and exits', async () => {
     const bad = run({ PORT: 'восемь', MONITOR_DB: join(dir, 'x.duckdb'), SHEETS_REGISTRY_ID: REGISTRY });
     const code = await new Promise<number | null>((resolve) => bad.proc.on('exit', resolve));
