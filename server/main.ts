@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   if (config.SYNC_CRON && realSince === null) {
     new Cron(config.SYNC_CRON, { protect: true }, () => {
       if (!syncInProgress()) void sync('schedule').catch(syncFailed);
+      else log('Синхронизация по расписанию пропущена: идёт другая синхронизация (запущенная вручную или по расписанию); следующая — по расписанию.');
     });
     log(`Расписание синхронизации: ${config.SYNC_CRON}`);
   }

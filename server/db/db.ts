@@ -118,6 +118,10 @@ export class StorageError extends Error {}
 export function storageProblem(e: unknown): string | null {
   if (e instanceof StorageError) return e.message;
   const m = e instanceof Error ? e.message : String(e);
+  // After a failed write DuckDB refuses every later one until the process restarts.
+  if (/database has been invalidated/i.test(m)) {
+    return 'база данных остановлена после неудачной записи (например, когда кончилось место на диске): перезапустите сервер (освободив место, если его нет) — уже записанные данные не потеряны';
+  }
   if (/No space left on device|Disk full|ENOSPC/i.test(m)) return 'на диске нет места для файла базы данных (MONITOR_DB): освободите место и повторите — уже записанные данные не потеряны';
   if (/Permission denied|Operation not permitted|Read-only file system|EACCES|EPERM|EROFS/i.test(m)) {
     return 'нет прав на запись в файл базы данных (MONITOR_DB) или в его папку: проверьте права — уже записанные данные не потеряны';

@@ -123,6 +123,10 @@ describe('a write that fails', () => {
       );
       expect(storageProblem(new Error('Failed to commit: Could not write file "/srv/m.duckdb.wal": Operation not permitted'))).toMatch(/^нет прав на запись в файл базы данных/);
       expect(storageProblem(new Error('Binder Error: column x not found'))).toBeNull();
+      // After a failed write DuckDB takes no more until a restart: said so (freeing space alone did not help).
+      expect(storageProblem(new Error('FATAL Error: Failed: database has been invalidated because of a previous fatal error. The database must be restarted prior to being used again.'))).toMatch(
+        /^база данных остановлена после неудачной записи .*: перезапустите сервер/,
+      );
       // The connection goes on: the next transaction commits.
       await tmp.db.write((w) => w.transaction(() => w.run(`CREATE TABLE after_failure AS SELECT 1 AS x`)));
       expect(await tmp.db.query(`SELECT x FROM after_failure`)).toEqual([{ x: 1 }]);
