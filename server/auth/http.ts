@@ -20,6 +20,8 @@ import { registryName } from '../sync/state.ts';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { isoDate } from '../metrics/params.ts';
+import { requireListed } from '../metrics/asof.ts';
+import type { MetricParams } from '../metrics/parameters.ts';
 import { ruDate } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http/errors.ts';
@@ -97,6 +99,17 @@ export function scopeOrgs(p: Principal, requested: readonly string[]): string[] 
   const other = requested.find((o) => o !== own);
   if (other !== undefined) throw forbidden(`данные организации «${other}» недоступны учётной записи организации ${own}.`);
   return [own];
+}
+
+/**
+ * A metric request's parameters scoped to the account (scopeOrgs). A school's own organization
+ * is added after the parameters were checked, so it is checked here as an `org` filter is: one
+ * out of the registry the answer reads is told so, not given a table of zeros.
+ */
+export async function scopeParams<P extends Pick<MetricParams, 'org' | 'as_of'>>(db: Db, p: Principal, params: P): Promise<P> {
+  const scoped = { ...params, org: scopeOrgs(p, params.org) };
+  if (p.role === 'school') await requireListed(db, scoped);
+  return scoped;
 }
 
 function cookieValue(req: Request, name: string): string | null {

@@ -163,7 +163,8 @@ async function printFindings(db: Db, max: number): Promise<void> {
   if (!rows.length) return;
   const errors = rows.filter((r) => r.level === 'error').length;
   // The load's own count (the summary line) leaves out the category checks done after it: said here.
-  const mismatches = rows.filter((r) => r.level === 'warning' && r.tab === 'Педагоги' && r.column === 'Категория' && String(r.message).includes('по листу «Аттестация»')).length;
+  // Counted as «Качество данных» counts them (its category_mismatches), not picked out of the texts.
+  const mismatches = (await db.query(sqlOf('lists/quality_orgs'), { org: null })).reduce((n, o) => n + Number(o.category_mismatches), 0);
   const apart = mismatches ? `, из них о категории, не совпадающей с «Аттестацией», — ${mismatches} (в итоговой строке синхронизации они не считаются)` : '';
   console.log(`Замечания к данным — ошибок ${errors}, предупреждений ${rows.length - errors}${apart} (ошибки — строка не загружена; предупреждения — загружена):`);
   for (const r of rows.slice(0, max)) console.log(`  ${r.level === 'error' ? 'ОШИБКА' : 'предупреждение'}: ${String(r.message)}`);

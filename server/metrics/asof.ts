@@ -128,17 +128,12 @@ export async function resolveAsOf(db: Db, text: string, param = AS_OF): Promise<
  */
 export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, now: Date): Promise<MetricParams> {
   const text = asOfParam(query);
-  if (text === null) {
-    const params = parseParams(query, now);
-    await requireKnownOrgs(db, params.org);
-    await requireListedOrgs(db, params.org, null);
-    return params;
-  }
-  const r = await resolveAsOf(db, text);
-  const params = parseParams(query, new Date(`${asOfDay(text, now)}T12:00:00Z`));
+  const r = text === null ? null : await resolveAsOf(db, text);
+  const params = parseParams(query, text === null ? now : new Date(`${asOfDay(text, now)}T12:00:00Z`));
+  const asOf = r === null ? null : { asked: r.asked, run: r.run, finished_at: r.finished_at };
   await requireKnownOrgs(db, params.org);
-  await requireListedOrgs(db, params.org, { run: r.run, finished_at: r.finished_at });
-  return { ...params, as_of: { asked: r.asked, run: r.run, finished_at: r.finished_at } };
+  await requireListedOrgs(db, params.org, asOf);
+  return asOf === null ? params : { ...params, as_of: asOf };
 }
 
 /**
@@ -146,27 +141,33 @@ export async function parseParamsAsOf(db: Db, query: Record<string, unknown>, no
  * added after parsing): a school taken out of the registry is told so, not given zeros.
  */
 export async function requireListed(db: Db, params: Pick<MetricParams, 'org' | 'as_of'>): Promise<void> {
-  await requireListedOrgs(db, params.org, params.as_of ? { run: params.as_of.run, finished_at: params.as_of.finished_at } : null);
+  await requireListedOrgs(db, params.org, params.as_of ?? null);
 }
 
 /**
- * The registry's codes now (run null) or as a sync left them, kept per data version (a
- * request served from the cache costs no query: issue #18's cached p95).
+ * Sets of codes derived from the data, kept per database and data version (every write that
+ * changes the data bumps it): a request answered from the metric cache costs no query (issue
+ * #18's cached p95). A failed read is not kept.
  */
-const listedKept = new WeakMap<Db, { version: number; byRun: Map<number | null, Promise<Set<string>>> }>();
+const codeSets = new WeakMap<Db, { version: number; sets: Map<string, Promise<Set<string>>> }>();
 
-function listedCodes(db: Db, run: number | null): Promise<Set<string>> {
-  let kept = listedKept.get(db);
-  if (!kept || kept.version !== db.dataVersion) listedKept.set(db, (kept = { version: db.dataVersion, byRun: new Map() }));
-  let codes = kept.byRun.get(run);
+function keptCodes(db: Db, key: string, read: () => Promise<Set<string>>): Promise<Set<string>> {
+  let kept = codeSets.get(db);
+  if (!kept || kept.version !== db.dataVersion) codeSets.set(db, (kept = { version: db.dataVersion, sets: new Map() }));
+  const sets = kept.sets;
+  let codes = sets.get(key);
   if (!codes) {
-    if (kept.byRun.size >= 64) kept.byRun.clear();
-    codes = db.query(sqlOf('lists/registry_codes'), { run }).then((rows) => new Set(rows.map((r) => String(r.code))));
-    kept.byRun.set(run, codes);
-    const byRun = kept.byRun;
-    codes.catch(() => byRun.delete(run));
+    if (sets.size >= 64) sets.clear();
+    codes = read();
+    sets.set(key, codes);
+    codes.catch(() => sets.delete(key));
   }
   return codes;
+}
+
+/** The registry's codes now (run null) or as the sync `run` left them. */
+function listedCodes(db: Db, run: number | null): Promise<Set<string>> {
+  return keptCodes(db, `listed:${run}`, async () => new Set((await db.query(sqlOf('lists/registry_codes'), { run })).map((r) => String(r.code))));
 }
 
 /**
@@ -186,16 +187,9 @@ async function requireListedOrgs(db: Db, orgs: readonly string[], at: { run: num
   );
 }
 
-/** The codes of every organization ever loaded (the registry's, and those it no longer lists), per data version. */
-const knownCodes = new WeakMap<Db, { version: number; codes: Promise<Set<string>> }>();
-
+/** The codes of every organization ever loaded (the registry's, and those it no longer lists). */
 function orgCodes(db: Db): Promise<Set<string>> {
-  const kept = knownCodes.get(db);
-  if (kept && kept.version === db.dataVersion) return kept.codes;
-  const codes = knownOrgCodes(db).then((list) => new Set(list));
-  knownCodes.set(db, { version: db.dataVersion, codes });
-  codes.catch(() => knownCodes.delete(db));
-  return codes;
+  return keptCodes(db, 'known', async () => new Set(await knownOrgCodes(db)));
 }
 
 /**

@@ -6,7 +6,7 @@
 import { lastDataRun } from '../sync/state.ts';
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
-import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
+import { auditor, scopeParams, who, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { buildWorkbook } from '../export/xlsx.ts';
@@ -14,7 +14,7 @@ import { exportAuditDetail, exportFileName } from '../export/names.ts';
 import { principalKey } from '../metrics/limits.ts';
 import { METRICS, metricDef, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
 import { listParam } from '../metrics/params.ts';
-import { parseComparisonAsOf, parseParamsAsOf, requireListed } from '../metrics/asof.ts';
+import { parseComparisonAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 import { COMPARABLE_METRICS, type ComparedRow, type Period } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
@@ -67,8 +67,7 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     // cmp_from…cmp_to: each indicator also against that period (sheets «Сравн. …»).
     const base = await parseComparisonAsOf(deps.db, query, parsed);
     const p = who(res);
-    const params = { ...parsed, org: scopeOrgs(p, parsed.org), grain: null };
-    if (p.role === 'school') await requireListed(deps.db, params);
+    const params = { ...(await scopeParams(deps.db, p, parsed)), grain: null };
     // One indicator: its name in the file's (two pages' workbooks saved one after the other kept one name).
     const fileName = exportFileName(defs.length === 1 ? `nastavnichestvo_${defs[0]!.name}` : 'nastavnichestvo', params, 'xlsx');
     // Headers of the file only with the file (an error after this point is JSON, not a download).

@@ -3,7 +3,7 @@
  * (the period against the one of `cmp_from`…`cmp_to`), `GET /api/orgs`.
  */
 import { Router } from 'express';
-import { auditor, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
+import { auditor, scopeOrgs, scopeParams, who, type AuthDeps } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
@@ -15,7 +15,7 @@ import { METRICS, allColumns, metricDef, metricInfo } from '../metrics/metrics.t
 import { COMPARABLE_METRICS, comparedColumns } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { answerJson, type MetricCache } from '../metrics/cache.ts';
-import { parseComparisonAsOf, parseParamsAsOf, requireListed } from '../metrics/asof.ts';
+import { parseComparisonAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 
 export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
   const r = Router();
@@ -37,8 +37,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const base = await parseComparisonAsOf(deps.db, query, parsed);
     if (base === null) throw badRequest('укажите период сравнения (cmp_from и cmp_to) или дату данных для сравнения (cmp_as_of)');
     const p = who(res);
-    const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
-    if (p.role === 'school') await requireListed(deps.db, params);
+    const params = await scopeParams(deps.db, p, parsed);
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     res.set('Cache-Control', 'private, no-cache').json({
       metric: m.name,
@@ -55,8 +54,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     const p = who(res);
     // A school account reads its own organization only (another code in `org` is a 403).
-    const params = { ...parsed, org: scopeOrgs(p, parsed.org) };
-    if (p.role === 'school') await requireListed(deps.db, params);
+    const params = await scopeParams(deps.db, p, parsed);
     // One deadline for the request; the account's computations limited (limits.ts).
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     if (format === undefined || format === 'json') {

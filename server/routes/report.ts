@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Router } from 'express';
 import { REPORT_PATH, SUMMARY_PATH } from '../../shared/routes.ts';
-import { auditor, scopeOrgs, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
+import { auditor, scopeParams, who, SESSION_COOKIE, type AuthDeps } from '../auth/http.ts';
 import { HttpError } from '../http/errors.ts';
 import { exportAuditDetail, exportFileName } from '../export/names.ts';
-import { parseParamsAsOf, requireListed } from '../metrics/asof.ts';
+import { parseParamsAsOf } from '../metrics/asof.ts';
 import type { MetricParams } from '../metrics/metrics.ts';
 import type { Principal } from '../auth/store.ts';
 import type { Db } from '../db/db.ts';
@@ -133,8 +133,7 @@ export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
     const summary = kind === 'summary';
     const parsed = await parseParamsAsOf(deps.db, query, deps.now());
     const principal = who(res);
-    const params = { ...parsed, org: scopeOrgs(principal, parsed.org) };
-    if (principal.role === 'school') await requireListed(deps.db, params);
+    const params = await scopeParams(deps.db, principal, parsed);
     if (!existsSync(CHROMIUM_PATH)) throw noChromium();
     const file = exportFileName(`nastavnichestvo_${summary ? 'svodka' : 'otchet'}`, params, 'pdf');
     // HEAD: what the report would be, checked as GET is — no browser started, not recorded as a report.
