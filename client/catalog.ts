@@ -37,6 +37,11 @@ export class MetricCatalog {
     return this.column(metric, name).title;
   }
 
+  /** An overview figure's title as its tile shows it (and the summary names it): without the unit at its end. */
+  tileTitle(name: string): string {
+    return this.columnTitle('overview', name).replace(/,\s*(п\.п\.|%)$/, '');
+  }
+
   /** The value columns of a metric, optionally only `names`, in the order given. */
   columns(metric: string, names?: readonly string[]): MetricColumn[] {
     if (names) return names.map((name) => this.column(metric, name));

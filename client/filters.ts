@@ -65,15 +65,23 @@ export function calendarYears(today: Date): AcademicYear[] {
 
 /** The last day of the month containing `today`, `YYYY-MM-DD` (local calendar). */
 export function currentMonthEnd(today: Date): string {
-  const end = new Date(today.getFullYear(), today.getMonth() + 1, 0);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${end.getFullYear()}-${pad(end.getMonth() + 1)}-${pad(end.getDate())}`;
+  return isoToday(new Date(today.getFullYear(), today.getMonth() + 1, 0));
 }
 
 /** `today` as `YYYY-MM-DD` (local calendar date). */
-export function isoToday(today: Date): string {
+function isoToday(today: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
+}
+
+/**
+ * Today's date when the period has begun and not ended and no `as_of` is set (the default
+ * academic year, in December), else null: a figure «as of the period's end» then counts what has
+ * not happened yet, and the pages say so.
+ */
+export function ongoingPeriodToday(filters: Filters, today: Date): string | null {
+  const day = isoToday(today);
+  return !filters.asOf && filters.from <= day && day < filters.to ? day : null;
 }
 
 /** The last day of the month of an ISO day (`2026-07-15` → `2026-07-31`), as the server's monthly trend counts month ends. */

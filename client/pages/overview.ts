@@ -131,7 +131,7 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
       const load = new Loader(filters, signal);
       const period = periodText(filters);
       // A tile prints its unit with the value ("−1,0 п.п."): the title goes without it.
-      const title = (column: string) => catalog.columnTitle('overview', column).replace(/,\s*(п\.п\.|%)$/, '');
+      const title = (column: string) => catalog.tileTitle(column);
       const engagement = load.metric<EngagementRow>('engagement');
 
       await runPanelTasks(

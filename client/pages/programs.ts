@@ -6,7 +6,7 @@ import type { ProgramCompletionRow } from '../api.ts';
 import { programCoverageSpec, programOutcomesSpec, programProgressSpec } from '../charts/programs.ts';
 import { h } from '../dom.ts';
 import { formatDate, formatInteger, formatOutOf, formatPercent } from '../format.ts';
-import { isoToday } from '../filters.ts';
+import { ongoingPeriodToday } from '../filters.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
 import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, periodText, totalChartLabel, totalRowLabel, type Page, type PageContext } from './page.ts';
@@ -31,11 +31,10 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
       // A period that has begun but not ended (the default academic year): the figures are the
       // period's, as everywhere else (the tiles, the workbook), and the note says how many of the
       // «просрочены» are not due yet — 33 of 35 in December were due next spring.
-      const today = isoToday(ctx.today);
-      const ongoing = !filters.asOf && filters.from <= today && today < filters.to;
+      const today = ongoingPeriodToday(filters, ctx.today);
       const period = periodText(filters);
       const programs = load.metric<ProgramCompletionRow>('program_completion');
-      const dueByToday = ongoing ? load.metric<ProgramCompletionRow>('program_completion', { to: today }).catch(() => null) : Promise.resolve(null);
+      const dueByToday = today ? load.metric<ProgramCompletionRow>('program_completion', { to: today }).catch(() => null) : Promise.resolve(null);
       const options = { labels: directory, titles: (c: string) => catalog.columnTitle('program_completion', c), totalLabel: totalChartLabel(filters) };
 
       await runPanelTasks(
@@ -58,7 +57,7 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
               const byToday = (await dueByToday)?.rows.find((row) => row.org === null) ?? null;
               const notYet =
                 byToday && total.overdue > byToday.overdue
-                  ? ` Период ещё не закончился: у ${formatInteger(total.overdue - byToday.overdue)} из «просроченных» срок завершения позже сегодняшнего дня; на сегодня (${formatDate(today)}) просрочены ${formatInteger(byToday.overdue)}.`
+                  ? ` Период ещё не закончился: у ${formatInteger(total.overdue - byToday.overdue)} из «просроченных» срок завершения позже сегодняшнего дня; на сегодня (${formatDate(today!)}) просрочены ${formatInteger(byToday.overdue)}.`
                   : '';
               outcomes.setNote(
                 `Всего ${formatInteger(total.due)}: завершены ${formatOutOf(total.completed, total.due)} (${formatPercent(total.completion_rate)}), из них в срок ${formatInteger(total.completed_on_time)}; прекращены ${formatInteger(total.terminated)}; просрочены ${formatInteger(total.overdue)}.${notYet}`,

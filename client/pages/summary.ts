@@ -10,7 +10,7 @@
  */
 import { getMetric, type DataQualityRow, type OrgRow, type ProgramCompletionRow } from '../api.ts';
 import { h } from '../dom.ts';
-import { filtersToQuery, isoToday, yearEarlier, type Filters } from '../filters.ts';
+import { filtersToQuery, ongoingPeriodToday, yearEarlier, type Filters } from '../filters.ts';
 import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
 import { periodText, type PageContext } from './page.ts';
 import { ORDER_REFERENCE, reportParams } from './report.ts';
@@ -27,7 +27,6 @@ interface OverviewRow extends OrgRow {
   orgs_active?: number;
 }
 
-/** The key figures: the overview's tiles, each with its unit. */
 /** The overview's figures, titled as its tiles are (the catalog's titles, without the unit): one name per indicator everywhere. */
 const FIGURES = [
   { key: 'engagement_rate', points: false },
@@ -71,8 +70,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
   // A period that has begun and not ended (the default academic year): the figures are the
   // period's, as the tiles and the workbook give them, and the table says so; the overdue programs
   // listed are those overdue today — as of the period's end, programs due next spring were listed.
-  const today = isoToday(ctx.today);
-  const ongoing = !filters.asOf && filters.from <= today && today < filters.to;
+  const today = ongoingPeriodToday(filters, ctx.today);
   const base = filters.compare ?? yearEarlier(filters);
   const query = filtersToQuery({ ...filters, compare: null });
   const baseQuery = filtersToQuery({ ...filters, from: base.from, to: base.to, compare: null, ...(filters.compare?.asOf ? { asOf: filters.compare.asOf } : {}) });
@@ -80,9 +78,8 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
     getMetric<OverviewRow>('overview', new URLSearchParams(query)),
     getMetric<OverviewRow>('overview', new URLSearchParams(baseQuery)),
     getMetric<DataQualityRow>('data_quality', new URLSearchParams(query)),
-    getMetric<ProgramCompletionRow>('program_completion', ongoing ? filtersToQuery({ ...filters, to: today, compare: null }) : new URLSearchParams(query)),
+    getMetric<ProgramCompletionRow>('program_completion', today ? filtersToQuery({ ...filters, to: today, compare: null }) : new URLSearchParams(query)),
   ]);
-  const figureTitle = (key: string) => ctx.catalog.columnTitle('overview', key).replace(/,\s*(п\.п\.|%)$/, '');
   const total = now.rows.find((r) => r.org === null);
   const baseTotal = then.rows.find((r) => r.org === null);
   const name = (r: OrgRow) => ctx.directory.name(r.org ?? '') || (r.org ?? '');
@@ -93,7 +90,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
     h(
       'caption',
       {},
-      `Ключевые показатели: ${periodText(filters)} и ${formatDate(base.from)} — ${formatDate(base.to)}${ongoing ? ` (период ещё не закончился: цифры — на его последний день по данным сегодняшнего дня)` : ''}`,
+      `Ключевые показатели: ${periodText(filters)} и ${formatDate(base.from)} — ${formatDate(base.to)}${today ? ` (период ещё не закончился: цифры — на его последний день по данным сегодняшнего дня)` : ''}`,
     ),
     h(
       'thead',
@@ -107,7 +104,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
         h(
           'tr',
           { attrs: { 'data-figure': f.key } },
-          h('th', { className: 'text', attrs: { scope: 'row' } }, figureTitle(f.key)),
+          h('th', { className: 'text', attrs: { scope: 'row' } }, ctx.catalog.tileTitle(f.key)),
           h('td', { className: 'num' }, value(f.points, total?.[f.key])),
           h('td', { className: 'num' }, value(f.points, baseTotal?.[f.key])),
           h('td', { className: 'num' }, change(f.points, total?.[f.key], baseTotal?.[f.key])),
@@ -134,7 +131,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
         .filter((r) => typeof r[f.key] === 'number')
         .sort((a, b) => (a[f.key] as number) - (b[f.key] as number) || String(a.org).localeCompare(String(b.org), 'ru'))
         .slice(0, LAGGING);
-      return h('section', { className: 'summary-block' }, h('h3', {}, figureTitle(f.key)), list(low.map((r) => `${name(r)}: ${value(f.points, r[f.key])}`), 'Нет данных.'));
+      return h('section', { className: 'summary-block' }, h('h3', {}, ctx.catalog.tileTitle(f.key)), list(low.map((r) => `${name(r)}: ${value(f.points, r[f.key])}`), 'Нет данных.'));
     }),
   );
 
@@ -160,7 +157,7 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
       h(
         'h3',
         {},
-        `Просроченные программы${ongoing ? ` на сегодня (${formatDate(today)})` : ''}${overdue.length ? `: ${countOf(overdueTotal, 'программа', 'программы', 'программ')} в ${countOf(overdue.length, 'организации', 'организациях', 'организациях')}` : ''}`,
+        `Просроченные программы${today ? ` на сегодня (${formatDate(today)})` : ''}${overdue.length ? `: ${countOf(overdueTotal, 'программа', 'программы', 'программ')} в ${countOf(overdue.length, 'организации', 'организациях', 'организациях')}` : ''}`,
       ),
       list(overdue, 'Просроченных программ нет.'),
     ),

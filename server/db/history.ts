@@ -470,6 +470,8 @@ function rowName(tab: TabDecl, data: Record<string, CellValue>): string {
  */
 async function heldRows(db: Db, org: string): Promise<Map<string, Held>> {
   const out = new Map<string, Held>();
+  /** Each tab's header index (headerIndex), made once for all its quarantined rows. */
+  const indexes = new Map<TabKey, Map<string, string>>();
   for (const r of await db.query(sqlOf('lists/quarantined_rows'), { org })) {
     const decl = TABS.find((t) => matchKey(t.title) === matchKey(String(r.tab)));
     if (!decl) continue;
@@ -482,7 +484,9 @@ async function heldRows(db: Db, org: string): Promise<Map<string, Held>> {
     const k = `${Number(r.run)}|${decl.key}`;
     let h = out.get(k);
     if (!h) out.set(k, (h = { now: new Set(), before: new Set() }));
-    h[r.kind === 'now' ? 'now' : 'before'].add(rawNameKey(decl, raw));
+    let index = indexes.get(decl.key);
+    if (!index) indexes.set(decl.key, (index = headerIndex(decl.columns)));
+    h[r.kind === 'now' ? 'now' : 'before'].add(rawNameKey(decl, index, raw));
   }
   return out;
 }
@@ -504,8 +508,7 @@ function dataNameKey(tab: TabKey, data: Record<string, CellValue>): string {
 }
 
 /** The row-name key of a quarantined row's cells as typed (header → text): dates read as the sheet's reader reads them. */
-function rawNameKey(decl: TabDecl, raw: Record<string, Cell>): string {
-  const index = headerIndex(decl.columns);
+function rawNameKey(decl: TabDecl, index: ReadonlyMap<string, string>, raw: Record<string, Cell>): string {
   const byKey = new Map<string, Cell>();
   for (const [header, cell] of Object.entries(raw)) {
     const k = headerKey(index, header);
