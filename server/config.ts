@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Cron } from 'croner';
 import { passwordProblem } from './auth/secrets.ts';
 import { isEmail } from './contract/values.ts';
+import { isoDate } from './metrics/params.ts';
 import { smtpUrlParts } from './mail/smtpUrl.ts';
 import { z } from 'zod';
 
@@ -142,15 +143,8 @@ const schema = z
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
     /** The demo municipality's reference date (YYYY-MM-DD); default: today. */
-    DEMO_DATE: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'ожидается дата ГГГГ-ММ-ДД')
-      .refine((d) => {
-        const [y, m, day] = d.split('-').map(Number) as [number, number, number];
-        const t = new Date(Date.UTC(y, m - 1, day));
-        return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === day;
-      }, 'такой даты нет в календаре')
-      .optional(),
+    // A day as the API's parameters take one (form, year, the calendar): 2025-02-30 was a stack trace.
+    DEMO_DATE: isoDate.optional(),
   });
 
 export type Config = z.infer<typeof schema> & { sourceKind: 'google' | 'folder' | 'demo' };

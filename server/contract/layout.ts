@@ -303,7 +303,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   // dismissed teacher counts as employed. Said as a warning with the count, not only listed.
   const headerOf = new Map(columns.map((c) => [c.key, c.header]));
   for (const [i, text] of unknown) {
-    const bare = text.replace(/\s*\([^()]*\)\s*$/u, '');
+    const bare = text.replace(BRACKET_HINT, '');
     const key = bare !== text ? index.get(matchKey(bare)) : undefined;
     if (key === undefined || positions.has(key)) continue;
     let filled = 0;
