@@ -5,8 +5,9 @@ import { createRequire } from 'node:module';
 import type { ChildArgs } from './child.ts';
 
 const require = createRequire(import.meta.url);
-const { SERVER_THREADPOOL_SIZE, bundle } = require('../scripts/bundle.cjs') as {
+const { SERVER_THREADPOOL_SIZE, withDuckdbAllocator, bundle } = require('../scripts/bundle.cjs') as {
   SERVER_THREADPOOL_SIZE: string;
+  withDuckdbAllocator: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
   bundle: (entry: string, folder: string, name: string) => Promise<string>;
 };
 
@@ -38,10 +39,13 @@ export function productNodeFlags(script: 'start' | 'sync'): string[] {
 
 const PHASE_SCRIPT: Partial<Record<ChildArgs['phase'], 'start' | 'sync'>> = { sync: 'sync', serve: 'start' };
 
-/** The child runs in UTC like the tests; the serve phase with the server's thread pool (scripts/launch.cjs). */
+/**
+ * The child runs in UTC like the tests; with DuckDB's allocator settings every command has, and
+ * the serve phase with the server's thread pool (scripts/launch.cjs).
+ */
 export function startChild(args: ChildArgs, opts: ChildOptions = {}): ChildProcess {
   const script = PHASE_SCRIPT[args.phase];
-  const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
+  const env = withDuckdbAllocator({ ...process.env, TZ: 'UTC' });
   if (script === 'start') env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
   return fork(CHILD, [JSON.stringify(args)], {
     execArgv: [...(script ? productNodeFlags(script) : []), ...(opts.nodeFlags ?? [])],

@@ -30,7 +30,7 @@ if (!entry) {
 }
 
 // Requiring it reads files synchronously and runs nothing: nothing has used the pool yet.
-const { ROOT, SERVER_THREADPOOL_SIZE, bundle, stopBundler } = require('./bundle.cjs');
+const { ROOT, SERVER_THREADPOOL_SIZE, withDuckdbAllocator, bundle, stopBundler } = require('./bundle.cjs');
 
 // The server's pool (bundle.cjs). An operator's own UV_THREADPOOL_SIZE wins — when libuv can
 // take it: anything else it would quietly read as 1 thread (every query and file read in one queue).
@@ -40,6 +40,8 @@ if (pool !== undefined && pool !== '' && !(/^\d+$/.test(pool.trim()) && Number(p
   process.exit(2);
 }
 if (command === 'main' && !pool) process.env.UV_THREADPOOL_SIZE = SERVER_THREADPOOL_SIZE;
+// DuckDB's allocator (bundle.cjs): read by DuckDB's addon when the command first imports it, below.
+withDuckdbAllocator(process.env);
 
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');

@@ -1,7 +1,9 @@
 /**
  * scripts/bundle.cjs: a command is built again exactly when a file it is made of changed (its
- * content, not its time), and otherwise started from the kept bundle.
+ * content, not its time), and otherwise started from the kept bundle; DuckDB's allocator setting
+ * the launcher gives every command.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -9,7 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
-const { ROOT, bundle } = require('../../scripts/bundle.cjs') as { ROOT: string; bundle: (entry: string, folder: string, name: string) => Promise<string> };
+const { ROOT, bundle, DUCKDB_ALLOCATOR_CONF, withDuckdbAllocator } = require('../../scripts/bundle.cjs') as {
+  ROOT: string;
+  bundle: (entry: string, folder: string, name: string) => Promise<string>;
+  DUCKDB_ALLOCATOR_CONF: string;
+  withDuckdbAllocator: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+};
 
 const SRC = join(ROOT, '.build', 'probe-src');
 afterAll(() => {
@@ -39,5 +46,35 @@ describe('bundle', () => {
     // The bundle itself edited or truncated: built again.
     writeFileSync(first, 'export const value = 99;\n');
     expect(await load(await build())).toBe(2);
+  });
+});
+
+describe("DuckDB's allocator setting", () => {
+  /**
+   * A process that sets DUCKDB_JE_MALLOC_CONF as the launcher does — from JavaScript, before DuckDB
+   * is imported — then opens DuckDB: what it wrote to stdout and to stderr (where jemalloc complains).
+   */
+  const openWith = (conf: string) => {
+    const probe = `process.env.DUCKDB_JE_MALLOC_CONF = ${JSON.stringify(conf)};
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const db = await DuckDBInstance.create(':memory:');
+      await (await db.connect()).run('SELECT 1');
+      process.stdout.write('opened');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+    return { stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('reaches DuckDB when set from JavaScript before DuckDB loads; the launcher’s is accepted as it is', () => {
+    // The mechanism: a setting made this way is read (jemalloc names a pair it does not know).
+    expect(openWith('narenas:1,no_such_option:1')).toEqual({ stdout: 'opened', stderr: expect.stringContaining('<jemalloc>: Invalid conf pair: no_such_option:1') });
+    // The launcher's: every pair known, nothing said.
+    expect(DUCKDB_ALLOCATOR_CONF).toBe('narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0');
+    expect(openWith(DUCKDB_ALLOCATOR_CONF)).toEqual({ stdout: 'opened', stderr: '' });
+  });
+
+  it("is given unless the operator's environment has one (even empty: jemalloc's own defaults)", () => {
+    expect(withDuckdbAllocator({ PATH: '/bin' })).toEqual({ PATH: '/bin', DUCKDB_JE_MALLOC_CONF: DUCKDB_ALLOCATOR_CONF });
+    expect(withDuckdbAllocator({ DUCKDB_JE_MALLOC_CONF: 'narenas:2' })).toEqual({ DUCKDB_JE_MALLOC_CONF: 'narenas:2' });
+    expect(withDuckdbAllocator({ DUCKDB_JE_MALLOC_CONF: '' })).toEqual({ DUCKDB_JE_MALLOC_CONF: '' });
   });
 });
