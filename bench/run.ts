@@ -30,7 +30,7 @@ import { startFakeSheets, type FakeSheets } from '../fakes/googleSheets.ts';
 import type { DirectResult, LoadResult, Memory, SyncResult } from './child.ts';
 import type { RawLoadResult } from './rawLoad.ts';
 import { LOAD_BATCH_ROWS } from '../server/sync/loader.ts';
-import { DEFAULT_HEADERS, get, loadLoop, percentiles, type LoadResult as HttpLoad, type Percentiles } from './http.ts';
+import { DEFAULT_HEADERS, get, loadLoop, sample, percentiles, type LoadResult as HttpLoad, type Percentiles } from './http.ts';
 import { paramSet, queryString } from './params.ts';
 import { nextMessage, runChild, startChild } from './proc.ts';
 import { REGISTRY_ID, buildRegion, changedOrgs, editedTabs, type Region } from './region.ts';
@@ -408,7 +408,7 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
       const sizes: number[] = [];
       const wire: number[] = [];
       for (const u of urls) {
-        const s = await get(u, agent);
+        const s = await sample(u, agent);
         if (s.status !== 200) errors++;
         miss.push(s.ms);
         sizes.push(s.bytes);
@@ -417,7 +417,7 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
       const hit: number[] = [];
       for (let round = 0; round < CACHED_ROUNDS; round++) {
         for (const u of urls) {
-          const s = await get(u, agent);
+          const s = await sample(u, agent);
           if (s.status !== 200) errors++;
           hit.push(s.ms);
         }
@@ -434,7 +434,7 @@ async function queryRun(size: number, dbPath: string, concurrent: boolean): Prom
       const perMetric: Record<string, number> = {};
       let firstMs = NaN;
       for (const m of metrics) {
-        const s = await get(`${url}/api/metrics/${m}?${queryString(paramSet(1000, orgs))}&as_of=${encodeURIComponent(past.at)}`, agent);
+        const s = await sample(`${url}/api/metrics/${m}?${queryString(paramSet(1000, orgs))}&as_of=${encodeURIComponent(past.at)}`, agent);
         if (s.status !== 200) errors++;
         if (Number.isNaN(firstMs)) firstMs = s.ms;
         else perMetric[m] = s.ms;
@@ -666,7 +666,7 @@ function report(scales: ScaleResult[], latency: LatencyRun[] | null, totalMs: nu
     `\nСырой DuckDB — тот же SQL с теми же параметрами на отдельном соединении \`@duckdb/node-api\` того же экземпляра (без Db, пула, кэша и JSON; ` +
       `bench/rawSql.ts), вперемежку с runMetric на тех же наборах; у \`overview\` своего SQL нет: сырой — шесть его частей и список активных ` +
       `организаций подряд на одном соединении (runMetric считает части параллельно на двух соединениях). HTTP без кэша — другие наборы того же вида; ` +
-      `\`overview\` по HTTP берёт части из кэша. Клиент HTTP, как браузер, принимает gzip (\`Accept-Encoding\`) и распаковывает ответ: время — до последнего распакованного байта.`,
+      `\`overview\` по HTTP берёт части из кэша. Клиент HTTP, как браузер, принимает gzip (\`Accept-Encoding\`) и распаковывает ответ: время — до последнего распакованного байта; мусор самого клиента (буферы прошлых распакованных ответов) собирается между запросами, вне замеряемого времени (малая сборка V8, bench/http.ts \`sample\`) — иначе паузы сборщика клиента попадали в p95 ответа из кэша, а браузер распаковывает вне кучи JavaScript страницы.`,
   );
   if (q.asOf) {
     const rest = Object.values(q.asOf.perMetric).sort((a, b) => a - b);
