@@ -454,6 +454,20 @@ export class Db {
     return run;
   }
 
+  /**
+   * Why the database cannot serve now, in words (storageProblem's), or null: the file is still the
+   * one opened and a query on the light lane answers. For GET /api/health.
+   */
+  async problem(): Promise<string | null> {
+    try {
+      this.checkFile();
+      await this.query('SELECT 1 AS ok');
+      return null;
+    } catch (e) {
+      return storageProblem(e) ?? `база данных не отвечает: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
   private checkFile(): void {
     if (this.file === null) return;
     let st: { dev: number; ino: number };

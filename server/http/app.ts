@@ -117,8 +117,21 @@ export function createApp(deps: AppDeps): express.Express {
 
   const auth = deps.auth;
   const api = express.Router();
-  api.get('/health', (_req, res) => {
-    res.json({ ok: true });
+  // For monitoring and a proxy, without logging in: the server runs and its database serves. A
+  // database that cannot (its file removed or replaced under the process, DuckDB stopped after a
+  // failed write) is 503 — the reason, which names the file, goes to the server's log (once per
+  // reason), not to whoever asks.
+  let healthLogged: string | null = null;
+  api.get('/health', async (_req, res) => {
+    const problem = await deps.db.problem();
+    if (problem === null) {
+      healthLogged = null;
+      res.json({ ok: true });
+      return;
+    }
+    if (problem !== healthLogged) console.error(`Проверка работоспособности (/api/health): ${problem}`);
+    healthLogged = problem;
+    res.status(503).json({ ok: false, error: { code: 'storage', message: 'база данных не работает: перезапустите сервер (причина — в журнале сервера)' } });
   });
   // Before every other API route, the session's own included (`/audit`): who may call what,
   // and an account that must change its password reaches only that.

@@ -9,7 +9,7 @@ import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync }
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storageProblem } from '../../server/db/db.ts';
 import { sqlOf, statementsOf } from '../../server/db/queries.ts';
 import { openConfigured } from '../../server/startup.ts';
@@ -139,7 +139,9 @@ describe('a write that fails', () => {
     const tmp = await openTempDb();
     await tmp.db.write((w) => w.run(`CREATE TABLE kept AS SELECT 1 AS x`));
     const server = await startServer({ db: tmp.db });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
+      expect([(await server.fetch('/api/health')).status]).toEqual([200]);
       // Replaced: a copy put in its place (another file, another inode).
       renameSync(tmp.path, `${tmp.path}.moved`);
       copyFileSync(`${tmp.path}.moved`, tmp.path);
@@ -154,7 +156,15 @@ describe('a write that fails', () => {
       // The API says so: 503 in words, not «создана» (it answered 201 with a password never saved).
       const res = await server.fetch('/api/users', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'novaya', role: 'coordinator' }) });
       expect([res.status, (await res.json()).error]).toEqual([503, { code: 'storage', message: storageProblem(removed) }]);
+      // The health check says so too (it answered { ok: true }): 503 without the file's path to
+      // whoever asks; the path and the reason in the server's log, once for two checks.
+      for (let i = 0; i < 2; i++) {
+        const health = await server.fetch('/api/health');
+        expect([health.status, await health.json()]).toEqual([503, { ok: false, error: { code: 'storage', message: 'база данных не работает: перезапустите сервер (причина — в журнале сервера)' } }]);
+      }
+      expect(logged.mock.calls.filter(([m]) => String(m).startsWith('Проверка работоспособности'))).toEqual([[`Проверка работоспособности (/api/health): ${storageProblem(removed)}`]]);
     } finally {
+      logged.mockRestore();
       await server.close();
       tmp.cleanup();
     }
