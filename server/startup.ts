@@ -3,6 +3,8 @@
  * server/env.ts) and the configuration once, and open the database, explaining in Russian what
  * went wrong. Null means "exit with code 2".
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { EnvFileError, loadEnvFile } from './env.ts';
 import { Db } from './db/db.ts';
@@ -19,7 +21,7 @@ import { Mailer } from './mail/mailer.ts';
 import { Reminders } from './mail/reminders.ts';
 import type { MetricCache } from './metrics/cache.ts';
 
-export async function openConfigured(lockedHint: string): Promise<{ config: Config; db: Db; envFile: string | null } | null> {
+export async function openConfigured(lockedHint: string, opts: { existing?: boolean } = {}): Promise<{ config: Config; db: Db; envFile: string | null } | null> {
   let config: Config;
   let envFile: string | null;
   try {
@@ -31,6 +33,14 @@ export async function openConfigured(lockedHint: string): Promise<{ config: Conf
       return null;
     }
     throw e;
+  }
+  // A command that only reads or changes what is there (`npm run user -- list`): a mistyped
+  // MONITOR_DB is named, not made into a new empty database that then «has no accounts».
+  if (opts.existing && config.MONITOR_DB !== ':memory:' && !existsSync(config.MONITOR_DB)) {
+    console.error(
+      `Файла базы данных ${resolve(config.MONITOR_DB)} (MONITOR_DB) нет: проверьте MONITOR_DB${envFile ? ` (файл настроек ${envFile})` : ''} — база создаётся при первом запуске сервера (npm start) или синхронизации (npm run sync).`,
+    );
+    return null;
   }
   try {
     return { config, envFile, db: await openDatabase(config.MONITOR_DB, { memoryLimit: config.DUCKDB_MEMORY_LIMIT, threads: config.DUCKDB_THREADS }) };

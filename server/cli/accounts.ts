@@ -69,9 +69,13 @@ export function table(head: string[], rows: string[][]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** Opens the database, runs `run`, closes it; 2 when it could not be opened (the server holds it). */
-export async function withStore(run: (store: AuthStore) => Promise<void>): Promise<number> {
-  const opened = await openConfigured(LOCKED_HINT);
+/**
+ * Opens the database, runs `run`, closes it; 2 when it could not be opened (the server holds it,
+ * or — `existing` — there is no file: a command that lists or changes accounts on a mistyped
+ * MONITOR_DB said «учётных записей: 0» from a new empty database it had just made).
+ */
+export async function withStore(run: (store: AuthStore) => Promise<void>, opts: { existing: boolean }): Promise<number> {
+  const opened = await openConfigured(LOCKED_HINT, opts);
   if (!opened) return 2;
   try {
     await run(new AuthStore(opened.db));

@@ -92,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`неизвестная команда «${command}»`);
   }
 
-  return withStore(run);
+  // Only «create» may make the database (a new token may be the first thing in a new database); the others need it there.
+  return withStore(run, { existing: command !== 'create' });
 }
 
 /** Runs a command and returns its exit code, errors printed in Russian (the tests call it in-process). */

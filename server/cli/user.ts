@@ -186,7 +186,8 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`неизвестная команда «${command}»`);
   }
 
-  return withStore(run);
+  // Only «add» may make the database (a new account may be the first thing in a new database); the others need it there.
+  return withStore(run, { existing: command !== 'add' });
 }
 
 /** Runs a command and returns its exit code, errors printed in Russian (the tests call it in-process). */

@@ -5,7 +5,7 @@
  * is listed, refusals are in Russian with exit code 1, wrong usage and a locked database
  * with exit code 2, and every change is in the audit log.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -179,6 +179,22 @@ describe('npm run user', () => {
     expect(r.stdout).not.toContain('sidorov');
     expect(r.stdout).not.toContain('scrypt$');
     expect(r.stdout).not.toContain(schoolPassword);
+  });
+
+  it('list, passwd, remove and token list/revoke on a MONITOR_DB with no file: refused, named, no empty database made (it listed «0»)', async () => {
+    const typo = join(dir, 'monitr.duckdb');
+    const saved = dbPath;
+    dbPath = typo;
+    try {
+      for (const [tool, args] of [['user', ['list']], ['user', ['passwd', 'petrov']], ['user', ['remove', 'petrov']], ['token', ['list']], ['token', ['revoke', '1']]] as const) {
+        const r = await cli(tool, [...args]);
+        expect([tool, ...args, r.code, r.stdout]).toEqual([tool, ...args, 2, '']);
+        expect(r.stderr).toBe(`Файла базы данных ${typo} (MONITOR_DB) нет: проверьте MONITOR_DB — база создаётся при первом запуске сервера (npm start) или синхронизации (npm run sync).\n`);
+        expect(existsSync(typo)).toBe(false);
+      }
+    } finally {
+      dbPath = saved;
+    }
   });
 
   it('passwd sets a new password: the old one stops working and the sessions end', async () => {
