@@ -104,11 +104,14 @@ export function scopeOrgs(p: Principal, requested: readonly string[]): string[] 
 /**
  * A metric request's parameters scoped to the account (scopeOrgs). A school's own organization
  * is added after the parameters were checked, so it is checked here as an `org` filter is: one
- * out of the registry the answer reads is told so, not given a table of zeros.
+ * out of the registry the answer reads is told so, not given a table of zeros. With a comparison
+ * `base` as of another sync (cmp_as_of), the organizations are checked against that sync's
+ * registry too: one not listed then had its base figures all zero, as if it had nobody.
  */
-export async function scopeParams<P extends Pick<MetricParams, 'org' | 'as_of'>>(db: Db, p: Principal, params: P): Promise<P> {
+export async function scopeParams<P extends Pick<MetricParams, 'org' | 'as_of'>>(db: Db, p: Principal, params: P, base?: Pick<MetricParams, 'as_of'> | null): Promise<P> {
   const scoped = { ...params, org: scopeOrgs(p, params.org) };
   if (p.role === 'school') await requireListed(db, scoped);
+  if (base?.as_of && base.as_of.run !== scoped.as_of?.run) await requireListed(db, { org: scoped.org, as_of: base.as_of });
   return scoped;
 }
 

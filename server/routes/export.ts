@@ -67,7 +67,7 @@ export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache
     // cmp_from…cmp_to: each indicator also against that period (sheets «Сравн. …»).
     const base = await parseComparisonAsOf(deps.db, query, parsed);
     const p = who(res);
-    const params = { ...(await scopeParams(deps.db, p, parsed)), grain: null };
+    const params = { ...(await scopeParams(deps.db, p, parsed, base)), grain: null };
     // One indicator: its name in the file's (two pages' workbooks saved one after the other kept one name).
     const fileName = exportFileName(defs.length === 1 ? `nastavnichestvo_${defs[0]!.name}` : 'nastavnichestvo', params, 'xlsx');
     // Headers of the file only with the file (an error after this point is JSON, not a download).

@@ -37,7 +37,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const base = await parseComparisonAsOf(deps.db, query, parsed);
     if (base === null) throw badRequest('укажите период сравнения (cmp_from и cmp_to) или дату данных для сравнения (cmp_as_of)');
     const p = who(res);
-    const params = await scopeParams(deps.db, p, parsed);
+    const params = await scopeParams(deps.db, p, parsed, base);
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
     res.set('Cache-Control', 'private, no-cache').json({
       metric: m.name,

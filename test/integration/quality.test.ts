@@ -331,6 +331,17 @@ describe('an organization taken out of the registry', () => {
       const atFirst = await local.getJson(`/api/metrics/engagement?org=${sosh}&as_of=${encodeURIComponent('2024-05-15T10:00:00Z')}`);
       expect(atFirst.status).toBe(200);
       expect(atFirst.body.rows.find((r: { org: string | null }) => r.org === 'СОШ-1').teachers).toBe(6);
+      // Compared, as of the first sync, with the second (cmp_as_of): a 400 naming the second sync —
+      // the base column was all zeros, «−6 педагогов», as if the school had lost everybody.
+      const firstAt = encodeURIComponent('2024-05-15T10:00:00Z');
+      const compared = await local.getJson(`/api/metrics/engagement/compare?org=${sosh}&as_of=${firstAt}&cmp_as_of=${encodeURIComponent('2024-05-16T10:00:00Z')}`);
+      expect([compared.status, compared.body.error.message]).toEqual([400, second.body.error.message]);
+      // The same workbook for the region (export): refused alike, no file.
+      const workbook = await local.fetch(`/api/export.xlsx?metrics=engagement&org=${sosh}&as_of=${firstAt}&cmp_as_of=${encodeURIComponent('2024-05-16T10:00:00Z')}`);
+      expect(workbook.status).toBe(400);
+      // Both dates when it was listed: compared (6 and 6 teachers).
+      const same = await local.getJson(`/api/metrics/engagement/compare?org=${sosh}&as_of=${firstAt}&cmp_from=2023-09-01&cmp_to=2024-05-15`);
+      expect(same.status).toBe(200);
       // Its own account, whose answers are scoped to it without an `org`: the same 400, not zeros.
       const own = await school.get<{ error: { message: string } }>('/api/metrics/engagement', 'sosh');
       expect([own.status, own.body.error.message]).toEqual([400, nowAnswer.body.error.message]);
