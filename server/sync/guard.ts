@@ -90,7 +90,7 @@ export function teachersShrink(parsed: ParsedOrg, stored: Partial<Record<TabKey,
 }
 
 export function acceptHint(code: string): string {
-  return `если строки удалены намеренно, подтвердите загрузку: кнопка «Принять уменьшение» на странице организации или npm run sync -- --accept-shrink ${code}`;
+  return `если строки удалены намеренно, подтвердите загрузку: кнопка «Принять уменьшение и загрузить» на странице организации или npm run sync -- --accept-shrink ${code}`;
 }
 
 /** The Russian message of a held load: every shrinking tab with both counts, and what to do. */
