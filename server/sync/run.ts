@@ -54,6 +54,7 @@ import { LOAD_BATCH_ROWS, Loader, PeopleDirectory, outcome, type Fetched, type L
 export type { LoadBatchStats } from './loader.ts';
 import {
   codeMatcher,
+  nothingLoadable,
   parseOrg,
 } from './validate.ts';
 
@@ -371,6 +372,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
               if (problem) throw new SourceError(problem, 'bad_shape', res.requests, res.retries);
             }
             const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs, isoTs(now()).slice(0, 10)) : null;
+            const nothing = parsed && res.status === 'ok' ? nothingLoadable(parsed, res.tabs) : null;
+            if (nothing !== null) throw new SourceError(nothing, 'bad_shape', res.requests, res.retries);
             const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
             const heldTeachers = parsed !== null && !accepted.has(entry.code) && teachersShrink(parsed, stored.get(entry.code));
             if (parsed?.people && !heldTeachers) people.add(entry.code, parsed.people);

@@ -122,6 +122,24 @@ function missingTabProblem(decl: TabDecl, tabs: readonly RawTab[]): string {
   return `нет обязательного листа «${decl.title}» (листы в таблице: ${titles}); верните листу название «${decl.title}»`;
 }
 
+/**
+ * Why not one tab of the spreadsheet could be loaded — a sheet emptied by mistake, or not the
+ * template at all — or null when one could (a template with headers only loads: «данных пока
+ * нет»). Such a read fails the organization instead of loading it: its data stays as it was and
+ * ages (stale after STALE_AFTER_HOURS), and the run says so. It was «загружена — строк 0», a
+ * success, fresh at every sync, whatever stood in the sheet.
+ */
+export function nothingLoadable(parsed: ParsedOrg, rawTabs: readonly RawTab[]): string | null {
+  if ([...parsed.tabs.values()].some((t) => t.status === 'ok')) return null;
+  const titles = rawTabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного листа';
+  const absent = TABS.filter((d) => d.required && !rawTabs.some((t) => matchKey(t.title) === matchKey(d.title))).map((d) => d.title);
+  const others = parsed.issues
+    .filter((i) => i.level === 'error' && !absent.includes(i.tab))
+    .map((i) => (i.problem.includes(`«${i.tab}»`) ? i.problem : `лист «${i.tab}»: ${i.problem}`));
+  const parts = [...(absent.length ? [`нет листов шаблона ${absent.map((t) => `«${t}»`).join(', ')} (листы в таблице: ${titles})`] : []), ...others];
+  return `ни один лист таблицы не загружен: ${parts.join('; ')}. Прежние данные организации сохранены; проверьте, та ли это таблица (ссылка в реестре) и не удалены или переименованы ли листы`;
+}
+
 // ---- phase 1 ---------------------------------------------------------------------------
 
 /** Dates of what has happened (not plans) more than this far after the sync's day are told. */

@@ -107,6 +107,34 @@ describe('an organization whose spreadsheet cannot be read', () => {
   });
 });
 
+describe('a spreadsheet with not one tab of the template (emptied by mistake, another file)', () => {
+  it('fails the organization, naming what is there; its data kept and ageing — it was «загружена — строк 0», fresh at every sync', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-01T10:00:00Z') });
+    // Everything deleted but one blank tab, as Google leaves a spreadsheet.
+    m.sheets[SHEET.school] = [{ title: 'Лист1', grid: [] }];
+    const s = await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-02T10:00:00Z') });
+    const message =
+      'ни один лист таблицы не загружен: нет листов шаблона «Педагоги», «Наставнические пары», «Программы наставничества», «Повышение квалификации», «Аттестация» (листы в таблице: «Лист1»). ' +
+      'Прежние данные организации сохранены; проверьте, та ли это таблица (ссылка в реестре) и не удалены или переименованы ли листы';
+    expect(s.status).toBe('partial');
+    expect(s.orgs.map((o) => [o.org, o.status, o.message])).toEqual([
+      ['СОШ-1', 'failed', message],
+      ['ДОУ-1', 'unchanged', null],
+    ]);
+    // Not a success: the last one stays the first sync's, and the organization is stale.
+    expect(await tmp.db.query(`SELECT strftime(last_success, '%Y-%m-%d') AS ok, last_status, last_message, stale FROM org_state WHERE org = 'СОШ-1'`)).toEqual([
+      { ok: '2025-03-01', last_status: 'failed', last_message: message, stale: true },
+    ]);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+    // A tab of the template with its headers only is a load («данных пока нет»), not this.
+    m.sheets[SHEET.school] = [{ title: 'Аттестация', grid: [['ФИО', 'Дата приказа', 'Присвоена категория']] }];
+    const headersOnly = await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-03T10:00:00Z') });
+    expect(headersOnly.orgs.find((o) => o.org === 'СОШ-1')!.status).toBe('ok');
+  });
+});
+
 describe('a registry that cannot be read, through Google Sheets', () => {
   const REGISTRY_ID = '1LostRegistryAbCdEfGhIjKl';
   let fake: FakeSheets;
