@@ -125,6 +125,32 @@ export function registryShrink(before: readonly string[], now: ReadonlySet<strin
   return { lost, before: before.length, after: now.size };
 }
 
+/**
+ * The organizations the registry listed at the last sync and lists no more (a row deleted, a code
+ * changed), each as a warning of the registry: their data leaves every figure, and nothing said
+ * so — only other schools' rows naming them were quarantined. `sheets`: the spreadsheet of each
+ * code before and now; a code gone whose spreadsheet another, new code now has is told as a
+ * probable change of code (the data loads under the new one; the old code's history stays its own).
+ */
+export function registryDepartures(lost: readonly string[], sheets: { before: ReadonlyMap<string, string>; now: readonly { code: string; sheet: string }[] }, isNew: (code: string) => boolean, tab: string): DataIssue[] {
+  return lost.map((code) => {
+    const sheet = sheets.before.get(code);
+    const successor = sheet === undefined ? undefined : sheets.now.find((e) => e.sheet === sheet && isNew(e.code));
+    const why = successor
+      ? `похоже, код организации изменён на «${successor.code}» (та же таблица): её данные теперь загружаются под новым кодом, а история прежнего кода остаётся за «${code}» — если код изменили по ошибке, верните прежний`
+      : 'если строку удалили по ошибке, верните её';
+    return {
+      level: 'warning',
+      org: null,
+      tab,
+      row: null,
+      column: null,
+      value: null,
+      problem: `организации «${code}» больше нет в реестре: её данные не входят в показатели с этой синхронизации (история сохранена — на прошлые даты, as_of, она видна); ${why}`,
+    };
+  });
+}
+
 export function registryHoldMessage(h: { lost: readonly string[]; before: number; after: number }, tab: string): string {
   const orgs = (n: number) => countOf(n, 'организация', 'организации', 'организаций');
   const named = h.lost.length > 10 ? `${h.lost.slice(0, 10).join(', ')} и ещё ${h.lost.length - 10}` : h.lost.join(', ');

@@ -20,6 +20,7 @@ import { compactHistory } from '../db/history.ts';
 import { SourceError, type RawTab, type Source } from '../sources/types.ts';
 import {
   keepMissingTabs,
+  registryDepartures,
   registryHoldMessage,
   registryShrink,
   teachersShrink,
@@ -273,12 +274,16 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   }
   let held = false;
   if (stop === null) {
-    const { before, accepted } = await registryBefore(db);
+    const { before, sheets, accepted } = await registryBefore(db);
     const h = registryShrink(before, listed);
     if (h && !accepted) {
       held = true;
       stop = registryHoldMessage(h, registryTab.title);
       stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem: stop });
+    } else {
+      const was = new Set(before);
+      const lost = before.filter((c) => !listed.has(c));
+      registry.issues.push(...registryDepartures(lost, { before: sheets, now: registry.entries }, (c) => !was.has(c), registryTab.title));
     }
   }
   // (A real registry that stops the sync leaves a demo database as it was: its findings are in the summary.)

@@ -81,11 +81,13 @@ export async function orgHeld(db: Db, org: string): Promise<boolean> {
   return (await db.query(`SELECT 1 FROM org_state WHERE org = $org AND last_status = 'held'`, { org })).length > 0;
 }
 
-/** The registry as the last sync left it (the codes listed), and whether the coordinator accepted its shrinking. */
-export async function registryBefore(db: Db): Promise<{ before: string[]; accepted: boolean }> {
-  const before = (await db.query(`SELECT code FROM orgs WHERE in_registry ORDER BY code`)).map((r) => String(r.code));
+/** The registry as the last sync left it (the codes listed, the spreadsheet of each), and whether the coordinator accepted its shrinking. */
+export async function registryBefore(db: Db): Promise<{ before: string[]; sheets: Map<string, string>; accepted: boolean }> {
+  const rows = await db.query(`SELECT code, sheet FROM orgs WHERE in_registry ORDER BY code`);
+  const before = rows.map((r) => String(r.code));
+  const sheets = new Map(rows.filter((r) => r.sheet !== null).map((r) => [String(r.code), String(r.sheet)]));
   const accepted = (await db.query(`SELECT 1 FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY })).length > 0;
-  return { before, accepted };
+  return { before, sheets, accepted };
 }
 
 /**

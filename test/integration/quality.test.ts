@@ -311,6 +311,10 @@ describe('an organization taken out of the registry', () => {
       await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-16T10:00:00Z') });
       const now = await local.getJson('/api/quality');
       expect(now.body.orgs.map((o: { org: string }) => o.org)).toEqual(['ДОУ-1']);
+      // Said as a finding of the registry (its data left every figure without a word).
+      expect(now.body.issues.filter((i: { org: string | null }) => i.org === null).map((i: { level: string; message: string }) => [i.level, i.message])).toEqual([
+        ['warning', 'лист «Организации»: организации «СОШ-1» больше нет в реестре: её данные не входят в показатели с этой синхронизации (история сохранена — на прошлые даты, as_of, она видна); если строку удалили по ошибке, верните её'],
+      ]);
       expect(now.body.issues.filter((i: { org: string | null }) => i.org === 'СОШ-1')).toEqual([]);
       const metric = await local.getJson('/api/metrics/data_quality');
       expect(metric.body.rows.map((r: { org: string | null }) => r.org)).toEqual(['ДОУ-1', null]);
@@ -347,6 +351,30 @@ describe('an organization taken out of the registry', () => {
       expect([own.status, own.body.error.message]).toEqual([400, nowAnswer.body.error.message]);
     } finally {
       await school.close();
+      await local.close();
+      db.cleanup();
+    }
+  });
+});
+
+describe('a code changed in the registry', () => {
+  it('is told as a probable change of code when the new code has the old one\'s spreadsheet', async () => {
+    const { db, local, m } = await syncedWithBadRow();
+    try {
+      // ДОУ-1's row (row 3) gets the code ДОУ-12, same spreadsheet.
+      const registry = grid(m, 'registry', 'Организации');
+      registry[2]![0] = 'ДОУ-12';
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-16T10:00:00Z') });
+      const { body } = await local.getJson('/api/quality');
+      expect(body.issues.filter((i: { org: string | null }) => i.org === null).map((i: { message: string }) => i.message)).toEqual([
+        'лист «Организации»: организации «ДОУ-1» больше нет в реестре: её данные не входят в показатели с этой синхронизации (история сохранена — на прошлые даты, as_of, она видна); ' +
+          'похоже, код организации изменён на «ДОУ-12» (та же таблица): её данные теперь загружаются под новым кодом, а история прежнего кода остаётся за «ДОУ-1» — если код изменили по ошибке, верните прежний',
+      ]);
+      expect(body.orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-12']);
+      // The next sync, the registry as it is: nothing more to say.
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-17T10:00:00Z') });
+      expect((await local.getJson('/api/quality')).body.issues.filter((i: { org: string | null }) => i.org === null)).toEqual([]);
+    } finally {
       await local.close();
       db.cleanup();
     }
