@@ -84,6 +84,9 @@ const NETWORK_WORDS: [RegExp, string][] = [
   [/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO/, 'защищённое соединение не установлено (сертификат сервера не принят; возможно, прокси-сервер сети подменяет HTTPS)'],
 ];
 
+/** A redirect in words (transport.ts refuses to follow one). */
+const REDIRECTED = 'вместо ответа — перенаправление на другой адрес (возможно, страница входа в сеть)';
+
 /**
  * Messages of errors raised below the HTTP layer (undici puts the code in `cause`): in Russian,
  * with the error codes for an administrator; never the request's address or the library's
@@ -110,7 +113,7 @@ export function networkDescription(err: Record<string, unknown>, timeoutMs: numb
     (/invalid response body|premature close|aborted|terminated|other side closed/i.test(said)
       ? 'ответ оборван на середине'
       : /redirect/i.test(said)
-        ? 'вместо ответа — перенаправление на другой адрес (возможно, страница входа в сеть)'
+        ? REDIRECTED
         : 'сетевая ошибка');
   return codes.length > 0 ? `${words} (${codes.join(', ')})` : words;
 }
@@ -159,7 +162,10 @@ export function inspectFailure(err: unknown, o: { sanitize: (text: string) => st
   // a DOMException TimeoutError/AbortError can also escape on its own.
   const name = typeof err['name'] === 'string' ? err['name'] : '';
   if ('config' in err || name === 'TimeoutError' || name === 'AbortError' || name === 'FetchError') {
-    return { status: undefined, reasons: [], detail: o.sanitize(networkDescription(err, o.timeoutMs)), retryAfterMs: null, network: true, local: false };
+    const detail = networkDescription(err, o.timeoutMs);
+    // A redirect is not a network failure worth retrying: the same address answers the same
+    // (a redirect loop was asked 150 times over 38 s).
+    return { status: undefined, reasons: [], detail: o.sanitize(detail), retryAfterMs: null, network: !detail.startsWith(REDIRECTED), local: false };
   }
   const message = typeof err['message'] === 'string' ? err['message'] : String(err);
   return { status: undefined, reasons: [], detail: o.sanitize(message), retryAfterMs: null, network: false, local: true };

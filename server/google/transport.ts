@@ -8,7 +8,7 @@
  *    own retry off, a timeout per request, another root URL for every request when given
  *    (GOOGLE_API_ROOT: the fake server of the tests and the benchmark).
  *  - Credentials: a service account's key file (scoped self-signed JWTs by default, no token
- *    request), an API key (in the X-Goog-Api-Key header, never in a URL), or none. Every secret
+ *    request), an API key (in the X-Goog-Api-Key header, never in a URL, never after a redirect), or none. Every secret
  *    that becomes known (the key, the key file's private parts) is redacted from every message.
  *  - The call loop: one HTTP request per attempt, under one concurrency limit and the budget of
  *    its kind (server/google/budget.ts: Sheets reads, Sheets writes, Drive); a rate limit waits
@@ -139,6 +139,10 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
     const common = {
       retry: false,
       timeout: timeoutMs,
+      // Google's APIs answer where they are asked. A redirect (a captive portal, a proxy, a wrong
+      // GOOGLE_API_ROOT) is refused, not followed: fetch sent the request again to the other
+      // address with its headers — the API key among them (a security review).
+      redirect: 'error' as const,
       ...(opts.rootUrl !== undefined && opts.rootUrl !== '' ? { rootUrl: withSlash(opts.rootUrl) } : {}),
     };
     if (credentials.kind === 'service') {

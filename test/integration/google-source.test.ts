@@ -3,6 +3,8 @@
  * 127.0.0.1. No network, no Google account; backoff sleeps are injected and recorded.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -565,6 +567,33 @@ describe('google source against the fake Sheets server', () => {
       expect(e.requests).toBe(2);
     } finally {
       await slow.close();
+    }
+  });
+
+  it('a redirect is refused, not followed: the API key never reaches the other address; named, and not asked again', async () => {
+    // A captive portal in front of Google: every answer is a 302 to its login page on another address.
+    let portal = 0;
+    const login = createServer((_req, res) => {
+      portal++;
+      res.end('<html>login</html>');
+    });
+    await new Promise<void>((r) => login.listen(0, '127.0.0.1', () => r()));
+    let asked = 0;
+    const front = createServer((_req, res) => {
+      asked++;
+      res.writeHead(302, { Location: `http://localhost:${(login.address() as AddressInfo).port}/login` }).end();
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+    try {
+      const src = createGoogleSource({ registryId: REGISTRY_ID, apiKey: KEY, rootUrl: `http://127.0.0.1:${(front.address() as AddressInfo).port}`, sleep: async () => undefined });
+      const e = await sourceError(src.readRegistry());
+      expect(e.message).toContain('вместо ответа — перенаправление на другой адрес (возможно, страница входа в сеть)');
+      expect(e.message).not.toContain(KEY);
+      // Followed, the request went to the portal with X-Goog-Api-Key; retried, 7 times over.
+      expect([portal, asked]).toEqual([0, 1]);
+    } finally {
+      login.close();
+      front.close();
     }
   });
 
