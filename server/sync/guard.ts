@@ -89,22 +89,71 @@ export function teachersShrink(parsed: ParsedOrg, stored: Partial<Record<TabKey,
   return shrinks(stored?.teachers ?? 0, valid, MIN_LOST_ROWS);
 }
 
+/** Teachers each list must have before «none in common» means another organization's list, not this one edited. */
+export const MIN_REPLACED_TEACHERS = 5;
+
+export interface TeachersReplaced {
+  /** Teachers of the last load. */
+  before: number;
+  /** Teachers in the sheet now, none of them among those. */
+  after: number;
+}
+
+/**
+ * «Педагоги» holds none of the teachers of the last load, both lists of at least
+ * MIN_REPLACED_TEACHERS: the sheet is another organization's (its copy pasted over, a link to
+ * another file), not this one edited. Held like a shrink: it loaded without a word — the other
+ * school's people counted twice in every total, and other schools' rows naming this one's
+ * teachers quarantined. `before`: the person keys the last load stored for the organization.
+ */
+export function teachersReplaced(parsed: ParsedOrg, before: ReadonlySet<string> | undefined): TeachersReplaced | null {
+  const t = parsed.tabs.get('teachers');
+  if (!t || t.status !== 'ok' || !before || before.size < MIN_REPLACED_TEACHERS) return null;
+  const now = new Set<string>();
+  for (const r of t.rows) if (typeof r.values.person_key === 'string') now.add(r.values.person_key);
+  if (now.size < MIN_REPLACED_TEACHERS) return null;
+  for (const k of now) if (before.has(k)) return null;
+  return { before: before.size, after: now.size };
+}
+
+function replacedText(r: TeachersReplaced): string {
+  return (
+    `на листе «Педагоги» нет ни одного из ${countOf(r.before, 'педагога', 'педагогов', 'педагогов')} прошлой загрузки (теперь там ${countOf(r.after, 'другой', 'других', 'других')}) — ` +
+    'похоже, в таблицу скопирована таблица другой организации или ссылка в реестре ведёт на чужую таблицу'
+  );
+}
+
 export function acceptHint(code: string): string {
   return `если строки удалены намеренно, подтвердите загрузку: кнопка «Принять уменьшение и загрузить» на странице организации или npm run sync -- --accept-shrink ${code}`;
 }
 
-/** The Russian message of a held load: every shrinking tab with both counts, and what to do. */
-export function holdMessage(org: string, list: readonly TabShrink[]): string {
-  const parts = list.map((s) => {
+/** The Russian message of a held load: the teachers replaced, every shrinking tab with both counts, and what to do. */
+export function holdMessage(org: string, list: readonly TabShrink[], replaced: TeachersReplaced | null = null): string {
+  const shrinks = list.map((s) => {
     const errors = s.rejected > 0 ? ` (ещё ${rowsWord(s.rejected)} листа с ошибками)` : '';
     return `на листе «${s.title}» в прошлой загрузке ${rowsWord(s.before)}, теперь загрузилось бы ${rowsWordGen(s.after)}${errors}`;
   });
-  return `загрузка задержана: ${parts.join('; ')} — пропало больше половины строк. Прежние данные организации сохранены; ${acceptHint(org)}`;
+  const parts = [...(replaced ? [replacedText(replaced)] : []), ...(shrinks.length ? [`${shrinks.join('; ')} — пропало больше половины строк`] : [])];
+  const hint = replaced && !shrinks.length ? acceptHint(org).replace('если строки удалены намеренно', 'если это таблица организации и список педагогов заменён намеренно') : acceptHint(org);
+  return `загрузка задержана: ${parts.join('; ')}. Прежние данные организации сохранены; ${hint}`;
 }
 
-/** The hold as findings, one per shrinking tab: where the coordinator and the school look. */
-export function holdIssues(org: string, list: readonly TabShrink[]): DataIssue[] {
-  return list.map((s) => ({
+/** The hold as findings, one per shrinking tab (and one for teachers replaced): where the coordinator and the school look. */
+export function holdIssues(org: string, list: readonly TabShrink[], replaced: { r: TeachersReplaced; title: string } | null = null): DataIssue[] {
+  const whole: DataIssue[] = replaced
+    ? [
+        {
+          level: 'error',
+          org,
+          tab: replaced.title,
+          row: null,
+          column: null,
+          value: null,
+          problem: `${replacedText(replaced.r)}; поэтому таблица организации не загружена и показаны прежние данные; ${acceptHint(org).replace('если строки удалены намеренно', 'если это таблица организации и список педагогов заменён намеренно')}`,
+        },
+      ]
+    : [];
+  return whole.concat(list.map((s) => ({
     level: 'error' as const,
     org,
     tab: s.title,
@@ -115,7 +164,7 @@ export function holdIssues(org: string, list: readonly TabShrink[]): DataIssue[]
       `в прошлой загрузке на листе ${rowsWord(s.before)}, теперь загрузилось бы ${rowsWordGen(s.after)}` +
       `${s.rejected > 0 ? ` (ещё ${rowsWord(s.rejected)} с ошибками)` : ''} — больше половины строк пропало, ` +
       `поэтому таблица организации не загружена и показаны прежние данные; ${acceptHint(org)}`,
-  }));
+  })));
 }
 
 /** The registry's hold, or null: organizations it listed before that it does not list now. */

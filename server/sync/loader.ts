@@ -29,6 +29,7 @@ import {
   holdMessage,
   tabShrinks,
   type StoredCounts,
+  type TeachersReplaced,
 } from './guard.ts';
 import {
   readPending,
@@ -67,8 +68,10 @@ export interface Fetched {
   parsed: ParsedOrg | null;
   /** Optional tabs kept because they went missing (for the outcome's message). */
   notes: string[];
-  /** The teachers tab would lose more than half of its rows: the organization will be held. */
+  /** The teachers tab would lose more than half of its rows, or holds none of the last load's teachers: the organization will be held. */
   heldTeachers: boolean;
+  /** «Педагоги» lists none of the last load's teachers (guard.ts teachersReplaced), unless accepted. */
+  replaced: TeachersReplaced | null;
   t0: number;
   error: unknown;
   /** The titles of every tab the source had (an `ok` read). */
@@ -471,8 +474,10 @@ export class Loader {
     const code = f.entry.code;
     const shrinking = ctx.accepted.has(code) ? [] : tabShrinks(t, ctx.stored.get(code));
     if (shrinking.length === 0 && !f.heldTeachers) return false;
-    const message = holdMessage(code, shrinking);
-    await holdOrg(ctx.db, ctx.runId, code, message, holdIssues(code, shrinking), ctx.now());
+    const replaced = f.replaced;
+    const message = holdMessage(code, shrinking, replaced);
+    const title = t.tabs.get('teachers')?.title ?? 'Педагоги';
+    await holdOrg(ctx.db, ctx.runId, code, message, holdIssues(code, shrinking, replaced ? { r: replaced, title } : null), ctx.now());
     this.done(index, outcome(code, 'held', message, Date.now() - f.t0, f.res!.requests, f.res!.retries), null);
     return true;
   }

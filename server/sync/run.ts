@@ -23,6 +23,7 @@ import {
   registryDepartures,
   registryHoldMessage,
   registryShrink,
+  teachersReplaced,
   teachersShrink,
 } from './guard.ts';
 import { adoptKnownCodes, parseRegistry } from './registry.ts';
@@ -44,6 +45,7 @@ import {
   saveRegistryOutcome,
   startRun,
   storedCounts,
+  storedPersonKeys,
   storedOrgs,
   storedRows,
   storedVersions,
@@ -337,6 +339,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const limits: SyncLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const limit = pLimit(opts.concurrency ?? 4);
   const stored = await storedCounts(db);
+  // Who each organization's last load had in «Педагоги»: a sheet now listing none of them is held (guard.ts teachersReplaced).
+  const storedKeys = await storedPersonKeys(db, active.map((e) => e.code));
   const { accepted, knownCodes, everLoaded } = await storedOrgs(db);
   // The directory: this run's teachers where the tab loaded (and the organization is not held
   // for losing them), else the stored ones.
@@ -380,12 +384,13 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
             const nothing = parsed && res.status === 'ok' ? nothingLoadable(parsed, res.tabs) : null;
             if (nothing !== null) throw new SourceError(nothing, 'bad_shape', res.requests, res.retries);
             const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
-            const heldTeachers = parsed !== null && !accepted.has(entry.code) && teachersShrink(parsed, stored.get(entry.code));
+            const replaced = parsed !== null && !accepted.has(entry.code) ? teachersReplaced(parsed, storedKeys.get(entry.code)) : null;
+            const heldTeachers = parsed !== null && !accepted.has(entry.code) && (replaced !== null || teachersShrink(parsed, stored.get(entry.code)));
             if (parsed?.people && !heldTeachers) people.add(entry.code, parsed.people);
             // The raw grids are not needed once parsed.
-            f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, t0, error: null, titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined };
+            f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, replaced, t0, error: null, titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined };
           } catch (e) {
-            f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, t0, error: e };
+            f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };
           }
           people.settle(entry.code);
           fetchedCount++;

@@ -384,6 +384,18 @@ export async function storedOrgs(db: Db): Promise<{ accepted: Set<string>; known
   return { accepted, knownCodes, everLoaded };
 }
 
+/** The person keys of the stored teachers of these organizations, by organization (the guard against a replaced sheet). */
+export async function storedPersonKeys(db: Db, orgs: readonly string[]): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  for (const r of await db.query(`SELECT org, person_key FROM teachers WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] })) {
+    const org = String(r.org);
+    let keys = out.get(org);
+    if (!keys) out.set(org, (keys = new Set()));
+    keys.add(String(r.person_key));
+  }
+  return out;
+}
+
 /** The stored teachers of these organizations (the people directory of organizations not read in this run). */
 export async function storedTeachers(db: Db, orgs: readonly string[]) {
   return db.query(`SELECT org, person_key, fio, code FROM teachers WHERE org IN (SELECT unnest($orgs)) ORDER BY org, row_no`, { orgs: [...orgs] });

@@ -135,6 +135,32 @@ describe('a spreadsheet with not one tab of the template (emptied by mistake, an
   });
 });
 
+describe("a «Педагоги» with none of the last load's teachers (another organization's sheet pasted over)", () => {
+  it('is held with both counts until accepted; then it loads', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    await runSync({ db: tmp.db, source, trigger: 'test' });
+    // СОШ-1's 6 teachers replaced by 6 others (a neighbour's list): the count does not shrink.
+    const others = ['Алексеева Ольга Ивановна', 'Борисов Павел Андреевич', 'Васильева Нина Петровна', 'Григорьев Олег Сергеевич', 'Давыдова Лидия Павловна', 'Егоров Иван Ильич'];
+    const teachers = grid(m, 'СОШ-1', 'Педагоги');
+    others.forEach((fio, i) => (teachers[i + 1]![0] = fio));
+    const s = await runSync({ db: tmp.db, source, trigger: 'test' });
+    const message =
+      'загрузка задержана: на листе «Педагоги» нет ни одного из 6 педагогов прошлой загрузки (теперь там 6 других) — похоже, в таблицу скопирована таблица другой организации или ссылка в реестре ведёт на чужую таблицу. ' +
+      'Прежние данные организации сохранены; если это таблица организации и список педагогов заменён намеренно, подтвердите загрузку: кнопка «Принять уменьшение и загрузить» на странице организации или npm run sync -- --accept-shrink СОШ-1';
+    expect(s.orgs.map((o) => [o.org, o.status, o.message])).toEqual([
+      ['СОШ-1', 'held', message],
+      ['ДОУ-1', 'unchanged', null],
+    ]);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+    expect((await tmp.db.query(`SELECT fio FROM teachers WHERE org = 'СОШ-1' ORDER BY row_no LIMIT 1`))[0]).toEqual({ fio: 'Иванова Анна Петровна' });
+    // One teacher of the last load still there: an edit, not another list — it loads.
+    teachers[1]![0] = 'Иванова Анна Петровна';
+    const edited = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect(edited.orgs.find((o) => o.org === 'СОШ-1')!.status).toBe('ok');
+  });
+});
+
 describe('a registry that cannot be read, through Google Sheets', () => {
   const REGISTRY_ID = '1LostRegistryAbCdEfGhIjKl';
   let fake: FakeSheets;
