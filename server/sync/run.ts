@@ -339,8 +339,15 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const limits: SyncLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const limit = pLimit(opts.concurrency ?? 4);
   const stored = await storedCounts(db);
-  // Who each organization's last load had in «Педагоги»: a sheet now listing none of them is held (guard.ts teachersReplaced).
-  const storedKeys = await storedPersonKeys(db, active.map((e) => e.code));
+  // Who each organization's last load had in «Педагоги»: a sheet now listing none of them is held
+  // (guard.ts teachersReplaced). Read once, when the first changed sheet of an organization with
+  // stored teachers needs it: a sync that finds nothing changed (or a first one) never reads them.
+  let storedKeys: Promise<Map<string, Set<string>>> | null = null;
+  const keysOf = async (code: string): Promise<Set<string> | undefined> => {
+    if (!stored.get(code)?.teachers) return undefined;
+    storedKeys ??= storedPersonKeys(db, active.map((e) => e.code));
+    return (await storedKeys).get(code);
+  };
   const { accepted, knownCodes, everLoaded } = await storedOrgs(db);
   // The directory: this run's teachers where the tab loaded (and the organization is not held
   // for losing them), else the stored ones.
@@ -384,7 +391,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
             const nothing = parsed && res.status === 'ok' ? nothingLoadable(parsed, res.tabs) : null;
             if (nothing !== null) throw new SourceError(nothing, 'bad_shape', res.requests, res.retries);
             const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
-            const replaced = parsed !== null && !accepted.has(entry.code) ? teachersReplaced(parsed, storedKeys.get(entry.code)) : null;
+            const replaced = parsed !== null && !accepted.has(entry.code) ? teachersReplaced(parsed, await keysOf(entry.code)) : null;
             const heldTeachers = parsed !== null && !accepted.has(entry.code) && (replaced !== null || teachersShrink(parsed, stored.get(entry.code)));
             if (parsed?.people && !heldTeachers) people.add(entry.code, parsed.people);
             // The raw grids are not needed once parsed.
