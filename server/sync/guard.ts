@@ -127,6 +127,31 @@ export function acceptHint(code: string): string {
   return `если строки удалены намеренно, подтвердите загрузку: кнопка «Принять уменьшение и загрузить» на странице организации или npm run sync -- --accept-shrink ${code}`;
 }
 
+/**
+ * Tabs that load empty now though the last load had rows on them, too few to hold the
+ * organization (fewer than MIN_LOST_ROWS lost): a warning of the tab each — «Наставнические
+ * пары» gone from 5 rows to none loaded without a word. Not when every row is there but
+ * rejected (their errors say it), nor after the coordinator accepted the load.
+ */
+export function emptiedTabs(v: OrgTally, stored: Partial<Record<TabKey, number>> | undefined): DataIssue[] {
+  const out: DataIssue[] = [];
+  for (const decl of TABS) {
+    const t = v.tabs.get(decl.key);
+    const before = stored?.[decl.key] ?? 0;
+    if (!t || t.status !== 'ok' || t.rows > 0 || t.rejected > 0 || before === 0) continue;
+    out.push({
+      level: 'warning',
+      org: v.org,
+      tab: t.title,
+      row: null,
+      column: null,
+      value: null,
+      problem: `в прошлой загрузке на листе ${rowsWord(before)}, теперь — ни одной: лист загружен пустым; если строки удалены по ошибке, верните их`,
+    });
+  }
+  return out;
+}
+
 /** The Russian message of a held load: the teachers replaced, every shrinking tab with both counts, and what to do. */
 export function holdMessage(org: string, list: readonly TabShrink[], replaced: TeachersReplaced | null = null): string {
   const shrinks = list.map((s) => {

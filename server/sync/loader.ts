@@ -25,6 +25,7 @@ import {
 } from './load.ts';
 import { OrgPeople } from './people.ts';
 import {
+  emptiedTabs,
   holdIssues,
   holdMessage,
   tabShrinks,
@@ -245,7 +246,7 @@ export class Loader {
       if ([...foreign].every((c) => ctx.people.settled(c))) {
         await ctx.people.ensure([code, ...foreign]);
         const v = pack(await resolveOrg(parsed, foreign.size ? this.fullDirectory() : this.directory(code)));
-        if (await this.holdIfShrinking(index, f, tallyOf(v))) return;
+        if (await this.holdIfShrinking(index, f, v)) return;
         await this.push({ kind: 'load', index, f, v, rows: packedRows(v) });
       } else {
         await ctx.people.ensure([code]);
@@ -292,7 +293,7 @@ export class Loader {
           const { done, todo } = thawOrg(code, pending.get(code)!);
           await ctx.people.ensure([code, ...foreignCodes(todo, ctx.orgCode)]);
           const v = pack(mergeValidated(done, await resolveOrg(todo, this.fullDirectory())));
-          if (await this.holdIfShrinking(index, f, tallyOf(v))) continue;
+          if (await this.holdIfShrinking(index, f, v)) continue;
           await this.push({ kind: 'load', index, f, v, rows: packedRows(v) });
         } catch (e) {
           await this.fail(index, f, `ошибка загрузки в базу: ${(e as Error).message}`, f.res!.requests, f.res!.retries);
@@ -469,11 +470,16 @@ export class Loader {
   }
 
   /** The shrink guard (sync/guard.ts): holds the organization and reports it when a tab would lose more than half of its rows. */
-  private async holdIfShrinking(index: number, f: Fetched, t: OrgTally): Promise<boolean> {
+  private async holdIfShrinking(index: number, f: Fetched, v: PackedOrg): Promise<boolean> {
     const { ctx } = this;
     const code = f.entry.code;
+    const t = tallyOf(v);
     const shrinking = ctx.accepted.has(code) ? [] : tabShrinks(t, ctx.stored.get(code));
-    if (shrinking.length === 0 && !f.heldTeachers) return false;
+    if (shrinking.length === 0 && !f.heldTeachers) {
+      // Loaded: a tab emptied below the hold's threshold is still said (guard.ts emptiedTabs).
+      if (!ctx.accepted.has(code)) v.issues.push(...emptiedTabs(t, ctx.stored.get(code)));
+      return false;
+    }
     const replaced = f.replaced;
     const message = holdMessage(code, shrinking, replaced);
     const title = t.tabs.get('teachers')?.title ?? 'Педагоги';

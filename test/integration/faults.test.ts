@@ -262,12 +262,15 @@ describe('a sync never loses data silently', () => {
     expect(await state('СОШ-7')).toMatchObject({ compliance_rows: 6, warnings: 0 });
   });
 
-  it('a tab that keeps only its header means "no rows" and loads so (6 rows lost: under the shrink guard)', async () => {
+  it('a tab that keeps only its header means "no rows" and loads so (6 rows lost: under the shrink guard), with a warning naming the rows it had', async () => {
     const header = fake.spreadsheet(S7)!.tabs.find((t) => t.title === 'Исполнение распоряжения')!.rows[0]!;
     fake.setTabRows(S7, 'Исполнение распоряжения', [header]);
     const s = await sync();
     expect([outcomeOf(s, 'СОШ-7').status, outcomeOf(s, 'СОШ-7').message]).toEqual(['ok', null]);
-    expect(await state('СОШ-7')).toMatchObject({ compliance_rows: 0, warnings: 0 });
+    expect(await state('СОШ-7')).toMatchObject({ compliance_rows: 0, warnings: 1 });
+    expect((await findings('СОШ-7')).issues.filter((i: any) => i.level === 'warning' && i.row === null).map((i: any) => i.message)).toEqual([
+      'СОШ-7, лист «Исполнение распоряжения»: в прошлой загрузке на листе 6 строк, теперь — ни одной: лист загружен пустым; если строки удалены по ошибке, верните их',
+    ]);
     fake.setSpreadsheet(S7, { tabs: tabsOf('СОШ-7') });
     await sync();
     expect(await figures()).toEqual(baseline);

@@ -161,6 +161,26 @@ describe("a «Педагоги» with none of the last load's teachers (another 
   });
 });
 
+describe('a tab emptied to its headers, too few rows lost to hold the load', () => {
+  it('loads empty with a warning naming the rows it had (5 pairs → 0 went without a word)', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    await runSync({ db: tmp.db, source, trigger: 'test' });
+    // СОШ-1's 3 pairs deleted, the header kept: 3 lost < 10, so no hold.
+    grid(m, 'СОШ-1', 'Наставнические пары').splice(1);
+    const s = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect(s.orgs.find((o) => o.org === 'СОШ-1')!.status).toBe('ok');
+    expect(await rowsOf('СОШ-1')).toMatchObject({ pairs: 0 });
+    const said = await tmp.db.query(`SELECT level, tab, problem FROM issues WHERE org = 'СОШ-1' AND row_no IS NULL AND level = 'warning'`);
+    expect(said).toEqual([
+      { level: 'warning', tab: 'Наставнические пары', problem: 'в прошлой загрузке на листе 3 строки, теперь — ни одной: лист загружен пустым; если строки удалены по ошибке, верните их' },
+    ]);
+    // Synced again as it is: loaded, nothing lost to say any more.
+    await runSync({ db: tmp.db, source, trigger: 'test', full: true });
+    expect(await tmp.db.query(`SELECT problem FROM issues WHERE org = 'СОШ-1' AND row_no IS NULL AND level = 'warning'`)).toEqual([]);
+  });
+});
+
 describe('a registry that cannot be read, through Google Sheets', () => {
   const REGISTRY_ID = '1LostRegistryAbCdEfGhIjKl';
   let fake: FakeSheets;
