@@ -81,6 +81,8 @@ const NETWORK_WORDS: [RegExp, string][] = [
   [/^(ECONNRESET|EPIPE|UND_ERR_SOCKET|ECONNABORTED)$/, 'соединение разорвано'],
   [/^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)$/, 'адрес сервера не найден (DNS)'],
   [/^(EHOSTUNREACH|ENETUNREACH|ENETDOWN|EHOSTDOWN)$/, 'сеть или сервер недоступны'],
+  // A body sent as gzip that does not inflate (a proxy that rewrote it): whole, not cut off.
+  [/^Z_(DATA|BUF|STREAM)_ERROR$/, 'ответ повреждён: сжатый ответ не распаковывается (возможно, его изменил прокси-сервер сети)'],
   [/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO/, 'защищённое соединение не установлено (сертификат сервера не принят; возможно, прокси-сервер сети подменяет HTTPS)'],
 ];
 

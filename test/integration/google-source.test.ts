@@ -148,6 +148,10 @@ describe('network failures in words', () => {
       'защищённое соединение не установлено (сертификат сервера не принят; возможно, прокси-сервер сети подменяет HTTPS) (SELF_SIGNED_CERT_IN_CHAIN)',
     );
     expect(networkDescription(wrapped('Invalid response body while trying to fetch http://h/v4/x: premature close', {}), 30_000)).toBe('ответ оборван на середине');
+    // A body labelled gzip that is not (it was «ответ оборван на середине»).
+    expect(networkDescription(wrapped('Invalid response body while trying to fetch http://h/v4/x: incorrect header check', { code: 'Z_DATA_ERROR' }), 30_000)).toBe(
+      'ответ повреждён: сжатый ответ не распаковывается (возможно, его изменил прокси-сервер сети) (Z_DATA_ERROR)',
+    );
     expect(networkDescription(wrapped('something else entirely', {}), 30_000)).toBe('сетевая ошибка');
     // 1500 ms → «1,5 с» (a decimal comma); under a second in ms.
     expect(networkDescription({ name: 'AbortError', message: 'aborted' }, 1500)).toBe('превышено время ожидания ответа (1,5 с)');
