@@ -136,7 +136,7 @@ describe('a spreadsheet with not one tab of the template (emptied by mistake, an
 });
 
 describe("a «Педагоги» with none of the last load's teachers (another organization's sheet pasted over)", () => {
-  it('is held with both counts until accepted; then it loads', async () => {
+  it('is held with both counts; a list that keeps one teacher of the last load is an edit and loads', async () => {
     const m = baseMunicipality();
     const source = createMemorySource(m);
     await runSync({ db: tmp.db, source, trigger: 'test' });
@@ -162,7 +162,7 @@ describe("a «Педагоги» with none of the last load's teachers (another 
 });
 
 describe('a tab emptied to its headers, too few rows lost to hold the load', () => {
-  it('loads empty with a warning naming the rows it had (5 pairs → 0 went without a word)', async () => {
+  it('loads empty with a warning naming the rows it had (pairs gone to none went without a word)', async () => {
     const m = baseMunicipality();
     const source = createMemorySource(m);
     await runSync({ db: tmp.db, source, trigger: 'test' });
