@@ -123,9 +123,13 @@ function replacedText(r: TeachersReplaced): string {
   );
 }
 
-export function acceptHint(code: string): string {
-  return `если строки удалены намеренно, подтвердите загрузку: кнопка «Принять уменьшение и загрузить» на странице организации или npm run sync -- --accept-shrink ${code}`;
+/** What to do about a held load of `code`; `intended`: when accepting it is right. */
+export function acceptHint(code: string, intended = 'если строки удалены намеренно'): string {
+  return `${intended}, подтвердите загрузку: кнопка «Принять уменьшение и загрузить» на странице организации или npm run sync -- --accept-shrink ${code}`;
 }
+
+/** acceptHint of a load held for its teachers replaced (teachersReplaced) alone. */
+const REPLACED_INTENDED = 'если это таблица организации и список педагогов заменён намеренно';
 
 /**
  * Tabs that load empty now though the last load had rows on them, too few to hold the
@@ -159,7 +163,7 @@ export function holdMessage(org: string, list: readonly TabShrink[], replaced: T
     return `на листе «${s.title}» в прошлой загрузке ${rowsWord(s.before)}, теперь загрузилось бы ${rowsWordGen(s.after)}${errors}`;
   });
   const parts = [...(replaced ? [replacedText(replaced)] : []), ...(shrinks.length ? [`${shrinks.join('; ')} — пропало больше половины строк`] : [])];
-  const hint = replaced && !shrinks.length ? acceptHint(org).replace('если строки удалены намеренно', 'если это таблица организации и список педагогов заменён намеренно') : acceptHint(org);
+  const hint = replaced && !shrinks.length ? acceptHint(org, REPLACED_INTENDED) : acceptHint(org);
   return `загрузка задержана: ${parts.join('; ')}. Прежние данные организации сохранены; ${hint}`;
 }
 
@@ -174,7 +178,7 @@ export function holdIssues(org: string, list: readonly TabShrink[], replaced: { 
           row: null,
           column: null,
           value: null,
-          problem: `${replacedText(replaced.r)}; поэтому таблица организации не загружена и показаны прежние данные; ${acceptHint(org).replace('если строки удалены намеренно', 'если это таблица организации и список педагогов заменён намеренно')}`,
+          problem: `${replacedText(replaced.r)}; поэтому таблица организации не загружена и показаны прежние данные; ${acceptHint(org, REPLACED_INTENDED)}`,
         },
       ]
     : [];

@@ -391,8 +391,10 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
             const nothing = parsed && res.status === 'ok' ? nothingLoadable(parsed, res.tabs) : null;
             if (nothing !== null) throw new SourceError(nothing, 'bad_shape', res.requests, res.retries);
             const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
-            const replaced = parsed !== null && !accepted.has(entry.code) ? teachersReplaced(parsed, await keysOf(entry.code)) : null;
-            const heldTeachers = parsed !== null && !accepted.has(entry.code) && (replaced !== null || teachersShrink(parsed, stored.get(entry.code)));
+            // The teachers guards (guard.ts), unless the coordinator accepted this organization's load.
+            const guarded = parsed !== null && !accepted.has(entry.code);
+            const replaced = guarded ? teachersReplaced(parsed, await keysOf(entry.code)) : null;
+            const heldTeachers = guarded && (replaced !== null || teachersShrink(parsed, stored.get(entry.code)));
             if (parsed?.people && !heldTeachers) people.add(entry.code, parsed.people);
             // The raw grids are not needed once parsed.
             f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, replaced, t0, error: null, titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined };

@@ -117,9 +117,13 @@ function shown(decl: TabDecl, cells: Record<string, Cell>, key: string): string 
   return displayCell(cell, decl.columns.find((c) => c.key === key)?.type);
 }
 
+/** The tabs a spreadsheet has, as a message names them. */
+function tabTitles(tabs: readonly RawTab[]): string {
+  return tabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного листа';
+}
+
 function missingTabProblem(decl: TabDecl, tabs: readonly RawTab[]): string {
-  const titles = tabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного листа';
-  return `нет обязательного листа «${decl.title}» (листы в таблице: ${titles}); верните листу название «${decl.title}»`;
+  return `нет обязательного листа «${decl.title}» (листы в таблице: ${tabTitles(tabs)}); верните листу название «${decl.title}»`;
 }
 
 /**
@@ -131,12 +135,11 @@ function missingTabProblem(decl: TabDecl, tabs: readonly RawTab[]): string {
  */
 export function nothingLoadable(parsed: ParsedOrg, rawTabs: readonly RawTab[]): string | null {
   if ([...parsed.tabs.values()].some((t) => t.status === 'ok')) return null;
-  const titles = rawTabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного листа';
   const absent = TABS.filter((d) => d.required && !rawTabs.some((t) => matchKey(t.title) === matchKey(d.title))).map((d) => d.title);
   const others = parsed.issues
     .filter((i) => i.level === 'error' && !absent.includes(i.tab))
     .map((i) => (i.problem.includes(`«${i.tab}»`) ? i.problem : `лист «${i.tab}»: ${i.problem}`));
-  const parts = [...(absent.length ? [`нет листов шаблона ${absent.map((t) => `«${t}»`).join(', ')} (листы в таблице: ${titles})`] : []), ...others];
+  const parts = [...(absent.length ? [`нет листов шаблона ${absent.map((t) => `«${t}»`).join(', ')} (листы в таблице: ${tabTitles(rawTabs)})`] : []), ...others];
   return `ни один лист таблицы не загружен: ${parts.join('; ')}. Прежние данные организации сохранены; проверьте, та ли это таблица (ссылка в реестре) и не удалены или переименованы ли листы`;
 }
 
@@ -159,8 +162,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
     const same = rawTabs.filter((t) => matchKey(t.title) === matchKey(decl.title));
     if (same.length > 1) {
       // Two tabs read as the same one (`Педагоги` and `педагоги.`): we cannot know which is current.
-      const titles = same.map((t) => `«${t.title}»`).join(', ');
-      issues.push(issue(org, decl.title, 'error', null, null, null, `несколько листов с названием «${decl.title}»: ${titles}; оставьте один (остальные переименуйте или удалите)`));
+      issues.push(issue(org, decl.title, 'error', null, null, null, `несколько листов с названием «${decl.title}»: ${tabTitles(same)}; оставьте один (остальные переименуйте или удалите)`));
       tabs.set(decl.key, { decl, status: 'error', title: decl.title, rows: [], headers: {} });
       continue;
     }
