@@ -29,6 +29,7 @@ import type { Cell } from '../contract/grid.ts';
 import { isBlank, parseDate, rawText } from '../contract/values.ts';
 import { sqlOf } from './queries.ts';
 import type { CellValue, SyncChanges, TabChanges } from '../../shared/changes.ts';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdent, type Db, type Writer } from './db.ts';
 
 /** A tab's table and its content columns (schema.ts `dbColumns`: all but org, row_no, run_id). */
@@ -260,13 +261,44 @@ export const HISTORY_FROM_KEY = 'history_from_run';
 
 /**
  * The SELECT of a tab's rows as they stood after run `run` (`db`: the catalog the history is in,
- * quoted): the versions that began by then and had not ended — in the sheet's order.
+ * quoted): the versions that began by then and had not ended — in the sheet's order. With
+ * `orgRange`, only the organizations from `$lo` to `$hi` (codes as parameters: they come from
+ * the registry).
  */
-export function tabAsOf(tab: HistoryTab, db: string, run: number): string {
+export function tabAsOf(tab: HistoryTab, db: string, run: number, orgRange = false): string {
   const v = `${db}.main.${quote(versionsTable(tab.key))}`;
-  return `SELECT ${rowColumns(tab)} FROM ${v} v WHERE v.run_id <= ${run} AND NOT EXISTS (SELECT 1 FROM ${db}.main.row_version_ends e
+  return `SELECT ${rowColumns(tab)} FROM ${v} v WHERE v.run_id <= ${run}${orgRange ? ' AND v.org BETWEEN $lo AND $hi' : ''}
+    AND NOT EXISTS (SELECT 1 FROM ${db}.main.row_version_ends e
     WHERE e.tab = '${tab.key}' AND e.org = v.org AND e.row_hash = v.row_hash AND e.copy = v.copy AND e.from_run = v.run_id AND e.to_run <= ${run})
     ORDER BY v.org, v.row_no`;
+}
+
+/**
+ * Ranges of organizations (first and last code, in code order) whose versions begun by run `run`
+ * number about `rows` or fewer each (one organization with more is a range of its own): a past
+ * tab is copied range by range, so one range's rows, not the region's, are in memory at once.
+ */
+export async function orgRangesAsOf(conn: DuckDBConnection, tab: HistoryTab, db: string, run: number, rows: number): Promise<[string, string][]> {
+  const reader = await conn.runAndReadAll(
+    `SELECT org, count(*)::INTEGER AS n FROM ${db}.main.${quote(versionsTable(tab.key))} WHERE run_id <= ${run} GROUP BY org ORDER BY org`,
+  );
+  const ranges: [string, string][] = [];
+  let range: [string, string] | null = null;
+  let count = 0;
+  for (const [org, n] of reader.getRows() as [string, number][]) {
+    if (range && count + n > rows) {
+      ranges.push(range);
+      range = null;
+    }
+    if (range) range[1] = org;
+    else {
+      range = [org, org];
+      count = 0;
+    }
+    count += n;
+  }
+  if (range) ranges.push(range);
+  return ranges;
 }
 
 /** The SELECT of a service table as it stood after run `run` (columns: the table's; `db` quoted). */

@@ -20,11 +20,17 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { TABS } from '../contract/index.ts';
 import { quoteIdent, type Db } from './db.ts';
 import { buildFactsOn } from './facts.ts';
-import { HISTORY_GENERATION_KEY, STATE_TABLES, stateAsOf, tabAsOf } from './history.ts';
+import { HISTORY_GENERATION_KEY, STATE_TABLES, orgRangesAsOf, stateAsOf, tabAsOf } from './history.ts';
 import { historyTab } from './schema.ts';
 
 /** Builds of one snapshot tried while the history keeps being compacted under them. */
 const BUILD_ATTEMPTS = 3;
+
+/**
+ * Versions of a tab copied per statement (issue #18: a region's largest tab copied at once held
+ * its sorted rows and the new table's ~+80 MB in memory; in ranges of this size ~+40 MB).
+ */
+const RANGE_ROWS = 20_000;
 
 /** The history's generation (history.ts HISTORY_GENERATION_KEY) in the file's catalog. */
 async function generation(conn: DuckDBConnection, main: string): Promise<string> {
@@ -35,11 +41,31 @@ async function generation(conn: DuckDBConnection, main: string): Promise<string>
 /** Snapshots kept at once: a comparison of two dates and a report need two or three. */
 export const KEEP = 3;
 
+/**
+ * How long a snapshot nobody reads stays attached (issue #18): then it is detached, and DuckDB
+ * frees its pages (~40 MB at region scale); the file stays, and the next `as_of` query attaches
+ * it again in a few milliseconds. The queries of one page, or of one report, come well within it.
+ */
+export const IDLE_MS = 1_000;
+
+/** Tests change them. */
+export interface SnapshotOptions {
+  keep?: number;
+  idleMs?: number;
+  rangeRows?: number;
+}
+
 interface Entry {
   run: number;
   catalog: string;
   file: string;
+  /** Built (the build leaves it attached). */
   ready: Promise<void>;
+  /** Attached, or being attached, now: null when detached. */
+  attached: Promise<void> | null;
+  /** The last attach or detach: the next one waits for it. */
+  op: Promise<void>;
+  idle: ReturnType<typeof setTimeout> | undefined;
   users: number;
   lastUsed: number;
 }
@@ -52,11 +78,20 @@ export class Snapshots {
   private closed = false;
   /** Snapshots built so far (tests). */
   built = 0;
+  /** Times a built snapshot was attached again after being idle (tests). */
+  reattached = 0;
+
+  private readonly keep: number;
+  private readonly idleMs: number;
+  private readonly rangeRows: number;
 
   constructor(
     private readonly db: Db,
-    private readonly keep = KEEP,
+    opts: SnapshotOptions = {},
   ) {
+    this.keep = opts.keep ?? KEEP;
+    this.idleMs = opts.idleMs ?? IDLE_MS;
+    this.rangeRows = opts.rangeRows ?? RANGE_ROWS;
     db.onClose(() => this.close());
     removeOrphans();
   }
@@ -68,24 +103,71 @@ export class Snapshots {
     if (!e) {
       const catalog = `snap_${process.pid}_${++sequence}_r${run}`;
       const file = join(tmpdir(), `${catalog}.duckdb`);
-      const entry: Entry = { run, catalog, file, users: 0, lastUsed: Date.now(), ready: Promise.resolve() };
-      entry.ready = this.build(entry);
+      const entry: Entry = { run, catalog, file, users: 0, lastUsed: Date.now(), ready: Promise.resolve(), attached: null, op: Promise.resolve(), idle: undefined };
+      entry.ready = entry.attached = this.build(entry);
+      entry.op = entry.ready.catch(() => undefined);
       this.entries.set(run, entry);
       e = entry;
       // A build that failed is not kept: the next request builds again.
-      entry.ready.catch(() => {
-        if (this.entries.get(run) === entry) this.entries.delete(run);
-        this.drop(entry);
-      });
+      entry.ready.catch(() => this.forget(entry));
     }
-    e.users++;
-    e.lastUsed = Date.now();
+    const entry = e;
+    entry.users++;
+    entry.lastUsed = Date.now();
+    clearTimeout(entry.idle);
     try {
-      await e.ready;
-      return await fn(e.catalog);
+      await entry.ready;
+      await this.attach(entry);
+      return await fn(entry.catalog);
     } finally {
-      e.users--;
+      entry.users--;
+      if (entry.users === 0 && this.entries.get(entry.run) === entry) {
+        entry.idle = setTimeout(() => this.detach(entry), this.idleMs);
+        entry.idle.unref?.();
+      }
       this.evict();
+    }
+  }
+
+  /** Attaches a built snapshot detached while idle (read only: it never changes). */
+  private async attach(e: Entry): Promise<void> {
+    if (!e.attached) {
+      const attached = (e.op = e.op.then(async () => {
+        await this.withConnection((conn) => conn.run(`ATTACH '${e.file.replaceAll("'", "''")}' AS ${quote(e.catalog)} (READ_ONLY)`));
+        this.reattached++;
+      }));
+      e.attached = attached;
+      // The file is gone (a cleaner of the temporary folder) or broken: the next request builds it again.
+      attached.catch(() => this.forget(e));
+    }
+    await e.attached;
+  }
+
+  /** Detaches a snapshot nobody has read for `idleMs`: its pages are freed, its file kept. */
+  private detach(e: Entry): void {
+    if (e.users > 0 || !e.attached || this.closed || this.entries.get(e.run) !== e) return;
+    e.attached = null;
+    e.op = e.op
+      .then(() => this.withConnection((conn) => conn.run(`DETACH DATABASE IF EXISTS ${quote(e.catalog)}`)))
+      .catch(() => {
+        // Still attached (a connection reading it, the database closing): kept as it is.
+        e.attached ??= Promise.resolve();
+      });
+  }
+
+  /** Forgets a snapshot that failed (built or attached): detached, its file deleted. */
+  private forget(e: Entry): void {
+    if (this.entries.get(e.run) === e) this.entries.delete(e.run);
+    clearTimeout(e.idle);
+    void this.drop(e);
+  }
+
+  private async withConnection(fn: (conn: DuckDBConnection) => Promise<unknown>): Promise<void> {
+    const conn = await this.db.instance.connect();
+    try {
+      await fn(conn);
+    } finally {
+      conn.closeSync();
     }
   }
 
@@ -102,7 +184,13 @@ export class Snapshots {
       // themselves: the tables are read again when one happened during the build.
       for (let attempt = 1; ; attempt++) {
         const before = await generation(conn, main);
-        for (const tab of TABS) await conn.run(`CREATE OR REPLACE TABLE ${quote(tab.key)} AS ${tabAsOf(historyTab(tab), main, e.run)}`);
+        for (const tab of TABS) {
+          const h = historyTab(tab);
+          await conn.run(`CREATE OR REPLACE TABLE ${quote(tab.key)} AS ${tabAsOf(h, main, e.run)} WITH NO DATA`);
+          // Range by range in code order, each sorted: the sheet's order, as one sorted copy.
+          const insert = `INSERT INTO ${quote(tab.key)} ${tabAsOf(h, main, e.run, true)}`;
+          for (const [lo, hi] of await orgRangesAsOf(conn, h, main, e.run, this.rangeRows)) await conn.run(insert, { lo, hi });
+        }
         for (const t of STATE_TABLES) await conn.run(`CREATE OR REPLACE TABLE ${t} AS ${stateAsOf(t, main, e.run)}`);
         for (const t of ['categories', 'enum_order', 'order_items']) await conn.run(`CREATE OR REPLACE TABLE ${t} AS SELECT * FROM ${main}.main.${t}`);
         if ((await generation(conn, main)) === before) break;
@@ -110,6 +198,8 @@ export class Snapshots {
       }
       // The tables committed before the facts: fact_people keys teachers by rowid, final only then.
       await buildFactsOn(conn);
+      // Written into the file now, not when it is first detached (under other queries).
+      await conn.run(`CHECKPOINT ${quote(e.catalog)}`);
       this.built++;
     } finally {
       try {
@@ -128,19 +218,17 @@ export class Snapshots {
     for (const e of idle) {
       if (this.entries.size <= this.keep) break;
       this.entries.delete(e.run);
+      clearTimeout(e.idle);
       void e.ready.then(() => this.drop(e), () => undefined);
     }
   }
 
+  /** Detaches a snapshot (after its last attach or detach) and deletes its file. */
   private async drop(e: Entry): Promise<void> {
+    await e.op.catch(() => undefined);
     if (this.closed) return;
     try {
-      const conn = await this.db.instance.connect();
-      try {
-        await conn.run(`DETACH DATABASE IF EXISTS ${quote(e.catalog)}`);
-      } finally {
-        conn.closeSync();
-      }
+      await this.withConnection((conn) => conn.run(`DETACH DATABASE IF EXISTS ${quote(e.catalog)}`));
     } catch {
       // the database is closing: the files go below
     }
@@ -154,7 +242,10 @@ export class Snapshots {
 
   private close(): void {
     this.closed = true;
-    for (const e of this.entries.values()) removeFiles(e.file);
+    for (const e of this.entries.values()) {
+      clearTimeout(e.idle);
+      removeFiles(e.file);
+    }
     this.entries.clear();
   }
 }
@@ -185,9 +276,9 @@ function removeFiles(file: string): void {
 
 const perDb = new WeakMap<Db, Snapshots>();
 
-/** The snapshots of this database (one manager per Db; `keep` counts when it is made: tests keep fewer). */
-export function snapshotsOf(db: Db, keep = KEEP): Snapshots {
+/** The snapshots of this database (one manager per Db; `opts` count when it is made). */
+export function snapshotsOf(db: Db, opts: SnapshotOptions = {}): Snapshots {
   let s = perDb.get(db);
-  if (!s) perDb.set(db, (s = new Snapshots(db, keep)));
+  if (!s) perDb.set(db, (s = new Snapshots(db, opts)));
   return s;
 }

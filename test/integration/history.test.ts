@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { TABS } from '../../server/contract/index.ts';
-import { HISTORY_TABS, dbColumns, openDatabase } from '../../server/db/schema.ts';
+import { HISTORY_TABS, dbColumns, historyTab, openDatabase } from '../../server/db/schema.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
-import { STATE_TABLES, compactHistory, recordHistory } from '../../server/db/history.ts';
+import { STATE_TABLES, compactHistory, orgRangesAsOf, recordHistory } from '../../server/db/history.ts';
 import { snapshotsOf } from '../../server/db/snapshot.ts';
 import { resolveAsOf } from '../../server/metrics/asof.ts';
 import { MetricCache } from '../../server/metrics/cache.ts';
@@ -327,7 +327,7 @@ describe('row history', () => {
   });
 
   it('keeps at most `keep` snapshots of past syncs (3 in the server, 1 here), and removes the files of the ones it drops', async () => {
-    const snapshots = snapshotsOf(tmp.db, 1);
+    const snapshots = snapshotsOf(tmp.db, { keep: 1 });
     const runs: number[] = [];
     for (let day = 10; day <= 12; day++) runs.push(await sync(`2024-01-${day}T08:00:00Z`));
     const files = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`snap_${process.pid}_`) && f.endsWith('.duckdb'));
@@ -346,6 +346,47 @@ describe('row history', () => {
     expect(files().length).toBe(before);
   });
 
+  it('copies a past tab range by range of organizations (issue #18: memory), in the sheets\' order; an idle snapshot is detached and attached again, not built again', async () => {
+    const r1 = await sync('2024-01-10T08:00:00Z');
+    editTeacher('Петров Борис Ильич;', 'Петров Борис Ильич;учитель;физика;2015-09-01;;9;;Высшая;да;нет');
+    await sync('2024-01-20T08:00:00Z');
+    const teachers = historyTab(TABS.find((t) => t.key === 'teachers')!);
+    const perOrg = await tmp.db.query(`SELECT org, count(*)::INTEGER AS n FROM teachers_versions WHERE run_id <= $run GROUP BY org ORDER BY org`, { run: r1 });
+    expect(perOrg.map((r) => r.org)).toEqual(['ДОУ-1', 'СОШ-1']);
+    const [n1, n2] = perOrg.map((r) => Number(r.n)) as [number, number];
+    const conn = await tmp.db.instance.connect();
+    try {
+      const ranges = (rows: number) => orgRangesAsOf(conn, teachers, `"${tmp.db.catalog}"`, r1, rows);
+      // n1 + n2 versions fit in one range; one fewer, and СОШ-1 begins a range of its own.
+      expect(await ranges(n1 + n2)).toEqual([['ДОУ-1', 'СОШ-1']]);
+      expect(await ranges(n1 + n2 - 1)).toEqual([['ДОУ-1', 'ДОУ-1'], ['СОШ-1', 'СОШ-1']]);
+      // An organization with more versions than a range holds is a range of its own, not split.
+      expect(await ranges(1)).toEqual([['ДОУ-1', 'ДОУ-1'], ['СОШ-1', 'СОШ-1']]);
+    } finally {
+      conn.closeSync();
+    }
+
+    // Every tab copied one organization at a time: the rows of run 1, in the order of a single sorted copy.
+    const snapshots = snapshotsOf(tmp.db, { rangeRows: 1, idleMs: 50 });
+    const attached = async () => (await tmp.db.query(`SELECT database_name AS name FROM duckdb_databases()`)).map((r) => String(r.name));
+    let catalog = '';
+    const rows = await snapshots.use(r1, async (c) => {
+      catalog = c;
+      for (const tab of TABS) {
+        const stored = await tmp.db.query(`SELECT org, row_no FROM "${c}".main."${tab.key}" ORDER BY rowid`);
+        expect(stored, tab.key).toEqual(await tmp.db.query(`SELECT org, row_no FROM "${c}".main."${tab.key}" ORDER BY org, row_no`));
+      }
+      return currentRows(c);
+    });
+    expect(rows).toEqual(await rowsAsOf(r1));
+    expect(rows.filter((r) => r.startsWith('teachers|') && r.includes('Петров Борис Ильич') && r.includes('Первая'))).toHaveLength(1);
+
+    // Unread for idleMs: detached (its pages freed), the file kept; the next read attaches it again.
+    await vi.waitFor(async () => expect(await attached()).not.toContain(catalog));
+    expect(await snapshots.use(r1, async (c) => ((await attached()).includes(c) ? currentRows(c) : []))).toEqual(rows);
+    expect([snapshots.built, snapshots.reattached]).toEqual([1, 1]);
+  });
+
   it('a snapshot is read a table at a time: a compaction during its build has it read again, and one that never settles is refused by name', async () => {
     const r1 = await sync('2024-01-10T08:00:00Z');
     editTeacher('Петров Борис Ильич;', 'Петров Борис Ильич;учитель;физика;2015-09-01;;9;;Высшая;да;нет');
@@ -360,7 +401,7 @@ describe('row history', () => {
       const run = c.run.bind(c);
       c.run = (async (sql: string, ...rest: unknown[]) => {
         const out = await (run as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
-        if (sql.startsWith('CREATE OR REPLACE TABLE "teachers"')) {
+        if (sql.startsWith('INSERT INTO "teachers"')) {
           teachersCopies++;
           await after();
         }
@@ -368,7 +409,7 @@ describe('row history', () => {
       }) as typeof c.run;
       return c;
     });
-    const snapshots = snapshotsOf(tmp.db, 3);
+    const snapshots = snapshotsOf(tmp.db, { keep: 3 });
 
     // Run 1 as of now: Петров «Первая», which run 2 replaced. A compaction with the cutoff
     // 01.02.2024 drops his «Первая» (it began and ended in January) — and it runs right after the
