@@ -97,7 +97,7 @@ export class Snapshots {
   }
 
   /** Runs `fn` with the catalog of the snapshot of run `run`, built first when needed; kept while `fn` runs. */
-  async use<T>(run: number, fn: (catalog: string) => Promise<T>): Promise<T> {
+  async use<T>(run: number, fn: (catalog: string) => Promise<T>, again = true): Promise<T> {
     if (!Number.isInteger(run) || run < 0) throw new Error(`snapshot: bad run ${run}`);
     let e = this.entries.get(run);
     if (!e) {
@@ -115,10 +115,18 @@ export class Snapshots {
     entry.users++;
     entry.lastUsed = Date.now();
     clearTimeout(entry.idle);
+    let lost = false;
     try {
       await entry.ready;
-      await this.attach(entry);
-      return await fn(entry.catalog);
+      try {
+        await this.attach(entry);
+      } catch (err) {
+        // Its file went while it was detached (a cleaner of the temporary folder): built again
+        // for this very request (attach forgot it), once.
+        if (!again || this.closed) throw err;
+        lost = true;
+      }
+      if (!lost) return await fn(entry.catalog);
     } finally {
       entry.users--;
       if (entry.users === 0 && this.entries.get(entry.run) === entry) {
@@ -127,6 +135,7 @@ export class Snapshots {
       }
       this.evict();
     }
+    return this.use(run, fn, false);
   }
 
   /** Attaches a built snapshot detached while idle (read only: it never changes). */
@@ -226,7 +235,8 @@ export class Snapshots {
   /** Detaches a snapshot (after its last attach or detach) and deletes its file. */
   private async drop(e: Entry): Promise<void> {
     await e.op.catch(() => undefined);
-    if (this.closed) return;
+    // The database closed meanwhile: close() removed the files of the snapshots kept, not this one's.
+    if (this.closed) return removeFiles(e.file);
     try {
       await this.withConnection((conn) => conn.run(`DETACH DATABASE IF EXISTS ${quote(e.catalog)}`));
     } catch {

@@ -385,6 +385,27 @@ describe('row history', () => {
     await vi.waitFor(async () => expect(await attached()).not.toContain(catalog));
     expect(await snapshots.use(r1, async (c) => ((await attached()).includes(c) ? currentRows(c) : []))).toEqual(rows);
     expect([snapshots.built, snapshots.reattached]).toEqual([1, 1]);
+
+    // Its file deleted while it was detached (a cleaner of the temporary folder): the next read
+    // builds it again, for that very read — the same rows, no error.
+    await vi.waitFor(async () => expect(await attached()).not.toContain(catalog));
+    rmSync(join(tmpdir(), `${catalog}.duckdb`));
+    expect(await snapshots.use(r1, (c) => currentRows(c))).toEqual(rows);
+    expect([snapshots.built, snapshots.reattached]).toEqual([2, 1]);
+  });
+
+  it('a snapshot dropped just as the database closes leaves no file behind', async () => {
+    const snapshots = snapshotsOf(tmp.db, { keep: 1 });
+    const r1 = await sync('2024-01-10T08:00:00Z');
+    const r2 = await sync('2024-01-11T08:00:00Z');
+    await sync('2024-01-12T08:00:00Z');
+    const files = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`snap_${process.pid}_`));
+    const before = files().length;
+    await snapshots.use(r1, async () => undefined);
+    // Run 2's snapshot pushes run 1's out (keep 1): its drop begins, and the database closes at once.
+    await snapshots.use(r2, async () => undefined);
+    tmp.db.close();
+    await vi.waitFor(() => expect(files()).toHaveLength(before));
   });
 
   it('a snapshot is read a table at a time: a compaction during its build has it read again, and one that never settles is refused by name', async () => {
