@@ -25,30 +25,43 @@ export interface ChildOptions {
 }
 
 /**
- * The node flags the product's own command gives its process (package.json:
- * `node <flags> scripts/launch.cjs <command>` — the JavaScript heap's bound): the sync phase runs
- * as `npm run sync` does, the serve phase as `npm start` does, so their memory is the product's.
+ * How the product's own command starts its process (package.json:
+ * `NAME=${NAME:-default} … node <flags> scripts/launch.cjs <command>`): the environment defaults
+ * set before Node starts (glibc's malloc arenas, read once at start) and the node flags (the
+ * JavaScript heap's bound). The sync phase runs as `npm run sync` does, the serve phase as
+ * `npm start` does, so their memory is the product's.
  */
-export function productNodeFlags(script: 'start' | 'sync'): string[] {
+export function productCommand(script: 'start' | 'sync'): { env: Record<string, string>; flags: string[] } {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
   const words = pkg.scripts[script]!.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!); i++) {
+    const m = /^([A-Z_][A-Z0-9_]*)=\$\{\1:-([^}]*)\}$/.exec(words[i]!);
+    if (!m) throw new Error(`package.json: scripts.${script}: «${words[i]}» — bench/proc.ts reads only NAME=\${NAME:-default}`);
+    env[m[1]!] = m[2]!;
+  }
   const at = words.indexOf('scripts/launch.cjs');
-  if (words[0] !== 'node' || at < 0) throw new Error(`package.json: scripts.${script} no longer runs node scripts/launch.cjs — bench/proc.ts must follow it`);
-  return words.slice(1, at).filter((w) => w.startsWith('--'));
+  if (words[i] !== 'node' || at < 0) throw new Error(`package.json: scripts.${script} no longer runs node scripts/launch.cjs — bench/proc.ts must follow it`);
+  return { env, flags: words.slice(i + 1, at).filter((w) => w.startsWith('--')) };
 }
 
 const PHASE_SCRIPT: Partial<Record<ChildArgs['phase'], 'start' | 'sync'>> = { sync: 'sync', serve: 'start' };
 
 /**
- * The child runs in UTC like the tests; with DuckDB's allocator settings every command has, and
- * the serve phase with the server's thread pool (scripts/launch.cjs).
+ * The child runs in UTC like the tests; with DuckDB's allocator settings every command has
+ * (scripts/launch.cjs), the environment its command's package.json line sets (productCommand),
+ * and the serve phase with the server's thread pool.
  */
 export function startChild(args: ChildArgs, opts: ChildOptions = {}): ChildProcess {
   const script = PHASE_SCRIPT[args.phase];
   const env = withDuckdbAllocator({ ...process.env, TZ: 'UTC' });
   if (script === 'start') env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
+  // The load phase is a sync from memory: the sync's environment, not its heap bound.
+  const command = productCommand(script ?? 'sync');
+  for (const [k, v] of Object.entries(command.env)) if (!env[k]) env[k] = v;
   return fork(CHILD, [JSON.stringify(args)], {
-    execArgv: [...(script ? productNodeFlags(script) : []), ...(opts.nodeFlags ?? [])],
+    execArgv: [...(script ? command.flags : []), ...(opts.nodeFlags ?? [])],
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
