@@ -41,7 +41,7 @@ import {
   markFailed,
   recordOrgs,
   storedPairs,
-  storedTeachers,
+  storedPeople,
   type Recorded,
 } from './state.ts';
 
@@ -77,6 +77,8 @@ export interface Fetched {
   error: unknown;
   /** The titles of every tab the source had (an `ok` read). */
   titles?: string[];
+  /** Read again although unchanged (run.ts `rereadNote`): said in this run's outcome only. */
+  reread?: string;
 }
 
 /** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */
@@ -137,17 +139,7 @@ export class PeopleDirectory {
   async ensure(orgs: Iterable<string>): Promise<void> {
     const need = [...new Set(orgs)].filter((o) => !this.parsed.has(o) && !this.stored.has(o));
     if (!need.length) return;
-    const withRows = need.filter((o) => (this.counts.get(o)?.teachers ?? 0) > 0);
-    const found = new Map<string, OrgPeople>();
-    if (withRows.length) {
-      const rows = await storedTeachers(this.db, withRows);
-      for (const r of rows) {
-        const org = String(r.org);
-        let p = found.get(org);
-        if (!p) found.set(org, (p = new OrgPeople(org)));
-        p.add({ key: String(r.person_key), fio: String(r.fio), code: (r.code as string | null) ?? null });
-      }
-    }
+    const found = await storedPeople(this.db, need.filter((o) => (this.counts.get(o)?.teachers ?? 0) > 0));
     // An organization that loaded once but whose teacher tab is empty still counts as loaded.
     for (const o of need) this.stored.set(o, found.get(o) ?? (this.everLoaded.has(o) ? new OrgPeople(o) : null));
   }
@@ -391,9 +383,11 @@ export class Loader {
       const tally = tallyOf(item.v);
       const counts = countsOf(tally);
       const message = [failedTabsMessage(tally), ...item.f.notes].filter((x) => x !== null).join('; ') || null;
+      // Why an unchanged sheet was read says something of this run only, not of the data kept.
+      const said = [item.f.reread ?? null, message].filter((x) => x !== null).join('; ') || null;
       const res = item.f.res!;
       const o: OrgOutcome = {
-        ...outcome(item.f.entry.code, 'ok', message, Date.now() - item.f.t0, res.requests, res.retries),
+        ...outcome(item.f.entry.code, 'ok', said, Date.now() - item.f.t0, res.requests, res.retries),
         ...(item.f.titles ? { tabTitles: item.f.titles } : {}),
         rowsLoaded: counts.rowsLoaded,
         rowsQuarantined: counts.rowsQuarantined,
@@ -401,7 +395,7 @@ export class Loader {
       };
       loads.push({ item, load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message } }, o, counts });
     }
-    const still = unchanged.map(({ index, f }) => ({ index, o: outcome(f.entry.code, 'unchanged', null, Date.now() - f.t0, f.res!.requests, f.res!.retries) }));
+    const still = unchanged.map(({ index, f }) => ({ index, o: outcome(f.entry.code, 'unchanged', f.reread ?? null, Date.now() - f.t0, f.res!.requests, f.res!.retries) }));
     const markUnchanged = async (w: Writer) => {
       if (!unchanged.length) return;
       await markUnchangedOrgs(w, unchanged.map((u) => u.f.entry.code), isoTs(ctx.now()));

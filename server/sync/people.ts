@@ -37,6 +37,17 @@ export class OrgPeople {
     if (!this.byName.has(n) && !this.rejected.has(n)) this.rejected.set(n, row);
   }
 
+  /**
+   * What resolving a reference against these teachers depends on, as one text: two directories
+   * with equal signatures resolve every reference alike, with the same messages.
+   */
+  signature(): string {
+    const lines: string[] = [];
+    for (const [name, list] of this.byName) for (const p of list) lines.push(`${name}\t${p.fio}\t${p.key}\t${p.code ?? ''}`);
+    for (const [name, row] of this.rejected) lines.push(`!${name}\t${row}`);
+    return lines.sort().join('\n');
+  }
+
   /** The teacher with this Код (as typed, normalized), if any. */
   byTeacherCode(code: string): Person | undefined {
     return this.byCode.get(normalizePersonName(code));

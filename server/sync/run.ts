@@ -17,7 +17,8 @@ import type { SyncOrgStatus } from '../../shared/progress.ts';
 import { countOf, matchKey, REGISTRY_TAB, SHEET_LIMITS, TABS, type DataIssue } from '../contract/index.ts';
 import { storageProblem, type Db } from '../db/db.ts';
 import { compactHistory } from '../db/history.ts';
-import { SourceError, type RawTab, type Source } from '../sources/types.ts';
+import { SourceError, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
+import type { OrgPeople } from './people.ts';
 import {
   keepMissingTabs,
   registryDepartures,
@@ -46,6 +47,9 @@ import {
   startRun,
   storedCounts,
   storedPersonKeys,
+  storedPeople,
+  forgetVersions,
+  storedReferences,
   storedOrgs,
   storedRows,
   storedVersions,
@@ -370,46 +374,89 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   });
   await db.write((w) => createStaging(w));
   let fetchedCount = 0;
+  // What sheets name in other organizations (state.ts storedReferences), read when first needed.
+  // An unchanged sheet that names another waits for the end of phase 1: when one it names has
+  // new teachers in this run, it is read again (below), so that its references are checked
+  // against them as the contract says — not against the ones its last load saw.
+  let references: Promise<Map<string, Set<string>>> | null = null;
+  const referencesOf = () => (references ??= storedReferences(db, codeMatcher(knownCodes)));
+  let named: Promise<Set<string>> | null = null;
+  // The stored teachers of the organizations some sheet names, as signatures (people.ts): read
+  // once, when the first of them is read in this run — before its new teachers are written.
+  let namedBefore: Promise<Map<string, string>> | null = null;
+  const teachersChanged = async (code: string, now: OrgPeople): Promise<boolean> => {
+    named ??= referencesOf().then((m) => new Set([...m.values()].flatMap((s) => [...s])));
+    if (!(await named).has(code)) return false;
+    namedBefore ??= named.then(async (all) => new Map([...(await storedPeople(db, [...all]))].map(([o, p]) => [o, p.signature()])));
+    return (await namedBefore).get(code) !== now.signature();
+  };
+  const changedTeachers = new Set<string>();
+  const waiting: { index: number; f: Fetched; named: Set<string> }[] = [];
+  // Read again and failed: kept as they were, and read in full by the next sync (version cleared).
+  const recheck: string[] = [];
+  const readOrg = async (entry: OrgEntry, index: number, again: { named: string[]; unchanged: Fetched } | null): Promise<void> => {
+    const t0 = Date.now();
+    let f: Fetched;
+    try {
+      const res = await opts.source.fetchOrg(entry, {
+        lastVersion: states.get(entry.code) ?? null,
+        full: again !== null || (opts.full ?? false),
+        wantTab: isContractTab,
+        limits,
+      });
+      if (res.status === 'ok') {
+        const problem = sizeProblem(entry.code, res.tabs, limits);
+        if (problem) throw new SourceError(problem, 'bad_shape', res.requests, res.retries);
+      }
+      const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs, isoTs(now()).slice(0, 10)) : null;
+      const nothing = parsed && res.status === 'ok' ? nothingLoadable(parsed, res.tabs) : null;
+      if (nothing !== null) throw new SourceError(nothing, 'bad_shape', res.requests, res.retries);
+      const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
+      // The teachers guards (guard.ts), unless the coordinator accepted this organization's load.
+      const guarded = parsed !== null && !accepted.has(entry.code);
+      const replaced = guarded ? teachersReplaced(parsed, await keysOf(entry.code)) : null;
+      const heldTeachers = guarded && (replaced !== null || teachersShrink(parsed, stored.get(entry.code)));
+      // Read again after phase 1, its entry is final already: the others were resolved with its
+      // stored teachers, which an unchanged sheet has.
+      if (parsed?.people && !heldTeachers && !again) {
+        people.add(entry.code, parsed.people);
+        if (await teachersChanged(entry.code, parsed.people)) changedTeachers.add(entry.code);
+      }
+      // The raw grids are not needed once parsed.
+      f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, replaced, t0, error: null, titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined };
+    } catch (e) {
+      f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };
+    }
+    if (again && f.error) {
+      // Not read again (the source failed): unchanged as it was, fresh, its references checked next time.
+      const reason = f.error instanceof Error ? f.error.message : String(f.error);
+      f = { ...again.unchanged, reread: rereadFailedNote(again.named, reason) };
+      recheck.push(entry.code);
+    } else if (again) f.reread = rereadNote(again.named);
+    else {
+      people.settle(entry.code);
+      fetchedCount++;
+      opts.onFetched?.(fetchedCount, active.length);
+      progressFetched(fetchedCount, active.length);
+      if (f.res?.status === 'unchanged') {
+        const names = (await referencesOf()).get(entry.code);
+        if (names) {
+          waiting.push({ index, f, named: names });
+          return;
+        }
+      }
+    }
+    await loader.take(index, f);
+  };
   try {
-    await Promise.all(
-      active.map((entry, index) =>
-        limit(async () => {
-          const t0 = Date.now();
-          let f: Fetched;
-          try {
-            const res = await opts.source.fetchOrg(entry, {
-              lastVersion: states.get(entry.code) ?? null,
-              full: opts.full ?? false,
-              wantTab: isContractTab,
-              limits,
-            });
-            if (res.status === 'ok') {
-              const problem = sizeProblem(entry.code, res.tabs, limits);
-              if (problem) throw new SourceError(problem, 'bad_shape', res.requests, res.retries);
-            }
-            const parsed = res.status === 'ok' ? parseOrg(entry.code, res.tabs, isoTs(now()).slice(0, 10)) : null;
-            const nothing = parsed && res.status === 'ok' ? nothingLoadable(parsed, res.tabs) : null;
-            if (nothing !== null) throw new SourceError(nothing, 'bad_shape', res.requests, res.retries);
-            const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
-            // The teachers guards (guard.ts), unless the coordinator accepted this organization's load.
-            const guarded = parsed !== null && !accepted.has(entry.code);
-            const replaced = guarded ? teachersReplaced(parsed, await keysOf(entry.code)) : null;
-            const heldTeachers = guarded && (replaced !== null || teachersShrink(parsed, stored.get(entry.code)));
-            if (parsed?.people && !heldTeachers) people.add(entry.code, parsed.people);
-            // The raw grids are not needed once parsed.
-            f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, replaced, t0, error: null, titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined };
-          } catch (e) {
-            f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };
-          }
-          people.settle(entry.code);
-          fetchedCount++;
-          opts.onFetched?.(fetchedCount, active.length);
-          progressFetched(fetchedCount, active.length);
-          await loader.take(index, f);
-        }),
-      ),
-    );
+    await Promise.all(active.map((entry, index) => limit(() => readOrg(entry, index, null))));
+    // Every sheet is read: an unchanged one that names an organization with new teachers is read
+    // again, so that its references are checked against them; the others stay unchanged.
+    const again = waiting.map((w) => ({ ...w, changed: [...w.named].filter((c) => changedTeachers.has(c)).sort() }));
+    for (const w of again.filter((x) => x.changed.length === 0)) await loader.take(w.index, w.f);
+    await Promise.all(again.filter((x) => x.changed.length > 0).map((w) => limit(() => readOrg(w.f.entry, w.index, { named: w.changed, unchanged: w.f }))));
     await loader.drain();
+    if (recheck.length) await forgetVersions(db, recheck);
     // Phase 2: every organization is read, so the directory is complete: the organizations
     // that named one not read yet are finished and loaded, in registry order.
     await loader.finishDeferred();
@@ -420,6 +467,19 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   }
 }
 
+
+/** The outcome's note of an unchanged sheet that could not be read again (run.ts `readOrg`). */
+export function rereadFailedNote(named: readonly string[], reason: string): string {
+  return `таблица не изменилась; перечитать её, чтобы проверить ссылки на педагогов ${named.length === 1 ? 'организации' : 'организаций'} ${named.join(', ')}, не удалось (${reason}) — она будет прочитана при следующей синхронизации`;
+}
+
+/** The outcome's note of a sheet read again although unchanged (run.ts `readOrg`). */
+export function rereadNote(named: readonly string[]): string {
+  const list = named.join(', ');
+  return named.length === 1
+    ? `таблица не изменилась, но перечитана: на листе «Педагоги» организации ${list} изменения, а её строки ссылаются на педагогов этой организации`
+    : `таблица не изменилась, но перечитана: на листах «Педагоги» организаций ${list} изменения, а её строки ссылаются на педагогов этих организаций`;
+}
 
 /** Why a spreadsheet is too big to load, or null. Counted as delivered, before any parsing. */
 export function sizeProblem(org: string, tabs: readonly RawTab[], limits: SyncLimits): string | null {

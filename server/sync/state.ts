@@ -14,6 +14,7 @@ import { HISTORY_TABS } from '../db/schema.ts';
 import type { OrgEntry, Source } from '../sources/types.ts';
 import { REGISTRY_ACCEPT_KEY, type StoredCounts } from './guard.ts';
 import type { LoadCounts, StoredRows } from './load.ts';
+import { OrgPeople } from './people.ts';
 import type { RegistryResult } from './registry.ts';
 import type { OrgOutcome, SyncSummary } from './run.ts';
 
@@ -394,6 +395,50 @@ export async function storedPersonKeys(db: Db, orgs: readonly string[]): Promise
     keys.add(String(r.person_key));
   }
   return out;
+}
+
+/**
+ * The other organizations each organization's stored rows name (`ФИО (КОД-ОО)`): references
+ * loaded (pairs' and programs' `mentor_org`) and references refused (a finding whose value ends
+ * with «(КОД)» — «нет такого педагога … организации КОД»). A sheet that did not change is read
+ * again when one it names has new teachers (run.ts), so its references are checked against the
+ * teachers of this run, whichever sheet changed.
+ */
+export async function storedReferences(db: Db, orgCode: (typed: string) => string | null): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  const rows = await db.query(
+    `SELECT DISTINCT org, mentor_org AS named, NULL AS value FROM pairs WHERE mentor_org <> org
+     UNION SELECT DISTINCT org, mentor_org, NULL FROM programs WHERE mentor_org <> org
+     UNION SELECT DISTINCT org, NULL, value FROM issues WHERE scope = 'sheet' AND org IS NOT NULL AND value LIKE '%(%)%'`,
+  );
+  for (const r of rows) {
+    const org = String(r.org);
+    const hint = r.named === null ? /\(([^()]+)\)\s*$/.exec(String(r.value))?.[1] : undefined;
+    const named = r.named !== null ? String(r.named) : hint !== undefined ? orgCode(hint) : null;
+    if (named === null || named === org) continue;
+    let set = out.get(org);
+    if (!set) out.set(org, (set = new Set()));
+    set.add(named);
+  }
+  return out;
+}
+
+/** Forgets what version of their sheets these organizations' data is: the next sync reads them in full. */
+export async function forgetVersions(db: Db, orgs: readonly string[]): Promise<void> {
+  await db.write((w) => w.run(`UPDATE org_state SET version = NULL WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] }));
+}
+
+/** The stored teachers of these organizations as directories (none for an organization without teachers). */
+export async function storedPeople(db: Db, orgs: readonly string[]): Promise<Map<string, OrgPeople>> {
+  const people = new Map<string, OrgPeople>();
+  if (!orgs.length) return people;
+  for (const r of await storedTeachers(db, orgs)) {
+    const org = String(r.org);
+    let p = people.get(org);
+    if (!p) people.set(org, (p = new OrgPeople(org)));
+    p.add({ key: String(r.person_key), fio: String(r.fio), code: (r.code as string | null) ?? null });
+  }
+  return people;
 }
 
 /** The stored teachers of these organizations (the people directory of organizations not read in this run). */

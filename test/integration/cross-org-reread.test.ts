@@ -1,0 +1,162 @@
+/**
+ * A reference to another organization's teacher («ФИО (КОД-ОО)») is checked against the teachers
+ * of this run, whichever sheet changed (docs/spec/CONTRACT.md: «as loaded in the same run»). An unchanged
+ * sheet that names an organization whose teachers were read again is read again itself (run.ts
+ * `readOrg`, state.ts `storedReferences`); the figures equal those of reading every sheet.
+ * Real DuckDB, the real sync, sheets served from memory (unchanged by content hash).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RawTab } from '../../server/sources/types.ts';
+import { SourceError } from '../../server/sources/types.ts';
+import { rereadFailedNote, rereadNote, runSync } from '../../server/sync/run.ts';
+import { createMemorySource, type MemorySource } from '../support/memorySource.ts';
+import { openTempDb, type TempDb } from '../support/server.ts';
+
+const TEACHERS = ['ФИО', 'Должность', 'Категория'];
+const PAIRS = ['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Дата начала', 'Статус'];
+const pair = (mentor: string, mentee: string) => [mentor, mentee, 'Традиционная (один на один)', 'Предметное содержание', '01.09.2023', 'Действует'];
+const rest = (): RawTab[] => [
+  { title: 'Программы наставничества', grid: [['Наставляемый', 'Наставник', 'Дата утверждения', 'Дата завершения (план)', 'Мероприятий запланировано', 'Мероприятий выполнено', 'Статус']] },
+  { title: 'Повышение квалификации', grid: [['ФИО', 'Программа', 'Часов', 'Дата окончания']] },
+  { title: 'Аттестация', grid: [['ФИО', 'Дата приказа', 'Присвоена категория']] },
+];
+const teachers = (...names: string[]): RawTab => ({ title: 'Педагоги', grid: [TEACHERS, ...names.map((n) => [n, 'учитель', 'Первая'])] });
+
+/**
+ * ШК-1 names two teachers of ШК-2: Гусева (listed there) and Новикова (not yet). ШК-3 names
+ * nobody outside. Sheet ids are the codes.
+ */
+function municipality() {
+  return {
+    registry: [
+      {
+        title: 'Организации',
+        grid: [
+          ['Код', 'Наименование', 'Тип', 'Таблица'],
+          ['ШК-1', 'Школа 1', 'Школа', 'ШК-1'],
+          ['ШК-2', 'Школа 2', 'Школа', 'ШК-2'],
+          ['ШК-3', 'Школа 3', 'Школа', 'ШК-3'],
+        ],
+      },
+    ],
+    sheets: {
+      'ШК-1': [
+        teachers('Астров Антон Антонович', 'Белов Борис Борисович'),
+        { title: 'Наставнические пары', grid: [PAIRS, pair('Гусева Галина Павловна (ШК-2)', 'Астров Антон Антонович'), pair('Новикова Нина Николаевна (ШК-2)', 'Белов Борис Борисович')] },
+        ...rest(),
+      ],
+      'ШК-2': [teachers('Гусева Галина Павловна', 'Орлова Ольга Олеговна'), { title: 'Наставнические пары', grid: [PAIRS] }, ...rest()],
+      'ШК-3': [teachers('Жуков Женя Женевич', 'Зуев Захар Захарович'), { title: 'Наставнические пары', grid: [PAIRS, pair('Жуков Женя Женевич', 'Зуев Захар Захарович')] }, ...rest()],
+    } as Record<string, RawTab[]>,
+  };
+}
+
+let tmp: TempDb;
+let other: TempDb;
+beforeEach(async () => {
+  tmp = await openTempDb();
+  other = await openTempDb();
+});
+afterEach(() => {
+  tmp.cleanup();
+  other.cleanup();
+});
+
+const sync = (db: TempDb, source: MemorySource, full = false) => runSync({ db: db.db, source, trigger: 'test', full, now: () => new Date('2024-03-01T08:00:00Z') });
+/** ШК-1's pairs loaded (mentor as typed, the organization it resolved to) and its refused rows' findings. */
+const state = async (db: TempDb) => ({
+  pairs: await db.db.query(`SELECT org, row_no, mentor, mentor_org FROM pairs ORDER BY org, row_no`),
+  errors: await db.db.query(`SELECT org, row_no, value, problem FROM issues WHERE level = 'error' ORDER BY org, row_no`),
+});
+
+describe('references to another organization', () => {
+  it('an unchanged sheet is read again when an organization it names has new teachers — the same rows as reading every sheet', async () => {
+    const source = createMemorySource(municipality());
+    const first = await sync(tmp, source);
+    expect(first.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'ok'], ['ШК-2', 'ok'], ['ШК-3', 'ok']]);
+    // ШК-1: Гусева's pair loaded (row 2), Новикова's refused (row 3: nobody of that name in ШК-2).
+    expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1')).toEqual([{ org: 'ШК-1', row_no: 2, mentor: 'Гусева Галина Павловна (ШК-2)', mentor_org: 'ШК-2' }]);
+    expect((await state(tmp)).errors.map((e) => [e.org, e.row_no, e.value])).toEqual([['ШК-1', 3, 'Новикова Нина Николаевна (ШК-2)']]);
+
+    // ШК-2 replaces Гусева by Новикова; ШК-1 and ШК-3 are not touched.
+    source.data.sheets['ШК-2']![0] = teachers('Новикова Нина Николаевна', 'Орлова Ольга Олеговна');
+    source.fetched.length = 0;
+    const second = await sync(tmp, source);
+    // ШК-1 read again (twice asked: unchanged, then read), its note names ШК-2; ШК-3 unchanged, asked once.
+    expect(second.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'ok'], ['ШК-2', 'ok'], ['ШК-3', 'unchanged']]);
+    expect(second.orgs[0]!.message).toContain(rereadNote(['ШК-2']));
+    expect(rereadNote(['ШК-2'])).toBe('таблица не изменилась, но перечитана: на листе «Педагоги» организации ШК-2 изменения, а её строки ссылаются на педагогов этой организации');
+    expect([...source.fetched].sort()).toEqual(['ШК-1', 'ШК-1', 'ШК-2', 'ШК-3']);
+    // Now Новикова's pair (row 3) is loaded and Гусева's (row 2) refused — as when every sheet is read.
+    const now = await state(tmp);
+    expect(now.pairs.filter((p) => p.org === 'ШК-1')).toEqual([{ org: 'ШК-1', row_no: 3, mentor: 'Новикова Нина Николаевна (ШК-2)', mentor_org: 'ШК-2' }]);
+    expect(now.errors.map((e) => [e.org, e.row_no, e.value, e.problem])).toEqual([
+      ['ШК-1', 2, 'Гусева Галина Павловна (ШК-2)', 'нет такого педагога на листе «Педагоги» организации ШК-2; проверьте ФИО — полностью, как в таблице организации ШК-2'],
+    ]);
+    const everySheet = await sync(other, createMemorySource(source.data), true);
+    expect(everySheet.status).toBe('ok');
+    expect(await state(other)).toEqual(now);
+
+    // Nothing changed: nobody read again.
+    source.fetched.length = 0;
+    const third = await sync(tmp, source);
+    expect(third.orgs.map((o) => o.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect([...source.fetched].sort()).toEqual(['ШК-1', 'ШК-2', 'ШК-3']);
+
+    // ШК-2 changes another tab only (its teachers as they were): ШК-1 is not read again.
+    source.data.sheets['ШК-2']![1] = { title: 'Наставнические пары', grid: [PAIRS, pair('Орлова Ольга Олеговна', 'Новикова Нина Николаевна')] };
+    source.fetched.length = 0;
+    const fourth = await sync(tmp, source);
+    expect(fourth.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'unchanged'], ['ШК-2', 'ok'], ['ШК-3', 'unchanged']]);
+    expect([...source.fetched].sort()).toEqual(['ШК-1', 'ШК-2', 'ШК-3']);
+    expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1')).toEqual(now.pairs.filter((p) => p.org === 'ШК-1'));
+  });
+
+  it('a refused reference to an organization new in the registry is checked again once that organization is read', async () => {
+    const data = municipality();
+    const source = createMemorySource(data);
+    // ШК-1 names Лаптева of ДС-4, which the registry does not list yet: refused.
+    data.sheets['ШК-1']![1]!.grid.push(pair('Лаптева Лидия Львовна (ДС-4)', 'Астров Антон Антонович'));
+    await sync(tmp, source);
+    expect((await state(tmp)).errors.map((e) => [e.org, e.row_no, e.value])).toEqual([
+      ['ШК-1', 3, 'Новикова Нина Николаевна (ШК-2)'],
+      ['ШК-1', 4, 'Лаптева Лидия Львовна (ДС-4)'],
+    ]);
+    // ДС-4 joins with Лаптева; ШК-1 is not touched: read again, its row 4 loads.
+    data.registry[0]!.grid.push(['ДС-4', 'Детский сад 4', 'Детский сад', 'ДС-4']);
+    data.sheets['ДС-4'] = [teachers('Лаптева Лидия Львовна'), { title: 'Наставнические пары', grid: [PAIRS] }, ...rest()];
+    const second = await sync(tmp, source);
+    expect(second.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'ok'], ['ШК-2', 'unchanged'], ['ШК-3', 'unchanged'], ['ДС-4', 'ok']]);
+    expect(second.orgs[0]!.message).toContain(rereadNote(['ДС-4']));
+    expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1').map((p) => [p.row_no, p.mentor_org])).toEqual([
+      [2, 'ШК-2'],
+      [4, 'ДС-4'],
+    ]);
+  });
+
+  it('an unchanged sheet that cannot be read again stays as it was — fresh, said so — and is read in full by the next sync', async () => {
+    const source = createMemorySource(municipality());
+    await sync(tmp, source);
+    source.data.sheets['ШК-2']![0] = teachers('Новикова Нина Николаевна', 'Орлова Ольга Олеговна');
+    // Google fails on ШК-1's second read of the run (the one that is not a change check).
+    const fetchOrg = source.fetchOrg.bind(source);
+    let failing = true;
+    source.fetchOrg = async (org, ctx) => {
+      if (failing && org.code === 'ШК-1' && ctx.full) throw new SourceError('Google Sheets недоступен: сетевая ошибка (чтение 1 из 1); попробуйте позже', 'unavailable');
+      return fetchOrg(org, ctx);
+    };
+    const second = await sync(tmp, source);
+    expect(second.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'unchanged'], ['ШК-2', 'ok'], ['ШК-3', 'unchanged']]);
+    expect(second.orgs[0]!.message).toBe(rereadFailedNote(['ШК-2'], 'Google Sheets недоступен: сетевая ошибка (чтение 1 из 1); попробуйте позже'));
+    expect(second.status).toBe('ok');
+    // Its rows as they were (Гусева's pair still loaded), not stale; its version forgotten.
+    expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1').map((p) => p.row_no)).toEqual([2]);
+    expect(await tmp.db.query(`SELECT stale, version FROM org_state WHERE org = 'ШК-1'`)).toEqual([{ stale: false, version: null }]);
+
+    // Google answers again; nothing changed since: ШК-1 is read in full, its references checked.
+    failing = false;
+    const third = await sync(tmp, source);
+    expect(third.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'ok'], ['ШК-2', 'unchanged'], ['ШК-3', 'unchanged']]);
+    expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1').map((p) => [p.row_no, p.mentor])).toEqual([[3, 'Новикова Нина Николаевна (ШК-2)']]);
+  });
+});
