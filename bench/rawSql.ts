@@ -34,7 +34,7 @@ function metricSql(name: string): Prepared {
   if (!p) {
     const sql = sqlOf(name);
     const code = sql.replace(/--.*$/gm, '');
-    p = { sql, names: ['from', 'to', 'orgs', 'type'].filter((k) => new RegExp(`\\$${k}\\b`).test(code)) };
+    p = { sql, names: ['from', 'to', 'orgs', 'type', 'region'].filter((k) => new RegExp(`\\$${k}\\b`).test(code)) };
     sqlFiles.set(name, p);
   }
   return p;
@@ -42,7 +42,7 @@ function metricSql(name: string): Prepared {
 
 /** Binds as server/db/db.ts does: lists as VARCHAR[], NULL as VARCHAR. */
 function bind(p: Prepared, params: MetricParams): { values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
-  const all: Record<string, string | string[] | null> = { from: params.from, to: params.to, orgs: params.org, type: params.type };
+  const all: Record<string, string | string[] | boolean | null> = { from: params.from, to: params.to, orgs: params.org, type: params.type, region: params.region === true };
   const values: Record<string, DuckDBValue> = {};
   const types: Record<string, DuckDBType> = {};
   for (const k of p.names) {

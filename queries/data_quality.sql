@@ -8,7 +8,8 @@
 --   (by the «category at a date» rule, terms included) differs from Педагоги.Категория.
 -- Grain: one row per organization plus the total row (org = NULL): sums of the counts; dates,
 --   statuses and the stale flag NULL.
--- Parameters: $orgs (VARCHAR[], empty = all), $type (or NULL); $from/$to are not used.
+-- Parameters: $orgs (VARCHAR[], empty = all), $type (or NULL), $region (a regional account: the
+--   reason's kind instead of its text); $from/$to are not used.
 -- Reads the facts (queries/_facts.sql, _facts_macros.sql): fact_org_rows = rows per tab, rows
 --   quarantined, errors and warnings per organization (as of the last sync); fact_category_spans
 --   with fact_people for the mismatches. org_state (statuses, the stale flag) is read as it is now.
@@ -24,7 +25,13 @@ per_org AS (
   SELECT s.code AS org, s.name AS org_name, s.type AS org_type, s.org_rank,
     strftime(st.last_success, '%Y-%m-%d %H:%M:%S') AS last_success,
     strftime(st.last_attempt, '%Y-%m-%d %H:%M:%S') AS last_attempt,
-    st.last_status, st.last_message,
+    st.last_status,
+    -- A regional account gets no free text from the sources ($region): the kind of the reason
+    -- (the text may quote a file's tab titles, which may name a person).
+    CASE WHEN NOT $region OR st.last_message IS NULL THEN st.last_message
+      WHEN st.last_status = 'failed' THEN 'таблица не прочитана — подробности у муниципального координатора'
+      WHEN st.last_status = 'held' THEN 'загрузка задержана до решения муниципального координатора'
+      ELSE 'есть замечания к загрузке — подробности у муниципального координатора' END AS last_message,
     coalesce(st.stale, st.last_success IS NULL) AS stale,
     coalesce(fr.teachers, 0)::INTEGER AS teachers_rows,
     coalesce(fr.pairs, 0)::INTEGER AS pairs_rows,

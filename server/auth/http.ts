@@ -108,8 +108,8 @@ export function scopeOrgs(p: Principal, requested: readonly string[]): string[] 
  * `base` as of another sync (cmp_as_of), the organizations are checked against that sync's
  * registry too: one not listed then had its base figures all zero, as if it had nobody.
  */
-export async function scopeParams<P extends Pick<MetricParams, 'org' | 'as_of'>>(db: Db, p: Principal, params: P, base?: Pick<MetricParams, 'as_of'> | null): Promise<P> {
-  const scoped = { ...params, org: scopeOrgs(p, params.org) };
+export async function scopeParams<P extends Pick<MetricParams, 'org' | 'as_of' | 'region'>>(db: Db, p: Principal, params: P, base?: Pick<MetricParams, 'as_of'> | null): Promise<P> {
+  const scoped: P = { ...params, org: scopeOrgs(p, params.org), ...(p.role === 'region' ? { region: true as const } : {}) };
   if (p.role === 'school') await requireListed(db, scoped);
   if (base?.as_of && base.as_of.run !== scoped.as_of?.run) await requireListed(db, { org: scoped.org, as_of: base.as_of });
   return scoped;

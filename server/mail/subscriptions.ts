@@ -283,7 +283,12 @@ export class Subscriptions {
     const asOf = await resolveAsOf(this.deps.db, at.toISOString());
     const period = periodOf(sub.period as PeriodRule, day);
     const base = parseParams({ from: period.from, to: period.to, org: sub.orgs, ...(sub.type ? { type: sub.type } : {}) }, at);
-    const params: MetricParams = { ...base, grain: null, as_of: { asked: at.toISOString(), run: asOf.run, finished_at: asOf.finished_at } };
+    const params: MetricParams = {
+      ...base,
+      grain: null,
+      as_of: { asked: at.toISOString(), run: asOf.run, finished_at: asOf.finished_at },
+      ...(sub.audience === 'region' ? { region: true as const } : {}),
+    };
     // Who the figures are for: a region delivery has the region's rights (aggregates only).
     const principal: Principal = { kind: 'token', id: null, login: `рассылка ${sub.id}`, role: sub.audience === 'region' ? 'region' : 'coordinator', org: null, readOnly: true, demo: false, csrf: null };
     const names = sub.metrics.length ? sub.metrics : DEFAULT_METRICS;

@@ -41,6 +41,12 @@ export interface MetricParams {
   grain: 'month' | null;
   /** The figures as of a past sync (asof.ts); absent: now. Part of the answer and of its cache key. */
   as_of?: AsOf;
+  /**
+   * For a regional account (auth/http.ts scopeParams, a region's mail delivery): no free text
+   * from the sources in the answer — data_quality gives the kind of a reason, not its text (a
+   * file's tab titles may name a person). Part of the cache key; absent for everyone else.
+   */
+  region?: true;
 }
 
 const PARAM_TITLES: Record<string, string> = { from: 'from (начало периода)', to: 'to (конец периода)', org: 'org', type: 'type', grain: 'grain' };

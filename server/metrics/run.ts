@@ -15,14 +15,14 @@ export interface MetricResult {
   rows: Row[];
 }
 
-export type Period = { from: string; to: string; org: string[]; type: string | null; as_of?: MetricParams['as_of'] };
+export type Period = { from: string; to: string; org: string[]; type: string | null; as_of?: MetricParams['as_of']; region?: true };
 
 export type Components = (name: string, params: MetricParams) => Promise<MetricResult>;
 
 export async function runOnce(db: Db, m: MetricDef, p: Period, via?: Components, signal?: AbortSignal, catalog?: string): Promise<Row[]> {
   if (m.parts) return runOverview(db, p, via, signal, catalog);
   const sql = sqlOf(m.name);
-  const all = { from: p.from, to: p.to, orgs: p.org, type: p.type };
+  const all = { from: p.from, to: p.to, orgs: p.org, type: p.type, region: p.region === true };
   // DuckDB refuses a bound name the statement does not use: bind only those the file names.
   const code = sql.replace(/--.*$/gm, '');
   const used = Object.fromEntries(Object.entries(all).filter(([k]) => new RegExp(`\\$${k}\\b`).test(code)));

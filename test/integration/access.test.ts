@@ -10,7 +10,7 @@
  * 2023/24, 4 mentors, 4 mentees, 7 engaged → 0.875; ДОУ-1 8, 2, 3, 5 → 0.625.
  */
 import { METRICS } from '../../shared/metrics.ts';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -183,6 +183,33 @@ describe('a school account', () => {
     expect(await page.text()).toContain('страница организации «ДОУ-1» недоступна учётной записи организации СОШ-1');
     expect((await get(`/org/${encodeURIComponent('СОШ-1')}`, a)).status).toBe(200);
     expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf })).status).toBe(403);
+  });
+
+  it('gets the kind of a reason, not its text: a file’s tab titles may name a person', async () => {
+    // ДОУ-1's registry row points at a file with no template tab — one tab, named after a teacher.
+    const own = join(dir, 'ДОУ-1');
+    const kept = mkdtempSync(join(tmpdir(), 'monitor-access-kept-'));
+    for (const f of readdirSync(own)) renameSync(join(own, f), join(kept, f));
+    copyFileSync(join(kept, 'Педагоги.csv'), join(own, 'Орлова Лидия Васильевна — личное дело.csv'));
+    try {
+      const s = await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test' });
+      expect(s.orgs.find((o) => o.org === 'ДОУ-1')?.status).toBe('failed');
+      const row = async (who: As) => ((await (await get(`/api/metrics/data_quality?${YEAR}`, who)).json()) as { rows: { org: string | null; last_message: string | null }[] }).rows.find((r) => r.org === 'ДОУ-1')!;
+      // The coordinator reads the reason as the sync wrote it: the tabs the file has.
+      expect((await row(await as('koord'))).last_message).toContain('«Орлова Лидия Васильевна — личное дело»');
+      // The region: its kind — in JSON, CSV and the workbook alike.
+      const a = await as('region');
+      expect((await row(a)).last_message).toBe('таблица не прочитана — подробности у муниципального координатора');
+      const csv = await (await get(`/api/metrics/data_quality?${YEAR}&format=csv`, a)).text();
+      expect(csv).toContain('таблица не прочитана — подробности у муниципального координатора');
+      const texts = [JSON.stringify(await row(a)), csv, await xlsxText(await get(`/api/export.xlsx?${YEAR}`, a))];
+      expect(texts.filter((t) => t.includes('Орлова'))).toEqual([]);
+    } finally {
+      rmSync(join(own, 'Орлова Лидия Васильевна — личное дело.csv'));
+      for (const f of readdirSync(kept)) renameSync(join(kept, f), join(own, f));
+      rmSync(kept, { recursive: true, force: true });
+      expect((await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test' })).status).toBe('ok');
+    }
   });
 });
 
