@@ -420,6 +420,10 @@ export class Db {
     let visible!: () => void;
     this.runEnding = new Promise<void>((done) => (visible = done));
     try {
+      // A reader that did not wait asked for a moment no later than this millisecond: the finish
+      // time is taken in a later one, so that moment stands for the run before, now and later.
+      const set = Date.now();
+      while (Date.now() <= set) await new Promise((r) => setTimeout(r, 1));
       return await commit();
     } finally {
       this.runEnding = null;
