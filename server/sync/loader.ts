@@ -23,6 +23,7 @@ import {
   type PackedOrg,
   type StoredRows,
 } from './load.ts';
+import type { TabKey } from '../contract/index.ts';
 import { OrgPeople } from './people.ts';
 import {
   emptiedTabs,
@@ -382,7 +383,7 @@ export class Loader {
       }
       const tally = tallyOf(item.v);
       const counts = countsOf(tally);
-      const message = [failedTabsMessage(tally), ...item.f.notes].filter((x) => x !== null).join('; ') || null;
+      const message = [failedTabsMessage(tally, ctx.stored.get(item.f.entry.code)), ...item.f.notes].filter((x) => x !== null).join('; ') || null;
       // Why an unchanged sheet was read says something of this run only, not of the data kept.
       const said = [item.f.reread ?? null, message].filter((x) => x !== null).join('; ') || null;
       const res = item.f.res!;
@@ -485,13 +486,23 @@ export class Loader {
 
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The organization's state message when some tabs failed as a whole (their stored rows are kept). */
-export function failedTabsMessage(v: OrgTally): string | null {
-  const failed = [...v.tabs.values()].filter((t) => t.status === 'error').map((t) => `«${t.title}»`);
+/**
+ * The organization's state message when some tabs failed as a whole: their stored rows are kept —
+ * said only of the tabs that have some (`stored`: the organization's rows per tab before this load).
+ */
+export function failedTabsMessage(v: OrgTally, stored: Partial<Record<TabKey, number>> = {}): string | null {
+  const failed = [...v.tabs.entries()].filter(([, t]) => t.status === 'error');
   if (!failed.length) return null;
-  return failed.length === 1
-    ? `лист ${failed[0]} не загружен из-за ошибки листа; для него сохранены данные прошлой загрузки`
-    : `листы ${failed.join(', ')} не загружены из-за ошибок листов; для них сохранены данные прошлой загрузки`;
+  const head =
+    failed.length === 1
+      ? `лист «${failed[0]![1].title}» не загружен из-за ошибки листа`
+      : `листы ${failed.map(([, t]) => `«${t.title}»`).join(', ')} не загружены из-за ошибок листов`;
+  const kept = failed.filter(([key]) => (stored[key] ?? 0) > 0).map(([, t]) => `«${t.title}»`);
+  const none = failed.filter(([key]) => !((stored[key] ?? 0) > 0)).map(([, t]) => `«${t.title}»`);
+  if (!none.length) return `${head}; ${failed.length === 1 ? 'для него' : 'для них'} сохранены данные прошлой загрузки`;
+  if (!kept.length) return `${head}; ${failed.length === 1 ? 'его данных' : 'их данных'} в базе ещё нет`;
+  const of = (list: string[]) => `${list.length === 1 ? 'листа' : 'листов'} ${list.join(', ')}`;
+  return `${head}; для ${of(kept)} сохранены данные прошлой загрузки, данных ${of(none)} в базе ещё нет`;
 }
 
 export function outcome(org: string, status: OrgStatus, message: string | null, durationMs: number, requests = 0, retries = 0): OrgOutcome {

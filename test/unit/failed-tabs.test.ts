@@ -1,0 +1,42 @@
+/**
+ * The state message of an organization some of whose tabs failed as a whole (loader.ts
+ * failedTabsMessage): «the previous data is kept» only where there is some (an acceptance run
+ * found it said of tabs never loaded, and of organizations loaded for the first time).
+ */
+import { describe, expect, it } from 'vitest';
+import type { TabKey } from '../../server/contract/index.ts';
+import type { OrgTally, TabTally } from '../../server/sync/load.ts';
+import { failedTabsMessage } from '../../server/sync/loader.ts';
+
+const tally = (tabs: [TabKey, TabTally['status'], string][]): OrgTally => ({
+  org: 'СОШ-9',
+  tabs: new Map(tabs.map(([key, status, title]) => [key, { status, title, rows: 0, rejected: 0 }])),
+  quarantined: 0,
+  warnings: 0,
+  errors: 0,
+});
+
+describe('failedTabsMessage', () => {
+  const two = tally([
+    ['teachers', 'ok', 'Педагоги'],
+    ['attestations', 'error', 'Аттестация'],
+    ['pairs', 'error', 'Наставнические пары'],
+  ]);
+
+  it('says the previous data is kept only of tabs that have stored rows', () => {
+    expect(failedTabsMessage(tally([['teachers', 'ok', 'Педагоги']]), { teachers: 5 })).toBeNull();
+    // Both with rows stored (6 and 3).
+    expect(failedTabsMessage(two, { attestations: 6, pairs: 3 })).toBe(
+      'листы «Аттестация», «Наставнические пары» не загружены из-за ошибок листов; для них сохранены данные прошлой загрузки',
+    );
+    // A first load: nothing stored.
+    expect(failedTabsMessage(two)).toBe('листы «Аттестация», «Наставнические пары» не загружены из-за ошибок листов; их данных в базе ещё нет');
+    expect(failedTabsMessage(tally([['attestations', 'error', 'Аттестация']]), { attestations: 0 })).toBe(
+      'лист «Аттестация» не загружен из-за ошибки листа; его данных в базе ещё нет',
+    );
+    // One of each.
+    expect(failedTabsMessage(two, { attestations: 6 })).toBe(
+      'листы «Аттестация», «Наставнические пары» не загружены из-за ошибок листов; для листа «Аттестация» сохранены данные прошлой загрузки, данных листа «Наставнические пары» в базе ещё нет',
+    );
+  });
+});
