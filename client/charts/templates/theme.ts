@@ -128,7 +128,7 @@ export const ARIA_ENCODING = { field: 'aria', type: 'nominal' } as const;
  */
 export function stackedCountLabels(max: number): LayerSpec {
   return {
-    name: 'bar_labels',
+    name: 'bar_labels_inside',
     mark: { type: 'text', dx: -3, align: 'right', baseline: 'middle', fontSize: 11, aria: false },
     encoding: {
       x: { field: 'count', type: 'quantitative', stack: 'zero', bandPosition: 1 },
