@@ -105,9 +105,10 @@ async function main(): Promise<number> {
       Object.assign(line, { done, total });
       if (tty) {
         if (o.status === 'failed' || o.status === 'held') process.stdout.write(`\r\x1b[K${o.org}: ${o.message}\n`);
+        else if (o.reread) process.stdout.write(`\r\x1b[K${o.org}: ${o.reread}\n`);
         draw();
       } else {
-        const detail = o.status === 'ok' ? `строк ${o.rowsLoaded}, в карантине ${o.rowsQuarantined}` : (o.message ?? '');
+        const detail = o.status === 'ok' ? `строк ${o.rowsLoaded}, в карантине ${o.rowsQuarantined}${o.reread ? `; ${o.reread}` : ''}` : (o.message ?? '');
         console.log(`${o.org}: ${STATUS[o.status]}${detail ? ` — ${detail}` : ''}`);
       }
     },

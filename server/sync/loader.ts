@@ -389,6 +389,7 @@ export class Loader {
       const res = item.f.res!;
       const o: OrgOutcome = {
         ...outcome(item.f.entry.code, 'ok', said, Date.now() - item.f.t0, res.requests, res.retries),
+        ...(item.f.reread ? { reread: item.f.reread } : {}),
         ...(item.f.titles ? { tabTitles: item.f.titles } : {}),
         rowsLoaded: counts.rowsLoaded,
         rowsQuarantined: counts.rowsQuarantined,
@@ -396,7 +397,10 @@ export class Loader {
       };
       loads.push({ item, load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message } }, o, counts });
     }
-    const still = unchanged.map(({ index, f }) => ({ index, o: outcome(f.entry.code, 'unchanged', f.reread ?? null, Date.now() - f.t0, f.res!.requests, f.res!.retries) }));
+    const still = unchanged.map(({ index, f }) => ({
+      index,
+      o: { ...outcome(f.entry.code, 'unchanged', f.reread ?? null, Date.now() - f.t0, f.res!.requests, f.res!.retries), ...(f.reread ? { reread: f.reread } : {}) },
+    }));
     const markUnchanged = async (w: Writer) => {
       if (!unchanged.length) return;
       await markUnchangedOrgs(w, unchanged.map((u) => u.f.entry.code), isoTs(ctx.now()));

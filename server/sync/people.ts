@@ -39,12 +39,12 @@ export class OrgPeople {
 
   /**
    * What resolving a reference against these teachers depends on, as one text: two directories
-   * with equal signatures resolve every reference alike, with the same messages.
+   * with equal signatures resolve every reference alike. The rows rejected in this run are left
+   * out: a stored directory has none, and they change only what a refusal says.
    */
   signature(): string {
     const lines: string[] = [];
     for (const [name, list] of this.byName) for (const p of list) lines.push(`${name}\t${p.fio}\t${p.key}\t${p.code ?? ''}`);
-    for (const [name, row] of this.rejected) lines.push(`!${name}\t${row}`);
     return lines.sort().join('\n');
   }
 

@@ -84,6 +84,8 @@ export interface OrgOutcome {
   durationMs: number;
   /** The titles of the spreadsheet's tabs when it was read (status `ok`): write-back checks its own tab is still there. */
   tabTitles?: string[];
+  /** An unchanged sheet read again, or not (`rereadNote`, `rereadFailedNote`): also in `message`. */
+  reread?: string;
 }
 
 export interface SyncSummary {
@@ -279,8 +281,11 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
   }
   let held = false;
+  // The registry's codes of the last sync: a sheet naming one that joins again is checked again.
+  let listedBefore: Set<string> | null = null;
   if (stop === null) {
     const { before, sheets, accepted } = await registryBefore(db);
+    listedBefore = new Set(before);
     const h = registryShrink(before, listed);
     if (h && !accepted) {
       held = true;
@@ -427,13 +432,20 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     } catch (e) {
       f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };
     }
-    if (again && f.error) {
-      // Not read again (the source failed): unchanged as it was, fresh, its references checked next time.
-      const reason = f.error instanceof Error ? f.error.message : String(f.error);
-      f = { ...again.unchanged, reread: rereadFailedNote(again.named, reason) };
-      recheck.push(entry.code);
-    } else if (again) f.reread = rereadNote(again.named);
-    else {
+    if (again) {
+      // The requests of both reads count: the change check's and this one's.
+      const first = again.unchanged.res!;
+      if (f.error) {
+        // Not read again (the source failed): unchanged as it was, fresh, its references checked next time.
+        const reason = f.error instanceof Error ? f.error.message : String(f.error);
+        const spent = f.error instanceof SourceError ? { requests: f.error.requests, retries: f.error.retries } : { requests: 0, retries: 0 };
+        f = { ...again.unchanged, res: { ...first, requests: first.requests + spent.requests, retries: first.retries + spent.retries }, reread: rereadFailedNote(again.named, reason) };
+        recheck.push(entry.code);
+      } else {
+        if (f.res) f.res = { ...f.res, requests: f.res.requests + first.requests, retries: f.res.retries + first.retries };
+        f.reread = rereadNote(again.named);
+      }
+    } else {
       people.settle(entry.code);
       fetchedCount++;
       opts.onFetched?.(fetchedCount, active.length);
@@ -452,7 +464,10 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     await Promise.all(active.map((entry, index) => limit(() => readOrg(entry, index, null))));
     // Every sheet is read: an unchanged one that names an organization with new teachers is read
     // again, so that its references are checked against them; the others stay unchanged.
-    const again = waiting.map((w) => ({ ...w, changed: [...w.named].filter((c) => changedTeachers.has(c)).sort() }));
+    // An organization named that the registry no longer lists has no teachers to name any more;
+    // one listed again has its teachers back.
+    const joined = (c: string) => listedBefore !== null && !listedBefore.has(c);
+    const again = waiting.map((w) => ({ ...w, changed: [...w.named].filter((c) => changedTeachers.has(c) || !listed.has(c) || joined(c)).sort() }));
     for (const w of again.filter((x) => x.changed.length === 0)) await loader.take(w.index, w.f);
     await Promise.all(again.filter((x) => x.changed.length > 0).map((w) => limit(() => readOrg(w.f.entry, w.index, { named: w.changed, unchanged: w.f }))));
     await loader.drain();

@@ -159,4 +159,31 @@ describe('references to another organization', () => {
     expect(third.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'ok'], ['ШК-2', 'unchanged'], ['ШК-3', 'unchanged']]);
     expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1').map((p) => [p.row_no, p.mentor])).toEqual([[3, 'Новикова Нина Николаевна (ШК-2)']]);
   });
+
+  it('counts the requests of both reads of a sheet read again; an organization dropped from the registry has its referrers checked again', async () => {
+    const source = createMemorySource(municipality());
+    // Every read costs one request here (as a Google read would), so the counts can be checked.
+    const fetchOrg = source.fetchOrg.bind(source);
+    source.fetchOrg = async (org, ctx) => ({ ...(await fetchOrg(org, ctx)), requests: 1 });
+    await sync(tmp, source);
+    source.data.sheets['ШК-2']![0] = teachers('Новикова Нина Николаевна', 'Орлова Ольга Олеговна');
+    const second = await sync(tmp, source);
+    // 4 reads: ШК-1 twice (its change check and the read again), ШК-2 and ШК-3 once each.
+    expect(second.orgs.map((o) => [o.org, o.requests])).toEqual([['ШК-1', 2], ['ШК-2', 1], ['ШК-3', 1]]);
+    expect(second.totals.requests).toBe(4);
+    expect(second.orgs[0]!.reread).toBe(rereadNote(['ШК-2']));
+
+    // ШК-2 leaves the registry; ШК-1 is not touched: read again, its references to ШК-2 refused.
+    source.data.registry[0]!.grid = source.data.registry[0]!.grid.filter((r) => r[0] !== 'ШК-2');
+    const third = await sync(tmp, source);
+    expect(third.orgs.filter((o) => o.org !== 'ШК-2').map((o) => [o.org, o.status])).toEqual([['ШК-1', 'ok'], ['ШК-3', 'unchanged']]);
+    expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1')).toEqual([]);
+    expect((await state(tmp)).errors.filter((e) => e.org === 'ШК-1').map((e) => e.row_no)).toEqual([2, 3]);
+
+    // Listed again (its sheet unchanged): ШК-1 is read again, Новикова's pair (row 3) loads as before.
+    source.data.registry[0]!.grid.splice(2, 0, ['ШК-2', 'Школа 2', 'Школа', 'ШК-2']);
+    const fourth = await sync(tmp, source);
+    expect(fourth.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'ok'], ['ШК-2', 'unchanged'], ['ШК-3', 'unchanged']]);
+    expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1').map((p) => p.row_no)).toEqual([3]);
+  });
 });
