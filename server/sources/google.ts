@@ -78,7 +78,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
           throw new SourceError(`у организации ${org.code} в столбце «Таблица» реестра не ID и не ссылка на Google Таблицу: «${org.sheet}»`, 'not_found');
         }
         const t = { kind: 'org', code: org.code, id } as const;
-        const version = await reader.version(t, c);
+        const version = ctx.knownVersion !== undefined ? ctx.knownVersion : await reader.version(t, c);
         if (!ctx.full && version !== null && version === ctx.lastVersion) {
           return { status: 'unchanged', version, requests: c.requests, retries: c.retries };
         }

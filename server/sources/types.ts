@@ -29,6 +29,11 @@ export interface FetchContext {
   /** Force a full read even when the source says nothing changed. */
   full: boolean;
   /**
+   * The version this run has already found (an unchanged sheet read again, run.ts `readOrg`): a
+   * source that would ask for it (Google with an API key: a Drive request) takes it as it is.
+   */
+  knownVersion?: string | null;
+  /**
    * The tabs the sync needs (the contract's), by title. A source that can list titles before
    * reading reads only these; the others are returned by title with an empty grid (their
    * titles still name what the spreadsheet holds in messages). Default: every tab.

@@ -406,6 +406,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       const res = await opts.source.fetchOrg(entry, {
         lastVersion: states.get(entry.code) ?? null,
         full: again !== null || (opts.full ?? false),
+        ...(again ? { knownVersion: again.unchanged.res!.version } : {}),
         wantTab: isContractTab,
         limits,
       });

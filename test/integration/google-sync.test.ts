@@ -11,7 +11,7 @@ import { serialFromIso } from '../../server/contract/index.ts';
 import { parseCsv } from '../../server/sources/csv.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import type { Cell } from '../../server/sources/types.ts';
-import { runSync, type SyncSummary } from '../../server/sync/run.ts';
+import { rereadNote, runSync, type SyncSummary } from '../../server/sync/run.ts';
 import { startFakeSheets, type FakeSheets, type FakeTab } from '../../fakes/googleSheets.ts';
 import { writeServiceAccountKey } from '../support/serviceAccount.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
@@ -202,6 +202,21 @@ describe('Google sync', () => {
         ['СОШ-3', 'failed'],
       ]);
     }
+  });
+
+  it('reads an unchanged sheet again when an organization it names changed its teachers — one Sheets read more, no second Drive request', async () => {
+    // ДОУ-1's pairs name a teacher of СОШ-1 («ФИО (СОШ-1)»); СОШ-1 hires a teacher, ДОУ-1 is not touched.
+    const tabs = tabsOf('СОШ-1');
+    tabs.find((t) => t.title === 'Педагоги')!.rows.push(['Юдина Юлия Юрьевна', 'учитель', 'химия', 45170, null, 0, null, 'Без категории', null, null]);
+    fake.setSpreadsheet(ID.sch1, { tabs });
+    fake.setStatus(ID.sch2, null);
+    fake.clearRequests();
+    const s = await sync();
+    const byOrg = Object.fromEntries(s.orgs.map((o) => [o.org, o]));
+    expect([byOrg['СОШ-1']!.status, byOrg['ДОУ-1']!.status, byOrg['ДОУ-1']!.reread]).toEqual(['ok', 'ok', rereadNote(['СОШ-1'])]);
+    // ДОУ-1: its change check (Drive) and the read again (Sheets): 2 requests, both counted.
+    expect([requestsOf(ID.dou1, 'drive.files.get'), requestsOf(ID.dou1, 'get'), byOrg['ДОУ-1']!.requests]).toEqual([1, 1, 2]);
+    expect(s.totals.requests).toBe(fake.requests.length);
   });
 });
 
