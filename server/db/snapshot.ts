@@ -228,7 +228,8 @@ export class Snapshots {
       if (this.entries.size <= this.keep) break;
       this.entries.delete(e.run);
       clearTimeout(e.idle);
-      void e.ready.then(() => this.drop(e), () => undefined);
+      // After its build and its last attach or detach (drop waits for them).
+      void this.drop(e);
     }
   }
 

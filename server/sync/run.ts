@@ -292,7 +292,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       stop = registryHoldMessage(h, registryTab.title);
       stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem: stop });
     } else {
-      const was = new Set(before);
+      const was = listedBefore;
       const lost = before.filter((c) => !listed.has(c));
       registry.issues.push(...registryDepartures(lost, { before: sheets, now: registry.entries }, (c) => !was.has(c), registryTab.title));
     }
