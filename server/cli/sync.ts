@@ -116,7 +116,7 @@ async function main(): Promise<number> {
   if (timer) clearInterval(timer);
   if (tty) process.stdout.write('\n');
   // Not read, so never in the progress: said once here (an organization set «Активна = Нет» left the output without a word).
-  for (const o of summary.orgs.filter((x) => x.status === 'inactive')) console.log(`${o.org}: ${STATUS.inactive} — ${o.message}; таблица не читается, прежние данные сохранены`);
+  for (const o of summary.orgs.filter((x) => x.status === 'inactive')) console.log(`${o.org}: ${STATUS.inactive} — ${o.message}`);
   await printFindings(db, args.includes('--all-findings') ? Infinity : MAX_FINDINGS);
   console.log(summaryLine(summary));
   // SHEETS_WRITEBACK=1: «Проверка данных» into each sheet; never changes the exit code.

@@ -39,6 +39,7 @@ import {
   insertRecords,
   isoTs,
   markUnchangedOrgs,
+  failureMessage,
   markFailed,
   recordOrgs,
   storedPairs,
@@ -160,6 +161,8 @@ export interface LoaderContext {
   now: () => Date;
   stored: StoredCounts;
   accepted: ReadonlySet<string>;
+  /** The organizations loaded by some earlier sync: a failure of one that never loaded says it has no data yet (state.ts failureMessage). */
+  everLoaded: ReadonlySet<string>;
   people: PeopleDirectory;
   orgCode: (typed: string) => string | null;
   /** What each organization had stored when the sync started (load.ts: deletes only where there is something). */
@@ -463,7 +466,8 @@ export class Loader {
     this.ctx.report(index, o);
   }
 
-  private async fail(index: number, f: Fetched, message: string, requests: number, retries: number): Promise<void> {
+  private async fail(index: number, f: Fetched, reason: string, requests: number, retries: number): Promise<void> {
+    const message = failureMessage(reason, this.ctx.everLoaded.has(f.entry.code));
     await markFailed(this.ctx.db, this.ctx.runId, f.entry.code, message, this.ctx.now());
     this.done(index, outcome(f.entry.code, 'failed', message, Date.now() - f.t0, requests, retries), null);
   }

@@ -31,6 +31,7 @@ import { adoptKnownCodes, parseRegistry } from './registry.ts';
 import { plural } from '../../shared/plural.ts';
 import {
   BROKEN_ROW_MESSAGE,
+  failureMessage,
   createStaging,
   dropStaging,
   DEFAULT_STALE_AFTER_HOURS,
@@ -308,8 +309,10 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const chosen = only ? registry.entries.filter((e) => only.has(e.code)) : registry.entries;
   if (only && chosen.length === 0) throw new SourceError(`организации ${[...only].join(', ')} нет в реестре организаций`, 'not_found');
   const active = chosen.filter((e) => e.active);
+  const { accepted, knownCodes, everLoaded } = await storedOrgs(db);
   for (const e of chosen.filter((x) => !x.active)) {
-    summary.orgs.push(outcome(e.code, 'inactive', 'организация отмечена в реестре как неактивная', 0));
+    const kept = everLoaded.has(e.code) ? 'прежние данные сохранены' : 'данных организации в базе ещё нет';
+    summary.orgs.push(outcome(e.code, 'inactive', `организация отмечена в реестре как неактивная; таблица не читается, ${kept}`, 0));
   }
   // A code whose registry row is broken is not synced this time (its stored data is kept).
   const entryCodes = new Set(registry.entries.map((e) => e.code));
@@ -334,7 +337,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   };
 
   for (const code of broken) {
-    const o = outcome(code, 'failed', BROKEN_ROW_MESSAGE, 0);
+    const o = outcome(code, 'failed', failureMessage(BROKEN_ROW_MESSAGE, everLoaded.has(code)), 0);
     await recordOrg(db, runId, o, null);
     report(o);
   }
@@ -357,7 +360,6 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     storedKeys ??= storedPersonKeys(db, active.map((e) => e.code));
     return (await storedKeys).get(code);
   };
-  const { accepted, knownCodes, everLoaded } = await storedOrgs(db);
   // The directory: this run's teachers where the tab loaded (and the organization is not held
   // for losing them), else the stored ones.
   const people = new PeopleDirectory(db, stored, everLoaded, active.map((e) => e.code));
@@ -367,6 +369,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     now,
     stored,
     accepted,
+    everLoaded,
     people,
     orgCode: codeMatcher(knownCodes),
     present: await storedRows(db, stored),

@@ -318,6 +318,25 @@ export async function markFailed(db: Db, _runId: number, org: string, message: s
 export const BROKEN_ROW_MESSAGE = 'строка реестра с ошибкой (см. лист «Организации»): организация не синхронизирована, сохранены прежние данные';
 
 /**
+ * A failure message as it must read for an organization that has never loaded. The messages of
+ * a failed read say that the organization's previous data is kept — true of one loaded before;
+ * one that never loaded has none, and a coordinator reading «прежние данные сохранены» would look
+ * for figures that are not there.
+ */
+export function neverLoadedMessage(message: string): string {
+  return message
+    .replace(/Прежние данные организации сохранены/g, 'Данных организации в базе ещё нет')
+    .replace(/прежние данные организации сохранены/g, 'данных организации в базе ещё нет')
+    .replace(/сохранены прежние данные/g, 'данных организации в базе ещё нет')
+    .replace(/показаны прежние данные/g, 'данных организации в базе ещё нет');
+}
+
+/** The failure message for `org`: as it is, or as `neverLoadedMessage` puts it when the organization has never loaded. */
+export function failureMessage(message: string, everLoaded: boolean): string {
+  return everLoaded ? message : neverLoadedMessage(message);
+}
+
+/**
  * Upserts the registry; organizations no longer listed stay, with in_registry = false. A few
  * statements whatever the size of the registry (a statement per row cost seconds at region
  * scale); a code listed twice takes its last row, as row-by-row upserts did.
@@ -365,9 +384,10 @@ export async function saveRegistry(w: Writer, entries: readonly OrgEntry[], brok
   if (broken.length) {
     await w.run(
       `INSERT INTO org_state (org, last_attempt, last_status, last_message, stale)
-       SELECT org, $ts::TIMESTAMP, 'failed', $msg, true FROM (SELECT unnest($orgs) AS org)
-       ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'failed', last_message = excluded.last_message, stale = true`,
-      { orgs: broken, ts, msg: BROKEN_ROW_MESSAGE },
+       SELECT org, $ts::TIMESTAMP, 'failed', $first, true FROM (SELECT unnest($orgs) AS org)
+       ON CONFLICT (org) DO UPDATE SET last_attempt = excluded.last_attempt, last_status = 'failed',
+         last_message = CASE WHEN org_state.last_success IS NULL THEN $first ELSE $msg END, stale = true`,
+      { orgs: broken, ts, msg: BROKEN_ROW_MESSAGE, first: neverLoadedMessage(BROKEN_ROW_MESSAGE) },
     );
   }
 }

@@ -13,7 +13,7 @@ import { parseCsv } from '../../server/sources/csv.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import { DEFAULT_LIMITS, runSync } from '../../server/sync/run.ts';
-import { SHEET, addRow, baseMunicipality, copyRow, grid, removeColumn, tab, type Municipality } from '../fixtures/bad/base.ts';
+import { SHEET, addRow, baseMunicipality, copyRow, grid, removeColumn, setCell, tab, type Municipality } from '../fixtures/bad/base.ts';
 import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { resetDb } from '../support/resetDb.ts';
@@ -132,6 +132,38 @@ describe('a spreadsheet with not one tab of the template (emptied by mistake, an
     m.sheets[SHEET.school] = [{ title: 'Аттестация', grid: [['ФИО', 'Дата приказа', 'Присвоена категория']] }];
     const headersOnly = await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-03T10:00:00Z') });
     expect(headersOnly.orgs.find((o) => o.org === 'СОШ-1')!.status).toBe('ok');
+  });
+
+  it('on a first sync says there is no data yet, not that the previous data is kept; loaded once, the next failure says it is kept', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    const good = m.sheets[SHEET.school]!;
+    m.sheets[SHEET.school] = [{ title: 'Лист1', grid: [] }];
+    const what = 'ни один лист таблицы не загружен: нет листов шаблона «Педагоги», «Наставнические пары», «Программы наставничества», «Повышение квалификации», «Аттестация» (листы в таблице: «Лист1»). ';
+    const hint = '; проверьте, та ли это таблица (ссылка в реестре) и не удалены или переименованы ли листы';
+    const first = await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-01T10:00:00Z') });
+    const none = `${what}Данных организации в базе ещё нет${hint}`;
+    expect(first.orgs.map((o) => [o.org, o.status, o.message])).toEqual([
+      ['СОШ-1', 'failed', none],
+      ['ДОУ-1', 'ok', null],
+    ]);
+    expect(await tmp.db.query(`SELECT last_success, last_message FROM org_state WHERE org = 'СОШ-1'`)).toEqual([{ last_success: null, last_message: none }]);
+    // The sheet fixed: it loads; emptied again: now its rows of the last load are kept, and said so.
+    m.sheets[SHEET.school] = good;
+    expect((await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-02T10:00:00Z') })).orgs[0]!.status).toBe('ok');
+    m.sheets[SHEET.school] = [{ title: 'Лист1', grid: [] }];
+    const again = await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-03T10:00:00Z') });
+    expect(again.orgs[0]!.message).toBe(`${what}Прежние данные организации сохранены${hint}`);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+  });
+
+  it('a broken registry row of an organization never loaded says it has no data yet (outcome and state alike)', async () => {
+    const m = baseMunicipality();
+    setCell(m, 'registry', 'Организации', 3, 'Таблица', 'https://docs.google.com/spreadsheets/u/0/');
+    const s = await runSync({ db: tmp.db, source: createMemorySource(m), trigger: 'test' });
+    const message = 'строка реестра с ошибкой (см. лист «Организации»): организация не синхронизирована, данных организации в базе ещё нет';
+    expect(s.orgs.find((o) => o.org === 'ДОУ-1')?.message).toBe(message);
+    expect(await tmp.db.query(`SELECT last_message FROM org_state WHERE org = 'ДОУ-1'`)).toEqual([{ last_message: message }]);
   });
 });
 

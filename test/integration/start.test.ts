@@ -263,8 +263,9 @@ describe('npm start with a Google registry', () => {
     const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
     expect(code).toBe(0);
     expect(out).toContain('СОШ-1: загружена — строк 23, в карантине 1');
-    // ДОУ-9 is «Активна = Нет» in the registry: not read, and said so (it was not in the output at all).
-    expect(out).toContain('ДОУ-9: неактивна — организация отмечена в реестре как неактивная; таблица не читается, прежние данные сохранены\n');
+    // ДОУ-9 is «Активна = Нет» in the registry: not read, and said so (it was not in the output at all);
+    // never loaded, it has no data to keep (it said «прежние данные сохранены»).
+    expect(out).toContain('ДОУ-9: неактивна — организация отмечена в реестре как неактивная; таблица не читается, данных организации в базе ещё нет\n');
     expect(out).toContain(
       'ОШИБКА: СОШ-1, лист «Педагоги», строка 15, столбец «Категория»: значение «вторая» — неизвестное значение; допустимые: «Без категории»',
     );
