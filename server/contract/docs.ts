@@ -13,6 +13,12 @@ import {
 } from './declaration.ts';
 import { ruDate } from './values.ts';
 
+/** The other spellings a value list accepts (aliases), each with the value it reads as: a school should not wonder why «В работе» loaded. */
+function alsoAccepted(values: readonly { value: string; aliases?: readonly string[] }[]): string {
+  const pairs = values.flatMap((v) => (v.aliases ?? []).map((a) => `«${a}» = «${v.value}»`));
+  return pairs.length ? `; также принимается: ${pairs.join(', ')}` : '';
+}
+
 function typeText(t: ColumnType): string {
   switch (t.kind) {
     case 'text':
@@ -24,9 +30,9 @@ function typeText(t: ColumnType): string {
     case 'yesno':
       return 'Да/Нет';
     case 'enum':
-      return `одно из: ${t.values.map((v) => `«${v.value}»`).join(', ')}`;
+      return `одно из: ${t.values.map((v) => `«${v.value}»`).join(', ')}${alsoAccepted(t.values)}`;
     case 'enumList':
-      return `одно или несколько через «;»: ${t.values.map((v) => `«${v.value}»`).join(', ')}`;
+      return `одно или несколько через «;»: ${t.values.map((v) => `«${v.value}»`).join(', ')}${alsoAccepted(t.values)}`;
     case 'category':
       return 'категория (см. ниже)';
     case 'person':

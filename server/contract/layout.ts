@@ -6,7 +6,7 @@
 import { columnLetter, type Cell, type Grid, type RawTab } from './grid.ts';
 import type { ColumnDecl, DataIssue } from './index.ts';
 import { REGISTRY_TAB, TABS } from './declaration.ts';
-import { matchKey, plural } from './normalize.ts';
+import { editDistance, matchKey, plural } from './normalize.ts';
 import { displayCell, isBlank, rawText } from './values.ts';
 
 /**
@@ -121,6 +121,30 @@ function headerMatch(index: ReadonlyMap<string, string>, cell: Cell): { key: str
     if (k !== undefined) return { key: k, hinted: true };
   }
   return undefined;
+}
+
+/**
+ * The template column this tab lacks whose header or alias `text` misspells: at most one edit
+ * (a letter wrong, missing or extra; two letters swapped count as two) from it for a header of
+ * 6–11 letters, two from 12 on, as matchKey writes them (case, ё/е, spaces do not count);
+ * shorter headers are too close to each other to guess. The nearest wins; none when two are as near.
+ */
+function misspelled(text: string, index: ReadonlyMap<string, string>, found: ReadonlyMap<string, number>): string | undefined {
+  const typed = matchKey(text);
+  let best: { key: string; d: number } | undefined;
+  let tie = false;
+  for (const [name, key] of index) {
+    if (found.has(key)) continue;
+    const bound = Math.min(name.length, typed.length) >= 12 ? 2 : Math.min(name.length, typed.length) >= 6 ? 1 : 0;
+    if (bound === 0 || Math.abs(name.length - typed.length) > bound) continue;
+    const d = editDistance(typed, name);
+    if (d > bound) continue;
+    if (best === undefined || d < best.d) {
+      best = { key, d };
+      tie = false;
+    } else if (d === best.d && key !== best.key) tie = true;
+  }
+  return best && !tie ? best.key : undefined;
 }
 
 /** A hint in brackets at the end of a header cell (its text in group 1). */
@@ -281,6 +305,8 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const headless = new Map<number, number>();
   const keys = [...positions.keys()];
   const at = [...positions.values()];
+  /** Rows that repeat the header row (sheet row numbers). */
+  const repeats: number[] = [];
   const headed = header.map((h) => !isBlank(h ?? null));
   for (const i of positions.values()) headed[i] = true;
   for (let r = dataFrom; r < grid.length; r++) {
@@ -296,25 +322,51 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     for (let i = 0; i < line.length; i++) {
       if (!headed[i] && !isBlank(line[i])) headless.set(i, (headless.get(i) ?? 0) + 1);
     }
-    if (!blank) rows.push(new LaidRow(r + 1, cells, shape));
+    if (blank) continue;
+    // The header row again (pasted with a block of rows from another sheet, or a print layout):
+    // every required column holds its own header. Not a record: skipped and said once.
+    if (required.every((k) => headerKey(index, cells[k] ?? null) === k)) {
+      repeats.push(r + 1);
+      continue;
+    }
+    rows.push(new LaidRow(r + 1, cells, shape));
+  }
+  if (repeats.length) {
+    notices.push({
+      level: 'notice',
+      row: repeats.length === 1 ? repeats[0]! : null,
+      column: null,
+      value: null,
+      problem:
+        repeats.length === 1
+          ? 'строка повторяет строку заголовков — она пропущена, это не запись; её можно удалить'
+          : `строки ${repeats.join(', ')} повторяют строку заголовков — они пропущены, это не записи; их можно удалить`,
+    });
   }
   // A column not of the template whose header, without its words in brackets, is a template
   // column this tab lacks («Дата увольнения (если уволен)»): its filled cells are not loaded — a
   // dismissed teacher counts as employed. Said as a warning with the count, not only listed.
+  // So is one whose header is a template column this tab lacks, misspelled («Размешена на
+  // сайте» for «Размещена на сайте»): a letter or two apart.
   const headerOf = new Map(columns.map((c) => [c.key, c.header]));
   for (const [i, text] of unknown) {
     const bare = text.replace(BRACKET_HINT, '');
-    const key = bare !== text ? index.get(matchKey(bare)) : undefined;
-    if (key === undefined || positions.has(key)) continue;
+    const bracketed = bare !== text ? index.get(matchKey(bare)) : undefined;
+    const key = bracketed !== undefined && !positions.has(bracketed) ? bracketed : misspelled(text, index, positions);
+    if (key === undefined) continue;
     let filled = 0;
     for (let r = dataFrom; r < grid.length; r++) if (!isBlank(grid[r]?.[i] ?? null)) filled++;
     if (filled === 0) continue;
+    const cells = `${filled} ${plural(filled, 'заполненная ячейка', 'заполненные ячейки', 'заполненных ячеек')}`;
     notices.push({
       level: 'warning',
       row: null,
       column: text,
       value: null,
-      problem: `столбец не загружен, хотя в нём ${filled} ${plural(filled, 'заполненная ячейка', 'заполненные ячейки', 'заполненных ячеек')}: если это столбец шаблона «${headerOf.get(key)}», уберите из заголовка пояснение в скобках — пока его значения не учитываются`,
+      problem:
+        key === bracketed
+          ? `столбец не загружен, хотя в нём ${cells}: если это столбец шаблона «${headerOf.get(key)}», уберите из заголовка пояснение в скобках — пока его значения не учитываются`
+          : `столбец не загружен, хотя в нём ${cells}: похоже, это столбец шаблона «${headerOf.get(key)}» с опечаткой в заголовке — исправьте заголовок, пока его значения не учитываются`,
     });
   }
   if (headless.size) {
