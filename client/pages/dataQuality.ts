@@ -28,6 +28,16 @@ function qualityQuery(orgs: readonly string[], asOf: string | null | undefined):
   return query;
 }
 
+/**
+ * The link to the same findings as a workbook (`/api/quality.xlsx`): one organization's when one
+ * is chosen, else every organization's (the file cannot take a type or a list of several).
+ */
+export function findingsDownload(orgs: readonly string[], asOf: string | null | undefined): HTMLElement {
+  const query = qualityQuery(orgs, asOf).toString();
+  const whole = orgs.length > 1 ? ' (все организации реестра)' : '';
+  return h('p', { className: 'issues__download' }, h('a', { attrs: { href: `/api/quality.xlsx${query ? `?${query}` : ''}`, download: '' } }, `Выгрузить замечания в Excel${whole}`));
+}
+
 const LEVEL_TEXT: Record<QualityIssue['level'], string> = { error: 'ошибка', warning: 'предупреждение', notice: 'замечание' };
 
 function escapeRegExp(text: string): string {
@@ -220,7 +230,7 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
               issues.setNote('Сгруппировано по организациям и листам; номер строки — как в таблице организации. Ссылка открывает таблицу.');
               const sheetOf = new Map(response.orgs.map((org) => [org.org, org]));
               const groups = issuesByOrg(list);
-              const nodes: HTMLElement[] = [];
+              const nodes: HTMLElement[] = [findingsDownload(filters.orgs, filters.asOf)];
               if (response.registry_hold) {
                 nodes.push(holdBox(response.registry_hold, '/api/registry/accept-shrink', 'Принять изменение реестра'));
               }

@@ -25,6 +25,7 @@ import { orgProfileSpec, type ProfileItem } from '../charts/orgProfile.ts';
 import { pairsByFormSpec, pairsByTopicSpec, totalPairs } from '../charts/pairs.ts';
 import { h, staleMark } from '../dom.ts';
 import { holdBox } from '../holds.ts';
+import { findingsDownload } from './dataQuality.ts';
 import { canReread, rereadBox } from '../reread.ts';
 import { changesBox, getChanges } from '../changes.ts';
 import { session } from '../session.ts';
@@ -323,6 +324,7 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                     ),
                   );
                   nodes.push(items);
+                  nodes.push(findingsDownload([code], filters.asOf));
                 }
               } catch (error) {
                 if (!(error instanceof ApiError)) throw error;

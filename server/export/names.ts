@@ -19,8 +19,13 @@ export function exportFileName(stem: string, p: Named, ext: string): string {
 function orgPart(orgs: readonly string[]): string {
   if (orgs.length === 0) return '';
   if (orgs.length > 1) return `_${orgs.length}org`;
-  const code = translit(orgs[0]!).replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  return code ? `_${code.slice(0, 40)}` : '';
+  const code = exportOrgPart(orgs[0]!);
+  return code ? `_${code}` : '';
+}
+
+/** An organization's code as a file name holds it: Latin letters, digits and dashes (СОШ-1 → SOSh-1). */
+export function exportOrgPart(org: string): string {
+  return translit(org).replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
 }
 
 const LATIN: Record<string, string> = {

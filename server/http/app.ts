@@ -17,7 +17,7 @@ import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import qs from 'qs';
 import { QUERY_LIST_LIMIT } from '../metrics/params.ts';
-import { authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps } from '../auth/http.ts';
+import { auditor, authenticate, csrfGuard, requireApiAuth, sessionRouter, type AuthDeps } from '../auth/http.ts';
 import { pageGuard } from '../auth/pages.ts';
 import { storageProblem, type Db } from '../db/db.ts';
 import { HttpError, notFound } from './errors.ts';
@@ -143,7 +143,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(reportRouter({ db: deps.db, now, auth }));
   api.use(syncRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
   api.use(holdsRouter({ db: deps.db, startSync: deps.startSync ?? null, auth }));
-  api.use(qualityRouter({ db: deps.db }));
+  api.use(qualityRouter({ db: deps.db, now, audit: auditor(auth) }));
   api.use(changesRouter({ db: deps.db, auth }));
   api.use(usersRouter({ auth }));
   api.use(peopleRouter({ db: deps.db, now, auth }));

@@ -6,7 +6,9 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireRole, scopeOrgs } from '../auth/http.ts';
+import { requireRole, scopeOrgs, type Audit } from '../auth/http.ts';
+import { buildFindingsWorkbook } from '../export/findings.ts';
+import { exportOrgPart } from '../export/names.ts';
 import { sqlOf } from '../db/queries.ts';
 import { AnswerStore, answerJson, compressAnswer } from '../metrics/answers.ts';
 import { asOfParam, queryAsOf } from '../metrics/asof.ts';
@@ -40,7 +42,7 @@ export function sheetUrl(sheet: unknown, googleSource: boolean): string | null {
 const KEPT_ANSWERS = 16;
 const KEPT_BYTES = 32 * 1024 * 1024;
 
-export function qualityRouter(deps: { db: Db }): Router {
+export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit }): Router {
   const r = Router();
   /**
    * The answers of the current data version, shared: a school whose sheet has 50,000 bad rows
@@ -108,5 +110,38 @@ export function qualityRouter(deps: { db: Db }): Router {
     else res.send(await answerJson(answer));
   });
 
+  /**
+   * `GET /api/quality.xlsx?org&level&as_of`: the same findings and states as a workbook
+   * (export/findings.ts) — the list a school works through, not a page of JSON. Same parameters
+   * and the same who-may-see-it; recorded in the audit log, as the other exports are (it quotes names).
+   */
+  r.get('/quality.xlsx', async (req, res) => {
+    const parsed = querySchema.safeParse({ org: req.query.org, level: req.query.level });
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      const key = String(i.path[0]);
+      throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
+    }
+    const p = requireRole(res, ['coordinator', 'school'], 'замечания к данным (в них ФИО педагогов)');
+    const { level } = parsed.data;
+    const org = p.role === 'school' ? scopeOrgs(p, parsed.data.org === undefined ? [] : [parsed.data.org])[0] : parsed.data.org;
+    const { db } = deps;
+    if (org !== undefined && (await registryCode(db, org)) !== org) throw notFound(`нет организации с кодом «${org}» в реестре`);
+    const asOf = asOfParam(req.query as Record<string, unknown>);
+    const { rows: orgs, as_of } = await queryAsOf(db, asOf, sqlOf('lists/quality_orgs'), { org: org ?? null }, true);
+    const { rows: issues } = await queryAsOf(db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null }, true);
+    const scope = [
+      org === undefined ? 'все организации реестра' : `организация ${org}`,
+      level === undefined ? 'все уровни' : `только: ${LEVEL_WORDS[level]}`,
+      ...(as_of ? [`на ${as_of.asked}`] : []),
+    ].join('; ');
+    const body = await buildFindingsWorkbook({ orgs, issues, generatedAt: deps.now?.() ?? new Date(), scope });
+    if (deps.audit) await deps.audit(req, res, 'export_quality_xlsx', org ?? null, scope);
+    const name = `zamechaniya${org === undefined ? '' : `_${exportOrgPart(org)}`}${level ? `_${level}` : ''}.xlsx`;
+    res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').attachment(name).send(body);
+  });
+
   return r;
 }
+
+const LEVEL_WORDS: Record<(typeof LEVELS)[number], string> = { error: 'ошибки', warning: 'предупреждения', notice: 'замечания' };

@@ -101,6 +101,7 @@ describe('without logging in', () => {
       `/api/metrics/engagement?${YEAR}&format=csv`,
       '/api/orgs',
       '/api/quality',
+      '/api/quality.xlsx',
       '/api/sync/runs',
       '/api/export.xlsx',
       '/api/report.pdf',
@@ -171,6 +172,7 @@ describe('a school account', () => {
       `/api/export.xlsx?${YEAR}&org=${other}`,
       `/api/report.pdf?${YEAR}&org=${other}`,
       `/api/quality?org=${other}`,
+      `/api/quality.xlsx?org=${other}`,
       '/api/sync/runs',
       '/api/audit',
     ]) {
@@ -291,7 +293,7 @@ describe('a regional account', () => {
     expect(leaks).toEqual([]);
 
     // What would name people is refused: findings quote cells, sync messages, the audit log, the quality page.
-    for (const path of ['/api/quality', '/api/quality?org=СОШ-1', '/api/sync/runs', '/api/audit', '/api/mentors', '/api/mentees', '/api/practices', '/api/matching', '/api/mentor-load', '/data-quality', '/people']) {
+    for (const path of ['/api/quality', '/api/quality?org=СОШ-1', '/api/quality.xlsx', '/api/sync/runs', '/api/audit', '/api/mentors', '/api/mentees', '/api/practices', '/api/matching', '/api/mentor-load', '/data-quality', '/people']) {
       expect((await get(path, a)).status, path).toBe(403);
     }
     expect((await post('/api/sync', a, { 'X-CSRF-Token': a.csrf })).status).toBe(403);
@@ -706,6 +708,7 @@ describe('caching of answers with names', () => {
       '/api/session',
       '/api/orgs',
       '/api/quality',
+      '/api/quality.xlsx',
       '/api/sync/runs',
       '/api/audit',
       '/api/users',

@@ -4,6 +4,7 @@
  * finding with its spreadsheet link, filters validated, an unknown organization a JSON 404.
  * It is also where "a tab that fails wholesale keeps its previous data" is visible to the user.
  */
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import { runSync } from '../../server/sync/run.ts';
@@ -208,6 +209,68 @@ describe('GET /api/quality', () => {
       status: 400,
       body: { error: { code: 'bad_request', message: 'неверный параметр org (код организации): ожидается один код организации' } },
     });
+  });
+});
+
+describe('GET /api/quality.xlsx', () => {
+  /** A sheet of the workbook as rows of cell values (the header first). */
+  const sheetRows = (wb: ExcelJS.Workbook, name: string) => {
+    const out: unknown[][] = [];
+    wb.getWorksheet(name)!.eachRow((row) => out.push((row.values as unknown[]).slice(1)));
+    return out;
+  };
+  const read = async (res: Response) => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
+    return wb;
+  };
+
+  it('gives the same findings as the page, a row each, with organization, tab, row, column, value, level and message', async () => {
+    const res = await server.fetch(`/api/quality.xlsx?org=${encodeURIComponent('СОШ-1')}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toContain('zamechaniya_SOSh-1.xlsx');
+    const wb = await read(res);
+    const name = SCHOOL.org_name;
+    const row = (i: { tab: string; row: number | null; column: string | null; value: string | null; message: string }, level: string) => ['СОШ-1', name, i.tab, i.row ?? undefined, i.column ?? undefined, i.value ?? undefined, level, i.message];
+    // The five findings of СОШ-1 (the registry's notice is the whole list's, not one organization's), in the API's order.
+    expect(sheetRows(wb, 'Замечания')).toEqual([
+      ['Организация', 'Наименование', 'Лист', 'Строка', 'Столбец', 'Значение', 'Уровень', 'Что не так и как исправить'],
+      row(ATTESTATION_TAB, 'ошибка'),
+      row(ATTESTATION_ROW, 'ошибка'),
+      row(CATEGORY_WARNING, 'предупреждение'),
+      row(COURSE_ROW, 'ошибка'),
+      row(PROGRAM_WARNING, 'предупреждение'),
+    ]);
+    // 16.05.2024 10:00 UTC stored as an Excel date (serial 45428 + 10/24, format дд.мм.гггг чч:мм): exceljs reads it back as that moment.
+    const at = new Date('2024-05-16T10:00:00Z');
+    const [head, school] = sheetRows(wb, 'Организации');
+    expect(head).toEqual(['Организация', 'Наименование', 'Последняя загрузка (UTC)', 'Последняя попытка (UTC)', 'Состояние', 'Строк в карантине', 'Ошибок', 'Предупреждений', 'Сообщение синхронизации']);
+    expect(school).toEqual(['СОШ-1', name, at, at, 'загружены', 2, 3, 1, SCHOOL.last_message]);
+  });
+
+  it('filters by level; a school gets its own organization only; the regional office none (the findings quote names)', async () => {
+    const errors = await read(await server.fetch(`/api/quality.xlsx?level=error`));
+    // Every organization's errors: the three of СОШ-1 (ДОУ-1 has none; the registry's finding is a notice).
+    expect(sheetRows(errors, 'Замечания').slice(1).map((r) => [r[0], r[3], r[6]])).toEqual([
+      ['СОШ-1', undefined, 'ошибка'],
+      ['СОШ-1', 3, 'ошибка'],
+      ['СОШ-1', 2, 'ошибка'],
+    ]);
+    const accounts = await startServerAs({ db: tmp.db }, { school: { role: 'school', org: 'ДОУ-1' }, region: { role: 'region' } });
+    try {
+      const own = await fetch(`${accounts.url}/api/quality.xlsx`, { headers: accounts.headers('school') });
+      expect(own.status).toBe(200);
+      const wb = await read(own);
+      expect(sheetRows(wb, 'Замечания')).toHaveLength(1); // the header: ДОУ-1 has no findings
+      expect(sheetRows(wb, 'Организации').slice(1).map((r) => r[0])).toEqual(['ДОУ-1']);
+      const other = await fetch(`${accounts.url}/api/quality.xlsx?org=${encodeURIComponent('СОШ-1')}`, { headers: accounts.headers('school') });
+      expect(other.status).toBe(403);
+      const region = await fetch(`${accounts.url}/api/quality.xlsx`, { headers: accounts.headers('region') });
+      expect(region.status).toBe(403);
+      expect(((await region.json()) as { error: { message: string } }).error.message).toContain('ФИО педагогов');
+    } finally {
+      await accounts.close();
+    }
   });
 });
 
