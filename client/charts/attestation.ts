@@ -25,8 +25,8 @@ export function lapsingSpec(rows: readonly AttestationDueRow[], options: Attesta
       [titles('lapsed')]: `${formatOutOf(row.lapsed, row.teachers)} педагогов`,
     });
     return [
-      { code: row.org, series: 'lapsing_12m', value: row.lapsing_12m, valueText: formatInteger(row.lapsing_12m), tip, aria: `${name}: категория истекает в ближайшие 12 месяцев у ${formatInteger(row.lapsing_12m)}` },
-      { code: row.org, series: 'lapsed', value: row.lapsed, valueText: formatInteger(row.lapsed), tip, aria: `${name}: категория истекла в периоде у ${formatInteger(row.lapsed)}` },
+      { code: row.org, series: 'lapsing_12m', value: row.lapsing_12m, valueText: formatInteger(row.lapsing_12m), tip, aria: `${name}: категория истекает в 12 месяцев после конца периода у ${formatInteger(row.lapsing_12m)}` },
+      { code: row.org, series: 'lapsed', value: row.lapsed, valueText: formatInteger(row.lapsed), tip, aria: `${name}: срок категории кончается в периоде у ${formatInteger(row.lapsed)}` },
     ];
   });
   return groupedOrgBarsSpec({

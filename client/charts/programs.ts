@@ -12,6 +12,12 @@ export interface ProgramSpecOptions {
   labels: OrgLabels;
   titles: Titles;
   totalLabel: string;
+  /**
+   * A period under way: each organization's programs overdue by today (the metric up to today).
+   * The rest of its «просрочены» are not due yet, and are drawn so («Срок ещё не наступил»),
+   * not in the colour of an overdue program.
+   */
+  overdueByToday?: ReadonlyMap<string, number> | null;
 }
 
 /** The parts of "due in the period"; `other` is what none of the statuses explains (e.g. finished after `to`). */
@@ -20,13 +26,15 @@ const OUTCOMES = [
   { key: 'late', title: 'Завершены с опозданием', color: '#8fb3de' },
   { key: 'terminated', title: 'Прекращены', color: '#9aa0a6' },
   { key: 'overdue', title: 'Просрочены', color: '#d55e00' },
+  { key: 'not_yet', title: 'Не завершены, срок ещё не наступил', color: '#f3c99b' },
   { key: 'other', title: 'Прочие', color: '#e5e7eb' },
 ] as const;
 
-function outcomeCounts(row: ProgramCompletionRow): Record<(typeof OUTCOMES)[number]['key'], number> {
+function outcomeCounts(row: ProgramCompletionRow, overdueByToday: number | undefined): Record<(typeof OUTCOMES)[number]['key'], number> {
   const late = Math.max(0, row.completed - row.completed_on_time);
   const other = Math.max(0, row.due - row.completed - row.terminated - row.overdue);
-  return { on_time: row.completed_on_time, late, terminated: row.terminated, overdue: row.overdue, other };
+  const overdue = overdueByToday === undefined ? row.overdue : Math.min(row.overdue, overdueByToday);
+  return { on_time: row.completed_on_time, late, terminated: row.terminated, overdue, not_yet: row.overdue - overdue, other };
 }
 
 export function programOutcomesSpec(rows: readonly ProgramCompletionRow[], options: ProgramSpecOptions): TopLevelSpec {
@@ -36,7 +44,7 @@ export function programOutcomesSpec(rows: readonly ProgramCompletionRow[], optio
     .sort((a, b) => b.due - a.due || a.org.localeCompare(b.org, 'ru', { numeric: true }));
   const data = orgRows.flatMap((row) => {
     const name = row.org_name ?? row.org;
-    const counts = outcomeCounts(row);
+    const counts = outcomeCounts(row, options.overdueByToday ? (options.overdueByToday.get(row.org) ?? 0) : undefined);
     const tip = orgTip(labels, row.org, name, {
       [titles('due')]: formatInteger(row.due),
       [titles('completion_rate')]: `${formatPercent(row.completion_rate)} (${formatOutOf(row.completed, row.due)})`,

@@ -8,6 +8,7 @@ import { lapsingSpec } from '../charts/attestation.ts';
 import { hoursPerTeacherSpec, pdCoverageSpec } from '../charts/professionalDevelopment.ts';
 import { categoryShareSpec, upgradesSpec } from '../charts/qualification.ts';
 import { h } from '../dom.ts';
+import { ongoingPeriodToday } from '../filters.ts';
 import { formatDate, formatInteger, formatPoints, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
@@ -17,6 +18,12 @@ import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, periodText, totalC
 function yearAfter(iso: string): string {
   const [year, rest] = [Number(iso.slice(0, 4)), iso.slice(4)];
   return formatDate(`${year + 1}${rest}`);
+}
+
+/** The day after an ISO day (`2027-08-31` → `2027-09-01`). */
+function dayAfter(iso: string): string {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
 }
 
 export function createProfessionalDevelopmentPage(container: HTMLElement, ctx: PageContext): Page {
@@ -117,8 +124,18 @@ export function createProfessionalDevelopmentPage(container: HTMLElement, ctx: P
               const total = rows.find((row) => row.org === null);
               if (!total || total.teachers === 0) return lapsing.empty(NO_ORGS_MESSAGE);
               if (total.lapsing_12m + total.lapsed === 0) return lapsing.empty('Истекающих и истёкших категорий нет.');
+              // A period under way (the default academic year): «кончается в периоде» counts terms
+              // that end after today as well — said with how many have ended by today (the same
+              // metric up to today), so a lapse in July is not read as one that happened.
+              const today = ongoingPeriodToday(filters, ctx.today);
+              const byToday = today
+                ? ((await load.metric<AttestationDueRow>('attestation_due', { to: today }).catch(() => null))?.rows.find((row) => row.org === null) ?? null)
+                : null;
+              const lapsedText = byToday
+                ? `срок категории кончается в периоде (до ${formatDate(filters.to)}): ${formatInteger(total.lapsed)}, из них уже истёк (на ${formatDate(today!)}): ${formatInteger(byToday.lapsed)}`
+                : `срок категории истёк в периоде: ${formatInteger(total.lapsed)}`;
               lapsing.setNote(
-                `Истекает до ${yearAfter(filters.to)}: ${formatInteger(total.lapsing_12m)} ${plural(total.lapsing_12m, ['педагог', 'педагога', 'педагогов'])} — нужно запланировать аттестацию; истекла в периоде: ${formatInteger(total.lapsed)}.`,
+                `Истекает с ${formatDate(dayAfter(filters.to))} до ${yearAfter(filters.to)}: ${formatInteger(total.lapsing_12m)} ${plural(total.lapsing_12m, ['педагог', 'педагога', 'педагогов'])} — нужно запланировать аттестацию; ${lapsedText}.`,
               );
               lapsing.fillTable((table) =>
                 renderMetricTable(table, catalog.columns('attestation_due'), rows, {

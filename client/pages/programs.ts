@@ -62,7 +62,8 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
               outcomes.setNote(
                 `Всего ${formatInteger(total.due)}: завершены ${formatOutOf(total.completed, total.due)} (${formatPercent(total.completion_rate)}), из них в срок ${formatInteger(total.completed_on_time)}; прекращены ${formatInteger(total.terminated)}; просрочены ${formatInteger(total.overdue)}.${notYet}`,
               );
-              await outcomes.chart(programOutcomesSpec(rows, options), chartFileName('ppn-itogi', filters));
+              const overdueByToday = byToday ? new Map(((await dueByToday)?.rows ?? []).filter((row) => row.org !== null).map((row) => [row.org!, row.overdue])) : null;
+              await outcomes.chart(programOutcomesSpec(rows, { ...options, overdueByToday }), chartFileName('ppn-itogi', filters));
             },
           },
           {

@@ -71,8 +71,15 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
   // period's, as the tiles and the workbook give them, and the table says so; the overdue programs
   // listed are those overdue today — as of the period's end, programs due next spring were listed.
   const today = ongoingPeriodToday(filters, ctx.today);
-  const base = filters.compare ?? yearEarlier(filters);
-  const query = filtersToQuery({ ...filters, compare: null });
+  // Against the year before, a period under way is compared by its part so far: the figures from
+  // its start to today against the same days a year earlier. Its figures as of its last day (what
+  // the tiles show) against a whole year before read as collapses that are only the calendar
+  // («Охват повышением квалификации 21,5 % | 57,8 %» in December). A comparison period the
+  // coordinator chose is compared as chosen.
+  const soFar = today !== null && !filters.compare;
+  const shown = soFar ? { ...filters, to: today } : filters;
+  const base = filters.compare ?? yearEarlier(shown);
+  const query = filtersToQuery({ ...shown, compare: null });
   const baseQuery = filtersToQuery({ ...filters, from: base.from, to: base.to, compare: null, ...(filters.compare?.asOf ? { asOf: filters.compare.asOf } : {}) });
   const [now, then, quality, programs] = await Promise.all([
     getMetric<OverviewRow>('overview', new URLSearchParams(query)),
@@ -90,12 +97,14 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
     h(
       'caption',
       {},
-      `Ключевые показатели: ${periodText(filters)} и ${formatDate(base.from)} — ${formatDate(base.to)}${today ? ` (период ещё не закончился: цифры — на его последний день по данным сегодняшнего дня)` : ''}`,
+      soFar
+        ? `Ключевые показатели с начала периода по сегодня: ${periodText(shown)} и ${formatDate(base.from)} — ${formatDate(base.to)} (период ${periodText(filters)} ещё не закончился: сравнивается одна и та же его часть в этом году и годом раньше)`
+        : `Ключевые показатели: ${periodText(filters)} и ${formatDate(base.from)} — ${formatDate(base.to)}${today ? ` (период ещё не закончился: цифры — на его последний день по данным сегодняшнего дня)` : ''}`,
     ),
     h(
       'thead',
       {},
-      h('tr', {}, ...['Показатель', periodText(filters), `${formatDate(base.from)} — ${formatDate(base.to)}`, 'Изменение'].map((t, i) => h('th', { className: i ? 'num' : 'text', attrs: { scope: 'col' } }, t))),
+      h('tr', {}, ...['Показатель', periodText(shown), `${formatDate(base.from)} — ${formatDate(base.to)}`, 'Изменение'].map((t, i) => h('th', { className: i ? 'num' : 'text', attrs: { scope: 'col' } }, t))),
     ),
     h(
       'tbody',
