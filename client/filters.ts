@@ -69,7 +69,7 @@ export function currentMonthEnd(today: Date): string {
 }
 
 /** `today` as `YYYY-MM-DD` (local calendar date). */
-function isoToday(today: Date): string {
+export function isoToday(today: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
 }
@@ -135,6 +135,30 @@ export function filtersFromQuery(search: string, today: Date): Filters {
     // A day, or a moment as the API takes it (a shared link from a report); anything else is dropped.
     asOf: validAsOf(asOf),
   };
+}
+
+/**
+ * What filtersFromQuery had to drop from a URL query, in words (a mangled shared link opens the
+ * default page; the reader is told which part of the link was not understood, not left to
+ * wonder why «2026-02-30» shows the current year).
+ */
+export function droppedFromQuery(search: string): string[] {
+  const query = new URLSearchParams(search);
+  const out: string[] = [];
+  const bad = (name: string, value: string | null) => value !== null && value !== '' && !isIsoDate(value) && out.push(`${name}=${value}`);
+  bad('from', query.get('from'));
+  bad('to', query.get('to'));
+  const cmpFrom = query.get('cmp_from');
+  const cmpTo = query.get('cmp_to');
+  bad('cmp_from', cmpFrom);
+  bad('cmp_to', cmpTo);
+  if (isIsoDate(cmpFrom) && isIsoDate(cmpTo) && cmpFrom > cmpTo) out.push(`cmp_from=${cmpFrom} позже cmp_to=${cmpTo}`);
+  if ((cmpFrom === null) !== (cmpTo === null)) out.push(cmpFrom === null ? `cmp_to=${cmpTo} без cmp_from` : `cmp_from=${cmpFrom} без cmp_to`);
+  for (const name of ['as_of', 'cmp_as_of']) {
+    const v = query.get(name);
+    if (v !== null && v !== '' && validAsOf(v) === null) out.push(`${name}=${v}`);
+  }
+  return out;
 }
 
 /** The same period a year earlier (29 February → 28 February): the usual base of a comparison. */

@@ -12,7 +12,9 @@ import {
   academicYears,
   calendarYears,
   filtersFromQuery,
+  droppedFromQuery,
   filtersToQuery,
+  isoToday,
   sameFilters,
   yearEarlier,
   type AcademicYear,
@@ -69,6 +71,8 @@ const ui = {
   asOf: element('filter-as-of', HTMLInputElement),
   asOfBanner: element('as-of-banner', HTMLDivElement),
   asOfText: element('as-of-text', HTMLSpanElement),
+  periodBanner: element('period-banner', HTMLDivElement),
+  periodText: element('period-text', HTMLSpanElement),
   asOfClear: element('as-of-clear', HTMLButtonElement),
   exportLink: element('export-link', HTMLAnchorElement),
   downloadError: element('download-error', HTMLParagraphElement),
@@ -372,6 +376,7 @@ function syncInputs(): void {
   ui.type.value = filters.type ?? '';
   syncCompare();
   syncAsOf();
+  syncPeriodNote();
   renderOrgList();
   ui.orgSummary.textContent = orgSummaryText();
   ui.orgClear.hidden = filters.orgs.length === 0;
@@ -465,9 +470,33 @@ function syncAsOf(): void {
   ui.asOf.value = filters.asOf && filters.asOf.length === 10 ? filters.asOf : (filters.asOf?.slice(0, 10) ?? '');
   ui.asOf.max = (context?.today ?? new Date()).toISOString().slice(0, 10);
   ui.asOfBanner.hidden = !filters.asOf;
-  ui.asOfText.textContent = filters.asOf
-    ? `Показаны данные на ${asOfText(filters.asOf)}: как после последней синхронизации, завершённой к ${filters.asOf.length === 10 ? 'концу этого дня' : 'этому моменту'} (UTC), — с тогдашними статусами пар и программ.`
-    : '';
+  // A date still to come (typed into the address, or a year too far in the field) is the data now: said so, not dressed as the past.
+  const future = filters.asOf !== null && filters.asOf !== undefined && filters.asOf.slice(0, 10) > ui.asOf.max;
+  ui.asOfText.textContent = !filters.asOf
+    ? ''
+    : future
+      ? `Дата ${asOfText(filters.asOf)} ещё не наступила: показаны текущие данные — после последней синхронизации. Очистите поле «Данные на дату», чтобы убрать эту пометку.`
+      : `Показаны данные на ${asOfText(filters.asOf)}: как после последней синхронизации, завершённой к ${filters.asOf.length === 10 ? 'концу этого дня' : 'этому моменту'} (UTC), — с тогдашними статусами пар и программ.`;
+}
+
+/**
+ * A period that has not begun (2099/2100 typed into the address, a year ahead picked): its
+ * figures are the formulas on its last day with today's data — who works now, the pairs and
+ * programs written now — not what happened. Said over the page.
+ */
+function syncPeriodNote(): void {
+  const today = isoToday(context?.today ?? new Date());
+  const notes: string[] = [];
+  // What the address asked for and the page could not read (it shows the default instead).
+  const dropped = droppedFromQuery(location.search);
+  if (dropped.length) notes.push(`В адресе страницы не распознано: ${dropped.join('; ')} — вместо этого показан период ${formatDate(filters.from)} — ${formatDate(filters.to)}${filters.compare ? '' : ' без сравнения'}. Даты пишутся как ГГГГ-ММ-ДД.`);
+  if (filters.from > today) {
+    notes.push(
+      `Период ${formatDate(filters.from)} — ${formatDate(filters.to)} ещё не начался: показатели посчитаны на его последний день по сегодняшним данным (кто работает сейчас, какие пары, программы и аттестации записаны сейчас) — это не итоги периода.`,
+    );
+  }
+  ui.periodBanner.hidden = notes.length === 0;
+  ui.periodText.textContent = notes.join(' ');
 }
 
 function onAsOfInput(): void {

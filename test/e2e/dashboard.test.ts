@@ -312,6 +312,27 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
 
+  it('says what the address asked for and did not get: a period not begun, a date of a link not understood, an «as of» date still to come', async () => {
+    // Today is 15.05.2025: 2099/2100 has not begun — its figures are today's data on its last day.
+    await page.goto(`${server.url}/engagement?from=2099-09-01&to=2100-08-31`);
+    await ready(page);
+    expect(readable(await page.locator('#period-banner').textContent())).toContain('Период 01.09.2099 — 31.08.2100 ещё не начался: показатели посчитаны на его последний день по сегодняшним данным');
+    // 30 February: the default year is shown, and the link's part is named (it was dropped without a word).
+    await page.goto(`${server.url}/engagement?from=2025-02-30&to=2025-08-31`);
+    await ready(page);
+    await expect(page.inputValue('#filter-from')).resolves.toBe('2024-09-01');
+    expect(readable(await page.locator('#period-banner').textContent())).toContain('В адресе страницы не распознано: from=2025-02-30 — вместо этого показан период 01.09.2024 — 31.08.2025 без сравнения.');
+    // A good period: no banner.
+    await page.goto(`${server.url}/engagement?${query(YEAR_2024)}`);
+    await ready(page);
+    await expect(page.locator('#period-banner').isHidden()).resolves.toBe(true);
+    // «Данные на дату» in 2030 is the data now, said so (it read «Показаны данные на 01.01.2030»).
+    await page.goto(`${server.url}/engagement?${query(YEAR_2024)}&as_of=2030-01-01`);
+    await ready(page);
+    expect(readable(await page.locator('#as-of-banner').textContent())).toContain('Дата 01.01.2030 ещё не наступила: показаны текущие данные');
+    expect(consoleWatch.problems).toEqual([]);
+  }, 60_000);
+
   it('a period not over yet: programs keep the period’s figures and tell (and draw) how many «просрочены» are not due yet; the summary compares the part so far with the same days a year before', async () => {
     // The browser's today is 15.05.2025; the academic year 2024/25 ends on 31.08.2025.
     type Programs = { rows: Array<{ org: string | null; due: number; completed: number; overdue: number }> };

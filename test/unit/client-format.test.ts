@@ -7,7 +7,7 @@ import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, formatP
 import { cellText } from '../../client/changes.ts';
 import { formatValue } from '../../client/table.ts';
 import { METRICS } from '../../shared/metrics.ts';
-import { academicYears, defaultFilters, filtersFromQuery, filtersToQuery, monthEndOf, yearEarlier } from '../../client/filters.ts';
+import { academicYears, defaultFilters, droppedFromQuery, filtersFromQuery, filtersToQuery, monthEndOf, yearEarlier } from '../../client/filters.ts';
 
 /** Output uses no-break spaces; compare as the user reads it. */
 const plain = (text: string) => text.replace(/\u00a0/g, ' ');
@@ -125,6 +125,15 @@ describe('filters in the URL', () => {
   it('replaces a malformed or impossible date by the default, keeps the rest', () => {
     const filters = filtersFromQuery('?from=2023-02-30&to=31.08.2024&org=СОШ-2', today);
     expect(filters).toEqual({ from: '2024-09-01', to: '2025-08-31', type: null, orgs: ['СОШ-2'], compare: null, asOf: null });
+  });
+
+  it('names what it dropped, so that the page can say which part of the link was not understood', () => {
+    expect(droppedFromQuery('?from=2023-02-30&to=31.08.2024&org=СОШ-2')).toEqual(['from=2023-02-30', 'to=31.08.2024']);
+    expect(droppedFromQuery('?from=2024-09-01&to=2025-08-31&cmp_from=2025-05-01&cmp_to=2025-01-01')).toEqual(['cmp_from=2025-05-01 позже cmp_to=2025-01-01']);
+    expect(droppedFromQuery('?cmp_from=2023-09-01')).toEqual(['cmp_from=2023-09-01 без cmp_to']);
+    expect(droppedFromQuery('?as_of=2026-99-99&cmp_as_of=вчера')).toEqual(['as_of=2026-99-99', 'cmp_as_of=вчера']);
+    // A good link, and an empty field of a form, drop nothing.
+    expect(droppedFromQuery('?from=2024-09-01&to=2025-08-31&cmp_from=2023-09-01&cmp_to=2024-08-31&as_of=2025-05-14T18:00:00%2B08:00&type=')).toEqual([]);
   });
 });
 
