@@ -640,10 +640,13 @@ async function start(): Promise<void> {
     changeFilters({ ...filters, orgs: [] });
     ui.orgPicker.open = false;
   });
-  // The organization list is a disclosure, not a modal: a click elsewhere or Escape closes it.
-  document.addEventListener('click', (event) => {
+  // The organization list is a disclosure, not a modal: a click elsewhere, focus moving elsewhere
+  // (Tab, or a select chosen from the keyboard — it stayed open over the comparison dates) or Escape closes it.
+  const closeOrgPickerOutside = (event: Event) => {
     if (ui.orgPicker.open && event.target instanceof Node && !ui.orgPicker.contains(event.target)) ui.orgPicker.open = false;
-  });
+  };
+  document.addEventListener('click', closeOrgPickerOutside);
+  document.addEventListener('focusin', closeOrgPickerOutside);
   ui.orgPicker.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && ui.orgPicker.open) {
       ui.orgPicker.open = false;

@@ -210,6 +210,10 @@ describe.skipIf(skip)('«Вовлечённость» page in Chromium (mock API
     expect(filtered.searchParams.get('type')).toBe('Школа');
     expect(filtered.searchParams.getAll('org')).toEqual(['СОШ-2']);
     await expect(page.locator('#engagement-chart svg g.bars_marks path').count()).resolves.toBe(1);
+    // Focus moving on to another filter closes the list (it stayed open over the comparison dates).
+    await expect(page.locator('#org-picker').getAttribute('open')).resolves.not.toBeNull();
+    await page.focus('#filter-type');
+    await expect(page.locator('#org-picker').getAttribute('open')).resolves.toBeNull();
 
     // Reload: same filters in the inputs and in the request, same rows.
     await Promise.all([
