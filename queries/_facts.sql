@@ -156,8 +156,10 @@ CREATE OR REPLACE TABLE fact_org_rows AS
     UNION ALL SELECT org, 0, 0, 0, 0, 0, count(*), 0, 0, 0, 0, 0 FROM compliance GROUP BY org
     UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0, 0 FROM practices GROUP BY org
     UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0 FROM events GROUP BY org
-    UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0 FROM quarantine WHERE org IS NOT NULL GROUP BY org
+    -- The organization's own sheets only: a registry row that names it is the coordinator's
+    -- (75 copies of its registry row were 75 of its «rows in quarantine», none on its sheet).
+    UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, 0, 0, count(*), 0, 0 FROM quarantine WHERE org IS NOT NULL AND scope <> 'registry' GROUP BY org
     UNION ALL SELECT org, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*) FILTER (WHERE level = 'error'), count(*) FILTER (WHERE level = 'warning')
-      FROM issues WHERE org IS NOT NULL GROUP BY org
+      FROM issues WHERE org IS NOT NULL AND scope <> 'registry' GROUP BY org
   )
   GROUP BY org;

@@ -57,7 +57,18 @@ function notAnObject(data: unknown): string | null {
   if (typeof data === 'string') {
     const text = data.replace(/\s+/g, ' ').trim();
     if (text === '') return 'пустой ответ';
-    return `текст вместо JSON: «${text.length > 60 ? `${text.slice(0, 60)}…` : text}»`;
+    const quoted = `«${text.length > 60 ? `${text.slice(0, 60)}…` : text}»`;
+    // JSON that did not parse is cut off (or damaged) on the way; JSON that parses came as text
+    // (a proxy that changed its Content-Type). Both were «текст вместо JSON».
+    if (/^[[{]/.test(text)) {
+      try {
+        JSON.parse(data);
+        return `JSON, присланный как текст (заголовок Content-Type не application/json): ${quoted}`;
+      } catch {
+        return `оборванный или повреждённый JSON (${data.length} символов): ${quoted}`;
+      }
+    }
+    return `текст вместо JSON: ${quoted}`;
   }
   if (data === null || data === undefined) return 'пустой ответ';
   // gaxios hands over a body of an unknown content type as a Blob.

@@ -249,7 +249,9 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
         'bad_shape',
       );
     }
-    return mk(`ошибка Google Sheets при чтении ${w.of}: HTTP ${status} ${f.detail}`, 'other');
+    // No HTTP status to quote: a redirect refused (transport.ts) — it read «HTTP 0 вместо ответа…».
+    if (f.status === undefined) return mk(`${service} не ответил при чтении ${w.of}: ${f.detail}`, 'other');
+    return mk(`ошибка ${service} при чтении ${w.of}: HTTP ${status} ${f.detail}`, 'other');
   }
 
   function tooBig(t: Target, c: Counters): ReadError {

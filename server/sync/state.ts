@@ -128,7 +128,7 @@ export async function saveRegistryFailure(w: Writer, runId: number, message: str
   await w.transaction(async () => {
     await w.run(`DELETE FROM issues WHERE scope = 'registry'`);
     await insertIssues(w, runId, 'registry', [
-      { level: 'error', org: null, tab: REGISTRY_TAB.title, row: null, column: null, value: null, problem: `реестр организаций не прочитан: ${message}; данные не изменены` },
+      { level: 'error', org: null, tab: REGISTRY_TAB.title, row: null, column: null, value: null, problem: `реестр организаций не прочитан: ${message}${/данные не изменены/.test(message) ? '' : '; данные не изменены'}` },
     ]);
   });
 }

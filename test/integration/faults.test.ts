@@ -163,7 +163,9 @@ describe('a sync never loses data silently', () => {
     { what: 'a proxy page instead of the tab list', answer: { kind: 'get', body: html }, named: `текст вместо JSON: «${html.slice(0, 60)}…»` },
     { what: 'an empty JSON object instead of the tab list', answer: { kind: 'get', body: '{}', contentType: 'application/json' }, named: 'в ответе нет списка листов' },
     // Cut after 60 characters in the message: `{"valueRanges": [{"range": "'Педагоги'!A1:J19", "values": [[` is 60.
-    { what: 'an answer cut off in the middle', answer: { kind: 'batchGet', body: '{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [["ФИО"', contentType: 'application/json' }, named: 'текст вместо JSON: «{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [[…»' },
+    { what: 'an answer cut off in the middle', answer: { kind: 'batchGet', body: '{"valueRanges": [{"range": "\'Педагоги\'!A1:J19", "values": [["ФИО"', contentType: 'application/json' }, named: `оборванный или повреждённый JSON (65 символов): «{"valueRanges": [{"range": "'Педагоги'!A1:J19", "values": [[…»` },
+    // JSON that parses, with a Content-Type that is not JSON (a proxy rewrote it): said so, not «текст».
+    { what: 'JSON sent as text', answer: { kind: 'get', body: '{"spreadsheetId": "x"}', contentType: 'text/plain' }, named: 'JSON, присланный как текст (заголовок Content-Type не application/json): «{"spreadsheetId": "x"}»' },
     { what: 'fewer value ranges than asked for', answer: { kind: 'batchGet', body: JSON.stringify({ spreadsheetId: S7, valueRanges: [] }), contentType: 'application/json' }, named: 'диапазонов в ответе 0 вместо 6' },
     { what: 'a list instead of an object', answer: { kind: 'batchGet', body: '[]', contentType: 'application/json' }, named: 'список вместо объекта' },
     // Six empty tabs would look just so, but Google names every range it answers.
@@ -347,6 +349,10 @@ describe('a sync never loses data silently', () => {
       'Google вернул при чтении реестра организаций (таблица 1FaultsRegistryAbCdEfGhIj) ответ не в формате Google Sheets API ' +
         '(текст вместо JSON: «<html><body>502 Bad Gateway</body></html>»); возможно, ответил прокси-сервер или страница входа в сеть. ' +
         'Синхронизация остановлена, данные не изменены; повторите её позже',
+    ]);
+    // The registry's finding quotes it once («…повторите её позже; данные не изменены» said it twice).
+    expect((await findings()).issues.filter((i: any) => i.org === null && i.level === 'error').map((i: any) => i.message)).toEqual([
+      `лист «Организации»: реестр организаций не прочитан: ${proxied.message}`,
     ]);
     expect(await figures()).toEqual(baseline);
     expect((await sync()).status).toBe('ok');

@@ -591,7 +591,11 @@ describe('google source against the fake Sheets server', () => {
     try {
       const src = createGoogleSource({ registryId: REGISTRY_ID, apiKey: KEY, rootUrl: `http://127.0.0.1:${(front.address() as AddressInfo).port}`, sleep: async () => undefined });
       const e = await sourceError(src.readRegistry());
-      expect(e.message).toContain('вместо ответа — перенаправление на другой адрес (возможно, страница входа в сеть)');
+      expect(e.message).toBe(
+        `Google Sheets не ответил при чтении реестра организаций (таблица ${REGISTRY_ID}): вместо ответа — перенаправление на другой адрес (возможно, страница входа в сеть)`,
+      );
+      // It quoted «HTTP 0»: there is no status of Google's to quote.
+      expect(e.message).not.toContain('HTTP');
       expect(e.message).not.toContain(KEY);
       // Followed, the request went to the portal with X-Goog-Api-Key; retried, 7 times over.
       expect([portal, asked]).toEqual([0, 1]);
