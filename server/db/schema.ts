@@ -13,7 +13,7 @@ import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordS
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -225,6 +225,13 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
         org VARCHAR NOT NULL, email VARCHAR NOT NULL, since TIMESTAMP NOT NULL, PRIMARY KEY (org, email)
       )`,
     ],
+  },
+  {
+    // The columns each tab of each organization had at its last load (keys, comma-separated):
+    // an optional column deleted since is said (sync/guard.ts droppedColumns) — its values
+    // otherwise turned empty without a word, and the figures moved.
+    version: 8,
+    statements: [`CREATE TABLE IF NOT EXISTS tab_columns (org VARCHAR NOT NULL, tab VARCHAR NOT NULL, columns VARCHAR NOT NULL)`],
   },
 ];
 

@@ -57,6 +57,53 @@ export function keepMissingTabs(parsed: ParsedOrg, stored: Partial<Record<TabKey
   return notes;
 }
 
+/** The columns each tab loaded with (column keys, comma-separated, sheet order), for `tab_columns`. */
+export function loadedColumns(parsed: ParsedOrg): Map<TabKey, string> {
+  const out = new Map<TabKey, string>();
+  for (const [key, t] of parsed.tabs) if (t.status === 'ok') out.set(key, Object.keys(t.headers).join(','));
+  return out;
+}
+
+/**
+ * Whether a loaded tab of the organization lacks an optional column of the template while it
+ * holds rows from an earlier load: only then are the columns of that load worth reading.
+ */
+export function lacksOptionalColumns(parsed: ParsedOrg, stored: Partial<Record<TabKey, number>> | undefined): boolean {
+  for (const [key, t] of parsed.tabs) {
+    if (t.status !== 'ok' || !(stored?.[key] ?? 0)) continue;
+    if (t.decl.columns.some((c) => !c.required && !(c.key in t.headers))) return true;
+  }
+  return false;
+}
+
+/**
+ * Optional columns a tab had at the organization's last load and lacks now (deleted, or renamed
+ * away from the template): their values are empty in every row from this load on — a teacher's
+ * «Молодой специалист», a course's «Тема наставничества» — and the figures move. Said as a
+ * warning on the tab (it went without a word). Changes `parsed` in place.
+ */
+export function droppedColumns(parsed: ParsedOrg, before: ReadonlyMap<string, ReadonlySet<string>> | undefined): void {
+  if (!before) return;
+  for (const [key, t] of parsed.tabs) {
+    const had = before.get(key);
+    if (t.status !== 'ok' || !had) continue;
+    for (const c of t.decl.columns) {
+      if (c.required || c.key in t.headers || !had.has(c.key)) continue;
+      parsed.issues.push({
+        level: 'warning',
+        org: parsed.org,
+        tab: t.title,
+        row: null,
+        column: c.header,
+        value: null,
+        problem:
+          `столбца нет на листе, хотя при прошлой загрузке он был: с этой загрузки он во всех строках считается пустым, и показатели, которые его учитывают, изменились; ` +
+          `если столбец удалён или переименован по ошибке, верните его с заголовком «${c.header}»`,
+      });
+    }
+  }
+}
+
 export interface TabShrink {
   title: string;
   before: number;

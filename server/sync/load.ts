@@ -30,6 +30,7 @@ import {
   insertQuarantineRows,
   quarantinedTabs,
   saveLoadedStates,
+  saveTabColumns,
 } from './state.ts';
 import type { QuarantinedRow, TabOutcome, ValidatedOrg } from './validate.ts';
 
@@ -279,7 +280,8 @@ export interface OrgStage {
 
 export interface OrgLoad {
   v: PackedOrg;
-  state: { version: string | null; now: string; today: string; message?: string | null };
+  /** `columns`: per tab, the column keys it loaded with (comma-separated), kept in `tab_columns` for the next load. */
+  state: { version: string | null; now: string; today: string; message?: string | null; columns?: ReadonlyMap<TabKey, string> };
 }
 
 /**
@@ -386,6 +388,18 @@ export async function loadOrgs(
     await clearShrinkAcceptances(w, orgs);
     await insertQuarantineRows(w, runId, 'sheet', loads.flatMap(({ v }) => v.quarantine.map((q) => ({ org: v.org, q }))));
     await insertIssues(w, runId, 'sheet', loads.flatMap(({ v }) => v.issues));
+    // The columns of the tabs loaded now (the next load of each says an optional column gone: guard.ts droppedColumns).
+    const columns = { orgs: [] as string[], tabs: [] as string[], columns: [] as string[] };
+    for (const l of loads) {
+      for (const [key, t] of l.v.tabs) {
+        const c = l.state.columns?.get(key);
+        if (t.status !== 'ok' || c === undefined) continue;
+        columns.orgs.push(l.v.org);
+        columns.tabs.push(key);
+        columns.columns.push(c);
+      }
+    }
+    await saveTabColumns(w, columns);
     // One statement for the batch's states (list parameters, in the order of `loads`).
     await saveLoadedStates(w, {
       orgs,

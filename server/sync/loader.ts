@@ -81,6 +81,8 @@ export interface Fetched {
   titles?: string[];
   /** Read again although unchanged (run.ts `rereadNote`): said in this run's outcome only. */
   reread?: string;
+  /** The columns each tab that loaded had (guard.ts loadedColumns): stored with the load. */
+  columns?: ReadonlyMap<TabKey, string>;
 }
 
 /** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */
@@ -398,7 +400,7 @@ export class Loader {
         rowsQuarantined: counts.rowsQuarantined,
         warnings: counts.warnings,
       };
-      loads.push({ item, load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message } }, o, counts });
+      loads.push({ item, load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message, ...(item.f.columns ? { columns: item.f.columns } : {}) } }, o, counts });
     }
     const still = unchanged.map(({ index, f }) => ({
       index,

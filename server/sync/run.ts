@@ -20,7 +20,10 @@ import { compactHistory } from '../db/history.ts';
 import { SourceError, type OrgEntry, type RawTab, type Source } from '../sources/types.ts';
 import type { OrgPeople } from './people.ts';
 import {
+  droppedColumns,
   keepMissingTabs,
+  lacksOptionalColumns,
+  loadedColumns,
   registryDepartures,
   registryHoldMessage,
   registryShrink,
@@ -53,6 +56,7 @@ import {
   storedReferences,
   storedOrgs,
   storedRows,
+  storedTabColumns,
   storedVersions,
 } from './state.ts';
 
@@ -398,6 +402,9 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     namedBefore ??= named.then(async (all) => new Map([...(await storedPeople(db, [...all]))].map(([o, p]) => [o, p.signature()])));
     return (await namedBefore).get(code) !== now.signature();
   };
+  // The columns of each tab at the last loads (state.ts tab_columns), read when a sheet first lacks an optional one.
+  let tabColumns: Promise<Map<string, Map<string, Set<string>>>> | null = null;
+  const tabColumnsOf = () => (tabColumns ??= storedTabColumns(db));
   const changedTeachers = new Set<string>();
   const waiting: { index: number; f: Fetched; named: Set<string> }[] = [];
   // Read again and failed: kept as they were, and read in full by the next sync (version cleared).
@@ -421,6 +428,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       const nothing = parsed && res.status === 'ok' ? nothingLoadable(parsed, res.tabs) : null;
       if (nothing !== null) throw new SourceError(nothing, 'bad_shape', res.requests, res.retries);
       const notes = parsed ? keepMissingTabs(parsed, stored.get(entry.code)) : [];
+      // An optional column the last load had and this sheet lacks: said (its values turned empty without a word).
+      if (parsed && lacksOptionalColumns(parsed, stored.get(entry.code))) droppedColumns(parsed, (await tabColumnsOf()).get(entry.code));
       // The teachers guards (guard.ts), unless the coordinator accepted this organization's load.
       const guarded = parsed !== null && !accepted.has(entry.code);
       const replaced = guarded ? teachersReplaced(parsed, await keysOf(entry.code)) : null;
@@ -432,7 +441,18 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
         if (await teachersChanged(entry.code, parsed.people)) changedTeachers.add(entry.code);
       }
       // The raw grids are not needed once parsed.
-      f = { entry, res: res.status === 'ok' ? { ...res, tabs: [] } : res, parsed, notes, heldTeachers, replaced, t0, error: null, titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined };
+      f = {
+        entry,
+        res: res.status === 'ok' ? { ...res, tabs: [] } : res,
+        parsed,
+        notes,
+        heldTeachers,
+        replaced,
+        t0,
+        error: null,
+        titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined,
+        ...(parsed ? { columns: loadedColumns(parsed) } : {}),
+      };
     } catch (e) {
       f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };
     }

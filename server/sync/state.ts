@@ -588,6 +588,29 @@ export async function clearShrinkAcceptances(w: Writer, orgs: readonly string[])
   await w.run(`DELETE FROM shrink_acceptances WHERE org IN (SELECT unnest($orgs))`, { orgs });
 }
 
+/** The columns of each tab at its organization's last load: organization → tab key → column keys. */
+export async function storedTabColumns(db: Db): Promise<Map<string, Map<string, Set<string>>>> {
+  const out = new Map<string, Map<string, Set<string>>>();
+  for (const r of await db.query(`SELECT org, tab, columns FROM tab_columns`)) {
+    const org = String(r.org);
+    let tabs = out.get(org);
+    if (!tabs) out.set(org, (tabs = new Map()));
+    tabs.set(String(r.tab), new Set(String(r.columns).split(',').filter(Boolean)));
+  }
+  return out;
+}
+
+/** The columns of the tabs a batch loads (`orgs`, `tabs`, `columns`: lists in the same order), replacing the organizations' earlier ones. */
+export async function saveTabColumns(w: Writer, p: { orgs: string[]; tabs: string[]; columns: string[] }): Promise<void> {
+  if (!p.orgs.length) return;
+  // Only the pairs loaded now: (org, tab) of a tab that did not load keeps its row.
+  await w.run(
+    `DELETE FROM tab_columns WHERE (org || chr(31) || tab) IN (SELECT unnest($pairs))`,
+    { pairs: p.orgs.map((o, i) => `${o}\u001f${p.tabs[i]}`) },
+  );
+  await w.run(`INSERT INTO tab_columns SELECT unnest($orgs), unnest($tabs), unnest($columns)`, p);
+}
+
 /** The loaded organizations' states, one statement for a batch (lists in the same order). */
 export async function saveLoadedStates(
   w: Writer,
@@ -640,7 +663,7 @@ export async function markSourceOfRun(w: Writer, kind: SourceKind, startedAt: st
 async function clearDemoData(w: Writer): Promise<void> {
   // Table names come from the contract declaration, never from input.
   for (const t of TABS) await w.run(`DELETE FROM "${t.key}"`);
-  for (const table of ['orgs', 'org_state', 'issues', 'quarantine', 'shrink_acceptances']) await w.run(`DELETE FROM ${table}`);
+  for (const table of ['orgs', 'org_state', 'issues', 'quarantine', 'shrink_acceptances', 'tab_columns']) await w.run(`DELETE FROM ${table}`);
   // The demo municipality's history is no history of the real one.
   await clearHistory(w);
   await w.run(`DELETE FROM meta WHERE key = 'registry_hold'`);

@@ -107,6 +107,47 @@ describe('an organization whose spreadsheet cannot be read', () => {
   });
 });
 
+describe('an optional column deleted from a sheet', () => {
+  it('is said as a warning on its tab: its values are empty from this load on (the figures moved without a word)', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-01T10:00:00Z') });
+    // Row 2 of «Повышение квалификации» (Иванова's mentoring course) had «Тема наставничества» = Да.
+    const topic = () => tmp.db.query(`SELECT row_no, mentoring_topic FROM courses WHERE org = 'СОШ-1' ORDER BY row_no`);
+    expect(await topic()).toEqual([
+      { row_no: 2, mentoring_topic: true },
+      { row_no: 3, mentoring_topic: false },
+    ]);
+    removeColumn(m, 'СОШ-1', 'Повышение квалификации', 'Тема наставничества');
+    const s = await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-02T10:00:00Z') });
+    // The load goes ahead (the contract: an optional column may be absent), and says what it changed.
+    expect(s.orgs.map((o) => [o.org, o.status])).toEqual([
+      ['СОШ-1', 'ok'],
+      ['ДОУ-1', 'unchanged'],
+    ]);
+    expect(await topic()).toEqual([
+      { row_no: 2, mentoring_topic: false },
+      { row_no: 3, mentoring_topic: false },
+    ]);
+    expect(await tmp.db.query(`SELECT tab, row_no, column_name, level, message FROM issues WHERE org = 'СОШ-1' AND column_name = 'Тема наставничества'`)).toEqual([
+      {
+        tab: 'Повышение квалификации',
+        row_no: null,
+        column_name: 'Тема наставничества',
+        level: 'warning',
+        message:
+          'СОШ-1, лист «Повышение квалификации», столбец «Тема наставничества»: столбца нет на листе, хотя при прошлой загрузке он был: ' +
+          'с этой загрузки он во всех строках считается пустым, и показатели, которые его учитывают, изменились; ' +
+          'если столбец удалён или переименован по ошибке, верните его с заголовком «Тема наставничества»',
+      },
+    ]);
+    // Said once: the next load of the sheet without it compares with this one, which had none.
+    addRow(m, 'СОШ-1', 'Повышение квалификации', { ФИО: 'Петров Борис Ильич', Программа: 'Оценивание', Часов: '16', 'Дата окончания': '10.02.2025' });
+    await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-03T10:00:00Z') });
+    expect(await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM issues WHERE org = 'СОШ-1' AND column_name = 'Тема наставничества'`)).toEqual([{ n: 0 }]);
+  });
+});
+
 describe('a spreadsheet with not one tab of the template (emptied by mistake, another file)', () => {
   it('fails the organization, naming what is there; its data kept and ageing — it was «загружена — строк 0», fresh at every sync', async () => {
     const m = baseMunicipality();
