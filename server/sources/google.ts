@@ -103,7 +103,8 @@ async function asSourceError<T>(run: () => Promise<T>): Promise<T> {
 export function gridSizeProblem(tab: TabSize, limits: { maxRowsPerTab: number; maxCellsPerSheet: number }): string | null {
   const rows = tab.rows ?? 0;
   const cells = rows * (tab.columns ?? 0);
-  const tail = 'лист не прочитан, для него сохранены данные прошлой загрузки; удалите лишние пустые строки и столбцы в конце листа';
+  // «Сохранены данные прошлой загрузки» was not true of a tab never loaded, and «пустые» not of a sheet really that full.
+  const tail = 'лист не прочитан, его строки в базе не изменены; удалите лишние строки и столбцы (пустые в конце листа тоже считаются) или перенесите старые записи в другую таблицу';
   if (rows > limits.maxRowsPerTab) {
     return `лист «${tab.title}» слишком большой: в нём ${countOf(rows, 'строка', 'строки', 'строк')} вместе с пустыми (предел — ${countOf(limits.maxRowsPerTab, 'строка', 'строки', 'строк')}); ${tail}`;
   }

@@ -402,8 +402,8 @@ describe('a sync never loses data silently', () => {
     const error = (await findings('СОШ-7')).issues.filter((i: any) => i.level === 'error');
     expect(error.map((i: any) => i.message)).toEqual([
       `СОШ-7, лист «Аттестация»: лист «Аттестация» слишком большой: в нём ${countOf(60_000, 'строка', 'строки', 'строк')} вместе с пустыми ` +
-        `(предел — ${countOf(50_000, 'строка', 'строки', 'строк')}); лист не прочитан, для него сохранены данные прошлой загрузки; ` +
-        'удалите лишние пустые строки и столбцы в конце листа',
+        `(предел — ${countOf(50_000, 'строка', 'строки', 'строк')}); лист не прочитан, его строки в базе не изменены; ` +
+        'удалите лишние строки и столбцы (пустые в конце листа тоже считаются) или перенесите старые записи в другую таблицу',
     ]);
     // The default one-request read sees the same grid size in its answer and refuses the tab too.
     fake.setTabRows(S7, 'Педагоги', fake.spreadsheet(S7)!.tabs.find((t) => t.title === 'Педагоги')!.rows);
