@@ -119,13 +119,19 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
   const csvLink = (path: string, label: string) =>
     filters ? h('a', { className: 'button-link', attrs: { href: `${path}?${registerQuery(filters, ctx.today, true).toString()}`, download: '' } }, label) : null;
 
+  /** Why fewer are shown than listed: the «only employed» box and the search field. */
+  function shownBy(): string {
+    const why = [onlyEmployed.checked ? 'только работающие' : null, search.value.trim() ? `поиск «${search.value.trim()}»` : null].filter(Boolean);
+    return why.length ? ` (${why.join(', ')})` : '';
+  }
+
   function drawMentors(): void {
     const needle = search.value.trim().toLocaleLowerCase('ru').replace(/ё/g, 'е');
     const rows = mentorRows.filter((r) => (!onlyEmployed.checked || r.employed) && matches(`${r.fio} ${r.subject ?? ''} ${r.org} ${r.org_name}`, needle));
     if (!mentorRows.length) return mentors.empty('Наставников в выбранных организациях нет.');
     const over = rows.filter((r) => r.load >= LOAD_LIMIT).length;
     mentors.setNote(
-      `На ${formatDate(filters ? asOf(filters, ctx.today) : null)}: ${formatInteger(rows.length)} из ${formatInteger(mentorRows.length)}` +
+      `На ${formatDate(filters ? asOf(filters, ctx.today) : null)}: показано ${formatInteger(rows.length)} из ${formatInteger(mentorRows.length)} наставников${shownBy()}` +
         (over ? `; с нагрузкой ${LOAD_LIMIT} наставляемых и больше — ${formatInteger(over)}` : ''),
     );
     const table = h(
@@ -160,7 +166,7 @@ export function createPeoplePage(container: HTMLElement, ctx: PageContext): Page
     if (!menteeRows.length) return mentees.empty('Наставляемых и молодых специалистов в выбранных организациях нет.');
     const unpaired = rows.filter((r) => r.young && r.employed && !r.has_pair).length;
     mentees.setNote(
-      `${formatInteger(rows.length)} из ${formatInteger(menteeRows.length)}` + (unpaired ? `; молодых специалистов без наставника — ${formatInteger(unpaired)}` : ''),
+      `Показано ${formatInteger(rows.length)} из ${formatInteger(menteeRows.length)}${shownBy()}` + (unpaired ? `; молодых специалистов без наставника — ${formatInteger(unpaired)}` : ''),
     );
     const table = h(
       'table',
