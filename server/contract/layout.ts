@@ -307,6 +307,17 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const at = [...positions.values()];
   /** Rows that repeat the header row (sheet row numbers). */
   const repeats: number[] = [];
+  // The cheap test first, on every row (a full header match per row cost a third of the parse):
+  // the first required column holds text that reads as its header above, case and spaces aside.
+  const firstRequired = required[0];
+  const firstText = firstRequired === undefined ? '' : (texts.get(firstRequired) ?? '');
+  const firstHeader = matchKey(firstText);
+  const repeatsHeader = (cells: Record<string, Cell>): boolean => {
+    if (firstRequired === undefined) return false;
+    const c = cells[firstRequired];
+    // A pasted header row repeats the header as typed: about its length (a teacher's name never is «ФИО»'s).
+    return typeof c === 'string' && Math.abs(c.length - firstText.length) <= 4 && matchKey(c) === firstHeader;
+  };
   const headed = header.map((h) => !isBlank(h ?? null));
   for (const i of positions.values()) headed[i] = true;
   for (let r = dataFrom; r < grid.length; r++) {
@@ -325,7 +336,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     if (blank) continue;
     // The header row again (pasted with a block of rows from another sheet, or a print layout):
     // every required column holds its own header. Not a record: skipped and said once.
-    if (required.every((k) => headerKey(index, cells[k] ?? null) === k)) {
+    if (repeatsHeader(cells) && required.every((k) => headerKey(index, cells[k] ?? null) === k)) {
       repeats.push(r + 1);
       continue;
     }
