@@ -231,7 +231,7 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     // an optional column deleted since is said (sync/guard.ts droppedColumns) — its values
     // otherwise turned empty without a word, and the figures moved.
     version: 8,
-    statements: [`CREATE TABLE IF NOT EXISTS tab_columns (org VARCHAR NOT NULL, tab VARCHAR NOT NULL, columns VARCHAR NOT NULL)`],
+    statements: [`CREATE TABLE IF NOT EXISTS tab_columns (org VARCHAR NOT NULL, tab VARCHAR NOT NULL, columns VARCHAR NOT NULL, PRIMARY KEY (org, tab))`],
   },
 ];
 

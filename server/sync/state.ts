@@ -604,11 +604,7 @@ export async function storedTabColumns(db: Db): Promise<Map<string, Map<string, 
 export async function saveTabColumns(w: Writer, p: { orgs: string[]; tabs: string[]; columns: string[] }): Promise<void> {
   if (!p.orgs.length) return;
   // Only the pairs loaded now: (org, tab) of a tab that did not load keeps its row.
-  await w.run(
-    `DELETE FROM tab_columns WHERE (org || chr(31) || tab) IN (SELECT unnest($pairs))`,
-    { pairs: p.orgs.map((o, i) => `${o}\u001f${p.tabs[i]}`) },
-  );
-  await w.run(`INSERT INTO tab_columns SELECT unnest($orgs), unnest($tabs), unnest($columns)`, p);
+  await w.run(`INSERT OR REPLACE INTO tab_columns SELECT unnest($orgs), unnest($tabs), unnest($columns)`, p);
 }
 
 /** The loaded organizations' states, one statement for a batch (lists in the same order). */

@@ -3,7 +3,7 @@ import { TABS } from '../../server/contract/index.ts';
 import type { Db } from '../../server/db/db.ts';
 import { clearHistory } from '../../server/db/history.ts';
 
-const SYNC_TABLES = [...TABS.map((t) => t.key), 'orgs', 'org_state', 'sync_runs', 'sync_run_orgs', 'quarantine', 'issues'];
+const SYNC_TABLES = [...TABS.map((t) => t.key), 'orgs', 'org_state', 'sync_runs', 'sync_run_orgs', 'quarantine', 'issues', 'tab_columns'];
 
 export async function resetDb(db: Db): Promise<void> {
   await db.write((w) =>
