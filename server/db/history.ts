@@ -135,8 +135,10 @@ async function recordTabsHistory(w: Writer, tabs: readonly HistoryTab[]): Promis
   // just now match no current row, so the order does not matter) — one pass over each tab's rows
   // (a first load has no open version: every row begins). Several tabs: first which of them have
   // any, one statement for all (a small sync changes a tab or two).
+  // With no open version (a first load of these organizations) every current row begins: the
+  // question would cost a pass over every tab for nothing (a small sync's slowest statement).
   const begun =
-    tabs.length > 1
+    tabs.length > 1 && Number(open?.n ?? 0) > 0
       ? new Set(
           (
             await w.query(
