@@ -4,7 +4,7 @@
  * finding (`issues`) with a link to the spreadsheet. Parameters are validated with zod and
  * bound, never pasted into SQL; an unknown organization is a JSON 404.
  */
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs, type Audit } from '../auth/http.ts';
 import { buildFindingsWorkbook } from '../export/findings.ts';
@@ -53,23 +53,28 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
    */
   const answers = new AnswerStore(() => deps.db.dataVersion, KEPT_ANSWERS, KEPT_BYTES);
 
-  r.get('/quality', async (req, res) => {
+  /**
+   * The parameters of both routes, checked: the level, the organization (a school's own; one
+   * in the registry) and the as-of date. Findings quote the cells (teachers' names): coordinator,
+   * or a school for its own organization — `what` says what was refused.
+   */
+  async function qualityRequest(req: Request, res: Response, what: string) {
     const parsed = querySchema.safeParse({ org: req.query.org, level: req.query.level });
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
       const key = String(i.path[0]);
       throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
     }
-    // Findings quote the cells (teachers' names): coordinator, or a school for its own organization.
-    const p = requireRole(res, ['coordinator', 'school'], 'подробности качества данных (в них ФИО педагогов)');
+    const p = requireRole(res, ['coordinator', 'school'], what);
     const { level } = parsed.data;
     const org = p.role === 'school' ? scopeOrgs(p, parsed.data.org === undefined ? [] : [parsed.data.org])[0] : parsed.data.org;
-    const { db } = deps;
-    if (org !== undefined) {
-      if ((await registryCode(db, org)) !== org) throw notFound(`нет организации с кодом «${org}» в реестре`);
-    }
+    if (org !== undefined && (await registryCode(deps.db, org)) !== org) throw notFound(`нет организации с кодом «${org}» в реестре`);
+    return { p, org, level, asOf: asOfParam(req.query as Record<string, unknown>) };
+  }
 
-    const asOf = asOfParam(req.query as Record<string, unknown>);
+  r.get('/quality', async (req, res) => {
+    const { p, org, level, asOf } = await qualityRequest(req, res, 'подробности качества данных (в них ФИО педагогов)');
+    const { db } = deps;
     // The registry hold is the coordinator's (a school sees null): part of who is asking.
     const coordinator = p.role === 'coordinator';
     const answer = await answers.shared(JSON.stringify([coordinator, org ?? null, level ?? null, asOf]), async () => {
@@ -116,18 +121,8 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
    * and the same who-may-see-it; recorded in the audit log, as the other exports are (it quotes names).
    */
   r.get('/quality.xlsx', async (req, res) => {
-    const parsed = querySchema.safeParse({ org: req.query.org, level: req.query.level });
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
-      const key = String(i.path[0]);
-      throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
-    }
-    const p = requireRole(res, ['coordinator', 'school'], 'замечания к данным (в них ФИО педагогов)');
-    const { level } = parsed.data;
-    const org = p.role === 'school' ? scopeOrgs(p, parsed.data.org === undefined ? [] : [parsed.data.org])[0] : parsed.data.org;
+    const { org, level, asOf } = await qualityRequest(req, res, 'замечания к данным (в них ФИО педагогов)');
     const { db } = deps;
-    if (org !== undefined && (await registryCode(db, org)) !== org) throw notFound(`нет организации с кодом «${org}» в реестре`);
-    const asOf = asOfParam(req.query as Record<string, unknown>);
     const { rows: orgs, as_of } = await queryAsOf(db, asOf, sqlOf('lists/quality_orgs'), { org: org ?? null }, true);
     const { rows: issues } = await queryAsOf(db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null }, true);
     const scope = [
