@@ -7,6 +7,7 @@ import { columnLetter, type Cell, type Grid, type RawTab } from './grid.ts';
 import type { ColumnDecl, DataIssue } from './index.ts';
 import { REGISTRY_TAB, TABS } from './declaration.ts';
 import { editDistance, matchKey, plural } from './normalize.ts';
+import { columnParser } from './schemas.ts';
 import { displayCell, isBlank, rawText } from './values.ts';
 
 /**
@@ -137,6 +138,8 @@ function misspelled(text: string, index: ReadonlyMap<string, string>, found: Rea
     if (found.has(key)) continue;
     const bound = Math.min(name.length, typed.length) >= 12 ? 2 : Math.min(name.length, typed.length) >= 6 ? 1 : 0;
     if (bound === 0 || Math.abs(name.length - typed.length) > bound) continue;
+    // A numbered series («Предмет 2» beside no «Предмет») is not a typo.
+    if (/\d/.test(typed) && typed.replace(/[\d\s]+/g, '') === name.replace(/[\d\s]+/g, '')) continue;
     const d = editDistance(typed, name);
     if (d > bound) continue;
     if (best === undefined || d < best.d) {
@@ -365,9 +368,18 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     const bracketed = bare !== text ? index.get(matchKey(bare)) : undefined;
     const key = bracketed !== undefined && !positions.has(bracketed) ? bracketed : misspelled(text, index, positions);
     if (key === undefined) continue;
+    // Filled, and with values the template column takes: «Наставник (ФИО)» on «Педагоги» holds
+    // names, not the Да/Нет of «Наставник» — another column, and moving it there would be wrong.
+    const parse = columnParser(columns.find((c) => c.key === key)!);
     let filled = 0;
-    for (let r = dataFrom; r < grid.length; r++) if (!isBlank(grid[r]?.[i] ?? null)) filled++;
-    if (filled === 0) continue;
+    let fits = 0;
+    for (let r = dataFrom; r < grid.length; r++) {
+      const cell = grid[r]?.[i] ?? null;
+      if (isBlank(cell)) continue;
+      filled++;
+      if (parse(cell).ok) fits++;
+    }
+    if (filled === 0 || fits * 2 <= filled) continue;
     const cells = `${filled} ${plural(filled, 'заполненная ячейка', 'заполненные ячейки', 'заполненных ячеек')}`;
     notices.push({
       level: 'warning',

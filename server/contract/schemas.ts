@@ -126,7 +126,7 @@ export function requiredProblem(c: ColumnDecl): string {
  * One column, whole: blank → null (or the "required" problem), a formula error, else the
  * parsed value. The zod schema and the fast row parser below are both this function.
  */
-function columnParser(c: ColumnDecl, cutLongText = false): (cell: Cell | undefined) => Parsed<unknown> {
+export function columnParser(c: ColumnDecl, cutLongText = false): (cell: Cell | undefined) => Parsed<unknown> {
   const parse = cellParser(c, cutLongText);
   const missing = requiredProblem(c);
   const empty: Parsed<unknown> = c.required ? { ok: false, problem: missing } : { ok: true, value: null };

@@ -13,7 +13,7 @@ import { parseCsv } from '../../server/sources/csv.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
 import { DEFAULT_LIMITS, runSync } from '../../server/sync/run.ts';
-import { SHEET, addRow, baseMunicipality, copyRow, grid, removeColumn, setCell, tab, type Municipality } from '../fixtures/bad/base.ts';
+import { SHEET, addRow, baseMunicipality, copyRow, grid, removeColumn, renameHeader, setCell, tab, type Municipality } from '../fixtures/bad/base.ts';
 import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { resetDb } from '../support/resetDb.ts';
@@ -145,6 +145,25 @@ describe('an optional column deleted from a sheet', () => {
     addRow(m, 'СОШ-1', 'Повышение квалификации', { ФИО: 'Петров Борис Ильич', Программа: 'Оценивание', Часов: '16', 'Дата окончания': '10.02.2025' });
     await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-03T10:00:00Z') });
     expect(await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM issues WHERE org = 'СОШ-1' AND column_name = 'Тема наставничества'`)).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('an optional column renamed with a typo', () => {
+  it('is one warning — the typo, naming the template column — not also «столбца нет»', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-01T10:00:00Z') });
+    renameHeader(m, 'СОШ-1', 'Повышение квалификации', 'Организатор', 'Организатр');
+    await runSync({ db: tmp.db, source, trigger: 'test', now: () => new Date('2025-03-02T10:00:00Z') });
+    expect(await tmp.db.query(`SELECT column_name, level, message FROM issues WHERE org = 'СОШ-1' AND level = 'warning' AND tab = 'Повышение квалификации'`)).toEqual([
+      {
+        column_name: 'Организатр',
+        level: 'warning',
+        message:
+          'СОШ-1, лист «Повышение квалификации», столбец «Организатр»: столбец не загружен, хотя в нём 2 заполненные ячейки: ' +
+          'похоже, это столбец шаблона «Организатор» с опечаткой в заголовке — исправьте заголовок, пока его значения не учитываются',
+      },
+    ]);
   });
 });
 
