@@ -86,6 +86,9 @@ export function columnLabel(column: MetricColumn, value: string): string {
   return column.labels?.[value] ?? value;
 }
 
+/** A finding's level in words: the «Качество данных» page and the findings workbook say it alike. */
+export const FINDING_LEVEL_LABELS: Readonly<Record<string, string>> = { error: 'ошибка', warning: 'предупреждение', notice: 'замечание' };
+
 /** How the last read of an organization ended, in words (a code not in the list as it is). */
 export function syncStatusText(status: string): string {
   return (SYNC_STATUS_LABELS as Readonly<Record<string, string>>)[status] ?? status;

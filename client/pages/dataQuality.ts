@@ -10,7 +10,7 @@ import { issuesSpec, rowsLoaded, rowsLoadedSpec } from '../charts/dataQuality.ts
 import { h, staleMark } from '../dom.ts';
 import { holdBox } from '../holds.ts';
 import { EMPTY, formatDateTime, formatInteger, plural } from '../format.ts';
-import { syncStatusText } from '../../shared/metrics.ts';
+import { FINDING_LEVEL_LABELS, syncStatusText } from '../../shared/metrics.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { orgCell, renderTable, type TableRow } from '../table.ts';
 import { Loader, NO_ORGS_MESSAGE, orgPageHref, totalRowLabel, type Page, type PageContext } from './page.ts';
@@ -38,7 +38,6 @@ export function findingsDownload(orgs: readonly string[], asOf: string | null | 
   return h('p', { className: 'issues__download' }, h('a', { attrs: { href: `/api/quality.xlsx${query ? `?${query}` : ''}`, download: '' } }, `Выгрузить замечания в Excel${whole}`));
 }
 
-const LEVEL_TEXT: Record<QualityIssue['level'], string> = { error: 'ошибка', warning: 'предупреждение', notice: 'замечание' };
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -273,7 +272,7 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
                           cells: [
                             issue.column ?? EMPTY,
                             issueValue(issue.value),
-                            LEVEL_TEXT[issue.level] ?? issue.level,
+                            FINDING_LEVEL_LABELS[issue.level] ?? issue.level,
                             messageWithoutPlace(issue),
                             cellUrl ? externalLink(cellUrl, 'ячейка ↗') : '',
                           ],

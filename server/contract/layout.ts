@@ -76,6 +76,8 @@ export type Layout =
       headerRow: number;
       /** Column key → the header text as found in the sheet. */
       headers: Record<string, string>;
+      /** Template columns the tab lacks that a warning here names as written otherwise (a typo, words in brackets). */
+      misnamed: ReadonlySet<string>;
       rows: DataRow[];
       notices: Omit<DataIssue, 'org' | 'tab'>[];
     }
@@ -363,6 +365,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   // So is one whose header is a template column this tab lacks, misspelled («Размешена на
   // сайте» for «Размещена на сайте»): a letter or two apart.
   const headerOf = new Map(columns.map((c) => [c.key, c.header]));
+  const misnamed = new Set<string>();
   for (const [i, text] of unknown) {
     const bare = text.replace(BRACKET_HINT, '');
     const bracketed = bare !== text ? index.get(matchKey(bare)) : undefined;
@@ -381,6 +384,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     }
     if (filled === 0 || fits * 2 <= filled) continue;
     const cells = `${filled} ${plural(filled, 'заполненная ячейка', 'заполненные ячейки', 'заполненных ячеек')}`;
+    misnamed.add(key);
     notices.push({
       level: 'warning',
       row: null,
@@ -402,7 +406,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       problem: `${letters.length === 1 ? `в столбце ${letters[0]}` : `в столбцах ${letters.join(', ')}`} есть значения, но нет заголовка — они не загружаются; впишите заголовок из шаблона или удалите значения`,
     });
   }
-  return { ok: true, headerRow: headerRow + 1, headers, rows, notices };
+  return { ok: true, headerRow: headerRow + 1, headers, rows, notices, misnamed };
 }
 
 /**

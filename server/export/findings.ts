@@ -8,22 +8,14 @@
  * as the CSV needs, would misquote the school's cell).
  */
 import type ExcelJS from 'exceljs';
-import { serialFromIso } from '../contract/index.ts';
 import type { Row } from '../db/db.ts';
-import { syncStatusText } from '../../shared/metrics.ts';
-
-const excel = async () => (await import('exceljs')).default;
-
-const LEVEL_TEXT: Record<string, string> = { error: 'ошибка', warning: 'предупреждение', notice: 'замечание' };
+import { FINDING_LEVEL_LABELS, syncStatusText } from '../../shared/metrics.ts';
+import { excel, momentSerial } from './xlsx.ts';
 
 const text = (v: unknown): ExcelJS.CellValue => (v === null || v === undefined || v === '' ? null : String(v));
 
-/** A moment as the API gives it (`YYYY-MM-DD HH:MM:SS`, UTC) as an Excel date and time; null as empty. */
-function moment(v: unknown): ExcelJS.CellValue {
-  const at = typeof v === 'string' ? /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(v) : null;
-  if (!at) return text(v);
-  return serialFromIso(at[1]!) + (Number(at[2]) * 3600 + Number(at[3]) * 60 + Number(at[4])) / 86_400;
-}
+/** A moment as the API gives it as an Excel date and time (xlsx.ts momentSerial); anything else as text. */
+const moment = (v: unknown): ExcelJS.CellValue => momentSerial(v) ?? text(v);
 
 function sheet(wb: ExcelJS.Workbook, name: string, headers: { title: string; width: number; format?: string }[], rows: ExcelJS.CellValue[][]): void {
   const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
@@ -69,7 +61,7 @@ export async function buildFindingsWorkbook(d: FindingsData): Promise<Buffer> {
       i.row === null || i.row === undefined ? null : Number(i.row),
       text(i.column),
       text(i.value),
-      LEVEL_TEXT[String(i.level)] ?? text(i.level),
+      FINDING_LEVEL_LABELS[String(i.level)] ?? text(i.level),
       text(i.message),
     ]),
   );

@@ -8,7 +8,7 @@
 import type ExcelJS from 'exceljs';
 
 /** exceljs is loaded when a workbook is first made or read (it costs a server's start ~0.3 s otherwise). */
-const excel = async () => (await import('exceljs')).default;
+export const excel = async () => (await import('exceljs')).default;
 import { ruDate, serialFromIso } from '../contract/index.ts';
 import type { Row } from '../db/db.ts';
 import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
@@ -44,17 +44,20 @@ const NO_VALUE = '—';
 /** Said on a metric sheet with no organization in it, as the printable report says it. */
 export const NO_DATA = 'Нет данных для выбранных организаций и периода.';
 
+/** A moment (`YYYY-MM-DD HH:MM:SS`, UTC, as the API gives it) as an Excel serial: the day's and the time as its fraction (it was text); null when `v` is none. */
+export function momentSerial(v: unknown): number | null {
+  const at = typeof v === 'string' ? /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(v) : null;
+  return at ? serialFromIso(at[1]!) + (Number(at[2]) * 3600 + Number(at[3]) * 60 + Number(at[4])) / 86_400 : null;
+}
+
 function cellValue(col: MetricColumn, v: unknown): ExcelJS.CellValue {
   if (v === null || v === undefined) return NUMBER_FORMAT[col.unit] !== undefined || col.kind === 'moment' ? NO_VALUE : null;
   if (col.unit === 'дата' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
     // A calendar date as an Excel serial (no JS Date, so no time zone can shift it).
     return serialFromIso(v);
   }
-  const at = col.unit === 'дата' && typeof v === 'string' ? /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(v) : null;
-  if (at) {
-    // A moment (UTC, as the API gives it): the day's serial and the time as its fraction (it was text).
-    return serialFromIso(at[1]!) + (Number(at[2]) * 3600 + Number(at[3]) * 60 + Number(at[4])) / 86_400;
-  }
+  const at = col.unit === 'дата' ? momentSerial(v) : null;
+  if (at !== null) return at;
   if (typeof v === 'boolean') return v ? 'да' : 'нет';
   if (typeof v === 'number') return v;
   return neutralizeFormula(columnLabel(col, String(v)));

@@ -90,7 +90,7 @@ export function droppedColumns(parsed: ParsedOrg, before: ReadonlyMap<string, Re
     for (const c of t.decl.columns) {
       if (c.required || c.key in t.headers || !had.has(c.key)) continue;
       // Renamed with a typo («Организатр»): the layout's warning names it already — one mistake, one warning.
-      if (parsed.issues.some((i) => i.tab === t.title && i.level === 'warning' && i.column !== null && i.problem.includes(`«${c.header}»`))) continue;
+      if (t.misnamed?.has(c.key)) continue;
       parsed.issues.push({
         level: 'warning',
         org: parsed.org,

@@ -315,8 +315,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const active = chosen.filter((e) => e.active);
   const { accepted, knownCodes, everLoaded } = await storedOrgs(db);
   for (const e of chosen.filter((x) => !x.active)) {
-    const kept = everLoaded.has(e.code) ? 'прежние данные сохранены' : 'данных организации в базе ещё нет';
-    summary.orgs.push(outcome(e.code, 'inactive', `организация отмечена в реестре как неактивная; таблица не читается, ${kept}`, 0));
+    const message = failureMessage('организация отмечена в реестре как неактивная; таблица не читается, прежние данные сохранены', everLoaded.has(e.code));
+    summary.orgs.push(outcome(e.code, 'inactive', message, 0));
   }
   // A code whose registry row is broken is not synced this time (its stored data is kept).
   const entryCodes = new Set(registry.entries.map((e) => e.code));

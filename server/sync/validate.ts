@@ -57,6 +57,8 @@ export interface TabOutcome {
   rows: PendingRow[];
   /** Column key → header text as found in the sheet. */
   headers: Record<string, string>;
+  /** Template columns the tab lacks that its layout's warnings name as written otherwise (contract/layout.ts). */
+  misnamed?: ReadonlySet<string>;
 }
 
 export interface ParsedOrg {
@@ -242,7 +244,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
       }
       return pending;
     });
-    tabs.set(decl.key, { decl, status: 'ok', title: raw.title, rows, headers: layout.headers });
+    tabs.set(decl.key, { decl, status: 'ok', title: raw.title, rows, headers: layout.headers, misnamed: layout.misnamed });
   }
 
   let people: OrgPeople | null = null;
