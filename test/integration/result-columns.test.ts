@@ -1,0 +1,68 @@
+/**
+ * Query results read from DuckDB's vectors (server/db/columns.ts) on a real in-memory DuckDB:
+ * each type's values, NULLs and the edges of DuckDB's string layout (12 bytes inline, 13 and more
+ * behind a pointer, copied in runs), by hand on a small result; and a large result — several
+ * chunks of 2,048 rows, Cyrillic strings of every length, NULLs scattered — equal to what the
+ * driver's own reader gives for the same SQL on its own connection.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Db } from '../../server/db/db.ts';
+
+let db: Db;
+let raw: DuckDBConnection;
+beforeAll(async () => {
+  db = await Db.connect(':memory:');
+  raw = await db.instance.connect();
+});
+afterAll(() => {
+  raw.closeSync();
+  db.close();
+});
+
+describe('query results read from the vectors', () => {
+  it('give every scalar type as JSON takes it, NULLs as null', async () => {
+    const rows = await db.query(`
+      SELECT * FROM (VALUES
+        (1, 'abc', 'двенадцать!', 'ровно12байт', 'тринадцать13', TRUE, DATE '2024-02-29', 0.25::DOUBLE, 9007199254740991::BIGINT, 12::HUGEINT, 1.50::DECIMAL(4,2), ['а', 'б']),
+        (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+        (3, '', 'Ё', 'x', 'Средняя общеобразовательная школа № 7', FALSE, DATE '1969-12-31', 'Infinity'::DOUBLE, -5::BIGINT, -7::HUGEINT, -0.05::DECIMAL(4,2), [])
+      ) t(n, s, s2, s3, s4, b, d, f, big, huge, dec, list) ORDER BY n`);
+    // 'двенадцать!' is 10 Cyrillic letters × 2 bytes + 1 = 21 bytes (behind a pointer); 'ровно12байт'
+    // 5×2 + 2 + 4×2 = 20; 'тринадцать13' 10×2 + 2 = 22; 'abc' 3 and 'Ё' 2 bytes are inline.
+    expect(rows).toEqual([
+      { n: 1, s: 'abc', s2: 'двенадцать!', s3: 'ровно12байт', s4: 'тринадцать13', b: true, d: '2024-02-29', f: 0.25, big: 9007199254740991, huge: 12, dec: 1.5, list: ['а', 'б'] },
+      { n: 2, s: null, s2: null, s3: null, s4: null, b: null, d: null, f: null, big: null, huge: null, dec: null, list: null },
+      // A non-finite double is text, as the driver's JSON conversion gives it (JSON has no Infinity);
+      // 1969-12-31 is day −1.
+      { n: 3, s: '', s2: 'Ё', s3: 'x', s4: 'Средняя общеобразовательная школа № 7', b: false, d: '1969-12-31', f: 'Infinity', big: -5, huge: -7, dec: -0.05, list: [] },
+    ]);
+  });
+
+  it('give strings of exactly 12 and 13 bytes whole (the inline limit)', async () => {
+    const rows = await db.query(`SELECT repeat('a', 12) AS twelve, repeat('b', 13) AS thirteen, repeat('я', 6) AS six_cyrillic, repeat('я', 7) AS seven_cyrillic`);
+    // 'я' is 2 bytes in UTF-8: 6 of them are 12 bytes (inline), 7 are 14 (behind a pointer).
+    expect(rows).toEqual([{ twelve: 'a'.repeat(12), thirteen: 'b'.repeat(13), six_cyrillic: 'я'.repeat(6), seven_cyrillic: 'я'.repeat(7) }]);
+  });
+
+  it('give a result of several chunks as the driver reads it', async () => {
+    // 7,000 rows: four chunks of up to 2,048. Strings of 0 to 60 characters, Cyrillic and Latin,
+    // a NULL in every 7th row of `name` and every 11th of `day`; rows in an order unlike the
+    // strings' memory order (sorted by a hash), so the runs of copied strings are exercised.
+    const sql = `
+      SELECT i,
+        CASE WHEN i % 7 = 0 THEN NULL ELSE repeat(CASE WHEN i % 3 = 0 THEN 'ш' ELSE 'q' END, i % 61) || i::VARCHAR END AS name,
+        'Организация ' || (i % 1000)::VARCHAR AS org_name,
+        CASE WHEN i % 11 = 0 THEN NULL ELSE DATE '2020-01-01' + (i % 900)::INTEGER END AS day,
+        (i % 13)::INTEGER AS small, i / 7.0 AS ratio, i % 2 = 0 AS even, (i * 1000)::BIGINT AS big
+      FROM range(7000) r(i) ORDER BY hash(i)`;
+    const rows = await db.query(sql);
+    const reader = await raw.runAndReadAll(sql);
+    const expected = reader.getRowObjectsJson().map((r) => ({ ...r, i: Number(r.i), big: Number(r.big) }));
+    expect(rows.length).toBe(7000);
+    expect(rows).toEqual(expected);
+    // Spot check without the driver: i = 13 is not a multiple of 7, 3 or 11 → 'q' × 13 then '13';
+    // 2020-01-01 + 13 days; 13 % 13 = 0; 13 / 7.0; odd; 13,000.
+    expect(rows.find((r) => r.i === 13)).toEqual({ i: 13, name: `${'q'.repeat(13)}13`, org_name: 'Организация 13', day: '2020-01-14', small: 0, ratio: 13 / 7, even: false, big: 13000 });
+  });
+});
