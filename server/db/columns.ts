@@ -57,39 +57,47 @@ function validityOf(vector: bindings.Vector, rows: number): Uint8Array | null {
   return bytes ? bytes : null;
 }
 
-/** A VARCHAR vector's `rows` strings into `out` from `at`. */
-function readVarchar(vector: bindings.Vector, rows: number, out: Cell[], at: number): void {
+/** A VARCHAR vector's `rows` strings into `out` from `at`; `seen`: the column's long strings decoded so far, by their bytes. */
+function readVarchar(vector: bindings.Vector, rows: number, out: Cell[], at: number, seen: Map<string, string>): void {
   const mask = validityOf(vector, rows);
-  const data = bindings.vector_get_data(vector, rows * 16);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let data = bindings.vector_get_data(vector, rows * 16);
+  if (data.byteOffset % 4 !== 0) data = new Uint8Array(data);
+  const words = new Uint32Array(data.buffer, data.byteOffset, rows * 4);
   const inline = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   // The long strings: their rows, lengths and addresses (below 2^53 on every 64-bit platform Node runs on).
-  const longRows: number[] = [];
-  const lengths: number[] = [];
-  const addresses: number[] = [];
+  const longRows = new Int32Array(rows);
+  const lengths = new Int32Array(rows);
+  const addresses = new Float64Array(rows);
+  let n = 0;
+  let ascending = true;
   for (let i = 0; i < rows; i++) {
     if (!valid(mask, i)) {
       out[at + i] = null;
       continue;
     }
-    const o = i * 16;
-    const length = view.getUint32(o, true);
+    const w = i * 4;
+    const length = words[w]!;
     if (length <= 12) {
-      out[at + i] = inline.toString('utf8', o + 4, o + 4 + length);
+      out[at + i] = length === 0 ? '' : inline.toString('utf8', w * 4 + 4, w * 4 + 4 + length);
       continue;
     }
-    longRows.push(i);
-    lengths.push(length);
-    addresses.push(view.getUint32(o + 8, true) + view.getUint32(o + 12, true) * 0x1_0000_0000);
+    const address = words[w + 2]! + words[w + 3]! * 0x1_0000_0000;
+    if (n > 0 && address < addresses[n - 1]!) ascending = false;
+    longRows[n] = i;
+    lengths[n] = length;
+    addresses[n++] = address;
   }
-  if (!longRows.length) return;
-  const order = Array.from(longRows.keys()).sort((a, b) => addresses[a]! - addresses[b]!);
+  if (n === 0) return;
+  // Strings usually lie in the result's memory in row order: sorted only when they do not.
+  const order = new Int32Array(n);
+  for (let q = 0; q < n; q++) order[q] = q;
+  if (!ascending) order.sort((x, y) => addresses[x]! - addresses[y]!);
   let k = 0;
-  while (k < order.length) {
+  while (k < n) {
     const start = addresses[order[k]!]!;
     let end = start + lengths[order[k]!]!;
     let j = k + 1;
-    for (; j < order.length; j++) {
+    for (; j < n; j++) {
       const a = addresses[order[j]!]!;
       const e = a + lengths[order[j]!]!;
       if (a - end >= RUN_GAP || Math.max(end, e) - start > RUN_MAX) break;
@@ -101,8 +109,13 @@ function readVarchar(vector: bindings.Vector, rows: number, out: Cell[], at: num
     const bytes = Buffer.from(run.buffer, run.byteOffset, run.byteLength);
     for (let q = k; q < j; q++) {
       const s = order[q]!;
-      const off = addresses[s]! - start;
-      out[at + longRows[s]!] = bytes.toString('utf8', off, off + lengths[s]!);
+      const from = addresses[s]! - start;
+      const to = from + lengths[s]!;
+      // Repeated values (an organization's name on each of its rows) are decoded once.
+      const key = bytes.toString('latin1', from, to);
+      let text = seen.get(key);
+      if (text === undefined) seen.set(key, (text = bytes.toString('utf8', from, to)));
+      out[at + longRows[s]!] = text;
     }
     k = j;
   }
@@ -166,6 +179,7 @@ export function readColumns(chunks: readonly DuckDBDataChunk[], types: readonly 
   let total = 0;
   for (const ch of chunks) total += ch.rowCount;
   const columns: Cell[][] = types.map(() => new Array(total));
+  const seen: Map<string, string>[] = [];
   let at = 0;
   for (const ch of chunks) {
     const rows = ch.rowCount;
@@ -174,7 +188,7 @@ export function readColumns(chunks: readonly DuckDBDataChunk[], types: readonly 
       const typeId = types[c]!.typeId;
       const vector = bindings.data_chunk_get_vector(ch.chunk, c);
       const width = widthOf(typeId);
-      if (typeId === DuckDBTypeId.VARCHAR) readVarchar(vector, rows, columns[c]!, at);
+      if (typeId === DuckDBTypeId.VARCHAR) readVarchar(vector, rows, columns[c]!, at, (seen[c] ??= new Map()));
       else if (width !== undefined) readScalar(typeId, width, vector, rows, columns[c]!, at);
       else {
         const values = ch.getColumnValues(c);
