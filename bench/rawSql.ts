@@ -1,9 +1,11 @@
 /**
  * Each metric's SQL on raw `@duckdb/node-api` (issue #18): the same SQL text and the same bound
- * parameters as runMetric (server/metrics/metrics.ts), on one connection of its own, run to a
- * materialized result and every chunk fetched (`run`, `getChunk`: the client's fastest path, and
- * the one the service reads from — `runAndReadAll`, streamed, took ~15% longer) but never turned
- * into JavaScript values, objects or JSON, with no Db wrapper, lane or cache.
+ * parameters as runMetric (server/metrics/metrics.ts), on one connection of its own, through a
+ * statement prepared once per SQL text and bound again per run (as the service's metric lane
+ * does: db.ts `readPrepared`), run to a materialized result and every chunk fetched (`run`,
+ * `getChunk`: the client's fastest path, and the one the service reads from — `runAndReadAll`,
+ * streamed, took ~15% longer) but never turned into JavaScript values, objects or JSON, with no
+ * Db wrapper, lane or cache.
  * The ratio of a metric's uncached time (runMetric, HTTP) to this one is what the service adds
  * to DuckDB.
  *
@@ -16,7 +18,7 @@
  *
  *   npx tsx bench/rawSql.ts <db> [--sets=10] [--offset=0]
  */
-import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBInstance, type DuckDBMaterializedResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBInstance, type DuckDBMaterializedResult, type DuckDBPreparedStatement, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { sqlOf } from '../server/db/queries.ts';
 import type { MetricParams } from '../server/metrics/metrics.ts';
 
@@ -68,15 +70,28 @@ export interface RawTimer {
   close(): void;
 }
 
+/** The connection's prepared statement of each SQL text: the service keeps them too (db.ts `readPrepared`). */
+const statements = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+
+async function runPrepared(conn: DuckDBConnection, sql: string, values: Record<string, DuckDBValue> = {}, types: Record<string, DuckDBType> = {}): Promise<void> {
+  let kept = statements.get(conn);
+  if (!kept) statements.set(conn, (kept = new Map()));
+  let st = kept.get(sql);
+  if (!st) kept.set(sql, (st = await conn.prepare(sql)));
+  st.clearBindings();
+  st.bind(values, types);
+  fetchAll(await st.run());
+}
+
 async function runRaw(conn: DuckDBConnection, metric: string, params: MetricParams): Promise<void> {
   if (metric === 'overview') {
     for (const part of OVERVIEW_PARTS) await runRaw(conn, part, params);
-    fetchAll(await conn.run(ACTIVE_ORGS));
+    await runPrepared(conn, ACTIVE_ORGS);
     return;
   }
   const p = metricSql(metric);
   const { values, types } = bind(p, params);
-  fetchAll(await conn.run(p.sql, values, types));
+  await runPrepared(conn, p.sql, values, types);
 }
 
 /** Every chunk of a materialized result (DuckDB's vectors, nothing converted). */

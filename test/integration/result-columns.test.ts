@@ -66,3 +66,32 @@ describe('query results read from the vectors', () => {
     expect(rows.find((r) => r.i === 13)).toEqual({ i: 13, name: `${'q'.repeat(13)}13`, org_name: 'Организация 13', day: '2020-01-14', small: 0, ratio: 13 / 7, even: false, big: 13000 });
   });
 });
+
+describe('metric-lane statements prepared once per connection', () => {
+  it('read the table as it is now after the writer replaced it, columns and all (as a sync replaces the facts)', async () => {
+    const sql = 'SELECT * FROM swapped WHERE n >= $min ORDER BY n';
+    await db.write((w) => w.run(`CREATE OR REPLACE TABLE swapped AS SELECT * FROM (VALUES (1, 'а'), (2, 'б')) t(n, s)`));
+    // Both connections of the lane prepare it (two at once), then each reuses its own.
+    const first = await Promise.all([db.metricQuery(sql, { min: 2 }), db.metricQuery(sql, { min: 1 })]);
+    expect(first).toEqual([[{ n: 2, s: 'б' }], [{ n: 1, s: 'а' }, { n: 2, s: 'б' }]]);
+    await db.write((w) => w.run(`CREATE OR REPLACE TABLE swapped AS SELECT * FROM (VALUES (3, true, DATE '2025-01-31')) t(n, flag, day)`));
+    const after = await Promise.all([db.metricQuery(sql, { min: 0 }), db.metricQuery(sql, { min: 4 })]);
+    // The new table's one row (n = 3 ≥ 0) with its own columns; none is ≥ 4.
+    expect(after).toEqual([[{ n: 3, flag: true, day: '2025-01-31' }], []]);
+  });
+
+  it('answer again after one of them was interrupted', async () => {
+    const endless = 'SELECT count(*) AS n FROM range(100000000) a(x), range(100000000) b(y) WHERE a.x + b.y = $never';
+    const reason = new Error('deadline');
+    const c = new AbortController();
+    setTimeout(() => c.abort(reason), 100);
+    await expect(db.metricQuery(endless, { never: -1 }, c.signal)).rejects.toBe(reason);
+    // The lane answers the next statements (the interrupted one was dropped, not reused):
+    // range(3) × range(3) has one pair with x + y = 0.
+    const small = 'SELECT count(*) AS n FROM range(3) a(x), range(3) b(y) WHERE a.x + b.y = $never';
+    expect(await db.metricQuery(small, { never: 0 })).toEqual([{ n: 1 }]);
+    expect(await db.metricQuery(small, { never: 4 })).toEqual([{ n: 1 }]);
+    // x + y = 3: (1, 2) and (2, 1).
+    expect(await db.metricQuery(small, { never: 3 })).toEqual([{ n: 2 }]);
+  }, 30_000);
+});
