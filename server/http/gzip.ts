@@ -5,6 +5,7 @@
  */
 import { gzip } from 'node:zlib';
 import type { Request, RequestHandler } from 'express';
+import { gzipChunkSize, jsonBytes } from '../metrics/answers.ts';
 
 export function acceptsGzip(request: Request): boolean {
   return request.acceptsEncodings('gzip') === 'gzip';
@@ -30,12 +31,13 @@ export function gzipLargeJson(): RequestHandler {
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       if (!acceptsGzip(req)) return json(body);
-      // Serialized once, as res.json would (the app sets no replacer or spacing).
-      const text = JSON.stringify(body);
+      // Serialized once, as res.json would (the app sets no replacer or spacing): the same bytes,
+      // long lists in pieces (metrics/answers.ts jsonBytes).
+      const text = jsonBytes(body);
       if (text === undefined) return json(body);
       if (!res.get('Content-Type')) res.type('application/json');
-      if (Buffer.byteLength(text) < GZIP_JSON_MIN_BYTES) return res.send(text);
-      gzip(text, { level: 1 }, (error, bytes) => {
+      if (text.length < GZIP_JSON_MIN_BYTES) return res.send(text);
+      gzip(text, { level: 1, chunkSize: gzipChunkSize(text.length) }, (error, bytes) => {
         if (error) return next(error);
         if (res.headersSent) return;
         res.vary('Accept-Encoding');
