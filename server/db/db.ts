@@ -66,12 +66,16 @@ const PREPARED_MAX = 64;
 /** `readRows` through the connection's prepared statement of `sql`. */
 async function readPrepared(conn: DuckDBConnection, sql: string, params: Record<string, SqlParam>): Promise<Row[]> {
   let kept = prepared.get(conn);
-  if (!kept) prepared.set(conn, (kept = new Map()));
-  let st = kept.get(sql);
+  let st = kept?.get(sql);
   if (!st) {
-    if (kept.size >= PREPARED_MAX) forgetPrepared(conn);
+    // Past the bound, the connection starts over (the statements in use are the few that come back).
+    if (kept && kept.size >= PREPARED_MAX) {
+      forgetPrepared(conn);
+      kept = undefined;
+    }
     st = await conn.prepare(sql);
-    prepared.get(conn)!.set(sql, st);
+    if (!kept) prepared.set(conn, (kept = new Map()));
+    kept.set(sql, st);
   }
   const { values, types } = bind(params);
   st.clearBindings();

@@ -94,4 +94,14 @@ describe('metric-lane statements prepared once per connection', () => {
     // x + y = 3: (1, 2) and (2, 1).
     expect(await db.metricQuery(small, { never: 3 })).toEqual([{ n: 2 }]);
   }, 30_000);
+
+  it('answer past the number of statements a connection keeps (64): it starts over', async () => {
+    // 70 distinct texts, each twice (the second one reuses the kept statement, or prepares it again
+    // after the connection started over): n + 1 for n = 0…69.
+    for (let round = 0; round < 2; round++) {
+      for (let n = 0; n < 70; n++) {
+        expect(await db.metricQuery(`SELECT ${n} + $one AS n`, { one: 1 })).toEqual([{ n: n + 1 }]);
+      }
+    }
+  });
 });
