@@ -14,17 +14,14 @@
  * is one byte, INTEGER and DATE (days since 1970-01-01) int32, DOUBLE float64, BIGINT int64.
  */
 import bindings from '@duckdb/node-bindings';
-import { DuckDBDateValue, DuckDBTypeId, type DuckDBDataChunk, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBTypeId, JsonDuckDBValueConverter, type DuckDBDataChunk, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 
-/** A value of a column as JSON takes it. */
-export type Cell = string | number | boolean | null | unknown;
-
-/** A non-scalar or rarer type: the driver's value, converted by the caller's converter. */
-export type Fallback = (v: DuckDBValue) => unknown;
+/** A value of a column as JSON takes it: a string, a number, a boolean, null, or a list or struct of them. */
+type Cell = unknown;
 
 /** A result holds few distinct dates (periods, deadlines): each is formatted once. */
 const dateText = new Map<number, string>();
-export function dateOfDays(days: number): string {
+function dateOfDays(days: number): string {
   let s = dateText.get(days);
   if (s === undefined) {
     if (dateText.size >= 100_000) dateText.clear();
@@ -170,16 +167,34 @@ function readScalar(typeId: DuckDBTypeId, width: number, vector: bindings.Vector
   }
 }
 
+/** A driver's value of a type not read directly, as `getRowObjectsJson` gives it but 64/128-bit integers and decimals as numbers. */
+type Convert = (v: DuckDBValue) => unknown;
+const same: Convert = (v) => v;
+const toNumber: Convert = (v) => (v === null ? null : Number(v));
+const CONVERT: Partial<Record<DuckDBTypeId, Convert>> = {
+  [DuckDBTypeId.TINYINT]: same,
+  [DuckDBTypeId.SMALLINT]: same,
+  [DuckDBTypeId.UTINYINT]: same,
+  [DuckDBTypeId.USMALLINT]: same,
+  [DuckDBTypeId.UINTEGER]: same,
+  [DuckDBTypeId.FLOAT]: (v) => (v === null ? null : jsonNumber(v as number)),
+  [DuckDBTypeId.HUGEINT]: toNumber,
+  [DuckDBTypeId.UBIGINT]: toNumber,
+  [DuckDBTypeId.DECIMAL]: (v) => (v === null ? null : Number(String(v))),
+};
+const convertOf = (type: DuckDBType): Convert => CONVERT[type.typeId] ?? ((v) => JsonDuckDBValueConverter(v, type, JsonDuckDBValueConverter));
+
 /**
- * The columns of `chunks` (all of one result, in order), each value as `fallback[c]` makes it
- * for a type not read directly. Strings, numbers, booleans and dates (`YYYY-MM-DD`) as the
- * driver's JSON conversion gives them; BIGINT as a number.
+ * The columns of `chunks` (all of one result, in order): strings, numbers, booleans and dates
+ * (`YYYY-MM-DD`) as the driver's JSON conversion gives them, 64/128-bit integers and decimals as
+ * numbers; any other type (lists, structs…) through the driver's own JSON conversion.
  */
-export function readColumns(chunks: readonly DuckDBDataChunk[], types: readonly DuckDBType[], fallback: readonly Fallback[]): Cell[][] {
+export function readColumns(chunks: readonly DuckDBDataChunk[], types: readonly DuckDBType[]): Cell[][] {
   let total = 0;
   for (const ch of chunks) total += ch.rowCount;
   const columns: Cell[][] = types.map(() => new Array(total));
   const seen: Map<string, string>[] = [];
+  const converts: (Convert | undefined)[] = [];
   let at = 0;
   for (const ch of chunks) {
     const rows = ch.rowCount;
@@ -192,7 +207,7 @@ export function readColumns(chunks: readonly DuckDBDataChunk[], types: readonly 
       else if (width !== undefined) readScalar(typeId, width, vector, rows, columns[c]!, at);
       else {
         const values = ch.getColumnValues(c);
-        const f = fallback[c]!;
+        const f = (converts[c] ??= convertOf(types[c]!));
         for (let i = 0; i < rows; i++) columns[c]![at + i] = f(values[i]!);
       }
     }

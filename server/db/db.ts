@@ -11,19 +11,16 @@ import { dirname } from 'node:path';
 import {
   DuckDBConnection,
   DuckDBInstance,
-  DuckDBTypeId,
-  JsonDuckDBValueConverter,
   LIST,
   VARCHAR,
   listValue,
   type DuckDBAppender,
-  type DuckDBDateValue,
   type DuckDBMaterializedResult,
   type DuckDBPreparedStatement,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { dateOfDays, readColumns } from './columns.ts';
+import { readColumns } from './columns.ts';
 
 export type SqlParam = string | number | boolean | null | readonly (string | null)[];
 export type Row = Record<string, unknown>;
@@ -97,44 +94,17 @@ function forgetPrepared(conn: DuckDBConnection): void {
   }
 }
 
-type Convert = (v: DuckDBValue) => unknown;
-const same: Convert = (v) => v;
-const toNumber: Convert = (v) => (v === null ? null : Number(v));
-const jsonNumber: Convert = (v) => (v === null ? null : Number.isFinite(v) ? v : String(v));
-const toDate: Convert = (v) => (v === null ? null : dateOfDays((v as DuckDBDateValue).days));
-/** The types columns.ts does not read itself, converted from the driver's values. */
-const CONVERT: Partial<Record<DuckDBTypeId, Convert>> = {
-  [DuckDBTypeId.BOOLEAN]: same,
-  [DuckDBTypeId.TINYINT]: same,
-  [DuckDBTypeId.SMALLINT]: same,
-  [DuckDBTypeId.INTEGER]: same,
-  [DuckDBTypeId.UTINYINT]: same,
-  [DuckDBTypeId.USMALLINT]: same,
-  [DuckDBTypeId.UINTEGER]: same,
-  [DuckDBTypeId.VARCHAR]: same,
-  [DuckDBTypeId.FLOAT]: jsonNumber,
-  [DuckDBTypeId.DOUBLE]: jsonNumber,
-  [DuckDBTypeId.DATE]: toDate,
-  [DuckDBTypeId.BIGINT]: toNumber,
-  [DuckDBTypeId.HUGEINT]: toNumber,
-  [DuckDBTypeId.UBIGINT]: toNumber,
-  [DuckDBTypeId.DECIMAL]: (v) => (v === null ? null : Number(String(v))),
-};
-
 /**
- * The rows as `getRowObjectsJson` gives them, with 64/128-bit integers and decimals as numbers.
- * The columns are read from DuckDB's vectors (columns.ts: the common scalar types directly, a
- * regional answer of thousands of rows in a fraction of the driver's time, issue #18); any
- * other type goes through the driver's own JSON conversion.
+ * The rows as `getRowObjectsJson` gives them, with 64/128-bit integers and decimals as numbers:
+ * the columns read from DuckDB's vectors (columns.ts — a regional answer of thousands of rows in a
+ * fraction of the driver's time, issue #18).
  */
 function rowObjects(result: DuckDBMaterializedResult): Row[] {
   const count = result.rowCount;
   if (count === 0) return [];
   const names = result.deduplicatedColumnNames();
-  const types = result.columnTypes();
-  const fallback = types.map((type): Convert => CONVERT[type.typeId] ?? ((v) => JsonDuckDBValueConverter(v, type, JsonDuckDBValueConverter)));
   const chunks = Array.from({ length: result.chunkCount }, (_, i) => result.getChunk(i));
-  const columns = readColumns(chunks, types, fallback);
+  const columns = readColumns(chunks, result.columnTypes());
   const rows: Row[] = new Array(count);
   for (let r = 0; r < count; r++) {
     const row: Row = {};

@@ -118,11 +118,12 @@ export class MetricCache {
    * uncached `overview` at region scale inflated and parsed six answers of 100–240 KB each.
    */
   async rows(name: string, params: MetricParams, req?: MetricRequest): Promise<MetricResult> {
-    if ((req?.owner ?? null) === null && !this.store.has(this.key(name, params))) {
+    const key = this.key(name, params);
+    if ((req?.owner ?? null) === null && !this.store.has(key)) {
       const deadline = req?.deadline ?? new Deadline(this.timeoutMs);
       const result = this.result(name, params, deadline);
       // Serialized at once (compressAnswer stringifies before it yields): what the caller does with the rows later cannot change the kept bytes.
-      void this.store.put(this.key(name, params), result.then(compressAnswer)).catch(() => undefined);
+      void this.store.put(key, result.then(compressAnswer)).catch(() => undefined);
       return result;
     }
     return JSON.parse((await answerJson(await this.get(name, params, req))).toString('utf8')) as MetricResult;

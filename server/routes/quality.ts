@@ -72,6 +72,14 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
     return { p, org, level, asOf: asOfParam(req.query as Record<string, unknown>) };
   }
 
+  /** The organizations' states and the findings the page and the workbook show, now or as of a past sync (asof.ts). */
+  async function readFindings(org: string | undefined, level: string | undefined, asOf: string | null) {
+    const { rows: orgs, as_of } = await queryAsOf(deps.db, asOf, sqlOf('lists/quality_orgs'), { org: org ?? null }, true);
+    // Registry-wide findings (no organization) belong to the whole list, not to one organization.
+    const { rows: issues } = await queryAsOf(deps.db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null }, true);
+    return { orgs, issues, as_of };
+  }
+
   r.get('/quality', async (req, res) => {
     const { p, org, level, asOf } = await qualityRequest(req, res, 'подробности качества данных (в них ФИО педагогов)');
     const { db } = deps;
@@ -81,12 +89,9 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
       // Sheet links only make sense when the data comes from Google Sheets (the last run's source).
       const google = (await lastRunSource(db))?.startsWith('Google Sheets') ?? false;
 
-      // As of a past sync: the states and findings it left (asof.ts); the registry hold below is now.
-      const { rows: orgs, as_of } = await queryAsOf(db, asOf, sqlOf('lists/quality_orgs'), { org: org ?? null }, true);
+      // As of a past sync: the states and findings it left; the registry hold below is now.
+      const { orgs, issues, as_of } = await readFindings(org, level, asOf);
       const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));
-
-      // Registry-wide findings (no organization) belong to the whole list, not to one organization.
-      const { rows: issues } = await queryAsOf(db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null }, true);
 
       return compressAnswer({
         ...(as_of ? { as_of } : {}),
@@ -122,9 +127,7 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
    */
   r.get('/quality.xlsx', async (req, res) => {
     const { org, level, asOf } = await qualityRequest(req, res, 'замечания к данным (в них ФИО педагогов)');
-    const { db } = deps;
-    const { rows: orgs, as_of } = await queryAsOf(db, asOf, sqlOf('lists/quality_orgs'), { org: org ?? null }, true);
-    const { rows: issues } = await queryAsOf(db, asOf, sqlOf('lists/quality_issues'), { org: org ?? null, level: level ?? null }, true);
+    const { orgs, issues, as_of } = await readFindings(org, level, asOf);
     const scope = [
       org === undefined ? 'все организации реестра' : `организация ${org}`,
       level === undefined ? 'все уровни' : `только: ${LEVEL_WORDS[level]}`,
