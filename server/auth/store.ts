@@ -167,6 +167,14 @@ const LOOKUP_MAX = 1000;
 interface Lookups {
   generation: number;
   rows: Map<string, { row: Row; at: number }>;
+  /**
+   * Lookups being read, by key: requests that arrive together (a dashboard's dozen charts, a
+   * script's parallel calls, every request once the kept row has expired) share one query
+   * instead of queueing one each on the light lane — 50 clients at once waited up to 0.8 s
+   * for their 50 identical queries. Joined only within the generation it started in: a request
+   * after a write reads again.
+   */
+  pending: Map<string, { generation: number; row: Promise<Row | undefined> }>;
 }
 const lookupsOf = new WeakMap<Db, Lookups>();
 
@@ -206,7 +214,7 @@ export class AuthStore {
     this.auditRetentionDays = days;
     this.throttle = new LoginThrottle(db, this.clock, this.policy);
     let lookups = lookupsOf.get(db);
-    if (!lookups) lookupsOf.set(db, (lookups = { generation: 0, rows: new Map() }));
+    if (!lookups) lookupsOf.set(db, (lookups = { generation: 0, rows: new Map(), pending: new Map() }));
     this.lookups = lookups;
   }
 
@@ -232,12 +240,25 @@ export class AuthStore {
     const kept = this.lookups.rows.get(key);
     if (kept && now - kept.at < LOOKUP_MS) return kept.row;
     const generation = this.lookups.generation;
+    const running = this.lookups.pending.get(key);
+    if (running && running.generation === generation) return running.row;
+    const read = this.readLookup(query, hash, key, generation, now);
+    const entry = { generation, row: read };
+    this.lookups.pending.set(key, entry);
+    const done = () => {
+      if (this.lookups.pending.get(key) === entry) this.lookups.pending.delete(key);
+    };
+    read.then(done, done);
+    return read;
+  }
+
+  private async readLookup(query: 'session_by_hash' | 'token_by_hash', hash: string, key: string, generation: number, at: number): Promise<Row | undefined> {
     const [row] = await this.db.query(q(query), { hash });
     // Unknown hashes are not kept (guessing cannot fill the memory); nor is a row read while a
     // write ran, nor a demo session (a sync from a real source ends those outside this store).
     if (row && row.demo !== true && generation === this.lookups.generation) {
       if (this.lookups.rows.size >= LOOKUP_MAX) this.lookups.rows.clear();
-      this.lookups.rows.set(key, { row, at: now });
+      this.lookups.rows.set(key, { row, at });
     }
     return row;
   }

@@ -66,7 +66,9 @@ function readVarchar(vector: bindings.Vector, rows: number, out: Cell[], at: num
   const lengths = new Int32Array(rows);
   const addresses = new Float64Array(rows);
   let n = 0;
-  let ascending = true;
+  // The last short string decoded: a column repeats the same value down its rows (an
+  // organization's code and type on each of its rows); its 16 bytes equal, it is the same text.
+  let lastShort = -1;
   for (let i = 0; i < rows; i++) {
     if (!valid(mask, i)) {
       out[at + i] = null;
@@ -75,47 +77,66 @@ function readVarchar(vector: bindings.Vector, rows: number, out: Cell[], at: num
     const w = i * 4;
     const length = words[w]!;
     if (length <= 12) {
+      const l = lastShort * 4;
+      if (lastShort >= 0 && words[l] === length && words[l + 1] === words[w + 1] && words[l + 2] === words[w + 2] && words[l + 3] === words[w + 3]) {
+        out[at + i] = out[at + lastShort];
+        continue;
+      }
       out[at + i] = length === 0 ? '' : inline.toString('utf8', w * 4 + 4, w * 4 + 4 + length);
+      lastShort = i;
       continue;
     }
     const address = words[w + 2]! + words[w + 3]! * 0x1_0000_0000;
-    if (n > 0 && address < addresses[n - 1]!) ascending = false;
     longRows[n] = i;
     lengths[n] = length;
     addresses[n++] = address;
   }
   if (n === 0) return;
-  // Strings usually lie in the result's memory in row order: sorted only when they do not.
-  const order = new Int32Array(n);
-  for (let q = 0; q < n; q++) order[q] = q;
-  if (!ascending) order.sort((x, y) => addresses[x]! - addresses[y]!);
+  // A result's strings lie in its memory mostly in row order, in a few stretches: runs are taken
+  // in row order, a run going on while the next string starts inside it or less than RUN_GAP
+  // past its end (so, as said at RUN_GAP, every byte copied is near a string). A string below the
+  // run's start starts another run (sorting by address instead cost more than the few runs saved).
+  let prev: { bytes: Uint8Array; from: number; length: number; text: string } | null = null;
   let k = 0;
   while (k < n) {
-    const start = addresses[order[k]!]!;
-    let end = start + lengths[order[k]!]!;
+    const start = addresses[k]!;
+    let end = start + lengths[k]!;
     let j = k + 1;
     for (; j < n; j++) {
-      const a = addresses[order[j]!]!;
-      const e = a + lengths[order[j]!]!;
-      if (a - end >= RUN_GAP || Math.max(end, e) - start > RUN_MAX) break;
+      const a = addresses[j]!;
+      const e = a + lengths[j]!;
+      if (a < start || a - end >= RUN_GAP || Math.max(end, e) - start > RUN_MAX) break;
       if (e > end) end = e;
     }
     POINTER_VIEW.setUint32(0, start % 0x1_0000_0000, true);
     POINTER_VIEW.setUint32(4, Math.floor(start / 0x1_0000_0000), true);
     const run = bindings.get_data_from_pointer(POINTER, 0, end - start);
     const bytes = Buffer.from(run.buffer, run.byteOffset, run.byteLength);
-    for (let q = k; q < j; q++) {
-      const s = order[q]!;
+    for (let s = k; s < j; s++) {
       const from = addresses[s]! - start;
-      const to = from + lengths[s]!;
-      // Repeated values (an organization's name on each of its rows) are decoded once.
+      const length = lengths[s]!;
+      const to = from + length;
+      // Repeated values (an organization's name on each of its rows) are decoded once: the
+      // same bytes as the string before (a column's rows come in runs of one value) are its text
+      // again; otherwise looked up by their bytes.
+      if (prev !== null && prev.length === length && sameBytes(prev.bytes, prev.from, bytes, from, length)) {
+        out[at + longRows[s]!] = prev.text;
+        continue;
+      }
       const key = bytes.toString('latin1', from, to);
       let text = seen.get(key);
       if (text === undefined) seen.set(key, (text = bytes.toString('utf8', from, to)));
       out[at + longRows[s]!] = text;
+      prev = { bytes, from, length, text };
     }
     k = j;
   }
+}
+
+/** Whether `length` bytes of `a` from `i` equal those of `b` from `j`. */
+function sameBytes(a: Uint8Array, i: number, b: Uint8Array, j: number, length: number): boolean {
+  for (let k = 0; k < length; k++) if (a[i + k] !== b[j + k]) return false;
+  return true;
 }
 
 /** Bytes per value of the fixed-width scalar types read directly; undefined for any other type. */

@@ -452,6 +452,55 @@ describe('session and token lookups', () => {
       tmp.db.query = query;
     }
   });
+
+  it('are read once for requests that arrive together, and a request after a revocation reads again', async () => {
+    await store.addUser({ login: 'together', role: 'school', org: 'СОШ-1', password: 'Пароль-для-разом-1' });
+    const { token } = await store.createToken({ name: 'together-script', role: 'school', org: 'СОШ-1' });
+    const reads = { session: 0, token: 0 };
+    // While `gate` is set, a token read's answer is held back until it opens (a slow read).
+    let gate: Promise<void> | null = null;
+    const query = tmp.db.query.bind(tmp.db);
+    tmp.db.query = async (sql, params) => {
+      if (sql.includes('FROM sessions s LEFT JOIN users')) reads.session++;
+      const token = sql.includes('FROM api_tokens WHERE token_hash');
+      if (token) reads.token++;
+      const rows = await query(sql, params);
+      if (token && gate) await gate;
+      return rows;
+    };
+    try {
+      const s = await as2('together', 'Пароль-для-разом-1');
+      await new Promise((r) => setTimeout(r, 2100)); // past the 2 s a row is kept
+      // A dashboard opens its eight charts at once: one read of the session, not eight.
+      const before = reads.session;
+      const charts = await Promise.all(Array.from({ length: 8 }, () => get(`/api/metrics/engagement?${YEAR}`, s).then((r) => r.status)));
+      expect(charts).toEqual(Array(8).fill(200));
+      expect(reads.session - before).toBe(1);
+      // A script's five calls at once with a token not read yet: one read. (Its first use marks
+      // it used — a write, which drops what was kept: a burst beside it would read again, rightly.)
+      const t0 = reads.token;
+      const calls = await Promise.all(Array.from({ length: 5 }, () => store.tokenFor(token)));
+      expect(calls.map((p) => p?.login)).toEqual(Array(5).fill('together-script'));
+      expect(reads.token - t0).toBe(1);
+
+      // A lookup in flight while its token is revoked: the lookup after the revocation does not
+      // join it — it reads again and is refused. (A new token: its creation dropped what was kept.)
+      const other = await store.createToken({ name: 'together-revoked', role: 'school', org: 'СОШ-1' });
+      const t1 = reads.token;
+      let open = () => {};
+      gate = new Promise((r) => (open = r));
+      const inFlight = store.tokenFor(other.token); // read before the revocation, answered after it
+      await store.revokeToken(String(other.info.id));
+      gate = null;
+      const after = store.tokenFor(other.token);
+      expect(await Promise.race([after, new Promise((r) => setTimeout(() => r('ждёт чтения, начатого до отзыва'), 1000))])).toBeNull();
+      expect(reads.token - t1).toBe(2);
+      open();
+      expect((await inFlight)?.login).toBe('together-revoked'); // that moment's answer
+    } finally {
+      tmp.db.query = query;
+    }
+  });
 });
 
 describe('the first coordinator', () => {

@@ -65,6 +65,29 @@ describe('query results read from the vectors', () => {
     // 2020-01-01 + 13 days; 13 % 13 = 0; 13 / 7.0; odd; 13,000.
     expect(rows.find((r) => r.i === 13)).toEqual({ i: 13, name: `${'q'.repeat(13)}13`, org_name: 'Организация 13', day: '2020-01-14', small: 0, ratio: 13 / 7, even: false, big: 13000 });
   });
+
+  it('tell a repeated value from its neighbour of the same length that differs in one byte', async () => {
+    // Runs of one value down the rows (as an organization's name on each of its rows), and the
+    // next value of the same length and prefix, differing only in its last character: long
+    // (behind a pointer) and short (inline: 'школа' is 10 bytes, and the digit the 11th, in the
+    // last word of the 12 inline bytes), and the same in a NULL-broken run.
+    const sql = `
+      SELECT i,
+        'Организация № ' || (i // 3 % 10)::VARCHAR AS long_run,
+        'школа' || (i // 2 % 10)::VARCHAR AS short_run,
+        CASE WHEN i % 4 = 1 THEN NULL ELSE 'Детский сад № ' || (i // 4 % 10)::VARCHAR END AS broken_run
+      FROM range(5000) r(i) ORDER BY i`;
+    const rows = await db.query(sql);
+    const reader = await raw.runAndReadAll(sql);
+    expect(rows).toEqual(reader.getRowObjectsJson().map((r) => ({ ...r, i: Number(r.i) })));
+    // Without the driver: row 2 is the third of value 0, row 3 the first of value 1 (3 // 3 = 1);
+    // 3 // 2 = 1; row 3 is not 1 mod 4, 3 // 4 = 0; row 5 is 1 mod 4 → NULL.
+    expect(rows.slice(2, 4)).toEqual([
+      { i: 2, long_run: 'Организация № 0', short_run: 'школа1', broken_run: 'Детский сад № 0' },
+      { i: 3, long_run: 'Организация № 1', short_run: 'школа1', broken_run: 'Детский сад № 0' },
+    ]);
+    expect(rows[5]).toEqual({ i: 5, long_run: 'Организация № 1', short_run: 'школа2', broken_run: null });
+  });
 });
 
 describe('metric-lane statements prepared once per connection', () => {
