@@ -13,7 +13,7 @@ import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordS
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -231,7 +231,21 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     // an optional column deleted since is said (sync/guard.ts droppedColumns) — its values
     // otherwise turned empty without a word, and the figures moved.
     version: 8,
-    statements: [`CREATE TABLE IF NOT EXISTS tab_columns (org VARCHAR NOT NULL, tab VARCHAR NOT NULL, columns VARCHAR NOT NULL, PRIMARY KEY (org, tab))`],
+    statements: [`CREATE TABLE IF NOT EXISTS tab_columns (org VARCHAR NOT NULL, tab VARCHAR NOT NULL, columns VARCHAR NOT NULL)`],
+  },
+  {
+    // tab_columns keyed by (org, tab), so that a load upserts its pairs in one statement
+    // (state.ts saveTabColumns). A table keeps the constraints it was created with: a file of
+    // version 8 gets the table again, with the key and its rows (one per pair: the load deleted
+    // a pair's row before inserting it). In one transaction (migrate), so a start interrupted
+    // half-way leaves version 8 as it was, and runs this again.
+    version: 9,
+    statements: [
+      `CREATE OR REPLACE TABLE tab_columns_keyed (org VARCHAR NOT NULL, tab VARCHAR NOT NULL, columns VARCHAR NOT NULL, PRIMARY KEY (org, tab))`,
+      `INSERT INTO tab_columns_keyed SELECT org, tab, any_value(columns) FROM tab_columns GROUP BY org, tab`,
+      `DROP TABLE tab_columns`,
+      `ALTER TABLE tab_columns_keyed RENAME TO tab_columns`,
+    ],
   },
 ];
 
@@ -295,7 +309,10 @@ export async function migrate(w: Writer): Promise<void> {
   // A new database gets every migration too: the tables above are created in their first shape.
   for (const m of MIGRATIONS) {
     if (current !== null && current >= m.version) continue;
-    for (const sql of m.statements) await w.run(sql);
+    // A migration's statements all or none: one interrupted half-way runs again whole.
+    await w.transaction(async () => {
+      for (const sql of m.statements) await w.run(sql);
+    });
     // The rows a database holds when it gets the history are its first versions (a new one holds none).
     if (m.version === 4 && current !== null) for (const tab of TABS) await seedTabHistory(w, historyTab(tab));
     if (m.version === 5 && current !== null) {

@@ -326,6 +326,33 @@ describe('row history', () => {
     tmp.db.close();
   });
 
+  it('an older database (schema 8, tab_columns without its key) keeps its columns and loads again', async () => {
+    await sync('2024-01-10T08:00:00Z');
+    const columns = await tmp.db.query(`SELECT org, tab, columns FROM tab_columns ORDER BY org, tab`);
+    // СОШ-1's 6 tabs and ДОУ-1's 5 (no «Исполнение распоряжения»), each with the columns it loaded with.
+    expect(columns.length).toBe(11);
+    // The file as a version-8 program left it: the same rows in a table with no key.
+    await tmp.db.write(async (w) => {
+      await w.run(`CREATE TABLE tab_columns_v8 (org VARCHAR NOT NULL, tab VARCHAR NOT NULL, columns VARCHAR NOT NULL)`);
+      await w.run(`INSERT INTO tab_columns_v8 SELECT org, tab, columns FROM tab_columns`);
+      await w.run(`DROP TABLE tab_columns`);
+      await w.run(`ALTER TABLE tab_columns_v8 RENAME TO tab_columns`);
+      await w.run(`UPDATE meta SET value = '8' WHERE key = 'schema_version'`);
+    });
+    tmp.db.close();
+    for (let start = 0; start < 2; start++) {
+      // Opened by this program (twice: the second start changes nothing).
+      tmp.db = await openDatabase(tmp.path);
+      expect(await tmp.db.query(`SELECT org, tab, columns FROM tab_columns ORDER BY org, tab`)).toEqual(columns);
+      if (start === 0) tmp.db.close();
+    }
+    // A full sync loads every organization (on the keyless table its upsert failed: «ошибка
+    // загрузки в базу: … no UNIQUE/PRIMARY KEY constraints»), and the columns stay one row a pair.
+    await sync('2024-01-11T08:00:00Z');
+    expect(await tmp.db.query(`SELECT org, tab, columns FROM tab_columns ORDER BY org, tab`)).toEqual(columns);
+    tmp.db.close();
+  });
+
   it('keeps at most `keep` snapshots of past syncs (3 in the server, 1 here), and removes the files of the ones it drops', async () => {
     const snapshots = snapshotsOf(tmp.db, { keep: 1 });
     const runs: number[] = [];
