@@ -38,7 +38,6 @@ export function findingsDownload(orgs: readonly string[], asOf: string | null | 
   return h('p', { className: 'issues__download' }, h('a', { attrs: { href: `/api/quality.xlsx${query ? `?${query}` : ''}`, download: '' } }, `Выгрузить замечания в Excel${whole}`));
 }
 
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -123,8 +123,9 @@ async function recordTabsHistory(w: Writer, tabs: readonly HistoryTab[]): Promis
        .join('\n     UNION ALL ')}`,
   );
   const [open] = await w.query(`SELECT count(*)::INTEGER AS n FROM hist_open`);
+  const anyOpen = Number(open?.n ?? 0) > 0;
   const current = tabs.map((t) => `SELECT '${t.key}' AS tab, org, row_hash, copy FROM (${versionsOf(t, loaded)})`).join(' UNION ALL ');
-  if (Number(open?.n ?? 0) > 0) {
+  if (anyOpen) {
     // Ends: an open version with no current row of its content and copy, in the run that loaded its organization.
     await w.run(
       `INSERT INTO row_version_ends SELECT o.tab, o.org, o.row_hash, o.copy, o.from_run, p.run FROM hist_open o JOIN hist_orgs p USING (org)
@@ -132,13 +133,13 @@ async function recordTabsHistory(w: Writer, tabs: readonly HistoryTab[]): Promis
     );
   }
   // Beginnings: a current row with no open version of its content and copy (the versions ended
-  // just now match no current row, so the order does not matter) — one pass over each tab's rows
-  // (a first load has no open version: every row begins). Several tabs: first which of them have
-  // any, one statement for all (a small sync changes a tab or two).
-  // With no open version (a first load of these organizations) every current row begins: the
-  // question would cost a pass over every tab for nothing (a small sync's slowest statement).
+  // just now match no current row, so the order does not matter) — one pass over each tab's rows.
+  // Several tabs: first which of them have any, one statement for all (a small sync changes a tab
+  // or two) — unless no version is open (a first load of these organizations): then every row
+  // begins, and the question would cost a pass over every tab for nothing (a small sync's
+  // slowest statement).
   const begun =
-    tabs.length > 1 && Number(open?.n ?? 0) > 0
+    tabs.length > 1 && anyOpen
       ? new Set(
           (
             await w.query(

@@ -52,6 +52,7 @@ const PIECE = 256;
 /** Stands for a long list in the rest of an answer: a string no answer holds (a NUL, a random id, the list's number). */
 const MARK = `\u0000${randomUUID()}:`;
 const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
 
 /**
  * `JSON.stringify(body)` as UTF-8, byte for byte (undefined where it is); the long lists at the
@@ -88,7 +89,7 @@ export function jsonBytes(body: unknown): Buffer | undefined {
       if (i > 0) parts.push(COMMA);
       parts.push(piece.subarray(1, piece.length - 1));
     }
-    parts.push(utf8(']'));
+    parts.push(CLOSE);
     from = at + mark.length;
   }
   parts.push(utf8(rest.slice(from)));

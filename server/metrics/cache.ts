@@ -89,10 +89,11 @@ export class MetricCache {
     // Joining someone else's computation: wait no longer than this request's own deadline.
     // A computation this request starts is not raced: the deadline interrupts its queries, and
     // it settles (the 503) once they have stopped and their connections are back in the lane.
-    const hit = this.store.lookup(this.key(name, params));
+    const key = this.key(name, params);
+    const hit = this.store.lookup(key);
     if (hit) return req.deadline.race(hit);
     const owner = req.owner;
-    if (owner === null) return this.start(name, params, req.deadline, null);
+    if (owner === null) return this.start(key, name, params, req.deadline, null).answer;
     let turn: Promise<void> | null;
     try {
       turn = this.slots.take(owner, req.deadline);
@@ -100,12 +101,12 @@ export class MetricCache {
       req.onRefused?.(RETRY_AFTER_SEC);
       return Promise.reject(e);
     }
-    if (turn === null) return this.start(name, params, req.deadline, owner);
+    if (turn === null) return this.start(key, name, params, req.deadline, owner).answer;
     // The slot's promise rejects at the deadline.
     return turn.then(() => {
       // Another request may have computed it (or started to) while this one waited.
-      const now = this.store.lookup(this.key(name, params));
-      if (!now) return this.start(name, params, req.deadline, owner);
+      const now = this.store.lookup(key);
+      if (!now) return this.start(key, name, params, req.deadline, owner).answer;
       this.slots.give(owner);
       return req.deadline.race(now);
     });
@@ -120,11 +121,10 @@ export class MetricCache {
   async rows(name: string, params: MetricParams, req?: MetricRequest): Promise<MetricResult> {
     const key = this.key(name, params);
     if ((req?.owner ?? null) === null && !this.store.has(key)) {
-      const deadline = req?.deadline ?? new Deadline(this.timeoutMs);
-      const result = this.result(name, params, deadline);
       // Serialized at once (compressAnswer stringifies before it yields): what the caller does with the rows later cannot change the kept bytes.
-      void this.store.put(key, result.then(compressAnswer)).catch(() => undefined);
-      return result;
+      const { rows, answer } = this.start(key, name, params, req?.deadline ?? new Deadline(this.timeoutMs), null);
+      void answer.catch(() => undefined);
+      return rows;
     }
     return JSON.parse((await answerJson(await this.get(name, params, req))).toString('utf8')) as MetricResult;
   }
@@ -139,18 +139,19 @@ export class MetricCache {
   }
 
   /**
-   * Computes an answer into the cache under `deadline`. `owner`'s slot is given back once the
-   * rows are in hand: serializing and compressing them is not the database's work, and the
-   * account's next query runs meanwhile (50 clients all missing the cache: 64 → 68–71 answers/s).
+   * Computes an answer into the cache (at `key`) under `deadline`: its rows as computed, and the
+   * answer kept. `owner`'s slot is given back once the rows are in hand: serializing and
+   * compressing them is not the database's work, and the account's next query runs meanwhile
+   * (50 clients all missing the cache: 64 → 68–71 answers/s).
    */
-  private start(name: string, params: MetricParams, deadline: Deadline, owner: string | null): Promise<CachedMetric> {
+  private start(key: string, name: string, params: MetricParams, deadline: Deadline, owner: string | null): { rows: Promise<MetricResult>; answer: Promise<CachedMetric> } {
     // Failures (a timeout among them) are not cached (AnswerStore): the next request computes again.
-    const result = this.result(name, params, deadline);
+    const rows = this.result(name, params, deadline);
     if (owner !== null) {
       const give = () => this.slots.give(owner);
-      result.then(give, give);
+      rows.then(give, give);
     }
-    return this.store.put(this.key(name, params), result.then(compressAnswer));
+    return { rows, answer: this.store.put(key, rows.then(compressAnswer)) };
   }
 
   /**
@@ -175,7 +176,7 @@ export class MetricCache {
     return this.store.size;
   }
 
-  /** A metric's result, computed (not cached: `start` and `rows` keep it). */
+  /** A metric's result, computed (not cached: `start` keeps it). */
   private async result(name: string, params: MetricParams, deadline: Deadline): Promise<MetricResult> {
     // The parts (overview's metrics) run under the same deadline and inside this computation's slot.
     const part: MetricRequest = { deadline, owner: null };
