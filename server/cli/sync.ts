@@ -88,6 +88,19 @@ async function main(): Promise<number> {
     );
   };
   const timer = tty ? setInterval(draw, 1000) : null;
+  // Stopped meanwhile (Ctrl+C, SIGTERM of a scheduler): said, not a silent exit. The database is
+  // left open, as the server leaves it: closing it under DuckDB's writing threads crashed the
+  // process; what was committed is in its WAL, and the next sync marks this run interrupted.
+  const interrupted = (signal: NodeJS.Signals) => {
+    if (timer) clearInterval(timer);
+    process.stdout.write(tty ? '\n' : '');
+    console.error(
+      `Синхронизация прервана (${signal}): организации, загруженные до остановки, сохранены, остальные — с прежними данными; следующая синхронизация отметит эту прерванной и прочитает их.`,
+    );
+    exitAfterOutput(1);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const summary = await runSync({
     db,
     source,
@@ -114,6 +127,8 @@ async function main(): Promise<number> {
     },
   });
   if (timer) clearInterval(timer);
+  process.off('SIGINT', interrupted);
+  process.off('SIGTERM', interrupted);
   if (tty) process.stdout.write('\n');
   // Not read, so never in the progress: said once here (an organization set «Активна = Нет» left the output without a word).
   for (const o of summary.orgs.filter((x) => x.status === 'inactive')) console.log(`${o.org}: ${STATUS.inactive} — ${o.message}`);

@@ -12,7 +12,8 @@ export interface EnumValue {
 }
 
 export type ColumnType =
-  | { kind: 'text'; maxLength: number }
+  /** `name`: a person's name (the teachers' «ФИО»): it has letters — a number or a checkbox is no one. */
+  | { kind: 'text'; maxLength: number; name?: true }
   | { kind: 'date'; minYear: number }
   | { kind: 'number'; min: number; max: number; integer: boolean }
   | { kind: 'yesno' }
@@ -217,7 +218,7 @@ export const TABS: readonly TabDecl[] = [
     required: true,
     note: 'каждый педагогический работник — одна строка',
     columns: [
-      col('fio', 'ФИО', text(200), true, ['Фамилия Имя Отчество', 'Педагог'], 'идентичность в организации'),
+      col('fio', 'ФИО', { kind: 'text', maxLength: 200, name: true }, true, ['Фамилия Имя Отчество', 'Педагог'], 'идентичность в организации'),
       col('code', 'Код', text(60), false, ['Табельный номер'], 'если указан, педагог определяется по коду (однофамильцы)'),
       col('position', 'Должность', text(200), true, [], 'учитель, воспитатель, педагог-психолог, …'),
       col('subject', 'Предмет', text(300), false, ['Предмет / направление']),

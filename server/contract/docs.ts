@@ -22,7 +22,7 @@ function alsoAccepted(values: readonly { value: string; aliases?: readonly strin
 function typeText(t: ColumnType): string {
   switch (t.kind) {
     case 'text':
-      return 'текст';
+      return t.name ? 'текст: фамилия, имя и отчество (с буквами; не число и не флажок)' : 'текст';
     case 'date':
       return t.minYear < 2000 ? `дата (с ${t.minYear} г.)` : 'дата';
     case 'number':

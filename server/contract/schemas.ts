@@ -22,6 +22,7 @@ import {
   parseEnumList,
   parseItem,
   parseNumber,
+  parseName,
   parseText,
   parseYesNo,
   type Parsed,
@@ -64,6 +65,7 @@ function cellParser(c: ColumnDecl, cutLongText: boolean): (cell: Cell) => Parsed
   const t = c.type;
   switch (t.kind) {
     case 'text': {
+      if (t.name) return (cell) => parseName(cell, t.maxLength);
       const cut = cutLongText && !c.required;
       return (cell) => parseText(cell, t.maxLength, cut);
     }

@@ -308,6 +308,22 @@ export function parseText(cell: Cell, maxLength: number, cut = false): Parsed<st
   return bad(`слишком длинный текст (${countOf(s.length, 'знак', 'знака', 'знаков')}, допустимо не больше ${maxLength})`);
 }
 
+/** What a person's name (parseName) should look like. */
+export const NAME_EXPECTED = 'ожидаются фамилия, имя и отчество педагога (например, Иванова Анна Петровна)';
+
+/**
+ * A person's name as the teachers tab gives it: text with at least one letter. A number
+ * («12345», a row number pasted into the column) or a checkbox (TRUE) in «ФИО» names nobody,
+ * and loaded it would count as a teacher in every figure.
+ */
+export function parseName(cell: Cell, maxLength: number): Parsed<string> {
+  if (typeof cell === 'boolean') return bad(`это флажок, а не ФИО; ${NAME_EXPECTED}`);
+  if (typeof cell === 'number') return bad(`это число, а не ФИО; ${NAME_EXPECTED}`);
+  const text = parseText(cell, maxLength);
+  if (text.ok && !/\p{L}/u.test(text.value)) return bad(`в ФИО нет ни одной буквы; ${NAME_EXPECTED}`);
+  return text;
+}
+
 /** The warning for an optional text cut by parseText, or null when `cell` fits `maxLength`. */
 export function longTextWarning(cell: Cell | undefined, maxLength: number): string | null {
   // tidy only shortens a text: most cells are decided by their raw length alone.

@@ -19,7 +19,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 32_000;
+/** The longest pause between two tries of a failing request (a server error's Retry-After included: transport.ts). */
+export const BACKOFF_CAP_MS = 32_000;
 
 /** Google's quota minute, and our window: a second longer (see above). */
 export const QUOTA_MINUTE_MS = 60_000;

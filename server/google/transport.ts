@@ -19,7 +19,7 @@
 import type { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
-import { DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
+import { BACKOFF_CAP_MS, DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
 import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
 
 export type GoogleCredentials =
@@ -207,7 +207,9 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       }
       if (attempt >= maxRetries) throw hooks.fail(failure, true);
       hooks.counters.retries++;
-      await sleep(failure.retryAfterMs ?? backoffDelay(attempt, random));
+      // A server error's Retry-After (a 503 of maintenance: «3600») is honoured up to the
+      // backoff's own cap: six flat 5-minute waits held one read — and the sync — for half an hour.
+      await sleep(Math.min(failure.retryAfterMs ?? backoffDelay(attempt, random), BACKOFF_CAP_MS));
       attempt++;
     }
   }

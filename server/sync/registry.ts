@@ -10,6 +10,8 @@ import {
   layoutGrid,
   rawText,
   codeKey,
+  formulaError,
+  matchKey,
   splitEmails,
   type DataIssue,
 } from '../contract/index.ts';
@@ -27,6 +29,11 @@ export interface RegistryResult {
   rejected: { row: number; raw: Record<string, string>; problems: DataIssue[] }[];
   /** The whole registry tab could not be read (no header row, missing columns). */
   fatal: string | null;
+  /**
+   * Broken rows without a code (the cell emptied, a formula error): what else they hold, so that
+   * a known organization they still describe is told apart from one removed (`identifyUnnamed`).
+   */
+  unnamed: { row: number; name: string | null; sheet: string | null; problems: DataIssue[] }[];
 }
 
 /**
@@ -49,7 +56,7 @@ function someOf(items: readonly string[]): string {
 
 export function parseRegistry(tab: RawTab): RegistryResult {
   const title = tab.title;
-  const out: RegistryResult = { entries: [], issues: [], brokenCodes: [], codeColumn: 'Код', rejected: [], fatal: null };
+  const out: RegistryResult = { entries: [], issues: [], brokenCodes: [], codeColumn: 'Код', rejected: [], fatal: null, unnamed: [] };
   const layout = layoutGrid(tab.grid, REGISTRY_TAB.columns);
   for (const n of layout.notices) out.issues.push({ ...n, org: null, tab: title });
   if (!layout.ok) {
@@ -62,7 +69,10 @@ export function parseRegistry(tab: RawTab): RegistryResult {
   const candidates: { entry: OrgEntry; raw: Record<string, string>; row: number; typedSheet: string }[] = [];
   for (const r of layout.rows) {
     const problems: DataIssue[] = [];
-    const codeText = typeof r.cells.code === 'string' || typeof r.cells.code === 'number' ? String(r.cells.code).trim() || null : null;
+    // A formula error (#REF!) is no code: the row is told by its other cells (identifyUnnamed).
+    const codeCell = r.cells.code;
+    const codeText =
+      (typeof codeCell === 'string' || typeof codeCell === 'number') && formulaError(codeCell) === null ? String(codeCell).trim() || null : null;
     const add = (key: string, value: string | null, problem: string) =>
       problems.push({ level: 'error', org: codeText, tab: title, row: r.row, column: header(key), value, problem });
     const res = REGISTRY_SCHEMA.safeParse(r.cells);
@@ -117,6 +127,14 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       out.rejected.push({ row: r.row, raw: r.raw, problems });
       out.issues.push(...problems);
       if (codeText) out.brokenCodes.push(codeText);
+      else {
+        const text = (key: string) => {
+          const cell = r.cells[key];
+          return cell === undefined || isBlank(cell) ? null : rawText(cell).trim() || null;
+        };
+        const sheet = text('sheet');
+        out.unnamed.push({ row: r.row, name: text('name'), sheet: sheet === null ? null : sheetRef(sheet), problems });
+      }
     }
   }
   const byCode = new Map<string, typeof candidates>();
@@ -160,6 +178,37 @@ export function parseRegistry(tab: RawTab): RegistryResult {
   out.entries.sort((a, b) => a.registryRow - b.registryRow);
   out.rejected.sort((a, b) => a.row - b.row);
   return out;
+}
+
+/**
+ * A broken row whose code is gone (the cell emptied by mistake, a formula error) that still
+ * names, by its spreadsheet or else by its name, exactly one organization the last registry
+ * listed and this one does not: that organization, as for any broken row, is not synced and
+ * keeps its data (without this it would have left every figure as if removed from the
+ * registry), and its findings name it. Changes `registry` in place.
+ */
+export function identifyUnnamed(
+  registry: RegistryResult,
+  known: readonly { code: string; name: string; sheet: string | null }[],
+  title: string,
+): void {
+  const listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
+  const taken = new Set<string>();
+  for (const u of registry.unnamed) {
+    const free = known.filter((k) => !listed.has(k.code) && !taken.has(k.code));
+    const bySheet = u.sheet === null ? [] : free.filter((k) => k.sheet === u.sheet);
+    const byName = u.name === null ? [] : free.filter((k) => matchKey(k.name) === matchKey(u.name!));
+    const [match, how] = bySheet.length === 1 ? [bySheet[0]!, 'по таблице'] : bySheet.length === 0 && byName.length === 1 ? [byName[0]!, 'по названию'] : [null, ''];
+    if (match === null) continue;
+    taken.add(match.code);
+    registry.brokenCodes.push(match.code);
+    for (const p of u.problems) p.org = match.code;
+    const said = `${how} это «${match.code}» (${match.name}) — организация не синхронизируется, пока в строке нет кода: впишите код «${match.code}»`;
+    // Said with the code cell's own finding (empty, a formula error).
+    const own = u.problems.find((p) => p.column === registry.codeColumn);
+    if (own) own.problem = `${own.problem}; ${said}`;
+    else registry.issues.push({ level: 'error', org: match.code, tab: title, row: u.row, column: registry.codeColumn, value: null, problem: `в строке нет кода организации; ${said}` });
+  }
 }
 
 /**

@@ -30,7 +30,7 @@ import {
   teachersReplaced,
   teachersShrink,
 } from './guard.ts';
-import { adoptKnownCodes, parseRegistry } from './registry.ts';
+import { adoptKnownCodes, identifyUnnamed, parseRegistry } from './registry.ts';
 import { plural } from '../../shared/plural.ts';
 import {
   BROKEN_ROW_MESSAGE,
@@ -42,6 +42,7 @@ import {
   holdsOnlyDemoData,
   isoTs,
   knownOrgCodes,
+  listedOrgs,
   markSourceOfRun,
   markStale,
   recordOrg,
@@ -283,6 +284,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     await db.write((w) => w.transaction(() => markSourceOfRun(w, source.kind, run.started, run.demoOnly)));
     // A known organization's code spelt another way is that organization (a warning says so).
     adoptKnownCodes(registry, await knownOrgCodes(db), registryTab.title);
+    // A broken row whose code was erased still names its organization: kept, not «removed».
+    if (registry.unnamed.length) identifyUnnamed(registry, await listedOrgs(db), registryTab.title);
     listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
   }
   let held = false;

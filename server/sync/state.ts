@@ -83,6 +83,15 @@ export async function orgHeld(db: Db, org: string): Promise<boolean> {
 }
 
 /** The registry as the last sync left it (the codes listed, the spreadsheet of each), and whether the coordinator accepted its shrinking. */
+/** The organizations the last registry listed: code, name and spreadsheet. */
+export async function listedOrgs(db: Db): Promise<{ code: string; name: string; sheet: string | null }[]> {
+  return (await db.query(`SELECT code, name, sheet FROM orgs WHERE in_registry ORDER BY code`)).map((r) => ({
+    code: String(r.code),
+    name: String(r.name),
+    sheet: r.sheet === null ? null : String(r.sheet),
+  }));
+}
+
 export async function registryBefore(db: Db): Promise<{ before: string[]; sheets: Map<string, string>; accepted: boolean }> {
   const rows = await db.query(`SELECT code, sheet FROM orgs WHERE in_registry ORDER BY code`);
   const before = rows.map((r) => String(r.code));

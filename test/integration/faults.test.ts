@@ -503,7 +503,7 @@ describe('the first real sync after the demo', () => {
   });
 });
 
-describe('a sync killed mid-way', () => {
+describe('a sync stopped mid-way', () => {
   it('is marked interrupted by the next one; a shrink that is not held is not accepted from the command line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faults-kill-'));
     const env = {
@@ -518,14 +518,20 @@ describe('a sync killed mid-way', () => {
     };
     const cli = (args: string[]) => launch('sync', args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      // The first run hangs on Google (10 s per answer) and is killed once it has asked.
+      // The first run hangs on Google (10 s per answer) and is stopped (SIGTERM, as a scheduler
+      // stops it) once it has asked: it says so and exits 1 (it exited 143 without a word).
       fake.latencyMs = 10_000;
       const before = fake.requests.length;
       const first = cli([]);
+      let stopped = '';
+      first.stderr!.on('data', (b: Buffer) => (stopped += b.toString()));
       const exited = new Promise((resolve) => first.on('exit', resolve));
       await expect.poll(() => fake.requests.length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(before);
-      first.kill('SIGKILL');
-      await exited;
+      first.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(stopped).toContain(
+        'Синхронизация прервана (SIGTERM): организации, загруженные до остановки, сохранены, остальные — с прежними данными; следующая синхронизация отметит эту прерванной и прочитает их.',
+      );
       fake.latencyMs = 0;
 
       // Accepting a registry that is not held: refused before anything runs (exit 2), nothing recorded.

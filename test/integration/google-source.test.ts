@@ -472,6 +472,19 @@ describe('google source against the fake Sheets server', () => {
     expect(s2.delays).toEqual([4000]);
   });
 
+  it('a server error’s long Retry-After (a maintenance page: 503, «3600») is honoured up to the backoff cap, and the read gives up after maxRetries', async () => {
+    // Six flat waits of Retry-After's own 5-minute cap held one read — and the sync — for half an hour.
+    const id = '1RetryAfter_5xx';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    fake.failNext(id, 503, 20, { retryAfter: 3600 });
+    const { src, delays } = source({ maxRetries: 3 });
+    const e = await sourceError(src.fetchOrg(org('СОШ-4', id), { lastVersion: null, full: true }));
+    expect(e.message).toMatch(/HTTP 503/);
+    // 3 retries, each 32 s (BACKOFF_CAP_MS), not 300 s: 96 s in all before the organization is given up.
+    expect(delays).toEqual([32_000, 32_000, 32_000]);
+    expect(e.retries).toBe(3);
+  });
+
   it('a 429 whose Retry-After asks for no wait («0», a date gone by) waits for the window, and gives up after maxQuotaWaitMs', async () => {
     // Retried at once, a proxy answering «429, Retry-After: 0» forever kept a sync running
     // forever. Now each refusal waits the window (61 s: the budget is not full): 9 × 61 s =

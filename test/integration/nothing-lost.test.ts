@@ -137,7 +137,7 @@ describe('an optional column deleted from a sheet', () => {
         level: 'warning',
         message:
           'СОШ-1, лист «Повышение квалификации», столбец «Тема наставничества»: столбца нет на листе, хотя при прошлой загрузке он был: ' +
-          'с этой загрузки он во всех строках считается пустым, и показатели, которые его учитывают, изменились; ' +
+          'с этой загрузки он во всех строках считается пустым, и показатели, которые его учитывают, могут измениться; ' +
           'если столбец удалён или переименован по ошибке, верните его с заголовком «Тема наставничества»',
       },
     ]);
@@ -224,6 +224,49 @@ describe('a spreadsheet with not one tab of the template (emptied by mistake, an
     const message = 'строка реестра с ошибкой (см. лист «Организации»): организация не синхронизирована, данных организации в базе ещё нет';
     expect(s.orgs.find((o) => o.org === 'ДОУ-1')?.message).toBe(message);
     expect(await tmp.db.query(`SELECT last_message FROM org_state WHERE org = 'ДОУ-1'`)).toEqual([{ last_message: message }]);
+  });
+
+  it('a row whose code was erased or became a formula error still names its organization (by sheet, else by name): kept and said, not «removed»', async () => {
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    await runSync({ db: tmp.db, source, trigger: 'test' });
+    const kept = 'строка реестра с ошибкой (см. лист «Организации»): организация не синхронизирована, сохранены прежние данные';
+    const registryErrors = async () =>
+      (await tmp.db.query(`SELECT org, row_no, problem FROM issues WHERE scope = 'registry' AND level = 'error' ORDER BY problem`)).map((r) => [r.org, r.row_no, r.problem]);
+    const departures = async () => (await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM issues WHERE problem LIKE '%больше нет в реестре%'`))[0]!.n;
+    // ДОУ-1's code cell emptied (row 3): its sheet still names it.
+    setCell(m, 'registry', 'Организации', 3, 'Код', '');
+    const blank = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect(blank.status).toBe('partial');
+    expect(blank.orgs.map((o) => [o.org, o.status, o.message])).toEqual([
+      ['ДОУ-1', 'failed', kept],
+      ['СОШ-1', 'unchanged', null],
+    ]);
+    expect(await rowsOf('ДОУ-1')).toEqual(KINDER_ROWS);
+    expect(await tmp.db.query(`SELECT in_registry FROM orgs WHERE code = 'ДОУ-1'`)).toEqual([{ in_registry: true }]);
+    expect(await departures()).toBe(0);
+    expect(await registryErrors()).toEqual([
+      ['ДОУ-1', 3, 'обязательное поле не заполнено; по таблице это «ДОУ-1» (МДОУ «Детский сад № 1») — организация не синхронизируется, пока в строке нет кода: впишите код «ДОУ-1»'],
+    ]);
+    // A formula error in the code, and the sheet changed too: the name still tells it.
+    setCell(m, 'registry', 'Организации', 3, 'Код', '#REF!');
+    setCell(m, 'registry', 'Организации', 3, 'Таблица', 'another-sheet-id');
+    const formula = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect(formula.orgs.map((o) => [o.org, o.status])).toEqual([
+      ['ДОУ-1', 'failed'],
+      ['СОШ-1', 'unchanged'],
+    ]);
+    expect(await rowsOf('ДОУ-1')).toEqual(KINDER_ROWS);
+    expect(await departures()).toBe(0);
+    expect(await registryErrors()).toEqual([
+      ['ДОУ-1', 3, 'в ячейке ошибка формулы — исправьте формулу или введите значение; по названию это «ДОУ-1» (МДОУ «Детский сад № 1») — организация не синхронизируется, пока в строке нет кода: впишите код «ДОУ-1»'],
+    ]);
+    // The code back: the organization syncs again as itself.
+    setCell(m, 'registry', 'Организации', 3, 'Код', 'ДОУ-1');
+    setCell(m, 'registry', 'Организации', 3, 'Таблица', SHEET.kinder);
+    const back = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect(back.status).toBe('ok');
+    expect(await registryErrors()).toEqual([]);
   });
 });
 
