@@ -267,6 +267,16 @@ describe('a spreadsheet with not one tab of the template (emptied by mistake, an
     const back = await runSync({ db: tmp.db, source, trigger: 'test' });
     expect(back.status).toBe('ok');
     expect(await registryErrors()).toEqual([]);
+    // The whole «Код» column cleared: the sync stops, and says so (not «only the header»).
+    setCell(m, 'registry', 'Организации', 2, 'Код', '');
+    setCell(m, 'registry', 'Организации', 3, 'Код', '');
+    const none = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect([none.status, none.message]).toEqual([
+      'failed',
+      'реестр организаций (лист «Организации»): ни в одной строке реестра нет кода организации (столбец «Код» пуст или с ошибками формул); синхронизация остановлена, данные не изменены — верните коды организаций',
+    ]);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+    expect(await rowsOf('ДОУ-1')).toEqual(KINDER_ROWS);
   });
 });
 
