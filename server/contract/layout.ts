@@ -366,24 +366,45 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   // сайте» for «Размещена на сайте»): a letter or two apart.
   const headerOf = new Map(columns.map((c) => [c.key, c.header]));
   const misnamed = new Set<string>();
-  for (const [i, text] of unknown) {
-    const bare = text.replace(BRACKET_HINT, '');
-    const bracketed = bare !== text ? index.get(matchKey(bare)) : undefined;
-    const key = bracketed !== undefined && !positions.has(bracketed) ? bracketed : misspelled(text, index, positions);
-    if (key === undefined) continue;
-    // Filled, and with values the template column takes: «Наставник (ФИО)» on «Педагоги» holds
-    // names, not the Да/Нет of «Наставник» — another column, and moving it there would be wrong.
-    const parse = columnParser(columns.find((c) => c.key === key)!);
+  // Filled cells of column `i`, and how many of them the template column `key` takes.
+  const tally = (i: number, key: string | null) => {
+    const parse = key === null ? null : columnParser(columns.find((c) => c.key === key)!);
     let filled = 0;
     let fits = 0;
     for (let r = dataFrom; r < grid.length; r++) {
       const cell = grid[r]?.[i] ?? null;
       if (isBlank(cell)) continue;
       filled++;
-      if (parse(cell).ok) fits++;
+      if (parse?.(cell).ok) fits++;
     }
+    return { filled, fits, cells: `${filled} ${plural(filled, 'заполненная ячейка', 'заполненные ячейки', 'заполненных ячеек')}` };
+  };
+  for (const [i, text] of unknown) {
+    // An explanation after a comma reads as one in brackets: «Дата увольнения, если уволен».
+    const bare = text.replace(BRACKET_HINT, '').replace(/\s*,[^,]*$/u, '');
+    const bracketed = bare !== text && bare !== '' ? index.get(matchKey(bare)) : undefined;
+    const key = bracketed !== undefined && !positions.has(bracketed) ? bracketed : misspelled(text, index, positions);
+    if (key === undefined) {
+      // The words two template columns this tab lacks share before their brackets: «Дата
+      // окончания» for «Дата окончания (план)» and «… (факт)» — which one, only the school knows.
+      const typed = matchKey(text);
+      const both = columns.filter((c) => !positions.has(c.key) && c.header !== c.header.replace(BRACKET_HINT, '') && matchKey(c.header.replace(BRACKET_HINT, '')) === typed);
+      if (both.length < 2) continue;
+      const { filled, cells } = tally(i, null);
+      if (filled === 0) continue;
+      notices.push({
+        level: 'warning',
+        row: null,
+        column: text,
+        value: null,
+        problem: `столбец не загружен, хотя в нём ${cells}: в шаблоне ${both.length === 2 ? 'два столбца' : 'столбцы'} ${both.map((c) => `«${c.header}»`).join(' и ')} — назовите его так, как нужно (или заведите оба), пока его значения не учитываются`,
+      });
+      continue;
+    }
+    // Filled, and with values the template column takes: «Наставник (ФИО)» on «Педагоги» holds
+    // names, not the Да/Нет of «Наставник» — another column, and moving it there would be wrong.
+    const { filled, fits, cells } = tally(i, key);
     if (filled === 0 || fits * 2 <= filled) continue;
-    const cells = `${filled} ${plural(filled, 'заполненная ячейка', 'заполненные ячейки', 'заполненных ячеек')}`;
     misnamed.add(key);
     notices.push({
       level: 'warning',
@@ -392,7 +413,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       value: null,
       problem:
         key === bracketed
-          ? `столбец не загружен, хотя в нём ${cells}: если это столбец шаблона «${headerOf.get(key)}», уберите из заголовка пояснение в скобках — пока его значения не учитываются`
+          ? `столбец не загружен, хотя в нём ${cells}: если это столбец шаблона «${headerOf.get(key)}», уберите из заголовка пояснение ${BRACKET_HINT.test(text) ? 'в скобках' : 'после запятой'} — пока его значения не учитываются`
           : `столбец не загружен, хотя в нём ${cells}: похоже, это столбец шаблона «${headerOf.get(key)}» с опечаткой в заголовке — исправьте заголовок, пока его значения не учитываются`,
     });
   }

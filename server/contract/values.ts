@@ -183,8 +183,13 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
   if (typeof cell === 'number') {
     n = cell;
   } else if (typeof cell === 'string') {
-    // `1 234`, `12,5`, `12.5`; spaces (also non-breaking) are thousands separators.
-    const s = cell.replace(/[\s\u00a0\u2007\u202f]/g, '');
+    // `1 234`, `12,5`, `12.5`; a space (also a non-breaking one) only between groups of three
+    // digits: «16 16» or «1 5» is two numbers or a typo, not 1616 or 15 (it was taken so).
+    const t = cell.trim().replace(/[\s\u00a0\u2007\u202f]+/g, ' ');
+    if (t.includes(' ') && !/^[+-]?\d{1,3}( \d{3})+([.,]\d+)?$/.test(t)) {
+      return bad(/^[+-]?[\d ]+([.,]\d+)?$/.test(t) ? `это не число: пробел внутри числа (тысячи отделяются пробелом только так: 1 234); ${expected}` : `это не число; ${expected}`);
+    }
+    const s = t.replace(/ /g, '');
     if (!/^[+-]?(\d+([.,]\d+)?|[.,]\d+)$/.test(s)) return bad(`это не число; ${expected}`);
     n = Number(s.replace(',', '.'));
   } else {
@@ -207,9 +212,10 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
 
 // ---- yes / no --------------------------------------------------------------------------
 
-export const YES_NO_EXPECTED = 'ожидается «Да» или «Нет» (также допустимы +/−, 1/0, флажок)';
+export const YES_NO_EXPECTED = 'ожидается «Да» или «Нет» (также допустимы +/−, 1/0, ✓, флажок)';
 
-const YES = new Set(['да', '+', '1', 'true', 'истина', 'yes']);
+// A tick typed as a character (✓ ✔ ☑) is a «Да» as much as a checkbox is.
+const YES = new Set(['да', '+', '1', 'true', 'истина', 'yes', '✓', '✔', '☑']);
 const NO = new Set(['нет', '-', '−', '0', 'false', 'ложь', 'no']);
 
 export function parseYesNo(cell: Cell): Parsed<boolean> {

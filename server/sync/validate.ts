@@ -274,7 +274,37 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
       people.add({ key, fio, code });
     }
   }
+  issues.push(...copiedTabs(org, rawTabs));
   return { org, tabs, issues, people };
+}
+
+/** A tab's title with what a copy adds stripped (matchKey'd): «Педагоги (2)», «Копия Педагоги», «Copy of Педагоги», «Педагоги копия». */
+function copyOf(title: string): string {
+  return matchKey(title)
+    .replace(/^(копиялиста|копия|copyof)/, '')
+    .replace(/(копия|copy)?\d{0,2}$/, '');
+}
+
+/**
+ * Tabs that look like copies of a template tab the spreadsheet also has («Педагоги (2)» beside
+ * «Педагоги»): only the tab of the template's title loads, so rows a school adds on a copy are
+ * in no figure — said, with the tab to move them to (they were left out without a word).
+ */
+function copiedTabs(org: string, rawTabs: readonly RawTab[]): DataIssue[] {
+  const out: DataIssue[] = [];
+  for (const t of rawTabs) {
+    const key = matchKey(t.title);
+    if (TABS.some((d) => matchKey(d.title) === key)) continue;
+    const stripped = copyOf(t.title);
+    const decl = TABS.find((d) => matchKey(d.title) === stripped);
+    const original = decl && rawTabs.find((x) => matchKey(x.title) === matchKey(decl.title));
+    if (!decl || !original) continue;
+    out.push(
+      issue(org, t.title, 'warning', null, null, null,
+        `лист «${t.title}» похож на копию листа «${original.title}»: его строки не загружаются — загружается только лист «${original.title}»; перенесите нужные строки на лист «${original.title}» и удалите копию (или переименуйте её, если это не копия)`),
+    );
+  }
+  return out;
 }
 
 /** A cell worth a look by hiddenOddities: an invisible character, or a Latin letter (most cells have neither). */

@@ -88,6 +88,13 @@ describe('numbers', () => {
     expect(value(parseNumber('12.5', exp))).toBe(12.5);
     expect(value(parseNumber('1 234', hours))).toBe(1234);
     expect(value(parseNumber('1\u00a0234', hours))).toBe(1234);
+    expect(value(parseNumber(' 1 234,5 ', { min: 0, max: 10_000, integer: false }))).toBe(1234.5);
+    // A space elsewhere is no thousands separator: «16 16» was read as 1616 hours, «1 5» as 15 years.
+    const spaced = 'это не число: пробел внутри числа (тысячи отделяются пробелом только так: 1 234); ожидается целое число от 1 до 2000';
+    expect(problem(parseNumber('16 16', hours))).toBe(spaced);
+    expect(problem(parseNumber('1 5', hours))).toBe(spaced);
+    expect(problem(parseNumber('12 34', hours))).toBe(spaced);
+    expect(problem(parseNumber('36 ч.', hours))).toBe('это не число; ожидается целое число от 1 до 2000');
     expect(value(parseNumber(72, hours))).toBe(72);
   });
   it('rejects text, fractions in integer columns and values out of range', () => {
@@ -101,7 +108,7 @@ describe('numbers', () => {
 
 describe('Да/Нет', () => {
   it('reads the listed forms and a checkbox', () => {
-    for (const y of ['да', 'Да', 'ДА', '+', '1', 'true', 'TRUE', true, 1]) expect(value(parseYesNo(y))).toBe(true);
+    for (const y of ['да', 'Да', 'ДА', '+', '1', 'true', 'TRUE', true, 1, '✓', '✔', '☑']) expect(value(parseYesNo(y))).toBe(true);
     for (const n of ['нет', 'Нет', '-', '0', 'false', false, 0]) expect(value(parseYesNo(n))).toBe(false);
   });
   it('rejects typos', () => {
