@@ -177,8 +177,21 @@ const MAX_FINDINGS = 300;
  * the warnings — so whoever runs the sync sees each rejected row with its reason, not only the counts.
  */
 async function printFindings(db: Db, max: number): Promise<void> {
-  const rows = (await db.query(sqlOf('lists/quality_issues'), { org: null, level: null })).filter((r) => r.level === 'error' || r.level === 'warning');
-  if (!rows.length) return;
+  const all = await db.query(sqlOf('lists/quality_issues'), { org: null, level: null });
+  const rows = all.filter((r) => r.level === 'error' || r.level === 'warning');
+  // Notices (rows above the header, columns not of the template, repeated header rows): with
+  // --all-findings listed after the rest, else counted — they were on «Качество данных» only.
+  const notices = all.filter((r) => r.level === 'notice');
+  const tellNotices = () => {
+    if (!notices.length) return;
+    if (max === Infinity) for (const r of notices) console.log(`  заметка: ${String(r.message)}`);
+    else console.log(`Заметок к оформлению таблиц (строки над заголовком, столбцы не из шаблона и т. п.) — ${notices.length}: с ключом --all-findings или на странице «Качество данных»`);
+  };
+  if (!rows.length) {
+    if (notices.length && max === Infinity) console.log('Замечания к данным — ошибок 0, предупреждений 0:');
+    tellNotices();
+    return;
+  }
   const errors = rows.filter((r) => r.level === 'error').length;
   // The load's own count (the summary line) leaves out the category checks done after it: said here.
   // Counted as «Качество данных» counts them (its category_mismatches), not picked out of the texts.
@@ -189,6 +202,7 @@ async function printFindings(db: Db, max: number): Promise<void> {
   if (rows.length > max) {
     console.log(`  … и ещё ${rows.length - max}; все — на странице «Качество данных», в GET /api/quality или с ключом --all-findings`);
   }
+  tellNotices();
 }
 
 main().then(

@@ -62,8 +62,21 @@ export async function readXlsx(path: string): Promise<RawTab[]> {
   });
 }
 
+/** UTF-8 when the bytes are UTF-8, else Windows-1251: what Russian Excel writes as «CSV (разделители — запятые)». */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const CP1251 = new TextDecoder('windows-1251');
+
+export function csvText(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    // Not UTF-8: a file of Russian Excel read as UTF-8 had no header row anyone could find.
+    return CP1251.decode(bytes);
+  }
+}
+
 function readCsvTab(path: string): RawTab {
-  return { title: basename(path, extname(path)), grid: parseCsv(readFileSync(path, 'utf8')) };
+  return { title: basename(path, extname(path)), grid: parseCsv(csvText(readFileSync(path))) };
 }
 
 function hashFiles(paths: string[]): string {

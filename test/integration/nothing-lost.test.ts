@@ -4,7 +4,7 @@
  * cannot be read keeps the previous list of organizations and all data; the other organizations
  * still load. (Row- and tab-level keeping is in the corpus and in quality.test.ts.)
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -419,6 +419,35 @@ describe('a folder registry.xlsx without the «Организации» tab', ()
       expect(await tmp.db.query(`SELECT code, in_registry FROM orgs ORDER BY code`)).toEqual(before);
       const [teachers] = await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM teachers WHERE org = 'СОШ-1'`);
       expect(teachers!.n).toBe(11);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a folder of CSV files saved by Russian Excel (Windows-1251, not UTF-8)', () => {
+  it('loads the same rows as the UTF-8 files (it found no header row)', async () => {
+    const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
+    const dir = mkdtempSync(join(tmpdir(), 'monitor-cp1251-'));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      const utf8 = await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test' });
+      const before = await tmp.db.query(`SELECT org, fio, category FROM teachers ORDER BY org, row_no`);
+      // Every file re-encoded: a letter a byte, as Excel writes them (the encoder: the decoder's table turned round).
+      const decoder = new TextDecoder('windows-1251');
+      const byteOf = new Map(Array.from({ length: 256 }, (_, b) => [decoder.decode(Uint8Array.of(b)), b] as const));
+      const cp1251 = (text: string) => Buffer.from([...text].map((ch) => byteOf.get(ch) ?? 0x3f));
+      for (const f of ['registry.csv', ...['СОШ-1', 'ДОУ-1'].flatMap((o) => readdirSync(join(dir, o)).map((x) => join(o, x)))]) {
+        const path = join(dir, f);
+        const text = readFileSync(path, 'utf8');
+        writeFileSync(path, cp1251(text));
+        expect(() => new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(path)), f).toThrow();
+      }
+      await resetDb(tmp.db);
+      const again = await runSync({ db: tmp.db, source: createFolderSource(dir), trigger: 'test' });
+      expect([again.status, again.totals.rowsLoaded, again.totals.rowsQuarantined]).toEqual([utf8.status, utf8.totals.rowsLoaded, utf8.totals.rowsQuarantined]);
+      expect(utf8.totals.rowsLoaded).toBeGreaterThan(30);
+      expect(await tmp.db.query(`SELECT org, fio, category FROM teachers ORDER BY org, row_no`)).toEqual(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
