@@ -6,7 +6,7 @@
  */
 import type { Cell } from './grid.ts';
 import { CATEGORIES, type ColumnType, type EnumValue } from './declaration.ts';
-import { INVISIBLE_CLASS, countOf, matchKey, tidy } from './normalize.ts';
+import { INVISIBLE_CLASS, codeKey, countOf, matchKey, tidy } from './normalize.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -246,9 +246,22 @@ export function allowed(values: readonly EnumValue[]): string {
   return values.map((v) => `«${v.value}»`).join(', ');
 }
 
+/**
+ * Why a value matched none: when it is an allowed one typed with Latin letters drawn like Russian
+ * ones («Bысшая» with a Latin B), those letters and the value meant — the list alone looks the
+ * same as what the school typed. Still an error (CONTRACT: values are the template's): said how to fix it.
+ */
+function unknownValue(typed: string, match: (s: string) => string | null, list: string): string {
+  const meant = /[a-z]/i.test(typed) && /[а-яё]/i.test(typed) ? match(codeKey(typed)) : null;
+  if (meant === null) return `неизвестное значение; ${list}`;
+  const latin = [...new Set(typed.match(/[a-z]/gi))].map((c) => `«${c}»`).join(', ');
+  return `неизвестное значение: латинские буквы вместо русских (${latin}) — видимо, это «${meant}»; введите значение русскими буквами (${list})`;
+}
+
 export function parseEnum(cell: Cell, values: readonly EnumValue[], match = enumMatcher(values)): Parsed<string> {
-  const v = match(String(cell));
-  return v === null ? bad(`неизвестное значение; допустимые: ${allowed(values)}`) : ok(v);
+  const typed = String(cell);
+  const v = match(typed);
+  return v === null ? bad(unknownValue(typed, match, `допустимые: ${allowed(values)}`)) : ok(v);
 }
 
 export function parseEnumList(cell: Cell, values: readonly EnumValue[], match = enumMatcher(values)): Parsed<string[]> {
@@ -260,7 +273,7 @@ export function parseEnumList(cell: Cell, values: readonly EnumValue[], match = 
   const out: string[] = [];
   for (const p of parts) {
     const v = match(p);
-    if (v === null) return bad(`неизвестное значение «${p}»; допустимые (через «;»): ${allowed(values)}`);
+    if (v === null) return bad(unknownValue(p, match, `допустимые (через «;»): ${allowed(values)}`).replace('неизвестное значение', `неизвестное значение «${p}»`));
     if (!out.includes(v)) out.push(v);
   }
   return ok(out);

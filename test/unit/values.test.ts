@@ -128,6 +128,16 @@ describe('enumerations', () => {
   it('never guess: an unknown value names the allowed ones', () => {
     expect(problem(parseEnum('Парная', FORMS))).toMatch(/неизвестное значение; допустимые: «Традиционная \(один на один\)», «Групповая»/);
   });
+  it('a value typed with Latin look-alike letters is still an error, and says which letters and what was meant', () => {
+    // «Гpупповая» with a Latin p, «Bысшая» with a Latin B: the list of allowed values looked the same as the typo.
+    expect(problem(parseEnum('Гpупповая', FORMS))).toMatch(/^неизвестное значение: латинские буквы вместо русских \(«p»\) — видимо, это «Групповая»; введите значение русскими буквами \(допустимые: «Традиционная/);
+    expect(problem(parseCategory('Bысшая'))).toMatch(/^неизвестное значение: латинские буквы вместо русских \(«B»\) — видимо, это «Высшая»;/);
+    expect(problem(parseEnumList('Предметное содержание; Mетодика обучения и преподавания', TOPICS))).toMatch(
+      /^неизвестное значение «Mетодика обучения и преподавания»: латинские буквы вместо русских \(«M»\) — видимо, это «Методика обучения и преподавания»; введите значение русскими буквами \(допустимые \(через «;»\)/,
+    );
+    // Wholly Latin: no guess.
+    expect(problem(parseEnum('Group', FORMS))).toMatch(/^неизвестное значение; допустимые/);
+  });
   it('read `;`-separated lists of directions', () => {
     expect(value(parseEnumList('Предметное содержание; методика обучения и преподавания', TOPICS))).toEqual([
       'Предметное содержание',
