@@ -212,12 +212,26 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
           : `не найдена строка заголовков; ожидаются столбцы ${requiredList(columns)}`,
       };
     }
-    const missing = columns.filter((c) => c.required && !best.found.has(c.key)).map((c) => `«${c.header}»`);
+    // Each missing column with the names it also goes by, and the header cell of that row the
+    // school probably meant by it («Категория (на 01.09.2023)», «Кол-во часов»): the school saw
+    // only «нет «Категория»» next to a column it had named so.
+    const others = (grid[best.row] ?? []).filter((cell): cell is string => typeof cell === 'string' && cell.trim() !== '' && headerKey(index, cell) === undefined);
+    const missing = columns
+      .filter((c) => c.required && !best.found.has(c.key))
+      .map((c) => {
+        const names = [c.header, ...c.aliases].map(matchKey);
+        const near = others.find((text) => {
+          const k = matchKey(text.replace(BRACKET_HINT, '').replace(/\s*,[^,]*$/u, ''));
+          return k !== '' && names.some((n) => k === n || (n.length >= 3 && k.includes(n)) || (k.length >= 4 && n.includes(k)) || (n.length >= 5 && editDistance(k, n) <= 2));
+        });
+        const also = c.aliases.length ? ` (или ${c.aliases.map((a) => `«${a}»`).join(', ')})` : '';
+        return `«${c.header}»${also}${near === undefined ? '' : ` — в строке заголовков есть «${near.trim()}»: если это он, назовите столбец «${c.header}»`}`;
+      });
     return {
       ok: false,
       empty: false,
       notices: [],
-      problem: `нет обязательных столбцов: ${missing.join(', ')} (строка заголовков — ${best.row + 1}); проверьте названия столбцов`,
+      problem: `нет обязательных столбцов: ${missing.join(missing.some((m) => m.includes(' — ')) ? '; ' : ', ')} (строка заголовков — ${best.row + 1}); проверьте названия столбцов`,
     };
   }
 
