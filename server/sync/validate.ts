@@ -466,6 +466,8 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
   const typedPair = (cells: Record<string, Cell>) => `${typedName(cells.mentor)}|${typedName(cells.mentee)}`;
   if (pairs?.status === 'ok') {
     const seen = new Map<string, number>();
+    /** Each link's rows loaded so far: start and actual end (null: going on). */
+    const linkSpans = new Map<string, { row: number; start: string; end: string | null }[]>();
     for (const r of pairs.rows) {
       if (hasErrors(r)) continue;
       const v = r.values;
@@ -486,6 +488,20 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
       }
       seen.set(dupKey, r.row);
       pairLinks.add(link);
+      // The same link on another row whose time overlaps this one's (two «Действует» rows, other
+      // start dates): each row is a pair in the counts (METRICS) — said, for the school to check.
+      const start = String(v.start_date);
+      const end = v.end_fact === null || v.end_fact === undefined ? null : String(v.end_fact);
+      const spans = linkSpans.get(link) ?? [];
+      const overlap = spans.find((b) => (b.end === null || start <= b.end) && (end === null || b.start <= end));
+      if (overlap) {
+        r.problems.push(
+          issue(org, pairs.title, 'warning', r.row, h('start_date'), shown(pairs.decl, r.cells, 'start_date'),
+            `эта же пара указана в строке ${overlap.row} (с ${ruDate(overlap.start)}) на пересекающийся срок: в показателях это две пары; если это одна пара, оставьте одну строку (новый срок после окончания прежнего — отдельная строка с датой окончания у прежней)`),
+        );
+      }
+      spans.push({ row: r.row, start, end });
+      linkSpans.set(link, spans);
     }
     for (const r of pairs.rows) {
       const key = typedPair(r.cells);
