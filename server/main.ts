@@ -132,7 +132,10 @@ async function main(): Promise<void> {
     void subscriptions
       .tick()
       .then((sent) => {
-        if (sent.length) log(`Рассылки отправлены по расписанию: ${sent.map((id) => `№ ${id}`).join(', ')}`);
+        // Each as it went: «отправлены» was said of deliveries that all failed (no mail configured).
+        for (const { id, result } of sent) {
+          log(result.status === 'sent' ? `Рассылка № ${id} отправлена по расписанию` : `Рассылка № ${id} по расписанию не отправлена: ${result.message ?? 'ошибка'}`);
+        }
       })
       .catch((e) => log(`Рассылки: ${(e as Error).message}`))
       .finally(() => (ticking = false));

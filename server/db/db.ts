@@ -280,6 +280,14 @@ export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** A moment as the text a TIMESTAMP column takes (UTC, `YYYY-MM-DD HH:MM:SS.mmm`). */
 export const isoTs = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');
 
+/** Signals of metric requests that have had a query on the metric lane (`metricQuery`). */
+const begun = new WeakSet<AbortSignal>();
+
+/** Whether a query of the request with this signal has started on the metric lane. */
+export function metricQueryBegun(signal: AbortSignal): boolean {
+  return begun.has(signal);
+}
+
 export class Db {
   /** Short queries every request needs (session lookups, lists, registers): never waits behind a metric. */
   private readonly light: Lane;
@@ -342,6 +350,8 @@ export class Db {
    */
   async metricQuery(sql: string, params: Record<string, SqlParam> = {}, signal?: AbortSignal, catalog?: string): Promise<Row[]> {
     const c = await this.metric.acquire(signal);
+    // The request's computation has begun (metrics/limits.ts: a deadline passed before tells «busy», not «too long»).
+    if (signal) begun.add(signal);
     if (catalog !== undefined) {
       try {
         await c.run(`USE ${quoteIdent(catalog)}`);

@@ -170,6 +170,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     if (err instanceof HttpError) {
+      if (err.retryAfterSec !== undefined && !res.get('Retry-After')) res.set('Retry-After', String(err.retryAfterSec));
       res.status(err.status).json({ error: { code: err.code, message: err.message } });
       return;
     }

@@ -4,6 +4,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Sent as `Retry-After` (seconds) with the error. */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
     this.name = 'HttpError';

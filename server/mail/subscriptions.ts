@@ -79,6 +79,11 @@ export async function cronPreview(expr: string, from: Date, count = 3, timezone?
   } catch {
     throw badRequest(`расписание «${expr.slice(0, 60)}» — не выражение cron; пример: 0 8 * * 1 (по понедельникам в 08:00)`);
   }
+  // Five fields: a sixth is seconds («* * * * * *» read «every second», and fired at every tick).
+  if (!expr.trim().startsWith('@') && expr.trim().split(/\s+/).length > 5) {
+    job.stop();
+    throw badRequest(`расписание «${expr.slice(0, 60)}» — с секундами или годом: укажите 5 полей cron (минута, час, день месяца, месяц, день недели); пример: 0 8 * * 1 (по понедельникам в 08:00)`);
+  }
   const next = job.nextRuns(count, from).map((d) => d.toISOString());
   job.stop();
   if (next.length === 0) throw badRequest(`по расписанию «${expr}» отправлять некогда: у него нет следующего срока`);
@@ -323,7 +328,7 @@ export class Subscriptions {
    * The scheduler's step: every subscription whose schedule had a time after its last one and
    * at or before `now` is sent (once, however many times were missed). Returns the ones sent.
    */
-  async tick(now = this.now()): Promise<number[]> {
+  async tick(now = this.now()): Promise<{ id: number; result: SendResult }[]> {
     const due: number[] = [];
     for (const r of await this.deps.db.query(q('list_subscriptions'))) {
       const since = r.last_fired_at ?? r.created_at;
@@ -338,11 +343,12 @@ export class Subscriptions {
       }
       if (next && next.getTime() <= now.getTime()) due.push(Number(r.id));
     }
+    const out: { id: number; result: SendResult }[] = [];
     for (const id of due) {
       // Taken before sending: a failing delivery is reported, not repeated every tick.
       await this.deps.db.write((w) => w.run(q('mark_fired'), { id, at: isoTs(now) }));
-      await this.deliver(id);
+      out.push({ id, result: await this.deliver(id) });
     }
-    return due;
+    return out;
   }
 }

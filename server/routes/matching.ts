@@ -12,6 +12,7 @@ import { requireRole, scopeOrgs } from '../auth/http.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { DEFAULT_LOAD_LIMIT, DEFAULT_TOP, MAX_LOAD_LIMIT, MAX_TOP, mentorLoad, suggestMentors } from '../matching/index.ts';
+import { requireKnownOrgs } from '../metrics/asof.ts';
 import { QUERY_LIST_LIMIT, isoDate, one, listParam } from '../metrics/params.ts';
 import { isoDay } from '../metrics/period.ts';
 
@@ -63,6 +64,8 @@ export function matchingRouter(deps: { db: Db; now: () => Date }): Router {
     const p = requireRole(res, ['coordinator', 'school'], 'подбор наставников (в нём ФИО)');
     const q = parse(req.query as Record<string, unknown>, deps.now(), true);
     const org = scopeOrgs(p, q.org);
+    // A code the data never knew: a 400 naming it, as the registers say (it was an empty list).
+    await requireKnownOrgs(deps.db, org);
     const mentees = await suggestMentors(deps.db, {
       on: q.date,
       orgs: org,
@@ -78,6 +81,7 @@ export function matchingRouter(deps: { db: Db; now: () => Date }): Router {
     const p = requireRole(res, ['coordinator', 'school'], 'нагрузка наставников (в ней ФИО)');
     const q = parse(req.query as Record<string, unknown>, deps.now(), false);
     const org = scopeOrgs(p, q.org);
+    await requireKnownOrgs(deps.db, org);
     const mentors = await mentorLoad(deps.db, { on: q.date, orgs: org, limit: q.limit });
     res.set('Cache-Control', 'no-store').json({ params: { date: q.date, org, limit: q.limit }, mentors });
   });

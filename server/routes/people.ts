@@ -67,10 +67,10 @@ export const MENTEE_COLUMNS: readonly MetricColumn[] = [
 
 const query = z.object({
   date: z.string({ error: 'ожидается одна дата' }).pipe(isoDate).optional(),
-  org: z.union([z.string().max(60), z.array(z.string().max(60)).max(200)]).optional(),
-  type: z.string().max(100).optional(),
-  format: z.enum(['json', 'csv'], { error: 'неверный параметр format: допустимы json и csv' }).optional(),
-  decimal: z.enum(['point', 'comma'], { error: 'неверный параметр decimal: допустимы comma (по умолчанию, для Excel) и point' }).optional(),
+  org: z.union([z.string().max(60), z.array(z.string().max(60)).max(200)], { error: 'ожидается код организации (до 60 знаков; несколько — повторите параметр, не больше 200)' }).optional(),
+  type: z.string({ error: 'ожидается тип организации (текст)' }).max(100).optional(),
+  format: z.enum(['json', 'csv'], { error: 'допустимы json и csv' }).optional(),
+  decimal: z.enum(['point', 'comma'], { error: 'допустимы comma (по умолчанию, для Excel) и point' }).optional(),
   as_of: z.unknown().optional(),
 });
 

@@ -573,6 +573,8 @@ describe('GET /api/matching and /api/mentor-load', () => {
       ['limit=0', 'неверный параметр limit (наставляемых на наставника, не больше): ожидается целое число от 1 до 50'],
       ['top=abc', 'неверный параметр top (вариантов на наставляемого): ожидается целое число от 1 до 50'],
       ['top=51', 'неверный параметр top (вариантов на наставляемого): ожидается целое число от 1 до 50'],
+      // A code nobody has: named (it was an empty list).
+      [`org=${encodeURIComponent('НЕТ-ТАКОЙ')}`, 'неверный параметр org (код организации): нет организации с кодом «НЕТ-ТАКОЙ»'],
     ];
     for (const [q, message] of cases) {
       const { status, body } = await get(`/api/matching?${q}`);
@@ -580,6 +582,7 @@ describe('GET /api/matching and /api/mentor-load', () => {
       expect(body).toEqual({ error: { code: 'bad_request', message } });
     }
     expect((await get('/api/mentor-load?limit=1.5')).status).toBe(400);
+    expect((await get(`/api/mentor-load?org=${encodeURIComponent('НЕТ-ТАКОЙ')}`)).body.error.message).toBe('неверный параметр org (код организации): нет организации с кодом «НЕТ-ТАКОЙ»');
   });
 
   it('serves the mentor load, scoped for a school', async () => {

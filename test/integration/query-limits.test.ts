@@ -267,6 +267,26 @@ describe('heavy computations do not hold up light requests', () => {
     expect(tmp.db.lanes().metric).toMatchObject({ busy: 0, waiting: 0 });
   }, 30_000);
 
+  it('a request whose deadline passes while it waits for the metric lane is told the server is busy (503 busy, Retry-After), not to narrow its period', async () => {
+    const { url } = await serve({ timeoutMs: 1000 });
+    const stop = new AbortController();
+    const heavy = [1, 2].map(() => tmp.db.metricQuery(ENDLESS, {}, stop.signal).catch((e: unknown) => e));
+    await until('both connections of the metric lane busy', () => tmp.db.lanes().metric.busy === 2);
+    try {
+      // Uncached: it waits for a connection of the lane for its whole deadline (1 s) and never starts.
+      const res = await fetch(`${url}/api/metrics/engagement?${YEAR}&org=${encodeURIComponent('СОШ-1')}`, { headers: { Authorization: `Bearer ${tokenB}` } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('60');
+      expect(await res.json()).toEqual({
+        error: { code: 'busy', message: 'Сервер занят: расчёт показателя ждал очереди дольше 1 с (сейчас считается много показателей) и не начался; повторите запрос через минуту.' },
+      });
+    } finally {
+      stop.abort(new Error('test over'));
+    }
+    await Promise.all(heavy);
+    expect(tmp.db.lanes().metric).toMatchObject({ busy: 0, waiting: 0 });
+  }, 30_000);
+
   it('while two 120-month overviews compute, light requests answer in under a second', async () => {
     const { url } = await serve({ timeoutMs: 3000 });
     expect((await get(`${url}/api/metrics/engagement?${YEAR}`, tokenB)).status).toBe(200);

@@ -72,6 +72,9 @@ describe('the register of mentors', () => {
     // A code the data never knew: said so, not an empty register.
     const nope = await get(`/api/mentors?${ON}&org=${encodeURIComponent('НЕТ-1')}&format=csv`, 'koord');
     expect([nope.status, ((await nope.json()) as { error: { message: string } }).error.message]).toEqual([400, 'неверный параметр org (код организации): нет организации с кодом «НЕТ-1»']);
+    // A wrong format or decimal named once (it said «неверный параметр format: неверный параметр format: …»).
+    const exe = await get(`/api/mentors?${ON}&format=exe`, 'koord');
+    expect([exe.status, ((await exe.json()) as { error: { message: string } }).error.message]).toEqual([400, 'неверный параметр format: допустимы json и csv']);
     const csv = await (await get(`/api/mentors?${ON}&format=csv`, 'sosh1')).text();
     expect(csv).toContain('педагог ДОУ-1');
     expect(csv).not.toContain('Зайцева');
