@@ -49,6 +49,50 @@ describe('connection limits', () => {
     for (const s of five) s.destroy();
   });
 
+  it('at the limit in all, close the longest idle connection for a new one; refuse the new one only when every connection serves a request', async () => {
+    // A server of its own: 4 connections in all, none per address (as behind a proxy), a route that never answers.
+    const app = express();
+    app.get('/ok', (_req, res) => void res.json({ ok: true }));
+    app.get('/hang', () => undefined);
+    const small = limitedServer(app, { max: 4, perAddress: null, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
+    small.listen(0, '127.0.0.1');
+    await once(small, 'listening');
+    const at = (small.address() as AddressInfo).port;
+    const trickle = async () => {
+      const s = connect(at, '127.0.0.1');
+      await once(s, 'connect');
+      s.write('GET /ok HTTP/1.1\r\nHost: x\r\n');
+      s.resume();
+      return s;
+    };
+    try {
+      // Four slow clients hold every place: a fifth client still gets its answer, and the oldest slow one is closed.
+      const four = [];
+      for (let i = 0; i < 4; i++) four.push(await trickle());
+      const res = await fetch(`http://127.0.0.1:${at}/ok`, { headers: { Connection: 'close' } });
+      expect(await res.json()).toEqual({ ok: true });
+      await closed(four[0]!);
+      expect(four.slice(1).map((s) => s.destroyed)).toEqual([false, false, false]);
+      for (const s of four) s.destroy();
+      // Four requests being served: none may be closed, so the fifth connection is.
+      const busy = [];
+      for (let i = 0; i < 4; i++) {
+        const s = connect(at, '127.0.0.1');
+        await once(s, 'connect');
+        s.write('GET /hang HTTP/1.1\r\nHost: x\r\n\r\n');
+        busy.push(s);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const fifth = connect(at, '127.0.0.1');
+      await closed(fifth);
+      expect(busy.map((s) => s.destroyed)).toEqual([false, false, false, false]);
+      for (const s of busy) s.destroy();
+    } finally {
+      small.closeAllConnections();
+      await new Promise<void>((done) => small.close(() => done()));
+    }
+  });
+
   it('cut off a client whose request headers never end', async () => {
     const s = await slow();
     const t0 = Date.now();
