@@ -190,6 +190,10 @@ export function csrfGuard(): RequestHandler {
 }
 
 /** Every API path but these needs a principal. */
+/** Demo logins from one address in DEMO_WINDOW_MS at most. */
+const DEMO_PER_ADDRESS = 20;
+const DEMO_WINDOW_MS = 60_000;
+
 const PUBLIC_API = new Set(['/health', '/session', '/session/options', '/session/demo']);
 /** ...and these are all an account that must change its password reaches. */
 const PASSWORD_CHANGE_API = new Set([...PUBLIC_API, '/session/logout', '/session/password']);
@@ -294,14 +298,28 @@ export function sessionRouter(deps: { db: Db; auth: AuthDeps }): Router {
     res.set('Cache-Control', 'no-store').json(sessionBody(result.principal, await orgName(result.principal.org)));
   });
 
+  /** Demo logins per address in the last minute (times, ms): each makes a session and a journal entry. */
+  const demoOpened = new Map<string, number[]>();
   r.post('/session/demo', async (req, res) => {
     if (!deps.auth.demoLogin) throw new HttpError(404, 'not_found', 'демонстрационный вход выключен');
     if (!(await demoLoginOpen(deps.auth))) {
       throw new HttpError(404, 'not_found', 'демонстрационный вход недоступен: в базе данные организаций, а не демонстрационные');
     }
+    // Bounded per address (anyone may ask, without an account): 1,000 in 14 s made 1,000 sessions
+    // and as many journal entries, kept a year (an outside review).
+    const ip = clientIp(req);
+    const now = Date.now();
+    const recent = (demoOpened.get(ip) ?? []).filter((t) => now - t < DEMO_WINDOW_MS);
+    if (recent.length >= DEMO_PER_ADDRESS) {
+      const wait = Math.max(1, Math.ceil((recent[0]! + DEMO_WINDOW_MS - now) / 1000));
+      throw new HttpError(429, 'too_many_requests', `Слишком много демонстрационных входов с этого адреса: не больше ${DEMO_PER_ADDRESS} в минуту; повторите через ${wait} с.`, wait);
+    }
+    recent.push(now);
+    if (!demoOpened.has(ip) && demoOpened.size >= 10_000) demoOpened.clear();
+    demoOpened.set(ip, recent);
     const result = await deps.auth.store.demoLogin();
     if (!result.ok) throw new HttpError(500, 'internal', 'не удалось открыть демонстрационный вход');
-    await deps.auth.store.audit({ actor: DEMO_LOGIN, role: 'coordinator', action: 'login_demo', ip: clientIp(req) });
+    await deps.auth.store.audit({ actor: DEMO_LOGIN, role: 'coordinator', action: 'login_demo', ip });
     setSessionCookie(req, res, result.cookie);
     res.set('Cache-Control', 'no-store').json(sessionBody(result.principal, null));
   });

@@ -119,6 +119,16 @@ describe('the demo login over demo data', () => {
     }
   });
 
+  it('opens at most 20 demo sessions a minute from one address; the next is refused with 429 and Retry-After', async () => {
+    // One demo login above; 19 more fit the minute (each a session and a journal entry), the 21st does not.
+    for (let i = 0; i < 19; i++) expect((await openDemo()).status, `login ${i + 2}`).toBe(200);
+    const refused = await openDemo();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await refused.json()).error.message).toMatch(/^Слишком много демонстрационных входов с этого адреса: не больше 20 в минуту; повторите через \d+ с\.$/);
+    expect(await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM audit_log WHERE action = 'login_demo'`)).toEqual([{ n: 20 }]);
+  });
+
   it('is not offered, opened or honoured while the configuration switches it off', async () => {
     const off = await startServer({ db: tmp.db, now: () => NOW, auth: { store, demoLogin: false } });
     try {
