@@ -189,11 +189,11 @@ export function csrfGuard(): RequestHandler {
   };
 }
 
-/** Every API path but these needs a principal. */
 /** Demo logins from one address in DEMO_WINDOW_MS at most. */
 const DEMO_PER_ADDRESS = 20;
 const DEMO_WINDOW_MS = 60_000;
 
+/** Every API path but these needs a principal. */
 const PUBLIC_API = new Set(['/health', '/session', '/session/options', '/session/demo']);
 /** ...and these are all an account that must change its password reaches. */
 const PASSWORD_CHANGE_API = new Set([...PUBLIC_API, '/session/logout', '/session/password']);

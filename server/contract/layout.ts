@@ -155,6 +155,9 @@ function misspelled(text: string, index: ReadonlyMap<string, string>, found: Rea
 /** A hint in brackets at the end of a header cell (its text in group 1). */
 const BRACKET_HINT = /\s*\(([^()]*)\)\s*$/u;
 
+/** A header without its explanation: in brackets at its end, or after a comma, read alike («Дата увольнения, если уволен»). */
+const withoutExplanation = (text: string) => text.replace(BRACKET_HINT, '').replace(/\s*,[^,]*$/u, '');
+
 /**
  * What a hint that only says how to write the value reads like: a date format (дд.мм.гггг,
  * dd.mm.yyyy), a unit (ч, ак. ч., часов, лет, %, чел.), «да/нет», «при наличии».
@@ -221,7 +224,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       .map((c) => {
         const names = [c.header, ...c.aliases].map(matchKey);
         const near = others.find((text) => {
-          const k = matchKey(text.replace(BRACKET_HINT, '').replace(/\s*,[^,]*$/u, ''));
+          const k = matchKey(withoutExplanation(text));
           return k !== '' && names.some((n) => k === n || (n.length >= 3 && k.includes(n)) || (k.length >= 4 && n.includes(k)) || (n.length >= 5 && editDistance(k, n) <= 2));
         });
         const also = c.aliases.length ? ` (или ${c.aliases.map((a) => `«${a}»`).join(', ')})` : '';
@@ -394,15 +397,17 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     return { filled, fits, cells: `${filled} ${plural(filled, 'заполненная ячейка', 'заполненные ячейки', 'заполненных ячеек')}` };
   };
   for (const [i, text] of unknown) {
-    // An explanation after a comma reads as one in brackets: «Дата увольнения, если уволен».
-    const bare = text.replace(BRACKET_HINT, '').replace(/\s*,[^,]*$/u, '');
+    const bare = withoutExplanation(text);
     const bracketed = bare !== text && bare !== '' ? index.get(matchKey(bare)) : undefined;
     const key = bracketed !== undefined && !positions.has(bracketed) ? bracketed : misspelled(text, index, positions);
     if (key === undefined) {
       // The words two template columns this tab lacks share before their brackets: «Дата
       // окончания» for «Дата окончания (план)» and «… (факт)» — which one, only the school knows.
       const typed = matchKey(text);
-      const both = columns.filter((c) => !positions.has(c.key) && c.header !== c.header.replace(BRACKET_HINT, '') && matchKey(c.header.replace(BRACKET_HINT, '')) === typed);
+      const both = columns.filter((c) => {
+        const bare = c.header.replace(BRACKET_HINT, '');
+        return !positions.has(c.key) && bare !== c.header && matchKey(bare) === typed;
+      });
       if (both.length < 2) continue;
       const { filled, cells } = tally(i, null);
       if (filled === 0) continue;

@@ -251,11 +251,11 @@ export function allowed(values: readonly EnumValue[]): string {
  * ones («Bысшая» with a Latin B), those letters and the value meant — the list alone looks the
  * same as what the school typed. Still an error (CONTRACT: values are the template's): said how to fix it.
  */
-function unknownValue(typed: string, match: (s: string) => string | null, list: string): string {
+function unknownValue(typed: string, match: (s: string) => string | null, list: string, what = 'неизвестное значение'): string {
   const meant = /[a-z]/i.test(typed) && /[а-яё]/i.test(typed) ? match(codeKey(typed)) : null;
-  if (meant === null) return `неизвестное значение; ${list}`;
+  if (meant === null) return `${what}; ${list}`;
   const latin = [...new Set(typed.match(/[a-z]/gi))].map((c) => `«${c}»`).join(', ');
-  return `неизвестное значение: латинские буквы вместо русских (${latin}) — видимо, это «${meant}»; введите значение русскими буквами (${list})`;
+  return `${what}: латинские буквы вместо русских (${latin}) — видимо, это «${meant}»; введите значение русскими буквами (${list})`;
 }
 
 export function parseEnum(cell: Cell, values: readonly EnumValue[], match = enumMatcher(values)): Parsed<string> {
@@ -273,7 +273,7 @@ export function parseEnumList(cell: Cell, values: readonly EnumValue[], match = 
   const out: string[] = [];
   for (const p of parts) {
     const v = match(p);
-    if (v === null) return bad(unknownValue(p, match, `допустимые (через «;»): ${allowed(values)}`).replace('неизвестное значение', `неизвестное значение «${p}»`));
+    if (v === null) return bad(unknownValue(p, match, `допустимые (через «;»): ${allowed(values)}`, `неизвестное значение «${p}»`));
     if (!out.includes(v)) out.push(v);
   }
   return ok(out);

@@ -42,7 +42,6 @@ import {
   holdsOnlyDemoData,
   isoTs,
   knownOrgCodes,
-  listedOrgs,
   markSourceOfRun,
   markStale,
   recordOrg,
@@ -280,21 +279,19 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     stop = `реестр организаций (лист «${registryTab.title}»): ${empty}`;
     stopIssues.push({ level: 'error', org: null, tab: registryTab.title, row: null, column: null, value: null, problem: empty });
   }
+  let held = false;
+  // The registry's codes of the last sync: a sheet naming one that joins again is checked again.
+  let listedBefore: Set<string> | null = null;
   if (stop === null) {
     // A registry that lists organizations: the data from a real source starts here (the demo's
     // is cleared on a database that held only it) — not before, so a run that reads nothing changes nothing.
     await db.write((w) => w.transaction(() => markSourceOfRun(w, source.kind, run.started, run.demoOnly)));
     // A known organization's code spelt another way is that organization (a warning says so).
     adoptKnownCodes(registry, await knownOrgCodes(db), registryTab.title);
+    const { orgs: last, before, sheets, accepted } = await registryBefore(db);
     // A broken row whose code was erased still names its organization: kept, not «removed».
-    if (registry.unnamed.length) identifyUnnamed(registry, await listedOrgs(db), registryTab.title);
+    if (registry.unnamed.length) identifyUnnamed(registry, last, registryTab.title);
     listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
-  }
-  let held = false;
-  // The registry's codes of the last sync: a sheet naming one that joins again is checked again.
-  let listedBefore: Set<string> | null = null;
-  if (stop === null) {
-    const { before, sheets, accepted } = await registryBefore(db);
     listedBefore = new Set(before);
     const h = registryShrink(before, listed);
     if (h && !accepted) {

@@ -82,22 +82,22 @@ export async function orgHeld(db: Db, org: string): Promise<boolean> {
   return (await db.query(`SELECT 1 FROM org_state WHERE org = $org AND last_status = 'held'`, { org })).length > 0;
 }
 
-/** The registry as the last sync left it (the codes listed, the spreadsheet of each), and whether the coordinator accepted its shrinking. */
-/** The organizations the last registry listed: code, name and spreadsheet. */
-export async function listedOrgs(db: Db): Promise<{ code: string; name: string; sheet: string | null }[]> {
-  return (await db.query(`SELECT code, name, sheet FROM orgs WHERE in_registry ORDER BY code`)).map((r) => ({
+/**
+ * The registry as the last sync left it — its organizations (code, name, spreadsheet), their
+ * codes, the spreadsheet of each — and whether the coordinator accepted its shrinking.
+ */
+export async function registryBefore(
+  db: Db,
+): Promise<{ orgs: { code: string; name: string; sheet: string | null }[]; before: string[]; sheets: Map<string, string>; accepted: boolean }> {
+  const orgs = (await db.query(`SELECT code, name, sheet FROM orgs WHERE in_registry ORDER BY code`)).map((r) => ({
     code: String(r.code),
     name: String(r.name),
     sheet: r.sheet === null ? null : String(r.sheet),
   }));
-}
-
-export async function registryBefore(db: Db): Promise<{ before: string[]; sheets: Map<string, string>; accepted: boolean }> {
-  const rows = await db.query(`SELECT code, sheet FROM orgs WHERE in_registry ORDER BY code`);
-  const before = rows.map((r) => String(r.code));
-  const sheets = new Map(rows.filter((r) => r.sheet !== null).map((r) => [String(r.code), String(r.sheet)]));
+  const before = orgs.map((o) => o.code);
+  const sheets = new Map(orgs.flatMap((o) => (o.sheet === null ? [] : [[o.code, o.sheet] as const])));
   const accepted = (await db.query(`SELECT 1 FROM shrink_acceptances WHERE org = $key`, { key: REGISTRY_ACCEPT_KEY })).length > 0;
-  return { before, sheets, accepted };
+  return { orgs, before, sheets, accepted };
 }
 
 /**
