@@ -12,8 +12,23 @@
  */
 import { createHash, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keylen: 32 };
-const MAXMEM = 128 * SCRYPT.N * SCRYPT.r * 2;
+/** The parameters of every new hash in production (verification reads them from the stored hash). */
+export const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keylen: 32 } as const;
+/** N of new hashes: SCRYPT.N, except where a test lowered it (`useTestHashCost`). */
+let costN: number = SCRYPT.N;
+
+/**
+ * Tests only: new hashes at scrypt cost `N` (null: SCRYPT.N again). The suite creates and
+ * logs in ~190 accounts, 0.15 s of a core each at N = 2^15 — a tenth of its time on a 2-core
+ * machine — for a cost that is not what those tests are about; everything else (the queue, the
+ * stored format, verification by the hash's own parameters, the unknown login's dummy hash) is
+ * the same code. The tests of the cost itself keep SCRYPT.N (login-flood, secrets). Refused
+ * outside Vitest: production has no way to lower it.
+ */
+export function useTestHashCost(N: number | null): void {
+  if (!process.env.VITEST) throw new Error('useTestHashCost: только в тестах (Vitest)');
+  costN = N ?? SCRYPT.N;
+}
 
 /** Runs tasks at most `concurrency` at once, the others waiting in arrival order. */
 export class TaskQueue {
@@ -61,8 +76,9 @@ function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOpti
 /** `scrypt$N$r$p$salt$hash` (base64url): the parameters travel with the hash, so they can grow. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: MAXMEM });
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  const N = costN;
+  const key = await scrypt(password, salt, SCRYPT.keylen, { N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 128 * N * SCRYPT.r * 2 });
+  return ['scrypt', N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -76,17 +92,17 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
-let dummy: Promise<string> | null = null;
-/** A hash to verify against when the login is unknown: the answer takes as long as for a real one. */
+let dummy: { N: number; hash: Promise<string> } | null = null;
+/** A hash to verify against when the login is unknown: the answer takes as long as for a real one (same cost as a new hash). */
 export function dummyHash(): Promise<string> {
-  if (!dummy) {
-    const made = hashPassword(randomBytes(16).toString('hex'));
-    made.catch(() => {
+  if (!dummy || dummy.N !== costN) {
+    const made = { N: costN, hash: hashPassword(randomBytes(16).toString('hex')) };
+    made.hash.catch(() => {
       if (dummy === made) dummy = null;
     });
     dummy = made;
   }
-  return dummy;
+  return dummy.hash;
 }
 
 /** For new passwords only: an older, shorter one still logs in. */

@@ -151,11 +151,11 @@ async function recordTabsHistory(w: Writer, tabs: readonly HistoryTab[]): Promis
       : null;
   for (const t of tabs) {
     if (begun && !begun.has(t.key)) continue;
-    await w.run(
-      `INSERT INTO ${quote(versionsTable(t.key))} (${rowColumns(t)}, row_hash, copy)
-       SELECT * FROM (${versionsOf(t, loaded)}) n
-       WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.tab = '${t.key}' AND o.org = n.org AND o.row_hash = n.row_hash AND o.copy = n.copy)`,
-    );
+    // No version open: every current row begins, and the anti-join would match nothing.
+    const notOpen = anyOpen
+      ? `WHERE NOT EXISTS (SELECT 1 FROM hist_open o WHERE o.tab = '${t.key}' AND o.org = n.org AND o.row_hash = n.row_hash AND o.copy = n.copy)`
+      : '';
+    await w.run(`INSERT INTO ${quote(versionsTable(t.key))} (${rowColumns(t)}, row_hash, copy) SELECT * FROM (${versionsOf(t, loaded)}) n ${notOpen}`);
   }
 }
 

@@ -457,15 +457,21 @@ describe('session and token lookups', () => {
     await store.addUser({ login: 'together', role: 'school', org: 'СОШ-1', password: 'Пароль-для-разом-1' });
     const { token } = await store.createToken({ name: 'together-script', role: 'school', org: 'СОШ-1' });
     const reads = { session: 0, token: 0 };
-    // While `gate` is set, a token read's answer is held back until it opens (a slow read).
+    // While `gate` is set, a token read's answer is held back until it opens (a slow read);
+    // `held` resolves once a read has its rows and waits at the gate.
     let gate: Promise<void> | null = null;
+    let reachedGate = () => {};
     const query = tmp.db.query.bind(tmp.db);
     tmp.db.query = async (sql, params) => {
       if (sql.includes('FROM sessions s LEFT JOIN users')) reads.session++;
       const token = sql.includes('FROM api_tokens WHERE token_hash');
       if (token) reads.token++;
+      const waitFor = token ? gate : null;
       const rows = await query(sql, params);
-      if (token && gate) await gate;
+      if (waitFor) {
+        reachedGate();
+        await waitFor;
+      }
       return rows;
     };
     try {
@@ -489,7 +495,10 @@ describe('session and token lookups', () => {
       const t1 = reads.token;
       let open = () => {};
       gate = new Promise((r) => (open = r));
+      const held = new Promise<void>((r) => (reachedGate = r));
       const inFlight = store.tokenFor(other.token); // read before the revocation, answered after it
+      // The read has its rows before the revocation is written (on a loaded machine the write could come first).
+      await held;
       await store.revokeToken(String(other.info.id));
       gate = null;
       const after = store.tokenFor(other.token);

@@ -19,7 +19,9 @@
  * `store.stats.verifications` counts the password verifications the store performed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestHashCost } from '../../server/auth/secrets.ts';
 import { AuthStore, DEFAULT_POLICY } from '../../server/auth/store.ts';
+import { TEST_HASH_N } from '../support/hashCost.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const COORDINATOR = { login: 'koord', password: 'Координатор-2024-пароль' };
@@ -81,6 +83,8 @@ async function floodWithLightRequests(flood: () => Promise<Answer>[]): Promise<{
 }
 
 beforeAll(async () => {
+  // The floods are about what hashing at the production cost does to the server (test/support/hashCost.ts lowers it elsewhere).
+  useTestHashCost(null);
   tmp = await openTempDb();
   store = new AuthStore(tmp.db, { clock: () => clockMs });
   await store.addUser({ login: COORDINATOR.login, role: 'coordinator', password: COORDINATOR.password });
@@ -99,6 +103,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   tmp?.cleanup();
+  useTestHashCost(TEST_HASH_N);
 });
 
 describe('60 wrong passwords for one login at once', () => {

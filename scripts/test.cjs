@@ -1,0 +1,64 @@
+/**
+ * `npm test`: the type check (`tsc --noEmit`) and the whole suite (`vitest run`) side by side.
+ * One after the other they took 15 s + 280–310 s on the 2-core machine, at the edge of the
+ * 5 minutes the suite is allowed; the suite leaves about a quarter of the two cores idle (its
+ * tests wait for child processes, the browser and timers), and the type check, at the lowest
+ * priority, runs in that idle time. Vitest's output streams as it comes; the type check's
+ * errors are printed after it. Exit 1 when either fails. Arguments go to vitest
+ * (`npm test -- test/unit`).
+ */
+'use strict';
+
+const { spawn } = require('node:child_process');
+const { setPriority } = require('node:os');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
+
+const children = [];
+
+function run(cmd, args, opts) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: opts.stdio });
+    children.push(child);
+    child.on('error', (e) => resolve({ code: 1, error: e }));
+    child.on('exit', (code, signal) => resolve({ code: code ?? 1, signal }));
+    if (opts.onSpawn) opts.onSpawn(child);
+  });
+}
+
+async function main() {
+  let typeOutput = '';
+  const types = run(bin('tsc'), ['--noEmit'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    onSpawn(child) {
+      // Only the time the tests leave: the tests' own timing is not disturbed.
+      try {
+        if (child.pid) setPriority(child.pid, 19);
+      } catch {
+        // Not allowed here: it runs at the normal priority.
+      }
+      child.stdout.on('data', (d) => (typeOutput += d));
+      child.stderr.on('data', (d) => (typeOutput += d));
+    },
+  });
+  const tests = run(bin('vitest'), ['run', ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Ctrl+C reaches the children too (one process group); a signal sent to this process alone is
+  // passed on to them. Either way it waits for them to end.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(sig);
+    });
+  }
+
+  const [t, v] = await Promise.all([types, tests]);
+  if (t.code !== 0) {
+    process.stdout.write(`\nПроверка типов (tsc --noEmit) не прошла:\n${typeOutput || String(t.error ?? t.signal ?? '')}\n`);
+  } else {
+    process.stdout.write('\nПроверка типов (tsc --noEmit): без ошибок.\n');
+  }
+  process.exit(t.code !== 0 || v.code !== 0 ? 1 : 0);
+}
+
+main();
