@@ -132,6 +132,18 @@ export function formatDateTime(timestamp: string | null | undefined): string {
   return `${pad(date.getDate())}.${pad(date.getMonth() + 1)}.${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+/**
+ * The zone the page's clock shows times in, «UTC» or «UTC+8»: said where a time is printed
+ * (a report made on the server is printed in the server's zone, a page in the reader's).
+ */
+export function zoneLabel(at: Date = new Date()): string {
+  const offset = -at.getTimezoneOffset();
+  if (offset === 0) return 'UTC';
+  const abs = Math.abs(offset);
+  const minutes = abs % 60;
+  return `UTC${offset > 0 ? '+' : '−'}${Math.floor(abs / 60)}${minutes ? `:${String(minutes).padStart(2, '0')}` : ''}`;
+}
+
 /** A month end (`YYYY-MM-DD`) → "сентябрь 2024". */
 export function formatMonth(isoDate: string): string {
   const match = /^(\d{4})-(\d{2})/.exec(isoDate);

@@ -59,7 +59,7 @@ export function categoryShareSpec(rows: readonly QualificationGrowthRow[], optio
         mark: { type: 'rule', strokeWidth: 3, opacity: 0.55, aria: false },
         encoding: {
           y,
-          x: { field: 'start', type: 'quantitative', scale: xScale, axis: { title: 'Доля педагогов с первой и высшей категорией', format: '.0%', tickCount: 5 } },
+          x: { field: 'start', type: 'quantitative', scale: xScale, axis: { title: 'Доля педагогов с первой и высшей категорией', format: '.0%', tickCount: 5, description: 'Доля педагогов с первой и высшей категорией, %' } },
           x2: { field: 'end' },
           color: { condition: { test: 'datum.up', value: PRIMARY }, value: SECONDARY },
           tooltip: TIP_ENCODING,

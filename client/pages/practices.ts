@@ -218,7 +218,7 @@ export function createPracticesPage(container: HTMLElement, ctx: PageContext): P
               }
               const orgCount = new Set(practices.map((practice) => practice.org)).size;
               bank.setNote(
-                `Все практики выбранных организаций (период к банку не применяется): ${formatInteger(practices.length)} ${plural(practices.length, ['практика', 'практики', 'практик'])} ${formatInteger(orgCount)} ${plural(orgCount, ['организации', 'организаций', 'организаций'])}, по направлениям; внутри — по организациям, новые сначала.`,
+                `Все практики выбранных организаций (период к банку не применяется): ${formatInteger(practices.length)} ${plural(practices.length, ['практика', 'практики', 'практик'])} из ${formatInteger(orgCount)} ${plural(orgCount, ['организации', 'организаций', 'организаций'])}, по направлениям; внутри — по организациям, новые сначала.`,
               );
               bank.setContent(...practiceGroups(practices, filters, ctx));
             },

@@ -5,7 +5,7 @@
 import type { ProgramCompletionRow } from '../api.ts';
 import { programCoverageSpec, programOutcomesSpec, programProgressSpec } from '../charts/programs.ts';
 import { h } from '../dom.ts';
-import { formatDate, formatInteger, formatOutOf, formatPercent } from '../format.ts';
+import { formatDate, formatInteger, formatOutOf, formatPercent, plural } from '../format.ts';
 import { ongoingPeriodToday } from '../filters.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
@@ -73,7 +73,7 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
               const total = rows.find((row) => row.org === null);
               if (!total || total.active_programs === 0) return progress.empty('Действующих программ нет.');
               progress.setNote(
-                `${formatInteger(total.active_programs)} действующих программ; выполнено ${formatOutOf(total.events_done, total.events_planned)} запланированных мероприятий.`,
+                `${formatInteger(total.active_programs)} ${plural(total.active_programs, ['действующая программа', 'действующие программы', 'действующих программ'])}; выполнено ${formatOutOf(total.events_done, total.events_planned)} запланированных мероприятий.`,
               );
               await progress.chart(programProgressSpec(rows, options), chartFileName('ppn-meropriyatiya', filters));
             },

@@ -23,7 +23,7 @@ import { categoryShareSpec } from '../charts/qualification.ts';
 import { youngSpecialistsSpec } from '../charts/youngSpecialists.ts';
 import { h } from '../dom.ts';
 import { filtersToQuery, type Filters } from '../filters.ts';
-import { formatDate, formatDateTime, ruFormatLocale, ruTimeFormatLocale } from '../format.ts';
+import { formatDate, formatDateTime, ruFormatLocale, ruTimeFormatLocale, zoneLabel } from '../format.ts';
 import { messageOf } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
 import { isFiltered, periodText, totalChartLabel, totalRowLabel, type PageContext } from './page.ts';
@@ -120,7 +120,7 @@ export function reportParams(filters: Filters, ctx: PageContext, idPrefix: strin
         ]
       : []),
     h('dt', {}, 'Сформирован'),
-    h('dd', {}, formatDateTime(new Date().toISOString())),
+    h('dd', {}, `${formatDateTime(new Date().toISOString())} (${zoneLabel()})`),
   );
 }
 

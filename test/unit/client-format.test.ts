@@ -3,7 +3,7 @@
  * URL. The page itself is tested in Chromium (test/e2e/engagement-page.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, formatPercent } from '../../client/format.ts';
+import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, formatPercent, zoneLabel } from '../../client/format.ts';
 import { cellText } from '../../client/changes.ts';
 import { formatValue } from '../../client/table.ts';
 import { METRICS } from '../../shared/metrics.ts';
@@ -160,5 +160,17 @@ describe('monthEndOf', () => {
     expect(monthEndOf('2026-12-31')).toBe('2026-12-31');
     // 15.07–20.07: no month end inside the period — the overview says so instead of «no organizations».
     expect(monthEndOf('2026-07-15') > '2026-07-20').toBe(true);
+  });
+});
+
+describe('zoneLabel', () => {
+  it('names the zone of the page’s clock: UTC, or its offset in hours and minutes', () => {
+    const at = (offsetMinutes: number) => ({ getTimezoneOffset: () => offsetMinutes }) as Date;
+    // This project runs under TZ=UTC.
+    expect(zoneLabel()).toBe('UTC');
+    // getTimezoneOffset is UTC minus local: −480 is Irkutsk (UTC+8), 330 is UTC−5:30.
+    expect(zoneLabel(at(-480))).toBe('UTC+8');
+    expect(zoneLabel(at(330))).toBe('UTC−5:30');
+    expect(zoneLabel(at(-345))).toBe('UTC+5:45');
   });
 });
