@@ -535,6 +535,13 @@ async function load(): Promise<void> {
   inFlight?.abort();
   const controller = new AbortController();
   inFlight = controller;
+  // A period that ends before it starts: the server would refuse each of the page's requests
+  // (a dozen 400s in the console); the page says it once, as the server words it, and asks nothing.
+  if (filters.to < filters.from) {
+    current.clear();
+    setState('error', `Конец периода (${formatDate(filters.to)}) раньше его начала (${formatDate(filters.from)})`);
+    return;
+  }
   setState('loading');
   try {
     await Promise.all([current.show(filters, controller.signal), showComparison(current, controller.signal)]);
