@@ -243,17 +243,28 @@ describe.skipIf(skip)('«Вовлечённость» page in Chromium (mock API
     await page.goto(`${api.url}/engagement?${YEAR_2023}`);
     await ready(page);
 
-    // The end before the start: the API answers 400 with a Russian message.
-    await page.fill('#filter-to', '2023-08-01');
+    // The API refuses the filters with 400 and a Russian message: the page shows that message.
+    const refuse = (url: URL) => url.pathname === '/api/metrics/engagement';
+    await page.route(refuse, (route) =>
+      route.fulfill({ status: 400, json: { error: { code: 'bad_request', message: 'неверный параметр type: такого типа организаций нет в реестре' } } }),
+    );
+    await page.fill('#filter-to', '2024-07-31');
     await settled(page);
     const error = page.locator('#error');
     await expect(error.isVisible()).resolves.toBe(true);
     await expect(error.getAttribute('role')).resolves.toBe('alert');
-    expect(readable(await error.textContent())).toBe('Дата окончания периода (01.08.2023) раньше даты начала (01.09.2023).');
+    expect(readable(await error.textContent())).toBe('Неверный параметр type: такого типа организаций нет в реестре');
     // Old numbers are not left on screen as if they answered the new filters.
     await expect(page.locator('#engagement-chart svg').count()).resolves.toBe(0);
     await expect(page.locator('#engagement-table tr').count()).resolves.toBe(0);
     await takeScreenshot(page, 'engagement-page-error');
+    await page.unroute(refuse);
+
+    // The end before the start: said by the page itself, in the server's words (no request).
+    await page.fill('#filter-to', '2023-08-01');
+    await settled(page);
+    expect(readable(await error.textContent())).toBe('Конец периода (01.08.2023) раньше его начала (01.09.2023)');
+    await expect(page.locator('#engagement-chart svg').count()).resolves.toBe(0);
 
     await page.fill('#filter-to', '2024-08-31');
     await ready(page);
