@@ -1,35 +1,6 @@
 /** Bars per category (forms, directions, items of the order), with wrapped labels. */
 import type { TopLevelSpec } from 'vega-lite';
-import { ARIA_ENCODING, BAR_STEP, countAxis, PRIMARY, TIP_ENCODING, frame, type Tip, type UnitEncoding } from './theme.ts';
-
-/** Splits `text` into lines of at most `width` characters, at spaces. */
-export function wrapText(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
-}
-
-/**
- * An axis `labelExpr` that prints long labels on two or more lines ("Психолого-педагогическое
- * сопровождение" would otherwise end in "…"). Labels are data: they go in as JSON strings.
- */
-export function wrappedLabelsExpr(labels: readonly string[], width: number): string | undefined {
-  const long = labels.filter((label) => label.length > width);
-  if (long.length === 0) return undefined;
-  return long.reduceRight(
-    (otherwise, label) => `datum.value === ${JSON.stringify(label)} ? ${JSON.stringify(wrapText(label, width))} : ${otherwise}`,
-    'datum.value',
-  );
-}
+import { ARIA_ENCODING, BAR_STEP, countAxis, PRIMARY, TIP_ENCODING, frame, wrappedLabelsExpr, type Tip, type UnitEncoding } from './theme.ts';
 
 export interface CategoryBar {
   label: string;

@@ -86,6 +86,38 @@ export function frame(description: string, height: number): Frame {
   };
 }
 
+/** Splits `text` into lines of at most `width` characters, at spaces. */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * An axis `labelExpr` that prints long labels on two or more lines ("Психолого-педагогическое
+ * сопровождение" would otherwise end in "…"). Labels are data: they go in as JSON strings.
+ */
+export function wrappedLabelsExpr(labels: readonly string[], width: number): string | undefined {
+  const long = labels.filter((label) => label.length > width);
+  if (long.length === 0) return undefined;
+  return long.reduceRight(
+    (otherwise, label) => `datum.value === ${JSON.stringify(label)} ? ${JSON.stringify(wrapText(label, width))} : ${otherwise}`,
+    'datum.value',
+  );
+}
+
+/** Characters per line of a legend's label: a longer one («Категория истекает в 12 месяцев после конца периода») wraps instead of ending in «…». */
+const LEGEND_LINE = 34;
+
 /**
  * A legend above the plot: one line when the container has room for all `labels`, else one
  * entry per line (symbol legends do not wrap by themselves). The container's width decides,
@@ -95,13 +127,14 @@ export function frame(description: string, height: number): Frame {
 export function topLegend(title: string | null, description: string, labels: readonly string[], axisWidth = 80) {
   // About 7.2 px per character of 12 px text, plus the symbol and the gap; the legend starts
   // where the plot does, after the y axis' labels (`axisWidth`). Its title goes above the entries.
-  const oneLine = Math.round(labels.reduce((sum, label) => sum + label.length * 7.2 + 26, 0) + axisWidth);
+  const oneLine = Math.round(labels.reduce((sum, label) => sum + Math.max(...wrapText(label, LEGEND_LINE).map((line) => line.length)) * 7.2 + 26, 0) + axisWidth);
   return {
     title,
     description,
     orient: 'top' as const,
     direction: 'horizontal' as const,
     columns: { expr: `containerSize()[0] < ${oneLine} ? 1 : 0` },
+    ...(wrappedLabelsExpr(labels, LEGEND_LINE) ? { labelExpr: wrappedLabelsExpr(labels, LEGEND_LINE)! } : {}),
   };
 }
 
