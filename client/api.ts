@@ -142,7 +142,7 @@ function statusMessage(status: number): string {
 }
 
 /** Server messages may start in lower case ("конец периода … раньше …"); the box shows a sentence. */
-function asSentence(message: string): string {
+export function asSentence(message: string): string {
   const text = message.trim();
   return text.charAt(0).toLocaleUpperCase('ru') + text.slice(1);
 }

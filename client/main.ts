@@ -4,7 +4,7 @@
  * Every filter change and every page change pushes a history entry, so the browser's Back
  * returns to the previous view, and a reload or a shared link restores it.
  */
-import { downloadFile, getMetric, getMetrics, getOrgs, isAbortError, type DataQualityRow, type MetricInfo, type Org } from './api.ts';
+import { asSentence, downloadFile, getMetric, getMetrics, getOrgs, isAbortError, type DataQualityRow, type MetricInfo, type Org } from './api.ts';
 import { h } from './dom.ts';
 import { MetricCatalog } from './catalog.ts';
 import { OrgDirectory } from './directory.ts';
@@ -37,6 +37,7 @@ import { ComparePanel, comparableOf } from './compare.ts';
 import { createPeoplePage } from './pages/people.ts';
 import { createPracticesPage } from './pages/practices.ts';
 import { REPORT_TITLE, showReport } from './pages/report.ts';
+import { reversedPeriodProblem } from '../shared/period.ts';
 import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, SUMMARY_PATH } from '../shared/routes.ts';
 import { SUMMARY_TITLE, showSummary } from './pages/summary.ts';
 import { loadSession, onPasswordChangeRequired, onUnauthenticated, renderAccount, session, showLogin, showPasswordChange } from './session.ts';
@@ -537,9 +538,10 @@ async function load(): Promise<void> {
   inFlight = controller;
   // A period that ends before it starts: the server would refuse each of the page's requests
   // (a dozen 400s in the console); the page says it once, as the server words it, and asks nothing.
-  if (filters.to < filters.from) {
+  const reversed = reversedPeriodProblem(filters.from, filters.to);
+  if (reversed) {
     current.clear();
-    setState('error', `Конец периода (${formatDate(filters.to)}) раньше его начала (${formatDate(filters.from)})`);
+    setState('error', asSentence(reversed));
     return;
   }
   setState('loading');

@@ -16,43 +16,37 @@ const { join } = require('node:path');
 const ROOT = join(__dirname, '..');
 const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
 
-const children = [];
-
-function run(cmd, args, opts) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: opts.stdio });
-    children.push(child);
+/** Starts a command in the checkout: the child, and a promise of how it ended. */
+function run(cmd, args, stdio) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio });
+  const done = new Promise((resolve) => {
     child.on('error', (e) => resolve({ code: 1, error: e }));
     child.on('exit', (code, signal) => resolve({ code: code ?? 1, signal }));
-    if (opts.onSpawn) opts.onSpawn(child);
   });
+  return { child, done };
 }
 
 async function main() {
+  const types = run(bin('tsc'), ['--noEmit'], ['ignore', 'pipe', 'pipe']);
+  // Only the time the tests leave: the tests' own timing is not disturbed.
+  try {
+    if (types.child.pid) setPriority(types.child.pid, 19);
+  } catch {
+    // Not allowed here: it runs at the normal priority.
+  }
   let typeOutput = '';
-  const types = run(bin('tsc'), ['--noEmit'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    onSpawn(child) {
-      // Only the time the tests leave: the tests' own timing is not disturbed.
-      try {
-        if (child.pid) setPriority(child.pid, 19);
-      } catch {
-        // Not allowed here: it runs at the normal priority.
-      }
-      child.stdout.on('data', (d) => (typeOutput += d));
-      child.stderr.on('data', (d) => (typeOutput += d));
-    },
-  });
-  const tests = run(bin('vitest'), ['run', ...process.argv.slice(2)], { stdio: 'inherit' });
+  types.child.stdout.on('data', (d) => (typeOutput += d));
+  types.child.stderr.on('data', (d) => (typeOutput += d));
+  const tests = run(bin('vitest'), ['run', ...process.argv.slice(2)], 'inherit');
   // Ctrl+C reaches the children too (one process group); a signal sent to this process alone is
   // passed on to them. Either way it waits for them to end.
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, () => {
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(sig);
+      for (const { child } of [types, tests]) if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     });
   }
 
-  const [t, v] = await Promise.all([types, tests]);
+  const [t, v] = await Promise.all([types.done, tests.done]);
   if (t.code !== 0) {
     process.stdout.write(`\nПроверка типов (tsc --noEmit) не прошла:\n${typeOutput || String(t.error ?? t.signal ?? '')}\n`);
   } else {

@@ -405,8 +405,8 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       // окончания» for «Дата окончания (план)» and «… (факт)» — which one, only the school knows.
       const typed = matchKey(text);
       const both = columns.filter((c) => {
-        const bare = c.header.replace(BRACKET_HINT, '');
-        return !positions.has(c.key) && bare !== c.header && matchKey(bare) === typed;
+        const headerBare = c.header.replace(BRACKET_HINT, '');
+        return !positions.has(c.key) && headerBare !== c.header && matchKey(headerBare) === typed;
       });
       if (both.length < 2) continue;
       const { filled, cells } = tally(i, null);

@@ -1,5 +1,6 @@
 /** A metric's parameters from a query string: validated with zod, worded in Russian, the period bounded. */
 import { z } from 'zod';
+import { reversedPeriodProblem } from '../../shared/period.ts';
 import { ORG_TYPES, enumMatcher, ruDate } from '../contract/index.ts';
 import { badRequest } from '../http/errors.ts';
 import { QUERY_LIST_LIMIT, isoDate, one, listParam } from './params.ts';
@@ -95,7 +96,8 @@ export function parseParams(query: Record<string, unknown>, now: Date): MetricPa
 
 /** Why `from`…`to` is not a period a metric is computed for (reversed, longer than MAX_PERIOD_YEARS), or null. */
 function periodProblem(from: string, to: string): string | null {
-  if (to < from) return `конец периода (${ruDate(to)}) раньше его начала (${ruDate(from)})`;
+  const reversed = reversedPeriodProblem(from, to);
+  if (reversed) return reversed;
   const last = lastDayOfYears(from, MAX_PERIOD_YEARS);
   if (to > last) {
     return `период ${ruDate(from)}–${ruDate(to)} длиннее ${MAX_PERIOD_YEARS} лет: при начале ${ruDate(from)} конец периода — не позже ${ruDate(last)} (например, 01.09.2015–31.08.2025 — десять учебных лет)`;

@@ -14,13 +14,14 @@
  * code is a 403), a regional account none (403). Links are schools' text: only an http(s) URL
  * comes back as `link`; anything else (`javascript:…`, «см. сайт школы») as `link_text`.
  */
+import { reversedPeriodProblem } from '../../shared/period.ts';
 import type { Practice } from '../../shared/practices.ts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs } from '../auth/http.ts';
 import { sqlOf } from '../db/queries.ts';
 import { asOfParam, queryAsOf } from '../metrics/asof.ts';
-import { ORG_TYPES, TOPICS, allowed, enumMatcher, ruDate } from '../contract/index.ts';
+import { ORG_TYPES, TOPICS, allowed, enumMatcher } from '../contract/index.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest } from '../http/errors.ts';
 import { QUERY_LIST_LIMIT, isoDate, one, listParam } from '../metrics/params.ts';
@@ -90,7 +91,8 @@ export function parsePracticeQuery(query: Record<string, unknown>): PracticeQuer
     throw badRequest(`неверный параметр ${PARAM_TITLES[key] ?? key}: ${i.message}`);
   }
   const { org, type, topic, from, to } = res.data;
-  if (from !== undefined && to !== undefined && to < from) throw badRequest(`конец периода (${ruDate(to)}) раньше его начала (${ruDate(from)})`);
+  const reversed = from !== undefined && to !== undefined ? reversedPeriodProblem(from, to) : null;
+  if (reversed) throw badRequest(reversed);
   return { org, type, topic, from: from ?? null, to: to ?? null };
 }
 

@@ -75,20 +75,23 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       (typeof codeCell === 'string' || typeof codeCell === 'number') && formulaError(codeCell) === null ? String(codeCell).trim() || null : null;
     const add = (key: string, value: string | null, problem: string) =>
       problems.push({ level: 'error', org: codeText, tab: title, row: r.row, column: header(key), value, problem });
+    /** A cell as typed, null when blank. */
+    const typed = (key: string) => {
+      const cell = r.cells[key];
+      return cell === undefined || isBlank(cell) ? null : rawText(cell);
+    };
     const res = REGISTRY_SCHEMA.safeParse(r.cells);
     if (!res.success) {
       for (const zi of res.error.issues) {
         const key = String(zi.path[0]);
-        const cell = r.cells[key];
-        add(key, cell === undefined || isBlank(cell) ? null : rawText(cell), zi.message);
+        add(key, typed(key), zi.message);
       }
     } else {
       const v = res.data as Record<string, unknown>;
       const sheet = sheetRef(String(v.sheet));
       // A wrong address does not stop the organization's sync: it is a warning, and no reminder
       // goes to it (the valid addresses of the cell still get them).
-      const cell = r.cells.contact;
-      const contacts = splitEmails(cell === undefined || isBlank(cell) ? '' : rawText(cell));
+      const contacts = splitEmails(typed('contact') ?? '');
       if (contacts.bad.length) {
         out.issues.push({
           level: 'warning',
@@ -96,7 +99,7 @@ export function parseRegistry(tab: RawTab): RegistryResult {
           tab: title,
           row: r.row,
           column: header('contact'),
-          value: rawText(cell).slice(0, 500),
+          value: (typed('contact') ?? '').slice(0, 500),
           problem: `${contacts.bad
             .slice(0, 5)
             .map((a) => `«${a.slice(0, 80)}»`)
@@ -128,12 +131,8 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       out.issues.push(...problems);
       if (codeText) out.brokenCodes.push(codeText);
       else {
-        const text = (key: string) => {
-          const cell = r.cells[key];
-          return cell === undefined || isBlank(cell) ? null : rawText(cell).trim() || null;
-        };
-        const sheet = text('sheet');
-        out.unnamed.push({ row: r.row, name: text('name'), sheet: sheet === null ? null : sheetRef(sheet), problems });
+        const sheet = typed('sheet')?.trim() || null;
+        out.unnamed.push({ row: r.row, name: typed('name')?.trim() || null, sheet: sheet === null ? null : sheetRef(sheet), problems });
       }
     }
   }

@@ -29,7 +29,7 @@ import {
   type TabDecl,
   type TabKey,
 } from '../contract/index.ts';
-import { dataRow, rowShape, type DataRow } from '../contract/layout.ts';
+import { dataRow, findTab, rowShape, type DataRow } from '../contract/layout.ts';
 import type { Cell, RawTab } from '../sources/types.ts';
 import { OrgPeople, personKey, type Person } from './people.ts';
 
@@ -278,6 +278,9 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
   return { org, tabs, issues, people };
 }
 
+/** The template's tabs by their titles (matchKey'd). */
+const TAB_BY_TITLE = new Map(TABS.map((d) => [matchKey(d.title), d]));
+
 /** A tab's title with what a copy adds stripped (matchKey'd): «Педагоги (2)», «Копия Педагоги», «Copy of Педагоги», «Педагоги копия». */
 function copyOf(title: string): string {
   return matchKey(title)
@@ -293,11 +296,9 @@ function copyOf(title: string): string {
 function copiedTabs(org: string, rawTabs: readonly RawTab[]): DataIssue[] {
   const out: DataIssue[] = [];
   for (const t of rawTabs) {
-    const key = matchKey(t.title);
-    if (TABS.some((d) => matchKey(d.title) === key)) continue;
-    const stripped = copyOf(t.title);
-    const decl = TABS.find((d) => matchKey(d.title) === stripped);
-    const original = decl && rawTabs.find((x) => matchKey(x.title) === matchKey(decl.title));
+    if (TAB_BY_TITLE.has(matchKey(t.title))) continue;
+    const decl = TAB_BY_TITLE.get(copyOf(t.title));
+    const original = decl && findTab(rawTabs, decl.title);
     if (!decl || !original) continue;
     out.push(
       issue(org, t.title, 'warning', null, null, null,

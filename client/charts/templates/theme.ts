@@ -128,13 +128,14 @@ export function topLegend(title: string | null, description: string, labels: rea
   // About 7.2 px per character of 12 px text, plus the symbol and the gap; the legend starts
   // where the plot does, after the y axis' labels (`axisWidth`). Its title goes above the entries.
   const oneLine = Math.round(labels.reduce((sum, label) => sum + Math.max(...wrapText(label, LEGEND_LINE).map((line) => line.length)) * 7.2 + 26, 0) + axisWidth);
+  const labelExpr = wrappedLabelsExpr(labels, LEGEND_LINE);
   return {
     title,
     description,
     orient: 'top' as const,
     direction: 'horizontal' as const,
     columns: { expr: `containerSize()[0] < ${oneLine} ? 1 : 0` },
-    ...(wrappedLabelsExpr(labels, LEGEND_LINE) ? { labelExpr: wrappedLabelsExpr(labels, LEGEND_LINE)! } : {}),
+    ...(labelExpr ? { labelExpr } : {}),
   };
 }
 
