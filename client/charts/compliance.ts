@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ComplianceRow } from '../api.ts';
 import { formatDate, formatOutOf, formatPercent } from '../format.ts';
 import { orderItem } from '../orderItems.ts';
-import { ARIA_ENCODING, frame, orgTip, TIP_ENCODING, topLegend, wrappedLabelsExpr, type OrgLabels, stackedCountLabels } from './templates/index.ts';
+import { ARIA_ENCODING, frame, orgTip, TIP_ENCODING, topLegend, wrappedLabelsExpr, type OrgLabels, stackedCountLabels, xTickCount } from './templates/index.ts';
 
 export type ComplianceStatus = 'on_time' | 'late' | 'not_done';
 
@@ -72,7 +72,7 @@ export function complianceItemsSpec(rows: readonly ComplianceRow[]): TopLevelSpe
     field: 'count',
     type: 'quantitative' as const,
     stack: 'zero' as const,
-    axis: { title: 'Организаций', tickMinStep: 1, tickCount: 8, format: 'd', description: 'Число организаций' },
+    axis: { title: 'Организаций', tickMinStep: 1, tickCount: xTickCount(8, 45), format: 'd', description: 'Число организаций' },
   };
   return {
     ...frame('Исполнение пунктов 3.1, 3.3–3.7 распоряжения: число организаций, исполнивших в срок, с опозданием и не исполнивших', Math.max(items.length, 1) * 36),

@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { OrgRow } from '../api.ts';
 import { formatInteger, formatOutOf } from '../format.ts';
-import { ARIA_ENCODING, frame, TIP_ENCODING, topLegend, wrappedLabelsExpr, stackedCountLabels } from './templates/index.ts';
+import { ARIA_ENCODING, frame, TIP_ENCODING, topLegend, wrappedLabelsExpr, stackedCountLabels, xTickCount } from './templates/index.ts';
 
 /** A row of `GET /api/metrics/events`: one (organization, kind, level), or a total (org = null). */
 export interface EventsRow extends OrgRow {
@@ -112,7 +112,7 @@ export function eventsByKindSpec(rows: readonly EventsRow[], options: EventsSpec
     field: 'count',
     type: 'quantitative' as const,
     stack: 'zero' as const,
-    axis: { title: 'Мероприятий', tickMinStep: 1, tickCount: 6, format: 'd', description: 'Число мероприятий' },
+    axis: { title: 'Мероприятий', tickMinStep: 1, tickCount: xTickCount(6, 45), format: 'd', description: 'Число мероприятий' },
   };
   const scale = { domain: levels, range: levels.map((level) => style(level).color) };
   return {

@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { formatPercent } from '../format.ts';
-import { ARIA_ENCODING, BAR_STEP, frame, MUTED_INK, PRIMARY, TIP_ENCODING, topLegend, wrappedLabelsExpr, type Tip, type UnitEncoding } from './templates/index.ts';
+import { ARIA_ENCODING, BAR_STEP, frame, MUTED_INK, PRIMARY, TIP_ENCODING, topLegend, wrappedLabelsExpr, xTickCount, type Tip, type UnitEncoding } from './templates/index.ts';
 
 export interface ProfileItem {
   /** Short label on the axis. */
@@ -76,7 +76,7 @@ export function orgProfileSpec(items: readonly ProfileItem[], options: OrgProfil
             type: 'quantitative',
             stack: null,
             scale: { domain: [0, 1] },
-            axis: { title: 'Доля', format: '.0%', tickCount: 5, description: 'Доля, от 0 до 100 %' },
+            axis: { title: 'Доля', format: '.0%', tickCount: xTickCount(5), description: 'Доля, от 0 до 100 %' },
           },
           color: {
             field: 'series',

@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { QualificationGrowthRow } from '../api.ts';
 import { formatOutOf, formatPercent, formatPoints } from '../format.ts';
-import { ARIA_ENCODING, BAR_STEP, categoryBarsSpec, frame, orgTip, PRIMARY, SECONDARY, TIP_ENCODING, topLegend, type OrgLabels, type Titles, type UnitEncoding } from './templates/index.ts';
+import { ARIA_ENCODING, BAR_STEP, axisTitle, categoryBarsSpec, frame, orgTip, PRIMARY, SECONDARY, TIP_ENCODING, topLegend, xTickCount, type OrgLabels, type Titles, type UnitEncoding } from './templates/index.ts';
 
 export interface QualificationSpecOptions {
   labels: OrgLabels;
@@ -59,7 +59,7 @@ export function categoryShareSpec(rows: readonly QualificationGrowthRow[], optio
         mark: { type: 'rule', strokeWidth: 3, opacity: 0.55, aria: false },
         encoding: {
           y,
-          x: { field: 'start', type: 'quantitative', scale: xScale, axis: { title: 'Доля педагогов с первой и высшей категорией', format: '.0%', tickCount: 5, description: 'Доля педагогов с первой и высшей категорией, %' } },
+          x: { field: 'start', type: 'quantitative', scale: xScale, axis: { title: axisTitle('Доля педагогов с первой и высшей категорией'), format: '.0%', tickCount: xTickCount(5), description: 'Доля педагогов с первой и высшей категорией, %' } },
           x2: { field: 'end' },
           color: { condition: { test: 'datum.up', value: PRIMARY }, value: SECONDARY },
           tooltip: TIP_ENCODING,

@@ -22,6 +22,9 @@ interface UserRow {
   must_change_password?: boolean;
 }
 
+/** The columns of the accounts' table; the last one holds the buttons. */
+const COLUMNS = ['Логин', 'Роль', 'Организация', 'ФИО', 'Пароль задан', ''] as const;
+
 async function listUsers(signal: AbortSignal): Promise<UserRow[]> {
   return ((await fetchJson('/api/users', signal)) as { users: UserRow[] }).users;
 }
@@ -80,21 +83,23 @@ export function createUsersPage(container: HTMLElement, _ctx: PageContext): Page
       const org = orgName(orgs, u.org);
       return h(
         'tr',
-        {},
-        h('td', {}, u.login, u.login === me ? ' (вы)' : ''),
-        h('td', {}, ROLE_LABELS[u.role] ?? u.role),
-        h('td', {}, org),
-        h('td', {}, u.full_name ?? '—'),
-        h('td', {}, formatDateTime(u.password_changed_at), u.must_change_password ? ' (выданный, сменят при входе)' : ''),
-        h('td', { className: 'users-actions' }, passwd, ' ', remove),
+        { attrs: { role: 'row' } },
+        // `data-label`: the column's name, which a phone prints before the value (one card per account).
+        h('td', { className: 'users-login', attrs: { role: 'cell' } }, u.login, u.login === me ? ' (вы)' : ''),
+        h('td', { attrs: { role: 'cell', 'data-label': COLUMNS[1]! } }, ROLE_LABELS[u.role] ?? u.role),
+        h('td', { attrs: { role: 'cell', 'data-label': COLUMNS[2]! } }, org),
+        h('td', { attrs: { role: 'cell', 'data-label': COLUMNS[3]! } }, u.full_name ?? '—'),
+        h('td', { attrs: { role: 'cell', 'data-label': COLUMNS[4]! } }, formatDateTime(u.password_changed_at), u.must_change_password ? ' (выданный, сменят при входе)' : ''),
+        h('td', { className: 'users-actions', attrs: { role: 'cell' } }, passwd, ' ', remove),
       );
     });
     tableHost.replaceChildren(
       h(
         'table',
-        { className: 'data-table' },
-        h('thead', {}, h('tr', {}, ...['Логин', 'Роль', 'Организация', 'ФИО', 'Пароль задан', ''].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
-        h('tbody', {}, ...rows),
+        // Roles spelt out: on a phone the rows are cards (style.css), and a table shown as blocks loses them.
+        { className: 'data-table', attrs: { role: 'table' } },
+        h('thead', { attrs: { role: 'rowgroup' } }, h('tr', { attrs: { role: 'row' } }, ...COLUMNS.map((t) => h('th', { attrs: { scope: 'col', role: 'columnheader' } }, t)))),
+        h('tbody', { attrs: { role: 'rowgroup' } }, ...rows),
       ),
     );
   }

@@ -1,6 +1,6 @@
 /** Bars per category (forms, directions, items of the order), with wrapped labels. */
 import type { TopLevelSpec } from 'vega-lite';
-import { ARIA_ENCODING, BAR_STEP, countAxis, PRIMARY, TIP_ENCODING, frame, wrappedLabelsExpr, type Tip, type UnitEncoding } from './theme.ts';
+import { ARIA_ENCODING, BAR_STEP, countAxis, PRIMARY, TIP_ENCODING, axisTitle, frame, wrappedLabelsExpr, type Tip, type UnitEncoding } from './theme.ts';
 
 export interface CategoryBar {
   label: string;
@@ -51,7 +51,7 @@ export function categoryBarsSpec(options: CategoryBarsOptions): TopLevelSpec {
             type: 'quantitative',
             stack: null,
             scale: { domain: [0, domainMax], nice: false },
-            axis: { title: options.axisTitle, ...countAxis(options.percent), description: options.axisTitle },
+            axis: { title: axisTitle(options.axisTitle), ...countAxis(options.percent), description: options.axisTitle },
           },
           color: { field: 'color', type: 'nominal', scale: null, legend: null },
           tooltip: TIP_ENCODING,

@@ -1,6 +1,6 @@
 /** Two or more measures per organization, side by side. */
 import type { TopLevelSpec } from 'vega-lite';
-import { ARIA_ENCODING, BAR_STEP, countAxis, TIP_ENCODING, frame, topLegend, type LayerList, type Tip, type UnitEncoding } from './theme.ts';
+import { ARIA_ENCODING, BAR_STEP, countAxis, TIP_ENCODING, axisTitle, frame, topLegend, type LayerList, type Tip, type UnitEncoding } from './theme.ts';
 
 export interface Series {
   /** Key of the measure in the data. */
@@ -61,7 +61,7 @@ export function groupedOrgBarsSpec(options: GroupedOrgBarsOptions): TopLevelSpec
           type: 'quantitative',
           stack: null,
           scale: { domain: [0, domainMax], nice: !options.percent },
-          axis: { title: options.axisTitle, ...countAxis(options.percent), description: options.axisTitle },
+          axis: { title: axisTitle(options.axisTitle), ...countAxis(options.percent), description: options.axisTitle },
         },
         color: {
           field: 'seriesTitle',

@@ -1,6 +1,6 @@
 /** The organization bar chart most pages use: one bar per organization, sorted, the total as a rule, types as colors. */
 import type { TopLevelSpec } from 'vega-lite';
-import { ARIA_ENCODING, BAR_STEP, PRIMARY, TIP_ENCODING, TOTAL_COLOR, frame, topLegend, typeColorScale, type LayerList, type Tip, type UnitEncoding } from './theme.ts';
+import { ARIA_ENCODING, BAR_STEP, PRIMARY, TIP_ENCODING, TOTAL_COLOR, axisTitle, frame, xTickCount, topLegend, typeColorScale, type LayerList, type Tip, type UnitEncoding } from './theme.ts';
 
 export interface OrgBar {
   /** Organization code: the key of the bar. */
@@ -78,9 +78,9 @@ export function orgBarsSpec(options: OrgBarsOptions): TopLevelSpec {
     axis: { title: null, labelLimit: 160, description: 'Организации (коды)' },
   };
   const xAxis = {
-    title: options.axisTitle,
+    title: axisTitle(options.axisTitle),
     format: options.percent ? '.0%' : '~s',
-    tickCount: 5,
+    tickCount: xTickCount(5),
     description: options.percent ? `${options.axisTitle}, от 0 до 100 %` : options.axisTitle,
   };
   const typeScale = typeColorScale(data.map((bar) => bar.type));

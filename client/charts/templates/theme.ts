@@ -115,6 +115,24 @@ export function wrappedLabelsExpr(labels: readonly string[], width: number): str
   );
 }
 
+/** About how wide a character of a 12 px axis title is, in pixels (DejaVu Sans, system-ui: 6.3–6.9). */
+const TITLE_CHAR_PX = 7;
+/** The page's width minus the card's padding and the organizations' labels: about the plot's width. */
+const PLOT_MARGIN_PX = 150;
+
+/**
+ * An axis title that stays whole on a narrow screen: one line where the plot has room for it,
+ * else two lines split at a space (on a phone, ~240 px of plot cut «Доля педагогов с первой и
+ * высшей категорией» to «…высшей категори»). Decided when the spec is built, from the window's
+ * width (outside a browser: one line). A title whose text comes from a signal would follow the
+ * plot's own width, but vega lays the view out for the first title only: the second line was cut.
+ */
+export function axisTitle(text: string, windowWidth = typeof window === 'undefined' ? Infinity : window.innerWidth): string | string[] {
+  if (text.length * TITLE_CHAR_PX <= windowWidth - PLOT_MARGIN_PX) return text;
+  const lines = wrapText(text, Math.ceil(text.length / 2) + 4);
+  return lines.length < 2 ? text : lines;
+}
+
 /** Characters per line of a legend's label: a longer one («Категория истекает в 12 месяцев после конца периода») wraps instead of ending in «…». */
 const LEGEND_LINE = 34;
 
@@ -195,5 +213,14 @@ export function orgTip(labels: OrgLabels, code: string | null, name: string, lin
 
 /** Axis ticks: percents, or whole numbers (no "0,5 пары"). */
 export function countAxis(percent: boolean) {
-  return percent ? { format: '.0%', tickCount: 5 } : { format: 'd', tickMinStep: 1, tickCount: 6 };
+  return percent ? { format: '.0%', tickCount: xTickCount(5) } : { format: 'd', tickMinStep: 1, tickCount: xTickCount(6, 45) };
+}
+
+/**
+ * How many ticks an x axis asks for: `most`, or fewer on a narrow plot — one per `spacing`
+ * pixels of its width (a phone's 140 px plot drew «0 %2 %4 %6 %8 %» in one another). A hint,
+ * as any tick count: the scale still picks round values.
+ */
+export function xTickCount(most: number, spacing = 55) {
+  return { expr: `clamp(floor(width / ${spacing}), 2, ${most})` };
 }
