@@ -8,7 +8,7 @@ import type { ColumnDecl, DataIssue } from './index.ts';
 import { REGISTRY_TAB, TABS } from './declaration.ts';
 import { editDistance, matchKey, plural } from './normalize.ts';
 import { columnParser } from './schemas.ts';
-import { displayCell, isBlank, rawText } from './values.ts';
+import { displayCell, isBlank, rawText, statesNothing } from './values.ts';
 
 /**
  * How far down provisioning looks for the header row of a sheet it completes (it reads only the
@@ -205,7 +205,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   }
   if (headerRow < 0) {
     if (best.row < 0) {
-      const empty = grid.every((row) => row.every((c) => isBlank(c)));
+      const empty = grid.every((row) => row.every((c) => statesNothing(c)));
       return {
         ok: false,
         empty,
@@ -350,10 +350,10 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     for (let k = 0; k < keys.length; k++) {
       const cell = line[at[k]!] ?? null;
       cells[keys[k]!] = cell;
-      if (blank && !isBlank(cell)) blank = false;
+      if (blank && !statesNothing(cell)) blank = false;
     }
     for (let i = 0; i < line.length; i++) {
-      if (!headed[i] && !isBlank(line[i])) headless.set(i, (headless.get(i) ?? 0) + 1);
+      if (!headed[i] && !statesNothing(line[i])) headless.set(i, (headless.get(i) ?? 0) + 1);
     }
     if (blank) continue;
     // The header row again (pasted with a block of rows from another sheet, or a print layout):

@@ -187,6 +187,28 @@ export function closest(target: string, candidates: Iterable<string>, limit = 3)
   return [...new Set(scored.map((s) => s.c))].slice(0, limit);
 }
 
+/**
+ * The one name of `candidates` that `target` surely means — the same words in another order, its
+ * initials («Иванова А. П.»), or at most two letters off — or null when none is, or several are.
+ * For a name typed for another organization (people.ts): it names only a person the school
+ * nearly wrote already, never a list of that organization's staff.
+ */
+export function sureMatch(target: string, candidates: Iterable<string>): string | null {
+  const t = normalizePersonName(target);
+  const ti = initialsForm(target);
+  // Initials only when the name is written with them («Иванова А. П.»), not for any full name
+  // sharing a surname and initials.
+  const initials = ti.includes(' ') && t.split(/[\s.]+/).filter(Boolean).join(' ') === ti ? ti : null;
+  const tw = wordSet(target).join(' ');
+  const found = new Set<string>();
+  for (const c of candidates) {
+    const sure =
+      editDistance(t, normalizePersonName(c)) <= 2 || (initials !== null && initialsForm(c) === initials) || (tw.includes(' ') && wordSet(c).join(' ') === tw);
+    if (sure) found.add(c);
+  }
+  return found.size === 1 ? [...found][0]! : null;
+}
+
 /** Russian plural form for a count (shared with the client). */
 export { plural };
 

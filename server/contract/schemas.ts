@@ -92,7 +92,7 @@ function cellParser(c: ColumnDecl, cutLongText: boolean): (cell: Cell) => Parsed
   }
 }
 
-/** What a column expects, in Russian, for the message about an empty required cell; '' for plain text. */
+/** What a column expects, in Russian, beyond its note (the docs and the template print both); '' for plain text. */
 export function expectedValue(c: ColumnDecl): string {
   const t = c.type;
   switch (t.kind) {
@@ -119,9 +119,17 @@ export function expectedValue(c: ColumnDecl): string {
   }
 }
 
+/**
+ * The message about an empty required cell, with what to write there: a text column says what
+ * its note says it holds (the template's words: «учитель, воспитатель, педагог-психолог, …»).
+ */
+export const REQUIRED_EMPTY = 'обязательное поле не заполнено';
+
 export function requiredProblem(c: ColumnDecl): string {
-  const expected = expectedValue(c);
-  return expected ? `обязательное поле не заполнено; ${expected}` : 'обязательное поле не заполнено';
+  const t = c.type;
+  const expected =
+    t.kind !== 'text' ? expectedValue(c) : t.name ? 'ожидается ФИО: фамилия, имя, отчество' : c.note ? `ожидается текст: ${c.note}` : 'ожидается текст';
+  return `${REQUIRED_EMPTY}; ${expected}`;
 }
 
 /**

@@ -20,6 +20,16 @@ export function isBlank(cell: Cell | undefined): boolean {
   return cell === null || cell === undefined || (typeof cell === 'string' && !VISIBLE.test(cell));
 }
 
+/**
+ * Whether a cell states nothing of a row: blank, or an unchecked checkbox (FALSE). A checkbox
+ * put on a whole column range leaves FALSE in every row below the records: those rows are not
+ * records (they were quarantined as rows with every required cell empty, 30 of them in one
+ * school). A row with something else in it still counts, its FALSE read as «Нет».
+ */
+export function statesNothing(cell: Cell | undefined): boolean {
+  return cell === false || isBlank(cell);
+}
+
 const VISIBLE = new RegExp(`[^\\s${INVISIBLE_CLASS}]`);
 
 /** A cell as text, as typed: the text a value is parsed from (numbers as JS writes them). */

@@ -2,7 +2,7 @@
  * The directory of teachers per organization used to resolve person references
  * (docs/spec/CONTRACT.md section 3): by normalized ФИО, or by Код when the school uses codes.
  */
-import { closest, normalizePersonName } from '../contract/index.ts';
+import { closest, normalizePersonName, sureMatch } from '../contract/index.ts';
 
 export interface Person {
   key: string;
@@ -66,6 +66,8 @@ export class OrgPeople {
   /**
    * `hints`: name the closest teachers when none matches — only to this organization's own
    * sheet: a school reads its findings, and must not learn another organization's staff from them.
+   * Another organization's sheet gets one name at most, and only one it surely meant (`sureMatch`:
+   * its words in another order, its initials, a letter or two off) — a person it nearly wrote.
    */
   find(name: string, hints = true): { ok: true; person: Person } | { ok: false; problem: string } {
     const n = normalizePersonName(name);
@@ -101,7 +103,11 @@ export class OrgPeople {
             `педагог указан на листе «Педагоги» организации ${this.org}, но его строка там не загружена из-за ошибки; организация ${this.org} должна её исправить`,
       };
     }
-    if (!hints) return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}; проверьте ФИО — полностью, как в таблице организации ${this.org}` };
+    if (!hints) {
+      const sure = sureMatch(name, this.names());
+      const hint = sure ? `возможно, имелся в виду «${sure} (${this.org})»` : `проверьте ФИО — полностью, как в таблице организации ${this.org}`;
+      return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}; ${hint}` };
+    }
     const near = closest(name, this.names());
     const hint = near.length ? `; возможно, имелся в виду: ${near.map((x) => `«${x}»`).join(', ')}` : '';
     return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}${hint}` };

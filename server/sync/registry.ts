@@ -5,6 +5,7 @@
  */
 import {
   REGISTRY_SCHEMA,
+  REQUIRED_EMPTY,
   REGISTRY_TAB,
   isBlank,
   layoutGrid,
@@ -203,9 +204,10 @@ export function identifyUnnamed(
     registry.brokenCodes.push(match.code);
     for (const p of u.problems) p.org = match.code;
     const said = `${how} это «${match.code}» (${match.name}) — организация не синхронизируется, пока в строке нет кода: впишите код «${match.code}»`;
-    // Said with the code cell's own finding (empty, a formula error).
+    // Said with the code cell's own finding (empty, a formula error); for an empty cell the code
+    // to write replaces what a code looks like.
     const own = u.problems.find((p) => p.column === registry.codeColumn);
-    if (own) own.problem = `${own.problem}; ${said}`;
+    if (own) own.problem = own.problem.startsWith(REQUIRED_EMPTY) ? `${REQUIRED_EMPTY}; ${said}` : `${own.problem}; ${said}`;
     else registry.issues.push({ level: 'error', org: match.code, tab: title, row: u.row, column: registry.codeColumn, value: null, problem: `в строке нет кода организации; ${said}` });
   }
 }

@@ -1,4 +1,4 @@
-/** Person references: the closest names suggested when a reference does not match (docs/spec/CONTRACT.md section 3). */
+/** Person references: the closest names suggested when a reference does not match (docs/spec/CONTRACT.md section 3); to another organization, one sure name at most. */
 import { describe, expect, it } from 'vitest';
 import { OrgPeople } from '../../server/sync/people.ts';
 
@@ -37,5 +37,35 @@ describe('person references', () => {
     // One word alone is no name to guess from.
     const one = school.find('Олеговна');
     expect(!one.ok && one.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1');
+  });
+});
+
+describe('a name typed for another organization (`find` without hints)', () => {
+  const problem = (people: OrgPeople, name: string) => {
+    const r = people.find(name, false);
+    return r.ok ? 'найден' : r.problem;
+  };
+  const none = 'нет такого педагога на листе «Педагоги» организации СОШ-1; проверьте ФИО — полностью, как в таблице организации СОШ-1';
+  const meant = (fio: string) => `нет такого педагога на листе «Педагоги» организации СОШ-1; возможно, имелся в виду «${fio} (СОШ-1)»`;
+
+  it('names the one teacher it surely means: a letter or two off, its words in another order, its initials', () => {
+    expect(problem(school, 'Сидорова Вера Олегвна')).toBe(meant('Сидорова Вера Олеговна')); // one letter missing
+    expect(problem(school, 'Сидорва Вера Олегвна')).toBe(meant('Сидорова Вера Олеговна')); // two
+    expect(problem(school, 'Вера Олеговна Сидорова')).toBe(meant('Сидорова Вера Олеговна'));
+    expect(problem(school, 'Сидорова В. О.')).toBe(meant('Сидорова Вера Олеговна'));
+    // One letter off «Иванов Андрей Павлович»; «Иванова Анна Петровна» shares its surname and
+    // initials but is a full name typed, not initials: not a sure match.
+    expect(problem(school, 'Иванова Андрей Павлович')).toBe(meant('Иванов Андрей Павлович'));
+  });
+
+  it('names nobody when no teacher is that near, or when two are (no list of its staff)', () => {
+    expect(problem(school, 'Смирнова Ольга Ивановна')).toBe(none);
+    expect(problem(school, 'Сидрва Вера Олгвна')).toBe(none); // four letters off
+    // «Ална» is one letter off both «Анна» and «Алла».
+    const two = new OrgPeople('СОШ-1', [
+      { key: 'fio:петрова анна ивановна', fio: 'Петрова Анна Ивановна', code: null },
+      { key: 'fio:петрова алла ивановна', fio: 'Петрова Алла Ивановна', code: null },
+    ]);
+    expect(problem(two, 'Петрова Ална Ивановна')).toBe(none);
   });
 });
