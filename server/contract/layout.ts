@@ -22,6 +22,18 @@ export function findTab(tabs: readonly RawTab[], title: string): RawTab | undefi
   return tabs.find((t) => matchKey(t.title) === key);
 }
 
+/**
+ * When more than one of `titles` reads as the registry's tab («Организации» and «организации »):
+ * why the registry is not read, in Russian; else null. Which of them is the registry nobody can
+ * tell — the first one was read, and an organization missing from it silently left the figures.
+ */
+export function registryTabsProblem(titles: readonly string[], title: string): string | null {
+  const key = matchKey(title);
+  const same = titles.filter((t) => matchKey(t) === key);
+  if (same.length < 2) return null;
+  return `в реестре организаций несколько листов с названием «${title}»: ${same.map((t) => `«${t}»`).join(', ')}; оставьте один (остальные переименуйте или удалите)`;
+}
+
 export interface DataRow {
   /** Row number as the school sees it (1-based). */
   row: number;

@@ -94,6 +94,9 @@ const REDIRECTED = 'вместо ответа — перенаправление
  * with the error codes for an administrator; never the request's address or the library's
  * English text.
  */
+/** How a request that got no answer in time is described (networkDescription): the start of its text. */
+export const TIMED_OUT = 'превышено время ожидания ответа';
+
 export function networkDescription(err: Record<string, unknown>, timeoutMs: number): string {
   const codes: string[] = [];
   const messages: string[] = [];
@@ -103,7 +106,7 @@ export function networkDescription(err: Record<string, unknown>, timeoutMs: numb
     const code = typeof cur['code'] === 'string' ? cur['code'] : '';
     // We never abort requests ourselves, so an AbortError is gaxios' per-request timeout firing.
     if (name === 'TimeoutError' || name === 'AbortError' || code === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return `превышено время ожидания ответа (${timeoutMs < 1000 ? `${timeoutMs} мс` : `${String(Math.round(timeoutMs / 100) / 10).replace('.', ',')} с`})`;
+      return `${TIMED_OUT} (${timeoutMs < 1000 ? `${timeoutMs} мс` : `${String(Math.round(timeoutMs / 100) / 10).replace('.', ',')} с`})`;
     }
     if (code !== '' && !codes.includes(code)) codes.push(code);
     if (typeof cur['message'] === 'string') messages.push(cur['message']);

@@ -19,8 +19,8 @@
 import type { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
-import { BACKOFF_CAP_MS, DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
-import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
+import { BACKOFF_CAP_MS, BUDGET_WINDOW_MS, DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
+import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, TIMED_OUT, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
 
 export type GoogleCredentials =
   | { kind: 'none' }
@@ -102,6 +102,8 @@ export function isRetryable(f: Failure): boolean {
 
 /** The least a rate-limited request waits before it is sent again. */
 export const MIN_QUOTA_WAIT_MS = 1_000;
+/** Retries of a request that got no answer in time (other retryable failures: `maxRetries`). */
+export const MAX_TIMEOUT_RETRIES = 2;
 
 export function createGoogleTransport<B extends string>(opts: TransportOptions<B>): GoogleTransport<B> {
   const sleep = opts.sleep ?? defaultSleep;
@@ -170,6 +172,7 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       throw hooks.fail(inspect(err), false);
     }
     let attempt = 0;
+    let timeouts = 0;
     let quotaWaited = 0;
     for (;;) {
       let failure: Failure;
@@ -197,8 +200,11 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
         // The quota refills: wait for Retry-After, else for the window, and try again; given up
         // only after maxQuotaWaitMs of such waiting. A Retry-After of nothing («0», a past date)
         // on a quota refusal means no wait, and endless retries: the window then. Never less
-        // than a second, so that a refusing server gives up after a bounded number of tries.
-        const wait = Math.max(MIN_QUOTA_WAIT_MS, failure.retryAfterMs !== null && failure.retryAfterMs > 0 ? failure.retryAfterMs : budget.windowWaitMs());
+        // than a second, so that a refusing server gives up after a bounded number of tries; never
+        // more than the quota's window, which refills in a minute (a «Retry-After: 99999» held
+        // one read for two 5-minute waits, and the sync with it).
+        const asked = failure.retryAfterMs !== null && failure.retryAfterMs > 0 ? Math.min(failure.retryAfterMs, BUDGET_WINDOW_MS) : budget.windowWaitMs();
+        const wait = Math.max(MIN_QUOTA_WAIT_MS, asked);
         if (quotaWaited + wait > maxQuotaWaitMs) throw hooks.fail(failure, true);
         quotaWaited += wait;
         hooks.counters.retries++;
@@ -206,6 +212,9 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
         continue;
       }
       if (attempt >= maxRetries) throw hooks.fail(failure, true);
+      // No answer within timeoutMs: asked twice more, not six times (a proxy that hung every
+      // answer held one read 7 × 30 s, and every organization loaded after it waited).
+      if (failure.network && failure.detail.startsWith(TIMED_OUT) && ++timeouts > MAX_TIMEOUT_RETRIES) throw hooks.fail(failure, true);
       hooks.counters.retries++;
       // A server error's Retry-After (a 503 of maintenance: «3600») is honoured up to the
       // backoff's own cap: six flat 5-minute waits held one read — and the sync — for half an hour.

@@ -12,7 +12,7 @@ import type ExcelJS from 'exceljs';
 
 /** exceljs is loaded when a workbook is first made or read (it costs a server's start ~0.3 s otherwise). */
 const excel = async () => (await import('exceljs')).default;
-import { REGISTRY_TAB, findTab, serialFromIso } from '../contract/index.ts';
+import { REGISTRY_TAB, findTab, registryTabsProblem, serialFromIso } from '../contract/index.ts';
 import { parseCsv } from './csv.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
 
@@ -112,6 +112,8 @@ export function createFolderSource(dir: string): Source {
           throw new SourceError(`не удалось прочитать реестр организаций ${xlsx}: файл повреждён или это не .xlsx`, 'bad_shape');
         }
         // Found like every tab (docs/spec/CONTRACT.md 2): never another sheet in its place.
+        const twice = registryTabsProblem(tabs.map((t) => t.title), REGISTRY_TAB.title);
+        if (twice !== null) throw new SourceError(twice, 'bad_shape');
         const tab = findTab(tabs, REGISTRY_TAB.title);
         if (tab) return tab;
         const have = tabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного';

@@ -5,7 +5,7 @@
  * registry tab looked up by the contract's title rule, "unchanged since the last load", the
  * size limits of a tab, and the reader's errors handed on as SourceErrors.
  */
-import { countOf, matchKey } from '../contract/index.ts';
+import { countOf, matchKey, registryTabsProblem } from '../contract/index.ts';
 import { ReadError, createSheetsReader, type Counters, type SheetsReaderOptions, type TabSize } from '../google/read.ts';
 import { ID_RE, extractSpreadsheetId } from '../google/sheetId.ts';
 import type { GoogleCredentials } from '../google/transport.ts';
@@ -63,6 +63,8 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
         // The contract's rule for tab titles (the folder source's too): case, ё/е, spaces and punctuation do not matter.
         const want = matchKey(registryTab);
         const title = titles.find((x) => matchKey(x) === want);
+        const twice = registryTabsProblem(titles, registryTab);
+        if (twice !== null) throw new SourceError(twice, 'bad_shape', c.requests, c.retries);
         if (title === undefined) {
           const have = titles.length > 0 ? titles.map((x) => `«${x}»`).join(', ') : 'нет ни одного';
           throw new SourceError(`в реестре организаций (таблица ${registryId}) нет листа «${registryTab}»; листы: ${have}`, 'bad_shape', c.requests, c.retries);

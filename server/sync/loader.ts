@@ -63,6 +63,14 @@ import type { OrgOutcome, OrgStatus } from './run.ts';
 export const LOAD_BATCH_ROWS = 16_000;
 /** Organizations per load transaction at most: big enough to amortize DuckDB's per-statement cost. */
 const LOAD_BATCH = 100;
+/**
+ * How long the organizations of a load batch that is not full wait for more before they are
+ * written anyway. Read at Google's pace (a sheet a second under one service account's quota) a
+ * batch filled in a minute or more, and a small municipality's never did: every organization read
+ * waited for the last one — a school whose proxy hung held the others' new data for minutes,
+ * and a sync stopped then had loaded none of the sheets it had read.
+ */
+export const MAX_BATCH_AGE_MS = 5_000;
 
 export interface Fetched {
   entry: OrgEntry;
@@ -170,6 +178,8 @@ export interface LoaderContext {
   /** What each organization had stored when the sync started (load.ts: deletes only where there is something). */
   present: StoredRows;
   batchRows: number;
+  /** See MAX_BATCH_AGE_MS. */
+  maxBatchAgeMs: number;
   /** An organization's outcome; `index` is its place among the active organizations. */
   report: (index: number, o: OrgOutcome) => void;
   onBatch?: ((s: LoadBatchStats) => void) | undefined;
@@ -214,6 +224,8 @@ export class Loader {
   private writing: Promise<void> | null = null;
   private failure: unknown = null;
   private phase: 1 | 2 = 1;
+  /** Writes the batch when it has waited MAX_BATCH_AGE_MS (set while the batch has something in it). */
+  private ageTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly ctx: LoaderContext) {}
 
@@ -232,6 +244,7 @@ export class Loader {
     }
     if (f.res.status === 'unchanged') {
       this.unchanged.push({ index, f });
+      this.armAgeTimer();
       return;
     }
     const parsed = f.parsed as ParsedOrg;
@@ -260,6 +273,7 @@ export class Loader {
 
   /** Writes what is buffered and waits for every write. */
   async drain(): Promise<void> {
+    this.disarmAgeTimer();
     for (;;) {
       if (this.failure) throw this.failure;
       if (this.writing) {
@@ -303,6 +317,7 @@ export class Loader {
 
   /** Whatever is left: buffered writes and outcomes not recorded yet. */
   async settle(): Promise<void> {
+    this.disarmAgeTimer();
     await this.drain().catch(() => undefined);
     while (this.writing) await this.writing;
     await this.flushRecords().catch(() => undefined);
@@ -340,9 +355,35 @@ export class Loader {
       if (this.writing) await this.writing;
       else this.startWrite();
     }
+    this.armAgeTimer();
+  }
+
+  /** Starts the batch's clock when the batch gets its first organization (MAX_BATCH_AGE_MS). */
+  private armAgeTimer(): void {
+    if (this.ageTimer !== null || (!this.buffer.length && !this.unchanged.length)) return;
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = null;
+      if (!this.buffer.length && !this.unchanged.length) return;
+      // A batch is being written: this one goes when that one is done (the next push or drain
+      // may start it first). A failed write is for the next caller to throw, not for a timer.
+      if (this.failure) return;
+      const writeIfIdle = () => {
+        if (!this.writing && !this.failure && (this.buffer.length || this.unchanged.length)) this.startWrite();
+      };
+      if (this.writing) void this.writing.then(writeIfIdle);
+      else writeIfIdle();
+    }, this.ctx.maxBatchAgeMs);
+    // A sync stopped early (its process ending) does not wait for this.
+    this.ageTimer.unref?.();
+  }
+
+  private disarmAgeTimer(): void {
+    if (this.ageTimer !== null) clearTimeout(this.ageTimer);
+    this.ageTimer = null;
   }
 
   private startWrite(): void {
+    this.disarmAgeTimer();
     const batch = this.buffer;
     const rows = this.bufferRows;
     const unchanged = this.unchanged;

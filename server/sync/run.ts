@@ -62,7 +62,7 @@ import {
 
 export { markInterrupted, markStale } from './state.ts';
 import { progressFetched, progressFinished, progressNotStarted, progressOrg, progressStarted } from './progress.ts';
-import { LOAD_BATCH_ROWS, Loader, PeopleDirectory, outcome, type Fetched, type LoadBatchStats } from './loader.ts';
+import { LOAD_BATCH_ROWS, Loader, MAX_BATCH_AGE_MS, PeopleDirectory, outcome, type Fetched, type LoadBatchStats } from './loader.ts';
 export type { LoadBatchStats } from './loader.ts';
 import {
   codeMatcher,
@@ -138,6 +138,8 @@ export interface SyncOptions {
   onFetched?: (fetched: number, total: number) => void;
   /** Validated rows per load transaction (default LOAD_BATCH_ROWS): what the sync holds in memory, at most twice. */
   batchRows?: number;
+  /** How long a load batch that is not full waits for more organizations before it is written (default MAX_BATCH_AGE_MS). */
+  maxBatchAgeMs?: number;
   /** Called as each load batch starts to be written (diagnostics and tests: memory stays bounded). */
   onLoadBatch?: (s: LoadBatchStats) => void;
 }
@@ -380,6 +382,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     orgCode: codeMatcher(knownCodes),
     present: await storedRows(db, stored),
     batchRows: opts.batchRows ?? LOAD_BATCH_ROWS,
+    maxBatchAgeMs: opts.maxBatchAgeMs ?? MAX_BATCH_AGE_MS,
     report: (index, o) => {
       rank.set(o.org, index);
       report(o);

@@ -472,6 +472,18 @@ describe('google source against the fake Sheets server', () => {
     expect(s2.delays).toEqual([4000]);
   });
 
+  it('a quota refusal’s Retry-After longer than the quota’s minute («99999») waits the window, 61 s, not 5 minutes', async () => {
+    const id = '1RetryAfter_002';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    fake.failNext(id, 429, 2, { retryAfter: 99999 });
+    const { src, delays } = source();
+    const r = await src.fetchOrg(org('СОШ-4', id), { lastVersion: null, full: false });
+    expect(r.status).toBe('ok');
+    // Two refusals, each a window of 60 s + 1 s (BUDGET_WINDOW_MS): 122 s, where two capped
+    // 300-s waits took 600 s and a third refusal would have given the organization up.
+    expect(delays).toEqual([61_000, 61_000]);
+  });
+
   it('a server error’s long Retry-After (a maintenance page: 503, «3600») is honoured up to the backoff cap, and the read gives up after maxRetries', async () => {
     // Six flat waits of Retry-After's own 5-minute cap held one read — and the sync — for half an hour.
     const id = '1RetryAfter_5xx';
@@ -582,6 +594,21 @@ describe('google source against the fake Sheets server', () => {
       // Every request is slow: the first one, Drive's change check, times out.
       expect(e.message).toMatch(/^Google Drive недоступен: превышено время ожидания/);
       expect(e.requests).toBe(2);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('asks a request that got no answer in time twice more, not maxRetries times', async () => {
+    const id = '1Network_0002';
+    const slow = await startFakeSheets({ latencyMs: 300 });
+    try {
+      slow.setSpreadsheet(id, { tabs: ORG_TABS });
+      // maxRetries 6 (the default) for other failures; a timeout: 1 + MAX_TIMEOUT_RETRIES (2) = 3 requests.
+      const s = createGoogleSource({ registryId: REGISTRY_ID, apiKey: KEY, rootUrl: slow.url, timeoutMs: 40, sleep: async () => undefined });
+      const e = await sourceError(s.fetchOrg(org('СОШ-9', id), { lastVersion: null, full: false }));
+      expect(e.message).toMatch(/^Google Drive недоступен: превышено время ожидания ответа \(40 мс\)/);
+      expect([e.requests, e.retries]).toEqual([3, 2]);
     } finally {
       await slow.close();
     }

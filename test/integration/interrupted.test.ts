@@ -73,3 +73,31 @@ describe('a sync stopped after a load', () => {
     }
   });
 });
+
+describe('a load batch that is not full', () => {
+  it('is written once it has waited maxBatchAgeMs: a sheet that hangs does not hold back the others read already', async () => {
+    const own = await openTempDb();
+    const copy = mkdtempSync(join(tmpdir(), 'monitor-batch-age-'));
+    cpSync(FIXTURE, copy, { recursive: true });
+    let release!: () => void;
+    const never = new Promise<never>((_, reject) => (release = () => reject(new Error('остановлено'))));
+    const folder = createFolderSource(copy);
+    const hanging: Source = { ...folder, readRegistry: () => folder.readRegistry(), fetchOrg: (org, ctx) => (org.code === 'ДОУ-1' ? never : folder.fetchOrg(org, ctx)) };
+    // The default batch (16,000 rows) never fills with the fixture's rows: before the batch had
+    // an age, СОШ-1 waited in memory for ДОУ-1, and a process stopped then had loaded nothing.
+    const run = runSync({ db: own.db, source: hanging, trigger: 'test', maxBatchAgeMs: 100, now: () => new Date('2024-06-02T08:00:00Z') });
+    try {
+      await expect.poll(async () => (await own.db.query(`SELECT count(*)::INTEGER AS n FROM sync_run_orgs WHERE org = 'СОШ-1' AND status = 'ok'`))[0]!.n, { timeout: 10_000 }).toBe(1);
+      // СОШ-1's 11 teachers are in the database while the run still waits for ДОУ-1.
+      expect((await own.db.query(`SELECT count(*)::INTEGER AS n FROM teachers GROUP BY org ORDER BY org`)).map((r) => r.n)).toEqual([11]);
+      expect((await own.db.query(`SELECT status FROM sync_runs`)).map((r) => r.status)).toEqual(['running']);
+    } finally {
+      release();
+      await run.catch(() => undefined);
+      own.cleanup();
+      rmSync(copy, { recursive: true, force: true });
+    }
+    // ДОУ-1 then failed («остановлено»): СОШ-1 loaded (ДОУ-9 is not active in the registry).
+    expect((await run).orgs.filter((o) => o.status !== 'inactive').map((o) => [o.org, o.status])).toEqual([['СОШ-1', 'ok'], ['ДОУ-1', 'failed']]);
+  });
+});

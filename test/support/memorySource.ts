@@ -5,7 +5,7 @@
  * It records which spreadsheets were read.
  */
 import { createHash } from 'node:crypto';
-import { REGISTRY_TAB, findTab } from '../../server/contract/index.ts';
+import { REGISTRY_TAB, findTab, registryTabsProblem } from '../../server/contract/index.ts';
 import { SourceError, type FetchContext, type FetchResult, type OrgEntry, type RawTab, type Source } from '../../server/sources/types.ts';
 
 export interface MemorySheets {
@@ -34,6 +34,8 @@ export function createMemorySource(data: MemorySheets): MemorySource {
     data,
     fetched,
     async readRegistry(): Promise<RawTab> {
+      const twice = registryTabsProblem(source.data.registry.map((t) => t.title), REGISTRY_TAB.title);
+      if (twice !== null) throw new SourceError(twice, 'bad_shape');
       const tab = findTab(source.data.registry, REGISTRY_TAB.title);
       if (!tab) {
         const have = source.data.registry.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного';
