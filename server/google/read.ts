@@ -422,7 +422,16 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
               return null;
             },
           },
-        );
+        ).catch((e: unknown) => {
+          // A 200 that is not Drive's answer (a proxy's page for Drive's address): change detection
+          // is only a saving, so the sheet is read — it failed the organization before, without
+          // any read of the sheet. Not asked again in this run.
+          if (e instanceof ReadError && e.code === 'bad_shape') {
+            driveDisabled = true;
+            return null;
+          }
+          throw e;
+        });
         version = file?.modifiedTime ?? null;
       }
       return version;

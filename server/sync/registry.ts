@@ -148,6 +148,25 @@ export function parseRegistry(tab: RawTab): RegistryResult {
       unique.push(group[0]!);
       continue;
     }
+    // The same row twice (copied by mistake: the same code, name, type, table, curator, contacts
+    // and «Активна»): one organization, read once, and the copies are named. Different rows under
+    // one code are two organizations, and which one the code means nobody can tell.
+    const same = (c: (typeof group)[number]) => JSON.stringify({ ...c.entry, code: codeKey(c.entry.code), registryRow: 0 });
+    if (group.every((g) => same(g) === same(group[0]!))) {
+      unique.push(group[0]!);
+      for (const g of group.slice(1)) {
+        out.issues.push({
+          level: 'warning',
+          org: group[0]!.entry.code,
+          tab: title,
+          row: g.row,
+          column: null,
+          value: null,
+          problem: `строка повторяет строку ${group[0]!.row} (организация «${group[0]!.entry.code}», та же таблица) — организация читается один раз; удалите лишнюю строку`,
+        });
+      }
+      continue;
+    }
     const rows = `${someOf(group.map((g) => String(g.row)))}${group.length > LISTED ? ` (всего ${group.length})` : ''}`;
     for (const g of group) {
       const problem = `код «${g.entry.code}» повторяется в строках ${rows}; у каждой организации должен быть свой код — организация не синхронизируется, пока код не станет уникальным`;
