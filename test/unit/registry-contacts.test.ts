@@ -40,8 +40,9 @@ describe('registry addresses', () => {
 
   it('a code repeated on thousands of rows: each finding lists ten rows and counts the rest', () => {
     // 3,000 copies of a row made each of 3,001 findings list every row (17,000 characters each).
-    // Rows 2…13: twelve copies of СОШ-1 → rows 2…11 listed, «и ещё 2 (всего 12)».
-    const res = parseRegistry({ title: 'Организации', grid: [HEADER, ...Array.from({ length: 12 }, () => row('СОШ-1', ''))] });
+    // Rows 2…13: twelve organizations under the code СОШ-1 (each its own table: not copies of one
+    // row, which are read once) → rows 2…11 listed, «и ещё 2 (всего 12)».
+    const res = parseRegistry({ title: 'Организации', grid: [HEADER, ...Array.from({ length: 12 }, (_, i) => ['СОШ-1', `Школа № ${i + 1}`, 'Школа', `sheet${i + 1}`, '', 'Да', ''])] });
     expect(res.entries).toEqual([]);
     expect(res.issues.filter((i) => i.level === 'error').map((i) => i.problem)).toEqual(
       Array(12).fill('код «СОШ-1» повторяется в строках 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 и ещё 2 (всего 12); у каждой организации должен быть свой код — организация не синхронизируется, пока код не станет уникальным'),
