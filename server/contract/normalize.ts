@@ -162,7 +162,9 @@ function initialsForm(name: string): string {
 
 /** The words of a name, in order of the alphabet: «Андрей Петрович Борисов» and «Борисов Андрей Петрович» are alike. */
 function wordSet(name: string): string[] {
-  return normalizePersonName(name).split(/[\s.]+/).filter(Boolean).sort();
+  // A double surname's parts are words too: «Никитина Раиса Юрьевна» is all words of
+  // «Никитина-Петрова Раиса Юрьевна» (the name she took, while other sheets still say the old one).
+  return normalizePersonName(name).split(/[\s.\-\u2010\u2011\u2013]+/).filter(Boolean).sort();
 }
 
 export function closest(target: string, candidates: Iterable<string>, limit = 3): string[] {

@@ -38,6 +38,13 @@ describe('person references', () => {
     const one = school.find('Олеговна');
     expect(!one.ok && one.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1');
   });
+
+  it('suggest the double surname a teacher took for the name the other sheets still say (no suggestion was made: an acceptance run)', () => {
+    const renamed = new OrgPeople('СОШ-1', [{ key: 'fio:никитина-петрова раиса юрьевна', fio: 'Никитина-Петрова Раиса Юрьевна', code: null }]);
+    // «Никитина Раиса Юрьевна»: 8 letters off, but every word of it is a word of the new name.
+    const old = renamed.find('Никитина Раиса Юрьевна');
+    expect(!old.ok && old.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1; возможно, имелся в виду: «Никитина-Петрова Раиса Юрьевна»');
+  });
 });
 
 describe('a name typed for another organization (`find` without hints)', () => {
