@@ -71,8 +71,13 @@ function notAnObject(data: unknown): string | null {
     return `текст вместо JSON: ${quoted}`;
   }
   if (data === null || data === undefined) return 'пустой ответ';
-  // gaxios hands over a body of an unknown content type as a Blob.
-  if (data instanceof Blob) return `двоичные данные вместо JSON (${data.size} байт)`;
+  // gaxios hands over a body of an unknown content type (application/octet-stream) as a Blob —
+  // node-fetch's own, not Node's: told by its tag, not `instanceof` (it read «в ответе нет
+  // списка листов» for a whole answer sent as octet-stream).
+  if (Object.prototype.toString.call(data) === '[object Blob]') {
+    const size = (data as { size?: unknown }).size;
+    return `двоичные данные вместо JSON${typeof size === 'number' ? ` (${size} байт)` : ''}: заголовок Content-Type ответа не application/json`;
+  }
   if (Array.isArray(data)) return 'список вместо объекта';
   if (typeof data !== 'object') return `значение вместо объекта: ${String(data).slice(0, 40)}`;
   return null;

@@ -196,6 +196,12 @@ describe('a sync never loses data silently', () => {
       named: `в ответе лист «${S7_TABS[0]}», строка 2, столбец 1: значение ячейки — не текст, не число и не логическое значение (объект)`,
     },
     { what: 'an empty body', answer: { kind: 'get', body: '', contentType: 'application/json' }, named: 'пустой ответ' },
+    // A whole answer sent as octet-stream: gaxios hands it over as a Blob, which was read as an object without tabs.
+    {
+      what: 'a whole answer sent as application/octet-stream',
+      answer: { kind: 'get', contentType: 'application/octet-stream', body: JSON.stringify({ spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [] }] }] }) },
+      named: `двоичные данные вместо JSON (${Buffer.byteLength(JSON.stringify({ spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [] }] }] }))} байт): заголовок Content-Type ответа не application/json`,
+    },
     // JSON of the right outline whose cells are not Google's: read as they are, the school's
     // rows would load as empty cells, blamed on the school («обязательное поле не заполнено»).
     {
