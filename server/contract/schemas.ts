@@ -119,12 +119,13 @@ export function expectedValue(c: ColumnDecl): string {
   }
 }
 
+/** How the message about an empty required cell begins (registry.ts replaces what follows by the code to write). */
+export const REQUIRED_EMPTY = 'обязательное поле не заполнено';
+
 /**
  * The message about an empty required cell, with what to write there: a text column says what
  * its note says it holds (the template's words: «учитель, воспитатель, педагог-психолог, …»).
  */
-export const REQUIRED_EMPTY = 'обязательное поле не заполнено';
-
 export function requiredProblem(c: ColumnDecl): string {
   const t = c.type;
   const expected =
