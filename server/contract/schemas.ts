@@ -127,10 +127,12 @@ export const REQUIRED_EMPTY = 'обязательное поле не запол
  * its note says it holds (the template's words: «учитель, воспитатель, педагог-психолог, …»).
  */
 export function requiredProblem(c: ColumnDecl): string {
-  const t = c.type;
-  const expected =
-    t.kind !== 'text' ? expectedValue(c) : t.name ? 'ожидается ФИО: фамилия, имя, отчество' : c.note ? `ожидается текст: ${c.note}` : 'ожидается текст';
-  return `${REQUIRED_EMPTY}; ${expected}`;
+  return `${REQUIRED_EMPTY}; ${c.type.kind === 'text' ? textExpected(c, c.type.name === true) : expectedValue(c)}`;
+}
+
+function textExpected(c: ColumnDecl, isName: boolean): string {
+  if (isName) return 'ожидается ФИО: фамилия, имя, отчество';
+  return c.note ? `ожидается текст: ${c.note}` : 'ожидается текст';
 }
 
 /**

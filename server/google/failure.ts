@@ -36,6 +36,8 @@ export interface Failure {
   retryAfterMs: number | null;
   /** True when the request never got an HTTP answer from the API (network, timeout). */
   network: boolean;
+  /** True when that was because no answer came within the request's timeout. */
+  timedOut?: boolean;
   /** True when this is not a request failure at all (a bug, an unreadable key). */
   local: boolean;
 }
@@ -89,14 +91,14 @@ const NETWORK_WORDS: [RegExp, string][] = [
 /** A redirect in words (transport.ts refuses to follow one). */
 const REDIRECTED = 'вместо ответа — перенаправление на другой адрес (возможно, страница входа в сеть)';
 
+/** How a request that got no answer in time is described: the start of its text. */
+const TIMED_OUT = 'превышено время ожидания ответа';
+
 /**
  * Messages of errors raised below the HTTP layer (undici puts the code in `cause`): in Russian,
  * with the error codes for an administrator; never the request's address or the library's
  * English text.
  */
-/** How a request that got no answer in time is described (networkDescription): the start of its text. */
-export const TIMED_OUT = 'превышено время ожидания ответа';
-
 export function networkDescription(err: Record<string, unknown>, timeoutMs: number): string {
   const codes: string[] = [];
   const messages: string[] = [];
@@ -170,7 +172,7 @@ export function inspectFailure(err: unknown, o: { sanitize: (text: string) => st
     const detail = networkDescription(err, o.timeoutMs);
     // A redirect is not a network failure worth retrying: the same address answers the same
     // (a redirect loop was asked 150 times over 38 s).
-    return { status: undefined, reasons: [], detail: o.sanitize(detail), retryAfterMs: null, network: !detail.startsWith(REDIRECTED), local: false };
+    return { status: undefined, reasons: [], detail: o.sanitize(detail), retryAfterMs: null, network: !detail.startsWith(REDIRECTED), timedOut: detail.startsWith(TIMED_OUT), local: false };
   }
   const message = typeof err['message'] === 'string' ? err['message'] : String(err);
   return { status: undefined, reasons: [], detail: o.sanitize(message), retryAfterMs: null, network: false, local: true };

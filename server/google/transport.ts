@@ -20,7 +20,7 @@ import type { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import { BACKOFF_CAP_MS, BUDGET_WINDOW_MS, DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
-import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, TIMED_OUT, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
+import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
 
 export type GoogleCredentials =
   | { kind: 'none' }
@@ -214,7 +214,7 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       if (attempt >= maxRetries) throw hooks.fail(failure, true);
       // No answer within timeoutMs: asked twice more, not six times (a proxy that hung every
       // answer held one read 7 × 30 s, and every organization loaded after it waited).
-      if (failure.network && failure.detail.startsWith(TIMED_OUT) && ++timeouts > MAX_TIMEOUT_RETRIES) throw hooks.fail(failure, true);
+      if (failure.timedOut && ++timeouts > MAX_TIMEOUT_RETRIES) throw hooks.fail(failure, true);
       hooks.counters.retries++;
       // A server error's Retry-After (a 503 of maintenance: «3600») is honoured up to the
       // backoff's own cap: six flat 5-minute waits held one read — and the sync — for half an hour.

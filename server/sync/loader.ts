@@ -360,21 +360,24 @@ export class Loader {
 
   /** Starts the batch's clock when the batch gets its first organization (MAX_BATCH_AGE_MS). */
   private armAgeTimer(): void {
-    if (this.ageTimer !== null || (!this.buffer.length && !this.unchanged.length)) return;
+    if (this.ageTimer !== null || !this.batchWaiting) return;
     this.ageTimer = setTimeout(() => {
       this.ageTimer = null;
-      if (!this.buffer.length && !this.unchanged.length) return;
       // A batch is being written: this one goes when that one is done (the next push or drain
       // may start it first). A failed write is for the next caller to throw, not for a timer.
-      if (this.failure) return;
       const writeIfIdle = () => {
-        if (!this.writing && !this.failure && (this.buffer.length || this.unchanged.length)) this.startWrite();
+        if (!this.writing && !this.failure && this.batchWaiting) this.startWrite();
       };
       if (this.writing) void this.writing.then(writeIfIdle);
       else writeIfIdle();
     }, this.ctx.maxBatchAgeMs);
     // A sync stopped early (its process ending) does not wait for this.
     this.ageTimer.unref?.();
+  }
+
+  /** Organizations wait in the batch being filled (to load, or unchanged to mark). */
+  private get batchWaiting(): boolean {
+    return this.buffer.length > 0 || this.unchanged.length > 0;
   }
 
   private disarmAgeTimer(): void {
