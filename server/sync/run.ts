@@ -284,6 +284,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   let held = false;
   // The registry's codes of the last sync: a sheet naming one that joins again is checked again.
   let listedBefore: Set<string> | null = null;
+  // The registry's spreadsheets of the last sync, by organization (`moved` below).
+  let sheetsBefore = new Map<string, string>();
   if (stop === null) {
     // A registry that lists organizations: the data from a real source starts here (the demo's
     // is cleared on a database that held only it) — not before, so a run that reads nothing changes nothing.
@@ -291,6 +293,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     // A known organization's code spelt another way is that organization (a warning says so).
     adoptKnownCodes(registry, await knownOrgCodes(db), registryTab.title);
     const { orgs: last, before, sheets, accepted } = await registryBefore(db);
+    sheetsBefore = sheets;
     // A broken row whose code was erased still names its organization: kept, not «removed».
     if (registry.unnamed.length) identifyUnnamed(registry, last, registryTab.title);
     listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);
@@ -414,12 +417,16 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   const waiting: { index: number; f: Fetched; named: Set<string> }[] = [];
   // Read again and failed: kept as they were, and read in full by the next sync (version cleared).
   const recheck: string[] = [];
+  // An organization whose registry row names another spreadsheet now: its stored version is the
+  // old one's (a Drive modifiedTime), which the new one may share — read in full, and if that
+  // fails, read in full by the next sync too (version cleared), never «без изменений».
+  const moved = (entry: OrgEntry) => sheetsBefore.has(entry.code) && sheetsBefore.get(entry.code) !== entry.sheet;
   const readOrg = async (entry: OrgEntry, index: number, again: { named: string[]; unchanged: Fetched } | null): Promise<void> => {
     const t0 = Date.now();
     let f: Fetched;
     try {
       const res = await opts.source.fetchOrg(entry, {
-        lastVersion: states.get(entry.code) ?? null,
+        lastVersion: moved(entry) ? null : (states.get(entry.code) ?? null),
         full: again !== null || (opts.full ?? false),
         ...(again ? { knownVersion: again.unchanged.res!.version } : {}),
         wantTab: isContractTab,
@@ -460,6 +467,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       };
     } catch (e) {
       f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };
+      if (moved(entry)) recheck.push(entry.code);
     }
     if (again) {
       // The requests of both reads count: the change check's and this one's.

@@ -252,14 +252,20 @@ describe('google source against the fake Sheets server', () => {
     ws.addRow(['СОШ-7', 'МБОУ «СОШ № 7»', 'sosh7']);
     ws.addRow(['ДОУ-5', 'МБДОУ № 5', 'dou5']);
     ws.addRow(['', 'МБДОУ № 6', 'dou6']);
+    ws.addRow([]);
+    ws.addRow([]);
     ws.mergeCells('A1:B1');
     ws.mergeCells('A3:A4');
+    // «Таблица» merged down C4:C6, past the last row (4): rows 5–6 hold nothing of their own and stay empty.
+    ws.mergeCells('C4:C6');
     await wb.xlsx.writeFile(join(dir, 'registry.xlsx'));
     expect((await createFolderSource(dir).readRegistry()).grid).toEqual([
       ['Код', null, 'Таблица'],
       ['СОШ-7', 'МБОУ «СОШ № 7»', 'sosh7'],
       ['ДОУ-5', 'МБДОУ № 5', 'dou5'],
       ['ДОУ-5', 'МБДОУ № 6', 'dou6'],
+      [null, null, null],
+      [null, null, null],
     ]);
   });
 
@@ -267,25 +273,28 @@ describe('google source against the fake Sheets server', () => {
     // Google sends a merged range's value in its top-left cell only, the range in the tab's
     // `merges`. A mentoring group of three rows with the mentor merged down A2:A4 and the form
     // merged down C2:C4; «Направление» merged across D2:E2 (one value: column D's; E stays empty).
+    // «Примечание» merged down E3:E40, past the last record (row 4): rows 5–40 hold nothing of
+    // their own and stay empty — they were 36 records missing everything but the note.
     const pairs: FakeTab = {
       title: 'Наставнические пары',
       rows: [
         ['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Примечание'],
         ['Иванова Анна Петровна', 'Петров Пётр', 'Групповая', 'Предметное содержание'],
-        [null, 'Сидорова Ольга'],
+        [null, 'Сидорова Ольга', null, null, 'группа 2024'],
         [null, 'Козлов Илья'],
       ],
       merges: [
         { startRowIndex: 1, endRowIndex: 4, startColumnIndex: 0, endColumnIndex: 1 },
         { startRowIndex: 1, endRowIndex: 4, startColumnIndex: 2, endColumnIndex: 3 },
         { startRowIndex: 1, endRowIndex: 2, startColumnIndex: 3, endColumnIndex: 5 },
+        { startRowIndex: 2, endRowIndex: 40, startColumnIndex: 4, endColumnIndex: 5 },
       ],
     };
     const filled = [
       ['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Примечание'],
       ['Иванова Анна Петровна', 'Петров Пётр', 'Групповая', 'Предметное содержание'],
-      ['Иванова Анна Петровна', 'Сидорова Ольга', 'Групповая'],
-      ['Иванова Анна Петровна', 'Козлов Илья', 'Групповая'],
+      ['Иванова Анна Петровна', 'Сидорова Ольга', 'Групповая', '', 'группа 2024'],
+      ['Иванова Анна Петровна', 'Козлов Илья', 'Групповая', '', 'группа 2024'],
     ];
     const id = '1Merged_grid_01';
     fake.setSpreadsheet(id, { tabs: [pairs] });
