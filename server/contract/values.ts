@@ -187,11 +187,17 @@ export function numberExpected(opts: { min: number; max: number; integer: boolea
   return opts.integer ? `ожидается целое число от ${opts.min} до ${opts.max}` : `ожидается число от ${opts.min} до ${opts.max}`;
 }
 
+/** Relative distance from a whole number below which a number cell of an integer column is read as it (parseNumber). */
+const FORMULA_NOISE = 1e-9;
+
 export function parseNumber(cell: Cell, opts: { min: number; max: number; integer: boolean }): Parsed<number> {
   const expected = numberExpected(opts);
   let n: number;
   if (typeof cell === 'number') {
-    n = cell;
+    // A formula's result carries binary rounding noise the sheet never shows («=0,7*90» is
+    // 62.99999999999999, shown as 63): within FORMULA_NOISE of a whole number it is that number.
+    const whole = Math.round(cell);
+    n = opts.integer && Math.abs(cell - whole) <= FORMULA_NOISE * Math.max(1, Math.abs(cell)) ? whole : cell;
   } else if (typeof cell === 'string') {
     // `1 234`, `12,5`, `12.5`; a space (also a non-breaking one) only between groups of three
     // digits: «16 16» or «1 5» is two numbers or a typo, not 1616 or 15 (it was taken so).

@@ -104,6 +104,16 @@ describe('numbers', () => {
     expect(problem(parseNumber(61, exp))).toMatch(/от 0 до 60/);
     expect(problem(parseNumber('1.2.3', exp))).toMatch(/это не число/);
   });
+  it('reads a formula result with rounding noise in an integer column as the whole number the sheet shows', () => {
+    // «=0,7*90» is 62.99999999999999 in the cell, 63 on the screen; 36.00000000000001 likewise 36.
+    expect(0.7 * 90).toBe(62.99999999999999);
+    expect(value(parseNumber(0.7 * 90, hours))).toBe(63);
+    expect(value(parseNumber(36.00000000000001, hours))).toBe(36);
+    expect(value(parseNumber(12.000000000000002, { min: 0, max: 500, integer: true }))).toBe(12);
+    // A real fraction stays one; a column that takes fractions keeps the value as it is.
+    expect(problem(parseNumber(36.001, hours))).toMatch(/нужно целое число/);
+    expect(value(parseNumber(0.7 * 90, { min: 0, max: 100, integer: false }))).toBe(62.99999999999999);
+  });
 });
 
 describe('Да/Нет', () => {
