@@ -480,9 +480,10 @@ export async function orgChanges(db: Db, org: string, limit: number, tabs: reado
     for (const decl of TABS) {
       const list = ofRun.filter((e) => e.tab === decl.key);
       if (!list.length) continue;
-      tabs.push(tabChanges(decl, list, run === list[0]!.first_run, held.get(`${run}|${decl.key}`)));
+      const t = tabChanges(decl, list, run === list[0]!.first_run, held.get(`${run}|${decl.key}`));
+      if (t.first_load !== null || t.added.length || t.removed.length || t.changed.length) tabs.push(t);
     }
-    out.push({ run_id: run, at: ofRun[0]!.at, tabs });
+    if (tabs.length) out.push({ run_id: run, at: ofRun[0]!.at, tabs });
   }
   return out;
 }
@@ -580,7 +581,9 @@ function tabChanges(tab: TabDecl, list: readonly Event[], first: boolean, held?:
     const diff = columns
       .filter((c) => JSON.stringify(old.data[c.key] ?? null) !== JSON.stringify(s.data[c.key] ?? null))
       .map((c) => ({ column: c.key, title: c.title, old: old.data[c.key] ?? null, new: s.data[c.key] ?? null }));
-    out.changed.push({ name: rowName(tab, s.data), row_no: s.row_no, columns: diff });
+    // Only derived columns differ (a reference's key: «Код» added on «Педагоги» turns every
+    // mentor's key from name to code): nothing the school wrote changed — not listed.
+    if (diff.length) out.changed.push({ name: rowName(tab, s.data), row_no: s.row_no, columns: diff });
   }
   for (const rest of ends.values()) {
     for (const e of rest) out.removed.push({ name: rowName(tab, e.data), row_no: e.row_no, ...(held?.now.has(dataNameKey(tab.key, e.data)) ? { quarantined: true } : {}) });

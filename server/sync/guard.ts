@@ -11,8 +11,9 @@
  *  - the registry likewise: one that would drop more than half of the organizations it listed
  *    (and at least MIN_LOST_ORGS) stops the sync until accepted.
  */
-import { SHRINK_RULE, TABS, countOf, type DataIssue, type TabKey } from '../contract/index.ts';
+import { SHRINK_RULE, TABS, countOf, normalizePersonName, type DataIssue, type TabKey } from '../contract/index.ts';
 import type { OrgTally } from './load.ts';
+import type { StoredTeachers } from './state.ts';
 import type { ParsedOrg } from './validate.ts';
 
 /** A tab is held only when it would lose at least this many rows (a small sheet's edits are normal). */
@@ -153,16 +154,20 @@ export interface TeachersReplaced {
  * MIN_REPLACED_TEACHERS: the sheet is another organization's (its copy pasted over, a link to
  * another file), not this one edited. Held like a shrink: it loaded without a word — the other
  * school's people counted twice in every total, and other schools' rows naming this one's
- * teachers quarantined. `before`: the person keys the last load stored for the organization.
+ * teachers quarantined. `before`: the teachers the last load stored for the organization. A
+ * teacher is the same one by person key or by name: a school that adds the «Код» column (as the
+ * template advises for namesakes) or removes it changes every key (code instead of name), not
+ * its people — that was held as «скопирована таблица другой организации» (an outside review).
  */
-export function teachersReplaced(parsed: ParsedOrg, before: ReadonlySet<string> | undefined): TeachersReplaced | null {
+export function teachersReplaced(parsed: ParsedOrg, before: StoredTeachers | undefined): TeachersReplaced | null {
   const t = parsed.tabs.get('teachers');
-  if (!t || t.status !== 'ok' || !before || before.size < MIN_REPLACED_TEACHERS) return null;
+  if (!t || t.status !== 'ok' || !before || before.keys.size < MIN_REPLACED_TEACHERS) return null;
   const now = new Set<string>();
   for (const r of t.rows) if (typeof r.values.person_key === 'string') now.add(r.values.person_key);
   if (now.size < MIN_REPLACED_TEACHERS) return null;
-  for (const k of now) if (before.has(k)) return null;
-  return { before: before.size, after: now.size };
+  for (const k of now) if (before.keys.has(k)) return null;
+  for (const r of t.rows) if (typeof r.values.fio === 'string' && before.names.has(normalizePersonName(r.values.fio))) return null;
+  return { before: before.keys.size, after: now.size };
 }
 
 function replacedText(r: TeachersReplaced): string {

@@ -51,6 +51,7 @@ import {
   startRun,
   storedCounts,
   storedPersonKeys,
+  type StoredTeachers,
   storedPeople,
   forgetVersions,
   storedReferences,
@@ -365,8 +366,8 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   // Who each organization's last load had in «Педагоги»: a sheet now listing none of them is held
   // (guard.ts teachersReplaced). Read once, when the first changed sheet of an organization with
   // stored teachers needs it: a sync that finds nothing changed (or a first one) never reads them.
-  let storedKeys: Promise<Map<string, Set<string>>> | null = null;
-  const keysOf = async (code: string): Promise<Set<string> | undefined> => {
+  let storedKeys: Promise<Map<string, StoredTeachers>> | null = null;
+  const keysOf = async (code: string): Promise<StoredTeachers | undefined> => {
     if (!stored.get(code)?.teachers) return undefined;
     storedKeys ??= storedPersonKeys(db, active.map((e) => e.code));
     return (await storedKeys).get(code);

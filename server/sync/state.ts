@@ -6,7 +6,7 @@
  * are written by load.ts.
  */
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { REGISTRY_TAB, TABS, formatIssue, type DataIssue, type TabKey } from '../contract/index.ts';
+import { REGISTRY_TAB, TABS, formatIssue, normalizePersonName, type DataIssue, type TabKey } from '../contract/index.ts';
 import { isoTs, type Db, type Writer } from '../db/db.ts';
 import { rebuildFacts } from '../db/facts.ts';
 import { clearHistory, recordHistory, recordStateHistory } from '../db/history.ts';
@@ -414,14 +414,21 @@ export async function storedOrgs(db: Db): Promise<{ accepted: Set<string>; known
   return { accepted, knownCodes, everLoaded };
 }
 
-/** The person keys of the stored teachers of these organizations, by organization (the guard against a replaced sheet). */
-export async function storedPersonKeys(db: Db, orgs: readonly string[]): Promise<Map<string, Set<string>>> {
-  const out = new Map<string, Set<string>>();
-  for (const r of await db.query(`SELECT org, person_key FROM teachers WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] })) {
+/** Who an organization's last load had in «Педагоги»: their person keys, and their names (normalizePersonName). */
+export interface StoredTeachers {
+  keys: Set<string>;
+  names: Set<string>;
+}
+
+/** The stored teachers of these organizations, by organization (the guard against a replaced sheet, guard.ts teachersReplaced). */
+export async function storedPersonKeys(db: Db, orgs: readonly string[]): Promise<Map<string, StoredTeachers>> {
+  const out = new Map<string, StoredTeachers>();
+  for (const r of await db.query(`SELECT org, person_key, fio FROM teachers WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] })) {
     const org = String(r.org);
-    let keys = out.get(org);
-    if (!keys) out.set(org, (keys = new Set()));
-    keys.add(String(r.person_key));
+    let t = out.get(org);
+    if (!t) out.set(org, (t = { keys: new Set(), names: new Set() }));
+    t.keys.add(String(r.person_key));
+    if (typeof r.fio === 'string') t.names.add(normalizePersonName(r.fio));
   }
   return out;
 }

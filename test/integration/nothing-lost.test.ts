@@ -12,8 +12,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../server/sources/csv.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { createGoogleSource } from '../../server/sources/google.ts';
+import { orgChanges } from '../../server/db/history.ts';
+import { HISTORY_TABS } from '../../server/db/schema.ts';
 import { DEFAULT_LIMITS, runSync } from '../../server/sync/run.ts';
-import { SHEET, addRow, baseMunicipality, copyRow, grid, removeColumn, renameHeader, setCell, tab, type Municipality } from '../fixtures/bad/base.ts';
+import { SHEET, addColumn, addRow, baseMunicipality, copyRow, grid, removeColumn, renameHeader, setCell, tab, type Municipality } from '../fixtures/bad/base.ts';
 import { startFakeSheets, type FakeSheets } from '../../fakes/googleSheets.ts';
 import { createMemorySource } from '../support/memorySource.ts';
 import { resetDb } from '../support/resetDb.ts';
@@ -303,6 +305,30 @@ describe("a «Педагоги» with none of the last load's teachers (another 
     teachers[1]![0] = 'Иванова Анна Петровна';
     const edited = await runSync({ db: tmp.db, source, trigger: 'test' });
     expect(edited.orgs.find((o) => o.org === 'СОШ-1')!.status).toBe('ok');
+  });
+
+  it('loads a «Педагоги» that gained the «Код» column (every key changes from name to code, not the people), and one that lost it', async () => {
+    // The template advises «Код» for namesakes; added, it made every teacher's key `code:…`
+    // instead of `fio:…`, and the load was held as «скопирована таблица другой организации»
+    // though all 6 names were there (an outside review).
+    const m = baseMunicipality();
+    const source = createMemorySource(m);
+    await runSync({ db: tmp.db, source, trigger: 'test' });
+    addColumn(m, 'СОШ-1', 'Педагоги', 'Код', { 2: 'Т-101', 3: 'Т-102', 4: 'Т-103', 5: 'Т-104', 6: 'Т-105', 7: 'Т-106' });
+    const coded = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect(coded.orgs.find((o) => o.org === 'СОШ-1')).toMatchObject({ status: 'ok', message: null });
+    expect(await tmp.db.query(`SELECT code, person_key FROM teachers WHERE org = 'СОШ-1' ORDER BY row_no LIMIT 1`)).toEqual([{ code: 'Т-101', person_key: 'code:т-101' }]);
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
+    // The change log: the 6 teachers' «Код» (— → Т-1xx); the pairs and programs, whose rows
+    // only changed their references' keys (name → code), are not listed as changed.
+    const [log] = await orgChanges(tmp.db, 'СОШ-1', 1, HISTORY_TABS);
+    expect(log!.tabs.map((t) => [t.tab, t.added.length, t.removed.length, t.changed.length])).toEqual([['teachers', 0, 0, 6]]);
+    expect(log!.tabs[0]!.changed[0]!.columns).toEqual([{ column: 'code', title: 'Код', old: null, new: 'Т-101' }]);
+    // And removed again: keys back to names, the same 6 people — loads.
+    removeColumn(m, 'СОШ-1', 'Педагоги', 'Код');
+    const plain = await runSync({ db: tmp.db, source, trigger: 'test' });
+    expect(plain.orgs.find((o) => o.org === 'СОШ-1')).toMatchObject({ status: 'ok', message: null });
+    expect(await rowsOf('СОШ-1')).toEqual(SCHOOL_ROWS);
   });
 });
 
