@@ -48,9 +48,11 @@ export function parsePersonRef(cell: Cell): Parsed<PersonRef> {
       problem: `слишком длинный текст для ФИО (${countOf(text.length, 'знак', 'знака', 'знаков')}, допустимо не больше ${PERSON_REF_MAX}); ожидается ФИО педагога с листа «Педагоги»`,
     };
   }
-  // Group mentoring is one row per mentee: several names in one cell are not one person.
+  // Group mentoring is one row per mentee: several names in one cell are not one person. But
+  // «Фамилия, Имя Отчество» — a surname alone, a comma, the rest of the name — is one, written
+  // as the school may have written it on «Педагоги» too (it loaded there and could be named nowhere).
   const names = String(cell).split(/[;,\n]/).filter((p) => tidy(p) !== '');
-  if (names.length > 1) {
+  if (names.length > 1 && !surnameFirst(String(cell))) {
     return {
       ok: false,
       problem: 'в ячейке несколько ФИО; укажите одного педагога (для группы — отдельная строка на каждого наставляемого)',
@@ -58,6 +60,11 @@ export function parsePersonRef(cell: Cell): Parsed<PersonRef> {
   }
   const m = text.match(/^(.*\S)\s*\(([^()]+)\)$/);
   return { ok: true, value: m ? { text, name: tidy(m[1]!), orgHint: tidy(m[2]!) } : { text, name: text, orgHint: null } };
+}
+
+/** «Фамилия, Имя Отчество» (or «Фамилия, Имя»): one person's name with a comma after the surname. */
+function surnameFirst(text: string): boolean {
+  return /^\s*[\p{L}-]+\s*,\s*[\p{L}-]+(?:\s+[\p{L}-]+){0,2}(?:\s*\([^()]+\))?\s*$/u.test(text);
 }
 
 /** `cutLongText`: an optional text column's too long text is cut (the rows of the tabs), not an error (the registry). */
