@@ -201,17 +201,28 @@ function isTemplateHeader(cell: Cell): boolean {
 export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const index = headerIndex(columns);
   const required = columns.filter((c) => c.required).map((c) => c.key);
-  let best = { row: -1, found: new Set<string>() };
+  let best = { row: -1, found: new Map<string, number>() };
   let headerRow = -1;
+  /** Whether the header row was found only with the row under it (a header of two rows). */
+  let joined = false;
   for (let r = 0; r < grid.length; r++) {
-    const found = new Set<string>();
-    for (const cell of grid[r] ?? []) {
-      const key = headerKey(index, cell);
-      if (key) found.add(key);
-    }
-    if (required.every((k) => found.has(k)) && found.size > 0) {
+    const found = rowKeys(grid[r] ?? [], index);
+    if (found.size === 0) continue;
+    if (required.every((k) => found.has(k))) {
       headerRow = r;
       break;
+    }
+    // A header of two rows whose second row names what the first lacks: «Даты» merged over three
+    // columns with «Дата начала», «Дата окончания (план)», «… (факт)» under it. The header is the
+    // two rows together, as docs/contract.md promises; read strictly (headerContinuation), so a
+    // title row over the real header is still skipped, not joined to it.
+    if (r + 1 < grid.length) {
+      const second = headerContinuation(grid[r] ?? [], grid[r + 1] ?? [], index, found, required, true);
+      if (second && required.every((k) => found.has(k) || [...second.values()].some((s) => s.key === k))) {
+        headerRow = r;
+        joined = true;
+        break;
+      }
     }
     if (found.size > best.found.size) best = { row: r, found };
   }
@@ -227,27 +238,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
           : `не найдена строка заголовков; ожидаются столбцы ${requiredList(columns)}`,
       };
     }
-    // Each missing column with the names it also goes by, and the header cell of that row the
-    // school probably meant by it («Категория (на 01.09.2023)», «Кол-во часов»): the school saw
-    // only «нет «Категория»» next to a column it had named so.
-    const others = (grid[best.row] ?? []).filter((cell): cell is string => typeof cell === 'string' && cell.trim() !== '' && headerKey(index, cell) === undefined);
-    const missing = columns
-      .filter((c) => c.required && !best.found.has(c.key))
-      .map((c) => {
-        const names = [c.header, ...c.aliases].map(matchKey);
-        const near = others.find((text) => {
-          const k = matchKey(withoutExplanation(text));
-          return k !== '' && names.some((n) => k === n || (n.length >= 3 && k.includes(n)) || (k.length >= 4 && n.includes(k)) || (n.length >= 5 && editDistance(k, n) <= 2));
-        });
-        const also = c.aliases.length ? ` (или ${c.aliases.map((a) => `«${a}»`).join(', ')})` : '';
-        return `«${c.header}»${also}${near === undefined ? '' : ` — в строке заголовков есть «${near.trim()}»: если это он, назовите столбец «${c.header}»`}`;
-      });
-    return {
-      ok: false,
-      empty: false,
-      notices: [],
-      problem: `нет обязательных столбцов: ${missing.join(missing.some((m) => m.includes(' — ')) ? '; ' : ', ')} (строка заголовков — ${best.row + 1}); проверьте названия столбцов`,
-    };
+    return { ok: false, empty: false, notices: [], problem: missingColumns(grid[best.row] ?? [], best.row, new Set(best.found.keys()), columns, index) };
   }
 
   const notices: Omit<DataIssue, 'org' | 'tab'>[] = [];
@@ -290,12 +281,21 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     if (match.hinted) hinted.add(key);
   }
   // A header of two rows: the columns its second row names join those of the first.
-  const second = headerContinuation(header, grid[headerRow + 1] ?? [], index, positions, required);
+  const second = headerContinuation(header, grid[headerRow + 1] ?? [], index, positions, required, joined);
+  if (joined && (!second || required.some((k) => !positions.has(k) && ![...second.values()].some((s) => s.key === k)))) {
+    // The scan read the two rows by each row's first cell naming a column (rowKeys); read here
+    // otherwise (a header with a hint giving way to the plain one), they may lack a required one.
+    const found = new Set([...positions.keys(), ...[...(second?.values() ?? [])].map((s) => s.key)]);
+    return { ok: false, empty: false, notices, problem: missingColumns(header, headerRow, found, columns, index) };
+  }
   if (second) {
-    for (const [i, key] of second) {
+    for (const [i, { key, text, title }] of second) {
       positions.set(key, i);
-      texts.set(key, rawText(grid[headerRow + 1]![i] ?? null).trim());
-      unknown.delete(i); // a group's title («Наставничество» over «Наставник», «Обучение наставников»)
+      texts.set(key, text);
+      // A group's title («Наставничество» over «Наставник», «Обучение наставников»; «Даты» over
+      // «Дата начала» and the end dates) is no column of its own.
+      unknown.delete(i);
+      if (title !== undefined) unknown.delete(title);
     }
     notices.push({
       level: 'notice',
@@ -463,12 +463,26 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
 
 /**
  * Whether the row under the header row is a second row of the header, and the columns it names
- * (column → key) — then it is not data. It is when no required column of it holds data — each is
- * empty, repeats its header above (a header cell merged down two rows reads the same in both:
- * Google's merged cells are filled down, as an .xlsx's are) or holds a header of the template
- * («ФИО» under a group «Наставник») — and something in it is a header: a repeat, or a column of
- * the template not named above (sub-headers under a group's title). A row of data has its
- * required cells filled with values: a teacher's name is never a header.
+ * (column → key, the header text as read, and the column of the group title over it) — then it
+ * is not data. It is when no required column of it holds data — each is empty, repeats its
+ * header above (a header cell merged down two rows reads the same in both: Google's merged cells
+ * are filled down, as an .xlsx's are) or holds a header of the template («ФИО» under a group
+ * «Наставник») — and something in it is a header: a repeat, or a column of the template not
+ * named above (sub-headers under a group's title). A row of data has its required cells filled
+ * with values: a teacher's name is never a header.
+ *
+ * A sub-header may also finish its group's title: «Дата окончания» merged over «план» and «факт»
+ * (or «(план)», «(факт)») are «Дата окончания (план)» and «Дата окончания (факт)». The title is
+ * the first row's nearest filled cell at or left of the sub-header with only empty cells between
+ * — a title merged across columns, whose value Google sends in its first cell only. The
+ * combination counts only when it is a header of the template: a date or a name under a header
+ * never makes one.
+ *
+ * `strict` is for a first row that lacks required columns (the header scan): the two rows are
+ * one header only if they agree — every column the first row names stands over an empty cell,
+ * its own header again or a header of no column of this tab («ФИО» under «Наставник»), and the
+ * second row names no column of the first elsewhere. Else the first row is a title above the
+ * header («Дата | 01.10.2024» over «ФИО | … | Дата окончания»), as it was before.
  */
 function headerContinuation(
   header: readonly Cell[],
@@ -476,7 +490,8 @@ function headerContinuation(
   index: ReadonlyMap<string, string>,
   positions: ReadonlyMap<string, number>,
   required: readonly string[],
-): Map<number, string> | null {
+  strict = false,
+): Map<number, { key: string; text: string; title?: number }> | null {
   const repeats = (i: number) => {
     const cell = next[i] ?? null;
     const above = header[i] ?? null;
@@ -484,13 +499,23 @@ function headerContinuation(
   };
   let signal = false;
   for (const key of required) {
-    const i = positions.get(key)!;
+    const i = positions.get(key);
+    if (i === undefined) continue;
     const cell = next[i] ?? null;
     if (isBlank(cell)) continue;
     if (!repeats(i) && !isTemplateHeader(cell)) return null;
     signal = true;
   }
-  const named = new Map<number, string>();
+  if (strict) {
+    for (const [key, i] of positions) {
+      const cell = next[i] ?? null;
+      if (isBlank(cell) || repeats(i)) continue;
+      const named = headerKey(index, cell);
+      if (named !== key && !(named === undefined && isTemplateHeader(cell))) return null;
+    }
+  }
+  const named = new Map<number, { key: string; text: string; title?: number }>();
+  const taken = new Set<string>();
   for (let i = 0; i < next.length; i++) {
     const cell = next[i] ?? null;
     if (isBlank(cell)) continue;
@@ -498,13 +523,72 @@ function headerContinuation(
       signal = true;
       continue;
     }
+    const title = groupTitle(header, i);
+    let found: { key: string; text: string } | undefined;
     const key = headerKey(index, cell);
-    if (key !== undefined && !positions.has(key) && ![...named.values()].includes(key)) {
-      named.set(i, key);
-      signal = true;
+    if (key !== undefined) found = { key, text: rawText(cell).trim() };
+    else if (title !== undefined && typeof cell === 'string') {
+      const sub = cell.trim().replace(/^\((.*)\)$/su, '$1').trim();
+      const text = `${title.text} (${sub})`;
+      const k = sub === '' ? undefined : headerKey(index, text);
+      if (k !== undefined) found = { key: k, text };
     }
+    if (found === undefined) continue;
+    if (positions.has(found.key)) {
+      if (strict && positions.get(found.key) !== i) return null;
+      continue;
+    }
+    if (taken.has(found.key)) continue;
+    named.set(i, title === undefined ? found : { ...found, title: title.at });
+    taken.add(found.key);
+    signal = true;
   }
   return signal ? named : null;
+}
+
+/**
+ * The group title over column `i` of a header's second row: the first row's nearest filled cell
+ * at or left of it with only empty cells between (a title merged across columns), if it is text.
+ */
+function groupTitle(header: readonly Cell[], i: number): { at: number; text: string } | undefined {
+  for (let j = Math.min(i, header.length - 1); j >= 0; j--) {
+    const cell = header[j] ?? null;
+    if (isBlank(cell)) continue;
+    return typeof cell === 'string' ? { at: j, text: cell.trim() } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Why a tab is refused when its header row (0-based `row`, the columns `found` in it) lacks
+ * required columns: each missing column with the names it also goes by, and the header cell of
+ * that row the school probably meant by it («Категория (на 01.09.2023)», «Кол-во часов»): the
+ * school saw only «нет «Категория»» next to a column it had named so.
+ */
+function missingColumns(header: readonly Cell[], row: number, found: ReadonlySet<string>, columns: readonly ColumnDecl[], index: ReadonlyMap<string, string>): string {
+  const others = header.filter((cell): cell is string => typeof cell === 'string' && cell.trim() !== '' && headerKey(index, cell) === undefined);
+  const missing = columns
+    .filter((c) => c.required && !found.has(c.key))
+    .map((c) => {
+      const names = [c.header, ...c.aliases].map(matchKey);
+      const near = others.find((text) => {
+        const k = matchKey(withoutExplanation(text));
+        return k !== '' && names.some((n) => k === n || (n.length >= 3 && k.includes(n)) || (k.length >= 4 && n.includes(k)) || (n.length >= 5 && editDistance(k, n) <= 2));
+      });
+      const also = c.aliases.length ? ` (или ${c.aliases.map((a) => `«${a}»`).join(', ')})` : '';
+      return `«${c.header}»${also}${near === undefined ? '' : ` — в строке заголовков есть «${near.trim()}»: если это он, назовите столбец «${c.header}»`}`;
+    });
+  return `нет обязательных столбцов: ${missing.join(missing.some((m) => m.includes(' — ')) ? '; ' : ', ')} (строка заголовков — ${row + 1}); проверьте названия столбцов`;
+}
+
+/** The columns a row names as a header row: key → its first cell naming it. */
+function rowKeys(row: readonly Cell[], index: ReadonlyMap<string, string>): Map<string, number> {
+  const found = new Map<string, number>();
+  for (let i = 0; i < row.length; i++) {
+    const key = headerKey(index, row[i] ?? null);
+    if (key !== undefined && !found.has(key)) found.set(key, i);
+  }
+  return found;
 }
 
 function requiredList(columns: readonly ColumnDecl[]): string {

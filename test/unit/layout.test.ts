@@ -186,3 +186,98 @@ describe('headers', () => {
     });
   });
 });
+
+describe('headers of two rows under a group title (docs/contract.md: «заголовок в две строки … читается как один»)', () => {
+  const pairs = tabDecl('pairs').columns;
+  const second = 'строка 2 прочитана как вторая строка заголовка (объединённые ячейки заголовка или подзаголовки столбцов), а не как данные';
+  const record = ['Иванова Анна', 'Петров Пётр', 'Традиционная (один на один)', '01.09.2023', '31.05.2024', '', 'Действует', 'Предметное содержание'];
+
+  it('read the sub-headers under a group title merged across columns: a required column only in row 2 (L24)', () => {
+    // «Даты» merged over three columns (Google sends it in the first only), the dates under it;
+    // under the other headers row 2 is empty, or repeats them where they are merged down.
+    for (const under of [
+      ['', '', '', 'Дата начала', 'Дата окончания (план)', 'Дата окончания (факт)', '', ''],
+      ['Наставник', 'Наставляемый', 'Форма', 'Дата начала', 'Дата окончания (план)', 'Дата окончания (факт)', 'Статус', ''],
+    ]) {
+      const l = layoutGrid([['Наставник', 'Наставляемый', 'Форма', 'Даты', '', '', 'Статус', 'Направление'], under, record], pairs);
+      expect(l.ok).toBe(true);
+      if (!l.ok) return;
+      expect(l.headerRow).toBe(1);
+      expect(Object.keys(l.headers)).toEqual(['mentor', 'mentee', 'form', 'start_date', 'end_plan', 'end_fact', 'status', 'topics']);
+      expect(l.headers).toMatchObject({ start_date: 'Дата начала', end_plan: 'Дата окончания (план)', end_fact: 'Дата окончания (факт)' });
+      expect(l.rows.map((r) => r.row)).toEqual([3]);
+      expect(l.rows[0]!.cells).toMatchObject({ mentor: 'Иванова Анна', mentee: 'Петров Пётр', start_date: '01.09.2023', end_plan: '31.05.2024', end_fact: '', status: 'Действует', topics: 'Предметное содержание' });
+      // «Даты» is the group's title, not a column outside the template.
+      expect(l.notices.map((n) => n.problem)).toEqual([second]);
+    }
+    // Under a title row: the header is rows 2–3, data from row 4.
+    const t = layoutGrid([['Наставнические пары'], ['Наставник', 'Наставляемый', 'Форма', 'Даты', '', '', 'Статус', 'Направление'], ['', '', '', 'Дата начала', 'Дата окончания (план)', 'Дата окончания (факт)'], record], pairs);
+    expect(t.ok && [t.headerRow, t.rows.map((r) => r.row), t.rows[0]!.cells.start_date]).toEqual([2, [4], '01.09.2023']);
+  });
+
+  it('read a group title that begins the column names: «Дата окончания» over «план», «факт» or «(план)», «(факт)» (L22, L23)', () => {
+    for (const [plan, fact] of [
+      ['план', 'факт'],
+      ['(план)', '(факт)'],
+    ] as const) {
+      const l = layoutGrid(
+        [
+          ['Наставник', 'Наставляемый', 'Форма', 'Дата начала', 'Дата окончания', '', 'Статус', 'Направление'],
+          ['', '', '', '', plan, fact, '', ''],
+          record,
+        ],
+        pairs,
+      );
+      expect(l.ok).toBe(true);
+      if (!l.ok) return;
+      expect(l.headerRow).toBe(1);
+      expect(Object.keys(l.headers)).toEqual(['mentor', 'mentee', 'form', 'start_date', 'end_plan', 'end_fact', 'status', 'topics']);
+      expect([l.headers.end_plan, l.headers.end_fact]).toEqual(['Дата окончания (план)', 'Дата окончания (факт)']);
+      expect(l.rows.map((r) => [r.row, r.cells.start_date, r.cells.end_plan, r.cells.status])).toEqual([[3, '01.09.2023', '31.05.2024', 'Действует']]);
+      expect(l.notices.map((n) => n.problem)).toEqual([second]);
+    }
+    // Both forms at once, a required column among them: «Дата завершения (план)» of the programs.
+    const programs = tabDecl('programs').columns;
+    const p = layoutGrid(
+      [
+        ['Наставляемый', 'Наставник', 'Дата утверждения', 'Дата завершения', '', 'Мероприятия', '', 'Статус'],
+        ['', '', '', 'план', 'факт', 'Мероприятий запланировано', 'Мероприятий выполнено', ''],
+        ['Петров Пётр', 'Иванова Анна', '01.09.2023', '31.05.2024', '', 10, 4, 'Реализуется'],
+      ],
+      programs,
+    );
+    expect(p.ok && [p.headerRow, Object.keys(p.headers), p.rows.map((r) => [r.row, r.cells.end_plan, r.cells.events_done])]).toEqual([
+      1,
+      ['mentee', 'mentor', 'approved', 'end_plan', 'end_fact', 'events_planned', 'events_done', 'status'],
+      [[3, '31.05.2024', 4]],
+    ]);
+    // A combination that names no column leaves the tab as it was: «Дата окончания (ожид.)» is no
+    // column, row 2 no header row (blank in every column found, it is skipped as before).
+    const none = layoutGrid([['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Дата начала', 'Дата окончания', 'Статус'], ['', '', '', '', '', 'ожид.', ''], ['Иванова Анна', 'Петров Пётр', 'Групповая', 'Предметное содержание', '01.09.2023', '', 'Действует']], pairs);
+    expect(none.ok && [Object.keys(none.headers), none.rows.map((r) => r.row), none.notices.map((n) => n.problem)]).toEqual([
+      ['mentor', 'mentee', 'form', 'topics', 'start_date', 'status'],
+      [3],
+      ['столбцы не из шаблона не загружаются: «Дата окончания»', expect.stringMatching(/^столбец не загружен, хотя в нём 1 заполненная ячейка: в шаблоне два столбца «Дата окончания \(план\)» и «Дата окончания \(факт\)»/)],
+    ]);
+  });
+
+  it('never take a row of data under the header for its second row, nor a title row above the header for its first', () => {
+    // Dates under «Дата окончания» make no «Дата окончания (31.05.2024)»: row 2 is a record.
+    const l = layoutGrid([['Наставник', 'Наставляемый', 'Форма', 'Дата начала', 'Дата окончания', '', 'Статус', 'Направление'], record], pairs);
+    expect(l.ok && [l.headerRow, Object.keys(l.headers), l.rows.map((r) => [r.row, r.cells.mentor, r.cells.start_date])]).toEqual([
+      1,
+      ['mentor', 'mentee', 'form', 'start_date', 'status', 'topics'],
+      [[2, 'Иванова Анна', '01.09.2023']],
+    ]);
+    // A header lacking «Дата начала» over a record: still refused, the record not read as a header.
+    expect(layoutGrid([['Наставник', 'Наставляемый', 'Форма', 'Даты', '', '', 'Статус', 'Направление'], record], pairs)).toMatchObject({
+      ok: false,
+      problem: 'нет обязательных столбцов: «Дата начала» (строка заголовков — 1); проверьте названия столбцов',
+    });
+    // «Дата | 01.10.2024» above the courses' header: «Дата» is an alias of «Дата окончания», yet
+    // the row is a title over the header, not the first row of it («ФИО» stands under «Дата»).
+    const courses = tabDecl('courses').columns;
+    const c = layoutGrid([['Дата', '01.10.2024'], ['ФИО', 'Программа', 'Часов', 'Дата окончания'], ['Иванова Анна', 'Курс', 36, '01.09.2023']], courses);
+    expect(c.ok && [c.headerRow, c.headers, c.rows.map((r) => r.row)]).toEqual([2, { person: 'ФИО', program: 'Программа', hours: 'Часов', end_date: 'Дата окончания' }, [3]]);
+  });
+});
