@@ -14,6 +14,8 @@ import {
   formulaError,
   matchKey,
   splitEmails,
+  statesNothing,
+  type Cell,
   type DataIssue,
 } from '../contract/index.ts';
 import { extractSpreadsheetId } from '../google/sheetId.ts';
@@ -55,8 +57,36 @@ function someOf(items: readonly string[]): string {
   return `${items.slice(0, LISTED).join(', ')}${items.length > LISTED ? ` и ещё ${items.length - LISTED}` : ''}`;
 }
 
-export function parseRegistry(tab: RawTab): RegistryResult {
+/** Organizations the database knows (every code and name ever listed): a row naming one is never a section's heading (parseRegistry). */
+export interface KnownOrgs {
+  codes: readonly string[];
+  names: readonly string[];
+}
+
+/**
+ * A row of the registry with one cell filled, its «Код» or «Наименование», naming no
+ * organization the database knows: a section's heading («Школы», «Детские сады») or a total
+ * («Итого: 5») — not an organization. They were organizations that failed every sync (the run
+ * «partial», exit 1, for good: an outside review). A known organization's row left with its code
+ * alone stays a broken row of that organization (its data kept), as before.
+ */
+function sectionRow(cells: Record<string, Cell>, known: { codes: Set<string>; names: Set<string> }): { column: 'code' | 'name'; text: string } | null {
+  let filled: [string, Cell] | null = null;
+  for (const [key, cell] of Object.entries(cells)) {
+    if (statesNothing(cell)) continue;
+    if (filled !== null) return null;
+    filled = [key, cell];
+  }
+  if (filled === null || (filled[0] !== 'code' && filled[0] !== 'name') || typeof filled[1] !== 'string' || formulaError(filled[1]) !== null) return null;
+  const text = filled[1].trim();
+  const key = matchKey(text);
+  if (key === '' || known.codes.has(key) || known.names.has(key)) return null;
+  return { column: filled[0], text };
+}
+
+export function parseRegistry(tab: RawTab, knownOrgs: KnownOrgs = { codes: [], names: [] }): RegistryResult {
   const title = tab.title;
+  const known = { codes: new Set(knownOrgs.codes.map(matchKey)), names: new Set(knownOrgs.names.map(matchKey)) };
   const out: RegistryResult = { entries: [], issues: [], brokenCodes: [], codeColumn: 'Код', rejected: [], fatal: null, unnamed: [] };
   const layout = layoutGrid(tab.grid, REGISTRY_TAB.columns);
   for (const n of layout.notices) out.issues.push({ ...n, org: null, tab: title });
@@ -69,6 +99,19 @@ export function parseRegistry(tab: RawTab): RegistryResult {
   out.codeColumn = header('code');
   const candidates: { entry: OrgEntry; raw: Record<string, string>; row: number; typedSheet: string }[] = [];
   for (const r of layout.rows) {
+    const section = sectionRow(r.cells, known);
+    if (section !== null) {
+      out.issues.push({
+        level: 'notice',
+        org: null,
+        tab: title,
+        row: r.row,
+        column: header(section.column),
+        value: section.text,
+        problem: 'в строке заполнена только эта ячейка — строка прочитана как заголовок раздела или итог, а не организация; если это организация, заполните остальные столбцы',
+      });
+      continue;
+    }
     const problems: DataIssue[] = [];
     // A formula error (#REF!) is no code: the row is told by its other cells (identifyUnnamed).
     const codeCell = r.cells.code;

@@ -51,6 +51,7 @@ import {
   startRun,
   storedCounts,
   storedPersonKeys,
+  knownOrgs,
   type StoredTeachers,
   storedPeople,
   forgetVersions,
@@ -260,7 +261,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     throw e;
   }
   counted();
-  const registry = parseRegistry(registryTab);
+  const registry = parseRegistry(registryTab, await knownOrgs(db));
   // Nothing is lost silently: a registry that lists no organization, or that would drop more
   // than half of those it listed (not accepted by the coordinator), stops the sync whole.
   let listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);

@@ -77,6 +77,12 @@ export async function knownOrgCodes(db: Db): Promise<string[]> {
   return (await db.query(`SELECT code FROM orgs ORDER BY code`)).map((r) => String(r.code));
 }
 
+/** Every organization's code and name the database holds (registry.ts parseRegistry: none of them is a section's heading). */
+export async function knownOrgs(db: Db): Promise<{ codes: string[]; names: string[] }> {
+  const rows = await db.query(`SELECT code, name FROM orgs ORDER BY code`);
+  return { codes: rows.map((r) => String(r.code)), names: rows.flatMap((r) => (r.name === null ? [] : [String(r.name)])) };
+}
+
 /** Whether the last sync held the load of `org` until the coordinator accepts it (the registry's: registryHold). */
 export async function orgHeld(db: Db, org: string): Promise<boolean> {
   return (await db.query(`SELECT 1 FROM org_state WHERE org = $org AND last_status = 'held'`, { org })).length > 0;
