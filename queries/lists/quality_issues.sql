@@ -7,10 +7,17 @@
 -- page»): the school sees which row to check, not only how many.
 -- The findings of organizations no longer in the registry are left out, as quality_orgs.sql
 -- leaves them out (the registry's own findings stay: they may name a code its broken row typed).
+-- A row's finding from an earlier load than the organization's last (a tab that fails as a whole
+-- now keeps its rows, and their findings, of the load they came from: load.ts loadOrg) says so:
+-- the school fixed the row, and still saw it named without a word why.
 -- Parameters: $org (code, or NULL = all), $level ('error', 'warning' or NULL = both).
 SELECT org, tab, "row", "column", value, level, message
 FROM (
-  SELECT org, tab, row_no AS "row", column_name AS "column", value, level, message, scope <> 'registry' AS by_org
+  SELECT org, tab, row_no AS "row", column_name AS "column", value, level,
+    CASE WHEN scope = 'sheet' AND row_no IS NOT NULL AND run_id < (SELECT max(l.run_id) FROM issues l WHERE l.org = issues.org AND l.scope = 'sheet')
+      THEN message || ' (замечание прежней загрузки: лист сейчас не загружается целиком — см. ошибку листа, — поэтому в данных остаются его строки той загрузки и их замечания)'
+      ELSE message END AS message,
+    scope <> 'registry' AS by_org
   FROM issues
   WHERE ($org IS NULL OR org = $org) AND ($level IS NULL OR level = $level)
     AND (org IS NULL OR scope = 'registry' OR org IN (SELECT code FROM orgs WHERE in_registry))
