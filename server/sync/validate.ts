@@ -465,6 +465,18 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
     return ref.ok ? normalizePersonName(ref.value.name) : '';
   };
   const typedPair = (cells: Record<string, Cell>) => `${typedName(cells.mentor)}|${typedName(cells.mentee)}`;
+  // This organization's teachers' employment, by person key: a pair begun after one of its two
+  // left, or ended before one came, contradicts «Педагоги» (an outside review: a mentor dismissed
+  // in 2020 led pairs begun in 2023 and 2025 without a word, counted in the pairs' figures).
+  const employment = new Map<string, { row: number; hired: string | null; dismissed: string | null }>();
+  const teachers = parsed.tabs.get('teachers');
+  if (teachers?.status === 'ok') {
+    for (const r of teachers.rows) {
+      if (hasErrors(r) || typeof r.values.person_key !== 'string') continue;
+      const date = (k: string) => (typeof r.values[k] === 'string' ? (r.values[k] as string) : null);
+      employment.set(r.values.person_key, { row: r.row, hired: date('hired'), dismissed: date('dismissed') });
+    }
+  }
   if (pairs?.status === 'ok') {
     const seen = new Map<string, number>();
     /** Each link's rows loaded so far: start and actual end (null: going on). */
@@ -503,6 +515,20 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
       }
       spans.push({ row: r.row, start, end });
       linkSpans.set(link, spans);
+      for (const [role, who] of [['mentor', 'наставник'], ['mentee', 'наставляемый']] as const) {
+        const e = v[`${role}_org`] === org ? employment.get(String(v[`${role}_key`])) : undefined;
+        if (e?.dismissed && start > e.dismissed) {
+          r.problems.push(
+            issue(org, pairs.title, 'warning', r.row, h('start_date'), shown(pairs.decl, r.cells, 'start_date'),
+              `${who} уволен ${ruDate(e.dismissed)} (лист «Педагоги», строка ${e.row}) — раньше начала пары; проверьте дату начала пары или дату увольнения`),
+          );
+        } else if (e?.hired && end !== null && end < e.hired) {
+          r.problems.push(
+            issue(org, pairs.title, 'warning', r.row, h('end_fact'), shown(pairs.decl, r.cells, 'end_fact'),
+              `${who} принят ${ruDate(e.hired)} (лист «Педагоги», строка ${e.row}) — позже окончания пары; проверьте даты пары или дату приёма`),
+          );
+        }
+      }
     }
     for (const r of pairs.rows) {
       const key = typedPair(r.cells);
