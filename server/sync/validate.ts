@@ -559,7 +559,11 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
 
   uniqueBy(parsed, 'attestations', (v) => `${String(v.person_org)}|${String(v.person_key)}|${String(v.order_date)}`, 'order_date',
     (first) => `решение о категории этого педагога на эту дату уже указано в строке ${first}`);
-  uniqueBy(parsed, 'compliance', (v) => String(v.item), 'item', (first) => `этот пункт уже указан в строке ${first}`);
+  // 3.10 typed into a number cell is the number 3.1: the second «3.1» is then probably 3.10.
+  uniqueBy(parsed, 'compliance', (v) => String(v.item), 'item', (first, cells) =>
+    cells.item === 3.1
+      ? `этот пункт уже указан в строке ${first}; если здесь пункт 3.10, ячейка с числом хранит его как 3.1 — задайте столбцу «Пункт» формат «Текст» (Формат → Число → Текст) и введите 3.10 заново`
+      : `этот пункт уже указан в строке ${first}`);
 
   for (const t of parsed.tabs.values()) {
     const staged: StagedRow[] = [];
@@ -581,7 +585,7 @@ function uniqueBy(
   key: TabKey,
   identity: (v: Record<string, unknown>) => string,
   column: string,
-  problem: (firstRow: number) => string,
+  problem: (firstRow: number, cells: Record<string, Cell>) => string,
 ): void {
   const t = parsed.tabs.get(key);
   if (t?.status !== 'ok') return;
@@ -592,7 +596,7 @@ function uniqueBy(
     const first = seen.get(id);
     if (first !== undefined) {
       const col = t.headers[column] ?? t.decl.columns.find((c) => c.key === column)?.header ?? column;
-      r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, shown(t.decl, r.cells, column), problem(first)));
+      r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, shown(t.decl, r.cells, column), problem(first, r.cells)));
     } else {
       seen.set(id, r.row);
     }
