@@ -20,7 +20,10 @@ export function stackedField(label: string, control: HTMLElement): HTMLLabelElem
 
 /** An organization's name for a list (its code when the registry does not have it), «—» for none. */
 export function orgName(orgs: readonly Org[], code: string | null): string {
-  return code ? (orgs.find((o) => o.code === code)?.name ?? code) : '—';
+  if (!code) return '—';
+  // An account of a code the registry no longer lists (renamed there) sees nothing: said, for the
+  // coordinator to move it to the new code (an outside review: nothing flagged it).
+  return orgs.find((o) => o.code === code)?.name ?? `${code} — такой организации нет в реестре (или она неактивна и без данных): учётная запись не увидит данных; укажите ей действующий код`;
 }
 
 /**

@@ -174,3 +174,15 @@ describe('zoneLabel', () => {
     expect(zoneLabel(at(-345))).toBe('UTC+5:45');
   });
 });
+
+describe('an account’s organization in the lists of accounts and tokens', () => {
+  it('names the organization, and says so when its code is not among the registry’s (renamed there: the account sees nothing)', async () => {
+    const { orgName } = await import('../../client/accountForm.ts');
+    const orgs = [{ code: 'СОШ-1', name: 'МОУ СОШ № 1' }] as Parameters<typeof orgName>[0];
+    expect(orgName(orgs, 'СОШ-1')).toBe('МОУ СОШ № 1');
+    expect(orgName(orgs, null)).toBe('—');
+    expect(orgName(orgs, 'СОШ-01')).toBe(
+      'СОШ-01 — такой организации нет в реестре (или она неактивна и без данных): учётная запись не увидит данных; укажите ей действующий код',
+    );
+  });
+});
