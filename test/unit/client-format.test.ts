@@ -178,7 +178,7 @@ describe('zoneLabel', () => {
 describe('an account’s organization in the lists of accounts and tokens', () => {
   it('names the organization, and says so when its code is not among the registry’s (renamed there: the account sees nothing)', async () => {
     const { orgName } = await import('../../client/accountForm.ts');
-    const orgs = [{ code: 'СОШ-1', name: 'МОУ СОШ № 1' }] as Parameters<typeof orgName>[0];
+    const orgs: Parameters<typeof orgName>[0] = [{ code: 'СОШ-1', name: 'МОУ СОШ № 1', type: 'Школа', active: true }];
     expect(orgName(orgs, 'СОШ-1')).toBe('МОУ СОШ № 1');
     expect(orgName(orgs, null)).toBe('—');
     expect(orgName(orgs, 'СОШ-01')).toBe(
