@@ -160,7 +160,10 @@ function crossChecks(c: Record<string, string | undefined>): string[] {
     out.push(`  SOURCE_DIR: папка ${c.SOURCE_DIR}${abs !== c.SOURCE_DIR ? ` (${abs})` : ''} не существует`);
   }
   if (c.GOOGLE_APPLICATION_CREDENTIALS && !existsSync(c.GOOGLE_APPLICATION_CREDENTIALS)) {
-    out.push('  GOOGLE_APPLICATION_CREDENTIALS: файл ключа сервисного аккаунта не найден');
+    // The file looked for, as for SOURCE_DIR: a relative path is the program folder's.
+    const file = c.GOOGLE_APPLICATION_CREDENTIALS;
+    const abs = resolve(file);
+    out.push(`  GOOGLE_APPLICATION_CREDENTIALS: файл ключа сервисного аккаунта ${file}${abs !== file ? ` (${abs})` : ''} не найден`);
   }
   if (c.SHEETS_REGISTRY_ID && !c.GOOGLE_APPLICATION_CREDENTIALS && !c.GOOGLE_API_KEY) {
     out.push('  SHEETS_REGISTRY_ID: для Google Таблиц нужен GOOGLE_APPLICATION_CREDENTIALS (ключ сервисного аккаунта) или GOOGLE_API_KEY');

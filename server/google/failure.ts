@@ -40,6 +40,23 @@ export interface Failure {
   timedOut?: boolean;
   /** True when this is not a request failure at all (a bug, an unreadable key). */
   local: boolean;
+  /**
+   * True when the request that failed was the service account's token request to Google's
+   * authorization server (GOOGLE_SELF_SIGNED_JWT=0), not the API's: said so — it read «Google
+   * Sheets недоступен» while Sheets had not been asked at all (an outside review).
+   */
+  token?: boolean;
+}
+
+/** Google's OAuth 2.0 token endpoint, where a service account exchanges its JWT when it does not sign its own (gtoken). */
+export const TOKEN_HOST = 'oauth2.googleapis.com';
+
+/** Whether a gaxios error is of a request to the token endpoint. */
+function ofTokenRequest(err: Record<string, unknown>): boolean {
+  const config = err['config'];
+  const url = isObject(config) ? config['url'] : undefined;
+  const text = url instanceof URL ? url.href : typeof url === 'string' ? url : '';
+  return text.includes(`//${TOKEN_HOST}/`);
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {
@@ -163,6 +180,7 @@ export function inspectFailure(err: unknown, o: { sanitize: (text: string) => st
       retryAfterMs: parseRetryAfter(headerValue(response['headers'], 'retry-after'), o.now()),
       network: false,
       local: false,
+      ...(ofTokenRequest(err) ? { token: true } : {}),
     };
   }
   // gaxios wraps fetch failures and aborts (timeouts) in a GaxiosError that has a `config`;
@@ -172,7 +190,16 @@ export function inspectFailure(err: unknown, o: { sanitize: (text: string) => st
     const detail = networkDescription(err, o.timeoutMs);
     // A redirect is not a network failure worth retrying: the same address answers the same
     // (a redirect loop was asked 150 times over 38 s).
-    return { status: undefined, reasons: [], detail: o.sanitize(detail), retryAfterMs: null, network: !detail.startsWith(REDIRECTED), timedOut: detail.startsWith(TIMED_OUT), local: false };
+    return {
+      status: undefined,
+      reasons: [],
+      detail: o.sanitize(detail),
+      retryAfterMs: null,
+      network: !detail.startsWith(REDIRECTED),
+      timedOut: detail.startsWith(TIMED_OUT),
+      local: false,
+      ...(ofTokenRequest(err) ? { token: true } : {}),
+    };
   }
   const message = typeof err['message'] === 'string' ? err['message'] : String(err);
   return { status: undefined, reasons: [], detail: o.sanitize(message), retryAfterMs: null, network: false, local: true };

@@ -44,7 +44,7 @@ import {
   sheetGrid,
   isOverSizeLimit,
 } from './answers.ts';
-import { RETRYABLE_STATUS, type Failure } from './failure.ts';
+import { RETRYABLE_STATUS, TOKEN_HOST, type Failure } from './failure.ts';
 import { quoteSheetTitle } from './sheetId.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients, type GoogleCredentials } from './transport.ts';
 
@@ -217,6 +217,14 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
     const mk = (message: string, code: ReadErrorCode) => new ReadError(sanitize(message), code, c.requests, c.retries);
     if (f.local) return mk(t.kind === 'org' ? `не удалось прочитать таблицу ${w.of}: ${f.detail}` : `не удалось прочитать реестр организаций (таблица ${t.id}): ${f.detail}`, 'other');
     const tries = `${c.requests} ${plural(c.requests, 'запрос', 'запроса', 'запросов')}`;
+    if (f.token) {
+      // The service account's token request failed (GOOGLE_SELF_SIGNED_JWT=0): Sheets and Drive were not asked.
+      const what = f.network ? f.detail : `HTTP ${f.status ?? 0} ${f.detail}`;
+      return mk(
+        `сервер авторизации Google (${TOKEN_HOST}) не выдал токен доступа сервисному аккаунту (чтение ${w.of}, ${tries}): ${what}; проверьте, что сервер может обращаться к ${TOKEN_HOST}, и ключ в GOOGLE_APPLICATION_CREDENTIALS — или уберите GOOGLE_SELF_SIGNED_JWT=0: тогда аккаунт подписывает доступ сам, без этого сервера`,
+        f.network || RETRYABLE_STATUS.has(f.status ?? 0) ? 'unavailable' : 'forbidden',
+      );
+    }
     if (exhausted && isRateLimit(f)) {
       return mk(`превышена квота ${service} при чтении ${w.of} (${tries}): попробуйте позже или уменьшите частоту синхронизации`, 'quota');
     }
@@ -235,7 +243,15 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       return mk(`Google требует авторизацию (чтение ${w.of}): задайте GOOGLE_API_KEY или GOOGLE_APPLICATION_CREDENTIALS`, 'forbidden');
     }
     if (status === 401) {
-      return mk(`Google не принял учётные данные (HTTP 401) при чтении ${w.of}: проверьте GOOGLE_APPLICATION_CREDENTIALS или GOOGLE_API_KEY`, 'forbidden');
+      // What to check depends on the credentials (it named both, and never the clock): a service
+      // account's self-signed JWT carries the server's time, and Google refuses one out of step.
+      const check =
+        auth.kind === 'service'
+          ? `проверьте, что ключ сервисного аккаунта${transport.serviceEmail() !== null ? ` ${transport.serviceEmail()}` : ''} в GOOGLE_APPLICATION_CREDENTIALS действует (не удалён и не отозван в Google Cloud) и что часы сервера идут верно — подпись с неверным временем Google не принимает`
+          : auth.kind === 'key'
+            ? 'проверьте GOOGLE_API_KEY'
+            : 'задайте GOOGLE_APPLICATION_CREDENTIALS или GOOGLE_API_KEY';
+      return mk(`Google не принял учётные данные (HTTP 401) при чтении ${w.of}: ${check}; ответ Google: ${f.detail}`, 'forbidden');
     }
     if (status === 403) return mk(`нет доступа к ${w.table}: ${shareHint()}`, 'forbidden');
     if (status === 404) {

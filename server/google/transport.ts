@@ -151,7 +151,9 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       const key = await readServiceAccountKey(credentials.file, opts.keyError, opts.keyPurpose);
       for (const k of KEY_SECRETS) if (key[k] !== undefined) secrets.push(key[k]);
       email = key['client_email']!;
-      const auth = new GoogleAuth({ credentials: key, scopes: [...opts.scopes] });
+      // The token request (GOOGLE_SELF_SIGNED_JWT=0) is bounded like every other: without a
+      // timeout an authorization server that never answered held the sync for good (an outside review).
+      const auth = new GoogleAuth({ credentials: key, scopes: [...opts.scopes], clientOptions: { transporterOptions: { timeout: timeoutMs, redirect: 'error' } } });
       // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
       if (credentials.jwtAccess !== false) auth.useJWTAccessWithScope = true;
       return { sheets: new sheets_v4.Sheets({ auth, ...common }), drive: new drive_v3.Drive({ auth, ...common }) };

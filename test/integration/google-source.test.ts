@@ -784,6 +784,22 @@ describe('the fewest requests Google allows (issue #18)', () => {
     if (chunked.status === 'ok') expect(chunked.tabs.map((t) => t.title)).toEqual(['Педагоги', 'Наставнические пары', "Дела'2024", 'Пустой лист']);
   });
 
+  it('a 401 says what to check for the credentials in use: a service account its key and the server clock, an API key the key', async () => {
+    // It said «проверьте GOOGLE_APPLICATION_CREDENTIALS или GOOGLE_API_KEY» whatever was set, and
+    // dropped Google's own words (for a JWT out of step: «Invalid JWT … Check your iat and exp values»): an outside review.
+    const id = '1Unauthorized_0001';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    fake.failNext(id, 401, 1, { kind: 'get' });
+    const key = writeServiceAccountKey(tmp);
+    const service = await sourceError(source({ apiKey: undefined, credentialsFile: key }).src.fetchOrg(org('СОШ-4', id), { lastVersion: null, full: true }));
+    expect(service.message).toMatch(
+      /^Google не принял учётные данные \(HTTP 401\) при чтении организации СОШ-4: проверьте, что ключ сервисного аккаунта \S+@\S+ в GOOGLE_APPLICATION_CREDENTIALS действует \(не удалён и не отозван в Google Cloud\) и что часы сервера идут верно — подпись с неверным временем Google не принимает; ответ Google: Request had invalid authentication credentials\.$/,
+    );
+    fake.failNext(id, 401, 1, { kind: 'get' });
+    const apiKey = await sourceError(source().src.fetchOrg(org('СОШ-4', id), { lastVersion: null, full: true }));
+    expect(apiKey.message).toMatch(/^Google не принял учётные данные \(HTTP 401\) при чтении организации СОШ-4: проверьте GOOGLE_API_KEY; ответ Google: Request had invalid authentication credentials\.$/);
+  });
+
   it('a service account lists the spreadsheets once per sync instead of asking Drive per file', async () => {
     const key = writeServiceAccountKey(tmp);
     const ids = ['1List_A_000001', '1List_B_000001', '1List_C_000001'];

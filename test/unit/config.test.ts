@@ -29,6 +29,17 @@ describe('configuration', () => {
     );
   });
 
+  it('names the key file it did not find, and where a relative path points (the program folder)', () => {
+    // «файл ключа сервисного аккаунта не найден» said neither (an outside review).
+    const lines = (env: Record<string, string>) => refusal(env).split('\n').filter((l) => l.includes('GOOGLE_APPLICATION_CREDENTIALS:'));
+    expect(lines({ SHEETS_REGISTRY_ID: '1AbCdEfGhIjKlMnOpQrStUv', GOOGLE_APPLICATION_CREDENTIALS: '/nowhere/sa.json' })).toEqual([
+      '  GOOGLE_APPLICATION_CREDENTIALS: файл ключа сервисного аккаунта /nowhere/sa.json не найден',
+    ]);
+    expect(lines({ SHEETS_REGISTRY_ID: '1AbCdEfGhIjKlMnOpQrStUv', GOOGLE_APPLICATION_CREDENTIALS: 'keys/sa.json' })).toEqual([
+      `  GOOGLE_APPLICATION_CREDENTIALS: файл ключа сервисного аккаунта keys/sa.json (${process.cwd()}/keys/sa.json) не найден`,
+    ]);
+  });
+
   it('refuses TRUST_PROXY=true, and takes a hop count or loopback', () => {
     expect(refusal({ TRUST_PROXY: 'true' })).toContain('TRUST_PROXY: значение true доверяет заголовку X-Forwarded-For от кого угодно');
     expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
