@@ -153,7 +153,13 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       email = key['client_email']!;
       // The token request (GOOGLE_SELF_SIGNED_JWT=0) is bounded like every other: without a
       // timeout an authorization server that never answered held the sync for good (an outside review).
-      const auth = new GoogleAuth({ credentials: key, scopes: [...opts.scopes], clientOptions: { transporterOptions: { timeout: timeoutMs, redirect: 'error' } } });
+      // gtoken asks its own retries (3, and 2 after no answer) under ours: none, so a hanging
+      // server costs our attempts × the timeout, not that times three.
+      const auth = new GoogleAuth({
+        credentials: key,
+        scopes: [...opts.scopes],
+        clientOptions: { transporterOptions: { timeout: timeoutMs, redirect: 'error', retryConfig: { retry: 0, noResponseRetries: 0 } } },
+      });
       // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
       if (credentials.jwtAccess !== false) auth.useJWTAccessWithScope = true;
       return { sheets: new sheets_v4.Sheets({ auth, ...common }), drive: new drive_v3.Drive({ auth, ...common }) };
