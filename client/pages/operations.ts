@@ -14,7 +14,7 @@
  */
 import { ROLE_LABELS, orgName, roleFields, stackedField } from '../accountForm.ts';
 import { fetchJson, getOrgs, isAbortError, type Org } from '../api.ts';
-import { auditTargetText } from '../auditText.ts';
+import { auditDetailText, auditTargetText } from '../auditText.ts';
 import { h } from '../dom.ts';
 import { formatDate, formatDateTime, formatInteger } from '../format.ts';
 import { errorText, send } from '../session.ts';
@@ -372,7 +372,7 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
       table(
         ['Время', 'Кто', 'Действие', 'Объект', 'Подробности', 'Адрес'],
         entries.map((e) =>
-          h('tr', { attrs: { 'data-action': e.action } }, cell(formatDateTime(e.ts)), cell(e.actor), cell(ACTIONS[e.action] ?? e.action), cell(auditTargetText(e.action, e.target)), cell(e.detail), cell(e.ip)),
+          h('tr', { attrs: { 'data-action': e.action } }, cell(formatDateTime(e.ts)), cell(e.actor), cell(ACTIONS[e.action] ?? e.action), cell(auditTargetText(e.action, e.target)), cell(auditDetailText(e.detail)), cell(e.ip)),
         ),
         'Записей с такими условиями нет.',
       ),

@@ -262,8 +262,9 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
                       'tr',
                       {},
                       h('th', { className: 'text', attrs: { scope: 'col' } }, 'Месяц'),
+                      // Each row is a month's end: «на конец периода» of the metric's own title is «на конец месяца» here.
                       ...['teachers', 'engaged', 'engagement_rate'].map((column) =>
-                        h('th', { className: 'num', attrs: { scope: 'col' } }, catalog.columnTitle('engagement', column)),
+                        h('th', { className: 'num', attrs: { scope: 'col' } }, catalog.columnTitle('engagement', column).replace('на конец периода', 'на конец месяца')),
                       ),
                     ),
                   ),

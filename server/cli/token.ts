@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       if (name === undefined) throw new UsageError('укажите название токена: --name, например --name report-bot');
       run = async (store) => {
         const { info, token } = await store.createToken({ name, role, org: p.opts.get('--org') ?? null });
-        await store.audit({ actor: ACTOR, action: 'token_create', target: info.name, detail: `№ ${info.id}, роль ${info.role}${info.org ? `, ${info.org}` : ''}` });
+        await store.audit({ actor: ACTOR, action: 'token_create', target: info.name, detail: `№ ${info.id}, роль ${ROLE_TITLES[info.role]}${info.org ? `, ${info.org}` : ''}` });
         console.log(
           `Токен «${info.name}» (№ ${info.id}, роль: ${roleText(info.role, info.org)}): ${token} — сохраните его: он показан один раз. ` +
             'Передавайте его в заголовке Authorization: Bearer <токен>.',

@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
           // A printed password is known to whoever ran the command: the owner replaces it.
           mustChangePassword: !fromStdin,
         });
-        await store.audit({ actor: ACTOR, action: 'user_add', target: u.login, detail: `роль ${u.role}${u.org ? `, ${u.org}` : ''}` });
+        await store.audit({ actor: ACTOR, action: 'user_add', target: u.login, detail: `роль ${ROLE_TITLES[u.role]}${u.org ? `, ${u.org}` : ''}` });
         const head = `Учётная запись «${u.login}» создана (роль: ${roleText(u.role, u.org)}).`;
         console.log(
           fromStdin
