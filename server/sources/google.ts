@@ -49,6 +49,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
     description,
 
     etaMs: (orgs) => reader.etaMs(orgs),
+    syncNotes: () => reader.syncNotes(),
 
     readRegistry: (counts) =>
       asSourceError(async () => {

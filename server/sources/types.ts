@@ -82,4 +82,6 @@ export interface Source {
    * ms (an upper bound, for the progress line); absent: the source has no budget.
    */
   etaMs?(orgs: number): number;
+  /** What the sync's reading could not do as usual though nothing failed (google.ts: change detection), in Russian; absent or empty: nothing. */
+  syncNotes?(): string[];
 }

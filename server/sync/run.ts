@@ -215,6 +215,9 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   }
   const t = summary.totals;
   if (summary.status !== 'failed' && t.failed + t.held > 0) summary.status = t.ok + t.unchanged > 0 ? 'partial' : 'failed';
+  // What the source could not do as usual (the change detection's listing): in the run's message.
+  const notes = summary.status === 'failed' ? [] : (opts.source.syncNotes?.() ?? []);
+  if (notes.length) summary.message = [summary.message, ...notes].filter((x) => x !== null).join(' ');
   // Also when the registry could not be read: an organization not read for too long is stale.
   await markStale(db, now(), opts.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS).catch(() => undefined);
   try {

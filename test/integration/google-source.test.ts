@@ -834,6 +834,10 @@ describe('the fewest requests Google allows (issue #18)', () => {
     const third = await fetchAll(first.map((r) => r.version));
     expect(third.map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
     expect(fake.count({ kind: 'drive.files.get' })).toBe(3);
+    // … said, for the run's message: why this sync asked Drive per sheet (it said nothing: an outside review).
+    expect(src.syncNotes!()).toEqual([
+      expect.stringMatching(/^Проверка изменений одним списком Google Drive не удалась \(нет доступа .*\): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты\.$/),
+    ]);
 
     // A listing that names a sheet twice with different times (pages that shifted, a proxy
     // replaying an old page): that sheet is asked for on its own, whichever entry came last.
@@ -854,6 +858,28 @@ describe('the fewest requests Google allows (issue #18)', () => {
     expect(fourth.map((r) => r.status)).toEqual(['ok', 'unchanged', 'unchanged']);
     expect(fourth[0]!.version).toBe(edited);
     expect(fake.requests.filter((r) => r.kind === 'drive.files.get').map((r) => r.spreadsheetId)).toEqual([ids[0]]);
+    // A new sync forgets the last one's note: this listing went well.
+    expect(src.syncNotes!()).toEqual([]);
+
+    // A page token that comes back (page 2 naming page 2 again) ends the list: it was read 20
+    // pages over; an empty token on the last page ends it too, as an absent one does.
+    fake.answerNext('*', page([{ id: ids[0]!, modifiedTime: edited }], 'p2'));
+    fake.answerNext('*', page([{ id: ids[1]!, modifiedTime: first[1]!.version! }], 'p2'));
+    fake.clearRequests();
+    await src.readRegistry();
+    const looped = await fetchAll([edited, first[1]!.version, first[2]!.version]);
+    expect(looped.map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    // Two pages, then C (on neither) asked for on its own.
+    expect(fake.requests.filter((r) => r.spreadsheetId !== REGISTRY_ID).map((r) => r.kind)).toEqual(['drive.files.list', 'drive.files.list', 'drive.files.get']);
+    expect(src.syncNotes!()).toEqual([
+      'Проверка изменений одним списком Google Drive не удалась (Google Drive вернул токен уже прочитанной страницы списка таблиц — список прерван): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты.',
+    ]);
+    fake.answerNext('*', { ...page(ids.map((id, i) => ({ id, modifiedTime: i === 0 ? edited : first[i]!.version! }))), body: JSON.stringify({ nextPageToken: '', files: ids.map((id, i) => ({ id, modifiedTime: i === 0 ? edited : first[i]!.version! })) }) });
+    fake.clearRequests();
+    await src.readRegistry();
+    await fetchAll([edited, first[1]!.version, first[2]!.version]);
+    expect(fake.requests.filter((r) => r.spreadsheetId !== REGISTRY_ID).map((r) => r.kind)).toEqual(['drive.files.list']);
+    expect(src.syncNotes!()).toEqual([]);
   });
 });
 
