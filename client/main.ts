@@ -311,6 +311,10 @@ function visibleOrgs(): Org[] {
 }
 
 function renderOrgList(): void {
+  // The list is built anew after each choice: the checkbox just toggled keeps the focus (it fell
+  // to the page, and the next Tab went to the first organization: an outside review).
+  const active = document.activeElement;
+  const focused = active instanceof HTMLInputElement && ui.orgList.contains(active) ? active.value : null;
   ui.orgList.replaceChildren(
     ...visibleOrgs().map((org) => {
       const label = document.createElement('label');
@@ -329,6 +333,7 @@ function renderOrgList(): void {
       return label;
     }),
   );
+  if (focused !== null) [...ui.orgList.querySelectorAll<HTMLInputElement>('input[type=checkbox]')].find((c) => c.value === focused)?.focus();
 }
 
 function orgSummaryText(): string {

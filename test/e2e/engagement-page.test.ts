@@ -210,6 +210,9 @@ describe.skipIf(skip)('«Вовлечённость» page in Chromium (mock API
     expect(filtered.searchParams.get('type')).toBe('Школа');
     expect(filtered.searchParams.getAll('org')).toEqual(['СОШ-2']);
     await expect(page.locator('#engagement-chart svg g.bars_marks path').count()).resolves.toBe(1);
+    // The checkbox just toggled keeps the focus through the list's rebuild: it fell to the page,
+    // and the next Tab + Space ticked the first organization instead (an outside review).
+    await expect(page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value)).resolves.toBe('СОШ-2');
     // Focus moving on to another filter closes the list (it stayed open over the comparison dates).
     await expect(page.locator('#org-picker').getAttribute('open')).resolves.not.toBeNull();
     await page.focus('#filter-type');
