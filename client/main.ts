@@ -360,11 +360,11 @@ function filtersSummaryText(): string {
     : null;
   const asOf = filters.asOf ? `данные на ${asOfText(filters.asOf)}` : null;
   if (page?.scope === 'period') return [period, compare, asOf].filter(Boolean).join(' · ');
-  const parts = [period];
+  const parts = page?.scope === 'orgs' ? [] : [period];
   if (asOf) parts.push(asOf);
   if (filters.type) parts.push(filters.type);
   parts.push(orgSummaryText());
-  if (compare) parts.push(compare);
+  if (compare && page?.scope !== 'orgs') parts.push(compare);
   return parts.join(' · ');
 }
 
@@ -500,13 +500,15 @@ function syncPeriodNote(): void {
   // What the address asked for and the page could not read (it shows the default instead).
   const dropped = droppedFromQuery(location.search);
   if (dropped.length) notes.push(`В адресе страницы не распознано: ${dropped.join('; ')} — вместо этого показан период ${formatDate(filters.from)} — ${formatDate(filters.to)}${filters.compare ? '' : ' без сравнения'}. Даты пишутся как ГГГГ-ММ-ДД.`);
-  if (filters.from > today) {
+  // A page of no period (the data quality of the last loads) has nothing to say about one.
+  const periodless = page?.scope === 'orgs' || page?.scope === 'none';
+  if (filters.from > today && !periodless) {
     notes.push(
       `Период ${formatDate(filters.from)} — ${formatDate(filters.to)} ещё не начался: показатели посчитаны на его последний день по сегодняшним данным (кто работает сейчас, какие пары, программы и аттестации записаны сейчас) — это не итоги периода.`,
     );
   }
   // Still going on, and no past moment asked for (as of a past sync the period's end is that sync's data anyway).
-  const ongoing = filters.from <= today && filters.to > today && !filters.asOf;
+  const ongoing = filters.from <= today && filters.to > today && !filters.asOf && !periodless;
   if (ongoing) {
     notes.push(
       `Период ${formatDate(filters.from)} — ${formatDate(filters.to)} ещё идёт: показатели — на его последний день (${formatDate(filters.to)}) по сегодняшним данным, то есть прогноз: категории, срок которых истечёт до этого дня, уже не учтены, а программы с плановым сроком до него, ещё не завершённые, — как не завершённые.`,

@@ -103,7 +103,8 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
   return {
     title: 'Качество данных',
     description: catalog.description('data_quality'),
-    scope: 'all',
+    // The last loads' findings and states: no period (data_quality.sql does not use one).
+    scope: 'orgs',
     navPath: '/data-quality',
     metrics: ['data_quality'],
 

@@ -12,8 +12,11 @@ import { formatDate } from '../format.ts';
 export interface Page {
   title: string;
   description: string | null;
-  /** Which filters apply: all of them, only the period (an organization's own page), or none (accounts). */
-  scope: 'all' | 'period' | 'none';
+  /**
+   * Which filters apply: all of them, only the period (an organization's own page), all but the
+   * period (the data quality of the last loads), or none (accounts).
+   */
+  scope: 'all' | 'period' | 'orgs' | 'none';
   /** The navigation item shown as current. */
   navPath: string;
   /** The indicators the page shows: what «Выгрузить» puts in the workbook (`metrics=`). */
