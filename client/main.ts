@@ -511,7 +511,7 @@ function syncPeriodNote(): void {
   const ongoing = filters.from <= today && filters.to > today && !filters.asOf && !periodless;
   if (ongoing) {
     notes.push(
-      `Период ${formatDate(filters.from)} — ${formatDate(filters.to)} ещё идёт: показатели — на его последний день (${formatDate(filters.to)}) по сегодняшним данным, то есть прогноз: категории, срок которых истечёт до этого дня, уже не учтены, а программы с плановым сроком до него, ещё не завершённые, — как не завершённые.`,
+      `Период ${formatDate(filters.from)} — ${formatDate(filters.to)} ещё идёт: показатели — на его последний день (${formatDate(filters.to)}) по сегодняшним данным, то есть прогноз: категории, срок которых истечёт до этого дня, уже не учтены, а программы, которые должны завершиться до этого дня и ещё не завершены, считаются незавершёнными.`,
     );
   }
   ui.periodToday.hidden = !ongoing;
