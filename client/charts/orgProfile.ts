@@ -61,7 +61,9 @@ export function orgProfileSpec(items: readonly ProfileItem[], options: OrgProfil
   return {
     ...frame(
       totalLabel === null ? `${options.name}: показатели` : `${options.name}: показатели в сравнении со значениями по муниципалитету`,
-      Math.max(items.length, 1) * BAR_STEP * (totalLabel === null ? 1 : 1.5),
+      // 1.5 steps a row either way: a label wraps to two lines, which one step left overlapping
+      // its neighbours on a school's own page (one bar a row: an outside review).
+      Math.max(items.length, 1) * BAR_STEP * 1.5,
     ),
     data: { values: data },
     layer: [

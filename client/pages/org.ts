@@ -69,6 +69,8 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
       // school account's answers hold its own organization only (the server scopes them): what
       // would be the municipality's total is its own, so there is no municipal column for it.
       const municipal = session()?.role !== 'school';
+      // A school sees no municipal figures: the title does not promise them.
+      profile.setTitle(municipal ? 'Показатели организации и муниципалитета' : 'Показатели организации');
       const columnsOf = (code: string) => (municipal ? [{ header: code, numeric: true }, { header: MUNICIPALITY, numeric: true }] : [{ header: code, numeric: true }]);
       const load = new Loader(filters, signal);
       const all = { allOrgs: true } as const;
