@@ -53,6 +53,9 @@ export class ChartSlot {
       result.finalize();
       return;
     }
+    // vega-embed titles the menu's <details>, while the keyboard stops at its <summary> (three
+    // dots drawn in SVG): named there, for a screen reader (it was a stop with no name: an outside review).
+    target.querySelector('summary')?.setAttribute('aria-label', 'Сохранить диаграмму (PNG или SVG)');
     this.result = result;
   }
 

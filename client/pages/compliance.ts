@@ -72,7 +72,7 @@ export function createCompliancePage(container: HTMLElement, ctx: PageContext): 
               const orgRows = rows.filter((row) => row.org !== null && row.item === null);
               if (orgRows.length === 0) return matrix.empty(NO_ORGS_MESSAGE);
               matrix.setNote(
-                `Каждая клетка — пункт распоряжения в организации на ${asOf}. Наведите указатель, чтобы увидеть срок и дату исполнения.`,
+                `Каждая клетка — пункт распоряжения в организации на ${asOf}. Наведите указатель (на телефоне — коснитесь клетки), чтобы увидеть срок и дату исполнения.`,
               );
               const total = rows.find((row) => row.org === null && row.item === null);
               matrix.fillTable((table) => {

@@ -50,7 +50,7 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
   const forms = new Panel({ id: 'org-pairs-form', title: catalog.title('pairs_by_form'), table: false });
   const topics = new Panel({ id: 'org-pairs-topic', title: catalog.title('pairs_by_topic'), table: false });
   const programs = new Panel({ id: 'org-programs', title: catalog.title('program_completion'), chart: false, table: 'open' });
-  const compliance = new Panel({ id: 'org-compliance', title: 'Исполнение распоряжения (п. 3)', chart: false, table: 'open' });
+  const compliance = new Panel({ id: 'org-compliance', title: 'Исполнение распоряжения (п. 3)', wide: true, chart: false, table: 'open' });
   const quality = new Panel({ id: 'org-quality', title: 'Качество данных', wide: true, chart: false, table: false });
   const changes = new Panel({ id: 'org-changes', title: 'Журнал изменений', wide: true, chart: false, table: false });
   const panels = [profile, forms, topics, programs, compliance, quality, changes];

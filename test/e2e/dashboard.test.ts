@@ -474,6 +474,8 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     );
     await page.mouse.move(0, 0);
 
+    // The menu's keyboard stop has a name (it had none: an outside review).
+    await expect(page.getAttribute('#engagement-chart .vega-embed summary', 'aria-label')).resolves.toBe('Сохранить диаграмму (PNG или SVG)');
     await page.click('#engagement-chart .vega-embed summary');
     const actions = (await page.locator('#engagement-chart .vega-actions a').allTextContents()).map(readable);
     expect(actions).toEqual(['Сохранить как SVG', 'Сохранить как PNG']);
