@@ -99,6 +99,9 @@ const asCyrillic = (s: string) => s.replace(LOOKALIKE_LETTERS, (ch) => LOOKALIKE
  */
 export const normalizePersonName: (s: string) => string = memo((s) => {
   let t = tidy(s).toLowerCase();
+  // «Иванова, Анна Петровна» is «Иванова Анна Петровна»: a comma after the surname, written on one
+  // tab and not on another, made the same person two (an outside review).
+  if (t.includes(',')) t = t.replace(/\s*,\s*/g, ' ').trim();
   if (t.includes('ё')) t = t.replace(/ё/g, 'е');
   if (/[a-z]/.test(t) && /[а-я]/.test(t)) {
     t = t.replace(/\p{L}+/gu, (word) => (/[а-я]/.test(word) ? asCyrillic(word) : word));

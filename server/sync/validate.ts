@@ -559,11 +559,15 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
 
   uniqueBy(parsed, 'attestations', (v) => `${String(v.person_org)}|${String(v.person_key)}|${String(v.order_date)}`, 'order_date',
     (first) => `решение о категории этого педагога на эту дату уже указано в строке ${first}`);
-  // 3.10 typed into a number cell is the number 3.1: the second «3.1» is then probably 3.10.
-  uniqueBy(parsed, 'compliance', (v) => String(v.item), 'item', (first, cells) =>
+  // 3.10 typed into a number cell is the number 3.1: one of two «3.1» is then probably 3.10 — this
+  // row's, or the first's when only that one is a number.
+  const asText = 'задайте столбцу «Пункт» формат «Текст» (Формат → Число → Текст) и введите 3.10 заново';
+  uniqueBy(parsed, 'compliance', (v) => String(v.item), 'item', (first, cells, firstCells) =>
     cells.item === 3.1
-      ? `этот пункт уже указан в строке ${first}; если здесь пункт 3.10, ячейка с числом хранит его как 3.1 — задайте столбцу «Пункт» формат «Текст» (Формат → Число → Текст) и введите 3.10 заново`
-      : `этот пункт уже указан в строке ${first}`);
+      ? `этот пункт уже указан в строке ${first}; если здесь пункт 3.10, ячейка с числом хранит его как 3.1 — ${asText}`
+      : firstCells.item === 3.1
+        ? `этот пункт уже указан в строке ${first}; если в строке ${first} пункт 3.10, ячейка с числом хранит его как 3.1 — ${asText}`
+        : `этот пункт уже указан в строке ${first}`);
 
   for (const t of parsed.tabs.values()) {
     const staged: StagedRow[] = [];
@@ -585,20 +589,20 @@ function uniqueBy(
   key: TabKey,
   identity: (v: Record<string, unknown>) => string,
   column: string,
-  problem: (firstRow: number, cells: Record<string, Cell>) => string,
+  problem: (firstRow: number, cells: Record<string, Cell>, firstCells: Record<string, Cell>) => string,
 ): void {
   const t = parsed.tabs.get(key);
   if (t?.status !== 'ok') return;
-  const seen = new Map<string, number>();
+  const seen = new Map<string, { row: number; cells: Record<string, Cell> }>();
   for (const r of t.rows) {
     if (hasErrors(r)) continue;
     const id = identity(r.values);
     const first = seen.get(id);
     if (first !== undefined) {
       const col = t.headers[column] ?? t.decl.columns.find((c) => c.key === column)?.header ?? column;
-      r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, shown(t.decl, r.cells, column), problem(first, r.cells)));
+      r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, shown(t.decl, r.cells, column), problem(first.row, r.cells, first.cells)));
     } else {
-      seen.set(id, r.row);
+      seen.set(id, { row: r.row, cells: r.cells });
     }
   }
 }
