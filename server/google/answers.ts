@@ -7,7 +7,7 @@
  */
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import type { Cell, Grid } from '../contract/grid.ts';
-import { statesNothing } from '../contract/values.ts';
+import { fillDownMerges } from '../contract/merges.ts';
 import { isObject } from './failure.ts';
 
 /**
@@ -133,40 +133,21 @@ function badMerges(merges: unknown): string | null {
  * cell (the others come empty) and the range itself in the tab's `merges`: a mentoring group
  * written as several rows of «Наставнические пары» with the mentor, the form or the date merged
  * down the group would otherwise load as rows with those cells empty, and blame the school for
- * cells it sees filled. The value is repeated down the merged rows, in the range's first column
- * only: a range merged across columns shows one value, which belongs to its first column (the
- * columns to its right come empty, as the sheet shows them). Rows beyond `rowCount` (the tab's
- * size) are never made. Only rows that hold something of their own are filled (`ownContent`): a
- * range merged on below the last record («Должность» merged over rows 2–40, records to row 11)
- * is empty rows to the school, not 29 records missing their names.
+ * cells it sees filled. The value goes down the merged rows by one rule for every source
+ * (contract/merges.ts: only rows with something of their own), in the range's first column only:
+ * a range merged across columns shows one value, which belongs to its first column (the columns
+ * to its right come empty, as the sheet shows them). Rows beyond `rowCount` (the tab's size) are
+ * never made.
  */
 export function fillMerges(grid: Grid, merges: readonly sheets_v4.Schema$GridRange[] | null | undefined, rowCount: number): Grid {
   if (!merges || merges.length === 0) return grid;
-  const own = ownContent(grid);
-  for (const m of merges) {
-    const top = m.startRowIndex ?? 0;
-    const col = m.startColumnIndex ?? 0;
-    const end = Math.min(m.endRowIndex ?? top + 1, rowCount);
-    const value = grid[top]?.[col];
-    if (value === undefined || value === null || value === '') continue;
-    for (let r = top + 1; r < end; r++) {
-      if (!own[r]) continue;
-      const row = grid[r]!;
-      while (row.length <= col) row.push('');
-      if (row[col] === '' || row[col] === null) row[col] = value;
-    }
-  }
-  return grid;
-}
-
-/**
- * Per row of `grid`, whether it holds anything of its own, before merged values are filled in:
- * a value other than an unchecked checkbox (a row of nothing but those is no record either:
- * values.ts `statesNothing`). Merged values fill only these rows (fillMerges; the .xlsx reader
- * alike): the continuation of a merged cell alone does not make a row a record.
- */
-export function ownContent(grid: Grid): boolean[] {
-  return grid.map((row) => row.some((c) => !statesNothing(c)));
+  return fillDownMerges(
+    grid,
+    merges.map((m) => {
+      const top = m.startRowIndex ?? 0;
+      return { top, end: Math.min(m.endRowIndex ?? top + 1, rowCount), col: m.startColumnIndex ?? 0 };
+    }),
+  );
 }
 
 /** What an effectiveValue holds: exactly one of these, of its type (an ExtendedValue), and the type's name in a message. */

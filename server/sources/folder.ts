@@ -13,7 +13,7 @@ import type ExcelJS from 'exceljs';
 /** exceljs is loaded when a workbook is first made or read (it costs a server's start ~0.3 s otherwise). */
 const excel = async () => (await import('exceljs')).default;
 import { REGISTRY_TAB, findTab, registryTabsProblem, serialFromIso } from '../contract/index.ts';
-import { statesNothing } from '../contract/values.ts';
+import { downMergeOf, fillDownMerges } from '../contract/merges.ts';
 import { parseCsv } from './csv.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
 
@@ -48,26 +48,20 @@ export async function readXlsx(path: string): Promise<RawTab[]> {
     const grid: Grid = [];
     ws.eachRow({ includeEmpty: true }, (row, rowNumber) => {
       const cells: Cell[] = [];
-      /** Cells that only continue a range merged down from a row above. */
-      const continued: number[] = [];
-      let own = false;
       row.eachCell({ includeEmpty: true }, (cell, col) => {
-        // exceljs gives every cell of a merged range the range's value. Down a column (a
-        // group's mentor merged over its pairs' rows) that is what the school means; across
-        // columns it would copy a value into the next column (a merged header «ФИО» over A:B
-        // read as «ФИО» twice): there, as in Google Sheets, only the first column holds it.
-        const merged = cell.isMerged && cell.master !== cell;
-        cells[col - 1] = merged && Number(cell.master.col) !== Number(cell.col) ? null : toCell(cell.value);
-        if (merged) continued.push(col - 1);
-        else if (!statesNothing(cells[col - 1])) own = true;
+        // exceljs gives every cell of a merged range the range's value. Across columns it would
+        // copy a value into the next column (a merged header «ФИО» over A:B read as «ФИО» twice):
+        // there, as in Google Sheets, only the first column holds it. Down a column (a group's
+        // mentor merged over its pairs' rows) the rows get it by the rule of every source, below.
+        cells[col - 1] = cell.isMerged && cell.master !== cell && Number(cell.master.col) !== Number(cell.col) ? null : toCell(cell.value);
       });
-      // A row of nothing but merged continuations is empty to the school, as Google's reading
-      // has it (google/answers.ts fillMerges): a range merged on below the last record makes no records.
-      if (!own) for (const i of continued) cells[i] = null;
       for (let i = 0; i < cells.length; i++) if (cells[i] === undefined) cells[i] = null;
       grid[rowNumber - 1] = cells;
     });
     for (let i = 0; i < grid.length; i++) if (grid[i] === undefined) grid[i] = [];
+    // Ranges merged down a column (contract/merges.ts): only rows with something of their own get the value.
+    const merges = ((ws.model as { merges?: unknown }).merges ?? []) as unknown[];
+    fillDownMerges(grid, merges.flatMap((m) => (typeof m === 'string' ? (downMergeOf(m) ?? []) : [])));
     return ws.state === 'hidden' || ws.state === 'veryHidden' ? { title: ws.name, grid, hidden: true } : { title: ws.name, grid };
   });
 }

@@ -254,10 +254,14 @@ describe('google source against the fake Sheets server', () => {
     ws.addRow(['', 'МБДОУ № 6', 'dou6']);
     ws.addRow([]);
     ws.addRow([]);
+    ws.addRow(['СОШ-9', '', '']);
+    ws.addRow(['', 'МОУ № 9', 'sosh9']);
     ws.mergeCells('A1:B1');
     ws.mergeCells('A3:A4');
     // «Таблица» merged down C4:C6, past the last row (4): rows 5–6 hold nothing of their own and stay empty.
     ws.mergeCells('C4:C6');
+    // A7:A8, row 7 holding nothing but the merged value: row 7 is empty, the value row 8's.
+    ws.mergeCells('A7:A8');
     await wb.xlsx.writeFile(join(dir, 'registry.xlsx'));
     expect((await createFolderSource(dir).readRegistry()).grid).toEqual([
       ['Код', null, 'Таблица'],
@@ -266,6 +270,8 @@ describe('google source against the fake Sheets server', () => {
       ['ДОУ-5', 'МБДОУ № 6', 'dou6'],
       [null, null, null],
       [null, null, null],
+      [null, '', ''],
+      ['СОШ-9', 'МОУ № 9', 'sosh9'],
     ]);
   });
 
@@ -273,8 +279,9 @@ describe('google source against the fake Sheets server', () => {
     // Google sends a merged range's value in its top-left cell only, the range in the tab's
     // `merges`. A mentoring group of three rows with the mentor merged down A2:A4 and the form
     // merged down C2:C4; «Направление» merged across D2:E2 (one value: column D's; E stays empty).
-    // «Примечание» merged down E3:E40, past the last record (row 4): rows 5–40 hold nothing of
-    // their own and stay empty — they were 36 records missing everything but the note.
+    // «Примечание» merged down E3:E4; the mentor of the last group down A5:A40, past the last
+    // record (row 6): rows 7–40 hold nothing of their own and stay empty — such rows were records
+    // missing everything but the merged value.
     const pairs: FakeTab = {
       title: 'Наставнические пары',
       rows: [
@@ -282,19 +289,26 @@ describe('google source against the fake Sheets server', () => {
         ['Иванова Анна Петровна', 'Петров Пётр', 'Групповая', 'Предметное содержание'],
         [null, 'Сидорова Ольга', null, null, 'группа 2024'],
         [null, 'Козлов Илья'],
+        // A group whose first row holds nothing but the merged mentor (A5:A6): that row is empty,
+        // the mentor is the next row's (it was a record with five errors: an outside review).
+        ['Петрова Нина Ивановна'],
+        [null, 'Зуева Ада', 'Групповая'],
       ],
       merges: [
         { startRowIndex: 1, endRowIndex: 4, startColumnIndex: 0, endColumnIndex: 1 },
         { startRowIndex: 1, endRowIndex: 4, startColumnIndex: 2, endColumnIndex: 3 },
         { startRowIndex: 1, endRowIndex: 2, startColumnIndex: 3, endColumnIndex: 5 },
-        { startRowIndex: 2, endRowIndex: 40, startColumnIndex: 4, endColumnIndex: 5 },
+        { startRowIndex: 2, endRowIndex: 4, startColumnIndex: 4, endColumnIndex: 5 },
+        { startRowIndex: 4, endRowIndex: 40, startColumnIndex: 0, endColumnIndex: 1 },
       ],
     };
     const filled = [
       ['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Примечание'],
       ['Иванова Анна Петровна', 'Петров Пётр', 'Групповая', 'Предметное содержание'],
       ['Иванова Анна Петровна', 'Сидорова Ольга', 'Групповая', '', 'группа 2024'],
-      ['Иванова Анна Петровна', 'Козлов Илья', 'Групповая', '', 'группа 2024'],
+      ['Иванова Анна Петровна', 'Козлов Илья', 'Групповая', null, 'группа 2024'],
+      [null],
+      ['Петрова Нина Ивановна', 'Зуева Ада', 'Групповая'],
     ];
     const id = '1Merged_grid_01';
     fake.setSpreadsheet(id, { tabs: [pairs] });
