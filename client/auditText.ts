@@ -1,5 +1,7 @@
 /** The journal of actions (page «Синхронизация»): an entry's object in words. */
 import { METRICS } from '../shared/metrics.ts';
+import { ROLE_LABELS } from './accountForm.ts';
+import type { Role } from './session.ts';
 
 /** What an export's journal entry names (server/routes/report.ts, export.ts, metrics.ts): in words. */
 const EXPORT_TARGETS: Readonly<Record<string, string>> = {
@@ -19,13 +21,14 @@ export function auditTargetText(action: string, target: string | null): string |
     .join(', ');
 }
 
-/** The role names a journal entry's detail may carry («роль coordinator» from the command line of older versions). */
-const ROLE_WORDS: Readonly<Record<string, string>> = { coordinator: 'координатор', school: 'организация', region: 'региональный уровень' };
 
-/** An entry's detail as a person reads it: dates `ГГГГ-ММ-ДД` as `ДД.ММ.ГГГГ`, a role's API name in words. */
+/**
+ * An entry's detail as a person reads it: dates `ГГГГ-ММ-ДД` as `ДД.ММ.ГГГГ`, a role's API name
+ * («роль coordinator», from the command line of older versions) in the words of the role lists.
+ */
 export function auditDetailText(detail: string | null): string | null {
   if (!detail) return detail;
   return detail
     .replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, '$3.$2.$1')
-    .replace(/(?<![\p{L}])роль (coordinator|school|region)\b/gu, (_, role: string) => `роль ${ROLE_WORDS[role]}`);
+    .replace(/(?<![\p{L}])роль (coordinator|school|region)\b/gu, (_, role: Role) => `роль ${ROLE_LABELS[role].toLowerCase()}`);
 }

@@ -254,9 +254,10 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
     if (status === 401) {
       // What to check depends on the credentials (it named both, and never the clock): a service
       // account's self-signed JWT carries the server's time, and Google refuses one out of step.
+      const email = transport.serviceEmail();
       const check =
         auth.kind === 'service'
-          ? `проверьте, что ключ сервисного аккаунта${transport.serviceEmail() !== null ? ` ${transport.serviceEmail()}` : ''} в GOOGLE_APPLICATION_CREDENTIALS действует (не удалён и не отозван в Google Cloud) и что часы сервера идут верно — подпись с неверным временем Google не принимает`
+          ? `проверьте, что ключ сервисного аккаунта${email !== null ? ` ${email}` : ''} в GOOGLE_APPLICATION_CREDENTIALS действует (не удалён и не отозван в Google Cloud) и что часы сервера идут верно — подпись с неверным временем Google не принимает`
           : auth.kind === 'key'
             ? 'проверьте GOOGLE_API_KEY'
             : 'задайте GOOGLE_APPLICATION_CREDENTIALS или GOOGLE_API_KEY';
