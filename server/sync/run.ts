@@ -264,7 +264,9 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     throw e;
   }
   counted();
-  const registry = parseRegistry(registryTab, await knownOrgs(db));
+  // The demo's organizations are no organizations of this registry: a real source over the
+  // demo's data (cleared below) knows none yet.
+  const registry = parseRegistry(registryTab, demoBelow ? { codes: [], names: [] } : await knownOrgs(db));
   // Nothing is lost silently: a registry that lists no organization, or that would drop more
   // than half of those it listed (not accepted by the coordinator), stops the sync whole.
   let listed = new Set([...registry.entries.map((e) => e.code), ...registry.brokenCodes]);

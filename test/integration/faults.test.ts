@@ -495,10 +495,12 @@ describe('the first real sync after the demo', () => {
       const [{ n: demoTeachers }] = (await local.db.query(`SELECT count(*)::INTEGER AS n FROM teachers WHERE org = 'СОШ-1'`)) as [{ n: number }];
       expect(demoTeachers).toBe(11);
 
-      // The real registry: a school with the demo's code СОШ-1 whose sheet cannot be read (404), and СОШ-7.
+      // The real registry: a school with the demo's code СОШ-1 whose sheet cannot be read (404), and СОШ-7;
+      // and a row of one cell that names the demo's other organization: a section heading of this
+      // registry, not the demo's ДОУ-1 with a broken row (it failed the run as that organization).
       const realRegistry = '1FaultsRealRegistryAbCdEf';
       fake.setSpreadsheet(realRegistry, {
-        tabs: [{ title: 'Организации', rows: [['Код', 'Наименование', 'Тип', 'Таблица'], ['СОШ-1', 'МОУ СОШ № 1', 'Школа', '1FaultsNoSuchSheetAbCdEfG'], ['СОШ-7', 'МОУ СОШ № 7', 'Школа', S7]] }],
+        tabs: [{ title: 'Организации', rows: [['Код', 'Наименование', 'Тип', 'Таблица'], ['СОШ-1', 'МОУ СОШ № 1', 'Школа', '1FaultsNoSuchSheetAbCdEfG'], ['СОШ-7', 'МОУ СОШ № 7', 'Школа', S7], ['ДОУ-1', '', '', '']] }],
       });
       const s = await runSync({ db: local.db, source: source({ registryId: realRegistry }), trigger: 'test', now: () => NOW });
       expect([s.status, s.orgs.map((o) => [o.org, o.status])]).toEqual(['partial', [['СОШ-1', 'failed'], ['СОШ-7', 'ok']]]);
