@@ -48,6 +48,9 @@ export function displayCell(cell: Cell | undefined, type?: ColumnType): string {
   if (typeof cell === 'number' && type?.kind === 'date' && isDateSerial(cell)) return ruDate(isoFromSerial(cell));
   // «3.10» that the spreadsheet turned into 3 October: shown as the school sees it (not 45933).
   if (typeof cell === 'number' && type?.kind === 'item' && itemAsDate(cell) !== null) return ruDate(isoFromSerial(cell));
+  // A fraction as a Russian sheet shows it, with a decimal comma: «36,5», not «36.5» (an item
+  // of the order stays «3.1», as the order writes it).
+  if (typeof cell === 'number' && type?.kind !== 'item' && Number.isFinite(cell) && !Number.isInteger(cell)) return String(cell).replace('.', ',');
   return rawText(cell);
 }
 

@@ -236,6 +236,13 @@ describe('cells shown in messages', () => {
     expect(displayCell(2023, date)).toBe('2023');
     expect(problem(parseDate(2023))).toBe('в ячейке число, а не дата; ожидается дата в виде дд.мм.гггг (например, 01.09.2023) или гггг-мм-дд');
   });
+  it('show a fraction with the decimal comma a Russian sheet shows (the number Sheets sends is 36.5)', () => {
+    expect(displayCell(36.5, { kind: 'number', min: 0, max: 1000, integer: true })).toBe('36,5');
+    expect(displayCell(-0.25)).toBe('-0,25');
+    expect(displayCell(36)).toBe('36');
+    expect(displayCell('36.5')).toBe('36.5'); // text stays as typed
+    expect(displayCell(3.1, { kind: 'item' })).toBe('3.1'); // an item of the order, as the order writes it
+  });
   it('count in Russian', () => {
     expect([1, 2, 5, 11, 21, 22, 112, 602, 1234].map((n) => countOf(n, 'знак', 'знака', 'знаков'))).toEqual([
       '1 знак', '2 знака', '5 знаков', '11 знаков', '21 знак', '22 знака', '112 знаков', '602 знака', '1\u00a0234 знака',
