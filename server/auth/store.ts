@@ -386,6 +386,17 @@ export class AuthStore {
     throw new AuthError(`неизвестная роль «${role}»; допустимые: ${ROLES.join(', ')}`);
   }
 
+  /**
+   * The codes a school account may name: the current registry's organizations — or null while
+   * no real registry has been loaded (an empty database, or the demo's organizations only), when
+   * a code cannot be checked.
+   */
+  async registryCodes(): Promise<string[] | null> {
+    if (await this.holdsOnlyDemoData()) return null;
+    const known = (await this.db.query(q('registry_org_codes'))).map((r) => String(r.code));
+    return known.length ? known : null;
+  }
+
   private async orgFor(role: Role, org: string | null): Promise<string | null> {
     const code = org?.trim() || null;
     if (role !== 'school') {
@@ -393,10 +404,10 @@ export class AuthStore {
       return null;
     }
     if (!code) throw new AuthError('для роли school укажите код организации (в командной строке — --org КОД, в API — поле org)');
-    // Organizations of the current registry (one that left it has no data to look at).
-    const known = (await this.db.query(q('registry_org_codes'))).map((r) => String(r.code));
-    // Before the first sync the registry is empty: the code cannot be checked yet.
-    if (known.length && !known.includes(code)) {
+    // Organizations of the current registry (one that left it has no data to look at). Before
+    // the first real sync there is none (or the demo's): the code cannot be checked yet.
+    const known = await this.registryCodes();
+    if (known !== null && !known.includes(code)) {
       const near = known.filter((k) => k.toLowerCase() === code.toLowerCase());
       throw new AuthError(`нет организации с кодом «${code}» в реестре${near.length ? `; возможно, «${near[0]}»` : ''}`);
     }

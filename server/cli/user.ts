@@ -129,11 +129,16 @@ async function main(argv: string[]): Promise<number> {
           mustChangePassword: !fromStdin,
         });
         await store.audit({ actor: ACTOR, action: 'user_add', target: u.login, detail: `роль ${ROLE_TITLES[u.role]}${u.org ? `, ${u.org}` : ''}` });
+        // Nothing to check the code against yet: said, so that a typo is looked for after the first sync.
+        const unchecked =
+          u.org !== null && (await store.registryCodes()) === null
+            ? ` Код «${u.org}» не проверен: реестра организаций ещё нет (не было синхронизации с таблицами организаций) — после первой синхронизации проверьте его на странице «Пользователи»: код не из реестра там отмечен.`
+            : '';
         const head = `Учётная запись «${u.login}» создана (роль: ${roleText(u.role, u.org)}).`;
         console.log(
-          fromStdin
+          (fromStdin
             ? `${head} Пароль задан со стандартного ввода.`
-            : `${head} Пароль: ${password} — сообщите его владельцу; он показан один раз. При первом входе владелец сменит его на свой.`,
+            : `${head} Пароль: ${password} — сообщите его владельцу; он показан один раз. При первом входе владелец сменит его на свой.`) + unchecked,
         );
       };
       break;

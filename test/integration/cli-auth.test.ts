@@ -126,9 +126,12 @@ describe('npm run user', () => {
     expect(coord.code).toBe(0);
     expect(coord.stdout).toContain('Учётная запись «ivanova» создана (роль: муниципальный координатор)');
     expect(coord.stdout + coord.stderr).not.toContain(COORD_PASSWORD);
-    // The registry is empty before the first sync: any code is accepted.
+    // The registry is empty before the first sync: any code is accepted, and said unchecked.
     const school = await cli('user', ['add', 'petrov', '--role', 'school', '--org', 'СОШ-2']);
     expect(school.code).toBe(0);
+    expect(school.stdout).toContain(
+      'Код «СОШ-2» не проверен: реестра организаций ещё нет (не было синхронизации с таблицами организаций) — после первой синхронизации проверьте его на странице «Пользователи»: код не из реестра там отмечен.',
+    );
     const m = /Учётная запись «petrov» создана \(роль: образовательная организация, СОШ-2\)\. Пароль: (\S+) — сообщите его владельцу; он показан один раз\./.exec(school.stdout);
     expect(m).not.toBeNull();
     expect(school.stdout).toContain('При первом входе владелец сменит его на свой.');
@@ -145,8 +148,12 @@ describe('npm run user', () => {
       expect(s.ok && s.principal.mustChangePassword).toBe(true);
       expect((await store.user('ivanova'))?.must_change_password).toBe(false);
       if (s.ok) schoolCookie = s.cookie;
-      // The registry as a sync leaves it: from now on an unknown code is refused.
+      // The registry as a real sync leaves it (the demo's organizations are no registry to check
+      // against): from now on an unknown code is refused.
       await db.write((w) => w.run(`INSERT INTO orgs VALUES ('СОШ-2','МОУ СОШ № 2','Школа',NULL,NULL,true,1,true)`));
+      expect(await store.registryCodes()).toBeNull();
+      await db.write((w) => w.run(`INSERT INTO meta VALUES ('real_data_since', '2025-05-15 12:00:00')`));
+      expect(await store.registryCodes()).toEqual(['СОШ-2']);
     });
   });
 
