@@ -108,6 +108,14 @@ export function orgBarsSpec(options: OrgBarsOptions): TopLevelSpec {
       },
     },
     {
+      // A white halo under each label outside its bar: where the total's dashed rule crosses a
+      // label, the label stays readable (the rule ran through its digits).
+      name: 'bar_labels_halo',
+      data: { values: data.filter((bar) => !bar.inside) },
+      mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, fontSize: 11, fill: '#ffffff', stroke: '#ffffff', strokeWidth: 4, strokeJoin: 'round', aria: false },
+      encoding: { y, x: { field: 'labelPosition', type: 'quantitative' }, text: { field: 'valueText', type: 'nominal' } },
+    },
+    {
       name: 'bar_labels',
       data: { values: data.filter((bar) => !bar.inside) },
       mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, fontSize: 11, fill: '#374151', aria: false },
