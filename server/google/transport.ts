@@ -22,6 +22,21 @@ import pLimit from 'p-limit';
 import { BACKOFF_CAP_MS, BUDGET_WINDOW_MS, DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
 import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
 
+/**
+ * node-fetch's getter of a Response's `data` warns (its issue 1000) when google-auth-library's
+ * log interceptor reads `error.response.data` of an answer cut at the byte bound (a sheet over
+ * the one-request read's cap, read again the bounded way): a library's internals, printed in
+ * English amid the coordinator's sync output (an outside review). That warning alone is dropped.
+ */
+const NODE_FETCH_DATA_WARNING = 'https://github.com/node-fetch/node-fetch/issues/1000';
+const emitWarning = process.emitWarning;
+process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]): void {
+  // util.deprecate calls emitWarning(message, 'DeprecationWarning', code, fn).
+  const code = typeof rest[1] === 'string' ? rest[1] : rest[0] !== null && typeof rest[0] === 'object' ? (rest[0] as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && code.startsWith(NODE_FETCH_DATA_WARNING)) return;
+  return (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
+} as typeof process.emitWarning;
+
 export type GoogleCredentials =
   | { kind: 'none' }
   | { kind: 'key'; key: string }
