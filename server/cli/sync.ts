@@ -16,16 +16,8 @@ import { MetricCache } from '../metrics/cache.ts';
 import { createSource, mailFromConfig, openConfigured, writerFromConfig } from '../startup.ts';
 import { AuthStore } from '../auth/store.ts';
 import { AcceptError, REGISTRY_WORD, acceptArgs, acceptShrink } from '../sync/holds.ts';
-import { runSync, summaryLine, type OrgOutcome } from '../sync/run.ts';
-
-const STATUS: Record<OrgOutcome['status'], string> = {
-  ok: 'загружена',
-  unchanged: 'без изменений',
-  failed: 'ОШИБКА',
-  held: 'ЗАДЕРЖАНА',
-  inactive: 'неактивна',
-  skipped: 'пропущена',
-};
+import { runSync, summaryLine } from '../sync/run.ts';
+import { outcomeLine } from './syncLines.ts';
 
 /** The arguments the command takes (a misspelt one ran a plain sync: `--accept-shrnk СОШ-2` left the load held). */
 function unknownArg(argv: readonly string[]): string | null {
@@ -118,11 +110,11 @@ async function main(): Promise<number> {
       Object.assign(line, { done, total });
       if (tty) {
         if (o.status === 'failed' || o.status === 'held') process.stdout.write(`\r\x1b[K${o.org}: ${o.message}\n`);
+        else if (o.status === 'ok' && (o.message || o.reread)) process.stdout.write(`\r\x1b[K${o.org}: ${[o.message, o.reread].filter(Boolean).join('; ')}\n`);
         else if (o.reread) process.stdout.write(`\r\x1b[K${o.org}: ${o.reread}\n`);
         draw();
       } else {
-        const detail = o.status === 'ok' ? `строк ${o.rowsLoaded}, в карантине ${o.rowsQuarantined}${o.reread ? `; ${o.reread}` : ''}` : (o.message ?? '');
-        console.log(`${o.org}: ${STATUS[o.status]}${detail ? ` — ${detail}` : ''}`);
+        console.log(outcomeLine(o));
       }
     },
   });
@@ -131,7 +123,7 @@ async function main(): Promise<number> {
   process.off('SIGTERM', interrupted);
   if (tty) process.stdout.write('\n');
   // Not read, so never in the progress: said once here (an organization set «Активна = Нет» left the output without a word).
-  for (const o of summary.orgs.filter((x) => x.status === 'inactive')) console.log(`${o.org}: ${STATUS.inactive} — ${o.message}`);
+  for (const o of summary.orgs.filter((x) => x.status === 'inactive')) console.log(outcomeLine(o));
   await printFindings(db, args.includes('--all-findings') ? Infinity : MAX_FINDINGS);
   console.log(summaryLine(summary));
   // SHEETS_WRITEBACK=1: «Проверка данных» into each sheet; never changes the exit code.

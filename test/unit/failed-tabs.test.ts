@@ -40,3 +40,15 @@ describe('failedTabsMessage', () => {
     );
   });
 });
+
+describe('the sync command’s line of an organization', () => {
+  it('says which tab did not load with the rest (it said «загружена — строк 0» of a sheet whose one filled tab was refused)', async () => {
+    const { outcomeLine } = await import('../../server/cli/syncLines.ts');
+    const { outcome } = await import('../../server/sync/loader.ts');
+    const message = failedTabsMessage(tally([['teachers', 'error', 'Педагоги'], ['pairs', 'ok', 'Наставнические пары']]), {});
+    const o = { ...outcome('ДОУ-8', 'ok', message, 5), rowsLoaded: 0 };
+    expect(outcomeLine(o)).toBe('ДОУ-8: загружена — строк 0, в карантине 0; лист «Педагоги» не загружен из-за ошибки листа; его данных в базе ещё нет');
+    expect(outcomeLine({ ...o, message: null, rowsLoaded: 12, rowsQuarantined: 1 })).toBe('ДОУ-8: загружена — строк 12, в карантине 1');
+    expect(outcomeLine({ ...o, status: 'unchanged', message: null })).toBe('ДОУ-8: без изменений');
+  });
+});
