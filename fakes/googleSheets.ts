@@ -208,6 +208,13 @@ export interface FakeSheets {
   renameTab(id: string, from: string, to: string): void;
   /** Sets a tab's grid size (rows × columns), keeping its values; bumps modifiedTime. */
   setGridSize(id: string, title: string, rowCount: number, columnCount: number): void;
+  /**
+   * Makes a cell (0-based) a link, as Sheets returns one with includeGridData: `chip` a file
+   * smart chip (`chipRuns[].chip.richLinkProperties.uri`; the user-entered text is the chip's
+   * «@» placeholder, the shown text stays the cell's value), `hyperlink` a linked text
+   * (`hyperlink`). Bumps modifiedTime.
+   */
+  setCellLink(id: string, title: string, row: number, column: number, link: { chip?: string; hyperlink?: string }): void;
   /** Permanent failure for one spreadsheet (Sheets and Drive); null clears it. */
   setStatus(id: string, status: 403 | 404 | null): void;
   /** Writes to this spreadsheet answer 403 PERMISSION_DENIED (a reader's access); reads still work. */
@@ -242,6 +249,8 @@ interface StoredTab {
   merges: FakeGridRange[];
   validations: { range: FakeGridRange; rule: Record<string, unknown> | null }[];
   notes: Map<string, string>;
+  /** Links of cells by `row:column` (setCellLink). */
+  links: Map<string, { chip?: string; hyperlink?: string }>;
   columnWidths: Map<number, number>;
 }
 
@@ -302,6 +311,7 @@ function newTab(title: string, sheetId: number, rows: Cell[][] = [], sheetType: 
     merges: [],
     validations: [],
     notes: new Map(),
+    links: new Map(),
     columnWidths: new Map(),
   };
 }
@@ -649,6 +659,13 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       if (!sheet || !tab) throw new Error(`fake: no tab «${title}» in ${id}`);
       tab.rowCount = rowCount;
       tab.columnCount = columnCount;
+      sheet.modifiedTime = stamp();
+    },
+    setCellLink(id, title, row, column, link) {
+      const sheet = store.get(id);
+      const tab = sheet?.tabs.find((t) => t.title === title);
+      if (!sheet || !tab) throw new Error(`fake: no tab «${title}» in ${id}`);
+      tab.links.set(`${row}:${column}`, link);
       sheet.modifiedTime = stamp();
     },
     setStatus(id, status) {
@@ -1336,6 +1353,12 @@ function gridBlock(tab: StoredTab, r0: number, c0: number, r1: number, c1: numbe
       const cell: Record<string, unknown> = isEmpty(v) ? {} : { userEnteredValue: extendedValue(v as Cell), effectiveValue: extendedValue(v as Cell), formattedValue: formatted(v as Cell) };
       const note = tab.notes.get(`${r}:${c}`);
       if (note !== undefined) cell['note'] = note;
+      const link = tab.links.get(`${r}:${c}`);
+      if (link?.hyperlink !== undefined) cell['hyperlink'] = link.hyperlink;
+      if (link?.chip !== undefined) {
+        cell['userEnteredValue'] = { stringValue: '@' };
+        cell['chipRuns'] = [{ chip: { richLinkProperties: { uri: link.chip, mimeType: 'application/vnd.google-apps.spreadsheet' } } }];
+      }
       const rule = decorated ? validationAt(tab, r, c) : null;
       if (rule !== null) cell['dataValidation'] = rule;
       cells.push(cell);

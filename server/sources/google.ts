@@ -42,6 +42,20 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
         ? { kind: 'key', key: opts.apiKey }
         : { kind: 'none' };
   const reader = createSheetsReader({ ...opts, credentials });
+  // The registry's tab as this sync read it (readRegistry), for the links of its rows.
+  let registryTitle: string | null = null;
+  /**
+   * The spreadsheet an organization's registry row links to when its «Таблица» cell shows no ID
+   * or URL: Sheets turns a pasted link into a file smart chip (the cell shows the spreadsheet's
+   * title, the link is the chip's) or a linked text. One request, for such a row only; the row's
+   * links must name exactly one spreadsheet. Null when they do not (or the row cannot be read).
+   */
+  const linkedSpreadsheet = async (org: OrgEntry, c: Counters): Promise<string | null> => {
+    if (registryTitle === null || !ID_RE.test(registryId)) return null;
+    const links = await reader.rowLinks({ kind: 'registry', id: registryId }, c, registryTitle, org.registryRow).catch(() => []);
+    const ids = new Set(links.map((l) => (/^https?:\/\//i.test(l.trim()) ? extractSpreadsheetId(l) : null)).filter((x) => x !== null));
+    return ids.size === 1 ? [...ids][0]! : null;
+  };
   const description = `Google Sheets: реестр ${registryId}, ${reader.authDescription}${opts.rootUrl ? `, API ${opts.rootUrl}` : ''}`;
 
   return {
@@ -70,15 +84,22 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
           const have = titles.length > 0 ? titles.map((x) => `«${x}»`).join(', ') : 'нет ни одного';
           throw new SourceError(`в реестре организаций (таблица ${registryId}) нет листа «${registryTab}»; листы: ${have}`, 'bad_shape', c.requests, c.retries);
         }
+        registryTitle = title;
         return reader.tabValues(t, c, title);
       }),
 
     fetchOrg: (org: OrgEntry, ctx: FetchContext) =>
       asSourceError(async (): Promise<FetchResult> => {
         const c: Counters = { requests: 0, retries: 0 };
-        const id = extractSpreadsheetId(org.sheet);
+        const id = extractSpreadsheetId(org.sheet) ?? (await linkedSpreadsheet(org, c));
         if (id === null) {
-          throw new SourceError(`у организации ${org.code} в столбце «Таблица» реестра не ID и не ссылка на Google Таблицу: «${org.sheet}»`, 'not_found');
+          throw new SourceError(
+            `у организации ${org.code} в столбце «Таблица» реестра (строка ${org.registryRow}) не ID и не ссылка на Google Таблицу: «${org.sheet}»; ` +
+              'вставьте в ячейку полный адрес таблицы вида https://docs.google.com/spreadsheets/d/<ID>/edit или сам ID (если в ячейке чип файла — название таблицы со значком, — замените чип адресом)',
+            'not_found',
+            c.requests,
+            c.retries,
+          );
         }
         const t = { kind: 'org', code: org.code, id } as const;
         const version = ctx.knownVersion !== undefined ? ctx.knownVersion : await reader.version(t, c);

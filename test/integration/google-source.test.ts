@@ -782,6 +782,57 @@ describe('google source against the fake Sheets server', () => {
   });
 });
 
+describe('a registry «Таблица» cell that shows a title and links to the spreadsheet', () => {
+  it('a file smart chip or a linked text reads the spreadsheet it links to; a title with no link says which row and what to paste', async () => {
+    // Sheets offers to turn a pasted link into a chip showing the spreadsheet's title: ДОУ-5 was
+    // never read, «не ID и не ссылка» at every sync (an outside review).
+    const reg = '1ChipRegistry_00001';
+    const chipId = '1ChipSheet_000001';
+    const linkId = '1LinkSheet_000001';
+    fake.setSpreadsheet(chipId, { tabs: ORG_TABS });
+    fake.setSpreadsheet(linkId, { tabs: ORG_TABS });
+    fake.setSpreadsheet(reg, {
+      tabs: [
+        {
+          title: 'Организации',
+          rows: [
+            ['Код', 'Наименование', 'Тип', 'Таблица'],
+            ['ДОУ-5', 'МБДОУ № 5', 'Детский сад', 'Наставничество ДОУ-5'],
+            ['ДОУ-6', 'МБДОУ № 6', 'Детский сад', 'Таблица ДОУ-6'],
+            ['ДОУ-7', 'МБДОУ № 7', 'Детский сад', 'Таблица ДОУ-7'],
+          ],
+        },
+      ],
+    });
+    fake.setCellLink(reg, 'Организации', 1, 3, { chip: `https://docs.google.com/spreadsheets/d/${chipId}/edit?usp=drivesdk` });
+    fake.setCellLink(reg, 'Организации', 2, 3, { hyperlink: `https://docs.google.com/spreadsheets/d/${linkId}/edit#gid=0` });
+    const { src } = source({ registryId: reg });
+    await src.readRegistry();
+    const entry = (code: string, sheet: string, registryRow: number) => ({ ...org(code, sheet), registryRow });
+
+    fake.clearRequests();
+    const chip = await src.fetchOrg(entry('ДОУ-5', 'Наставничество ДОУ-5', 2), { lastVersion: null, full: false });
+    // The row's links (one Sheets read of registry row 2), then the linked spreadsheet as any: Drive's time and one read.
+    expect([chip.status, chip.requests]).toEqual(['ok', 3]);
+    expect(fake.requests.map((r) => [r.kind, r.spreadsheetId, r.ranges ?? null])).toEqual([
+      ['get', reg, ["'Организации'!2:2"]],
+      ['drive.files.get', chipId, null],
+      ['get', chipId, null],
+    ]);
+    if (chip.status === 'ok') expect(chip.tabs.map((t) => t.title)).toContain('Педагоги');
+    const linked = await src.fetchOrg(entry('ДОУ-6', 'Таблица ДОУ-6', 3), { lastVersion: null, full: false });
+    expect(linked.status).toBe('ok');
+    expect(fake.requests.filter((r) => r.spreadsheetId === linkId).length).toBe(2);
+
+    const none = await sourceError(src.fetchOrg(entry('ДОУ-7', 'Таблица ДОУ-7', 4), { lastVersion: null, full: false }));
+    expect([none.code, none.message, none.requests]).toEqual([
+      'not_found',
+      'у организации ДОУ-7 в столбце «Таблица» реестра (строка 4) не ID и не ссылка на Google Таблицу: «Таблица ДОУ-7»; вставьте в ячейку полный адрес таблицы вида https://docs.google.com/spreadsheets/d/<ID>/edit или сам ID (если в ячейке чип файла — название таблицы со значком, — замените чип адресом)',
+      1,
+    ]);
+  });
+});
+
 describe('the fewest requests Google allows (issue #18)', () => {
   it('a sheet over the byte cap of the one-request read is read the bounded way: titles with sizes, then values', async () => {
     const id = '1BigGrid_000001';
