@@ -437,6 +437,17 @@ interface Event {
 }
 
 /**
+ * The first load of each organization the history can tell apart from a change (`org`,
+ * `first_run`): its first successful load, or the first run the history holds whole when that
+ * came later (rows loaded before it entered the history with it). A tab filled after that — the
+ * first rows of a sheet that loaded empty, an optional tab added — is a change: its rows were
+ * «first load» when the tab's own first version was taken for it (an outside review: the
+ * region's figures changed and «changes since the last report» listed nothing).
+ */
+const FIRST_LOADS = `SELECT org, greatest(min(run_id), coalesce((SELECT max(value::INTEGER) FROM meta WHERE key = '${HISTORY_FROM_KEY}'), 0)) AS first_run
+  FROM sync_run_orgs WHERE status = 'ok' GROUP BY org`;
+
+/**
  * What the organization's last `limit` syncs that changed anything changed, newest first: per
  * sync and tab, rows added, removed and changed (which columns, old → new); a tab's first load
  * as a count. Read from the history alone.
@@ -453,13 +464,12 @@ export async function orgChanges(db: Db, org: string, limit: number, tabs: reado
       WHERE e.tab = '${t.key}' AND e.org = $org`,
     )
     .join('\n      UNION ALL\n      ');
-  const firsts = tabs.map((t) => `SELECT '${t.key}' AS tab, min(run_id) AS first_run FROM ${quote(versionsTable(t.key))} WHERE org = $org`).join(' UNION ALL ');
   const rows = await db.query(
     `WITH ev AS (${ev}),
-     firsts AS (${firsts}),
+     firsts AS (SELECT coalesce((SELECT first_run FROM (${FIRST_LOADS}) WHERE org = $org), (SELECT min(run) FROM ev)) AS first_run),
      runs AS (SELECT DISTINCT run FROM ev ORDER BY run DESC LIMIT $limit)
      SELECT ev.run, strftime(coalesce(r.finished_at, r.started_at), '%Y-%m-%d %H:%M:%S') AS at, ev.kind, ev.tab, ev.row_no, ev.data, f.first_run
-     FROM ev JOIN runs USING (run) JOIN firsts f USING (tab) LEFT JOIN sync_runs r ON r.id = ev.run
+     FROM ev JOIN runs USING (run) CROSS JOIN firsts f LEFT JOIN sync_runs r ON r.id = ev.run
      ORDER BY ev.run DESC, ev.tab, ev.row_no`,
     { org, limit },
   );
@@ -480,7 +490,7 @@ export async function orgChanges(db: Db, org: string, limit: number, tabs: reado
     for (const decl of TABS) {
       const list = ofRun.filter((e) => e.tab === decl.key);
       if (!list.length) continue;
-      const t = tabChanges(decl, list, run === list[0]!.first_run, held.get(`${run}|${decl.key}`));
+      const t = tabChanges(decl, list, run <= list[0]!.first_run, held.get(`${run}|${decl.key}`));
       if (t.first_load !== null || t.added.length || t.removed.length || t.changed.length) tabs.push(t);
     }
     if (tabs.length) out.push({ run_id: run, at: ofRun[0]!.at, tabs });
@@ -618,7 +628,8 @@ export async function changesSince(db: Db, tabs: readonly HistoryTab[], since: s
       const versions = quote(versionsTable(t.key));
       return `SELECT org, run, ident, count(*) FILTER (WHERE kind = 's') AS sn, count(*) FILTER (WHERE kind = 'e') AS en FROM (
           SELECT v.org, v.run_id AS run, ${name(t)} AS ident, 's' AS kind FROM ${versions} v
-          WHERE v.run_id IN (SELECT id FROM runs) AND v.run_id > (SELECT min(x.run_id) FROM ${versions} x WHERE x.org = v.org)
+          WHERE v.run_id IN (SELECT id FROM runs)
+            AND v.run_id > coalesce((SELECT f.first_run FROM firsts f WHERE f.org = v.org), (SELECT min(x.run_id) FROM ${versions} x WHERE x.org = v.org))
           UNION ALL
           SELECT e.org, e.to_run, ${name(t)}, 'e' FROM row_version_ends e
             JOIN ${versions} v ON v.org = e.org AND v.row_hash = e.row_hash AND v.copy = e.copy AND v.run_id = e.from_run
@@ -628,6 +639,7 @@ export async function changesSince(db: Db, tabs: readonly HistoryTab[], since: s
     .join('\n        UNION ALL\n        ');
   const rows = await db.query(
     `WITH runs AS (SELECT id FROM sync_runs WHERE $since::TIMESTAMP IS NULL OR finished_at > $since::TIMESTAMP),
+     firsts AS (${FIRST_LOADS}),
      pairs AS (${perTab})
      SELECT p.org, any_value(o.name) AS name, sum(least(sn, en))::INTEGER AS changed, sum(sn - least(sn, en))::INTEGER AS added, sum(en - least(sn, en))::INTEGER AS removed,
        strftime(max(r.finished_at), '%Y-%m-%d %H:%M:%S') AS last_change

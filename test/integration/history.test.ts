@@ -207,6 +207,32 @@ describe('row history', () => {
     }
   });
 
+  it('the first rows of a tab that loaded empty, and an optional tab added later, are changes — not a first load', async () => {
+    // ДОУ-1's «Аттестация» loads empty (header only), and it has no «Мероприятия»; after the
+    // first sync it gets an attestation row and the tab with one event. Both were «first load»
+    // in the change log and missing from «changes since the last report» (an outside review:
+    // the region's figures changed and the panel listed nothing).
+    await sync('2024-01-10T08:00:00Z');
+    writeFileSync(join(dir, 'ДОУ-1', 'Аттестация.csv'), 'ФИО;Дата приказа;Присвоена категория;Прежняя категория\nЗайцева Мария Игоревна;15.01.2024;Первая;Без категории\n');
+    writeFileSync(join(dir, 'ДОУ-1', 'Мероприятия.csv'), 'Дата;Вид;Название;Уровень;Участников\n12.01.2024;Семинар;Наставничество в ДОУ;ОО;14\n');
+    const second = await sync('2024-01-20T08:00:00Z');
+    const server = await startServerAs({ db: tmp.db }, { coordinator: { role: 'coordinator' } });
+    try {
+      const log = (await server.get<any>(`/api/orgs/${encodeURIComponent('ДОУ-1')}/changes`)).body;
+      const run = log.syncs.find((x: any) => x.run_id === second);
+      expect(run.tabs.map((t: any) => [t.tab, t.first_load, t.added.map((a: any) => a.name)])).toEqual([
+        ['attestations', null, ['Зайцева Мария Игоревна — 2024-01-15']],
+        ['events', null, ['2024-01-12 — Семинар — Наставничество в ДОУ']],
+      ]);
+      // The first sync is ДОУ-1's first load: counted, not listed as changes.
+      expect(log.syncs.find((x: any) => x.run_id !== second).tabs.every((t: any) => t.first_load !== null)).toBe(true);
+      // 1 attestation + 1 event added since the start; СОШ-1 changed nothing.
+      expect((await server.get<any>('/api/changes')).body.orgs).toEqual([{ org: 'ДОУ-1', name: expect.any(String), added: 2, changed: 0, removed: 0, last_change: '2024-01-20 08:00:00' }]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('the change log tells a row that failed its checks from a row deleted, and a corrected row from a new one', async () => {
     const m = baseMunicipality();
     const source = createMemorySource(m);
