@@ -90,7 +90,8 @@ export function changesBox(syncs: readonly SyncChanges[]): HTMLElement {
 export interface ChangedSince {
   since: string | null;
   basis: 'report' | 'date' | 'all';
-  report: { at: string; action: string } | null;
+  /** `data_at`: when its figures stood (an export `as_of` a past sync: that sync's end). */
+  report: { at: string; action: string; data_at?: string } | null;
   orgs: { org: string; name: string | null; added: number; changed: number; removed: number; last_change: string }[];
 }
 
@@ -98,13 +99,15 @@ export async function getChangedSince(signal?: AbortSignal): Promise<ChangedSinc
   return (await fetchJson('/api/changes', signal)) as ChangedSince;
 }
 
-const REPORT_TITLES: Record<string, string> = { export_xlsx: 'выгрузки XLSX', export_pdf: 'печатного отчёта' };
+const REPORT_TITLES: Record<string, string> = { export_xlsx: 'выгрузки XLSX', export_pdf: 'печатного отчёта', mail: 'рассылки в регион' };
 
 /** The overview's list: which organizations changed their data since the last report, with links to their change logs. */
 export function changedSinceBox(c: ChangedSince, orgHref: (code: string) => string): HTMLElement[] {
   const basis =
     c.basis === 'report' && c.report
-      ? `после последнего отчёта в регион (${REPORT_TITLES[c.report.action] ?? 'отчёта'} ${formatDateTime(c.report.at)})`
+      ? `после последнего отчёта в регион (${REPORT_TITLES[c.report.action] ?? 'отчёта'} ${formatDateTime(c.report.at)}${
+          c.report.data_at && c.report.data_at !== c.report.at ? ` с данными на ${formatDateTime(c.report.data_at)}` : ''
+        })`
       : c.basis === 'date' && c.since
         ? `с ${formatDate(c.since)}`
         : 'за всё время (отчётов в регион ещё не выгружали)';

@@ -158,10 +158,10 @@ SELECT DISTINCT action FROM audit_log ORDER BY action;
 SELECT max(ts)::VARCHAR AS ts, epoch(now()::TIMESTAMP - max(ts))::DOUBLE AS age_s FROM audit_log WHERE action = $action AND target = $target AND role = $role;
 
 -- name: last_audit_among
--- The latest entry of any of these actions by an account of these roles (when, which, by whom),
+-- The latest entry of any of these actions by an account of these roles (when, which, by whom, its detail),
 -- or nothing; the demo login's entries never count.
 -- Parameters: $actions, $roles (VARCHAR[]), $demo (VARCHAR: the demo login's actor name).
-SELECT strftime(ts, '%Y-%m-%d %H:%M:%S') AS at, action, actor FROM audit_log
+SELECT strftime(ts, '%Y-%m-%d %H:%M:%S') AS at, action, actor, detail FROM audit_log
 WHERE action IN (SELECT unnest($actions)) AND role IN (SELECT unnest($roles)) AND actor <> $demo
 ORDER BY ts DESC, id DESC LIMIT 1;
 

@@ -606,9 +606,9 @@ export class AuthStore {
 
   /** The latest audit entry of any of `actions`: when (`YYYY-MM-DD HH:MM:SS`), which and by whom; null when none. */
   /** The latest of these actions by a coordinator or the region — not a school, not the demo login. */
-  async lastAuditAmong(actions: readonly string[]): Promise<{ at: string; action: string; actor: string } | null> {
+  async lastAuditAmong(actions: readonly string[]): Promise<{ at: string; action: string; actor: string; detail: string | null } | null> {
     const [r] = await this.db.query(q('last_audit_among'), { actions: [...actions], roles: ['coordinator', 'region'], demo: DEMO_LOGIN });
-    return r ? { at: String(r.at), action: String(r.action), actor: String(r.actor) } : null;
+    return r ? { at: String(r.at), action: String(r.action), actor: String(r.actor), detail: r.detail === null ? null : String(r.detail) } : null;
   }
 
   // ---- housekeeping --------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * a coordinator's or the organization's own account only, never a regional one.
  *
  * `GET /api/changes?since=YYYY-MM-DD`: the organizations whose data changed since the last report
- * sent to the region (the last XLSX or PDF export in the audit log), or since the start of that
+ * sent to the region (the last XLSX or PDF export in the audit log, or delivery to the region by
+ * mail — from the moment its figures stood), or since the start of that
  * day, or ever: per organization, rows added, changed and removed. Counts only, no names of
  * people: every role (a school its own organization).
  */
@@ -16,6 +17,7 @@ import type { Db } from '../db/db.ts';
 import { changesSince, orgChanges } from '../db/history.ts';
 import { HISTORY_TABS } from '../db/schema.ts';
 import { badRequest, notFound } from '../http/errors.ts';
+import { resolveAsOf } from '../metrics/asof.ts';
 import { isoDate } from '../metrics/params.ts';
 import { registryCode } from '../sync/state.ts';
 
@@ -31,6 +33,37 @@ const limitSchema = z.coerce
 
 /** Audit actions that send a report to the region: the regional workbook and the printed report. */
 const REPORT_ACTIONS = ['export_xlsx', 'export_pdf'];
+
+/** The last report of a delivery to the region (issue #21) that went out: when it was made — its figures are of that moment. */
+const LAST_REGION_DELIVERY = `SELECT strftime(max(m.created_at), '%Y-%m-%d %H:%M:%S') AS at FROM mail_outbox m
+  JOIN subscriptions s ON s.id = m.subscription_id WHERE s.audience = 'region' AND m.status = 'sent'`;
+
+export interface LastReport {
+  /** When it was sent (`YYYY-MM-DD HH:MM:SS`, UTC). */
+  at: string;
+  /** `export_xlsx`, `export_pdf` (an export by the coordinator or the region) or `mail` (a delivery to the region). */
+  action: string;
+  /** The moment its figures stood: `at`, or the end of the sync an export was made `as_of`. */
+  data_at: string;
+}
+
+/**
+ * The last report sent to the region: an export by the coordinator or the region (XLSX, the
+ * printed report), or a delivery to the region by mail (they were not counted: an outside
+ * review). Changes count from the moment its figures stood — an export `as_of` a past sync
+ * showed that sync's data, and every change after it is news to the region (it counted from
+ * the export's time, hiding them all: an outside review).
+ */
+export async function lastReport(db: Db, store: { lastAuditAmong: AuthDeps['store']['lastAuditAmong'] }): Promise<LastReport | null> {
+  const audit = await store.lastAuditAmong(REPORT_ACTIONS);
+  const [mail] = await db.query(LAST_REGION_DELIVERY);
+  const mailAt = mail?.at === null || mail?.at === undefined ? null : String(mail.at);
+  if (mailAt !== null && (audit === null || mailAt > audit.at)) return { at: mailAt, action: 'mail', data_at: mailAt };
+  if (audit === null) return null;
+  const asked = /; на (.+)$/.exec(audit.detail ?? '')?.[1];
+  const asOf = asked === undefined ? null : await resolveAsOf(db, asked).catch(() => null);
+  return { at: audit.at, action: audit.action, data_at: asOf !== null && asOf.finished_at < audit.at ? asOf.finished_at : audit.at };
+}
 
 export function changesRouter(deps: { db: Db; auth: AuthDeps }): Router {
   const r = Router();
@@ -52,19 +85,19 @@ export function changesRouter(deps: { db: Db; auth: AuthDeps }): Router {
     const p = who(res);
     let since: string | null = null;
     let basis: 'report' | 'date' | 'all' = 'all';
-    const report = await deps.auth.store.lastAuditAmong(REPORT_ACTIONS);
+    const report = await lastReport(deps.db, deps.auth.store);
     if (req.query.since !== undefined) {
       const parsed = isoDate.safeParse(req.query.since);
       if (!parsed.success) throw badRequest('неверный параметр since: дата в виде ГГГГ-ММ-ДД');
       since = `${parsed.data} 00:00:00`;
       basis = 'date';
     } else if (report) {
-      since = report.at;
+      since = report.data_at;
       basis = 'report';
     }
     let orgs = await changesSince(deps.db, HISTORY_TABS, since);
     if (p.role === 'school') orgs = orgs.filter((o) => o.org === p.org);
-    res.set('Cache-Control', 'no-store').json({ since, basis, report: report ? { at: report.at, action: report.action } : null, orgs });
+    res.set('Cache-Control', 'no-store').json({ since, basis, report, orgs });
   });
   return r;
 }

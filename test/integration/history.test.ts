@@ -202,6 +202,21 @@ describe('row history', () => {
       expect(after.basis).toBe('report');
       expect(after.report.action).toBe('export_xlsx');
       expect(after.orgs).toEqual([]);
+      // An export as of the second sync (11.01, 08:00) showed that sync's data: the edits of
+      // 20.01 are news to the region (the export's own time hid them: an outside review).
+      await new AuthStore(tmp.db).audit({ actor: 'koord', role: 'coordinator', action: 'export_xlsx', target: 'отчёт', detail: '2023-09-01…2024-08-31; на 2024-01-11T09:00:00Z', ip: null });
+      const past = (await server.get<any>('/api/changes')).body;
+      expect(past).toMatchObject({ basis: 'report', since: '2024-01-11 08:00:00', report: { action: 'export_xlsx', data_at: '2024-01-11 08:00:00' } });
+      expect(past.orgs.map((o: any) => [o.org, o.added, o.changed, o.removed])).toEqual([['СОШ-1', 1, 1, 1]]);
+      // A delivery to the region sent by mail after it is the last report: made now, nothing changed since.
+      await tmp.db.write(async (w) => {
+        await w.run(`INSERT INTO subscriptions (id, name, metrics, orgs, type, period, format, audience, recipients, cron, created_at, created_by)
+          VALUES (1, 'В регион', 'engagement', '[]', NULL, 'academic_year', 'xlsx', 'region', '["region@example.ru"]', '0 8 * * 1', now()::TIMESTAMP, 'koord')`);
+        await w.run(`INSERT INTO mail_outbox (id, created_at, kind, subscription_id, recipients, subject, status, attempts, sent_at)
+          VALUES (1, now()::TIMESTAMP + INTERVAL 2 SECOND, 'report', 1, 'region@example.ru', 'Отчёт', 'sent', 1, now()::TIMESTAMP + INTERVAL 2 SECOND)`);
+      });
+      const mailed = (await server.get<any>('/api/changes')).body;
+      expect([mailed.report.action, mailed.report.at === mailed.report.data_at, mailed.orgs]).toEqual(['mail', true, []]);
     } finally {
       await server.close();
     }
