@@ -46,6 +46,8 @@ export interface MetricParams {
   org: string[];
   type: string | null;
   grain: string | null;
+  /** Data as of a past moment: as asked, the sync whose data the figures are and when it finished (`YYYY-MM-DD HH:MM:SS`, UTC). */
+  as_of?: { asked: string; run: number; finished_at: string };
 }
 
 /** Row types of the metrics, derived from their declarations (shared/metrics.ts): a column's kind gives its type. */

@@ -11,7 +11,7 @@
 import { SECTION_METRICS } from '../../shared/metrics.ts';
 import { eventsByKindSpec, type EventsRow } from '../charts/events.ts';
 import embed, { type VisualizationSpec } from 'vega-embed';
-import { getMetric, type AttestationDueRow, type ComplianceRow, type DataQualityRow, type EngagementRow, type OrgRow, type PairsByFormRow, type PairsByTopicRow, type ProfessionalDevelopmentRow, type ProgramCompletionRow, type QualificationGrowthRow, type YoungSpecialistsRow } from '../api.ts';
+import { getMetric, type AttestationDueRow, type ComplianceRow, type DataQualityRow, type EngagementRow, type MetricParams, type OrgRow, type PairsByFormRow, type PairsByTopicRow, type ProfessionalDevelopmentRow, type ProgramCompletionRow, type QualificationGrowthRow, type YoungSpecialistsRow } from '../api.ts';
 import { lapsingSpec } from '../charts/attestation.ts';
 import { complianceItemsSpec } from '../charts/compliance.ts';
 import { rowsLoadedSpec } from '../charts/dataQuality.ts';
@@ -115,13 +115,25 @@ export function reportParams(filters: Filters, ctx: PageContext, idPrefix: strin
           h(
             'dd',
             { id: `${idPrefix}-as-of` },
-            `${formatDate(filters.asOf.slice(0, 10))}${filters.asOf.length > 10 ? ` ${filters.asOf.slice(11, 16)}` : ''} — как после последней синхронизации, завершённой к ${filters.asOf.length > 10 ? 'этому моменту' : 'концу этого дня'} (UTC)`,
+            `${formatDate(filters.asOf.slice(0, 10))}${filters.asOf.length > 10 ? ` ${filters.asOf.slice(11, 19)}` : ''} — как после последней синхронизации, завершённой к ${filters.asOf.length > 10 ? 'этому моменту' : 'концу этого дня'} (UTC)`,
           ),
         ]
       : []),
     h('dt', {}, 'Сформирован'),
     h('dd', {}, `${formatDateTime(new Date().toISOString())} (${zoneLabel()})`),
   );
+}
+
+/**
+ * Names the sync whose data the report shows once an answer tells it (`as_of`): the moment alone
+ * did not identify it — several syncs may finish within a minute, and the minute typed back
+ * stood for another one (an outside review). As the workbook says it.
+ */
+export function nameAsOfSync(params: HTMLElement, idPrefix: string, asOf: MetricParams['as_of']): void {
+  const dd = params.querySelector<HTMLElement>(`#${idPrefix}-as-of`);
+  if (!dd || !asOf || dd.dataset.run) return;
+  dd.dataset.run = String(asOf.run);
+  dd.textContent = `${dd.textContent}: данные синхронизации № ${asOf.run}, завершённой ${formatDate(asOf.finished_at.slice(0, 10))} ${asOf.finished_at.slice(11, 19)} UTC — тот же отчёт с «Данные на» ${asOf.finished_at.replace(' ', 'T')}Z даст те же числа`;
 }
 
 /** Draws the report into `container`; resolves when every section is drawn or has failed. */
@@ -159,6 +171,7 @@ export async function showReport(container: HTMLElement, ctx: PageContext, filte
   // Each metric once; pairs_by_topic's chart also needs the total of pairs_by_form.
   const loaded = new Map<string, OrgRow[]>();
   const responses = new Map(REPORT_METRICS.map((name) => [name, getMetric<OrgRow>(name, new URLSearchParams(query))] as const));
+  for (const r of responses.values()) void r.then((answer) => nameAsOfSync(header, 'report', answer.params.as_of)).catch(() => undefined);
   const formsPromise = responses.get('pairs_by_form');
   await Promise.all(
     sections.map(async (section) => {

@@ -13,7 +13,7 @@ import { h } from '../dom.ts';
 import { filtersToQuery, ongoingPeriodToday, yearEarlier, type Filters } from '../filters.ts';
 import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
 import { periodText, type PageContext } from './page.ts';
-import { ORDER_REFERENCE, reportParams } from './report.ts';
+import { ORDER_REFERENCE, nameAsOfSync, reportParams } from './report.ts';
 
 export const SUMMARY_TITLE = 'Сводка мониторинга наставничества';
 
@@ -172,12 +172,14 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
     ),
   );
 
+  const params = reportParams(filters, ctx, 'summary');
+  nameAsOfSync(params, 'summary', now.params.as_of);
   container.replaceChildren(
     h(
       'header',
       { className: 'report-header' },
       h('p', { className: 'report-order' }, ORDER_REFERENCE),
-      reportParams(filters, ctx, 'summary'),
+      params,
     ),
     h('section', { className: 'summary-section' }, figures),
     h('section', { className: 'summary-section' }, h('h2', {}, 'Кто отстаёт'), lagging),

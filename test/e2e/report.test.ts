@@ -123,6 +123,17 @@ describe.skipIf(skip)('printable report', () => {
     await expect(page.locator('.site-nav').isVisible()).resolves.toBe(false);
     await expect(page.locator('#filters-box').isVisible()).resolves.toBe(false);
     await expect(page.locator('.report').textContent()).resolves.toContain('Итого по выбранным организациям');
+    // «Данные на» a moment names the sync whose data it is, to the second, as the workbook does:
+    // the minute alone could not be typed back (several syncs may finish in one minute: an outside review).
+    const moment = new Date().toISOString().slice(0, 19) + 'Z';
+    const asOf = ((await (await server.fetch(`/api/metrics/engagement?from=2024-09-01&to=2025-08-31&as_of=${moment}`)).json()) as any).params.as_of;
+    await page.goto(`${server.url}/report?from=2024-09-01&to=2025-08-31&type=Школа&as_of=${moment}`);
+    await page.waitForSelector('html[data-ready="true"]');
+    const [day, time] = asOf.finished_at.split(' ');
+    await expect(page.locator('#report-as-of').textContent()).resolves.toBe(
+      `${moment.slice(0, 10).split('-').reverse().join('.')} ${moment.slice(11, 19)} — как после последней синхронизации, завершённой к этому моменту (UTC): ` +
+        `данные синхронизации № ${asOf.run}, завершённой ${day.split('-').reverse().join('.')} ${time} UTC — тот же отчёт с «Данные на» ${day}T${time}Z даст те же числа`,
+    );
     expect(watch.problems).toEqual([]);
     await page.close();
   });
