@@ -39,7 +39,13 @@ export function pageGuard(): RequestHandler {
       return deny(res, `страница организации «${route.code}» недоступна учётной записи организации ${p.org ?? ''}.`);
     }
     if ((p.role !== 'coordinator' || p.readOnly) && route.kind === 'nav' && COORDINATOR_PAGES.includes(route.path)) {
-      return deny(res, 'управление учётными записями доступно только муниципальному координатору.');
+      // Each page in its own words (the region was told of accounts on «Синхронизация»: an outside review).
+      return deny(
+        res,
+        route.path === '/users'
+          ? 'управление учётными записями доступно только муниципальному координатору.'
+          : 'синхронизация, журнал действий и рассылки доступны только муниципальному координатору.',
+      );
     }
     if (p.role === 'region' && route.kind === 'nav' && NAMED_PAGES.includes(route.path)) {
       return deny(res, 'эта страница показывает ФИО педагогов; региональной учётной записи доступны только сводные показатели.');

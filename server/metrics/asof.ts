@@ -107,9 +107,13 @@ export async function resolveAsOf(db: Db, text: string, param = AS_OF): Promise<
   if (row?.run === null || row?.run === undefined) {
     throw badRequest(
       param.prefix +
-        (row?.first_finished
-          ? `на ${shown} данных ещё нет: первая синхронизация завершилась ${ruMoment(String(row.first_finished))}`
-          : `на ${shown} данных нет: ни одна синхронизация ещё не завершилась`),
+        // The first sync that holds data (the history's start), not a first one that loaded nothing
+        // (a server started before its registry was there: an outside review).
+        (row?.history_from !== null && row?.history_from !== undefined && row.from_finished && String(row.from_finished) !== String(row.first_finished)
+          ? `на ${shown} данных ещё нет: данные есть с синхронизации № ${Number(row.history_from)} (${ruMoment(String(row.from_finished))})`
+          : row?.first_finished
+            ? `на ${shown} данных ещё нет: первая синхронизация завершилась ${ruMoment(String(row.first_finished))}`
+            : `на ${shown} данных нет: ни одна синхронизация ещё не завершилась`),
     );
   }
   const run = Number(row.run);

@@ -660,7 +660,11 @@ describe('accounts managed from the dashboard', () => {
         body: JSON.stringify({ login: 'evil', role: 'coordinator' }),
       });
       expect(tryAdd.status, who).toBe(403);
-      expect((await get('/users', a)).status, who).toBe(403);
+      const page = await get('/users', a);
+      expect([page.status, await page.text()], who).toEqual([403, expect.stringContaining('управление учётными записями доступно только муниципальному координатору.')]);
+      // «Синхронизация» in its own words (it spoke of accounts: an outside review).
+      const ops = await get('/operations', a);
+      expect([ops.status, await ops.text()], who).toEqual([403, expect.stringContaining('синхронизация, журнал действий и рассылки доступны только муниципальному координатору.')]);
     }
     expect((await store.user('evil'))).toBeNull();
     const users = JSON.stringify((await (await get('/api/users', k)).json()).users);

@@ -4,6 +4,9 @@
  * made with `as_of` is reproducible), and the finish time the product shows — to the second —
  * must select that sync. Real syncs of the two-orgs folder into a real DuckDB.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAsOf } from '../../server/metrics/asof.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
@@ -20,6 +23,27 @@ afterAll(() => tmp.cleanup());
 
 const sync = (now: () => Date) => runSync({ db: tmp.db, source: createFolderSource(FIXTURE), trigger: 'test', full: true, now });
 const runAt = async (moment: string) => (await resolveAsOf(tmp.db, moment)).run;
+
+describe('before the first sync that holds data', () => {
+  it('the message names that sync, not a first one that loaded nothing', async () => {
+    // A server started before its registry was there: its first sync failed, the next one loaded.
+    const own = await openTempDb();
+    const empty = mkdtempSync(join(tmpdir(), 'as-of-empty-'));
+    try {
+      const failed = await runSync({ db: own.db, source: createFolderSource(empty), trigger: 'test', now: () => new Date('2024-05-15T09:00:00Z') });
+      expect(failed.status).toBe('failed');
+      const loaded = await runSync({ db: own.db, source: createFolderSource(FIXTURE), trigger: 'test', now: () => new Date('2024-05-15T10:00:00Z') });
+      expect(loaded.status).toBe('ok');
+      // It said «первая синхронизация завершилась 15.05.2024 09:00:00 UTC»: a moment after it was refused too.
+      await expect(resolveAsOf(own.db, '2024-05-15T08:00:00Z')).rejects.toThrow(
+        `на 15.05.2024 08:00:00 UTC данных ещё нет: данные есть с синхронизации № ${loaded.runId} (15.05.2024 10:00:00 UTC)`,
+      );
+    } finally {
+      own.cleanup();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('the end of a sync', () => {
   it('is shown to the second, and that second selects the sync; before it there is nothing yet', async () => {
