@@ -14,6 +14,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole, scopeOrgs, who, type AuthDeps } from '../auth/http.ts';
 import type { Db } from '../db/db.ts';
+import { sqlOf } from '../db/queries.ts';
 import { changesSince, orgChanges } from '../db/history.ts';
 import { HISTORY_TABS } from '../db/schema.ts';
 import { badRequest, notFound } from '../http/errors.ts';
@@ -34,9 +35,6 @@ const limitSchema = z.coerce
 /** Audit actions that send a report to the region: the regional workbook and the printed report. */
 const REPORT_ACTIONS = ['export_xlsx', 'export_pdf'];
 
-/** The last report of a delivery to the region (issue #21) that went out: when it was made — its figures are of that moment. */
-const LAST_REGION_DELIVERY = `SELECT strftime(max(m.created_at), '%Y-%m-%d %H:%M:%S') AS at FROM mail_outbox m
-  JOIN subscriptions s ON s.id = m.subscription_id WHERE s.audience = 'region' AND m.status = 'sent'`;
 
 export interface LastReport {
   /** When it was sent (`YYYY-MM-DD HH:MM:SS`, UTC). */
@@ -56,7 +54,7 @@ export interface LastReport {
  */
 export async function lastReport(db: Db, store: { lastAuditAmong: AuthDeps['store']['lastAuditAmong'] }): Promise<LastReport | null> {
   const audit = await store.lastAuditAmong(REPORT_ACTIONS);
-  const [mail] = await db.query(LAST_REGION_DELIVERY);
+  const [mail] = await db.query(sqlOf('lists/last_region_delivery'));
   const mailAt = mail?.at === null || mail?.at === undefined ? null : String(mail.at);
   if (mailAt !== null && (audit === null || mailAt > audit.at)) return { at: mailAt, action: 'mail', data_at: mailAt };
   if (audit === null) return null;
