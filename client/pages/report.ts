@@ -118,7 +118,11 @@ export function reportParams(filters: Filters, ctx: PageContext, idPrefix: strin
             `${formatDate(filters.asOf.slice(0, 10))}${filters.asOf.length > 10 ? ` ${filters.asOf.slice(11, 19)}` : ''} — как после последней синхронизации, завершённой к ${filters.asOf.length > 10 ? 'этому моменту' : 'концу этого дня'} (UTC)`,
           ),
         ]
-      : []),
+      : [
+          // As the workbook says it: which data, and how to have the same figures again.
+          h('dt', {}, 'Данные на'),
+          h('dd', { id: `${idPrefix}-as-of` }, 'текущие: после последней синхронизации (чтобы позже повторить отчёт с теми же числами, укажите момент его составления в поле «Данные на дату»)'),
+        ]),
     h('dt', {}, 'Сформирован'),
     h('dd', {}, `${formatDateTime(new Date().toISOString())} (${zoneLabel()})`),
   );

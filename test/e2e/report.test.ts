@@ -125,6 +125,7 @@ describe.skipIf(skip)('printable report', () => {
     await expect(page.locator('.report').textContent()).resolves.toContain('Итого по выбранным организациям');
     // «Данные на» a moment names the sync whose data it is, to the second, as the workbook does:
     // the minute alone could not be typed back (several syncs may finish in one minute: an outside review).
+    await expect(page.locator('#report-as-of').textContent()).resolves.toMatch(/^текущие: после последней синхронизации/);
     const moment = new Date().toISOString().slice(0, 19) + 'Z';
     const asOf = ((await (await server.fetch(`/api/metrics/engagement?from=2024-09-01&to=2025-08-31&as_of=${moment}`)).json()) as any).params.as_of;
     await page.goto(`${server.url}/report?from=2024-09-01&to=2025-08-31&type=Школа&as_of=${moment}`);
