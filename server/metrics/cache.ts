@@ -72,6 +72,11 @@ export class MetricCache {
     this.slots = new OwnerSlots(opts.perOwner ?? DEFAULT_PER_OWNER, opts.queuePerOwner ?? DEFAULT_QUEUE_PER_OWNER);
   }
 
+  /** The data version of the answers now (Db.dataVersion): a write that changed the data moved it on. */
+  get dataVersion(): number {
+    return this.db.dataVersion;
+  }
+
   /**
    * Starts a request's metric work: its deadline runs from now. `owner` (`principalKey`) is
    * limited to `perOwner` computations at once; null is not limited.

@@ -16,6 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRows } from '../../shared/compare.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
+import { rebuildFacts } from '../../server/db/facts.ts';
+import { MetricCache } from '../../server/metrics/cache.ts';
+import { compareMetric } from '../../server/metrics/compare.ts';
+import { metricDef } from '../../server/metrics/metrics.ts';
+import { parseParams } from '../../server/metrics/parameters.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
 
 const FIXTURE = new URL('../fixtures/municipality/', import.meta.url).pathname;
@@ -35,6 +40,47 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   tmp?.cleanup();
+});
+
+describe('a comparison while a sync writes', () => {
+  it('takes both periods from one state of the data when a load commits between them', async () => {
+    // During a sync the current period came from the new data and the base from the old: a
+    // wrong change, nothing showing it (an outside review: 3 answers in 6 rounds).
+    const own = await openTempDb();
+    try {
+      await runSync({ db: own.db, source: createFolderSource(FIXTURE), trigger: 'test', now: () => new Date('2025-01-20T09:00:00Z') });
+      const cache = new MetricCache(own.db);
+      let calls = 0;
+      // A load commits right after the first period is computed: ДДТ-1 loses Шилова (hired
+      // 01.02.2024, employed at both periods' ends).
+      const racing = {
+        get dataVersion() {
+          return cache.dataVersion;
+        },
+        rows: async (...a: Parameters<MetricCache['rows']>) => {
+          const out = await cache.rows(...a);
+          if (++calls === 1) {
+            await own.db.write(async (w) => {
+              await w.run(`DELETE FROM teachers WHERE org = 'ДДТ-1' AND fio = 'Шилова Вера Артёмовна'`);
+              await rebuildFacts(w, { force: true });
+            });
+            own.db.bumpDataVersion();
+          }
+          return out;
+        },
+      };
+      const params = parseParams({ from: P1.from, to: P1.to }, new Date('2024-06-15T10:00:00Z'));
+      const rows = await compareMetric(racing, metricDef('engagement'), params, P2, cache.request(null));
+      // 9 teachers in both periods before, 8 after: current 8, base 8, change 0 — torn, it was
+      // current 9 (before the load) against base 8 (after it), a change of +1.
+      const ddt = rows.find((x) => x.org === 'ДДТ-1')!;
+      expect([ddt.values.teachers!.current, ddt.values.teachers!.base, ddt.values.teachers!.delta]).toEqual([8, 8, 0]);
+      // Computed twice: the first pair straddled the load.
+      expect(calls).toBe(4);
+    } finally {
+      own.cleanup();
+    }
+  });
 });
 
 describe('GET /api/metrics/:name/compare', () => {
