@@ -194,6 +194,8 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
     throw e;
   }
   progressStarted(runId, opts.trigger ?? 'cli', opts.only?.length === 1 ? opts.only[0]! : null, started.toISOString());
+  // What the run's message says besides a failure (organizations gone from the registry).
+  const runNotes: string[] = [];
   const summary: SyncSummary = {
     runId,
     status: 'ok',
@@ -208,7 +210,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
         'other',
       );
     }
-    await syncAll(opts, runId, summary, now, { started: isoTs(started), demoOnly });
+    await syncAll(opts, runId, summary, now, { started: isoTs(started), demoOnly, notes: runNotes });
   } catch (e) {
     summary.status = 'failed';
     summary.message = e instanceof SourceError ? e.message : `внутренняя ошибка: ${(e as Error).message}`;
@@ -216,7 +218,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   const t = summary.totals;
   if (summary.status !== 'failed' && t.failed + t.held > 0) summary.status = t.ok + t.unchanged > 0 ? 'partial' : 'failed';
   // What the source could not do as usual (the change detection's listing): in the run's message.
-  const notes = summary.status === 'failed' ? [] : (opts.source.syncNotes?.() ?? []);
+  const notes = summary.status === 'failed' ? [] : [...runNotes, ...(opts.source.syncNotes?.() ?? [])];
   if (notes.length) summary.message = [summary.message, ...notes].filter((x) => x !== null).join(' ');
   // Also when the registry could not be read: an organization not read for too long is stale.
   await markStale(db, now(), opts.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS).catch(() => undefined);
@@ -243,7 +245,7 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
   return summary;
 }
 
-async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, now: () => Date, run: { started: string; demoOnly: boolean }): Promise<void> {
+async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, now: () => Date, run: { started: string; demoOnly: boolean; notes: string[] }): Promise<void> {
   const { db, source } = opts;
   // The registry's requests count with the organizations' (the summary's «запросов», sync_runs.requests).
   const registryCounts = { requests: 0, retries: 0 };
@@ -314,6 +316,10 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       const was = listedBefore;
       const lost = before.filter((c) => !listed.has(c));
       registry.issues.push(...registryDepartures(lost, { before: sheets, now: registry.entries }, (c) => !was.has(c), registryTab.title));
+      // Said in the run's record too (the journal keeps it): the warnings of the registry are
+      // replaced by the next sync's, and then nothing told that these organizations' data had
+      // left every figure (an outside review).
+      if (lost.length) run.notes.push(departedNote(lost));
     }
   }
   // (A real registry that stops the sync leaves a demo database as it was: its findings are in the summary.)
@@ -526,6 +532,12 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   }
 }
 
+
+/** The run's note of the organizations the registry listed at the last sync and lists no more. */
+export function departedNote(lost: readonly string[]): string {
+  const shown = lost.slice(0, 20).join(', ') + (lost.length > 20 ? ` и ещё ${lost.length - 20}` : '');
+  return `Из реестра ${lost.length === 1 ? 'пропала организация' : `пропали ${lost.length} ${plural(lost.length, 'организация', 'организации', 'организаций')}`} ${shown}: ${lost.length === 1 ? 'её данные' : 'их данные'} больше не входят в показатели; если строки удалили по ошибке, верните их в реестр.`;
+}
 
 /** The outcome's note of an unchanged sheet that could not be read again (run.ts `readOrg`). */
 export function rereadFailedNote(named: readonly string[], reason: string): string {

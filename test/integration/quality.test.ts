@@ -374,7 +374,12 @@ describe('an organization taken out of the registry', () => {
       expect(first.body.issues.filter((i: { org: string }) => i.org === 'СОШ-1')).toHaveLength(2);
       // The registry's row of СОШ-1 (row 2) deleted: it was listed as «ok», with its old findings.
       grid(m, 'registry', 'Организации').splice(1, 1);
-      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-16T10:00:00Z') });
+      const gone = await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-16T10:00:00Z') });
+      // The run's record says it too: the registry's warning is replaced by the next sync's, and
+      // then nothing told that СОШ-1's data had left the figures (an outside review).
+      const note = 'Из реестра пропала организация СОШ-1: её данные больше не входят в показатели; если строки удалили по ошибке, верните их в реестр.';
+      expect([gone.status, gone.message]).toEqual(['ok', note]);
+      expect(await db.db.query(`SELECT message FROM sync_runs WHERE id = $id`, { id: gone.runId })).toEqual([{ message: note }]);
       const now = await local.getJson('/api/quality');
       expect(now.body.orgs.map((o: { org: string }) => o.org)).toEqual(['ДОУ-1']);
       // Said as a finding of the registry (its data left every figure without a word).
