@@ -22,6 +22,22 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
 
 /** HTTP statuses worth another attempt. */
 export const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * A failing status in words, for a message: Google's own text of a 5xx («Internal error
+ * encountered.», «The service is currently unavailable.», a proxy's «Bad Gateway») is English
+ * and says no more than its status (an outside review); other statuses keep Google's words,
+ * which tell what to fix.
+ */
+export function statusWords(status: number, detail: string): string {
+  const words: Record<number, string> = {
+    500: 'внутренняя ошибка Google',
+    502: 'ошибка шлюза — Google или прокси-сервер сети не передал ответ',
+    503: 'сервис временно недоступен',
+    504: 'шлюз не дождался ответа Google',
+  };
+  return `HTTP ${status}${words[status] ? ` (${words[status]})` : detail ? ` ${detail}` : ''}`;
+}
 /** Google's reasons of a 403 that is really a rate limit. */
 export const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
 

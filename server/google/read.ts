@@ -45,7 +45,7 @@ import {
   sheetGrid,
   isOverSizeLimit,
 } from './answers.ts';
-import { RETRYABLE_STATUS, TOKEN_HOST, type Failure } from './failure.ts';
+import { RETRYABLE_STATUS, TOKEN_HOST, statusWords, type Failure } from './failure.ts';
 import { quoteSheetTitle } from './sheetId.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients, type GoogleCredentials } from './transport.ts';
 
@@ -246,7 +246,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
     if (f.network) return mk(`${service} недоступен: ${f.detail} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
     const status = f.status ?? 0;
     if (exhausted || RETRYABLE_STATUS.has(status)) {
-      return mk(`${service} недоступен: HTTP ${status} ${f.detail} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
+      return mk(`${service} недоступен: ${statusWords(status, f.detail)} (чтение ${w.of}, ${tries}); попробуйте позже`, 'unavailable');
     }
     if (f.reasons.includes('SERVICE_DISABLED') || f.reasons.includes('accessNotConfigured')) {
       return mk(`Google Sheets API не включён в проекте Google Cloud, которому принадлежит ключ (чтение ${w.of}): включите «Google Sheets API» в консоли Google Cloud`, 'forbidden');

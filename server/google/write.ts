@@ -10,7 +10,7 @@
  * from the HTTP status and Google's error body, sanitized, never carrying the original error.
  */
 import { countOf } from '../contract/normalize.ts';
-import { RETRYABLE_STATUS, type Failure } from './failure.ts';
+import { RETRYABLE_STATUS, statusWords, type Failure } from './failure.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients } from './transport.ts';
 
 
@@ -123,7 +123,7 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
     if (isRateLimit(f)) return mk(`превышена квота Google Sheets (${attempts}); попробуйте позже`, 'quota');
     if (f.network) return mk(`Google недоступен — ${f.detail} (${attempts}); попробуйте позже`, 'unavailable');
     const status = f.status ?? 0;
-    if (exhausted || RETRYABLE_STATUS.has(status)) return mk(`Google недоступен: HTTP ${status} ${f.detail} (${attempts}); попробуйте позже`, 'unavailable');
+    if (exhausted || RETRYABLE_STATUS.has(status)) return mk(`Google недоступен: ${statusWords(status, f.detail)} (${attempts}); попробуйте позже`, 'unavailable');
     if (f.reasons.includes('SERVICE_DISABLED') || f.reasons.includes('accessNotConfigured')) {
       return mk('API Google не включён в проекте Google Cloud сервисного аккаунта: включите «Google Sheets API» и «Google Drive API» в консоли Google Cloud', 'forbidden');
     }

@@ -545,7 +545,8 @@ describe('google source against the fake Sheets server', () => {
     fake.failNext(id, 500, 10, { kind: 'drive.files.get' });
     const { src } = source({ maxRetries: 2 });
     const e = await sourceError(src.fetchOrg(org('СОШ-6', id), { lastVersion: '2024-01-01T00:00:00.000Z', full: false }));
-    expect(e.message).toMatch(/^Google Drive недоступен: HTTP 500 .* \(чтение организации СОШ-6, 3 запроса\); попробуйте позже$/);
+    // In Russian words, not Google's English «Internal error encountered.» (an outside review).
+    expect(e.message).toBe('Google Drive недоступен: HTTP 500 (внутренняя ошибка Google) (чтение организации СОШ-6, 3 запроса); попробуйте позже');
     expect(fake.count({ spreadsheetId: id, kind: 'get' })).toBe(0);
   });
 
