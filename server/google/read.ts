@@ -144,6 +144,8 @@ export interface SheetsReader {
    * unchanged region cost 47 requests instead of 3 (an outside review: it said nothing).
    */
   syncNotes(): string[];
+  /** This sync's requests that belong to no organization (the listing of spreadsheets). */
+  syncCounts(): Counters;
   /** Expected ms until `count` more spreadsheets (one Sheets read each) may be read. */
   etaMs(count: number): number;
   /** Titles of every tab of a spreadsheet (the registry's tab lookup). */
@@ -203,6 +205,8 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
   let listing: Promise<Map<string, string> | null> | null = null;
   /** Why this sync's listing failed or was cut short (syncNotes), null when it went well or was not asked. */
   let listingProblem: string | null = null;
+  /** The listing's requests: the sync's, not the organization's whose change check asked for it first. */
+  let listingCounts: Counters = { requests: 0, retries: 0 };
   const listsChanges = auth.kind === 'service' && (opts.changeDetection ?? 'auto') === 'auto';
   /** Organizations whose sheet got a Sheets read in this sync (for the remaining time). */
   const orgsRead = new Set<string>();
@@ -394,6 +398,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
     startSync() {
       listing = null;
       listingProblem = null;
+      listingCounts = { requests: 0, retries: 0 };
       driveDisabled = false;
       orgsRead.clear();
     },
@@ -402,6 +407,10 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       return listingProblem === null
         ? []
         : [`Проверка изменений одним списком Google Drive не удалась (${sanitize(listingProblem)}): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты.`];
+    },
+
+    syncCounts() {
+      return { ...listingCounts };
     },
 
     etaMs(count) {
@@ -477,7 +486,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       // Drive, scope missing, API disabled): the caller reads the sheet in full instead.
       let version: string | null = null;
       if (listsChanges) {
-        listing ??= listSpreadsheets(t, c).catch((e: unknown) => {
+        listing ??= listSpreadsheets(t, listingCounts).catch((e: unknown) => {
           listingProblem = e instanceof Error ? e.message : String(e);
           return null;
         });

@@ -64,6 +64,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
 
     etaMs: (orgs) => reader.etaMs(orgs),
     syncNotes: () => reader.syncNotes(),
+    syncCounts: () => reader.syncCounts(),
 
     readRegistry: (counts) =>
       asSourceError(async () => {

@@ -84,4 +84,10 @@ export interface Source {
   etaMs?(orgs: number): number;
   /** What the sync's reading could not do as usual though nothing failed (google.ts: change detection), in Russian; absent or empty: nothing. */
   syncNotes?(): string[];
+  /**
+   * Requests of the sync that belong to no organization (google.ts: the change detection's
+   * listing, one for every sheet), and the retries among them: the run's totals count them,
+   * no organization's outcome does. Absent: none.
+   */
+  syncCounts?(): { requests: number; retries: number };
 }

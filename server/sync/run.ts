@@ -216,6 +216,12 @@ async function doSync(opts: SyncOptions): Promise<SyncSummary> {
     summary.message = e instanceof SourceError ? e.message : `внутренняя ошибка: ${(e as Error).message}`;
   }
   const t = summary.totals;
+  // The requests of no organization (the change detection's listing): the run's.
+  const shared = opts.source.syncCounts?.();
+  if (shared) {
+    t.requests += shared.requests;
+    t.retries += shared.retries;
+  }
   if (summary.status !== 'failed' && t.failed + t.held > 0) summary.status = t.ok + t.unchanged > 0 ? 'partial' : 'failed';
   // What the source could not do as usual (the change detection's listing): in the run's message.
   const notes = summary.status === 'failed' ? [] : [...runNotes, ...(opts.source.syncNotes?.() ?? [])];

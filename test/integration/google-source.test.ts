@@ -895,6 +895,10 @@ describe('the fewest requests Google allows (issue #18)', () => {
     expect(kinds.filter((k) => k === 'drive.files.get')).toHaveLength(0);
     expect(kinds.filter((k) => k === 'get')).toHaveLength(3);
     expect(first.map((r) => r.version)).toEqual(ids.map((id) => fake.modifiedTime(id)));
+    // Each organization counts its own read; the listing is the sync's (it was charged to the
+    // organization whose change check asked first: «10 запросов» of 7 — an outside review).
+    expect(first.map((r) => r.requests)).toEqual([1, 1, 1]);
+    expect(src.syncCounts!()).toEqual({ requests: 1, retries: 0 });
     const list = fake.requests.find((r) => r.kind === 'drive.files.list')!;
     expect(list.params).toMatchObject({ pageSize: '1000', fields: 'nextPageToken,files(id,modifiedTime)' });
     expect(list.auth).toBe('bearer'); // a self-signed JWT: no token request was made
