@@ -7,7 +7,7 @@ import type { MetricCache, MetricRequest } from './cache.ts';
 import type { MetricDef, MetricParams } from './metrics.ts';
 
 /** Times both periods are computed again when the data changed between them, at most. */
-const CONSISTENT_TRIES = 3;
+export const CONSISTENT_TRIES = 3;
 
 /**
  * Both periods from one state of the data: a sync that commits a load between the two (its data

@@ -16,7 +16,7 @@ import { METRICS, metricDef, type MetricDef, type MetricParams } from '../metric
 import { listParam } from '../metrics/params.ts';
 import { parseComparisonAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 import { COMPARABLE_METRICS, type ComparedRow, type Period } from '../../shared/compare.ts';
-import { compareMetric } from '../metrics/compare.ts';
+import { CONSISTENT_TRIES, compareMetric } from '../metrics/compare.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
 import type { MetricCache, MetricRequest } from '../metrics/cache.ts';
 
@@ -30,22 +30,28 @@ const DEFAULT_SHEETS: readonly string[] = SECTION_METRICS;
  * rows as the API for the same parameters. The export route and the mailed deliveries (issue #21).
  */
 export async function exportWorkbook(
-  deps: { db: Db; now: () => Date; cache: MetricCache },
+  deps: { db: Db; now: () => Date; cache: Pick<MetricCache, 'rows' | 'dataVersion'> },
   o: { defs: readonly MetricDef[]; params: MetricParams; base: Period | null; work: MetricRequest },
 ): Promise<Buffer> {
   const { defs, params, base, work } = o;
-  const sheets = [];
-  for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
-  const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
-  let comparison;
-  if (base) {
-    comparison = { base, sheets: [] as { def: MetricDef; rows: ComparedRow[] }[] };
-    for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
-      comparison.sheets.push({ def, rows: await compareMetric(deps.cache, def, params, base, work) });
+  // Every sheet from one state of the data, as a comparison (compare.ts): a load committed while
+  // the sheets were computed (the data version moved on) has them all computed again.
+  for (let attempt = 1; ; attempt++) {
+    const state = deps.cache.dataVersion;
+    const sheets = [];
+    for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
+    const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
+    let comparison;
+    if (base) {
+      comparison = { base, sheets: [] as { def: MetricDef; rows: ComparedRow[] }[] };
+      for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
+        comparison.sheets.push({ def, rows: await compareMetric(deps.cache, def, params, base, work) });
+      }
     }
+    const version = await lastDataRun(deps.db);
+    if (deps.cache.dataVersion !== state && attempt < CONSISTENT_TRIES) continue;
+    return buildWorkbook(sheets, { params, generatedAt: deps.now(), appVersion: APP_VERSION, dataVersion: version, freshness, comparison });
   }
-  const version = await lastDataRun(deps.db);
-  return buildWorkbook(sheets, { params, generatedAt: deps.now(), appVersion: APP_VERSION, dataVersion: version, freshness, comparison });
 }
 
 export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {

@@ -19,6 +19,7 @@ import { runSync } from '../../server/sync/run.ts';
 import { rebuildFacts } from '../../server/db/facts.ts';
 import { MetricCache } from '../../server/metrics/cache.ts';
 import { compareMetric } from '../../server/metrics/compare.ts';
+import { exportWorkbook } from '../../server/routes/export.ts';
 import { metricDef } from '../../server/metrics/metrics.ts';
 import { parseParams } from '../../server/metrics/parameters.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
@@ -77,6 +78,35 @@ describe('a comparison while a sync writes', () => {
       expect([ddt.values.teachers!.current, ddt.values.teachers!.base, ddt.values.teachers!.delta]).toEqual([8, 8, 0]);
       // Computed twice: the first pair straddled the load.
       expect(calls).toBe(4);
+
+      // The workbook: every sheet from one state too. Now Харитонова (hired 01.09.2023) leaves
+      // ДДТ-1 while its first sheet is computed: 8 → 7 teachers on every sheet of the workbook.
+      calls = 0;
+      const leaving = {
+        get dataVersion() {
+          return cache.dataVersion;
+        },
+        rows: async (...a: Parameters<MetricCache['rows']>) => {
+          const out = await cache.rows(...a);
+          if (++calls === 1) {
+            await own.db.write(async (w) => {
+              await w.run(`DELETE FROM teachers WHERE org = 'ДДТ-1' AND fio = 'Харитонова Алла Юрьевна'`);
+              await rebuildFacts(w, { force: true });
+            });
+            own.db.bumpDataVersion();
+          }
+          return out;
+        },
+      };
+      const book = await exportWorkbook(
+        { db: own.db, now: () => new Date('2024-06-15T10:00:00Z'), cache: leaving },
+        { defs: [metricDef('engagement')], params, base: P2, work: cache.request(null) },
+      );
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(book as unknown as ArrayBuffer);
+      const ddtRow = (sheet: string) => (wb.getWorksheet(sheet)!.getRow(4).values as unknown[]).slice(1);
+      expect(ddtRow('Вовлечённость').slice(0, 4)).toEqual(['ДДТ-1', expect.any(String), expect.any(String), 7]);
+      expect(ddtRow('Сравн. Вовлечённость').slice(3, 6)).toEqual([7, 7, 0]);
     } finally {
       own.cleanup();
     }
