@@ -21,6 +21,8 @@ export interface RawTab {
   refused?: string;
   /** The tab is hidden in the spreadsheet (Google's `properties.hidden`, an .xlsx sheet's state): its rows load, with a warning. */
   hidden?: boolean;
+  /** Google's id of the tab (`properties.sheetId`, the `#gid=` of its address): a finding links to its row. */
+  gid?: number;
 }
 
 /** A value of the Sheets API as a cell: strings, numbers and booleans as they are, null for nothing, anything else as text. */

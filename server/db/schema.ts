@@ -13,7 +13,7 @@ import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordS
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -246,6 +246,13 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
       `DROP TABLE tab_columns`,
       `ALTER TABLE tab_columns_keyed RENAME TO tab_columns`,
     ],
+  },
+  {
+    // Google's id of each tab (the `#gid=` of its address) of each organization's spreadsheet at
+    // its last load, by the tab's title as in the sheet: a finding links to its row, not only to
+    // the spreadsheet («ячейка ↗» opened the first tab: an outside review). Filled by the next load.
+    version: 10,
+    statements: [`CREATE TABLE IF NOT EXISTS tab_gids (org VARCHAR NOT NULL, title VARCHAR NOT NULL, gid BIGINT NOT NULL, PRIMARY KEY (org, title))`],
   },
 ];
 

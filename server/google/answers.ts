@@ -16,9 +16,9 @@ import { isObject } from './failure.ts';
  * the answer and is not needed: error cells are rebuilt from `errorValue.type`.
  */
 export const GRID_DATA_FIELDS =
-  'spreadsheetId,sheets(properties(title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))';
-/** The titles call: tab titles, types, whether hidden, grid sizes (the size check happens before any cell is read) and merged cells. */
-export const TITLE_FIELDS = 'spreadsheetId,sheets(properties(title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges)';
+  'spreadsheetId,sheets(properties(sheetId,title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))';
+/** The titles call: tab ids and titles, types, whether hidden, grid sizes (the size check happens before any cell is read) and merged cells. */
+export const TITLE_FIELDS = 'spreadsheetId,sheets(properties(sheetId,title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges)';
 /** One row's links (SheetsReader.rowLinks): each cell's hyperlink and the URIs of its file smart chips. */
 export const ROW_LINK_FIELDS = 'spreadsheetId,sheets(properties(title),data(rowData(values(hyperlink,chipRuns(chip(richLinkProperties(uri)))))))';
 /** The tab list (the folder-like reading of one tab at a time: the registry), with merged cells. */

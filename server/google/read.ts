@@ -550,6 +550,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
               const refused = want(title) ? refusal(sizes.get(title)!) : null;
               const tab: RawTab = refused !== null ? { title, grid: [], refused } : { title, grid: want(title) ? sheetGrid(s, gridFromData(s.data)) : [] };
               if (s.properties?.hidden === true) tab.hidden = true;
+              if (typeof s.properties?.sheetId === 'number') tab.gid = s.properties.sheetId;
               return tab;
             });
         }
@@ -565,10 +566,13 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       // of them only the wanted tabs whose grid is inside the limits.
       const grid = gridTabs(meta);
       const hidden = new Set((meta.sheets ?? []).filter((s) => s.properties?.hidden === true).map((s) => s.properties!.title!));
+      const gids = new Map((meta.sheets ?? []).flatMap((s) => (typeof s.properties?.sheetId === 'number' ? [[s.properties.title!, s.properties.sheetId] as const] : [])));
       const tabs: RawTab[] = grid.map((g) => {
         const refused = want(g.title) ? refusal(g) : null;
         const tab: RawTab = refused !== null ? { title: g.title, grid: [], refused } : { title: g.title, grid: [] };
         if (hidden.has(g.title)) tab.hidden = true;
+        const gid = gids.get(g.title);
+        if (gid !== undefined) tab.gid = gid;
         return tab;
       });
       const read = grid.map((g, i) => ({ g, i })).filter(({ g, i }) => want(g.title) && tabs[i]!.refused === undefined);

@@ -15,7 +15,8 @@ import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { acceptsGzip } from '../http/gzip.ts';
-import { lastRunSource, registryCode, registryHold } from '../sync/state.ts';
+import { lastRunSource, registryCode, registryHold, storedTabGids } from '../sync/state.ts';
+import { matchKey } from '../contract/index.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
 
@@ -92,6 +93,17 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
       // As of a past sync: the states and findings it left; the registry hold below is now.
       const { orgs, issues, as_of } = await readFindings(org, level, asOf);
       const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));
+      // A finding opens its row on its tab (the tab's gid at the last load), else the spreadsheet.
+      const gids = google ? await storedTabGids(db, [...links.keys()]) : new Map<string, Map<string, number>>();
+      const cellUrl = (i: Record<string, unknown>): string | null => {
+        if (i.org === null) return null;
+        const base = links.get(String(i.org)) ?? null;
+        const tabs = gids.get(String(i.org));
+        if (base === null || tabs === undefined) return base;
+        const gid = tabs.get(String(i.tab)) ?? [...tabs].find(([title]) => matchKey(title) === matchKey(String(i.tab)))?.[1];
+        if (gid === undefined) return base;
+        return `${base}#gid=${gid}${typeof i.row === 'number' ? `&range=${i.row}:${i.row}` : ''}`;
+      };
 
       return compressAnswer({
         ...(as_of ? { as_of } : {}),
@@ -111,8 +123,7 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
           warnings: o.warnings,
           category_mismatches: o.category_mismatches,
         })),
-        // No tab id (gid) is stored, so a cell cannot be addressed: the link opens the spreadsheet.
-        issues: issues.map((i) => ({ ...i, cell_url: i.org === null ? null : (links.get(String(i.org)) ?? null) })),
+        issues: issues.map((i) => ({ ...i, cell_url: cellUrl(i) })),
       });
     });
     res.type('application/json').vary('Accept-Encoding');

@@ -31,6 +31,7 @@ import {
   quarantinedTabs,
   saveLoadedStates,
   saveTabColumns,
+  saveTabGids,
 } from './state.ts';
 import type { QuarantinedRow, TabOutcome, ValidatedOrg } from './validate.ts';
 
@@ -281,7 +282,7 @@ export interface OrgStage {
 export interface OrgLoad {
   v: PackedOrg;
   /** `columns`: per tab, the column keys it loaded with (comma-separated), kept in `tab_columns` for the next load. */
-  state: { version: string | null; now: string; today: string; message?: string | null; columns?: ReadonlyMap<TabKey, string> };
+  state: { version: string | null; now: string; today: string; message?: string | null; columns?: ReadonlyMap<TabKey, string>; gids?: ReadonlyMap<string, number> };
 }
 
 /**
@@ -400,6 +401,16 @@ export async function loadOrgs(
       }
     }
     await saveTabColumns(w, columns);
+    // The tabs' ids (gid) of the spreadsheets loaded now, replacing their last ones.
+    const gids = { orgs: [] as string[], titles: [] as string[], gids: [] as number[] };
+    for (const l of loads) {
+      for (const [title, gid] of l.state.gids ?? []) {
+        gids.orgs.push(l.v.org);
+        gids.titles.push(title);
+        gids.gids.push(gid);
+      }
+    }
+    await saveTabGids(w, orgs, gids);
     // One statement for the batch's states (list parameters, in the order of `loads`).
     await saveLoadedStates(w, {
       orgs,

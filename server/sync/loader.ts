@@ -91,6 +91,8 @@ export interface Fetched {
   reread?: string;
   /** The columns each tab that loaded had (guard.ts loadedColumns): stored with the load. */
   columns?: ReadonlyMap<TabKey, string>;
+  /** Google's id (gid) of each tab of the spreadsheet, by title: stored with the load (a finding links to its row). */
+  gids?: ReadonlyMap<string, number>;
 }
 
 /** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */
@@ -444,7 +446,12 @@ export class Loader {
         rowsQuarantined: counts.rowsQuarantined,
         warnings: counts.warnings,
       };
-      loads.push({ item, load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message, ...(item.f.columns ? { columns: item.f.columns } : {}) } }, o, counts });
+      loads.push({
+        item,
+        load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message, ...(item.f.columns ? { columns: item.f.columns } : {}), ...(item.f.gids ? { gids: item.f.gids } : {}) } },
+        o,
+        counts,
+      });
     }
     const still = unchanged.map(({ index, f }) => ({
       index,

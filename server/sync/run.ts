@@ -483,6 +483,9 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
         error: null,
         titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined,
         ...(parsed ? { columns: loadedColumns(parsed) } : {}),
+        ...(res.status === 'ok' && res.tabs.some((t) => t.gid !== undefined)
+          ? { gids: new Map(res.tabs.flatMap((t) => (t.gid !== undefined ? [[t.title, t.gid] as const] : []))) }
+          : {}),
       };
     } catch (e) {
       f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };

@@ -629,6 +629,30 @@ export async function saveTabColumns(w: Writer, p: { orgs: string[]; tabs: strin
   await w.run(`INSERT OR REPLACE INTO tab_columns SELECT unnest($orgs), unnest($tabs), unnest($columns)`, p);
 }
 
+/**
+ * The tab ids (gid) of the spreadsheets of organizations loaded now, by tab title: each one's
+ * replace what it had (a tab deleted or renamed since is gone). Lists in the same order; an
+ * organization with no ids (not a Google sheet) only loses its old ones.
+ */
+export async function saveTabGids(w: Writer, orgs: readonly string[], gids: { orgs: string[]; titles: string[]; gids: number[] }): Promise<void> {
+  if (!orgs.length) return;
+  await w.run(`DELETE FROM tab_gids WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] });
+  if (gids.orgs.length) await w.run(`INSERT OR REPLACE INTO tab_gids SELECT unnest($orgs), unnest($titles), unnest($gids)::BIGINT`, { ...gids, gids: gids.gids.map(String) });
+}
+
+/** The tab ids (gid) of these organizations' spreadsheets at their last loads: `org` → title → gid. */
+export async function storedTabGids(db: Db, orgs: readonly string[]): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  if (!orgs.length) return out;
+  for (const r of await db.query(`SELECT org, title, gid FROM tab_gids WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] })) {
+    const org = String(r.org);
+    let m = out.get(org);
+    if (!m) out.set(org, (m = new Map()));
+    m.set(String(r.title), Number(r.gid));
+  }
+  return out;
+}
+
 /** The loaded organizations' states, one statement for a batch (lists in the same order). */
 export async function saveLoadedStates(
   w: Writer,

@@ -380,8 +380,10 @@ describe('google source against the fake Sheets server', () => {
     expect([r.requests, fake.requests.map((x) => x.kind)]).toEqual([2, ['drive.files.get', 'get']]);
     expect(fake.requests[1]!.params).toMatchObject({
       includeGridData: 'true',
-      fields: 'spreadsheetId,sheets(properties(title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))',
+      fields: 'spreadsheetId,sheets(properties(sheetId,title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))',
     });
+    // Each tab with its id (the `#gid=` a finding's link opens), as the server gave it.
+    expect(r.tabs.map((t) => t.gid)).toEqual(fake.spreadsheet(id)!.tabs.filter((t) => t.sheetType !== 'OBJECT').map((t) => t.sheetId));
     const byTitle = new Map(r.tabs.map((t) => [t.title, t.grid]));
     expect(byTitle.get('Педагоги')).toEqual([
       ['Список педагогов'],
@@ -437,7 +439,7 @@ describe('google source against the fake Sheets server', () => {
     const third = await src.fetchOrg(org('СОШ-2', id), { lastVersion: first.version, full: false });
     expect(third.status).toBe('ok');
     expect(third.version).not.toBe(first.version);
-    if (third.status === 'ok') expect(third.tabs).toEqual([{ title: 'Педагоги', grid: [['ФИО']] }]);
+    if (third.status === 'ok') expect(third.tabs).toEqual([{ title: 'Педагоги', grid: [['ФИО']], gid: fake.spreadsheet(id)!.tabs[0]!.sheetId }]);
   });
 
   it('falls back to a full read when Drive metadata is not readable (403/404 from Drive)', async () => {

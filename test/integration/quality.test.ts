@@ -16,6 +16,13 @@ import { asFakeTabs } from '../support/sheetsGrid.ts';
 
 const REGISTRY_ID = '1QualityRegistryAbCdEfGhIj';
 const SCHOOL_URL = `https://docs.google.com/spreadsheets/d/${SHEET.school}/edit`;
+/**
+ * A finding's link: its row on its tab — the tab's id (gid) as the fake server gave it at the
+ * last load, the whole row selected — or the tab when the finding names no row. It opened the
+ * spreadsheet's first tab for every finding («ячейка ↗»: an outside review).
+ */
+const rowUrl = (tab: string, row: number | null) =>
+  `${SCHOOL_URL}#gid=${fake.spreadsheet(SHEET.school)!.tabs.find((t) => t.title === tab)!.sheetId}${row === null ? '' : `&range=${row}:${row}`}`;
 const KINDER_URL = `https://docs.google.com/spreadsheets/d/${SHEET.kinder}/edit`;
 
 let fake: FakeSheets;
@@ -84,7 +91,9 @@ const ATTESTATION_TAB = {
   value: null,
   level: 'error',
   message: 'СОШ-1, лист «Аттестация»: не найдена строка заголовков; ожидаются столбцы «ФИО», «Дата приказа», «Присвоена категория»',
-  cell_url: SCHOOL_URL,
+  get cell_url() {
+    return rowUrl('Аттестация', null);
+  },
 };
 // Kept from sync 1 with the tab's old rows: the row is still missing from the kept data — and
 // the finding says it is the earlier load's (a school that had fixed the row saw it named without a word why).
@@ -98,7 +107,9 @@ const ATTESTATION_ROW = {
   message:
     'СОШ-1, лист «Аттестация», строка 3, столбец «Дата приказа»: значение «20.12.1999» — год 1999 вне допустимого диапазона 2000–2100; проверьте дату' +
     ' (замечание прежней загрузки: лист сейчас не загружается целиком — см. ошибку листа, — поэтому в данных остаются его строки той загрузки и их замечания)',
-  cell_url: SCHOOL_URL,
+  get cell_url() {
+    return rowUrl('Аттестация', 3);
+  },
 };
 const COURSE_ROW = {
   org: 'СОШ-1',
@@ -108,7 +119,9 @@ const COURSE_ROW = {
   value: '36 ч.',
   level: 'error',
   message: 'СОШ-1, лист «Повышение квалификации», строка 2, столбец «Часов»: значение «36 ч.» — это не число; ожидается целое число от 1 до 2000',
-  cell_url: SCHOOL_URL,
+  get cell_url() {
+    return rowUrl('Повышение квалификации', 2);
+  },
 };
 const PROGRAM_WARNING = {
   org: 'СОШ-1',
@@ -118,7 +131,9 @@ const PROGRAM_WARNING = {
   value: '12',
   level: 'warning',
   message: 'СОШ-1, лист «Программы наставничества», строка 2, столбец «Мероприятий выполнено»: значение «12» — выполнено мероприятий больше, чем запланировано (10)',
-  cell_url: SCHOOL_URL,
+  get cell_url() {
+    return rowUrl('Программы наставничества', 2);
+  },
 };
 // Петров (row 3 of «Педагоги»): «Первая» there, but his Первая of 15.03.2019 lapsed on 15.03.2024
 // (5 years): on 16.05.2024, the day of the last load, he holds «Без категории».
@@ -132,7 +147,9 @@ const CATEGORY_WARNING = {
   message:
     // What «Категория» should say, and why (it said only «другая категория»: an acceptance run).
     'СОШ-1, лист «Педагоги», строка 3, столбец «Категория»: значение «Первая» — по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки категория педагога — «Без категории» (срок прежней категории истёк 15.03.2024); исправьте категорию на листе «Педагоги» или строки аттестации',
-  cell_url: SCHOOL_URL,
+  get cell_url() {
+    return rowUrl('Педагоги', 3);
+  },
 };
 const SCHOOL = {
   org: 'СОШ-1',
