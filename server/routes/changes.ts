@@ -35,7 +35,6 @@ const limitSchema = z.coerce
 /** Audit actions that send a report to the region: the regional workbook and the printed report. */
 const REPORT_ACTIONS = ['export_xlsx', 'export_pdf'];
 
-
 export interface LastReport {
   /** When it was sent (`YYYY-MM-DD HH:MM:SS`, UTC). */
   at: string;
