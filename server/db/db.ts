@@ -6,6 +6,7 @@
  * connections a login or a page needs (issue #17). Parameters are always bound (`$name`),
  * never pasted into SQL text.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
@@ -21,6 +22,12 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { readColumns } from './columns.ts';
+
+/** The database whose consistent read (Db.consistently) the code runs in, if any. */
+const CONSISTENT = new AsyncLocalStorage<Db>();
+
+/** How long a data commit waits for the consistent reads under way (Db.commitData), ms. */
+const CONSISTENT_WAIT_MS = 2_000;
 
 export type SqlParam = string | number | boolean | null | readonly (string | null)[];
 export type Row = Record<string, unknown>;
@@ -427,6 +434,62 @@ export class Db {
     return this.version;
   }
 
+  /** Reads under way that must see one state of the data (`consistently`). */
+  private consistentReads = 0;
+  /** Wakes a data commit waiting for the consistent reads to end. */
+  private readsEnded: (() => void)[] = [];
+  /** A data commit (a transaction's COMMIT) waiting or running: consistent reads wait for it. */
+  private dataCommit: Promise<void> | null = null;
+
+  /**
+   * Runs `fn` — reads that must all see one state of the data, through any lane or the metric
+   * cache (a comparison's two periods, a workbook's sheets) — with no data commit in between: a
+   * transaction's COMMIT waits for it (`commitData`), and it waits for a COMMIT under way and the
+   * version that COMMIT moves on. A sync committing between the two periods gave a change that
+   * was the sync's, not the periods' (an outside review, after a check of the data version alone
+   * still let a few through: the version moved on only after the COMMIT's answer reached
+   * JavaScript, and a query started in between already read the new data).
+   */
+  async consistently<T>(fn: () => Promise<T>): Promise<T> {
+    // Inside one already (a workbook's comparison sheets): one read, not a second that would wait
+    // for a commit that waits for the first.
+    if (CONSISTENT.getStore() === this) return fn();
+    while (this.dataCommit) await this.dataCommit;
+    this.consistentReads++;
+    try {
+      return await CONSISTENT.run(this, fn);
+    } finally {
+      if (--this.consistentReads === 0) for (const wake of this.readsEnded.splice(0)) wake();
+    }
+  }
+
+  /**
+   * A transaction's COMMIT (Writer.transaction): announced first (new consistent reads wait), run
+   * once the consistent reads under way are over — or after CONSISTENT_WAIT_MS, so that a read
+   * that itself waits for a write (a past sync's snapshot being built) can never hold a sync —
+   * and the data version moved on before the reads may go on.
+   */
+  async commitData<T>(commit: () => Promise<T>): Promise<T> {
+    let done!: () => void;
+    this.dataCommit = new Promise<void>((resolve) => (done = resolve));
+    try {
+      if (this.consistentReads > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => this.readsEnded.push(resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, CONSISTENT_WAIT_MS))),
+        ]);
+        clearTimeout(timer);
+      }
+      const out = await commit();
+      this.bumpDataVersion();
+      return out;
+    } finally {
+      this.dataCommit = null;
+      done();
+    }
+  }
+
   /** A sync run's end while it is being committed: readers of `as_of` wait for it (`ending`). */
   private runEnding: Promise<void> | null = null;
 
@@ -472,7 +535,7 @@ export class Db {
   write<T>(fn: (w: Writer) => Promise<T>): Promise<T> {
     const run = this.writeQueue.then(() => {
       this.checkFile();
-      return fn(new Writer(this.writer));
+      return fn(new Writer(this.writer, this));
     });
     this.writeQueue = run.catch(() => undefined);
     return run;
@@ -522,7 +585,11 @@ export class Db {
 
 /** The write connection, handed out by Db.write. */
 export class Writer {
-  constructor(readonly conn: DuckDBConnection) {}
+  constructor(
+    readonly conn: DuckDBConnection,
+    /** The database whose data this connection writes: its commits wait for consistent reads (Db.commitData). */
+    private readonly db?: Db,
+  ) {}
 
   async run(sql: string, params: Record<string, SqlParam> = {}): Promise<void> {
     const { values, types } = bind(params);
@@ -561,7 +628,8 @@ export class Writer {
     await this.conn.run('BEGIN TRANSACTION');
     try {
       const out = await fn();
-      await this.conn.run('COMMIT');
+      if (this.db) await this.db.commitData(() => this.conn.run('COMMIT'));
+      else await this.conn.run('COMMIT');
       return out;
     } catch (e) {
       try {

@@ -77,6 +77,11 @@ export class MetricCache {
     return this.db.dataVersion;
   }
 
+  /** Answers that must all be of one state of the data (Db.consistently): no data commit in between. */
+  consistently<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.consistently(fn);
+  }
+
   /**
    * Starts a request's metric work: its deadline runs from now. `owner` (`principalKey`) is
    * limited to `perOwner` computations at once; null is not limited.

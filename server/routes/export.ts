@@ -30,27 +30,32 @@ const DEFAULT_SHEETS: readonly string[] = SECTION_METRICS;
  * rows as the API for the same parameters. The export route and the mailed deliveries (issue #21).
  */
 export async function exportWorkbook(
-  deps: { db: Db; now: () => Date; cache: Pick<MetricCache, 'rows' | 'dataVersion'> },
+  deps: { db: Db; now: () => Date; cache: Pick<MetricCache, 'rows' | 'dataVersion' | 'consistently'> },
   o: { defs: readonly MetricDef[]; params: MetricParams; base: Period | null; work: MetricRequest },
 ): Promise<Buffer> {
   const { defs, params, base, work } = o;
-  // Every sheet from one state of the data, as a comparison (compare.ts): a load committed while
-  // the sheets were computed (the data version moved on) has them all computed again.
-  for (let attempt = 1; ; attempt++) {
-    const state = deps.cache.dataVersion;
-    const sheets = [];
-    for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
-    const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
-    let comparison;
-    if (base) {
-      comparison = { base, sheets: [] as { def: MetricDef; rows: ComparedRow[] }[] };
-      for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
-        comparison.sheets.push({ def, rows: await compareMetric(deps.cache, def, params, base, work) });
+  // Every sheet from one state of the data, as a comparison (compare.ts): live sheets with no
+  // data commit in between, and a load committed all the same (the data version moved on) has
+  // them all computed again. (The comparison sheets are consistent inside this already.)
+  const live = !params.as_of && !base?.as_of;
+  return live ? deps.cache.consistently(sheetsOnce) : sheetsOnce();
+  async function sheetsOnce(): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      const state = deps.cache.dataVersion;
+      const sheets = [];
+      for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
+      const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
+      let comparison;
+      if (base) {
+        comparison = { base, sheets: [] as { def: MetricDef; rows: ComparedRow[] }[] };
+        for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
+          comparison.sheets.push({ def, rows: await compareMetric(deps.cache, def, params, base, work) });
+        }
       }
+      const version = await lastDataRun(deps.db);
+      if (deps.cache.dataVersion !== state && attempt < CONSISTENT_TRIES) continue;
+      return buildWorkbook(sheets, { params, generatedAt: deps.now(), appVersion: APP_VERSION, dataVersion: version, freshness, comparison });
     }
-    const version = await lastDataRun(deps.db);
-    if (deps.cache.dataVersion !== state && attempt < CONSISTENT_TRIES) continue;
-    return buildWorkbook(sheets, { params, generatedAt: deps.now(), appVersion: APP_VERSION, dataVersion: version, freshness, comparison });
   }
 }
 

@@ -44,69 +44,99 @@ afterAll(async () => {
 });
 
 describe('a comparison while a sync writes', () => {
+  /** ДДТ-1's teachers in the current period (P1), the base (P2) and the change, from a comparison's rows. */
+  const ddtTeachers = (rows: { org: string | null; values: Record<string, { current: unknown; base: unknown; delta: unknown } | undefined> }[]) => {
+    const t = rows.find((x) => x.org === 'ДДТ-1')!.values.teachers!;
+    return [t.current, t.base, t.delta];
+  };
+  /** A teacher of ДДТ-1 leaves, as a sync's load would: the rows, then the facts the metrics read (a transaction). */
+  const leave = (db: TempDb['db'], fio: string) =>
+    db.write(async (w) => {
+      await w.run(`DELETE FROM teachers WHERE org = 'ДДТ-1' AND fio = $fio`, { fio });
+      await rebuildFacts(w, { force: true });
+    });
+
   it('takes both periods from one state of the data when a load commits between them', async () => {
     // During a sync the current period came from the new data and the base from the old: a
-    // wrong change, nothing showing it (an outside review: 3 answers in 6 rounds).
+    // wrong change, nothing showing it (an outside review: 3 answers in 6 rounds; then, with a
+    // check of the data version alone, 16 in 10,000 — the version moved on only after the
+    // COMMIT's answer reached JavaScript).
     const own = await openTempDb();
     try {
       await runSync({ db: own.db, source: createFolderSource(FIXTURE), trigger: 'test', now: () => new Date('2025-01-20T09:00:00Z') });
       const cache = new MetricCache(own.db);
+      const params = parseParams({ from: P1.from, to: P1.to }, new Date('2024-06-15T10:00:00Z'));
+      // ДДТ-1 has 9 teachers at the end of both periods; Шилова (hired 01.02.2024), Харитонова
+      // (01.09.2023) and Цветков (01.09.2020) are employed at both ends.
+      const order: string[] = [];
+      let pending: Promise<unknown> | null = null;
       let calls = 0;
-      // A load commits right after the first period is computed: ДДТ-1 loses Шилова (hired
-      // 01.02.2024, employed at both periods' ends).
-      const racing = {
+      // 1. A load starts right after the first period is computed and is not waited for: its
+      //    COMMIT waits for the comparison, which sees the data before it — 9 and 9, change 0.
+      const during = {
         get dataVersion() {
           return cache.dataVersion;
         },
+        consistently: <T>(fn: () => Promise<T>) => cache.consistently(fn),
         rows: async (...a: Parameters<MetricCache['rows']>) => {
+          // The second period waits for the load's commit (or 300 ms, more than the load takes
+          // when nothing holds it): without the wait for consistent reads it came from the new data.
+          if (++calls === 2) await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 300))]);
           const out = await cache.rows(...a);
-          if (++calls === 1) {
-            await own.db.write(async (w) => {
-              await w.run(`DELETE FROM teachers WHERE org = 'ДДТ-1' AND fio = 'Шилова Вера Артёмовна'`);
-              await rebuildFacts(w, { force: true });
-            });
-            own.db.bumpDataVersion();
-          }
+          if (calls === 1) pending = leave(own.db, 'Шилова Вера Артёмовна').then(() => order.push('load committed'));
           return out;
         },
       };
-      const params = parseParams({ from: P1.from, to: P1.to }, new Date('2024-06-15T10:00:00Z'));
-      const rows = await compareMetric(racing, metricDef('engagement'), params, P2, cache.request(null));
-      // 9 teachers in both periods before, 8 after: current 8, base 8, change 0 — torn, it was
-      // current 9 (before the load) against base 8 (after it), a change of +1.
-      const ddt = rows.find((x) => x.org === 'ДДТ-1')!;
-      expect([ddt.values.teachers!.current, ddt.values.teachers!.base, ddt.values.teachers!.delta]).toEqual([8, 8, 0]);
-      // Computed twice: the first pair straddled the load.
-      expect(calls).toBe(4);
+      expect(ddtTeachers(await compareMetric(during, metricDef('engagement'), params, P2, cache.request(null)))).toEqual([9, 9, 0]);
+      order.push('comparison done');
+      await pending;
+      expect(order).toEqual(['comparison done', 'load committed']);
+      // After it: 8 and 8.
+      expect(ddtTeachers(await compareMetric(cache, metricDef('engagement'), params, P2, cache.request(null)))).toEqual([8, 8, 0]);
 
-      // The workbook: every sheet from one state too. Now Харитонова (hired 01.09.2023) leaves
-      // ДДТ-1 while its first sheet is computed: 8 → 7 teachers on every sheet of the workbook.
+      // 2. Should a commit slip through all the same (a commit waits for consistent reads only so
+      //    long), the data version moved on: both periods are computed again — 7 and 7, not 8
+      //    (before) against 7 (after).
       calls = 0;
-      const leaving = {
+      const slipped = {
         get dataVersion() {
           return cache.dataVersion;
         },
+        consistently: <T>(fn: () => Promise<T>) => fn(),
         rows: async (...a: Parameters<MetricCache['rows']>) => {
           const out = await cache.rows(...a);
-          if (++calls === 1) {
-            await own.db.write(async (w) => {
-              await w.run(`DELETE FROM teachers WHERE org = 'ДДТ-1' AND fio = 'Харитонова Алла Юрьевна'`);
-              await rebuildFacts(w, { force: true });
-            });
-            own.db.bumpDataVersion();
-          }
+          if (++calls === 1) await leave(own.db, 'Харитонова Алла Юрьевна');
+          return out;
+        },
+      };
+      expect(ddtTeachers(await compareMetric(slipped, metricDef('engagement'), params, P2, cache.request(null)))).toEqual([7, 7, 0]);
+      expect(calls).toBe(4);
+
+      // 3. The workbook: every sheet from one state. Цветков leaves while its first sheet is
+      //    computed: the load waits, every sheet says 7 (its comparison sheet 7, 7, 0).
+      calls = 0;
+      pending = null;
+      const bookDuring = {
+        ...during,
+        rows: async (...a: Parameters<MetricCache['rows']>) => {
+          if (++calls === 2) await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 300))]);
+          const out = await cache.rows(...a);
+          if (calls === 1) pending = leave(own.db, 'Цветков Борис Олегович');
           return out;
         },
       };
       const book = await exportWorkbook(
-        { db: own.db, now: () => new Date('2024-06-15T10:00:00Z'), cache: leaving },
+        { db: own.db, now: () => new Date('2024-06-15T10:00:00Z'), cache: bookDuring },
         { defs: [metricDef('engagement')], params, base: P2, work: cache.request(null) },
       );
+      await pending;
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(book as unknown as ArrayBuffer);
       const ddtRow = (sheet: string) => (wb.getWorksheet(sheet)!.getRow(4).values as unknown[]).slice(1);
       expect(ddtRow('Вовлечённость').slice(0, 4)).toEqual(['ДДТ-1', expect.any(String), expect.any(String), 7]);
       expect(ddtRow('Сравн. Вовлечённость').slice(3, 6)).toEqual([7, 7, 0]);
+      // The load went in after it: 6.
+      expect(ddtTeachers(await compareMetric(cache, metricDef('engagement'), params, P2, cache.request(null)))).toEqual([6, 6, 0]);
     } finally {
       own.cleanup();
     }
