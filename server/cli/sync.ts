@@ -17,7 +17,7 @@ import { createSource, mailFromConfig, openConfigured, writerFromConfig } from '
 import { AuthStore } from '../auth/store.ts';
 import { AcceptError, REGISTRY_WORD, acceptArgs, acceptShrink } from '../sync/holds.ts';
 import { runSync, summaryLine } from '../sync/run.ts';
-import { outcomeLine } from './syncLines.ts';
+import { findingsShown, outcomeLine } from './syncLines.ts';
 
 /** The arguments the command takes (a misspelt one ran a plain sync: `--accept-shrnk СОШ-2` left the load held). */
 function unknownArg(argv: readonly string[]): string | null {
@@ -190,9 +190,10 @@ async function printFindings(db: Db, max: number): Promise<void> {
   const mismatches = (await db.query(sqlOf('lists/quality_orgs'), { org: null })).reduce((n, o) => n + Number(o.category_mismatches), 0);
   const apart = mismatches ? `, из них о категории, не совпадающей с «Аттестацией», — ${mismatches} (в итоговой строке синхронизации они не считаются)` : '';
   console.log(`Замечания к данным — ошибок ${errors}, предупреждений ${rows.length - errors}${apart} (ошибки — строка не загружена; предупреждения — загружена):`);
-  for (const r of rows.slice(0, max)) console.log(`  ${r.level === 'error' ? 'ОШИБКА' : 'предупреждение'}: ${String(r.message)}`);
-  if (rows.length > max) {
-    console.log(`  … и ещё ${rows.length - max}; все — на странице «Качество данных», в GET /api/quality или с ключом --all-findings`);
+  const cut = rows.length > max;
+  for (const r of findingsShown(rows, max)) console.log(`  ${r.level === 'error' ? 'ОШИБКА' : 'предупреждение'}: ${String(r.message)}`);
+  if (cut) {
+    console.log(`  … и ещё ${rows.length - max} (показаны сначала ошибки); все — на странице «Качество данных», в GET /api/quality или с ключом --all-findings`);
   }
   tellNotices();
 }

@@ -15,6 +15,7 @@ import { SHRINK_RULE, TABS, countOf, normalizePersonName, type DataIssue, type T
 import type { OrgTally } from './load.ts';
 import type { StoredTeachers } from './state.ts';
 import type { ParsedOrg } from './validate.ts';
+import { plural } from '../../shared/plural.ts';
 
 /** A tab is held only when it would lose at least this many rows (a small sheet's edits are normal). */
 export const MIN_LOST_ROWS = SHRINK_RULE.minLostRows;
@@ -53,7 +54,8 @@ export function keepMissingTabs(parsed: ParsedOrg, stored: Partial<Record<TabKey
       `${found}; сохранены данные прошлой загрузки — ${rowsWord(had)}. Если лист переименован, верните ему название «${decl.title}»; ` +
       'если записи удалены намеренно, оставьте на листе строку заголовков — тогда лист загрузится пустым';
     parsed.issues.push({ level: 'warning', org: parsed.org, tab: t.title, row: null, column: null, value: null, problem });
-    notes.push(`лист «${decl.title}» не найден — сохранены ${rowsWord(had)} прошлой загрузки`);
+    // «сохранена 1 строка», «сохранены 2 строки» (it said «сохранены 1 строка»: an outside review).
+    notes.push(`лист «${decl.title}» не найден — ${plural(had, 'сохранена', 'сохранены', 'сохранены')} ${rowsWord(had)} прошлой загрузки`);
   }
   return notes;
 }

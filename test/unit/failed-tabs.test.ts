@@ -52,3 +52,12 @@ describe('the sync command’s line of an organization', () => {
     expect(outcomeLine({ ...o, status: 'unchanged', message: null })).toBe('ДОУ-8: без изменений');
   });
 });
+
+describe('the sync command’s findings', () => {
+  it('cut to the limit, lists the errors first; under it, in the list’s order', async () => {
+    const { findingsShown } = await import('../../server/cli/syncLines.ts');
+    const rows = [{ level: 'warning', n: 1 }, { level: 'warning', n: 2 }, { level: 'error', n: 3 }, { level: 'warning', n: 4 }, { level: 'error', n: 5 }];
+    expect(findingsShown(rows, 3).map((r) => r.n)).toEqual([3, 5, 1]);
+    expect(findingsShown(rows, 5).map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
