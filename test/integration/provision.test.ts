@@ -415,4 +415,18 @@ describe('npm run provision', () => {
     expect(nothing.code).toBe(0);
     expect(nothing.out).toContain('изменений нет');
   });
+
+  it('a «Таблица» cell that is a file chip (the title shown) provisions the spreadsheet it links to, as the sync reads it', async () => {
+    // СОШ-9's cell shows «СОШ-9.xlsx»; made a chip of ДОУ-21's spreadsheet it is that one (it
+    // was refused with advice to clear the cell: a second, empty spreadsheet — an outside review).
+    fake.setCellLink(REGISTRY_ID, 'Организации', 3, 3, { chip: `https://docs.google.com/spreadsheets/d/${SCHOOL_MADE}/edit?usp=drivesdk` });
+    try {
+      fake.clearRequests();
+      const r = await provision({ writer: writer(), registryId: REGISTRY_ID, org: 'СОШ-9' });
+      expect([r.created, r.spreadsheetId]).toEqual([false, SCHOOL_MADE]);
+      expect(fake.requests.filter((x) => x.kind === 'get' && x.spreadsheetId === REGISTRY_ID).map((x) => x.ranges ?? null)).toEqual([null, ["'Организации'!D4"]]);
+    } finally {
+      fake.setCellLink(REGISTRY_ID, 'Организации', 3, 3, {});
+    }
+  });
 });

@@ -23,7 +23,7 @@ import { columnLetter } from '../../template/xlsx.ts';
 import { extractSpreadsheetId, quoteSheetTitle } from '../sheetId.ts';
 import { type SheetsWriter, spreadsheetUrl } from '../write.ts';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
-import { readExisting, readRegistryRow } from './existing.ts';
+import { linkedSpreadsheetOf, readExisting, readRegistryRow } from './existing.ts';
 import { ProvisionError, type Request, buildCreateBody, buildSetupRequests, planMissing } from './requests.ts';
 
 export interface ProvisionOptions {
@@ -132,10 +132,13 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     }
     result.changes.push('выпадающие списки, проверки дат и чисел, защита строки заголовков, ширина столбцов');
   } else {
-    const found = extractSpreadsheetId(reg.sheet);
+    // A file smart chip or a linked text shows the spreadsheet's title: its link is the address,
+    // as the sync reads it (it was refused, with advice to clear the cell — a second, empty
+    // spreadsheet for an organization that has one: an outside review).
+    const found = extractSpreadsheetId(reg.sheet) ?? (await linkedSpreadsheetOf(writer, registryId, cell));
     if (found === null) {
       throw new ProvisionError(
-        `в столбце «Таблица» реестра у организации ${reg.code} (ячейка ${cell}) не ID и не ссылка на Google Таблицу: «${reg.sheet}». Впишите ID или адрес таблицы — или очистите ячейку, чтобы создать новую таблицу`,
+        `в столбце «Таблица» реестра у организации ${reg.code} (ячейка ${cell}) не ID и не ссылка на Google Таблицу: «${reg.sheet}». Впишите ID или адрес таблицы (чип файла замените адресом) — или, если таблицы у организации ещё нет, очистите ячейку, чтобы создать новую`,
       );
     }
     id = found;
