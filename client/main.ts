@@ -41,6 +41,7 @@ import { reversedPeriodProblem } from '../shared/period.ts';
 import { COORDINATOR_PAGES, LOGIN_PATH, NAMED_PAGES, PASSWORD_PATH, SUMMARY_PATH } from '../shared/routes.ts';
 import { SUMMARY_TITLE, showSummary } from './pages/summary.ts';
 import { loadSession, onPasswordChangeRequired, onUnauthenticated, renderAccount, session, showLogin, showPasswordChange } from './session.ts';
+import { DATA_CHANGED_EVENT } from './reread.ts';
 
 const SITE_TITLE = 'Наставничество: мониторинг';
 
@@ -690,6 +691,8 @@ async function start(): Promise<void> {
     ui.filtersBox.open = wide.matches;
   });
   window.addEventListener('popstate', () => onLocationChange(false));
+  // A re-read of an organization's sheet (reread.ts): the page's data again, as it stands now.
+  window.addEventListener(DATA_CHANGED_EVENT, () => void load());
 
   setState('loading');
   // Titles and the organization list only help: if they fail, the numbers are still shown,

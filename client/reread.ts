@@ -41,6 +41,13 @@ function whenText(seconds: number, now = new Date()): string {
   return `в ${pad(at.getHours())}:${pad(at.getMinutes())} (через ${Math.max(1, Math.ceil(seconds / 60))} мин)`;
 }
 
+/** Asks the page to read its data again (main.ts listens): the event's name. */
+export const DATA_CHANGED_EVENT = 'monitor:data-changed';
+
+/** The outcome of the last re-read per organization, shown again in the box the page draws anew after it (for a minute). */
+const lastOutcome = new Map<string, { text: string; at: number }>();
+const OUTCOME_KEPT_MS = 60_000;
+
 export function rereadBox(code: string, signal: AbortSignal): HTMLElement {
   const school = session()?.role === 'school';
   const query = school ? '' : `?org=${encodeURIComponent(code)}`;
@@ -48,6 +55,10 @@ export function rereadBox(code: string, signal: AbortSignal): HTMLElement {
   const button = h('button', { className: 'action-button action-button--secondary', id: 'reread', attrs: { type: 'button' } }, 'Перечитать таблицу сейчас');
   const result = h('p', { className: 'reread__result', id: 'reread-result', attrs: { role: 'status', 'aria-live': 'polite' } });
   const box = h('div', { className: 'reread', id: 'reread-box' }, last, h('div', { className: 'reread__actions' }, button, result));
+
+  // The page was drawn again after a re-read of this organization: its outcome stays in view.
+  const kept = lastOutcome.get(code);
+  if (kept && Date.now() - kept.at < OUTCOME_KEPT_MS) result.textContent = kept.text;
 
   const draw = (s: ReadState) => {
     last.textContent = s.last_success
@@ -57,7 +68,7 @@ export function rereadBox(code: string, signal: AbortSignal): HTMLElement {
     button.disabled = s.wait_s > 0 || s.running;
     box.dataset.wait = String(s.wait_s);
     if (!s.configured) result.textContent = 'Синхронизация на сервере не настроена.';
-    else if (s.wait_s > 0) result.textContent = `Перечитать таблицу снова можно будет ${whenText(s.wait_s)}.`;
+    else if (s.wait_s > 0 && !result.textContent) result.textContent = `Перечитать таблицу снова можно будет ${whenText(s.wait_s)}.`;
   };
 
   void (async () => {
@@ -83,12 +94,19 @@ export function rereadBox(code: string, signal: AbortSignal): HTMLElement {
         const body = (await response.json()) as { status?: string; outcome?: Outcome | null; message?: string | null; state: ReadState; started?: boolean };
         draw(body.state);
         const o = body.outcome;
+        const read = !body.started && o !== null && o !== undefined && (o.status === 'ok' || o.status === 'unchanged');
         const said = body.started
           ? 'Таблица читается; результат появится на этой странице после обновления.'
-          : o && (o.status === 'ok' || o.status === 'unchanged')
-            ? `Таблица прочитана: загружено строк ${formatInteger(o.rowsLoaded)}, в карантине ${formatInteger(o.rowsQuarantined)}${o.message ? `; ${o.message}` : ''}. Обновите страницу, чтобы увидеть новые данные.`
+          : read
+            ? `Таблица прочитана: загружено строк ${formatInteger(o!.rowsLoaded)}, в карантине ${formatInteger(o!.rowsQuarantined)}${o!.message ? `; ${o!.message}` : ''}. Данные на странице обновлены.`
             : `Таблицу прочитать не удалось: ${o?.message ?? body.message ?? 'причина не указана'}.`;
         result.textContent = body.state.wait_s > 0 ? `${said} Перечитать снова можно будет ${whenText(body.state.wait_s)}.` : said;
+        // The page's figures and findings were the old ones under the new outcome until reloaded
+        // (an outside review): drawn again now, the outcome kept in the new box.
+        if (read) {
+          lastOutcome.set(code, { text: result.textContent, at: Date.now() });
+          window.dispatchEvent(new CustomEvent(DATA_CHANGED_EVENT));
+        }
       } catch {
         result.textContent = 'Сервер недоступен. Проверьте подключение к сети и повторите.';
         button.disabled = false;

@@ -35,6 +35,9 @@ import { Panel, runPanelTasks } from '../panel.ts';
 import { renderTable } from '../table.ts';
 import { chartFileName, Loader, pageHref, periodText, type Page, type PageContext } from './page.ts';
 
+/** Findings listed on an organization's page; the rest are on «Качество данных». */
+const SHOWN_FINDINGS = 20;
+
 const MUNICIPALITY = 'По муниципалитету';
 const LEVEL_TEXT: Record<string, string> = { error: 'Ошибка', warning: 'Предупреждение', notice: 'Замечание' };
 
@@ -316,16 +319,24 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
               if (session()?.role === 'region') return quality.setContent(...nodes);
               try {
                 const response = await getQuality(new URLSearchParams({ org: code, ...(filters.asOf ? { as_of: filters.asOf } : {}) }), signal);
-                const list = response.issues.filter((issue) => issue.org === code);
+                // Errors first, then warnings and notes: cut to SHOWN_FINDINGS, the rest said to be
+                // elsewhere (they were dropped without a word, always the same tabs': an outside review).
+                const rank = (level: string) => (level === 'error' ? 0 : level === 'warning' ? 1 : 2);
+                const list = response.issues.filter((issue) => issue.org === code).sort((a, b) => rank(a.level) - rank(b.level));
                 if (list.length > 0) {
                   const items = h(
                     'ul',
                     { className: 'issue-list' },
-                    ...list.slice(0, 20).map((issue) =>
+                    ...list.slice(0, SHOWN_FINDINGS).map((issue) =>
                       h('li', {}, h('strong', {}, `${LEVEL_TEXT[issue.level] ?? issue.level}: `), issue.message),
                     ),
                   );
                   nodes.push(items);
+                  if (list.length > SHOWN_FINDINGS) {
+                    nodes.push(
+                      h('p', { className: 'issue-list__more' }, `Показаны ${formatInteger(SHOWN_FINDINGS)} из ${formatInteger(list.length)} замечаний, сначала ошибки; все — на странице «Качество данных» и в выгрузке ниже.`),
+                    );
+                  }
                   nodes.push(findingsDownload([code], filters.asOf));
                 }
               } catch (error) {
