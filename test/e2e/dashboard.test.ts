@@ -182,6 +182,14 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     // and no report has been exported — the API lists no organization, the panel says so.
     expect((await (await server.fetch('/api/changes')).json()).orgs).toEqual([]);
     expect(readable(await page.locator('#changed-panel').textContent())).toContain('Данные организаций не менялись за всё время (отчётов в регион ещё не выгружали).');
+    // «Требует внимания» says how many rows the figures leave out for errors, as «Качество данных» counts them.
+    const quality = ((await (await server.fetch('/api/metrics/data_quality')).json()) as any).rows.find((r: any) => r.org === null);
+    expect(quality.rows_quarantined).toBeGreaterThan(0);
+    await expect
+      .poll(async () => readable((await page.locator('#attention-panel [data-flag="quarantined"]').textContent()) ?? ''))
+      .toBe(
+        `Строк не учтено в показателях из-за ошибок в таблицах: ${quality.rows_quarantined} (ошибок: ${quality.errors}) — исправьте их по списку на странице «Качество данных»; пока они не исправлены, показатели считаются без этих строк.`,
+      );
     // 24 active organizations, two of them (СОШ-5, ДОУ-7) failed at the last sync.
     expect(await tileText('orgs_fresh')).toBe('22 из 24');
     expect(await tileText('orgs_fresh')).toBe(readable(formatOutOf(current.orgs_fresh, current.orgs_active)));
