@@ -51,6 +51,9 @@ export interface RowShape {
 }
 
 /** The shape of a tab's rows from its headers as found (column key → header text, in sheet order). */
+/** A cell that opens a totals row: «Итого», «Всего», «Итого: 15» — not «Итоговое совещание». */
+const TOTALS = /^\s*(итого|всего)(?![а-яёa-z])/i;
+
 export function rowShape(headers: Record<string, string>, columns: readonly ColumnDecl[]): RowShape {
   return { keys: Object.keys(headers), headers, types: new Map(columns.map((c) => [c.key, c.type])) };
 }
@@ -341,6 +344,8 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const at = [...positions.values()];
   /** Rows that repeat the header row (sheet row numbers). */
   const repeats: number[] = [];
+  /** Totals rows (sheet row numbers). */
+  const totals: number[] = [];
   // The cheap test first, on every row (a full header match per row cost a third of the parse):
   // the first required column holds text that reads as its header above, case and spaces aside.
   const firstRequired = required[0];
@@ -374,7 +379,26 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       repeats.push(r + 1);
       continue;
     }
+    // A totals row under the records («Итого», «Всего: 15»), required cells empty: not a record.
+    // It was one with an error per empty required cell, whose advice — followed — was to type a
+    // position into the totals row (an outside review).
+    if (keys.some((k) => typeof cells[k] === 'string' && TOTALS.test(cells[k] as string)) && required.some((k) => statesNothing(cells[k]))) {
+      totals.push(r + 1);
+      continue;
+    }
     rows.push(new LaidRow(r + 1, cells, shape));
+  }
+  if (totals.length) {
+    notices.push({
+      level: 'notice',
+      row: totals.length === 1 ? totals[0]! : null,
+      column: null,
+      value: null,
+      problem:
+        totals.length === 1
+          ? 'строка итогов («Итого», «Всего») — это не запись, она не загружается; её можно удалить или оставить'
+          : `строки ${totals.join(', ')} — строки итогов («Итого», «Всего»), а не записи; они не загружаются, их можно удалить или оставить`,
+    });
   }
   if (repeats.length) {
     notices.push({
