@@ -18,7 +18,7 @@ export class OrgPeople {
   private readonly byName = new Map<string, Person[]>();
   private readonly byCode = new Map<string, Person>();
   /** Names whose `Педагоги` row was rejected in this run: row number for the message. */
-  private readonly rejected = new Map<string, number>();
+  private readonly rejected = new Map<string, { row: number; fio: string }>();
 
   constructor(readonly org: string, people: Iterable<Person> = []) {
     for (const p of people) this.add(p);
@@ -34,7 +34,7 @@ export class OrgPeople {
 
   addRejected(fio: string, row: number): void {
     const n = normalizePersonName(fio);
-    if (!this.byName.has(n) && !this.rejected.has(n)) this.rejected.set(n, row);
+    if (!this.byName.has(n) && !this.rejected.has(n)) this.rejected.set(n, { row, fio });
   }
 
   /**
@@ -93,7 +93,7 @@ export class OrgPeople {
         problem: `на листе «Педагоги» организации ${this.org} несколько педагогов с таким ФИО (коды: ${codes}); ${how}`,
       };
     }
-    const rejectedRow = this.rejected.get(n);
+    const rejectedRow = this.rejected.get(n)?.row;
     if (rejectedRow !== undefined) {
       return {
         ok: false,
@@ -109,6 +109,16 @@ export class OrgPeople {
       return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}; ${hint}` };
     }
     const near = closest(name, this.names());
+    // None loaded is near: one whose row was rejected may be the one meant («Кравцова А.С.» for a
+    // Кравцова whose row has an error: it said nothing until that row was fixed — an outside review).
+    const held = near.length ? null : sureMatch(name, [...this.rejected.values()].map((r) => r.fio));
+    if (held !== null) {
+      const row = this.rejected.get(normalizePersonName(held))!.row;
+      return {
+        ok: false,
+        problem: `нет такого педагога на листе «Педагоги» организации ${this.org}; возможно, имелся в виду «${held}» (строка ${row} листа «Педагоги») — та строка не загружена из-за ошибки; исправьте её и напишите ФИО полностью`,
+      };
+    }
     const hint = near.length ? `; возможно, имелся в виду: ${near.map((x) => `«${x}»`).join(', ')}` : '';
     return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}${hint}` };
   }
