@@ -72,6 +72,8 @@ export function renderTable(
   headColumn: string,
   columns: readonly TableColumn[],
   rows: readonly TableRow[],
+  /** Each cell names its column (`data-label`): a phone shows a row as a card, the names before the values. */
+  labelled = false,
 ): void {
   const headRow = h('tr', {}, h('th', { className: 'text', attrs: { scope: 'col' } }, headColumn));
   for (const column of columns) {
@@ -81,9 +83,10 @@ export function renderTable(
   const tfoot = h('tfoot');
   for (const row of rows) {
     const tr = h('tr', { className: row.total ? 'total' : undefined, attrs: { 'data-org': row.org ?? undefined } });
-    tr.append(h('th', { className: 'text', attrs: { scope: 'row' } }, ...row.head));
+    tr.append(h('th', { className: 'text', attrs: { scope: 'row', ...(labelled ? { 'data-label': headColumn } : {}) } }, ...row.head));
     row.cells.forEach((cellContent, index) => {
-      tr.append(h('td', { className: cellClass(columns[index]) }, cellContent));
+      const label = labelled && columns[index]?.header ? { 'data-label': columns[index]!.header } : {};
+      tr.append(h('td', { className: cellClass(columns[index]), attrs: label }, cellContent));
     });
     (row.total ? tfoot : tbody).append(tr);
   }

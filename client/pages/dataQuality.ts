@@ -278,6 +278,7 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
                           ],
                         };
                       }),
+                      true,
                     );
                     body.append(h('div', { className: 'table-wrap' }, table));
                   }

@@ -158,6 +158,16 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
           // Nothing wider than the screen: wide tables scroll inside their own boxes.
           const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
           expect(overflow, `${pageCase.path} scrolls sideways`).toBeLessThanOrEqual(0);
+          if (pageCase.path === '/data-quality') {
+            // A finding is a card on a phone: «Что не так» in view, not behind a sideways swipe
+            // nothing hinted at (an outside review).
+            await small.locator('#issues-panel details.issues summary').first().click();
+            const what = small.locator('#issues-panel .issues-table td[data-label="Что не так"]').first();
+            await what.waitFor();
+            const box = (await what.boundingBox())!;
+            expect(box.x + box.width).toBeLessThanOrEqual(390);
+            expect(box.width).toBeGreaterThan(200);
+          }
         }),
       ]);
     } finally {
