@@ -33,6 +33,8 @@ const newUser = z.object({
   full_name: z.string().trim().max(200, 'ФИО длиннее 200 знаков').nullish(),
 });
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** AuthError messages are the user's mistakes: a 400 (409 for a duplicate), in Russian. */
 function asHttp(e: unknown): never {
   if (e instanceof AuthError) {
@@ -62,6 +64,12 @@ export function usersRouter(deps: { auth: AuthDeps }): Router {
 
   r.post('/users', async (req, res) => {
     requireWriter(res, 'создание учётных записей');
+    // A field the API does not take is said, not dropped: «name» for the full name was ignored
+    // and the account made without it (an outside review).
+    const unknown = isPlainObject(req.body) ? Object.keys(req.body).filter((k) => !(k in newUser.shape)) : [];
+    if (unknown.length) {
+      throw badRequest(`неизвестное поле ${unknown.map((k) => `«${k.slice(0, 40)}»`).join(', ')}; допустимые: ${Object.keys(newUser.shape).join(', ')} (ФИО — full_name)`);
+    }
     const parsed = newUser.safeParse(req.body ?? {});
     if (!parsed.success) throw badRequest(parsed.error.issues[0]!.message);
     const { login, role, org, full_name } = parsed.data;
