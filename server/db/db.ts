@@ -6,7 +6,6 @@
  * connections a login or a page needs (issue #17). Parameters are always bound (`$name`),
  * never pasted into SQL text.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
@@ -22,9 +21,6 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { readColumns } from './columns.ts';
-
-/** The database whose consistent read (Db.consistently) the code runs in, if any. */
-const CONSISTENT = new AsyncLocalStorage<Db>();
 
 /** How long a data commit waits for the consistent reads under way (Db.commitData), ms. */
 const CONSISTENT_WAIT_MS = 2_000;
@@ -451,13 +447,12 @@ export class Db {
    * JavaScript, and a query started in between already read the new data).
    */
   async consistently<T>(fn: () => Promise<T>): Promise<T> {
-    // Inside one already (a workbook's comparison sheets): one read, not a second that would wait
-    // for a commit that waits for the first.
-    if (CONSISTENT.getStore() === this) return fn();
+    // Not nested: a read inside one (a workbook's comparison sheets) is part of it — a second
+    // would wait for a commit that waits for the first (export.ts passes its own reads on).
     while (this.dataCommit) await this.dataCommit;
     this.consistentReads++;
     try {
-      return await CONSISTENT.run(this, fn);
+      return await fn();
     } finally {
       if (--this.consistentReads === 0) for (const wake of this.readsEnded.splice(0)) wake();
     }

@@ -38,6 +38,14 @@ export async function exportWorkbook(
   // data commit in between, and a load committed all the same (the data version moved on) has
   // them all computed again. (The comparison sheets are consistent inside this already.)
   const live = !params.as_of && !base?.as_of;
+  // The comparison sheets inside this read: theirs is this one (not a second, nested one).
+  const inside: Pick<MetricCache, 'rows' | 'dataVersion' | 'consistently'> = {
+    rows: (...a) => deps.cache.rows(...a),
+    get dataVersion() {
+      return deps.cache.dataVersion;
+    },
+    consistently: (fn) => fn(),
+  };
   return live ? deps.cache.consistently(sheetsOnce) : sheetsOnce();
   async function sheetsOnce(): Promise<Buffer> {
     for (let attempt = 1; ; attempt++) {
@@ -49,7 +57,7 @@ export async function exportWorkbook(
       if (base) {
         comparison = { base, sheets: [] as { def: MetricDef; rows: ComparedRow[] }[] };
         for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
-          comparison.sheets.push({ def, rows: await compareMetric(deps.cache, def, params, base, work) });
+          comparison.sheets.push({ def, rows: await compareMetric(inside, def, params, base, work) });
         }
       }
       const version = await lastDataRun(deps.db);
