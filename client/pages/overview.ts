@@ -20,7 +20,7 @@ import {
 import { ratioBarsSpec } from '../charts/templates/index.ts';
 import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
 import { h } from '../dom.ts';
-import { currentMonthEnd, monthEndOf, type Filters } from '../filters.ts';
+import { currentMonthEnd, filtersToQuery, monthEndOf, type Filters } from '../filters.ts';
 import { session } from '../session.ts';
 import { changedSinceBox, getChangedSince } from '../changes.ts';
 import { LOAD_LIMIT, asOf, registerQuery } from './people.ts';
@@ -76,10 +76,9 @@ async function showAttention(panel: Panel, filters: Filters, today: Date, signal
   // Rows left out of every figure for errors (quarantined): the figures above are without them,
   // and nothing on the first page said so — a school with 18 rows held back saw 22 % for 67 %
   // (an outside review). From «Качество данных» of the same organizations.
-  const qualityQuery = new URLSearchParams();
-  if (filters.type) qualityQuery.set('type', filters.type);
-  for (const org of filters.orgs) qualityQuery.append('org', org);
-  if (filters.asOf) qualityQuery.set('as_of', filters.asOf);
+  // The overview's own parameters: its answer computed «Качество данных» as a part, kept in the
+  // server's cache under them — asked otherwise, it was computed again for every overview.
+  const qualityQuery = filtersToQuery({ ...filters, compare: null });
   const [mentees, mentors, quality] = await Promise.all([
     get<Person>('/api/mentees'),
     get<Person>('/api/mentors'),
