@@ -388,30 +388,20 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     }
     rows.push(new LaidRow(r + 1, cells, shape));
   }
-  if (totals.length) {
-    notices.push({
-      level: 'notice',
-      row: totals.length === 1 ? totals[0]! : null,
-      column: null,
-      value: null,
-      problem:
-        totals.length === 1
-          ? 'строка итогов («Итого», «Всего») — это не запись, она не загружается; её можно удалить или оставить'
-          : `строки ${totals.join(', ')} — строки итогов («Итого», «Всего»), а не записи; они не загружаются, их можно удалить или оставить`,
-    });
-  }
-  if (repeats.length) {
-    notices.push({
-      level: 'notice',
-      row: repeats.length === 1 ? repeats[0]! : null,
-      column: null,
-      value: null,
-      problem:
-        repeats.length === 1
-          ? 'строка повторяет строку заголовков — она пропущена, это не запись; её можно удалить'
-          : `строки ${repeats.join(', ')} повторяют строку заголовков — они пропущены, это не записи; их можно удалить`,
-    });
-  }
+  // Rows skipped as no records, said once each kind: one row by its number, several listed.
+  const skipped = (list: readonly number[], one: string, many: (rows: string) => string) => {
+    if (list.length) notices.push({ level: 'notice', row: list.length === 1 ? list[0]! : null, column: null, value: null, problem: list.length === 1 ? one : many(list.join(', ')) });
+  };
+  skipped(
+    totals,
+    'строка итогов («Итого», «Всего») — это не запись, она не загружается; её можно удалить или оставить',
+    (rows) => `строки ${rows} — строки итогов («Итого», «Всего»), а не записи; они не загружаются, их можно удалить или оставить`,
+  );
+  skipped(
+    repeats,
+    'строка повторяет строку заголовков — она пропущена, это не запись; её можно удалить',
+    (rows) => `строки ${rows} повторяют строку заголовков — они пропущены, это не записи; их можно удалить`,
+  );
   // A column not of the template whose header, without its words in brackets, is a template
   // column this tab lacks («Дата увольнения (если уволен)»): its filled cells are not loaded — a
   // dismissed teacher counts as employed. Said as a warning with the count, not only listed.
