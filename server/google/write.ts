@@ -9,7 +9,7 @@
  * not run twice retries rate limits only) and the Russian wording of what went wrong, rebuilt
  * from the HTTP status and Google's error body, sanitized, never carrying the original error.
  */
-import { countOf } from '../contract/normalize.ts';
+import { countOf, matchKey } from '../contract/normalize.ts';
 import { RETRYABLE_STATUS, statusWords, type Failure } from './failure.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients } from './transport.ts';
 
@@ -170,6 +170,16 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
         });
     },
   };
+}
+
+/**
+ * The id (gid) of the tab titled `title` among a spreadsheet's tabs: the one of that exact title,
+ * else one the contract reads as it (case, ё, spaces and punctuation aside); null when none.
+ */
+export function tabIdOf(tabs: Iterable<{ title?: string | null; sheetId?: number | null }>, title: string): number | null {
+  const list = [...tabs];
+  const tab = list.find((t) => t.title === title) ?? list.find((t) => matchKey(t.title ?? '') === matchKey(title));
+  return tab?.sheetId ?? null;
 }
 
 /** The browser address of a spreadsheet (and, with `gid`, of one tab; with `row`, of a row in it). */

@@ -20,7 +20,7 @@ import { TABS, matchKey } from '../contract/index.ts';
 import { isoTs, type Db } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
 import { extractSpreadsheetId } from './sheetId.ts';
-import { GoogleWriteError, spreadsheetUrl, type SheetsWriter } from './write.ts';
+import { GoogleWriteError, spreadsheetUrl, tabIdOf, type SheetsWriter } from './write.ts';
 
 export const CHECK_TAB = 'Проверка данных';
 /** The description of the protection the tab gets when it is made here: how it is told from a school's own tab of that name. */
@@ -301,11 +301,7 @@ async function writeOrg(writer: SheetsWriter, org: string, id: string, findings:
     { ...hints, budget: 'read' },
   );
   const sheets = (meta.sheets ?? []).map((s) => s.properties ?? {});
-  const gidOf = (title: string): number | null => {
-    const exact = sheets.find((p) => p.title === title) ?? sheets.find((p) => matchKey(p.title ?? '') === matchKey(title));
-    return exact?.sheetId ?? null;
-  };
-  const linkOf = (f: Finding) => spreadsheetUrl(id, gidOf(f.tab), f.row);
+  const linkOf = (f: Finding) => spreadsheetUrl(id, tabIdOf(sheets, f.tab), f.row);
   const rows = checkTabRows(findings, checkTime(at, meta.properties?.timeZone), linkOf);
   // Google takes tab titles regardless of case: «проверка данных» is the same title (an addSheet
   // of ours beside it would fail on every sync). Ours carries our protection; a school's own tab

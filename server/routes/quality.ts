@@ -16,7 +16,7 @@ import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { acceptsGzip } from '../http/gzip.ts';
 import { lastRunSource, registryCode, registryHold, storedTabGids } from '../sync/state.ts';
-import { matchKey } from '../contract/index.ts';
+import { spreadsheetUrl, tabIdOf } from '../google/write.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
 
@@ -35,8 +35,14 @@ const PARAM_TITLES: Record<string, string> = { org: 'org (код организ�
 /** A Google spreadsheet ID as the registry stores it (folder and demo sheets are file names and keys). */
 const GOOGLE_ID = /^[A-Za-z0-9_-]{20,}$/;
 
+/** The spreadsheet's ID when the data comes from Google Sheets and the registry names one, else null. */
+function googleId(sheet: unknown, googleSource: boolean): string | null {
+  return googleSource && typeof sheet === 'string' && GOOGLE_ID.test(sheet) ? sheet : null;
+}
+
 export function sheetUrl(sheet: unknown, googleSource: boolean): string | null {
-  return googleSource && typeof sheet === 'string' && GOOGLE_ID.test(sheet) ? `https://docs.google.com/spreadsheets/d/${sheet}/edit` : null;
+  const id = googleId(sheet, googleSource);
+  return id === null ? null : spreadsheetUrl(id);
 }
 
 /** Answers kept per data version: a few views (all, one organization, a level) at a time, and their (compressed) bytes bounded. */
@@ -92,17 +98,15 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
 
       // As of a past sync: the states and findings it left; the registry hold below is now.
       const { orgs, issues, as_of } = await readFindings(org, level, asOf);
-      const links = new Map(orgs.map((o) => [String(o.org), sheetUrl(o.sheet, google)]));
-      // A finding opens its row on its tab (the tab's gid at the last load), else the spreadsheet.
-      const gids = google ? await storedTabGids(db, [...links.keys()]) : new Map<string, Map<string, number>>();
+      const ids = new Map(orgs.map((o) => [String(o.org), googleId(o.sheet, google)]));
+      // A finding opens its row on its tab (the tab's gid at the last load), as the write-back's
+      // «Проверка данных» links it; else the spreadsheet.
+      const gids = google ? await storedTabGids(db, [...ids.keys()]) : new Map<string, Map<string, number>>();
       const cellUrl = (i: Record<string, unknown>): string | null => {
-        if (i.org === null) return null;
-        const base = links.get(String(i.org)) ?? null;
-        const tabs = gids.get(String(i.org));
-        if (base === null || tabs === undefined) return base;
-        const gid = tabs.get(String(i.tab)) ?? [...tabs].find(([title]) => matchKey(title) === matchKey(String(i.tab)))?.[1];
-        if (gid === undefined) return base;
-        return `${base}#gid=${gid}${typeof i.row === 'number' ? `&range=${i.row}:${i.row}` : ''}`;
+        const id = i.org === null ? null : (ids.get(String(i.org)) ?? null);
+        if (id === null) return null;
+        const tabs = [...(gids.get(String(i.org)) ?? [])].map(([title, sheetId]) => ({ title, sheetId }));
+        return spreadsheetUrl(id, tabIdOf(tabs, String(i.tab)), typeof i.row === 'number' ? i.row : null);
       };
 
       return compressAnswer({
@@ -117,7 +121,7 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
           last_status: o.last_status,
           last_message: o.last_message,
           stale: o.stale,
-          sheet_url: links.get(String(o.org)) ?? null,
+          sheet_url: sheetUrl(o.sheet, google),
           quarantined: o.quarantined,
           errors: o.errors,
           warnings: o.warnings,

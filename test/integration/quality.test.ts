@@ -18,11 +18,12 @@ const REGISTRY_ID = '1QualityRegistryAbCdEfGhIj';
 const SCHOOL_URL = `https://docs.google.com/spreadsheets/d/${SHEET.school}/edit`;
 /**
  * A finding's link: its row on its tab — the tab's id (gid) as the fake server gave it at the
- * last load, the whole row selected — or the tab when the finding names no row. It opened the
- * spreadsheet's first tab for every finding («ячейка ↗»: an outside review).
+ * last load, the row's first cell, as the write-back's «Проверка данных» links it — or the tab
+ * when the finding names no row. It opened the spreadsheet's first tab for every finding
+ * («ячейка ↗»: an outside review).
  */
 const rowUrl = (tab: string, row: number | null) =>
-  `${SCHOOL_URL}#gid=${fake.spreadsheet(SHEET.school)!.tabs.find((t) => t.title === tab)!.sheetId}${row === null ? '' : `&range=${row}:${row}`}`;
+  `${SCHOOL_URL}#gid=${fake.spreadsheet(SHEET.school)!.tabs.find((t) => t.title === tab)!.sheetId}${row === null ? '' : `&range=A${row}`}`;
 const KINDER_URL = `https://docs.google.com/spreadsheets/d/${SHEET.kinder}/edit`;
 
 let fake: FakeSheets;
