@@ -9,6 +9,7 @@ import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import type { Cell, Grid } from '../contract/grid.ts';
 import { fillDownMerges } from '../contract/merges.ts';
 import { isObject } from './failure.ts';
+import { extractSpreadsheetId } from './sheetId.ts';
 
 /**
  * gridData mode: tab titles and types, and each cell's effective value — what UNFORMATTED_VALUE
@@ -19,8 +20,30 @@ export const GRID_DATA_FIELDS =
   'spreadsheetId,sheets(properties(sheetId,title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))';
 /** The titles call: tab ids and titles, types, whether hidden, grid sizes (the size check happens before any cell is read) and merged cells. */
 export const TITLE_FIELDS = 'spreadsheetId,sheets(properties(sheetId,title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges)';
-/** One row's links (SheetsReader.rowLinks): each cell's hyperlink and the URIs of its file smart chips. */
+/** Cells' links (linkedSpreadsheet): each cell's hyperlink and the URIs of its file smart chips. */
 export const ROW_LINK_FIELDS = 'spreadsheetId,sheets(properties(title),data(rowData(values(hyperlink,chipRuns(chip(richLinkProperties(uri)))))))';
+
+/**
+ * The spreadsheet the cells of an answer under ROW_LINK_FIELDS link to — a cell's hyperlink or a
+ * file smart chip's URI: what a cell shows as a title while it points at a spreadsheet (Sheets
+ * turns a pasted link into a chip). Its ID when the links name exactly one spreadsheet, else null.
+ */
+export function linkedSpreadsheet(answer: sheets_v4.Schema$Spreadsheet): string | null {
+  const ids = new Set<string>();
+  for (const sheet of answer.sheets ?? []) {
+    for (const block of sheet.data ?? []) {
+      for (const row of block.rowData ?? []) {
+        for (const cell of row.values ?? []) {
+          for (const link of [cell.hyperlink, ...(cell.chipRuns ?? []).map((run) => run.chip?.richLinkProperties?.uri)]) {
+            const id = typeof link === 'string' && /^https?:\/\//i.test(link.trim()) ? extractSpreadsheetId(link) : null;
+            if (id !== null) ids.add(id);
+          }
+        }
+      }
+    }
+  }
+  return ids.size === 1 ? [...ids][0]! : null;
+}
 /** The tab list (the folder-like reading of one tab at a time: the registry), with merged cells. */
 export const TAB_LIST_FIELDS = 'spreadsheetId,sheets(properties(title,gridProperties(rowCount,columnCount)),merges)';
 

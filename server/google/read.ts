@@ -33,6 +33,7 @@ import {
   TAB_LIST_FIELDS,
   TITLE_FIELDS,
   ROW_LINK_FIELDS,
+  linkedSpreadsheet,
   TOO_BIG,
   checkBatch,
   checkGridSpreadsheet,
@@ -152,11 +153,8 @@ export interface SheetsReader {
   tabTitles(t: Target, c: Counters): Promise<string[]>;
   /** One tab's values. */
   tabValues(t: Target, c: Counters, title: string): Promise<RawTab>;
-  /**
-   * The links of one row (1-based) of a tab: each cell's `hyperlink` and the URIs of its file
-   * smart chips — what a cell shows as a title while it points at a spreadsheet.
-   */
-  rowLinks(t: Target, c: Counters, title: string, row: number): Promise<string[]>;
+  /** The spreadsheet one row (1-based) of a tab links to (answers.ts linkedSpreadsheet), or null. */
+  rowLink(t: Target, c: Counters, title: string, row: number): Promise<string | null>;
   /** The spreadsheet's modifiedTime: from this sync's listing (service account), else Drive; null when unknown. */
   version(t: Target & { kind: 'org' }, c: Counters): Promise<string | null>;
   /**
@@ -452,7 +450,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       return { title, grid: sheet ? sheetGrid(sheet, grid) : grid };
     },
 
-    async rowLinks(t, c, title, row) {
+    async rowLink(t, c, title, row) {
       const answer = await call<sheets_v4.Schema$Spreadsheet>(
         t,
         c,
@@ -463,21 +461,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
           ),
         { check: (d) => checkSpreadsheet(d, t.id) },
       );
-      const links: string[] = [];
-      for (const s of answer.sheets ?? []) {
-        for (const block of s.data ?? []) {
-          for (const r of block.rowData ?? []) {
-            for (const cell of r.values ?? []) {
-              if (typeof cell.hyperlink === 'string') links.push(cell.hyperlink);
-              for (const run of cell.chipRuns ?? []) {
-                const uri = run.chip?.richLinkProperties?.uri;
-                if (typeof uri === 'string') links.push(uri);
-              }
-            }
-          }
-        }
-      }
-      return links;
+      return linkedSpreadsheet(answer);
     },
 
     async version(t, c) {

@@ -52,9 +52,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
    */
   const linkedSpreadsheet = async (org: OrgEntry, c: Counters): Promise<string | null> => {
     if (registryTitle === null || !ID_RE.test(registryId)) return null;
-    const links = await reader.rowLinks({ kind: 'registry', id: registryId }, c, registryTitle, org.registryRow).catch(() => []);
-    const ids = new Set(links.map((l) => (/^https?:\/\//i.test(l.trim()) ? extractSpreadsheetId(l) : null)).filter((x) => x !== null));
-    return ids.size === 1 ? [...ids][0]! : null;
+    return reader.rowLink({ kind: 'registry', id: registryId }, c, registryTitle, org.registryRow).catch(() => null);
   };
   const description = `Google Sheets: реестр ${registryId}, ${reader.authDescription}${opts.rootUrl ? `, API ${opts.rootUrl}` : ''}`;
 

@@ -1,7 +1,7 @@
 /** Provisioning (server/google/provision/): reading what a spreadsheet already has (two reads). */
 import { HEADER_SEARCH_ROWS, REGISTRY_TAB, TABS, codeKey, isBlank, layoutGrid, matchKey, rawText, toGrid, type DataIssue, type RawTab } from '../../contract/index.ts';
-import { extractSpreadsheetId, quoteSheetTitle } from '../sheetId.ts';
-import { ROW_LINK_FIELDS } from '../answers.ts';
+import { quoteSheetTitle } from '../sheetId.ts';
+import { ROW_LINK_FIELDS, linkedSpreadsheet } from '../answers.ts';
 import type { SheetsWriter } from '../write.ts';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import { type ExistingSpreadsheet, type ExistingTab, ProvisionError } from './requests.ts';
@@ -95,8 +95,8 @@ export interface RegistryRow {
 }
 
 /**
- * The spreadsheet a registry cell (A1 range with its tab) links to — a file smart chip's URI or
- * the cell's hyperlink — when exactly one spreadsheet; else null (the cell is read once).
+ * The spreadsheet a registry cell (A1 range with its tab) links to (answers.ts linkedSpreadsheet),
+ * or null; the cell is read once.
  */
 export async function linkedSpreadsheetOf(writer: SheetsWriter, registryId: string, range: string): Promise<string | null> {
   const answer = await writer.call<sheets_v4.Schema$Spreadsheet>(
@@ -104,21 +104,7 @@ export async function linkedSpreadsheetOf(writer: SheetsWriter, registryId: stri
     (c) => c.sheets.spreadsheets.get({ spreadsheetId: registryId, ranges: [range], includeGridData: true, fields: ROW_LINK_FIELDS }),
     { budget: 'read' },
   );
-  const ids = new Set<string>();
-  for (const sheet of answer.sheets ?? []) {
-    for (const block of sheet.data ?? []) {
-      for (const row of block.rowData ?? []) {
-        for (const cell of row.values ?? []) {
-          const links = [cell.hyperlink, ...(cell.chipRuns ?? []).map((run) => run.chip?.richLinkProperties?.uri)];
-          for (const l of links) {
-            const id = typeof l === 'string' && /^https?:\/\//i.test(l.trim()) ? extractSpreadsheetId(l) : null;
-            if (id !== null) ids.add(id);
-          }
-        }
-      }
-    }
-  }
-  return ids.size === 1 ? [...ids][0]! : null;
+  return linkedSpreadsheet(answer);
 }
 
 export async function readRegistryRow(
