@@ -448,7 +448,7 @@ export class Db {
    */
   async consistently<T>(fn: () => Promise<T>): Promise<T> {
     // Not nested: a read inside one (a workbook's comparison sheets) is part of it — a second
-    // would wait for a commit that waits for the first (export.ts passes its own reads on).
+    // would wait for a commit that waits for the first (export.ts reads them inside its own).
     while (this.dataCommit) await this.dataCommit;
     this.consistentReads++;
     try {

@@ -16,7 +16,7 @@ import { METRICS, metricDef, type MetricDef, type MetricParams } from '../metric
 import { listParam } from '../metrics/params.ts';
 import { parseComparisonAsOf, parseParamsAsOf } from '../metrics/asof.ts';
 import { COMPARABLE_METRICS, type ComparedRow, type Period } from '../../shared/compare.ts';
-import { CONSISTENT_TRIES, compareMetric } from '../metrics/compare.ts';
+import { comparePeriods, inOneState } from '../metrics/compare.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
 import type { MetricCache, MetricRequest } from '../metrics/cache.ts';
 
@@ -34,37 +34,22 @@ export async function exportWorkbook(
   o: { defs: readonly MetricDef[]; params: MetricParams; base: Period | null; work: MetricRequest },
 ): Promise<Buffer> {
   const { defs, params, base, work } = o;
-  // Every sheet from one state of the data, as a comparison (compare.ts): live sheets with no
-  // data commit in between, and a load committed all the same (the data version moved on) has
-  // them all computed again. (The comparison sheets are consistent inside this already.)
-  const live = !params.as_of && !base?.as_of;
-  // The comparison sheets inside this read: theirs is this one (not a second, nested one).
-  const inside: Pick<MetricCache, 'rows' | 'dataVersion' | 'consistently'> = {
-    rows: (...a) => deps.cache.rows(...a),
-    get dataVersion() {
-      return deps.cache.dataVersion;
-    },
-    consistently: (fn) => fn(),
-  };
-  return live ? deps.cache.consistently(sheetsOnce) : sheetsOnce();
-  async function sheetsOnce(): Promise<Buffer> {
-    for (let attempt = 1; ; attempt++) {
-      const state = deps.cache.dataVersion;
-      const sheets = [];
-      for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
-      const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
-      let comparison;
-      if (base) {
-        comparison = { base, sheets: [] as { def: MetricDef; rows: ComparedRow[] }[] };
-        for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
-          comparison.sheets.push({ def, rows: await compareMetric(inside, def, params, base, work) });
-        }
+  // Every sheet from one state of the data, as a comparison (compare.ts inOneState); the
+  // comparison sheets are read inside this one read, not as reads of their own.
+  const { sheets, freshness, comparison, version } = await inOneState(deps.cache, !params.as_of && !base?.as_of, async () => {
+    const sheets = [];
+    for (const def of defs) sheets.push({ def, rows: (await deps.cache.rows(def.name, params, work)).rows });
+    const freshness = (await deps.cache.rows('data_quality', params, work)).rows;
+    let comparison;
+    if (base) {
+      comparison = { base, sheets: [] as { def: MetricDef; rows: ComparedRow[] }[] };
+      for (const def of defs.filter((d) => COMPARABLE_METRICS.includes(d.name))) {
+        comparison.sheets.push({ def, rows: await comparePeriods(deps.cache, def, params, base, work) });
       }
-      const version = await lastDataRun(deps.db);
-      if (deps.cache.dataVersion !== state && attempt < CONSISTENT_TRIES) continue;
-      return buildWorkbook(sheets, { params, generatedAt: deps.now(), appVersion: APP_VERSION, dataVersion: version, freshness, comparison });
     }
-  }
+    return { sheets, freshness, comparison, version: await lastDataRun(deps.db) };
+  });
+  return buildWorkbook(sheets, { params, generatedAt: deps.now(), appVersion: APP_VERSION, dataVersion: version, freshness, comparison });
 }
 
 export function exportRouter(deps: { db: Db; now: () => Date; cache: MetricCache; auth: AuthDeps }): Router {
