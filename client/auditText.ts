@@ -21,7 +21,6 @@ export function auditTargetText(action: string, target: string | null): string |
     .join(', ');
 }
 
-
 /**
  * An entry's detail as a person reads it: dates `ГГГГ-ММ-ДД` as `ДД.ММ.ГГГГ`, a role's API name
  * («роль coordinator», from the command line of older versions) in the words of the role lists.

@@ -94,11 +94,12 @@ export function rereadBox(code: string, signal: AbortSignal): HTMLElement {
         const body = (await response.json()) as { status?: string; outcome?: Outcome | null; message?: string | null; state: ReadState; started?: boolean };
         draw(body.state);
         const o = body.outcome;
-        const read = !body.started && o !== null && o !== undefined && (o.status === 'ok' || o.status === 'unchanged');
+        // The sheet read (loaded, or unchanged): the outcome, and the page drawn again.
+        const read = !body.started && o && (o.status === 'ok' || o.status === 'unchanged') ? o : null;
         const said = body.started
           ? 'Таблица читается; результат появится на этой странице после обновления.'
           : read
-            ? `Таблица прочитана: загружено строк ${formatInteger(o!.rowsLoaded)}, в карантине ${formatInteger(o!.rowsQuarantined)}${o!.message ? `; ${o!.message}` : ''}. Данные на странице обновлены.`
+            ? `Таблица прочитана: загружено строк ${formatInteger(read.rowsLoaded)}, в карантине ${formatInteger(read.rowsQuarantined)}${read.message ? `; ${read.message}` : ''}. Данные на странице обновлены.`
             : `Таблицу прочитать не удалось: ${o?.message ?? body.message ?? 'причина не указана'}.`;
         result.textContent = body.state.wait_s > 0 ? `${said} Перечитать снова можно будет ${whenText(body.state.wait_s)}.` : said;
         // The page's figures and findings were the old ones under the new outcome until reloaded

@@ -50,10 +50,10 @@ export interface RowShape {
   types: ReadonlyMap<string, ColumnDecl['type']>;
 }
 
-/** The shape of a tab's rows from its headers as found (column key → header text, in sheet order). */
 /** A cell that opens a totals row: «Итого», «Всего», «Итого: 15» — not «Итоговое совещание». */
 const TOTALS = /^\s*(итого|всего)(?![а-яёa-z])/i;
 
+/** The shape of a tab's rows from its headers as found (column key → header text, in sheet order). */
 export function rowShape(headers: Record<string, string>, columns: readonly ColumnDecl[]): RowShape {
   return { keys: Object.keys(headers), headers, types: new Map(columns.map((c) => [c.key, c.type])) };
 }

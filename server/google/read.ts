@@ -173,6 +173,13 @@ interface CallOptions<T> {
   check?: (data: unknown) => string | null;
 }
 
+/** A tab read from Google with what its properties say of it: hidden, and its id (the `#gid=` of its address). */
+function withTabProperties(tab: RawTab, p: sheets_v4.Schema$SheetProperties | undefined): RawTab {
+  if (p?.hidden === true) tab.hidden = true;
+  if (typeof p?.sheetId === 'number') tab.gid = p.sheetId;
+  return tab;
+}
+
 export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
   const auth = opts.credentials;
   const readMode = opts.readMode ?? 'gridData';
@@ -533,9 +540,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
               const title = s.properties!.title!;
               const refused = want(title) ? refusal(sizes.get(title)!) : null;
               const tab: RawTab = refused !== null ? { title, grid: [], refused } : { title, grid: want(title) ? sheetGrid(s, gridFromData(s.data)) : [] };
-              if (s.properties?.hidden === true) tab.hidden = true;
-              if (typeof s.properties?.sheetId === 'number') tab.gid = s.properties.sheetId;
-              return tab;
+              return withTabProperties(tab, s.properties);
             });
         }
       }
@@ -549,15 +554,10 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       // Chart sheets (OBJECT) have no cells and make values.* fail: only grid tabs are read, and
       // of them only the wanted tabs whose grid is inside the limits.
       const grid = gridTabs(meta);
-      const hidden = new Set((meta.sheets ?? []).filter((s) => s.properties?.hidden === true).map((s) => s.properties!.title!));
-      const gids = new Map((meta.sheets ?? []).flatMap((s) => (typeof s.properties?.sheetId === 'number' ? [[s.properties.title!, s.properties.sheetId] as const] : [])));
+      const sheetOf = new Map((meta.sheets ?? []).map((s) => [s.properties!.title!, s]));
       const tabs: RawTab[] = grid.map((g) => {
         const refused = want(g.title) ? refusal(g) : null;
-        const tab: RawTab = refused !== null ? { title: g.title, grid: [], refused } : { title: g.title, grid: [] };
-        if (hidden.has(g.title)) tab.hidden = true;
-        const gid = gids.get(g.title);
-        if (gid !== undefined) tab.gid = gid;
-        return tab;
+        return withTabProperties(refused !== null ? { title: g.title, grid: [], refused } : { title: g.title, grid: [] }, sheetOf.get(g.title)?.properties);
       });
       const read = grid.map((g, i) => ({ g, i })).filter(({ g, i }) => want(g.title) && tabs[i]!.refused === undefined);
       if (read.length === 0) return tabs;
@@ -580,7 +580,6 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       );
       // batchGet answers in the order of `ranges` (checked: each range names its tab).
       const ranges = batch.valueRanges!;
-      const sheetOf = new Map((meta.sheets ?? []).map((s) => [s.properties!.title!, s]));
       read.forEach(({ g, i }, k) => {
         tabs[i]!.grid = sheetGrid(sheetOf.get(g.title)!, toGrid(ranges[k]?.values));
       });
