@@ -45,6 +45,12 @@ function translit(s: string): string {
     .join('');
 }
 
+/** An export's entry in the audit log: its period, organizations and, made as of a past moment, that moment («; на …», last). */
 export function exportAuditDetail(p: Named): string {
   return `${p.from}…${p.to}${p.org.length ? `; ${p.org.join(', ')}` : ''}${p.as_of ? `; на ${p.as_of.asked}` : ''}`;
+}
+
+/** The `as_of` an export's audit entry (exportAuditDetail) names, as asked, or null. */
+export function auditedAsOf(detail: string | null): string | null {
+  return /; на (.+)$/.exec(detail ?? '')?.[1] ?? null;
 }

@@ -18,6 +18,7 @@ import { sqlOf } from '../db/queries.ts';
 import { changesSince, orgChanges } from '../db/history.ts';
 import { HISTORY_TABS } from '../db/schema.ts';
 import { badRequest, notFound } from '../http/errors.ts';
+import { auditedAsOf } from '../export/names.ts';
 import { resolveAsOf } from '../metrics/asof.ts';
 import { isoDate } from '../metrics/params.ts';
 import { registryCode } from '../sync/state.ts';
@@ -57,8 +58,8 @@ export async function lastReport(db: Db, store: { lastAuditAmong: AuthDeps['stor
   const mailAt = mail?.at === null || mail?.at === undefined ? null : String(mail.at);
   if (mailAt !== null && (audit === null || mailAt > audit.at)) return { at: mailAt, action: 'mail', data_at: mailAt };
   if (audit === null) return null;
-  const asked = /; на (.+)$/.exec(audit.detail ?? '')?.[1];
-  const asOf = asked === undefined ? null : await resolveAsOf(db, asked).catch(() => null);
+  const asked = auditedAsOf(audit.detail);
+  const asOf = asked === null ? null : await resolveAsOf(db, asked).catch(() => null);
   return { at: audit.at, action: audit.action, data_at: asOf !== null && asOf.finished_at < audit.at ? asOf.finished_at : audit.at };
 }
 
