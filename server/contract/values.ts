@@ -359,6 +359,8 @@ export function parseName(cell: Cell, maxLength: number): Parsed<string> {
   if (typeof cell === 'number') return bad(`это число, а не ФИО; ${NAME_EXPECTED}`);
   const text = parseText(cell, maxLength);
   if (text.ok && !/\p{L}/u.test(text.value)) return bad(`в ФИО нет ни одной буквы; ${NAME_EXPECTED}`);
+  // A person chip showing the colleague's e-mail: a name no other sheet can refer to.
+  if (text.ok && isEmail(text.value)) return bad(`это адрес почты, а не ФИО (так выглядит чип пользователя Google); ${NAME_EXPECTED} — впишите их текстом вместо чипа`);
   return text;
 }
 

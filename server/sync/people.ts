@@ -3,6 +3,7 @@
  * (docs/spec/CONTRACT.md section 3): by normalized ФИО, or by Код when the school uses codes.
  */
 import { closest, normalizePersonName, sureMatch } from '../contract/index.ts';
+import { isEmail } from '../contract/values.ts';
 
 export interface Person {
   key: string;
@@ -91,6 +92,14 @@ export class OrgPeople {
       return {
         ok: false,
         problem: `на листе «Педагоги» организации ${this.org} несколько педагогов с таким ФИО (коды: ${codes}); ${how}`,
+      };
+    }
+    // A person chip («@» and a colleague picked from the list) reads as the colleague's e-mail
+    // when the chip shows it: no ФИО to match or to suggest from (it said «нет такого педагога» only).
+    if (isEmail(name.trim())) {
+      return {
+        ok: false,
+        problem: `в ячейке адрес почты, а не ФИО (так выглядит чип пользователя Google); впишите ФИО педагога текстом, как на листе «Педагоги» организации ${this.org}`,
       };
     }
     const rejectedRow = this.rejected.get(n)?.row;

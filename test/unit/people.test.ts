@@ -39,6 +39,15 @@ describe('person references', () => {
     expect(!one.ok && one.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1');
   });
 
+  it('say that an e-mail is no ФИО: a person chip shows one (it said «нет такого педагога» only: an acceptance run)', () => {
+    const r = school.find('ivanova.ap@school1.ru');
+    expect(!r.ok && r.problem).toBe(
+      'в ячейке адрес почты, а не ФИО (так выглядит чип пользователя Google); впишите ФИО педагога текстом, как на листе «Педагоги» организации СОШ-1',
+    );
+    // Another organization's sheet gets the same words (nothing of its staff in them).
+    const other = school.find('ivanova.ap@school1.ru', false);
+    expect(!other.ok && other.problem).toBe(!r.ok && r.problem);
+  });
   it('suggest the double surname a teacher took for the name the other sheets still say (no suggestion was made: an acceptance run)', () => {
     const renamed = new OrgPeople('СОШ-1', [{ key: 'fio:никитина-петрова раиса юрьевна', fio: 'Никитина-Петрова Раиса Юрьевна', code: null }]);
     // «Никитина Раиса Юрьевна»: 8 letters off, but every word of it is a word of the new name.
