@@ -52,6 +52,12 @@ export interface RowShape {
 
 /** A cell that opens a totals row: «Итого», «Всего», «Итого: 15» — not «Итоговое совещание». */
 const TOTALS = /^\s*(итого|всего)(?![а-яёa-z])/i;
+/**
+ * A note under the table, alone in its row: «Примечание: сведения вносит…», «* по состоянию на…»,
+ * «Исполнитель: …». It was a record with an error per empty required cell, and — its advice
+ * followed — a teacher named «Примечание: …» (an outside review).
+ */
+const NOTE = /^\s*(\*|примечани|прим\.|пояснени|справочно|исполнитель|ответственн|заполнил|составил)/i;
 
 /** The shape of a tab's rows from its headers as found (column key → header text, in sheet order). */
 export function rowShape(headers: Record<string, string>, columns: readonly ColumnDecl[]): RowShape {
@@ -205,6 +211,14 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const index = headerIndex(columns);
   const required = columns.filter((c) => c.required).map((c) => c.key);
   let best = { row: -1, found: new Map<string, number>() };
+  /**
+   * The first row that reads as a header short of a required column: two or more columns named,
+   * at least half of the required ones. Rows of data under it and a full header further down (a
+   * block pasted again) do not make it «a title above the header»: it is the header, and the tab
+   * lacks a column. It was skipped with the rows under it as a notice, and the tab loaded only
+   * the rows below the copy (four teachers of five gone: an outside review).
+   */
+  let headerLike = -1;
   let headerRow = -1;
   /** Whether the header row was found only with the row under it (a header of two rows). */
   let joined = false;
@@ -228,6 +242,11 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       }
     }
     if (found.size > best.found.size) best = { row: r, found };
+    if (headerLike < 0 && found.size >= 2 && 2 * required.filter((k) => found.has(k)).length >= required.length) headerLike = r;
+  }
+  if (headerRow > headerLike + 1 && headerLike >= 0 && grid.slice(headerLike + 1, headerRow).some((row) => row.some((c) => !statesNothing(c)))) {
+    const found = rowKeys(grid[headerLike] ?? [], index);
+    return { ok: false, empty: false, notices: [], problem: missingColumns(grid[headerLike] ?? [], headerLike, new Set(found.keys()), columns, index) };
   }
   if (headerRow < 0) {
     if (best.row < 0) {
@@ -346,6 +365,8 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const repeats: number[] = [];
   /** Totals rows (sheet row numbers). */
   const totals: number[] = [];
+  /** Rows of a note under the table (sheet row numbers). */
+  const notes: number[] = [];
   // The cheap test first, on every row (a full header match per row cost a third of the parse):
   // the first required column holds text that reads as its header above, case and spaces aside.
   const firstRequired = required[0];
@@ -382,9 +403,18 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     // A totals row under the records («Итого», «Всего: 15»), required cells empty: not a record.
     // It was one with an error per empty required cell, whose advice — followed — was to type a
     // position into the totals row (an outside review).
-    if (keys.some((k) => typeof cells[k] === 'string' && TOTALS.test(cells[k] as string)) && required.some((k) => statesNothing(cells[k]))) {
+    const short = required.some((k) => statesNothing(cells[k]));
+    if (short && keys.some((k) => typeof cells[k] === 'string' && TOTALS.test(cells[k] as string))) {
       totals.push(r + 1);
       continue;
+    }
+    if (short) {
+      const filled = keys.filter((k) => !statesNothing(cells[k]));
+      const only = filled.length === 1 ? cells[filled[0]!] : null;
+      if (typeof only === 'string' && NOTE.test(only)) {
+        notes.push(r + 1);
+        continue;
+      }
     }
     rows.push(new LaidRow(r + 1, cells, shape));
   }
@@ -396,6 +426,11 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
     totals,
     'строка итогов («Итого», «Всего») — это не запись, она не загружается; её можно удалить или оставить',
     (rows) => `строки ${rows} — строки итогов («Итого», «Всего»), а не записи; они не загружаются, их можно удалить или оставить`,
+  );
+  skipped(
+    notes,
+    'строка примечания («Примечание», «*», «Исполнитель» …) — это не запись, она не загружается; её можно удалить или оставить',
+    (rows) => `строки ${rows} — примечания («Примечание», «*», «Исполнитель» …), а не записи; они не загружаются, их можно удалить или оставить`,
   );
   skipped(
     repeats,
@@ -587,7 +622,9 @@ function missingColumns(header: readonly Cell[], row: number, found: ReadonlySet
       const names = [c.header, ...c.aliases].map(matchKey);
       const near = others.find((text) => {
         const k = matchKey(withoutExplanation(text));
-        return k !== '' && names.some((n) => k === n || (n.length >= 3 && k.includes(n)) || (k.length >= 4 && n.includes(k)) || (n.length >= 5 && editDistance(k, n) <= 2));
+        // «Кат.», «Долж.»: a word cut short with a period.
+        const cut = /\.\s*$/.test(text) && k.length >= 3;
+        return k !== '' && names.some((n) => k === n || (n.length >= 3 && k.includes(n)) || (k.length >= 4 && n.includes(k)) || (cut && n.startsWith(k)) || (n.length >= 5 && editDistance(k, n) <= 2));
       });
       const also = c.aliases.length ? ` (или ${c.aliases.map((a) => `«${a}»`).join(', ')})` : '';
       return `«${c.header}»${also}${near === undefined ? '' : ` — в строке заголовков есть «${near.trim()}»: если это он, назовите столбец «${c.header}»`}`;

@@ -177,6 +177,8 @@ export interface LoaderContext {
   everLoaded: ReadonlySet<string>;
   people: PeopleDirectory;
   orgCode: (typed: string) => string | null;
+  /** Registry codes of the organizations marked inactive: a reference to one says so (validate.ts resolveRef). */
+  inactive: ReadonlySet<string>;
   /** What each organization had stored when the sync started (load.ts: deletes only where there is something). */
   present: StoredRows;
   batchRows: number;
@@ -330,6 +332,7 @@ export class Loader {
     const { ctx } = this;
     return {
       orgCode: ctx.orgCode,
+      inactive: (org) => ctx.inactive.has(org),
       people: (org) => {
         if (org !== code) throw new Error(`внутренняя ошибка: ссылка на педагогов организации ${org} в первой фазе`);
         return ctx.people.people(org);
@@ -340,7 +343,7 @@ export class Loader {
 
   private fullDirectory(): Directory {
     const { ctx } = this;
-    return { orgCode: ctx.orgCode, people: (org) => ctx.people.people(org), storedPairs: (org) => storedPairs(ctx.db, org) };
+    return { orgCode: ctx.orgCode, inactive: (org) => ctx.inactive.has(org), people: (org) => ctx.people.people(org), storedPairs: (org) => storedPairs(ctx.db, org) };
   }
 
   /**

@@ -2,7 +2,7 @@
  * The directory of teachers per organization used to resolve person references
  * (docs/spec/CONTRACT.md section 3): by normalized ФИО, or by Код when the school uses codes.
  */
-import { closest, normalizePersonName, sureMatch } from '../contract/index.ts';
+import { closest, editDistance, normalizePersonName, sureMatch } from '../contract/index.ts';
 import { isEmail } from '../contract/values.ts';
 
 export interface Person {
@@ -128,11 +128,24 @@ export class OrgPeople {
         problem: `нет такого педагога на листе «Педагоги» организации ${this.org}; возможно, имелся в виду «${held}» (строка ${row} листа «Педагоги») — та строка не загружена из-за ошибки; исправьте её и напишите ФИО полностью`,
       };
     }
-    const hint = near.length ? `; возможно, имелся в виду: ${near.map((x) => `«${x}»`).join(', ')}` : '';
-    return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}${hint}` };
+    if (near.length) return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}; возможно, имелся в виду: ${near.map((x) => `«${x}»`).join(', ')}` };
+    // No name near enough to be meant: the nearest in spelling all the same, as the contract has
+    // an unmatched reference name the closest existing names (it said «нет такого педагога» only:
+    // an outside review) — the school's own staff, to look through, not a guess.
+    const nearest = nearestNames(name, this.names(), 3);
+    const listed = nearest.length ? `; ближайшие по написанию ФИО там: ${nearest.map((x) => `«${x}»`).join(', ')} — проверьте, кого имели в виду, и напишите ФИО так же, как там` : '';
+    return { ok: false, problem: `нет такого педагога на листе «Педагоги» организации ${this.org}${listed}` };
   }
 
   private *names(): Iterable<string> {
     for (const list of this.byName.values()) for (const p of list) yield p.fio;
   }
+}
+
+/** The `limit` names of `candidates` fewest letters away from `name`, nearest first. */
+function nearestNames(name: string, candidates: Iterable<string>, limit: number): string[] {
+  const n = normalizePersonName(name);
+  const scored = [...new Set(candidates)].map((c) => ({ c, d: editDistance(n, normalizePersonName(c)) }));
+  scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c, 'ru'));
+  return scored.slice(0, limit).map((s) => s.c);
 }

@@ -402,6 +402,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
     everLoaded,
     people,
     orgCode: codeMatcher(knownCodes),
+    inactive: new Set(registry.entries.filter((e) => !e.active).map((e) => e.code)),
     present: await storedRows(db, stored),
     batchRows: opts.batchRows ?? LOAD_BATCH_ROWS,
     maxBatchAgeMs: opts.maxBatchAgeMs ?? MAX_BATCH_AGE_MS,

@@ -15,6 +15,7 @@ import {
   longTextWarning,
   codeKey,
   daysFromIso,
+  editDistance,
   hiddenOddities,
   INVISIBLE_CLASS,
   isoFromDays,
@@ -96,6 +97,8 @@ export interface Directory {
   orgCode(typed: string): string | null;
   /** The teachers of an organization: this run's, or as last loaded; null when never loaded. */
   people(org: string): OrgPeople | null;
+  /** Whether the registry marks the organization inactive («Активна» — «Нет»): its sheet is not read. */
+  inactive?(org: string): boolean;
   /** Mentor–mentee links of the organization's pair sheet, when the pairs tab did not load in this run. */
   storedPairs(org: string): Promise<Set<string>>;
 }
@@ -124,8 +127,24 @@ function tabTitles(tabs: readonly RawTab[]): string {
   return tabs.map((t) => `«${t.title}»`).join(', ') || 'нет ни одного листа';
 }
 
+/**
+ * Why a required tab is missing, and what to do: rename the tab of the sheet it probably is («Пары»,
+ * «Педагоги 2023», «Повышение квалификации педагогов»: a tab of no template title that holds the
+ * title's word or the title its words), or add it. It said «верните листу название» also when no
+ * tab was there to rename, and never which tab (an outside review).
+ */
 function missingTabProblem(decl: TabDecl, tabs: readonly RawTab[]): string {
-  return `нет обязательного листа «${decl.title}» (листы в таблице: ${tabTitles(tabs)}); верните листу название «${decl.title}»`;
+  const want = matchKey(decl.title);
+  const words = want.split(' ').filter((w) => w.length >= 4);
+  const near = tabs.find((t) => {
+    const k = matchKey(t.title);
+    if (k === '' || TABS.some((d) => matchKey(d.title) === k)) return false;
+    return k.includes(want) || (k.length >= 4 && want.includes(k)) || editDistance(k, want) <= 2 || (words.length > 1 && words.every((w) => k.includes(w)));
+  });
+  const what = near
+    ? `возможно, это лист «${near.title}» — назовите его «${decl.title}»`
+    : `добавьте лист «${decl.title}» (как в шаблоне) или, если он переименован, верните ему это название`;
+  return `нет обязательного листа «${decl.title}» (листы в таблице: ${tabTitles(tabs)}); ${what}`;
 }
 
 /**
@@ -420,7 +439,9 @@ function resolveRef(org: string, ref: PersonRef, crossOrg: boolean, dir: Directo
       problem:
         target === org
           ? 'лист «Педагоги» этой организации ещё ни разу не загружен; сначала исправьте его'
-          : `данные организации ${target} ещё ни разу не загружены, сверить педагога не с чем`,
+          : dir.inactive?.(target)
+            ? `организация ${target} отмечена в реестре как неактивная («Активна» — «Нет»), её педагоги не загружаются, сверить педагога не с чем; укажите педагога действующей организации или попросите координатора отметить ${target} активной`
+            : `данные организации ${target} ещё ни разу не загружены (её таблица пока не прочитана), сверить педагога не с чем; строка загрузится, когда таблица ${target} будет прочитана`,
     };
   }
   // Another organization's staff are never suggested by name (people.ts find).

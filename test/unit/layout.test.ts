@@ -280,4 +280,25 @@ describe('headers of two rows under a group title (docs/contract.md: «заго�
     const c = layoutGrid([['Дата', '01.10.2024'], ['ФИО', 'Программа', 'Часов', 'Дата окончания'], ['Иванова Анна', 'Курс', 36, '01.09.2023']], courses);
     expect(c.ok && [c.headerRow, c.headers, c.rows.map((r) => r.row)]).toEqual([2, { person: 'ФИО', program: 'Программа', hours: 'Часов', end_date: 'Дата окончания' }, [3]]);
   });
+
+  it('take a header short of a column, with records under it, for the header, not for a title over a copy further down', () => {
+    // Row 1 names ФИО and Должность (2 of the 3 required) and «Кат.»; rows 2–3 are teachers; row 4
+    // is the header again, complete. Rows 1–3 were skipped as «над заголовками» and only row 5
+    // loaded: the tab is refused instead, naming the column (the previous load is kept).
+    const grid = [
+      ['ФИО', 'Должность', 'Кат.', 'Стаж'],
+      ['Иванова Анна Петровна', 'учитель', 'Первая', 5],
+      ['Петров Пётр Петрович', 'учитель', 'Высшая', 7],
+      ['ФИО', 'Должность', 'Категория', 'Стаж'],
+      ['Сидоров Сидор Сидорович', 'учитель', 'Первая', 2],
+    ];
+    expect(layoutGrid(grid, teachers)).toMatchObject({
+      ok: false,
+      problem:
+        'нет обязательных столбцов: «Категория» (или «Квалификационная категория») — в строке заголовков есть «Кат.»: если это он, назовите столбец «Категория» (строка заголовков — 1); проверьте названия столбцов',
+    });
+    // The same short header with nothing under it before the full one: a caption row, skipped.
+    const caption = layoutGrid([grid[0]!, [], grid[3]!, grid[4]!], teachers);
+    expect(caption.ok && [caption.headerRow, caption.rows.map((r) => r.row)]).toEqual([3, [4]]);
+  });
 });

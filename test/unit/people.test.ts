@@ -34,9 +34,12 @@ describe('person references', () => {
     // Surname and name, «ё» for «е»: every word typed is a word of one name (not of «Иванов Андрей Павлович»).
     const short = school.find('Сидорова Вёра');
     expect(!short.ok && short.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1; возможно, имелся в виду: «Сидорова Вера Олеговна»');
-    // One word alone is no name to guess from.
+    // One word alone is no name to guess from: the nearest in spelling are listed, not guessed
+    // (the contract: an unmatched reference names the closest existing names).
     const one = school.find('Олеговна');
-    expect(!one.ok && one.problem).toBe('нет такого педагога на листе «Педагоги» организации СОШ-1');
+    expect(!one.ok && one.problem).toBe(
+      'нет такого педагога на листе «Педагоги» организации СОШ-1; ближайшие по написанию ФИО там: «Сидорова Вера Олеговна», «Иванова Анна Петровна», «Иванов Андрей Павлович» — проверьте, кого имели в виду, и напишите ФИО так же, как там',
+    );
   });
 
   it('say that an e-mail is no ФИО: a person chip shows one (it said «нет такого педагога» only: an acceptance run)', () => {
