@@ -41,8 +41,12 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 /**
  * Joins `current` and `base` (rows of the same metric, as the API answers them): current's order
- * first, then the rows only the base period has. A row missing in one period has nulls there.
- * The difference is rounded to 12 significant digits (0.3 − 0.1 is 0.2, not 0.19999999999999998).
+ * first, then the rows only the base period has. A row missing in one period has nulls there —
+ * except the counts of a breakdown's row (a form, a topic, a kind of event): none of that kind in
+ * that period is a count of 0, and the change is the whole count (it was null: «—» where a form
+ * appeared or went: an outside review); its shares and measures stay null. An organization's row
+ * of a metric without keys missing in a period (not in the registry then) stays null.
+ * The difference is current − base as computed, unrounded, like the metrics themselves.
  */
 export function compareRows(decl: Pick<MetricDecl, 'columns' | 'keys'>, current: readonly Row[], base: readonly Row[]): ComparedRow[] {
   const cols = comparedColumns(decl);
@@ -51,13 +55,16 @@ export function compareRows(decl: Pick<MetricDecl, 'columns' | 'keys'>, current:
   const baseById = new Map(base.map((r) => [id(r), r]));
   const seen = new Set<string>();
   const out: ComparedRow[] = [];
+  // A breakdown's row the other period lacks: none of that kind there, a count of 0.
+  const zero = keyNames.length > 0 ? 0 : null;
   const add = (c: Row | undefined, b: Row | undefined) => {
     const r = (c ?? b)!;
     const values: Record<string, ComparedValue> = {};
     for (const col of cols) {
-      const cv = c ? num(c[col.name]) : null;
-      const bv = b ? num(b[col.name]) : null;
-      values[col.name] = { base: bv, current: cv, delta: cv === null || bv === null ? null : Number((cv - bv).toPrecision(12)) };
+      const absent = col.kind === 'count' ? zero : null;
+      const cv = c ? num(c[col.name]) : absent;
+      const bv = b ? num(b[col.name]) : absent;
+      values[col.name] = { base: bv, current: cv, delta: cv === null || bv === null ? null : cv - bv };
     }
     out.push({
       org: (r.org as string | null) ?? null,

@@ -157,8 +157,8 @@ describe('GET /api/metrics/:name/compare', () => {
       ['ДДТ-1', 9, 9, 0, 5, 6, 1, r(5 / 9), r(6 / 9), r(1 / 9)],
       [null, 34, 33, -1, 21, 22, 1, r(21 / 34), r(22 / 33), r(22 / 33 - 21 / 34)],
     ]);
-    // The difference of two shares that differ by exactly 0.1 is 0.1 (not 0.09999999999999998).
-    expect(body.rows[1].values.engagement_rate.delta).toBe(-0.1);
+    // The change is current − base as computed, unrounded like the shares themselves: 0.6 − 0.7.
+    expect(body.rows[1].values.engagement_rate.delta).toBe(body.rows[1].values.engagement_rate.current - body.rows[1].values.engagement_rate.base);
     // Each side is the metric's own answer for its period.
     const base = (await server.getJson(`/api/metrics/engagement?from=${P2.from}&to=${P2.to}`)).body.rows;
     expect(body.rows.map((x: any) => x.values.mentees.base)).toEqual(base.map((x: any) => x.mentees));
@@ -215,7 +215,7 @@ describe('the workbook with a comparison period', () => {
 });
 
 describe('compareRows', () => {
-  it('joins rows by organization and keys; a row of one period only has nulls in the other', () => {
+  it('joins rows by organization and keys; a breakdown’s row of one period only counts 0 in the other', () => {
     const decl = {
       keys: [{ name: 'form', title: 'Форма', unit: 'текст', kind: 'key' }],
       columns: [{ name: 'pairs', title: 'Пар', unit: 'шт.', kind: 'count' }, { name: 'note', title: 'Примечание', unit: 'текст', kind: 'text' }],
@@ -232,7 +232,19 @@ describe('compareRows', () => {
     expect(compareRows(decl, current, base)).toEqual([
       { org: 'А', org_name: 'Школа А', org_type: 'Школа', keys: { form: 'Групповая' }, values: { pairs: { base: 1, current: 3, delta: 2 } } },
       { org: null, org_name: null, org_type: null, keys: { form: 'Групповая' }, values: { pairs: { base: 1, current: 3, delta: 2 } } },
-      { org: 'А', org_name: 'Школа А', org_type: 'Школа', keys: { form: 'Виртуальная' }, values: { pairs: { base: 2, current: null, delta: null } } },
+      // No «Виртуальная» pair in the current period: 0, a change of −2 (it was null and «—»: an outside review).
+      { org: 'А', org_name: 'Школа А', org_type: 'Школа', keys: { form: 'Виртуальная' }, values: { pairs: { base: 2, current: 0, delta: -2 } } },
     ]);
+    // A metric without keys: an organization's row missing in a period (not in the registry then) stays null.
+    const plain = { keys: [], columns: [{ name: 'teachers', title: 'Педагогов', unit: 'чел.', kind: 'count' }, { name: 'rate', title: 'Доля', unit: 'доля', kind: 'ratio' }] } as const;
+    expect(compareRows(plain, [{ org: 'Б', org_name: 'Школа Б', org_type: 'Школа', teachers: 4, rate: 0.5 }], [])).toEqual([
+      { org: 'Б', org_name: 'Школа Б', org_type: 'Школа', keys: {}, values: { teachers: { base: null, current: 4, delta: null }, rate: { base: null, current: 0.5, delta: null } } },
+    ]);
+    // A breakdown's share stays null where its row is missing (no pairs: no share of them).
+    const shares = { keys: [{ name: 'form', title: 'Форма', unit: 'текст', kind: 'key' }], columns: [{ name: 'pairs', title: 'Пар', unit: 'шт.', kind: 'count' }, { name: 'share', title: 'Доля', unit: 'доля', kind: 'ratio' }] } as const;
+    expect(compareRows(shares, [], [{ org: null, org_name: null, org_type: null, form: 'Групповая', pairs: 2, share: 0.4 }])[0]!.values).toEqual({
+      pairs: { base: 2, current: 0, delta: -2 },
+      share: { base: 0.4, current: null, delta: null },
+    });
   });
 });
