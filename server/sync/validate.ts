@@ -220,8 +220,8 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
       continue;
     }
     const parseRow = ROW_PARSERS[decl.key];
-    // The optional text columns, whose too long text parseText cuts: found once per tab, not per row.
-    const cutTexts = decl.columns.flatMap((c) => (c.type.kind === 'text' && !c.required ? [{ key: c.key, maxLength: c.type.maxLength }] : []));
+    // The text columns but names and codes, whose too long text parseText cuts: found once per tab, not per row.
+    const cutTexts = decl.columns.flatMap((c) => (c.type.kind === 'text' && !c.type.name && c.key !== 'code' ? [{ key: c.key, maxLength: c.type.maxLength }] : []));
     const header = (key: string) => layout.headers[key] ?? decl.columns.find((c) => c.key === key)?.header ?? key;
     const rows: PendingRow[] = layout.rows.map((r) => {
       const problems: DataIssue[] = [];
@@ -249,7 +249,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
           );
         }
       }
-      // An optional description longer than its limit: loaded cut (parseText), and told.
+      // A text longer than its limit: loaded cut (parseText), and told.
       for (const c of cutTexts) {
         const long = longTextWarning(r.cells[c.key], c.maxLength);
         if (long !== null) problems.push(issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key), long));
