@@ -231,7 +231,7 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
 
 // ---- yes / no --------------------------------------------------------------------------
 
-export const YES_NO_EXPECTED = 'ожидается «Да» или «Нет» (также допустимы +/−, 1/0, ✓, флажок)';
+export const YES_NO_EXPECTED = 'ожидается «Да» или «Нет» (также допустимы +/−, 1/0, true/false, ✓, флажок)';
 
 // A tick typed as a character (✓ ✔ ☑) is a «Да» as much as a checkbox is.
 const YES = new Set(['да', '+', '1', 'true', 'истина', 'yes', '✓', '✔', '☑']);
