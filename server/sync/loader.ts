@@ -155,7 +155,11 @@ export class PeopleDirectory {
     if (!need.length) return;
     const found = await storedPeople(this.db, need.filter((o) => (this.counts.get(o)?.teachers ?? 0) > 0));
     // An organization that loaded once but whose teacher tab is empty still counts as loaded.
-    for (const o of need) this.stored.set(o, found.get(o) ?? (this.everLoaded.has(o) ? new OrgPeople(o) : null));
+    for (const o of need) {
+      const p = found.get(o) ?? (this.everLoaded.has(o) ? new OrgPeople(o) : null);
+      if (p) p.lastLoad = true;
+      this.stored.set(o, p);
+    }
   }
 
   people(org: string): OrgPeople | null {

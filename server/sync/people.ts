@@ -20,6 +20,12 @@ export class OrgPeople {
   private readonly byCode = new Map<string, Person>();
   /** Names whose `Педагоги` row was rejected in this run: row number for the message. */
   private readonly rejected = new Map<string, { row: number; fio: string }>();
+  /**
+   * The teachers as last loaded, not this run's (the organization's teachers tab was not loaded in
+   * this run): a name not found may be of a teacher added since, and the message says so — it
+   * said «проверьте ФИО» of a name written right (an outside review).
+   */
+  lastLoad = false;
 
   constructor(readonly org: string, people: Iterable<Person> = []) {
     for (const p of people) this.add(p);
@@ -71,6 +77,15 @@ export class OrgPeople {
    * its words in another order, its initials, a letter or two off) — a person it nearly wrote.
    */
   find(name: string, hints = true): { ok: true; person: Person } | { ok: false; problem: string } {
+    const found = this.match(name, hints);
+    if (found.ok || !this.lastLoad || !found.problem.startsWith('нет такого педагога')) return found;
+    return {
+      ok: false,
+      problem: `${found.problem} (сверено с прошлой загрузкой: лист «Педагоги» организации ${this.org} в этой синхронизации не загружен; если педагог добавлен туда недавно, строка загрузится, когда этот лист загрузится)`,
+    };
+  }
+
+  private match(name: string, hints: boolean): { ok: true; person: Person } | { ok: false; problem: string } {
     const n = normalizePersonName(name);
     const byCode = this.byCode.get(n);
     if (byCode) return { ok: true, person: byCode };
