@@ -171,6 +171,8 @@ interface CallOptions<T> {
   onFail?: (f: Failure) => T | undefined;
   /** What is wrong with a 200's body (Russian, for the message), or null when it has the expected shape. */
   check?: (data: unknown) => string | null;
+  /** The sync's Drive listing, of no organization: its failures are worded as the listing's (`listingError`). */
+  listing?: true;
 }
 
 /** A tab read from Google with what its properties say of it: hidden, and its id (the `#gid=` of its address). */
@@ -295,6 +297,28 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
     return mk(`ошибка ${service} при чтении ${w.of}: HTTP ${status} ${f.detail}`, 'other');
   }
 
+  /**
+   * Why the sync's Drive listing failed, for its note: the listing itself, of no organization.
+   * It was worded as a failed read of the first organization's sheet — «Таблица не загружена» of
+   * a sheet that loaded, and «откройте доступ к таблице» for a Drive refusal (an outside review).
+   */
+  function listingError(f: Failure, c: Counters, exhausted: boolean): ReadError {
+    const mk = (message: string, code: ReadErrorCode) => new ReadError(sanitize(message), code, c.requests, c.retries);
+    const status = f.status ?? 0;
+    if (f.local) return mk(`не удалось запросить список таблиц: ${f.detail}`, 'other');
+    if (f.token) return mk(`сервер авторизации Google (${TOKEN_HOST}) не выдал токен доступа: ${f.network ? f.detail : `HTTP ${status} ${f.detail}`}`, 'unavailable');
+    if (exhausted && isRateLimit(f)) return mk('превышена квота Google Drive', 'quota');
+    if (f.network) return mk(`Google Drive недоступен: ${f.detail}`, 'unavailable');
+    if (exhausted || RETRYABLE_STATUS.has(status)) return mk(`Google Drive недоступен: ${statusWords(status, f.detail)}`, 'unavailable');
+    if (f.reasons.includes('SERVICE_DISABLED') || f.reasons.includes('accessNotConfigured')) {
+      return mk('Google Drive API не включён в проекте Google Cloud сервисного аккаунта: включите «Google Drive API» в консоли Google Cloud', 'forbidden');
+    }
+    if (status === 401) return mk(`Google не принял учётные данные (HTTP 401): ${f.detail}`, 'forbidden');
+    if (status === 403) return mk(`Google Drive отказал в списке таблиц (HTTP 403): ${f.detail}; проверьте, что в проекте Google Cloud сервисного аккаунта включён «Google Drive API»`, 'forbidden');
+    if (f.status === undefined) return mk(`Google Drive не ответил на запрос списка таблиц: ${f.detail}`, 'other');
+    return mk(`ошибка Google Drive: HTTP ${status} ${f.detail}`, 'other');
+  }
+
   function tooBig(t: Target, c: Counters): ReadError {
     const size = bytesText(maxResponseBytes);
     const message =
@@ -324,7 +348,12 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       onSend: () => {
         if (t.kind === 'org' && o.api !== 'drive') orgsRead.add(t.code);
       },
-      intercept: (err) => (isOverSizeLimit(err) ? tooBig(t, c) : undefined),
+      intercept: (err) =>
+        !isOverSizeLimit(err)
+          ? undefined
+          : o.listing
+            ? new ReadError(`ответ Google Drive на запрос списка таблиц больше ${bytesText(maxResponseBytes)}`, 'too_big', c.requests, c.retries)
+            : tooBig(t, c),
       ...(o.onFail
         ? {
             fallback: (f: Failure) => {
@@ -333,11 +362,14 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             },
           }
         : {}),
-      fail: (f, exhausted) => toReadError(f, t, c, exhausted, o.api === 'drive' ? 'drive' : 'sheets'),
+      fail: (f, exhausted) => (o.listing ? listingError(f, c, exhausted) : toReadError(f, t, c, exhausted, o.api === 'drive' ? 'drive' : 'sheets')),
     });
     // A 200 whose body is not what Google sends (a proxy's page, a captive portal, a cut answer:
     // gaxios hands those over as a string) is a failure of this read, never "no tabs".
     const problem = o.check?.(data) ?? null;
+    if (problem !== null && o.listing) {
+      throw new ReadError(sanitize(`Google Drive ответил на запрос списка таблиц не в формате Google Drive API (${problem.replace(/^Google Drive: /, "")}); возможно, ответил прокси-сервер`), 'bad_shape', c.requests, c.retries);
+    }
     if (problem !== null) throw badShape(t, c, problem);
     return data;
   }
@@ -369,7 +401,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             },
             bounded,
           ),
-        { api: 'drive', check: checkFileList },
+        { api: 'drive', check: checkFileList, listing: true },
       );
       for (const f of res.files ?? []) {
         if (typeof f.id !== 'string' || typeof f.modifiedTime !== 'string') continue;

@@ -197,6 +197,8 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
     let attempt = 0;
     let timeouts = 0;
     let quotaWaited = 0;
+    /** Whether a new access token was asked for after Google refused the one sent (a 401). */
+    let reauthorized = false;
     for (;;) {
       let failure: Failure;
       try {
@@ -213,6 +215,22 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
         const own = hooks.intercept?.(err);
         if (own !== undefined) throw own;
         failure = inspect(err);
+      }
+      // An access token from Google's token server refused before it expires (revoked, or the
+      // server's clock out of step with Google's): a new token once, and the request again. The
+      // client kept sending the refused one, and every read after it failed (an outside review).
+      // A self-signed token is made anew for each request: nothing to renew.
+      if (failure.status === 401 && !failure.token && !reauthorized && credentials.kind === 'service' && credentials.jwtAccess === false) {
+        reauthorized = true;
+        clientsPromise = null;
+        try {
+          cl = await clients();
+        } catch (err) {
+          if (opts.isLocal(err)) throw err;
+          throw hooks.fail(inspect(err), false);
+        }
+        hooks.counters.retries++;
+        continue;
       }
       if (!retryable(failure)) {
         const fallback = hooks.fallback?.(failure);

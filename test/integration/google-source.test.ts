@@ -920,9 +920,21 @@ describe('the fewest requests Google allows (issue #18)', () => {
     expect(third.map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
     expect(fake.count({ kind: 'drive.files.get' })).toBe(3);
     // … said, for the run's message: why this sync asked Drive per sheet (it said nothing: an outside review).
+    // The listing's own failure, of no organization: it was worded as a read of the first sheet —
+    // «нет доступа к таблице организации …: откройте доступ» (an outside review).
     expect(src.syncNotes!()).toEqual([
-      expect.stringMatching(/^Проверка изменений одним списком Google Drive не удалась \(нет доступа .*\): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты\.$/),
+      expect.stringMatching(/^Проверка изменений одним списком Google Drive не удалась \(Google Drive отказал в списке таблиц \(HTTP 403\): .*; проверьте, что в проекте Google Cloud сервисного аккаунта включён «Google Drive API»\): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты\.$/),
     ]);
+    expect(src.syncNotes!()[0]).not.toMatch(/организаци|Таблица не загружена/);
+    // A proxy's page for the listing: named as the listing's, not as a sheet «не загружена».
+    fake.answerNext('*', { kind: 'drive.files.list', body: '<html><body>Доступ в интернет ограничен</body></html>' });
+    fake.clearRequests();
+    await src.readRegistry();
+    expect((await fetchAll(first.map((r) => r.version))).map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(src.syncNotes!()).toEqual([
+      expect.stringMatching(/^Проверка изменений одним списком Google Drive не удалась \(Google Drive ответил на запрос списка таблиц не в формате Google Drive API \(.+\); возможно, ответил прокси-сервер\): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты\.$/),
+    ]);
+    expect(src.syncNotes!()[0]).not.toMatch(/организаци|Таблица не загружена|Sheets API/);
 
     // A listing that names a sheet twice with different times (pages that shifted, a proxy
     // replaying an old page): that sheet is asked for on its own, whichever entry came last.
