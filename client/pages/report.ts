@@ -140,6 +140,28 @@ export function nameAsOfSync(params: HTMLElement, idPrefix: string, asOf: Metric
   dd.textContent = `${dd.textContent}: данные синхронизации № ${asOf.run}, завершённой ${formatDate(asOf.finished_at.slice(0, 10))} ${asOf.finished_at.slice(11, 19)} UTC — тот же отчёт с «Данные на» ${asOf.finished_at.replace(' ', 'T')}Z даст те же числа`;
 }
 
+/**
+ * The printed report's own buttons (not printed): print it, have the server's PDF of it, back to
+ * the dashboard with the same filters. The page had none: a coordinator who opened it had the
+ * browser's menu to print and Back to leave (an outside review).
+ */
+export function reportActions(kind: 'full' | 'summary', filters: Filters): HTMLElement {
+  const query = filtersToQuery(filters);
+  const pdf = new URLSearchParams(query);
+  // The report compares nothing: the PDF is asked for without a comparison's period.
+  for (const key of ['cmp_from', 'cmp_to', 'cmp_as_of']) pdf.delete(key);
+  if (kind === 'summary') pdf.set('kind', 'summary');
+  const print = h('button', { className: 'action-button', attrs: { type: 'button' } }, 'Печать');
+  print.addEventListener('click', () => window.print());
+  return h(
+    'div',
+    { className: 'report-actions' },
+    print,
+    h('a', { className: 'action-button action-button--secondary', attrs: { href: `/api/report.pdf?${pdf.toString()}`, download: kind === 'summary' ? 'svodka.pdf' : 'otchet.pdf' } }, 'Скачать PDF'),
+    h('a', { className: 'report-actions__back', attrs: { href: `/?${query.toString()}` } }, '← Вернуться к панели'),
+  );
+}
+
 /** Draws the report into `container`; resolves when every section is drawn or has failed. */
 export async function showReport(container: HTMLElement, ctx: PageContext, filters: Filters): Promise<void> {
   const { catalog, directory } = ctx;
@@ -148,6 +170,7 @@ export async function showReport(container: HTMLElement, ctx: PageContext, filte
   const header = h(
     'header',
     { className: 'report-header' },
+    reportActions('full', filters),
     h('p', { className: 'report-order' }, ORDER_REFERENCE),
     reportParams(filters, ctx, 'report'),
     h(

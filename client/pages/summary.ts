@@ -13,7 +13,7 @@ import { h } from '../dom.ts';
 import { filtersToQuery, ongoingPeriodToday, yearEarlier, type Filters } from '../filters.ts';
 import { formatDate, formatInteger, formatOutOf, formatPercent, formatPoints, plural } from '../format.ts';
 import { periodText, type PageContext } from './page.ts';
-import { ORDER_REFERENCE, nameAsOfSync, reportParams } from './report.ts';
+import { ORDER_REFERENCE, nameAsOfSync, reportActions, reportParams } from './report.ts';
 
 export const SUMMARY_TITLE = 'Сводка мониторинга наставничества';
 
@@ -173,11 +173,17 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
   );
 
   const params = reportParams(filters, ctx, 'summary');
+  // A period still going on: its key figures are of the part so far, said where the period is
+  // named — the summary's figures differed from the overview's tiles for the whole period, said
+  // only above the table (an outside review).
+  const periodCell = params.querySelector<HTMLElement>('#summary-period');
+  if (today && periodCell) periodCell.textContent = `${periodCell.textContent} — период ещё идёт: ключевые показатели ниже — с его начала по ${formatDate(today)}`;
   nameAsOfSync(params, 'summary', now.params.as_of);
   container.replaceChildren(
     h(
       'header',
       { className: 'report-header' },
+      reportActions('summary', filters),
       h('p', { className: 'report-order' }, ORDER_REFERENCE),
       params,
     ),

@@ -164,7 +164,9 @@ export function createApp(deps: AppDeps): express.Express {
   // Anything else (a mistyped address, a method no page takes): said in Russian, not Express's «Cannot GET».
   app.use((req, res) => {
     const text = `Нет такой страницы: ${req.method} ${req.path}`;
-    if (req.accepts(['html', 'json']) === 'html') sendPage(res, 404, 'Страница не найдена', `<p>${escapeHtml(text)}.</p><p><a href="/">На главную</a></p>`);
+    // A person reads the address without the HTTP method (it read «GET /…»: an outside review).
+    const page = req.method === 'GET' || req.method === 'HEAD' ? `Страницы по адресу ${req.path} нет — возможно, в адресе опечатка.` : `${text}.`;
+    if (req.accepts(['html', 'json']) === 'html') sendPage(res, 404, 'Страница не найдена', `<p>${escapeHtml(page)}</p><p><a href="/">На главную</a></p>`);
     else res.status(404).json({ error: { code: 'not_found', message: text } });
   });
 

@@ -123,6 +123,16 @@ describe.skipIf(skip)('printable report', () => {
     await expect(page.locator('.site-nav').isVisible()).resolves.toBe(false);
     await expect(page.locator('#filters-box').isVisible()).resolves.toBe(false);
     await expect(page.locator('.report').textContent()).resolves.toContain('Итого по выбранным организациям');
+    // Its own buttons (it had none: print from the browser's menu, leave with Back — an outside
+    // review): the server's PDF of the same report, and the dashboard with the same filters; not printed.
+    const actions = page.locator('.report-actions');
+    await expect(actions.locator('button, a').allTextContents()).resolves.toEqual(['Печать', 'Скачать PDF', '← Вернуться к панели']);
+    const pdfHref = (await actions.locator('a', { hasText: 'Скачать PDF' }).getAttribute('href'))!;
+    expect(Object.fromEntries(new URL(pdfHref, server.url).searchParams)).toEqual({ from: '2024-09-01', to: '2025-08-31', type: 'Школа' });
+    expect(new URL((await actions.locator('a', { hasText: 'Вернуться' }).getAttribute('href'))!, server.url).search).toBe(`?from=2024-09-01&to=2025-08-31&type=${encodeURIComponent('Школа')}`);
+    await page.emulateMedia({ media: 'print' });
+    await expect(actions.isVisible()).resolves.toBe(false);
+    await page.emulateMedia({ media: 'screen' });
     // «Данные на» a moment names the sync whose data it is, to the second, as the workbook does:
     // the minute alone could not be typed back (several syncs may finish in one minute: an outside review).
     await expect(page.locator('#report-as-of').textContent()).resolves.toMatch(/^текущие: после последней синхронизации/);

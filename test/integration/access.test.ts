@@ -134,6 +134,12 @@ describe('addresses nothing answers', () => {
     const page = await post('/', koord, { Accept: 'text/html', 'X-CSRF-Token': koord.csrf });
     expect(page.status).toBe(404);
     expect(await page.text()).toContain('Нет такой страницы: POST /');
+    // A mistyped address in the browser: the address, without the HTTP method (it read «GET /…»).
+    const typo = await fetch(`${server.url}/organisations`, { headers: { Cookie: koord.cookie, Accept: 'text/html' } });
+    expect(typo.status).toBe(404);
+    const text = await typo.text();
+    expect(text).toContain('Страницы по адресу /organisations нет — возможно, в адресе опечатка.');
+    expect(text).not.toContain('GET');
     const json = await fetch(`${server.url}/app.js`, { method: 'PUT', headers: { Cookie: koord.cookie, 'X-CSRF-Token': koord.csrf, Accept: 'application/json' } });
     expect([json.status, (await json.json()).error]).toEqual([404, { code: 'not_found', message: 'Нет такой страницы: PUT /app.js' }]);
     // A body over the limit names the limit.
