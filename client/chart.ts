@@ -32,6 +32,18 @@ const EMBED_OPTIONS: EmbedOptions = {
   ast: true,
 };
 
+// Escape closes a chart's «Сохранить диаграмму» menu, as it closes the organization picker (it
+// stayed open: an outside review); the focus goes back to the menu's button.
+if (typeof document !== 'undefined') {
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape') return;
+    for (const menu of document.querySelectorAll<HTMLDetailsElement>('.vega-embed details[open]')) {
+      menu.open = false;
+      menu.querySelector('summary')?.focus();
+    }
+  });
+}
+
 export class ChartSlot {
   private result: Result | null = null;
   /** Bumped by every render and clear, so a slow embed that lost the race is thrown away. */

@@ -330,7 +330,19 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
               lagging.setNote(
                 `${count === 5 ? 'Пять организаций' : `Организации (${count})`} с наименьшей долей педагогов, вовлечённых в наставничество; пунктир — значение ${isFiltered(filters) ? 'по выбранным организациям' : 'по муниципалитету'}.`,
               );
+              // The five as links to their pages, in the chart's order: the chart's bars led nowhere, and
+              // named the organizations by code only (an outside review).
+              const five = [...withValue]
+                .sort((a, b) => (a.engagement_rate ?? 0) - (b.engagement_rate ?? 0) || a.org!.localeCompare(b.org!, 'ru', { numeric: true }))
+                .slice(0, count);
               lagging.setContent(
+                h(
+                  'ol',
+                  { className: 'lagging-list', attrs: { 'aria-label': 'Отстающие организации — открыть страницу организации' } },
+                  ...five.map((row) =>
+                    h('li', {}, h('a', { attrs: { href: orgPageHref(row.org!, filters) } }, directory.name(row.org!)), ` — ${formatPercent(row.engagement_rate)} (${formatOutOf(row.engaged, row.teachers)})`),
+                  ),
+                ),
                 h('p', { className: 'panel__more' }, h('a', { attrs: { href: pageHref('/engagement', filters) } }, 'Все организации →')),
               );
               await lagging.chart(

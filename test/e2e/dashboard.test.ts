@@ -188,6 +188,15 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(await tileText('pd_coverage')).toBe(readable(formatPercent(current.pd_coverage)));
     expect(await tileText('growth_pp')).toBe(readable(formatPoints(current.growth_pp)));
     expect(await tileText('completion_rate')).toBe(readable(formatPercent(current.completion_rate)));
+    // «Отстают по вовлечённости» links the five organizations with the lowest share to their pages,
+    // in the chart's order (its bars led nowhere: an outside review).
+    const engagement = ((await (await server.fetch(`/api/metrics/engagement?${query(YEAR_2024)}`)).json()) as any).rows
+      .filter((r: any) => r.org !== null && r.engagement_rate !== null)
+      .sort((a: any, b: any) => a.engagement_rate - b.engagement_rate || a.org.localeCompare(b.org, 'ru', { numeric: true }))
+      .slice(0, 5);
+    await expect(page.locator('#lagging-panel .lagging-list a').evaluateAll((links) => links.map((a) => decodeURIComponent(new URL((a as HTMLAnchorElement).href).pathname)))).resolves.toEqual(
+      engagement.map((r: any) => `/org/${r.org}`),
+    );
     // «Изменения с последнего отчёта»: the demo was loaded once (its second sync changed nothing)
     // and no report has been exported — the API lists no organization, the panel says so.
     expect((await (await server.fetch('/api/changes')).json()).orgs).toEqual([]);
@@ -497,6 +506,11 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await page.click('#engagement-chart .vega-embed summary');
     const actions = (await page.locator('#engagement-chart .vega-actions a').allTextContents()).map(readable);
     expect(actions).toEqual(['Сохранить как SVG', 'Сохранить как PNG']);
+    // Escape closes the menu and gives the focus back to its button (it stayed open: an outside review).
+    await page.keyboard.press('Escape');
+    await expect(page.locator('#engagement-chart .vega-embed details').getAttribute('open')).resolves.toBeNull();
+    await expect(page.evaluate(() => document.activeElement?.matches('#engagement-chart .vega-embed summary') ?? false)).resolves.toBe(true);
+    await page.click('#engagement-chart .vega-embed summary');
     // The file is named after the chart and the period.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#engagement-chart .vega-actions a:has-text("SVG")')]);
     expect(download.suggestedFilename()).toBe(`vovlechennost_${YEAR_2024.from}_${YEAR_2024.to}.svg`);
