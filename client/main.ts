@@ -503,13 +503,16 @@ function syncPeriodNote(): void {
   if (dropped.length) notes.push(`В адресе страницы не распознано: ${dropped.join('; ')} — вместо этого показан период ${formatDate(filters.from)} — ${formatDate(filters.to)}${filters.compare ? '' : ' без сравнения'}. Даты пишутся как ГГГГ-ММ-ДД.`);
   // A page of no period (the data quality of the last loads) has nothing to say about one.
   const periodless = page?.scope === 'orgs' || page?.scope === 'none';
-  if (filters.from > today && !periodless) {
+  // A period that ends before it starts is an error of its own (load: reversedPeriodProblem): no
+  // note beside it that the period «ещё не начался» (both were on the page: an outside review).
+  const reversed = filters.from > filters.to;
+  if (filters.from > today && !periodless && !reversed) {
     notes.push(
       `Период ${formatDate(filters.from)} — ${formatDate(filters.to)} ещё не начался: показатели посчитаны на его последний день по сегодняшним данным (кто работает сейчас, какие пары, программы и аттестации записаны сейчас) — это не итоги периода.`,
     );
   }
   // Still going on, and no past moment asked for (as of a past sync the period's end is that sync's data anyway).
-  const ongoing = filters.from <= today && filters.to > today && !filters.asOf && !periodless;
+  const ongoing = filters.from <= today && filters.to > today && !filters.asOf && !periodless && !reversed;
   if (ongoing) {
     notes.push(
       `Период ${formatDate(filters.from)} — ${formatDate(filters.to)} ещё идёт: показатели — на его последний день (${formatDate(filters.to)}) по сегодняшним данным, то есть прогноз: категории, срок которых истечёт до этого дня, уже не учтены, а программы, которые должны завершиться до этого дня и ещё не завершены, считаются незавершёнными.`,
@@ -571,6 +574,9 @@ async function load(): Promise<void> {
   } catch (error) {
     if (isAbortError(error) || controller.signal.aborted) return;
     current.clear();
+    // Nothing is shown: no banner saying «Показаны данные на …» over the error that there are
+    // none on that date (both were on the page: an outside review). The next filters bring it back.
+    if (filters.asOf) ui.asOfBanner.hidden = true;
     setState('error', messageOf(error));
   }
 }

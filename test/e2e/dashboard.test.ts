@@ -279,6 +279,8 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await page.dispatchEvent('#filter-as-of', 'change');
     await page.waitForSelector('main[data-state="error"]');
     expect(readable(await page.textContent('#error'))).toBe('На 01.05.2025 данных ещё нет: первая синхронизация завершилась 14.05.2025 20:00:00 UTC');
+    // … and no banner over it saying the data of that date is shown (both were there: an outside review).
+    await expect(page.isVisible('#as-of-banner')).resolves.toBe(false);
     consoleWatch.clear();
 
     // «Показать текущие данные»: the date goes, the page shows today's data again.
@@ -584,6 +586,11 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     page.off('request', onRequest);
     expect(readable(await page.textContent('#error'))).toBe('Конец периода (01.08.2024) раньше его начала (01.09.2024)');
     await expect(page.locator('#page-content svg.marks').count()).resolves.toBe(0);
+    // A start still to come, after the end: the error alone, no note that the period «ещё не начался»
+    // beside it (both were on the page: an outside review).
+    await page.fill('#filter-from', '2026-05-01');
+    await expect.poll(async () => readable(await page.textContent('#error'))).toBe('Конец периода (01.08.2024) раньше его начала (01.05.2026)');
+    await expect(page.isVisible('#period-banner')).resolves.toBe(false);
     expect(metricRequests).toEqual([]);
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
