@@ -9,7 +9,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * `.ci/run`; the others keep Vitest's order after these. Projects still run one after another.
  */
 const SECONDS: Readonly<Record<string, number>> = {
-  'test/e2e/dashboard.test.ts': 69,
+  'test/e2e/dashboard.test.ts': 55,
+  'test/e2e/pages.test.ts': 26,
   'test/e2e/security.test.ts': 40,
   'test/e2e/operations.test.ts': 28,
   'test/e2e/report.test.ts': 34,

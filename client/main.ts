@@ -574,9 +574,10 @@ async function load(): Promise<void> {
   } catch (error) {
     if (isAbortError(error) || controller.signal.aborted) return;
     current.clear();
-    // Nothing is shown: no banner saying «Показаны данные на …» over the error that there are
-    // none on that date (both were on the page: an outside review). The next filters bring it back.
-    if (filters.asOf) ui.asOfBanner.hidden = true;
+    // Nothing is shown: the banner no longer says «Показаны данные на …» over the error that there
+    // are none on that date (both were on the page: an outside review); its button to the current
+    // data stays. The next filters word it again (syncAsOf).
+    if (filters.asOf) ui.asOfText.textContent = `Выбрана дата ${asOfText(filters.asOf)}: данные на неё не показаны — причина ниже.`;
     setState('error', messageOf(error));
   }
 }
