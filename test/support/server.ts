@@ -1,6 +1,6 @@
 /** The real app on 127.0.0.1 port 0, with a real DuckDB in a temporary folder. */
 import { limitedServer } from '../../server/http/connections.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,9 +17,29 @@ export interface TempDb {
   cleanup: () => void;
 }
 
+/**
+ * A database made by openDatabase once per worker, copied for each test database: creating the
+ * schema took twice as long as opening a copy (≈300 against ≈150 ms), for some hundred databases
+ * a run. The copy is then opened with openDatabase as any database is (its migration runs).
+ */
+let template: Promise<string> | null = null;
+function templateFile(): Promise<string> {
+  template ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'monitor-template-'));
+    const path = join(dir, 'template.duckdb');
+    (await openDatabase(path)).close();
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return path;
+  })();
+  return template;
+}
+
 export async function openTempDb(): Promise<TempDb> {
   const dir = mkdtempSync(join(tmpdir(), 'monitor-test-'));
   const path = join(dir, 'monitor.duckdb');
+  const tpl = await templateFile();
+  copyFileSync(tpl, path);
+  if (existsSync(`${tpl}.wal`)) copyFileSync(`${tpl}.wal`, `${path}.wal`);
   const db = await openDatabase(path);
   return {
     db,
