@@ -13,10 +13,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { formatOutOf, formatPercent, formatPoints } from '../../client/format.ts';
-import { launchBrowser, takeScreenshot, watchConsole, type ConsoleWatch, requireBrowser, skipBrowserSuite } from '../support/browser.ts';
-import { DEMO_NOW, DEMO_STALE_MESSAGE, startDemoServer, type DemoServer } from '../support/demoServer.ts';
+import { takeScreenshot, type ConsoleWatch, skipBrowserSuite } from '../support/browser.ts';
+import { DEMO_STALE_MESSAGE, openDemoDesktop, type DemoDesktop, type DemoServer } from '../support/demoServer.ts';
 
 const skip = skipBrowserSuite();
 
@@ -42,8 +42,6 @@ async function ready(page: Page): Promise<void> {
 
 describe.skipIf(skip)('the dashboard in Chromium against the real server (demo data)', () => {
   let server: DemoServer;
-  let browser: Browser;
-  let desktop: BrowserContext;
   let page: Page;
   let consoleWatch: ConsoleWatch;
 
@@ -64,20 +62,13 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     return readable(await page.locator(`#tiles-panel [data-column="${column}"] .tile__value`).textContent());
   }
 
+  let demo: DemoDesktop | undefined;
   beforeAll(async () => {
-    requireBrowser();
-    [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
-    desktop = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1440, height: 900 } });
-    await server.signIn(desktop);
-    page = await desktop.newPage();
-    await page.clock.setFixedTime(DEMO_NOW);
-    consoleWatch = watchConsole(page);
+    demo = await openDemoDesktop();
+    ({ server, page, consoleWatch } = demo);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => demo?.close());
 
   it('shows on the tiles the numbers the API computes, and a filter change updates URL, tiles and charts', async () => {
     await page.goto(`${server.url}/`);

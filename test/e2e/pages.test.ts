@@ -8,9 +8,9 @@
  * Screenshots of every page at 1440×900 and 390×844 go to test/e2e/screenshots/ (SCREENSHOTS=1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, takeScreenshot, watchConsole, type ConsoleWatch, requireBrowser, skipBrowserSuite } from '../support/browser.ts';
-import { DEMO_NOW, startDemoServer, type DemoServer } from '../support/demoServer.ts';
+import type { Browser, Page } from 'playwright-core';
+import { takeScreenshot, watchConsole, type ConsoleWatch, skipBrowserSuite } from '../support/browser.ts';
+import { DEMO_NOW, openDemoDesktop, type DemoDesktop, type DemoServer } from '../support/demoServer.ts';
 
 const skip = skipBrowserSuite();
 
@@ -71,24 +71,16 @@ async function expectCharts(page: Page, pageCase: PageCase): Promise<void> {
 describe.skipIf(skip)('every page in Chromium against the real server (demo data), on a desktop and on a phone', () => {
   let server: DemoServer;
   let browser: Browser;
-  let desktop: BrowserContext;
   let page: Page;
   let consoleWatch: ConsoleWatch;
 
+  let demo: DemoDesktop | undefined;
   beforeAll(async () => {
-    requireBrowser();
-    [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
-    desktop = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1440, height: 900 } });
-    await server.signIn(desktop);
-    page = await desktop.newPage();
-    await page.clock.setFixedTime(DEMO_NOW);
-    consoleWatch = watchConsole(page);
+    demo = await openDemoDesktop();
+    ({ server, browser, page, consoleWatch } = demo);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => demo?.close());
 
   /**
    * Opens every page of PAGES in `target`: the first from its address, the others through the

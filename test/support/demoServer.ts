@@ -10,12 +10,13 @@
  * Run it to look at the pages: `npx tsx test/support/demoServer.ts` (prints the address).
  */
 import { pathToFileURL } from 'node:url';
-import type { BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AuthStore } from '../../server/auth/store.ts';
 import { createClientRouter } from '../../server/routes/client.ts';
 import { createDemoSource } from '../../server/sources/demo/index.ts';
 import { SourceError, type Source } from '../../server/sources/types.ts';
 import { runSync } from '../../server/sync/run.ts';
+import { launchBrowser, requireBrowser, watchConsole, type ConsoleWatch } from './browser.ts';
 import { openTempDb, startServer, type RunningServer } from './server.ts';
 
 export const DEMO_REFERENCE_DATE = '2025-05-15';
@@ -80,6 +81,36 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     close: async () => {
       await server.close();
       tmp.cleanup();
+    },
+  };
+}
+
+/** The demo server and a browser signed in as its coordinator, on one desktop page (1440×900, the demo's clock). */
+export interface DemoDesktop {
+  server: DemoServer;
+  browser: Browser;
+  page: Page;
+  /** What the page printed to the console. */
+  consoleWatch: ConsoleWatch;
+  close(): Promise<void>;
+}
+
+/** For a browser file's beforeAll: the demo server and a signed-in desktop page, started side by side. */
+export async function openDemoDesktop(): Promise<DemoDesktop> {
+  requireBrowser();
+  const [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
+  const desktop = await browser.newContext({ locale: 'ru-RU', timezoneId: 'UTC', viewport: { width: 1440, height: 900 } });
+  await server.signIn(desktop);
+  const page = await desktop.newPage();
+  await page.clock.setFixedTime(DEMO_NOW);
+  return {
+    server,
+    browser,
+    page,
+    consoleWatch: watchConsole(page),
+    close: async () => {
+      await browser.close();
+      await server.close();
     },
   };
 }
