@@ -403,8 +403,15 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
           ),
         { api: 'drive', check: checkFileList, listing: true },
       );
+      // Google always sends `files` (empty on an empty page) and, asked for, each file's id and
+      // time: a page without them is no answer of Drive's. The sheets it leaves out are asked for
+      // one by one, as before — and said, not done silently (an outside review).
+      if (res.files === undefined) listingProblem ??= 'в ответе Google Drive нет списка файлов (files)';
       for (const f of res.files ?? []) {
-        if (typeof f.id !== 'string' || typeof f.modifiedTime !== 'string') continue;
+        if (typeof f.id !== 'string' || typeof f.modifiedTime !== 'string' || !Number.isFinite(Date.parse(f.modifiedTime))) {
+          listingProblem ??= 'Google Drive назвал файл без id или без времени изменения (modifiedTime)';
+          continue;
+        }
         const seen = out.get(f.id);
         // Listed twice with different times (pages that shifted while they were read, a proxy
         // replaying an old page): which one is current is unknown — the file is asked for on its own.
@@ -423,6 +430,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       tokens.add(pageToken);
     }
     if (pageToken !== undefined) listingProblem = `список таблиц Google Drive не закончился за ${MAX_LIST_PAGES} страниц`;
+    if (conflicting.size > 0) listingProblem ??= `Google Drive назвал ${conflicting.size === 1 ? 'таблицу' : `${conflicting.size} таблиц(ы)`} дважды с разным временем изменения`;
     for (const id of conflicting) out.delete(id);
     return out;
   }

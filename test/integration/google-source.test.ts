@@ -955,8 +955,22 @@ describe('the fewest requests Google allows (issue #18)', () => {
     expect(fourth.map((r) => r.status)).toEqual(['ok', 'unchanged', 'unchanged']);
     expect(fourth[0]!.version).toBe(edited);
     expect(fake.requests.filter((r) => r.kind === 'drive.files.get').map((r) => r.spreadsheetId)).toEqual([ids[0]]);
-    // A new sync forgets the last one's note: this listing went well.
-    expect(src.syncNotes!()).toEqual([]);
+    // … and said, as every sheet the listing left to be asked for on its own (it was silent: an outside review).
+    expect(src.syncNotes!()).toEqual([
+      'Проверка изменений одним списком Google Drive не удалась (Google Drive назвал таблицу дважды с разным временем изменения): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты.',
+    ]);
+    // A page without `files`, or a file without its time: no answer of Drive's — each sheet asked on its own, and said.
+    for (const [body, why] of [
+      ['{}', 'в ответе Google Drive нет списка файлов (files)'],
+      [JSON.stringify({ files: ids.map((id) => ({ id })) }), 'Google Drive назвал файл без id или без времени изменения (modifiedTime)'],
+    ] as const) {
+      fake.answerNext('*', { body, contentType: 'application/json', kind: 'drive.files.list' });
+      fake.clearRequests();
+      await src.readRegistry();
+      expect((await fetchAll(fourth.map((r) => r.version))).map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+      expect(fake.count({ kind: 'drive.files.get' })).toBe(3);
+      expect(src.syncNotes!()).toEqual([`Проверка изменений одним списком Google Drive не удалась (${why}): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты.`]);
+    }
 
     // A page token that comes back (page 2 naming page 2 again) ends the list: it was read 20
     // pages over; an empty token on the last page ends it too, as an absent one does.
