@@ -93,6 +93,8 @@ export interface QualityOrg {
   quarantined: number;
   errors: number;
   warnings: number;
+  /** The template's tabs the organization has no row on now (titles); null as of a past sync or before its first load. */
+  empty_tabs: string[] | null;
 }
 
 export interface QualityIssue {

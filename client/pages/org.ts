@@ -308,7 +308,8 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
               ];
               // A held load's reason is the box below: not twice.
               if (own.last_message && own.last_status !== 'held') facts.push([catalog.columnTitle('data_quality', 'last_message'), own.last_message]);
-              const nodes: HTMLElement[] = [h('dl', { className: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]))];
+              const factList = h('dl', { className: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+              const nodes: HTMLElement[] = [factList];
               // The school that fixed its errors asks for a re-read itself (the coordinator too).
               if (canReread(code)) nodes.push(rereadBox(code, signal));
               // A held load: the previous data stays until the coordinator accepts the shrink.
@@ -319,6 +320,15 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
               if (session()?.role === 'region') return quality.setContent(...nodes);
               try {
                 const response = await getQuality(new URLSearchParams({ org: code, ...(filters.asOf ? { as_of: filters.asOf } : {}) }), signal);
+                // The tabs of its sheet with no row at all: a 0 % that is an empty sheet, not a school
+                // without pairs (the two read alike: an outside review).
+                const empty = response.orgs.find((o) => o.org === code)?.empty_tabs ?? [];
+                if (empty.length > 0) {
+                  factList.append(
+                    h('dt', {}, 'Пустые листы'),
+                    h('dd', { attrs: { 'data-fact': 'empty-tabs' } }, `${empty.map((t) => `«${t}»`).join(', ')} — в таблице организации на ${empty.length === 1 ? 'этом листе' : 'этих листах'} нет ни одной строки; показатели по ним — нули`),
+                  );
+                }
                 // Errors first, then warnings and notes: cut to SHOWN_FINDINGS, the rest said to be
                 // elsewhere (they were dropped without a word, always the same tabs': an outside review).
                 const rank = (level: string) => (level === 'error' ? 0 : level === 'warning' ? 1 : 2);

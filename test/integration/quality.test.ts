@@ -165,6 +165,8 @@ const SCHOOL = {
   errors: 3, // those two rows and the «Аттестация» tab
   warnings: 1,
   category_mismatches: 1, // Петров (CATEGORY_WARNING)
+  // BASE_ROWS: СОШ-1 has no row of «Лучшие практики» and «Мероприятия» (practices 0, events 0).
+  empty_tabs: ['Лучшие практики', 'Мероприятия'],
 };
 const KINDER = {
   org: 'ДОУ-1',
@@ -180,6 +182,8 @@ const KINDER = {
   errors: 0,
   warnings: 0,
   category_mismatches: 0,
+  // BASE_ROWS: ДОУ-1 has teachers (2) and a pair (1) only; its other tabs are headers alone or missing.
+  empty_tabs: ['Программы наставничества', 'Повышение квалификации', 'Аттестация', 'Исполнение распоряжения', 'Лучшие практики', 'Мероприятия'],
 };
 
 describe('GET /api/quality', () => {
