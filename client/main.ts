@@ -505,7 +505,7 @@ function syncPeriodNote(): void {
   const periodless = page?.scope === 'orgs' || page?.scope === 'none';
   // A period that ends before it starts is an error of its own (load: reversedPeriodProblem): no
   // note beside it that the period «ещё не начался» (both were on the page: an outside review).
-  const reversed = filters.from > filters.to;
+  const reversed = reversedPeriodProblem(filters.from, filters.to) !== null;
   if (filters.from > today && !periodless && !reversed) {
     notes.push(
       `Период ${formatDate(filters.from)} — ${formatDate(filters.to)} ещё не начался: показатели посчитаны на его последний день по сегодняшним данным (кто работает сейчас, какие пары, программы и аттестации записаны сейчас) — это не итоги периода.`,

@@ -17,7 +17,7 @@ import {
   type QualificationGrowthRow,
   type YoungSpecialistsRow,
 } from '../api.ts';
-import { ratioBarsSpec } from '../charts/templates/index.ts';
+import { ratioBarsSpec, topByValue } from '../charts/templates/index.ts';
 import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
 import { h } from '../dom.ts';
 import { currentMonthEnd, filtersToQuery, monthEndOf, type Filters } from '../filters.ts';
@@ -332,9 +332,7 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
               );
               // The five as links to their pages, in the chart's order: the chart's bars led nowhere, and
               // named the organizations by code only (an outside review).
-              const five = [...withValue]
-                .sort((a, b) => (a.engagement_rate ?? 0) - (b.engagement_rate ?? 0) || a.org!.localeCompare(b.org!, 'ru', { numeric: true }))
-                .slice(0, count);
+              const five = topByValue(withValue, (row) => row.engagement_rate, (row) => row.org!, 'asc', count);
               lagging.setContent(
                 h(
                   'ol',

@@ -68,17 +68,22 @@ function surnameFirst(text: string): boolean {
 }
 
 /**
- * `cutLongText`: a text column's too long text is cut (the rows of the tabs), not an error (the
- * registry). A required one too — a course's «Программа» of 748 characters quarantined the course,
- * where the contract sets no limit on text (an outside review); a name (ФИО) or a code never is.
+ * Whether a column's too long text is cut in the rows of the tabs (with a warning, validate.ts),
+ * not an error: every text column — a required one too: a course's «Программа» of 748 characters
+ * quarantined the course, where the contract sets no limit on text (an outside review) — but a
+ * name (ФИО) and a teacher's code, by which other sheets find her (two long codes would become one).
  */
+export function cutsLongText(c: ColumnDecl): c is ColumnDecl & { type: { kind: 'text'; maxLength: number } } {
+  return c.type.kind === 'text' && !c.type.name && c.key !== 'code';
+}
+
+/** `cutLongText`: too long text is cut where `cutsLongText` allows (the rows of the tabs), not an error (the registry). */
 function cellParser(c: ColumnDecl, cutLongText: boolean): (cell: Cell) => Parsed<unknown> {
   const t = c.type;
   switch (t.kind) {
     case 'text': {
       if (t.name) return (cell) => parseName(cell, t.maxLength);
-      // A teacher's code is how other sheets find her: never cut (two long codes would become one).
-      const cut = cutLongText && c.key !== 'code';
+      const cut = cutLongText && cutsLongText(c);
       return (cell) => parseText(cell, t.maxLength, cut);
     }
     case 'date':

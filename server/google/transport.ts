@@ -186,14 +186,16 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
   async function call<T>(budgetName: B, send: (c: GoogleClients) => Promise<{ data: T }>, hooks: CallHooks<T>): Promise<T> {
     const budget = budgets[budgetName];
     const retryable = hooks.retryable ?? isRetryable;
-    let cl: GoogleClients;
-    try {
-      cl = await clients();
-    } catch (err) {
-      // Key-file problems already are worded by the caller's keyError: passed on unchanged.
-      if (opts.isLocal(err)) throw err;
-      throw hooks.fail(inspect(err), false);
-    }
+    const connect = async (): Promise<GoogleClients> => {
+      try {
+        return await clients();
+      } catch (err) {
+        // Key-file problems already are worded by the caller's keyError: passed on unchanged.
+        if (opts.isLocal(err)) throw err;
+        throw hooks.fail(inspect(err), false);
+      }
+    };
+    let cl = await connect();
     let attempt = 0;
     let timeouts = 0;
     let quotaWaited = 0;
@@ -223,12 +225,7 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       if (failure.status === 401 && !failure.token && !reauthorized && credentials.kind === 'service' && credentials.jwtAccess === false) {
         reauthorized = true;
         clientsPromise = null;
-        try {
-          cl = await clients();
-        } catch (err) {
-          if (opts.isLocal(err)) throw err;
-          throw hooks.fail(inspect(err), false);
-        }
+        cl = await connect();
         hooks.counters.retries++;
         continue;
       }

@@ -16,7 +16,7 @@ import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { acceptsGzip } from '../http/gzip.ts';
-import { lastRunSource, registryCode, registryHold, storedTabGids } from '../sync/state.ts';
+import { lastRunSource, registryCode, registryHold, storedCounts, storedTabGids } from '../sync/state.ts';
 import { spreadsheetUrl, tabIdOf } from '../google/write.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
@@ -41,15 +41,11 @@ function googleId(sheet: unknown, googleSource: boolean): string | null {
   return googleSource && typeof sheet === 'string' && GOOGLE_ID.test(sheet) ? sheet : null;
 }
 
-/**
- * The tabs of the template each organization holds no row of (their titles, in the template's
- * order). The SQL names the tab tables of the contract only; the organizations are a parameter.
- */
+/** The tabs of the template each organization holds no row of (their titles, in the template's order), from the rows stored per tab (storedCounts). */
 async function emptyTabs(db: Db, orgs: readonly string[]): Promise<Map<string, string[]>> {
   if (orgs.length === 0) return new Map();
-  const sql = TABS.map((t) => `SELECT '${t.key}' AS tab, org FROM "${t.key}" WHERE list_contains($orgs, org) GROUP BY org`).join(' UNION ALL ');
-  const has = new Set((await db.query(sql, { orgs: [...orgs] })).map((r) => `${r.org}\u0000${r.tab}`));
-  return new Map(orgs.map((o) => [o, TABS.filter((t) => !has.has(`${o}\u0000${t.key}`)).map((t) => t.title)]));
+  const counts = await storedCounts(db);
+  return new Map(orgs.map((o) => [o, TABS.filter((t) => !(counts.get(o)?.[t.key] ?? 0)).map((t) => t.title)]));
 }
 
 export function sheetUrl(sheet: unknown, googleSource: boolean): string | null {

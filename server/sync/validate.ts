@@ -14,6 +14,7 @@ import {
   layoutGrid,
   longTextWarning,
   codeKey,
+  cutsLongText,
   daysFromIso,
   editDistance,
   hiddenOddities,
@@ -220,8 +221,8 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
       continue;
     }
     const parseRow = ROW_PARSERS[decl.key];
-    // The text columns but names and codes, whose too long text parseText cuts: found once per tab, not per row.
-    const cutTexts = decl.columns.flatMap((c) => (c.type.kind === 'text' && !c.type.name && c.key !== 'code' ? [{ key: c.key, maxLength: c.type.maxLength }] : []));
+    // The columns whose too long text parseText cuts (cutsLongText): found once per tab, not per row.
+    const cutTexts = decl.columns.filter(cutsLongText).map((c) => ({ key: c.key, maxLength: c.type.maxLength }));
     const header = (key: string) => layout.headers[key] ?? decl.columns.find((c) => c.key === key)?.header ?? key;
     const rows: PendingRow[] = layout.rows.map((r) => {
       const problems: DataIssue[] = [];

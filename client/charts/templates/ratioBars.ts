@@ -40,6 +40,18 @@ function num(row: object, key: string): number | null {
 }
 
 /** One bar per organization for a share with the counts behind it, and the total's rule. */
+/**
+ * The `limit` items with a value, highest first (`desc`) or lowest first (`asc`), ties by code: the
+ * bars a limited chart draws, and the list of the same organizations beside it (overview.ts).
+ */
+export function topByValue<T>(items: readonly T[], value: (item: T) => number | null, code: (item: T) => string, order: 'asc' | 'desc', limit: number): T[] {
+  const direction = order === 'desc' ? -1 : 1;
+  return items
+    .filter((item) => value(item) !== null)
+    .sort((a, b) => direction * ((value(a) ?? 0) - (value(b) ?? 0)) || code(a).localeCompare(code(b), 'ru', { numeric: true }))
+    .slice(0, limit);
+}
+
 export function ratioBarsSpec<Row extends MetricRowLike>(rows: readonly Row[], options: RatioBarsOptions<Row>): TopLevelSpec {
   const { labels, titles } = options;
   const lines = (row: Row): Tip => ({
@@ -63,13 +75,7 @@ export function ratioBarsSpec<Row extends MetricRowLike>(rows: readonly Row[], o
       };
     });
   const order = options.order ?? 'desc';
-  if (options.limit !== undefined) {
-    const direction = order === 'desc' ? -1 : 1;
-    bars = bars
-      .filter((bar) => bar.value !== null)
-      .sort((a, b) => direction * ((a.value ?? 0) - (b.value ?? 0)) || a.code.localeCompare(b.code, 'ru', { numeric: true }))
-      .slice(0, options.limit);
-  }
+  if (options.limit !== undefined) bars = topByValue(bars, (bar) => bar.value, (bar) => bar.code, order, options.limit);
   const totalRow = rows.find((row) => row.org === null);
   const totalValue = totalRow ? num(totalRow, options.ratio) : null;
   const total =
