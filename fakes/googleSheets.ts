@@ -48,7 +48,16 @@ export interface FakeTab {
   merges?: FakeGridRange[];
   /** Hidden from the sheet's tab bar (`properties.hidden`). */
   hidden?: boolean;
+  /**
+   * Number formats of ranges (Формат → Число), the last one over a cell wins: a number cell of a
+   * range answers its `effectiveFormat.numberFormat` and a `formattedValue` as the sheet shows it
+   * (PERCENT: 0.09 → «9%», the value stays 0.09 — what Sheets keeps when «9%» is typed).
+   */
+  numberFormats?: { range: FakeGridRange; type: FakeNumberFormat }[];
 }
+
+/** The number formats the fake renders (Sheets' NumberFormatType). */
+export type FakeNumberFormat = 'NUMBER' | 'PERCENT' | 'CURRENCY' | 'DATE' | 'TEXT';
 
 export interface FakeSpreadsheetInput {
   tabs: FakeTab[];
@@ -247,6 +256,7 @@ interface StoredTab {
   hidden: boolean;
   protectedRanges: FakeProtectedRange[];
   merges: FakeGridRange[];
+  numberFormats: { range: FakeGridRange; type: FakeNumberFormat }[];
   validations: { range: FakeGridRange; rule: Record<string, unknown> | null }[];
   notes: Map<string, string>;
   /** Links of cells by `row:column` (setCellLink). */
@@ -309,6 +319,7 @@ function newTab(title: string, sheetId: number, rows: Cell[][] = [], sheetType: 
     hidden: false,
     protectedRanges: [],
     merges: [],
+    numberFormats: [],
     validations: [],
     notes: new Map(),
     links: new Map(),
@@ -625,6 +636,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
           const tab = newTab(t.title, prev?.tabs.find((p) => p.title === t.title)?.sheetId ?? nextSheetId++, t.rows.map((r) => [...r]), t.sheetType ?? 'GRID');
           tab.frozenRowCount = t.frozenRowCount ?? 0;
           tab.merges = (t.merges ?? []).map((m) => ({ sheetId: tab.sheetId, ...m }));
+          tab.numberFormats = (t.numberFormats ?? []).map((f) => ({ range: f.range, type: f.type }));
           tab.hidden = t.hidden ?? false;
           tab.rowCount = t.rowCount ?? null;
           tab.columnCount = t.columnCount ?? null;
@@ -1302,8 +1314,21 @@ function spreadsheetGet(id: string, sheet: StoredSpreadsheet, params: URLSearchP
   return body;
 }
 
-function formatted(v: Cell): string {
+/** The patterns Sheets gives the formats it sets by itself (a «9%» typed is `0%`, a date `dd.mm.yyyy` in ru_RU). */
+const FORMAT_PATTERNS: Record<FakeNumberFormat, string> = { NUMBER: '#,##0.00', PERCENT: '0%', CURRENCY: '#,##0.00 [$₽]', DATE: 'dd.mm.yyyy', TEXT: '' };
+
+/** The number format of a cell: the last range over it, or null. */
+function numberFormatAt(tab: StoredTab, r: number, c: number): FakeNumberFormat | null {
+  for (let i = tab.numberFormats.length - 1; i >= 0; i--) {
+    const f = tab.numberFormats[i]!;
+    if (inRange(f.range, r, c)) return f.type;
+  }
+  return null;
+}
+
+function formatted(v: Cell, format: FakeNumberFormat | null = null): string {
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number' && format === 'PERCENT') return `${Math.round(v * 100)}%`;
   if (typeof v === 'number') return String(v).replace('.', ',');
   return v ?? '';
 }
@@ -1350,7 +1375,14 @@ function gridBlock(tab: StoredTab, r0: number, c0: number, r1: number, c1: numbe
     const lastCol = decorated ? cEnd : Math.min(cEnd, src.length - 1);
     for (let c = c0; c <= lastCol; c++) {
       const v = src[c];
-      const cell: Record<string, unknown> = isEmpty(v) ? {} : { userEnteredValue: extendedValue(v as Cell), effectiveValue: extendedValue(v as Cell), formattedValue: formatted(v as Cell) };
+      const format = typeof v === 'number' ? numberFormatAt(tab, r, c) : null;
+      const cell: Record<string, unknown> = isEmpty(v)
+        ? {}
+        : { userEnteredValue: extendedValue(v as Cell), effectiveValue: extendedValue(v as Cell), formattedValue: formatted(v as Cell, format) };
+      if (format !== null) {
+        cell['userEnteredFormat'] = { numberFormat: { type: format, pattern: FORMAT_PATTERNS[format] } };
+        cell['effectiveFormat'] = { numberFormat: { type: format, pattern: FORMAT_PATTERNS[format] } };
+      }
       const note = tab.notes.get(`${r}:${c}`);
       if (note !== undefined) cell['note'] = note;
       const link = tab.links.get(`${r}:${c}`);
@@ -1490,7 +1522,7 @@ function valueRange(sheet: StoredSpreadsheet, range: string, params: URLSearchPa
   }
   let values: Cell[][] = trimRows(slice);
   const render = params.get('valueRenderOption') ?? 'FORMATTED_VALUE';
-  if (render === 'FORMATTED_VALUE') values = values.map((r) => r.map(formatted));
+  if (render === 'FORMATTED_VALUE') values = values.map((row, r) => row.map((v, c) => formatted(v, numberFormatAt(p.tab, p.r0 + r, p.c0 + c))));
   const major = params.get('majorDimension') ?? 'ROWS';
   if (major === 'COLUMNS') {
     const width = values.reduce((m, r) => Math.max(m, r.length), 0);

@@ -55,6 +55,22 @@ export function displayCell(cell: Cell | undefined, type?: ColumnType): string {
 }
 
 /**
+ * A number in a percent-formatted cell as the sheet shows it: 0.09 → «9%», 0.725 → «72,5%»
+ * (Google's `numberFormat.type` PERCENT, an .xlsx cell's `0%` format). No column of the
+ * contract holds a share: «9%» typed as a teacher's years of experience is 0.09, and taken as a
+ * number it made a teacher of nine years a young specialist, silently. As text, a number column
+ * refuses it by name (parseNumber), and a text column keeps what the school sees.
+ */
+export function percentText(value: number): string {
+  return `${String(Number((value * 100).toPrecision(12))).replace('.', ',')}%`;
+}
+
+/** Whether an Excel number format shows its number as a percent (`0%`, `0.00%`; not a quoted or escaped «%»). */
+export function isPercentFormat(numFmt: string | undefined): boolean {
+  return typeof numFmt === 'string' && numFmt.replace(/"[^"]*"|\\./g, '').includes('%');
+}
+
+/**
  * Formula errors as text: Google Sheets and English Excel (`#REF!`), and Russian Excel, whose
  * files and CSV carry them translated (`#ССЫЛКА!`, `#Н/Д`, …).
  */
@@ -205,6 +221,13 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
     // `1 234`, `12,5`, `12.5`; a space (also a non-breaking one) only between groups of three
     // digits: «16 16» or «1 5» is two numbers or a typo, not 1616 or 15 (it was taken so).
     const t = cell.trim().replace(/[\s\u00a0\u2007\u202f]+/g, ' ');
+    // «9%»: a cell in the percent format (it holds 0.09: answers.ts percentText) or a % typed.
+    // No number of the contract is a share: the number itself, without the sign, is meant.
+    if (/^[+-]?[\d ]*[.,]?\d+ ?%$/.test(t)) {
+      return bad(
+        `это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей формат «Числовой» (Формат → Число → Число) и введите само число, без %; ${expected}`,
+      );
+    }
     if (t.includes(' ') && !/^[+-]?\d{1,3}( \d{3})+([.,]\d+)?$/.test(t)) {
       return bad(/^[+-]?[\d ]+([.,]\d+)?$/.test(t) ? `это не число: пробел внутри числа (тысячи отделяются пробелом только так: 1 234); ${expected}` : `это не число; ${expected}`);
     }

@@ -14,6 +14,7 @@ import type ExcelJS from 'exceljs';
 const excel = async () => (await import('exceljs')).default;
 import { REGISTRY_TAB, findTab, registryTabsProblem, serialFromIso } from '../contract/index.ts';
 import { downMergeOf, fillDownMerges } from '../contract/merges.ts';
+import { isPercentFormat, percentText } from '../contract/values.ts';
 import { parseCsv } from './csv.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
 
@@ -53,7 +54,9 @@ export async function readXlsx(path: string): Promise<RawTab[]> {
         // copy a value into the next column (a merged header «ФИО» over A:B read as «ФИО» twice):
         // there, as in Google Sheets, only the first column holds it. Down a column (a group's
         // mentor merged over its pairs' rows) the rows get it by the rule of every source, below.
-        cells[col - 1] = cell.isMerged && cell.master !== cell && Number(cell.master.col) !== Number(cell.col) ? null : toCell(cell.value);
+        const value = cell.isMerged && cell.master !== cell && Number(cell.master.col) !== Number(cell.col) ? null : toCell(cell.value);
+        // A percent cell as the school sees it («9%»), as the Google read gives it (values.ts percentText).
+        cells[col - 1] = typeof value === 'number' && isPercentFormat(cell.numFmt) ? percentText(value) : value;
       });
       for (let i = 0; i < cells.length; i++) if (cells[i] === undefined) cells[i] = null;
       grid[rowNumber - 1] = cells;

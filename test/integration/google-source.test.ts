@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
-import { createFolderSource } from '../../server/sources/folder.ts';
+import { createFolderSource, readXlsx } from '../../server/sources/folder.ts';
 import { parseOrg } from '../../server/sync/validate.ts';
+import { formatIssue } from '../../server/contract/issues.ts';
 import { createGoogleSource, type GoogleSourceOptions } from '../../server/sources/google.ts';
 import { RateLimiter, backoffDelay } from '../../server/google/budget.ts';
 import { extractSpreadsheetId, quoteSheetTitle } from '../../server/google/sheetId.ts';
@@ -358,6 +359,52 @@ describe('google source against the fake Sheets server', () => {
     }
   });
 
+  it('a percent-formatted number is what the school sees, «9%»: a number column refuses it by name, a text column keeps it, a plain number stays a number', async () => {
+    const id = '1Percent_cell_01';
+    fake.setSpreadsheet(id, {
+      tabs: [
+        {
+          title: 'Педагоги',
+          rows: [
+            ['ФИО', 'Должность', 'Категория', 'Стаж', 'Предмет'],
+            // «9%» typed as the years of experience: Sheets keeps 0.09 in a percent format.
+            ['Иванова Анна Петровна', 'учитель', 'Первая', 0.09, 0.725],
+            ['Петров Пётр Иванович', 'учитель', 'Высшая', 12, 'физика'],
+          ],
+          numberFormats: [
+            { range: { startRowIndex: 1, endRowIndex: 2, startColumnIndex: 3, endColumnIndex: 5 }, type: 'PERCENT' },
+            // A number format that changes nothing of the value.
+            { range: { startRowIndex: 2, endRowIndex: 3, startColumnIndex: 3, endColumnIndex: 4 }, type: 'NUMBER' },
+          ],
+        },
+      ],
+    });
+    const r = await source().src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: true });
+    if (r.status !== 'ok') throw new Error('expected ok');
+    // 0.09 × 100 = 9 → «9%»; 0.725 × 100 = 72.5 → «72,5%» (a decimal comma, as a Russian sheet shows it).
+    expect(r.tabs[0]!.grid.slice(1)).toEqual([
+      ['Иванова Анна Петровна', 'учитель', 'Первая', '9%', '72,5%'],
+      ['Петров Пётр Иванович', 'учитель', 'Высшая', 12, 'физика'],
+    ]);
+    // The same sheet as an .xlsx file (the folder source): the same cells.
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Педагоги');
+    ws.addRow(['ФИО', 'Должность', 'Категория', 'Стаж', 'Предмет']);
+    ws.addRow(['Иванова Анна Петровна', 'учитель', 'Первая', 0.09, 0.725]);
+    ws.addRow(['Петров Пётр Иванович', 'учитель', 'Высшая', 12, 'физика']);
+    ws.getCell('D2').numFmt = '0%';
+    ws.getCell('E2').numFmt = '0.0%';
+    // A «%» in quotes is a literal sign, not the percent format: the number stays a number.
+    ws.getCell('D3').numFmt = '0" %"';
+    const file = join(mkdtempSync(join(tmp, 'percent-')), 'sosh2.xlsx');
+    await wb.xlsx.writeFile(file);
+    expect((await readXlsx(file))[0]!.grid).toEqual([['ФИО', 'Должность', 'Категория', 'Стаж', 'Предмет'], ...r.tabs[0]!.grid.slice(1)]);
+    const parsed = parseOrg('СОШ-2', r.tabs);
+    expect(parsed.tabs.get('teachers')!.rows.flatMap((row) => row.problems).map(formatIssue)).toEqual([
+      'СОШ-2, лист «Педагоги», строка 2, столбец «Стаж»: значение «9%» — это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей формат «Числовой» (Формат → Число → Число) и введите само число, без %; ожидается число от 0 до 60',
+    ]);
+  });
+
   it('a registry without the tab, or missing, is a SourceError naming the registry', async () => {
     fake.setSpreadsheet('1RegNoTab_000', { tabs: [{ title: 'Лист1', rows: [['x']] }] });
     const e1 = await sourceError(source({ registryId: '1RegNoTab_000' }).src.readRegistry());
@@ -380,7 +427,7 @@ describe('google source against the fake Sheets server', () => {
     expect([r.requests, fake.requests.map((x) => x.kind)]).toEqual([2, ['drive.files.get', 'get']]);
     expect(fake.requests[1]!.params).toMatchObject({
       includeGridData: 'true',
-      fields: 'spreadsheetId,sheets(properties(sheetId,title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue))))',
+      fields: 'spreadsheetId,sheets(properties(sheetId,title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue,effectiveFormat(numberFormat(type))))))',
     });
     // Each tab with its id (the `#gid=` a finding's link opens), as the server gave it.
     expect(r.tabs.map((t) => t.gid)).toEqual(fake.spreadsheet(id)!.tabs.filter((t) => t.sheetType !== 'OBJECT').map((t) => t.sheetId));

@@ -104,6 +104,13 @@ describe('numbers', () => {
     expect(problem(parseNumber(61, exp))).toMatch(/от 0 до 60/);
     expect(problem(parseNumber('1.2.3', exp))).toMatch(/это не число/);
   });
+  it('refuses a percent — a cell in the percent format shows «9%» — naming it, not taking 9 or 0.09', () => {
+    const percent =
+      'это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей формат «Числовой» (Формат → Число → Число) и введите само число, без %; ожидается число от 0 до 60';
+    for (const typed of ['9%', '9 %', '72,5%', ' 1 234 %', '-3%']) expect([typed, problem(parseNumber(typed, exp))]).toEqual([typed, percent]);
+    // Not a number with a sign after it: the general message.
+    expect(problem(parseNumber('9%%', exp))).toBe('это не число; ожидается число от 0 до 60');
+  });
   it('reads a formula result with rounding noise in an integer column as the whole number the sheet shows', () => {
     // «=0,7*90» is 62.99999999999999 in the cell, 63 on the screen; 36.00000000000001 likewise 36.
     expect(0.7 * 90).toBe(62.99999999999999);
