@@ -201,10 +201,10 @@ export const REGISTRY_SCHEMA = objectSchema(REGISTRY_TAB.columns.filter((c) => c
 
 export type ParsedRow = Record<string, unknown>;
 
-/** A row parsed by {@link ROW_PARSERS}: the typed values, or one problem per bad column. */
+/** A row parsed by {@link ROW_PARSERS}: the typed values, or one problem per bad column (with the values of the columns that parsed). */
 export type RowParse =
   | { success: true; data: ParsedRow }
-  | { success: false; error: { issues: { path: string[]; message: string }[] } };
+  | { success: false; data: ParsedRow; error: { issues: { path: string[]; message: string }[] } };
 
 /**
  * A tab's row parser, from the columns' parsers (`columnParser`, which the registry's zod
@@ -222,7 +222,7 @@ function rowParser(columns: readonly ColumnDecl[]): (cells: Record<string, Cell>
       if (result.ok) data[c.key] = result.value;
       else (issues ??= []).push({ path: [c.key], message: result.problem });
     }
-    return issues ? { success: false, error: { issues } } : { success: true, data };
+    return issues ? { success: false, data, error: { issues } } : { success: true, data };
   };
 }
 

@@ -43,6 +43,8 @@ export interface PendingRow {
   cells: Record<string, Cell>;
   /** Parsed values by column key (person columns hold a PersonRef). */
   values: Record<string, unknown>;
+  /** A row refused by its cells: the values of its columns that parsed (`values` is empty). */
+  partial?: Record<string, unknown>;
   problems: DataIssue[];
 }
 
@@ -236,7 +238,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
           problems.push(issue(org, raw.title, 'error', r.row, header(key), shown(decl, r.cells, key), zi.message));
         }
       }
-      const pending: PendingRow = { row: r.row, src: r, cells: r.cells, values, problems };
+      const pending: PendingRow = { row: r.row, src: r, cells: r.cells, values, problems, ...(result.success ? {} : { partial: result.data }) };
       if (result.success) applyRowRules(decl.key, pending, (level, key, problem) => {
         pending.problems.push(issue(org, raw.title, level, r.row, header(key), shown(decl, r.cells, key), problem));
       });
@@ -271,25 +273,33 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
   const teachers = tabs.get('teachers');
   if (teachers?.status === 'ok') {
     people = new OrgPeople(org);
-    const seen = new Map<string, number>();
-    for (const r of teachers.rows) {
+    const t = teachers;
+    const keyOf = (r: PendingRow) => personKey(parsedValue(r, 'fio') as string, (parsedValue(r, 'code') as string | null) ?? null);
+    const keyColumn = (r: PendingRow) => (typeof parsedValue(r, 'code') === 'string' && parsedValue(r, 'code') !== '' ? 'code' : 'fio');
+    repeats(
+      t.rows,
+      keyOf,
+      (r) => (typeof parsedValue(r, 'fio') === 'string' && !errorIn(r, [t.headers.fio, t.headers.code]) ? keyOf(r) : null),
+      (r, first) =>
+        r.problems.push(
+          issue(org, t.title, 'error', r.row, t.headers[keyColumn(r)] ?? 'ФИО', shown(t.decl, r.cells, keyColumn(r)),
+            `этот педагог уже указан в строке ${first}; оставьте одну строку (для однофамильцев заполните столбец «Код»)`),
+        ),
+      (r, rejected) =>
+        r.problems.push(
+          issue(org, t.title, 'warning', r.row, t.headers[keyColumn(r)] ?? 'ФИО', shown(t.decl, r.cells, keyColumn(r)),
+            `этот педагог указан и в строке ${rejected}, которая не загружена из-за ошибки; исправляя её, оставьте одну из двух строк (для однофамильцев заполните столбец «Код»)`),
+        ),
+    );
+    for (const r of t.rows) {
       if (hasErrors(r)) {
         if (typeof r.values.fio === 'string') people.addRejected(r.values.fio, r.row);
-        else if (r.src.raw[teachers.headers.fio ?? '']) people.addRejected(r.src.raw[teachers.headers.fio ?? '']!, r.row);
+        else if (r.src.raw[t.headers.fio ?? '']) people.addRejected(r.src.raw[t.headers.fio ?? '']!, r.row);
         continue;
       }
       const fio = r.values.fio as string;
       const code = (r.values.code as string | null) ?? null;
       const key = personKey(fio, code);
-      const first = seen.get(key);
-      if (first !== undefined) {
-        r.problems.push(
-          issue(org, teachers.title, 'error', r.row, teachers.headers[code ? 'code' : 'fio'] ?? 'ФИО', shown(teachers.decl, r.cells, code ? 'code' : 'fio'),
-            `этот педагог уже указан в строке ${first}; оставьте одну строку (для однофамильцев заполните столбец «Код»)`),
-        );
-        continue;
-      }
-      seen.set(key, r.row);
       r.values.person_key = key;
       people.add({ key, fio, code });
     }
@@ -389,6 +399,71 @@ function applyRowRules(tab: TabKey, r: PendingRow, report: Report): void {
 
 function hasErrors(r: PendingRow): boolean {
   return r.problems.some((p) => p.level === 'error');
+}
+
+/** A column's parsed value: of a row without errors, or of a row refused by other cells (`partial`). */
+function parsedValue(r: PendingRow, key: string): unknown {
+  return key in r.values ? r.values[key] : r.partial?.[key];
+}
+
+/** Whether a row has an error of its own in one of these columns (by header as found in the sheet). */
+function errorIn(r: PendingRow, headers: readonly (string | undefined)[]): boolean {
+  return r.problems.some((p) => p.level === 'error' && headers.includes(p.column ?? undefined));
+}
+
+/**
+ * A tab's rows that repeat one identity, all said in one round. An outside review: a row with an
+ * unknown form that also repeated a pair showed the form alone; fixed, it was refused again, as
+ * the repeat. `loadedId`: the identity of a row without errors (references resolved); `typedId`:
+ * the identity as typed (names normalized, nothing resolved), or null when a column of it has an
+ * error of its own. A row without errors that repeats one without errors is refused
+ * (`repeat`, the first loads); a row with errors that repeats any earlier row is told so too
+ * (it is refused already); a row without errors that repeats a row refused for other errors
+ * loads, with a warning (`afterRejected`) — fixing that row would otherwise bring the repeat as
+ * a new error.
+ */
+function repeats(
+  rows: readonly PendingRow[],
+  loadedId: (r: PendingRow) => string,
+  typedId: (r: PendingRow) => string | null,
+  repeat: (r: PendingRow, firstRow: number) => void,
+  afterRejected: (r: PendingRow, rejectedRow: number) => void,
+): void {
+  const loaded = new Map<string, number>();
+  // Identities as typed are needed only beside rows with errors (most tabs have none).
+  if (!rows.some(hasErrors)) {
+    for (const r of rows) {
+      const id = loadedId(r);
+      const first = loaded.get(id);
+      if (first !== undefined) repeat(r, first);
+      else loaded.set(id, r.row);
+    }
+    return;
+  }
+  const typedLoaded = new Map<string, number>();
+  const typedRejected = new Map<string, number>();
+  for (const r of rows) {
+    if (hasErrors(r)) {
+      const t = typedId(r);
+      if (t === null) continue;
+      const first = typedLoaded.get(t) ?? typedRejected.get(t);
+      if (first !== undefined) repeat(r, first);
+      else typedRejected.set(t, r.row);
+      continue;
+    }
+    const id = loadedId(r);
+    const first = loaded.get(id);
+    if (first !== undefined) {
+      repeat(r, first);
+      continue;
+    }
+    loaded.set(id, r.row);
+    const t = typedId(r);
+    if (t === null) continue;
+    if (!typedLoaded.has(t)) typedLoaded.set(t, r.row);
+    const rejected = typedRejected.get(t);
+    if (rejected !== undefined) afterRejected(r, rejected);
+  }
 }
 
 // ---- phase 2 ---------------------------------------------------------------------------
@@ -500,28 +575,39 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
     }
   }
   if (pairs?.status === 'ok') {
-    const seen = new Map<string, number>();
+    const h = (k: string) => pairs.headers[k] ?? k;
+    const pairLink = (v: Record<string, unknown>) => linkKey(String(v.mentor_org), String(v.mentor_key), String(v.mentee_org), String(v.mentee_key));
+    for (const r of pairs.rows) {
+      const v = r.values;
+      if (!hasErrors(r) && v.mentor_org === v.mentee_org && v.mentor_key === v.mentee_key) {
+        r.problems.push(issue(org, pairs.title, 'error', r.row, h('mentee'), String(v.mentee), 'наставляемый не может быть своим же наставником'));
+      }
+    }
+    // The mentee as typed (a row with errors has its references unresolved).
+    const mentee = (r: PendingRow) => (typeof r.values.mentee === 'string' ? r.values.mentee : shown(pairs.decl, r.cells, 'mentee'));
+    repeats(
+      pairs.rows,
+      (r) => `${pairLink(r.values)}|${String(r.values.start_date)}`,
+      (r) => {
+        const start = parsedValue(r, 'start_date');
+        return typeof start === 'string' && !errorIn(r, [pairs.headers.start_date, pairs.headers.mentor, pairs.headers.mentee]) ? `${typedPair(r.cells)}|${start}` : null;
+      },
+      (r, first) =>
+        r.problems.push(
+          issue(org, pairs.title, 'error', r.row, h('mentee'), mentee(r), `эта пара с той же датой начала уже указана в строке ${first}; оставьте одну строку`),
+        ),
+      (r, rejected) =>
+        r.problems.push(
+          issue(org, pairs.title, 'warning', r.row, h('mentee'), mentee(r),
+            `эта пара с той же датой начала указана и в строке ${rejected}, которая не загружена из-за ошибки; исправляя её, оставьте одну из двух строк`),
+        ),
+    );
     /** Each link's rows loaded so far: start and actual end (null: going on). */
     const linkSpans = new Map<string, { row: number; start: string; end: string | null }[]>();
     for (const r of pairs.rows) {
       if (hasErrors(r)) continue;
       const v = r.values;
-      const h = (k: string) => pairs.headers[k] ?? k;
-      if (v.mentor_org === v.mentee_org && v.mentor_key === v.mentee_key) {
-        r.problems.push(issue(org, pairs.title, 'error', r.row, h('mentee'), String(v.mentee), 'наставляемый не может быть своим же наставником'));
-        continue;
-      }
-      const link = linkKey(String(v.mentor_org), String(v.mentor_key), String(v.mentee_org), String(v.mentee_key));
-      const dupKey = `${link}|${String(v.start_date)}`;
-      const first = seen.get(dupKey);
-      if (first !== undefined) {
-        r.problems.push(
-          issue(org, pairs.title, 'error', r.row, h('mentee'), String(v.mentee),
-            `эта пара с той же датой начала уже указана в строке ${first}; оставьте одну строку`),
-        );
-        continue;
-      }
-      seen.set(dupKey, r.row);
+      const link = pairLink(v);
       pairLinks.add(link);
       // The same link on another row whose time overlaps this one's (two «Действует» rows, other
       // start dates): each row is a pair in the counts (METRICS) — said, for the school to check.
@@ -579,17 +665,20 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
     }
   }
 
-  uniqueBy(parsed, 'attestations', (v) => `${String(v.person_org)}|${String(v.person_key)}|${String(v.order_date)}`, 'order_date',
-    (first) => `решение о категории этого педагога на эту дату уже указано в строке ${first}`);
+  uniqueBy(parsed, 'attestations', (v) => `${String(v.person_org)}|${String(v.person_key)}|${String(v.order_date)}`,
+    { columns: ['person', 'order_date'], id: (r) => `${typedName(r.cells.person)}|${String(parsedValue(r, 'order_date'))}` }, 'order_date',
+    (first) => `решение о категории этого педагога на эту дату уже указано в строке ${first}`,
+    (rejected) => `решение о категории этого педагога на эту дату указано и в строке ${rejected}, которая не загружена из-за ошибки; исправляя её, оставьте одну из двух строк`);
   // 3.10 typed into a number cell is the number 3.1: one of two «3.1» is then probably 3.10 — this
   // row's, or the first's when only that one is a number.
   const asText = 'задайте столбцу «Пункт» формат «Текст» (Формат → Число → Текст) и введите 3.10 заново';
-  uniqueBy(parsed, 'compliance', (v) => String(v.item), 'item', (first, cells, firstCells) =>
+  uniqueBy(parsed, 'compliance', (v) => String(v.item), { columns: ['item'], id: (r) => String(parsedValue(r, 'item')) }, 'item', (first, cells, firstCells) =>
     cells.item === 3.1
       ? `этот пункт уже указан в строке ${first}; если здесь пункт 3.10, ячейка с числом хранит его как 3.1 — ${asText}`
       : firstCells.item === 3.1
         ? `этот пункт уже указан в строке ${first}; если в строке ${first} пункт 3.10, ячейка с числом хранит его как 3.1 — ${asText}`
-        : `этот пункт уже указан в строке ${first}`);
+        : `этот пункт уже указан в строке ${first}`,
+    (rejected) => `этот пункт указан и в строке ${rejected}, которая не загружена из-за ошибки; исправляя её, оставьте одну из двух строк`);
 
   for (const t of parsed.tabs.values()) {
     const staged: StagedRow[] = [];
@@ -610,23 +699,25 @@ function uniqueBy(
   parsed: ParsedOrg,
   key: TabKey,
   identity: (v: Record<string, unknown>) => string,
+  /** The identity as typed (nothing resolved), or null; `columns`: the keys of the identity's columns (an error in one: null). */
+  typed: { columns: readonly string[]; id: (r: PendingRow) => string },
   column: string,
   problem: (firstRow: number, cells: Record<string, Cell>, firstCells: Record<string, Cell>) => string,
+  /** The warning of a loaded row that a row refused for other errors repeats. */
+  warning: (rejectedRow: number) => string,
 ): void {
   const t = parsed.tabs.get(key);
   if (t?.status !== 'ok') return;
-  const seen = new Map<string, { row: number; cells: Record<string, Cell> }>();
-  for (const r of t.rows) {
-    if (hasErrors(r)) continue;
-    const id = identity(r.values);
-    const first = seen.get(id);
-    if (first !== undefined) {
-      const col = t.headers[column] ?? t.decl.columns.find((c) => c.key === column)?.header ?? column;
-      r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, shown(t.decl, r.cells, column), problem(first.row, r.cells, first.cells)));
-    } else {
-      seen.set(id, { row: r.row, cells: r.cells });
-    }
-  }
+  const col = t.headers[column] ?? t.decl.columns.find((c) => c.key === column)?.header ?? column;
+  const cellsOf = new Map(t.rows.map((r) => [r.row, r.cells]));
+  const typedHeaders = typed.columns.map((k) => t.headers[k]);
+  repeats(
+    t.rows,
+    (r) => identity(r.values),
+    (r) => (errorIn(r, typedHeaders) || typed.columns.some((k) => parsedValue(r, k) === null || parsedValue(r, k) === undefined) ? null : typed.id(r)),
+    (r, first) => r.problems.push(issue(parsed.org, t.title, 'error', r.row, col, shown(t.decl, r.cells, column), problem(first, r.cells, cellsOf.get(first) ?? {}))),
+    (r, rejected) => r.problems.push(issue(parsed.org, t.title, 'warning', r.row, col, shown(t.decl, r.cells, column), warning(rejected))),
+  );
 }
 
 /** Tolerant lookup of registry codes as typed in `ФИО (КОД-ОО)`. */
