@@ -44,6 +44,9 @@ const NO_VALUE = '—';
 /** Said on a metric sheet with no organization in it, as the printable report says it. */
 export const NO_DATA = 'Нет данных для выбранных организаций и периода.';
 
+/** How a moment (UTC) shows in a workbook. */
+const MOMENT_FORMAT = 'dd.mm.yyyy hh:mm';
+
 /** A moment (`YYYY-MM-DD HH:MM:SS`, UTC, as the API gives it) as an Excel serial: the day's and the time as its fraction (it was text); null when `v` is none. */
 export function momentSerial(v: unknown): number | null {
   const at = typeof v === 'string' ? /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(v) : null;
@@ -111,7 +114,7 @@ function addMetricSheet(wb: ExcelJS.Workbook, { def, rows }: SheetData): void {
       cols.map((c) => (c.name === 'org' && isTotal ? 'Итого' : cellValue(c, r[c.name]))),
     );
     cols.forEach((c, i) => {
-      const f = c.kind === 'moment' ? 'dd.mm.yyyy hh:mm' : NUMBER_FORMAT[c.unit];
+      const f = c.kind === 'moment' ? MOMENT_FORMAT : NUMBER_FORMAT[c.unit];
       if (f) row.getCell(i + 1).numFmt = f;
     });
     if (isTotal) row.font = { bold: true };
@@ -155,17 +158,19 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   }
   ws.addRow([]);
   ws.addRow(['Свежесть данных по организациям']).font = { bold: true };
-  const head = ws.addRow(['Код', 'Организация', 'Последняя успешная загрузка', 'Итог последней попытки', 'Данные устарели']);
+  // The moment as in the metric sheets: an Excel date and time, its zone in the title (it was ISO text with no zone).
+  const head = ws.addRow(['Код', 'Организация', 'Последняя успешная загрузка, UTC', 'Итог последней попытки', 'Данные устарели']);
   head.font = { bold: true };
   for (const f of meta.freshness) {
     if (f.org === null) continue;
-    ws.addRow([
+    const row = ws.addRow([
       neutralizeFormula(String(f.org)),
       neutralizeFormula(String(f.org_name ?? '')),
-      f.last_success ? String(f.last_success) : 'не загружалась',
+      momentSerial(f.last_success) ?? 'не загружалась',
       f.last_status ? syncStatusText(String(f.last_status)) : '—',
       f.stale ? 'да' : 'нет',
     ]);
+    if (typeof row.getCell(3).value === 'number') row.getCell(3).numFmt = MOMENT_FORMAT;
   }
   fitWidths(ws);
 }

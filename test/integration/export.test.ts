@@ -54,6 +54,12 @@ describe('XLSX export', () => {
     const values = params.getSheetValues().flat().filter((v) => typeof v === 'string') as string[];
     expect(values).toContain('с 01.09.2023 по 31.08.2024');
     expect(values).toContain('2024-09-02 08:00:00 UTC');
+    // The freshness table: the last load a date and time of Excel's, its zone in the title (it was ISO text with none).
+    // The sync ran at 2024-09-02 08:00 UTC (written as the serial 45537 + 8/24; ExcelJS reads a dated cell back as a Date).
+    const head = params.getRows(1, params.rowCount)!.find((r) => r.getCell(1).value === 'Код')!;
+    expect([head.getCell(3).value]).toEqual(['Последняя успешная загрузка, UTC']);
+    const first = params.getRow(head.number + 1);
+    expect([first.getCell(3).value, first.getCell(3).numFmt]).toEqual([new Date('2024-09-02T08:00:00Z'), 'dd.mm.yyyy hh:mm']);
   });
 
   it('an indicator named twice in `metrics` is one sheet (it was a 500: two sheets of one name)', async () => {
