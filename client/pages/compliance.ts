@@ -56,7 +56,8 @@ export function createCompliancePage(container: HTMLElement, ctx: PageContext): 
                       h(
                         'span',
                         { className: 'item-list__meta' },
-                        `срок — до ${formatDate(row.deadline)}; в срок — ${formatOutOf(row.done_on_time, row.done_on_time + row.done_late + row.not_done)} организаций (${formatPercent(row.on_time_share)})`,
+                        // All three counts in words, not only on the chart (an outside review: «с опозданием» and «не исполнено» were bars alone).
+                        `срок — до ${formatDate(row.deadline)}; в срок — ${formatOutOf(row.done_on_time, row.done_on_time + row.done_late + row.not_done)} организаций (${formatPercent(row.on_time_share)}), с опозданием — ${formatInteger(row.done_late)}, не исполнено — ${formatInteger(row.not_done)}`,
                       ),
                     ),
                   ),

@@ -497,7 +497,14 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     const items = (await page.locator('#compliance-items-panel .item-list li').allTextContents()).map(readable);
     expect(items.map((item) => item.slice(0, 4))).toEqual(['3.1.', '3.3.', '3.4.', '3.5.', '3.6.', '3.7.']);
     expect(items[3]).toContain('Утвердить план («дорожную карту») по реализации Положения о системе наставничества');
-    const compliance = await api<{ rows: Array<{ org: string | null; item: string | null }> }>(`/api/metrics/compliance?${query(YEAR_2024)}`);
+    const compliance = await api<{ rows: Array<{ org: string | null; item: string | null; done_on_time: number; done_late: number; not_done: number }> }>(
+      `/api/metrics/compliance?${query(YEAR_2024)}`,
+    );
+    // Each item says its three counts in words, the API's (they were on the chart alone).
+    const totals = compliance.rows.filter((row) => row.org === null && row.item !== null);
+    expect(items.map((item) => /в срок — (\d+) из (\d+) организаций.*, с опозданием — (\d+), не исполнено — (\d+)$/.exec(item)?.slice(1).map(Number))).toEqual(
+      totals.map((row) => [row.done_on_time, row.done_on_time + row.done_late + row.not_done, row.done_late, row.not_done]),
+    );
     const cells = compliance.rows.filter((row) => row.org !== null && row.item !== null).length;
     await expect(page.locator('#compliance-matrix-chart g.cells_marks path').count()).resolves.toBe(cells);
 
