@@ -18,6 +18,14 @@ CREATE OR REPLACE MACRO selected_orgs(org_codes, org_type) AS TABLE
     AND (len(org_codes) = 0 OR list_contains(org_codes, code))
     AND (org_type IS NULL OR type = org_type);
 
+-- The same order as a sort key, for lists that are not metrics (the sync journal, the findings):
+-- an organization's code and type (NULL: no longer in the registry, last of its prefix).
+CREATE OR REPLACE MACRO org_order(code, type) AS struct_pack(
+  t := CASE type WHEN 'Школа' THEN 1 WHEN 'Детский сад' THEN 2 WHEN 'Дополнительное образование' THEN 3 ELSE 4 END,
+  p := regexp_replace(code, '[0-9]+', '', 'g'),
+  n := coalesce(TRY_CAST(regexp_extract(code, '([0-9]+)', 1) AS INTEGER), 0),
+  c := code);
+
 -- A teacher belongs to the population of a period when employed on its last day `d`.
 CREATE OR REPLACE MACRO employed_on(hired, dismissed, d) AS
   (hired IS NULL OR hired <= d) AND (dismissed IS NULL OR dismissed > d);

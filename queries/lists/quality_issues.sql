@@ -11,7 +11,7 @@
 -- now keeps its rows, and their findings, of the load they came from: load.ts loadOrg) says so:
 -- the school fixed the row, and still saw it named without a word why.
 -- Parameters: $org (code, or NULL = all), $level ('error', 'warning' or NULL = both).
-SELECT org, tab, "row", "column", value, level, message
+SELECT x.org, x.tab, x."row", x."column", x.value, x.level, x.message
 FROM (
   SELECT org, tab, row_no AS "row", column_name AS "column", value, level,
     CASE WHEN scope = 'sheet' AND row_no IS NOT NULL AND run_id < (SELECT max(l.run_id) FROM issues l WHERE l.org = issues.org AND l.scope = 'sheet')
@@ -36,5 +36,7 @@ FROM (
   JOIN teachers t ON t.org = p.org AND t.person_key = p.person_key
   WHERE ($org IS NULL OR m.org = $org) AND ($level IS NULL OR $level = 'warning')
     AND m.org IN (SELECT code FROM orgs WHERE in_registry)
-)
-ORDER BY by_org, org NULLS FIRST, tab, "row" NULLS FIRST, "column" NULLS FIRST, message;
+) x
+LEFT JOIN orgs g ON g.code = x.org
+-- The organizations in the order of every other list (type, then code: СОШ before ДОУ, ДОУ-2 before ДОУ-10).
+ORDER BY x.by_org, x.org IS NOT NULL, org_order(x.org, g.type), x.tab, x."row" NULLS FIRST, x."column" NULLS FIRST, x.message;

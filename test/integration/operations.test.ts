@@ -89,6 +89,8 @@ describe('sync from the browser', () => {
     expect(last.finished!.line).toMatch(/^Синхронизация завершена: организаций загружено 1, без изменений 1, с ошибкой 0/);
     const { body } = await server.get('/api/sync/runs?limit=1', 'koord');
     expect(body.runs[0]).toMatchObject({ id: last.runId, trigger: 'api', status: 'ok', orgs_ok: 1, orgs_unchanged: 1, rows_loaded: 7 + 3 + 2 + 2 + 2 + 2 });
+    // The organizations in the order of every other list: the school before the kindergarten (by code alone ДОУ-1 came first).
+    expect(body.runs[0].orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-1']);
     // The status answers the same without a stream; a school or the region sees neither.
     expect((await server.get('/api/sync/status', 'koord')).body).toMatchObject({ configured: true, progress: { runId: last.runId, running: false } });
     for (const as of ['sosh1', 'region']) {

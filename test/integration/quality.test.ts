@@ -310,6 +310,21 @@ async function syncedWithBadRow(): Promise<{ db: TempDb; local: RunningServer; m
 }
 
 describe('GET /api/quality without Google Sheets', () => {
+  it('lists the findings by organization in the order of every other list: the school before the kindergarten', async () => {
+    const { db, local, m } = await syncedWithBadRow();
+    try {
+      setCell(m, 'ДОУ-1', 'Педагоги', 2, 'Категория', 'вторая');
+      await runSync({ db: db.db, source: createMemorySource(m), trigger: 'test', now: () => new Date('2024-05-15T11:00:00Z') });
+      const { body } = await local.getJson('/api/quality');
+      const orgs = (body.issues as { org: string | null }[]).map((i) => i.org).filter((o, i, all) => o !== all[i - 1]);
+      // By code alone «ДОУ-1» < «СОШ-1»: the kindergarten's findings came first, unlike every table of the dashboard.
+      expect(orgs).toEqual(['СОШ-1', 'ДОУ-1']);
+    } finally {
+      await local.close();
+      db.cleanup();
+    }
+  });
+
   it('gives no sheet links', async () => {
     const { db, local } = await syncedWithBadRow();
     try {
