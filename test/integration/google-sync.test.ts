@@ -194,12 +194,13 @@ describe('Google sync', () => {
       expect(body.runs).toHaveLength(3);
       expect(body.runs.map((r: any) => r.status)).toEqual(['partial', 'partial', 'partial']);
       const last = body.runs[0];
+      // In the organizations' order of every list: schools, then kindergartens.
       expect(last.orgs.map((o: any) => [o.org, o.status])).toEqual([
-        ['ДОУ-1', 'ok'],
-        ['ДОУ-2', 'unchanged'],
         ['СОШ-1', 'unchanged'],
         ['СОШ-2', 'failed'],
         ['СОШ-3', 'failed'],
+        ['ДОУ-1', 'ok'],
+        ['ДОУ-2', 'unchanged'],
       ]);
     }
   });

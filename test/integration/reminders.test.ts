@@ -69,7 +69,7 @@ beforeAll(async () => {
   // СОШ-1, «Педагоги» row 15 (14 lines before it): 31 February. ДОУ-1, «Наставнические пары»
   // row 7 (6 lines before it): a status the contract does not know.
   appendFileSync(join(dir, 'СОШ-1', 'Педагоги.csv'), 'Новикова Ольга Петровна;учитель;химия;31.02.2024;;1;;Без категории;;\n');
-  appendFileSync(join(dir, 'ДОУ-1', 'Наставнические пары.csv'), 'Орлова Лидия Васильевна;Соколова Нина Петровна;Групповая;Воспитательная деятельность;15.09.2023;;;В работе\n');
+  appendFileSync(join(dir, 'ДОУ-1', 'Наставнические пары.csv'), 'Орлова Лидия Васильевна;Соколова Нина Петровна;Групповая;Воспитательная деятельность;16.09.2023;;;В работе\n');
   tmp = await openTempDb();
   store = new AuthStore(tmp.db);
   mailer = new Mailer(tmp.db, store, { smtpUrl: smtp.url, from: 'Мониторинг <monitor@edu.example.ru>', retryDelaysMs: [0], now: () => now });
