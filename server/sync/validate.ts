@@ -25,6 +25,7 @@ import {
   parsePersonRef,
   rawText,
   ruDate,
+  type ColumnDecl,
   type DataIssue,
   type Level,
   type PersonRef,
@@ -239,7 +240,8 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
         }
       }
       const pending: PendingRow = { row: r.row, src: r, cells: r.cells, values, problems, ...(result.success ? {} : { partial: result.data }) };
-      if (result.success) applyRowRules(decl.key, pending, (level, key, problem) => {
+      // On a row refused by its cells too, over the columns that parsed: all of its errors in one sync (an outside review).
+      applyRowRules(decl.key, result.success ? values : result.data, (level, key, problem) => {
         pending.problems.push(issue(org, raw.title, level, r.row, header(key), shown(decl, r.cells, key), problem));
       });
       if (farFuture !== null && result.success) {
@@ -348,8 +350,11 @@ function fmt(iso: unknown): string {
 }
 
 /** Rules that read several cells of one row (docs/spec/CONTRACT.md 2.1–2.5). */
-function applyRowRules(tab: TabKey, r: PendingRow, report: Report): void {
-  const v = r.values;
+/**
+ * The rules within a row. `v`: its values — of a row refused by its cells, only the columns that
+ * parsed (a column that did not is absent: no rule reads it as empty).
+ */
+function applyRowRules(tab: TabKey, v: Record<string, unknown>, report: Report): void {
   switch (tab) {
     case 'teachers': {
       if (v.hired && v.dismissed && String(v.dismissed) < String(v.hired)) {
@@ -360,13 +365,13 @@ function applyRowRules(tab: TabKey, r: PendingRow, report: Report): void {
       break;
     }
     case 'pairs': {
-      if (v.status !== 'Действует' && v.end_fact === null) {
+      if (typeof v.status === 'string' && v.status !== 'Действует' && v.end_fact === null) {
         report('error', 'end_fact', `для статуса «${String(v.status)}» нужна фактическая дата окончания`);
       }
-      if (v.end_fact && String(v.end_fact) < String(v.start_date)) {
+      if (v.end_fact && typeof v.start_date === 'string' && String(v.end_fact) < v.start_date) {
         report('error', 'end_fact', `дата окончания раньше даты начала (${fmt(v.start_date)})`);
       }
-      if (v.end_plan && String(v.end_plan) < String(v.start_date)) {
+      if (v.end_plan && typeof v.start_date === 'string' && String(v.end_plan) < v.start_date) {
         report('error', 'end_plan', `плановая дата окончания раньше даты начала (${fmt(v.start_date)})`);
       }
       if (v.status === 'Действует' && v.end_fact) {
@@ -525,6 +530,36 @@ function resolveRef(org: string, ref: PersonRef, crossOrg: boolean, dir: Directo
   return found.ok ? { ok: true, value: { org: target, person: found.person } } : found;
 }
 
+/**
+ * The references of a row refused already by its cells, checked all the same, so that a school
+ * sees all of the row's errors in one sync (an outside review: an unknown mentee behind a bad
+ * date came up only once the date was fixed). Only references to the organization's own
+ * teachers: another organization's may not be read yet in this phase. What resolves is kept in
+ * the row's `partial` values, for the rules between rows (a program's pair).
+ */
+function refusedRowRefs(org: string, t: TabOutcome, r: PendingRow, personCols: readonly ColumnDecl[], dir: Directory): void {
+  // Refused by its cells (the columns that parsed), or by a rule of the row (all of them).
+  const values = r.partial ?? r.values;
+  for (const c of personCols) {
+    const ref = values[c.key] as PersonRef | null | undefined;
+    if (!ref) continue;
+    if (ref.orgHint !== null) {
+      const code = dir.orgCode(ref.orgHint);
+      if (code !== null && code !== org) continue;
+    }
+    const res = resolveRef(org, ref, c.type.kind === 'person' && c.type.crossOrg, dir);
+    if (res.ok) {
+      values[`${c.key}_org`] = res.value.org;
+      values[`${c.key}_key`] = res.value.person.key;
+    } else {
+      r.problems.push(issue(org, t.title, 'error', r.row, t.headers[c.key] ?? c.header, ref.text, res.problem));
+    }
+  }
+}
+
+/** A reference as typed: resolved (the text) or not (a PersonRef, in a row refused already). */
+const refText = (v: unknown): string => (typeof v === 'string' ? v : ((v as PersonRef | null)?.text ?? ''));
+
 const linkKey = (mentorOrg: string, mentorKey: string, menteeOrg: string, menteeKey: string) =>
   `${mentorOrg}|${mentorKey}|${menteeOrg}|${menteeKey}`;
 
@@ -537,7 +572,10 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
     if (t.status !== 'ok') continue;
     const personCols = t.decl.columns.filter((c) => c.type.kind === 'person');
     for (const r of t.rows) {
-      if (hasErrors(r)) continue;
+      if (hasErrors(r)) {
+        refusedRowRefs(org, t, r, personCols, dir);
+        continue;
+      }
       for (const c of personCols) {
         const ref = r.values[c.key] as PersonRef | null;
         if (!ref) continue;
@@ -648,11 +686,12 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
   if (programs?.status === 'ok') {
     const links = pairs?.status === 'ok' ? pairLinks : await dir.storedPairs(org);
     for (const r of programs.rows) {
-      if (hasErrors(r)) continue;
-      const v = r.values;
+      // A row refused already is checked too when both its people resolved (refusedRowRefs).
+      const v = r.partial ?? r.values;
+      if (typeof v.mentor_key !== 'string' || typeof v.mentee_key !== 'string') continue;
       const link = linkKey(String(v.mentor_org), String(v.mentor_key), String(v.mentee_org), String(v.mentee_key));
       if (!links.has(link)) {
-        const pair = `«${String(v.mentor)} — ${String(v.mentee)}»`;
+        const pair = `«${refText(v.mentor)} — ${refText(v.mentee)}»`;
         const rejectedRow = rejectedPairs.get(typedPair(r.cells));
         const problem =
           rejectedRow !== undefined
@@ -660,7 +699,7 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
             : pairs?.status === 'ok'
               ? `нет пары ${pair} на листе «Наставнические пары»; программа составляется для существующей пары`
               : `нет пары ${pair} среди пар прошлой загрузки (лист «Наставнические пары» сейчас не загружен); программа составляется для существующей пары`;
-        r.problems.push(issue(org, programs.title, 'error', r.row, programs.headers.mentor ?? 'Наставник', String(v.mentor), problem));
+        r.problems.push(issue(org, programs.title, 'error', r.row, programs.headers.mentor ?? 'Наставник', refText(v.mentor), problem));
       }
     }
   }
