@@ -225,7 +225,7 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
     // No number of the contract is a share: the number itself, without the sign, is meant.
     if (/^[+-]?[\d ]*[.,]?\d+ ?%$/.test(t)) {
       return bad(
-        `это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей формат «Числовой» (Формат → Число → Число) и введите само число, без %; ${expected}`,
+        `это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей формат «Число» (Формат → Число → Число) и введите само число, без %; ${expected}`,
       );
     }
     if (t.includes(' ') && !/^[+-]?\d{1,3}( \d{3})+([.,]\d+)?$/.test(t)) {
@@ -244,7 +244,7 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
     // school sees a date there, not the serial number it holds. Named so, with the date it shows.
     if (typeof cell === 'number' && Number.isInteger(n) && n > opts.max && n >= DATE_LIKE_SERIAL.min && n <= DATE_LIKE_SERIAL.max) {
       return bad(
-        `число вне допустимого диапазона; если в ячейке видна дата ${ruDate(isoFromSerial(n))}, таблица превратила число в дату — задайте ячейке формат «Числовой» (Формат → Число) и введите число заново; ${expected}`,
+        `число вне допустимого диапазона; если в ячейке видна дата ${ruDate(isoFromSerial(n))}, таблица превратила число в дату — задайте ячейке формат «Число» (Формат → Число → Число) и введите число заново; ${expected}`,
       );
     }
     return bad(`число вне допустимого диапазона; ${expected}`);
@@ -346,7 +346,7 @@ export function parseItem(cell: Cell): Parsed<string> {
   if (typeof cell === 'number') {
     const item = itemAsDate(cell);
     // Not read as the item (a guess): named, with how to keep it from happening again.
-    if (item !== null) return bad(`таблица превратила номер пункта в дату — видимо, это пункт ${item}; задайте столбцу «Пункт» формат «Текст» (Формат → Число → Текст) и введите номер пункта заново`);
+    if (item !== null) return bad(`таблица превратила номер пункта в дату — видимо, это пункт ${item}; задайте столбцу «Пункт» формат «Обычный текст» (Формат → Число → Обычный текст) и введите номер пункта заново`);
   }
   const s = tidy(String(cell)).replace(/^(п\.|пункт)\s*/i, '').replace(/\.$/, '');
   const mt = s.match(/^3\.(\d{1,2})$/);

@@ -106,7 +106,7 @@ describe('numbers', () => {
   });
   it('refuses a percent — a cell in the percent format shows «9%» — naming it, not taking 9 or 0.09', () => {
     const percent =
-      'это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей формат «Числовой» (Формат → Число → Число) и введите само число, без %; ожидается число от 0 до 60';
+      'это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей формат «Число» (Формат → Число → Число) и введите само число, без %; ожидается число от 0 до 60';
     for (const typed of ['9%', '9 %', '72,5%', ' 1 234 %', '-3%']) expect([typed, problem(parseNumber(typed, exp))]).toEqual([typed, percent]);
     // Not a number with a sign after it: the general message.
     expect(problem(parseNumber('9%%', exp))).toBe('это не число; ожидается число от 0 до 60');
@@ -194,7 +194,7 @@ describe('items and formula errors', () => {
     const october3 = serialFromIso('2025-10-03'); // 45933: «3.10» as Excel or Sheets stored it
     expect(october3).toBe(45933);
     expect(problem(parseItem(october3))).toBe(
-      'таблица превратила номер пункта в дату — видимо, это пункт 3.10; задайте столбцу «Пункт» формат «Текст» (Формат → Число → Текст) и введите номер пункта заново',
+      'таблица превратила номер пункта в дату — видимо, это пункт 3.10; задайте столбцу «Пункт» формат «Обычный текст» (Формат → Число → Обычный текст) и введите номер пункта заново',
     );
     expect(displayCell(october3, { kind: 'item' })).toBe('03.10.2025');
     // Any other date is no item: the usual answer, the value as typed.
