@@ -135,7 +135,10 @@ export class OrgPeople {
     const near = closest(name, this.names());
     // None loaded is near: one whose row was rejected may be the one meant («Кравцова А.С.» for a
     // Кравцова whose row has an error: it said nothing until that row was fixed — an outside review).
-    const held = near.length ? null : sureMatch(name, [...this.rejected.values()].map((r) => r.fio));
+    // By the same rule as the loaded ones (surname and name without the patronymic too: «Кузнецова
+    // Мария» for a rejected «Кузнецова Мария Олеговна» listed three other teachers — an outside review).
+    const heldNear = near.length ? [] : closest(name, [...this.rejected.values()].map((r) => r.fio));
+    const held = heldNear.length === 1 ? heldNear[0]! : near.length ? null : sureMatch(name, [...this.rejected.values()].map((r) => r.fio));
     if (held !== null) {
       const row = this.rejected.get(normalizePersonName(held))!.row;
       return {
