@@ -51,7 +51,8 @@ export interface FakeTab {
   /**
    * Number formats of ranges (Формат → Число), the last one over a cell wins: a number cell of a
    * range answers its `effectiveFormat.numberFormat` and a `formattedValue` as the sheet shows it
-   * (PERCENT: 0.09 → «9%», the value stays 0.09 — what Sheets keeps when «9%» is typed).
+   * (PERCENT: 0.09 → «9%», the value stays 0.09 — what Sheets keeps when «9%» is typed; DATE:
+   * 44985 → «28.02.2023», what Sheets keeps when a date is typed).
    */
   numberFormats?: { range: FakeGridRange; type: FakeNumberFormat }[];
 }
@@ -1329,6 +1330,11 @@ function numberFormatAt(tab: StoredTab, r: number, c: number): FakeNumberFormat 
 function formatted(v: Cell, format: FakeNumberFormat | null = null): string {
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
   if (typeof v === 'number' && format === 'PERCENT') return `${Math.round(v * 100)}%`;
+  if (typeof v === 'number' && format === 'DATE') {
+    // Serial day 0 is 1899-12-30 (ru_RU shows dd.mm.yyyy).
+    const d = new Date(Date.UTC(1899, 11, 30) + Math.floor(v) * 86_400_000);
+    return `${String(d.getUTCDate()).padStart(2, '0')}.${String(d.getUTCMonth() + 1).padStart(2, '0')}.${d.getUTCFullYear()}`;
+  }
   if (typeof v === 'number') return String(v).replace('.', ',');
   return v ?? '';
 }

@@ -65,6 +65,18 @@ export function percentText(value: number): string {
   return `${String(Number((value * 100).toPrecision(12))).replace('.', ',')}%`;
 }
 
+/**
+ * A number in a date-formatted cell as the sheet shows it, `дд.мм.гггг` (Google's
+ * `numberFormat.type` DATE or DATE_TIME; the time of day is not shown, as no column takes one).
+ * A date column reads it as it read the serial number; a text column keeps the date the school
+ * typed (it stored «44985» for 28.02.2023 in «Документ»: an outside review); a number column
+ * refuses it by name — «4» in a cell formatted as a date shows 03.01.1900, and loaded as 4
+ * years silently.
+ */
+export function dateText(value: number): string {
+  return ruDate(isoFromSerial(value));
+}
+
 /** Whether an Excel number format shows its number as a percent (`0%`, `0.00%`; not a quoted or escaped «%»). */
 export function isPercentFormat(numFmt: string | undefined): boolean {
   return typeof numFmt === 'string' && numFmt.replace(/"[^"]*"|\\./g, '').includes('%');
@@ -221,6 +233,13 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
     // `1 234`, `12,5`, `12.5`; a space (also a non-breaking one) only between groups of three
     // digits: «16 16» or «1 5» is two numbers or a typo, not 1616 or 15 (it was taken so).
     const t = cell.trim().replace(/[\s\u00a0\u2007\u202f]+/g, ' ');
+    // «05.03.2026»: a date where a number belongs — typed so, or a number («5.03») the sheet
+    // turned into a date (a date-formatted cell: dateText).
+    if (/^\d{1,2}\.\d{1,2}\.\d{4}$/.test(t)) {
+      return bad(
+        `это дата, а не число: если вводили число (например, 5.03), таблица превратила его в дату — задайте ячейке формат «Число» (Формат → Число → Число) и введите число заново; ${expected}`,
+      );
+    }
     // «9%»: a cell in the percent format (it holds 0.09: answers.ts percentText) or a % typed.
     // No number of the contract is a share: the number itself, without the sign, is meant.
     if (/^[+-]?[\d ]*[.,]?\d+ ?%$/.test(t)) {
@@ -343,8 +362,11 @@ function itemAsDate(cell: number): string | null {
 }
 
 export function parseItem(cell: Cell): Parsed<string> {
-  if (typeof cell === 'number') {
-    const item = itemAsDate(cell);
+  // A date-formatted cell comes as the date it shows (dateText): «03.10.2026» is the serial's day.
+  const shownDate = typeof cell === 'string' ? /^\s*(\d{2})\.(\d{2})\.(\d{4})\s*$/.exec(cell) : null;
+  const serial = typeof cell === 'number' ? cell : shownDate ? serialFromIso(`${shownDate[3]}-${shownDate[2]}-${shownDate[1]}`) : null;
+  if (serial !== null && Number.isFinite(serial)) {
+    const item = itemAsDate(serial);
     // Not read as the item (a guess): named, with how to keep it from happening again.
     if (item !== null) return bad(`таблица превратила номер пункта в дату — видимо, это пункт ${item}; задайте столбцу «Пункт» формат «Обычный текст» (Формат → Число → Обычный текст) и введите номер пункта заново`);
   }

@@ -8,15 +8,16 @@
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import type { Cell, Grid } from '../contract/grid.ts';
 import { fillDownMerges } from '../contract/merges.ts';
-import { percentText } from '../contract/values.ts';
+import { dateText, percentText } from '../contract/values.ts';
 import { isObject } from './failure.ts';
 import { extractSpreadsheetId } from './sheetId.ts';
 
 /**
  * gridData mode: tab titles and types, and each cell's effective value — what UNFORMATTED_VALUE
  * with SERIAL_NUMBER dates returns through `values.*` — with the type of its number format (a
- * percent cell shows «9%» and holds 0.09). `formattedValue` would roughly double the answer and
- * is not needed: error cells are rebuilt from `errorValue.type`, percent cells from their value.
+ * percent cell shows «9%» and holds 0.09; a date cell shows 28.02.2023 and holds 44985).
+ * `formattedValue` would roughly double the answer and is not needed: error cells are rebuilt
+ * from `errorValue.type`, percent and date cells from their value.
  */
 export const GRID_DATA_FIELDS =
   'spreadsheetId,sheets(properties(sheetId,title,sheetType,hidden,gridProperties(rowCount,columnCount)),merges,data(rowData(values(effectiveValue,effectiveFormat(numberFormat(type))))))';
@@ -344,7 +345,13 @@ export const ERROR_TEXT: Record<string, string> = {
 function effectiveCell(cell: sheets_v4.Schema$CellData | undefined): Cell {
   const v = cell?.effectiveValue;
   if (v === undefined || v === null) return '';
-  if (typeof v.numberValue === 'number') return cell?.effectiveFormat?.numberFormat?.type === 'PERCENT' ? percentText(v.numberValue) : v.numberValue;
+  if (typeof v.numberValue === 'number') {
+    // As the school sees it where the format changes what the number means (values.ts).
+    const type = cell?.effectiveFormat?.numberFormat?.type;
+    if (type === 'PERCENT') return percentText(v.numberValue);
+    if (type === 'DATE' || type === 'DATE_TIME') return dateText(v.numberValue);
+    return v.numberValue;
+  }
   if (typeof v.stringValue === 'string') return v.stringValue;
   if (typeof v.boolValue === 'boolean') return v.boolValue;
   if (v.errorValue) return ERROR_TEXT[v.errorValue.type ?? ''] ?? '#ERROR!';

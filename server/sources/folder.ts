@@ -12,9 +12,9 @@ import type ExcelJS from 'exceljs';
 
 /** exceljs is loaded when a workbook is first made or read (it costs a server's start ~0.3 s otherwise). */
 const excel = async () => (await import('exceljs')).default;
-import { REGISTRY_TAB, findTab, registryTabsProblem, serialFromIso } from '../contract/index.ts';
+import { REGISTRY_TAB, findTab, registryTabsProblem } from '../contract/index.ts';
 import { downMergeOf, fillDownMerges } from '../contract/merges.ts';
-import { isPercentFormat, percentText } from '../contract/values.ts';
+import { isPercentFormat, percentText, ruDate } from '../contract/values.ts';
 import { parseCsv } from './csv.ts';
 import { SourceError, type Cell, type FetchContext, type FetchResult, type Grid, type OrgEntry, type RawTab, type Source } from './types.ts';
 
@@ -23,8 +23,9 @@ function toCell(v: ExcelJS.CellValue): Cell {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (v instanceof Date) {
-    // exceljs gives dates as UTC instants; take the UTC calendar day (no local time zone).
-    return serialFromIso(v.toISOString().slice(0, 10));
+    // exceljs gives dates as UTC instants; take the UTC calendar day (no local time zone), as the
+    // school sees it (values.ts dateText: a date in a text column is the date, not its serial number).
+    return ruDate(v.toISOString().slice(0, 10));
   }
   if (typeof v === 'object') {
     if ('richText' in v) return v.richText.map((r) => r.text).join('');

@@ -405,6 +405,32 @@ describe('google source against the fake Sheets server', () => {
     ]);
   });
 
+  it('a date-formatted number is the date the school sees: a date column reads it as before, a text column keeps the date, a number column refuses it by name', async () => {
+    const id = '1Date_cell_0001';
+    // 44985 = 28.02.2023 (days since 30.12.1899); 4 = 03.01.1900; 43709 = 01.09.2019.
+    fake.setSpreadsheet(id, {
+      tabs: [
+        {
+          title: 'Педагоги',
+          rows: [
+            ['ФИО', 'Должность', 'Категория', 'Дата приёма', 'Стаж', 'Предмет'],
+            ['Иванова Анна Петровна', 'учитель', 'Первая', 43709, 4, 44985],
+          ],
+          numberFormats: [{ range: { startRowIndex: 1, endRowIndex: 2, startColumnIndex: 3, endColumnIndex: 6 }, type: 'DATE' }],
+        },
+      ],
+    });
+    const r = await source().src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: true });
+    if (r.status !== 'ok') throw new Error('expected ok');
+    expect(r.tabs[0]!.grid[1]).toEqual(['Иванова Анна Петровна', 'учитель', 'Первая', '01.09.2019', '03.01.1900', '28.02.2023']);
+    const row = parseOrg('СОШ-2', r.tabs).tabs.get('teachers')!.rows[0]!;
+    expect(row.problems.map(formatIssue)).toEqual([
+      'СОШ-2, лист «Педагоги», строка 2, столбец «Стаж»: значение «03.01.1900» — это дата, а не число: если вводили число (например, 5.03), таблица превратила его в дату — задайте ячейке формат «Число» (Формат → Число → Число) и введите число заново; ожидается число от 0 до 60',
+    ]);
+    // The columns that parsed: the date as a date, the text as the date it shows (it was «44985»).
+    expect([row.partial?.hired, row.partial?.subject]).toEqual(['2019-09-01', '28.02.2023']);
+  });
+
   it('a registry without the tab, or missing, is a SourceError naming the registry', async () => {
     fake.setSpreadsheet('1RegNoTab_000', { tabs: [{ title: 'Лист1', rows: [['x']] }] });
     const e1 = await sourceError(source({ registryId: '1RegNoTab_000' }).src.readRegistry());

@@ -1,7 +1,7 @@
 /**
  * Grids as Google Sheets would hold what a school typed (UNFORMATTED_VALUE): a valid
- * `дд.мм.гггг` becomes a date serial number, a whole number becomes a number; everything else
- * (`1,5`, `3.1`, `31.02.2023`, words) stays text.
+ * `дд.мм.гггг` becomes a date serial number (in a fake spreadsheet, formatted as a date), a whole
+ * number becomes a number; everything else (`1,5`, `3.1`, `31.02.2023`, words) stays text.
  */
 import { daysFromCivil, serialFromIso } from '../../server/contract/index.ts';
 import type { Cell, Grid, RawTab } from '../../server/sources/types.ts';
@@ -28,6 +28,19 @@ export function asSheetsGrid(g: Grid): Grid {
   return g.map((row) => row.map(asSheetsCell));
 }
 
+/** As a fake spreadsheet: a date typed is a serial number in a cell Sheets formats as a date (DATE), as Sheets keeps it. */
 export function asFakeTabs(tabs: readonly RawTab[]): FakeTab[] {
-  return tabs.map((t) => ({ title: t.title, rows: asSheetsGrid(t.grid) }));
+  return tabs.map((t) => {
+    const numberFormats: NonNullable<FakeTab['numberFormats']> = [];
+    const rows = t.grid.map((row, r) =>
+      row.map((typed, c) => {
+        const cell = asSheetsCell(typed);
+        if (typeof cell === 'number' && typeof typed === 'string' && typed.includes('.')) {
+          numberFormats.push({ range: { startRowIndex: r, endRowIndex: r + 1, startColumnIndex: c, endColumnIndex: c + 1 }, type: 'DATE' });
+        }
+        return cell;
+      }),
+    );
+    return { title: t.title, rows, ...(numberFormats.length ? { numberFormats } : {}) };
+  });
 }

@@ -111,6 +111,13 @@ describe('numbers', () => {
     // Not a number with a sign after it: the general message.
     expect(problem(parseNumber('9%%', exp))).toBe('это не число; ожидается число от 0 до 60');
   });
+  it('refuses a date — a number the sheet turned into one, «5.03» shown as 05.03.2026 — naming it', () => {
+    expect(problem(parseNumber('05.03.2026', exp))).toBe(
+      'это дата, а не число: если вводили число (например, 5.03), таблица превратила его в дату — задайте ячейке формат «Число» (Формат → Число → Число) и введите число заново; ожидается число от 0 до 60',
+    );
+    // A number with a decimal point stays a number.
+    expect(value(parseNumber('5.03', exp))).toBe(5.03);
+  });
   it('reads a formula result with rounding noise in an integer column as the whole number the sheet shows', () => {
     // «=0,7*90» is 62.99999999999999 in the cell, 63 on the screen; 36.00000000000001 likewise 36.
     expect(0.7 * 90).toBe(62.99999999999999);
@@ -200,6 +207,9 @@ describe('items and formula errors', () => {
     // Any other date is no item: the usual answer, the value as typed.
     expect(problem(parseItem(serialFromIso('2025-10-04')))).toMatch(/от 3.1 до 3.13/);
     expect(displayCell(serialFromIso('2025-10-04'), { kind: 'item' })).toBe('45934');
+    // A date-formatted cell comes as the date it shows (Google's DATE format, an .xlsx date): the same answer.
+    expect(problem(parseItem('03.10.2025'))).toBe(problem(parseItem(october3)));
+    expect(problem(parseItem('04.10.2025'))).toMatch(/от 3.1 до 3.13/);
   });
   it('treats #REF!, #N/A as errors, not text', () => {
     expect(formulaError('#REF!')).not.toBeNull();
