@@ -364,7 +364,9 @@ function itemAsDate(cell: number): string | null {
 export function parseItem(cell: Cell): Parsed<string> {
   // A date-formatted cell comes as the date it shows (dateText): «03.10.2026» is the serial's day.
   const shownDate = typeof cell === 'string' ? /^\s*(\d{2})\.(\d{2})\.(\d{4})\s*$/.exec(cell) : null;
-  const serial = typeof cell === 'number' ? cell : shownDate ? serialFromIso(`${shownDate[3]}-${shownDate[2]}-${shownDate[1]}`) : null;
+  const shownSerial = shownDate ? serialFromIso(`${shownDate[3]}-${shownDate[2]}-${shownDate[1]}`) : NaN;
+  // Only a real day (a typed «31.02.2026» is no date the sheet made).
+  const serial = typeof cell === 'number' ? cell : Number.isFinite(shownSerial) && dateText(shownSerial) === String(cell).trim() ? shownSerial : null;
   if (serial !== null && Number.isFinite(serial)) {
     const item = itemAsDate(serial);
     // Not read as the item (a guess): named, with how to keep it from happening again.

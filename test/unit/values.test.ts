@@ -210,6 +210,8 @@ describe('items and formula errors', () => {
     // A date-formatted cell comes as the date it shows (Google's DATE format, an .xlsx date): the same answer.
     expect(problem(parseItem('03.10.2025'))).toBe(problem(parseItem(october3)));
     expect(problem(parseItem('04.10.2025'))).toMatch(/от 3.1 до 3.13/);
+    // Not a day at all (no sheet made it): not read as 3 March.
+    expect(problem(parseItem('31.02.2026'))).toMatch(/^ожидается номер пункта/);
   });
   it('treats #REF!, #N/A as errors, not text', () => {
     expect(formulaError('#REF!')).not.toBeNull();
