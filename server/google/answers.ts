@@ -349,7 +349,8 @@ function effectiveCell(cell: sheets_v4.Schema$CellData | undefined): Cell {
     // As the school sees it where the format changes what the number means (values.ts).
     const type = cell?.effectiveFormat?.numberFormat?.type;
     if (type === 'PERCENT') return percentText(v.numberValue);
-    if (type === 'DATE' || type === 'DATE_TIME') return dateText(v.numberValue);
+    // Days 0 (30.12.1899) … 31.12.9999: a date Sheets can show; any other number stays one.
+    if ((type === 'DATE' || type === 'DATE_TIME') && v.numberValue >= 0 && v.numberValue < 2_958_466) return dateText(v.numberValue);
     return v.numberValue;
   }
   if (typeof v.stringValue === 'string') return v.stringValue;
