@@ -349,10 +349,10 @@ function fmt(iso: unknown): string {
   return ruDate(String(iso));
 }
 
-/** Rules that read several cells of one row (docs/spec/CONTRACT.md 2.1–2.5). */
 /**
- * The rules within a row. `v`: its values — of a row refused by its cells, only the columns that
- * parsed (a column that did not is absent: no rule reads it as empty).
+ * Rules that read several cells of one row (docs/spec/CONTRACT.md 2.1–2.5). `v`: the row's
+ * values — of a row refused by its cells, only the columns that parsed (a column that did not is
+ * absent: no rule reads it as empty).
  */
 function applyRowRules(tab: TabKey, v: Record<string, unknown>, report: Report): void {
   switch (tab) {
