@@ -189,7 +189,10 @@ async function printFindings(db: Db, max: number): Promise<void> {
   // Counted as «Качество данных» counts them (its category_mismatches), not picked out of the texts.
   const mismatches = (await db.query(sqlOf('lists/quality_orgs'), { org: null })).reduce((n, o) => n + Number(o.category_mismatches), 0);
   const apart = mismatches ? `, из них о категории, не совпадающей с «Аттестацией», — ${mismatches} (в итоговой строке синхронизации они не считаются)` : '';
-  console.log(`Замечания к данным — ошибок ${errors}, предупреждений ${rows.length - errors}${apart} (ошибки — строка не загружена; предупреждения — загружена):`);
+  // All current findings, those of organizations left unchanged too: the summary line counts this sync's loads only (an outside review found the two apart).
+  console.log(
+    `Замечания к данным — ошибок ${errors}, предупреждений ${rows.length - errors}${apart} (ошибки — строка не загружена; предупреждения — загружена; здесь все текущие замечания, также организаций без изменений, а итоговая строка считает только загруженное сейчас):`,
+  );
   const cut = rows.length > max;
   for (const r of findingsShown(rows, max)) console.log(`  ${r.level === 'error' ? 'ОШИБКА' : 'предупреждение'}: ${String(r.message)}`);
   if (cut) {
