@@ -257,7 +257,15 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
     return bad(`это не число; ${expected}`);
   }
   if (!Number.isFinite(n)) return bad(`это не число; ${expected}`);
-  if (opts.integer && !Number.isInteger(n)) return bad(`нужно целое число; ${expected}`);
+  if (opts.integer && !Number.isInteger(n)) {
+    // A number cell may show it rounded («72» for 72,4 under a format without decimals): said, or
+    // the school looks at «72» and cannot see what is wrong (an outside review).
+    return bad(
+      typeof cell === 'number'
+        ? `нужно целое число; в ячейке может быть видно округлённое число, а хранится ${String(n).replace('.', ',')} — проверьте значение в строке формул; ${expected}`
+        : `нужно целое число; ${expected}`,
+    );
+  }
   if (n < opts.min || n > opts.max) {
     // A number cell a spreadsheet turned into a date («1.5» typed in Russian Excel is 01.05): the
     // school sees a date there, not the serial number it holds. Named so, with the date it shows.
