@@ -65,6 +65,14 @@ export function createEngagementPage(container: HTMLElement, ctx: PageContext): 
               const { rows } = await engagement;
               main.setTitle(`Доля педагогов, вовлечённых в наставничество (наставники и наставляемые), ${period}`);
               if (!rows.some((row) => row.org !== null)) return main.empty(NO_ORGS_MESSAGE);
+              // Zeros of a period nobody mentored in read like a failure of every school (an outside
+              // review): said as what they are.
+              const total = rows.find((row) => row.org === null);
+              main.setNote(
+                total?.engaged === 0
+                  ? 'В выбранном периоде ни один педагог не был наставником или наставляемым: нет действующих наставнических пар (возможно, период раньше начала учёта) — поэтому доли равны 0 %.'
+                  : null,
+              );
               main.fillTable((table) =>
                 renderMetricTable(table, catalog.columns('engagement'), rows, {
                   caption: `${catalog.title('engagement')} за период ${period}`,

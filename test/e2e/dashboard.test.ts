@@ -446,6 +446,10 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await ready(page);
     expect(readable(await page.textContent('#pairs-form-panel .empty'))).toBe('В выбранном периоде нет действующих наставнических пар.');
     expect(readable(await page.textContent('#mentors-panel .empty'))).toBe('В выбранном периоде нет действующих наставнических пар.');
+    // The shares of 0 % say why (they read like a failure of every school: an outside review).
+    expect(readable(await page.textContent('#engagement-panel .panel__note'))).toBe(
+      'В выбранном периоде ни один педагог не был наставником или наставляемым: нет действующих наставнических пар (возможно, период раньше начала учёта) — поэтому доли равны 0 %.',
+    );
     await expect(page.locator('.panel__error').count()).resolves.toBe(0);
 
     // One failing metric: its panel says so, the other panels draw.
@@ -458,6 +462,8 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     try {
       await page.goto(`${server.url}/engagement?${query(YEAR_2024)}`);
       await ready(page);
+      // A period with pairs: no such sentence.
+      await expect(page.locator('#engagement-panel .panel__note').isVisible()).resolves.toBe(false);
       expect(readable(await page.textContent('#pairs-topic-panel .panel__error'))).toBe(
         'Внутренняя ошибка сервера; подробности — в журнале сервера',
       );
