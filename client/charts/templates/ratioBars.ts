@@ -39,7 +39,6 @@ function num(row: object, key: string): number | null {
   return typeof value === 'number' ? value : null;
 }
 
-/** One bar per organization for a share with the counts behind it, and the total's rule. */
 /**
  * The `limit` items with a value, highest first (`desc`) or lowest first (`asc`), ties by code: the
  * bars a limited chart draws, and the list of the same organizations beside it (overview.ts).
@@ -52,6 +51,7 @@ export function topByValue<T>(items: readonly T[], value: (item: T) => number | 
     .slice(0, limit);
 }
 
+/** One bar per organization for a share with the counts behind it, and the total's rule. */
 export function ratioBarsSpec<Row extends MetricRowLike>(rows: readonly Row[], options: RatioBarsOptions<Row>): TopLevelSpec {
   const { labels, titles } = options;
   const lines = (row: Row): Tip => ({
