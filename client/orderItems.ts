@@ -34,11 +34,15 @@ export const ORDER_ITEMS: readonly OrderItem[] = [
   { item: '3.7', title: 'Организовать работу наставника и наставляемого по созданию и реализации персонализированных программ наставничества', short: 'Организовать работу по ППН' },
 ];
 
-/** Item 4: the report on item 3 to the municipal coordinator. */
-export const REPORT_ITEM: OrderItem = {
+/**
+ * Item 4: the report on item 3 to the municipal coordinator, due by 06.03.2023 (docs/spec/ORDER.md;
+ * not among the data's items, so its deadline is here).
+ */
+export const REPORT_ITEM: OrderItem & { deadline: string } = {
   item: '4',
   title: 'Проинформировать муниципального координатора об исполнении пункта 3 данного распоряжения',
   short: 'Отчёт координатору',
+  deadline: '2023-03-06',
 };
 
 export function orderItem(item: string): OrderItem {

@@ -97,7 +97,8 @@ export function createCompliancePage(container: HTMLElement, ctx: PageContext): 
                 }
                 renderTable(
                   table,
-                  `Исполнение пунктов 3.1, 3.3–3.7 по организациям на ${asOf}; п. 4 — ${REPORT_ITEM.title.toLowerCase()}`,
+                  // What the report date is, and the item's deadline (an outside review: the same date at every school read as a report on time).
+                  `Исполнение пунктов 3.1, 3.3–3.7 по организациям на ${asOf}; п. 4 — ${REPORT_ITEM.title.toLowerCase()} (срок — до ${formatDate(REPORT_ITEM.deadline)}); дата отчёта — день первой синхронизации, в которой на листе «Исполнение распоряжения» заполнена «Дата исполнения»`,
                   'Организация',
                   [
                     { header: `${title('done_on_time')}, пунктов`, numeric: true },

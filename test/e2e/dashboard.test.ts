@@ -511,6 +511,10 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(items.map((item) => /в срок — (\d+) из (\d+) организаций.*, с опозданием — (\d+), не исполнено — (\d+)$/.exec(item)?.slice(1).map(Number))).toEqual(
       totals.map((row) => [row.done_on_time, row.done_on_time + row.done_late + row.not_done, row.done_late, row.not_done]),
     );
+    // The table says what its «Дата отчёта (п. 4)» is, and item 4's deadline (the same date at every school read as a report on time).
+    expect(readable(await page.textContent('#compliance-matrix-table caption'))).toContain(
+      'п. 4 — проинформировать муниципального координатора об исполнении пункта 3 данного распоряжения (срок — до 06.03.2023); дата отчёта — день первой синхронизации, в которой на листе «Исполнение распоряжения» заполнена «Дата исполнения»',
+    );
     const cells = compliance.rows.filter((row) => row.org !== null && row.item !== null).length;
     await expect(page.locator('#compliance-matrix-chart g.cells_marks path').count()).resolves.toBe(cells);
 
