@@ -435,18 +435,10 @@ function repeats(
   afterRejected: (r: PendingRow, rejectedRow: number) => void,
 ): void {
   const loaded = new Map<string, number>();
-  // Identities as typed are needed only beside rows with errors (most tabs have none).
-  if (!rows.some(hasErrors)) {
-    for (const r of rows) {
-      const id = loadedId(r);
-      const first = loaded.get(id);
-      if (first !== undefined) repeat(r, first);
-      else loaded.set(id, r.row);
-    }
-    return;
-  }
   const typedLoaded = new Map<string, number>();
   const typedRejected = new Map<string, number>();
+  // Identities as typed are needed only beside rows with errors (most tabs have none).
+  const typed = rows.some(hasErrors);
   for (const r of rows) {
     if (hasErrors(r)) {
       const t = typedId(r);
@@ -463,7 +455,7 @@ function repeats(
       continue;
     }
     loaded.set(id, r.row);
-    const t = typedId(r);
+    const t = typed ? typedId(r) : null;
     if (t === null) continue;
     if (!typedLoaded.has(t)) typedLoaded.set(t, r.row);
     const rejected = typedRejected.get(t);
