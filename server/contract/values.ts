@@ -54,6 +54,11 @@ export function displayCell(cell: Cell | undefined, type?: ColumnType): string {
   return rawText(cell);
 }
 
+/** The format a cell of a number needs, and where Google Sheets' menu sets it (every piece of advice says it so). */
+export const AS_NUMBER = 'формат «Число» (Формат → Число → Число)';
+/** The format a cell of text needs (an item number «3.10» that the sheet would turn into a date). */
+export const AS_TEXT = 'формат «Обычный текст» (Формат → Число → Обычный текст)';
+
 /**
  * A number in a percent-formatted cell as the sheet shows it: 0.09 → «9%», 0.725 → «72,5%»
  * (Google's `numberFormat.type` PERCENT, an .xlsx cell's `0%` format). No column of the
@@ -161,6 +166,9 @@ export const DATE_EXPECTED = 'ожидается дата в виде дд.мм.
  */
 const MIN_DATE_SERIAL = 7306;
 
+/** The first day a number in a date cell is taken for (MIN_DATE_SERIAL), as `YYYY-MM-DD`. */
+const ISO_DATE_SERIAL_MIN = '1920-01-01';
+
 function isDateSerial(n: number): boolean {
   return Number.isFinite(n) && n >= MIN_DATE_SERIAL;
 }
@@ -237,14 +245,14 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
     // turned into a date (a date-formatted cell: dateText).
     if (/^\d{1,2}\.\d{1,2}\.\d{4}$/.test(t)) {
       return bad(
-        `это дата, а не число: если вводили число (например, 5.03), таблица превратила его в дату — задайте ячейке формат «Число» (Формат → Число → Число) и введите число заново; ${expected}`,
+        `это дата, а не число: если вводили число (например, 5.03), таблица превратила его в дату — задайте ячейке ${AS_NUMBER} и введите число заново; ${expected}`,
       );
     }
     // «9%»: a cell in the percent format (it holds 0.09: answers.ts percentText) or a % typed.
     // No number of the contract is a share: the number itself, without the sign, is meant.
     if (/^[+-]?[\d ]*[.,]?\d+ ?%$/.test(t)) {
       return bad(
-        `это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей формат «Число» (Формат → Число → Число) и введите само число, без %; ${expected}`,
+        `это не число, а проценты: ячейке задан формат процентов или введён знак % — задайте ей ${AS_NUMBER} и введите само число, без %; ${expected}`,
       );
     }
     if (t.includes(' ') && !/^[+-]?\d{1,3}( \d{3})+([.,]\d+)?$/.test(t)) {
@@ -271,7 +279,7 @@ export function parseNumber(cell: Cell, opts: { min: number; max: number; intege
     // school sees a date there, not the serial number it holds. Named so, with the date it shows.
     if (typeof cell === 'number' && Number.isInteger(n) && n > opts.max && n >= DATE_LIKE_SERIAL.min && n <= DATE_LIKE_SERIAL.max) {
       return bad(
-        `число вне допустимого диапазона; если в ячейке видна дата ${ruDate(isoFromSerial(n))}, таблица превратила число в дату — задайте ячейке формат «Число» (Формат → Число → Число) и введите число заново; ${expected}`,
+        `число вне допустимого диапазона; если в ячейке видна дата ${ruDate(isoFromSerial(n))}, таблица превратила число в дату — задайте ячейке ${AS_NUMBER} и введите число заново; ${expected}`,
       );
     }
     return bad(`число вне допустимого диапазона; ${expected}`);
@@ -363,23 +371,24 @@ export const ITEM_EXPECTED = 'ожидается номер пункта рас�
  * The item a date stands for, when a spreadsheet in the Russian locale turned a typed item number
  * into a date: «3.10» is 3 October (day 3, month 10), «3.1» 3 January; null for any other number.
  */
-function itemAsDate(cell: number): string | null {
-  if (!Number.isInteger(cell) || !isDateSerial(cell)) return null;
-  const [, m, d] = isoFromSerial(cell).split('-').map(Number);
+function itemAsDate(cell: Cell): string | null {
+  // A number cell holds the serial; a date-formatted cell comes as the date it shows (dateText).
+  let iso: string | null = null;
+  if (typeof cell === 'number') iso = Number.isInteger(cell) && isDateSerial(cell) ? isoFromSerial(cell) : null;
+  else if (typeof cell === 'string') {
+    const shown = /^\s*(\d{2})\.(\d{2})\.(\d{4})\s*$/.exec(cell);
+    iso = shown ? `${shown[3]}-${shown[2]}-${shown[1]}` : null;
+  }
+  if (iso === null || iso < ISO_DATE_SERIAL_MIN) return null;
+  const [, m, d] = iso.split('-').map(Number);
+  // Day 3 of a month 1–12 is always a real day (a typed «31.02.2026» is none the sheet made).
   return d === 3 && m! >= 1 && m! <= 12 ? `3.${m}` : null;
 }
 
 export function parseItem(cell: Cell): Parsed<string> {
-  // A date-formatted cell comes as the date it shows (dateText): «03.10.2026» is the serial's day.
-  const shownDate = typeof cell === 'string' ? /^\s*(\d{2})\.(\d{2})\.(\d{4})\s*$/.exec(cell) : null;
-  const shownSerial = shownDate ? serialFromIso(`${shownDate[3]}-${shownDate[2]}-${shownDate[1]}`) : NaN;
-  // Only a real day (a typed «31.02.2026» is no date the sheet made).
-  const serial = typeof cell === 'number' ? cell : Number.isFinite(shownSerial) && dateText(shownSerial) === String(cell).trim() ? shownSerial : null;
-  if (serial !== null && Number.isFinite(serial)) {
-    const item = itemAsDate(serial);
-    // Not read as the item (a guess): named, with how to keep it from happening again.
-    if (item !== null) return bad(`таблица превратила номер пункта в дату — видимо, это пункт ${item}; задайте столбцу «Пункт» формат «Обычный текст» (Формат → Число → Обычный текст) и введите номер пункта заново`);
-  }
+  const item = itemAsDate(cell);
+  // Not read as the item (a guess): named, with how to keep it from happening again.
+  if (item !== null) return bad(`таблица превратила номер пункта в дату — видимо, это пункт ${item}; задайте столбцу «Пункт» ${AS_TEXT} и введите номер пункта заново`);
   const s = tidy(String(cell)).replace(/^(п\.|пункт)\s*/i, '').replace(/\.$/, '');
   const mt = s.match(/^3\.(\d{1,2})$/);
   const n = mt ? Number(mt[1]) : NaN;

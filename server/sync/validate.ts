@@ -7,6 +7,7 @@
  *     cross-row rules. A row with any error is quarantined whole; warnings keep the row.
  */
 import {
+  AS_TEXT,
   ROW_PARSERS,
   TABS,
   displayCell,
@@ -702,7 +703,7 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
     (rejected) => `решение о категории этого педагога на эту дату указано и в строке ${rejected}, которая не загружена из-за ошибки; исправляя её, оставьте одну из двух строк`);
   // 3.10 typed into a number cell is the number 3.1: one of two «3.1» is then probably 3.10 — this
   // row's, or the first's when only that one is a number.
-  const asText = 'задайте столбцу «Пункт» формат «Обычный текст» (Формат → Число → Обычный текст) и введите 3.10 заново';
+  const asText = `задайте столбцу «Пункт» ${AS_TEXT} и введите 3.10 заново`;
   uniqueBy(parsed, 'compliance', (v) => String(v.item), { columns: ['item'], id: (r) => String(parsedValue(r, 'item')) }, 'item', (first, cells, firstCells) =>
     cells.item === 3.1
       ? `этот пункт уже указан в строке ${first}; если здесь пункт 3.10, ячейка с числом хранит его как 3.1 — ${asText}`
