@@ -137,8 +137,9 @@ export class OrgPeople {
     // Кравцова whose row has an error: it said nothing until that row was fixed — an outside review).
     // By the same rule as the loaded ones (surname and name without the patronymic too: «Кузнецова
     // Мария» for a rejected «Кузнецова Мария Олеговна» listed three other teachers — an outside review).
-    const heldNear = near.length ? [] : closest(name, [...this.rejected.values()].map((r) => r.fio));
-    const held = heldNear.length === 1 ? heldNear[0]! : near.length ? null : sureMatch(name, [...this.rejected.values()].map((r) => r.fio));
+    const rejected = near.length ? [] : [...this.rejected.values()].map((r) => r.fio);
+    const heldNear = closest(name, rejected);
+    const held = near.length ? null : heldNear.length === 1 ? heldNear[0]! : sureMatch(name, rejected);
     if (held !== null) {
       const row = this.rejected.get(normalizePersonName(held))!.row;
       return {
