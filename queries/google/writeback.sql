@@ -9,6 +9,12 @@
 SELECT level, tab, row_no, column_name, value, problem FROM issues
 WHERE scope IN ('sheet', 'hold') AND org = $org AND level IN ('error', 'warning');
 
+-- name: tab_columns
+-- The column of each header of each tab of an organization's spreadsheet at its last load (JSON:
+-- header text → 0 for A; NULL when the tab was not laid out), by the tab's title (schema migration 11).
+-- Parameters: $org (VARCHAR).
+SELECT title, columns FROM tab_gids WHERE org = $org;
+
 -- name: active_orgs
 -- The active organizations of the current registry and their spreadsheet (may be NULL), in registry order.
 -- Parameters: none.

@@ -97,6 +97,8 @@ export type Layout =
       headerRow: number;
       /** Column key → the header text as found in the sheet. */
       headers: Record<string, string>;
+      /** Column key → its column in the sheet (0 = A): a finding's link opens its very cell. */
+      places: Record<string, number>;
       /** Template columns the tab lacks that a warning here names as written otherwise (a typo, words in brackets). */
       misnamed: ReadonlySet<string>;
       rows: DataRow[];
@@ -330,7 +332,11 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const dataFrom = headerRow + (second ? 2 : 1);
   // Column key → header text, in sheet order.
   const headers: Record<string, string> = {};
-  for (const [key] of [...positions].sort((a, b) => a[1] - b[1])) headers[key] = texts.get(key)!;
+  const places: Record<string, number> = {};
+  for (const [key, i] of [...positions].sort((a, b) => a[1] - b[1])) {
+    headers[key] = texts.get(key)!;
+    places[key] = i;
+  }
   if (headerRow > 0) {
     notices.push({
       level: 'notice',
@@ -507,7 +513,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
       problem: `${letters.length === 1 ? `в столбце ${letters[0]}` : `в столбцах ${letters.join(', ')}`} есть значения, но нет заголовка — они не загружаются; впишите заголовок из шаблона или удалите значения`,
     });
   }
-  return { ok: true, headerRow: headerRow + 1, headers, rows, notices, misnamed };
+  return { ok: true, headerRow: headerRow + 1, headers, places, rows, notices, misnamed };
 }
 
 /**

@@ -13,7 +13,7 @@ import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordS
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -253,6 +253,13 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     // the spreadsheet («ячейка ↗» opened the first tab: an outside review). Filled by the next load.
     version: 10,
     statements: [`CREATE TABLE IF NOT EXISTS tab_gids (org VARCHAR NOT NULL, title VARCHAR NOT NULL, gid BIGINT NOT NULL, PRIMARY KEY (org, title))`],
+  },
+  {
+    // The column of each header of each tab at its last load (JSON: header text as in the sheet →
+    // 0 for A): «ячейка ↗» of a finding opens its very cell — it opened column A of the row, while
+    // the value at fault was in another column (an outside review). Filled by the next load.
+    version: 11,
+    statements: [`ALTER TABLE tab_gids ADD COLUMN IF NOT EXISTS columns VARCHAR`],
   },
 ];
 

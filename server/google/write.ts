@@ -9,6 +9,7 @@
  * not run twice retries rate limits only) and the Russian wording of what went wrong, rebuilt
  * from the HTTP status and Google's error body, sanitized, never carrying the original error.
  */
+import { columnLetter } from '../contract/grid.ts';
 import { countOf, matchKey } from '../contract/normalize.ts';
 import { RETRYABLE_STATUS, statusWords, type Failure } from './failure.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients } from './transport.ts';
@@ -177,14 +178,49 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
  * else one the contract reads as it (case, ё, spaces and punctuation aside); null when none.
  */
 export function tabIdOf(tabs: Iterable<{ title?: string | null; sheetId?: number | null }>, title: string): number | null {
-  const list = [...tabs];
-  const tab = list.find((t) => t.title === title) ?? list.find((t) => matchKey(t.title ?? '') === matchKey(title));
-  return tab?.sheetId ?? null;
+  return tabTitled(tabs, title)?.sheetId ?? null;
 }
 
-/** The browser address of a spreadsheet (and, with `gid`, of one tab; with `row`, of a row in it). */
-export function spreadsheetUrl(id: string, gid?: number | null, row?: number | null): string {
+/** The tab titled `title` among `tabs`: the one of that exact title, else one the contract reads as it. */
+export function tabTitled<T extends { title?: string | null }>(tabs: Iterable<T>, title: string): T | undefined {
+  const list = [...tabs];
+  return list.find((t) => t.title === title) ?? list.find((t) => matchKey(t.title ?? '') === matchKey(title));
+}
+
+/**
+ * The browser address of a spreadsheet (and, with `gid`, of one tab; with `row`, of a row in it,
+ * at the cell of column `column` — 0 for A — when known, else at the row's first cell).
+ */
+export function spreadsheetUrl(id: string, gid?: number | null, row?: number | null, column?: number | null): string {
   const base = `https://docs.google.com/spreadsheets/d/${id}/edit`;
   if (gid === undefined || gid === null) return base;
-  return row !== undefined && row !== null ? `${base}#gid=${gid}&range=A${row}` : `${base}#gid=${gid}`;
+  if (row === undefined || row === null) return `${base}#gid=${gid}`;
+  return `${base}#gid=${gid}&range=${columnLetter((column ?? 0) + 1)}${row}`;
+}
+
+/** A tab's header → column map as stored with its load (JSON of an object of numbers), or null when none or not that. */
+export function tabColumnsOf(json: unknown): Record<string, number> | null {
+  if (typeof json !== 'string') return null;
+  try {
+    const v: unknown = JSON.parse(json);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+    const out: Record<string, number> = {};
+    for (const [k, n] of Object.entries(v)) if (Number.isInteger(n) && (n as number) >= 0) out[k] = n as number;
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** A tab of a spreadsheet as a finding's link needs it: its title, gid and, when known, its headers' columns (text → 0 for A). */
+export interface LinkTab {
+  title?: string | null;
+  sheetId?: number | null;
+  columns?: Readonly<Record<string, number>> | null;
+}
+
+/** The address of a finding: its tab, its row, and the cell of its column when the tab's columns are known. */
+export function findingUrl(id: string, tabs: Iterable<LinkTab>, f: { tab: string; row: number | null; column: string | null }): string {
+  const tab = tabTitled(tabs, f.tab);
+  return spreadsheetUrl(id, tab?.sheetId, f.row, f.column === null ? null : (tab?.columns?.[f.column] ?? null));
 }

@@ -20,7 +20,7 @@ import { TABS, matchKey } from '../contract/index.ts';
 import { isoTs, type Db } from '../db/db.ts';
 import { sqlOf } from '../db/queries.ts';
 import { extractSpreadsheetId } from './sheetId.ts';
-import { GoogleWriteError, spreadsheetUrl, tabIdOf, type SheetsWriter } from './write.ts';
+import { GoogleWriteError, findingUrl, tabColumnsOf, type SheetsWriter } from './write.ts';
 
 export const CHECK_TAB = 'Проверка данных';
 /** The description of the protection the tab gets when it is made here: how it is told from a school's own tab of that name. */
@@ -266,7 +266,9 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
           result.unchanged.push(org.code);
           continue;
         }
-        await writeOrg(opts.writer, org.code, id, findings, now());
+        // Each tab's headers' columns at the last load: a finding's link opens its cell.
+        const laidOut = new Map((await db.query(q('tab_columns'), { org: org.code })).map((r) => [String(r.title), tabColumnsOf(r.columns)]));
+        await writeOrg(opts.writer, org.code, id, findings, laidOut, now());
         await db.write((w) => w.run(q('save_written_hash'), { org: org.code, hash, ts: isoTs(now()) }));
         result.written.push(org.code);
       } catch (e) {
@@ -284,7 +286,15 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
   return result;
 }
 
-async function writeOrg(writer: SheetsWriter, org: string, id: string, findings: readonly Finding[], at: Date, again = false): Promise<void> {
+async function writeOrg(
+  writer: SheetsWriter,
+  org: string,
+  id: string,
+  findings: readonly Finding[],
+  laidOut: ReadonlyMap<string, Record<string, number> | null>,
+  at: Date,
+  again = false,
+): Promise<void> {
   const what = `запись листа «${CHECK_TAB}» в таблицу организации ${org} (ID ${id})`;
   const email = await writer.serviceEmail();
   const hints = {
@@ -301,7 +311,8 @@ async function writeOrg(writer: SheetsWriter, org: string, id: string, findings:
     { ...hints, budget: 'read' },
   );
   const sheets = (meta.sheets ?? []).map((s) => s.properties ?? {});
-  const linkOf = (f: Finding) => spreadsheetUrl(id, tabIdOf(sheets, f.tab), f.row);
+  // The tabs as Google lists them now, each with its headers' columns at the last load (a finding opens its cell).
+  const linkOf = (f: Finding) => findingUrl(id, sheets.map((p) => ({ ...p, columns: laidOut.get(p.title ?? '') })), f);
   const rows = checkTabRows(findings, checkTime(at, meta.properties?.timeZone), linkOf);
   // Google takes tab titles regardless of case: «проверка данных» is the same title (an addSheet
   // of ours beside it would fail on every sync). Ours carries our protection; a school's own tab
@@ -324,7 +335,7 @@ async function writeOrg(writer: SheetsWriter, org: string, id: string, findings:
     // The tab added by an attempt whose answer was lost (a batchUpdate is all or nothing), and the
     // retry refused as «already exists»: written once more over the tab that is there now — not
     // reported as Google's English refusal.
-    if (!own && !again && e instanceof GoogleWriteError && /already exists/i.test(e.message)) return writeOrg(writer, org, id, findings, at, true);
+    if (!own && !again && e instanceof GoogleWriteError && /already exists/i.test(e.message)) return writeOrg(writer, org, id, findings, laidOut, at, true);
     throw e;
   }
 }

@@ -16,8 +16,8 @@ import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { acceptsGzip } from '../http/gzip.ts';
-import { lastRunSource, registryCode, registryHold, storedCounts, storedTabGids } from '../sync/state.ts';
-import { spreadsheetUrl, tabIdOf } from '../google/write.ts';
+import { lastRunSource, registryCode, registryHold, storedCounts, storedTabGids, type SheetTab } from '../sync/state.ts';
+import { findingUrl, spreadsheetUrl } from '../google/write.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
 
@@ -107,14 +107,15 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
       // As of a past sync: the states and findings it left; the registry hold below is now.
       const { orgs, issues, as_of } = await readFindings(org, level, asOf);
       const ids = new Map(orgs.map((o) => [String(o.org), googleId(o.sheet, google)]));
-      // A finding opens its row on its tab (the tab's gid at the last load), as the write-back's
-      // «Проверка данных» links it; else the spreadsheet.
-      const gids = google ? await storedTabGids(db, [...ids.keys()]) : new Map<string, Map<string, number>>();
+      // A finding opens its cell on its tab (the tab's gid and the column of its header at the last
+      // load; the row's first cell when its column is not known), as the write-back's «Проверка
+      // данных» links it; else the spreadsheet.
+      const gids = google ? await storedTabGids(db, [...ids.keys()]) : new Map<string, Map<string, SheetTab>>();
       const cellUrl = (i: Record<string, unknown>): string | null => {
         const id = i.org === null ? null : (ids.get(String(i.org)) ?? null);
         if (id === null) return null;
-        const tabs = [...(gids.get(String(i.org)) ?? [])].map(([title, sheetId]) => ({ title, sheetId }));
-        return spreadsheetUrl(id, tabIdOf(tabs, String(i.tab)), typeof i.row === 'number' ? i.row : null);
+        const tabs = [...(gids.get(String(i.org)) ?? [])].map(([title, t]) => ({ title, sheetId: t.gid, columns: t.columns }));
+        return findingUrl(id, tabs, { tab: String(i.tab), row: typeof i.row === 'number' ? i.row : null, column: typeof i.column === 'string' ? i.column : null });
       };
 
       // The tabs each organization has no row on now: «школа не заполняет лист» told apart from

@@ -32,6 +32,7 @@ import {
   saveLoadedStates,
   saveTabColumns,
   saveTabGids,
+  type SheetTab,
 } from './state.ts';
 import type { QuarantinedRow, TabOutcome, ValidatedOrg } from './validate.ts';
 
@@ -282,7 +283,7 @@ export interface OrgStage {
 export interface OrgLoad {
   v: PackedOrg;
   /** `columns`: per tab, the column keys it loaded with (comma-separated), kept in `tab_columns` for the next load. */
-  state: { version: string | null; now: string; today: string; message?: string | null; columns?: ReadonlyMap<TabKey, string>; gids?: ReadonlyMap<string, number> };
+  state: { version: string | null; now: string; today: string; message?: string | null; columns?: ReadonlyMap<TabKey, string>; gids?: ReadonlyMap<string, SheetTab> };
 }
 
 /**
@@ -402,12 +403,13 @@ export async function loadOrgs(
     }
     await saveTabColumns(w, columns);
     // The tabs' ids (gid) of the spreadsheets loaded now, replacing their last ones.
-    const gids = { orgs: [] as string[], titles: [] as string[], gids: [] as number[] };
+    const gids = { orgs: [] as string[], titles: [] as string[], gids: [] as number[], columns: [] as (string | null)[] };
     for (const l of loads) {
-      for (const [title, gid] of l.state.gids ?? []) {
+      for (const [title, tab] of l.state.gids ?? []) {
         gids.orgs.push(l.v.org);
         gids.titles.push(title);
-        gids.gids.push(gid);
+        gids.gids.push(tab.gid);
+        gids.columns.push(tab.columns ? JSON.stringify(tab.columns) : null);
       }
     }
     await saveTabGids(w, orgs, gids);

@@ -45,6 +45,7 @@ import {
   storedPairs,
   storedPeople,
   type Recorded,
+  type SheetTab,
 } from './state.ts';
 
 import {
@@ -91,8 +92,8 @@ export interface Fetched {
   reread?: string;
   /** The columns each tab that loaded had (guard.ts loadedColumns): stored with the load. */
   columns?: ReadonlyMap<TabKey, string>;
-  /** Google's id (gid) of each tab of the spreadsheet, by title: stored with the load (a finding links to its row). */
-  gids?: ReadonlyMap<string, number>;
+  /** Google's id (gid) of each tab of the spreadsheet and its columns, by title: stored with the load (a finding links to its cell). */
+  gids?: ReadonlyMap<string, SheetTab>;
 }
 
 /** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */

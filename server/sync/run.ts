@@ -60,6 +60,7 @@ import {
   storedRows,
   storedTabColumns,
   storedVersions,
+  type SheetTab,
 } from './state.ts';
 
 export { markInterrupted, markStale } from './state.ts';
@@ -70,6 +71,7 @@ import {
   codeMatcher,
   nothingLoadable,
   parseOrg,
+  type ParsedOrg,
 } from './validate.ts';
 
 /**
@@ -484,9 +486,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
         error: null,
         titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined,
         ...(parsed ? { columns: loadedColumns(parsed) } : {}),
-        ...(res.status === 'ok' && res.tabs.some((t) => t.gid !== undefined)
-          ? { gids: new Map(res.tabs.flatMap((t) => (t.gid !== undefined ? [[t.title, t.gid] as const] : []))) }
-          : {}),
+        ...(res.status === 'ok' && res.tabs.some((t) => t.gid !== undefined) ? { gids: sheetTabs(res.tabs, parsed) } : {}),
       };
     } catch (e) {
       f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };
@@ -542,6 +542,25 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
   }
 }
 
+/**
+ * The tabs of a Google spreadsheet as stored with its load (state.ts SheetTab): each tab's gid,
+ * and for a tab laid out now its headers' columns (header text as in the sheet → 0 for A).
+ */
+function sheetTabs(tabs: readonly RawTab[], parsed: ParsedOrg | null): Map<string, SheetTab> {
+  const laidOut = new Map<string, Record<string, number>>();
+  for (const t of parsed?.tabs.values() ?? []) {
+    if (!t.places) continue;
+    const columns: Record<string, number> = {};
+    for (const [key, at] of Object.entries(t.places)) {
+      const header = t.headers[key];
+      if (header !== undefined) columns[header] = at;
+    }
+    laidOut.set(t.title, columns);
+  }
+  const out = new Map<string, SheetTab>();
+  for (const t of tabs) if (t.gid !== undefined) out.set(t.title, { gid: t.gid, columns: laidOut.get(t.title) ?? null });
+  return out;
+}
 
 /** The run's note of the organizations the registry listed at the last sync and lists no more. */
 export function departedNote(lost: readonly string[]): string {

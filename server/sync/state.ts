@@ -11,6 +11,7 @@ import { isoTs, type Db, type Writer } from '../db/db.ts';
 import { rebuildFacts } from '../db/facts.ts';
 import { clearHistory, recordHistory, recordStateHistory } from '../db/history.ts';
 import { HISTORY_TABS } from '../db/schema.ts';
+import { tabColumnsOf } from '../google/write.ts';
 import type { OrgEntry, Source } from '../sources/types.ts';
 import { REGISTRY_ACCEPT_KEY, type StoredCounts } from './guard.ts';
 import type { LoadCounts, StoredRows } from './load.ts';
@@ -630,25 +631,44 @@ export async function saveTabColumns(w: Writer, p: { orgs: string[]; tabs: strin
 }
 
 /**
- * The tab ids (gid) of the spreadsheets of organizations loaded now, by tab title: each one's
+ * A tab of an organization's Google spreadsheet at its last load: Google's id of the tab (the
+ * `#gid=` of its address) and, for a tab that was laid out, the column of each header (its text
+ * as in the sheet → 0 for A): a finding links to its very cell, not only to its row.
+ */
+export interface SheetTab {
+  gid: number;
+  columns: Readonly<Record<string, number>> | null;
+}
+
+/**
+ * The tabs (SheetTab) of the spreadsheets of organizations loaded now, by tab title: each one's
  * replace what it had (a tab deleted or renamed since is gone). Lists in the same order; an
  * organization with no ids (not a Google sheet) only loses its old ones.
  */
-export async function saveTabGids(w: Writer, orgs: readonly string[], gids: { orgs: string[]; titles: string[]; gids: number[] }): Promise<void> {
+export async function saveTabGids(
+  w: Writer,
+  orgs: readonly string[],
+  tabs: { orgs: string[]; titles: string[]; gids: number[]; columns: (string | null)[] },
+): Promise<void> {
   if (!orgs.length) return;
   await w.run(`DELETE FROM tab_gids WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] });
-  if (gids.orgs.length) await w.run(`INSERT OR REPLACE INTO tab_gids SELECT unnest($orgs), unnest($titles), unnest($gids)::BIGINT`, { ...gids, gids: gids.gids.map(String) });
+  if (tabs.orgs.length) {
+    await w.run(`INSERT OR REPLACE INTO tab_gids (org, title, gid, columns) SELECT unnest($orgs), unnest($titles), unnest($gids)::BIGINT, unnest($columns)`, {
+      ...tabs,
+      gids: tabs.gids.map(String),
+    });
+  }
 }
 
-/** The tab ids (gid) of these organizations' spreadsheets at their last loads: `org` → title → gid. */
-export async function storedTabGids(db: Db, orgs: readonly string[]): Promise<Map<string, Map<string, number>>> {
-  const out = new Map<string, Map<string, number>>();
+/** The tabs (SheetTab) of these organizations' spreadsheets at their last loads: `org` → title → tab. */
+export async function storedTabGids(db: Db, orgs: readonly string[]): Promise<Map<string, Map<string, SheetTab>>> {
+  const out = new Map<string, Map<string, SheetTab>>();
   if (!orgs.length) return out;
-  for (const r of await db.query(`SELECT org, title, gid FROM tab_gids WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] })) {
+  for (const r of await db.query(`SELECT org, title, gid, columns FROM tab_gids WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] })) {
     const org = String(r.org);
     let m = out.get(org);
     if (!m) out.set(org, (m = new Map()));
-    m.set(String(r.title), Number(r.gid));
+    m.set(String(r.title), { gid: Number(r.gid), columns: tabColumnsOf(r.columns) });
   }
   return out;
 }

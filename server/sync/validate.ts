@@ -63,6 +63,8 @@ export interface TabOutcome {
   rows: PendingRow[];
   /** Column key → header text as found in the sheet. */
   headers: Record<string, string>;
+  /** Column key → its column in the sheet (0 = A), when the tab was laid out. */
+  places?: Record<string, number>;
   /** Template columns the tab lacks that its layout's warnings name as written otherwise (contract/layout.ts). */
   misnamed?: ReadonlySet<string>;
 }
@@ -269,7 +271,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
       }
       return pending;
     });
-    tabs.set(decl.key, { decl, status: 'ok', title: raw.title, rows, headers: layout.headers, misnamed: layout.misnamed });
+    tabs.set(decl.key, { decl, status: 'ok', title: raw.title, rows, headers: layout.headers, places: layout.places, misnamed: layout.misnamed });
   }
 
   let people: OrgPeople | null = null;

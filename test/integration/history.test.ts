@@ -13,6 +13,8 @@ import { TABS } from '../../server/contract/index.ts';
 import { HISTORY_TABS, dbColumns, historyTab, openDatabase } from '../../server/db/schema.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
+import { saveTabGids, storedTabGids } from '../../server/sync/state.ts';
+import { findingUrl } from '../../server/google/write.ts';
 import { STATE_TABLES, compactHistory, orgRangesAsOf, recordHistory } from '../../server/db/history.ts';
 import { snapshotsOf } from '../../server/db/snapshot.ts';
 import { resolveAsOf } from '../../server/metrics/asof.ts';
@@ -391,6 +393,43 @@ describe('row history', () => {
     // загрузки в базу: … no UNIQUE/PRIMARY KEY constraints»), and the columns stay one row a pair.
     await sync('2024-01-11T08:00:00Z');
     expect(await tmp.db.query(`SELECT org, tab, columns FROM tab_columns ORDER BY org, tab`)).toEqual(columns);
+    tmp.db.close();
+  });
+
+  it('an older database (schema 10, tab ids without their columns) keeps its tab ids; a finding links to its row until the next load', async () => {
+    // The file as a version-10 program left it: tab_gids of (org, title, gid) only.
+    await tmp.db.write(async (w) => {
+      await w.run(`DROP TABLE tab_gids`);
+      await w.run(`CREATE TABLE tab_gids (org VARCHAR NOT NULL, title VARCHAR NOT NULL, gid BIGINT NOT NULL, PRIMARY KEY (org, title))`);
+      await w.run(`INSERT INTO tab_gids VALUES ('СОШ-1', 'Педагоги', 17), ('СОШ-1', 'Аттестация', 42)`);
+      await w.run(`UPDATE meta SET value = '10' WHERE key = 'schema_version'`);
+    });
+    tmp.db.close();
+    for (let start = 0; start < 2; start++) {
+      // Opened by this program (twice: the second start changes nothing).
+      tmp.db = await openDatabase(tmp.path);
+      expect(await tmp.db.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([{ value: '11' }]);
+      const tabs = await storedTabGids(tmp.db, ['СОШ-1']);
+      expect([...tabs.get('СОШ-1')!].sort()).toEqual([
+        ['Аттестация', { gid: 42, columns: null }],
+        ['Педагоги', { gid: 17, columns: null }],
+      ]);
+      // No column known: the row's first cell, as before.
+      expect(findingUrl('X', [...tabs.get('СОШ-1')!].map(([title, t]) => ({ title, sheetId: t.gid, columns: t.columns })), { tab: 'Педагоги', row: 5, column: 'Категория' })).toBe(
+        'https://docs.google.com/spreadsheets/d/X/edit#gid=17&range=A5',
+      );
+      if (start === 0) tmp.db.close();
+    }
+    // A load stores the columns with the ids (saveTabGids, as a Google load calls it).
+    await tmp.db.write((w) =>
+      saveTabGids(w, ['СОШ-1'], { orgs: ['СОШ-1'], titles: ['Педагоги'], gids: [17], columns: [JSON.stringify({ ФИО: 0, Категория: 27 })] }),
+    );
+    const tabs = await storedTabGids(tmp.db, ['СОШ-1']);
+    // Column 27 (0 = A) is AB; the tab that did not come with this load is gone.
+    expect([...tabs.get('СОШ-1')!]).toEqual([['Педагоги', { gid: 17, columns: { ФИО: 0, Категория: 27 } }]]);
+    expect(findingUrl('X', [...tabs.get('СОШ-1')!].map(([title, t]) => ({ title, sheetId: t.gid, columns: t.columns })), { tab: 'педагоги', row: 5, column: 'Категория' })).toBe(
+      'https://docs.google.com/spreadsheets/d/X/edit#gid=17&range=AB5',
+    );
     tmp.db.close();
   });
 

@@ -17,13 +17,14 @@ import { asFakeTabs } from '../support/sheetsGrid.ts';
 const REGISTRY_ID = '1QualityRegistryAbCdEfGhIj';
 const SCHOOL_URL = `https://docs.google.com/spreadsheets/d/${SHEET.school}/edit`;
 /**
- * A finding's link: its row on its tab — the tab's id (gid) as the fake server gave it at the
- * last load, the row's first cell, as the write-back's «Проверка данных» links it — or the tab
- * when the finding names no row. It opened the spreadsheet's first tab for every finding
- * («ячейка ↗»: an outside review).
+ * A finding's link: its cell on its tab — the tab's id (gid) as the fake server gave it at the
+ * last load, the column where that load found the finding's header, as the write-back's
+ * «Проверка данных» links it — or the tab when the finding names no row. It opened the
+ * spreadsheet's first tab for every finding, then column A of the row («ячейка ↗»: outside
+ * reviews). `column`: the letter; A where the tab's columns are not known now.
  */
-const rowUrl = (tab: string, row: number | null) =>
-  `${SCHOOL_URL}#gid=${fake.spreadsheet(SHEET.school)!.tabs.find((t) => t.title === tab)!.sheetId}${row === null ? '' : `&range=A${row}`}`;
+const cellUrl = (tab: string, row: number | null, column = 'A') =>
+  `${SCHOOL_URL}#gid=${fake.spreadsheet(SHEET.school)!.tabs.find((t) => t.title === tab)!.sheetId}${row === null ? '' : `&range=${column}${row}`}`;
 const KINDER_URL = `https://docs.google.com/spreadsheets/d/${SHEET.kinder}/edit`;
 
 let fake: FakeSheets;
@@ -93,7 +94,7 @@ const ATTESTATION_TAB = {
   level: 'error',
   message: 'СОШ-1, лист «Аттестация»: не найдена строка заголовков; ожидаются столбцы «ФИО», «Дата приказа», «Присвоена категория»',
   get cell_url() {
-    return rowUrl('Аттестация', null);
+    return cellUrl('Аттестация', null);
   },
 };
 // Kept from sync 1 with the tab's old rows: the row is still missing from the kept data — and
@@ -108,8 +109,9 @@ const ATTESTATION_ROW = {
   message:
     'СОШ-1, лист «Аттестация», строка 3, столбец «Дата приказа»: значение «20.12.1999» — год 1999 вне допустимого диапазона 2000–2100; проверьте дату' +
     ' (замечание прежней загрузки: лист сейчас не загружается целиком — см. ошибку листа, — поэтому в данных остаются его строки той загрузки и их замечания)',
+  // «Аттестация» does not lay out now (only a title): where its «Дата приказа» is is not known.
   get cell_url() {
-    return rowUrl('Аттестация', 3);
+    return cellUrl('Аттестация', 3);
   },
 };
 const COURSE_ROW = {
@@ -121,7 +123,8 @@ const COURSE_ROW = {
   level: 'error',
   message: 'СОШ-1, лист «Повышение квалификации», строка 2, столбец «Часов»: значение «36 ч.» — это не число; ожидается целое число от 1 до 2000',
   get cell_url() {
-    return rowUrl('Повышение квалификации', 2);
+    // «ФИО», «Программа», «Часов»: C.
+    return cellUrl('Повышение квалификации', 2, 'C');
   },
 };
 const PROGRAM_WARNING = {
@@ -133,7 +136,8 @@ const PROGRAM_WARNING = {
   level: 'warning',
   message: 'СОШ-1, лист «Программы наставничества», строка 2, столбец «Мероприятий выполнено»: значение «12» — выполнено мероприятий больше, чем запланировано (10)',
   get cell_url() {
-    return rowUrl('Программы наставничества', 2);
+    // The eighth header of the tab: H.
+    return cellUrl('Программы наставничества', 2, 'H');
   },
 };
 // Петров (row 3 of «Педагоги»): «Первая» there, but his Первая of 15.03.2019 lapsed on 15.03.2024
@@ -149,7 +153,8 @@ const CATEGORY_WARNING = {
     // What «Категория» should say, and why (it said only «другая категория»: an acceptance run).
     'СОШ-1, лист «Педагоги», строка 3, столбец «Категория»: значение «Первая» — по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки категория педагога — «Без категории» (срок прежней категории истёк 15.03.2024); исправьте категорию на листе «Педагоги» или строки аттестации',
   get cell_url() {
-    return rowUrl('Педагоги', 3);
+    // «ФИО», «Должность», «Предмет», «Дата приёма», «Стаж», «Категория»: F.
+    return cellUrl('Педагоги', 3, 'F');
   },
 };
 const SCHOOL = {

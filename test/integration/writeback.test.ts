@@ -130,7 +130,7 @@ describe('write-back of «Проверка данных»', () => {
     expect(body.requests[0]!.addSheet.properties.title).toBe(TAB);
     expect(body.requests.filter((q) => q.updateCells)).toHaveLength(1);
 
-    // СОШ-1: every current error and warning of `issues`, one row each, with a link to its row.
+    // СОШ-1: every current error and warning of `issues`, one row each, with a link to its cell.
     const issues = await tmp.db.query(
       `SELECT level, tab, row_no, column_name, value, problem FROM issues WHERE org = 'СОШ-1' AND scope = 'sheet' AND level IN ('error', 'warning')`,
     );
@@ -141,8 +141,12 @@ describe('write-back of «Проверка данных»', () => {
     expect(tab.rows[1]).toEqual(HEADERS);
     expect(tab.rows).toHaveLength(2 + issues.length);
     const gids = Object.fromEntries(fake.spreadsheet(ID.sch1)!.tabs.map((t) => [t.title, t.sheetId]));
+    // The cell of each finding: «Категория» is the third header of «Педагоги» (C), «Статус» the
+    // seventh of «Наставнические пары» (G). The links opened column A of the row.
+    const cells: Record<string, string> = { 'Педагоги·3': 'C3', 'Наставнические пары·2': 'G2' };
+    expect(issues.map((i) => `${i.tab}·${i.row_no}·${i.column_name}`).sort()).toEqual(['Наставнические пары·2·Статус', 'Педагоги·3·Категория']);
     for (const i of issues) {
-      const link = `https://docs.google.com/spreadsheets/d/${ID.sch1}/edit#gid=${gids[String(i.tab)]}&range=A${i.row_no}`;
+      const link = `https://docs.google.com/spreadsheets/d/${ID.sch1}/edit#gid=${gids[String(i.tab)]}&range=${cells[`${i.tab}·${i.row_no}`]}`;
       expect(tab.rows).toContainEqual([i.level === 'error' ? 'Ошибка' : 'Предупреждение', i.tab, i.row_no, i.column_name, i.value ?? null, i.problem, link]);
     }
     expect(tab.rows.some((row) => row.includes('Вторая'))).toBe(true);
