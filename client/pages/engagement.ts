@@ -12,6 +12,7 @@ import { h } from '../dom.ts';
 import { formatInteger } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
+import { TRENDS, TrendPanel } from '../trend.ts';
 import {
   chartFileName,
   Loader,
@@ -39,7 +40,8 @@ export function createEngagementPage(container: HTMLElement, ctx: PageContext): 
   const forms = new Panel({ id: 'pairs-form', title: catalog.title('pairs_by_form'), note: catalog.description('pairs_by_form') ?? undefined, table: 'closed' });
   const topics = new Panel({ id: 'pairs-topic', title: catalog.title('pairs_by_topic'), note: catalog.description('pairs_by_topic') ?? undefined, table: 'closed' });
   const young = new Panel({ id: 'young', title: catalog.title('young_specialists'), note: catalog.description('young_specialists') ?? undefined, wide: true, table: 'closed' });
-  const panels = [main, mentors, forms, topics, young];
+  const trend = new TrendPanel('engagement-trend', [TRENDS.engagement, TRENDS.youngCoverage], catalog, ctx.today);
+  const panels = [main, trend.panel, mentors, forms, topics, young];
   container.replaceChildren(h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
   return {
@@ -163,6 +165,7 @@ export function createEngagementPage(container: HTMLElement, ctx: PageContext): 
               );
             },
           },
+          trend.task(filters, load),
         ],
         signal,
       );

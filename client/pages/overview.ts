@@ -18,9 +18,10 @@ import {
   type YoungSpecialistsRow,
 } from '../api.ts';
 import { ratioBarsSpec, topByValue } from '../charts/templates/index.ts';
-import { engagementTrendSpec, trendRows } from '../charts/engagementTrend.ts';
+import { engagementTrendSpec, trendRows } from '../charts/trend.ts';
+import { trendEnd } from '../trend.ts';
 import { h } from '../dom.ts';
-import { currentMonthEnd, filtersToQuery, monthEndOf, type Filters } from '../filters.ts';
+import { filtersToQuery, type Filters } from '../filters.ts';
 import { session } from '../session.ts';
 import { changedSinceBox, getChangedSince } from '../changes.ts';
 import { LOAD_LIMIT, asOf, registerQuery } from './people.ts';
@@ -265,13 +266,9 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
             panel: trend,
             run: async () => {
               // Months after the current one would repeat the last value: the line stops at today.
-              const monthEnd = currentMonthEnd(ctx.today);
-              if (filters.from > monthEnd) return trend.empty('Период ещё не начался: помесячных данных пока нет.');
-              const to = filters.to < monthEnd ? filters.to : monthEnd;
-              // The trend's points are month ends inside the period (docs/spec/METRICS.md): a period within one month has none.
-              if (monthEndOf(filters.from) > to) {
-                return trend.empty('В выбранном периоде нет конца месяца, а помесячная динамика строится на последний день каждого месяца: выберите период, в который входит конец хотя бы одного месяца.');
-              }
+              const end = trendEnd(filters, ctx.today);
+              if ('empty' in end) return trend.empty(end.empty);
+              const { to } = end;
               const { rows } = await load.metric<EngagementRow>('engagement', { grain: 'month', to });
               const points = trendRows(rows);
               if (points.length === 0) return trend.empty(NO_ORGS_MESSAGE);

@@ -12,6 +12,7 @@ import { ongoingPeriodToday } from '../filters.ts';
 import { formatDate, formatInteger, formatPoints, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
+import { TRENDS, TrendPanel } from '../trend.ts';
 import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, periodText, totalChartLabel, totalRowLabel, type Page, type PageContext } from './page.ts';
 
 /** Twelve months after `iso`, as a date text ("31.08.2026"). */
@@ -33,7 +34,8 @@ export function createProfessionalDevelopmentPage(container: HTMLElement, ctx: P
   const categories = new Panel({ id: 'categories', title: 'Первая и высшая категории: начало и конец периода', wide: true, table: 'closed' });
   const upgrades = new Panel({ id: 'upgrades', title: 'Повышение категории: наставляемые и остальные', wide: true, table: false });
   const lapsing = new Panel({ id: 'lapsing', title: catalog.title('attestation_due'), wide: true, table: 'closed' });
-  const panels = [coverage, hours, categories, upgrades, lapsing];
+  const trend = new TrendPanel('pd-trend', [TRENDS.pdCoverage, TRENDS.upgradeRate], catalog, ctx.today);
+  const panels = [coverage, hours, trend.panel, categories, upgrades, lapsing];
   container.replaceChildren(h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
   return {
@@ -148,6 +150,7 @@ export function createProfessionalDevelopmentPage(container: HTMLElement, ctx: P
               await lapsing.chart(lapsingSpec(rows, { labels: directory, titles: (c) => catalog.columnTitle('attestation_due', c) }), chartFileName('istekayushchie-kategorii', filters));
             },
           },
+          trend.task(filters, load),
         ],
         signal,
       );

@@ -9,6 +9,7 @@ import { formatDate, formatInteger, formatOutOf, formatPercent, plural } from '.
 import { ongoingPeriodToday } from '../filters.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
+import { TRENDS, TrendPanel } from '../trend.ts';
 import { chartFileName, Loader, NO_ORGS_MESSAGE, orgPageHref, periodText, totalChartLabel, totalRowLabel, type Page, type PageContext } from './page.ts';
 
 export function createProgramsPage(container: HTMLElement, ctx: PageContext): Page {
@@ -16,7 +17,8 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
   const outcomes = new Panel({ id: 'program-outcomes', title: 'Программы со сроком завершения в периоде', wide: true, table: 'closed' });
   const progress = new Panel({ id: 'program-progress', title: 'Выполнение мероприятий действующих программ', table: false });
   const coverage = new Panel({ id: 'program-coverage', title: 'Охват наставляемых программами', table: false });
-  const panels = [outcomes, progress, coverage];
+  const trend = new TrendPanel('program-trend', [TRENDS.programCompletion], catalog, ctx.today);
+  const panels = [outcomes, trend.panel, progress, coverage];
   container.replaceChildren(h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
   return {
@@ -90,6 +92,7 @@ export function createProgramsPage(container: HTMLElement, ctx: PageContext): Pa
               await coverage.chart(programCoverageSpec(rows, options), chartFileName('ppn-ohvat', filters));
             },
           },
+          trend.task(filters, load),
         ],
         signal,
       );

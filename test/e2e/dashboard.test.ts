@@ -14,7 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { formatOutOf, formatPercent, formatPoints } from '../../client/format.ts';
+import { formatInteger, formatOutOf, formatPercent, formatPoints } from '../../client/format.ts';
 import { takeScreenshot, type ConsoleWatch, skipBrowserSuite } from '../support/browser.ts';
 import { DEMO_STALE_MESSAGE, openDemoDesktop, type DemoDesktop, type DemoServer } from '../support/demoServer.ts';
 
@@ -577,6 +577,55 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await ready(page);
     expect(new URL(page.url()).searchParams.get('cmp_from')).toBe(YEAR_2023.from);
     await expect(panel.isVisible()).resolves.toBe(true);
+    expect(consoleWatch.problems).toEqual([]);
+  }, 60_000);
+
+  it('follows a page’s shares by month: the API’s month-end totals in the table and the chart, another share from the list', async () => {
+    type Totals = Array<Record<string, number | string | null>>;
+    /** The API's total rows of `metric` by month up to May 2025 (today: the line stops there), in month order. */
+    const monthly = async (metric: string): Promise<Totals> => {
+      const body = await api<{ rows: Totals }>(`/api/metrics/${metric}?${query({ ...YEAR_2024, to: '2025-05-31', grain: 'month' })}`);
+      return body.rows.filter((row) => row.org === null).sort((a, b) => String(a.month).localeCompare(String(b.month)));
+    };
+    const int = (x: unknown) => readable(formatInteger(x as number));
+    /** The trend table as the page draws it: month, the whole, the part, the share. */
+    const table = async (id: string) =>
+      Promise.all((await page.locator(`#${id}-table tbody tr`).all()).map(async (row) => (await row.locator('th, td').allTextContents()).map(readable)));
+    const expected = (rows: Totals, whole: string, part: string, rate: string) =>
+      rows.map((row) => [String(row.month).split('-').reverse().join('.'), int(row[whole]), int(row[part]), readable(formatPercent(row[rate] as number))]);
+
+    await page.goto(`${server.url}/professional-development?${query(YEAR_2024)}`);
+    await ready(page);
+    // September to May: nine month ends, the first 30.09.2024.
+    const pd = await monthly('professional_development');
+    expect(pd.map((row) => row.month)).toEqual(['2024-09-30', '2024-10-31', '2024-11-30', '2024-12-31', '2025-01-31', '2025-02-28', '2025-03-31', '2025-04-30', '2025-05-31']);
+    expect(await table('pd-trend')).toEqual(expected(pd, 'teachers', 'trained', 'pd_coverage'));
+    await expect(page.locator('#pd-trend-chart g.points_marks path').count()).resolves.toBe(9);
+    expect(readable(await page.locator('#pd-trend-panel .panel__note').textContent())).toBe(
+      'По муниципалитету: доля педагогов, завершивших курсы повышения квалификации с начала периода, на конец каждого месяца (до текущего месяца).',
+    );
+    // The other share of the page: the categories raised.
+    await page.selectOption('#pd-trend-indicator', { label: 'Доля повысивших' });
+    const upgrades = await monthly('qualification_growth');
+    await expect.poll(() => table('pd-trend')).toEqual(expected(upgrades, 'teachers', 'upgraded', 'upgrade_rate'));
+    await expect(page.locator('#pd-trend-chart g.points_marks path').count()).resolves.toBe(9);
+
+    // One share on «Программы (ППН)»: no list; the organizations selected are the line's.
+    await page.goto(`${server.url}/programs?${query({ ...YEAR_2024, type: 'Школа' })}`);
+    await ready(page);
+    await expect(page.locator('#program-trend-indicator').isHidden()).resolves.toBe(true);
+    const programs = (
+      await api<{ rows: Totals }>(`/api/metrics/program_completion?${query({ ...YEAR_2024, type: 'Школа', to: '2025-05-31', grain: 'month' })}`)
+    ).rows
+      .filter((row) => row.org === null)
+      .sort((a, b) => String(a.month).localeCompare(String(b.month)));
+    expect(await table('program-trend')).toEqual(expected(programs, 'due', 'completed', 'completion_rate'));
+    expect((await page.locator('#program-trend-table thead th').allTextContents()).map(readable)).toEqual([
+      'Месяц',
+      'Срок завершения с начала периода до конца месяца',
+      'Завершены',
+      'Доля завершённых',
+    ]);
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
 

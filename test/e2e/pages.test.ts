@@ -29,13 +29,13 @@ interface PageCase {
 const PAGES: PageCase[] = [
   { path: '/', name: 'obzor', charts: ['#trend-chart', '#lagging-chart'], also: '#tiles-panel .tile' },
   { path: '/organizations', name: 'organizacii', charts: [], also: '#organizations-table .bar-cell__bar' },
-  { path: '/engagement', name: 'vovlechennost', charts: ['#engagement-chart', '#mentors-chart', '#pairs-form-chart', '#pairs-topic-chart', '#young-chart'] },
+  { path: '/engagement', name: 'vovlechennost', charts: ['#engagement-chart', '#engagement-trend-chart', '#mentors-chart', '#pairs-form-chart', '#pairs-topic-chart', '#young-chart'] },
   {
     path: '/professional-development',
     name: 'povyshenie-kvalifikacii',
-    charts: ['#pd-coverage-chart', '#pd-hours-chart', '#categories-chart', '#upgrades-chart', '#lapsing-chart'],
+    charts: ['#pd-coverage-chart', '#pd-hours-chart', '#pd-trend-chart', '#categories-chart', '#upgrades-chart', '#lapsing-chart'],
   },
-  { path: '/programs', name: 'programmy', charts: ['#program-outcomes-chart', '#program-progress-chart', '#program-coverage-chart'] },
+  { path: '/programs', name: 'programmy', charts: ['#program-outcomes-chart', '#program-trend-chart', '#program-progress-chart', '#program-coverage-chart'] },
   { path: '/compliance', name: 'ispolnenie', charts: ['#compliance-items-chart', '#compliance-matrix-chart'], also: '#compliance-matrix-table tbody tr' },
   { path: '/data-quality', name: 'kachestvo-dannyh', charts: ['#rows-loaded-chart', '#problems-chart'], also: '#issues-panel details.issues' },
   { path: '/people', name: 'nastavniki', charts: [], also: '#mentors-register-panel tbody tr' },
