@@ -214,6 +214,23 @@ function badCell(cell: unknown): string | null {
  * breaks this — cut, rewritten by a proxy, or never Google's — fails the read: read as it is,
  * it would load a school's rows as empty cells and blame the school for errors it never made.
  */
+/** A tab's size as its properties give it (`gridProperties`), each null when not a number. */
+function gridSize(props: Record<string, unknown> | undefined): { rows: number | null; columns: number | null } {
+  const g = props?.['gridProperties'];
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return isObject(g) ? { rows: n(g['rowCount']), columns: n(g['columnCount']) } : { rows: null, columns: null };
+}
+
+/**
+ * Data beyond the tab's own size: Google never sends a row or a cell outside the grid, so the
+ * answer's parts do not belong together (the size limits are checked on those sizes). Null when within.
+ */
+function beyondSize(count: number, size: number | null, what: 'строк' | 'столбцов'): string | null {
+  if (size === null || count <= size) return null;
+  const n = (x: number) => x.toLocaleString('ru-RU');
+  return `${what} с данными — ${n(count)}, а в листе по его размеру (gridProperties) — ${n(size)}`;
+}
+
 export function checkGridSpreadsheet(data: unknown, spreadsheetId: string): string | null {
   const bad = checkSpreadsheet(data, spreadsheetId);
   if (bad !== null) return bad;
@@ -226,12 +243,17 @@ export function checkGridSpreadsheet(data: unknown, spreadsheetId: string): stri
     const rows = blocks[0]['rowData'];
     if (rows === undefined) continue;
     if (!Array.isArray(rows)) return `${where}: строки листа (rowData) — не список`;
+    const size = gridSize(props);
+    const over = beyondSize(rows.length, size.rows, 'строк');
+    if (over !== null) return `${where}: ${over}`;
     for (let r = 0; r < rows.length; r++) {
       const row: unknown = rows[r];
       if (!isObject(row)) return `${where}, строка ${r + 1}: строка — не объект`;
       const cells = row['values'];
       if (cells === undefined) continue;
       if (!Array.isArray(cells)) return `${where}, строка ${r + 1}: ячейки строки — не список`;
+      const wide = beyondSize(cells.length, size.columns, 'столбцов');
+      if (wide !== null) return `${where}, строка ${r + 1}: ${wide}`;
       for (let c = 0; c < cells.length; c++) {
         const why = badCell(cells[c]);
         if (why !== null) return `${where}, строка ${r + 1}, столбец ${c + 1}: ${why}`;
@@ -305,7 +327,13 @@ export function checkValueRange(data: unknown, title: string): string | null {
  * requested range, in order — each named as the tab asked for (a range answered for another
  * tab, or out of order, would put one tab's rows under another's headers).
  */
-export function checkBatch(data: unknown, spreadsheetId: string, titles: readonly string[]): string | null {
+export function checkBatch(
+  data: unknown,
+  spreadsheetId: string,
+  titles: readonly string[],
+  /** Each tab's size as the spreadsheet's properties gave it (null: not known): no range holds more. */
+  sizes: readonly { rows: number | null; columns: number | null }[] = [],
+): string | null {
   const bad = notAnObject(data);
   if (bad !== null) return bad;
   const other = otherSpreadsheet(data as Record<string, unknown>, spreadsheetId);
@@ -316,6 +344,15 @@ export function checkBatch(data: unknown, spreadsheetId: string, titles: readonl
   for (let k = 0; k < ranges.length; k++) {
     const why = badValueRange(ranges[k], titles[k]!);
     if (why !== null) return `в ответе ${why}`;
+    const values = (ranges[k] as Record<string, unknown>)['values'];
+    if (!Array.isArray(values)) continue;
+    const size = sizes[k] ?? { rows: null, columns: null };
+    const over = beyondSize(values.length, size.rows, 'строк');
+    if (over !== null) return `в ответе лист «${titles[k]}»: ${over}`;
+    for (let r = 0; r < values.length; r++) {
+      const wide = beyondSize((values[r] as unknown[]).length, size.columns, 'столбцов');
+      if (wide !== null) return `в ответе лист «${titles[k]}», строка ${r + 1}: ${wide}`;
+    }
   }
   return null;
 }

@@ -206,8 +206,14 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
   const budgets = transport.budgets;
   const sanitize = transport.sanitize;
   const bounded = { maxContentLength: maxResponseBytes };
-  /** Set when Drive answers that its API is disabled for the project: not asked again in this sync. */
+  /** Set when Drive answers that its API is disabled for the project, or is down: not asked again in this sync. */
   let driveDisabled = false;
+  /**
+   * Why Drive was given up on in this sync — a call retried to the end (5xx, no answer, its
+   * quota): change detection is only a saving, so every sheet is then read in full (a Drive
+   * outage failed every organization while Sheets answered: an acceptance run). Null: it was not.
+   */
+  let driveDown: string | null = null;
   /** This sync's listing of the spreadsheets the service account sees (id → modifiedTime); null: not listed. */
   let listing: Promise<Map<string, string> | null> | null = null;
   /** Why this sync's listing failed or was cut short (syncNotes), null when it went well or was not asked. */
@@ -362,7 +368,11 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             },
           }
         : {}),
-      fail: (f, exhausted) => (o.listing ? listingError(f, c, exhausted) : toReadError(f, t, c, exhausted, o.api === 'drive' ? 'drive' : 'sheets')),
+      fail: (f, exhausted) => {
+        const error = o.listing ? listingError(f, c, exhausted) : toReadError(f, t, c, exhausted, o.api === 'drive' ? 'drive' : 'sheets');
+        if (o.api === 'drive' && exhausted && !f.token && !f.local) driveDown ??= error.message;
+        return error;
+      },
     });
     // A 200 whose body is not what Google sends (a proxy's page, a captive portal, a cut answer:
     // gaxios hands those over as a string) is a failure of this read, never "no tabs".
@@ -445,13 +455,27 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       listingProblem = null;
       listingCounts = { requests: 0, retries: 0 };
       driveDisabled = false;
+      driveDown = null;
+      transport.quota.reset();
       orgsRead.clear();
     },
 
     syncNotes() {
-      return listingProblem === null
-        ? []
-        : [`Проверка изменений одним списком Google Drive не удалась (${sanitize(listingProblem)}): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты.`];
+      const notes: string[] = [];
+      if (driveDown !== null) {
+        notes.push(
+          `Google Drive не ответил на проверку изменений (${sanitize(driveDown)}): изменения таблиц в этой синхронизации не проверялись — все таблицы прочитаны целиком через Google Sheets (запросов больше обычного), данные не затронуты.`,
+        );
+      } else if (listingProblem !== null) {
+        notes.push(`Проверка изменений одним списком Google Drive не удалась (${sanitize(listingProblem)}): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты.`);
+      }
+      const { waits, waitedMs } = transport.quota;
+      if (waits > 0) {
+        notes.push(
+          `Google ${waits === 1 ? 'один раз ответил' : `${waits} ${plural(waits, 'раз', 'раза', 'раз')} ответил`} «превышена квота» (HTTP 429): синхронизация ждала, пока квота восстановится, ${durationText(waitedMs)} в сумме. Если так бывает часто — сравните GOOGLE_SHEETS_RPM с квотой проекта Google Cloud (README, «Квоты Google»).`,
+        );
+      }
+      return notes;
     },
 
     syncCounts() {
@@ -519,6 +543,8 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       if (listsChanges) {
         listing ??= listSpreadsheets(t, listingCounts).catch((e: unknown) => {
           listingProblem = e instanceof Error ? e.message : String(e);
+          // Drive is down (driveDown): no sheet is asked for on its own either, each is read.
+          if (driveDown !== null) driveDisabled = true;
           return null;
         });
         version = (await listing)?.get(t.id) ?? null;
@@ -547,6 +573,11 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
           // is only a saving, so the sheet is read — it failed the organization before, without
           // any read of the sheet. Not asked again in this run.
           if (e instanceof ReadError && e.code === 'bad_shape') {
+            driveDisabled = true;
+            return null;
+          }
+          // Drive retried to the end (driveDown): the sheet is read all the same, and no other is asked for.
+          if (driveDown !== null) {
             driveDisabled = true;
             return null;
           }
@@ -616,7 +647,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             },
             bounded,
           ),
-        { check: (d) => checkBatch(d, t.id, read.map(({ g }) => g.title)) },
+        { check: (d) => checkBatch(d, t.id, read.map(({ g }) => g.title), read.map(({ g }) => ({ rows: g.rows, columns: g.columns }))) },
       );
       // batchGet answers in the order of `ranges` (checked: each range names its tab).
       const ranges = batch.valueRanges!;
@@ -637,6 +668,12 @@ function gridTabs(meta: sheets_v4.Schema$Spreadsheet): TabSize[] {
       rows: typeof x.properties?.gridProperties?.rowCount === 'number' ? x.properties.gridProperties.rowCount : null,
       columns: typeof x.properties?.gridProperties?.columnCount === 'number' ? x.properties.gridProperties.columnCount : null,
     }));
+}
+
+/** A wait as people read it: «45 с», «5 мин 7 с». */
+function durationText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин${s % 60 ? ` ${s % 60} с` : ''}`;
 }
 
 /** A byte count as people read it: МБ from a megabyte up, else КБ. */

@@ -99,6 +99,11 @@ export interface GoogleTransport<B extends string> {
   inspect(err: unknown): Failure;
   /** The service account's e-mail, once the key file has been read. */
   serviceEmail(): string | null;
+  /**
+   * Google's quota refusals (429) waited out since `quota.reset()`: how many and how long in
+   * all — a sync that waited minutes for them says so (it said only «повторов 5»: an acceptance run).
+   */
+  readonly quota: { waits: number; waitedMs: number; reset(): void };
   readonly budgets: Record<B, RateLimiter>;
   readonly credentials: GoogleCredentials;
 }
@@ -133,6 +138,14 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
   /** Every string that must never be shown; filled as secrets become known (the key file's). */
   const secrets: string[] = credentials.kind === 'key' ? [credentials.key] : [];
   let email: string | null = null;
+  const quota = {
+    waits: 0,
+    waitedMs: 0,
+    reset() {
+      quota.waits = 0;
+      quota.waitedMs = 0;
+    },
+  };
 
   const sanitize = (text: string) => redact(text, secrets);
   const inspect = (err: unknown) => inspectFailure(err, { sanitize, timeoutMs, now, isLocal: opts.isLocal });
@@ -245,6 +258,8 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
         const wait = Math.max(MIN_QUOTA_WAIT_MS, asked);
         if (quotaWaited + wait > maxQuotaWaitMs) throw hooks.fail(failure, true);
         quotaWaited += wait;
+        quota.waits++;
+        quota.waitedMs += wait;
         hooks.counters.retries++;
         await sleep(wait);
         continue;
@@ -261,5 +276,5 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
     }
   }
 
-  return { clients, call, sanitize, inspect, serviceEmail: () => email, budgets, credentials };
+  return { clients, call, sanitize, inspect, serviceEmail: () => email, quota, budgets, credentials };
 }

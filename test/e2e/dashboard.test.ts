@@ -374,7 +374,8 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await ready(page);
     await page.click('#academic-years button:has-text("2024/25")');
     await ready(page);
-    await expect(page.locator('#page-content .vega-embed').count()).resolves.toBe(5);
+    // Five panels of the page and its «Динамика по месяцам».
+    await expect(page.locator('#page-content .vega-embed').count()).resolves.toBe(6);
 
     const width = () => page.locator('#engagement-chart svg.marks').evaluate((svg) => svg.getBoundingClientRect().width);
     const wide = await width();

@@ -209,6 +209,52 @@ describe('a sync never loses data silently', () => {
       answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [{ values: [{ effectiveValue: { stringValue: 'ФИО' } }, { effectiveValue: { numberValue: '12' } }] }] }] }] }) },
       named: 'лист «Педагоги», строка 1, столбец 2: значение ячейки numberValue — не число',
     },
+    // Rows and cells beyond the tab's own size: Google never sends data outside the grid, and the
+    // size limits are checked on that size (it loaded, without a word: an acceptance run).
+    {
+      what: 'more rows than the tab has',
+      answer: {
+        kind: 'get',
+        contentType: 'application/json',
+        body: JSON.stringify({
+          spreadsheetId: S7,
+          sheets: [
+            {
+              properties: { title: 'Педагоги', sheetType: 'GRID', gridProperties: { rowCount: 2, columnCount: 26 } },
+              data: [{ rowData: [1, 2, 3].map(() => ({ values: [{ effectiveValue: { stringValue: 'ФИО' } }] })) }],
+            },
+          ],
+        }),
+      },
+      named: 'лист «Педагоги»: строк с данными — 3, а в листе по его размеру (gridProperties) — 2',
+    },
+    {
+      what: 'more cells in a row than the tab has columns',
+      answer: {
+        kind: 'get',
+        contentType: 'application/json',
+        body: JSON.stringify({
+          spreadsheetId: S7,
+          sheets: [
+            {
+              properties: { title: 'Педагоги', sheetType: 'GRID', gridProperties: { rowCount: 1000, columnCount: 1 } },
+              data: [{ rowData: [{ values: [{ effectiveValue: { stringValue: 'ФИО' } }, { effectiveValue: { stringValue: 'Должность' } }] }] }],
+            },
+          ],
+        }),
+      },
+      named: 'лист «Педагоги», строка 1: столбцов с данными — 2, а в листе по его размеру (gridProperties) — 1',
+    },
+    {
+      // The fake's tabs are 1,000 rows: 1,001 in a range.
+      what: 'a value range longer than its tab',
+      answer: {
+        kind: 'batchGet',
+        contentType: 'application/json',
+        body: JSON.stringify({ spreadsheetId: S7, valueRanges: swappedRanges(false).map((r, i) => (i === 0 ? { ...r, values: Array.from({ length: 1001 }, (_, j) => r.values[j % r.values.length]) } : r)) }),
+      },
+      named: `в ответе лист «${S7_TABS[0]}»: строк с данными — 1\u00a0001, а в листе по его размеру (gridProperties) — 1\u00a0000`,
+    },
     {
       what: 'tabs without their cells',
       answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' } }] }) },

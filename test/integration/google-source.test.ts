@@ -589,10 +589,30 @@ describe('google source against the fake Sheets server', () => {
     fake.failNext(id, 503, 20, { retryAfter: 3600 });
     const { src, delays } = source({ maxRetries: 3 });
     const e = await sourceError(src.fetchOrg(org('СОШ-4', id), { lastVersion: null, full: true }));
-    expect(e.message).toMatch(/HTTP 503/);
-    // 3 retries, each 32 s (BACKOFF_CAP_MS), not 300 s: 96 s in all before the organization is given up.
-    expect(delays).toEqual([32_000, 32_000, 32_000]);
-    expect(e.retries).toBe(3);
+    expect(e.message).toMatch(/^Google Sheets недоступен: HTTP 503/);
+    // 3 retries, each 32 s (BACKOFF_CAP_MS), not 300 s: 96 s for Drive's change check (given up:
+    // the sheet is read all the same), 96 s for the read, before the organization is given up.
+    expect(delays).toEqual(Array(6).fill(32_000));
+    expect(e.retries).toBe(6);
+  });
+
+  it('a sync that waited out Google’s quota refusals says how many and how long, once for the run', async () => {
+    // Five 429s without Retry-After held a sync 307 s, and it said only «повторов 5» (an acceptance run).
+    const now = Date.UTC(2030, 0, 1, 0, 0, 0);
+    const id = '1QuotaWaits_0001';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    fake.failNext(REGISTRY_ID, 429, 2, { kind: 'values.get' });
+    const { src, delays } = source({ now: () => now });
+    await src.readRegistry();
+    expect((await src.fetchOrg(org('СОШ-5', id), { lastVersion: null, full: false })).status).toBe('ok');
+    // Each refusal waited the quota's window: 61 s, 122 s in all.
+    expect(delays).toEqual([61_000, 61_000]);
+    expect(src.syncNotes?.()).toEqual([
+      'Google 2 раза ответил «превышена квота» (HTTP 429): синхронизация ждала, пока квота восстановится, 2 мин 2 с в сумме. Если так бывает часто — сравните GOOGLE_SHEETS_RPM с квотой проекта Google Cloud (README, «Квоты Google»).',
+    ]);
+    // The next sync starts counting again.
+    await src.readRegistry();
+    expect(src.syncNotes?.()).toEqual([]);
   });
 
   it('a 429 whose Retry-After asks for no wait («0», a date gone by) waits for the window, and gives up after maxQuotaWaitMs', async () => {
@@ -614,15 +634,35 @@ describe('google source against the fake Sheets server', () => {
     }
   });
 
-  it('a failing Drive is named as Drive, not Sheets', async () => {
+  it('a Drive that is down is named as Drive, and the sheets are read all the same (change detection is only a saving)', async () => {
     const id = '1DriveDown_0001';
+    const other = '1DriveDown_0002';
     fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    fake.setSpreadsheet(other, { tabs: ORG_TABS });
     fake.failNext(id, 500, 10, { kind: 'drive.files.get' });
+    fake.failNext(other, 500, 10, { kind: 'drive.files.get' });
     const { src } = source({ maxRetries: 2 });
-    const e = await sourceError(src.fetchOrg(org('СОШ-6', id), { lastVersion: '2024-01-01T00:00:00.000Z', full: false }));
-    // In Russian words, not Google's English «Internal error encountered.» (an outside review).
-    expect(e.message).toBe('Google Drive недоступен: HTTP 500 (внутренняя ошибка Google) (чтение организации СОШ-6, 3 запроса); попробуйте позже');
-    expect(fake.count({ spreadsheetId: id, kind: 'get' })).toBe(0);
+    // Drive's change check: 1 + 2 retries, all 500; then the sheet's own read (it failed the
+    // organization, and every other one, while Sheets answered: an acceptance run).
+    const r = await src.fetchOrg(org('СОШ-6', id), { lastVersion: '2024-01-01T00:00:00.000Z', full: false });
+    expect(r.status).toBe('ok');
+    expect([r.requests, r.retries]).toEqual([4, 2]);
+    expect(fake.count({ spreadsheetId: id, kind: 'get' })).toBe(1);
+    // Drive is not asked again in this sync: the next sheet is read at once.
+    const r2 = await src.fetchOrg(org('СОШ-7', other), { lastVersion: '2024-01-01T00:00:00.000Z', full: false });
+    expect([r2.status, r2.requests, r2.retries]).toEqual(['ok', 1, 0]);
+    expect(fake.count({ spreadsheetId: other, kind: 'drive.files.get' })).toBe(0);
+    // Said once for the run, in Russian words, not Google's English «Internal error encountered.» (an outside review).
+    expect(src.syncNotes?.()).toEqual([
+      'Google Drive не ответил на проверку изменений (Google Drive недоступен: HTTP 500 (внутренняя ошибка Google) (чтение организации СОШ-6, 3 запроса); попробуйте позже): изменения таблиц в этой синхронизации не проверялись — все таблицы прочитаны целиком через Google Sheets (запросов больше обычного), данные не затронуты.',
+    ]);
+    // A new sync (it starts with the registry) asks Drive again.
+    await src.readRegistry();
+    expect(src.syncNotes?.()).toEqual([]);
+    // (Its 500s are still queued: 1 + 2 retries, given up, and the sheet read.)
+    const r3 = await src.fetchOrg(org('СОШ-7', other), { lastVersion: '2024-01-01T00:00:00.000Z', full: false });
+    expect(r3.status).toBe('ok');
+    expect(fake.count({ spreadsheetId: other, kind: 'drive.files.get' })).toBe(3);
   });
 
   it('403 and 404 are SourceErrors in Russian with a code, and are not retried', async () => {
@@ -656,13 +696,14 @@ describe('google source against the fake Sheets server', () => {
     const { src, delays } = source({ maxRetries: 3 });
     const e = await sourceError(src.fetchOrg(org('СОШ-7', id), { lastVersion: null, full: false }));
     expect(e.code).toBe('unavailable');
-    // The storm hits the read's first request, Drive's change check: named as Drive.
-    expect(e.message).toMatch(/^Google Drive недоступен: HTTP 500/);
+    // The storm hits Drive's change check first (4 requests), then the sheet's read (4): the
+    // read's failure is the organization's, named as Sheets.
+    expect(e.message).toMatch(/^Google Sheets недоступен: HTTP 500/);
     expect(e.message).toContain('организации СОШ-7');
-    expect(e.requests).toBe(4);
-    expect(e.retries).toBe(3);
-    expect(fake.count({ spreadsheetId: id })).toBe(4);
-    expect(delays).toEqual([250, 500, 1000]);
+    expect(e.requests).toBe(8);
+    expect(e.retries).toBe(6);
+    expect(fake.count({ spreadsheetId: id })).toBe(8);
+    expect(delays).toEqual([250, 500, 1000, 250, 500, 1000]);
 
     // 429s that do not stop: waited out window after window until maxQuotaWaitMs (here 3 minutes
     // and a bit: 3 windows of 61 s fit, the 4th would not) — then "quota".
@@ -671,8 +712,9 @@ describe('google source against the fake Sheets server', () => {
     fake.failNext(q, 429, 100);
     const eq = await sourceError(source({ maxRetries: 2, maxQuotaWaitMs: 200_000 }).src.fetchOrg(org('СОШ-8', q), { lastVersion: null, full: false }));
     expect(eq.code).toBe('quota');
-    expect(eq.message).toMatch(/^превышена квота Google Drive при чтении организации СОШ-8.*попробуйте позже/); // Drive's change check again
-    expect(eq.requests).toBe(4);
+    // Drive's change check ran out of quota waits, then the read did.
+    expect(eq.message).toMatch(/^превышена квота Google Sheets при чтении организации СОШ-8.*попробуйте позже/);
+    expect(eq.requests).toBe(8);
   });
 
   it('retries a dropped connection; a timeout storm is "unavailable"', async () => {
@@ -690,9 +732,9 @@ describe('google source against the fake Sheets server', () => {
       const s = createGoogleSource({ registryId: REGISTRY_ID, apiKey: KEY, rootUrl: slow.url, timeoutMs: 40, maxRetries: 1, sleep: async () => undefined });
       const e = await sourceError(s.fetchOrg(org('СОШ-9', id), { lastVersion: null, full: false }));
       expect(e.code).toBe('unavailable');
-      // Every request is slow: the first one, Drive's change check, times out.
-      expect(e.message).toMatch(/^Google Drive недоступен: превышено время ожидания/);
-      expect(e.requests).toBe(2);
+      // Every request is slow: Drive's change check times out, then the read.
+      expect(e.message).toMatch(/^Google Sheets недоступен: превышено время ожидания/);
+      expect(e.requests).toBe(4);
     } finally {
       await slow.close();
     }
@@ -706,8 +748,9 @@ describe('google source against the fake Sheets server', () => {
       // maxRetries 6 (the default) for other failures; a timeout: 1 + MAX_TIMEOUT_RETRIES (2) = 3 requests.
       const s = createGoogleSource({ registryId: REGISTRY_ID, apiKey: KEY, rootUrl: slow.url, timeoutMs: 40, sleep: async () => undefined });
       const e = await sourceError(s.fetchOrg(org('СОШ-9', id), { lastVersion: null, full: false }));
-      expect(e.message).toMatch(/^Google Drive недоступен: превышено время ожидания ответа \(40 мс\)/);
-      expect([e.requests, e.retries]).toEqual([3, 2]);
+      // Drive's change check, then the read: 3 requests each.
+      expect(e.message).toMatch(/^Google Sheets недоступен: превышено время ожидания ответа \(40 мс\)/);
+      expect([e.requests, e.retries]).toEqual([6, 4]);
     } finally {
       await slow.close();
     }
@@ -999,6 +1042,20 @@ describe('the fewest requests Google allows (issue #18)', () => {
       expect.stringMatching(/^Проверка изменений одним списком Google Drive не удалась \(Google Drive отказал в списке таблиц \(HTTP 403\): .*; проверьте, что в проекте Google Cloud сервисного аккаунта включён «Google Drive API»\): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты\.$/),
     ]);
     expect(src.syncNotes!()[0]).not.toMatch(/организаци|Таблица не загружена/);
+    // A Drive that is down (the listing's 500s retried to the end): no sheet is asked of Drive on
+    // its own, each is read in full — it failed every organization while Sheets answered (an acceptance run).
+    fake.failNext('*', 500, 7, { kind: 'drive.files.list' });
+    fake.clearRequests();
+    await src.readRegistry();
+    const down = await fetchAll(first.map((r) => r.version));
+    expect(down.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    // The listing: 1 + 6 retries (the default); then three reads and nothing else of Drive.
+    expect(fake.count({ kind: 'drive.files.list' })).toBe(7);
+    expect(fake.count({ kind: 'drive.files.get' })).toBe(0);
+    expect(fake.requests.filter((r) => r.spreadsheetId !== REGISTRY_ID && r.kind === 'get')).toHaveLength(3);
+    expect(src.syncNotes!()).toEqual([
+      expect.stringMatching(/^Google Drive не ответил на проверку изменений \(Google Drive недоступен: HTTP 500 .*\): изменения таблиц в этой синхронизации не проверялись — все таблицы прочитаны целиком через Google Sheets \(запросов больше обычного\), данные не затронуты\.$/),
+    ]);
     // A proxy's page for the listing: named as the listing's, not as a sheet «не загружена».
     fake.answerNext('*', { kind: 'drive.files.list', body: '<html><body>Доступ в интернет ограничен</body></html>' });
     fake.clearRequests();
