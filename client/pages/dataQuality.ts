@@ -32,6 +32,9 @@ function qualityQuery(orgs: readonly string[], asOf: string | null | undefined):
  * The link to the same findings as a workbook (`/api/quality.xlsx`): one organization's when one
  * is chosen, else every organization's (the file cannot take a type or a list of several).
  */
+/** The most findings of one tab drawn on the page (the workbook has them all). */
+const MAX_DRAWN_PER_TAB = 500;
+
 export function findingsDownload(orgs: readonly string[], asOf: string | null | undefined): HTMLElement {
   const query = qualityQuery(orgs, asOf).toString();
   const whole = orgs.length > 1 ? ' (все организации реестра)' : '';
@@ -258,7 +261,19 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
                 // findings drawn at once were 270,000 elements and 9 s before the page answered.
                 const fill = (body: HTMLElement) => {
                   if (sheet) body.append(h('p', {}, externalLink(sheet, 'Открыть таблицу организации ↗')));
-                  for (const [tab, tabIssues] of tabs) {
+                  for (const [tab, all] of tabs) {
+                    // A tab flooded with bad rows (20,000 findings of one sheet) is drawn in part: the
+                    // rest are in the workbook, said above the table (they froze the page when opened).
+                    const tabIssues = all.length > MAX_DRAWN_PER_TAB ? all.slice(0, MAX_DRAWN_PER_TAB) : all;
+                    if (tabIssues !== all) {
+                      body.append(
+                        h(
+                          'p',
+                          { className: 'issues__more' },
+                          `Лист «${tab}»: показаны первые ${formatInteger(MAX_DRAWN_PER_TAB)} замечаний из ${formatInteger(all.length)}; все — в выгрузке в Excel (ссылка над списком).`,
+                        ),
+                      );
+                    }
                     const table = h('table', { className: 'metric-table issues-table' });
                     renderTable(
                       table,

@@ -6,7 +6,8 @@
  *
  * The mock knows only `engagement`: the page's other panels (pairs, young specialists) get
  * the mock's 404 and show it in their own place, which is how a failing metric must look.
- * One page for the whole file; every test starts from its own address.
+ * One page for the whole file; every test starts from its own address. The last test draws
+ * «Качество данных» of a flooded sheet, its answer routed in the browser.
  */
 import { get } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -296,5 +297,32 @@ describe.skipIf(skip)('«Вовлечённость» page in Chromium (mock API
     expect(readable(await page.textContent('#filters-note'))).toBe(
       'Список организаций не загрузился, выбор организаций недоступен. Внутренняя ошибка сервера',
     );
+  }, 60_000);
+  it('«Качество данных» draws at most 500 findings of a flooded tab and says where the rest are', async () => {
+    // A school pasted 1,203 junk rows into «Повышение квалификации»: every one a finding. Drawn
+    // whole, such a list froze the page when opened (an acceptance run: 20,000 findings of one sheet).
+    const issues = Array.from({ length: 1203 }, (_, i) => ({
+      org: 'СОШ-2',
+      tab: 'Повышение квалификации',
+      row: i + 2,
+      column: 'Часов',
+      value: 'много',
+      level: 'error',
+      message: `СОШ-2, лист «Повышение квалификации», строка ${i + 2}, столбец «Часов»: значение «много» — это не число; ожидается целое число от 1 до 2000`,
+      cell_url: null,
+    }));
+    issues.push({ ...issues[0]!, tab: 'Педагоги', row: 5, column: 'Стаж', message: 'СОШ-2, лист «Педагоги», строка 5, столбец «Стаж»: значение «много» — это не число' });
+    const school = { org: 'СОШ-2', org_name: 'МОУ «СОШ № 2»', last_success: '2024-10-15 08:00:00', last_attempt: '2024-10-15 08:00:00', last_status: 'ok', last_message: null, stale: false, sheet_url: null, quarantined: 1204, errors: 1204, warnings: 0, empty_tabs: [] };
+    await page.route((url) => url.pathname === '/api/quality', (route) => route.fulfill({ json: { registry_hold: null, orgs: [school], issues } }));
+    await page.goto(`${api.url}/data-quality`);
+    await settled(page);
+    const group = page.locator('#issues-panel details.issues[data-org="СОШ-2"]');
+    // One organization: its list is open. 500 of the 1,203 rows of the flooded tab, all of the other tab's.
+    await expect(group.locator('table.issues-table').nth(0).locator('tbody tr').count()).resolves.toBe(500);
+    await expect(group.locator('table.issues-table').nth(1).locator('tbody tr').count()).resolves.toBe(1);
+    expect((await group.locator('.issues__more').allTextContents()).map(readable)).toEqual([
+      'Лист «Повышение квалификации»: показаны первые 500 замечаний из 1 203; все — в выгрузке в Excel (ссылка над списком).',
+    ]);
+    await expect(page.locator('#issues-panel .issues__download a').getAttribute('href')).resolves.toBe('/api/quality.xlsx');
   }, 60_000);
 });
