@@ -33,6 +33,7 @@ import { EMPTY, formatDate, formatDateTime, formatHours, formatInteger, formatOu
 import { orderItem } from '../orderItems.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderTable } from '../table.ts';
+import { TRENDS, TrendPanel } from '../trend.ts';
 import { chartFileName, Loader, pageHref, periodText, type Page, type PageContext } from './page.ts';
 
 /** Findings listed on an organization's page; the rest are on «Качество данных». */
@@ -56,7 +57,14 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
   const compliance = new Panel({ id: 'org-compliance', title: 'Исполнение распоряжения (п. 3)', wide: true, chart: false, table: 'open' });
   const quality = new Panel({ id: 'org-quality', title: 'Качество данных', wide: true, chart: false, table: false });
   const changes = new Panel({ id: 'org-changes', title: 'Журнал изменений', wide: true, chart: false, table: false });
-  const panels = [profile, forms, topics, programs, compliance, quality, changes];
+  // The organization's own shares by month (its page leaves out the type and organization filters).
+  const trend = new TrendPanel(
+    'org-trend',
+    [TRENDS.engagement, TRENDS.youngCoverage, TRENDS.pdCoverage, TRENDS.upgradeRate, TRENDS.programCompletion],
+    catalog,
+    ctx.today,
+  );
+  const panels = [profile, trend.panel, forms, topics, programs, compliance, quality, changes];
   const header = h('div', { className: 'org-header' });
   container.replaceChildren(header, h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
@@ -368,6 +376,7 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
               changes.setContent(changesBox(await getChanges(code, signal)));
             },
           },
+          trend.task({ ...filters, type: null, orgs: [code] }, new Loader({ ...filters, type: null, orgs: [code] }, signal)),
         ],
         signal,
       );

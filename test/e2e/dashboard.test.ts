@@ -627,6 +627,18 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
       'Завершены',
       'Доля завершённых',
     ]);
+
+    // An organization's page: its own shares (the type filter of the address does not apply there).
+    await page.goto(`${server.url}/org/${encodeURIComponent('СОШ-2')}?${query({ ...YEAR_2024, type: 'Детский сад' })}`);
+    await ready(page);
+    await page.selectOption('#org-trend-indicator', { label: 'Доля завершённых' });
+    const own = (
+      await api<{ rows: Totals }>(`/api/metrics/program_completion?${query({ ...YEAR_2024, org: 'СОШ-2', to: '2025-05-31', grain: 'month' })}`)
+    ).rows
+      .filter((row) => row.org === null)
+      .sort((a, b) => String(a.month).localeCompare(String(b.month)));
+    await expect.poll(() => table('org-trend')).toEqual(expected(own, 'due', 'completed', 'completion_rate'));
+    expect(readable(await page.locator('#org-trend-panel .panel__note').textContent())).toMatch(/^По организации: доля завершённых/);
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
 

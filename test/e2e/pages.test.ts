@@ -40,7 +40,7 @@ const PAGES: PageCase[] = [
   { path: '/data-quality', name: 'kachestvo-dannyh', charts: ['#rows-loaded-chart', '#problems-chart'], also: '#issues-panel details.issues' },
   { path: '/people', name: 'nastavniki', charts: [], also: '#mentors-register-panel tbody tr' },
   { path: '/practices', name: 'praktiki', charts: ['#events-kinds-chart'], also: '#practices-panel a' },
-  { path: '/org/СОШ-5', name: 'organizaciya-sosh-5', charts: ['#org-profile-chart', '#org-pairs-form-chart', '#org-pairs-topic-chart'], also: '#org-quality-panel dl' },
+  { path: '/org/СОШ-5', name: 'organizaciya-sosh-5', charts: ['#org-profile-chart', '#org-trend-chart', '#org-pairs-form-chart', '#org-pairs-topic-chart'], also: '#org-quality-panel dl' },
 ];
 
 /** Text as the user reads it: no-break spaces (in "42,5 %", "1 250") as plain spaces. */
