@@ -80,6 +80,8 @@ export type FakeRequestKind =
   | 'values.clear'
   | 'values.batchUpdate'
   | 'drive.permissions.create'
+  /** `POST /token`: a service account's JWT exchanged for an access token (its key's `token_uri` pointing here). */
+  | 'token'
   | 'unknown';
 
 /** The kinds that change a spreadsheet (refused by `setReadOnly`). */
@@ -340,7 +342,7 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
   const quotaLog: number[] = [];
   let lastStamp = 0;
   let nextSheetId = 1;
-  const counters = { spreadsheet: 0, protectedRange: 0, permission: 0 };
+  const counters = { spreadsheet: 0, protectedRange: 0, permission: 0, token: 0 };
 
   const state = { latencyMs: opts.latencyMs ?? 0 };
 
@@ -396,10 +398,11 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
       sendJson(res, status, payload, headers);
     };
     try {
-      if (route.kind === 'unknown' || (route.id === null && route.kind !== 'create' && route.kind !== 'drive.files.list')) {
+      if (route.kind === 'unknown' || (route.id === null && route.kind !== 'create' && route.kind !== 'drive.files.list' && route.kind !== 'token')) {
         throw new HttpError(404, `Method not found (fake): ${method} ${url.pathname}`);
       }
-      checkKey(req, url);
+      // The token request carries the signed JWT in its form, no key or token of its own.
+      if (route.kind !== 'token') checkKey(req, url);
       const id = route.id ?? '*';
       const perm = route.id === null ? undefined : permanent.get(id);
       if (perm !== undefined) throw new HttpError(perm, undefined, route.kind.startsWith('drive.') ? driveErrors(perm, id) : {});
@@ -440,6 +443,26 @@ export async function startFakeSheets(opts: FakeSheetsOptions = {}): Promise<Fak
           throw new HttpError(429, undefined, {}, opts.quotaRetryAfter !== undefined ? { 'Retry-After': String(opts.quotaRetryAfter) } : {});
         }
         quotaLog.push(t);
+      }
+
+      if (route.kind === 'token') {
+        // As Google's endpoint: the JWT-bearer grant, an assertion naming its service account (`iss`).
+        const form = new URLSearchParams(typeof body === 'string' ? body : '');
+        const iss = (() => {
+          try {
+            const payload = JSON.parse(Buffer.from((form.get('assertion') ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+            return typeof payload.iss === 'string' ? payload.iss : null;
+          } catch {
+            return null;
+          }
+        })();
+        if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || iss === null) {
+          entry.status = 400;
+          sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+          return;
+        }
+        answer(200, { access_token: `fake-access.${Buffer.from(iss).toString('base64url')}.${++counters.token}`, expires_in: 3600, token_type: 'Bearer' });
+        return;
       }
 
       const fields = url.searchParams.get('fields');
@@ -844,6 +867,7 @@ function classify(method: string, url: URL): Route {
     }
     return { kind: 'unknown', id };
   }
+  if (seg.length === 1 && seg[0] === 'token' && method === 'POST') return { kind: 'token', id: null };
   if (seg[0] === 'drive' && seg[1] === 'v3' && seg[2] === 'files' && (seg[3] === undefined || seg[3] === '') && method === 'GET') {
     return { kind: 'drive.files.list', id: null };
   }

@@ -51,7 +51,7 @@ const schema = z
     GOOGLE_SHEETS_WRITE_RPM: wholeNumber(1, 100000).default(60),
     /** Drive calls a minute (change detection, sharing): a quota of its own, far larger. */
     GOOGLE_DRIVE_RPM: wholeNumber(1, 100000).default(1200),
-    /** 1: a service account signs its scoped JWTs itself (no token request); 0: exchanges them at oauth2.googleapis.com. */
+    /** 1: a service account signs its scoped JWTs itself (no token request); 0: exchanges them at the key's token endpoint (token_uri). */
     GOOGLE_SELF_SIGNED_JWT: z.enum(['0', '1'], { error: 'допустимые значения: 0 и 1' }).default('1'),
     /** Parallel requests to Google. */
     GOOGLE_CONCURRENCY: wholeNumber(1, 64).default(4),

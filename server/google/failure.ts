@@ -66,13 +66,30 @@ export interface Failure {
 
 /** Google's OAuth 2.0 token endpoint, where a service account exchanges its JWT when it does not sign its own (gtoken). */
 export const TOKEN_HOST = 'oauth2.googleapis.com';
+export const GOOGLE_TOKEN_URL = `https://${TOKEN_HOST}/token`;
 
-/** Whether a gaxios error is of a request to the token endpoint. */
-function ofTokenRequest(err: Record<string, unknown>): boolean {
+/**
+ * The token endpoint a key names (`token_uri`) when it is another than Google's own — a test
+ * server or a gateway — or null: gtoken always asks Google's, whatever the key says.
+ */
+export function keyTokenUrl(key: Record<string, string>): string | null {
+  const uri = key['token_uri'];
+  if (uri === undefined) return null;
+  try {
+    const url = new URL(uri);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    return url.href === GOOGLE_TOKEN_URL ? null : url.href;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a gaxios error is of a request to the token endpoint (Google's, or `tokenUrl`: the key's own). */
+function ofTokenRequest(err: Record<string, unknown>, tokenUrl: string | undefined): boolean {
   const config = err['config'];
   const url = isObject(config) ? config['url'] : undefined;
   const text = url instanceof URL ? url.href : typeof url === 'string' ? url : '';
-  return text.includes(`//${TOKEN_HOST}/`);
+  return text.includes(`//${TOKEN_HOST}/`) || (tokenUrl !== undefined && text === tokenUrl);
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {
@@ -162,7 +179,10 @@ export function networkDescription(err: Record<string, unknown>, timeoutMs: numb
  * A thrown value of a googleapis call as a Failure. `local` errors (our own, worded already)
  * are passed through as they are; everything shown goes through `sanitize`.
  */
-export function inspectFailure(err: unknown, o: { sanitize: (text: string) => string; timeoutMs: number; now: () => number; isLocal: (err: unknown) => boolean }): Failure {
+export function inspectFailure(
+  err: unknown,
+  o: { sanitize: (text: string) => string; timeoutMs: number; now: () => number; isLocal: (err: unknown) => boolean; tokenUrl?: () => string | undefined },
+): Failure {
   if (o.isLocal(err)) {
     return { status: undefined, reasons: [], detail: o.sanitize(err instanceof Error ? err.message : String(err)), retryAfterMs: null, network: false, local: true };
   }
@@ -196,7 +216,7 @@ export function inspectFailure(err: unknown, o: { sanitize: (text: string) => st
       retryAfterMs: parseRetryAfter(headerValue(response['headers'], 'retry-after'), o.now()),
       network: false,
       local: false,
-      ...(ofTokenRequest(err) ? { token: true } : {}),
+      ...(ofTokenRequest(err, o.tokenUrl?.()) ? { token: true } : {}),
     };
   }
   // gaxios wraps fetch failures and aborts (timeouts) in a GaxiosError that has a `config`;
@@ -214,7 +234,7 @@ export function inspectFailure(err: unknown, o: { sanitize: (text: string) => st
       network: !detail.startsWith(REDIRECTED),
       timedOut: detail.startsWith(TIMED_OUT),
       local: false,
-      ...(ofTokenRequest(err) ? { token: true } : {}),
+      ...(ofTokenRequest(err, o.tokenUrl?.()) ? { token: true } : {}),
     };
   }
   const message = typeof err['message'] === 'string' ? err['message'] : String(err);

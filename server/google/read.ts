@@ -13,7 +13,7 @@
  *    handful of requests; a spreadsheet the listing does not show (or an API key, which cannot
  *    list) is asked for with one Drive `files.get`;
  *  - a service account signs its scoped JWTs itself (self-signed JWT, which Google's APIs
- *    accept): no token request (`jwtAccess: false` exchanges them at oauth2.googleapis.com).
+ *    accept): no token request (`jwtAccess: false` exchanges them at the key's token_uri, Google's oauth2.googleapis.com).
  *
  * Budgets follow Google's quotas (budget.ts): Sheets reads 60 a minute by default (one service
  * account is one user: 60 per user per minute), Drive calls apart. A rate-limit answer waits
@@ -46,7 +46,7 @@ import {
   sheetGrid,
   isOverSizeLimit,
 } from './answers.ts';
-import { RETRYABLE_STATUS, TOKEN_HOST, statusWords, type Failure } from './failure.ts';
+import { RETRYABLE_STATUS, statusWords, type Failure } from './failure.ts';
 import { quoteSheetTitle } from './sheetId.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients, type GoogleCredentials } from './transport.ts';
 
@@ -253,7 +253,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       // The service account's token request failed (GOOGLE_SELF_SIGNED_JWT=0): Sheets and Drive were not asked.
       const what = f.network ? f.detail : `HTTP ${f.status ?? 0} ${f.detail}`;
       return mk(
-        `сервер авторизации Google (${TOKEN_HOST}) не выдал токен доступа сервисному аккаунту (чтение ${w.of}, ${tries}): ${what}; проверьте, что сервер может обращаться к ${TOKEN_HOST}, и ключ в GOOGLE_APPLICATION_CREDENTIALS — или уберите GOOGLE_SELF_SIGNED_JWT=0: тогда аккаунт подписывает доступ сам, без этого сервера`,
+        `сервер авторизации Google (${transport.tokenHost()}) не выдал токен доступа сервисному аккаунту (чтение ${w.of}, ${tries}): ${what}; проверьте, что сервер может обращаться к ${transport.tokenHost()}, и ключ в GOOGLE_APPLICATION_CREDENTIALS — или уберите GOOGLE_SELF_SIGNED_JWT=0: тогда аккаунт подписывает доступ сам, без этого сервера`,
         f.network || RETRYABLE_STATUS.has(f.status ?? 0) ? 'unavailable' : 'forbidden',
       );
     }
@@ -312,7 +312,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
     const mk = (message: string, code: ReadErrorCode) => new ReadError(sanitize(message), code, c.requests, c.retries);
     const status = f.status ?? 0;
     if (f.local) return mk(`не удалось запросить список таблиц: ${f.detail}`, 'other');
-    if (f.token) return mk(`сервер авторизации Google (${TOKEN_HOST}) не выдал токен доступа: ${f.network ? f.detail : `HTTP ${status} ${f.detail}`}`, 'unavailable');
+    if (f.token) return mk(`сервер авторизации Google (${transport.tokenHost()}) не выдал токен доступа: ${f.network ? f.detail : `HTTP ${status} ${f.detail}`}`, 'unavailable');
     if (exhausted && isRateLimit(f)) return mk('превышена квота Google Drive', 'quota');
     if (f.network) return mk(`Google Drive недоступен: ${f.detail}`, 'unavailable');
     if (exhausted || RETRYABLE_STATUS.has(status)) return mk(`Google Drive недоступен: ${statusWords(status, f.detail)}`, 'unavailable');

@@ -20,7 +20,7 @@ import type { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
 import { BACKOFF_CAP_MS, BUDGET_WINDOW_MS, DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
-import { KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, inspectFailure, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
+import { GOOGLE_TOKEN_URL, KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, TOKEN_HOST, inspectFailure, keyTokenUrl, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
 
 /**
  * node-fetch's getter of a Response's `data` warns (its issue 1000) when google-auth-library's
@@ -40,7 +40,7 @@ process.emitWarning = function (this: unknown, warning: string | Error, ...rest:
 export type GoogleCredentials =
   | { kind: 'none' }
   | { kind: 'key'; key: string }
-  /** `jwtAccess` (default true): sign scoped JWTs locally instead of exchanging them at oauth2.googleapis.com. */
+  /** `jwtAccess` (default true): sign scoped JWTs locally instead of exchanging them at the key's token endpoint (`token_uri`: Google's, oauth2.googleapis.com, for its keys). */
   | { kind: 'service'; file: string; jwtAccess?: boolean | undefined };
 
 export interface GoogleClients {
@@ -104,6 +104,8 @@ export interface GoogleTransport<B extends string> {
    * all — a sync that waited minutes for them says so (it said only «повторов 5»: an acceptance run).
    */
   readonly quota: { waits: number; waitedMs: number; reset(): void };
+  /** The host a service account's token request goes to (GOOGLE_SELF_SIGNED_JWT=0): Google's, or the key's own `token_uri`. */
+  tokenHost(): string;
   readonly budgets: Record<B, RateLimiter>;
   readonly credentials: GoogleCredentials;
 }
@@ -148,7 +150,9 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
   };
 
   const sanitize = (text: string) => redact(text, secrets);
-  const inspect = (err: unknown) => inspectFailure(err, { sanitize, timeoutMs, now, isLocal: opts.isLocal });
+  /** The key's own token endpoint (`token_uri`) when it names another than Google's (GOOGLE_SELF_SIGNED_JWT=0 only). */
+  let tokenUrl: string | undefined;
+  const inspect = (err: unknown) => inspectFailure(err, { sanitize, timeoutMs, now, isLocal: opts.isLocal, tokenUrl: () => tokenUrl });
 
   let clientsPromise: Promise<GoogleClients> | null = null;
   function clients(): Promise<GoogleClients> {
@@ -190,6 +194,22 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       });
       // GoogleAuth reads this public field (not a constructor option) when it builds the JWT client.
       if (credentials.jwtAccess !== false) auth.useJWTAccessWithScope = true;
+      else {
+        // The token request goes where the key says (`token_uri`): gtoken asks Google's endpoint
+        // whatever the key names, so a test server or a gateway in the key was never asked (an
+        // acceptance run). Only that request is redirected, through the client's own transporter.
+        const own = keyTokenUrl(key);
+        if (own !== null) {
+          tokenUrl = own;
+          const client = (await auth.getClient()) as unknown as { transporter: { interceptors: { request: Set<unknown> } } };
+          client.transporter.interceptors.request.add({
+            resolved: async (o: { url: URL }) => {
+              if (o.url.href === GOOGLE_TOKEN_URL) o.url = new URL(own);
+              return o;
+            },
+          });
+        }
+      }
       return { sheets: new sheets_v4.Sheets({ auth, ...common }), drive: new drive_v3.Drive({ auth, ...common }) };
     }
     const headers: Record<string, string> = credentials.kind === 'key' ? { 'X-Goog-Api-Key': credentials.key } : {};
@@ -276,5 +296,5 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
     }
   }
 
-  return { clients, call, sanitize, inspect, serviceEmail: () => email, quota, budgets, credentials };
+  return { clients, call, sanitize, inspect, serviceEmail: () => email, quota, tokenHost: () => (tokenUrl !== undefined ? new URL(tokenUrl).host : TOKEN_HOST), budgets, credentials };
 }

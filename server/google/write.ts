@@ -20,7 +20,7 @@ export const WRITE_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'ht
 export interface WriterOptions {
   /** Service-account key file (JSON). Required: writes need a service account. */
   credentialsFile: string;
-  /** Sign scoped JWTs locally (self-signed JWT, the default) instead of exchanging them at oauth2.googleapis.com. */
+  /** Sign scoped JWTs locally (self-signed JWT, the default) instead of exchanging them at the key's token endpoint (`token_uri`: Google's, oauth2.googleapis.com, for its keys). */
   jwtAccess?: boolean | undefined;
   /** GOOGLE_API_ROOT: another root URL for every request (the fake server in tests). */
   rootUrl?: string | undefined;

@@ -5,7 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -872,6 +872,31 @@ describe('google source against the fake Sheets server', () => {
     const ok = await sa.src.fetchOrg(org('СОШ-2', id), { lastVersion: null, full: false });
     expect(ok.status).toBe('ok');
     for (const m of messages) expect(m).not.toContain('PRIVATE KEY');
+  });
+
+  it('GOOGLE_SELF_SIGNED_JWT=0: the JWT is exchanged where the key says (token_uri), once, and the token is what the requests carry; a refusal names that server', async () => {
+    // gtoken asked oauth2.googleapis.com whatever the key named: with no Google here, that mode
+    // could not run against a test server or through a gateway (an acceptance run).
+    const file = writeServiceAccountKey(tmp);
+    const key = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    const keyFile = join(tmp, 'sa-token-uri.json');
+    writeFileSync(keyFile, JSON.stringify({ ...key, token_uri: `${fake.url.replace(/\/$/, '')}/token` }));
+    const id = '1TokenUri_0001';
+    fake.setSpreadsheet(id, { tabs: ORG_TABS });
+    fake.clearRequests();
+    const { src } = source({ apiKey: undefined, credentialsFile: keyFile, jwtAccess: false });
+    expect((await src.fetchOrg(org('СОШ-3', id), { lastVersion: null, full: false })).status).toBe('ok');
+    expect((await src.fetchOrg(org('СОШ-3', id), { lastVersion: null, full: true })).status).toBe('ok');
+    // One token request (form: the JWT-bearer grant), then every request with the token it gave.
+    expect(fake.requests.map((r) => r.kind)).toEqual(['token', 'drive.files.list', 'get', 'get']);
+    expect(String(fake.requests[0]!.body)).toMatch(/^grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=ey/);
+    expect(fake.requests.slice(1).every((r) => r.auth === 'bearer')).toBe(true);
+
+    // The token server fails (a 500 each time): said as that server's, not as Sheets'.
+    fake.failNext('*', 500, 10, { kind: 'token' });
+    const { src: again } = source({ apiKey: undefined, credentialsFile: keyFile, jwtAccess: false, maxRetries: 1 });
+    const e = await sourceError(again.fetchOrg(org('СОШ-3', id), { lastVersion: null, full: true }));
+    expect(e.message).toMatch(new RegExp(`^сервер авторизации Google \\(${new URL(fake.url).host.replace(/\./g, '\\.')}\\) не выдал токен доступа`));
   });
 
   it('shares one budget of Sheets reads across the requests of a source; Drive has its own', async () => {
