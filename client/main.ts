@@ -437,7 +437,7 @@ function syncCompare(): void {
   ui.compareDates.hidden = mode !== 'custom';
   ui.compareAsOfBox.hidden = mode !== 'asof' && !(mode === 'custom' && c?.asOf);
   ui.compareAsOf.value = c?.asOf?.slice(0, 10) ?? '';
-  ui.compareAsOf.max = (context?.today ?? new Date()).toISOString().slice(0, 10);
+  ui.compareAsOf.max = isoToday(context?.today ?? new Date());
   ui.compareFrom.value = c?.from ?? '';
   ui.compareTo.value = c?.to ?? '';
   ui.compareFrom.max = ui.compareTo.value;
@@ -476,7 +476,7 @@ function asOfText(asOf: string): string {
 /** «Данные на дату» and the banner over the page: past data is never shown without saying so. */
 function syncAsOf(): void {
   ui.asOf.value = filters.asOf && filters.asOf.length === 10 ? filters.asOf : (filters.asOf?.slice(0, 10) ?? '');
-  ui.asOf.max = (context?.today ?? new Date()).toISOString().slice(0, 10);
+  ui.asOf.max = isoToday(context?.today ?? new Date());
   ui.asOfBanner.hidden = !filters.asOf;
   // A date still to come (typed into the address, or a year too far in the field) is the data now: said so, not dressed as the past.
   const future = filters.asOf !== null && filters.asOf !== undefined && filters.asOf.slice(0, 10) > ui.asOf.max;

@@ -10,7 +10,7 @@ import { getList } from '../api.ts';
 import { h } from '../dom.ts';
 import { formatDate, formatInteger } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
-import type { Filters } from '../filters.ts';
+import { isoToday, type Filters } from '../filters.ts';
 import type { Page, PageContext } from './page.ts';
 
 interface MentorRow {
@@ -68,7 +68,7 @@ export const LOAD_LIMIT = 3;
 
 /** The day the lists are "as of": the end of the period, or today (the `as_of` day) if the period ends later. */
 export function asOf(filters: Filters, today: Date): string {
-  const t = filters.asOf ? filters.asOf.slice(0, 10) : today.toISOString().slice(0, 10);
+  const t = filters.asOf ? filters.asOf.slice(0, 10) : isoToday(today);
   return filters.to < t ? filters.to : t;
 }
 

@@ -326,6 +326,11 @@ export class Db {
     // cache; a server sharing a small machine wants a bound (operators spill to disk past it).
     const instance = await DuckDBInstance.create(path, { memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: String(opts.threads ?? DEFAULT_THREADS) });
     const writer = await instance.connect();
+    // Every moment in the database is UTC (isoTs): DuckDB's own clock too, whatever the server's
+    // zone. It followed TZ, so `now()::TIMESTAMP` wrote the action log in local time — 8 hours
+    // ahead in Sayansk, and «Изменения с последнего отчёта» missed the changes of those hours
+    // (an acceptance run). Every connection of the instance takes the global setting.
+    await writer.run(`SET GLOBAL TimeZone = 'UTC'`);
     const [row] = (await writer.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJson();
     const st = path === ':memory:' ? null : statSync(path);
     return new Db(instance, writer, { readers: opts.readers ?? 2, metricReaders: opts.metricReaders ?? 2 }, String(row!.name), st ? { path, dev: st.dev, ino: st.ino } : null);

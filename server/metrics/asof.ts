@@ -53,8 +53,16 @@ export function asOfMoment(text: string, param = AS_OF): { until: string; inclus
   if (DAY.test(text)) {
     const t = Date.parse(`${text}T00:00:00Z`);
     if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== text) throw bad();
-    // The day's end: before the next day begins.
-    return { until: `${addDays(text, 1)} 00:00:00`, inclusive: false, day: text };
+    // The day's end: before the next day begins on the server's clock (its zone, the
+    // municipality's: a sync at 03:35 on the 8th in Sayansk is of the 8th — isoDay), in UTC as stored.
+    const next = addDays(text, 1);
+    const [y, mo, d] = next.split('-').map(Number) as [number, number, number];
+    const midnight = new Date(0);
+    midnight.setFullYear(y, mo - 1, d);
+    midnight.setHours(0, 0, 0, 0);
+    const iso = midnight.toISOString();
+    // Past year 9999 in UTC JavaScript writes six digits: the calendar's end stays as written.
+    return { until: /^\d{4}-/.test(iso) ? iso.slice(0, 19).replace('T', ' ') : `${next} 00:00:00`, inclusive: false, day: text };
   }
   const m = MOMENT.exec(text);
   if (!m) throw bad();
@@ -71,7 +79,7 @@ export function asOfMoment(text: string, param = AS_OF): { until: string; inclus
     if (t > 0) return { until: '9999-12-31 23:59:59.999', inclusive: true, day: '9999-12-31' };
     throw bad();
   }
-  return { until: at.replace('T', ' ').replace('Z', ''), inclusive: true, day: at.slice(0, 10) };
+  return { until: at.replace('T', ' ').replace('Z', ''), inclusive: true, day: isoDay(new Date(t)) };
 }
 
 /**

@@ -1,9 +1,14 @@
 /** Periods and month ends as calendar dates (`YYYY-MM-DD`), independent of the time zone. */
 import { civilFromDays, daysFromCivil, isoFromDays } from '../contract/index.ts';
 
-/** Today's calendar date in UTC for an instant. */
+/**
+ * The calendar date of an instant on the server's clock — its time zone (TZ), the
+ * municipality's: «today» of a sync, a default period, a register, an «as of» still to come.
+ * It was the date in UTC, a day behind the rest of the page from midnight to 08:00 in Sayansk
+ * (UTC+8: an acceptance run). Moments themselves are kept in UTC (db.ts isoTs).
+ */
 export function isoDay(d: Date): string {
-  return isoFromDays(Math.floor(d.getTime() / 86_400_000));
+  return isoFromDays(Math.floor((d.getTime() - d.getTimezoneOffset() * 60_000) / 86_400_000));
 }
 
 /** The academic year (1 September – 31 August) containing the day. */

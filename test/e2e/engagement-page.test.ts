@@ -325,4 +325,17 @@ describe.skipIf(skip)('«Вовлечённость» page in Chromium (mock API
     ]);
     await expect(page.locator('#issues-panel .issues__download a').getAttribute('href')).resolves.toBe('/api/quality.xlsx');
   }, 60_000);
+  it('takes «today» as the browser’s calendar date: at 04:30 on 15.10 in Irkutsk (UTC+8) it is the 15th, not UTC’s 14th', async () => {
+    // «Данные на дату» could not be set to today from midnight to 08:00 there: its `max` was the UTC date (an acceptance run).
+    const irkutsk = await browser.newContext({ locale: 'ru-RU', timezoneId: 'Asia/Irkutsk', viewport: { width: 1280, height: 900 } });
+    try {
+      const local = await irkutsk.newPage();
+      await local.clock.setFixedTime(new Date('2024-10-14T20:30:00Z'));
+      await local.goto(`${api.url}/engagement?${YEAR_2023}`);
+      await settled(local);
+      await expect(local.locator('#filter-as-of').getAttribute('max')).resolves.toBe('2024-10-15');
+    } finally {
+      await irkutsk.close();
+    }
+  }, 60_000);
 });

@@ -1,0 +1,50 @@
+/**
+ * The municipality's clock: the server runs in its zone (here Asia/Irkutsk, UTC+8, Sayansk's).
+ * «Today» is its calendar date, and every moment in the database is UTC whatever the zone. From
+ * midnight to 08:00 local time the UTC date is yesterday's: the action log was written 8 hours
+ * ahead (DuckDB followed TZ), and «today» was the UTC date in some places and the local one in
+ * others (an acceptance run). Only in the Irkutsk project (vitest.config.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { AuthStore } from '../../server/auth/store.ts';
+import { openDatabase } from '../../server/db/schema.ts';
+import { isoDay } from '../../server/metrics/period.ts';
+import { asOfDay, asOfMoment } from '../../server/metrics/asof.ts';
+
+describe('the server in Asia/Irkutsk (UTC+8)', () => {
+  it('runs in that zone (the project pins it)', () => {
+    expect(process.env.TZ).toBe('Asia/Irkutsk');
+    expect(new Date('2026-12-07T19:58:00Z').getTimezoneOffset()).toBe(-480);
+  });
+
+  it('«today» is the local calendar date: 03:58 on 08.12 is the 8th, not UTC’s 7th', () => {
+    // 19:58 UTC on 07.12 + 8 h = 03:58 on 08.12 in Sayansk.
+    expect(isoDay(new Date('2026-12-07T19:58:00Z'))).toBe('2026-12-08');
+    // 15:59:59 UTC = 23:59:59 local: still the 7th; 16:00 UTC = midnight, the 8th.
+    expect(isoDay(new Date('2026-12-07T15:59:59Z'))).toBe('2026-12-07');
+    expect(isoDay(new Date('2026-12-07T16:00:00Z'))).toBe('2026-12-08');
+    // An «as of» of the local today is today, not a day to come (it was «ещё не наступила»).
+    expect(asOfDay('2026-12-08', new Date('2026-12-07T19:58:00Z'))).toBe('2026-12-08');
+    // «As of 08.12» is the syncs finished before the 9th begins there: 16:00 UTC on the 8th
+    // (it was midnight UTC, 08:00 on the 9th in Sayansk). A moment's day is its local day.
+    expect(asOfMoment('2026-12-08')).toEqual({ until: '2026-12-08 16:00:00', inclusive: false, day: '2026-12-08' });
+    expect(asOfMoment('2026-12-07T19:58:00Z').day).toBe('2026-12-08');
+  });
+
+  it('writes moments in UTC: the action log of an action now is now in UTC, not 8 hours ahead', async () => {
+    const db = await openDatabase(':memory:');
+    try {
+      const store = new AuthStore(db);
+      const before = Date.now();
+      await store.audit({ actor: 'координатор', role: 'coordinator', action: 'sync.start', target: 'test' });
+      const [row] = await db.query(`SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ') AS ts FROM audit_log`);
+      const at = Date.parse(String(row!.ts));
+      // Within a few seconds of the moment written; local time would be 8 h (28,800 s) off.
+      expect(Math.abs(at - before)).toBeLessThan(5_000);
+      const [clock] = await db.query(`SELECT current_setting('TimeZone') AS zone`);
+      expect(clock!.zone).toBe('UTC');
+    } finally {
+      db.close();
+    }
+  });
+});
