@@ -170,6 +170,14 @@ function errorFromBody(status: number, body: unknown): ApiError | null {
 const CACHE_MS = 60_000;
 const cache = new Map<string, { at: number; body: unknown }>();
 
+/**
+ * Forgets the answers kept: a sync this page started or watched ended, and the data is new. A
+ * school's re-read said «Данные на странице обновлены» over the minute-old load times (an acceptance run).
+ */
+export function forgetAnswers(): void {
+  cache.clear();
+}
+
 async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
   const cached = cache.get(path);
   if (cached && Date.now() - cached.at < CACHE_MS) return cached.body;

@@ -33,6 +33,11 @@ export class OrgDirectory {
         lastAttempt: null,
       });
     }
+    this.update(quality);
+  }
+
+  /** Each organization's freshness as `data_quality` gives it now (after a sync this page saw end). */
+  update(quality: readonly DataQualityRow[]): void {
     for (const row of quality) {
       if (row.org === null) continue;
       this.freshness.set(row.org, {

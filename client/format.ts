@@ -152,6 +152,11 @@ export function formatMonth(isoDate: string): string {
   return `${name} ${match[1]}`;
 }
 
+/** «из N организаций» after a count: из 1 организации, из 3 организаций, из 21 организации (genitive). */
+export const OF_ORGS = ['организации', 'организаций', 'организаций'] as const;
+/** «на N педагогов»: на 1 педагога, на 83 педагога, на 5 педагогов (accusative). */
+export const FOR_TEACHERS = ['педагога', 'педагога', 'педагогов'] as const;
+
 /** Russian plural: plural(3, ['организация', 'организации', 'организаций']) → "организации" (the rule: shared/plural.ts). */
 export function plural(count: number, forms: readonly [one: string, few: string, many: string]): string {
   return ruPlural(count, forms[0], forms[1], forms[2]);

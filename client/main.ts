@@ -4,7 +4,7 @@
  * Every filter change and every page change pushes a history entry, so the browser's Back
  * returns to the previous view, and a reload or a shared link restores it.
  */
-import { asSentence, downloadFile, getMetric, getMetrics, getOrgs, isAbortError, type DataQualityRow, type MetricInfo, type Org } from './api.ts';
+import { asSentence, downloadFile, forgetAnswers, getMetric, getMetrics, getOrgs, isAbortError, type DataQualityRow, type MetricInfo, type Org } from './api.ts';
 import { h } from './dom.ts';
 import { MetricCatalog } from './catalog.ts';
 import { OrgDirectory } from './directory.ts';
@@ -699,7 +699,14 @@ async function start(): Promise<void> {
   });
   window.addEventListener('popstate', () => onLocationChange(false));
   // A re-read of an organization's sheet (reread.ts): the page's data again, as it stands now.
-  window.addEventListener(DATA_CHANGED_EVENT, () => void load());
+  window.addEventListener(DATA_CHANGED_EVENT, () => {
+    forgetAnswers();
+    void (async () => {
+      // The organizations' load times and stale marks too (the page's header says them).
+      context?.directory.update(await loadFreshness());
+      await load();
+    })();
+  });
 
   setState('loading');
   // Titles and the organization list only help: if they fail, the numbers are still shown,

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   // The coordinator's alerts after each sync (set up with the mail below).
   let alerts: Alerts | null = null;
   let reminders: Reminders | null = null;
-  const sync = (trigger: 'start' | 'schedule' | 'api' | 'school', org?: string) =>
+  const sync = (trigger: 'start' | 'schedule' | 'api' | 'token' | 'school', org?: string) =>
     runSync({ db, source, trigger, staleAfterHours: config.STALE_AFTER_HOURS, historyKeepDays: config.HISTORY_KEEP_DAYS ?? null, ...(org !== undefined ? { only: [org], full: true } : {}) }).then((s) => {
       log(summaryLine(s));
       warm();

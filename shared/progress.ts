@@ -10,7 +10,7 @@ export interface SyncProgress {
   running: boolean;
   /** sync_runs.id of the running (or last) sync of this process; null before the first. */
   runId: number | null;
-  /** 'start' | 'schedule' | 'api' | 'school' | 'cli' | 'test'. */
+  /** 'start' | 'schedule' | 'api' (the browser) | 'token' (a script with an API token) | 'school' | 'cli' | 'test'. */
   trigger: string | null;
   /** The organization of a one-organization re-read, else null. */
   org: string | null;

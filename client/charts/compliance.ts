@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ComplianceRow } from '../api.ts';
-import { formatDate, formatOutOf, formatPercent } from '../format.ts';
+import { OF_ORGS, formatDate, formatOutOf, formatPercent, plural } from '../format.ts';
 import { orderItem } from '../orderItems.ts';
 import { ARIA_ENCODING, frame, orgTip, TIP_ENCODING, topLegend, wrappedLabelsExpr, type OrgLabels, stackedCountLabels, xTickCount } from './templates/index.ts';
 
@@ -41,7 +41,7 @@ export function complianceItemsSpec(rows: readonly ComplianceRow[]): TopLevelSpe
     const tip = {
       title: `п. ${row.item}. ${title}`,
       Срок: row.deadline ? `до ${formatDate(row.deadline)}` : '—',
-      'Исполнено в срок': `${formatOutOf(row.done_on_time, orgs)} организаций (${formatPercent(row.on_time_share)})`,
+      'Исполнено в срок': `${formatOutOf(row.done_on_time, orgs)} ${plural(orgs, OF_ORGS)} (${formatPercent(row.on_time_share)})`,
       'Исполнено с опозданием': formatOutOf(row.done_late, orgs),
       'Не исполнено': formatOutOf(row.not_done, orgs),
     };
@@ -55,7 +55,7 @@ export function complianceItemsSpec(rows: readonly ComplianceRow[]): TopLevelSpe
         countText: count > 0 ? String(count) : '',
         ink: status.ink,
         tip,
-        aria: `п. ${row.item}: ${status.title.toLowerCase()} — ${formatOutOf(count, orgs)} организаций`,
+        aria: `п. ${row.item}: ${status.title.toLowerCase()} — ${formatOutOf(count, orgs)} ${plural(orgs, OF_ORGS)}`,
       };
     });
   });

@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ProfessionalDevelopmentRow } from '../api.ts';
-import { formatHours, formatInteger, formatNumber, formatOutOf, formatPercent } from '../format.ts';
+import { FOR_TEACHERS, formatHours, formatInteger, formatNumber, formatOutOf, formatPercent, plural } from '../format.ts';
 import { orgBarsSpec, orgTip, ratioBarsSpec, UNKNOWN_TYPE, type OrgBar, type OrgLabels, type Titles } from './templates/index.ts';
 
 export interface PdSpecOptions {
@@ -39,7 +39,7 @@ export function pdCoverageSpec(rows: readonly ProfessionalDevelopmentRow[], opti
 export function hoursPerTeacherSpec(rows: readonly ProfessionalDevelopmentRow[], options: PdSpecOptions): TopLevelSpec {
   const { labels, titles } = options;
   const lines = (row: ProfessionalDevelopmentRow) => ({
-    [titles('hours_per_teacher')]: `${formatHours(row.hours_per_teacher)} (${formatInteger(row.hours)} ч на ${formatInteger(row.teachers)} педагогов)`,
+    [titles('hours_per_teacher')]: `${formatHours(row.hours_per_teacher)} (${formatInteger(row.hours)} ч на ${formatInteger(row.teachers)} ${plural(row.teachers, FOR_TEACHERS)})`,
     [titles('trained')]: formatOutOf(row.trained, row.teachers),
   });
   const bars: OrgBar[] = rows

@@ -7,7 +7,7 @@
 import type { ComplianceRow } from '../api.ts';
 import { complianceItemsSpec, complianceMatrixSpec } from '../charts/compliance.ts';
 import { h } from '../dom.ts';
-import { formatDate, formatInteger, formatOutOf, formatPercent } from '../format.ts';
+import { OF_ORGS, formatDate, formatInteger, formatOutOf, formatPercent, plural } from '../format.ts';
 import { ORDER_NUMBER, orderItem, REPORT_ITEM } from '../orderItems.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { orgCell, renderTable, type TableRow } from '../table.ts';
@@ -57,7 +57,7 @@ export function createCompliancePage(container: HTMLElement, ctx: PageContext): 
                         'span',
                         { className: 'item-list__meta' },
                         // All three counts in words, not only on the chart (an outside review: «с опозданием» and «не исполнено» were bars alone).
-                        `срок — до ${formatDate(row.deadline)}; в срок — ${formatOutOf(row.done_on_time, row.done_on_time + row.done_late + row.not_done)} организаций (${formatPercent(row.on_time_share)}), с опозданием — ${formatInteger(row.done_late)}, не исполнено — ${formatInteger(row.not_done)}`,
+                        `срок — до ${formatDate(row.deadline)}; в срок — ${formatOutOf(row.done_on_time, row.done_on_time + row.done_late + row.not_done)} ${plural(row.done_on_time + row.done_late + row.not_done, OF_ORGS)} (${formatPercent(row.on_time_share)}), с опозданием — ${formatInteger(row.done_late)}, не исполнено — ${formatInteger(row.not_done)}`,
                       ),
                     ),
                   ),

@@ -13,7 +13,7 @@
  * The server checks every right; this page shows its Russian answers as they are.
  */
 import { ROLE_LABELS, orgName, roleFields, stackedField } from '../accountForm.ts';
-import { fetchJson, getOrgs, isAbortError, type Org } from '../api.ts';
+import { fetchJson, forgetAnswers, getOrgs, isAbortError, type Org } from '../api.ts';
 import { auditDetailText, auditTargetText } from '../auditText.ts';
 import { h } from '../dom.ts';
 import { formatDate, formatDateTime, formatInteger } from '../format.ts';
@@ -86,6 +86,7 @@ interface Token {
 
 const TRIGGERS: Record<string, string> = {
   api: 'из браузера',
+  token: 'по API-токену',
   school: 'по просьбе организации',
   schedule: 'по расписанию',
   start: 'при запуске сервера',
@@ -272,7 +273,10 @@ export function createOperationsPage(container: HTMLElement, _ctx: PageContext):
     if (!p.running && p.finished && p.finished.at !== lastFinished) {
       const first = lastFinished === null;
       lastFinished = p.finished.at;
-      if (!first) void Promise.all([refreshRuns(), refreshAudit()]).catch(() => undefined);
+      if (!first) {
+        forgetAnswers();
+        void Promise.all([refreshRuns(), refreshAudit()]).catch(() => undefined);
+      }
     }
   }
 

@@ -140,12 +140,14 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
   const { catalog, directory } = ctx;
   const tiles = new Panel({ id: 'tiles', wide: true, chart: false });
   const trend = new Panel({ id: 'trend', title: 'Вовлечённость по месяцам', table: 'closed' });
-  const lagging = new Panel({ id: 'lagging', title: 'Отстают по вовлечённости', table: false });
+  // Which organizations lag: the coordinator's and the region's; a school's answers hold its own
+  // organization only, which was ranked «lagging» alone, above the municipal share (an acceptance run).
+  const lagging = session()?.role === 'school' ? null : new Panel({ id: 'lagging', title: 'Отстают по вовлечённости', table: false });
   // Names: not for a regional account (its server answers 403 for the registers anyway).
   const attention = session()?.role === 'region' ? null : new Panel({ id: 'attention', title: 'Требует внимания', wide: true, chart: false, table: false });
   // Counts only (no names of people): the coordinator and the region; a school has its own change log.
   const changed = session()?.role === 'school' ? null : new Panel({ id: 'changed', title: 'Изменения с последнего отчёта', wide: true, chart: false, table: false });
-  const panels = [tiles, trend, lagging, ...(attention ? [attention] : []), ...(changed ? [changed] : [])];
+  const panels = [tiles, trend, ...(lagging ? [lagging] : []), ...(attention ? [attention] : []), ...(changed ? [changed] : [])];
   tiles.element.classList.add('panel--plain');
   container.replaceChildren(h('div', { className: 'panels' }, ...panels.map((panel) => panel.element)));
 
@@ -315,49 +317,53 @@ export function createOverviewPage(container: HTMLElement, ctx: PageContext): Pa
               );
             },
           },
-          {
-            panel: lagging,
-            run: async () => {
-              const { rows } = await engagement;
-              const withValue = rows.filter((row) => row.org !== null && row.engagement_rate !== null);
-              if (withValue.length === 0) return lagging.empty(NO_ORGS_MESSAGE);
-              const total = rows.find((row) => row.org === null);
-              if (!total || total.engaged === 0) return lagging.empty('В выбранном периоде нет действующих наставнических пар.');
-              const count = Math.min(5, withValue.length);
-              lagging.setNote(
-                `${count === 5 ? 'Пять организаций' : `Организации (${count})`} с наименьшей долей педагогов, вовлечённых в наставничество; пунктир — значение ${isFiltered(filters) ? 'по выбранным организациям' : 'по муниципалитету'}.`,
-              );
-              // The five as links to their pages, in the chart's order: the chart's bars led nowhere, and
-              // named the organizations by code only (an outside review).
-              const five = topByValue(withValue, (row) => row.engagement_rate, (row) => row.org!, 'asc', count);
-              lagging.setContent(
-                h(
-                  'ol',
-                  { className: 'lagging-list', attrs: { 'aria-label': 'Отстающие организации — открыть страницу организации' } },
-                  ...five.map((row) =>
-                    h('li', {}, h('a', { attrs: { href: orgPageHref(row.org!, filters) } }, directory.name(row.org!)), ` — ${formatPercent(row.engagement_rate)} (${formatOutOf(row.engaged, row.teachers)})`),
-                  ),
-                ),
-                h('p', { className: 'panel__more' }, h('a', { attrs: { href: pageHref('/engagement', filters) } }, 'Все организации →')),
-              );
-              await lagging.chart(
-                ratioBarsSpec(rows, {
-                  labels: directory,
-                  titles: (c) => catalog.columnTitle('engagement', c),
-                  ratio: 'engagement_rate',
-                  numerator: 'engaged',
-                  denominator: 'teachers',
-                  totalLabel: totalChartLabel(filters),
-                  axisTitle: 'Доля вовлечённых педагогов',
-                  description: 'Пять организаций с наименьшей долей вовлечённых в наставничество педагогов',
-                  order: 'asc',
-                  limit: 5,
-                  colorByType: false,
-                }),
-                chartFileName('otstayushchie', filters),
-              );
-            },
-          },
+          ...(lagging
+            ? [
+                {
+                  panel: lagging,
+                  run: async () => {
+                    const { rows } = await engagement;
+                    const withValue = rows.filter((row) => row.org !== null && row.engagement_rate !== null);
+                    if (withValue.length === 0) return lagging.empty(NO_ORGS_MESSAGE);
+                    const total = rows.find((row) => row.org === null);
+                    if (!total || total.engaged === 0) return lagging.empty('В выбранном периоде нет действующих наставнических пар.');
+                    const count = Math.min(5, withValue.length);
+                    lagging.setNote(
+                      `${count === 5 ? 'Пять организаций' : `Организации (${count})`} с наименьшей долей педагогов, вовлечённых в наставничество; пунктир — значение ${isFiltered(filters) ? 'по выбранным организациям' : 'по муниципалитету'}.`,
+                    );
+                    // The five as links to their pages, in the chart's order: the chart's bars led nowhere, and
+                    // named the organizations by code only (an outside review).
+                    const five = topByValue(withValue, (row) => row.engagement_rate, (row) => row.org!, 'asc', count);
+                    lagging.setContent(
+                      h(
+                        'ol',
+                        { className: 'lagging-list', attrs: { 'aria-label': 'Отстающие организации — открыть страницу организации' } },
+                        ...five.map((row) =>
+                          h('li', {}, h('a', { attrs: { href: orgPageHref(row.org!, filters) } }, directory.name(row.org!)), ` — ${formatPercent(row.engagement_rate)} (${formatOutOf(row.engaged, row.teachers)})`),
+                        ),
+                      ),
+                      h('p', { className: 'panel__more' }, h('a', { attrs: { href: pageHref('/engagement', filters) } }, 'Все организации →')),
+                    );
+                    await lagging.chart(
+                      ratioBarsSpec(rows, {
+                        labels: directory,
+                        titles: (c) => catalog.columnTitle('engagement', c),
+                        ratio: 'engagement_rate',
+                        numerator: 'engaged',
+                        denominator: 'teachers',
+                        totalLabel: totalChartLabel(filters),
+                        axisTitle: 'Доля вовлечённых педагогов',
+                        description: 'Пять организаций с наименьшей долей вовлечённых в наставничество педагогов',
+                        order: 'asc',
+                        limit: 5,
+                        colorByType: false,
+                      }),
+                      chartFileName('otstayushchie', filters),
+                    );
+                  },
+                },
+              ]
+            : []),
         ],
         signal,
       );

@@ -9,7 +9,7 @@ import { hoursPerTeacherSpec, pdCoverageSpec } from '../charts/professionalDevel
 import { categoryShareSpec, upgradesSpec } from '../charts/qualification.ts';
 import { h } from '../dom.ts';
 import { ongoingPeriodToday } from '../filters.ts';
-import { formatDate, formatInteger, formatPoints, plural } from '../format.ts';
+import { FOR_TEACHERS, formatDate, formatInteger, formatPoints, plural } from '../format.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
 import { TRENDS, TrendPanel } from '../trend.ts';
@@ -82,7 +82,7 @@ export function createProfessionalDevelopmentPage(container: HTMLElement, ctx: P
               const total = rows.find((row) => row.org === null);
               if (!total || total.teachers === 0) return hours.empty(NO_ORGS_MESSAGE);
               if (total.hours === 0) return hours.empty('В выбранном периоде нет завершённых курсов повышения квалификации.');
-              hours.setNote(`Всего ${formatInteger(total.hours)} ч курсов, завершённых в периоде, на ${formatInteger(total.teachers)} педагогов.`);
+              hours.setNote(`Всего ${formatInteger(total.hours)} ч курсов, завершённых в периоде, на ${formatInteger(total.teachers)} ${plural(total.teachers, FOR_TEACHERS)}.`);
               await hours.chart(hoursPerTeacherSpec(rows, { ...options, titles: pdTitles }), chartFileName('chasy-na-pedagoga', filters));
             },
           },

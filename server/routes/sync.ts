@@ -24,7 +24,8 @@ import { SyncBusyError, syncInProgress } from '../sync/run.ts';
 /** What the server may be asked to sync: everything (default) or one organization. */
 export interface SyncRequest {
   org?: string;
-  trigger?: 'api' | 'school';
+  /** `api`: from the browser (a session); `token`: by a script with an API token; `school`: a school's re-read. */
+  trigger?: 'api' | 'token' | 'school';
 }
 
 export type StartSync = (request?: SyncRequest) => Promise<SyncSummary>;
@@ -125,7 +126,7 @@ export function syncRouter(deps: { db: Db; startSync: StartSync | null; auth: Au
     if (!deps.startSync) throw new HttpError(503, 'sync_unavailable', NOT_CONFIGURED);
     if (syncInProgress()) throw new HttpError(409, 'sync_running', RUNNING);
     // Started before anything is awaited: two requests at once cannot both pass the check above.
-    const done = begin({ trigger: 'api' }, RUNNING);
+    const done = begin({ trigger: who(res).kind === 'token' ? 'token' : 'api' }, RUNNING);
     done.catch(() => undefined);
     await audit(req, res, 'sync_start', null);
     res.status(202).json({ started: true });
@@ -154,7 +155,7 @@ export function syncRouter(deps: { db: Db; startSync: StartSync | null; auth: Au
     }
     // Started before anything is awaited: eight requests at once passed the checks above while the
     // first one's audit was written, and the others' start failed as a 500 (a security review).
-    const done = begin({ org, trigger: p.role === 'school' ? 'school' : 'api' }, `${RUNNING}: таблица организации будет прочитана в ней, если изменилась`);
+    const done = begin({ org, trigger: p.role === 'school' ? 'school' : p.kind === 'token' ? 'token' : 'api' }, `${RUNNING}: таблица организации будет прочитана в ней, если изменилась`);
     done.catch(() => undefined);
     await audit(req, res, 'sync_org', org);
     const summary = await Promise.race([done.catch(() => null), new Promise<'later'>((resolve) => setTimeout(() => resolve('later'), REREAD_WAIT_MS).unref())]);

@@ -122,7 +122,7 @@ export interface SyncOptions {
   limits?: Partial<SyncLimits>;
   now?: () => Date;
   full?: boolean;
-  trigger?: 'cli' | 'start' | 'schedule' | 'api' | 'school' | 'test';
+  trigger?: 'cli' | 'start' | 'schedule' | 'api' | 'token' | 'school' | 'test';
   /**
    * Read only these organizations (codes from the registry): a school's re-read of its own sheet,
    * a coordinator's re-read of one organization. The registry is read whole as always; the

@@ -74,21 +74,22 @@ describe('sync from the browser', () => {
     const stream = await fetch(`${server.url}/api/sync/events`, { headers: server.headers('koord') });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    const events = readEvents(stream.body!, (p) => p.finished !== null && !p.running && p.trigger === 'api');
+    // The test's accounts call with API tokens: the run is the token's (a browser's is 'api').
+    const events = readEvents(stream.body!, (p) => p.finished !== null && !p.running && p.trigger === 'token');
     const started = await post('/api/sync', 'koord');
     expect(started.status).toBe(202);
     const seen = await events;
     // The first event is the state when connecting (the start-up sync of the test: finished).
     expect(seen[0]!.running).toBe(false);
-    const running = seen.filter((p) => p.running && p.trigger === 'api');
+    const running = seen.filter((p) => p.running && p.trigger === 'token');
     expect(running.length).toBeGreaterThan(0);
     const last = seen.at(-1)!;
     // 2 organizations: СОШ-1 loaded, ДОУ-1 unchanged.
-    expect(last).toMatchObject({ running: false, trigger: 'api', org: null, total: 2, fetched: 2, done: 2, counts: { ok: 1, unchanged: 1, failed: 0, held: 0 }, problems: [] });
+    expect(last).toMatchObject({ running: false, trigger: 'token', org: null, total: 2, fetched: 2, done: 2, counts: { ok: 1, unchanged: 1, failed: 0, held: 0 }, problems: [] });
     expect(last.finished!.status).toBe('ok');
     expect(last.finished!.line).toMatch(/^Синхронизация завершена: организаций загружено 1, без изменений 1, с ошибкой 0/);
     const { body } = await server.get('/api/sync/runs?limit=1', 'koord');
-    expect(body.runs[0]).toMatchObject({ id: last.runId, trigger: 'api', status: 'ok', orgs_ok: 1, orgs_unchanged: 1, rows_loaded: 7 + 3 + 2 + 2 + 2 + 2 });
+    expect(body.runs[0]).toMatchObject({ id: last.runId, trigger: 'token', status: 'ok', orgs_ok: 1, orgs_unchanged: 1, rows_loaded: 7 + 3 + 2 + 2 + 2 + 2 });
     // The organizations in the order of every other list: the school before the kindergarten (by code alone ДОУ-1 came first).
     expect(body.runs[0].orgs.map((o: { org: string }) => o.org)).toEqual(['СОШ-1', 'ДОУ-1']);
     // The status answers the same without a stream; a school or the region sees neither.

@@ -3,7 +3,7 @@
  * URL. The page itself is tested in Chromium (test/e2e/engagement-page.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { EMPTY, formatDate, formatDateTime, formatInteger, formatNumber, formatPercent, zoneLabel } from '../../client/format.ts';
+import { EMPTY, FOR_TEACHERS, OF_ORGS, formatDate, formatDateTime, formatInteger, formatNumber, formatPercent, plural, zoneLabel } from '../../client/format.ts';
 import { cellText } from '../../client/changes.ts';
 import { formatValue } from '../../client/table.ts';
 import { METRICS } from '../../shared/metrics.ts';
@@ -34,6 +34,14 @@ describe('table cells of the data_quality metric (the printed report)', () => {
 });
 
 describe('Russian formatting', () => {
+  it('agrees a noun after a count as the sentence needs it: «из 1 организации», «на 83 педагога»', () => {
+    // It read «из 1 организаций» and «на 83 педагогов» (an acceptance run). Genitive after «из N»:
+    // 1 and 21 take the singular, the rest the plural; accusative (animate) after «на N»: 1, 2–4,
+    // 21–24, 83 — «педагога», 5–20, 25–30 — «педагогов».
+    expect([1, 2, 5, 11, 21].map((n) => plural(n, OF_ORGS))).toEqual(['организации', 'организаций', 'организаций', 'организаций', 'организации']);
+    expect([1, 3, 5, 11, 21, 83, 100].map((n) => plural(n, FOR_TEACHERS))).toEqual(['педагога', 'педагога', 'педагогов', 'педагогов', 'педагога', 'педагога', 'педагогов']);
+  });
+
   it('prints a ratio as a percent with one decimal and a space before the sign', () => {
     expect(plain(formatPercent(0.425))).toBe('42,5 %'); // 17 / 40
     expect(plain(formatPercent(60 / 181))).toBe('33,1 %'); // 0.33149…
