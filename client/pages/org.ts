@@ -310,9 +310,10 @@ export function createOrgPage(container: HTMLElement, ctx: PageContext, code: st
                 ['Загружено строк', formatInteger(rowsLoaded(own))],
                 [catalog.columnTitle('data_quality', 'rows_quarantined'), formatInteger(own.rows_quarantined)],
                 [catalog.columnTitle('data_quality', 'errors'), formatInteger(own.errors)],
-                [catalog.columnTitle('data_quality', 'warnings'), formatInteger(own.warnings)],
+                // Every warning of the findings below, the categories that differ among them («Качество данных» counts so).
+                [catalog.columnTitle('data_quality', 'warnings'), formatInteger(own.warnings + own.category_mismatches)],
                 // Listed with the findings below as warnings: counted here too (the page said «Предупреждений 0» above one).
-                ...(own.category_mismatches > 0 ? [[catalog.columnTitle('data_quality', 'category_mismatches'), formatInteger(own.category_mismatches)] as [string, string]] : []),
+                ...(own.category_mismatches > 0 ? [[`Из них: ${catalog.columnTitle('data_quality', 'category_mismatches').replace(/^К/, 'к')}`, formatInteger(own.category_mismatches)] as [string, string]] : []),
               ];
               // A held load's reason is the box below: not twice.
               if (own.last_message && own.last_status !== 'held') facts.push([catalog.columnTitle('data_quality', 'last_message'), own.last_message]);

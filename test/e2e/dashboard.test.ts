@@ -539,6 +539,17 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(rowNumbers).toContain(String(first.row));
     // The stale organizations are named with their reason in the status table.
     expect(readable(await page.locator('#freshness-table tr[data-org="СОШ-5"]').textContent())).toContain(DEMO_STALE_MESSAGE);
+    // One count of warnings on the page: the table's, the panel's and the list's all take in the
+    // categories that differ from «Аттестация» (the table read 20 beside the panel's 21: an acceptance run).
+    const dq = await api<{ rows: Array<{ org: string | null; warnings: number; category_mismatches: number }> }>('/api/metrics/data_quality');
+    const all = dq.rows.find((row) => row.org === null)!;
+    const warned = all.warnings + all.category_mismatches;
+    expect(readable(await page.locator('#problems-panel .panel__note').textContent())).toContain(`предупреждений: ${warned}`);
+    const head = (await page.locator('#freshness-table thead th').allTextContents()).map(readable);
+    const totalRow = (await page.locator('#freshness-table tr.total > *').allTextContents()).map(readable);
+    expect(totalRow[head.indexOf('Предупреждений')]).toBe(String(warned));
+    expect(head).toContain('Из них: категория в «Педагогах» не совпадает с «Аттестацией»');
+    expect(totalRow[head.indexOf('Из них: категория в «Педагогах» не совпадает с «Аттестацией»')]).toBe(String(all.category_mismatches));
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
 
