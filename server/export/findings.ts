@@ -96,7 +96,8 @@ export async function buildFindingsWorkbook(d: FindingsData): Promise<Buffer> {
   p.addRow(['Выгрузка', 'Качество данных: замечания последних загрузок']);
   p.addRow(['Охват', d.scope]);
   p.addRow(['Замечаний', d.issues.length]);
-  p.addRow(['Сформировано (UTC)', d.generatedAt.toISOString().slice(0, 16).replace('T', ' ')]);
+  // A date and time of Excel's (it was ISO text).
+  p.addRow(['Сформировано (UTC)', momentSerial(d.generatedAt.toISOString())]).getCell(2).numFmt = 'dd.mm.yyyy hh:mm';
   p.getColumn(1).font = { bold: true };
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -129,7 +129,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   ws.addRow(['Наставничество: мониторинг — выгрузка для отчёта']).font = { bold: true, size: 14 };
   ws.addRow(['Распоряжение управления образования г. Саянска от 17.02.2023 № 116-26-93']);
   ws.addRow([]);
-  const rows: [string, string][] = [
+  const rows: [string, string | number | null][] = [
     ['Период', `с ${ruDate(p.from)} по ${ruDate(p.to)}`],
     ...(meta.comparison
       ? ([
@@ -147,7 +147,8 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
     ],
     ['Тип организаций', p.type ?? 'все'],
     ['Организации', p.org.length ? p.org.map(neutralizeFormula).join(', ') : 'все'],
-    ['Сформировано', meta.generatedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
+    // A date and time of Excel's (it was ISO text), the zone in the name as on the metric sheets.
+    ['Сформировано, UTC', momentSerial(meta.generatedAt.toISOString())],
     ['Версия программы', meta.appVersion],
     ['Версия данных (номер синхронизации)', p.as_of ? String(p.as_of.run) : (meta.dataVersion ?? '—')],
     ['Содержание', 'только сводные показатели по организациям, без персональных данных педагогов'],
@@ -155,6 +156,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   for (const [k, v] of rows) {
     const r = ws.addRow([k, v]);
     r.getCell(1).font = { bold: true };
+    if (typeof v === 'number' && k.startsWith('Сформировано')) r.getCell(2).numFmt = MOMENT_FORMAT;
   }
   ws.addRow([]);
   ws.addRow(['Свежесть данных по организациям']).font = { bold: true };

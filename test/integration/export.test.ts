@@ -53,7 +53,9 @@ describe('XLSX export', () => {
     const params = workbook.getWorksheet('Параметры')!;
     const values = params.getSheetValues().flat().filter((v) => typeof v === 'string') as string[];
     expect(values).toContain('с 01.09.2023 по 31.08.2024');
-    expect(values).toContain('2024-09-02 08:00:00 UTC');
+    // When it was made: a date and time of Excel's too (it was ISO text: an acceptance run), the server's clock 08:00 UTC.
+    const made = params.getRows(1, params.rowCount)!.find((r) => r.getCell(1).value === 'Сформировано, UTC')!;
+    expect([made.getCell(2).value, made.getCell(2).numFmt]).toEqual([new Date('2024-09-02T08:00:00Z'), 'dd.mm.yyyy hh:mm']);
     // The freshness table: the last load a date and time of Excel's, its zone in the title (it was ISO text with none).
     // The sync ran at 2024-09-02 08:00 UTC (written as the serial 45537 + 8/24; ExcelJS reads a dated cell back as a Date).
     const head = params.getRows(1, params.rowCount)!.find((r) => r.getCell(1).value === 'Код')!;
