@@ -136,11 +136,17 @@ export async function showSummary(container: HTMLElement, ctx: PageContext, filt
     'div',
     { className: 'summary-lagging', id: 'summary-lagging' },
     ...FIGURES.map((f) => {
-      const low = orgRows
+      const sorted = orgRows
         .filter((r) => typeof r[f.key] === 'number')
-        .sort((a, b) => (a[f.key] as number) - (b[f.key] as number) || String(a.org).localeCompare(String(b.org), 'ru'))
-        .slice(0, LAGGING);
-      return h('section', { className: 'summary-block' }, h('h3', {}, ctx.catalog.tileTitle(f.key)), list(low.map((r) => `${name(r)}: ${value(f.points, r[f.key])}`), 'Нет данных.'));
+        .sort((a, b) => (a[f.key] as number) - (b[f.key] as number) || String(a.org).localeCompare(String(b.org), 'ru'));
+      const low = sorted.slice(0, LAGGING);
+      // Others with the value of the last one named (as shown): said, not left out in silence — a
+      // fourth school at 66,7 % was missing from three listed at 66,7 % (an acceptance run).
+      const last = low.length > 0 ? value(f.points, low[low.length - 1]![f.key]) : null;
+      const tied = last === null ? 0 : sorted.slice(LAGGING).filter((r) => value(f.points, r[f.key]) === last).length;
+      const lines = low.map((r) => `${name(r)}: ${value(f.points, r[f.key])}`);
+      if (tied > 0) lines.push(`и ещё ${formatInteger(tied)} ${plural(tied, ['организация', 'организации', 'организаций'])} с тем же значением (${last})`);
+      return h('section', { className: 'summary-block' }, h('h3', {}, ctx.catalog.tileTitle(f.key)), list(lines, 'Нет данных.'));
     }),
   );
 
