@@ -355,6 +355,18 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     for (const [i, t] of log[0].tabs.entries()) expect(shown[i]).toMatch(new RegExp(`^«${t.title}» — первая загрузка листа: ${t.first_load} строк`));
     // Only the period applies on an organization's page.
     await expect(page.isVisible('#filter-type')).resolves.toBe(false);
+    // Its own shares by month: the API's month ends of СОШ-5 alone (9 up to May, today).
+    await page.selectOption('#org-trend-indicator', { label: 'Доля завершённых' });
+    const own = (await api<{ rows: Array<Record<string, number | string | null>> }>(`/api/metrics/program_completion?${query({ ...YEAR_2024, org: 'СОШ-5', to: '2025-05-31', grain: 'month' })}`)).rows
+      .filter((row) => row.org === null)
+      .sort((a, b) => String(a.month).localeCompare(String(b.month)));
+    expect(own).toHaveLength(9);
+    const trendRows = async () =>
+      Promise.all((await page.locator('#org-trend-table tbody tr').all()).map(async (row) => (await row.locator('th, td').allTextContents()).map(readable)));
+    await expect
+      .poll(trendRows)
+      .toEqual(own.map((row) => [String(row.month).split('-').reverse().join('.'), readable(formatInteger(row.due as number)), readable(formatInteger(row.completed as number)), readable(formatPercent(row.completion_rate as number))]));
+    expect(readable(await page.locator('#org-trend-panel .panel__note').textContent())).toMatch(/^По организации: доля завершённых/);
 
     // The same flag on the charts of the other pages: the axis label and the table row.
     await page.click('#nav a[href^="/engagement?"]');
@@ -592,7 +604,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
 
-  it('follows a page’s shares by month: the API’s month-end totals in the table and the chart, another share from the list', async () => {
+  it('follows a page’s shares by month: the API’s month-end totals in the table and the chart, another share from the list (an organization’s own: below)', async () => {
     type Totals = Array<Record<string, number | string | null>>;
     /** The API's total rows of `metric` by month up to May 2025 (today: the line stops there), in month order. */
     const monthly = async (metric: string): Promise<Totals> => {
@@ -612,6 +624,13 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     const pd = await monthly('professional_development');
     expect(pd.map((row) => row.month)).toEqual(['2024-09-30', '2024-10-31', '2024-11-30', '2024-12-31', '2025-01-31', '2025-02-28', '2025-03-31', '2025-04-30', '2025-05-31']);
     expect(await table('pd-trend')).toEqual(expected(pd, 'teachers', 'trained', 'pd_coverage'));
+    // The month's columns say what the month's count is: courses since the period's start.
+    expect((await page.locator('#pd-trend-table thead th').allTextContents()).map(readable)).toEqual([
+      'Месяц',
+      'Педагогов на конец месяца',
+      'Прошли курсы с начала периода до конца месяца',
+      'Охват повышением квалификации',
+    ]);
     await expect(page.locator('#pd-trend-chart g.points_marks path').count()).resolves.toBe(9);
     expect(readable(await page.locator('#pd-trend-panel .panel__note').textContent())).toBe(
       'По муниципалитету: доля педагогов, завершивших курсы повышения квалификации с начала периода, на конец каждого месяца (до текущего месяца).',
@@ -622,34 +641,6 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await expect.poll(() => table('pd-trend')).toEqual(expected(upgrades, 'teachers', 'upgraded', 'upgrade_rate'));
     await expect(page.locator('#pd-trend-chart g.points_marks path').count()).resolves.toBe(9);
 
-    // One share on «Программы (ППН)»: no list; the organizations selected are the line's.
-    await page.goto(`${server.url}/programs?${query({ ...YEAR_2024, type: 'Школа' })}`);
-    await ready(page);
-    await expect(page.locator('#program-trend-indicator').isHidden()).resolves.toBe(true);
-    const programs = (
-      await api<{ rows: Totals }>(`/api/metrics/program_completion?${query({ ...YEAR_2024, type: 'Школа', to: '2025-05-31', grain: 'month' })}`)
-    ).rows
-      .filter((row) => row.org === null)
-      .sort((a, b) => String(a.month).localeCompare(String(b.month)));
-    expect(await table('program-trend')).toEqual(expected(programs, 'due', 'completed', 'completion_rate'));
-    expect((await page.locator('#program-trend-table thead th').allTextContents()).map(readable)).toEqual([
-      'Месяц',
-      'Срок завершения с начала периода до конца месяца',
-      'Завершены',
-      'Доля завершённых',
-    ]);
-
-    // An organization's page: its own shares (the type filter of the address does not apply there).
-    await page.goto(`${server.url}/org/${encodeURIComponent('СОШ-2')}?${query({ ...YEAR_2024, type: 'Детский сад' })}`);
-    await ready(page);
-    await page.selectOption('#org-trend-indicator', { label: 'Доля завершённых' });
-    const own = (
-      await api<{ rows: Totals }>(`/api/metrics/program_completion?${query({ ...YEAR_2024, org: 'СОШ-2', to: '2025-05-31', grain: 'month' })}`)
-    ).rows
-      .filter((row) => row.org === null)
-      .sort((a, b) => String(a.month).localeCompare(String(b.month)));
-    await expect.poll(() => table('org-trend')).toEqual(expected(own, 'due', 'completed', 'completion_rate'));
-    expect(readable(await page.locator('#org-trend-panel .panel__note').textContent())).toMatch(/^По организации: доля завершённых/);
     expect(consoleWatch.problems).toEqual([]);
   }, 60_000);
 
