@@ -158,6 +158,8 @@ export class Panel {
 export interface PanelTask {
   panel: Panel;
   run: () => Promise<void>;
+  /** Drawn later, when in view (client/trend.ts): not counted when every task of the page failed. */
+  deferred?: boolean;
 }
 
 /**
@@ -175,5 +177,6 @@ export async function runPanelTasks(tasks: readonly PanelTask[], signal: AbortSi
     failures.push(result.reason);
     tasks[index]?.panel.error(messageOf(result.reason));
   });
-  if (tasks.length > 0 && failures.length === tasks.length) throw failures[0];
+  const counted = tasks.filter((task) => !task.deferred).length;
+  if (counted > 0 && failures.length === counted) throw failures[0];
 }

@@ -10,7 +10,8 @@ import { monthlyShareSpec, trendRows, type MonthlyShare } from './charts/trend.t
 import { h } from './dom.ts';
 import { currentMonthEnd, monthEndOf, type Filters } from './filters.ts';
 import { formatInteger, formatPercent } from './format.ts';
-import { Panel, type PanelTask } from './panel.ts';
+import { isAbortError } from './api.ts';
+import { messageOf, Panel, type PanelTask } from './panel.ts';
 import { chartFileName, NO_ORGS_MESSAGE, totalChartLabel, type Loader } from './pages/page.ts';
 
 /** A share a page follows by month: its metric, its columns, and the words around it. */
@@ -65,6 +66,15 @@ export class TrendPanel {
       ...indicators.map((t, i) => h('option', { attrs: { value: String(i) } }, catalog.columnTitle(t.metric, t.rate))),
     );
     this.select.hidden = indicators.length < 2;
+    // A page cleared (its filters failed) or replaced: a panel waiting to be seen waits no more.
+    for (const method of ['reset', 'dispose'] as const) {
+      const own = this.panel[method].bind(this.panel);
+      this.panel[method] = () => {
+        this.seen?.disconnect();
+        this.seen = null;
+        own();
+      };
+    }
     this.select.addEventListener('change', () => {
       if (!this.shown) return;
       this.panel.reset();
@@ -73,8 +83,34 @@ export class TrendPanel {
   }
 
   /** The page's task for `filters` (runPanelTasks). */
+  /**
+   * The page's task for `filters` (runPanelTasks): the panel is drawn when it comes into view —
+   * its month ends are the page's costliest query (a metric per month), and the panel sits below
+   * the page's own charts, where many a visit never scrolls. The task itself ends at once; a
+   * failure is the panel's own.
+   */
   task(filters: Filters, load: Loader): PanelTask {
-    return { panel: this.panel, run: () => this.draw(filters, load) };
+    return { panel: this.panel, run: async () => this.whenSeen(() => this.draw(filters, load)), deferred: true };
+  }
+
+  private seen: IntersectionObserver | null = null;
+
+  private whenSeen(draw: () => Promise<void>): void {
+    this.seen?.disconnect();
+    const run = () => void draw().catch((e: unknown) => (isAbortError(e) ? undefined : this.panel.error(messageOf(e))));
+    if (typeof IntersectionObserver === 'undefined') return run();
+    this.panel.setNote('Помесячные данные загружаются, когда панель появляется на экране.');
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((e) => e.isIntersecting)) return;
+        observer.disconnect();
+        if (this.seen === observer) this.seen = null;
+        run();
+      },
+      { rootMargin: '200px 0px' },
+    );
+    this.seen = observer;
+    observer.observe(this.panel.element);
   }
 
   private async draw(filters: Filters, load: Loader): Promise<void> {

@@ -355,7 +355,9 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     for (const [i, t] of log[0].tabs.entries()) expect(shown[i]).toMatch(new RegExp(`^«${t.title}» — первая загрузка листа: ${t.first_load} строк`));
     // Only the period applies on an organization's page.
     await expect(page.isVisible('#filter-type')).resolves.toBe(false);
-    // Its own shares by month: the API's month ends of СОШ-5 alone (9 up to May, today).
+    // Its own shares by month: the API's month ends of СОШ-5 alone (9 up to May, today), drawn in view.
+    await page.locator('#org-trend-panel').scrollIntoViewIfNeeded();
+    await page.locator('#org-trend-chart svg.marks').waitFor();
     await page.selectOption('#org-trend-indicator', { label: 'Доля завершённых' });
     const own = (await api<{ rows: Array<Record<string, number | string | null>> }>(`/api/metrics/program_completion?${query({ ...YEAR_2024, org: 'СОШ-5', to: '2025-05-31', grain: 'month' })}`)).rows
       .filter((row) => row.org === null)
@@ -386,8 +388,9 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await ready(page);
     await page.click('#academic-years button:has-text("2024/25")');
     await ready(page);
-    // Five panels of the page and its «Динамика по месяцам».
-    await expect(page.locator('#page-content .vega-embed').count()).resolves.toBe(6);
+    // Five panels of the page and its «Динамика по месяцам» (drawn once in view).
+    await page.locator('#engagement-trend-panel').scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator('#page-content .vega-embed').count()).toBe(6);
 
     const width = () => page.locator('#engagement-chart svg.marks').evaluate((svg) => svg.getBoundingClientRect().width);
     const wide = await width();
@@ -620,6 +623,9 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
 
     await page.goto(`${server.url}/professional-development?${query(YEAR_2024)}`);
     await ready(page);
+    // The panel is drawn when it comes into view (its month ends are the page's costliest query).
+    await page.locator('#pd-trend-panel').scrollIntoViewIfNeeded();
+    await page.locator('#pd-trend-chart svg.marks').waitFor();
     // September to May: nine month ends, the first 30.09.2024.
     const pd = await monthly('professional_development');
     expect(pd.map((row) => row.month)).toEqual(['2024-09-30', '2024-10-31', '2024-11-30', '2024-12-31', '2025-01-31', '2025-02-28', '2025-03-31', '2025-04-30', '2025-05-31']);

@@ -59,7 +59,9 @@ async function ready(page: Page): Promise<void> {
 /** Every chart of the page is an SVG with marks in it, and no panel shows an error. */
 async function expectCharts(page: Page, pageCase: PageCase): Promise<void> {
   for (const chart of pageCase.charts) {
-    await expect(page.locator(`${chart} svg.marks`).count(), chart).resolves.toBe(1);
+    // «Динамика по месяцам» is drawn when it comes into view (client/trend.ts): looked at, as a reader would.
+    await page.locator(chart).scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator(`${chart} svg.marks`).count(), { message: chart }).toBe(1);
     const marks = await page.locator(`${chart} svg.marks`).locator('path, rect, line, text, circle').count();
     expect(marks, `${chart} has marks`).toBeGreaterThan(3);
   }
