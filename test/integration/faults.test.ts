@@ -124,6 +124,13 @@ function swappedRanges(swap = true, cell?: unknown): { range: string; values: un
   return ranges;
 }
 
+/** A whole-spreadsheet answer of «Педагоги» alone: its declared size, and its rows of text cells. */
+function sizedTab(gridProperties: { rowCount: number; columnCount: number }, rows: string[][]) {
+  const rowData = rows.map((r) => ({ values: r.map((v) => ({ effectiveValue: { stringValue: v } })) }));
+  const body = { spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID', gridProperties }, data: [{ rowData }] }] };
+  return { kind: 'get' as const, contentType: 'application/json', body: JSON.stringify(body) };
+}
+
 let baseline: Record<string, unknown>;
 
 beforeAll(async () => {
@@ -213,36 +220,12 @@ describe('a sync never loses data silently', () => {
     // size limits are checked on that size (it loaded, without a word: an acceptance run).
     {
       what: 'more rows than the tab has',
-      answer: {
-        kind: 'get',
-        contentType: 'application/json',
-        body: JSON.stringify({
-          spreadsheetId: S7,
-          sheets: [
-            {
-              properties: { title: 'Педагоги', sheetType: 'GRID', gridProperties: { rowCount: 2, columnCount: 26 } },
-              data: [{ rowData: [1, 2, 3].map(() => ({ values: [{ effectiveValue: { stringValue: 'ФИО' } }] })) }],
-            },
-          ],
-        }),
-      },
+      answer: sizedTab({ rowCount: 2, columnCount: 26 }, [['ФИО'], ['ФИО'], ['ФИО']]),
       named: 'лист «Педагоги»: строк с данными — 3, а в листе по его размеру (gridProperties) — 2',
     },
     {
       what: 'more cells in a row than the tab has columns',
-      answer: {
-        kind: 'get',
-        contentType: 'application/json',
-        body: JSON.stringify({
-          spreadsheetId: S7,
-          sheets: [
-            {
-              properties: { title: 'Педагоги', sheetType: 'GRID', gridProperties: { rowCount: 1000, columnCount: 1 } },
-              data: [{ rowData: [{ values: [{ effectiveValue: { stringValue: 'ФИО' } }, { effectiveValue: { stringValue: 'Должность' } }] }] }],
-            },
-          ],
-        }),
-      },
+      answer: sizedTab({ rowCount: 1000, columnCount: 1 }, [['ФИО', 'Должность']]),
       named: 'лист «Педагоги», строка 1: столбцов с данными — 2, а в листе по его размеру (gridProperties) — 1',
     },
     {
