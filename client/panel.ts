@@ -20,6 +20,8 @@ export interface PanelOptions {
   chart?: boolean;
   /** A table of the rows: `open` shown, `closed` behind «Таблица с данными», or none. */
   table?: 'open' | 'closed' | false;
+  /** Called when the panel is reset or disposed: a draw it was waiting to make is dropped (client/trend.ts). */
+  onStop?: () => void;
 }
 
 export const UNEXPECTED_MESSAGE =
@@ -130,6 +132,7 @@ export class Panel {
 
   /** Removes everything drawn, keeps the title. */
   reset(): void {
+    this.options.onStop?.();
     this.clearData();
     this.hideMessage();
     this.setNote(null);
@@ -137,6 +140,7 @@ export class Panel {
 
   /** The panel goes away: its chart view is finalized. */
   dispose(): void {
+    this.options.onStop?.();
     this.chartSlot?.clear();
   }
 

@@ -59,30 +59,21 @@ export class TrendPanel {
     private readonly catalog: MetricCatalog,
     private readonly today: Date,
   ) {
-    this.panel = new Panel({ id, title: 'Динамика по месяцам', wide: true, table: 'closed' });
+    // A page cleared (its filters failed) or replaced: a panel waiting to be seen waits no more.
+    this.panel = new Panel({ id, title: 'Динамика по месяцам', wide: true, table: 'closed', onStop: () => this.stopWaiting() });
     this.select = h(
       'select',
       { id: `${id}-indicator`, attrs: { 'aria-label': 'Показатель по месяцам' } },
       ...indicators.map((t, i) => h('option', { attrs: { value: String(i) } }, catalog.columnTitle(t.metric, t.rate))),
     );
     this.select.hidden = indicators.length < 2;
-    // A page cleared (its filters failed) or replaced: a panel waiting to be seen waits no more.
-    for (const method of ['reset', 'dispose'] as const) {
-      const own = this.panel[method].bind(this.panel);
-      this.panel[method] = () => {
-        this.seen?.disconnect();
-        this.seen = null;
-        own();
-      };
-    }
     this.select.addEventListener('change', () => {
       if (!this.shown) return;
       this.panel.reset();
-      void this.draw(this.shown.filters, this.shown.load).catch((e: Error) => this.panel.error(e.message));
+      this.drawNow(this.shown.filters, this.shown.load);
     });
   }
 
-  /** The page's task for `filters` (runPanelTasks). */
   /**
    * The page's task for `filters` (runPanelTasks): the panel is drawn when it comes into view —
    * its month ends are the page's costliest query (a metric per month), and the panel sits below
@@ -90,22 +81,30 @@ export class TrendPanel {
    * failure is the panel's own.
    */
   task(filters: Filters, load: Loader): PanelTask {
-    return { panel: this.panel, run: async () => this.whenSeen(() => this.draw(filters, load)), deferred: true };
+    return { panel: this.panel, run: async () => this.whenSeen(filters, load), deferred: true };
   }
 
   private seen: IntersectionObserver | null = null;
 
-  private whenSeen(draw: () => Promise<void>): void {
+  private stopWaiting(): void {
     this.seen?.disconnect();
-    const run = () => void draw().catch((e: unknown) => (isAbortError(e) ? undefined : this.panel.error(messageOf(e))));
-    if (typeof IntersectionObserver === 'undefined') return run();
+    this.seen = null;
+  }
+
+  /** Draws for `filters` now; a failure is the panel's own (an aborted load is the page's next filters). */
+  private drawNow(filters: Filters, load: Loader): void {
+    void this.draw(filters, load).catch((e: unknown) => (isAbortError(e) ? undefined : this.panel.error(messageOf(e))));
+  }
+
+  private whenSeen(filters: Filters, load: Loader): void {
+    this.stopWaiting();
+    if (typeof IntersectionObserver === 'undefined') return this.drawNow(filters, load);
     this.panel.setNote('Помесячные данные загружаются, когда панель появляется на экране.');
     const observer = new IntersectionObserver(
       (entries) => {
         if (!entries.some((e) => e.isIntersecting)) return;
-        observer.disconnect();
-        if (this.seen === observer) this.seen = null;
-        run();
+        this.stopWaiting();
+        this.drawNow(filters, load);
       },
       { rootMargin: '200px 0px' },
     );

@@ -97,7 +97,7 @@ export type Layout =
       headerRow: number;
       /** Column key → the header text as found in the sheet. */
       headers: Record<string, string>;
-      /** Column key → its column in the sheet (0 = A): a finding's link opens its very cell. */
+      /** Header text as found in the sheet → its column (0 = A): a finding, which names its header, links to its very cell. */
       places: Record<string, number>;
       /** Template columns the tab lacks that a warning here names as written otherwise (a typo, words in brackets). */
       misnamed: ReadonlySet<string>;
@@ -335,7 +335,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   const places: Record<string, number> = {};
   for (const [key, i] of [...positions].sort((a, b) => a[1] - b[1])) {
     headers[key] = texts.get(key)!;
-    places[key] = i;
+    places[headers[key]] = i;
   }
   if (headerRow > 0) {
     notices.push({

@@ -45,7 +45,7 @@ const NO_VALUE = '—';
 export const NO_DATA = 'Нет данных для выбранных организаций и периода.';
 
 /** How a moment (UTC) shows in a workbook. */
-const MOMENT_FORMAT = 'dd.mm.yyyy hh:mm';
+export const MOMENT_FORMAT = 'dd.mm.yyyy hh:mm';
 
 /** A moment (`YYYY-MM-DD HH:MM:SS`, UTC, as the API gives it) as an Excel serial: the day's and the time as its fraction (it was text); null when `v` is none. */
 export function momentSerial(v: unknown): number | null {
@@ -156,7 +156,8 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   for (const [k, v] of rows) {
     const r = ws.addRow([k, v]);
     r.getCell(1).font = { bold: true };
-    if (typeof v === 'number' && k.startsWith('Сформировано')) r.getCell(2).numFmt = MOMENT_FORMAT;
+    // The one number among these rows is a moment («Сформировано»).
+    if (typeof v === 'number') r.getCell(2).numFmt = MOMENT_FORMAT;
   }
   ws.addRow([]);
   ws.addRow(['Свежесть данных по организациям']).font = { bold: true };

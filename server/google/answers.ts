@@ -207,13 +207,6 @@ function badCell(cell: unknown): string | null {
   return kinds === 1 ? null : kinds === 0 ? 'у effectiveValue ячейки нет значения' : 'у effectiveValue ячейки несколько значений';
 }
 
-/**
- * `spreadsheets.get` with grid data (GRID_DATA_FIELDS): besides the tabs, each grid tab's
- * `data` is the one block Google sends for a sheet read whole (`[{}]` for an empty tab), its
- * rows objects, their cells objects with at most one value of the right type. An answer that
- * breaks this — cut, rewritten by a proxy, or never Google's — fails the read: read as it is,
- * it would load a school's rows as empty cells and blame the school for errors it never made.
- */
 /** A tab's size as its properties give it (`gridProperties`), each null when not a number. */
 function gridSize(props: Record<string, unknown> | undefined): { rows: number | null; columns: number | null } {
   const g = props?.['gridProperties'];
@@ -231,6 +224,13 @@ function beyondSize(count: number, size: number | null, what: 'строк' | 'с
   return `${what} с данными — ${n(count)}, а в листе по его размеру (gridProperties) — ${n(size)}`;
 }
 
+/**
+ * `spreadsheets.get` with grid data (GRID_DATA_FIELDS): besides the tabs, each grid tab's
+ * `data` is the one block Google sends for a sheet read whole (`[{}]` for an empty tab), its
+ * rows objects, their cells objects with at most one value of the right type. An answer that
+ * breaks this — cut, rewritten by a proxy, or never Google's — fails the read: read as it is,
+ * it would load a school's rows as empty cells and blame the school for errors it never made.
+ */
 export function checkGridSpreadsheet(data: unknown, spreadsheetId: string): string | null {
   const bad = checkSpreadsheet(data, spreadsheetId);
   if (bad !== null) return bad;

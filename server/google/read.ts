@@ -206,12 +206,13 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
   const budgets = transport.budgets;
   const sanitize = transport.sanitize;
   const bounded = { maxContentLength: maxResponseBytes };
-  /** Set when Drive answers that its API is disabled for the project, or is down: not asked again in this sync. */
+  /** Set when Drive answers that its API is disabled for the project: not asked again in this sync. */
   let driveDisabled = false;
   /**
    * Why Drive was given up on in this sync — a call retried to the end (5xx, no answer, its
-   * quota): change detection is only a saving, so every sheet is then read in full (a Drive
-   * outage failed every organization while Sheets answered: an acceptance run). Null: it was not.
+   * quota): change detection is only a saving, so Drive is not asked again and every sheet is
+   * read in full (a Drive outage failed every organization while Sheets answered: an acceptance
+   * run). Null: it was not.
    */
   let driveDown: string | null = null;
   /** This sync's listing of the spreadsheets the service account sees (id → modifiedTime); null: not listed. */
@@ -543,13 +544,12 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       if (listsChanges) {
         listing ??= listSpreadsheets(t, listingCounts).catch((e: unknown) => {
           listingProblem = e instanceof Error ? e.message : String(e);
-          // Drive is down (driveDown): no sheet is asked for on its own either, each is read.
-          if (driveDown !== null) driveDisabled = true;
           return null;
         });
         version = (await listing)?.get(t.id) ?? null;
       }
-      if (version === null && !driveDisabled) {
+      // Drive down (driveDown): no sheet is asked for on its own either, each is read.
+      if (version === null && !driveDisabled && driveDown === null) {
         const file = await call<drive_v3.Schema$File | null>(
           t,
           c,
@@ -577,10 +577,7 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
             return null;
           }
           // Drive retried to the end (driveDown): the sheet is read all the same, and no other is asked for.
-          if (driveDown !== null) {
-            driveDisabled = true;
-            return null;
-          }
+          if (driveDown !== null) return null;
           throw e;
         });
         version = file?.modifiedTime ?? null;

@@ -547,16 +547,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
  * and for a tab laid out now its headers' columns (header text as in the sheet → 0 for A).
  */
 function sheetTabs(tabs: readonly RawTab[], parsed: ParsedOrg | null): Map<string, SheetTab> {
-  const laidOut = new Map<string, Record<string, number>>();
-  for (const t of parsed?.tabs.values() ?? []) {
-    if (!t.places) continue;
-    const columns: Record<string, number> = {};
-    for (const [key, at] of Object.entries(t.places)) {
-      const header = t.headers[key];
-      if (header !== undefined) columns[header] = at;
-    }
-    laidOut.set(t.title, columns);
-  }
+  const laidOut = new Map([...(parsed?.tabs.values() ?? [])].flatMap((t) => (t.places ? [[t.title, t.places] as const] : [])));
   const out = new Map<string, SheetTab>();
   for (const t of tabs) if (t.gid !== undefined) out.set(t.title, { gid: t.gid, columns: laidOut.get(t.title) ?? null });
   return out;

@@ -63,7 +63,7 @@ export interface TabOutcome {
   rows: PendingRow[];
   /** Column key → header text as found in the sheet. */
   headers: Record<string, string>;
-  /** Column key → its column in the sheet (0 = A), when the tab was laid out. */
+  /** Header text as found in the sheet → its column (0 = A), when the tab was laid out. */
   places?: Record<string, number>;
   /** Template columns the tab lacks that its layout's warnings name as written otherwise (contract/layout.ts). */
   misnamed?: ReadonlySet<string>;
