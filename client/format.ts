@@ -9,6 +9,7 @@
  */
 
 import { plural as ruPlural } from '../shared/plural.ts';
+import { momentDate, ruClock, zoneLabel } from '../shared/moment.ts';
 
 /** No-break space: keeps "42,5 %" and "1 250" on one line. */
 export const NBSP = '\u00a0';
@@ -119,30 +120,11 @@ export function formatOutOf(part: number | null | undefined, whole: number | nul
  */
 export function formatDateTime(timestamp: string | null | undefined): string {
   if (!timestamp) return EMPTY;
-  // A moment with an offset of its own («…+03:00») is brought to UTC first; the rest are UTC wall clocks.
-  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?[+-]\d{2}:?\d{2}$/.test(timestamp)) {
-    const moment = new Date(timestamp);
-    if (!Number.isNaN(moment.getTime())) timestamp = moment.toISOString();
-  }
-  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(timestamp);
-  if (!match) return formatDate(timestamp);
-  const [, year, month, day, hour, minute, second = '0'] = match;
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(date.getDate())}.${pad(date.getMonth() + 1)}.${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const at = momentDate(timestamp);
+  return at ? ruClock(at) : formatDate(timestamp);
 }
 
-/**
- * The zone the page's clock shows times in, «UTC» or «UTC+8»: said where a time is printed
- * (a report made on the server is printed in the server's zone, a page in the reader's).
- */
-export function zoneLabel(at: Date = new Date()): string {
-  const offset = -at.getTimezoneOffset();
-  if (offset === 0) return 'UTC';
-  const abs = Math.abs(offset);
-  const minutes = abs % 60;
-  return `UTC${offset > 0 ? '+' : '−'}${Math.floor(abs / 60)}${minutes ? `:${String(minutes).padStart(2, '0')}` : ''}`;
-}
+export { zoneLabel };
 
 /** A month end (`YYYY-MM-DD`) → "сентябрь 2024". */
 export function formatMonth(isoDate: string): string {

@@ -24,6 +24,7 @@ import { youngSpecialistsSpec } from '../charts/youngSpecialists.ts';
 import { h } from '../dom.ts';
 import { filtersToQuery, type Filters } from '../filters.ts';
 import { formatDate, formatDateTime, ruFormatLocale, ruTimeFormatLocale, zoneLabel } from '../format.ts';
+import { ruMoment } from '../../shared/moment.ts';
 import { messageOf } from '../panel.ts';
 import { renderMetricTable } from '../table.ts';
 import { isFiltered, periodText, totalChartLabel, totalRowLabel, type PageContext } from './page.ts';
@@ -137,7 +138,7 @@ export function nameAsOfSync(params: HTMLElement, idPrefix: string, asOf: Metric
   const dd = params.querySelector<HTMLElement>(`#${idPrefix}-as-of`);
   if (!dd || !asOf || dd.dataset.run) return;
   dd.dataset.run = String(asOf.run);
-  dd.textContent = `${dd.textContent}: данные синхронизации № ${asOf.run}, завершённой ${formatDate(asOf.finished_at.slice(0, 10))} ${asOf.finished_at.slice(11, 19)} UTC — тот же отчёт с «Данные на» ${asOf.finished_at.replace(' ', 'T')}Z даст те же числа`;
+  dd.textContent = `${dd.textContent}: данные синхронизации № ${asOf.run}, завершённой ${ruMoment(asOf.finished_at)} — тот же отчёт с «Данные на» ${asOf.finished_at.replace(' ', 'T')}Z даст те же числа`;
 }
 
 /**

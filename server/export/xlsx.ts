@@ -10,6 +10,7 @@ import type ExcelJS from 'exceljs';
 /** exceljs is loaded when a workbook is first made or read (it costs a server's start ~0.3 s otherwise). */
 export const excel = async () => (await import('exceljs')).default;
 import { ruDate, serialFromIso } from '../contract/index.ts';
+import { localClock, momentDate, ruMoment, zoneLabel } from '../../shared/moment.ts';
 import type { Row } from '../db/db.ts';
 import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
 import { columnLabel, syncStatusText } from '../../shared/metrics.ts';
@@ -44,14 +45,25 @@ const NO_VALUE = '—';
 /** Said on a metric sheet with no organization in it, as the printable report says it. */
 export const NO_DATA = 'Нет данных для выбранных организаций и периода.';
 
-/** How a moment (UTC) shows in a workbook. */
+/** How a moment shows in a workbook: on the server's clock (its `TZ`), the zone said in the column's title (momentsTitle). */
 export const MOMENT_FORMAT = 'dd.mm.yyyy hh:mm';
 
-/** A moment (`YYYY-MM-DD HH:MM:SS`, UTC, as the API gives it) as an Excel serial: the day's and the time as its fraction (it was text); null when `v` is none. */
+/**
+ * A moment (`YYYY-MM-DD HH:MM:SS`, UTC, as the API gives it) as an Excel serial on the server's
+ * clock — the day's and the time as its fraction; null when `v` is none. Excel's dates have no
+ * zone: the region's coordinator reads 21:21 of Sayansk, not 13:21 of Greenwich (the printable
+ * report, made on the server, shows its clock too).
+ */
 export function momentSerial(v: unknown): number | null {
-  const at = typeof v === 'string' ? /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(v) : null;
-  return at ? serialFromIso(at[1]!) + (Number(at[2]) * 3600 + Number(at[3]) * 60 + Number(at[4])) / 86_400 : null;
+  const at = typeof v === 'string' ? momentDate(v) : null;
+  if (!at) return null;
+  const [y, mo, d, h, mi, s] = localClock(at);
+  const day = `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  return serialFromIso(day) + (h * 3600 + mi * 60 + s) / 86_400;
 }
+
+/** A title of moments on the server's clock: «Сформировано, UTC+8». */
+export const momentsTitle = (title: string, at: Date): string => `${title}, ${zoneLabel(at)}`;
 
 function cellValue(col: MetricColumn, v: unknown): ExcelJS.CellValue {
   if (v === null || v === undefined) return NUMBER_FORMAT[col.unit] !== undefined || col.kind === 'moment' ? NO_VALUE : null;
@@ -95,10 +107,10 @@ function fitWidths(ws: ExcelJS.Worksheet): void {
   });
 }
 
-function addMetricSheet(wb: ExcelJS.Workbook, { def, rows }: SheetData): void {
+function addMetricSheet(wb: ExcelJS.Workbook, { def, rows }: SheetData, generatedAt: Date): void {
   const ws = wb.addWorksheet(def.short, { views: [{ state: 'frozen', ySplit: 1 }] });
   const cols = allColumns(def);
-  const header = ws.addRow(cols.map((c) => (c.kind === 'moment' ? `${c.title}, UTC` : unitTitle(c.title, c.unit))));
+  const header = ws.addRow(cols.map((c) => (c.kind === 'moment' ? momentsTitle(c.title, generatedAt) : unitTitle(c.title, c.unit))));
   header.font = { bold: true };
   header.alignment = { wrapText: true, vertical: 'top' };
   // No organization matched (a filter, a period with nothing): said, not a row of zeros «Итого».
@@ -135,20 +147,20 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
       ? ([
           [
             'Период сравнения',
-            `с ${ruDate(meta.comparison.base.from)} по ${ruDate(meta.comparison.base.to)}${meta.comparison.base.as_of && meta.comparison.base.as_of.run !== p.as_of?.run ? `, данные на ${meta.comparison.base.as_of.asked} (синхронизация № ${meta.comparison.base.as_of.run}, завершена ${meta.comparison.base.as_of.finished_at} UTC)` : ''} (листы «Сравн. …»: значения за оба периода и изменение)`,
+            `с ${ruDate(meta.comparison.base.from)} по ${ruDate(meta.comparison.base.to)}${meta.comparison.base.as_of && meta.comparison.base.as_of.run !== p.as_of?.run ? `, данные на ${meta.comparison.base.as_of.asked} (синхронизация № ${meta.comparison.base.as_of.run}, завершена ${ruMoment(meta.comparison.base.as_of.finished_at)})` : ''} (листы «Сравн. …»: значения за оба периода и изменение)`,
           ],
         ] as [string, string][])
       : []),
     [
       'Данные на',
       p.as_of
-        ? `${p.as_of.asked} («Данные на дату», параметр as_of): данные синхронизации № ${p.as_of.run}, завершённой ${p.as_of.finished_at} UTC — та же выгрузка с этой датой даст те же числа`
+        ? `${p.as_of.asked} («Данные на дату», параметр as_of): данные синхронизации № ${p.as_of.run}, завершённой ${ruMoment(p.as_of.finished_at)} — та же выгрузка с этой датой даст те же числа`
         : 'текущие: последняя синхронизация (чтобы повторить выгрузку позже с теми же числами, укажите дату или момент этой выгрузки в поле «Данные на дату» или в параметре as_of)',
     ],
     ['Тип организаций', p.type ?? 'все'],
     ['Организации', p.org.length ? p.org.map(neutralizeFormula).join(', ') : 'все'],
     // A date and time of Excel's (it was ISO text), the zone in the name as on the metric sheets.
-    ['Сформировано, UTC', momentSerial(meta.generatedAt.toISOString())],
+    [momentsTitle('Сформировано', meta.generatedAt), momentSerial(meta.generatedAt.toISOString())],
     ['Версия программы', meta.appVersion],
     ['Версия данных (номер синхронизации)', p.as_of ? String(p.as_of.run) : (meta.dataVersion ?? '—')],
     ['Содержание', 'только сводные показатели по организациям, без персональных данных педагогов'],
@@ -162,7 +174,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
   ws.addRow([]);
   ws.addRow(['Свежесть данных по организациям']).font = { bold: true };
   // The moment as in the metric sheets: an Excel date and time, its zone in the title (it was ISO text with no zone).
-  const head = ws.addRow(['Код', 'Организация', 'Последняя успешная загрузка, UTC', 'Итог последней попытки', 'Данные устарели']);
+  const head = ws.addRow(['Код', 'Организация', momentsTitle('Последняя успешная загрузка', meta.generatedAt), 'Итог последней попытки', 'Данные устарели']);
   head.font = { bold: true };
   for (const f of meta.freshness) {
     if (f.org === null) continue;
@@ -229,7 +241,7 @@ export async function buildWorkbook(sheets: SheetData[], meta: WorkbookMeta): Pr
   wb.creator = 'Наставничество: мониторинг';
   wb.created = meta.generatedAt;
   addParamsSheet(wb, meta);
-  for (const s of sheets) addMetricSheet(wb, s);
+  for (const s of sheets) addMetricSheet(wb, s, meta.generatedAt);
   if (meta.comparison) {
     const used = new Set(sheets.map((s) => s.def.short));
     for (const c of meta.comparison.sheets) addComparisonSheet(wb, c.def, c.rows, meta.comparison.base, meta.params, used);

@@ -27,6 +27,7 @@ import { exportWorkbook } from '../routes/export.ts';
 import { printReportPdf } from '../routes/report.ts';
 import { SECTION_METRICS } from '../../shared/metrics.ts';
 import type { ReportFormat, SendResult, Subscription } from '../../shared/subscriptions.ts';
+import { ruClock, ruMoment, zoneLabel } from '../../shared/moment.ts';
 import type { Attachment, Mailer } from './mailer.ts';
 
 const q = (name: string) => sqlOf(`mail/store#${name}`);
@@ -315,7 +316,7 @@ export class Subscriptions {
     const text =
       `Рассылка «${sub.name}» (№ ${sub.id}).\n\n` +
       `Период: с ${ruDate(params.from)} по ${ruDate(params.to)} (${PERIODS.find((p) => p.key === sub.period)!.title}).\n` +
-      `Данные на ${at.toISOString().replace('T', ' ').slice(0, 16)} UTC: синхронизация № ${asOf.run}, завершена ${asOf.finished_at} UTC; ` +
+      `Данные на ${ruClock(at)} (${zoneLabel(at)}): синхронизация № ${asOf.run}, завершена ${ruMoment(asOf.finished_at)}; ` +
       `те же числа даёт выгрузка с параметром as_of=${at.toISOString()}.\n` +
       `Организации: ${sub.orgs.length ? sub.orgs.join(', ') : 'все'}${sub.type ? ` (тип: ${sub.type})` : ''}.\n` +
       `${sub.audience === 'region' ? 'Для региона: только сводные показатели, без персональных данных.\n' : ''}` +

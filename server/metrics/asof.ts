@@ -11,6 +11,7 @@ import { HISTORY_FROM_KEY } from '../db/history.ts';
 import { sqlOf } from '../db/queries.ts';
 import { knownOrgCodes, lastRunId } from '../sync/state.ts';
 import { codeKey, ruDate } from '../contract/index.ts';
+import { ruMoment } from '../../shared/moment.ts';
 import { badRequest } from '../http/errors.ts';
 import { one } from './params.ts';
 import { parseComparison, parseParams, type MetricParams } from './parameters.ts';
@@ -45,7 +46,6 @@ const AS_OF: AsOfName = { name: 'as_of (на дату)', prefix: '' };
 const CMP_AS_OF: AsOfName = { name: 'cmp_as_of (данные сравнения на дату)', prefix: 'сравнение: ' };
 
 /** A moment as people read it, to the second (a sync's finish time is stored to the second). */
-const ruMoment = (ts: string) => `${ruDate(ts.slice(0, 10))} ${ts.slice(11, 19)} UTC`;
 
 /** The instant `as_of` stands for, as a TIMESTAMP text (UTC), and its day; a 400 in Russian when it is none. */
 export function asOfMoment(text: string, param = AS_OF): { until: string; inclusive: boolean; day: string } {

@@ -36,7 +36,7 @@ describe('before the first sync that holds data', () => {
       expect(loaded.status).toBe('ok');
       // It said «первая синхронизация завершилась 15.05.2024 09:00:00 UTC»: a moment after it was refused too.
       await expect(resolveAsOf(own.db, '2024-05-15T08:00:00Z')).rejects.toThrow(
-        `на 15.05.2024 08:00:00 UTC данных ещё нет: данные есть с синхронизации № ${loaded.runId} (15.05.2024 10:00:00 UTC)`,
+        `на 15.05.2024 08:00:00 (UTC) данных ещё нет: данные есть с синхронизации № ${loaded.runId} (15.05.2024 10:00:00 (UTC))`,
       );
     } finally {
       own.cleanup();
@@ -57,7 +57,7 @@ describe('the end of a sync', () => {
     expect(await runAt('2024-05-15T10:00:07.251Z')).toBe(first.runId);
     // Before it, the message names both moments to the second (to the minute both read 10:00).
     await expect(resolveAsOf(tmp.db, '2024-05-15T10:00:07.25Z')).rejects.toThrow(
-      'на 15.05.2024 10:00:07 UTC данных ещё нет: первая синхронизация завершилась 15.05.2024 10:00:08 UTC',
+      'на 15.05.2024 10:00:07 (UTC) данных ещё нет: первая синхронизация завершилась 15.05.2024 10:00:08 (UTC)',
     );
   });
 

@@ -157,7 +157,7 @@ describe('as_of', () => {
     expect(between.body.rows).toEqual(syncs[0]!.answers.get(`/api/metrics/program_completion?${PERIOD}`));
     const before = await server.get(`/api/metrics/engagement?${PERIOD}&as_of=2024-02-29`);
     expect(before.status).toBe(400);
-    expect(before.body.error.message).toBe('на 29.02.2024 данных ещё нет: первая синхронизация завершилась 01.03.2024 10:00:00 UTC');
+    expect(before.body.error.message).toBe('на 29.02.2024 данных ещё нет: первая синхронизация завершилась 01.03.2024 10:00:00 (UTC)');
     // A day in the future is now (the last sync; the default period: the server's academic year, 2023/24 on 01.06.2024);
     // an empty field is now too.
     const future = await server.get(`/api/metrics/engagement?as_of=9999-12-31`);
@@ -195,7 +195,7 @@ describe('as_of', () => {
     const cells = new Map<string, string>();
     params.eachRow((r) => cells.set(String(r.getCell(1).value), String(r.getCell(2).value ?? '')));
     expect(cells.get('Данные на')).toBe(
-      `2024-03-01 («Данные на дату», параметр as_of): данные синхронизации № ${syncs[0]!.summary.runId}, завершённой 2024-03-01 10:00:00 UTC — та же выгрузка с этой датой даст те же числа`,
+      `2024-03-01 («Данные на дату», параметр as_of): данные синхронизации № ${syncs[0]!.summary.runId}, завершённой 01.03.2024 10:00:00 (UTC) — та же выгрузка с этой датой даст те же числа`,
     );
     expect(cells.get('Версия данных (номер синхронизации)')).toBe(String(syncs[0]!.summary.runId));
   });
@@ -211,7 +211,7 @@ describe('as_of', () => {
     expect(total.values.completed).toEqual({ base: 0, current: 1, delta: 1 });
     const bad = await server.get(`/api/metrics/program_completion/compare?${PERIOD}&cmp_as_of=2024-01-01`);
     expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toBe('сравнение: на 01.01.2024 данных ещё нет: первая синхронизация завершилась 01.03.2024 10:00:00 UTC');
+    expect(bad.body.error.message).toBe('сравнение: на 01.01.2024 данных ещё нет: первая синхронизация завершилась 01.03.2024 10:00:00 (UTC)');
   });
 
   it('the registers and the data quality lists read the same past', async () => {

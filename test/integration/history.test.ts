@@ -354,7 +354,7 @@ describe('row history', () => {
     tmp.db.close();
     tmp.db = await openDatabase(tmp.path);
     await expect(resolveAsOf(tmp.db, '2024-01-10')).rejects.toThrow(
-      'данные на 10.01.2024 не сохранились: история данных ведётся с синхронизации № 2 (11.01.2024 08:00:00 UTC); выберите более позднюю дату',
+      'данные на 10.01.2024 не сохранились: история данных ведётся с синхронизации № 2 (11.01.2024 08:00:00 (UTC)); выберите более позднюю дату',
     );
     const at = await resolveAsOf(tmp.db, '2024-01-11');
     expect([at.run, at.latest]).toEqual([r2, true]);

@@ -109,7 +109,7 @@ describe('reports by e-mail', () => {
     // The period rule on 04.03.2024: the academic year so far.
     expect(periodOf('year_to_date', '2024-03-04')).toEqual({ from: '2023-09-01', to: '2024-03-04' });
     expect(m.text).toContain('Период: с 01.09.2023 по 04.03.2024');
-    expect(m.text).toContain('синхронизация № 1, завершена 2024-03-01 06:00:00 UTC');
+    expect(m.text).toContain('синхронизация № 1, завершена 01.03.2024 06:00:00 (UTC)');
     expect(m.text).toContain('as_of=2024-03-04T08:00:30.000Z');
     expect(m.attachments.map((a) => a.filename)).toEqual(['nastavnichestvo_2023-09-01_2024-03-04.xlsx']);
 

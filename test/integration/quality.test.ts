@@ -444,7 +444,7 @@ describe('an organization taken out of the registry', () => {
       ]);
       const second = await local.getJson(`/api/metrics/engagement?org=${sosh}&as_of=${encodeURIComponent('2024-05-16T10:00:00Z')}`);
       expect(second.status).toBe(400);
-      expect(second.body.error.message).toMatch(/^неверный параметр org \(код организации\): организации «СОШ-1» не было в реестре на момент синхронизации № \d+ \(16\.05\.2024 10:00:00 UTC\) — её данных в показателях на эту дату нет$/);
+      expect(second.body.error.message).toMatch(/^неверный параметр org \(код организации\): организации «СОШ-1» не было в реестре на момент синхронизации № \d+ \(16\.05\.2024 10:00:00 \(UTC\)\) — её данных в показателях на эту дату нет$/);
       const atFirst = await local.getJson(`/api/metrics/engagement?org=${sosh}&as_of=${encodeURIComponent('2024-05-15T10:00:00Z')}`);
       expect(atFirst.status).toBe(200);
       expect(atFirst.body.rows.find((r: { org: string | null }) => r.org === 'СОШ-1').teachers).toBe(6);

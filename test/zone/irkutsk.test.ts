@@ -10,6 +10,9 @@ import { AuthStore } from '../../server/auth/store.ts';
 import { openDatabase } from '../../server/db/schema.ts';
 import { isoDay } from '../../server/metrics/period.ts';
 import { asOfDay, asOfMoment } from '../../server/metrics/asof.ts';
+import { parseParams } from '../../server/metrics/metrics.ts';
+import { buildWorkbook, excel, momentSerial } from '../../server/export/xlsx.ts';
+import { ruMoment } from '../../shared/moment.ts';
 
 describe('the server in Asia/Irkutsk (UTC+8)', () => {
   it('runs in that zone (the project pins it)', () => {
@@ -46,5 +49,32 @@ describe('the server in Asia/Irkutsk (UTC+8)', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('writes times for people on its clock, the zone said: the workbook, the messages (they were UTC: 13:21 for 21:21 in Sayansk)', async () => {
+    // 20:00 UTC on 14.05 + 8 h = 04:00 on 15.05; Excel's serial of 15.05.2025 is 45792, 04:00 is 4/24 of a day.
+    expect(momentSerial('2025-05-14 20:00:00')).toBeCloseTo(45792 + 4 / 24, 9);
+    expect(ruMoment('2025-05-14 20:00:00')).toBe('15.05.2025 04:00:00 (UTC+8)');
+    // A moment with its own offset: 10:00+03:00 = 07:00 UTC = 15:00 in Irkutsk.
+    expect(ruMoment('2025-05-14T10:00:00+03:00')).toBe('14.05.2025 15:00:00 (UTC+8)');
+    const generatedAt = new Date('2025-05-14T20:00:00Z');
+    const xlsx = await buildWorkbook([], {
+      params: parseParams({ from: '2024-09-01', to: '2025-08-31' }, generatedAt),
+      generatedAt,
+      appVersion: 'test',
+      dataVersion: '1',
+      freshness: [{ org: 'СОШ-1', org_name: 'Школа № 1', last_success: '2025-05-14 16:30:00', last_status: 'ok', stale: false }],
+    });
+    const wb = new (await excel()).Workbook();
+    await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
+    const params = wb.getWorksheet('Параметры')!;
+    const rows = params.getRows(1, params.rowCount)!;
+    // ExcelJS reads a dated cell back as the Date of its wall clock taken as UTC: 04:00 of the 15th.
+    const made = rows.find((r) => r.getCell(1).value === 'Сформировано, UTC+8')!;
+    expect(made.getCell(2).value).toEqual(new Date('2025-05-15T04:00:00Z'));
+    const head = rows.find((r) => r.getCell(1).value === 'Код')!;
+    expect(head.getCell(3).value).toBe('Последняя успешная загрузка, UTC+8');
+    // 16:30 UTC + 8 h = 00:30 on the 15th.
+    expect(params.getRow(head.number + 1).getCell(3).value).toEqual(new Date('2025-05-15T00:30:00Z'));
   });
 });
