@@ -32,7 +32,10 @@ export function toCsv(columns: readonly MetricColumn[], rows: readonly Row[], op
     if (typeof v === 'boolean') return v ? 'да' : 'нет';
     return csvField(neutralizeFormula(words ? columnLabel(c, String(v)) : String(v)), sep);
   };
-  const head = columns.map((c) => csvField(opts.header === 'names' ? c.name : c.title, sep)).join(sep);
+  // A moment stays as the API gives it, UTC (a CSV is data for a program as much as for Excel):
+  // its title says so, as the workbook's says its zone.
+  const title = (c: MetricColumn) => (c.kind === 'moment' ? `${c.title}, UTC` : c.title);
+  const head = columns.map((c) => csvField(opts.header === 'names' ? c.name : title(c), sep)).join(sep);
   const body = rows.map((r) => columns.map((c) => (c.name === 'org' && r.org === null ? 'Итого' : cell(c, r[c.name]))).join(sep));
   return '\uFEFF' + [head, ...body].join('\r\n') + '\r\n';
 }

@@ -188,6 +188,9 @@ describe('XLSX export', () => {
     const statusOf = (table: string[][], head: string) => table.slice(1).filter((l) => l.length > 1 && l[0] !== 'Итого').map((l) => l[table[0]!.indexOf(head)]);
     expect(statusOf(titled, 'Итог последней попытки')).toEqual(['загружены', 'загружены']);
     expect(statusOf(named, 'last_status')).toEqual(['ok', 'ok']);
+    // A moment stays UTC in a CSV, as the API gives it (the sync ran at 08:00 UTC); its title says the zone.
+    expect(statusOf(titled, 'Последняя успешная загрузка, UTC')).toEqual(['2024-09-02 08:00:00', '2024-09-02 08:00:00']);
+    expect(statusOf(named, 'last_success')).toEqual(['2024-09-02 08:00:00', '2024-09-02 08:00:00']);
   });
 
   it('neutralizes formulas and carries no teacher names', async () => {
