@@ -38,13 +38,13 @@ CREATE OR REPLACE MACRO category_spans_on(d) AS TABLE
   SELECT * FROM fact_category_spans WHERE valid_from <= d AND d < valid_until;
 
 -- The teachers whose category held on the day of their organization's last successful load
--- ("Category at a date", terms included) differs from Педагоги.Категория — «a warning on the
--- data quality page»: counted by data_quality.sql and lists/quality_orgs.sql, listed by
--- lists/quality_issues.sql. One row per teacher: pid, org, cat (the category held that day: what
+-- (the server's calendar day: server_day, server/db/zone.ts; "Category at a date", terms
+-- included) differs from Педагоги.Категория — «a warning on the data quality page»: counted by
+-- data_quality.sql and lists/quality_orgs.sql, listed by lists/quality_issues.sql. One row per teacher: pid, org, cat (the category held that day: what
 -- «Категория» should say) and lapsed_on (the day the earlier category lapsed, when it did).
 CREATE OR REPLACE MACRO category_mismatches() AS TABLE
   SELECT s.pid, s.org, s.cat, s.lapsed_on
   FROM fact_category_spans s
   JOIN org_state st ON st.org = s.org
   WHERE s.differs
-    AND s.valid_from <= CAST(st.last_success AS DATE) AND CAST(st.last_success AS DATE) < s.valid_until;
+    AND s.valid_from <= server_day(st.last_success) AND server_day(st.last_success) < s.valid_until;

@@ -137,12 +137,13 @@ SELECT id, ts::VARCHAR AS ts, actor, role, action, target, detail, ip FROM audit
 -- name: audit_filtered
 -- The audit entries matching the filters (each NULL = any), newest first: the operations page.
 -- $actor matches a part of the login, case-insensitive (no pattern characters: `contains`).
--- Parameters: $action (VARCHAR), $actor (VARCHAR), $from, $to (DATE, both ends inclusive), $limit (INTEGER).
+-- Parameters: $action (VARCHAR), $actor (VARCHAR), $from, $to (DATE, both ends inclusive: days
+-- of the server's calendar, server_day — ts is UTC), $limit (INTEGER).
 SELECT id, ts::VARCHAR AS ts, actor, role, action, target, detail, ip FROM audit_log
 WHERE ($action IS NULL OR action = $action)
   AND ($actor IS NULL OR contains(lower(actor), lower($actor)))
-  AND ($from IS NULL OR ts >= CAST($from AS DATE))
-  AND ($to IS NULL OR ts < CAST($to AS DATE) + INTERVAL 1 DAY)
+  AND ($from IS NULL OR server_day(ts) >= CAST($from AS DATE))
+  AND ($to IS NULL OR server_day(ts) <= CAST($to AS DATE))
 ORDER BY id DESC LIMIT $limit;
 
 -- name: audit_actions

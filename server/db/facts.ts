@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Writer } from './db.ts';
+import { createServerDay } from './zone.ts';
 
 const read = (name: string) => readFileSync(new URL(`../../queries/${name}`, import.meta.url), 'utf8');
 
@@ -128,6 +129,7 @@ export async function rebuildFacts(w: Writer, opts: { force?: boolean } = {}): P
  */
 export async function buildFactsOn(conn: Writer['conn']): Promise<void> {
   await conn.run(read('_macros.sql'));
+  await createServerDay(conn);
   for (const f of FACTS) await conn.run(f.sql);
   await conn.run(MACROS_SQL);
 }

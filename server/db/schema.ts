@@ -7,6 +7,7 @@ import { CATEGORIES, EVENT_KINDS, EVENT_LEVELS, FORMS, ORDER_ITEMS, TABS, TOPICS
 import { readFileSync } from 'node:fs';
 import { Db, type DbOptions, type Writer } from './db.ts';
 import { ensureFacts } from './facts.ts';
+import { createServerDay } from './zone.ts';
 import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordStateHistory, seedTabHistory, versionsTable, type HistoryTab } from './history.ts';
 
 /**
@@ -339,6 +340,7 @@ export async function migrate(w: Writer): Promise<void> {
     }
   }
   await w.conn.run(readFileSync(new URL('../../queries/_macros.sql', import.meta.url), 'utf8'));
+  await createServerDay(w.conn);
   await w.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)`, { v: String(SCHEMA_VERSION) });
   // The derived facts the metrics read (issue #18): built when missing (an older database) or
   // older than the rows (a sync that was killed), then the macros over them. Derived data, not

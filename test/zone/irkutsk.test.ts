@@ -13,6 +13,11 @@ import { asOfDay, asOfMoment } from '../../server/metrics/asof.ts';
 import { parseParams } from '../../server/metrics/metrics.ts';
 import { buildWorkbook, excel, momentSerial } from '../../server/export/xlsx.ts';
 import { ruMoment } from '../../shared/moment.ts';
+import { runMetric } from '../../server/metrics/metrics.ts';
+import { runSync } from '../../server/sync/run.ts';
+import type { RawTab } from '../../server/sources/types.ts';
+import { createMemorySource } from '../support/memorySource.ts';
+import { openTempDb } from '../support/server.ts';
 
 describe('the server in Asia/Irkutsk (UTC+8)', () => {
   it('runs in that zone (the project pins it)', () => {
@@ -76,5 +81,51 @@ describe('the server in Asia/Irkutsk (UTC+8)', () => {
     expect(head.getCell(3).value).toBe('Последняя успешная загрузка, UTC+8');
     // 16:30 UTC + 8 h = 00:30 on the 15th.
     expect(params.getRow(head.number + 1).getCell(3).value).toEqual(new Date('2025-05-15T00:30:00Z'));
+  });
+
+  it('checks categories against «Аттестация» on the day of the load there: 04:00 on 15.03 is the 15th (it was UTC’s 14th)', async () => {
+    // One teacher per school, «Первая» by the order of 15.03.2019: it lapses five years on, on
+    // 15.03.2024. The sync runs at 20:00 UTC on 14.03 = 04:00 on 15.03 in Sayansk: that day both hold
+    // «Без категории». СОШ-9 already writes so (no warning); СОШ-8 still writes «Первая» (1 warning).
+    // On UTC's 14.03 both would still hold «Первая»: СОШ-9 1 warning, СОШ-8 none (an audit found it so).
+    const school = (fio: string, category: string): RawTab[] => [
+      { title: 'Педагоги', grid: [['ФИО', 'Должность', 'Дата приёма', 'Категория'], [fio, 'учитель', '01.09.2010', category]] },
+      { title: 'Наставнические пары', grid: [['Наставник', 'Наставляемый', 'Форма', 'Направление', 'Дата начала', 'Статус']] },
+      { title: 'Программы наставничества', grid: [['Наставляемый', 'Наставник', 'Название', 'Дата утверждения', 'Дата завершения (план)', 'Статус']] },
+      { title: 'Повышение квалификации', grid: [['ФИО', 'Программа', 'Часов', 'Дата окончания']] },
+      { title: 'Аттестация', grid: [['ФИО', 'Дата приказа', 'Присвоена категория', 'Прежняя категория'], [fio, '15.03.2019', 'Первая', 'Без категории']] },
+    ];
+    const tmp = await openTempDb();
+    try {
+      const now = new Date('2024-03-14T20:00:00Z');
+      const source = createMemorySource({
+        registry: [{ title: 'Организации', grid: [['Код', 'Наименование', 'Тип', 'Таблица', 'Активна'], ['СОШ-8', 'Школа № 8', 'Школа', 'sheet-8', 'Да'], ['СОШ-9', 'Школа № 9', 'Школа', 'sheet-9', 'Да']] }],
+        sheets: { 'sheet-8': school('Устарелова Ульяна Ивановна', 'Первая'), 'sheet-9': school('Лапина Лариса Ивановна', 'Без категории') },
+      });
+      const summary = await runSync({ db: tmp.db, source, trigger: 'test', now: () => now });
+      expect(summary.status).toBe('ok');
+      const { rows } = await runMetric(tmp.db, 'data_quality', parseParams({ from: '2023-09-01', to: '2024-08-31' }, now));
+      expect(rows.map((r) => [r.org, r.category_mismatches])).toEqual([['СОШ-8', 1], ['СОШ-9', 0], [null, 1]]);
+      // The list of «Качество данных» names the same teacher.
+      expect(await tmp.db.query(`SELECT org FROM category_mismatches()`)).toEqual([{ org: 'СОШ-8' }]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('filters the action log by the days of its calendar: an action at 03:00 on the 8th there is of the 8th', async () => {
+    const db = await openDatabase(':memory:');
+    try {
+      // 19:00 UTC on 07.12 = 03:00 on 08.12 in Sayansk; 15:00 UTC on 07.12 = 23:00 on the 7th.
+      await db.write((w) =>
+        w.run(`INSERT INTO audit_log VALUES (1, TIMESTAMP '2026-12-07 19:00:00', 'a', 'admin', 'x', NULL, NULL, NULL), (2, TIMESTAMP '2026-12-07 15:00:00', 'a', 'admin', 'x', NULL, NULL, NULL)`),
+      );
+      const store = new AuthStore(db);
+      const ids = async (from: string, to: string) => (await store.auditSearch({ from, to, limit: 10 })).entries.map((e) => Number(e.id));
+      expect(await ids('2026-12-08', '2026-12-08')).toEqual([1]);
+      expect(await ids('2026-12-07', '2026-12-07')).toEqual([2]);
+    } finally {
+      db.close();
+    }
   });
 });
