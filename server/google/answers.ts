@@ -130,11 +130,22 @@ export function checkSpreadsheet(data: unknown, spreadsheetId: string): string |
   if (bad !== null) return bad;
   const sheets = (data as Record<string, unknown>)['sheets'];
   if (!Array.isArray(sheets) || sheets.length === 0) return 'в ответе нет списка листов';
+  // Google's tabs of one spreadsheet differ in title and in id: two of a title would be blamed on
+  // the school («оставьте один» of a tab it does not have twice: an acceptance run).
+  const titles = new Set<string>();
+  const ids = new Set<number>();
   for (const s of sheets) {
     const p = isObject(s) ? s['properties'] : undefined;
     if (!isObject(p) || typeof p['title'] !== 'string') return 'у листа в ответе нет названия';
     const merges = badMerges((s as Record<string, unknown>)['merges']);
     if (merges !== null) return `лист «${p['title']}»: объединённые ячейки (merges) — ${merges}`;
+    if (titles.has(p['title'])) return `лист «${p['title']}» в ответе дважды (в таблице Google названия листов не повторяются)`;
+    titles.add(p['title']);
+    const id = p['sheetId'];
+    if (typeof id === 'number') {
+      if (ids.has(id)) return `у двух листов в ответе один ID (sheetId ${id}; в таблице Google он у каждого листа свой)`;
+      ids.add(id);
+    }
   }
   return otherSpreadsheet(data as Record<string, unknown>, spreadsheetId);
 }
@@ -240,6 +251,12 @@ export function checkGridSpreadsheet(data: unknown, spreadsheetId: string): stri
     const where = `лист «${String(props['title'])}»`;
     const blocks = s['data'];
     if (!Array.isArray(blocks) || blocks.length !== 1 || !isObject(blocks[0])) return `${where}: нет данных листа (data)`;
+    // A sheet read whole starts at its first cell (the mask does not even ask where): data from
+    // elsewhere would put every row and column off by as much.
+    for (const k of ['startRow', 'startColumn'] as const) {
+      const at = blocks[0][k];
+      if (at !== undefined && at !== 0) return `${where}: данные листа начинаются не с первой ячейки (${k} ${JSON.stringify(at).slice(0, 20)})`;
+    }
     const rows = blocks[0]['rowData'];
     if (rows === undefined) continue;
     if (!Array.isArray(rows)) return `${where}: строки листа (rowData) — не список`;

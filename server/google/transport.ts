@@ -251,11 +251,13 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
         if (own !== undefined) throw own;
         failure = inspect(err);
       }
-      // An access token from Google's token server refused before it expires (revoked, or the
-      // server's clock out of step with Google's): a new token once, and the request again. The
-      // client kept sending the refused one, and every read after it failed (an outside review).
-      // A self-signed token is made anew for each request: nothing to renew.
-      if (failure.status === 401 && !failure.token && !reauthorized && credentials.kind === 'service' && credentials.jwtAccess === false) {
+      // A service account's token refused before it expires (one from Google's token server
+      // revoked, or either kind signed while the server's clock was out of step with Google's): a
+      // new token once — a new client, so a self-signed one is signed anew too — and the request
+      // again. The client kept sending the refused token, and every read after it failed (an
+      // outside review); a self-signed one refused once failed its organization although the next
+      // read, signed the same way, loaded (another) — and the registry's stopped the sync.
+      if (failure.status === 401 && !failure.token && !reauthorized && credentials.kind === 'service') {
         reauthorized = true;
         clientsPromise = null;
         cl = await connect();

@@ -238,6 +238,32 @@ describe('a sync never loses data silently', () => {
       },
       named: `в ответе лист «${S7_TABS[0]}»: строк с данными — 1\u00a0001, а в листе по его размеру (gridProperties) — 1\u00a0000`,
     },
+    // Two tabs of one title, or of one id, and data that starts elsewhere than the first cell:
+    // Google never sends them (the school was told to keep one of two «Аттестация» it did not
+    // have; the others loaded without a word: an acceptance run).
+    {
+      what: 'one tab twice',
+      answer: {
+        kind: 'get',
+        contentType: 'application/json',
+        body: JSON.stringify({ spreadsheetId: S7, sheets: [1, 2].map((sheetId) => ({ properties: { sheetId, title: 'Педагоги', sheetType: 'GRID' }, data: [{ rowData: [] }] })) }),
+      },
+      named: 'лист «Педагоги» в ответе дважды (в таблице Google названия листов не повторяются)',
+    },
+    {
+      what: 'two tabs of one id',
+      answer: {
+        kind: 'get',
+        contentType: 'application/json',
+        body: JSON.stringify({ spreadsheetId: S7, sheets: ['Педагоги', 'Аттестация'].map((title) => ({ properties: { sheetId: 7, title, sheetType: 'GRID' }, data: [{ rowData: [] }] })) }),
+      },
+      named: 'у двух листов в ответе один ID (sheetId 7; в таблице Google он у каждого листа свой)',
+    },
+    {
+      what: 'a tab’s data from its third row',
+      answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' }, data: [{ startRow: 2, rowData: [] }] }] }) },
+      named: 'лист «Педагоги»: данные листа начинаются не с первой ячейки (startRow 2)',
+    },
     {
       what: 'tabs without their cells',
       answer: { kind: 'get', contentType: 'application/json', body: JSON.stringify({ spreadsheetId: S7, sheets: [{ properties: { title: 'Педагоги', sheetType: 'GRID' } }] }) },

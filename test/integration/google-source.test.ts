@@ -1011,8 +1011,16 @@ describe('the fewest requests Google allows (issue #18)', () => {
     // dropped Google's own words (for a JWT out of step: «Invalid JWT … Check your iat and exp values»): an outside review.
     const id = '1Unauthorized_0001';
     fake.setSpreadsheet(id, { tabs: ORG_TABS });
-    fake.failNext(id, 401, 1, { kind: 'get' });
+    // A service account's token refused once is signed anew and the read asked again (it failed
+    // the organization although the next read, signed the same way, loaded: an acceptance run)…
     const key = writeServiceAccountKey(tmp);
+    fake.failNext(id, 401, 1, { kind: 'get' });
+    fake.clearRequests();
+    const again = await source({ apiKey: undefined, credentialsFile: key }).src.fetchOrg(org('СОШ-4', id), { lastVersion: null, full: true });
+    expect([again.status, again.requests, again.retries]).toEqual(['ok', 2, 1]);
+    expect(fake.requests.filter((r) => r.kind === 'get').map((r) => r.auth)).toEqual(['bearer', 'bearer']);
+    // … and refused again, it is the key or the clock.
+    fake.failNext(id, 401, 2, { kind: 'get' });
     const service = await sourceError(source({ apiKey: undefined, credentialsFile: key }).src.fetchOrg(org('СОШ-4', id), { lastVersion: null, full: true }));
     expect(service.message).toMatch(
       /^Google не принял учётные данные \(HTTP 401\) при чтении организации СОШ-4: проверьте, что ключ сервисного аккаунта \S+@\S+ в GOOGLE_APPLICATION_CREDENTIALS действует \(не удалён и не отозван в Google Cloud\) и что часы сервера идут верно — подпись с неверным временем Google не принимает; ответ Google: Request had invalid authentication credentials\.$/,
