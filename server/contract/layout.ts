@@ -276,7 +276,7 @@ export function layoutGrid(grid: Grid, columns: readonly ColumnDecl[]): Layout {
   for (let i = 0; i < header.length; i++) {
     const cell = header[i];
     if (isBlank(cell ?? null)) continue;
-    const text = rawText(cell ?? null).trim();
+    const text = headerText(cell ?? null);
     const match = headerMatch(index, cell ?? null);
     if (!match) {
       unknown.set(i, text);
@@ -581,10 +581,10 @@ function headerContinuation(
     const title = groupTitle(header, i);
     let found: { key: string; text: string } | undefined;
     const key = headerKey(index, cell);
-    if (key !== undefined) found = { key, text: rawText(cell).trim() };
+    if (key !== undefined) found = { key, text: headerText(cell) };
     else if (title !== undefined && typeof cell === 'string') {
       const sub = cell.trim().replace(/^\((.*)\)$/su, '$1').trim();
-      const text = `${title.text} (${sub})`;
+      const text = oneLine(`${title.text} (${sub})`);
       const k = sub === '' ? undefined : headerKey(index, text);
       if (k !== undefined) found = { key: k, text };
     }
@@ -600,6 +600,14 @@ function headerContinuation(
   }
   return signal ? named : null;
 }
+
+/**
+ * A header as findings name it: its text on one line. A header typed on two lines («Дата» ⏎
+ * «начала», Alt+Enter) is read all the same, but named as it was, every message about the column
+ * broke across lines in the sync's output and on «Качество данных» (an acceptance run).
+ */
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+const headerText = (cell: Cell | null): string => oneLine(rawText(cell));
 
 /**
  * The group title over column `i` of a header's second row: the first row's nearest filled cell

@@ -110,7 +110,10 @@ describe('headers', () => {
   it('read a header with a hint in brackets as the column it names: a unit, a format, on a second line or not', () => {
     const courses = tabDecl('courses').columns;
     const l = layoutGrid([['ФИО', 'Программа', 'Часов (ак. ч.)', 'Дата окончания\n(дд.мм.гггг)'], ['Иванова Анна', 'Курс', 36, '01.09.2023']], courses);
-    expect(l.ok && l.headers).toEqual({ person: 'ФИО', program: 'Программа', hours: 'Часов (ак. ч.)', end_date: 'Дата окончания\n(дд.мм.гггг)' });
+    // A header on two lines is named on one: a finding about it broke across lines (an acceptance run).
+    expect(l.ok && l.headers).toEqual({ person: 'ФИО', program: 'Программа', hours: 'Часов (ак. ч.)', end_date: 'Дата окончания (дд.мм.гггг)' });
+    const broken = layoutGrid([['ФИО', 'Программа', 'Часов', 'Дата\r\nокончания'], ['Иванова Анна', 'Курс', 36, '31.02.2023']], courses);
+    expect(broken.ok && [broken.headers.end_date, broken.places]).toEqual(['Дата окончания', { ФИО: 0, Программа: 1, Часов: 2, 'Дата окончания': 3 }]);
     const t = layoutGrid([['ФИО', 'Должность', 'Категория', 'Дата приёма (дд.мм.гггг)', 'Стаж (лет)']], teachers);
     expect(t.ok && t.headers).toMatchObject({ hired: 'Дата приёма (дд.мм.гггг)', experience: 'Стаж (лет)' });
     // A header of the template with its own brackets is that column, not its bracket-less neighbour.
