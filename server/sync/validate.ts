@@ -177,6 +177,17 @@ export function nothingLoadable(parsed: ParsedOrg, rawTabs: readonly RawTab[]): 
 const FAR_FUTURE_DAYS = 366;
 
 /**
+ * What a date far ahead does to the figures, where it is not «the row counts from then on»: an
+ * end that has not come keeps the row counting until it (a dismissal of 31.12.2099 was told
+ * «до этой даты строка не входит ни в один период», and counted in every one: an acceptance run).
+ */
+const FAR_FUTURE_EFFECT: Readonly<Record<string, string>> = {
+  'teachers.dismissed': 'до этой даты педагог считается работающим',
+  'pairs.end_fact': 'до этой даты пара считается действующей',
+  'programs.end_fact': 'до этой даты программа не считается завершённой',
+};
+
+/**
  * `today` (YYYY-MM-DD, the sync's day): a date of something that has happened — hired, a
  * course ended, an order signed — more than a year after it is loaded as typed and told as a
  * warning: usually a mistyped year (`01.09.85` is 2085 by the contract's `дд.мм.гг`), which
@@ -253,7 +264,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
           if (c.type.kind !== 'date' || c.key === 'end_plan' || typeof v !== 'string' || v <= farFuture) continue;
           problems.push(
             issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key),
-              `дата ${ruDate(v)} позже сегодняшнего дня больше чем на год — проверьте год (две цифры года читаются как 20гг); до этой даты строка не входит ни в один период`),
+              `дата ${ruDate(v)} позже сегодняшнего дня больше чем на год — проверьте год (две цифры года читаются как 20гг); ${FAR_FUTURE_EFFECT[`${decl.key}.${c.key}`] ?? 'до этой даты строка не входит ни в один период'}`),
           );
         }
       }
