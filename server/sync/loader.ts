@@ -145,6 +145,20 @@ export class PeopleDirectory {
     this.unread.delete(org);
   }
 
+  /**
+   * The organization's sheet has not changed since its last load: the teachers stored are its
+   * sheet's as it is, and a name not among them is not «сверено с прошлой загрузкой … лист не
+   * загружен» — it was said of a sheet read again in the same sync (an acceptance run).
+   */
+  unchanged(org: string): void {
+    this.current.add(org);
+    const p = this.stored.get(org);
+    if (p) p.lastLoad = false;
+  }
+
+  /** Organizations whose stored teachers are their sheet's as it is (`unchanged`). */
+  private readonly current = new Set<string>();
+
   /** Whether the organization's entry is final: read in this run, or not read in it at all. */
   settled(org: string): boolean {
     return !this.unread.has(org);
@@ -158,7 +172,7 @@ export class PeopleDirectory {
     // An organization that loaded once but whose teacher tab is empty still counts as loaded.
     for (const o of need) {
       const p = found.get(o) ?? (this.everLoaded.has(o) ? new OrgPeople(o) : null);
-      if (p) p.lastLoad = true;
+      if (p) p.lastLoad = !this.current.has(o);
       this.stored.set(o, p);
     }
   }

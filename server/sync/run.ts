@@ -506,6 +506,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
         f.reread = rereadNote(again.named);
       }
     } else {
+      if (f.res?.status === 'unchanged') people.unchanged(entry.code);
       people.settle(entry.code);
       fetchedCount++;
       opts.onFetched?.(fetchedCount, active.length);

@@ -112,6 +112,35 @@ describe('references to another organization', () => {
     expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1')).toEqual(now.pairs.filter((p) => p.org === 'ШК-1'));
   });
 
+  it('names not found among the teachers of an unchanged sheet are not «сверено с прошлой загрузкой»: those teachers are the sheet’s as it is', async () => {
+    const data = municipality();
+    // ШК-1's «Аттестация» names somebody its «Педагоги» does not list: refused, its own sheet's finding.
+    data.sheets['ШК-1']![4] = { title: 'Аттестация', grid: [['ФИО', 'Дата приказа', 'Присвоена категория'], ['Незнамов Никита Никитич', '01.02.2024', 'Первая']] };
+    const source = createMemorySource(data);
+    await sync(tmp, source);
+    const own = 'нет такого педагога на листе «Педагоги»';
+    const problemOf = async (org: string, value: string) =>
+      String((await tmp.db.query(`SELECT problem FROM issues WHERE org = $org AND value = $value`, { org, value }))[0]?.problem);
+    expect(await problemOf('ШК-1', 'Незнамов Никита Никитич')).toMatch(new RegExp(`^${own}`));
+    const first = await problemOf('ШК-1', 'Незнамов Никита Никитич');
+
+    // ШК-2's teachers change: ШК-1, unchanged, is read again — its own teachers as loaded are its
+    // sheet's as it is. It was told «сверено с прошлой загрузкой: лист «Педагоги» организации ШК-1 в
+    // этой синхронизации не загружен» of the sheet read that very sync (an acceptance run).
+    data.sheets['ШК-2']![0] = teachers('Новикова Нина Николаевна', 'Орлова Ольга Олеговна');
+    const second = await sync(tmp, source);
+    expect(second.orgs[0]!.reread).toBe(rereadNote(['ШК-2']));
+    expect(await problemOf('ШК-1', 'Незнамов Никита Никитич')).toBe(first);
+
+    // ШК-3 changes and names a teacher ШК-2 (unchanged now) does not list: no note either.
+    data.sheets['ШК-3']![1] = { title: 'Наставнические пары', grid: [PAIRS, pair('Петрова Пелагея Петровна (ШК-2)', 'Зуев Захар Захарович')] };
+    const third = await sync(tmp, source);
+    expect(third.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'unchanged'], ['ШК-2', 'unchanged'], ['ШК-3', 'ok']]);
+    expect(await problemOf('ШК-3', 'Петрова Пелагея Петровна (ШК-2)')).toBe(
+      'нет такого педагога на листе «Педагоги» организации ШК-2; проверьте ФИО — полностью, как в таблице организации ШК-2',
+    );
+  });
+
   it('a refused reference to an organization new in the registry is checked again once that organization is read', async () => {
     const data = municipality();
     const source = createMemorySource(data);
