@@ -87,7 +87,7 @@ function cellParser(c: ColumnDecl, cutLongText: boolean): (cell: Cell) => Parsed
       return (cell) => parseText(cell, t.maxLength, cut);
     }
     case 'date':
-      return (cell) => parseDate(cell, t.minYear);
+      return (cell) => parseDate(cell);
     case 'number':
       return (cell) => parseNumber(cell, t);
     case 'yesno':

@@ -185,7 +185,17 @@ export function ruDate(iso: string): string {
  */
 const TIME_AFTER_DATE = /(?<=\d)(?:\s+|T)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d{1,6})?)?$/;
 
-export function parseDate(cell: Cell, minYear = 2000, maxYear = 2100): Parsed<string> {
+/**
+ * The years a date may have at all: Sheets' calendar starts at 30.12.1899 (serial 0, what a date
+ * formula over an empty cell shows), and a year past 2100 is a typo. Within them a date is read as
+ * typed (docs/spec/CONTRACT.md rejects only impossible and ambiguous dates); a year earlier than a
+ * column expects (declaration.ts `minYear`) is told as a warning (validate.ts), not refused: a
+ * placeholder hire date «01.01.1900» refused quarantined the teacher and every row naming them
+ * (an acceptance run), and means what an empty one does.
+ */
+export const DATE_YEARS = { min: 1900, max: 2100 } as const;
+
+export function parseDate(cell: Cell, minYear: number = DATE_YEARS.min, maxYear: number = DATE_YEARS.max): Parsed<string> {
   let y: number, m: number, d: number;
   if (typeof cell === 'number') {
     if (!isDateSerial(cell)) return bad(`в ячейке число, а не дата; ${DATE_EXPECTED}`);

@@ -258,6 +258,17 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
       applyRowRules(decl.key, result.success ? values : result.data, (level, key, problem) => {
         pending.problems.push(issue(org, raw.title, level, r.row, header(key), shown(decl, r.cells, key), problem));
       });
+      // A year earlier than the column expects: loaded as typed, and told (values.ts DATE_YEARS).
+      if (result.success) {
+        for (const c of decl.columns) {
+          const v = values[c.key];
+          if (c.type.kind !== 'date' || typeof v !== 'string' || Number(v.slice(0, 4)) >= c.type.minYear) continue;
+          problems.push(
+            issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key),
+              `дата ${ruDate(v)} раньше ${c.type.minYear} года — проверьте год; строка загружена с этой датой`),
+          );
+        }
+      }
       if (farFuture !== null && result.success) {
         for (const c of decl.columns) {
           const v = values[c.key];

@@ -59,7 +59,7 @@ beforeAll(async () => {
   tmp = await openTempDb();
   // Sync 1: everything loads; row 3 of «Аттестация» has a date out of range (quarantined).
   const first = municipality();
-  setCell(first, 'СОШ-1', 'Аттестация', 3, 'Дата приказа', '20.12.1999');
+  setCell(first, 'СОШ-1', 'Аттестация', 3, 'Дата приказа', '20.12.1899');
   serve(first);
   expect((await sync('2024-05-15T10:00:00Z')).status).toBe('ok');
   // Sync 2: «Аттестация» is now only a title: the tab fails wholesale, the rest reloads.
@@ -104,10 +104,10 @@ const ATTESTATION_ROW = {
   tab: 'Аттестация',
   row: 3,
   column: 'Дата приказа',
-  value: '20.12.1999',
+  value: '20.12.1899',
   level: 'error',
   message:
-    'СОШ-1, лист «Аттестация», строка 3, столбец «Дата приказа»: значение «20.12.1999» — год 1999 вне допустимого диапазона 2000–2100; проверьте дату' +
+    'СОШ-1, лист «Аттестация», строка 3, столбец «Дата приказа»: значение «20.12.1899» — год 1899 вне допустимого диапазона 1900–2100; проверьте дату' +
     ' (замечание прежней загрузки: лист сейчас не загружается целиком — см. ошибку листа, — поэтому в данных остаются его строки той загрузки и их замечания)',
   // «Аттестация» does not lay out now (only a title): where its «Дата приказа» is is not known.
   get cell_url() {
@@ -203,7 +203,7 @@ describe('GET /api/quality', () => {
   });
 
   it('keeps a tab that failed wholesale: its old rows stay, and the quality info says why', async () => {
-    // Row 2 of sync 1 (Петров); row 3 (the 1999 date) was quarantined then and still is.
+    // Row 2 of sync 1 (Петров); row 3 (the 1899 date) was quarantined then and still is.
     expect(await tmp.db.query(`SELECT row_no, run_id FROM attestations WHERE org = 'СОШ-1'`)).toEqual([{ row_no: 2, run_id: 1 }]);
     expect(await tmp.db.query(`SELECT tab, row_no, run_id FROM quarantine WHERE org = 'СОШ-1' ORDER BY tab`)).toEqual([
       { tab: 'Аттестация', row_no: 3, run_id: 1 },
