@@ -160,7 +160,14 @@ export function columnParser(c: ColumnDecl, cutLongText = false): (cell: Cell | 
   const parse = cellParser(c, cutLongText);
   const missing = requiredProblem(c);
   const empty: Parsed<unknown> = c.required ? { ok: false, problem: missing } : { ok: true, value: null };
-  const direct = (cell: Cell | undefined) => (cell === undefined || isBlank(cell) ? empty : (formulaError(cell) ?? parse(cell)));
+  // A formula error in a column that only describes the row is that cell empty (told as a warning: validate.ts).
+  const soft = describesOnly(c);
+  const direct = (cell: Cell | undefined): Parsed<unknown> => {
+    if (cell === undefined || isBlank(cell)) return empty;
+    const broken = formulaError(cell);
+    if (broken) return soft ? empty : broken;
+    return parse(cell);
+  };
   // Only columns of few distinct values: names and free text rarely repeat (a memo would only
   // keep them alive), and a list value is an array each row would share.
   if (!MEMO_KINDS.has(c.type.kind)) return direct;
@@ -169,6 +176,17 @@ export function columnParser(c: ColumnDecl, cutLongText = false): (cell: Cell | 
   // parsed every time: a Map would take it for 0.
   const cached = memo(direct, CELL_MEMO);
   return (cell) => (cell === undefined || cell === null ? empty : Object.is(cell, -0) ? direct(cell) : cached(cell));
+}
+
+/**
+ * A column that only describes its row — optional free text that no figure, reference or
+ * identity reads (Предмет, Организатор, Документ, Название, Ссылка). A formula error there
+ * (a lookup's #N/A) leaves the cell empty and is told as a warning; it refused the row, and a
+ * mentor with a broken «Предмет» went from every figure with every row naming them (an
+ * acceptance run). Elsewhere it is an error: the value matters.
+ */
+export function describesOnly(c: ColumnDecl): boolean {
+  return c.type.kind === 'text' && !c.type.name && !c.required && c.key !== 'code';
 }
 
 /** Distinct cells remembered per column parser (then forgotten wholesale). */

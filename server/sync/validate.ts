@@ -16,6 +16,8 @@ import {
   longTextWarning,
   codeKey,
   cutsLongText,
+  describesOnly,
+  formulaError,
   daysFromIso,
   editDistance,
   hiddenOddities,
@@ -241,6 +243,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
     // The columns whose too long text parseText cuts (cutsLongText): found once per tab, not per row.
     const cutTexts = decl.columns.filter(cutsLongText).map((c) => ({ key: c.key, maxLength: c.type.maxLength }));
     const header = (key: string) => layout.headers[key] ?? decl.columns.find((c) => c.key === key)?.header ?? key;
+    const softColumns = decl.columns.filter(describesOnly);
     const rows: PendingRow[] = layout.rows.map((r) => {
       const problems: DataIssue[] = [];
       const result = parseRow(r.cells);
@@ -258,6 +261,14 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
       applyRowRules(decl.key, result.success ? values : result.data, (level, key, problem) => {
         pending.problems.push(issue(org, raw.title, level, r.row, header(key), shown(decl, r.cells, key), problem));
       });
+      // A formula error in a column that only describes the row: loaded empty, and told (schemas.ts describesOnly).
+      for (const c of softColumns) {
+        const cell = r.cells[c.key];
+        const broken = cell === undefined ? null : formulaError(cell);
+        if (broken !== null && !broken.ok) {
+          problems.push(issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key), `${broken.problem}; пока строка загружена с пустой ячейкой`));
+        }
+      }
       // A year earlier than the column expects: loaded as typed, and told (values.ts DATE_YEARS).
       if (result.success) {
         for (const c of decl.columns) {
