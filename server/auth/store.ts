@@ -72,6 +72,7 @@ export const DEFAULT_POLICY: AuthPolicy = {
   ipWindowMs: 15 * 60_000,
   ipMaxPending: 5,
   maxPendingHashes: 32,
+  knownForMs: 90 * 24 * 3600_000,
 };
 
 /** The audit log keeps entries this many days unless told otherwise (AUDIT_RETENTION_DAYS). */

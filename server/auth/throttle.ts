@@ -6,7 +6,12 @@
  *   - a login: after `freeFailures` (10) wrong passwords in a row it is locked for
  *     `firstLockMs` (15 minutes), each further lock twice as long (up to `maxLockMs`, a day);
  *     during a lock even the right password is refused without being checked; a success
- *     clears the counter; failures older than `failureMemoryMs` are forgotten;
+ *     clears the counter; failures older than `failureMemoryMs` are forgotten. Except from an
+ *     address the login signed in from within `knownForMs` (90 days; `login_addresses`): there
+ *     the same rule counts that login and that address alone, so wrong passwords sent from
+ *     elsewhere do not lock its owner out (ten requests a day from anywhere on the network kept
+ *     the only coordinator out: an acceptance run), and a guesser elsewhere still meets the
+ *     login's lock however many addresses it spreads over;
  *   - an address: at most `ipMaxFailures` (50) failures in `ipWindowMs` (15 minutes).
  * An attempt is reserved atomically before its hash starts and counts against both limits
  * until it resolves, as if it were going to fail: N wrong passwords sent at once cost at most
@@ -40,7 +45,12 @@ export interface ThrottlePolicy {
    * its hashes reach the queue), and hashes waiting in the queue, at most (beyond it: 503).
    */
   maxPendingHashes: number;
+  /** An address a login signed in from within this long is its own: the login's lock does not apply there. */
+  knownForMs: number;
 }
+
+/** The key of a login and an address in `login_throttle` (a login name has no control character). */
+const pairKey = (key: string, ip: string) => `${key}\u0001${ip}`;
 
 export interface Refusal {
   ok: false;
@@ -137,6 +147,8 @@ export class LoginThrottle {
   private readonly accounts = new Map<string, AccountState>();
   private readonly loading = new Map<string, Promise<AccountState>>();
   private readonly addresses = new Map<string, AddressState>();
+  /** When a login last signed in from an address (pairKey → ms, 0: never), as read or noted. */
+  private readonly known = new Map<string, number>();
   /** Attempts reserved and not resolved yet, all logins together. */
   private pendingTotal = 0;
 
@@ -157,7 +169,10 @@ export class LoginThrottle {
     // The cheap refusals first, before the database is asked anything.
     const early = this.addressRefusal(ip, this.clock());
     if (early) return early;
-    const account = await this.account(key);
+    // From an address the login signed in from, the counters of that login there alone.
+    const own = await this.knownAddress(key, ip);
+    const stateKey = own ? pairKey(key, ip) : key;
+    const account = await this.account(stateKey);
     // From here on nothing awaits until the attempt is reserved: the decision is atomic.
     const now = this.clock();
     const refusal = this.addressRefusal(ip, now) ?? this.accountRefusal(account, now);
@@ -193,7 +208,7 @@ export class LoginThrottle {
         account.locks = locks;
         account.lockedUntil = until;
         account.lastFailure = at;
-        await this.persist(key, account);
+        await this.persist(stateKey, account);
         return until > at ? lockRefusal(until - at) : null;
       },
       succeed: async () => {
@@ -205,23 +220,32 @@ export class LoginThrottle {
         account.locks = 0;
         account.lockedUntil = 0;
         account.lastFailure = 0;
-        await this.persist(key, account);
+        await this.persist(stateKey, account);
+        await this.noteKnown(key, ip, at);
         return null;
       },
       release: () => void close(),
     };
   }
 
-  /** Forgets the counters of a login (a new password was set): memory and table. */
+  /**
+   * Forgets the counters of a login (a new password was set), its own and those of it at each
+   * address, and the addresses it signed in from: memory and table.
+   */
   async forget(key: string): Promise<void> {
-    const a = this.accounts.get(key);
-    if (a) {
+    const prefix = pairKey(key, '');
+    for (const [k, a] of this.accounts) {
+      if (k !== key && !k.startsWith(prefix)) continue;
       a.failures = 0;
       a.locks = 0;
       a.lockedUntil = 0;
       a.lastFailure = 0;
     }
-    await this.db.write((w) => w.run(q('forget_login'), { key }));
+    for (const k of [...this.known.keys()]) if (k.startsWith(prefix)) this.known.delete(k);
+    await this.db.write(async (w) => {
+      await w.run(q('forget_login_everywhere'), { key, prefix });
+      await w.run(q('forget_addresses'), { key });
+    });
   }
 
   /**
@@ -235,8 +259,10 @@ export class LoginThrottle {
       // Two statements with the same condition: the rows counted are the rows deleted.
       const [r] = await w.query(q('count_forgotten'), { now, before: forgottenBefore });
       await w.run(q('delete_forgotten'), { now, before: forgottenBefore });
+      await w.run(q('forget_old_addresses'), { since: now - this.policy.knownForMs });
       return Number(r?.n ?? 0);
     });
+    this.known.clear();
     for (const [key, a] of this.accounts) {
       if (a.pending === 0 && a.writes === 0 && a.lockedUntil <= now && a.lastFailure <= forgottenBefore) this.accounts.delete(key);
     }
@@ -284,6 +310,29 @@ export class LoginThrottle {
   }
 
   // ---- logins --------------------------------------------------------------------------------
+
+  /** Whether the login signed in from the address within knownForMs (memory, else the table). */
+  private async knownAddress(key: string, ip: string): Promise<boolean> {
+    const k = pairKey(key, ip);
+    const now = this.clock();
+    let at = this.known.get(k);
+    if (at === undefined) {
+      const [row] = await this.db.query(q('known_address'), { key, address: ip });
+      at = row ? Number(row.last_success_ms) : 0;
+      this.trim(this.known, () => true);
+      this.known.set(k, at);
+    }
+    return at > 0 && now - at < this.policy.knownForMs;
+  }
+
+  /** Notes a sign-in of the login from the address (a success). */
+  private async noteKnown(key: string, ip: string, at: number): Promise<void> {
+    const k = pairKey(key, ip);
+    this.known.delete(k);
+    this.trim(this.known, () => true);
+    this.known.set(k, at);
+    await this.db.write((w) => w.run(q('save_known_address'), { key, address: ip, at }));
+  }
 
   private accountRefusal(a: AccountState, now: number): Refusal | null {
     if (a.lockedUntil > now) return lockRefusal(a.lockedUntil - now);

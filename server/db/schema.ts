@@ -14,7 +14,7 @@ import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordS
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -261,6 +261,15 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     // the value at fault was in another column (an outside review). Filled by the next load.
     version: 11,
     statements: [`ALTER TABLE tab_gids ADD COLUMN IF NOT EXISTS columns VARCHAR`],
+  },
+  {
+    // The addresses each login has signed in from (auth/throttle.ts): a login locked by wrong
+    // passwords from elsewhere stays open to them — anybody on the network locked the only
+    // coordinator out for a day with ten requests (an acceptance run).
+    version: 12,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS login_addresses (login_key VARCHAR NOT NULL, address VARCHAR NOT NULL, last_success_ms BIGINT NOT NULL, PRIMARY KEY (login_key, address))`,
+    ],
   },
 ];
 

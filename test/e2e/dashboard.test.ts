@@ -173,7 +173,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await page.fill('#filter-as-of', '2025-05-01');
     await page.dispatchEvent('#filter-as-of', 'change');
     await page.waitForSelector('main[data-state="error"]');
-    expect(readable(await page.textContent('#error'))).toBe('На 01.05.2025 данных ещё нет: первая синхронизация завершилась 14.05.2025 20:00:00 UTC');
+    expect(readable(await page.textContent('#error'))).toBe('На 01.05.2025 данных ещё нет: первая синхронизация завершилась 14.05.2025 20:00:00 (UTC)');
     // … and the banner over it no longer says the data of that date is shown (both were there: an
     // outside review); its button to the current data stays.
     expect(readable(await page.textContent('#as-of-text'))).toBe('Выбрана дата 01.05.2025: данные на неё не показаны — причина ниже.');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { TABS } from '../../server/contract/index.ts';
-import { HISTORY_TABS, dbColumns, historyTab, openDatabase } from '../../server/db/schema.ts';
+import { HISTORY_TABS, SCHEMA_VERSION, dbColumns, historyTab, openDatabase } from '../../server/db/schema.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { saveTabGids, storedTabGids } from '../../server/sync/state.ts';
@@ -408,7 +408,7 @@ describe('row history', () => {
     for (let start = 0; start < 2; start++) {
       // Opened by this program (twice: the second start changes nothing).
       tmp.db = await openDatabase(tmp.path);
-      expect(await tmp.db.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([{ value: '11' }]);
+      expect(await tmp.db.query(`SELECT value FROM meta WHERE key = 'schema_version'`)).toEqual([{ value: String(SCHEMA_VERSION) }]);
       const tabs = await storedTabGids(tmp.db, ['СОШ-1']);
       expect([...tabs.get('СОШ-1')!].sort()).toEqual([
         ['Аттестация', { gid: 42, columns: null }],

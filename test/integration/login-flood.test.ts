@@ -152,6 +152,38 @@ describe('60 wrong passwords for one login at once', () => {
   });
 });
 
+describe('wrong passwords from elsewhere', () => {
+  it('do not lock a login’s owner out at an address it signed in from: there its own counter applies', async () => {
+    // The victim signed in from 10.1.1.3 at the end of the test above. Anybody on the network
+    // locked the only coordinator out for a day with ten requests (an acceptance run).
+    const before = store.stats.verifications;
+    const flood = await Promise.all(Array.from({ length: 60 }, (_, i) => login(VICTIM.login, `чужой-пароль-${i}`, `10.6.0.${i + 1}`)));
+    expect(tally(flood)['401 bad_credentials']).toBe(9);
+    expect(store.stats.verifications - before).toBe(10);
+    // Locked for everybody else (another address, the right password: refused unchecked) …
+    expect((await login(VICTIM.login, VICTIM.password, '10.6.1.1')).status).toBe(429);
+    expect(store.stats.verifications - before).toBe(10);
+    // … not for its owner at 10.1.1.3: the right password is checked and works.
+    expect((await login(VICTIM.login, VICTIM.password, '10.1.1.3')).status).toBe(200);
+    expect(store.stats.verifications - before).toBe(11);
+    // There, wrong passwords count for that address alone: the 10th locks it, the login's lock elsewhere stays as it was.
+    const own: number[] = [];
+    for (let i = 0; i < 10; i++) own.push((await login(VICTIM.login, `опечатка-${i}`, '10.1.1.3')).status);
+    expect(own).toEqual([...Array(9).fill(401), 429]);
+    expect((await login(VICTIM.login, VICTIM.password, '10.1.1.3')).status).toBe(429);
+    const rows = await tmp.db.query(`SELECT replace(login_key, chr(1), ' @ ') AS k, locks FROM login_throttle WHERE starts_with(login_key, $k) ORDER BY k`, { k: VICTIM.login });
+    expect(rows).toEqual([
+      { k: VICTIM.login, locks: 1 },
+      { k: `${VICTIM.login} @ 10.1.1.3`, locks: 1 },
+    ]);
+    // A new password (set by a coordinator, or at the command line) clears every lock and the known addresses.
+    await store.setPassword(VICTIM.login, VICTIM.password);
+    expect(await tmp.db.query(`SELECT * FROM login_throttle WHERE starts_with(login_key, $k)`, { k: VICTIM.login })).toEqual([]);
+    expect(await tmp.db.query(`SELECT * FROM login_addresses WHERE login_key = $k`, { k: VICTIM.login })).toEqual([]);
+    expect((await login(VICTIM.login, VICTIM.password, '10.6.1.1')).status).toBe(200);
+  });
+});
+
 describe('60 different logins from one address at once', () => {
   it('hash at most 5 (the attempts an address may have in flight); the rest get 429 with Retry-After at once', async () => {
     const before = store.stats.verifications;
@@ -269,10 +301,11 @@ describe('housekeeping', () => {
     // Throttle rows: the ghosts' (logins that do not exist) go once their failures are
     // forgotten (24 hours) and no lock runs; an existing account's row stays. (A success
     // first: the coordinator's wrong password of the flood above may have been counted.)
+    // (The wrong one from an address it never signed in from: counted on the login itself.)
     expect((await login(COORDINATOR.login, COORDINATOR.password, '10.6.0.1')).status).toBe(200);
     await fetch(`${server.url}/api/session`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '10.6.0.1' },
+      headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '10.6.9.9' },
       body: JSON.stringify({ login: COORDINATOR.login, password: 'неверный-пароль' }),
     });
     const ghostRows = async () => Number((await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM login_throttle WHERE login_key NOT IN (SELECT login FROM users)`))[0]!.n);
