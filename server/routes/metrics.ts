@@ -11,7 +11,7 @@ import { acceptsGzip, gzipEtag } from '../http/gzip.ts';
 import { toCsv } from '../export/csv.ts';
 import { exportAuditDetail, exportFileName } from '../export/names.ts';
 import { principalKey } from '../metrics/limits.ts';
-import { METRICS, allColumns, metricDef, metricInfo } from '../metrics/metrics.ts';
+import { METRICS, allColumns, metricDef, metricInfo, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
 import { COMPARABLE_METRICS, comparedColumns } from '../../shared/compare.ts';
 import { compareMetric } from '../metrics/compare.ts';
 import { answerJson, type MetricCache } from '../metrics/cache.ts';
@@ -39,7 +39,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
     const p = who(res);
     const params = await scopeParams(deps.db, p, parsed, base);
     const work = deps.cache.request(principalKey(p), (sec) => res.set('Retry-After', String(sec)));
-    res.set('Cache-Control', 'private, no-cache').json({
+    res.set('Cache-Control', cacheControl(m, params)).json({
       metric: m.name,
       current: { from: params.from, to: params.to, ...(params.as_of ? { as_of: params.as_of } : {}) },
       base,
@@ -62,7 +62,7 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
       // The bytes serialized and compressed once; the compressed bytes are another representation,
       // with a validator of their own. With the ETag, Express answers a matching If-None-Match with 304.
       const gzip = acceptsGzip(req);
-      res.set({ ETag: gzip ? gzipEtag(answer.etag) : answer.etag, 'Cache-Control': 'private, no-cache', Vary: 'Accept-Encoding' }).type('application/json');
+      res.set({ ETag: gzip ? gzipEtag(answer.etag) : answer.etag, 'Cache-Control': cacheControl(m, params), Vary: 'Accept-Encoding' }).type('application/json');
       if (gzip) res.set('Content-Encoding', 'gzip').send(answer.gzip);
       else res.send(await answerJson(answer));
       return;
@@ -92,4 +92,15 @@ export function metricsRouter(deps: { db: Db; now: () => Date; cache: MetricCach
   });
 
   return r;
+}
+
+/**
+ * A metric's answer is figures and organization names — kept by the browser and revalidated
+ * (`private, no-cache` + ETag) — unless it carries the sources' own words (data_quality's
+ * «Причина»: a school's tab title may be a person's name), which, like every answer with names,
+ * is `no-store` (README «Персональные данные»; it was cached: an acceptance run). A regional
+ * account gets the reason's kind only.
+ */
+function cacheControl(m: MetricDef, params: MetricParams): string {
+  return !params.region && allColumns(m).some((c) => c.name === 'last_message') ? 'no-store' : 'private, no-cache';
 }

@@ -794,6 +794,8 @@ describe('caching of answers with names', () => {
       '/api/metrics',
       `/api/metrics/engagement?${YEAR}&format=csv`,
       `/api/metrics/data_quality?${YEAR}&format=csv`,
+      // Its JSON too: «Причина» quotes the school's sheet (a tab titled with a person's name; it was revalidated: an acceptance run).
+      `/api/metrics/data_quality?${YEAR}`,
       `/api/export.xlsx?${YEAR}&metrics=engagement`,
       `/api/metrics/engagement?from=31.12.2023`,
       '/api/no-such-route',
@@ -812,6 +814,9 @@ describe('caching of answers with names', () => {
       expect(res.headers.get('cache-control'), path).toBe('no-store');
       await res.arrayBuffer();
     }
+    // A regional account's data_quality names no source's words: revalidated like the other metrics.
+    const region = await get(`/api/metrics/data_quality?${YEAR}`, await as('region'));
+    expect(region.headers.get('cache-control')).toBe('private, no-cache');
     // Anonymous: the 401 and the redirect to the login form.
     for (const path of ['/api/quality', '/people']) expect((await get(path)).headers.get('cache-control'), path).toBe('no-store');
     // Another organization's page for a school: the 403 page.
