@@ -86,6 +86,7 @@ export const CSP_DIRECTIVES = {
 
 /** The largest JSON body a request may send (the 413 names it). */
 const BODY_LIMIT_KB = 100;
+const tooLarge = () => `слишком большой запрос: тело запроса — не больше ${BODY_LIMIT_KB} КБ`;
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -109,6 +110,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
+  });
+  // A body announced past the limit is refused at once, and the connection closed: the body
+  // parser reads a body to its end before it answers (not to break the connection) — a request
+  // announcing 10 GB got no answer at all, its connection held until the timeout (an acceptance run).
+  app.use((req, res, next) => {
+    const declared = Number(req.headers['content-length']);
+    if (!(declared > BODY_LIMIT_KB * 1024)) return next();
+    res.set('Connection', 'close').status(413).json({ error: { code: 'bad_request', message: tooLarge() } });
   });
   app.use(express.json({ limit: `${BODY_LIMIT_KB}kb` }));
   app.use(gzipLargeJson());
@@ -193,7 +202,7 @@ export function createApp(deps: AppDeps): express.Express {
           status === 500
             ? 'внутренняя ошибка сервера; подробности — в журнале сервера'
             : status === 413
-              ? `слишком большой запрос: тело запроса — не больше ${BODY_LIMIT_KB} КБ`
+              ? tooLarge()
               : err?.type === 'entity.parse.failed'
                 ? 'неверный запрос: тело — не JSON'
                 : 'неверный запрос',

@@ -13,6 +13,7 @@ import { METRICS } from '../../shared/metrics.ts';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/auth/secrets.ts';
@@ -868,5 +869,21 @@ describe('headers', () => {
     const big = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'x', password: 'y'.repeat(200_000) }) });
     expect(big.status).toBe(413);
     expect((await big.json()).error.code).toBe('bad_request');
+    // A body announced past the limit and not sent: answered at once, the connection closed (it
+    // got no answer, the connection held until the timeout: an acceptance run).
+    const { hostname, port } = new URL(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () =>
+        socket.write('POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n{"login":'),
+      );
+      let text = '';
+      socket.setTimeout(10_000, () => reject(new Error(`no answer in 10 s: ${text}`)));
+      socket.on('data', (d) => (text += d.toString('utf8')));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(answer).toContain('слишком большой запрос: тело запроса — не больше 100 КБ');
   });
 });
