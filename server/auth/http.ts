@@ -169,9 +169,22 @@ function ownOrigin(req: Request): string {
  * in `X-CSRF-Token`; a request from another site (Origin or Sec-Fetch-Site) is refused even
  * without a session (the login form: no logging a victim into the attacker's account).
  */
+/** GET answers that make a file and record it as an export (the audit log; «Что изменилось с последнего отчёта» counts from it). */
+const EXPORT_PATHS = new Set(['/api/export.xlsx', '/api/report.pdf', '/api/quality.xlsx']);
+const makesExport = (req: Request) => EXPORT_PATHS.has(req.path) || (req.path.startsWith('/api/') && req.query['format'] === 'csv');
+
 export function csrfGuard(): RequestHandler {
   return (req, res, next) => {
-    if (SAFE_METHODS.has(req.method)) return next();
+    if (SAFE_METHODS.has(req.method)) {
+      // An export opened by another site's link in a logged-in browser (the session cookie goes
+      // with a top-level navigation): it was recorded as the coordinator's report — moving the
+      // baseline of «что изменилось», and a PDF started the server's browser (an acceptance run).
+      // A script with an API token sends no cookie: not concerned.
+      if (req.headers['sec-fetch-site'] === 'cross-site' && principal(res)?.kind === 'session' && makesExport(req)) {
+        return next(forbidden('выгрузка по ссылке с другого сайта не выполняется (защита от подделки запросов): откройте мониторинг и выгрузите со страницы.'));
+      }
+      return next();
+    }
     const origin = req.headers.origin;
     if (req.headers['sec-fetch-site'] === 'cross-site' || (origin !== undefined && origin !== ownOrigin(req))) {
       return next(forbidden('запрос с другого сайта отклонён (защита от подделки запросов).'));
@@ -388,6 +401,8 @@ function setSessionCookie(req: Request, res: Response, cookie: string): void {
 /** Writes an audit entry for this request's principal. */
 export function auditor(auth: AuthDeps) {
   return async (req: Request, res: Response, action: string, target: string | null, detail: string | null = null): Promise<void> => {
+    // HEAD: what the answer would be, nothing handed over — not an export (it was recorded as one: an acceptance run).
+    if (req.method === 'HEAD') return;
     const p = principal(res);
     await auth.store.audit({ actor: p?.login ?? '—', role: p?.role ?? null, action, target, detail, ip: clientIp(req) });
   };

@@ -308,6 +308,31 @@ describe('a regional account', () => {
 });
 
 describe('CSRF', () => {
+  it('does not export by another site’s link in a logged-in browser, nor record a HEAD as an export', async () => {
+    // It was recorded as the coordinator's report — the baseline of «что изменилось» — and a PDF
+    // started the server's browser (an acceptance run).
+    const a = await as('koord');
+    const exports = async () => Number((await tmp.db.query(`SELECT count(*)::INTEGER AS n FROM audit_log WHERE action LIKE 'export%'`))[0]!.n);
+    const before = await exports();
+    for (const path of [`/api/export.xlsx?${YEAR}`, `/api/report.pdf?${YEAR}`, '/api/quality.xlsx', `/api/metrics/engagement?${YEAR}&format=csv`, '/api/mentors?format=csv']) {
+      const r = await get(path, a, { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate' });
+      expect([r.status, (await r.json()).error.message], path).toEqual([
+        403,
+        'Нет доступа: выгрузка по ссылке с другого сайта не выполняется (защита от подделки запросов): откройте мониторинг и выгрузите со страницы.',
+      ]);
+    }
+    // A HEAD of a workbook or a CSV: answered, nothing recorded.
+    for (const path of ['/api/quality.xlsx', `/api/metrics/engagement?${YEAR}&format=csv`]) {
+      const r = await fetch(`${server.url}${path}`, { method: 'HEAD', headers: { Cookie: a.cookie } });
+      expect(r.status, path).toBe(200);
+    }
+    expect(await exports()).toBe(before);
+    // From its own page (or typed in the address bar) it exports, and is recorded.
+    expect((await get(`/api/metrics/engagement?${YEAR}&format=csv`, a, { 'Sec-Fetch-Site': 'same-origin' })).status).toBe(200);
+    expect((await get('/api/quality.xlsx', a, { 'Sec-Fetch-Site': 'none' })).status).toBe(200);
+    expect(await exports()).toBe(before + 2);
+  });
+
   it('refuses a state-changing request without the session’s token or from another site', async () => {
     const a = await as('koord');
     const noToken = await post('/api/sync', a);
