@@ -62,6 +62,7 @@ export const printingNow = () => printing !== null;
  * page does not finish drawing.
  */
 export async function printReportPdf(o: { origin: string; principal: Principal; store: AuthDeps['store']; params: MetricParams; summary?: boolean }): Promise<Buffer> {
+  // Nothing is awaited before `printing` is set when no print runs: a caller that checked printingNow() holds the slot.
   while (printing) await printing.catch(() => undefined);
   const run = printOnce(o);
   printing = run;
@@ -142,8 +143,12 @@ export function reportRouter(deps: { db: Db; now: () => Date; auth: AuthDeps }):
       res.set('Retry-After', '10');
       throw new HttpError(503, 'busy', 'Сервер уже готовит другой PDF-отчёт; повторите запрос через несколько секунд.');
     }
+    // The print starts before anything is awaited, so a second request sees it (the check and an
+    // await between it and the print let two of six at once through: an acceptance run); the
+    // report is recorded once printed.
+    const printed = printReportPdf({ origin: selfOrigin(req.socket), principal, store: deps.auth.store, params, summary });
+    const pdf = await printed;
     await audit(req, res, 'export_pdf', summary ? 'summary' : 'report', exportAuditDetail(params));
-    const pdf = await printReportPdf({ origin: selfOrigin(req.socket), principal, store: deps.auth.store, params, summary });
     res.type('application/pdf').attachment(file).send(pdf);
   });
   return r;
