@@ -283,12 +283,17 @@ export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** A moment as the text a TIMESTAMP column takes (UTC, `YYYY-MM-DD HH:MM:SS.mmm`). */
 export const isoTs = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');
 
-/** Signals of metric requests that have had a query on the metric lane (`metricQuery`). */
-const begun = new WeakSet<AbortSignal>();
+/** Queries of a metric request running on the metric lane now (`metricQuery`), by its signal. */
+const running = new WeakMap<AbortSignal, number>();
 
-/** Whether a query of the request with this signal has started on the metric lane. */
-export function metricQueryBegun(signal: AbortSignal): boolean {
-  return begun.has(signal);
+/**
+ * Whether a query of the request with this signal runs on the metric lane now — not waiting for
+ * its turn or a connection, between two queries of a trend, or for an answer another request
+ * computes: a deadline that passes then is the server's queue, not the request's size (it was
+ * told to narrow its period after waiting its whole minute: an acceptance run).
+ */
+export function metricQueryRunning(signal: AbortSignal): boolean {
+  return (running.get(signal) ?? 0) > 0;
 }
 
 export class Db {
@@ -358,8 +363,8 @@ export class Db {
    */
   async metricQuery(sql: string, params: Record<string, SqlParam> = {}, signal?: AbortSignal, catalog?: string): Promise<Row[]> {
     const c = await this.metric.acquire(signal);
-    // The request's computation has begun (metrics/limits.ts: a deadline passed before tells «busy», not «too long»).
-    if (signal) begun.add(signal);
+    // The request computes now (metrics/limits.ts: a deadline that passes otherwise tells «busy», not «too long»).
+    if (signal) running.set(signal, (running.get(signal) ?? 0) + 1);
     if (catalog !== undefined) {
       try {
         await c.run(`USE ${quoteIdent(catalog)}`);
@@ -388,6 +393,7 @@ export class Db {
       if (signal?.aborted) throw signal.reason;
       throw e;
     } finally {
+      if (signal) running.set(signal, (running.get(signal) ?? 1) - 1);
       signal?.removeEventListener('abort', interrupt);
       clearInterval(again);
       if (interrupted || catalog !== undefined) await this.recover(c, catalog !== undefined);

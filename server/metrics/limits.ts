@@ -5,7 +5,7 @@
  * period limits themselves are checked with the parameters (metrics.ts, parseParams).
  */
 import { setMaxListeners } from 'node:events';
-import { metricQueryBegun } from '../db/db.ts';
+import { metricQueryRunning } from '../db/db.ts';
 import { HttpError } from '../http/errors.ts';
 
 /** METRIC_TIMEOUT_SECONDS unless configured. */
@@ -31,9 +31,9 @@ export function metricTimeout(ms: number): HttpError {
 }
 
 /**
- * The deadline passed before the request's computation got to the database: it waited — for
- * its account's turn, for a connection, for an answer another request computes — behind many
- * computations. Not the request's fault (it was told to narrow its period): said, with when to retry.
+ * The deadline passed while none of the request's queries ran: it waited — for its account's
+ * turn, for a connection, for an answer another request computes — behind many computations.
+ * Not the request's fault (it was told to narrow its period): said, with when to retry.
  */
 export function metricsBusy(ms: number): HttpError {
   return new HttpError(
@@ -68,7 +68,7 @@ export class Deadline {
     // each removes its listener when it settles, so there is no leak to warn about.
     setMaxListeners(0, this.controller.signal);
     // unref: a pending deadline never keeps the process alive.
-    setTimeout(() => this.controller.abort(metricQueryBegun(this.controller.signal) ? metricTimeout(ms) : metricsBusy(ms)), ms).unref();
+    setTimeout(() => this.controller.abort(metricQueryRunning(this.controller.signal) ? metricTimeout(ms) : metricsBusy(ms)), ms).unref();
   }
 
   get signal(): AbortSignal {

@@ -15,6 +15,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../server/auth/store.ts';
 import { MetricCache, type MetricCacheOptions } from '../../server/metrics/cache.ts';
+import { Deadline } from '../../server/metrics/limits.ts';
+import type { HttpError } from '../../server/http/errors.ts';
 import { MAX_PERIOD_YEARS, MAX_TREND_MONTHS, parseParams } from '../../server/metrics/metrics.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
@@ -284,6 +286,19 @@ describe('heavy computations do not hold up light requests', () => {
       stop.abort(new Error('test over'));
     }
     await Promise.all(heavy);
+    expect(tmp.db.lanes().metric).toMatchObject({ busy: 0, waiting: 0 });
+  }, 30_000);
+
+  it('a deadline that passes between a request’s queries — waiting, not computing — is «busy»; during one, «timeout»', async () => {
+    // A request that had run a query and then waited its turn for the next was told to narrow its
+    // period (an acceptance run): what counts is whether a query of it runs when the time is up.
+    const waited = new Deadline(300);
+    await tmp.db.metricQuery('SELECT 1 AS x', {}, waited.signal);
+    await new Promise((r) => setTimeout(r, 400));
+    expect([waited.signal.aborted, (waited.signal.reason as HttpError).code]).toEqual([true, 'busy']);
+    const computing = new Deadline(300);
+    const endless = await tmp.db.metricQuery(ENDLESS, {}, computing.signal).catch((e: unknown) => e);
+    expect((endless as HttpError).code).toBe('timeout');
     expect(tmp.db.lanes().metric).toMatchObject({ busy: 0, waiting: 0 });
   }, 30_000);
 
