@@ -52,7 +52,11 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
             ]
           : [400, 'Bad Request', 'bad_request', 'запрос не разобран: это не запрос HTTP или он повреждён'];
   const body = JSON.stringify({ error: { code, message } });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  // Closed whole once the answer is out: ended only, the connection waited for the client to close
+  // its side, and one that never did kept its address's place (256 such held them all: an acceptance run).
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () =>
+    socket.destroy(),
+  );
 }
 
 /** The HTTP server of `app` with these limits (listen on it as on `app.listen`). */

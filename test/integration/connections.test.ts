@@ -101,6 +101,29 @@ describe('connection limits', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
+  it('free the place of a connection it has answered 408, though the client never closes its side', async () => {
+    // Five clients fill the address's places, get their 408 and keep their sockets open (half
+    // open): the places stayed taken until they closed — every other user of that address was
+    // reset for minutes (an acceptance run).
+    const five = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const s = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+        await once(s, 'connect');
+        s.write('GET /ok HTTP/1.1\r\nHost: x\r\n');
+        let text = '';
+        s.on('data', (d) => (text += d.toString('utf8')));
+        await once(s, 'end');
+        expect(text).toMatch(/^HTTP\/1\.1 408 /);
+        return s;
+      }),
+    );
+    expect(five.map((s) => s.writable)).toEqual([true, true, true, true, true]); // the clients' sides still open
+    await new Promise((r) => setTimeout(r, 50));
+    const res = await fetch(`http://127.0.0.1:${port}/ok`, { headers: { Connection: 'close' } });
+    expect(await res.json()).toEqual({ ok: true });
+    for (const s of five) s.destroy();
+  });
+
   it('answer what Node refuses before the application in JSON, in Russian: an address over 16 KB, a request that is not HTTP', async () => {
     // 800 codes of ~27 bytes each: about 21.5 KB of address (Node's limit: 16 KB of headers). Node's own answer had no body.
     const many = Array.from({ length: 800 }, (_, i) => `org=${encodeURIComponent(`СОШ-${i}`)}`).join('&');
