@@ -470,7 +470,12 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       } else if (listingProblem !== null) {
         notes.push(`Проверка изменений одним списком Google Drive не удалась (${sanitize(listingProblem)}): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты.`);
       }
-      const { waits, waitedMs } = transport.quota;
+      const { waits, waitedMs, timeouts } = transport.quota;
+      if (timeouts > 0) {
+        notes.push(
+          `Google ${timeouts === 1 ? 'один раз не ответил' : `${timeouts} ${plural(timeouts, 'раз', 'раза', 'раз')} не ответил`} вовремя (ответа ждали до ${durationText(transport.timeoutMs)}): ${timeouts === 1 ? 'запрос повторён' : 'запросы повторены'} — синхронизация шла дольше обычного, данные не затронуты.`,
+        );
+      }
       if (waits > 0) {
         notes.push(
           `Google ${waits === 1 ? 'один раз ответил' : `${waits} ${plural(waits, 'раз', 'раза', 'раз')} ответил`} «превышена квота» (HTTP 429): синхронизация ждала, пока квота восстановится, ${durationText(waitedMs)} в сумме. Если так бывает часто — сравните GOOGLE_SHEETS_RPM с квотой проекта Google Cloud (README, «Квоты Google»).`,
@@ -667,8 +672,9 @@ function gridTabs(meta: sheets_v4.Schema$Spreadsheet): TabSize[] {
     }));
 }
 
-/** A wait as people read it: «45 с», «5 мин 7 с». */
+/** A wait as people read it: «800 мс», «45 с», «5 мин 7 с». */
 function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} мс`;
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин${s % 60 ? ` ${s % 60} с` : ''}`;
 }

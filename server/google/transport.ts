@@ -103,7 +103,9 @@ export interface GoogleTransport<B extends string> {
    * Google's quota refusals (429) waited out since `quota.reset()`: how many and how long in
    * all — a sync that waited minutes for them says so (it said only «повторов 5»: an acceptance run).
    */
-  readonly quota: { waits: number; waitedMs: number; reset(): void };
+  readonly quota: { waits: number; waitedMs: number; timeouts: number; reset(): void };
+  /** How long a request waits for its answer before it is asked again. */
+  readonly timeoutMs: number;
   /** The host a service account's token request goes to (GOOGLE_SELF_SIGNED_JWT=0): Google's, or the key's own `token_uri`. */
   tokenHost(): string;
   readonly budgets: Record<B, RateLimiter>;
@@ -143,9 +145,12 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
   const quota = {
     waits: 0,
     waitedMs: 0,
+    /** Requests asked again because no answer came in time (a sync that took minutes more for them says so: an acceptance run). */
+    timeouts: 0,
     reset() {
       quota.waits = 0;
       quota.waitedMs = 0;
+      quota.timeouts = 0;
     },
   };
 
@@ -290,6 +295,7 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
       // No answer within timeoutMs: asked twice more, not six times (a proxy that hung every
       // answer held one read 7 × 30 s, and every organization loaded after it waited).
       if (failure.timedOut && ++timeouts > MAX_TIMEOUT_RETRIES) throw hooks.fail(failure, true);
+      if (failure.timedOut) quota.timeouts++;
       hooks.counters.retries++;
       // A server error's Retry-After (a 503 of maintenance: «3600») is honoured up to the
       // backoff's own cap: six flat 5-minute waits held one read — and the sync — for half an hour.
@@ -298,5 +304,5 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
     }
   }
 
-  return { clients, call, sanitize, inspect, serviceEmail: () => email, quota, tokenHost: () => (tokenUrl !== undefined ? new URL(tokenUrl).host : TOKEN_HOST), budgets, credentials };
+  return { clients, call, sanitize, inspect, serviceEmail: () => email, quota, timeoutMs, tokenHost: () => (tokenUrl !== undefined ? new URL(tokenUrl).host : TOKEN_HOST), budgets, credentials };
 }

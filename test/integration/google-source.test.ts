@@ -740,6 +740,21 @@ describe('google source against the fake Sheets server', () => {
     }
   });
 
+  it('a request asked again for want of an answer in time is said in the sync’s notes (it showed as «повторов 1» only: an acceptance run)', async () => {
+    const id = '1Network_0003';
+    const slow = await startFakeSheets({ latencyMs: 300 });
+    try {
+      slow.setSpreadsheet(id, { tabs: ORG_TABS });
+      // Google answers in time again once the first request has timed out (the retry's wait).
+      const s = createGoogleSource({ registryId: REGISTRY_ID, apiKey: KEY, rootUrl: slow.url, timeoutMs: 100, sleep: async () => void (slow.latencyMs = 0) });
+      const r = await s.fetchOrg(org('СОШ-9', id), { lastVersion: null, full: false });
+      expect([r.status, r.retries]).toEqual(['ok', 1]);
+      expect(s.syncNotes!()).toEqual(['Google один раз не ответил вовремя (ответа ждали до 100 мс): запрос повторён — синхронизация шла дольше обычного, данные не затронуты.']);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('asks a request that got no answer in time twice more, not maxRetries times', async () => {
     const id = '1Network_0002';
     const slow = await startFakeSheets({ latencyMs: 300 });
