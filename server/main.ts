@@ -5,7 +5,7 @@
  */
 import { PER_ADDRESS_CONNECTIONS, limitedServer, listenProblem, portProblem } from './http/connections.ts';
 import { Cron } from 'croner';
-import { createApp } from './http/app.ts';
+import { createApp, localHosts } from './http/app.ts';
 import { storageProblem } from './db/db.ts';
 import { AuthStore } from './auth/store.ts';
 import { demoLoginEnabled, trustProxySetting } from './config.ts';
@@ -149,6 +149,8 @@ async function main(): Promise<void> {
     metricCache,
     auth: { store, demoLogin: demoLoginEnabled(config) },
     trustProxy: trustProxySetting(config),
+    // Listening on this computer only, without a proxy named (TRUST_PROXY): its own names only.
+    hosts: config.TRUST_PROXY === undefined ? localHosts(config.HOST, config.PUBLIC_URL) : null,
     subscriptions,
     alerts,
     reminders,

@@ -283,17 +283,37 @@ export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** A moment as the text a TIMESTAMP column takes (UTC, `YYYY-MM-DD HH:MM:SS.mmm`). */
 export const isoTs = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');
 
-/** Queries of a metric request running on the metric lane now (`metricQuery`), by its signal. */
-const running = new WeakMap<AbortSignal, number>();
+/** A metric request's time on the metric lane (`metricQuery`), by its signal: queries running now, since when, and the time before. */
+interface Computing {
+  running: number;
+  since: number;
+  ms: number;
+}
+const computing = new WeakMap<AbortSignal, Computing>();
 
 /**
- * Whether a query of the request with this signal runs on the metric lane now — not waiting for
- * its turn or a connection, between two queries of a trend, or for an answer another request
- * computes: a deadline that passes then is the server's queue, not the request's size (it was
- * told to narrow its period after waiting its whole minute: an acceptance run).
+ * How long queries of the request with this signal have run on the metric lane (at least one of
+ * them at a time), as opposed to waiting — for its account's turn, a connection, an answer
+ * another request computes: a deadline spent mostly waiting is the server's queue, not the
+ * request's size (a request told to narrow its period had waited most of its minute between its
+ * queries: an acceptance run).
  */
-export function metricQueryRunning(signal: AbortSignal): boolean {
-  return (running.get(signal) ?? 0) > 0;
+export function metricComputeMs(signal: AbortSignal): number {
+  const c = computing.get(signal);
+  if (!c) return 0;
+  return c.ms + (c.running > 0 ? performance.now() - c.since : 0);
+}
+
+function computeBegins(signal: AbortSignal): void {
+  const c = computing.get(signal) ?? { running: 0, since: 0, ms: 0 };
+  if (c.running++ === 0) c.since = performance.now();
+  computing.set(signal, c);
+}
+
+function computeEnds(signal: AbortSignal): void {
+  const c = computing.get(signal);
+  if (!c || c.running === 0) return;
+  if (--c.running === 0) c.ms += performance.now() - c.since;
 }
 
 export class Db {
@@ -363,8 +383,8 @@ export class Db {
    */
   async metricQuery(sql: string, params: Record<string, SqlParam> = {}, signal?: AbortSignal, catalog?: string): Promise<Row[]> {
     const c = await this.metric.acquire(signal);
-    // The request computes now (metrics/limits.ts: a deadline that passes otherwise tells «busy», not «too long»).
-    if (signal) running.set(signal, (running.get(signal) ?? 0) + 1);
+    // The request computes now (metrics/limits.ts: a deadline spent mostly otherwise tells «busy», not «too long»).
+    if (signal) computeBegins(signal);
     if (catalog !== undefined) {
       try {
         await c.run(`USE ${quoteIdent(catalog)}`);
@@ -393,7 +413,7 @@ export class Db {
       if (signal?.aborted) throw signal.reason;
       throw e;
     } finally {
-      if (signal) running.set(signal, (running.get(signal) ?? 1) - 1);
+      if (signal) computeEnds(signal);
       signal?.removeEventListener('abort', interrupt);
       clearInterval(again);
       if (interrupted || catalog !== undefined) await this.recover(c, catalog !== undefined);

@@ -64,6 +64,27 @@ export interface AppDeps {
   alerts?: Alerts | null;
   /** Reminders to schools (issue #21): their status, and the unsubscribe link they carry. Default: off. */
   reminders?: Reminders;
+  /**
+   * The names a request may address the server by (`Host`), or none to take any: a server that
+   * listens on this computer only (main.ts localHosts) answers its own names, not another site's
+   * name pointed at 127.0.0.1 (DNS rebinding: its pages were «this site» to the server).
+   */
+  hosts?: ReadonlySet<string> | null;
+}
+
+/** The names of a server listening on loopback (HOST), with PUBLIC_URL's; null when it listens on a network (any name its users know it by). */
+export function localHosts(host: string, publicUrl: string | undefined): Set<string> | null {
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  if (!loopback) return null;
+  const names = new Set(['localhost', '127.0.0.1', '[::1]', host.includes(':') ? `[${host}]` : host]);
+  if (publicUrl) {
+    try {
+      names.add(new URL(publicUrl).hostname.toLowerCase());
+    } catch {
+      // PUBLIC_URL is checked where it is read (config.ts).
+    }
+  }
+  return names;
 }
 
 /**
@@ -92,6 +113,23 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const now = deps.now ?? (() => new Date());
   app.disable('x-powered-by');
+  const hosts = deps.hosts ?? null;
+  if (hosts) {
+    app.use((req, res, next) => {
+      // The name without its port, as the browser sent it (`Host`; a proxy in front would set TRUST_PROXY, and no list applies).
+      const name = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (hosts.has(name) || name.endsWith('.localhost')) return next();
+      res
+        .status(421)
+        .set('Cache-Control', 'no-store')
+        .json({
+          error: {
+            code: 'misdirected',
+            message: `сервер не отвечает на имя «${name.slice(0, 100)}»: он слушает только этот компьютер (HOST) — откройте http://localhost/ с его портом; имя, под которым его открывают через прокси, задайте в PUBLIC_URL`,
+          },
+        });
+    });
+  }
   // Express's `extended` parser (qs) with room for a list per organization: past qs's 20 items a
   // repeated `org=` became an object, read as the code «[object Object]» — 21 organizations ticked
   // gave an empty report with 200. Past QUERY_LIST_LIMIT a list is still an object: refused (400).

@@ -5,7 +5,7 @@
  * period limits themselves are checked with the parameters (metrics.ts, parseParams).
  */
 import { setMaxListeners } from 'node:events';
-import { metricQueryRunning } from '../db/db.ts';
+import { metricComputeMs } from '../db/db.ts';
 import { HttpError } from '../http/errors.ts';
 
 /** METRIC_TIMEOUT_SECONDS unless configured. */
@@ -31,15 +31,17 @@ export function metricTimeout(ms: number): HttpError {
 }
 
 /**
- * The deadline passed while none of the request's queries ran: it waited — for its account's
- * turn, for a connection, for an answer another request computes — behind many computations.
- * Not the request's fault (it was told to narrow its period): said, with when to retry.
+ * The deadline passed with the request's queries run for less than half of it: it waited — for
+ * its account's turn, for a connection, for an answer another request computes — behind many
+ * computations. Not the request's fault (it was told to narrow its period): said, with when to retry.
  */
-export function metricsBusy(ms: number): HttpError {
+export function metricsBusy(ms: number, begun = false): HttpError {
   return new HttpError(
     503,
     'busy',
-    `Сервер занят: расчёт показателя ждал очереди дольше ${seconds(ms)} с (сейчас считается много показателей) и не начался; повторите запрос через минуту.`,
+    begun
+      ? `Сервер занят: расчёт показателя не закончился за ${seconds(ms)} с, потому что больше ждал очереди, чем считался (сейчас считается много показателей); повторите запрос через минуту.`
+      : `Сервер занят: расчёт показателя ждал очереди дольше ${seconds(ms)} с (сейчас считается много показателей) и не начался; повторите запрос через минуту.`,
     BUSY_RETRY_AFTER_SEC,
   );
 }
@@ -68,7 +70,11 @@ export class Deadline {
     // each removes its listener when it settles, so there is no leak to warn about.
     setMaxListeners(0, this.controller.signal);
     // unref: a pending deadline never keeps the process alive.
-    setTimeout(() => this.controller.abort(metricQueryRunning(this.controller.signal) ? metricTimeout(ms) : metricsBusy(ms)), ms).unref();
+    setTimeout(() => {
+      // Computing for half of its time or more: the request is too big for it; less: it waited.
+      const computed = metricComputeMs(this.controller.signal);
+      this.controller.abort(computed >= ms / 2 ? metricTimeout(ms) : metricsBusy(ms, computed > 0));
+    }, ms).unref();
   }
 
   get signal(): AbortSignal {

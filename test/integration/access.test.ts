@@ -14,6 +14,7 @@ import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, renameSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { get as httpGet } from 'node:http';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/auth/secrets.ts';
@@ -22,6 +23,7 @@ import { createClientRouter } from '../../server/routes/client.ts';
 import { createFolderSource } from '../../server/sources/folder.ts';
 import { runSync } from '../../server/sync/run.ts';
 import { openTempDb, startServer, type RunningServer, type TempDb } from '../support/server.ts';
+import { localHosts } from '../../server/http/app.ts';
 
 const FIXTURE = new URL('../fixtures/two-orgs/', import.meta.url).pathname;
 const NOW = new Date('2024-03-15T10:00:00Z');
@@ -331,6 +333,35 @@ describe('CSRF', () => {
     expect((await get(`/api/metrics/engagement?${YEAR}&format=csv`, a, { 'Sec-Fetch-Site': 'same-origin' })).status).toBe(200);
     expect((await get('/api/quality.xlsx', a, { 'Sec-Fetch-Site': 'none' })).status).toBe(200);
     expect(await exports()).toBe(before + 2);
+  });
+
+  it('a server listening on this computer only answers its own names, not another site’s pointed at 127.0.0.1 (DNS rebinding)', async () => {
+    // Another site's page whose name is made to point at 127.0.0.1 was «this site» to the server:
+    // it could try logins and the demo login from a coordinator's browser (an acceptance run).
+    const hosts = localHosts('127.0.0.1', 'https://monitor.example.ru');
+    const local = await startServer({ db: tmp.db, auth: { store, demoLogin: false }, hosts });
+    try {
+      const port = new URL(local.url).port;
+      const statusFor = (host: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = httpGet({ host: '127.0.0.1', port, path: '/api/health', headers: { Host: host } }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+        });
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `app.localhost:${port}`, 'monitor.example.ru']) {
+        expect([host, (await statusFor(host)).status]).toEqual([host, 200]);
+      }
+      const rebound = await statusFor(`rebind.attacker.example:${port}`);
+      expect(rebound.status).toBe(421);
+      expect(JSON.parse(rebound.body).error.message).toMatch(/^сервер не отвечает на имя «rebind\.attacker\.example»: он слушает только этот компьютер/);
+      // Listening on the network (HOST=0.0.0.0), or behind a proxy: any name.
+      expect(localHosts('0.0.0.0', undefined)).toBeNull();
+    } finally {
+      await local.close();
+    }
   });
 
   it('refuses a state-changing request without the session’s token or from another site', async () => {

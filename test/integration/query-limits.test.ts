@@ -289,13 +289,17 @@ describe('heavy computations do not hold up light requests', () => {
     expect(tmp.db.lanes().metric).toMatchObject({ busy: 0, waiting: 0 });
   }, 30_000);
 
-  it('a deadline that passes between a request’s queries — waiting, not computing — is «busy»; during one, «timeout»', async () => {
+  it('a deadline spent mostly waiting between a request’s queries is «busy»; spent mostly computing, «timeout»', async () => {
     // A request that had run a query and then waited its turn for the next was told to narrow its
-    // period (an acceptance run): what counts is whether a query of it runs when the time is up.
+    // period (an acceptance run): what counts is how much of its time its queries ran.
     const waited = new Deadline(300);
     await tmp.db.metricQuery('SELECT 1 AS x', {}, waited.signal);
     await new Promise((r) => setTimeout(r, 400));
-    expect([waited.signal.aborted, (waited.signal.reason as HttpError).code]).toEqual([true, 'busy']);
+    expect(waited.signal.aborted).toBe(true);
+    expect((waited.signal.reason as HttpError).code).toBe('busy');
+    expect((waited.signal.reason as HttpError).message).toBe(
+      'Сервер занят: расчёт показателя не закончился за 0,3 с, потому что больше ждал очереди, чем считался (сейчас считается много показателей); повторите запрос через минуту.',
+    );
     const computing = new Deadline(300);
     const endless = await tmp.db.metricQuery(ENDLESS, {}, computing.signal).catch((e: unknown) => e);
     expect((endless as HttpError).code).toBe('timeout');
@@ -317,7 +321,8 @@ describe('heavy computations do not hold up light requests', () => {
     for (const h of heavy) {
       const r = await h.answer;
       expect([200, 503]).toContain(r.status);
-      if (r.status === 503) expect(r.body.error.code).toBe('timeout');
+      // Too long for its deadline, or — the two sharing the lane's connections — more waiting than computing.
+      if (r.status === 503) expect(['timeout', 'busy']).toContain(r.body.error.code);
     }
     expect(tmp.db.lanes().metric).toMatchObject({ busy: 0, waiting: 0 });
   }, 60_000);
