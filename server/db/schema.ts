@@ -14,7 +14,7 @@ import { ENDS_DDL, HISTORY_FROM_KEY, STATE_HISTORY_DDL, VERSION_COLUMNS, recordS
  * The schema version this program writes. A database of an older version is brought up to it
  * at start by MIGRATIONS, in order; one of a newer version is refused.
  */
-export const SCHEMA_VERSION = 12;
+export const SCHEMA_VERSION = 13;
 
 /** A database column derived from a declared column. */
 export interface DbColumn {
@@ -270,6 +270,13 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
     statements: [
       `CREATE TABLE IF NOT EXISTS login_addresses (login_key VARCHAR NOT NULL, address VARCHAR NOT NULL, last_success_ms BIGINT NOT NULL, PRIMARY KEY (login_key, address))`,
     ],
+  },
+  {
+    // The Google spreadsheet each organization was last loaded from: the registry's «Таблица» may
+    // name it by a file chip or a link, or hold a broken value since — a finding still opens its
+    // cell (the links of every finding went when «Таблица» was mistyped: an acceptance run).
+    version: 13,
+    statements: [`CREATE TABLE IF NOT EXISTS org_sheets (org VARCHAR PRIMARY KEY, spreadsheet_id VARCHAR NOT NULL)`],
   },
 ];
 

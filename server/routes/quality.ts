@@ -16,7 +16,7 @@ import { asOfParam, queryAsOf } from '../metrics/asof.ts';
 import type { Db } from '../db/db.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { acceptsGzip } from '../http/gzip.ts';
-import { lastRunSource, registryCode, registryHold, storedCounts, storedTabGids, type SheetTab } from '../sync/state.ts';
+import { lastRunSource, registryCode, registryHold, storedCounts, storedSpreadsheets, storedTabGids, type SheetTab } from '../sync/state.ts';
 import { findingUrl, spreadsheetUrl } from '../google/write.ts';
 
 const LEVELS = ['error', 'warning', 'notice'] as const;
@@ -106,11 +106,15 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
 
       // As of a past sync: the states and findings it left; the registry hold below is now.
       const { orgs, issues, as_of } = await readFindings(org, level, asOf);
-      const ids = new Map(orgs.map((o) => [String(o.org), googleId(o.sheet, google)]));
+      const codes = orgs.map((o) => String(o.org));
+      // The spreadsheet each organization was last loaded from (its findings are about it): the
+      // registry's «Таблица» may name it by a file chip, or hold a mistyped value since.
+      const loaded = google ? await storedSpreadsheets(db, codes) : new Map<string, string>();
+      const ids = new Map(orgs.map((o) => [String(o.org), loaded.get(String(o.org)) ?? googleId(o.sheet, google)]));
       // A finding opens its cell on its tab (the tab's gid and the column of its header at the last
       // load; the row's first cell when its column is not known), as the write-back's «Проверка
       // данных» links it; else the spreadsheet.
-      const gids = google ? await storedTabGids(db, [...ids.keys()]) : new Map<string, Map<string, SheetTab>>();
+      const gids = google ? await storedTabGids(db, codes) : new Map<string, Map<string, SheetTab>>();
       const cellUrl = (i: Record<string, unknown>): string | null => {
         const id = i.org === null ? null : (ids.get(String(i.org)) ?? null);
         if (id === null) return null;
@@ -134,7 +138,8 @@ export function qualityRouter(deps: { db: Db; now?: () => Date; audit?: Audit })
           last_status: o.last_status,
           last_message: o.last_message,
           stale: o.stale,
-          sheet_url: sheetUrl(o.sheet, google),
+          // The registry's spreadsheet (where the school works now), else the one last loaded.
+          sheet_url: sheetUrl(o.sheet, google) ?? (loaded.has(String(o.org)) ? spreadsheetUrl(loaded.get(String(o.org))!) : null),
           quarantined: o.quarantined,
           errors: o.errors,
           warnings: o.warnings,

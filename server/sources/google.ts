@@ -107,7 +107,7 @@ export function createGoogleSource(opts: GoogleSourceOptions): Source {
         }
         const limits = ctx.limits;
         const tabs: RawTab[] = await reader.readTabs(t, c, ctx.wantTab ?? (() => true), (tab) => (limits ? gridSizeProblem(tab, limits) : null));
-        return { status: 'ok', tabs, version, requests: c.requests, retries: c.retries };
+        return { status: 'ok', tabs, version, requests: c.requests, retries: c.retries, spreadsheetId: id };
       }),
   };
 }

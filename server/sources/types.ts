@@ -47,7 +47,15 @@ export interface FetchContext {
 }
 
 export type FetchResult =
-  | { status: 'ok'; tabs: RawTab[]; version: string | null; requests: number; retries: number }
+  | {
+      status: 'ok';
+      tabs: RawTab[];
+      version: string | null;
+      requests: number;
+      retries: number;
+      /** The Google spreadsheet read, when the registry's «Таблица» named it by a link or a file chip rather than its ID (Google source). */
+      spreadsheetId?: string;
+    }
   | { status: 'unchanged'; version: string | null; requests: number; retries: number };
 
 /**

@@ -283,7 +283,16 @@ export interface OrgStage {
 export interface OrgLoad {
   v: PackedOrg;
   /** `columns`: per tab, the column keys it loaded with (comma-separated), kept in `tab_columns` for the next load. */
-  state: { version: string | null; now: string; today: string; message?: string | null; columns?: ReadonlyMap<TabKey, string>; gids?: ReadonlyMap<string, SheetTab> };
+  state: {
+    version: string | null;
+    now: string;
+    today: string;
+    message?: string | null;
+    columns?: ReadonlyMap<TabKey, string>;
+    gids?: ReadonlyMap<string, SheetTab>;
+    /** The Google spreadsheet read (loader.ts Fetched). */
+    spreadsheetId?: string;
+  };
 }
 
 /**
@@ -412,7 +421,7 @@ export async function loadOrgs(
         gids.columns.push(tab.columns ? JSON.stringify(tab.columns) : null);
       }
     }
-    await saveTabGids(w, orgs, gids);
+    await saveTabGids(w, orgs, gids, loads.map((l) => l.state.spreadsheetId ?? null));
     // One statement for the batch's states (list parameters, in the order of `loads`).
     await saveLoadedStates(w, {
       orgs,

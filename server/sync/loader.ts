@@ -94,6 +94,8 @@ export interface Fetched {
   columns?: ReadonlyMap<TabKey, string>;
   /** Google's id (gid) of each tab of the spreadsheet and its columns, by title: stored with the load (a finding links to its cell). */
   gids?: ReadonlyMap<string, SheetTab>;
+  /** The Google spreadsheet read (sources/types.ts FetchResult): stored with the load, so a finding links to it whatever «Таблица» says later. */
+  spreadsheetId?: string;
 }
 
 /** What a load batch held in memory when it was written (SyncOptions.onLoadBatch). */
@@ -470,7 +472,7 @@ export class Loader {
       };
       loads.push({
         item,
-        load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message, ...(item.f.columns ? { columns: item.f.columns } : {}), ...(item.f.gids ? { gids: item.f.gids } : {}) } },
+        load: { v: item.v, state: { version: res.version, now: isoTs(ts), today: isoDay(ts), message, ...(item.f.columns ? { columns: item.f.columns } : {}), ...(item.f.gids ? { gids: item.f.gids } : {}), ...(item.f.spreadsheetId ? { spreadsheetId: item.f.spreadsheetId } : {}) } },
         o,
         counts,
       });

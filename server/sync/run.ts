@@ -487,6 +487,7 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
         titles: res.status === 'ok' ? res.tabs.map((t) => t.title) : undefined,
         ...(parsed ? { columns: loadedColumns(parsed) } : {}),
         ...(res.status === 'ok' && res.tabs.some((t) => t.gid !== undefined) ? { gids: sheetTabs(res.tabs, parsed) } : {}),
+        ...(res.status === 'ok' && res.spreadsheetId !== undefined ? { spreadsheetId: res.spreadsheetId } : {}),
       };
     } catch (e) {
       f = { entry, res: null, parsed: null, notes: [], heldTeachers: false, replaced: null, t0, error: e };

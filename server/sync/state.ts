@@ -649,15 +649,29 @@ export async function saveTabGids(
   w: Writer,
   orgs: readonly string[],
   tabs: { orgs: string[]; titles: string[]; gids: number[]; columns: (string | null)[] },
+  /** The Google spreadsheet each of `orgs` was read from (same order), null when not known (another source). */
+  spreadsheets: readonly (string | null)[] = [],
 ): Promise<void> {
   if (!orgs.length) return;
   await w.run(`DELETE FROM tab_gids WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] });
+  await w.run(`DELETE FROM org_sheets WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] });
+  const read = orgs.map((o, i) => [o, spreadsheets[i] ?? null] as const).filter((x): x is readonly [string, string] => x[1] !== null);
+  if (read.length) {
+    await w.run(`INSERT INTO org_sheets SELECT unnest($orgs), unnest($ids)`, { orgs: read.map((x) => x[0]), ids: read.map((x) => x[1]) });
+  }
   if (tabs.orgs.length) {
     await w.run(`INSERT OR REPLACE INTO tab_gids (org, title, gid, columns) SELECT unnest($orgs), unnest($titles), unnest($gids)::BIGINT, unnest($columns)`, {
       ...tabs,
       gids: tabs.gids.map(String),
     });
   }
+}
+
+/** The Google spreadsheet each of these organizations was last loaded from: `org` → its ID. */
+export async function storedSpreadsheets(db: Db, orgs: readonly string[]): Promise<Map<string, string>> {
+  if (!orgs.length) return new Map();
+  const rows = await db.query(`SELECT org, spreadsheet_id FROM org_sheets WHERE org IN (SELECT unnest($orgs))`, { orgs: [...orgs] });
+  return new Map(rows.map((r) => [String(r.org), String(r.spreadsheet_id)]));
 }
 
 /** The tabs (SheetTab) of these organizations' spreadsheets at their last loads: `org` → title → tab. */

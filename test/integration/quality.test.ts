@@ -494,6 +494,39 @@ describe('a code changed in the registry', () => {
   });
 });
 
+describe('a «Таблица» mistyped in the registry', () => {
+  it('keeps the findings’ links to the spreadsheet last loaded, and the organization’s own', async () => {
+    // The organization fails (no ID, no link: its data kept), and every link of its findings went
+    // with the registry's value (an acceptance run): they are about the spreadsheet last loaded.
+    const db = await openTempDb();
+    const local = await startServer({ db: db.db });
+    const syncOn = (iso: string) =>
+      runSync({ db: db.db, source: createGoogleSource({ registryId: REGISTRY_ID, apiKey: 'quality-key', rootUrl: fake.url, sleep: async () => undefined }), now: () => new Date(iso), trigger: 'test' });
+    try {
+      const m = municipality();
+      serve(m);
+      expect((await syncOn('2024-06-01T10:00:00Z')).status).toBe('ok');
+      const courseOf = (body: { issues: { org: string | null; tab: string; row: number | null; cell_url: string | null }[] }) =>
+        body.issues.find((i) => i.org === 'СОШ-1' && i.tab === 'Повышение квалификации' && i.row === 2)!;
+      // «Часов» is column C of «Повышение квалификации».
+      expect(courseOf((await local.getJson('/api/quality')).body).cell_url).toBe(cellUrl('Повышение квалификации', 2, 'C'));
+
+      const registry = grid(m, 'registry', 'Организации');
+      const row = registry.find((r) => r[0] === 'СОШ-1')!;
+      row[registry.find((r) => r.includes('Таблица'))!.indexOf('Таблица')] = `${SHEET.school} (копия)`;
+      serve(m, []);
+      const s = await syncOn('2024-06-02T10:00:00Z');
+      expect(s.orgs.find((o) => o.org === 'СОШ-1')).toMatchObject({ status: 'failed' });
+      const after = (await local.getJson('/api/quality')).body;
+      expect(after.orgs.find((o: { org: string }) => o.org === 'СОШ-1').sheet_url).toBe(SCHOOL_URL);
+      expect(courseOf(after).cell_url).toBe(cellUrl('Повышение квалификации', 2, 'C'));
+    } finally {
+      await local.close();
+      db.cleanup();
+    }
+  });
+});
+
 describe('many people on «Качество данных» at once', () => {
   it('read the findings once per sync, on the metric lane — not on the connections logins and short lists use', async () => {
     const db = await openTempDb();
