@@ -132,6 +132,22 @@ export function tabShrinks(v: OrgTally, stored: Partial<Record<TabKey, number>> 
   return out;
 }
 
+/**
+ * Whether some tab already loses more than half of its rows after the first phase — rows with no
+ * error yet, as many as could load — so the organization will be held whatever the second phase
+ * finds (tabShrinks decides then, on the rows that pass). Known before the others are checked
+ * against its teachers: a held organization's new «Педагоги» checked them, although it loads
+ * nothing and its stored teachers stay (an acceptance run).
+ */
+export function shrinksSurely(parsed: ParsedOrg, stored: Partial<Record<TabKey, number>> | undefined): boolean {
+  for (const [key, t] of parsed.tabs) {
+    if (t.status !== 'ok' && t.status !== 'missing') continue;
+    const loadable = t.rows.filter((r) => !r.problems.some((p) => p.level === 'error')).length;
+    if (shrinks(stored?.[key] ?? 0, loadable, MIN_LOST_ROWS)) return true;
+  }
+  return false;
+}
+
 /** The teachers tab alone, known after the first phase (the directory of people depends on it). */
 export function teachersShrink(parsed: ParsedOrg, stored: Partial<Record<TabKey, number>> | undefined): boolean {
   const t = parsed.tabs.get('teachers');

@@ -50,6 +50,7 @@ import {
 
 import {
   foreignCodes,
+  employmentOf,
   freezeOrg,
   mergeValidated,
   resolveOrg,
@@ -288,6 +289,8 @@ export class Loader {
         await ctx.people.ensure([code]);
         const { local, cross } = splitOrg(parsed);
         const v = await resolveOrg(local, this.directory(code));
+        // Its teachers as this phase left them (refused rows out), for the pairs checked in phase 2.
+        cross.employment = employmentOf(local.tabs.get('teachers'));
         const rows = [...v.tabs.values(), ...cross.tabs.values()].reduce((n, t) => n + t.rows.length, v.quarantine.length);
         await this.push({ kind: 'stage', index, f, stage: { org: code, body: freezeOrg(v, cross) }, rows });
       }

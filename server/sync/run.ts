@@ -28,6 +28,7 @@ import {
   registryHoldMessage,
   registryShrink,
   teachersReplaced,
+  shrinksSurely,
   teachersShrink,
 } from './guard.ts';
 import { adoptKnownCodes, identifyUnnamed, parseRegistry } from './registry.ts';
@@ -468,9 +469,11 @@ async function syncAll(opts: SyncOptions, runId: number, summary: SyncSummary, n
       const guarded = parsed !== null && !accepted.has(entry.code);
       const replaced = guarded ? teachersReplaced(parsed, await keysOf(entry.code)) : null;
       const heldTeachers = guarded && (replaced !== null || teachersShrink(parsed, stored.get(entry.code)));
+      // Held for another tab: its teachers load no more than the rest, and the others are checked against the stored ones.
+      const held = heldTeachers || (guarded && shrinksSurely(parsed, stored.get(entry.code)));
       // Read again after phase 1, its entry is final already: the others were resolved with its
       // stored teachers, which an unchanged sheet has.
-      if (parsed?.people && !heldTeachers && !again) {
+      if (parsed?.people && !held && !again) {
         people.add(entry.code, parsed.people);
         if (await teachersChanged(entry.code, parsed.people)) changedTeachers.add(entry.code);
       }

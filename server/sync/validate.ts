@@ -78,6 +78,26 @@ export interface ParsedOrg {
   issues: DataIssue[];
   /** This run's teachers (when the tab loaded), for the directory. */
   people: OrgPeople | null;
+  /**
+   * The organization's teachers' employment, by person key, when «Педагоги» is not among `tabs`:
+   * the part resolved in phase 2 (splitOrg) checks its pairs against it as the whole sheet would.
+   */
+  employment?: Employment;
+}
+
+/** A teacher's employment as «Педагоги» gives it, by person key. */
+export type Employment = ReadonlyMap<string, { row: number; hired: string | null; dismissed: string | null }>;
+
+/** The employment of the teachers of a «Педагоги» tab, its refused rows left out (pairs begun after one left, or ended before one came, are told). */
+export function employmentOf(teachers: TabOutcome | undefined): Employment {
+  const out = new Map<string, { row: number; hired: string | null; dismissed: string | null }>();
+  if (teachers?.status !== 'ok') return out;
+  for (const r of teachers.rows) {
+    if (hasErrors(r) || typeof r.values.person_key !== 'string') continue;
+    const date = (k: string) => (typeof r.values[k] === 'string' ? (r.values[k] as string) : null);
+    out.set(r.values.person_key, { row: r.row, hired: date('hired'), dismissed: date('dismissed') });
+  }
+  return out;
 }
 
 /** A row ready for the database: values by database column name. */
@@ -630,16 +650,10 @@ export async function resolveOrg(parsed: ParsedOrg, dir: Directory): Promise<Val
   const typedPair = (cells: Record<string, Cell>) => `${typedName(cells.mentor)}|${typedName(cells.mentee)}`;
   // This organization's teachers' employment, by person key: a pair begun after one of its two
   // left, or ended before one came, contradicts «Педагоги» (an outside review: a mentor dismissed
-  // in 2020 led pairs begun in 2023 and 2025 without a word, counted in the pairs' figures).
-  const employment = new Map<string, { row: number; hired: string | null; dismissed: string | null }>();
-  const teachers = parsed.tabs.get('teachers');
-  if (teachers?.status === 'ok') {
-    for (const r of teachers.rows) {
-      if (hasErrors(r) || typeof r.values.person_key !== 'string') continue;
-      const date = (k: string) => (typeof r.values[k] === 'string' ? (r.values[k] as string) : null);
-      employment.set(r.values.person_key, { row: r.row, hired: date('hired'), dismissed: date('dismissed') });
-    }
-  }
+  // in 2020 led pairs begun in 2023 and 2025 without a word, counted in the pairs' figures). The
+  // part resolved in phase 2 has it from the first (its pairs were told only when the sheets they
+  // name had been read before it — the warnings came and went with the order: an acceptance run).
+  const employment = parsed.employment ?? employmentOf(parsed.tabs.get('teachers'));
   if (pairs?.status === 'ok') {
     const h = (k: string) => pairs.headers[k] ?? k;
     const pairLink = (v: Record<string, unknown>) => linkKey(String(v.mentor_org), String(v.mentor_key), String(v.mentee_org), String(v.mentee_key));
@@ -861,6 +875,8 @@ interface FrozenOrg {
   todo: [key: TabKey, status: TabOutcome['status'], title: string, headers: Record<string, string>, rows: FrozenRows][];
   /** Values equal to -0 (JSON writes 0): [done or todo, tab index, row index, column key]. */
   negativeZeros: [0 | 1, number, number, string][];
+  /** The teachers' employment for the part still to resolve (ParsedOrg.employment): [person key, row, hired, dismissed]. */
+  employment?: [key: string, row: number, hired: string | null, dismissed: string | null][];
 }
 
 function freezeRows<R extends { row: number; values: Record<string, unknown> }>(
@@ -908,6 +924,7 @@ export function freezeOrg(done: ValidatedOrg, todo: ParsedOrg): string {
       freezeRows(t.rows, (r) => r.cells, (r) => r.problems, (ri, k) => negativeZeros.push([1, ti, ri, k])),
     ]),
     negativeZeros,
+    ...(todo.employment ? { employment: [...todo.employment].map(([k, e]) => [k, e.row, e.hired, e.dismissed] as [string, number, string | null, string | null]) } : {}),
   };
   return JSON.stringify(frozen);
 }
@@ -936,7 +953,8 @@ export function thawOrg(org: string, json: string): { done: ValidatedOrg; todo: 
       }),
     });
   }
-  return { done, todo: { org, tabs, issues: [], people: null } };
+  const employment = f.employment ? new Map(f.employment.map(([k, row, hired, dismissed]) => [k, { row, hired, dismissed }])) : undefined;
+  return { done, todo: { org, tabs, issues: [], people: null, ...(employment ? { employment } : {}) } };
 }
 
 /** Two validated parts of one organization (disjoint tabs) as one, tabs in the contract's order. */

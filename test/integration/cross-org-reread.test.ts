@@ -141,6 +141,64 @@ describe('references to another organization', () => {
     );
   });
 
+  it('an organization held for a shrinking tab is named as last loaded: its new «Педагоги» loads no more than the rest', async () => {
+    // ШК-2 has 12 courses; then it deletes 11 of them (held: more than half, at least 10, gone) and
+    // Гусева from «Педагоги». ШК-1 names Гусева of ШК-2: checked against the teachers ШК-2 has
+    // stored — its held sheet loads nothing — not against the new list, which refused ШК-1's pair
+    // and took it from every figure (an acceptance run).
+    const data = municipality();
+    const course = (i: number) => ['Гусева Галина Павловна', `Курс ${i}`, '36', '01.02.2024'];
+    data.sheets['ШК-2']![3] = { title: 'Повышение квалификации', grid: [['ФИО', 'Программа', 'Часов', 'Дата окончания'], ...Array.from({ length: 12 }, (_, i) => course(i + 1))] };
+    const source = createMemorySource(data);
+    await sync(tmp, source);
+    expect((await state(tmp)).pairs.filter((p) => p.org === 'ШК-1').map((p) => p.row_no)).toEqual([2]);
+
+    data.sheets['ШК-2']![3]!.grid.splice(2);
+    data.sheets['ШК-2']![0] = teachers('Орлова Ольга Олеговна');
+    // ШК-1 changes too: a teacher added.
+    data.sheets['ШК-1']![0] = teachers('Астров Антон Антонович', 'Белов Борис Борисович', 'Волков Виктор Викторович');
+    const second = await sync(tmp, source);
+    expect(second.orgs.map((o) => [o.org, o.status])).toEqual([['ШК-1', 'ok'], ['ШК-2', 'held'], ['ШК-3', 'unchanged']]);
+    // Гусева's pair (row 2) still loads; Новикова's (row 3) is still refused, with the note that ШК-2's sheet did not load.
+    const now = await state(tmp);
+    expect(now.pairs.filter((p) => p.org === 'ШК-1').map((p) => [p.row_no, p.mentor_org])).toEqual([[2, 'ШК-2']]);
+    expect(now.errors.filter((e) => e.org === 'ШК-1').map((e) => [e.row_no, String(e.problem).includes('сверено с прошлой загрузкой: лист «Педагоги» организации ШК-2 в этой синхронизации не загружен')])).toEqual([[3, true]]);
+  });
+
+  it('a sheet’s own checks of its pairs against its teachers do not depend on whether the sheets it names were read before it', async () => {
+    // ШК-1 names ШК-2's Гусева, and its own Белов leads a pair begun after his dismissal. When
+    // ШК-2 had not been read yet, ШК-1's pairs waited for phase 2 without its «Педагоги», and the
+    // warning was missing: it came and went with the order of reading (an acceptance run).
+    const run = async (slowOrg: string) => {
+      const data = municipality();
+      data.sheets['ШК-1']![0] = {
+        title: 'Педагоги',
+        grid: [['ФИО', 'Должность', 'Категория', 'Дата увольнения'], ['Астров Антон Антонович', 'учитель', 'Первая', ''], ['Белов Борис Борисович', 'учитель', 'Первая', '10.01.2024']],
+      };
+      data.sheets['ШК-1']![1]!.grid.push([...pair('Белов Борис Борисович', 'Астров Антон Антонович').slice(0, 4), '01.02.2024', 'Действует']);
+      const source = createMemorySource(data);
+      const fetchOrg = source.fetchOrg.bind(source);
+      // One organization answers late: ШК-2 (ШК-1 is checked before it is read: phase 2), or ШК-1 (after).
+      source.fetchOrg = async (org, ctx) => {
+        if (org.code === slowOrg) await new Promise((r) => setTimeout(r, 300));
+        return fetchOrg(org, ctx);
+      };
+      const db = await openTempDb();
+      try {
+        await sync(db, source);
+        return await db.db.query(`SELECT row_no, level, problem FROM issues WHERE org = 'ШК-1' ORDER BY row_no, problem`);
+      } finally {
+        db.cleanup();
+      }
+    };
+    const deferred = await run('ШК-2');
+    const direct = await run('ШК-1');
+    expect(deferred).toEqual(direct);
+    expect(deferred.filter((i) => i.level === 'warning').map((i) => [i.row_no, i.problem])).toEqual([
+      [4, 'наставник уволен 10.01.2024 (лист «Педагоги», строка 3) — раньше начала пары; проверьте дату начала пары или дату увольнения'],
+    ]);
+  });
+
   it('a refused reference to an organization new in the registry is checked again once that organization is read', async () => {
     const data = municipality();
     const source = createMemorySource(data);
