@@ -48,3 +48,18 @@ CREATE OR REPLACE MACRO category_mismatches() AS TABLE
   JOIN org_state st ON st.org = s.org
   WHERE s.differs
     AND s.valid_from <= server_day(st.last_success) AND server_day(st.last_success) < s.valid_until;
+
+-- The same teachers as findings of their «Педагоги» rows: org, row_no, the category typed, and
+-- the problem without its place (lists/quality_issues.sql adds the place; the write-back's
+-- «Проверка данных», google/writeback.sql, shows it by row). Matched by the person's key, not
+-- the fact's pid: a pid is the teachers' rowid when the facts were built, and DuckDB may
+-- renumber rows when it compacts the table.
+CREATE OR REPLACE MACRO category_mismatch_findings() AS TABLE
+  SELECT t.org, t.row_no, t.category,
+    'по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки категория педагога — «' || c.name || '»' ||
+      CASE WHEN m.lapsed_on IS NOT NULL THEN ' (срок прежней категории истёк ' || strftime(m.lapsed_on, '%d.%m.%Y') || ')' ELSE '' END ||
+      '; исправьте категорию на листе «Педагоги» или строки аттестации' AS problem
+  FROM category_mismatches() m
+  JOIN fact_categories c ON c.cat = m.cat
+  JOIN fact_people p ON p.pid = m.pid
+  JOIN teachers t ON t.org = p.org AND t.person_key = p.person_key;

@@ -4,10 +4,15 @@
 -- pasted.
 
 -- name: org_findings
--- An organization's errors and warnings from its spreadsheet (scope sheet or hold); the caller orders them.
+-- An organization's errors and warnings from its spreadsheet (scope sheet or hold), and the
+-- warnings of its teachers whose «Категория» differs from «Аттестация» (as «Качество данных»
+-- lists them: lists/quality_issues.sql; they were left out of the school's sheet: an acceptance
+-- run); the caller orders them.
 -- Parameters: $org (VARCHAR).
 SELECT level, tab, row_no, column_name, value, problem FROM issues
-WHERE scope IN ('sheet', 'hold') AND org = $org AND level IN ('error', 'warning');
+WHERE scope IN ('sheet', 'hold') AND org = $org AND level IN ('error', 'warning')
+UNION ALL
+SELECT 'warning', 'Педагоги', row_no, 'Категория', category, problem FROM category_mismatch_findings() WHERE org = $org;
 
 -- name: tab_columns
 -- The column of each header of each tab of an organization's spreadsheet at its last load (JSON:

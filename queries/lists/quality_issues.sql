@@ -22,20 +22,12 @@ FROM (
   WHERE ($org IS NULL OR org = $org) AND ($level IS NULL OR level = $level)
     AND (org IS NULL OR scope = 'registry' OR org IN (SELECT code FROM orgs WHERE in_registry))
   UNION ALL
-  SELECT t.org, 'Педагоги', t.row_no, 'Категория', t.category, 'warning',
-    t.org || ', лист «Педагоги», строка ' || t.row_no || ', столбец «Категория»: значение «' || t.category ||
-      '» — по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки категория педагога — «' || c.name || '»' ||
-      CASE WHEN m.lapsed_on IS NOT NULL THEN ' (срок прежней категории истёк ' || strftime(m.lapsed_on, '%d.%m.%Y') || ')' ELSE '' END ||
-      '; исправьте категорию на листе «Педагоги» или строки аттестации',
+  SELECT f.org, 'Педагоги', f.row_no, 'Категория', f.category, 'warning',
+    f.org || ', лист «Педагоги», строка ' || f.row_no || ', столбец «Категория»: значение «' || f.category || '» — ' || f.problem,
     true
-  FROM category_mismatches() m
-  JOIN fact_categories c ON c.cat = m.cat
-  -- By the person's key, not the fact's pid: a pid is the teachers' rowid when the facts were
-  -- built, and DuckDB may renumber rows when it compacts the table.
-  JOIN fact_people p ON p.pid = m.pid
-  JOIN teachers t ON t.org = p.org AND t.person_key = p.person_key
-  WHERE ($org IS NULL OR m.org = $org) AND ($level IS NULL OR $level = 'warning')
-    AND m.org IN (SELECT code FROM orgs WHERE in_registry)
+  FROM category_mismatch_findings() f
+  WHERE ($org IS NULL OR f.org = $org) AND ($level IS NULL OR $level = 'warning')
+    AND f.org IN (SELECT code FROM orgs WHERE in_registry)
 ) x
 LEFT JOIN orgs g ON g.code = x.org
 -- The organizations in the order of every other list (type, then code: СОШ before ДОУ, ДОУ-2 before ДОУ-10).

@@ -300,4 +300,30 @@ describe('write-back of «Проверка данных»', () => {
     expect(checkTab(id)!.rows[1]).toEqual(HEADERS);
     expect(fake.spreadsheet(id)!.tabs.find((t) => t.title === 'Наши заметки')!.rows).toEqual(notes);
   });
+
+  it('lists the teachers whose «Категория» differs from «Аттестация», as «Качество данных» does (they were left out)', async () => {
+    // ДОУ-1's Ершова is «Первая» on «Педагоги»; «Аттестация» gives her «Высшая» by an order of
+    // 01.02.2025 (before the sync's day; given since 01.09.2023, it does not lapse): a warning on her row's «Категория».
+    fake.setTabRows(ID.dou1, 'Педагоги', cleanTabs()[0]!.rows);
+    fake.setTabRows(ID.dou1, 'Аттестация', [['ФИО', 'Дата приказа', 'Присвоена категория'], ['Ершова Ольга Петровна', serialFromIso('2025-02-01'), 'Высшая']]);
+    const summary = await sync();
+    expect(summary.orgs.find((o) => o.org === 'ДОУ-1')!.status).toBe('ok');
+    const listed = await tmp.db.query(`SELECT org, row_no, problem FROM category_mismatch_findings()`);
+    expect(listed).toEqual([
+      { org: 'ДОУ-1', row_no: 2, problem: 'по листу «Аттестация» (с учётом сроков действия категорий) на день загрузки категория педагога — «Высшая»; исправьте категорию на листе «Педагоги» или строки аттестации' },
+    ]);
+    await back(summary);
+    const tab = checkTab(ID.dou1)!;
+    expect(tab.rows[0]![1]).toMatch(/^0 ошибок, 1 предупреждение\./);
+    const gid = fake.spreadsheet(ID.dou1)!.tabs.find((t) => t.title === 'Педагоги')!.sheetId;
+    expect(tab.rows[2]).toEqual([
+      'Предупреждение',
+      'Педагоги',
+      2,
+      'Категория',
+      'Первая',
+      listed[0]!.problem,
+      `https://docs.google.com/spreadsheets/d/${ID.dou1}/edit#gid=${gid}&range=C2`,
+    ]);
+  });
 });
