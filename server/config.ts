@@ -32,6 +32,15 @@ const schema = z
     DUCKDB_THREADS: wholeNumber(1, 256).default(1),
     /** HTTP port; 0 = any free port. */
     PORT: z.coerce.number({ error: 'ожидается номер порта (число от 0 до 65535)' }).int({ error: 'ожидается целое число' }).min(0, { error: 'ожидается число от 0 до 65535' }).max(65535, { error: 'ожидается число от 0 до 65535' }).default(3000),
+    /**
+     * The server's time zone (Node reads it from the environment): an IANA name such as
+     * Asia/Irkutsk. A name the runtime does not know was taken for UTC without a word — every «today»
+     * eight hours off in Sayansk (an acceptance run).
+     */
+    TZ: z
+      .string()
+      .refine((tz) => tz.startsWith(':') || knownZone(tz), { error: 'неизвестный часовой пояс; ожидается название пояса, например Asia/Irkutsk (Саянск), Europe/Moscow или UTC' })
+      .optional(),
     /** Address to listen on: 127.0.0.1 by default, 0.0.0.0 to serve the school network. */
     HOST: z.string().min(1).default('127.0.0.1'),
     /** The registry spreadsheet (ID or URL): enables the Google source. */
@@ -198,6 +207,16 @@ function crossChecks(c: Record<string, string | undefined>): string[] {
     }
   }
   return out;
+}
+
+/** Whether the runtime knows the zone (an IANA name or alias: Asia/Irkutsk, UTC, EST5EDT). */
+function knownZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

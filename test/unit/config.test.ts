@@ -40,6 +40,12 @@ describe('configuration', () => {
     ]);
   });
 
+  it('refuses a time zone the runtime does not know (it was taken for UTC without a word), and takes a real one', () => {
+    expect(refusal({ TZ: 'Asia/Irkutks' })).toContain('TZ: неизвестный часовой пояс; ожидается название пояса, например Asia/Irkutsk (Саянск), Europe/Moscow или UTC');
+    expect(refusal({ TZ: 'Mars/Olympus' })).toContain('TZ: неизвестный часовой пояс');
+    for (const tz of ['Asia/Irkutsk', 'UTC', 'Europe/Moscow', ':/etc/localtime']) expect(loadConfig({ TZ: tz }).TZ).toBe(tz);
+  });
+
   it('refuses TRUST_PROXY=true, and takes a hop count or loopback', () => {
     expect(refusal({ TRUST_PROXY: 'true' })).toContain('TRUST_PROXY: значение true доверяет заголовку X-Forwarded-For от кого угодно');
     expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
