@@ -30,6 +30,7 @@ import { findingOf, sortFindings, type Finding } from '../google/writeback.ts';
 import { isoDay } from '../metrics/period.ts';
 import { sheetUrl } from '../routes/quality.ts';
 import { HELP_PATH, UNSUBSCRIBE_PATH } from '../../shared/routes.ts';
+import { plural } from '../../shared/plural.ts';
 import type { ReminderContact, RemindersStatus } from '../../shared/subscriptions.ts';
 import type { Mailer } from './mailer.ts';
 
@@ -296,7 +297,7 @@ export class Reminders {
       const lines = o.found.slice(0, MAX_LISTED).map((f, i) => `${i + 1}. ${o.fresh[i] && newCount < o.found.length ? '[новая] ' : ''}${findingLine(f)}`);
       const more = o.found.length > MAX_LISTED ? `\n… и ещё ${countOf(o.found.length - MAX_LISTED, 'ошибка', 'ошибки', 'ошибок')}: полный список — на листе «Проверка данных» вашей таблицы (если он ведётся) или у муниципального координатора.` : '';
       parts.push(
-        `При проверке таблицы вашей организации найдено ${countOf(o.found.length, 'ошибка', 'ошибки', 'ошибок')}` +
+        `При проверке таблицы вашей организации ${plural(o.found.length, 'найдена', 'найдены', 'найдено')} ${countOf(o.found.length, 'ошибка', 'ошибки', 'ошибок')}` +
           `${newCount < o.found.length ? ` (новых с прошлого письма — ${newCount}, отмечены [новая])` : ''}. ` +
           `Строка с ошибкой не попадает в мониторинг, пока её не исправят; исправьте значения в таблице — при следующей синхронизации они будут проверены снова.`,
         `${lines.join('\n')}${more}`,

@@ -98,7 +98,7 @@ describe('reminders to schools', () => {
     const [school, kg] = mail as [ParsedMail, ParsedMail];
     expect(school.subject).toBe('Наставничество: ошибки в таблице СОШ-1');
     expect(school.text).toContain('для МОУ «Средняя общеобразовательная школа № 1» (код СОШ-1)');
-    expect(school.text).toContain('найдено 1 ошибка');
+    expect(school.text).toContain('найдена 1 ошибка'); // it said «найдено 1 ошибка» (an acceptance run)
     // Exactly its one error — tab, row, column, the value as typed and what is expected — and
     // nothing of ДОУ-1's.
     expect(numbered(school.text!)).toEqual([expect.stringMatching(/^1\. Лист «Педагоги», строка 15, столбец «Дата приёма»: «31\.02\.2024» — .*ожидается дата/)]);
@@ -134,7 +134,7 @@ describe('reminders to schools', () => {
     // ДОУ-1's error was told yesterday and nothing is new there: no message.
     expect(next.sent.map((s) => [s.org, s.errors, s.newErrors])).toEqual([['СОШ-1', 2, 1]]);
     const m = next.mail[0]!;
-    expect(m.text).toContain('найдено 2 ошибки (новых с прошлого письма — 1, отмечены [новая])');
+    expect(m.text).toContain('найдены 2 ошибки (новых с прошлого письма — 1, отмечены [новая])');
     const lines = numbered(m.text!);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^1\. Лист «Педагоги», строка 15, столбец «Дата приёма»: «31\.02\.2024» — такой даты нет в календаре/);
