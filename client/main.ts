@@ -20,7 +20,8 @@ import {
   type AcademicYear,
   type Filters,
 } from './filters.ts';
-import { formatDate } from './format.ts';
+import { formatDate, formatDateTime, zoneLabel } from './format.ts';
+import { momentDate } from '../shared/moment.ts';
 import { messageOf } from './panel.ts';
 import { createCompliancePage } from './pages/compliance.ts';
 import { createDataQualityPage } from './pages/dataQuality.ts';
@@ -468,9 +469,13 @@ function onCompareDates(): void {
   changeFilters({ ...filters, compare: { from: ui.compareFrom.value, to: ui.compareTo.value } });
 }
 
-/** `as_of` as a reader reads it: a day «01.03.2024», a moment «01.03.2024 10:00 (UTC)». */
+/**
+ * `as_of` as a reader reads it: a day «01.03.2024» (the server's calendar day), a moment on the
+ * reader's clock with its zone, «01.03.2024 18:00 (UTC+8)» (a moment with no zone of its own is
+ * UTC, as the API reads it; it was shown in UTC wall-clock time, whatever the zone).
+ */
 function asOfText(asOf: string): string {
-  return asOf.length === 10 ? formatDate(asOf) : `${formatDate(asOf.slice(0, 10))} ${asOf.slice(11, 16)}${/[zZ]$|[+-]\d{2}:?\d{2}$/.test(asOf) ? '' : ' (UTC)'}`;
+  return asOf.length === 10 ? formatDate(asOf) : `${formatDateTime(asOf)} (${zoneLabel(momentDate(asOf) ?? new Date())})`;
 }
 
 /** «Данные на дату» and the banner over the page: past data is never shown without saying so. */
@@ -484,7 +489,7 @@ function syncAsOf(): void {
     ? ''
     : future
       ? `Дата ${asOfText(filters.asOf)} ещё не наступила: показаны текущие данные — после последней синхронизации. Очистите поле «Данные на дату», чтобы убрать эту пометку.`
-      : `Показаны данные на ${asOfText(filters.asOf)}: как после последней синхронизации, завершённой к ${filters.asOf.length === 10 ? 'концу этого дня' : 'этому моменту'} (UTC), — с тогдашними статусами пар и программ.`;
+      : `Показаны данные на ${asOfText(filters.asOf)}: как после последней синхронизации, завершённой к ${filters.asOf.length === 10 ? 'концу этого дня по часам сервера' : 'этому моменту'}, — с тогдашними статусами пар и программ.`;
 }
 
 /**

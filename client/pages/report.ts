@@ -116,7 +116,10 @@ export function reportParams(filters: Filters, ctx: PageContext, idPrefix: strin
           h(
             'dd',
             { id: `${idPrefix}-as-of` },
-            `${formatDate(filters.asOf.slice(0, 10))}${filters.asOf.length > 10 ? ` ${filters.asOf.slice(11, 19)}` : ''} — как после последней синхронизации, завершённой к ${filters.asOf.length > 10 ? 'этому моменту' : 'концу этого дня'} (UTC)`,
+            // A moment on the printing browser's clock — the server's, for a PDF it prints — with its zone; a day is the server's calendar day.
+            filters.asOf.length > 10
+              ? `${ruMoment(filters.asOf)} — как после последней синхронизации, завершённой к этому моменту`
+              : `${formatDate(filters.asOf)} — как после последней синхронизации, завершённой к концу этого дня по часам сервера`,
           ),
         ]
       : [

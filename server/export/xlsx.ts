@@ -62,6 +62,9 @@ export function momentSerial(v: unknown): number | null {
   return serialFromIso(day) + (h * 3600 + mi * 60 + s) / 86_400;
 }
 
+/** An `as_of` as asked: a day as written (the server's calendar day), a moment on the server's clock with its zone (a mailed workbook showed «2026-12-07T22:23:49.840Z»). */
+const askedText = (asked: string): string => (asked.length > 10 && momentDate(asked) ? `${asked} — ${ruMoment(asked)}` : asked);
+
 /** A title of moments on the server's clock: «Сформировано, UTC+8». */
 export const momentsTitle = (title: string, at: Date): string => `${title}, ${zoneLabel(at)}`;
 
@@ -154,7 +157,7 @@ function addParamsSheet(wb: ExcelJS.Workbook, meta: WorkbookMeta): void {
     [
       'Данные на',
       p.as_of
-        ? `${p.as_of.asked} («Данные на дату», параметр as_of): данные синхронизации № ${p.as_of.run}, завершённой ${ruMoment(p.as_of.finished_at)} — та же выгрузка с этой датой даст те же числа`
+        ? `${askedText(p.as_of.asked)} («Данные на дату», параметр as_of): данные синхронизации № ${p.as_of.run}, завершённой ${ruMoment(p.as_of.finished_at)} — та же выгрузка с этой датой даст те же числа`
         : 'текущие: последняя синхронизация (чтобы повторить выгрузку позже с теми же числами, укажите дату или момент этой выгрузки в поле «Данные на дату» или в параметре as_of)',
     ],
     ['Тип организаций', p.type ?? 'все'],

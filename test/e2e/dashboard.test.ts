@@ -155,7 +155,7 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     await ready(page);
     expect(new URL(page.url()).searchParams.get('as_of')).toBe('2025-05-14');
     expect(readable(await page.textContent('#as-of-text'))).toBe(
-      'Показаны данные на 14.05.2025: как после последней синхронизации, завершённой к концу этого дня (UTC), — с тогдашними статусами пар и программ.',
+      'Показаны данные на 14.05.2025: как после последней синхронизации, завершённой к концу этого дня по часам сервера, — с тогдашними статусами пар и программ.',
     );
     // The links of the page keep the date: the workbook and the printed report are of that data.
     expect(new URL(await page.getAttribute('#export-link', 'href') ?? '', server.url).searchParams.get('as_of')).toBe('2025-05-14');

@@ -165,7 +165,7 @@ describe.skipIf(skip)('printable report', () => {
     await page.waitForSelector('html[data-ready="true"]');
     const [day, time] = asOf.finished_at.split(' ');
     await expect(page.locator('#report-as-of').textContent()).resolves.toBe(
-      `${moment.slice(0, 10).split('-').reverse().join('.')} ${moment.slice(11, 19)} — как после последней синхронизации, завершённой к этому моменту (UTC): ` +
+      `${moment.slice(0, 10).split('-').reverse().join('.')} ${moment.slice(11, 19)} (UTC) — как после последней синхронизации, завершённой к этому моменту: ` +
         `данные синхронизации № ${asOf.run}, завершённой ${day.split('-').reverse().join('.')} ${time} (UTC) — тот же отчёт с «Данные на» ${day}T${time}Z даст те же числа`,
     );
     expect(watch.problems).toEqual([]);

@@ -64,7 +64,7 @@ describe('the server in Asia/Irkutsk (UTC+8)', () => {
     expect(ruMoment('2025-05-14T10:00:00+03:00')).toBe('14.05.2025 15:00:00 (UTC+8)');
     const generatedAt = new Date('2025-05-14T20:00:00Z');
     const xlsx = await buildWorkbook([], {
-      params: parseParams({ from: '2024-09-01', to: '2025-08-31' }, generatedAt),
+      params: { ...parseParams({ from: '2024-09-01', to: '2025-08-31' }, generatedAt), as_of: { asked: '2025-05-14T20:00:00Z', run: 3, finished_at: '2025-05-14 19:30:00' } },
       generatedAt,
       appVersion: 'test',
       dataVersion: '1',
@@ -77,6 +77,10 @@ describe('the server in Asia/Irkutsk (UTC+8)', () => {
     // ExcelJS reads a dated cell back as the Date of its wall clock taken as UTC: 04:00 of the 15th.
     const made = rows.find((r) => r.getCell(1).value === 'Сформировано, UTC+8')!;
     expect(made.getCell(2).value).toEqual(new Date('2025-05-15T04:00:00Z'));
+    // «Данные на»: the moment asked as typed (to repeat the export) and on the server's clock; the sync's end likewise.
+    expect(rows.find((r) => r.getCell(1).value === 'Данные на')!.getCell(2).value).toBe(
+      '2025-05-14T20:00:00Z — 15.05.2025 04:00:00 (UTC+8) («Данные на дату», параметр as_of): данные синхронизации № 3, завершённой 15.05.2025 03:30:00 (UTC+8) — та же выгрузка с этой датой даст те же числа',
+    );
     const head = rows.find((r) => r.getCell(1).value === 'Код')!;
     expect(head.getCell(3).value).toBe('Последняя успешная загрузка, UTC+8');
     // 16:30 UTC + 8 h = 00:30 on the 15th.
