@@ -35,3 +35,15 @@ SELECT org, hash FROM writeback_state;
 -- Parameters: $org, $hash (VARCHAR), $ts (VARCHAR, 'YYYY-MM-DD HH:MM:SS.sss', UTC).
 INSERT INTO writeback_state VALUES ($org, $hash, $ts::TIMESTAMP)
 ON CONFLICT (org) DO UPDATE SET hash = excluded.hash, written_at = excluded.written_at;
+
+-- name: loaded_spreadsheets
+-- The Google spreadsheet each organization was last loaded from (schema migration 13).
+-- Parameters: none.
+SELECT org, spreadsheet_id FROM org_sheets;
+
+-- name: note_failed_writes
+-- Adds to the organizations' lines of sync run $run why their «Проверка данных» was not written.
+-- Parameters: $run (INTEGER), $orgs, $notes (VARCHAR[], in the same order).
+UPDATE sync_run_orgs SET message = coalesce(message || '; ', '') || n.note
+FROM (SELECT unnest($orgs) AS org, unnest($notes) AS note) n
+WHERE sync_run_orgs.run_id = $run AND sync_run_orgs.org = n.org;

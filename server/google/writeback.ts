@@ -213,7 +213,7 @@ export interface WritebackOptions {
    * (ok, unchanged, held) are written, and those read in full with their tab titles. Without
    * it: every active organization.
    */
-  summary?: { orgs: readonly { org: string; status: string; tabTitles?: readonly string[] }[] } | undefined;
+  summary?: { runId?: number; orgs: readonly { org: string; status: string; tabTitles?: readonly string[] }[] } | undefined;
   now?: (() => Date) | undefined;
   log?: ((line: string) => void) | undefined;
 }
@@ -256,8 +256,10 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
       .map((r) => ({ code: String(r.code), sheet: r.sheet === null ? null : String(r.sheet) }))
       .filter((o) => read === null || read.has(o.code));
     const states = new Map((await db.query(q('written_hashes'))).map((r) => [String(r.org), String(r.hash)]));
+    const loaded = new Map((await db.query(q('loaded_spreadsheets'))).map((r) => [String(r.org), String(r.spreadsheet_id)]));
     for (const org of orgs) {
-      const id = org.sheet === null ? null : extractSpreadsheetId(org.sheet);
+      // The registry's spreadsheet, else the one last loaded (a file chip in «Таблица»: sync/state.ts org_sheets).
+      const id = (org.sheet === null ? null : extractSpreadsheetId(org.sheet)) ?? loaded.get(org.code) ?? null;
       if (id === null) continue;
       try {
         const findings = await orgFindings(db, org.code);
@@ -279,6 +281,19 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
     }
     if (result.written.length > 0 || result.failed.length > 0) {
       log(`Лист «${CHECK_TAB}»: организаций записано ${result.written.length}, без изменений ${result.unchanged.length}, с ошибкой ${result.failed.length}.`);
+    }
+    // Said where the coordinator reads the sync, on the organization's line of the run: it was
+    // said on the server's console only — the school's sheet kept «нет ошибок» with an old time,
+    // and every page said nothing (an acceptance run).
+    const runId = opts.summary?.runId;
+    if (runId !== undefined && result.failed.length > 0) {
+      await db.write((w) =>
+        w.run(q('note_failed_writes'), {
+          run: runId,
+          orgs: result.failed.map((f) => f.org),
+          notes: result.failed.map((f) => `лист «${CHECK_TAB}» в таблице не обновлён: ${f.message}`),
+        }),
+      );
     }
   } catch (e) {
     log(`Запись листов «${CHECK_TAB}» не выполнена: ${(e as Error).message}`);

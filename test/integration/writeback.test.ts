@@ -121,6 +121,10 @@ describe('write-back of «Проверка данных»', () => {
       `запись листа «${TAB}» в таблицу организации СОШ-3 (ID ${ID.sch3}): нет прав на запись: откройте таблице доступ «Редактор» для сервисного аккаунта ${SA_EMAIL} (или выключите SHEETS_WRITEBACK)`,
     );
     expect(logged.some((l) => l.startsWith(`Лист «${TAB}» организации СОШ-3 не записан: `))).toBe(true);
+    // And on its line of the sync's journal, where the coordinator reads the run (it was on the console only: an acceptance run).
+    const lines = await tmp.db.query(`SELECT org, message FROM sync_run_orgs WHERE run_id = $run ORDER BY org`, { run: summary.runId });
+    expect(lines.find((l) => l.org === 'СОШ-3')!.message).toBe(`лист «${TAB}» в таблице не обновлён: ${r.failed[0]!.message}`);
+    expect(lines.find((l) => l.org === 'СОШ-1')!.message).toBeNull();
 
     // One batchUpdate per organization (the failed one tried once: a 403 is not retried), all as the service account.
     for (const id of [ID.sch1, ID.dou1, ID.sch3]) expect(fake.count({ spreadsheetId: id, kind: 'batchUpdate' })).toBe(1);
