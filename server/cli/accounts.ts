@@ -3,6 +3,7 @@
  * the text helpers of their tables, and running a command against the database (opened only
  * after the command line is checked; closed whatever happens).
  */
+import { momentDate, ruClock, zoneLabel } from '../../shared/moment.ts';
 import { AuthStore, ROLE_TITLES, type Role } from '../auth/store.ts';
 import { openConfigured } from '../startup.ts';
 
@@ -58,9 +59,14 @@ export function roleText(role: Role, org: string | null): string {
   return `${ROLE_TITLES[role] ?? role}${org ? `, ${org}` : ''}`;
 }
 
-/** `2025-03-01 12:34:56.123456` → `2025-03-01 12:34`. */
+/**
+ * A moment of the database (`2025-03-01 12:34:56.123456`, UTC) on this computer's clock, its zone
+ * said: `01.03.2025 20:34 (UTC+8)` (it printed the UTC wall clock with no zone: an acceptance run).
+ */
 export function when(ts: string | null): string {
-  return ts ? ts.slice(0, 16) : '—';
+  if (!ts) return '—';
+  const at = momentDate(ts);
+  return at ? `${ruClock(at)} (${zoneLabel(at)})` : ts.slice(0, 16);
 }
 
 export function table(head: string[], rows: string[][]): string {

@@ -33,11 +33,29 @@ function unknownArg(argv: readonly string[]): string | null {
   return null;
 }
 
+/** `npm run sync -- --help` (it answered «Неизвестный параметр «--help»» with exit 2: an acceptance run). */
+const SYNC_USAGE = `Синхронизация: читает реестр организаций и таблицы организаций, проверяет строки и загружает их в базу (MONITOR_DB).
+
+Использование: npm run sync [-- ПАРАМЕТРЫ]
+  --full                перечитать все таблицы, даже если они не менялись
+  --all-findings        напечатать все замечания, а не первые из каждой организации
+  --accept-shrink КОД   подтвердить задержанную загрузку организации КОД (пропало больше половины строк листа
+                        или заменены педагоги) и загрузить её; коды можно повторить или перечислить
+                        через запятую; «реестр» — для реестра
+
+Настройки (источник, Google, база) — переменные окружения или файл .env, см. README и .env.example.
+Код выхода: 0 — все организации загружены; 1 — нет (ошибки, задержки, синхронизация не удалась);
+2 — неверные параметры или настройки.`;
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(SYNC_USAGE);
+    return 0;
+  }
   const unknown = unknownArg(args);
   if (unknown !== null) {
-    console.error(`Неизвестный параметр «${unknown}». Использование: npm run sync [-- --full] [--all-findings] [--accept-shrink КОД]`);
+    console.error(`Неизвестный параметр «${unknown}». Использование: npm run sync [-- --full] [--all-findings] [--accept-shrink КОД] (подробнее: npm run sync -- --help)`);
     return 2;
   }
   const full = args.includes('--full');

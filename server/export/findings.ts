@@ -10,8 +10,7 @@
 import type ExcelJS from 'exceljs';
 import type { Row } from '../db/db.ts';
 import { FINDING_LEVEL_LABELS, syncStatusText } from '../../shared/metrics.ts';
-import { MOMENT_FORMAT, excel, momentSerial } from './xlsx.ts';
-import { zoneLabel } from '../../shared/moment.ts';
+import { MOMENT_FORMAT, excel, momentSerial, momentsTitle } from './xlsx.ts';
 
 const text = (v: unknown): ExcelJS.CellValue => (v === null || v === undefined || v === '' ? null : String(v));
 
@@ -72,8 +71,8 @@ export async function buildFindingsWorkbook(d: FindingsData): Promise<Buffer> {
     [
       { title: 'Организация', width: 14 },
       { title: 'Наименование', width: 36 },
-      { title: `Последняя загрузка (${zoneLabel(d.generatedAt)})`, width: 22, format: MOMENT_FORMAT },
-      { title: `Последняя попытка (${zoneLabel(d.generatedAt)})`, width: 22, format: MOMENT_FORMAT },
+      { title: momentsTitle('Последняя загрузка', d.generatedAt), width: 22, format: MOMENT_FORMAT },
+      { title: momentsTitle('Последняя попытка', d.generatedAt), width: 22, format: MOMENT_FORMAT },
       { title: 'Состояние', width: 16 },
       { title: 'Строк в карантине', width: 12, format: '0' },
       { title: 'Ошибок', width: 10, format: '0' },
@@ -98,7 +97,7 @@ export async function buildFindingsWorkbook(d: FindingsData): Promise<Buffer> {
   p.addRow(['Охват', d.scope]);
   p.addRow(['Замечаний', d.issues.length]);
   // A date and time of Excel's on the server's clock (xlsx.ts momentSerial), its zone said.
-  p.addRow([`Сформировано (${zoneLabel(d.generatedAt)})`, momentSerial(d.generatedAt.toISOString())]).getCell(2).numFmt = MOMENT_FORMAT;
+  p.addRow([momentsTitle('Сформировано', d.generatedAt), momentSerial(d.generatedAt.toISOString())]).getCell(2).numFmt = MOMENT_FORMAT;
   p.getColumn(1).font = { bold: true };
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -180,7 +180,7 @@ describe('npm run user', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Логин\s+Роль\s+Организация\s+ФИО\s+Создана\s+Пароль изменён$/);
-    expect(lines.find((l) => l.startsWith('ivanova'))).toMatch(/^ivanova\s+муниципальный координатор\s+—\s+Иванова Анна Сергеевна\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(lines.find((l) => l.startsWith('ivanova'))).toMatch(/^ivanova\s+муниципальный координатор\s+—\s+Иванова Анна Сергеевна\s+\d\d\.\d\d\.\d{4} \d\d:\d\d \(UTC\)\s+\d\d\.\d\d\.\d{4} \d\d:\d\d \(UTC\)$/);
     expect(lines.find((l) => l.startsWith('petrov'))).toMatch(/^petrov\s+образовательная организация\s+СОШ-2\s+—\s/);
     expect(r.stdout).toContain('Всего учётных записей: 2.');
     expect(r.stdout).not.toContain('sidorov');
@@ -247,7 +247,7 @@ describe('npm run token', () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^№\s+Название\s+Роль\s+Организация\s+Создан\s+Отозван\s+Использован\n/);
     // Used once above, not revoked yet.
-    expect(list.stdout).toMatch(/\n1\s+report-bot\s+образовательная организация\s+СОШ-2\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+—\s+\d{4}-\d\d-\d\d \d\d:\d\d\n/);
+    expect(list.stdout).toMatch(/\n1\s+report-bot\s+образовательная организация\s+СОШ-2\s+\d\d\.\d\d\.\d{4} \d\d:\d\d \(UTC\)\s+—\s+\d\d\.\d\d\.\d{4} \d\d:\d\d \(UTC\)\n/);
     expect(list.stdout).toContain('Всего токенов: 1, действующих: 1.');
     expect(list.stdout).not.toContain(token);
     expect(list.stdout).not.toContain('nmt_');

@@ -274,7 +274,7 @@ describe('GET /api/quality.xlsx', () => {
     // 16.05.2024 10:00 UTC stored as an Excel date (serial 45428 + 10/24, format дд.мм.гггг чч:мм): exceljs reads it back as that moment.
     const at = new Date('2024-05-16T10:00:00Z');
     const [head, school] = sheetRows(wb, 'Организации');
-    expect(head).toEqual(['Организация', 'Наименование', 'Последняя загрузка (UTC)', 'Последняя попытка (UTC)', 'Состояние', 'Строк в карантине', 'Ошибок', 'Предупреждений', 'Сообщение синхронизации']);
+    expect(head).toEqual(['Организация', 'Наименование', 'Последняя загрузка, UTC', 'Последняя попытка, UTC', 'Состояние', 'Строк в карантине', 'Ошибок', 'Предупреждений', 'Сообщение синхронизации']);
     expect(school).toEqual(['СОШ-1', name, at, at, 'загружены', 2, 3, 1, SCHOOL.last_message]);
   });
 
