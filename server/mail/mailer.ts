@@ -137,13 +137,13 @@ export class Mailer {
     return { id, status: 'failed', error: first };
   }
 
-  /** One attempt: recorded in the outbox and the audit log. Null when sent, else the reason. */
+  /** One attempt: recorded in the outbox and the audit log. Null when sent, else the reason (smtpProblem). */
   private async attempt(id: number, m: Message, n: number, of: number): Promise<string | null> {
     let error: string | null = null;
     try {
       await this.sendOnce(m);
     } catch (e) {
-      error = redactUrl(e instanceof Error ? e.message : String(e), this.opts.smtpUrl).slice(0, 500);
+      error = redactUrl(smtpProblem(e), this.opts.smtpUrl).slice(0, 500);
     }
     const last = n >= of;
     const status = error === null ? 'sent' : last ? 'failed' : 'pending';
@@ -189,4 +189,26 @@ export class Mailer {
       sent_at: r.sent_at === null ? null : String(r.sent_at),
     }));
   }
+}
+
+/** What the mail server's failure means, in Russian, before its own words (they were English only: «connect ECONNREFUSED 127.0.0.1:2525»: an acceptance run). */
+const SMTP_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'почтовый сервер (SMTP_URL) не принимает соединения — он не запущен или указан не тот адрес или порт',
+  ECONNECTION: 'не удалось соединиться с почтовым сервером (SMTP_URL)',
+  ETIMEDOUT: 'почтовый сервер (SMTP_URL) не ответил вовремя',
+  ESOCKET: 'соединение с почтовым сервером (SMTP_URL) прервано',
+  EDNS: 'адрес почтового сервера (SMTP_URL) не найден',
+  ENOTFOUND: 'адрес почтового сервера (SMTP_URL) не найден',
+  EAUTH: 'почтовый сервер не принял логин или пароль из SMTP_URL',
+  EENVELOPE: 'почтовый сервер отказался принять письмо для этих адресов',
+  EMESSAGE: 'почтовый сервер отказался принять письмо',
+  ETLS: 'не удалось установить защищённое соединение (TLS) с почтовым сервером',
+};
+
+export function smtpProblem(e: unknown): string {
+  const raw = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: unknown } | null)?.code;
+  // nodemailer says ESOCKET of a refused connection: the system's code in its text is the sharper.
+  const said = /ECONNREFUSED/.test(raw) ? SMTP_CODES.ECONNREFUSED : typeof code === 'string' ? SMTP_CODES[code] : undefined;
+  return said ? `${said} (${raw})` : raw;
 }

@@ -196,6 +196,15 @@ describe('reports by e-mail', () => {
       const refused = await wrong.send({ kind: 'test', to: ['koord@edu.example.ru'], subject: 'Неверный пароль', text: '—' });
       expect(refused.status).toBe('failed');
       expect(refused.error).not.toContain('Pb#ss');
+      // Said in Russian before the server's own words (they were English only: an acceptance run).
+      expect(refused.error).toMatch(/^почтовый сервер не принял логин или пароль из SMTP_URL \(/);
+      // Nobody listening at the address: said so.
+      const closed = await startSmtp();
+      const closedUrl = closed.url;
+      await closed.close();
+      const nowhere = new Mailer(tmp.db, store, { smtpUrl: closedUrl, from: 'monitor@edu.example.ru', retryDelaysMs: [] });
+      const unreachable = await nowhere.send({ kind: 'test', to: ['koord@edu.example.ru'], subject: 'Нет сервера', text: '—' });
+      expect(unreachable.error).toMatch(/^почтовый сервер \(SMTP_URL\) не принимает соединения — он не запущен или указан не тот адрес или порт \(.*ECONNREFUSED/);
       await new Promise((r) => setImmediate(r));
       expect(warnings.filter((w) => w.includes('ss/9') || w.includes('ss%2F9'))).toEqual([]);
     } finally {
