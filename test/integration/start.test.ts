@@ -324,7 +324,17 @@ describe('npm start with a Google registry', () => {
       proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
       proc.on('exit', (code) => resolve({ code, out }));
     });
-    expect(misspelt).toEqual({ code: 2, out: 'Неизвестный параметр «--accept-shrnk». Использование: npm run sync [-- --full] [--all-findings] [--accept-shrink КОД]\n' });
+    expect(misspelt).toEqual({ code: 2, out: 'Неизвестный параметр «--accept-shrnk». Использование: npm run sync [-- --full] [--all-findings] [--accept-shrink КОД] (подробнее: npm run sync -- --help)\n' });
+    // --help: what it takes, exit 0, nothing synced (it was «Неизвестный параметр «--help»», exit 2: an acceptance run).
+    const help = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const proc = launch('sync', ['--help'], { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+      proc.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^Синхронизация: читает реестр организаций/);
+    for (const option of ['--full', '--all-findings', '--accept-shrink КОД']) expect(help.out).toContain(option);
     // ENV_FILE names a file that is not there: said in Russian, exit 2.
     const missing = await sync({ ENV_FILE: 'нет-такого.env' });
     expect(missing.code).toBe(2);
