@@ -155,8 +155,9 @@ export async function runProvisionCli(
     return 2;
   }
   try {
+    const writer = writerFromConfig(config, writerExtra);
     const result = await provision({
-      writer: writerFromConfig(config, writerExtra),
+      writer,
       registryId: config.SHEETS_REGISTRY_ID!,
       org: args.org,
       share: args.share,
@@ -165,6 +166,8 @@ export async function runProvisionCli(
       registryFindings: (tab) => parseRegistry(tab).issues,
     });
     report(result, io);
+    const waited = writer.quotaNote();
+    if (waited) io.out(waited);
     return 0;
   } catch (e) {
     if (e instanceof GoogleWriteError || e instanceof ProvisionError) {

@@ -13,6 +13,7 @@ import { columnLetter } from '../contract/grid.ts';
 import { countOf, matchKey } from '../contract/normalize.ts';
 import { RETRYABLE_STATUS, statusWords, type Failure } from './failure.ts';
 import { createGoogleTransport, isRateLimit, type GoogleClients } from './transport.ts';
+import { plural } from '../../shared/plural.ts';
 
 
 export const WRITE_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'https://www.googleapis.com/auth/drive.file'];
@@ -82,6 +83,17 @@ export interface SheetsWriter {
   serviceEmail(): Promise<string>;
   /** Requests sent and retries made so far. */
   readonly stats: { requests: number; retries: number };
+  /**
+   * Google's quota refusals (429) waited out so far: null when none, else said in words for the
+   * command's summary (provisioning and the write-back waited minutes without a word: an acceptance run).
+   */
+  quotaNote(): string | null;
+}
+
+/** A wait as people read it: «45 с», «2 мин 5 с». */
+function waitText(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин${s % 60 ? ` ${s % 60} с` : ''}`;
 }
 
 
@@ -152,6 +164,11 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
 
   return {
     stats,
+    quotaNote() {
+      const { waits, waitedMs } = transport.quota;
+      if (waits === 0) return null;
+      return `Google ${waits === 1 ? 'один раз ответил' : `${waits} ${plural(waits, 'раз', 'раза', 'раз')} ответил`} «превышена квота» (HTTP 429): запись ждала, пока квота восстановится, ${waitText(waitedMs)} в сумме (GOOGLE_SHEETS_WRITE_RPM, README «Квоты Google»).`;
+    },
     async serviceEmail() {
       await transport.clients();
       return transport.serviceEmail() ?? '';

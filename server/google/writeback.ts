@@ -282,6 +282,8 @@ async function doWriteBack(db: Db, opts: WritebackOptions): Promise<WritebackRes
     if (result.written.length > 0 || result.failed.length > 0) {
       log(`Лист «${CHECK_TAB}»: организаций записано ${result.written.length}, без изменений ${result.unchanged.length}, с ошибкой ${result.failed.length}.`);
     }
+    const waited = opts.writer.quotaNote();
+    if (waited) log(`Лист «${CHECK_TAB}»: ${waited}`);
     // Said where the coordinator reads the sync, on the organization's line of the run: it was
     // said on the server's console only — the school's sheet kept «нет ошибок» with an old time,
     // and every page said nothing (an acceptance run).

@@ -330,4 +330,17 @@ describe('write-back of «Проверка данных»', () => {
       `https://docs.google.com/spreadsheets/d/${ID.dou1}/edit#gid=${gid}&range=C2`,
     ]);
   });
+
+  it('says how long Google’s quota refusals made it wait (it waited minutes without a word: an acceptance run)', async () => {
+    // ДОУ-1's findings change (its category warning goes), and Google refuses the write twice for quota.
+    fake.setTabRows(ID.dou1, 'Аттестация', [['ФИО', 'Дата приказа', 'Присвоена категория']]);
+    const summary = await sync();
+    fake.failNext(ID.dou1, 429, 2, { kind: 'batchUpdate' });
+    const before = logged.length;
+    const r = await back(summary);
+    expect(r.written).toContain('ДОУ-1');
+    expect(logged.slice(before).filter((l) => l.includes('превышена квота'))).toEqual([
+      expect.stringMatching(/^Лист «Проверка данных»: Google 2 раза ответил «превышена квота» \(HTTP 429\): запись ждала, пока квота восстановится, \d+ (с|мин( \d+ с)?) в сумме \(GOOGLE_SHEETS_WRITE_RPM, README «Квоты Google»\)\.$/),
+    ]);
+  });
 });
