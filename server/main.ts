@@ -185,6 +185,9 @@ async function main(): Promise<void> {
       log(`Остановка (${signal}): синхронизация прервана; при следующем запуске она будет отмечена прерванной, загруженное до остановки сохранится, остальное прочитает следующая синхронизация.`);
       process.exit(0);
     }
+    // Said, so that a server that went away is not a mystery in its log (one stopped by a signal
+    // from outside left no line at all: an acceptance run).
+    log(`Остановка (${signal}): сервер остановлен.`);
     db.close();
     process.exit(0);
   };

@@ -179,6 +179,8 @@ describe('npm start with a Google registry', () => {
       demo.proc.kill('SIGTERM');
       await new Promise((resolve) => demo.proc.once('exit', resolve));
     }
+    // Stopped from outside: said in its log (it left no line: an acceptance run).
+    expect(demo.output()).toContain('Остановка (SIGTERM): сервер остановлен.');
   }, 90_000);
 
   it('stops on SIGTERM in the middle of a sync: exit 0, said; the next start marks the run interrupted (it crashed with a segfault, or hung)', async () => {
