@@ -126,6 +126,15 @@ export function formatDateTime(timestamp: string | null | undefined): string {
 
 export { zoneLabel };
 
+/**
+ * `as_of` as a reader reads it: a day «01.03.2024» (the server's calendar day), a moment on the
+ * reader's clock with its zone, «01.03.2024 18:00 (UTC+8)» (a moment with no zone of its own is
+ * UTC, as the API reads it; it was shown in UTC wall-clock time, whatever the zone).
+ */
+export function formatAsOf(asOf: string): string {
+  return asOf.length === 10 ? formatDate(asOf) : `${formatDateTime(asOf)} (${zoneLabel(momentDate(asOf) ?? new Date())})`;
+}
+
 /** A month end (`YYYY-MM-DD`) → "сентябрь 2024". */
 export function formatMonth(isoDate: string): string {
   const match = /^(\d{4})-(\d{2})/.exec(isoDate);

@@ -20,8 +20,8 @@ import {
   type AcademicYear,
   type Filters,
 } from './filters.ts';
-import { formatDate, formatDateTime, zoneLabel } from './format.ts';
-import { momentDate } from '../shared/moment.ts';
+import { formatAsOf, formatDate } from './format.ts';
+import { localClock, momentDate } from '../shared/moment.ts';
 import { messageOf } from './panel.ts';
 import { createCompliancePage } from './pages/compliance.ts';
 import { createDataQualityPage } from './pages/dataQuality.ts';
@@ -469,18 +469,20 @@ function onCompareDates(): void {
   changeFilters({ ...filters, compare: { from: ui.compareFrom.value, to: ui.compareTo.value } });
 }
 
-/**
- * `as_of` as a reader reads it: a day «01.03.2024» (the server's calendar day), a moment on the
- * reader's clock with its zone, «01.03.2024 18:00 (UTC+8)» (a moment with no zone of its own is
- * UTC, as the API reads it; it was shown in UTC wall-clock time, whatever the zone).
- */
-function asOfText(asOf: string): string {
-  return asOf.length === 10 ? formatDate(asOf) : `${formatDateTime(asOf)} (${zoneLabel(momentDate(asOf) ?? new Date())})`;
+const asOfText = formatAsOf;
+
+/** The day of a moment of `as_of` on the reader's clock, for the date field (it showed the UTC day: 14.05 under a banner of 15.05 04:00 in Irkutsk). */
+function asOfDay(asOf: string | null | undefined): string {
+  if (!asOf) return '';
+  const at = momentDate(asOf);
+  if (!at) return asOf.slice(0, 10);
+  const [y, m, d] = localClock(at);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 /** «Данные на дату» and the banner over the page: past data is never shown without saying so. */
 function syncAsOf(): void {
-  ui.asOf.value = filters.asOf && filters.asOf.length === 10 ? filters.asOf : (filters.asOf?.slice(0, 10) ?? '');
+  ui.asOf.value = filters.asOf && filters.asOf.length === 10 ? filters.asOf : asOfDay(filters.asOf);
   ui.asOf.max = isoToday(context?.today ?? new Date());
   ui.asOfBanner.hidden = !filters.asOf;
   // A date still to come (typed into the address, or a year too far in the field) is the data now: said so, not dressed as the past.

@@ -3,6 +3,7 @@
  * municipality when nothing is configured and the database is empty (or sync the configured
  * source at start), start the schedule and listen.
  */
+import { localIso } from '../shared/moment.ts';
 import { PER_ADDRESS_CONNECTIONS, limitedServer, listenProblem, portProblem } from './http/connections.ts';
 import { Cron } from 'croner';
 import { createApp, localHosts } from './http/app.ts';
@@ -21,7 +22,8 @@ import type { Alerts } from './mail/alerts.ts';
 import type { Reminders } from './mail/reminders.ts';
 import { countOf } from './contract/index.ts';
 
-const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+// Stamped on the server's clock with its offset (TZ): it was UTC («…T23:12:26Z»), eight hours off the coordinator's in Sayansk (an acceptance run).
+const log = (line: string) => console.log(`${localIso(new Date())} ${line}`);
 /** A sync that failed as a whole, in the log: a full disk or a file without rights in words (storageProblem). */
 const syncFailed = (e: unknown) => log(`Синхронизация не удалась: ${storageProblem(e) ?? (e as Error).message}`);
 

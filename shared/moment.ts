@@ -52,3 +52,13 @@ export function ruMoment(text: string): string {
   const at = momentDate(text);
   return at ? `${ruClock(at, true)} (${zoneLabel(at)})` : text;
 }
+
+/** `at` as ISO 8601 on this process's clock with its offset: «2026-12-08T07:12:26.994+08:00» (a log line's stamp). */
+export function localIso(at: Date): string {
+  const [y, mo, d, h, mi, s] = localClock(at);
+  const offset = -at.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  const ms = String(at.getMilliseconds()).padStart(3, '0');
+  return `${String(y).padStart(4, '0')}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.${ms}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}

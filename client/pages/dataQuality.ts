@@ -9,7 +9,7 @@ import { ApiError, getQuality, type DataQualityRow, type QualityIssue, type Qual
 import { issuesSpec, rowsLoaded, rowsLoadedSpec } from '../charts/dataQuality.ts';
 import { h, staleMark } from '../dom.ts';
 import { holdBox } from '../holds.ts';
-import { EMPTY, formatDateTime, formatInteger, plural } from '../format.ts';
+import { EMPTY, formatAsOf, formatDateTime, formatInteger, plural } from '../format.ts';
 import { FINDING_LEVEL_LABELS, syncStatusText } from '../../shared/metrics.ts';
 import { Panel, runPanelTasks } from '../panel.ts';
 import { orgCell, renderTable, type TableRow } from '../table.ts';
@@ -166,7 +166,8 @@ export function createDataQualityPage(container: HTMLElement, ctx: PageContext):
                 });
                 renderTable(
                   table,
-                  `${catalog.title('data_quality')}: состояние на сейчас`,
+                  // As of a past sync: said so (it said «на сейчас» under the banner of a past date: an acceptance run).
+                  `${catalog.title('data_quality')}: состояние на ${filters.asOf ? formatAsOf(filters.asOf) : 'сейчас'}`,
                   'Организация',
                   [
                     { header: title('last_success'), numeric: true, className: 'col-when' },

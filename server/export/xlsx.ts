@@ -62,8 +62,13 @@ export function momentSerial(v: unknown): number | null {
   return serialFromIso(day) + (h * 3600 + mi * 60 + s) / 86_400;
 }
 
-/** An `as_of` as asked: a day as written (the server's calendar day), a moment on the server's clock with its zone (a mailed workbook showed «2026-12-07T22:23:49.840Z»). */
-const askedText = (asked: string): string => (asked.length > 10 && momentDate(asked) ? `${asked} — ${ruMoment(asked)}` : asked);
+/**
+ * An `as_of` as asked: a day as people write it, ending by the server's clock; a moment on the
+ * server's clock with its zone, beside the value asked (to repeat the export). A mailed workbook
+ * showed «2026-12-07T22:23:49.840Z», a day «2026-12-08» (acceptance runs).
+ */
+const askedText = (asked: string): string =>
+  /^\d{4}-\d{2}-\d{2}$/.test(asked) ? `${ruDate(asked)} (к концу этого дня по часам сервера)` : momentDate(asked) ? `${asked} — ${ruMoment(asked)}` : asked;
 
 /** A title of moments on the server's clock: «Сформировано, UTC+8». */
 export const momentsTitle = (title: string, at: Date): string => `${title}, ${zoneLabel(at)}`;

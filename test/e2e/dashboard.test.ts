@@ -166,6 +166,10 @@ describe.skipIf(skip)('the dashboard in Chromium against the real server (demo d
     const then = await overviewTotal({ ...YEAR_2024, as_of: '2025-05-14' });
     expect([then.orgs_fresh, then.orgs_active]).toEqual([24, 24]);
     expect(await tileText('orgs_fresh')).toBe('24 из 24');
+    // «Качество данных» says whose state its table is (it said «на сейчас» under the banner: an acceptance run).
+    await page.click('#nav a[href^="/data-quality?"]');
+    await ready(page);
+    expect(readable(await page.locator('caption', { hasText: 'состояние на' }).first().textContent())).toContain('состояние на 14.05.2025');
 
     // Before the first sync there is no data: the server says so, in the page's error box.
     await page.click('#nav a[href^="/engagement?"]');

@@ -334,6 +334,12 @@ describe.skipIf(skip)('«Вовлечённость» page in Chromium (mock API
       await local.goto(`${api.url}/engagement?${YEAR_2023}`);
       await settled(local);
       await expect(local.locator('#filter-as-of').getAttribute('max')).resolves.toBe('2024-10-15');
+      // A moment of a link: the field shows its day on this clock, as the banner does — 20:00 UTC
+      // on 14.05 is 04:00 on the 15th in Irkutsk (the field showed the 14th: an acceptance run).
+      await local.goto(`${api.url}/engagement?${YEAR_2023}&as_of=2024-05-14T20:00:00Z`);
+      await settled(local);
+      await expect(local.locator('#filter-as-of').inputValue()).resolves.toBe('2024-05-15');
+      await expect(local.locator('#as-of-text').textContent()).resolves.toContain('15.05.2024 04:00 (UTC+8)');
     } finally {
       await irkutsk.close();
     }

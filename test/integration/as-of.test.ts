@@ -195,7 +195,7 @@ describe('as_of', () => {
     const cells = new Map<string, string>();
     params.eachRow((r) => cells.set(String(r.getCell(1).value), String(r.getCell(2).value ?? '')));
     expect(cells.get('Данные на')).toBe(
-      `2024-03-01 («Данные на дату», параметр as_of): данные синхронизации № ${syncs[0]!.summary.runId}, завершённой 01.03.2024 10:00:00 (UTC) — та же выгрузка с этой датой даст те же числа`,
+      `01.03.2024 (к концу этого дня по часам сервера) («Данные на дату», параметр as_of): данные синхронизации № ${syncs[0]!.summary.runId}, завершённой 01.03.2024 10:00:00 (UTC) — та же выгрузка с этой датой даст те же числа`,
     );
     expect(cells.get('Версия данных (номер синхронизации)')).toBe(String(syncs[0]!.summary.runId));
   });

@@ -12,7 +12,8 @@ import { isoDay } from '../../server/metrics/period.ts';
 import { asOfDay, asOfMoment } from '../../server/metrics/asof.ts';
 import { parseParams } from '../../server/metrics/metrics.ts';
 import { buildWorkbook, excel, momentSerial } from '../../server/export/xlsx.ts';
-import { ruMoment } from '../../shared/moment.ts';
+import { localIso, ruMoment } from '../../shared/moment.ts';
+import { formatAsOf } from '../../client/format.ts';
 import { runMetric } from '../../server/metrics/metrics.ts';
 import { runSync } from '../../server/sync/run.ts';
 import type { RawTab } from '../../server/sources/types.ts';
@@ -62,6 +63,11 @@ describe('the server in Asia/Irkutsk (UTC+8)', () => {
     expect(ruMoment('2025-05-14 20:00:00')).toBe('15.05.2025 04:00:00 (UTC+8)');
     // A moment with its own offset: 10:00+03:00 = 07:00 UTC = 15:00 in Irkutsk.
     expect(ruMoment('2025-05-14T10:00:00+03:00')).toBe('14.05.2025 15:00:00 (UTC+8)');
+    // The server's log stamp: its clock, its offset (it was UTC: «…T20:00:00.000Z»).
+    expect(localIso(new Date('2025-05-14T20:00:00.250Z'))).toBe('2025-05-15T04:00:00.250+08:00');
+    // «Данные на» as the pages say it: a moment on the reader's clock with its zone; a day as written.
+    expect(formatAsOf('2025-05-14T20:00:00Z')).toBe('15.05.2025 04:00 (UTC+8)');
+    expect(formatAsOf('2025-05-14')).toBe('14.05.2025');
     const generatedAt = new Date('2025-05-14T20:00:00Z');
     const xlsx = await buildWorkbook([], {
       params: { ...parseParams({ from: '2024-09-01', to: '2025-08-31' }, generatedAt), as_of: { asked: '2025-05-14T20:00:00Z', run: 3, finished_at: '2025-05-14 19:30:00' } },
