@@ -3,6 +3,7 @@
  * the URL query (`?from=…&to=…&type=…&org=…&org=…`), so that a view can be shared and a
  * reload restores it. The same query goes to the API, whose parameters have the same names.
  */
+import { momentDate } from '../shared/moment.ts';
 
 export interface Filters {
   /** Inclusive period, `YYYY-MM-DD`. */
@@ -90,6 +91,16 @@ export function monthEndOf(iso: string): string {
   return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
 }
 
+/** The day of an `as_of` (a moment's on this clock) at noon, or null. */
+function asOfDate(asOf: string | null): Date | null {
+  if (asOf === null) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
+    const [y, m, d] = asOf.split('-').map(Number) as [number, number, number];
+    return new Date(y, m - 1, d, 12);
+  }
+  return momentDate(asOf);
+}
+
 /** No query in the URL: the current academic year, all organizations (the server's default too). */
 export function defaultFilters(today: Date): Filters {
   const { from, to } = academicYear(academicYearStart(today));
@@ -117,7 +128,11 @@ function validAsOf(value: string | null): string | null {
  */
 export function filtersFromQuery(search: string, today: Date): Filters {
   const query = new URLSearchParams(search);
-  const defaults = defaultFilters(today);
+  // With «Данные на дату» and no period, the academic year of that date, as the API defaults it
+  // (a link «as of 14.05.2025» showed the year to come, after it: an acceptance run); never a year
+  // after today's.
+  const asOfDay = asOfDate(validAsOf(query.get('as_of')));
+  const defaults = defaultFilters(asOfDay !== null && asOfDay < today ? asOfDay : today);
   const from = query.get('from');
   const to = query.get('to');
   const type = query.get('type');

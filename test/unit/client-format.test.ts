@@ -124,6 +124,15 @@ describe('filters in the URL', () => {
     expect(filtersFromQuery('?as_of=вчера', today).asOf).toBeNull();
   });
 
+  it('with «Данные на дату» and no period takes the academic year of that date, as the API does (a link showed the year after it)', () => {
+    // Today is 15.10.2024 (2024/25). As of 14.05.2024: 2023/24.
+    expect(filtersFromQuery('?as_of=2024-05-14', today)).toMatchObject({ from: '2023-09-01', to: '2024-08-31', asOf: '2024-05-14' });
+    expect(filtersFromQuery('?as_of=2024-05-14T20:00:00Z', today)).toMatchObject({ from: '2023-09-01', to: '2024-08-31' });
+    // A date to come: today's year (the data is today's); a period given: kept.
+    expect(filtersFromQuery('?as_of=2030-01-01', today)).toMatchObject({ from: '2024-09-01', to: '2025-08-31' });
+    expect(filtersFromQuery('?from=2024-09-01&to=2025-08-31&as_of=2024-05-14', today)).toMatchObject({ from: '2024-09-01', to: '2025-08-31' });
+  });
+
   it('a year earlier: the same days, 29 February → 28 February', () => {
     expect(yearEarlier({ from: '2024-09-01', to: '2025-08-31' })).toEqual({ from: '2023-09-01', to: '2024-08-31' });
     expect(yearEarlier({ from: '2024-02-29', to: '2024-12-31' })).toEqual({ from: '2023-02-28', to: '2023-12-31' });
