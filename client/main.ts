@@ -21,7 +21,7 @@ import {
   type Filters,
 } from './filters.ts';
 import { formatAsOf, formatDate } from './format.ts';
-import { localClock, momentDate } from '../shared/moment.ts';
+import { momentDate } from '../shared/moment.ts';
 import { messageOf } from './panel.ts';
 import { createCompliancePage } from './pages/compliance.ts';
 import { createDataQualityPage } from './pages/dataQuality.ts';
@@ -358,9 +358,9 @@ function filtersSummaryText(): string {
       ? `${calendar.label} год`
       : `${formatDate(filters.from)} — ${formatDate(filters.to)}`;
   const compare = filters.compare
-    ? `сравнение с ${formatDate(filters.compare.from)} — ${formatDate(filters.compare.to)}${filters.compare.asOf ? ` (данные на ${asOfText(filters.compare.asOf)})` : ''}`
+    ? `сравнение с ${formatDate(filters.compare.from)} — ${formatDate(filters.compare.to)}${filters.compare.asOf ? ` (данные на ${formatAsOf(filters.compare.asOf)})` : ''}`
     : null;
-  const asOf = filters.asOf ? `данные на ${asOfText(filters.asOf)}` : null;
+  const asOf = filters.asOf ? `данные на ${formatAsOf(filters.asOf)}` : null;
   if (page?.scope === 'period') return [period, compare, asOf].filter(Boolean).join(' · ');
   const parts = page?.scope === 'orgs' ? [] : [period];
   if (asOf) parts.push(asOf);
@@ -469,20 +469,16 @@ function onCompareDates(): void {
   changeFilters({ ...filters, compare: { from: ui.compareFrom.value, to: ui.compareTo.value } });
 }
 
-const asOfText = formatAsOf;
-
-/** The day of a moment of `as_of` on the reader's clock, for the date field (it showed the UTC day: 14.05 under a banner of 15.05 04:00 in Irkutsk). */
+/** The day of `as_of` for the date field: a day as it is, a moment's on the reader's clock (it showed the UTC day: 14.05 under a banner of 15.05 04:00 in Irkutsk). */
 function asOfDay(asOf: string | null | undefined): string {
   if (!asOf) return '';
   const at = momentDate(asOf);
-  if (!at) return asOf.slice(0, 10);
-  const [y, m, d] = localClock(at);
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  return at ? isoToday(at) : asOf.slice(0, 10);
 }
 
 /** «Данные на дату» and the banner over the page: past data is never shown without saying so. */
 function syncAsOf(): void {
-  ui.asOf.value = filters.asOf && filters.asOf.length === 10 ? filters.asOf : asOfDay(filters.asOf);
+  ui.asOf.value = asOfDay(filters.asOf);
   ui.asOf.max = isoToday(context?.today ?? new Date());
   ui.asOfBanner.hidden = !filters.asOf;
   // A date still to come (typed into the address, or a year too far in the field) is the data now: said so, not dressed as the past.
@@ -490,8 +486,8 @@ function syncAsOf(): void {
   ui.asOfText.textContent = !filters.asOf
     ? ''
     : future
-      ? `Дата ${asOfText(filters.asOf)} ещё не наступила: показаны текущие данные — после последней синхронизации. Очистите поле «Данные на дату», чтобы убрать эту пометку.`
-      : `Показаны данные на ${asOfText(filters.asOf)}: как после последней синхронизации, завершённой к ${filters.asOf.length === 10 ? 'концу этого дня по часам сервера' : 'этому моменту'}, — с тогдашними статусами пар и программ.`;
+      ? `Дата ${formatAsOf(filters.asOf)} ещё не наступила: показаны текущие данные — после последней синхронизации. Очистите поле «Данные на дату», чтобы убрать эту пометку.`
+      : `Показаны данные на ${formatAsOf(filters.asOf)}: как после последней синхронизации, завершённой к ${filters.asOf.length === 10 ? 'концу этого дня по часам сервера' : 'этому моменту'}, — с тогдашними статусами пар и программ.`;
 }
 
 /**
@@ -584,7 +580,7 @@ async function load(): Promise<void> {
     // Nothing is shown: the banner no longer says «Показаны данные на …» over the error that there
     // are none on that date (both were on the page: an outside review); its button to the current
     // data stays. The next filters word it again (syncAsOf).
-    if (filters.asOf) ui.asOfText.textContent = `Выбрана дата ${asOfText(filters.asOf)}: данные на неё не показаны — причина ниже.`;
+    if (filters.asOf) ui.asOfText.textContent = `Выбрана дата ${formatAsOf(filters.asOf)}: данные на неё не показаны — причина ниже.`;
     setState('error', messageOf(error));
   }
 }

@@ -164,15 +164,15 @@ function ownOrigin(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? ''}`;
 }
 
+/** GET answers that make a file and record it as an export (the audit log; «Что изменилось с последнего отчёта» counts from it). */
+const EXPORT_PATHS = new Set(['/api/export.xlsx', '/api/report.pdf', '/api/quality.xlsx']);
+const makesExport = (req: Request) => EXPORT_PATHS.has(req.path) || (req.path.startsWith('/api/') && req.query['format'] === 'csv');
+
 /**
  * CSRF: every state-changing request made with a session cookie carries the session's token
  * in `X-CSRF-Token`; a request from another site (Origin or Sec-Fetch-Site) is refused even
  * without a session (the login form: no logging a victim into the attacker's account).
  */
-/** GET answers that make a file and record it as an export (the audit log; «Что изменилось с последнего отчёта» counts from it). */
-const EXPORT_PATHS = new Set(['/api/export.xlsx', '/api/report.pdf', '/api/quality.xlsx']);
-const makesExport = (req: Request) => EXPORT_PATHS.has(req.path) || (req.path.startsWith('/api/') && req.query['format'] === 'csv');
-
 export function csrfGuard(): RequestHandler {
   return (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) {

@@ -13,6 +13,7 @@ import { ruDate, serialFromIso } from '../contract/index.ts';
 import { localClock, momentDate, ruMoment, zoneLabel } from '../../shared/moment.ts';
 import type { Row } from '../db/db.ts';
 import { allColumns, type MetricColumn, type MetricDef, type MetricParams } from '../metrics/metrics.ts';
+import { isoDay } from '../metrics/period.ts';
 import { columnLabel, syncStatusText } from '../../shared/metrics.ts';
 import { neutralizeFormula } from './csv.ts';
 import { comparedColumns, type ComparedRow, type Period } from '../../shared/compare.ts';
@@ -57,9 +58,8 @@ export const MOMENT_FORMAT = 'dd.mm.yyyy hh:mm';
 export function momentSerial(v: unknown): number | null {
   const at = typeof v === 'string' ? momentDate(v) : null;
   if (!at) return null;
-  const [y, mo, d, h, mi, s] = localClock(at);
-  const day = `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-  return serialFromIso(day) + (h * 3600 + mi * 60 + s) / 86_400;
+  const [, , , h, mi, s] = localClock(at);
+  return serialFromIso(isoDay(at)) + (h * 3600 + mi * 60 + s) / 86_400;
 }
 
 /**

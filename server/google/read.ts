@@ -48,7 +48,7 @@ import {
 } from './answers.ts';
 import { RETRYABLE_STATUS, statusWords, type Failure } from './failure.ts';
 import { quoteSheetTitle } from './sheetId.ts';
-import { createGoogleTransport, isRateLimit, type GoogleClients, type GoogleCredentials } from './transport.ts';
+import { createGoogleTransport, durationText, isRateLimit, quotaWaitedText, type GoogleClients, type GoogleCredentials } from './transport.ts';
 
 /** Sheets reads a minute by default: one service account's per-user quota (GOOGLE_SHEETS_RPM). */
 export const DEFAULT_SHEETS_READS_PER_MINUTE = 60;
@@ -470,17 +470,14 @@ export function createSheetsReader(opts: SheetsReaderOptions): SheetsReader {
       } else if (listingProblem !== null) {
         notes.push(`Проверка изменений одним списком Google Drive не удалась (${sanitize(listingProblem)}): таблицы, которых нет в списке, проверены по одной — запросов больше обычного, данные не затронуты.`);
       }
-      const { waits, waitedMs, timeouts } = transport.quota;
+      const { timeouts } = transport.quota;
       if (timeouts > 0) {
         notes.push(
           `Google ${timeouts === 1 ? 'один раз не ответил' : `${timeouts} ${plural(timeouts, 'раз', 'раза', 'раз')} не ответил`} вовремя (ответа ждали до ${durationText(transport.timeoutMs)}): ${timeouts === 1 ? 'запрос повторён' : 'запросы повторены'} — синхронизация шла дольше обычного, данные не затронуты.`,
         );
       }
-      if (waits > 0) {
-        notes.push(
-          `Google ${waits === 1 ? 'один раз ответил' : `${waits} ${plural(waits, 'раз', 'раза', 'раз')} ответил`} «превышена квота» (HTTP 429): синхронизация ждала, пока квота восстановится, ${durationText(waitedMs)} в сумме. Если так бывает часто — сравните GOOGLE_SHEETS_RPM с квотой проекта Google Cloud (README, «Квоты Google»).`,
-        );
-      }
+      const waited = quotaWaitedText(transport.quota, 'синхронизация');
+      if (waited !== null) notes.push(`${waited}. Если так бывает часто — сравните GOOGLE_SHEETS_RPM с квотой проекта Google Cloud (README, «Квоты Google»).`);
       return notes;
     },
 
@@ -670,13 +667,6 @@ function gridTabs(meta: sheets_v4.Schema$Spreadsheet): TabSize[] {
       rows: typeof x.properties?.gridProperties?.rowCount === 'number' ? x.properties.gridProperties.rowCount : null,
       columns: typeof x.properties?.gridProperties?.columnCount === 'number' ? x.properties.gridProperties.columnCount : null,
     }));
-}
-
-/** A wait as people read it: «800 мс», «45 с», «5 мин 7 с». */
-function durationText(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} мс`;
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин${s % 60 ? ` ${s % 60} с` : ''}`;
 }
 
 /** A byte count as people read it: МБ from a megabyte up, else КБ. */

@@ -19,6 +19,7 @@
 import type { drive_v3 } from 'googleapis/build/src/apis/drive/v3.js';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/v4.js';
 import pLimit from 'p-limit';
+import { plural } from '../../shared/plural.ts';
 import { BACKOFF_CAP_MS, BUDGET_WINDOW_MS, DEFAULT_MAX_QUOTA_WAIT_MS, backoffDelay, defaultSleep, googleBudget, type RateLimiter } from './budget.ts';
 import { GOOGLE_TOKEN_URL, KEY_SECRETS, RATE_LIMIT_REASONS, RETRYABLE_STATUS, TOKEN_HOST, inspectFailure, keyTokenUrl, readServiceAccountKey, redact, withSlash, type Failure } from './failure.ts';
 
@@ -305,4 +306,22 @@ export function createGoogleTransport<B extends string>(opts: TransportOptions<B
   }
 
   return { clients, call, sanitize, inspect, serviceEmail: () => email, quota, timeoutMs, tokenHost: () => (tokenUrl !== undefined ? new URL(tokenUrl).host : TOKEN_HOST), budgets, credentials };
+}
+
+/** A wait as people read it: «800 мс», «45 с», «5 мин 7 с». */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} мс`;
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин${s % 60 ? ` ${s % 60} с` : ''}`;
+}
+
+/**
+ * Google's quota refusals (429) waited out (GoogleTransport.quota), in words for a run's summary —
+ * «Google 2 раза ответил «превышена квота» (HTTP 429): синхронизация ждала, пока квота
+ * восстановится, 2 мин 2 с в сумме» — with `who` waiting; null when there was none.
+ */
+export function quotaWaitedText(quota: { waits: number; waitedMs: number }, who: string): string | null {
+  const { waits, waitedMs } = quota;
+  if (waits === 0) return null;
+  return `Google ${waits === 1 ? 'один раз ответил' : `${waits} ${plural(waits, 'раз', 'раза', 'раз')} ответил`} «превышена квота» (HTTP 429): ${who} ждала, пока квота восстановится, ${durationText(waitedMs)} в сумме`;
 }

@@ -12,8 +12,7 @@
 import { columnLetter } from '../contract/grid.ts';
 import { countOf, matchKey } from '../contract/normalize.ts';
 import { RETRYABLE_STATUS, statusWords, type Failure } from './failure.ts';
-import { createGoogleTransport, isRateLimit, type GoogleClients } from './transport.ts';
-import { plural } from '../../shared/plural.ts';
+import { createGoogleTransport, isRateLimit, quotaWaitedText, type GoogleClients } from './transport.ts';
 
 
 export const WRITE_SCOPES = ['https://www.googleapis.com/auth/spreadsheets', 'https://www.googleapis.com/auth/drive.file'];
@@ -90,12 +89,6 @@ export interface SheetsWriter {
   quotaNote(): string | null;
 }
 
-/** A wait as people read it: «45 с», «2 мин 5 с». */
-function waitText(ms: number): string {
-  const s = Math.max(1, Math.round(ms / 1000));
-  return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин${s % 60 ? ` ${s % 60} с` : ''}`;
-}
-
 
 export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
   const stats = { requests: 0, retries: 0 };
@@ -165,9 +158,8 @@ export function createSheetsWriter(opts: WriterOptions): SheetsWriter {
   return {
     stats,
     quotaNote() {
-      const { waits, waitedMs } = transport.quota;
-      if (waits === 0) return null;
-      return `Google ${waits === 1 ? 'один раз ответил' : `${waits} ${plural(waits, 'раз', 'раза', 'раз')} ответил`} «превышена квота» (HTTP 429): запись ждала, пока квота восстановится, ${waitText(waitedMs)} в сумме (GOOGLE_SHEETS_WRITE_RPM, README «Квоты Google»).`;
+      const waited = quotaWaitedText(transport.quota, 'запись');
+      return waited === null ? null : `${waited} (GOOGLE_SHEETS_WRITE_RPM, README «Квоты Google»).`;
     },
     async serviceEmail() {
       await transport.clients();

@@ -264,6 +264,7 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
     const cutTexts = decl.columns.filter(cutsLongText).map((c) => ({ key: c.key, maxLength: c.type.maxLength }));
     const header = (key: string) => layout.headers[key] ?? decl.columns.find((c) => c.key === key)?.header ?? key;
     const softColumns = decl.columns.filter(describesOnly);
+    const dateColumns = decl.columns.flatMap((c) => (c.type.kind === 'date' ? [{ key: c.key, minYear: c.type.minYear }] : []));
     const rows: PendingRow[] = layout.rows.map((r) => {
       const problems: DataIssue[] = [];
       const result = parseRow(r.cells);
@@ -289,25 +290,19 @@ export function parseOrg(org: string, rawTabs: readonly RawTab[], today: string 
           problems.push(issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key), `${broken.problem}; пока строка загружена с пустой ячейкой`));
         }
       }
-      // A year earlier than the column expects: loaded as typed, and told (values.ts DATE_YEARS).
+      // Dates loaded as typed, and told: a year earlier than the column expects (values.ts
+      // DATE_YEARS), or a fact more than a year ahead (plans may be far ahead).
       if (result.success) {
-        for (const c of decl.columns) {
+        for (const c of dateColumns) {
           const v = values[c.key];
-          if (c.type.kind !== 'date' || typeof v !== 'string' || Number(v.slice(0, 4)) >= c.type.minYear) continue;
-          problems.push(
-            issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key),
-              `дата ${ruDate(v)} раньше ${c.type.minYear} года — проверьте год; строка загружена с этой датой`),
-          );
-        }
-      }
-      if (farFuture !== null && result.success) {
-        for (const c of decl.columns) {
-          const v = values[c.key];
-          if (c.type.kind !== 'date' || c.key === 'end_plan' || typeof v !== 'string' || v <= farFuture) continue;
-          problems.push(
-            issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key),
-              `дата ${ruDate(v)} позже сегодняшнего дня больше чем на год — проверьте год (две цифры года читаются как 20гг); ${FAR_FUTURE_EFFECT[`${decl.key}.${c.key}`] ?? 'до этой даты строка не входит ни в один период'}`),
-          );
+          if (typeof v !== 'string') continue;
+          const problem =
+            Number(v.slice(0, 4)) < c.minYear
+              ? `дата ${ruDate(v)} раньше ${c.minYear} года — проверьте год; строка загружена с этой датой`
+              : farFuture !== null && c.key !== 'end_plan' && v > farFuture
+                ? `дата ${ruDate(v)} позже сегодняшнего дня больше чем на год — проверьте год (две цифры года читаются как 20гг); ${FAR_FUTURE_EFFECT[`${decl.key}.${c.key}`] ?? 'до этой даты строка не входит ни в один период'}`
+                : null;
+          if (problem !== null) problems.push(issue(org, raw.title, 'warning', r.row, header(c.key), shown(decl, r.cells, c.key), problem));
         }
       }
       // A text longer than its limit: loaded cut (parseText), and told.
